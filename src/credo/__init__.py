@@ -1,0 +1,3 @@
+"""credo: an open credit-scoring engine."""
+
+__version__ = "0.1.0"

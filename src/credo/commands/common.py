@@ -1,0 +1,36 @@
+"""Options and error handling shared by the CLI verbs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from credo.store.db import StoreError
+
+console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="The store file (default: $CREDO_DB, else ./credo.duckdb)."),
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an error that says what to do, and exit."""
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_store_errors():`
+    """Turn a StoreError into a one-line message and exit code 1."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None and issubclass(exc_type, StoreError):
+            fail(str(exc))
+        return False

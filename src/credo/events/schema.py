@@ -1,0 +1,254 @@
+"""The event: credo's one input format.
+
+One row per thing that happened, furnished by a source, about one person. This module is
+the single definition of the format: the Arrow schema used for files and the store, the
+enumerations, which fields each type requires, and a pydantic model for the HTTP API.
+Vectorised validation (events/validate.py) and the docs are built from these constants.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SOURCES: tuple[str, ...] = (
+    "card",
+    "loan",
+    "bank",
+    "utility",
+    "telecom",
+    "rent",
+    "ecommerce",
+    "payments",
+    "identity",
+    "social",
+)
+
+TYPES: tuple[str, ...] = (
+    "account_opened",
+    "account_closed",
+    "statement",
+    "payment",
+    "account_status",
+    "inquiry",
+    "income",
+    "purchase",
+    "refund",
+    "transfer",
+    "balance",
+    "profile",
+    "activity",
+)
+
+# Fields every event must carry, whatever its type.
+COMMON_REQUIRED: tuple[str, ...] = ("event_id", "user_id", "source", "furnisher", "type", "ts")
+
+# Extra fields each type requires. A type that carries money requires `amount` and `currency`.
+TYPE_REQUIRED: dict[str, tuple[str, ...]] = {
+    "account_opened": ("account_id",),
+    "account_closed": ("account_id",),
+    "statement": ("account_id", "amount", "currency", "due_date"),
+    "payment": ("account_id", "amount", "currency"),
+    "account_status": ("account_id", "amount", "currency", "days_past_due"),
+    "inquiry": (),
+    "income": ("amount", "currency"),
+    "purchase": ("amount", "currency"),
+    "refund": ("amount", "currency"),
+    "transfer": ("amount", "currency", "counterparty_id", "category"),
+    "balance": ("account_id", "amount", "currency"),
+    "profile": ("attributes",),
+    "activity": (),
+}
+
+# Closed vocabularies for `category` on types where it carries meaning.
+TRANSFER_DIRECTIONS: tuple[str, ...] = ("in", "out")
+BALANCE_CATEGORIES: tuple[str, ...] = ("in_credit", "overdrawn")
+INQUIRY_KINDS: tuple[str, ...] = ("hard", "soft")
+
+# How far in the future a timestamp may be (furnisher clock skew) before it is refused.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST_TS = datetime(1900, 1, 1)
+
+FIELDS: tuple[str, ...] = (
+    "event_id",
+    "user_id",
+    "source",
+    "furnisher",
+    "type",
+    "ts",
+    "amount",
+    "currency",
+    "account_id",
+    "credit_limit",
+    "due_date",
+    "days_past_due",
+    "category",
+    "counterparty_id",
+    "attributes",
+)
+
+# The Arrow schema of an event. `ts` is UTC without a zone attached; `attributes` is a JSON
+# object serialised as text, so that every engine (DuckDB, Spark, pandas) reads it the same.
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("user_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("furnisher", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("ts", pa.timestamp("us"), nullable=False),
+        pa.field("amount", pa.float64()),
+        pa.field("currency", pa.string()),
+        pa.field("account_id", pa.string()),
+        pa.field("credit_limit", pa.float64()),
+        pa.field("due_date", pa.date32()),
+        pa.field("days_past_due", pa.int32()),
+        pa.field("category", pa.string()),
+        pa.field("counterparty_id", pa.string()),
+        pa.field("attributes", pa.string()),
+    ]
+)
+
+# The same columns as DuckDB types, in schema order.
+SQL_TYPES: dict[str, str] = {
+    "event_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "source": "VARCHAR",
+    "furnisher": "VARCHAR",
+    "type": "VARCHAR",
+    "ts": "TIMESTAMP",
+    "amount": "DOUBLE",
+    "currency": "VARCHAR",
+    "account_id": "VARCHAR",
+    "credit_limit": "DOUBLE",
+    "due_date": "DATE",
+    "days_past_due": "INTEGER",
+    "category": "VARCHAR",
+    "counterparty_id": "VARCHAR",
+    "attributes": "VARCHAR",
+}
+
+CONSENT_SCHEMA = pa.schema(
+    [
+        pa.field("user_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("purpose", pa.string(), nullable=False),
+        pa.field("granted_at", pa.timestamp("us"), nullable=False),
+        pa.field("revoked_at", pa.timestamp("us")),
+    ]
+)
+
+OUTCOME_SCHEMA = pa.schema(
+    [
+        pa.field("user_id", pa.string(), nullable=False),
+        pa.field("as_of", pa.date32(), nullable=False),
+        pa.field("bad", pa.int8(), nullable=False),
+    ]
+)
+
+PURPOSES: tuple[str, ...] = (
+    "credit_scoring",
+    "credit_application",
+    "account_review",
+    "collections",
+    "fraud_prevention",
+)
+
+# ISO 4217 active alphabetic codes.
+CURRENCIES: frozenset[str] = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
+    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS
+    TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER
+    ZAR ZMW ZWG""".split()
+)
+
+
+def required_fields(event_type: str) -> tuple[str, ...]:
+    """Every field an event of this type must carry."""
+    return COMMON_REQUIRED + TYPE_REQUIRED[event_type]
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, without a zone attached (the store's convention)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Event(BaseModel):
+    """One event, as the HTTP API accepts it. Mirrors the vectorised file validation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+    source: str
+    furnisher: str = Field(min_length=1)
+    type: str
+    ts: datetime
+    amount: float | None = Field(default=None, ge=0)
+    currency: str | None = None
+    account_id: str | None = None
+    credit_limit: float | None = Field(default=None, ge=0)
+    due_date: date | None = None
+    days_past_due: int | None = Field(default=None, ge=0)
+    category: str | None = None
+    counterparty_id: str | None = None
+    attributes: dict[str, Any] | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in SOURCES:
+            raise ValueError(f"unknown source {value!r}; expected one of {', '.join(SOURCES)}")
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in TYPES:
+            raise ValueError(f"unknown type {value!r}; expected one of {', '.join(TYPES)}")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str | None) -> str | None:
+        if value is not None and value not in CURRENCIES:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+    @field_validator("ts")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        if value > utc_now() + MAX_CLOCK_SKEW:
+            raise ValueError("timestamp is in the future")
+        if value < EARLIEST_TS:
+            raise ValueError("timestamp is before 1900")
+        return value
+
+    @model_validator(mode="after")
+    def _type_rules(self) -> Event:
+        missing = [f for f in TYPE_REQUIRED[self.type] if getattr(self, f) in (None, "")]
+        if missing:
+            raise ValueError(f"a {self.type} event requires {', '.join(missing)}")
+        if self.type == "transfer" and self.category not in TRANSFER_DIRECTIONS:
+            raise ValueError("a transfer's category must be 'in' or 'out'")
+        if self.type == "balance" and self.category not in (None, *BALANCE_CATEGORIES):
+            raise ValueError("a balance's category must be 'in_credit' or 'overdrawn'")
+        if self.type == "inquiry" and self.category not in (None, *INQUIRY_KINDS):
+            raise ValueError("an inquiry's category must be 'hard' or 'soft'")
+        return self
+
+    def to_row(self) -> dict[str, Any]:
+        """The event as a row of EVENT_SCHEMA."""
+        row = self.model_dump()
+        row["attributes"] = None if self.attributes is None else json.dumps(self.attributes)
+        return row

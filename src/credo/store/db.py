@@ -1,0 +1,161 @@
+"""The DuckDB store: one file holding events, consents, quarantine, ingest batches, and (for
+later layers) disputes, inquiries, the decision log and API keys.
+
+DuckDB allows one writing process at a time. Commands open the store for the shortest time
+they need; `connect(read_only=True)` is for readers that may run beside a writer's process
+only when that writer is not holding the file open.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from credo.events.schema import SQL_TYPES
+
+DEFAULT_DB = "credo.duckdb"
+
+_EVENT_COLUMNS = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in SQL_TYPES.items())
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE TABLE events (
+            {_EVENT_COLUMNS},
+            batch_id BIGINT NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE consents (
+            user_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            purpose VARCHAR NOT NULL,
+            granted_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE ingest_batches (
+            batch_id BIGINT PRIMARY KEY,
+            path VARCHAR NOT NULL,
+            format VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            accepted BIGINT NOT NULL DEFAULT 0,
+            duplicates BIGINT NOT NULL DEFAULT 0,
+            conflicts BIGINT NOT NULL DEFAULT 0,
+            rejected BIGINT NOT NULL DEFAULT 0,
+            status VARCHAR NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE quarantine (
+            batch_id BIGINT NOT NULL,
+            path VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL,
+            row_number BIGINT NOT NULL,
+            event_id VARCHAR,
+            field VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR,
+            quarantined_at TIMESTAMP NOT NULL
+        )"""
+    )
+    con.execute("CREATE SEQUENCE batch_ids START 1")
+
+
+# Migrations in order; each takes the store from version i to i + 1. Never edit a released one.
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def db_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store file: the explicit path, else $CREDO_DB, else ./credo.duckdb."""
+    return Path(path or os.environ.get("CREDO_DB") or DEFAULT_DB)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the store to SCHEMA_VERSION, one transaction per migration. Returns the version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)"
+    )
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store is at schema version {current}, newer than this credo ({SCHEMA_VERSION});"
+            " upgrade credo"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            MIGRATIONS[version](con)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version + 1]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
+
+
+class StoreError(RuntimeError):
+    """The store is missing, locked or of the wrong version; the message says what to do."""
+
+
+def init_store(path: str | os.PathLike[str] | None = None) -> Path:
+    """Create the store (or migrate an existing one) and return its path."""
+    target = db_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _open(target, read_only=False) as con:
+        migrate(con)
+    return target
+
+
+def connect(
+    path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open an existing store at the current schema version, in UTC."""
+    target = db_path(path)
+    if not target.exists():
+        raise StoreError(f"no store at {target}; create one with `credo init --db {target}`")
+    con = _open(target, read_only=read_only)
+    version = schema_version(con)
+    if version != SCHEMA_VERSION:
+        if read_only or version > SCHEMA_VERSION:
+            con.close()
+            raise StoreError(
+                f"the store at {target} is at schema version {version}, this credo expects"
+                f" {SCHEMA_VERSION}; run `credo init --db {target}` to migrate it"
+            )
+        migrate(con)
+    return con
+
+
+def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(str(target), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(
+            f"cannot open the store at {target}: {exc}. Another credo process may be writing"
+            " to it; wait for it to finish or use another --db"
+        ) from exc
+    con.execute("SET TimeZone = 'UTC'")
+    return con
