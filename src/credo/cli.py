@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from credo.commands import data, demo, features, model, store
+from credo.commands import data, demo, evaluate, features, model, store
 
 app = typer.Typer(
     name="credo",
@@ -18,7 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for area in (store, data, features, model, demo):
+for area in (store, data, features, model, evaluate, demo):
     area.register(app)
 
 

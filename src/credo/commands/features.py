@@ -1,9 +1,228 @@
-"""CLI verbs (placeholder until this area lands)."""
+"""`credo features`: build the point-in-time feature table; `credo features list`: the catalog.
+
+`credo features --as-of DATE --out F` (no subcommand) builds, as does `credo features build`.
+"""
 
 from __future__ import annotations
 
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from credo.commands.common import DbOption, console, fail, handle_store_errors
+
+PolicyOption = Annotated[
+    str,
+    typer.Option(
+        "--policy",
+        help="Jurisdiction policy: us, eu, cn, or a policy JSON file. Decides which sources"
+        " and features may be used.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="One as-of date for every person (YYYY-MM-DD): events strictly before."
+    ),
+]
+AsOfFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--as-of-file",
+        help="A Parquet file with user_id and as_of (e.g. a dataset's outcomes.parquet):"
+        " one feature row per (user_id, as_of).",
+    ),
+]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="duckdb (the store, in process) or spark.")
+]
+SparkMasterOption = Annotated[
+    str,
+    typer.Option("--spark-master", help="Spark master URL for --engine spark."),
+]
+EventsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--events-dir",
+        help="Spark only: a dataset directory (events/*.parquet, consents.parquet). Default:"
+        " export the store's events to a temporary directory.",
+    ),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Where to write the feature table (Parquet).")
+]
+
+BUILD_HELP = (
+    "Build the point-in-time feature table.\n\n"
+    "Every feature is computed from events strictly before the as-of date, from sources the"
+    " person had consented to for credit_scoring at that date, and only from what the policy"
+    " allows.\n\n"
+    "The output is Parquet: user_id, as_of, one DOUBLE column per feature (no-data values as"
+    " declared), provenance columns (prov_sources, prov_events, prov_events_<dimension>) and"
+    " the features' metadata (read it with credo.features.table.read_feature_table).\n\n"
+    "Examples: credo features --as-of 2026-01-01 --out features.parquet;"
+    " credo features --as-of-file DIR/outcomes.parquet --engine spark --out features.parquet"
+)
+
+
+def build(
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    as_of_file: AsOfFileOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = "local[*]",
+    events_dir: EventsDirOption = None,
+    policy: PolicyOption = "us",
+    out: OutOption = None,
+) -> None:
+    from credo.features.engines import FeatureInputError
+    from credo.features.table import METADATA_KEY, write_feature_table_from
+    from credo.policy import PolicyError, load_policy
+
+    if out is None:
+        fail("--out is required: where to write the feature table, e.g. --out features.parquet")
+    if (as_of is None) == (as_of_file is None):
+        fail("give exactly one of --as-of DATE or --as-of-file outcomes.parquet")
+    if engine not in ("duckdb", "spark"):
+        fail(f"unknown --engine {engine!r}: use duckdb or spark")
+    try:
+        chosen = load_policy(policy)
+    except PolicyError as exc:
+        fail(str(exc))
+    as_of_table = _read_as_of_file(as_of_file) if as_of_file else None
+    started = time.perf_counter()
+    with handle_store_errors(), _progress() as progress:
+        task = progress.add_task(f"building features on {engine}", total=None)
+        try:
+            if engine == "duckdb":
+                table = _build_duckdb(db, chosen, as_of, as_of_table)
+            else:
+                table = _build_spark(db, chosen, as_of, as_of_table, spark_master, events_dir)
+        except FeatureInputError as exc:
+            fail(str(exc))
+        progress.update(task, description="writing the feature table")
+        write_feature_table_from(table, out)
+    seconds = time.perf_counter() - started
+    events = sum(table["prov_events"].to_pylist())
+    features = len(json.loads(table.schema.metadata[METADATA_KEY])["features"])
+    console.print(
+        f"wrote {out}: {table.num_rows} rows x {features} features (policy {chosen.name},"
+        f" {engine}) from {events} events in {seconds:.1f} s"
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _read_as_of_file(path: Path):
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        fail(f"no as-of file at {path}: give a Parquet file with user_id and as_of columns")
+    try:
+        return pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        fail(f"cannot read {path} as Parquet: {exc}")
+
+
+def _build_duckdb(db, policy, as_of, as_of_table):
+    from credo.features.engines import build_features_duckdb
+    from credo.store.db import connect
+
+    con = connect(db, read_only=True)
+    try:
+        return build_features_duckdb(con, policy, as_of=as_of, as_of_table=as_of_table)
+    finally:
+        con.close()
+
+
+def _build_spark(db, policy, as_of, as_of_table, master, events_dir):
+    from credo.features.engines import build_features_spark
+    from credo.features.spark import spark_session
+
+    spark = spark_session(master)
+    if events_dir is not None:
+        return build_features_spark(spark, events_dir, policy, as_of=as_of, as_of_table=as_of_table)
+    from credo.store.db import connect
+    from credo.store.export import export_events
+
+    with tempfile.TemporaryDirectory(prefix="credo-export-") as tmp:
+        con = connect(db, read_only=True)
+        try:
+            export_events(con, tmp)
+        finally:
+            con.close()
+        return build_features_spark(spark, tmp, policy, as_of=as_of, as_of_table=as_of_table)
+
+
+def list_features(policy: PolicyOption = "us") -> None:
+    """Print the feature catalog by dimension: name, window, direction, description."""
+    from rich.console import Console
+
+    from credo.features.catalog import CATALOG, catalog_for
+    from credo.policy import PolicyError, load_policy
+    from credo.policy.policy import DIMENSIONS
+
+    try:
+        chosen = load_policy(policy)
+    except PolicyError as exc:
+        fail(str(exc))
+    allowed = {s.name for s in catalog_for(chosen)}
+    out = Console()
+    for dimension in DIMENSIONS:
+        specs = [s for s in CATALOG if s.dimension == dimension]
+        table = Table(title=dimension.replace("_", " "), title_justify="left", expand=False)
+        for column in ("feature", "used", "direction", "no data", "description"):
+            table.add_column(column)
+        for spec in specs:
+            table.add_row(
+                spec.name,
+                "yes" if spec.name in allowed else "no (policy)",
+                "riskier" if spec.direction == "higher_is_riskier" else "safer",
+                "NULL" if spec.no_data is None else f"{spec.no_data:g}",
+                spec.description,
+            )
+        out.print(table)
+    out.print(f"{len(allowed)} of {len(CATALOG)} features allowed under policy {chosen.name}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's verbs to the credo app."""
+    """Add `credo features` (build, list) to the credo app."""
+    features_app = typer.Typer(
+        help="Point-in-time features from the store's events (see `credo features build --help`).",
+        invoke_without_command=True,
+        no_args_is_help=False,
+    )
+
+    @features_app.callback(invoke_without_command=True, help=BUILD_HELP)
+    def features_root(
+        ctx: typer.Context,
+        db: DbOption = None,
+        as_of: AsOfOption = None,
+        as_of_file: AsOfFileOption = None,
+        engine: EngineOption = "duckdb",
+        spark_master: SparkMasterOption = "local[*]",
+        events_dir: EventsDirOption = None,
+        policy: PolicyOption = "us",
+        out: OutOption = None,
+    ) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        build(db, as_of, as_of_file, engine, spark_master, events_dir, policy, out)
+
+    features_app.command("build", help=BUILD_HELP)(build)
+    features_app.command("list")(list_features)
+    app.add_typer(features_app, name="features")

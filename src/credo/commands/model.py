@@ -1,9 +1,376 @@
-"""CLI verbs (placeholder until this area lands)."""
+"""CLI verbs for models: train, score, model show, model sql."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from credo.commands.common import console, fail
+
+# The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
+# and the other areas' verbs stay quick to start.
+SCALES = ("fico", "sesame")
+DIALECTS = ("duckdb", "spark")
+
+stdout = Console()
+model_app = typer.Typer(
+    help="Look inside a trained model, or compile it to SQL.", no_args_is_help=True
+)
+SCORE_COLUMNS = ["score", "pd", "band", "reason_1", "reason_2", "reason_3", "reason_4"]
+SCORE_CHUNK_ROWS = 200_000
+
+FeaturesOption = Annotated[
+    Path | None,
+    typer.Option("--features", help="A credo feature table (Parquet from `credo features`)."),
+]
+TableOption = Annotated[
+    Path | None,
+    typer.Option("--table", help="A plain table, CSV or Parquet, one row per person."),
+]
+IdOption = Annotated[
+    str | None,
+    typer.Option("--id", help="The plain table's id column (default: the 0-based row number)."),
+]
+
+
+def _one_input(features: Path | None, table: Path | None) -> None:
+    if (features is None) == (table is None):
+        fail("give exactly one input: --features F (a feature table) or --table T (CSV/Parquet)")
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def train(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model JSON.")],
+    features: FeaturesOption = None,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option("--outcomes", help="Outcomes Parquet (user_id, as_of, bad) for --features."),
+    ] = None,
+    table: TableOption = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="The plain table's 0/1 column (1 = bad).")
+    ] = None,
+    id_column: IdOption = None,
+    scale: Annotated[
+        str, typer.Option("--scale", help=f"Score scale: {' or '.join(SCALES)}.")
+    ] = "fico",
+    policy: Annotated[
+        str, typer.Option("--policy", help="Jurisdiction policy (us, eu, cn or a JSON path).")
+    ] = "us",
+    protected: Annotated[
+        list[str] | None,
+        typer.Option("--protected", help="More protected attributes (repeat the option)."),
+    ] = None,
+    allow_protected: Annotated[
+        bool,
+        typer.Option("--allow-protected", help="Use protected attributes as inputs anyway."),
+    ] = False,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Plain-table columns to leave out (repeat the option)."),
+    ] = None,
+    challenger: Annotated[
+        bool, typer.Option("--challenger", help="Also fit the LightGBM challenger and keep it.")
+    ] = False,
+    min_iv: Annotated[
+        float, typer.Option("--min-iv", help="Drop features with information value below this.")
+    ] = 0.02,
+    max_corr: Annotated[
+        float, typer.Option("--max-corr", help="Drop the weaker of two features above this |r|.")
+    ] = 0.7,
+    max_bins: Annotated[
+        int, typer.Option("--max-bins", min=2, help="Most bins a feature gets.")
+    ] = 6,
+) -> None:
+    """Fit a scorecard and write it as a model JSON.
+
+    Input is a feature table with its outcomes (--features F --outcomes O) or a plain table
+    with a 0/1 target column (--table T --target COL). Protected attributes (the policy's and
+    any --protected) are refused as inputs unless --allow-protected; leave them out of a plain
+    table with --exclude. Prints the features kept with their information value, the
+    held-out AUC on an internal 80/20 split, and the time taken."""
+    from credo.model.artifact import save_model
+    from credo.model.scorecard import Scorecard
+    from credo.model.tables import TableError
+    from credo.model.training import (
+        TrainingError,
+        load_feature_training,
+        load_table_training,
+        protected_inputs,
+        train_model,
+    )
+
+    _one_input(features, table)
+    if features is not None and outcomes is None:
+        fail("--features needs --outcomes (the Parquet file of user_id, as_of, bad)")
+    if table is not None and target is None:
+        fail("--table needs --target COL (the 0/1 column, 1 = bad)")
+    if scale not in SCALES:
+        fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
+    started = time.perf_counter()
+    policy_obj = _load_policy(policy)
+    try:
+        if features is not None:
+            data = load_feature_training(features, outcomes)
+        else:
+            data = load_table_training(table, target, id_column, exclude or [])
+    except (TableError, TrainingError) as exc:
+        fail(str(exc))
+    refused = protected_inputs(
+        list(data.X.columns), policy_obj.protected_attributes, protected or []
+    )
+    if refused and not (allow_protected or policy_obj.allow_protected):
+        hint = (
+            " ".join(f"--exclude {c}" for c in refused)
+            if data.kind == "table"
+            else "a feature table built under this policy"
+        )
+        fail(
+            f"protected attributes may not be model inputs under policy {policy_obj.name!r}: "
+            f"{', '.join(refused)}. Leave them out ({hint}; they stay usable for "
+            "`credo evaluate --protected`), or pass --allow-protected where the law permits"
+        )
+    card = Scorecard(scale=scale, min_iv=min_iv, max_corr=max_corr, max_bins=max_bins)
+    with _progress() as progress:
+        task = progress.add_task("training", total=None)
+        try:
+            artifact = train_model(
+                data,
+                card,
+                challenger=challenger,
+                policy=policy_obj.name,
+                step=lambda text: progress.update(task, description=text),
+            )
+        except ValueError as exc:
+            fail(str(exc))
+    artifact.training["allowed_protected"] = refused if refused else []
+    digest = save_model(artifact, out)
+    _print_training_summary(artifact, time.perf_counter() - started)
+    console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
+
+
+def _load_policy(name: str):
+    from credo.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(name)
+    except PolicyError as exc:
+        fail(str(exc))
+
+
+def _print_training_summary(artifact, seconds: float) -> None:
+    card = artifact.scorecard
+    table = Table(title="Features kept", show_lines=False)
+    for column in ("code", "feature", "dimension", "IV", "coef"):
+        table.add_column(column, justify="right" if column in ("IV", "coef") else "left")
+    for name, coef in zip(card.features_, card.coef_, strict=True):
+        table.add_row(
+            card.codes_[name],
+            name,
+            card.meta_[name]["dimension"],
+            f"{card.iv_[name]:.3f}",
+            f"{coef:.3f}",
+        )
+    stdout.print(table)
+    if card.dropped_:
+        stdout.print(
+            "left out: "
+            + "; ".join(f"{name} ({why})" for name, why in sorted(card.dropped_.items()))
+        )
+    metrics = artifact.metrics
+    if "holdout" in metrics:
+        h = metrics["holdout"]
+        stdout.print(
+            f"held-out AUC {h['auc']:.4f} (Gini {h['gini']:.3f}, KS {h['ks']:.3f}) on "
+            f"{h['rows']:,} rows of an internal 80/20 split"
+        )
+    if "challenger_holdout" in metrics:
+        stdout.print(f"challenger held-out AUC {metrics['challenger_holdout']['auc']:.4f}")
+    stdout.print(
+        f"train AUC {metrics['train']['auc']:.4f}; {artifact.training['rows']:,} rows, "
+        f"bad rate {artifact.training['bad_rate']:.3f}; {seconds:.1f} s"
+    )
+
+
+def score(
+    model: Annotated[Path, typer.Option("--model", help="The model JSON from `credo train`.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the scores: .csv or .parquet.")
+    ],
+    features: FeaturesOption = None,
+    table: TableOption = None,
+    id_column: IdOption = None,
+) -> None:
+    """Score every row: writes id, score, pd, band, reason_1..reason_4.
+
+    pd is the probability of bad; reasons are stable codes of the features costing the most
+    points against their best bin (see `credo model show`). id is the user_id for a feature
+    table, the --id column for a plain table, else the 0-based row number. Columns the model
+    does not use (the target included) are ignored."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from credo.model.artifact import ArtifactError, load_model
+    from credo.model.tables import TableError
+    from credo.model.training import TrainingError, load_scoring_table
+
+    _one_input(features, table)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        fail(f"{out}: write scores to a .csv or .parquet file")
+    try:
+        artifact = load_model(model)
+        frame, ids = load_scoring_table(features, table, id_column)
+    except (ArtifactError, TableError, TrainingError) as exc:
+        fail(str(exc))
+    card = artifact.scorecard
+    missing = [n for n in card.features_ if n not in frame.columns]
+    if missing:
+        fail(
+            f"the input lacks {len(missing)} column(s) the model needs: {', '.join(missing)}; "
+            "score a table with the columns the model was trained on"
+        )
+    parts = []
+    with _progress() as progress:
+        task = progress.add_task("scoring", total=len(frame))
+        for start in range(0, len(frame), SCORE_CHUNK_ROWS):
+            chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
+            try:
+                parts.append(card.score_table(chunk)[SCORE_COLUMNS])
+            except ValueError as exc:
+                fail(str(exc))
+            progress.advance(task, len(chunk))
+    scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
+    scores.insert(0, "id", ids)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        scores.to_csv(out, index=False)
+    else:
+        pq.write_table(pa.Table.from_pandas(scores, preserve_index=False), out)
+    console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
+
+
+@model_app.command("show")
+def show(
+    model: Annotated[Path, typer.Argument(help="The model JSON.")],
+    bins: Annotated[
+        bool, typer.Option("--bins/--no-bins", help="Show the points table (every bin).")
+    ] = True,
+) -> None:
+    """Print a model's metadata, metrics, features and points table."""
+    import numpy as np
+
+    from credo.model.artifact import ArtifactError, load_model
+
+    try:
+        artifact = load_model(model)
+    except ArtifactError as exc:
+        fail(str(exc))
+    card = artifact.scorecard
+    scale = card.scale_
+    meta = Table(title=f"Model {model.name}", show_header=False)
+    meta.add_column("field")
+    meta.add_column("value")
+    training = artifact.training
+    for field, value in (
+        ("content hash", artifact.content_hash),
+        ("created", artifact.created_at),
+        ("credo version", artifact.credo_version),
+        ("input", f"{training.get('kind', '?')}: {', '.join(training.get('sources', []))}"),
+        ("rows / bad rate", f"{training.get('rows', '?')} / {training.get('bad_rate', 0):.4f}"),
+        ("policy", str(training.get("policy"))),
+        (
+            "scale",
+            f"{scale.name} {scale.min_score}-{scale.max_score}, PDO {scale.pdo:g}, "
+            f"{scale.base_score:g} at {scale.base_odds:g}:1",
+        ),
+        ("bands", ", ".join(f"{b.name} {b.low}-{b.high}" for b in scale.bands)),
+        ("challenger", "yes" if artifact.challenger else "no"),
+    ):
+        meta.add_row(field, value)
+    for name, values in artifact.metrics.items():
+        if isinstance(values, dict) and "auc" in values:
+            meta.add_row(f"{name} AUC", f"{values['auc']:.4f} ({values.get('rows', '?')} rows)")
+    stdout.print(meta)
+    features = Table(title="Features")
+    for column in ("code", "feature", "dimension", "IV", "coef", "max points", "reason"):
+        features.add_column(column)
+    for name, coef in zip(card.features_, card.coef_, strict=True):
+        features.add_row(
+            card.codes_[name],
+            name,
+            card.meta_[name]["dimension"],
+            f"{card.iv_[name]:.3f}",
+            f"{coef:.3f}",
+            str(int(card.points_[name].max())),
+            card.meta_[name]["reason"] or "(from the column name and bin)",
+        )
+    stdout.print(features)
+    if bins:
+        points = Table(title="Points table")
+        for column in ("feature", "bin", "count", "bad rate", "WoE", "points"):
+            points.add_column(column)
+        for row in card.points_table().itertuples():
+            rate = "" if np.isnan(row.bad_rate) else f"{row.bad_rate:.3f}"
+            points.add_row(
+                row.feature, row.bin, str(row.count), rate, f"{row.woe:.3f}", str(row.points)
+            )
+        stdout.print(points)
+
+
+@model_app.command("sql")
+def sql(
+    model: Annotated[Path, typer.Argument(help="The model JSON.")],
+    dialect: Annotated[
+        str, typer.Option("--dialect", help=f"SQL dialect: {' or '.join(DIALECTS)}.")
+    ] = "duckdb",
+    table: Annotated[
+        str, typer.Option("--table", help="The table (or view) of features to score.")
+    ] = "features",
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="Column passed through as id (default: the model's id "
+            "column, user_id for feature tables).",
+        ),
+    ] = None,
+) -> None:
+    """Print one SELECT computing id, score, pd, band and reason_1..reason_5 from a table.
+
+    The query gives the same numbers as `credo score` (reason_5 is the inquiries reason when
+    it costs points and is not among the first four)."""
+    from credo.model.artifact import ArtifactError, load_model
+    from credo.model.sql_export import model_to_sql
+
+    if dialect not in DIALECTS:
+        fail(f"unknown dialect {dialect!r}: choose {' or '.join(DIALECTS)}")
+    try:
+        artifact = load_model(model)
+    except ArtifactError as exc:
+        fail(str(exc))
+    column = id_column if id_column is not None else artifact.training.get("id_column")
+    typer.echo(model_to_sql(artifact, dialect=dialect, table=table, id_column=column))
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's verbs to the credo app."""
+    app.command("train")(train)
+    app.command("score")(score)
+    app.add_typer(model_app, name="model")

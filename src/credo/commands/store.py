@@ -1,9 +1,242 @@
-"""CLI verbs (placeholder until this area lands)."""
+"""CLI verbs for the store: init, ingest, quarantine, consent, export."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from credo.commands.common import DbOption, console, fail, handle_store_errors
+from credo.events.ingest import DEFAULT_CHUNK_ROWS, IngestError, ingest_paths
+from credo.events.readers import FORMATS
+from credo.events.schema import PURPOSES, SOURCES
+from credo.store import consent
+from credo.store.db import SCHEMA_VERSION, connect, db_path, init_store
+from credo.store.export import ExportError, export_events
+from credo.store.sql import run
+
+stdout = Console()
+
+quarantine_app = typer.Typer(help="What ingestion refused, and why.", no_args_is_help=True)
+consent_app = typer.Typer(
+    help="Grant and revoke a person's consent to use a source for a purpose.",
+    no_args_is_help=True,
+)
+export_app = typer.Typer(help="Write the store's data out as files.", no_args_is_help=True)
+
+
+def init(db: DbOption = None) -> None:
+    """Create a store (events, consents, quarantine, ingest batches), or migrate an older one
+    to this credo's schema version. Safe to run again."""
+    with handle_store_errors():
+        path = init_store(db)
+    console.print(f"store ready at [bold]{path}[/] (schema version {SCHEMA_VERSION})")
+
+
+INGEST_HELP = f"""Validate event files and store them.
+
+PATH is a CSV, JSONL or Parquet file (format from the extension, or --format), a directory
+of such files, or a dataset directory (an events/ folder of Parquet files plus
+consents.parquet, as `credo generate` and `credo import` write): its events and consents
+are loaded.
+
+Each file streams in chunks of --chunk-rows rows; each chunk is stored in one transaction.
+Invalid rows go to the quarantine with line (CSV, JSONL) or row (Parquet) number, field and
+reason: see `credo quarantine list`. A row whose event_id is already stored with the same
+content is a duplicate and skipped; with other content it is a conflict and quarantined.
+Ingesting the same input again stores nothing new, and re-running a command that was
+killed completes it.
+
+Exit status: 0 when every row was accepted or a duplicate; 2 when some rows were rejected
+or conflicting (the valid ones are stored); 1 on a fatal error (missing or unreadable file,
+unknown format, unknown or missing columns), with nothing from that file stored.
+
+With --json, prints one JSON object: accepted, duplicates, conflicts, rejected,
+events_per_s, consents, files, seconds, batches (and error on a fatal error).
+Default chunk size: {DEFAULT_CHUNK_ROWS:,} rows."""
+
+
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Event files, directories or dataset directories.")
+    ],
+    db: DbOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the counts as one JSON object on stdout.")
+    ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help=f"Read every file as this format: {', '.join(FORMATS)}."),
+    ] = None,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=1, help="Rows per chunk (one transaction each).")
+    ] = DEFAULT_CHUNK_ROWS,
+) -> None:
+    with handle_store_errors():
+        try:
+            result = ingest_paths(db, paths, fmt=fmt, chunk_rows=chunk_rows, progress=True)
+        except IngestError as exc:
+            if as_json:
+                payload = exc.result.to_dict() if exc.result is not None else {}
+                print(json.dumps({**payload, "error": str(exc)}))
+            fail(str(exc))
+    if as_json:
+        print(json.dumps(result.to_dict()))
+    else:
+        console.print(
+            f"{result.files} file(s): [green]{result.accepted:,} accepted[/],"
+            f" {result.duplicates:,} duplicates, [yellow]{result.conflicts:,} conflicts[/],"
+            f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents"
+            f" ({result.events_per_s:,.0f} events/s)"
+        )
+        if not result.clean:
+            console.print("see why with `credo quarantine list`")
+    if not result.clean:
+        raise typer.Exit(2)
+
+
+ingest.__doc__ = INGEST_HELP
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of rows on stdout.")
+    ] = False,
+) -> None:
+    """Show refused rows, newest first: file, line/row number, event id, field, reason."""
+    with handle_store_errors():
+        con = connect(db, read_only=True)
+        try:
+            total = run(con, "SELECT count(*) FROM quarantine")[0][0]
+            rows = run(
+                con,
+                "SELECT batch_id, path, row_number, event_id, field, reason, raw,"
+                " quarantined_at FROM quarantine"
+                " ORDER BY quarantined_at DESC, batch_id DESC, row_number LIMIT ?",
+                [limit],
+            )
+        finally:
+            con.close()
+    keys = ("batch", "path", "row", "event_id", "field", "reason", "raw", "quarantined_at")
+    if as_json:
+        items = [dict(zip(keys, row, strict=True)) for row in rows]
+        for item in items:
+            item["quarantined_at"] = item["quarantined_at"].isoformat()
+        print(json.dumps(items))
+        return
+    table = Table(title=f"quarantine: {len(rows)} of {total} rows")
+    for key in ("batch", "file", "row", "event_id", "field", "reason"):
+        table.add_column(key, overflow="fold")
+    for batch, path, row, event_id, field, reason, *_ in rows:
+        table.add_row(str(batch), Path(path).name, str(row), event_id or "", field, reason)
+    stdout.print(table)
+
+
+PurposeOption = Annotated[
+    str, typer.Option("--purpose", help=f"What the data may be used for: {', '.join(PURPOSES)}.")
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="When (ISO 8601 date or timestamp; UTC unless an offset is given)."),
+]
+UserArg = Annotated[str, typer.Argument(help="The person's (pseudonymous) user id.")]
+SourceArg = Annotated[str, typer.Argument(help=f"The data source: {', '.join(SOURCES)}.")]
+
+
+@consent_app.command("grant")
+def consent_grant(
+    user: UserArg,
+    source: SourceArg,
+    purpose: PurposeOption,
+    at: AtOption = None,
+    db: DbOption = None,
+) -> None:
+    """Let credo use USER's SOURCE events for PURPOSE from --at (default now)."""
+    with handle_store_errors():
+        con = connect(db)
+        try:
+            created = consent.grant(con, user, source, purpose, at)
+        except consent.ConsentError as exc:
+            fail(str(exc))
+        finally:
+            con.close()
+    if created:
+        console.print(f"granted: {user} {source} for {purpose}")
+    else:
+        console.print(f"{user} already has an open grant of {source} for {purpose}; unchanged")
+
+
+@consent_app.command("revoke")
+def consent_revoke(
+    user: UserArg,
+    source: SourceArg,
+    purpose: PurposeOption,
+    at: AtOption = None,
+    db: DbOption = None,
+) -> None:
+    """Stop credo using USER's SOURCE events for PURPOSE from --at (default now)."""
+    with handle_store_errors():
+        con = connect(db)
+        try:
+            granted_at = consent.revoke(con, user, source, purpose, at)
+        except consent.ConsentError as exc:
+            fail(str(exc))
+        finally:
+            con.close()
+    console.print(f"revoked: {user} {source} for {purpose} (granted {granted_at.isoformat()})")
+
+
+@consent_app.command("list")
+def consent_list(
+    user: Annotated[str | None, typer.Argument(help="Only this user.")] = None,
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 100,
+) -> None:
+    """Show consent grants and revocations."""
+    with handle_store_errors():
+        con = connect(db, read_only=True)
+        try:
+            rows = consent.list_consents(con, user)
+        finally:
+            con.close()
+    table = Table(title=f"consents: {min(len(rows), limit)} of {len(rows)}")
+    for key in ("user", "source", "purpose", "granted_at", "revoked_at"):
+        table.add_column(key)
+    for user_id, source, purpose, granted_at, revoked_at in rows[:limit]:
+        revoked = revoked_at.isoformat() if revoked_at else ""
+        table.add_row(user_id, source, purpose, granted_at.isoformat(), revoked)
+    stdout.print(table)
+
+
+@export_app.command("events")
+def export_events_command(
+    out: Annotated[Path, typer.Option("--out", help="The dataset directory to write.")],
+    db: DbOption = None,
+) -> None:
+    """Write the store's events as Parquet under OUT/events/ and its consents as
+    OUT/consents.parquet: a dataset directory that Spark (or `credo ingest`) reads."""
+    with handle_store_errors():
+        con = connect(db, read_only=True)
+        try:
+            written = export_events(con, out)
+        except ExportError as exc:
+            fail(str(exc))
+        finally:
+            con.close()
+    console.print(f"exported to {written} (store {db_path(db)})")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's verbs to the credo app."""
+    app.command("init")(init)
+    app.command("ingest", help=INGEST_HELP)(ingest)
+    app.add_typer(quarantine_app, name="quarantine")
+    app.add_typer(consent_app, name="consent")
+    app.add_typer(export_app, name="export")

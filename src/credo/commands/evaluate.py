@@ -1,0 +1,198 @@
+"""`credo evaluate`: measure a trained model on labelled data and write the committee report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from credo.commands.common import console, fail
+
+PROTECTED_FILE_KEY = "user_id"
+
+
+def _protected_matches(columns: list[str], names: tuple[str, ...]) -> list[str]:
+    """Columns whose underscore-separated words contain a protected name (age_in_years: age)."""
+    found = []
+    for column in columns:
+        words = column.lower().split("_")
+        for name in names:
+            parts = name.lower().split("_")
+            spans = (words[i : i + len(parts)] for i in range(len(words) - len(parts) + 1))
+            if any(span == parts for span in spans):
+                found.append(column)
+                break
+    return found
+
+
+def _load_labelled(
+    table: Path | None, target: str | None, features: Path | None, outcomes: Path | None
+) -> tuple[pd.DataFrame, np.ndarray, str]:
+    from credo.model.tables import join_outcomes, read_features, read_plain_table
+
+    if table is not None:
+        if features is not None or outcomes is not None:
+            fail("give either --table with --target, or --features with --outcomes, not both")
+        if not target:
+            fail("--table needs --target COL: the column holding 1 for bad and 0 for good")
+        frame = read_plain_table(table)
+        if target not in frame.columns:
+            fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
+        y = frame[target]
+        source = str(table)
+    else:
+        if features is None or outcomes is None:
+            fail("give --table T --target COL, or --features F --outcomes O")
+        frame, _ = read_features(features)
+        frame = join_outcomes(frame, outcomes)
+        y = frame["bad"]
+        source = str(features)
+    bad_rows = ~y.isin([0, 1])
+    if bad_rows.any():
+        row = int(np.flatnonzero(bad_rows.to_numpy())[0])
+        fail(
+            f"{source}: the outcome must be 0 or 1; row {row} has {y.iloc[row]!r} "
+            "(fix or drop the rows without a known outcome)"
+        )
+    return frame, y.to_numpy(dtype=np.int8), source
+
+
+def _protected_values(
+    frame: pd.DataFrame,
+    columns: list[str] | None,
+    protected_file: Path | None,
+    policy: str,
+) -> dict[str, Any]:
+    source = frame
+    if protected_file is not None:
+        extra = pq.read_table(protected_file).to_pandas()
+        if PROTECTED_FILE_KEY not in extra.columns or PROTECTED_FILE_KEY not in frame.columns:
+            fail(f"{protected_file}: joining protected attributes needs a user_id column on both")
+        if extra[PROTECTED_FILE_KEY].duplicated().any():
+            fail(f"{protected_file}: more than one row per user_id")
+        source = frame[[PROTECTED_FILE_KEY]].merge(extra, on=PROTECTED_FILE_KEY, how="left")
+    if columns:
+        absent = [c for c in columns if c not in source.columns]
+        if absent:
+            fail(
+                f"protected column(s) {', '.join(absent)} not found; available: "
+                f"{', '.join(map(str, source.columns))}"
+            )
+        chosen = list(columns)
+    else:
+        from credo.policy import load_policy
+
+        names = load_policy(policy).protected_attributes
+        candidates = [c for c in source.columns if c != PROTECTED_FILE_KEY]
+        chosen = _protected_matches(candidates, names)
+    return {column: source[column].to_numpy() for column in chosen}
+
+
+def _print_summary(result: dict[str, Any]) -> None:
+    table = Table(title="credo evaluate", show_lines=False)
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    colours = {"pass": "green", "flag": "red", "info": "blue"}
+    for check in result["checks"]:
+        status = check["status"]
+        table.add_row(check["name"], f"[{colours[status]}]{status}[/]", check["detail"])
+    console.print(table)
+
+
+def evaluate(
+    model: Annotated[Path, typer.Option("--model", help="The model file from `credo train`.")],
+    report: Annotated[
+        Path, typer.Option("--report", help="Where to write the HTML report (self-contained).")
+    ],
+    table: Annotated[
+        Path | None,
+        typer.Option("--table", help="A labelled plain table (CSV or Parquet), with --target."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="The outcome column of --table: 1 bad, 0 good.")
+    ] = None,
+    features: Annotated[
+        Path | None, typer.Option("--features", help="A credo feature table, with --outcomes.")
+    ] = None,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option("--outcomes", help="Outcomes Parquet (user_id, as_of, bad) for --features."),
+    ] = None,
+    protected: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protected",
+            help="A protected attribute to audit (repeatable). Default: the columns named "
+            "by the policy's protected attributes (e.g. age_in_years for age).",
+        ),
+    ] = None,
+    protected_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--protected-file",
+            help="Parquet of protected attributes joined on user_id (e.g. a dataset's "
+            "protected.parquet).",
+        ),
+    ] = None,
+    policy: Annotated[
+        str, typer.Option("--policy", help="Policy preset or file naming protected attributes.")
+    ] = "us",
+    cutoff: Annotated[
+        float | None,
+        typer.Option(
+            "--cutoff",
+            help="Approve at this score and above, for the fairness checks. Default: decline "
+            "as many people as turned out bad.",
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write every figure as JSON here.")
+    ] = None,
+) -> None:
+    """Measure a model on labelled data: discrimination, calibration, bands, stability,
+    reasons, challenger and fairness; write an HTML report for a risk committee."""
+    from credo.evaluate.model_eval import evaluate_artifact
+    from credo.evaluate.report import write_report
+    from credo.model.artifact import load_model
+
+    progress_columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    try:
+        with Progress(*progress_columns, console=console, transient=True) as progress:
+            step = progress.add_task("loading the model", total=4)
+            artifact = load_model(model)
+            progress.update(step, advance=1, description="reading the data")
+            frame, y, source = _load_labelled(table, target, features, outcomes)
+            groups = _protected_values(frame, protected, protected_file, policy)
+            progress.update(step, advance=1, description="scoring and measuring")
+            result = evaluate_artifact(
+                artifact,
+                frame,
+                y,
+                protected=groups,
+                cutoff=cutoff,
+                model_path=str(model),
+                data_source=source,
+            )
+            progress.update(step, advance=1, description="writing the report")
+            write_report(result, report)
+            if json_out is not None:
+                json_out.parent.mkdir(parents=True, exist_ok=True)
+                json_out.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
+            progress.update(step, advance=1)
+    except ValueError as exc:  # bad input: ArtifactError, TableError, PolicyError, metric errors
+        fail(str(exc))
+    _print_summary(result)
+    console.print(f"report written to {report}" + (f", figures to {json_out}" if json_out else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `evaluate` verb to the credo app."""
+    app.command("evaluate")(evaluate)

@@ -1,0 +1,229 @@
+"""Put the metrics and fairness audits of one scored evaluation set together as plain data.
+
+The result is a JSON-ready dict: the `--json` output of `credo evaluate` and the input of
+the HTML report. Every check carries a status ("pass", "flag" or "info") and a sentence
+saying what it means, so the report can be read without a statistician.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from credo.evaluate import fairness, metrics
+from credo.evaluate.plots import score_histogram, thin_curve
+
+# Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
+MIN_AUC = 0.70
+MAX_CALIBRATION_ERROR = 0.03
+CHALLENGER_MARGIN = 0.005
+
+
+def default_cutoff(score: np.ndarray, y: np.ndarray) -> float:
+    """Decline as many people as turned out bad: the score at the observed bad-rate quantile."""
+    return float(np.quantile(score, float(np.mean(y))))
+
+
+def model_metrics(y: np.ndarray, pd_bad: np.ndarray, risk: np.ndarray) -> dict[str, Any]:
+    """Discrimination and calibration of one model's predictions."""
+    calibration = metrics.calibration_by_decile(y, pd_bad)
+    fpr, tpr = metrics.roc_curve(y, risk)
+    thin_fpr, thin_tpr = thin_curve(fpr, tpr)
+    return {
+        **metrics.discrimination(y, risk),
+        "brier": metrics.brier(y, pd_bad),
+        "mean_pd": float(np.mean(pd_bad)),
+        "calibration": calibration,
+        "calibration_error": metrics.expected_calibration_error(calibration),
+        "roc": {"fpr": thin_fpr, "tpr": thin_tpr},
+    }
+
+
+def reason_frequency(
+    reasons: pd.DataFrame, texts: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """How often each reason is given first and at all, most frequent first."""
+    columns = [c for c in reasons.columns if str(c).startswith("reason_")]
+    first: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
+    if columns:
+        first.update(v for v in reasons[columns[0]] if isinstance(v, str) and v)
+    for column in columns:
+        anywhere.update(v for v in reasons[column] if isinstance(v, str) and v)
+    rows = len(reasons)
+    return [
+        {
+            "reason": reason,
+            "text": (texts or {}).get(reason, reason),
+            "first": first[reason],
+            "any": count,
+            "share": count / rows if rows else 0.0,
+        }
+        for reason, count in anywhere.most_common()
+    ]
+
+
+def _stability(score: np.ndarray, train: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if train is None:
+        return None
+    if "shares" in train:
+        edges = np.asarray(train["edges"], dtype=np.float64)
+        shares = np.bincount(
+            np.searchsorted(edges, score, side="right"), minlength=edges.size + 1
+        ) / max(score.size, 1)
+        result = metrics.psi_from_shares(train["shares"], shares, edges)
+    else:
+        result = metrics.psi(train["scores"], score)
+    result["label"] = metrics.psi_label(result["psi"])
+    return result
+
+
+def _check(name: str, ok: bool | None, detail: str) -> dict[str, str]:
+    status = "info" if ok is None else ("pass" if ok else "flag")
+    return {"name": name, "status": status, "detail": detail}
+
+
+def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
+    card = result["scorecard"]
+    checks = [
+        _check(
+            "Ranks risk well",
+            card["auc"] >= MIN_AUC,
+            f"AUC {card['auc']:.3f} (a rule of thumb asks for at least {MIN_AUC:.2f}).",
+        ),
+        _check(
+            "Predicted bad rates match what happened",
+            card["calibration_error"] <= MAX_CALIBRATION_ERROR,
+            f"Predicted and observed bad rates differ by {card['calibration_error']:.3f} on "
+            f"average over the ten groups (at most {MAX_CALIBRATION_ERROR} expected).",
+        ),
+    ]
+    bands = result["bands"]
+    checks.append(
+        _check(
+            "Bad rate rises as bands get worse",
+            bands["monotonic"],
+            "Every worse band has a higher bad rate."
+            if bands["monotonic"]
+            else "The bad rate falls between "
+            + "; ".join(f"{a} and {b}" for a, b in bands["breaks"])
+            + ".",
+        )
+    )
+    stability = result["stability"]
+    if stability is not None:
+        checks.append(
+            _check(
+                "Population like the training population",
+                stability["psi"] < 0.1,
+                f"PSI {stability['psi']:.3f}: {stability['label']} (below 0.1 reads as stable).",
+            )
+        )
+    challenger = result["challenger"]
+    if challenger is not None:
+        delta = challenger["auc"] - card["auc"]
+        checks.append(
+            _check(
+                "Challenger against scorecard",
+                None,
+                f"The challenger's AUC is {delta:+.3f} against the scorecard's; it earns its "
+                f"place only above +{CHALLENGER_MARGIN}.",
+            )
+        )
+    for audit in result["fairness"]:
+        checks.append(
+            _check(
+                f"Fair across {audit['attribute']}",
+                not audit["flag"],
+                _fairness_sentence(audit),
+            )
+        )
+    return checks
+
+
+def _fairness_sentence(audit: dict[str, Any]) -> str:
+    parts = []
+    ratio = audit["approval"]["min_ratio"]
+    if ratio is not None:
+        parts.append(f"lowest approval-rate ratio {ratio:.2f} (four-fifths rule: at least 0.80)")
+    errors = audit["errors"]
+    if errors["fpr_gap"] is not None:
+        parts.append(f"good customers declined: gap {errors['fpr_gap']:.2f}")
+    if errors["tpr_gap"] is not None:
+        parts.append(f"bad customers declined: gap {errors['tpr_gap']:.2f}")
+    flagged = [g["group"] for g in audit["calibration"]["groups"] if g["flag"]]
+    if flagged:
+        parts.append("mis-calibrated for " + ", ".join(flagged))
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:] + "."
+
+
+def evaluate_scores(
+    y: Sequence[int],
+    pd_bad: Sequence[float],
+    score: Sequence[float],
+    band: Sequence[str],
+    band_order: Sequence[str],
+    *,
+    reasons: pd.DataFrame | None = None,
+    reason_texts: Mapping[str, str] | None = None,
+    challenger_pd: Sequence[float] | None = None,
+    train_scores: Mapping[str, Any] | None = None,
+    protected: Mapping[str, Sequence[Any]] | None = None,
+    cutoff: float | None = None,
+    model_info: Mapping[str, Any] | None = None,
+    data_info: Mapping[str, Any] | None = None,
+    features: Sequence[Mapping[str, Any]] | None = None,
+    points: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Everything the report shows about one model on one labelled evaluation set.
+
+    Scores rise with safety (a person is approved when score >= cutoff); pd_bad is the
+    predicted probability of bad. `train_scores` is {"scores": [...]} or a stored histogram
+    {"edges": [...], "shares": [...]} of the training scores, for PSI. `protected` maps each
+    protected attribute to its values on the same rows (never a model input, audited here).
+    `features` (name, iv, ...) and `points` (the points table) are shown as given.
+    """
+    labels = np.asarray(y, dtype=np.int8).ravel()
+    probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
+    scores = np.asarray(score, dtype=np.float64).ravel()
+    cut = default_cutoff(scores, labels) if cutoff is None else float(cutoff)
+    approved = scores >= cut
+    result: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": dict(model_info or {}),
+        "data": {
+            **dict(data_info or {}),
+            "rows": int(labels.size),
+            "bads": int(labels.sum()),
+            "bad_rate": float(labels.mean()),
+        },
+        "cutoff": {
+            "score": cut,
+            "given": cutoff is not None,
+            "approval_rate": float(approved.mean()),
+            "bad_rate_approved": float(labels[approved].mean()) if approved.any() else None,
+        },
+        "scorecard": model_metrics(labels, probabilities, -scores),
+        "score_histogram": score_histogram(scores, labels),
+        "bands": metrics.bad_rate_by_band(labels, band, band_order),
+        "stability": _stability(scores, train_scores),
+        "features": [dict(f) for f in features or ()],
+        "points": [dict(p) for p in points or ()],
+        "reasons": reason_frequency(reasons, reason_texts) if reasons is not None else [],
+        "challenger": None,
+        "fairness": [
+            fairness.audit_attribute(name, values, labels, probabilities, approved)
+            for name, values in (protected or {}).items()
+        ],
+    }
+    if challenger_pd is not None:
+        challenger = np.asarray(challenger_pd, dtype=np.float64).ravel()
+        result["challenger"] = model_metrics(labels, challenger, challenger)
+    result["checks"] = _checks(result)
+    return result

@@ -1,0 +1,259 @@
+"""Discrimination, calibration and stability metrics as pure numpy functions.
+
+Convention: `y` is 1 for a bad outcome, 0 for good; `risk` is any number that rises with
+the chance of bad (a probability of default, or minus a credit score). Every function returns
+plain floats or lists of dicts, so the results go straight into JSON and the HTML report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+PSI_SMOOTHING = 1e-4  # share floor so an empty bin gives a large but finite PSI term
+
+
+def _as_labels(y: Any) -> np.ndarray:
+    labels = np.asarray(y, dtype=np.float64).ravel()
+    if labels.size == 0:
+        raise ValueError("no rows: the metrics need at least one good and one bad outcome")
+    if np.isnan(labels).any() or not np.isin(labels, (0.0, 1.0)).all():
+        raise ValueError("the outcome must be 0 (good) or 1 (bad) on every row")
+    return labels.astype(np.int8)
+
+
+def _as_values(values: Any, n: int, what: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).ravel()
+    if array.shape[0] != n:
+        raise ValueError(f"{what} has {array.shape[0]} rows but the outcome has {n}")
+    if np.isnan(array).any():
+        raise ValueError(f"{what} has missing values (row {int(np.isnan(array).argmax())})")
+    return array
+
+
+def _both_classes(labels: np.ndarray) -> tuple[int, int]:
+    bads = int(labels.sum())
+    goods = int(labels.size - bads)
+    if bads == 0 or goods == 0:
+        raise ValueError("the outcome has only one class: need both good (0) and bad (1) rows")
+    return bads, goods
+
+
+def auc(y: Any, risk: Any) -> float:
+    """Area under the ROC curve: the chance a random bad ranks riskier than a random good.
+
+    Rank-based (Mann-Whitney U) with average ranks, so tied scores count one half.
+    """
+    labels = _as_labels(y)
+    values = _as_values(risk, labels.size, "risk")
+    bads, goods = _both_classes(labels)
+    ranks = rankdata(values, method="average")
+    rank_sum_bad = float(ranks[labels == 1].sum())
+    return (rank_sum_bad - bads * (bads + 1) / 2.0) / (bads * goods)
+
+
+def gini(y: Any, risk: Any) -> float:
+    """Gini coefficient (accuracy ratio): 2 * AUC - 1."""
+    return 2.0 * auc(y, risk) - 1.0
+
+
+def roc_curve(y: Any, risk: Any) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
+    labels = _as_labels(y)
+    values = _as_values(risk, labels.size, "risk")
+    bads, goods = _both_classes(labels)
+    order = np.argsort(-values, kind="mergesort")
+    sorted_values = values[order]
+    sorted_labels = labels[order]
+    # the last row of each run of tied values is where a threshold sits
+    cut = np.r_[np.nonzero(np.diff(sorted_values))[0], sorted_values.size - 1]
+    true_pos = np.cumsum(sorted_labels)[cut]
+    false_pos = (cut + 1) - true_pos
+    fpr = np.r_[0.0, false_pos / goods]
+    tpr = np.r_[0.0, true_pos / bads]
+    return fpr, tpr
+
+
+def ks(y: Any, risk: Any) -> float:
+    """Kolmogorov-Smirnov statistic: the largest gap between the bad and good cumulative shares."""
+    fpr, tpr = roc_curve(y, risk)
+    return float(np.max(np.abs(tpr - fpr)))
+
+
+def brier(y: Any, pd: Any) -> float:
+    """Brier score: mean squared gap between the predicted probability of bad and the outcome."""
+    labels = _as_labels(y)
+    probabilities = _as_values(pd, labels.size, "pd")
+    if (probabilities < 0).any() or (probabilities > 1).any():
+        raise ValueError("pd must lie between 0 and 1")
+    return float(np.mean((probabilities - labels) ** 2))
+
+
+def quantile_groups(values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Group index 0..n_groups-1 of each value by rank, ties kept in the same group."""
+    ranks = rankdata(values, method="min") - 1  # ties share the lowest rank
+    return np.minimum((ranks * n_groups) // values.size, n_groups - 1).astype(np.int64)
+
+
+def calibration_by_decile(y: Any, pd: Any, n_groups: int = 10) -> list[dict[str, float]]:
+    """Predicted against observed bad rate in groups of equal size ordered by pd.
+
+    Each row: group (1 = safest), count, pd range, mean predicted pd, observed bad rate.
+    """
+    labels = _as_labels(y)
+    probabilities = _as_values(pd, labels.size, "pd")
+    groups = quantile_groups(probabilities, n_groups)
+    rows = []
+    for group in np.unique(groups):
+        member = groups == group
+        rows.append(
+            {
+                "group": int(len(rows) + 1),
+                "count": int(member.sum()),
+                "pd_min": float(probabilities[member].min()),
+                "pd_max": float(probabilities[member].max()),
+                "predicted": float(probabilities[member].mean()),
+                "observed": float(labels[member].mean()),
+            }
+        )
+    return rows
+
+
+def expected_calibration_error(rows: Sequence[dict[str, float]]) -> float:
+    """Count-weighted mean absolute gap between predicted and observed bad rate over groups."""
+    counts = np.array([row["count"] for row in rows], dtype=np.float64)
+    gaps = np.array([abs(row["predicted"] - row["observed"]) for row in rows])
+    return float((counts * gaps).sum() / counts.sum())
+
+
+def psi_edges(train_values: Any, n_bins: int = 10) -> np.ndarray:
+    """Inner cut points of (at most) n_bins equal-share bins of the training values."""
+    values = np.asarray(train_values, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        raise ValueError("no training values to build PSI bins from")
+    quantiles = np.quantile(values, np.linspace(0, 1, n_bins + 1)[1:-1])
+    return np.unique(quantiles)
+
+
+def _bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    index = np.searchsorted(edges, values, side="right")  # bin i: edges[i-1] <= x < edges[i]
+    counts = np.bincount(index, minlength=edges.size + 1).astype(np.float64)
+    return counts / counts.sum()
+
+
+def psi(train_values: Any, eval_values: Any, edges: Any | None = None) -> dict[str, Any]:
+    """Population stability index between training and evaluation values.
+
+    Bins come from the training values (deciles unless `edges` is given). PSI below 0.1 is
+    usually read as stable, 0.1 to 0.25 as a shift to watch, above 0.25 as a material shift.
+    Returns the total and one row per bin (range, training share, evaluation share, term).
+    """
+    train = np.asarray(train_values, dtype=np.float64)
+    current = np.asarray(eval_values, dtype=np.float64)
+    train, current = train[~np.isnan(train)], current[~np.isnan(current)]
+    if current.size == 0:
+        raise ValueError("no evaluation values to compare with training")
+    cuts = psi_edges(train) if edges is None else np.asarray(edges, dtype=np.float64)
+    return psi_from_shares(_bin_shares(train, cuts), _bin_shares(current, cuts), cuts)
+
+
+def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, Any]:
+    """PSI from per-bin shares (e.g. a training histogram stored in a model artifact)."""
+    expected = np.maximum(np.asarray(train_share, dtype=np.float64), PSI_SMOOTHING)
+    actual = np.maximum(np.asarray(eval_share, dtype=np.float64), PSI_SMOOTHING)
+    cuts = np.asarray(edges, dtype=np.float64)
+    if expected.shape != actual.shape or expected.size != cuts.size + 1:
+        raise ValueError("PSI needs one share per bin: len(edges) + 1 shares on both sides")
+    terms = (actual - expected) * np.log(actual / expected)
+    lows = [None, *cuts.tolist()]  # None: the open end of the first and last bins
+    highs = [*cuts.tolist(), None]
+    rows = [
+        {
+            "low": low,
+            "high": high,
+            "train_share": float(e),
+            "eval_share": float(a),
+            "term": float(t),
+        }
+        for low, high, e, a, t in zip(lows, highs, expected, actual, terms, strict=True)
+    ]
+    return {"psi": float(terms.sum()), "bins": rows}
+
+
+def psi_label(value: float) -> str:
+    """Plain reading of a PSI value."""
+    if value < 0.1:
+        return "stable"
+    if value < 0.25:
+        return "moderate shift"
+    return "material shift"
+
+
+def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str, Any]:
+    """Count, bads and bad rate in each score band, bands ordered from best to worst.
+
+    `monotonic` is True when the bad rate never falls as the bands get worse (empty bands are
+    skipped); `breaks` lists the pairs of adjacent bands where it does fall.
+    """
+    labels = _as_labels(y)
+    names = np.asarray(bands, dtype=object).ravel()
+    if names.size != labels.size:
+        raise ValueError(f"bands has {names.size} rows but the outcome has {labels.size}")
+    unknown = sorted(set(names.tolist()) - set(band_order))
+    if unknown:
+        raise ValueError(f"band(s) {unknown} are not in the band order {list(band_order)}")
+    rows = []
+    for band in band_order:
+        member = names == band
+        count = int(member.sum())
+        bads = int(labels[member].sum())
+        rows.append(
+            {
+                "band": band,
+                "count": count,
+                "bads": bads,
+                "bad_rate": bads / count if count else None,
+            }
+        )
+    filled = [row for row in rows if row["count"] > 0]
+    breaks = [
+        [safer["band"], riskier["band"]]
+        for safer, riskier in zip(filled, filled[1:], strict=False)
+        if riskier["bad_rate"] < safer["bad_rate"]
+    ]
+    return {"bands": rows, "monotonic": not breaks, "breaks": breaks}
+
+
+def discrimination(y: Any, risk: Any) -> dict[str, float]:
+    """AUC, Gini and KS of one risk ranking, together."""
+    area = auc(y, risk)
+    return {"auc": area, "gini": 2.0 * area - 1.0, "ks": ks(y, risk)}
+
+
+def score_distribution(scores: Any, n_bins: int = 10) -> dict[str, list[float]]:
+    """A training score histogram to store with a model, for PSI at evaluation time.
+
+    Equal-share bins of the training scores: {"edges": inner cut points, "shares": share of
+    training rows in each of len(edges) + 1 bins}.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    edges = psi_edges(values, n_bins)
+    return {"edges": edges.tolist(), "shares": _bin_shares(values, edges).tolist()}
+
+
+def information_value(bin_index: Any, y: Any, n_bins: int, smoothing: float = 0.5) -> float:
+    """Information value of a binned feature: sum over bins of (good% - bad%) * WoE.
+
+    `smoothing` is added to each bin's good and bad counts so empty cells stay finite.
+    """
+    labels = _as_labels(y)
+    index = np.asarray(bin_index, dtype=np.int64).ravel()
+    bads = np.bincount(index[labels == 1], minlength=n_bins).astype(np.float64) + smoothing
+    goods = np.bincount(index[labels == 0], minlength=n_bins).astype(np.float64) + smoothing
+    good_share = goods / goods.sum()
+    bad_share = bads / bads.sum()
+    return float(np.sum((good_share - bad_share) * np.log(good_share / bad_share)))

@@ -1,0 +1,112 @@
+"""Evaluate a trained credo model (artifact) on a labelled table: score it, then measure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from credo.evaluate import metrics
+from credo.evaluate.evaluation import evaluate_scores
+
+# Where a model's training score histogram (metrics.score_distribution) may be stored.
+SCORE_DISTRIBUTION_KEY = "score_distribution"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _finite(value.item())
+    return value
+
+
+def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dict[str, Any]]:
+    """Each candidate feature: dimension, IV at training and on this data, used or why not."""
+    rows = []
+    for name, train_iv in sorted(scorecard.iv_.items(), key=lambda item: -item[1]):
+        row: dict[str, Any] = {
+            "name": name,
+            "dimension": scorecard.meta_.get(name, {}).get("dimension"),
+            "iv": train_iv,
+            "status": "used" if name in scorecard.features_ else scorecard.dropped_.get(name, ""),
+        }
+        if name in scorecard.bins_:
+            bins = scorecard.bins_[name]
+            index = bins.index(frame[name].to_numpy())
+            row["iv_eval"] = metrics.information_value(index, y, bins.n_bins)
+        rows.append(row)
+    return rows
+
+
+def points_rows(scorecard: Any) -> list[dict[str, Any]]:
+    """The points table as plain rows (NaN bad rates of empty bins become None)."""
+    table = scorecard.points_table()
+    return [{k: _finite(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def reason_texts(scorecard: Any) -> dict[str, str]:
+    """Reason code -> the plain text a person reads."""
+    texts = {}
+    for name, code in scorecard.codes_.items():
+        meta = scorecard.meta_.get(name, {})
+        texts[code] = meta.get("reason") or meta.get("description") or name.replace("_", " ")
+    return texts
+
+
+def band_order(scorecard: Any) -> list[str]:
+    """Band names from the best (highest scores) to the worst."""
+    bands = sorted(scorecard.scale_.bands, key=lambda band: band.low, reverse=True)
+    return [band.name for band in bands]
+
+
+def evaluate_artifact(
+    artifact: Any,
+    frame: pd.DataFrame,
+    y: Sequence[int],
+    *,
+    protected: Mapping[str, Sequence[Any]] | None = None,
+    cutoff: float | None = None,
+    model_path: str | None = None,
+    data_source: str | None = None,
+) -> dict[str, Any]:
+    """Score `frame` with the artifact (scorecard and, when present, challenger) and evaluate.
+
+    `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows.
+    """
+    labels = np.asarray(y, dtype=np.int8)
+    scorecard = artifact.scorecard
+    scored = artifact.score_table(frame)
+    challenger = artifact.challenger_model()
+    challenger_pd = challenger.predict_proba(frame)[:, 1] if challenger is not None else None
+    distribution = (artifact.training or {}).get(SCORE_DISTRIBUTION_KEY) or (
+        artifact.metrics or {}
+    ).get(SCORE_DISTRIBUTION_KEY)
+    model_info = {
+        "path": model_path,
+        "scale": scorecard.scale_.name,
+        "features": len(scorecard.features_),
+        "content_hash": getattr(artifact, "content_hash", ""),
+        "trained_rows": (artifact.training or {}).get("rows") or scorecard.training_.get("rows"),
+        "challenger": challenger is not None,
+    }
+    return evaluate_scores(
+        labels,
+        scored["pd"].to_numpy(),
+        scored["score"].to_numpy(),
+        scored["band"].to_numpy(),
+        band_order(scorecard),
+        reasons=scored[[c for c in scored.columns if c.startswith("reason_")]],
+        reason_texts=reason_texts(scorecard),
+        challenger_pd=challenger_pd,
+        train_scores=distribution,
+        protected=protected,
+        cutoff=cutoff,
+        model_info=model_info,
+        data_info={"source": data_source},
+        features=feature_rows(scorecard, frame, labels),
+        points=points_rows(scorecard),
+    )

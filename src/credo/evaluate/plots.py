@@ -1,0 +1,142 @@
+"""The report's charts as inline SVG strings (matplotlib's SVG backend, no pyplot state)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+GOOD_COLOUR = "#2e7d32"
+BAD_COLOUR = "#c62828"
+LINE_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a", "#00838f")
+_SVG_START = re.compile(r"<svg\b")
+
+
+def _figure(width: float = 5.2, height: float = 3.4) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=96)
+    FigureCanvasSVG(figure)
+    return figure
+
+
+def _to_svg(figure: Figure, title: str) -> str:
+    buffer = io.StringIO()
+    # text stays text (small, searchable); a fixed salt keeps the ids the same run to run
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "credo"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    start = _SVG_START.search(text)
+    svg = text[start.start() :] if start else text
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
+
+
+def _style(axes: Any) -> None:
+    axes.spines["top"].set_visible(False)
+    axes.spines["right"].set_visible(False)
+    axes.grid(alpha=0.25)
+
+
+def roc_svg(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]]) -> str:
+    """ROC curves (false-positive rate against true-positive rate), one line per model."""
+    figure = _figure(4.4, 4.0)
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="random")
+    for colour, (name, (fpr, tpr)) in zip(LINE_COLOURS, curves.items(), strict=False):
+        axes.plot(fpr, tpr, color=colour, linewidth=1.8, label=name)
+    axes.set_xlabel("share of good customers declined")
+    axes.set_ylabel("share of bad customers declined")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.legend(loc="lower right", frameon=False)
+    _style(axes)
+    return _to_svg(figure, "ROC curve")
+
+
+def calibration_svg(rows: Sequence[Mapping[str, float]]) -> str:
+    """Predicted against observed bad rate per decile of predicted risk."""
+    figure = _figure()
+    axes = figure.add_subplot()
+    groups = np.arange(1, len(rows) + 1)
+    axes.bar(groups - 0.2, [r["predicted"] for r in rows], 0.4, color="#90a4ae", label="predicted")
+    axes.bar(groups + 0.2, [r["observed"] for r in rows], 0.4, color=BAD_COLOUR, label="observed")
+    axes.set_xticks(groups)
+    axes.set_xlabel("group of customers by predicted risk (1 = safest)")
+    axes.set_ylabel("bad rate")
+    axes.legend(frameon=False)
+    _style(axes)
+    return _to_svg(figure, "Calibration by decile")
+
+
+def band_svg(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Observed bad rate per score band, best band first, with row counts on the bars."""
+    figure = _figure()
+    axes = figure.add_subplot()
+    names = [str(r["band"]) for r in rows]
+    rates = [r["bad_rate"] if r["bad_rate"] is not None else 0.0 for r in rows]
+    bars = axes.bar(names, rates, color=BAD_COLOUR, alpha=0.85)
+    for bar, row in zip(bars, rows, strict=True):
+        axes.annotate(
+            f"n={row['count']}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    axes.set_xlabel("score band (best first)")
+    axes.set_ylabel("observed bad rate")
+    _style(axes)
+    return _to_svg(figure, "Bad rate by score band")
+
+
+def score_histogram(score: Sequence[float], y: Sequence[int], bins: int = 30) -> dict[str, list]:
+    """Counts of good and bad customers in equal-width score bins (what the chart draws)."""
+    values = np.asarray(score, dtype=np.float64)
+    labels = np.asarray(y, dtype=np.int8)
+    edges = np.histogram_bin_edges(values, bins=bins)
+    good, _ = np.histogram(values[labels == 0], bins=edges)
+    bad, _ = np.histogram(values[labels == 1], bins=edges)
+    return {"edges": edges.tolist(), "good": good.tolist(), "bad": bad.tolist()}
+
+
+def score_distribution_svg(histogram: Mapping[str, Sequence[float]], cutoff: float | None) -> str:
+    """Histograms of the score for good and for bad customers, with the cutoff line."""
+    edges = np.asarray(histogram["edges"], dtype=np.float64)
+    figure = _figure()
+    axes = figure.add_subplot()
+    for name, colour in (("good", GOOD_COLOUR), ("bad", BAD_COLOUR)):
+        axes.stairs(histogram[name], edges, fill=True, alpha=0.55, color=colour, label=name)
+    if cutoff is not None:
+        axes.axvline(cutoff, color="#333333", linestyle="--", linewidth=1.2, label="cutoff")
+    axes.set_xlabel("score")
+    axes.set_ylabel("customers")
+    axes.legend(frameon=False)
+    _style(axes)
+    return _to_svg(figure, "Score distribution")
+
+
+def psi_svg(bins: Sequence[Mapping[str, float]]) -> str:
+    """Training against evaluation share of customers in each score bin."""
+    figure = _figure()
+    axes = figure.add_subplot()
+    index = np.arange(len(bins))
+    axes.bar(index - 0.2, [b["train_share"] for b in bins], 0.4, color="#90a4ae", label="training")
+    axes.bar(index + 0.2, [b["eval_share"] for b in bins], 0.4, color="#1f4e79", label="evaluation")
+    axes.set_xticks(index, [str(i + 1) for i in index])
+    axes.set_xlabel("score bin from training (1 = lowest score)")
+    axes.set_ylabel("share of customers")
+    axes.legend(frameon=False)
+    _style(axes)
+    return _to_svg(figure, "Population stability")
+
+
+def thin_curve(fpr: np.ndarray, tpr: np.ndarray, points: int = 200) -> tuple[list, list]:
+    """At most `points` points of a ROC curve, enough to draw it, few enough to store."""
+    if fpr.size <= points:
+        return fpr.tolist(), tpr.tolist()
+    keep = np.unique(np.r_[np.linspace(0, fpr.size - 1, points).astype(int), fpr.size - 1])
+    return fpr[keep].tolist(), tpr[keep].tolist()

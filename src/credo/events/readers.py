@@ -1,0 +1,261 @@
+"""Streaming readers for event files: CSV, JSONL and Parquet, in chunks of whole rows.
+
+Each reader yields Arrow tables holding a 1-based `row_number` (the line number for CSV and
+JSONL, the record number for Parquet) and the file's columns, raw: CSV and JSONL values stay
+text so that a bad value is reported by validation instead of failing the chunk. A reader
+also says how to select its chunk for validation (`source_sql`, over the registered chunk)
+and which columns that selection has.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from credo.events.schema import COMMON_REQUIRED, FIELDS
+from credo.events.validate import RAW_TEXT, ROW_ERROR, ROW_NUMBER, unknown_columns
+
+FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
+EXTENSIONS: dict[str, str] = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+CHUNK_TABLE = "raw_chunk"
+_CSV_BLOCK_BYTES = 16 << 20
+# Several record batches per chunk let DuckDB scan a chunk on several threads.
+_BATCH_ROWS = 1 << 17
+
+
+class ReadError(ValueError):
+    """The file cannot be read as events; nothing from it may be stored."""
+
+
+def format_of(path: Path, forced: str | None = None) -> str:
+    """The file's format: the forced one, else from its extension."""
+    if forced is not None:
+        if forced not in FORMATS:
+            raise ReadError(f"unknown format {forced!r}; use one of {', '.join(FORMATS)}")
+        return forced
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise ReadError(
+            f"{path}: cannot tell the format from the extension {path.suffix!r};"
+            f" name it .csv, .jsonl or .parquet, or pass --format"
+        )
+    return fmt
+
+
+def check_columns(path: Path, names: list[str]) -> None:
+    """Refuse unknown, repeated or missing always-required columns, naming them."""
+    unknown = unknown_columns(names)
+    if unknown:
+        raise ReadError(
+            f"{path}: unknown column(s) {', '.join(unknown)}; the event fields are"
+            f" {', '.join(FIELDS)} (put extra data in the `attributes` JSON object)"
+        )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ReadError(f"{path}: column(s) {', '.join(repeated)} appear more than once")
+    missing = [n for n in COMMON_REQUIRED if n not in names]
+    if missing:
+        raise ReadError(
+            f"{path}: missing column(s) {', '.join(missing)}, which every event requires"
+        )
+
+
+@dataclass
+class Reader:
+    """Base: a file, its format, and chunking state."""
+
+    path: Path
+    chunk_rows: int
+    columns: dict[str, pa.DataType] = field(default_factory=dict)
+    source_sql: str = CHUNK_TABLE
+    progress_total: int = 0  # in progress units: bytes for text files, rows for Parquet
+    progress_done: int = 0
+
+    def open(self) -> None:
+        """Read the header or metadata and check the columns; raises ReadError."""
+        raise NotImplementedError
+
+    def chunks(self) -> Iterator[pa.Table]:
+        raise NotImplementedError
+
+
+def _rechunk(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Regroup record batches into tables of exactly `rows` rows (the last may be shorter)."""
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    for batch in batches:
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        while pending_rows >= rows:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            pending = rest.to_batches()
+            pending_rows = rest.num_rows
+    if pending_rows:
+        yield pa.Table.from_batches(pending)
+
+
+def _with_row_numbers(table: pa.Table, first: int) -> pa.Table:
+    numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
+    return table.add_column(0, ROW_NUMBER, numbers)
+
+
+@dataclass
+class ParquetReader(Reader):
+    _file: pq.ParquetFile | None = None
+
+    def open(self) -> None:
+        try:
+            self._file = pq.ParquetFile(self.path)
+        except (OSError, pa.ArrowException) as exc:
+            raise ReadError(f"{self.path}: not a readable Parquet file ({exc})") from exc
+        schema = self._file.schema_arrow
+        check_columns(self.path, schema.names)
+        self.columns = {name: schema.field(name).type for name in schema.names}
+        self.progress_total = self._file.metadata.num_rows
+
+    def chunks(self) -> Iterator[pa.Table]:
+        assert self._file is not None
+        first = 1
+        batches = self._file.iter_batches(batch_size=min(self.chunk_rows, _BATCH_ROWS))
+        try:
+            for table in _rechunk(batches, self.chunk_rows):
+                yield _with_row_numbers(table, first)
+                first += table.num_rows
+                self.progress_done = first - 1
+        except (OSError, pa.ArrowException) as exc:
+            raise ReadError(f"{self.path}: cannot read row {first} onwards ({exc})") from exc
+
+
+@dataclass
+class CsvReader(Reader):
+    _reader: pa_csv.CSVStreamingReader | None = None
+    _stream: pa.OSFile | None = None
+
+    def open(self) -> None:
+        self.progress_total = self.path.stat().st_size
+        try:
+            self._stream = pa.OSFile(str(self.path))
+            self._reader = pa_csv.open_csv(
+                self._stream,
+                read_options=pa_csv.ReadOptions(
+                    block_size=min(_CSV_BLOCK_BYTES, max(1 << 16, self.chunk_rows * 256))
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={name: pa.string() for name in FIELDS},
+                    strings_can_be_null=True,
+                ),
+            )
+        except (OSError, pa.ArrowException) as exc:
+            raise ReadError(f"{self.path}: not a readable CSV file ({exc})") from exc
+        names = self._reader.schema.names
+        check_columns(self.path, names)
+        self.columns = {name: pa.string() for name in names}
+
+    def chunks(self) -> Iterator[pa.Table]:
+        assert self._reader is not None
+        next_line = 2  # the header is line 1
+        try:
+            for table in _rechunk(iter(self._reader), self.chunk_rows):
+                lines, next_line = _line_numbers(table, next_line)
+                self.progress_done = self._stream.tell()
+                yield table.add_column(0, ROW_NUMBER, lines)
+        except pa.ArrowException as exc:
+            raise ReadError(
+                f"{self.path}: malformed CSV after line {next_line - 1} ({exc}); fix the file"
+                " (quote fields that contain commas or newlines) and ingest it again"
+            ) from exc
+
+
+def _line_numbers(table: pa.Table, first_line: int) -> tuple[pa.Array, int]:
+    """Line numbers of a CSV chunk's records, counting newlines inside quoted fields."""
+    extra = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        if pc.any(pc.match_substring(column, "\n")).as_py():
+            extra += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
+    lines = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
+    lines[1:] += np.cumsum(extra)[:-1]
+    return pa.array(lines), first_line + table.num_rows + int(extra.sum())
+
+
+@dataclass
+class JsonlReader(Reader):
+    """One JSON object per line; blank lines are skipped but counted."""
+
+    def open(self) -> None:
+        self.progress_total = self.path.stat().st_size
+        try:
+            with self.path.open("rb") as handle:
+                handle.read(1)
+        except OSError as exc:
+            raise ReadError(f"{self.path}: cannot read the file ({exc})") from exc
+        self.columns = {name: pa.string() for name in (*FIELDS, ROW_ERROR, RAW_TEXT)}
+        extracted = ", ".join(
+            f'json_extract_string(doc, \'$."{name}"\') AS "{name}"' for name in FIELDS
+        )
+        self.source_sql = (
+            f"(SELECT {ROW_NUMBER}, line AS {RAW_TEXT},"
+            " CASE WHEN doc IS NULL THEN 'the line is not valid JSON'"
+            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object' END"
+            f" AS {ROW_ERROR}, {extracted}"
+            f" FROM (SELECT {ROW_NUMBER}, line, TRY_CAST(line AS JSON) AS doc"
+            f" FROM {CHUNK_TABLE}))"
+        )
+
+    def chunks(self) -> Iterator[pa.Table]:
+        line_number = 1
+        with self.path.open("rb") as handle:
+            while True:
+                lines = list(itertools.islice(handle, self.chunk_rows))
+                if not lines:
+                    return
+                numbers = range(line_number, line_number + len(lines))
+                line_number += len(lines)
+                self.progress_done += sum(map(len, lines))
+                try:
+                    text = pc.utf8_rtrim(
+                        pa.array(lines, pa.binary()).cast(pa.string()), characters="\r\n"
+                    )
+                except pa.ArrowInvalid as exc:
+                    raise ReadError(
+                        f"{self.path}: lines {numbers.start}-{numbers.stop - 1} are not UTF-8"
+                        " text; re-encode the file as UTF-8"
+                    ) from exc
+                table = pa.table({ROW_NUMBER: pa.array(numbers, pa.int64()), "line": text})
+                keep = pc.not_equal(pc.utf8_trim_whitespace(text), "")
+                yield table.filter(keep)
+
+
+def unknown_json_keys_sql() -> str:
+    """SQL listing keys of the chunk's JSON objects that are not event fields."""
+    known = ", ".join(f"'{name}'" for name in FIELDS)
+    return (
+        f"SELECT DISTINCT k FROM (SELECT unnest(json_keys(doc)) AS k FROM"
+        f" (SELECT TRY_CAST(line AS JSON) AS doc FROM {CHUNK_TABLE})"
+        f" WHERE json_type(doc) = 'OBJECT') WHERE k NOT IN ({known}) ORDER BY k"
+    )
+
+
+def reader_for(path: Path, fmt: str, chunk_rows: int) -> Reader:
+    kinds: dict[str, type[Reader]] = {
+        "csv": CsvReader,
+        "jsonl": JsonlReader,
+        "parquet": ParquetReader,
+    }
+    return kinds[fmt](path=path, chunk_rows=chunk_rows)

@@ -1,0 +1,383 @@
+"""Vectorised event validation: SQL that DuckDB runs over a whole chunk of raw rows at once.
+
+A chunk arrives as an Arrow table with a `row_number` column and some of the event fields
+(all text for CSV and JSONL, typed for Parquet). `staging_sql` turns it into typed event
+columns plus `bad_field`, the first field that failed (NULL for a valid row);
+`rejection_sql` explains the bad rows only, listing every failure, so the per-row string
+work is paid only for rows that are refused.
+
+Checks come from credo.events.schema, so the file path and the HTTP model agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+
+from credo.events.schema import (
+    BALANCE_CATEGORIES,
+    CURRENCIES,
+    EARLIEST_TS,
+    FIELDS,
+    INQUIRY_KINDS,
+    MAX_CLOCK_SKEW,
+    SOURCES,
+    SQL_TYPES,
+    TRANSFER_DIRECTIONS,
+    TYPE_REQUIRED,
+    TYPES,
+    utc_now,
+)
+
+ROW_NUMBER = "row_number"
+# A reader may add this text column to refuse a whole row before field checks (e.g. a JSONL
+# line that is not a JSON object).
+ROW_ERROR = "_row_error"
+# A reader may add this text column holding the row exactly as read (a JSONL line).
+RAW_TEXT = "_raw"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule: rows where `failed` (SQL over raw `r_*` and typed columns) is true break it."""
+
+    field: str
+    failed: str
+    reason: str  # SQL expression for the message; may quote the raw value
+
+
+def sql_text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: tuple[str, ...] | frozenset[str]) -> str:
+    return "(" + ", ".join(sql_text(v) for v in sorted(values)) + ")"
+
+
+def _raw(name: str) -> str:
+    return f'"r_{name}"'
+
+
+def _blank(name: str, columns: dict[str, pa.DataType]) -> str:
+    """SQL: the raw value is absent, empty or only whitespace (cheap tests first)."""
+    raw = _raw(name)
+    if name not in columns:
+        return "TRUE"
+    if not _is_text(columns[name]):
+        return f"({raw} IS NULL)"
+    # Only strings sorting before '!' can be empty or start with whitespace; the prefix
+    # comparison is far cheaper than trimming every value.
+    return f"({raw} IS NULL OR ({raw} < '!' AND trim({raw}) = ''))"
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The distinct values a chunk holds in its enumerated fields.
+
+    Checking the few distinct values once, instead of every row against a long IN list,
+    turns the enum checks into `FALSE` for a clean chunk and a short IN list otherwise.
+    """
+
+    values: dict[str, frozenset[str]]
+
+    def types_among(self, types: tuple[str, ...]) -> tuple[str, ...]:
+        present = self.values.get("type", frozenset())
+        return tuple(t for t in types if t in present)
+
+
+_ENUM_FIELDS = ("source", "type", "currency")
+_CATEGORY_SETS = {
+    "transfer": TRANSFER_DIRECTIONS,
+    "balance": BALANCE_CATEGORIES,
+    "inquiry": INQUIRY_KINDS,
+}
+
+
+def vocabulary_sql(columns: dict[str, pa.DataType], source: str) -> str:
+    """SQL returning one row: the distinct values of each enumerated field in `source`."""
+    lists = [
+        f"list(DISTINCT CAST({name} AS VARCHAR)) FILTER (WHERE {name} IS NOT NULL)"
+        if name in columns
+        else "[]"
+        for name in _ENUM_FIELDS
+    ]
+    for event_type in _CATEGORY_SETS:
+        lists.append(
+            f"list(DISTINCT CAST(category AS VARCHAR)) FILTER (WHERE type = '{event_type}'"
+            " AND category IS NOT NULL)"
+            if "category" in columns and "type" in columns
+            else "[]"
+        )
+    return f"SELECT {', '.join(lists)} FROM {source}"
+
+
+def vocabulary_from_row(row: tuple) -> Vocabulary:
+    names = [*_ENUM_FIELDS, *(f"category:{t}" for t in _CATEGORY_SETS)]
+    return Vocabulary({n: frozenset(v or ()) for n, v in zip(names, row, strict=True)})
+
+
+def _exact(expr: str, allowed: tuple[str, ...] | frozenset[str]) -> str:
+    return f"{expr} NOT IN {sql_list(allowed)}"
+
+
+def _quoted_raw(name: str) -> str:
+    return f"coalesce('''' || CAST({_raw(name)} AS VARCHAR) || '''', 'NULL')"
+
+
+def _types_requiring(name: str) -> tuple[str, ...]:
+    return tuple(t for t, fields in TYPE_REQUIRED.items() if name in fields)
+
+
+def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
+    """The typed value of one field, NULL when absent or not convertible."""
+    raw = _raw(name)
+    if arrow_type is None:
+        return f"CAST(NULL AS {SQL_TYPES[name]})"
+    if _is_text(arrow_type):
+        if SQL_TYPES[name] == "VARCHAR":
+            return f"NULLIF({raw}, '')"
+        if name == "ts":
+            # A plain TIMESTAMP cast ignores a UTC offset; TIMESTAMPTZ honours it but is slower,
+            # so only strings that carry an offset after the date take that path.
+            tail = f"substr({raw}, 11)"
+            return (
+                f"CASE WHEN contains({tail}, '+') OR contains({tail}, '-')"
+                f" THEN TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+                f" ELSE TRY_CAST({raw} AS TIMESTAMP) END"
+            )
+    if name == "ts" and pa.types.is_timestamp(arrow_type) and arrow_type.tz is None:
+        return f"CAST({raw} AS TIMESTAMP)"
+    return f"TRY_CAST({raw} AS {SQL_TYPES[name]})"
+
+
+def _checks(
+    columns: dict[str, pa.DataType], now: datetime, vocabulary: Vocabulary | None
+) -> list[Check]:
+    """The rules in reporting order. With a vocabulary, enum checks only test the values
+    the chunk holds; without one, they use the full lists (for the few rejected rows)."""
+    checks: list[Check] = []
+
+    def unknown(field: str, allowed: tuple[str, ...] | frozenset[str], key: str = "") -> str:
+        if vocabulary is None:
+            return _exact(field, allowed)
+        bad = vocabulary.values.get(key or field, frozenset()) - set(allowed)
+        return f"{field} IN {sql_list(bad)}" if bad else "FALSE"
+
+    if ROW_ERROR in columns:
+        checks.append(Check("row", f"{ROW_ERROR} IS NOT NULL", ROW_ERROR))
+
+    def missing(name: str) -> Check:
+        return Check(name, _blank(name, columns), sql_text("required for every event"))
+
+    def required_by_type(name: str) -> None:
+        types = _types_requiring(name)
+        if vocabulary is not None:
+            types = vocabulary.types_among(types)
+        if types:
+            checks.append(
+                Check(
+                    name,
+                    f"{_blank(name, columns)} AND type IN {sql_list(types)}",
+                    "'required for a ' || type || ' event'",
+                )
+            )
+
+    def unconvertible(name: str, what: str) -> Check:
+        return Check(
+            name,
+            f"NOT {_blank(name, columns)} AND {name} IS NULL",
+            f"{_quoted_raw(name)} || ' is not {what}'",
+        )
+
+    for name in ("event_id", "user_id"):
+        checks.append(missing(name))
+    checks.append(missing("source"))
+    checks.append(
+        Check(
+            "source",
+            unknown("source", SOURCES),
+            f"'unknown source ' || {_quoted_raw('source')} || '; expected one of "
+            f"{', '.join(SOURCES)}'",
+        )
+    )
+    checks.append(missing("furnisher"))
+    checks.append(missing("type"))
+    checks.append(
+        Check(
+            "type",
+            unknown("type", TYPES),
+            f"'unknown type ' || {_quoted_raw('type')} || '; expected one of {', '.join(TYPES)}'",
+        )
+    )
+    checks.append(missing("ts"))
+    checks.append(unconvertible("ts", "a timestamp (ISO 8601 expected, e.g. 2024-05-01T12:00:00Z)"))
+    latest = now + MAX_CLOCK_SKEW
+    checks.append(
+        Check(
+            "ts",
+            f"ts > TIMESTAMP '{latest.isoformat(sep=' ')}'",
+            "'timestamp ' || CAST(ts AS VARCHAR) || ' UTC is in the future'",
+        )
+    )
+    checks.append(
+        Check(
+            "ts",
+            f"ts < TIMESTAMP '{EARLIEST_TS.isoformat(sep=' ')}'",
+            "'timestamp ' || CAST(ts AS VARCHAR) || ' is before 1900'",
+        )
+    )
+
+    required_by_type("amount")
+    checks.append(unconvertible("amount", "a number"))
+    checks.append(
+        Check("amount", "NOT isfinite(amount)", f"{_quoted_raw('amount')} || ' is not finite'")
+    )
+    checks.append(
+        Check(
+            "amount",
+            "amount < 0",
+            "CAST(amount AS VARCHAR) || ' is negative; the direction belongs in"
+            " the type (payment, refund, transfer category in/out)'",
+        )
+    )
+    required_by_type("currency")
+    checks.append(
+        Check(
+            "currency",
+            unknown("currency", CURRENCIES),
+            f"{_quoted_raw('currency')} || ' is not an ISO 4217 currency code (e.g. USD)'",
+        )
+    )
+    required_by_type("account_id")
+    checks.append(unconvertible("credit_limit", "a number"))
+    checks.append(
+        Check(
+            "credit_limit",
+            "NOT isfinite(credit_limit) OR credit_limit < 0",
+            f"{_quoted_raw('credit_limit')} || ' is not a finite number >= 0'",
+        )
+    )
+    required_by_type("due_date")
+    checks.append(unconvertible("due_date", "a date (YYYY-MM-DD expected)"))
+    required_by_type("days_past_due")
+    checks.append(unconvertible("days_past_due", "an integer"))
+    checks.append(
+        Check(
+            "days_past_due",
+            f"TRY_CAST({_raw('days_past_due')} AS DOUBLE) <> days_past_due",
+            f"{_quoted_raw('days_past_due')} || ' is not a whole number of days'",
+        )
+    )
+    checks.append(
+        Check(
+            "days_past_due",
+            "days_past_due < 0",
+            "CAST(days_past_due AS VARCHAR) || ' is negative'",
+        )
+    )
+    required_by_type("category")
+    for event_type, allowed in _CATEGORY_SETS.items():
+        checks.append(
+            Check(
+                "category",
+                f"type = '{event_type}' AND "
+                + unknown("category", allowed, f"category:{event_type}"),
+                f"'a {event_type} event''s category must be one of {', '.join(allowed)}, not '"
+                f" || {_quoted_raw('category')}",
+            )
+        )
+    required_by_type("counterparty_id")
+    required_by_type("attributes")
+    checks.append(
+        Check(
+            "attributes",
+            "attributes IS NOT NULL AND NOT (json_valid(attributes)"
+            " AND json_type(TRY_CAST(attributes AS JSON)) = 'OBJECT')",
+            '\'not a JSON object (expected e.g. {"key": "value"})\'',
+        )
+    )
+    return checks
+
+
+def _typed_sql(columns: dict[str, pa.DataType], source: str) -> str:
+    raw_columns = [ROW_NUMBER]
+    raw_columns += [name for name in (ROW_ERROR, RAW_TEXT) if name in columns]
+    for name in FIELDS:
+        if name in columns:
+            raw_columns.append(f'"{name}" AS "r_{name}"')
+        else:
+            raw_columns.append(f'CAST(NULL AS VARCHAR) AS "r_{name}"')
+    typed = [f'{_cast_sql(name, columns.get(name))} AS "{name}"' for name in FIELDS]
+    return f"SELECT *, {', '.join(typed)} FROM (SELECT {', '.join(raw_columns)} FROM {source})"
+
+
+def typed_sql(columns: dict[str, pa.DataType], source: str) -> str:
+    """SELECT row_number and the typed EVENT_SCHEMA columns, without checks: for chunks
+    already known to be clean."""
+    field_list = ", ".join(f'"{name}"' for name in FIELDS)
+    return f"SELECT {ROW_NUMBER}, {field_list} FROM ({_typed_sql(columns, source)})"
+
+
+def staging_sql(
+    columns: dict[str, pa.DataType],
+    source: str,
+    now: datetime | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> str:
+    """SELECT row_number, the typed EVENT_SCHEMA columns and `bad_field` from `source`.
+
+    `vocabulary` (from `vocabulary_sql` over the same source) makes the enum checks cheap.
+    """
+    checks = _checks(columns, now or utc_now(), vocabulary)
+    first_failure = " ".join(f"WHEN {c.failed} THEN {sql_text(c.field)}" for c in checks)
+    field_list = ", ".join(f'"{name}"' for name in FIELDS)
+    return (
+        f"SELECT {ROW_NUMBER}, {field_list}, CASE {first_failure} END AS bad_field"
+        f" FROM ({_typed_sql(columns, source)})"
+    )
+
+
+def rejection_sql(
+    columns: dict[str, pa.DataType],
+    source: str,
+    rows: str,
+    now: datetime | None = None,
+) -> str:
+    """SELECT row_number, event_id, field, reason, raw for the rows whose numbers `rows` lists.
+
+    `rows` is a SQL query returning row numbers. The reason lists every failure, first first;
+    `raw` is the row as the file gave it, as JSON.
+    """
+    checks = _checks(columns, now or utc_now(), None)
+    first_failure = " ".join(f"WHEN {c.failed} THEN {sql_text(c.field)}" for c in checks)
+    reasons = ", ".join(
+        f"CASE WHEN {c.failed} THEN {sql_text(c.field)} || ': ' || {c.reason} END" for c in checks
+    )
+    reason = f"concat_ws('; ', {reasons})"
+    if ROW_ERROR in columns:  # a row that could not be read has no fields to report on
+        reason = f"CASE WHEN {ROW_ERROR} IS NOT NULL THEN 'row: ' || {ROW_ERROR} ELSE {reason} END"
+    if RAW_TEXT in columns:
+        raw = RAW_TEXT
+    else:
+        fields = ", ".join(f'"{name}" := "r_{name}"' for name in FIELDS if name in columns)
+        raw = f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
+    return (
+        f"SELECT {ROW_NUMBER}, CAST(r_event_id AS VARCHAR) AS event_id,"
+        f" CASE {first_failure} END AS field,"
+        f" {reason} AS reason,"
+        f" {raw} AS raw"
+        f" FROM ({_typed_sql(columns, source)})"
+        f" WHERE {ROW_NUMBER} IN ({rows})"
+    )
+
+
+def unknown_columns(names: list[str]) -> list[str]:
+    """Columns that are not event fields (extra data belongs in `attributes`)."""
+    return [n for n in names if n not in FIELDS and n not in (ROW_NUMBER, ROW_ERROR, RAW_TEXT)]

@@ -1,0 +1,102 @@
+"""Adverse-action reason codes: which features cost a person the most points.
+
+A feature's loss for a person is its best bin's points minus the points of the person's bin.
+The reasons are the (up to) four features with the largest positive loss, largest first, ties
+broken by the features' order in the model; an inquiries feature that costs points but is not
+among the four is reported as a fifth reason (US adverse-action practice).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+N_REASONS = 4
+NO_REASON = -1
+
+
+def feature_codes(names: list[str]) -> dict[str, str]:
+    """Stable reason codes by catalog order: the first feature is "R01", the second "R02", ..."""
+    width = max(2, len(str(len(names))))
+    return {name: f"R{i + 1:0{width}d}" for i, name in enumerate(names)}
+
+
+def is_inquiry_feature(name: str, dimension: str | None) -> bool:
+    """Inquiries are new-credit features whose name mentions inquiries."""
+    dim = (dimension or "").replace("_", " ").strip().lower()
+    return dim == "new credit" and "inquir" in name.lower()
+
+
+def loss_tables(points: list[np.ndarray]) -> list[np.ndarray]:
+    """Per feature, points lost in each bin against the feature's best bin (>= 0)."""
+    return [np.max(p) - p for p in points]
+
+
+def top_reasons(loss: np.ndarray, k: int = N_REASONS) -> np.ndarray:
+    """Column index of the ``k`` features with the largest positive loss in each row.
+
+    ``loss`` is an integer (n, m) matrix; ties go to the earlier column. Rows with fewer than
+    ``k`` positive losses are padded with ``NO_REASON``.
+    """
+    keys = np.ascontiguousarray(pack_keys(loss).T)
+    return ranked_reasons(keys, k)[0]
+
+
+def ranked_reasons(
+    keys: np.ndarray, k: int = N_REASONS, inquiry_rows: list[int] | tuple = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """The top ``k`` reasons and the inquiries fifth from packed keys laid out (m, n).
+
+    ``keys[j, i]`` is ``pack_keys`` of feature j for person i; every key in a column is distinct
+    because it carries its feature's position, so the r-th reason is the r-th largest key, and
+    the key itself says which feature it is. Each round takes a column-wise max (contiguous,
+    vectorised) and knocks the winner out; ``keys`` is overwritten. Returns ((n, k) feature
+    indices, (n,) inquiries feature index), both ``NO_REASON`` where nothing costs points.
+    """
+    m, n = keys.shape
+    people = np.arange(n)
+    top = np.full((n, k), NO_REASON, dtype=np.int32)
+    for r in range(min(k, m)):
+        best = keys.max(axis=0)
+        feature = (m - 1) - best % m
+        top[:, r] = np.where(best >= m, feature, NO_REASON)
+        keys[feature, people] = NO_REASON
+    fifth = np.full(n, NO_REASON, dtype=np.int32)
+    if len(inquiry_rows):
+        best = keys[list(inquiry_rows)].max(axis=0)
+        fifth = np.where(best >= m, (m - 1) - best % m, NO_REASON).astype(np.int32)
+    return top, fifth
+
+
+def pack_keys(loss: np.ndarray) -> np.ndarray:
+    """One sortable integer per cell: larger loss first, then the earlier column first."""
+    n, m = loss.shape
+    dtype = np.int32 if (int(loss.max(initial=0)) + 1) * m < 2**31 else np.int64
+    reversed_col = np.arange(m - 1, -1, -1, dtype=dtype)
+    return loss.astype(dtype) * m + reversed_col
+
+
+def inquiry_reason(loss: np.ndarray, top: np.ndarray, inquiry_columns: list[int]) -> np.ndarray:
+    """The costliest inquiries column not already among ``top``, where it costs points.
+
+    Returns one column index per row, or ``NO_REASON``.
+    """
+    n = loss.shape[0]
+    fifth = np.full(n, NO_REASON, dtype=np.int32)
+    best_loss = np.zeros(n, dtype=loss.dtype)
+    for col in inquiry_columns:
+        eligible = (loss[:, col] > best_loss) & ~np.any(top == col, axis=1)
+        fifth[eligible] = col
+        best_loss[eligible] = loss[eligible, col]
+    return fifth
+
+
+def reason_label_text(feature: str, label: str) -> str:
+    """A generated reason text for a plain-table column (no catalog text exists)."""
+    readable = feature.replace("_", " ")
+    if label == "missing":
+        return f"{readable}: no value given"
+    if label.startswith(("<", ">")):
+        return f"{readable} {label}"
+    if label.startswith("special"):
+        return f"{readable}: {label}"
+    return f"{readable} in {label}"

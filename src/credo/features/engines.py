@@ -1,0 +1,177 @@
+"""Run the compiled feature query on DuckDB (the store) or Spark (Parquet dataset files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from credo.features.catalog import CATALOG_VERSION, catalog_for
+from credo.features.compiler import (
+    PROVENANCE_COLUMNS,
+    Tables,
+    compile_features,
+    feature_sources,
+)
+from credo.features.spec import FeatureSpec
+from credo.features.table import FeatureMeta, table_metadata, with_metadata
+from credo.policy.policy import Policy
+
+ASOF_SCHEMA = pa.schema([pa.field("user_id", pa.string()), pa.field("as_of", pa.timestamp("us"))])
+
+
+class FeatureInputError(ValueError):
+    """The as-of input or the event files are unusable; the message says what to do."""
+
+
+def as_of_timestamp(value: dt.date | dt.datetime | str) -> dt.datetime:
+    """An as-of date or timestamp as a naive UTC datetime (a date means its midnight)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise FeatureInputError(
+                f"as-of {value!r} is not a date: write it as YYYY-MM-DD"
+            ) from exc
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
+    """(user_id, as_of) from an outcomes table, as_of at midnight; duplicates dropped."""
+    for column in ("user_id", "as_of"):
+        if column not in outcomes.column_names:
+            raise FeatureInputError(
+                f"the as-of file has no {column!r} column: it needs user_id and as_of"
+            )
+    as_of = outcomes["as_of"]
+    if pa.types.is_date(as_of.type) or pa.types.is_timestamp(as_of.type):
+        as_of = as_of.cast(pa.timestamp("us"))
+    else:
+        raise FeatureInputError(f"as_of must be a date column, not {as_of.type}")
+    users = outcomes["user_id"].cast(pa.string())
+    nulls = users.null_count + as_of.null_count
+    if nulls:
+        raise FeatureInputError(f"the as-of file has {nulls} empty user_id/as_of values")
+    table = pa.table({"user_id": users, "as_of": as_of}, schema=ASOF_SCHEMA)
+    distinct = table.group_by(["user_id", "as_of"]).aggregate([])
+    return distinct.select(["user_id", "as_of"]).sort_by(
+        [("user_id", "ascending"), ("as_of", "ascending")]
+    )
+
+
+def feature_metas(specs: Sequence[FeatureSpec]) -> list[FeatureMeta]:
+    """The table metadata of each spec (a ratio's sources are its parts')."""
+    by_name = {s.name: s for s in specs}
+    return [replace(FeatureMeta.from_spec(s), sources=feature_sources(s, by_name)) for s in specs]
+
+
+def _finish(table: pa.Table, specs: Sequence[FeatureSpec], policy: Policy) -> pa.Table:
+    metadata = table_metadata(
+        feature_metas(specs),
+        catalog_version=CATALOG_VERSION,
+        policy=policy.name,
+        provenance_columns=PROVENANCE_COLUMNS,
+    )
+    return with_metadata(table, metadata)
+
+
+def build_features_duckdb(
+    con: duckdb.DuckDBPyConnection,
+    policy: Policy,
+    *,
+    as_of: dt.date | dt.datetime | str | None = None,
+    as_of_table: pa.Table | None = None,
+    specs: Sequence[FeatureSpec] | None = None,
+    tables: Tables = Tables(),
+) -> pa.Table:
+    """Features for every person in the store (as of one date) or for each (user_id, as_of)
+    of `as_of_table`, on DuckDB. The result carries the feature-table metadata."""
+    specs = tuple(specs) if specs is not None else catalog_for(policy)
+    # A cursor of its own: the caller's connection may hold an unfinished result.
+    con = con.cursor()
+    asof = _asof_relation(con, as_of, as_of_table, tables)
+    con.register("credo_asof_input", asof)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.asof} AS SELECT * FROM credo_asof_input")
+    finally:
+        con.unregister("credo_asof_input")
+    sql = compile_features(specs, policy, "duckdb", tables)
+    try:
+        result = con.sql(sql).to_arrow_table()
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {tables.asof}")
+    return _finish(result, specs, policy)
+
+
+def _asof_relation(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date | dt.datetime | str | None,
+    as_of_table: pa.Table | None,
+    tables: Tables,
+) -> pa.Table:
+    if (as_of is None) == (as_of_table is None):
+        raise FeatureInputError("give exactly one of --as-of DATE or --as-of-file FILE")
+    if as_of_table is not None:
+        return as_of_table_from_outcomes(as_of_table)
+    stamp = as_of_timestamp(as_of)
+    users = con.sql(
+        f"SELECT user_id FROM {tables.events} UNION SELECT user_id FROM {tables.consents}"
+        " ORDER BY user_id"
+    ).to_arrow_table()["user_id"]
+    stamps = pa.array([stamp] * len(users), pa.timestamp("us"))
+    return pa.Table.from_arrays([users.cast(pa.string()), stamps], schema=ASOF_SCHEMA)
+
+
+def build_features_spark(
+    spark: Any,
+    events_dir: str | Path,
+    policy: Policy,
+    *,
+    consents_path: str | Path | None = None,
+    as_of: dt.date | dt.datetime | str | None = None,
+    as_of_table: pa.Table | None = None,
+    specs: Sequence[FeatureSpec] | None = None,
+) -> pa.Table:
+    """The same features on Spark, from a dataset directory: DIR/events/*.parquet and
+    DIR/consents.parquet (or the given consents file). Returns an Arrow table."""
+    specs = tuple(specs) if specs is not None else catalog_for(policy)
+    root = Path(events_dir)
+    events_path = root / "events" if (root / "events").is_dir() else root
+    consents = Path(consents_path) if consents_path else root / "consents.parquet"
+    if not any(events_path.glob("*.parquet")):
+        raise FeatureInputError(f"no Parquet event files in {events_path}")
+    if not consents.is_file():
+        raise FeatureInputError(
+            f"no consents file at {consents}: pass the dataset directory written by"
+            " `credo export events` or `credo generate`"
+        )
+    tables = Tables(events="credo_events", consents="credo_consents", asof="credo_asof")
+    spark.read.parquet(str(events_path)).createOrReplaceTempView(tables.events)
+    spark.read.parquet(str(consents)).createOrReplaceTempView(tables.consents)
+    if as_of_table is not None:
+        asof = as_of_table_from_outcomes(as_of_table)
+    elif as_of is not None:
+        stamp = as_of_timestamp(as_of)
+        users = spark.sql(
+            f"SELECT user_id FROM {tables.events} UNION SELECT user_id FROM {tables.consents}"
+        ).toArrow()
+        ids = sorted(users["user_id"].to_pylist())
+        asof = pa.table({"user_id": ids, "as_of": [stamp] * len(ids)}, schema=ASOF_SCHEMA)
+    else:
+        raise FeatureInputError("give exactly one of --as-of DATE or --as-of-file FILE")
+    spark.createDataFrame(asof).createOrReplaceTempView(tables.asof)
+    sql = compile_features(specs, policy, "spark", tables)
+    result = spark.sql(sql).toArrow()
+    result = result.set_column(
+        result.column_names.index("as_of"), "as_of", result["as_of"].cast(pa.date32())
+    )
+    return _finish(result, specs, policy)

@@ -1,0 +1,179 @@
+"""The declarative feature spec: what a feature is, not how it is computed.
+
+A spec names a filter over events (sources, types), a window in months before the as-of date,
+and an aggregate over a *measure*. Measures are the per-month, per-account columns of the
+compact aggregate the compiler builds in one scan of the events (see compiler.py). Three kinds
+of aggregate exist:
+
+* event aggregates, over the filtered events in the window (count, sum, max, share, months
+  since first/last, distinct sources);
+* series aggregates, over a monthly series (one value per month back, e.g. worst days past due
+  or utilisation = balances / limits): last, max, min, mean, std, cv, slope, months at or above
+  a threshold, share of months at or above it;
+* account aggregates, over accounts (oldest / mean age, open accounts, accounts with balance);
+* and `ratio`, one feature divided by another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from credo.events.schema import SOURCES, TYPES
+from credo.policy.policy import DIMENSIONS
+
+# Per-group columns of the compact aggregate; the compiler defines each one in SQL.
+MEASURES: tuple[str, ...] = (
+    "n",  # events
+    "amount",  # sum of amounts
+    "amount_max",  # largest amount
+    "amount_last",  # the last amount in the month (balances, statuses)
+    "signed_last",  # last balance, negative when overdrawn
+    "limit_last",  # last credit limit reported
+    "dpd_max",  # worst days past due (negative-data window applied)
+    "n_late",  # events with days past due > 0
+    "n_dpd30",
+    "n_dpd60",
+    "n_dpd90",
+    "n_hard",  # hard inquiries
+    "n_overdrawn",  # overdrawn balance reports
+    "amount_in",  # transfers in
+    "amount_out",  # transfers out
+    "id_verified",  # profile says identity verified (1/0)
+    "address_months",  # months at the current address, from the last profile
+)
+
+EVENT_AGGREGATES: tuple[str, ...] = (
+    "count",
+    "sum",
+    "max",
+    "share",
+    "months_since_first",
+    "months_since_last",
+    "distinct_sources",
+    "last",
+)
+SERIES_AGGREGATES: tuple[str, ...] = (
+    "series_last",
+    "series_max",
+    "series_min",
+    "series_mean",
+    "series_std",
+    "series_cv",
+    "series_slope",
+    "series_months_ge",
+    "series_share_ge",
+)
+ACCOUNT_AGGREGATES: tuple[str, ...] = (
+    "account_age_max",
+    "account_age_mean",
+    "open_accounts",
+    "accounts_with_balance",
+)
+AGGREGATES: tuple[str, ...] = EVENT_AGGREGATES + SERIES_AGGREGATES + ACCOUNT_AGGREGATES + ("ratio",)
+DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer")
+WINDOWS: tuple[int | None, ...] = (1, 3, 6, 12, 24, None)
+COMBINES: tuple[str, ...] = ("sum", "max")
+
+CREDIT: tuple[str, ...] = ("card", "loan")
+BILLS: tuple[str, ...] = ("utility", "telecom", "rent")
+ACCOUNTS: tuple[str, ...] = CREDIT + BILLS
+
+
+@dataclass(frozen=True)
+class Term:
+    """One part of a monthly value: `measure` over events of `sources` x `types` in the month,
+    combined across accounts by `combine`, times `sign`."""
+
+    sources: tuple[str, ...]
+    types: tuple[str, ...]
+    measure: str
+    combine: str = "sum"
+    sign: float = 1.0
+
+
+@dataclass(frozen=True)
+class Series:
+    """A monthly series: sum of numerator terms, divided by the denominator terms when given
+    (taken `denominator_lag` months earlier, e.g. a payment against the previous statement),
+    capped at `cap` when given."""
+
+    name: str
+    numerator: tuple[Term, ...]
+    denominator: tuple[Term, ...] = ()
+    denominator_lag: int = 0
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One feature, declared. `no_data` is the value when the person has no events of the
+    feature's sources in its window (None: NULL); `never` the value of a months-since feature
+    when there is history but the thing never happened."""
+
+    name: str
+    dimension: str
+    description: str
+    reason: str
+    aggregate: str
+    direction: str
+    sources: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    measure: str = "n"
+    window: int | None = None
+    series: Series | None = None
+    threshold: float | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    no_data: float | None = None
+    never: float | None = None
+    family: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = spec_problems(self)
+        if problems:
+            raise ValueError(f"feature {self.name!r}: {'; '.join(problems)}")
+
+    @property
+    def fed_by(self) -> tuple[str, ...]:
+        """The sources this feature can read, in SOURCES order."""
+        wanted = set(self.sources)
+        if self.series is not None:
+            for term in self.series.numerator + self.series.denominator:
+                wanted.update(term.sources)
+        return tuple(s for s in SOURCES if s in wanted)
+
+
+def spec_problems(spec: FeatureSpec) -> list[str]:
+    """Every way the spec is malformed (empty when it is well formed)."""
+    problems: list[str] = []
+    if not spec.name.isidentifier() or spec.name != spec.name.lower():
+        problems.append("name must be a lower-case identifier")
+    if spec.dimension not in DIMENSIONS:
+        problems.append(f"dimension must be one of {', '.join(DIMENSIONS)}")
+    if spec.aggregate not in AGGREGATES:
+        problems.append(f"aggregate must be one of {', '.join(AGGREGATES)}")
+    if spec.direction not in DIRECTIONS:
+        problems.append(f"direction must be one of {', '.join(DIRECTIONS)}")
+    if spec.window not in WINDOWS:
+        problems.append("window must be 1, 3, 6, 12, 24 months or None (all history)")
+    if spec.measure not in MEASURES:
+        problems.append(f"measure must be one of {', '.join(MEASURES)}")
+    problems += [f"unknown source {s}" for s in spec.sources if s not in SOURCES]
+    problems += [f"unknown type {t}" for t in spec.types if t not in TYPES]
+    if not spec.description or not spec.reason:
+        problems.append("description and reason text are required")
+    if spec.aggregate in SERIES_AGGREGATES:
+        if spec.series is None:
+            problems.append("a series aggregate needs a series")
+        else:
+            for term in spec.series.numerator + spec.series.denominator:
+                if term.measure not in MEASURES or term.combine not in COMBINES:
+                    problems.append(f"series {spec.series.name}: bad term {term}")
+        if spec.aggregate.endswith("_ge") and spec.threshold is None:
+            problems.append("a months-at-or-above aggregate needs a threshold")
+    elif spec.aggregate == "ratio":
+        if not spec.numerator or not spec.denominator:
+            problems.append("a ratio needs numerator and denominator feature names")
+    elif not spec.sources:
+        problems.append("sources are required")
+    return problems

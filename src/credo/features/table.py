@@ -1,0 +1,158 @@
+"""The feature table contract: Parquet with user_id, as_of, one DOUBLE column per feature,
+provenance columns, and the features' metadata under the Arrow schema key b"credo"."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from credo.features.spec import FeatureSpec
+
+METADATA_KEY = b"credo"
+TABLE_KIND = "credo.features"
+
+
+@dataclass(frozen=True)
+class FeatureMeta:
+    """What a reader of a feature table needs to know about one feature column."""
+
+    name: str
+    dimension: str
+    description: str
+    reason: str
+    direction: str
+    no_data: float | None
+    sources: tuple[str, ...]
+    never: float | None = None
+
+    @property
+    def specials(self) -> tuple[float, ...]:
+        """The special values of this feature (no data, never happened)."""
+        return tuple(v for v in (self.no_data, self.never) if v is not None)
+
+    @classmethod
+    def from_spec(cls, spec: FeatureSpec) -> FeatureMeta:
+        return cls(
+            name=spec.name,
+            dimension=spec.dimension,
+            description=spec.description,
+            reason=spec.reason,
+            direction=spec.direction,
+            no_data=spec.no_data,
+            sources=spec.fed_by,
+            never=spec.never,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"] = list(self.sources)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureMeta:
+        return cls(
+            name=data["name"],
+            dimension=data["dimension"],
+            description=data["description"],
+            reason=data["reason"],
+            direction=data["direction"],
+            no_data=data.get("no_data"),
+            sources=tuple(data.get("sources", ())),
+            never=data.get("never"),
+        )
+
+
+class FeatureTableError(ValueError):
+    """A file is not a credo feature table; the message says why."""
+
+
+def table_metadata(
+    features: Sequence[FeatureMeta],
+    *,
+    catalog_version: str,
+    policy: str,
+    provenance_columns: Sequence[str],
+) -> dict[str, Any]:
+    return {
+        "kind": TABLE_KIND,
+        "catalog_version": catalog_version,
+        "policy": policy,
+        "features": [f.to_dict() for f in features],
+        "provenance_columns": list(provenance_columns),
+    }
+
+
+def with_metadata(table: pa.Table, metadata: dict[str, Any]) -> pa.Table:
+    """The table with feature columns as DOUBLE and the credo metadata attached."""
+    names = {f["name"] for f in metadata["features"]}
+    missing = [n for n in names if n not in table.column_names]
+    if missing:
+        raise FeatureTableError(f"feature column(s) missing: {', '.join(sorted(missing))}")
+    columns = [
+        table[name].cast(pa.float64()) if name in names else table[name]
+        for name in table.column_names
+    ]
+    out = pa.Table.from_arrays(columns, names=table.column_names)
+    existing = dict(table.schema.metadata or {})
+    existing[METADATA_KEY] = json.dumps(metadata).encode()
+    return out.replace_schema_metadata(existing)
+
+
+def write_feature_table(
+    table: pa.Table,
+    path: str | Path,
+    features: Sequence[FeatureMeta],
+    *,
+    catalog_version: str,
+    policy: str,
+    provenance_columns: Sequence[str],
+) -> Path:
+    """Write a feature table as Parquet with the contract's metadata. Returns the path."""
+    metadata = table_metadata(
+        features,
+        catalog_version=catalog_version,
+        policy=policy,
+        provenance_columns=provenance_columns,
+    )
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(with_metadata(table, metadata), target)
+    return target
+
+
+def read_feature_table(path: str | Path) -> tuple[pa.Table, list[FeatureMeta]]:
+    """A feature table and its features' metadata, in column order."""
+    table = pq.read_table(path)
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise FeatureTableError(
+            f"{path} has no credo metadata: it was not written by `credo features`"
+        )
+    metadata = json.loads(raw)
+    if metadata.get("kind") != TABLE_KIND:
+        raise FeatureTableError(f"{path} is a {metadata.get('kind')!r}, not a feature table")
+    return table, [FeatureMeta.from_dict(f) for f in metadata["features"]]
+
+
+def read_table_metadata(path: str | Path) -> dict[str, Any]:
+    """The whole credo metadata object of a feature table (policy, catalog version, ...)."""
+    raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise FeatureTableError(f"{path} has no credo metadata")
+    return json.loads(raw)
+
+
+def write_feature_table_from(table: pa.Table, path: str | Path) -> Path:
+    """Write a table that already carries the credo metadata (from the engines)."""
+    if METADATA_KEY not in (table.schema.metadata or {}):
+        raise FeatureTableError("the table carries no credo metadata; use write_feature_table")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, target)
+    return target

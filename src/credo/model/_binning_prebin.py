@@ -1,0 +1,311 @@
+"""Pre-binning: the candidate cut points (numeric) or level order (categorical) that the exact
+optimiser then groups.
+
+Numeric: when the non-missing, non-special values have at most `max_prebins` distinct values,
+each value is its own pre-bin. Otherwise the candidate cut points are the union of
+  * the `max_prebins`-quantiles (a value filling several quantiles, e.g. a mass of zeros, gets a
+    pre-bin of its own),
+  * the cuts of a best-first binary tree with entropy splits, and
+  * the same with Gini splits,
+each tree grown to `max_prebins` leaves of at least PREBIN_SHARE_FRACTION of the minimum bin
+share. So the optimiser sees at most 3 * (max_prebins - 1) cut points, chosen where the bad rate
+changes. Cut points are found exactly on the sorted values up to QUANTILE_SAMPLE_SIZE values and,
+above that, on a seeded uniform sample of that many (rank error about 0.1 percentage points);
+tree splits are searched at every distinct value up to EXACT_SPLIT_LIMIT of them, above that on
+a CANDIDATE_GRID rank grid refined at full resolution around the best grid cut. Counts are
+always exact, on every row.
+
+Categorical: levels below the minimum bin share are pooled into one "other" unit; the units are
+ordered by bad rate (ties broken by the smoothed rate (bad + 1/2) / (count + 1)), so contiguous
+groups of them are monotone in bad rate by construction.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from credo.model.bins import level_key, regular_bin_index
+
+QUANTILE_SAMPLE_SIZE = 200_000
+CANDIDATE_GRID = 4096
+EXACT_SPLIT_LIMIT = 32_768
+PREBIN_SHARE_FRACTION = 1.0
+_SAMPLE_SEED = 20_240_601
+
+
+@dataclass(frozen=True)
+class NumericPrebins:
+    """Pre-bins of a numeric feature: cut points (value == edge goes right) and counts."""
+
+    edges: np.ndarray
+    count: np.ndarray
+    bad: np.ndarray
+
+
+def candidate_edges(
+    values: np.ndarray, target: np.ndarray, max_prebins: int, min_leaf_share: float
+) -> np.ndarray:
+    """Cut points of finite, non-special values (see the module docstring)."""
+    if len(values) == 0:
+        return np.empty(0)
+    if len(values) > QUANTILE_SAMPLE_SIZE:
+        rng = np.random.default_rng(_SAMPLE_SEED)
+        chosen = rng.integers(0, len(values), QUANTILE_SAMPLE_SIZE)
+        values, target = values[chosen], target[chosen]
+    order = np.argsort(values)
+    ordered, ordered_target = values[order], target[order].astype(np.float64)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    if len(starts) <= max_prebins:
+        return ordered[starts[1:]]
+    quantile_cuts = _quantile_cuts(ordered, starts, max_prebins)
+    # candidate cuts: the first position of a value, thinned to a fine rank grid
+    if len(starts) <= EXACT_SPLIT_LIMIT:
+        coarse = starts[1:]
+    else:
+        grid = np.searchsorted(starts, np.linspace(0, len(ordered), CANDIDATE_GRID + 1))
+        grid = np.unique(grid)
+        coarse = starts[grid[(grid > 0) & (grid < len(starts))]]
+    positions = _SplitPositions(coarse, starts[1:])
+    min_leaf = max(1, int(np.ceil(min_leaf_share * len(ordered))))
+    cumulative_bad = np.concatenate(([0.0], np.cumsum(ordered_target)))
+    cuts = [quantile_cuts]
+    for impurity in IMPURITIES:
+        split_cuts = _best_first_splits(
+            positions, cumulative_bad, len(ordered), max_prebins, min_leaf, impurity
+        )
+        cuts.append(np.asarray(split_cuts, dtype=np.intp))
+    return ordered[np.unique(np.concatenate(cuts))]
+
+
+def _quantile_cuts(ordered: np.ndarray, starts: np.ndarray, max_prebins: int) -> np.ndarray:
+    """Positions of the max_prebins-quantile cuts, each moved to the start of its value; a
+    value spanning several quantiles gets a cut just above it too (its own pre-bin)."""
+    wanted = (np.arange(1, max_prebins) * len(ordered)) // max_prebins
+    run = np.searchsorted(starts, wanted, side="right") - 1  # the value each quantile falls in
+    runs, repeats = np.unique(run, return_counts=True)
+    after_heavy = runs[repeats > 1] + 1
+    chosen = np.union1d(runs, after_heavy[after_heavy < len(starts)])
+    return starts[chosen[chosen > 0]]
+
+
+@dataclass(frozen=True)
+class _SplitPositions:
+    """Where a split may fall: a coarse grid searched first, then every value start (`fine`)
+    between the coarse neighbours of the best coarse cut: exact cuts at a fraction of the cost."""
+
+    coarse: np.ndarray
+    fine: np.ndarray
+
+
+def _best_first_splits(
+    positions: _SplitPositions,
+    cumulative_bad: np.ndarray,
+    n: int,
+    max_leaves: int,
+    min_leaf: int,
+    impurity: Callable[[np.ndarray], np.ndarray],
+) -> list[int]:
+    """Greedy best-first binary splits (impurity decrease) of sorted rows 0..n at `positions`."""
+    cuts: list[int] = []
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(lo: int, hi: int) -> None:
+        split = _best_split(positions, cumulative_bad, lo, hi, min_leaf, impurity)
+        if split is not None:
+            heapq.heappush(heap, (-split[0], split[1], lo, hi))
+
+    push(0, n)
+    while heap and len(cuts) < max_leaves - 1:
+        _, cut, lo, hi = heapq.heappop(heap)
+        cuts.append(cut)
+        push(lo, cut)
+        push(cut, hi)
+    return cuts
+
+
+def _best_split(
+    positions: _SplitPositions,
+    cumulative_bad: np.ndarray,
+    lo: int,
+    hi: int,
+    min_leaf: int,
+    impurity: Callable[[np.ndarray], np.ndarray],
+) -> tuple[float, int] | None:
+    """(gain, cut) of the best split of rows lo..hi-1, or None if none is allowed."""
+    low, high = lo + min_leaf, hi - min_leaf
+    coarse = _best_cut_among(positions.coarse, low, high, cumulative_bad, lo, hi, impurity)
+    first = np.searchsorted(positions.coarse, coarse[1] if coarse else low, side="left")
+    window_low = positions.coarse[first - 1] if coarse and first > 0 else low
+    window_high = (
+        positions.coarse[first + 1] if coarse and first + 1 < len(positions.coarse) else high
+    )
+    fine = _best_cut_among(
+        positions.fine,
+        max(low, window_low),
+        min(high, window_high),
+        cumulative_bad,
+        lo,
+        hi,
+        impurity,
+    )
+    candidates = [c for c in (coarse, fine) if c is not None]
+    return max(candidates) if candidates else None
+
+
+def _best_cut_among(
+    positions: np.ndarray,
+    low: int,
+    high: int,
+    cumulative_bad: np.ndarray,
+    lo: int,
+    hi: int,
+    impurity: Callable[[np.ndarray], np.ndarray],
+) -> tuple[float, int] | None:
+    """The best cut among `positions` within [low, high] splitting rows lo..hi-1."""
+    cut = positions[
+        np.searchsorted(positions, low, "left") : np.searchsorted(positions, high, "right")
+    ]
+    if len(cut) == 0:
+        return None
+    bad_left = cumulative_bad[cut] - cumulative_bad[lo]
+    bad_all = cumulative_bad[hi] - cumulative_bad[lo]
+    n_left, n_all = cut - lo, hi - lo
+    gain = n_all * impurity(bad_all / n_all) - (
+        n_left * impurity(bad_left / n_left)
+        + (n_all - n_left) * impurity((bad_all - bad_left) / (n_all - n_left))
+    )
+    best = int(np.argmax(gain))
+    if gain[best] <= 1e-12:
+        return None
+    return float(gain[best]), int(cut[best])
+
+
+def _entropy(rate: np.ndarray) -> np.ndarray:
+    rate = np.clip(rate, 1e-12, 1 - 1e-12)
+    return -(rate * np.log(rate) + (1 - rate) * np.log(1 - rate))
+
+
+def _gini(rate: np.ndarray) -> np.ndarray:
+    return 2.0 * rate * (1.0 - rate)
+
+
+IMPURITIES = (_entropy, _gini)
+
+
+def numeric_prebins(
+    values: np.ndarray,
+    target: np.ndarray,
+    bad_positions: np.ndarray,
+    max_prebins: int,
+    min_prebin_share: float,
+) -> NumericPrebins:
+    """Pre-bins of `values` (finite, no specials) with exact counts (`target` 0/1 per value,
+    `bad_positions` = where it is 1)."""
+    edges = candidate_edges(values, target, max_prebins, min_prebin_share)
+    index = regular_bin_index(values, edges)
+    size = len(edges) + 1
+    count = np.bincount(index, minlength=size).astype(np.float64)
+    bad = np.bincount(index[bad_positions], minlength=size).astype(np.float64)
+    return merge_small_prebins(NumericPrebins(edges, count, bad), 1.0)
+
+
+def merge_small_prebins(prebins: NumericPrebins, min_count: float) -> NumericPrebins:
+    """Merge every pre-bin under `min_count` (and every empty one) into its smaller neighbour."""
+    edges, count, bad = list(prebins.edges), list(prebins.count), list(prebins.bad)
+    threshold = max(min_count, 1.0)
+    while len(count) > 1:
+        smallest = int(np.argmin(count))
+        if count[smallest] >= threshold:
+            break
+        if smallest == 0:
+            neighbour = 1
+        elif smallest == len(count) - 1:
+            neighbour = smallest - 1
+        else:
+            left, right = count[smallest - 1], count[smallest + 1]
+            neighbour = smallest - 1 if left <= right else smallest + 1
+        keep, drop = min(smallest, neighbour), max(smallest, neighbour)
+        count[keep] += count[drop]
+        bad[keep] += bad[drop]
+        del count[drop], bad[drop], edges[drop - 1]
+    return NumericPrebins(np.asarray(edges, dtype=np.float64), np.asarray(count), np.asarray(bad))
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """Rows and bads of each distinct level key of a categorical column."""
+
+    keys: list[str]
+    count: np.ndarray
+    bad: np.ndarray
+    missing_count: int
+    missing_bad: int
+
+
+def level_counts(values: np.ndarray, target: np.ndarray) -> LevelCounts:
+    """Counts per level key (1, 1.0 and "1" are one level; None/NaN are missing)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys_of_unique = [level_key(u) for u in uniques]
+    keys = sorted({k for k in keys_of_unique if k is not None})
+    position = {k: i for i, k in enumerate(keys)}
+    missing_slot = len(keys)
+    slot_of_unique = np.array(
+        [position[k] if k is not None else missing_slot for k in keys_of_unique] + [missing_slot],
+        dtype=np.intp,
+    )
+    slots = slot_of_unique[codes]  # code -1 (missing) picks the appended missing slot
+    count = np.bincount(slots, minlength=missing_slot + 1).astype(np.float64)
+    bad = np.bincount(slots, weights=target, minlength=missing_slot + 1)
+    return LevelCounts(keys, count[:-1], bad[:-1], int(count[-1]), int(round(bad[-1])))
+
+
+@dataclass(frozen=True)
+class LevelUnits:
+    """Ordered units for the optimiser: each unit is one level or the pooled rare levels."""
+
+    members: list[tuple[str, ...]]
+    count: np.ndarray
+    bad: np.ndarray
+
+
+def ordered_level_units(
+    keys: list[str], count: np.ndarray, bad: np.ndarray, min_count: float, max_units: int
+) -> LevelUnits:
+    """Pool rare levels into "other", order units by smoothed bad rate, cap their number."""
+    common = [i for i in range(len(keys)) if count[i] >= min_count]
+    rare = [i for i in range(len(keys)) if count[i] < min_count]
+    members = [(keys[i],) for i in common]
+    unit_count = [count[i] for i in common]
+    unit_bad = [bad[i] for i in common]
+    if rare:
+        members.append(tuple(keys[i] for i in rare))
+        unit_count.append(float(count[rare].sum()))
+        unit_bad.append(float(bad[rare].sum()))
+    unit_count_arr, unit_bad_arr = np.asarray(unit_count), np.asarray(unit_bad)
+    # raw bad rate first (so runs of units are monotone in raw rate), smoothed rate breaks ties
+    raw_rate = unit_bad_arr / np.maximum(unit_count_arr, 1.0)
+    smoothed_rate = (unit_bad_arr + 0.5) / (unit_count_arr + 1.0)
+    order = np.lexsort((smoothed_rate, raw_rate))
+    units = LevelUnits([members[i] for i in order], unit_count_arr[order], unit_bad_arr[order])
+    return _cap_units(units, max_units)
+
+
+def _cap_units(units: LevelUnits, max_units: int) -> LevelUnits:
+    """Join neighbouring units into at most `max_units` runs of near-equal size."""
+    if len(units.members) <= max_units:
+        return units
+    share = np.cumsum(units.count) / units.count.sum()
+    run = np.minimum((share * max_units - 1e-9).astype(int), max_units - 1)
+    members: list[tuple[str, ...]] = []
+    count, bad = [], []
+    for r in np.unique(run):
+        chosen = np.flatnonzero(run == r)
+        members.append(tuple(level for i in chosen for level in units.members[i]))
+        count.append(units.count[chosen].sum())
+        bad.append(units.bad[chosen].sum())
+    return LevelUnits(members, np.asarray(count), np.asarray(bad))

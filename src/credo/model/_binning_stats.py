@@ -1,0 +1,80 @@
+"""Pure arithmetic of binning: WoE, IV terms, the trend of bad rates, WoE of empty bins."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Jeffreys-style smoothing: half a good and half a bad added to every bin keeps WoE finite
+# for bins with no goods or no bads (and for all-good / all-bad training data).
+SMOOTHING = 0.5
+
+
+def woe_values(
+    good: np.ndarray, bad: np.ndarray, total_good: float, total_bad: float
+) -> np.ndarray:
+    """woe_i = ln( ((good_i + 1/2) / (G + 1/2)) / ((bad_i + 1/2) / (B + 1/2)) ); higher = safer."""
+    good = np.asarray(good, dtype=np.float64)
+    bad = np.asarray(bad, dtype=np.float64)
+    share_good = (good + SMOOTHING) / (total_good + SMOOTHING)
+    share_bad = (bad + SMOOTHING) / (total_bad + SMOOTHING)
+    return np.log(share_good / share_bad)
+
+
+def iv_terms(
+    good: np.ndarray,
+    bad: np.ndarray,
+    woe: np.ndarray,
+    total_good: float | None = None,
+    total_bad: float | None = None,
+) -> np.ndarray:
+    """Each bin's information value: (good_i / G - bad_i / B) * woe_i (0 for an empty bin)."""
+    good = np.asarray(good, dtype=np.float64)
+    bad = np.asarray(bad, dtype=np.float64)
+    total_good = float(good.sum()) if total_good is None else float(total_good)
+    total_bad = float(bad.sum()) if total_bad is None else float(total_bad)
+    gap = good / max(total_good, 1.0) - bad / max(total_bad, 1.0)
+    return gap * np.asarray(woe, dtype=np.float64)
+
+
+def segment_iv(
+    good: np.ndarray, bad: np.ndarray, total_good: float, total_bad: float
+) -> np.ndarray:
+    """IV of bins given by their good/bad counts (any shape): the DP's objective per bin."""
+    return iv_terms(good, bad, woe_values(good, bad, total_good, total_bad), total_good, total_bad)
+
+
+def trend_of(rates: np.ndarray) -> str:
+    """ascending / descending / peak / valley / none: the shape of a sequence of bad rates."""
+    rates = np.asarray(rates, dtype=np.float64)
+    rates = rates[~np.isnan(rates)]
+    if len(rates) < 2:
+        return "none"
+    steps = np.sign(np.diff(rates))
+    if np.any(steps == 0):
+        return "none"
+    if np.all(steps > 0):
+        return "ascending"
+    if np.all(steps < 0):
+        return "descending"
+    turns = np.count_nonzero(np.diff(steps))
+    if turns == 1:
+        return "peak" if steps[0] > 0 else "valley"
+    return "none"
+
+
+def woe_with_empty_rule(count: np.ndarray, bad: np.ndarray, n_regular: int) -> np.ndarray:
+    """WoE of every bin; a bin with no rows takes the riskiest regular bin's WoE, never 0.
+
+    The riskiest bin is the non-empty regular bin with the lowest WoE; if every regular bin
+    is empty, the lowest WoE among the non-empty bins; if all are empty, 0.
+    """
+    count = np.asarray(count, dtype=np.float64)
+    bad = np.asarray(bad, dtype=np.float64)
+    good = count - bad
+    woe = woe_values(good, bad, good.sum(), bad.sum())
+    filled = count > 0
+    regular_filled = filled.copy()
+    regular_filled[n_regular:] = False
+    donors = regular_filled if regular_filled.any() else filled
+    fallback = float(woe[donors].min()) if donors.any() else 0.0
+    return np.where(filled, woe, fallback)

@@ -1,0 +1,161 @@
+"""The model artifact: one versioned JSON file holding everything needed to score.
+
+The file carries a sha256 hash of its own canonical JSON (sorted keys, no spaces, UTF-8,
+``content_hash`` left out). ``load_model`` recomputes it and refuses a file whose content
+changed, so a score can always be traced to the exact model that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from credo.model.scorecard import Scorecard
+
+FORMAT = "credo.model"
+FORMAT_VERSION = 1
+
+
+class ArtifactError(ValueError):
+    """A model file cannot be used; the message says why and what to do."""
+
+
+@dataclass
+class ModelArtifact:
+    """A fitted scorecard with its training record, metrics and optional challenger."""
+
+    scorecard: Scorecard
+    training: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    challenger: dict | None = None
+    created_at: str = ""
+    credo_version: str = ""
+    content_hash: str = ""
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.scorecard.features_)
+
+    def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
+        return self.scorecard.score_table(X, with_text=with_text)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.scorecard.predict_proba(X)
+
+    def challenger_model(self):
+        """The challenger rebuilt as an estimator, or None when the model has none."""
+        if self.challenger is None:
+            return None
+        from credo.model.challenger import Challenger
+
+        return Challenger.from_dict(self.challenger)
+
+    def to_dict(self) -> dict:
+        body = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": self.created_at or datetime.now(UTC).isoformat(timespec="seconds"),
+            "credo_version": self.credo_version or credo_version(),
+            "scorecard": self.scorecard.to_dict(),
+            "training": self.training,
+            "metrics": self.metrics,
+            "challenger": self.challenger,
+        }
+        body = json_safe(body)
+        return {**body, "content_hash": content_hash(body)}
+
+
+def credo_version() -> str:
+    try:
+        return metadata.version("credo")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON data: numpy scalars and arrays unwrapped, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def canonical_json(body: dict) -> bytes:
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def content_hash(body: dict) -> str:
+    """sha256 of the canonical JSON of everything but the hash itself."""
+    body = {k: v for k, v in body.items() if k != "content_hash"}
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def save_model(model: Scorecard | ModelArtifact, path: str | Path) -> str:
+    """Write the artifact (a bare scorecard is wrapped); returns its content hash."""
+    artifact = model if isinstance(model, ModelArtifact) else ModelArtifact(scorecard=model)
+    if not hasattr(artifact.scorecard, "features_"):
+        raise ArtifactError("the scorecard is not fitted; fit it before saving")
+    data = artifact.to_dict()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    artifact.created_at = data["created_at"]
+    artifact.credo_version = data["credo_version"]
+    artifact.content_hash = data["content_hash"]
+    return data["content_hash"]
+
+
+def load_model(path: str | Path) -> ModelArtifact:
+    """Read and check an artifact: format, version and content hash must all hold."""
+    path = Path(path)
+    if not path.exists():
+        raise ArtifactError(f"{path}: no such model file; train one with `credo train`")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path}: not a JSON model file ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ArtifactError(f"{path}: not a credo model file (no format {FORMAT!r})")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(
+            f"{path}: model format version {data.get('format_version')!r}, this credo reads "
+            f"version {FORMAT_VERSION}; retrain the model with this version"
+        )
+    stored = data.get("content_hash")
+    actual = content_hash(data)
+    if stored != actual:
+        raise ArtifactError(
+            f"{path}: content hash mismatch (file says {stored}, content gives {actual}): the "
+            "file was changed after training; use the original file or retrain"
+        )
+    try:
+        scorecard = Scorecard.from_dict(data["scorecard"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"{path}: the scorecard in the file is malformed ({exc})") from None
+    return ModelArtifact(
+        scorecard=scorecard,
+        training=data.get("training") or {},
+        metrics=data.get("metrics") or {},
+        challenger=data.get("challenger"),
+        created_at=data["created_at"],
+        credo_version=data["credo_version"],
+        content_hash=stored,
+    )

@@ -1,0 +1,323 @@
+"""The challenger: gradient-boosted trees (LightGBM) that must earn their place next to the
+scorecard on held-out data.
+
+Kept explainable and credit-shaped: monotone constraints from each feature's direction hint
+(more days past due never lowers risk), shallow trees, a slow learning rate, large leaves, a
+fixed seed, and early stopping on an internal stratified validation split. Reasons come from
+LightGBM's exact per-feature contributions (TreeSHAP, `pred_contrib=True`): the features
+pushing this person's risk up the most. The fitted model is data: `to_dict()` holds the
+booster as LightGBM's model text plus everything needed to prepare inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+
+FORMAT = "credo.challenger"
+FORMAT_VERSION = 1
+
+# direction hint (feature meta) or monotone word -> LightGBM constraint on the log-odds of bad
+DIRECTION_CONSTRAINTS: dict[str, int] = {
+    "higher_is_riskier": 1,
+    "ascending": 1,
+    "higher_is_safer": -1,
+    "descending": -1,
+    "none": 0,
+    "": 0,
+}
+
+
+def as_frame(X: Any) -> pd.DataFrame:
+    """A pandas DataFrame view of a DataFrame, pyarrow Table, dict of arrays or 2-D array."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, pa.Table):
+        return X.to_pandas()
+    if isinstance(X, Mapping):
+        return pd.DataFrame({name: np.asarray(column) for name, column in X.items()})
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError("X must be a table (DataFrame, Arrow table, dict) or a 2-D array")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def _meta_field(meta: Any, field: str) -> Any:
+    return meta.get(field) if isinstance(meta, Mapping) else getattr(meta, field, None)
+
+
+def _is_categorical(column: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column))
+
+
+class Challenger(ClassifierMixin, BaseEstimator):
+    """Monotone LightGBM classifier of bad (1) against good (0), with exact-contribution reasons.
+
+    Parameters
+    ----------
+    n_estimators: the most boosting rounds; early stopping usually ends sooner.
+    learning_rate, num_leaves, max_depth, subsample, colsample_bytree,
+    reg_lambda: the usual LightGBM knobs, defaulting to shallow, heavily regularised trees.
+    min_child_samples: the fewest rows in a leaf; None: 2.5 % of the training rows, kept
+        between 20 and 100 (large leaves keep the trees smooth, small data still gets splits).
+    early_stopping_rounds: rounds without validation log-loss improvement before stopping.
+    validation_share: share of rows held out (stratified) to choose the number of rounds;
+        the final model is refit on all rows with that many rounds.
+    monotone_by_feature: direction per column for plain tables ("higher_is_riskier",
+        "higher_is_safer", "ascending", "descending", or +1/-1/0); meta hints take precedence.
+    random_state: the seed of the split and of LightGBM's sampling.
+    n_jobs: LightGBM threads (None: LightGBM's default).
+    """
+
+    def __init__(
+        self,
+        n_estimators: int = 2000,
+        learning_rate: float = 0.05,
+        num_leaves: int = 8,
+        max_depth: int = 3,
+        min_child_samples: int | None = None,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        reg_lambda: float = 1.0,
+        early_stopping_rounds: int = 100,
+        validation_share: float = 0.2,
+        monotone_by_feature: dict[str, Any] | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_share = validation_share
+        self.monotone_by_feature = monotone_by_feature
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any, meta: Sequence[Any] | None = None) -> Challenger:
+        """Learn the trees. `meta`: feature metadata (name, direction, reason, ...) or None."""
+        frame = as_frame(X)
+        labels = np.asarray(y, dtype=np.float64).ravel()
+        if labels.shape[0] != len(frame):
+            raise ValueError(f"X has {len(frame)} rows but y has {labels.shape[0]}")
+        if not np.isin(labels, (0.0, 1.0)).all():
+            raise ValueError("y must be 0 (good) or 1 (bad) on every row")
+        self.features_ = self._choose_features(frame, meta)
+        self.categories_ = {
+            name: sorted(map(str, frame[name].dropna().unique()))
+            for name in self.features_
+            if _is_categorical(frame[name])
+        }
+        self.monotone_ = [self._constraint(name, meta) for name in self.features_]
+        self.reason_texts_ = self._reason_texts(meta)
+        matrix = self._matrix(frame)
+        self.min_child_samples_ = (
+            int(min(100, max(20, 0.025 * labels.size)))
+            if self.min_child_samples is None
+            else int(self.min_child_samples)
+        )
+        self.n_iter_ = self._rounds_by_early_stopping(matrix, labels)
+        self.booster_ = lgb.train(
+            self._lgb_params(), self._dataset(matrix, labels), num_boost_round=self.n_iter_
+        )
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def _choose_features(self, frame: pd.DataFrame, meta: Sequence[Any] | None) -> list[str]:
+        if meta is None:
+            return [str(name) for name in frame.columns]
+        names = [str(_meta_field(m, "name")) for m in meta]
+        absent = [name for name in names if name not in frame.columns]
+        if absent:
+            raise ValueError(f"feature(s) {absent} are in the metadata but not in X")
+        return names
+
+    def _constraint(self, name: str, meta: Sequence[Any] | None) -> int:
+        if name in self.categories_:
+            return 0  # categories have no order to be monotone in
+        hint: Any = None
+        for item in meta or ():
+            if _meta_field(item, "name") == name:
+                hint = _meta_field(item, "direction")
+        if hint is None and self.monotone_by_feature:
+            hint = self.monotone_by_feature.get(name)
+        if hint is None:
+            return 0
+        if isinstance(hint, (int, np.integer)) and hint in (-1, 0, 1):
+            return int(hint)
+        if str(hint) not in DIRECTION_CONSTRAINTS:
+            raise ValueError(
+                f"feature {name!r}: unknown direction {hint!r}; use one of "
+                f"{sorted(k for k in DIRECTION_CONSTRAINTS if k)} or -1/0/1"
+            )
+        return DIRECTION_CONSTRAINTS[str(hint)]
+
+    def _reason_texts(self, meta: Sequence[Any] | None) -> dict[str, str]:
+        texts = {name: name.replace("_", " ") for name in self.features_}
+        for item in meta or ():
+            reason = _meta_field(item, "reason")
+            if reason:
+                texts[str(_meta_field(item, "name"))] = str(reason)
+        return texts
+
+    def _lgb_params(self) -> dict[str, Any]:
+        params = {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_child_samples": self.min_child_samples_,
+            "bagging_fraction": self.subsample,
+            "bagging_freq": 1 if self.subsample < 1 else 0,
+            "feature_fraction": self.colsample_bytree,
+            "lambda_l2": self.reg_lambda,
+            "monotone_constraints": self.monotone_,
+            "monotone_constraints_method": "intermediate",
+            "seed": self.random_state,
+            "deterministic": True,
+            "verbosity": -1,
+        }
+        if self.n_jobs is not None:
+            params["num_threads"] = self.n_jobs
+        return params
+
+    def _dataset(self, matrix: np.ndarray, labels: np.ndarray) -> lgb.Dataset:
+        categorical = [i for i, name in enumerate(self.features_) if name in self.categories_]
+        return lgb.Dataset(
+            matrix,
+            label=labels,
+            feature_name=self.features_,
+            categorical_feature=categorical or "auto",
+            free_raw_data=False,
+        )
+
+    def _rounds_by_early_stopping(self, matrix: np.ndarray, labels: np.ndarray) -> int:
+        train_rows, valid_rows = train_test_split(
+            np.arange(labels.size),
+            test_size=self.validation_share,
+            stratify=labels,
+            random_state=self.random_state,
+        )
+        train_set = self._dataset(matrix[train_rows], labels[train_rows])
+        valid_set = self._dataset(matrix[valid_rows], labels[valid_rows])
+        params = {**self._lgb_params(), "metric": "binary_logloss"}
+        booster = lgb.train(
+            params,
+            train_set,
+            num_boost_round=self.n_estimators,
+            valid_sets=[valid_set],
+            callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
+        )
+        return max(int(booster.best_iteration or self.n_estimators), 1)
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        absent = [name for name in self.features_ if name not in frame.columns]
+        if absent:
+            raise ValueError(f"column(s) {absent} the challenger needs are not in the input")
+        matrix = np.empty((len(frame), len(self.features_)), dtype=np.float64)
+        for j, name in enumerate(self.features_):
+            column = frame[name]
+            if name in self.categories_:
+                # unseen levels become missing: LightGBM sends them down the missing branch
+                codes = {level: float(i) for i, level in enumerate(self.categories_[name])}
+                matrix[:, j] = [np.nan if pd.isna(v) else codes.get(str(v), np.nan) for v in column]
+            else:
+                try:
+                    matrix[:, j] = pd.to_numeric(column, errors="raise").astype(np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"column {name!r} must be numeric: {exc}") from exc
+        return matrix
+
+    # -- prediction and reasons ------------------------------------------------------------
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The log-odds of bad."""
+        return self.booster_.predict(self._matrix(as_frame(X)), raw_score=True)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Columns: probability of good, probability of bad."""
+        bad = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - bad, bad])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+
+    def contributions(self, X: Any) -> pd.DataFrame:
+        """Exact per-feature contributions to the log-odds; the `bias` column is the base value.
+
+        Each row sums to `decision_function` for that row.
+        """
+        values = self.booster_.predict(self._matrix(as_frame(X)), pred_contrib=True)
+        return pd.DataFrame(values, columns=[*self.features_, "bias"])
+
+    def reasons(self, X: Any, k: int = 4, as_text: bool = False) -> pd.DataFrame:
+        """The k features pushing each person's risk up the most, largest first.
+
+        Only features with a positive contribution count; fewer than k leave None.
+        Columns reason_1..reason_k hold feature names (or their reason texts with as_text).
+        """
+        contrib = self.contributions(X).to_numpy()[:, :-1]
+        order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
+        top = np.take_along_axis(contrib, order, axis=1)
+        labels = [self.reason_texts_[n] if as_text else n for n in self.features_]
+        names = np.asarray(labels, dtype=object)[order]
+        names[top <= 0] = None
+        columns = {f"reason_{i + 1}": names[:, i] for i in range(order.shape[1])}
+        for i in range(order.shape[1], k):
+            columns[f"reason_{i + 1}"] = np.full(contrib.shape[0], None, dtype=object)
+        # object columns keep None for "no reason" (pandas would infer strings and use NaN)
+        return pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})
+
+    # -- as data ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything needed to predict, as JSON-ready data (the booster as model text)."""
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "params": self.get_params(),
+            "features": list(self.features_),
+            "categories": {name: list(levels) for name, levels in self.categories_.items()},
+            "monotone": list(self.monotone_),
+            "reason_texts": dict(self.reason_texts_),
+            "n_iter": int(self.n_iter_),
+            "min_child_samples": int(self.min_child_samples_),
+            "booster": self.booster_.model_to_string(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Challenger:
+        """Rebuild a fitted challenger from `to_dict()` output."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a credo challenger (format {data.get('format')!r})")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"challenger format version {data.get('format_version')} is not supported "
+                f"(this credo reads {FORMAT_VERSION}): retrain the model"
+            )
+        model = cls(**data["params"])
+        model.features_ = list(data["features"])
+        model.categories_ = {name: list(levels) for name, levels in data["categories"].items()}
+        model.monotone_ = [int(c) for c in data["monotone"]]
+        model.reason_texts_ = dict(data["reason_texts"])
+        model.n_iter_ = int(data["n_iter"])
+        model.min_child_samples_ = int(data["min_child_samples"])
+        model.booster_ = lgb.Booster(model_str=data["booster"])
+        model.classes_ = np.array([0, 1])
+        return model

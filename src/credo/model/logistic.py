@@ -1,0 +1,65 @@
+"""Ridge logistic regression by Newton's method, in numpy (fast on a million rows x 50).
+
+Few columns and many rows: each Newton step is one weighted Gram matrix (k x k, built in row
+chunks so memory stays flat) and a k x k solve; a handful of steps converge.
+
+BLAS runs single-threaded here: these products are small enough that a second thread buys
+little, and on a busy machine OpenBLAS's spinning threads made them 20-80x slower.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+CHUNK_ROWS = 131_072
+
+
+def weighted_gram(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """X' diag(w) X, summed over row chunks."""
+    k = x.shape[1]
+    gram = np.zeros((k, k))
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, x.shape[0], CHUNK_ROWS):
+            block = x[start : start + CHUNK_ROWS]
+            if weights is not None:
+                # sqrt-weighting makes the product B'B, which BLAS computes as one syrk.
+                block = block * np.sqrt(weights[start : start + CHUNK_ROWS, None])
+            gram += block.T @ block
+    return gram
+
+
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    start: tuple[np.ndarray, float] | None = None,
+    max_iter: int = 50,
+    tol: float = 1e-8,
+) -> tuple[np.ndarray, float]:
+    """Coefficients and intercept minimising log-loss + l2/2 * |coef|^2 (intercept free)."""
+    n, k = x.shape
+    design = np.empty((n, k + 1))
+    design[:, 0] = 1.0
+    design[:, 1:] = x
+    beta = np.zeros(k + 1)
+    if start is not None:
+        beta[1:], beta[0] = start
+    else:
+        mean = float(np.clip(y.mean(), 1e-9, 1 - 1e-9))
+        beta[0] = np.log(mean / (1 - mean))
+    penalty = np.full(k + 1, float(l2))
+    penalty[0] = 0.0
+    for _ in range(max_iter):
+        with threadpool_limits(limits=1, user_api="blas"):
+            z = design @ beta
+        p = 1.0 / (1.0 + np.exp(-z))
+        with threadpool_limits(limits=1, user_api="blas"):
+            gradient = design.T @ (p - y) + penalty * beta
+        hessian = weighted_gram(design, p * (1.0 - p))
+        hessian[np.diag_indices_from(hessian)] += penalty + 1e-10
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.max(np.abs(step)) < tol:
+            break
+    return beta[1:].copy(), float(beta[0])

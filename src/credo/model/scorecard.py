@@ -1,0 +1,526 @@
+"""The WoE logistic scorecard: bins -> selection -> signed logistic fit -> points -> reasons.
+
+``Scorecard`` follows the scikit-learn estimator contract: the constructor stores parameters,
+``fit`` learns, fitted state ends in ``_``. A fitted scorecard is plain data (``to_dict`` /
+``from_dict``), so the artifact, the SQL export and the Python scorer read the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from credo.explain import reasons as rs
+from credo.model import scaling
+from credo.model.logistic import fit_logistic, weighted_gram
+from credo.model.tables import as_frame
+
+PLAIN_DIMENSION = "attributes"
+DIRECTION_TO_MONOTONIC = {"higher_is_riskier": "ascending", "higher_is_safer": "descending"}
+SCORE_CHUNK_ROWS = 65_536
+
+
+def meta_to_dict(meta: Any) -> dict:
+    """A FeatureMeta (or dict) as a plain dict with the fields the scorecard keeps."""
+    get = (
+        meta.get
+        if isinstance(meta, dict)
+        else lambda key, default=None: getattr(meta, key, default)
+    )
+    return {
+        "name": get("name"),
+        "dimension": get("dimension") or PLAIN_DIMENSION,
+        "description": get("description") or "",
+        "reason": get("reason") or "",
+        "direction": get("direction"),
+        "no_data": get("no_data"),
+    }
+
+
+def plain_meta(name: str) -> dict:
+    """Metadata for a plain-table column: one dimension, texts generated from the name."""
+    return {
+        "name": name,
+        "dimension": PLAIN_DIMENSION,
+        "description": name.replace("_", " "),
+        "reason": "",
+        "direction": None,
+        "no_data": None,
+    }
+
+
+class Scorecard(BaseEstimator):
+    """A points scorecard on optimally binned WoE features.
+
+    Parameters: binning (``max_bins``, ``min_bin_share``, ``max_prebins``, ``monotonic``,
+    ``special_values``, ``categorical``), selection (``min_iv`` drops weak features,
+    ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it,
+    ``max_features`` keeps the highest-IV ones, ``stepwise`` adds features forward by BIC),
+    ``l2`` (ridge penalty on the total log-loss; weak by default) and ``scale`` ("fico" or
+    "sesame").
+    """
+
+    def __init__(
+        self,
+        max_bins: int = 6,
+        min_bin_share: float = 0.05,
+        max_prebins: int = 32,
+        monotonic: str = "auto",
+        special_values: dict | list | None = None,
+        categorical: list[str] | None = None,
+        min_iv: float = 0.02,
+        max_corr: float = 0.7,
+        max_features: int | None = None,
+        stepwise: bool = False,
+        l2: float = 1.0,
+        scale: str = "fico",
+    ) -> None:
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+        self.max_prebins = max_prebins
+        self.monotonic = monotonic
+        self.special_values = special_values
+        self.categorical = categorical
+        self.min_iv = min_iv
+        self.max_corr = max_corr
+        self.max_features = max_features
+        self.stepwise = stepwise
+        self.l2 = l2
+        self.scale = scale
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any, meta: list | None = None) -> Scorecard:
+        """Bin, select and fit on ``X`` (DataFrame, Arrow table or dict of arrays), 0/1 ``y``."""
+        started = time.perf_counter()
+        frame = as_frame(X)
+        target = check_target(y, len(frame))
+        self.scale_ = scaling.get_scale(self.scale)
+        candidates, self.meta_ = candidate_meta(frame, meta)
+        self.codes_ = rs.feature_codes(candidates)
+
+        self.binning_ = self._make_binning(candidates).fit(frame[candidates], target)
+        all_bins = self.binning_.bins_
+        self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
+        self.dropped_ = {}
+        strong = [n for n in candidates if self.iv_[n] >= self.min_iv]
+        self.dropped_.update({n: "iv below min_iv" for n in candidates if n not in strong})
+        strong.sort(key=lambda n: -self.iv_[n])
+
+        woe = woe_matrix(all_bins, frame, strong)
+        kept = self._drop_correlated(woe, strong)
+        if self.max_features is not None:
+            self.dropped_.update({n: "beyond max_features" for n in kept[self.max_features :]})
+            kept = kept[: self.max_features]
+        woe = woe[:, [strong.index(n) for n in kept]]
+        if self.stepwise:
+            kept, woe = self._forward_stepwise(woe, target, kept)
+        kept, coef, intercept = self._fit_signed(woe, target, kept)
+        if not kept:
+            raise ValueError(
+                "no feature is strong enough to score with (all fell below min_iv, or every "
+                "fit gave a wrong-signed coefficient); lower --min-iv or add features"
+            )
+
+        # Features keep catalog order in the model so reason ties break the same way anywhere.
+        order = sorted(range(len(kept)), key=lambda i: candidates.index(kept[i]))
+        self.features_ = [kept[i] for i in order]
+        self.coef_ = np.asarray([coef[i] for i in order], dtype=float)
+        self.intercept_ = float(intercept)
+        self.bins_ = {name: all_bins[name] for name in self.features_}
+        self._set_points()
+        self.training_ = {
+            "rows": int(len(target)),
+            "bad_rate": float(target.mean()),
+            "fit_seconds": round(time.perf_counter() - started, 3),
+        }
+        return self
+
+    def _make_binning(self, candidates: list[str]):
+        from credo.model.binning import BinningProcess
+
+        monotonic_by_feature = {}
+        special_values: dict[str, list] = {}
+        for name in candidates:
+            info = self.meta_[name]
+            if info["direction"] in DIRECTION_TO_MONOTONIC:
+                monotonic_by_feature[name] = DIRECTION_TO_MONOTONIC[info["direction"]]
+            if info["no_data"] is not None:
+                special_values[name] = [info["no_data"]]
+        if isinstance(self.special_values, dict):
+            for name, values in self.special_values.items():
+                special_values.setdefault(name, [])
+                special_values[name] += [v for v in values if v not in special_values[name]]
+        elif self.special_values:
+            for name in candidates:
+                special_values[name] = list(special_values.get(name, [])) + list(
+                    self.special_values
+                )
+        return BinningProcess(
+            max_bins=self.max_bins,
+            min_bin_share=self.min_bin_share,
+            max_prebins=self.max_prebins,
+            monotonic=self.monotonic,
+            special_values=special_values or None,
+            monotonic_by_feature=monotonic_by_feature or None,
+            categorical=self.categorical,
+        )
+
+    def _drop_correlated(self, woe: np.ndarray, names: list[str]) -> list[str]:
+        """Greedy: walk features by falling IV, keep one unless it correlates above max_corr."""
+        if not names:
+            return []
+        corr = correlation(woe)
+        kept: list[int] = []
+        for j, name in enumerate(names):
+            clash = [k for k in kept if abs(corr[j, k]) > self.max_corr]
+            if clash:
+                self.dropped_[name] = f"correlated with {names[clash[0]]} ({corr[j, clash[0]]:.2f})"
+            else:
+                kept.append(j)
+        return [names[j] for j in kept]
+
+    def _fit_signed(self, woe: np.ndarray, y: np.ndarray, names: list[str]):
+        """Fit; while any coefficient has the wrong sign, drop the worst one and refit.
+
+        Higher WoE is safer, so every coefficient on the log-odds of bad must be negative.
+        """
+        names = list(names)
+        columns = list(range(len(names)))
+        start = None
+        while columns:
+            coef, intercept = fit_logistic(woe[:, columns], y, self.l2, start)
+            worst = int(np.argmax(coef))
+            if coef[worst] < 0:
+                return [names[c] for c in columns], coef, intercept
+            self.dropped_[names[columns[worst]]] = "coefficient against its bins' risk order"
+            del columns[worst]
+            start = (np.delete(coef, worst), intercept)
+        return [], np.zeros(0), 0.0
+
+    def _forward_stepwise(self, woe: np.ndarray, y: np.ndarray, names: list[str]):
+        """Forward selection by BIC over the IV- and correlation-filtered features."""
+        n = len(y)
+        chosen: list[int] = []
+        best_bic = bic(null_log_likelihood(y), 1, n)
+        remaining = list(range(len(names)))
+        while remaining:
+            trials = []
+            for j in remaining:
+                cols = chosen + [j]
+                coef, intercept = fit_logistic(woe[:, cols], y, self.l2)
+                ll = log_likelihood(woe[:, cols], y, coef, intercept)
+                trials.append((bic(ll, len(cols) + 1, n), j))
+            trial_bic, j = min(trials)
+            if trial_bic >= best_bic:
+                break
+            best_bic = trial_bic
+            chosen.append(j)
+            remaining.remove(j)
+        self.dropped_.update({names[j]: "not chosen by stepwise" for j in remaining})
+        return [names[j] for j in chosen], woe[:, chosen]
+
+    def _set_points(self) -> None:
+        woe = [np.asarray(self.bins_[n].woe, dtype=float) for n in self.features_]
+        raw = scaling.points_to_double_odds(self.coef_, self.intercept_, woe, self.scale_)
+        self.points_ = dict(zip(self.features_, scaling.round_points(raw), strict=True))
+        self.log_odds_ = {n: c * w for n, c, w in zip(self.features_, self.coef_, woe, strict=True)}
+        losses = rs.loss_tables(list(self.points_.values()))
+        self.loss_ = dict(zip(self.features_, losses, strict=True))
+        # The packed reason key of every bin (see credo.explain.reasons.pack_keys), in the
+        # narrowest integer that holds them: the reason ranking is memory-bound.
+        m = len(self.features_)
+        keys = {
+            n: self.loss_[n].astype(np.int64) * m + (m - 1 - j)
+            for j, n in enumerate(self.features_)
+        }
+        largest = max(int(k.max()) for k in keys.values())
+        self._key_dtype_ = np.int16 if largest < 2**15 else np.int32
+        self._keys_ = {n: k.astype(self._key_dtype_) for n, k in keys.items()}
+        self._key_offset_ = m * (m - 1) // 2
+        self._best_total_ = int(sum(int(p.max()) for p in self.points_.values()))
+
+    # ------------------------------------------------------------------ score
+    def bin_indices(self, X: Any) -> np.ndarray:
+        """(n, k) bin index of each person for each model feature (features_ order)."""
+        frame = as_frame(X)
+        self._check_columns(frame)
+        out = np.empty((len(frame), len(self.features_)), dtype=np.int32)
+        for j, name in enumerate(self.features_):
+            out[:, j] = self.bins_[name].index(frame[name].to_numpy())
+        return out
+
+    def _check_columns(self, frame: pd.DataFrame) -> None:
+        missing = [n for n in self.features_ if n not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"the table lacks {len(missing)} column(s) the model needs: "
+                f"{', '.join(missing)}; score a table with the same columns it was trained on"
+            )
+
+    def log_odds_bad(self, X: Any) -> np.ndarray:
+        """The linear predictor: log-odds of bad."""
+        return self._linear(self.bin_indices(X))
+
+    def _linear(self, index: np.ndarray) -> np.ndarray:
+        total = np.full(index.shape[0], self.intercept_)
+        for j, name in enumerate(self.features_):
+            total += self.log_odds_[name][index[:, j]]
+        return total
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """(n, 2): probability of good, probability of bad."""
+        p_bad = scaling.pd_from_log_odds_bad(self.log_odds_bad(X))
+        return np.column_stack([1.0 - p_bad, p_bad])
+
+    def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
+        """score, pd, band, reason_1..reason_4 (codes) and reason_5 (inquiries), per row.
+
+        ``with_text`` adds reason_1_text..reason_5_text.
+        """
+        frame = as_frame(X)
+        self._check_columns(frame)
+        starts = range(0, max(len(frame), 1), SCORE_CHUNK_ROWS)
+
+        def score(start: int) -> pd.DataFrame:
+            return self._score_chunk(frame.iloc[start : start + SCORE_CHUNK_ROWS], with_text)
+
+        if len(starts) > 1:
+            # numpy releases the GIL in the gathers and reductions, so chunks overlap on cores.
+            with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+                parts = list(pool.map(score, starts))
+        else:
+            parts = [score(0)]
+        return pd.concat(parts, ignore_index=True)
+
+    def _score_chunk(self, frame: pd.DataFrame, with_text: bool) -> pd.DataFrame:
+        raw, log_odds, keys = self._score_arrays(frame)
+        score = scaling.clip_score(raw, self.scale_).astype(np.int64)
+        top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, self.inquiry_columns())
+        band_names = [band.name for band in self.scale_.bands]
+        table = {
+            "score": score,
+            "pd": scaling.pd_from_log_odds_bad(log_odds),
+            "band": pd.Categorical.from_codes(
+                scaling.band_index(score, self.scale_), categories=band_names
+            ),
+        }
+        # Categoricals: fast to build, and "no reason" (code -1) reads as missing.
+        codes = [self.codes_[n] for n in self.features_]
+        chosen = np.concatenate([top, fifth[:, None]], axis=1)
+        for r in range(chosen.shape[1]):
+            table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[:, r], categories=codes)
+        if with_text:
+            index = self.bin_indices(frame)
+            for r in range(chosen.shape[1]):
+                texts = self._texts(chosen[:, r], index)
+                table[f"reason_{r + 1}_text"] = pd.Series(texts, dtype=object)
+        return pd.DataFrame(table)
+
+    def _score_arrays(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Raw points, log-odds of bad and (m, n) packed reason keys, one feature at a time."""
+        n, m = len(frame), len(self.features_)
+        log_odds = np.full(n, self.intercept_)
+        keys = np.empty((m, n), dtype=self._key_dtype_)
+        for j, name in enumerate(self.features_):
+            index = self.bins_[name].index(frame[name].to_numpy())
+            log_odds += self.log_odds_[name][index]
+            keys[j] = self._keys_[name][index]
+        # Points are the best points less the loss, and the keys carry the loss: sum them once.
+        packed = keys.sum(axis=0, dtype=np.int64)
+        raw = self._best_total_ - (packed - self._key_offset_) // m
+        return raw, log_odds, keys
+
+    def _texts(self, columns: np.ndarray, index: np.ndarray) -> np.ndarray:
+        out = np.full(len(columns), None, dtype=object)
+        for j, name in enumerate(self.features_):
+            rows = np.flatnonzero(columns == j)
+            if rows.size:
+                texts = np.array(self.reason_texts(name), dtype=object)
+                out[rows] = texts[index[rows, j]]
+        return out
+
+    def reason_texts(self, name: str) -> list[str]:
+        """The text shown for each bin of ``name`` when it is a reason."""
+        labels = self.bins_[name].labels()
+        text = self.meta_[name]["reason"]
+        if text:
+            return [text] * len(labels)
+        return [rs.reason_label_text(name, label) for label in labels]
+
+    def points_matrix(self, index: np.ndarray) -> np.ndarray:
+        """(n, k) points of each person's bin for each feature."""
+        out = np.empty(index.shape, dtype=np.int32)
+        for j, name in enumerate(self.features_):
+            out[:, j] = self.points_[name].astype(np.int32)[index[:, j]]
+        return out
+
+    def loss_matrix(self, index: np.ndarray) -> np.ndarray:
+        """(n, k) points lost against each feature's best bin."""
+        out = np.empty(index.shape, dtype=np.int32)
+        for j, name in enumerate(self.features_):
+            out[:, j] = self.loss_[name].astype(np.int32)[index[:, j]]
+        return out
+
+    def inquiry_columns(self) -> list[int]:
+        return [
+            j
+            for j, name in enumerate(self.features_)
+            if rs.is_inquiry_feature(name, self.meta_[name]["dimension"])
+        ]
+
+    def breakdown(self, X: Any) -> pd.DataFrame:
+        """Points per dimension and the most that dimension can give: <dim>, <dim>_max."""
+        points = self.points_matrix(self.bin_indices(X))
+        table = {}
+        for dimension in self.dimensions():
+            cols = [
+                j for j, n in enumerate(self.features_) if self.meta_[n]["dimension"] == dimension
+            ]
+            table[dimension] = points[:, cols].sum(axis=1)
+            table[f"{dimension}_max"] = np.full(
+                len(points), int(sum(self.points_[self.features_[j]].max() for j in cols))
+            )
+        return pd.DataFrame(table)
+
+    def dimensions(self) -> list[str]:
+        """The model's dimensions in order of first appearance."""
+        return list(dict.fromkeys(self.meta_[n]["dimension"] for n in self.features_))
+
+    def points_table(self) -> pd.DataFrame:
+        """feature, dimension, bin, woe, points, count, bad_rate: one row per bin."""
+        rows = []
+        for name in self.features_:
+            bins = self.bins_[name]
+            for b, label in enumerate(bins.labels()):
+                count = float(bins.count[b])
+                rows.append(
+                    {
+                        "feature": name,
+                        "dimension": self.meta_[name]["dimension"],
+                        "bin": label,
+                        "woe": float(bins.woe[b]),
+                        "points": int(self.points_[name][b]),
+                        "count": int(count),
+                        "bad_rate": float(bins.bad[b]) / count if count else float("nan"),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ data
+    def to_dict(self) -> dict:
+        """Everything needed to score, as JSON-ready data."""
+        return {
+            "params": self.get_params(),
+            "features": [
+                {
+                    **self.meta_[name],
+                    "code": self.codes_[name],
+                    "coefficient": float(coef),
+                    "iv": self.iv_[name],
+                    "bins": self.bins_[name].to_dict(),
+                    "points": [int(p) for p in self.points_[name]],
+                    "reason_texts": self.reason_texts(name),
+                }
+                for name, coef in zip(self.features_, self.coef_, strict=True)
+            ],
+            "intercept": self.intercept_,
+            "scale": self.scale_.to_dict(),
+            "reason_codes": dict(self.codes_),
+            "candidates": {
+                name: {"iv": self.iv_[name], "dropped": self.dropped_.get(name)}
+                for name in self.codes_
+            },
+            "training": dict(self.training_),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scorecard:
+        """Rebuild a fitted scorecard from ``to_dict`` data."""
+        from credo.model.bins import Bins
+
+        model = cls(**data["params"])
+        features = data["features"]
+        model.features_ = [f["name"] for f in features]
+        model.coef_ = np.asarray([f["coefficient"] for f in features], dtype=float)
+        model.intercept_ = float(data["intercept"])
+        model.scale_ = scaling.Scale.from_dict(data["scale"])
+        model.bins_ = {f["name"]: Bins.from_dict(f["bins"]) for f in features}
+        model.binning_ = None
+        keys = ("name", "dimension", "description", "reason", "direction", "no_data")
+        model.meta_ = {f["name"]: {k: f.get(k) for k in keys} for f in features}
+        model.codes_ = dict(data["reason_codes"])
+        model.iv_ = {name: c["iv"] for name, c in data["candidates"].items()}
+        model.dropped_ = {n: c["dropped"] for n, c in data["candidates"].items() if c["dropped"]}
+        model.training_ = dict(data["training"])
+        model._set_points()
+        stored = {f["name"]: np.asarray(f["points"], dtype=float) for f in features}
+        for name in model.features_:
+            if not np.array_equal(stored[name], model.points_[name]):
+                raise ValueError(f"stored points of {name!r} do not follow from its bins")
+        return model
+
+
+# ---------------------------------------------------------------------- helpers
+def check_target(y: Any, n_rows: int) -> np.ndarray:
+    """The target as float 0/1; a clear error for anything else."""
+    target = np.asarray(y, dtype=float)
+    if target.shape != (n_rows,):
+        raise ValueError(f"the target has {target.size} values for {n_rows} rows")
+    bad = ~np.isin(target, (0.0, 1.0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"the target must be 0 (good) or 1 (bad); row {row} has {y[row]!r}")
+    if target.min() == target.max():
+        raise ValueError("the target has only one class; a scorecard needs goods and bads")
+    return target
+
+
+def candidate_meta(frame: pd.DataFrame, meta: list | None) -> tuple[list[str], dict]:
+    """Candidate feature names (catalog or column order) and their metadata."""
+    if meta is None:
+        names = [str(c) for c in frame.columns]
+        return names, {name: plain_meta(name) for name in names}
+    infos = [meta_to_dict(m) for m in meta]
+    absent = [info["name"] for info in infos if info["name"] not in frame.columns]
+    if absent:
+        raise ValueError(f"the feature table lacks columns its metadata lists: {', '.join(absent)}")
+    return [i["name"] for i in infos], {i["name"]: i for i in infos}
+
+
+def woe_matrix(bins: dict, frame: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """(n, k) WoE of each named feature."""
+    out = np.empty((len(frame), len(names)), dtype=float)
+    for j, name in enumerate(names):
+        out[:, j] = bins[name].woe_of(frame[name].to_numpy())
+    return out
+
+
+def correlation(x: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the columns (constant columns correlate 0)."""
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    cov = weighted_gram(x, None) / n - np.outer(mean, mean)
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    return np.nan_to_num(corr)
+
+
+def log_likelihood(x: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: float) -> float:
+    z = intercept + x @ coef
+    return float(np.sum(y * z - np.logaddexp(0.0, z)))
+
+
+def null_log_likelihood(y: np.ndarray) -> float:
+    p = y.mean()
+    return float(len(y) * (p * np.log(p) + (1 - p) * np.log(1 - p)))
+
+
+def bic(ll: float, n_params: int, n_rows: int) -> float:
+    return -2.0 * ll + n_params * np.log(n_rows)

@@ -1,0 +1,226 @@
+"""Compile a fitted scorecard to one SELECT: bins -> points -> score, pd, band, reasons.
+
+The query is built once as a sqlglot expression tree and rendered to DuckDB or Spark SQL, so
+both engines run the same logic as the Python scorer:
+
+* each feature's bin by the rules of ``Bins.index`` (missing first, then special values, then
+  edges or category groups; unseen categories by the bins' ``unseen`` rule);
+* points and log-odds per bin as literals, summed in the model's feature order;
+* reasons from the same packed integer keys as ``credo.explain.reasons`` (loss * m + reversed
+  feature position): the r-th reason is the largest key below the (r-1)-th, so the ordering,
+  tie-breaks included, needs no arrays and no sorting functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+DIALECTS = ("duckdb", "spark")
+NONE_KEY = -1
+
+
+def model_to_sql(
+    model: Any,
+    dialect: str = "duckdb",
+    table: str = "features",
+    id_column: str | None = None,
+) -> str:
+    """One SELECT over ``table`` giving [id,] score, pd, band, reason_1..reason_5.
+
+    ``model`` is a fitted Scorecard or a loaded ModelArtifact; ``id_column`` (when given) is
+    passed through as ``id``.
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
+    card = getattr(model, "scorecard", model)
+    return build_query(card, table, id_column).sql(dialect=dialect, pretty=True)
+
+
+def build_query(card: Any, table: str, id_column: str | None) -> exp.Select:
+    names = card.features_
+    m = len(names)
+    bin_cols = [f"__bin_{j}" for j in range(m)]
+    key_cols = [f"__key_{j}" for j in range(m)]
+    passthrough = [exp.column(id_column, quoted=True).as_("id")] if id_column else []
+    id_out = [exp.column("id")] if id_column else []
+
+    binned = exp.select(
+        *passthrough,
+        *(bin_expression(card.bins_[n], n).as_(b) for n, b in zip(names, bin_cols, strict=True)),
+    ).from_(exp.to_table(table))
+
+    raw_points = _sum(
+        [_lookup(b, card.points_[n], integer=True) for n, b in zip(names, bin_cols, strict=True)]
+    )
+    log_odds = _sum(
+        [_float(card.intercept_)]
+        + [_lookup(b, card.log_odds_[n]) for n, b in zip(names, bin_cols, strict=True)]
+    )
+    keyed = exp.select(
+        *id_out,
+        raw_points.as_("__raw"),
+        log_odds.as_("__log_odds"),
+        *(
+            _lookup(b, card.loss_[n] * m + (m - 1 - j), integer=True).as_(k)
+            for j, (n, b, k) in enumerate(zip(names, bin_cols, key_cols, strict=True))
+        ),
+    ).from_(binned.subquery("binned"))
+
+    query = keyed
+    for r in range(1, 5):
+        below = None if r == 1 else exp.column(f"__top_{r - 1}")
+        query = exp.select(exp.Star(), _greatest_key(key_cols, below).as_(f"__top_{r}")).from_(
+            query.subquery(f"ranked_{r}")
+        )
+    inquiries = [key_cols[j] for j in card.inquiry_columns()]
+    fifth = _greatest_key(inquiries, exp.column("__top_4"), min_key=m)
+    query = exp.select(exp.Star(), fifth.as_("__top_5")).from_(query.subquery("ranked_5"))
+
+    scale = card.scale_
+    score = exp.Least(
+        this=exp.Greatest(
+            this=exp.column("__raw"),
+            expressions=[exp.Literal.number(scale.min_score)],
+            ignore_nulls=True,
+        ),
+        expressions=[exp.Literal.number(scale.max_score)],
+        ignore_nulls=True,
+    )
+    scored = exp.select(*id_out, score.as_("score"), exp.Star()).from_(query.subquery("summed"))
+    codes = [card.codes_[n] for n in names]
+    final = exp.select(
+        *id_out,
+        exp.column("score"),
+        _logistic(exp.column("__log_odds")).as_("pd"),
+        _band(exp.column("score"), scale).as_("band"),
+        *(_reason(exp.column(f"__top_{r}"), codes).as_(f"reason_{r}") for r in range(1, 6)),
+    ).from_(scored.subquery("scored"))
+    return final
+
+
+def bin_expression(bins: Any, name: str) -> exp.Expression:
+    """CASE giving the bin index of the column ``name``, following ``Bins.index``."""
+    column = exp.column(name, quoted=True)
+    if bins.kind == "numeric":
+        return _numeric_bin(bins, column)
+    return _categorical_bin(bins, column)
+
+
+def _numeric_bin(bins: Any, column: exp.Expression) -> exp.Expression:
+    value = exp.cast(column, "DOUBLE")
+    case = exp.Case().when(_is_missing(column, value), exp.Literal.number(bins.missing_index))
+    for offset, special in enumerate(bins.specials):
+        case = case.when(value.eq(_float(special)), exp.Literal.number(bins.n_regular + offset))
+    for i, edge in enumerate(bins.edges):
+        case = case.when(value < _float(edge), exp.Literal.number(i))
+    return case.else_(exp.Literal.number(bins.n_regular - 1))
+
+
+def _categorical_bin(bins: Any, column: exp.Expression) -> exp.Expression:
+    levels = [lv for group in bins.groups for lv in group] + list(bins.specials)
+    numeric = bool(levels) and all(_is_number(lv) for lv in levels)
+    if numeric:
+        value = exp.cast(column, "DOUBLE")
+        missing = _is_missing(column, value)
+
+        def member(options):
+            return value.isin(*[_float(float(o)) for o in options])
+    else:
+        value = exp.cast(column, "TEXT")
+        missing = column.is_(exp.null())
+
+        def member(options):
+            return value.isin(*[exp.Literal.string(str(o)) for o in options])
+
+    case = exp.Case().when(missing, exp.Literal.number(bins.missing_index))
+    for offset, special in enumerate(bins.specials):
+        case = case.when(member([special]), exp.Literal.number(bins.n_regular + offset))
+    for i, group in enumerate(bins.groups):
+        if group:
+            case = case.when(member(group), exp.Literal.number(i))
+    if bins.unseen == "missing":
+        return case.else_(exp.Literal.number(bins.missing_index))
+    if bins.unseen == "error":
+        return case.else_(exp.null())  # SQL cannot raise: an unseen level scores as NULL
+    return case.else_(exp.Literal.number(bins.riskiest_regular_index))
+
+
+def _is_missing(column: exp.Expression, value: exp.Expression) -> exp.Expression:
+    return exp.or_(column.is_(exp.null()), exp.func("isnan", value))
+
+
+def _is_number(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _float(value: float) -> exp.Expression:
+    """A double literal that reads back as exactly ``value`` in both engines."""
+    return exp.cast(exp.Literal.number(repr(float(value))), "DOUBLE")
+
+
+def _lookup(bin_column: str, values: Any, integer: bool = False) -> exp.Expression:
+    """CASE bin WHEN 0 THEN v0 WHEN 1 THEN v1 ... END."""
+    case = exp.Case(this=exp.column(bin_column))
+    for i, v in enumerate(values):
+        literal = exp.Literal.number(int(v)) if integer else _float(v)
+        case = case.when(exp.Literal.number(i), literal)
+    return case
+
+
+def _sum(terms: list[exp.Expression]) -> exp.Expression:
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return total
+
+
+def _greatest_key(
+    key_cols: list[str], below: exp.Expression | None, min_key: int = 0
+) -> exp.Expression:
+    """The largest packed key under ``below`` (and at least ``min_key``), else -1."""
+    terms: list[exp.Expression] = []
+    for key in key_cols:
+        column = exp.column(key)
+        conditions = []
+        if below is not None:
+            conditions.append(column < below)
+        if min_key:
+            conditions.append(column >= exp.Literal.number(min_key))
+        if conditions:
+            cond = conditions[0] if len(conditions) == 1 else exp.and_(*conditions)
+            terms.append(exp.Case().when(cond, column).else_(exp.Literal.number(NONE_KEY)))
+        else:
+            terms.append(column)
+    if not terms:
+        return exp.Literal.number(NONE_KEY)
+    return exp.Greatest(this=exp.Literal.number(NONE_KEY), expressions=terms, ignore_nulls=True)
+
+
+def _reason(top: exp.Expression, codes: list[str]) -> exp.Expression:
+    """The feature code a packed key points at, or NULL when it costs no points."""
+    m = len(codes)
+    position = exp.Mod(this=top, expression=exp.Literal.number(m))
+    case = exp.Case(this=position)
+    for j, code in enumerate(codes):
+        case = case.when(exp.Literal.number(m - 1 - j), exp.Literal.string(code))
+    return exp.Case().when(top >= exp.Literal.number(m), case).else_(exp.null())
+
+
+def _logistic(z: exp.Expression) -> exp.Expression:
+    one = _float(1.0)
+    # Built trees are not re-parenthesised by sqlglot, so the grouping is explicit.
+    denominator = exp.paren(exp.Add(this=one, expression=exp.Exp(this=exp.Neg(this=z))))
+    return exp.Div(this=one, expression=denominator)
+
+
+def _band(score: exp.Expression, scale: Any) -> exp.Expression:
+    case = exp.Case()
+    for band, upper in zip(scale.bands[:-1], scale.bands[1:], strict=True):
+        case = case.when(score < exp.Literal.number(upper.low), exp.Literal.string(band.name))
+    return case.else_(exp.Literal.string(scale.bands[-1].name))

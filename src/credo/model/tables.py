@@ -1,0 +1,86 @@
+"""Reading the tables the model trains and scores on into one in-memory form (pandas).
+
+Two kinds of input: credo feature tables (Parquet + catalog metadata, joined to an outcomes
+file for training) and plain tables (CSV or Parquet, one row per person).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FEATURE_KEYS = ("user_id", "as_of")
+
+
+class TableError(ValueError):
+    """A table cannot be used as given; the message says why and what to do."""
+
+
+def as_frame(X: Any) -> pd.DataFrame:
+    """A pandas DataFrame from a DataFrame, an Arrow table or a dict of arrays."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, pa.Table):
+        return X.to_pandas()
+    if isinstance(X, dict):
+        return pd.DataFrame({name: np.asarray(values) for name, values in X.items()})
+    raise TypeError(f"expected a DataFrame, a pyarrow Table or a dict of arrays, got {type(X)}")
+
+
+def read_plain_table(path: str | Path) -> pd.DataFrame:
+    """A CSV or Parquet file with one row per person."""
+    path = Path(path)
+    if not path.exists():
+        raise TableError(f"{path}: no such file; give a CSV or Parquet table")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pq.read_table(path).to_pandas()
+    if suffix in (".csv", ".txt"):
+        return pd.read_csv(path)
+    raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
+
+
+def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
+    """A credo feature table and its catalog metadata (list of FeatureMeta)."""
+    from credo.features.table import read_feature_table
+
+    path = Path(path)
+    if not path.exists():
+        raise TableError(f"{path}: no such file; build one with `credo features`")
+    table, meta = read_feature_table(path)
+    return table.to_pandas(), list(meta)
+
+
+def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataFrame:
+    """Feature rows with their ``bad`` outcome, matched on user_id (and as_of when both have it).
+
+    Every feature row must find an outcome: unmatched rows are an error naming the first few.
+    """
+    path = Path(outcomes_path)
+    if not path.exists():
+        raise TableError(f"{path}: no such outcomes file (Parquet with user_id, as_of, bad)")
+    outcomes = pq.read_table(path).to_pandas()
+    for column in ("user_id", "bad"):
+        if column not in outcomes.columns:
+            raise TableError(f"{path}: the outcomes file has no {column!r} column")
+    keys = ["user_id"]
+    if "as_of" in outcomes.columns and "as_of" in features.columns:
+        keys.append("as_of")
+        outcomes = outcomes.assign(as_of=pd.to_datetime(outcomes["as_of"], utc=True))
+        features = features.assign(as_of=pd.to_datetime(features["as_of"], utc=True))
+    if outcomes.duplicated(keys).any():
+        raise TableError(f"{path}: more than one outcome per {' + '.join(keys)}")
+    joined = features.merge(outcomes[keys + ["bad"]], on=keys, how="left", validate="m:1")
+    unmatched = joined["bad"].isna()
+    if unmatched.any():
+        sample = ", ".join(map(str, joined.loc[unmatched, "user_id"].head(5)))
+        raise TableError(
+            f"{int(unmatched.sum())} feature rows have no outcome (user_id {sample}, ...); "
+            "build features with --as-of-file on the same outcomes file"
+        )
+    return joined

@@ -1,0 +1,215 @@
+"""Training as one call: read the data, guard protected attributes, fit, measure, package.
+
+Used by `credo train` and by anything else that trains (demo, benchmarks): the CLI only adds
+options, progress and printing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import train_test_split
+
+from credo.model import tables
+from credo.model.artifact import ModelArtifact
+from credo.model.scorecard import Scorecard
+
+HOLDOUT_SHARE = 0.2
+MIN_ROWS_FOR_HOLDOUT = 50
+FEATURE_TABLE_KEYS = ("user_id", "as_of")
+
+
+class TrainingError(ValueError):
+    """Training cannot go ahead; the message says why and what to do."""
+
+
+@dataclass
+class TrainingData:
+    """Candidate inputs, the target and where they came from."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    meta: list | None
+    kind: str  # "features" or "table"
+    id_column: str | None
+    target: str
+    sources: list[str]
+    fingerprint: str
+
+
+def file_fingerprint(paths: Sequence[str | Path]) -> str:
+    """sha256 over the bytes of the input files, in order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def load_feature_training(features: Path, outcomes: Path) -> TrainingData:
+    """A credo feature table joined to its outcomes (user_id[, as_of] -> bad)."""
+    frame, meta = tables.read_features(features)
+    joined = tables.join_outcomes(frame, outcomes)
+    names = [m.name if not isinstance(m, dict) else m["name"] for m in meta]
+    return TrainingData(
+        X=joined[names],
+        y=joined["bad"].to_numpy(dtype=float),
+        meta=meta,
+        kind="features",
+        id_column="user_id",
+        target="bad",
+        sources=[str(features), str(outcomes)],
+        fingerprint=file_fingerprint([features, outcomes]),
+    )
+
+
+def load_table_training(
+    table: Path, target: str, id_column: str | None = None, exclude: Sequence[str] = ()
+) -> TrainingData:
+    """A plain table: every column but the target, the id and ``exclude`` is a candidate."""
+    frame = tables.read_plain_table(table)
+    for column, option in ((target, "--target"), (id_column, "--id")):
+        if column is not None and column not in frame.columns:
+            raise TrainingError(
+                f"{table}: no column {column!r} for {option}; columns are "
+                f"{', '.join(map(str, frame.columns))}"
+            )
+    unknown = [c for c in exclude if c not in frame.columns]
+    if unknown:
+        raise TrainingError(f"{table}: --exclude names columns it lacks: {', '.join(unknown)}")
+    drop = {target, id_column, *exclude} - {None}
+    y = frame[target]
+    if y.isna().any():
+        row = int(np.flatnonzero(y.isna().to_numpy())[0])
+        raise TrainingError(f"{table}: row {row} has no {target!r} value; every row needs 0 or 1")
+    return TrainingData(
+        X=frame[[c for c in frame.columns if c not in drop]],
+        y=y.to_numpy(),
+        meta=None,
+        kind="table",
+        id_column=id_column,
+        target=target,
+        sources=[str(table)],
+        fingerprint=file_fingerprint([table]),
+    )
+
+
+def protected_inputs(
+    columns: Sequence[str], policy_protected: Sequence[str], extra: Sequence[str] = ()
+) -> list[str]:
+    """Candidate columns that are protected attributes (case-insensitive names)."""
+    protected = {p.lower() for p in [*policy_protected, *extra]}
+    return [c for c in columns if str(c).lower() in protected]
+
+
+def binary_metrics(y: np.ndarray, p_bad: np.ndarray) -> dict[str, float]:
+    """AUC, Gini and KS of predicted bad probabilities."""
+    auc = float(roc_auc_score(y, p_bad))
+    fpr, tpr, _ = roc_curve(y, p_bad)
+    return {"auc": auc, "gini": 2 * auc - 1, "ks": float(np.max(tpr - fpr)), "rows": int(len(y))}
+
+
+def score_distribution(scores: np.ndarray) -> dict[str, list]:
+    """Training score deciles and the share of scores in each (for stability checks)."""
+    edges = np.unique(np.quantile(scores, np.linspace(0.1, 0.9, 9)))
+    counts = np.bincount(np.searchsorted(edges, scores, side="right"), minlength=len(edges) + 1)
+    return {"edges": edges.tolist(), "shares": (counts / max(len(scores), 1)).tolist()}
+
+
+def train_model(
+    data: TrainingData,
+    scorecard: Scorecard | None = None,
+    challenger: bool = False,
+    policy: str | None = None,
+    step: Callable[[str], None] = lambda _: None,
+) -> ModelArtifact:
+    """Fit on an internal stratified split for held-out metrics, then refit on all rows."""
+    started = time.perf_counter()
+    card = scorecard if scorecard is not None else Scorecard()
+    metrics: dict[str, Any] = {}
+    split = _holdout_split(data.y)
+    if split is not None:
+        train_rows, test_rows = split
+        step("fitting on the training split")
+        held = clone_card(card).fit(data.X.iloc[train_rows], data.y[train_rows], meta=data.meta)
+        held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
+        metrics["holdout"] = binary_metrics(data.y[test_rows], held_p)
+        metrics["holdout"]["features"] = len(held.features_)
+    step("fitting on all rows")
+    card.fit(data.X, data.y, meta=data.meta)
+    train_scores = card.score_table(data.X)
+    metrics["train"] = binary_metrics(data.y, train_scores["pd"].to_numpy())
+    challenger_data = None
+    if challenger:
+        challenger_data = _fit_challenger(data, split, metrics, step)
+    training = {
+        "kind": data.kind,
+        "rows": int(len(data.y)),
+        "bad_rate": float(np.mean(data.y)),
+        "target": data.target,
+        "id_column": data.id_column,
+        "inputs": [str(c) for c in data.X.columns],
+        "sources": [Path(s).name for s in data.sources],
+        "data_fingerprint": data.fingerprint,
+        "policy": policy,
+        "holdout_share": HOLDOUT_SHARE if split is not None else 0.0,
+        "score_distribution": score_distribution(train_scores["score"].to_numpy()),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return ModelArtifact(
+        scorecard=card, training=training, metrics=metrics, challenger=challenger_data
+    )
+
+
+def clone_card(card: Scorecard) -> Scorecard:
+    return Scorecard(**card.get_params())
+
+
+def _holdout_split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    if len(y) < MIN_ROWS_FOR_HOLDOUT or np.bincount(y.astype(int)).min() < 5:
+        return None
+    rows = np.arange(len(y))
+    train_rows, test_rows = train_test_split(
+        rows, test_size=HOLDOUT_SHARE, stratify=y, random_state=0
+    )
+    return np.sort(train_rows), np.sort(test_rows)
+
+
+def _fit_challenger(data: TrainingData, split, metrics: dict, step) -> dict:
+    from credo.model.challenger import Challenger
+
+    if split is not None:
+        step("fitting the challenger on the training split")
+        train_rows, test_rows = split
+        held = Challenger().fit(data.X.iloc[train_rows], data.y[train_rows], meta=data.meta)
+        held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
+        metrics["challenger_holdout"] = binary_metrics(data.y[test_rows], held_p)
+    step("fitting the challenger on all rows")
+    model = Challenger().fit(data.X, data.y, meta=data.meta)
+    metrics["challenger_train"] = binary_metrics(data.y, model.predict_proba(data.X)[:, 1])
+    return model.to_dict()
+
+
+def load_scoring_table(
+    features: Path | None, table: Path | None, id_column: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows to score and their ids (user_id, the --id column, or the row number)."""
+    if features is not None:
+        frame, _ = tables.read_features(features)
+        return frame, frame["user_id"].to_numpy()
+    assert table is not None
+    frame = tables.read_plain_table(table)
+    if id_column is None:
+        return frame, np.arange(len(frame))
+    if id_column not in frame.columns:
+        raise TrainingError(f"{table}: no column {id_column!r} for --id")
+    return frame, frame[id_column].to_numpy()

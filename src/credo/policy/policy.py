@@ -1,0 +1,135 @@
+"""The Policy data class and its loader."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from credo.events.schema import SOURCES
+
+PRESETS: tuple[str, ...] = ("us", "eu", "cn")
+DEFAULT_POLICY = "us"
+
+DIMENSIONS: tuple[str, ...] = (
+    "payment_history",
+    "amounts_owed",
+    "history_length",
+    "new_credit",
+    "credit_mix",
+    "capacity",
+    "identity",
+    "digital_footprint",
+)
+
+# Data that no policy may allow, whatever its file says: the content of people's messages.
+NEVER_ALLOWED_DATA: tuple[str, ...] = ("message_content",)
+
+
+class PolicyError(ValueError):
+    """A policy file is missing or malformed; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a jurisdiction allows a score to be built from."""
+
+    name: str
+    title: str
+    allowed_sources: tuple[str, ...]
+    allowed_dimensions: tuple[str, ...]
+    denied_families: tuple[str, ...]
+    protected_attributes: tuple[str, ...]
+    allow_protected: bool
+    forbidden_data: tuple[str, ...]
+    negative_data_months: int
+    dispute_deadline_days: int
+    notes: str = ""
+
+    def allows_source(self, source: str) -> bool:
+        return source in self.allowed_sources
+
+    def allows_feature(self, dimension: str, family: str | None) -> bool:
+        """A feature may be built when its dimension is allowed and its family is not denied."""
+        return dimension in self.allowed_dimensions and family not in self.denied_families
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
+    """A preset by name (us, eu, cn) or a policy JSON file by path."""
+    text = str(name_or_path)
+    if text in PRESETS:
+        raw = resources.files("credo.policy").joinpath("presets", f"{text}.json").read_text()
+        origin = f"preset {text}"
+    else:
+        path = Path(text)
+        if not path.is_file():
+            raise PolicyError(
+                f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
+                " policy JSON file"
+            )
+        raw = path.read_text()
+        origin = str(path)
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise PolicyError(f"policy {origin} is not valid JSON: {exc}") from exc
+    return policy_from_dict(data, origin)
+
+
+def policy_from_dict(data: dict[str, Any], origin: str = "policy") -> Policy:
+    """Validate a policy mapping field by field and build the Policy."""
+    if not isinstance(data, dict):
+        raise PolicyError(f"{origin}: expected a JSON object")
+    names = {f.name for f in fields(Policy)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise PolicyError(f"{origin}: unknown field(s) {', '.join(unknown)}")
+    required = {f.name for f in fields(Policy) if f.name != "notes"}
+    missing = sorted(required - set(data))
+    if missing:
+        raise PolicyError(f"{origin}: missing field(s) {', '.join(missing)}")
+    _check_members(data, "allowed_sources", SOURCES, origin)
+    _check_members(data, "allowed_dimensions", DIMENSIONS, origin)
+    for key in ("denied_families", "protected_attributes", "forbidden_data"):
+        _check_strings(data, key, origin)
+    for key in ("negative_data_months", "dispute_deadline_days"):
+        value = data[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise PolicyError(f"{origin}: {key} must be a positive whole number, got {value!r}")
+    if not isinstance(data["allow_protected"], bool):
+        raise PolicyError(f"{origin}: allow_protected must be true or false")
+    forbidden = set(data["forbidden_data"])
+    absent = [kind for kind in NEVER_ALLOWED_DATA if kind not in forbidden]
+    if absent:
+        raise PolicyError(
+            f"{origin}: forbidden_data must include {', '.join(absent)}: message content is"
+            " never credit data"
+        )
+    values = {key: tuple(v) if isinstance(v, list) else v for key, v in data.items()}
+    values.setdefault("notes", "")
+    return Policy(**values)
+
+
+def _check_strings(data: dict[str, Any], key: str, origin: str) -> None:
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PolicyError(f"{origin}: {key} must be a list of strings")
+
+
+def _check_members(data: dict[str, Any], key: str, known: tuple[str, ...], origin: str) -> None:
+    _check_strings(data, key, origin)
+    bad = [v for v in data[key] if v not in known]
+    if bad:
+        raise PolicyError(
+            f"{origin}: {key} has unknown value(s) {', '.join(bad)}; expected some of"
+            f" {', '.join(known)}"
+        )

@@ -1,0 +1,259 @@
+"""Consent: which sources a person lets credo use, for which purpose, over which time.
+
+The consents table holds one row per grant: (user_id, source, purpose, granted_at,
+revoked_at). Revoking closes the open grant; granting again opens a new one, so the history
+stays. The rule every reader of events applies (no consent, no use):
+
+    a source is usable for purpose P at time D  iff  a grant for it with purpose P has
+    granted_at <= D AND (revoked_at IS NULL OR revoked_at > D).
+
+`consent_active_predicate` and `active_consents_sql` give that rule as plain SQL that both
+DuckDB and Spark SQL accept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from credo.events.schema import CONSENT_SCHEMA, PURPOSES, SOURCES, utc_now
+from credo.store.sql import first, run, scalar
+
+
+class ConsentError(ValueError):
+    """A consent request or consent file that cannot be applied; says what to do."""
+
+
+def _check(source: str, purpose: str) -> None:
+    if source not in SOURCES:
+        raise ConsentError(f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
+    if purpose not in PURPOSES:
+        raise ConsentError(f"unknown purpose {purpose!r}; use one of {', '.join(PURPOSES)}")
+
+
+def as_utc(at: datetime | date | str | None) -> datetime:
+    """A moment as a naive UTC datetime (the store's convention); None means now."""
+    if at is None:
+        return utc_now()
+    if isinstance(at, str):
+        try:
+            at = datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConsentError(
+                f"{at!r} is not an ISO 8601 date or timestamp (e.g. 2024-05-01T12:00:00Z)"
+            ) from exc
+    if not isinstance(at, datetime):
+        return datetime(at.year, at.month, at.day)
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at
+
+
+def grant(
+    con: duckdb.DuckDBPyConnection,
+    user_id: str,
+    source: str,
+    purpose: str,
+    at: datetime | date | str | None = None,
+) -> bool:
+    """Open a grant from `at` (default now). Returns False if one is already open."""
+    _check(source, purpose)
+    if not user_id.strip():
+        raise ConsentError("the user id must not be empty")
+    moment = as_utc(at)
+    open_grant = first(
+        con,
+        "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
+        " AND revoked_at IS NULL",
+        [user_id, source, purpose],
+    )
+    if open_grant is not None:
+        return False
+    run(
+        con,
+        "INSERT INTO consents (user_id, source, purpose, granted_at) VALUES (?, ?, ?, ?)",
+        [user_id, source, purpose, moment],
+    )
+    return True
+
+
+def revoke(
+    con: duckdb.DuckDBPyConnection,
+    user_id: str,
+    source: str,
+    purpose: str,
+    at: datetime | date | str | None = None,
+) -> datetime:
+    """Close the open grant at `at` (default now) and return when it had been granted."""
+    _check(source, purpose)
+    moment = as_utc(at)
+    open_grant = first(
+        con,
+        "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
+        " AND revoked_at IS NULL ORDER BY granted_at DESC LIMIT 1",
+        [user_id, source, purpose],
+    )
+    if open_grant is None:
+        raise ConsentError(
+            f"{user_id} has no open grant of {source} for {purpose}; nothing to revoke"
+            " (see `credo consent list`)"
+        )
+    granted_at = open_grant[0]
+    if moment < granted_at:
+        raise ConsentError(
+            f"cannot revoke at {moment.isoformat()}: the grant started later, at"
+            f" {granted_at.isoformat()}"
+        )
+    run(
+        con,
+        "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ? AND purpose = ?"
+        " AND granted_at = ? AND revoked_at IS NULL",
+        [moment, user_id, source, purpose, granted_at],
+    )
+    return granted_at
+
+
+def consent_active_predicate(
+    as_of: str, consents: str = "c", purpose: str = "credit_scoring"
+) -> str:
+    """SQL condition: the consents row aliased `consents` allows `purpose` at `as_of`.
+
+    `as_of` is any SQL expression of a timestamp or date (a column or a literal).
+    """
+    if purpose not in PURPOSES:
+        raise ConsentError(f"unknown purpose {purpose!r}; use one of {', '.join(PURPOSES)}")
+    return (
+        f"{consents}.purpose = '{purpose}' AND {consents}.granted_at <= {as_of}"
+        f" AND ({consents}.revoked_at IS NULL OR {consents}.revoked_at > {as_of})"
+    )
+
+
+def active_consents_sql(
+    purpose: str = "credit_scoring", as_of: str = "CURRENT_TIMESTAMP", table: str = "consents"
+) -> str:
+    """SELECT DISTINCT user_id, source with an active grant for `purpose` at `as_of`."""
+    return (
+        f"SELECT DISTINCT c.user_id, c.source FROM {table} c"
+        f" WHERE {consent_active_predicate(as_of, 'c', purpose)}"
+    )
+
+
+def active_sources(
+    con: duckdb.DuckDBPyConnection,
+    user_id: str,
+    purpose: str = "credit_scoring",
+    at: datetime | date | str | None = None,
+) -> list[str]:
+    """The sources `user_id` lets credo use for `purpose` at `at` (default now), sorted."""
+    rows = run(
+        con,
+        f"SELECT DISTINCT c.source FROM consents c WHERE c.user_id = ?"
+        f" AND {consent_active_predicate('?', 'c', purpose)} ORDER BY 1",
+        [user_id, as_utc(at), as_utc(at)],
+    )
+    return [row[0] for row in rows]
+
+
+def read_consents_file(path: Path) -> pa.Table:
+    """Read and check a consents.parquet (CONSENT_SCHEMA); raises ConsentError naming the
+    first bad row."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ConsentError(f"{path}: not a readable Parquet file ({exc})") from exc
+    extra = [n for n in table.column_names if n not in CONSENT_SCHEMA.names]
+    missing = [n for n in CONSENT_SCHEMA.names if n not in table.column_names]
+    if extra or missing:
+        raise ConsentError(
+            f"{path}: consent columns must be {', '.join(CONSENT_SCHEMA.names)}"
+            + (f"; unknown: {', '.join(extra)}" if extra else "")
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+        )
+    con = duckdb.connect()
+    try:
+        run(con, "SET TimeZone = 'UTC'")
+        con.register("given", table)
+        problem = first(con, _FIRST_BAD_CONSENT_SQL)
+    finally:
+        con.close()
+    if problem is not None:
+        row, field, reason = problem
+        raise ConsentError(f"{path}: row {row}, field {field}: {reason}; fix the file")
+    return table.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA.remove_metadata(), safe=True)
+
+
+_FIRST_BAD_CONSENT_SQL = f"""
+SELECT n, field, reason FROM (
+  SELECT row_number() OVER () AS n,
+    CASE
+      WHEN user_id IS NULL OR trim(user_id) = '' THEN 'user_id'
+      WHEN source IS NULL OR source NOT IN ({", ".join(f"'{s}'" for s in SOURCES)})
+        THEN 'source'
+      WHEN purpose IS NULL OR purpose NOT IN ({", ".join(f"'{p}'" for p in PURPOSES)})
+        THEN 'purpose'
+      WHEN granted_at IS NULL THEN 'granted_at'
+      WHEN revoked_at < granted_at THEN 'revoked_at'
+    END AS field,
+    CASE
+      WHEN user_id IS NULL OR trim(user_id) = '' THEN 'must not be empty'
+      WHEN source IS NULL OR source NOT IN ({", ".join(f"'{s}'" for s in SOURCES)})
+        THEN 'unknown source ' || coalesce(source, 'NULL')
+      WHEN purpose IS NULL OR purpose NOT IN ({", ".join(f"'{p}'" for p in PURPOSES)})
+        THEN 'unknown purpose ' || coalesce(purpose, 'NULL')
+      WHEN granted_at IS NULL THEN 'must be set'
+      WHEN revoked_at < granted_at THEN 'is before granted_at'
+    END AS reason
+  FROM given
+) WHERE field IS NOT NULL ORDER BY n LIMIT 1
+"""
+
+
+def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+    """Store a dataset directory's consents idempotently; returns how many rows were new.
+
+    A grant is identified by (user_id, source, purpose, granted_at): one already stored is
+    not stored again, but a revocation the file adds to an open stored grant is applied.
+    """
+    con.register("incoming_consents", table)
+    try:
+        run(con, "BEGIN TRANSACTION")
+        try:
+            run(
+                con,
+                "UPDATE consents SET revoked_at = i.revoked_at FROM incoming_consents i"
+                " WHERE consents.user_id = i.user_id AND consents.source = i.source"
+                " AND consents.purpose = i.purpose AND consents.granted_at = i.granted_at"
+                " AND consents.revoked_at IS NULL AND i.revoked_at IS NOT NULL",
+            )
+            added = scalar(
+                con,
+                "INSERT INTO consents SELECT DISTINCT i.user_id, i.source, i.purpose,"
+                " i.granted_at, i.revoked_at FROM incoming_consents i"
+                " WHERE NOT EXISTS (SELECT 1 FROM consents c WHERE c.user_id = i.user_id"
+                " AND c.source = i.source AND c.purpose = i.purpose"
+                " AND c.granted_at = i.granted_at)",
+            )
+            run(con, "COMMIT")
+        except BaseException:
+            run(con, "ROLLBACK")
+            raise
+    finally:
+        con.unregister("incoming_consents")
+    return int(added)
+
+
+def list_consents(
+    con: duckdb.DuckDBPyConnection, user_id: str | None = None
+) -> list[tuple[str, str, str, datetime, datetime | None]]:
+    """Consent rows, optionally of one user, oldest first."""
+    where = "WHERE user_id = ?" if user_id is not None else ""
+    return run(
+        con,
+        f"SELECT user_id, source, purpose, granted_at, revoked_at FROM consents {where}"
+        " ORDER BY user_id, source, purpose, granted_at",
+        [user_id] if user_id is not None else [],
+    )

@@ -1,0 +1,116 @@
+"""The model artifact: JSON round trip, content hash, refusing changed or foreign files."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import DATA
+
+from credo.model.artifact import (
+    FORMAT_VERSION,
+    ArtifactError,
+    ModelArtifact,
+    content_hash,
+    load_model,
+    save_model,
+)
+from credo.model.scorecard import Scorecard
+
+PROTECTED = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    frame = pd.read_csv(DATA / "german_credit.csv")
+    y = frame.pop("bad").to_numpy()
+    X = frame.drop(columns=PROTECTED)
+    return Scorecard(scale="sesame").fit(X, y), X
+
+
+def test_round_trip_scores_identically(fitted, tmp_path):
+    card, X = fitted
+    artifact = ModelArtifact(
+        scorecard=card,
+        training={"rows": len(X), "policy": "us"},
+        metrics={"holdout": {"auc": 0.8}},
+        challenger={"kind": "stand-in"},
+    )
+    path = tmp_path / "model.json"
+    digest = save_model(artifact, path)
+    loaded = load_model(path)
+    assert loaded.content_hash == digest
+    assert loaded.training["policy"] == "us" and loaded.metrics["holdout"]["auc"] == 0.8
+    assert loaded.challenger == {"kind": "stand-in"}
+    pd.testing.assert_frame_equal(loaded.score_table(X), card.score_table(X))
+    pd.testing.assert_frame_equal(loaded.scorecard.points_table(), card.points_table())
+    data = json.loads(path.read_text())
+    assert data["format_version"] == FORMAT_VERSION
+    assert {"created_at", "credo_version", "scorecard", "training", "metrics"} <= set(data)
+    feature = data["scorecard"]["features"][0]
+    assert {"name", "dimension", "reason", "bins", "points", "coefficient", "code"} <= set(feature)
+
+
+def test_saving_again_keeps_the_hash_of_the_same_content(fitted, tmp_path):
+    card, _ = fitted
+    first = ModelArtifact(scorecard=card, created_at="2026-01-01T00:00:00+00:00")
+    second = ModelArtifact(scorecard=card, created_at="2026-01-01T00:00:00+00:00")
+    assert save_model(first, tmp_path / "a.json") == save_model(second, tmp_path / "b.json")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda d: d["scorecard"]["features"][0]["points"].__setitem__(0, 999),
+        lambda d: d["scorecard"]["features"][0]["bins"]["woe"].__setitem__(0, 0.0),
+        lambda d: d["scorecard"].__setitem__("intercept", 0.0),
+        lambda d: d["training"].__setitem__("rows", 1),
+    ],
+)
+def test_any_change_is_refused(fitted, tmp_path, tamper):
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(card, path)
+    data = json.loads(path.read_text())
+    tamper(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match="content hash mismatch"):
+        load_model(path)
+
+
+def test_rehashed_but_inconsistent_points_are_refused(fitted, tmp_path):
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(card, path)
+    data = json.loads(path.read_text())
+    data["scorecard"]["features"][0]["points"][0] += 5
+    data["content_hash"] = content_hash(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match="do not follow from its bins"):
+        load_model(path)
+
+
+def test_foreign_and_future_files_are_refused(fitted, tmp_path):
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(card, path)
+    data = json.loads(path.read_text())
+    data["format_version"] = FORMAT_VERSION + 1
+    data["content_hash"] = content_hash(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match="version"):
+        load_model(path)
+    (tmp_path / "other.json").write_text('{"hello": 1}')
+    with pytest.raises(ArtifactError, match="not a credo model"):
+        load_model(tmp_path / "other.json")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ArtifactError, match="not a JSON"):
+        load_model(tmp_path / "broken.json")
+    with pytest.raises(ArtifactError, match="no such model"):
+        load_model(tmp_path / "absent.json")
+
+
+def test_unfitted_scorecard_cannot_be_saved(tmp_path):
+    with pytest.raises(ArtifactError, match="not fitted"):
+        save_model(Scorecard(), tmp_path / "m.json")

@@ -1,0 +1,326 @@
+"""Optimal binning end to end: constraints, specials and missing, categories, data round trip."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from conftest import DATA
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from credo.model.binning import BinningProcess, OptimalBinning
+from credo.model.bins import Bins
+
+
+def _risk_data(n: int, seed: int, slope: float = 1.5, wiggle: float = 0.0):
+    """x uniform on [0, 10); P(bad) rises with x (plus an optional non-monotone wiggle)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 10, n)
+    logit = -2.0 + slope * (x - 5) / 5 + wiggle * np.sin(3 * x)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return x, y
+
+
+def _regular_rates(bins: Bins) -> np.ndarray:
+    return bins.bad_rate()[: bins.n_regular]
+
+
+# ---- the estimator contract --------------------------------------------------------------
+
+
+def test_sklearn_contract_params_clone_and_fitted_state() -> None:
+    process = BinningProcess(max_bins=4, special_values={"a": [-1]}, categorical=["c"])
+    assert process.get_params()["max_bins"] == 4
+    copy = clone(process)
+    assert copy.get_params() == process.get_params()
+    assert not hasattr(copy, "bins_")
+    with pytest.raises(NotFittedError):
+        copy.transform({"a": np.zeros(3)})
+    single = OptimalBinning(monotonic="descending", name="age").set_params(max_bins=3)
+    assert clone(single).get_params()["max_bins"] == 3
+    x, y = _risk_data(2_000, 1)
+    single.fit(x, y)
+    assert single.features_ == ["age"] and isinstance(single.bins_, Bins)
+    assert single.get_params()["monotonic"] == "descending"  # fit does not touch params
+
+
+def test_bad_parameters_and_target_give_clear_errors() -> None:
+    x, y = _risk_data(500, 2)
+    with pytest.raises(ValueError, match="max_bins"):
+        OptimalBinning(max_bins=0).fit(x, y)
+    with pytest.raises(ValueError, match="monotonic"):
+        OptimalBinning(monotonic="sideways").fit(x, y)
+    bad_y = y.copy().astype(float)
+    bad_y[7] = 2
+    with pytest.raises(ValueError, match="row 7"):
+        OptimalBinning().fit(x, bad_y)
+    with pytest.raises(ValueError, match="rows"):
+        OptimalBinning().fit(x, y[:-1])
+    with pytest.raises(ValueError, match="column 'a' is not in the input"):
+        BinningProcess().fit({"a": x}, y).transform({"a_typo": x})
+
+
+# ---- optimality constraints --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("monotonic", ["ascending", "descending", "auto"])
+def test_bad_rate_is_monotone_and_bins_meet_min_share(monotonic: str) -> None:
+    x, y = _risk_data(20_000, 3, slope=1.5 if monotonic != "descending" else -1.5, wiggle=0.6)
+    fitted = OptimalBinning(max_bins=6, min_bin_share=0.07, monotonic=monotonic).fit(x, y)
+    bins = fitted.bins_
+    rates = _regular_rates(bins)
+    steps = np.diff(rates)
+    expected = "descending" if monotonic == "descending" else "ascending"
+    assert bins.monotonic == expected
+    assert np.all(steps > 0) if expected == "ascending" else np.all(steps < 0)
+    assert 2 <= bins.n_regular <= 6
+    assert min(bins.count[: bins.n_regular]) >= 0.07 * len(x)
+
+
+def test_auto_picks_the_falling_trend_for_a_falling_risk() -> None:
+    x, y = _risk_data(10_000, 4, slope=-2.0)
+    assert OptimalBinning().fit(x, y).bins_.monotonic == "descending"
+
+
+def test_peak_allows_one_turn_and_beats_a_forced_monotone_fit() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 10, 30_000)
+    y = (rng.random(len(x)) < 0.05 + 0.3 * np.exp(-((x - 5) ** 2) / 4)).astype(int)
+    peak = OptimalBinning(monotonic="peak").fit(x, y).bins_
+    rising = OptimalBinning(monotonic="ascending").fit(x, y).bins_
+    assert peak.monotonic == "peak"
+    assert peak.iv > rising.iv
+
+
+def test_no_monotone_partition_of_noise_gives_few_bins_with_little_iv() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=5_000)
+    y = (rng.random(5_000) < 0.2).astype(int)
+    bins = OptimalBinning().fit(x, y).bins_
+    assert bins.iv < 0.02
+
+
+# ---- edges, specials, missing -----------------------------------------------------------
+
+
+def test_value_equal_to_an_edge_goes_right_and_labels_say_so() -> None:
+    bins = Bins(
+        feature="amount",
+        kind="numeric",
+        edges=(250.0, 1000.0),
+        specials=(-1.0,),
+        count=(10, 10, 10, 0, 0),
+        bad=(1, 2, 3, 0, 0),
+        woe=(0.5, 0.1, -0.4, -0.4, -0.4),
+    )
+    x = np.array([249.999, 250.0, 999.0, 1000.0, 5e9, -1.0, np.nan, -np.inf])
+    assert bins.index(x).tolist() == [0, 1, 1, 2, 2, 3, 4, 0]
+    assert bins.labels() == ["< 250", "[250, 1000)", ">= 1000", "special: -1", "missing"]
+    assert bins.index([None, 1000]).tolist() == [4, 2]
+    assert bins.index(x).dtype == np.int32
+
+
+def test_specials_and_missing_get_their_own_bins_and_fit_agrees_with_transform() -> None:
+    x, y = _risk_data(8_000, 7)
+    x[:400] = -1.0  # "no data" code, risky
+    y[:400] = (np.arange(400) % 2 == 0).astype(int)
+    x[400:700] = np.nan
+    fitted = OptimalBinning(special_values=[-1, -2]).fit(x, y)
+    bins = fitted.bins_
+    assert bins.specials == (-1.0, -2.0)
+    labels = bins.labels()
+    assert labels[-3:] == ["special: -1", "special: -2", "missing"]
+    index = fitted.transform(x, metric="index")
+    # the counts stored at fit are exactly what transform assigns
+    assert np.bincount(index, minlength=bins.n_bins).tolist() == list(bins.count)
+    assert np.bincount(index, weights=y, minlength=bins.n_bins).astype(int).tolist() == list(
+        bins.bad
+    )
+    special, never_seen, missing = bins.n_regular, bins.n_regular + 1, bins.missing_index
+    assert bins.count[special] == 400 and bins.count[missing] == 300
+    # a special value never seen at fit has count 0 and the riskiest regular WoE, not 0
+    riskiest = min(bins.woe[: bins.n_regular])
+    assert bins.count[never_seen] == 0 and bins.woe[never_seen] == riskiest
+    woe = fitted.transform(np.array([-2.0, -1.0, np.nan]))
+    assert woe.tolist() == [riskiest, bins.woe[special], bins.woe[missing]]
+
+
+def test_missing_bin_empty_at_fit_takes_the_riskiest_woe() -> None:
+    x, y = _risk_data(3_000, 8)
+    bins = OptimalBinning().fit(x, y).bins_
+    assert bins.count[-1] == 0
+    assert bins.woe[-1] == min(bins.woe[: bins.n_regular]) != 0.0
+    assert bins.woe_of(np.array([np.nan]))[0] == bins.woe[-1]
+
+
+def test_constant_feature_is_one_bin() -> None:
+    y = np.r_[np.zeros(50), np.ones(50)].astype(int)
+    bins = OptimalBinning().fit(np.full(100, 3.0), y).bins_
+    assert bins.n_regular == 1 and bins.edges == ()
+    assert bins.labels()[0] == "all values"
+    assert bins.iv == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("label", [0, 1])
+def test_all_good_or_all_bad_gives_finite_woe(label: int) -> None:
+    x, _ = _risk_data(1_000, 9)
+    y = np.full(1_000, label)
+    bins = OptimalBinning().fit(x, y).bins_
+    assert np.all(np.isfinite(bins.woe)) and np.isfinite(bins.iv)
+    assert np.all(np.isfinite(OptimalBinning().fit(x, y).transform(x)))
+
+
+def test_integer_feature_with_few_values_cuts_between_values() -> None:
+    rng = np.random.default_rng(10)
+    x = rng.integers(0, 6, 10_000)
+    y = (rng.random(10_000) < 0.05 + 0.06 * x).astype(int)
+    bins = OptimalBinning(max_bins=6, min_bin_share=0.01).fit(x, y).bins_
+    assert bins.edges == (1.0, 2.0, 3.0, 4.0, 5.0)
+    assert bins.labels()[:2] == ["< 1", "[1, 2)"]
+
+
+# ---- categorical -------------------------------------------------------------------------
+
+
+def _categorical_data(seed: int):
+    rng = np.random.default_rng(seed)
+    rates = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 0.35, "E": 0.50, "rare1": 0.9, "rare2": 0.0}
+    shares = {"A": 0.3, "B": 0.25, "C": 0.2, "D": 0.12, "E": 0.1, "rare1": 0.015, "rare2": 0.015}
+    levels = rng.choice(list(shares), size=20_000, p=list(shares.values()))
+    y = (rng.random(20_000) < np.vectorize(rates.get)(levels)).astype(int)
+    x = levels.astype(object)
+    x[:200] = None
+    return x, y
+
+
+def test_categorical_levels_are_grouped_by_rate_with_rare_levels_pooled() -> None:
+    x, y = _categorical_data(11)
+    bins = OptimalBinning(max_bins=4, min_bin_share=0.05).fit(x, y).bins_
+    assert bins.kind == "categorical"
+    assert bins.monotonic == "ascending" and np.all(np.diff(_regular_rates(bins)) > 0)
+    group_of = {level: i for i, group in enumerate(bins.groups) for level in group}
+    # the rare levels travel together, every level is in one group, groups follow risk
+    assert group_of["rare1"] == group_of["rare2"]
+    assert group_of["A"] <= group_of["B"] <= group_of["C"] <= group_of["D"] <= group_of["E"]
+    assert len(bins.groups) <= 4
+    assert bins.count[-1] == 200  # None is the missing bin
+    assert bins.labels()[group_of["A"]].startswith("{A")
+
+
+def test_unseen_levels_follow_the_rule() -> None:
+    x, y = _categorical_data(12)
+    riskiest = OptimalBinning().fit(x, y)
+    bins = riskiest.bins_
+    index = riskiest.transform(np.array(["Z", "A", None], dtype=object), metric="index")
+    assert index.tolist() == [bins.riskiest_regular_index, bins.index(["A"])[0], bins.missing_index]
+    assert bins.woe[bins.riskiest_regular_index] == min(bins.woe[: bins.n_regular])
+    missing = OptimalBinning(unseen="missing").fit(x, y)
+    assert missing.transform(["Z"], metric="index").tolist() == [missing.bins_.missing_index]
+    strict = OptimalBinning(unseen="error").fit(x, y)
+    with pytest.raises(ValueError, match="'Z'"):
+        strict.transform(["Z"])
+
+
+def test_numbers_as_categories_match_by_text() -> None:
+    y = np.array([0, 1] * 50)
+    x = np.array([1, 2] * 50)
+    fitted = BinningProcess(categorical=["code"], min_bin_share=0.1).fit({"code": x}, y)
+    bins = fitted.bins_["code"]
+    assert bins.kind == "categorical"
+    assert bins.index(np.array([1.0, "1", 2, np.nan], dtype=object)).tolist() == [
+        bins.index([1])[0],
+        bins.index([1])[0],
+        bins.index([2])[0],
+        bins.missing_index,
+    ]
+
+
+# ---- the process, inputs, data round trip --------------------------------------------------
+
+
+def _mixed_frame(n: int = 5_000) -> tuple[pd.DataFrame, np.ndarray]:
+    x, y = _risk_data(n, 13)
+    rng = np.random.default_rng(13)
+    frame = pd.DataFrame(
+        {
+            "util": x,
+            "age": rng.integers(18, 80, n).astype(float),
+            "channel": rng.choice(["web", "branch", "phone"], n),
+        }
+    )
+    frame.loc[:99, "util"] = np.nan
+    frame.loc[100:199, "age"] = -1
+    return frame, y
+
+
+def test_pandas_arrow_and_dict_inputs_give_the_same_bins() -> None:
+    frame, y = _mixed_frame()
+    settings = {
+        "special_values": {"age": [-1]},
+        "monotonic_by_feature": {"util": "higher_is_riskier"},
+    }
+    from_pandas = BinningProcess(**settings).fit(frame, y)
+    from_arrow = BinningProcess(**settings).fit(pa.Table.from_pandas(frame), pa.array(y))
+    as_dict = {c: frame[c].to_numpy() for c in frame.columns}
+    from_dict = BinningProcess(**settings).fit(as_dict, list(y))
+    assert from_pandas.bins_ == from_arrow.bins_ == from_dict.bins_
+    assert from_pandas.features_ == ["util", "age", "channel"]
+    assert from_pandas.bins_["util"].monotonic == "ascending"
+    assert from_pandas.bins_["channel"].kind == "categorical"
+    assert from_pandas.bins_["age"].count[from_pandas.bins_["age"].n_regular] == 100
+    woe = from_pandas.transform(frame)
+    index = from_pandas.transform(frame, metric="index")
+    assert woe.shape == (len(frame), 3) and woe.dtype == np.float64
+    assert index.dtype == np.int32
+    for column, name in enumerate(from_pandas.features_):
+        assert np.array_equal(woe[:, column], from_pandas.bins_[name].woe_of(frame[name]))
+    assert np.array_equal(from_arrow.transform(pa.Table.from_pandas(frame)), woe)
+    assert np.array_equal(BinningProcess(**settings, n_jobs=2).fit(frame, y).transform(frame), woe)
+
+
+def test_json_round_trip_is_exact() -> None:
+    frame, y = _mixed_frame()
+    fitted = BinningProcess(special_values={"age": [-1]}).fit(frame, y)
+    text = json.dumps(fitted.to_dict())
+    restored = BinningProcess.from_dict(json.loads(text))
+    assert restored.features_ == fitted.features_
+    assert restored.bins_ == fitted.bins_
+    for metric in ("woe", "index"):
+        assert np.array_equal(restored.transform(frame, metric), fitted.transform(frame, metric))
+    for bins in fitted.bins_.values():
+        again = Bins.from_dict(json.loads(json.dumps(bins.to_dict())))
+        assert again == bins and again.labels() == bins.labels()
+
+
+def test_bins_reject_inconsistent_data() -> None:
+    with pytest.raises(ValueError, match="ascending"):
+        Bins(
+            feature="f",
+            kind="numeric",
+            edges=(2.0, 1.0),
+            count=(1, 1, 1, 0),
+            bad=(0,) * 4,
+            woe=(0.0,) * 4,
+        )
+    with pytest.raises(ValueError, match="count has 2 entries"):
+        Bins(feature="f", kind="numeric", edges=(1.0,), count=(1, 1), bad=(0, 0, 0), woe=(0.0,) * 3)
+    with pytest.raises(ValueError, match="format"):
+        Bins.from_dict({"format": "other/9"})
+
+
+def test_real_data_bins_are_sane() -> None:
+    frame = pd.read_csv(DATA / "german_credit.csv")
+    y = frame.pop("bad").to_numpy()
+    fitted = BinningProcess().fit(frame, y)
+    assert fitted.bins_["duration_in_month"].monotonic == "ascending"
+    assert fitted.iv_["status_of_existing_checking_account"] > 0.5
+    for bins in fitted.bins_.values():
+        regular = np.asarray(bins.count[: bins.n_regular])
+        assert bins.n_regular == 1 or np.all(regular >= 0.05 * len(frame))
+        assert bins.monotonic in ("ascending", "descending") or bins.n_regular == 1
+    woe = fitted.transform(frame)
+    assert np.all(np.isfinite(woe))

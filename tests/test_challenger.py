@@ -1,0 +1,147 @@
+"""The LightGBM challenger: monotone where told, exact contributions, reasons, JSON round trip."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from credo.evaluate.metrics import auc
+from credo.model.challenger import Challenger
+
+META = [
+    {"name": "dpd_max", "direction": "higher_is_riskier", "reason": "Late payments"},
+    {"name": "tenure", "direction": "higher_is_safer", "reason": "Short credit history"},
+    {"name": "noise", "direction": None, "reason": ""},
+    {"name": "segment", "direction": None, "reason": "Segment"},
+]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(42)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "dpd_max": rng.integers(0, 6, n).astype(float),
+            "tenure": rng.uniform(0, 120, n),
+            "noise": rng.normal(size=n),
+            "segment": rng.choice(["retail", "sme", "student"], n),
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "tenure"] = np.nan
+    # a non-monotone wiggle in dpd_max so an unconstrained model could bend the wrong way
+    wiggle = np.where(frame["dpd_max"] == 3, -0.8, 0.0)
+    logit = (
+        -2.0
+        + 0.6 * frame["dpd_max"]
+        + wiggle
+        - 0.02 * frame["tenure"].fillna(30)
+        + np.where(frame["segment"] == "student", 0.7, 0.0)
+    )
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return frame, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    frame, y = data
+    return Challenger(n_jobs=1).fit(frame, y, meta=META)
+
+
+def test_fit_learns_and_stops_early(fitted, data):
+    frame, y = data
+    assert fitted.features_ == [m["name"] for m in META]
+    assert fitted.monotone_ == [1, -1, 0, 0]
+    assert 1 <= fitted.n_iter_ < fitted.n_estimators
+    assert auc(y, fitted.predict_proba(frame)[:, 1]) > 0.7
+
+
+def test_predictions_follow_the_direction_hints(fitted, data):
+    frame, _ = data
+    rows = frame.sample(50, random_state=1).reset_index(drop=True)
+    for feature, grid, sign in (
+        ("dpd_max", np.arange(0, 6, dtype=float), 1),
+        ("tenure", np.linspace(0, 120, 25), -1),
+    ):
+        risks = []
+        for value in grid:
+            varied = rows.assign(**{feature: value})
+            risks.append(fitted.decision_function(varied))
+        steps = np.diff(np.column_stack(risks), axis=1) * sign
+        assert (steps >= -1e-12).all(), f"{feature} is not monotone"
+
+
+def test_contributions_sum_to_the_raw_score(fitted, data):
+    frame, _ = data
+    contributions = fitted.contributions(frame.head(200))
+    assert list(contributions.columns) == [*fitted.features_, "bias"]
+    np.testing.assert_allclose(
+        contributions.to_numpy().sum(axis=1), fitted.decision_function(frame.head(200)), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        fitted.predict_proba(frame.head(5)).sum(axis=1), np.ones(5), atol=1e-12
+    )
+
+
+def test_reasons_are_the_largest_positive_contributions(fitted, data):
+    frame, _ = data
+    rows = frame.head(300)
+    contributions = fitted.contributions(rows).drop(columns="bias")
+    reasons = fitted.reasons(rows, k=2)
+    assert list(reasons.columns) == ["reason_1", "reason_2"]
+    for i in range(len(rows)):
+        positive = contributions.iloc[i][contributions.iloc[i] > 0].sort_values(ascending=False)
+        expected = list(positive.index[:2]) + [None] * (2 - min(2, len(positive)))
+        assert list(reasons.iloc[i]) == expected
+    texts = fitted.reasons(rows.head(20), k=4, as_text=True)
+    allowed = {"Late payments", "Short credit history", "noise", "Segment", None}
+    assert set(texts.to_numpy().ravel()) <= allowed
+
+
+def test_round_trip_through_json(fitted, data):
+    frame, _ = data
+    restored = Challenger.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    np.testing.assert_array_equal(restored.predict_proba(frame), fitted.predict_proba(frame))
+    pd.testing.assert_frame_equal(restored.reasons(frame.head(50)), fitted.reasons(frame.head(50)))
+    assert restored.get_params() == fitted.get_params()
+
+
+def test_same_seed_same_model_and_other_inputs(data):
+    frame, y = data
+    small = frame.head(1500)
+    first = Challenger(n_jobs=1).fit(pa.Table.from_pandas(small), y[:1500], meta=META)
+    second = Challenger(n_jobs=1).fit({c: small[c].to_numpy() for c in small}, y[:1500], META)
+    np.testing.assert_array_equal(first.predict_proba(small), second.predict_proba(small))
+
+
+def test_unseen_category_and_missing_values_score(fitted, data):
+    frame, _ = data
+    odd = frame.head(3).assign(segment=["retail", "new-level", None], tenure=[np.nan, 10.0, 50.0])
+    probabilities = fitted.predict_proba(odd)[:, 1]
+    assert np.isfinite(probabilities).all()
+
+
+def test_plain_tables_take_directions_by_column(data):
+    frame, y = data
+    model = Challenger(n_jobs=1, monotone_by_feature={"dpd_max": "ascending", "tenure": -1})
+    model.fit(frame[["dpd_max", "tenure", "segment"]], y)
+    assert model.monotone_ == [1, -1, 0]
+
+
+def test_clear_errors(data):
+    frame, y = data
+    with pytest.raises(ValueError, match="unknown direction 'sideways'"):
+        Challenger(monotone_by_feature={"dpd_max": "sideways"}).fit(frame, y)
+    with pytest.raises(ValueError, match="0 \\(good\\) or 1 \\(bad\\)"):
+        Challenger().fit(frame, np.full(len(frame), 2))
+    with pytest.raises(ValueError, match="not in X"):
+        Challenger().fit(frame[["noise"]], y, meta=META)
+    model = Challenger(n_jobs=1, n_estimators=20).fit(frame[["noise", "dpd_max"]], y)
+    with pytest.raises(ValueError, match="'dpd_max'"):
+        model.predict_proba(frame[["noise"]])
+    with pytest.raises(ValueError, match="not a credo challenger"):
+        Challenger.from_dict({"format": "something else"})

@@ -1,0 +1,96 @@
+"""Fairness checks on constructed groups whose rates are known by construction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from credo.evaluate import fairness
+
+
+def _constructed():
+    # group a: 100 people, 80 approved; group b: 100 people, 50 approved
+    groups = np.array(["a"] * 100 + ["b"] * 100)
+    approved = np.r_[np.ones(80), np.zeros(20), np.ones(50), np.zeros(50)].astype(bool)
+    # bads: in a, 10 of the declined 20 and 0 approved; in b, 30 of the declined 50, 5 approved
+    y = np.zeros(200, dtype=int)
+    y[80:90] = 1
+    y[100:105] = 1
+    y[150:180] = 1
+    return groups, approved, y
+
+
+def test_approval_ratio_and_four_fifths_flag():
+    groups, approved, _ = _constructed()
+    result = fairness.approval_rates(approved, groups)
+    by_group = {row["group"]: row for row in result["groups"]}
+    assert by_group["a"]["approval_rate"] == pytest.approx(0.8)
+    assert by_group["b"]["approval_rate"] == pytest.approx(0.5)
+    assert by_group["b"]["ratio"] == pytest.approx(0.5 / 0.8)
+    assert by_group["b"]["flag"] and not by_group["a"]["flag"]
+    assert result["flag"] and result["min_ratio"] == pytest.approx(0.625)
+
+
+def test_four_fifths_passes_when_rates_are_close():
+    groups = np.array(["a"] * 100 + ["b"] * 100)
+    approved = np.r_[np.ones(80), np.zeros(20), np.ones(70), np.zeros(30)].astype(bool)
+    result = fairness.approval_rates(approved, groups)
+    assert result["min_ratio"] == pytest.approx(70 / 80)
+    assert not result["flag"]
+
+
+def test_small_groups_are_reported_but_not_flagged():
+    groups = np.array(["a"] * 100 + ["b"] * 10)
+    approved = np.r_[np.ones(100), np.zeros(10)].astype(bool)
+    result = fairness.approval_rates(approved, groups)
+    assert result["groups"][1]["ratio"] == 0.0 and not result["flag"]
+
+
+def test_tpr_fpr_gaps_by_hand():
+    groups, approved, y = _constructed()
+    result = fairness.error_rate_gaps(y, approved, groups)
+    by_group = {row["group"]: row for row in result["groups"]}
+    # a: 10 bads, all declined -> TPR 1; 90 goods, 10 declined -> FPR 1/9
+    assert by_group["a"]["tpr"] == pytest.approx(1.0)
+    assert by_group["a"]["fpr"] == pytest.approx(10 / 90)
+    # b: 35 bads, 30 declined -> TPR 30/35; 65 goods, 20 declined -> FPR 20/65
+    assert by_group["b"]["tpr"] == pytest.approx(30 / 35)
+    assert by_group["b"]["fpr"] == pytest.approx(20 / 65)
+    assert result["tpr_gap"] == pytest.approx(1 - 30 / 35)
+    assert result["fpr_gap"] == pytest.approx(20 / 65 - 10 / 90)
+    assert result["flag"]  # FPR gap ~0.2 > 0.1
+
+
+def test_calibration_within_groups_flags_the_mispredicted_group():
+    rng = np.random.default_rng(0)
+    n = 4000
+    groups = np.where(rng.random(n) < 0.5, "x", "y")
+    pd_bad = np.full(n, 0.2)
+    true_rate = np.where(groups == "x", 0.2, 0.3)  # the model under-predicts group y
+    y = (rng.random(n) < true_rate).astype(int)
+    result = fairness.calibration_within_groups(y, pd_bad, groups)
+    by_group = {row["group"]: row for row in result["groups"]}
+    assert not by_group["x"]["flag"] and by_group["y"]["flag"]
+    assert by_group["y"]["observed"] == pytest.approx(y[groups == "y"].mean())
+    assert by_group["y"]["predicted"] == pytest.approx(0.2)
+    assert by_group["y"]["z"] > 2
+
+
+def test_group_labels_for_age_categories_and_missing():
+    ages = np.array([19, 30, 44, 45, 70, np.nan, 52, 61, 23, 38, 27, 33])
+    labels = fairness.group_labels(ages, "age_in_years")
+    assert list(labels[:6]) == ["< 25", "25-35", "35-45", "45-55", ">= 65", "missing"]
+    assert list(fairness.group_labels(np.array([1, 2, 2, 1]), "sex")) == ["1", "2", "2", "1"]
+    words = fairness.group_labels(np.array(["f", None, "m"], dtype=object), "sex")
+    assert list(words) == ["f", "missing", "m"]
+
+
+def test_audit_attribute_combines_the_three_checks():
+    groups, approved, y = _constructed()
+    pd_bad = np.where(approved, 0.05, 0.5)
+    audit = fairness.audit_attribute("group", groups, y, pd_bad, approved)
+    assert audit["attribute"] == "group"
+    assert audit["flag"] == (
+        audit["approval"]["flag"] or audit["errors"]["flag"] or audit["calibration"]["flag"]
+    )
+    assert {row["group"] for row in audit["calibration"]["groups"]} == {"a", "b"}

@@ -1,0 +1,401 @@
+"""Ingestion through the Python API, into real DuckDB files: validation of every rule,
+formats, dedup, conflicts, idempotence, chunking, fatal errors, dataset directories."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_ingest_support import (
+    event,
+    every_type,
+    query,
+    stored_events,
+    typed,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+)
+
+from credo.events.ingest import IngestError, ingest_paths
+from credo.events.schema import CONSENT_SCHEMA, FIELDS, OUTCOME_SCHEMA
+from credo.store.db import init_store
+
+# (name, the bad row, the field refused first, words the reason must contain)
+BAD_ROWS = [
+    ("no event_id", event(event_id=None), "event_id", "required"),
+    ("blank event_id", event(event_id="   "), "event_id", "required"),
+    ("no user_id", event(user_id=None), "user_id", "required"),
+    ("unknown source", event(source="carrier_pigeon"), "source", "unknown source"),
+    ("no furnisher", event(furnisher=None), "furnisher", "required"),
+    ("unknown type", event(type="gift"), "type", "unknown type"),
+    ("no ts", event(ts=None), "ts", "required"),
+    ("unparseable ts", event(ts="last tuesday"), "ts", "not a timestamp"),
+    ("future ts", event(ts="2999-01-01T00:00:00Z"), "ts", "future"),
+    ("ts before 1900", event(ts="1899-12-31T23:00:00Z"), "ts", "before 1900"),
+    ("amount not a number", event(amount="12,5x"), "amount", "not a number"),
+    ("negative amount", event(amount="-3"), "amount", "negative"),
+    ("infinite amount", event(amount="inf"), "amount", "not finite"),
+    ("payment without amount", event(amount=None), "amount", "required for a payment"),
+    ("currency not ISO", event(currency="XYZ"), "currency", "ISO 4217"),
+    ("lower-case currency", event(currency="usd"), "currency", "ISO 4217"),
+    ("payment without currency", event(currency=None), "currency", "required for a payment"),
+    ("payment without account", event(account_id=None), "account_id", "required for a payment"),
+    (
+        "negative credit limit",
+        event("account_opened", credit_limit="-10"),
+        "credit_limit",
+        "finite number >= 0",
+    ),
+    ("credit limit text", event("account_opened", credit_limit="lots"), "credit_limit", "number"),
+    ("statement without due date", event("statement", due_date=None), "due_date", "statement"),
+    ("impossible due date", event("statement", due_date="2024-02-30"), "due_date", "not a date"),
+    (
+        "status without days past due",
+        event("account_status", days_past_due=None),
+        "days_past_due",
+        "required for a account_status",
+    ),
+    (
+        "negative days past due",
+        event("account_status", days_past_due="-1"),
+        "days_past_due",
+        "negative",
+    ),
+    (
+        "fractional days past due",
+        event("account_status", days_past_due="2.5"),
+        "days_past_due",
+        "whole number",
+    ),
+    ("transfer direction", event("transfer", category="sideways"), "category", "in, out"),
+    ("transfer without direction", event("transfer", category=None), "category", "required"),
+    (
+        "transfer without counterparty",
+        event("transfer", counterparty_id=None),
+        "counterparty_id",
+        "required for a transfer",
+    ),
+    ("balance category", event("balance", category="huge"), "category", "in_credit"),
+    ("inquiry kind", event("inquiry", category="medium"), "category", "hard, soft"),
+    ("profile without attributes", event("profile", attributes=None), "attributes", "required"),
+    ("attributes not an object", event("profile", attributes="[1, 2]"), "attributes", "object"),
+    ("attributes not JSON", event("profile", attributes="{oops"), "attributes", "object"),
+]
+
+
+def _bad_file(tmp: Path, fmt: str) -> Path:
+    """A valid row, then each bad row followed by a valid one: bad row i sits on line 2i+3."""
+    rows = [event("payment", 1000)]
+    for i, (_, bad, _, _) in enumerate(BAD_ROWS):
+        keeps_id = not (bad["event_id"] or "").strip()
+        bad_id = bad["event_id"] if keeps_id else f"bad-{i}"
+        rows += [dict(bad, event_id=bad_id), event("payment", 2000 + i)]
+    if fmt == "csv":
+        return write_csv(tmp / "bad.csv", rows)
+    return write_jsonl(tmp / "bad.jsonl", rows)
+
+
+@pytest.fixture(scope="module", params=["csv", "jsonl"])
+def bad_ingest(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"bad-{request.param}")
+    store = init_store(tmp / "store.duckdb")
+    result = ingest_paths(store, [_bad_file(tmp, request.param)], chunk_rows=16, progress=False)
+    quarantined = {
+        row[0]: row[1:]
+        for row in query(store, "SELECT row_number, field, reason, raw, event_id FROM quarantine")
+    }
+    return request.param, store, result, quarantined
+
+
+def test_bad_rows_are_counted_and_the_rest_kept(bad_ingest):
+    _, store, result, quarantined = bad_ingest
+    assert result.rejected == len(BAD_ROWS) == len(quarantined)
+    assert result.accepted == len(BAD_ROWS) + 1
+    assert query(store, "SELECT count(*) FROM events") == [(len(BAD_ROWS) + 1,)]
+    stored_ids = {r[0] for r in query(store, "SELECT event_id FROM events")}
+    assert not any(i.startswith("bad-") for i in stored_ids)
+
+
+@pytest.mark.parametrize(
+    "index,case", list(enumerate(BAD_ROWS)), ids=[case[0] for case in BAD_ROWS]
+)
+def test_each_rule_names_line_field_and_reason(bad_ingest, index, case):
+    fmt, _, _, quarantined = bad_ingest
+    name, bad, field, words = case
+    line = 2 * index + 3 if fmt == "csv" else 2 * index + 2  # CSV has a header line
+    assert line in quarantined, f"{name}: not quarantined at line {line}"
+    got_field, reason, raw, _ = quarantined[line]
+    assert got_field == field, reason
+    assert reason.startswith(f"{field}: ")
+    assert words in reason
+    raw_row = json.loads(raw)
+    for key, value in bad.items():
+        if value not in (None, "") and key != "event_id":
+            assert str(raw_row[key]) == value or json.loads(raw_row[key]) == json.loads(value)
+
+
+def test_every_type_is_accepted_and_stored_typed(store_path, tmp_path):
+    rows = every_type(39)
+    result = ingest_paths(store_path, [write_csv(tmp_path / "ok.csv", rows)], progress=False)
+    assert (result.accepted, result.rejected, result.duplicates, result.conflicts) == (39, 0, 0, 0)
+    expected = sorted(tuple(typed(r)[c] for c in FIELDS) for r in rows)
+    assert stored_events(store_path) == expected
+    batches = query(
+        store_path, "SELECT status, accepted, rejected, fingerprint FROM ingest_batches"
+    )
+    assert batches[0][:3] == ("done", 39, 0) and batches[0][3].startswith("sha1:")
+
+
+def test_timestamps_with_offsets_are_stored_in_utc(store_path, tmp_path):
+    stamps = {
+        "z": ("2024-03-01T12:00:00Z", datetime(2024, 3, 1, 12)),
+        "plus": ("2024-03-01T12:00:00+02:00", datetime(2024, 3, 1, 10)),
+        "minus": ("2024-03-01 12:00:00-05:30", datetime(2024, 3, 1, 17, 30)),
+        "naive": ("2024-03-01T12:00:00.250", datetime(2024, 3, 1, 12, 0, 0, 250000)),
+        "date": ("2024-03-01", datetime(2024, 3, 1)),
+    }
+    rows = [event(event_id=k, ts=v[0]) for k, v in stamps.items()]
+    ingest_paths(store_path, [write_csv(tmp_path / "ts.csv", rows)], progress=False)
+    got = dict(query(store_path, "SELECT event_id, ts FROM events"))
+    assert got == {k: v[1] for k, v in stamps.items()}
+
+
+def test_csv_jsonl_and_parquet_store_the_same_events(tmp_path):
+    rows = every_type(26)
+    stores = {}
+    for fmt, writer in (("csv", write_csv), ("jsonl", write_jsonl), ("parquet", write_parquet)):
+        store = init_store(tmp_path / f"{fmt}.duckdb")
+        result = ingest_paths(store, [writer(tmp_path / f"e.{fmt}", rows)], progress=False)
+        assert result.accepted == 26 and result.clean
+        stores[fmt] = stored_events(store)
+    assert stores["csv"] == stores["jsonl"] == stores["parquet"]
+
+
+def test_duplicates_and_conflicts_inside_one_file(store_path, tmp_path):
+    first = event("payment", 1)
+    rows = [first, event("payment", 2), dict(first), dict(first, amount="301"), dict(first)]
+    path = write_csv(tmp_path / "dups.csv", rows)
+    result = ingest_paths(store_path, [path], chunk_rows=2, progress=False)
+    assert (result.accepted, result.duplicates, result.conflicts) == (2, 2, 1)
+    assert query(store_path, "SELECT count(*) FROM events WHERE event_id = 'ev-payment-1'") == [
+        (1,)
+    ]
+    assert query(store_path, "SELECT amount FROM events WHERE event_id = 'ev-payment-1'") == [
+        (300.0,)
+    ]
+    (row_number, field, reason) = query(
+        store_path, "SELECT row_number, field, reason FROM quarantine"
+    )[0]
+    assert (row_number, field) == (5, "event_id")
+    assert "different content" in reason
+
+
+def test_duplicates_inside_one_chunk(store_path, tmp_path):
+    first = event("payment", 1)
+    rows = [first, dict(first), dict(first, amount="1"), event("payment", 2)]
+    path = write_csv(tmp_path / "dups.csv", rows)
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.duplicates, result.conflicts) == (2, 1, 1)
+    reason = query(store_path, "SELECT reason FROM quarantine")[0][0]
+    assert "earlier in this file" in reason and "line/row 2" in reason
+
+
+def test_conflict_with_a_stored_event_names_its_batch(store_path, tmp_path):
+    original = write_csv(tmp_path / "a.csv", [event("payment", 1)])
+    changed = write_csv(tmp_path / "b.csv", [event("payment", 1, amount="999")])
+    first = ingest_paths(store_path, [original], progress=False)
+    second = ingest_paths(store_path, [changed], progress=False)
+    assert (second.accepted, second.conflicts) == (0, 1)
+    reason = query(store_path, "SELECT reason FROM quarantine")[0][0]
+    assert f"batch {first.batches[0]}" in reason and "a.csv" in reason
+    assert query(store_path, "SELECT amount FROM events") == [(300.0,)]
+
+
+def test_ingesting_twice_stores_and_quarantines_nothing_new(store_path, tmp_path):
+    rows = every_type(30) + [event(event_id="broken", ts="never")]
+    path = write_csv(tmp_path / "twice.csv", rows)
+    first = ingest_paths(store_path, [path], chunk_rows=7, progress=False)
+    events_after_first = stored_events(store_path)
+    second = ingest_paths(store_path, [path], chunk_rows=7, progress=False)
+    assert (first.accepted, first.rejected) == (30, 1)
+    assert (second.accepted, second.duplicates, second.rejected) == (0, 30, 1)
+    assert stored_events(store_path) == events_after_first
+    assert query(store_path, "SELECT count(*) FROM quarantine") == [(1,)]
+
+
+def test_a_file_larger_than_the_chunk_size(store_path, tmp_path):
+    rows = every_type(1000)
+    rows[500] = dict(rows[500], amount="-1", type="payment")
+    rows[999] = dict(rows[999], source="nowhere")
+    path = write_csv(tmp_path / "big.csv", rows)
+    result = ingest_paths(store_path, [path], chunk_rows=64, progress=False)
+    assert (result.accepted, result.rejected) == (998, 2)
+    assert query(store_path, "SELECT count(DISTINCT event_id), count(*) FROM events") == [
+        (998, 998)
+    ]
+    assert query(store_path, "SELECT row_number FROM quarantine ORDER BY 1") == [(502,), (1001,)]
+    assert query(store_path, "SELECT accepted, rejected, status FROM ingest_batches") == [
+        (998, 2, "done")
+    ]
+
+
+def test_line_numbers_count_newlines_inside_quoted_fields(store_path, tmp_path):
+    rows = [
+        event("profile", 1, attributes='{"note": "two\\nlines"}'),
+        event("profile", 2, furnisher="multi\nline\nfurnisher"),
+        event("payment", 3, amount="oops"),
+    ]
+    path = write_csv(tmp_path / "nl.csv", rows)
+    assert path.read_text().count("\n") == 6  # header, 1 line, 3 lines, 1 line
+    ingest_paths(store_path, [path], progress=False)
+    assert query(store_path, "SELECT row_number FROM quarantine") == [(6,)]
+
+
+def test_a_missing_optional_column_is_null(store_path, tmp_path):
+    columns = ["event_id", "user_id", "source", "furnisher", "type", "ts", "amount", "currency"]
+    columns.append("account_id")
+    path = write_csv(tmp_path / "narrow.csv", [event("payment", 1)], columns=columns)
+    result = ingest_paths(store_path, [path], progress=False)
+    assert result.accepted == 1
+    assert query(store_path, "SELECT credit_limit, attributes, category FROM events") == [
+        (None, None, None)
+    ]
+
+
+def _assert_nothing_stored(store: Path) -> None:
+    assert query(store, "SELECT count(*) FROM events") == [(0,)]
+    assert query(store, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def test_unknown_columns_are_fatal_and_named(store_path, tmp_path):
+    good = write_csv(tmp_path / "good.csv", [event("payment", 1)])
+    columns = [*FIELDS, "colour", "mood"]
+    bad = write_csv(tmp_path / "extra.csv", [event("payment", 2)], columns=columns)
+    with pytest.raises(IngestError, match="colour, mood") as info:
+        ingest_paths(store_path, [good, bad], progress=False)
+    assert "attributes" in str(info.value)
+    _assert_nothing_stored(store_path)  # checked before anything was stored
+
+
+def test_a_missing_required_column_is_fatal(store_path, tmp_path):
+    path = write_csv(tmp_path / "nots.csv", [event()], columns=["event_id", "user_id", "type"])
+    with pytest.raises(IngestError, match="source, furnisher, ts"):
+        ingest_paths(store_path, [path], progress=False)
+    _assert_nothing_stored(store_path)
+
+
+def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
+    path = write_csv(tmp_path / "broken.csv", every_type(3000))  # several read blocks
+    with path.open("a") as handle:
+        handle.write("x,y,z,too,many,fields,here,a,b,c,d,e,f,g,h,i,j\n")
+    with pytest.raises(IngestError, match="nothing from .*broken.csv was stored"):
+        ingest_paths(store_path, [path], chunk_rows=50, progress=False)
+    _assert_nothing_stored(store_path)
+    assert query(store_path, "SELECT status FROM ingest_batches") == [("failed",)]
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("garbage.parquet", b"this is not parquet", "not a readable Parquet"),
+        ("events.txt", b"a,b\n", "cannot tell the format"),
+        ("latin1.jsonl", '{"event_id": "caf\xe9"}\n'.encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_files_are_fatal(store_path, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(IngestError, match=message):
+        ingest_paths(store_path, [path], progress=False)
+    _assert_nothing_stored(store_path)
+
+
+def test_a_missing_path_is_fatal(store_path, tmp_path):
+    with pytest.raises(IngestError, match="no such file"):
+        ingest_paths(store_path, [tmp_path / "nope.csv"], progress=False)
+
+
+def test_jsonl_lines_that_are_not_objects_are_quarantined(store_path, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    good = json.dumps({k: v for k, v in event().items() if v is not None})
+    path.write_text(f"{good}\n\nnot json\n[1, 2]\n")
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (1, 2)
+    rows = query(store_path, "SELECT row_number, field, reason, raw FROM quarantine ORDER BY 1")
+    assert [r[:2] for r in rows] == [(3, "row"), (4, "row")]
+    assert "not valid JSON" in rows[0][2] and rows[0][3] == "not json"
+    assert "not a JSON object" in rows[1][2]
+
+
+def test_jsonl_unknown_fields_are_fatal(store_path, tmp_path):
+    path = write_jsonl(tmp_path / "extra.jsonl", [dict(event(), colour="red")])
+    with pytest.raises(IngestError, match="colour"):
+        ingest_paths(store_path, [path], progress=False)
+    _assert_nothing_stored(store_path)
+
+
+def test_a_directory_of_files(store_path, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    write_csv(folder / "a.csv", every_type(10))
+    write_jsonl(folder / "b.jsonl", [event("payment", 100)])
+    (folder / "notes.md").write_text("not an event file")
+    result = ingest_paths(store_path, [folder], progress=False)
+    assert (result.files, result.accepted) == (2, 11)
+
+
+def _dataset_dir(tmp: Path) -> Path:
+    root = tmp / "dataset"
+    (root / "events").mkdir(parents=True)
+    rows = every_type(40)
+    write_parquet(root / "events" / "part-00000.parquet", rows[:25])
+    write_parquet(root / "events" / "part-00001.parquet", rows[25:])
+    consents = pa.table(
+        {
+            "user_id": ["user-1", "user-1", "user-2"],
+            "source": ["card", "bank", "card"],
+            "purpose": ["credit_scoring"] * 3,
+            "granted_at": [datetime(2023, 1, 1)] * 3,
+            "revoked_at": [None, datetime(2024, 1, 1), None],
+        },
+        schema=CONSENT_SCHEMA,
+    )
+    pq.write_table(consents, root / "consents.parquet")
+    outcomes = pa.table(
+        {"user_id": ["user-1"], "as_of": [datetime(2024, 6, 1).date()], "bad": [0]},
+        schema=OUTCOME_SCHEMA,
+    )
+    pq.write_table(outcomes, root / "outcomes.parquet")
+    (root / "README.md").write_text("# a test dataset\n")
+    return root
+
+
+def test_a_dataset_directory_loads_events_and_consents_once(store_path, tmp_path):
+    root = _dataset_dir(tmp_path)
+    first = ingest_paths(store_path, [root], chunk_rows=10, progress=False)
+    assert (first.files, first.accepted, first.consents) == (2, 40, 3)
+    again = ingest_paths(store_path, [root], chunk_rows=10, progress=False)
+    assert (again.accepted, again.duplicates, again.consents) == (0, 40, 0)
+    assert query(store_path, "SELECT count(*) FROM events") == [(40,)]
+    assert query(store_path, "SELECT user_id, source, revoked_at FROM consents ORDER BY 1, 2") == [
+        ("user-1", "bank", datetime(2024, 1, 1)),
+        ("user-1", "card", None),
+        ("user-2", "card", None),
+    ]
+
+
+def test_a_bad_consents_file_is_fatal_and_names_the_row(store_path, tmp_path):
+    root = _dataset_dir(tmp_path)
+    table = pq.read_table(root / "consents.parquet")
+    purposes = table.column("purpose").to_pylist()
+    purposes[1] = "marketing"
+    table = table.set_column(2, "purpose", pa.array(purposes))
+    pq.write_table(table, root / "consents.parquet")
+    with pytest.raises(IngestError, match="row 2, field purpose: unknown purpose marketing"):
+        ingest_paths(store_path, [root], progress=False)
+    _assert_nothing_stored(store_path)

@@ -1,0 +1,132 @@
+"""Metric functions against hand-computed values and scikit-learn on random data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.metrics import roc_curve as sk_roc_curve
+
+from credo.evaluate import metrics
+
+
+def test_auc_by_hand_with_a_tie():
+    # bads at risks 0.8 and 0.4; goods at 0.4 and 0.1. Pairs (bad, good): (0.8,0.4) win,
+    # (0.8,0.1) win, (0.4,0.4) tie = 1/2, (0.4,0.1) win -> 3.5 / 4
+    y = [1, 1, 0, 0]
+    risk = [0.8, 0.4, 0.4, 0.1]
+    assert metrics.auc(y, risk) == pytest.approx(3.5 / 4)
+    assert metrics.gini(y, risk) == pytest.approx(2 * 3.5 / 4 - 1)
+
+
+def test_ks_by_hand():
+    # sorted by risk: bad 0.9, good 0.7, bad 0.6, bad 0.5, good 0.2, good 0.1
+    # after 0.9: bad 1/3 good 0; after 0.5: bad 3/3 good 1/3 -> gap 2/3 (largest)
+    y = [1, 0, 1, 1, 0, 0]
+    risk = [0.9, 0.7, 0.6, 0.5, 0.2, 0.1]
+    assert metrics.ks(y, risk) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auc_roc_and_brier_match_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    y = (rng.random(n) < 0.3).astype(int)
+    # coarse values so that many ties occur
+    risk = np.round(rng.normal(size=n) + y * 0.7, 1)
+    pd_bad = 1 / (1 + np.exp(-risk))
+    assert metrics.auc(y, risk) == pytest.approx(roc_auc_score(y, risk), abs=1e-12)
+    assert metrics.brier(y, pd_bad) == pytest.approx(brier_score_loss(y, pd_bad), abs=1e-12)
+    fpr, tpr = metrics.roc_curve(y, risk)
+    sk_fpr, sk_tpr, _ = sk_roc_curve(y, risk, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, sk_fpr)
+    np.testing.assert_allclose(tpr, sk_tpr)
+    assert metrics.ks(y, risk) == pytest.approx(np.max(sk_tpr - sk_fpr))
+
+
+def test_auc_of_reversed_ranking_is_one_minus_auc():
+    rng = np.random.default_rng(7)
+    y = (rng.random(300) < 0.4).astype(int)
+    risk = rng.normal(size=300) + y
+    assert metrics.auc(y, -risk) == pytest.approx(1 - metrics.auc(y, risk))
+
+
+def test_metrics_refuse_bad_input():
+    with pytest.raises(ValueError, match="only one class"):
+        metrics.auc([0, 0, 0], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="0 \\(good\\) or 1 \\(bad\\)"):
+        metrics.auc([0, 2, 1], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="missing values \\(row 1\\)"):
+        metrics.auc([0, 1, 1], [0.1, np.nan, 0.3])
+    with pytest.raises(ValueError, match="has 2 rows but the outcome has 3"):
+        metrics.brier([0, 1, 1], [0.1, 0.2])
+
+
+def test_calibration_by_decile_by_hand():
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 1, 0, 1])
+    pd_bad = np.arange(1, 11) / 20  # 0.05 .. 0.5
+    rows = metrics.calibration_by_decile(y, pd_bad, n_groups=5)
+    assert [r["count"] for r in rows] == [2] * 5
+    assert [r["observed"] for r in rows] == pytest.approx([0, 0.5, 0.5, 1, 0.5])
+    assert [r["predicted"] for r in rows] == pytest.approx([0.075, 0.175, 0.275, 0.375, 0.475])
+    gaps = [0.075, 0.325, 0.225, 0.625, 0.025]
+    assert metrics.expected_calibration_error(rows) == pytest.approx(np.mean(gaps))
+
+
+def test_calibration_keeps_ties_in_one_group():
+    y = np.array([0, 1] * 10)
+    pd_bad = np.r_[np.full(15, 0.2), np.linspace(0.3, 0.9, 5)]
+    rows = metrics.calibration_by_decile(y, pd_bad)
+    assert sum(r["count"] for r in rows) == 20
+    assert rows[0]["count"] == 15 and rows[0]["pd_min"] == rows[0]["pd_max"] == 0.2
+
+
+def test_psi_by_hand():
+    shares_train = np.array([0.5, 0.5])
+    shares_eval = np.array([0.25, 0.75])
+    result = metrics.psi_from_shares(shares_train, shares_eval, [0.0])
+    expected = (0.25 - 0.5) * np.log(0.25 / 0.5) + (0.75 - 0.5) * np.log(0.75 / 0.5)
+    assert result["psi"] == pytest.approx(expected)
+    assert result["bins"][0]["high"] == 0.0 and result["bins"][1]["low"] == 0.0
+
+
+def test_psi_uses_training_bins_and_detects_a_shift():
+    rng = np.random.default_rng(3)
+    train = rng.normal(600, 50, 5000)
+    same = metrics.psi(train, rng.normal(600, 50, 5000))
+    shifted = metrics.psi(train, rng.normal(640, 50, 5000))
+    assert same["psi"] < 0.02 and metrics.psi_label(same["psi"]) == "stable"
+    assert shifted["psi"] > 0.25 and metrics.psi_label(shifted["psi"]) == "material shift"
+    assert [b["train_share"] for b in same["bins"]] == pytest.approx([0.1] * 10, abs=1e-3)
+
+
+def test_score_distribution_round_trips_into_psi():
+    rng = np.random.default_rng(4)
+    train = rng.normal(600, 50, 4000)
+    current = rng.normal(620, 50, 3000)
+    stored = metrics.score_distribution(train)
+    edges = np.asarray(stored["edges"])
+    eval_shares = np.bincount(np.searchsorted(edges, current, side="right"), minlength=10)
+    from_stored = metrics.psi_from_shares(stored["shares"], eval_shares / current.size, edges)
+    assert from_stored["psi"] == pytest.approx(metrics.psi(train, current)["psi"])
+
+
+def test_bad_rate_by_band_flags_a_break():
+    y = [0, 0, 0, 1, 0, 1, 1, 0, 0, 1]
+    bands = ["A", "A", "B", "B", "C", "C", "C", "D", "D", "D"]
+    good = metrics.bad_rate_by_band(y, bands, ["A", "B", "C", "D"])
+    assert [r["bad_rate"] for r in good["bands"]] == pytest.approx([0, 0.5, 2 / 3, 1 / 3])
+    assert not good["monotonic"] and good["breaks"] == [["C", "D"]]
+    rising = metrics.bad_rate_by_band(y[:7], bands[:7], ["A", "B", "C", "D"])
+    assert rising["monotonic"] and rising["bands"][3]["count"] == 0
+    with pytest.raises(ValueError, match="not in the band order"):
+        metrics.bad_rate_by_band(y, bands, ["A", "B", "C"])
+
+
+def test_information_value_by_hand():
+    # bin 0: 3 good 1 bad; bin 1: 1 good 3 bad (no smoothing)
+    index = [0, 0, 0, 0, 1, 1, 1, 1]
+    y = [0, 0, 0, 1, 0, 1, 1, 1]
+    woe = np.log(0.75 / 0.25)
+    expected = (0.75 - 0.25) * woe + (0.25 - 0.75) * -woe
+    assert metrics.information_value(index, y, 2, smoothing=0.0) == pytest.approx(expected)

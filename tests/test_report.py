@@ -1,0 +1,309 @@
+"""The HTML report: valid, self-contained, every section there; `credo evaluate` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from credo.evaluate.evaluation import evaluate_scores
+from credo.evaluate.report import render_report
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SECTIONS = (
+    "summary",
+    "discrimination",
+    "calibration",
+    "bands",
+    "stability",
+    "features",
+    "points",
+    "reasons",
+    "challenger",
+    "fairness",
+)
+VOID = {
+    "meta",
+    "br",
+    "img",
+    "input",
+    "link",
+    "hr",
+    "path",
+    "use",
+    "rect",
+    "line",
+    "circle",
+    "polygon",
+    "polyline",
+    "ellipse",
+    "stop",
+}
+CREDO = Path(sys.executable).with_name("credo")
+PROTECTED = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+
+
+class PageParser(HTMLParser):
+    """Collects ids, tags, external references, and checks that tags nest properly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.tags: list[str] = []
+        self.external: list[str] = []
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        values = dict(attrs)
+        if "id" in values and tag == "section":
+            self.ids.add(values["id"])
+        for name in ("src", "href", "xlink:href"):
+            link = values.get(name)
+            if link and not link.startswith("#"):
+                self.external.append(link)
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(html: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _synthetic_result(with_extras: bool = True):
+    rng = np.random.default_rng(0)
+    n = 3000
+    log_odds = rng.normal(-1.5, 1.0, n)
+    pd_bad = 1 / (1 + np.exp(-log_odds))
+    y = (rng.random(n) < pd_bad).astype(int)
+    score = np.round(600 - 40 * log_odds)
+    bands = np.select([score >= 700, score >= 650, score >= 600], ["A", "B", "C"], "D")
+    extras = {}
+    if with_extras:
+        extras = {
+            "challenger_pd": np.clip(pd_bad + rng.normal(0, 0.02, n), 0, 1),
+            "train_scores": {"scores": np.round(600 - 40 * rng.normal(-1.4, 1.0, 5000))},
+            "protected": {
+                "sex <script>": rng.choice(["f", "m"], n),
+                "age": rng.integers(18, 80, n),
+            },
+            "reasons": pd.DataFrame({"reason_1": rng.choice(["R01", "R02"], n)}),
+            "reason_texts": {"R01": "Late payments", "R02": "High utilisation"},
+            "features": [
+                {"name": "dpd", "dimension": "payment history", "iv": 0.4, "status": "used"}
+            ],
+            "points": [
+                {
+                    "feature": "dpd",
+                    "bin": "< 1",
+                    "points": 40,
+                    "woe": 0.5,
+                    "count": 10,
+                    "bad_rate": None,
+                }
+            ],
+        }
+    return evaluate_scores(y, pd_bad, score, bands, ["A", "B", "C", "D"], **extras)
+
+
+def test_report_is_valid_self_contained_html_with_every_section():
+    result = _synthetic_result()
+    html = render_report(result)
+    page = _parse(html)
+    assert page.errors == [] and page.stack == []
+    assert set(SECTIONS) <= page.ids
+    assert page.external == []
+    assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
+    assert page.tags.count("svg") == 5  # roc, distribution, calibration, bands, stability
+    text = " ".join(page.text)
+    assert "&lt;script&gt;" in html and "<script>" not in html  # user text is escaped
+    assert "Late payments" in text and "four-fifths rule" in text
+    assert f"{result['scorecard']['auc']:.3f}" in text
+    for check in result["checks"]:
+        assert check["name"] in text
+
+
+def test_report_without_optional_parts_says_what_is_missing():
+    result = _synthetic_result(with_extras=False)
+    assert result["challenger"] is None and result["stability"] is None
+    page = _parse(render_report(result))
+    assert page.errors == []
+    text = " ".join(page.text)
+    assert "trained without a challenger" in text
+    assert "No protected attributes were given" in text
+    assert "holds no training score distribution" in text
+    assert page.tags.count("svg") == 4
+
+
+def test_result_is_json_and_checks_follow_the_figures():
+    result = _synthetic_result()
+    json.dumps(result, allow_nan=False)
+    names = {c["name"]: c["status"] for c in result["checks"]}
+    assert names["Ranks risk well"] == ("pass" if result["scorecard"]["auc"] >= 0.7 else "flag")
+    assert names["Bad rate rises as bands get worse"] == (
+        "pass" if result["bands"]["monotonic"] else "flag"
+    )
+    assert names["Challenger against scorecard"] == "info"
+    assert {a["attribute"] for a in result["fairness"]} == {"sex <script>", "age"}
+    assert result["cutoff"]["approval_rate"] == pytest.approx(
+        1 - result["data"]["bad_rate"], abs=0.02
+    )
+
+
+@pytest.fixture(scope="module")
+def german_model(tmp_path_factory) -> Path:
+    """A scorecard with a challenger trained on two thirds of German; the rest as holdout.csv."""
+    tmp_path = tmp_path_factory.mktemp("german")
+    from credo.model.artifact import ModelArtifact, save_model
+    from credo.model.challenger import Challenger
+    from credo.model.scorecard import Scorecard
+
+    frame = pd.read_csv(DATA / "german_credit.csv")
+    y = frame.pop("bad").to_numpy()
+    inputs = frame.drop(columns=PROTECTED)
+    train = np.arange(len(frame)) % 3 != 0
+    scorecard = Scorecard().fit(inputs[train], y[train])
+    challenger = Challenger(n_jobs=1).fit(inputs[train], y[train])
+    path = tmp_path / "german.json"
+    save_model(ModelArtifact(scorecard=scorecard, challenger=challenger.to_dict()), path)
+    holdout = frame.assign(bad=y)[~train]
+    holdout.to_csv(tmp_path / "holdout.csv", index=False)
+    return path
+
+
+def test_credo_evaluate_end_to_end_on_german(tmp_path, german_model):
+    model = german_model
+    holdout = model.parent / "holdout.csv"
+    report = tmp_path / "out" / "report.html"
+    figures = tmp_path / "out" / "metrics.json"
+    run = subprocess.run(
+        [
+            str(CREDO),
+            "evaluate",
+            "--model",
+            str(model),
+            "--table",
+            str(holdout),
+            "--target",
+            "bad",
+            "--report",
+            str(report),
+            "--json",
+            str(figures),
+            "--cutoff",
+            "600",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(figures.read_text())
+    assert result["data"]["rows"] == 334 and result["cutoff"]["score"] == 600
+    assert 0.6 < result["scorecard"]["auc"] < 0.95
+    assert result["challenger"] is not None
+    # the policy's protected attributes are found among the columns and audited
+    assert {a["attribute"] for a in result["fairness"]} == set(PROTECTED)
+    assert any(f["status"] == "used" for f in result["features"])
+    page = _parse(report.read_text())
+    assert page.errors == [] and set(SECTIONS) <= page.ids and page.external == []
+
+    explicit = subprocess.run(
+        [
+            str(CREDO),
+            "evaluate",
+            "--model",
+            str(model),
+            "--table",
+            str(holdout),
+            "--target",
+            "bad",
+            "--report",
+            str(report),
+            "--json",
+            str(figures),
+            "--protected",
+            "foreign_worker",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert explicit.returncode == 0, explicit.stderr
+    assert [a["attribute"] for a in json.loads(figures.read_text())["fairness"]] == [
+        "foreign_worker"
+    ]
+
+
+def test_credo_evaluate_errors_name_the_problem(tmp_path, german_model):
+    model = german_model
+    holdout = model.parent / "holdout.csv"
+    cases = [
+        (["--table", str(holdout), "--target", "nope"], "no target column 'nope'"),
+        (
+            ["--table", str(holdout), "--target", "bad", "--protected", "race"],
+            "protected column(s) race not found",
+        ),
+        (["--table", str(holdout)], "--table needs --target"),
+    ]
+    for extra, message in cases:
+        run = subprocess.run(
+            [
+                str(CREDO),
+                "evaluate",
+                "--model",
+                str(model),
+                "--report",
+                str(tmp_path / "r.html"),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 1 and message in " ".join(run.stderr.split()), run.stderr
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(model.read_text().replace('"l2": 1.0', '"l2": 2.0'))
+    run = subprocess.run(
+        [
+            str(CREDO),
+            "evaluate",
+            "--model",
+            str(tampered),
+            "--table",
+            str(holdout),
+            "--target",
+            "bad",
+            "--report",
+            str(tmp_path / "r.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1 and "hash" in run.stderr

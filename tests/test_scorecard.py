@@ -1,0 +1,263 @@
+"""The scorecard on real German credit data and on constructed data with known structure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA
+from sklearn.metrics import roc_auc_score
+
+from credo.explain import reasons as rs
+from credo.model.scorecard import Scorecard
+
+PROTECTED = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+
+
+@dataclass
+class Meta:
+    """Stands in for credo.features.table.FeatureMeta (same fields)."""
+
+    name: str
+    dimension: str
+    description: str = ""
+    reason: str = ""
+    direction: str | None = None
+    no_data: float | None = None
+
+
+def german():
+    frame = pd.read_csv(DATA / "german_credit.csv")
+    y = frame.pop("bad").to_numpy()
+    return frame.drop(columns=PROTECTED), y
+
+
+def constructed(n=6000, seed=3):
+    """Six features with known risk directions, inquiries among them, NaN and a no-data value."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, 6))
+    logit = -1.6 + 0.9 * z[:, 0] + 0.7 * z[:, 1] - 0.6 * z[:, 2] + 0.5 * z[:, 3] + 0.45 * z[:, 4]
+    logit += 0.3 * z[:, 5]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame(
+        {
+            "dpd_30_count": z[:, 0],
+            "utilisation": z[:, 1],
+            "oldest_account_months": z[:, 2],
+            "overdraft_months": z[:, 3],
+            "hard_inquiries_6m": np.round(np.clip(z[:, 4] * 2 + 3, 0, None)),
+            "bill_share_late": z[:, 5],
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "utilisation"] = np.nan
+    no_data = rng.random(n) < 0.08
+    frame.loc[no_data, "oldest_account_months"] = -1.0
+    meta = [
+        Meta(
+            "dpd_30_count", "payment_history", reason="Late payments", direction="higher_is_riskier"
+        ),
+        Meta("utilisation", "amounts_owed", reason="High balances", direction="higher_is_riskier"),
+        Meta(
+            "oldest_account_months",
+            "length_of_history",
+            reason="Short credit history",
+            direction="higher_is_safer",
+            no_data=-1.0,
+        ),
+        Meta("overdraft_months", "capacity", reason="Overdrafts", direction="higher_is_riskier"),
+        Meta("hard_inquiries_6m", "new_credit", reason="Recent inquiries"),
+        Meta("bill_share_late", "payment_history", reason="Late bills"),
+    ]
+    return frame, y, meta
+
+
+@pytest.fixture(scope="module")
+def german_card():
+    X, y = german()
+    return Scorecard().fit(X, y), X, y
+
+
+@pytest.fixture(scope="module")
+def constructed_card():
+    X, y, meta = constructed()
+    return Scorecard(min_iv=0.0).fit(X, y, meta=meta), X, y, meta
+
+
+def test_german_scorecard_is_sensible(german_card):
+    card, X, y = german_card
+    assert all(c < 0 for c in card.coef_), "higher WoE (safer) must lower the odds of bad"
+    assert set(card.features_) <= set(X.columns)
+    assert not set(card.features_) & set(PROTECTED)
+    assert all(card.iv_[n] >= card.min_iv for n in card.features_)
+    auc = roc_auc_score(y, card.predict_proba(X)[:, 1])
+    assert auc > 0.75
+
+
+def test_score_is_exactly_the_sum_of_points(german_card):
+    card, X, _ = german_card
+    index = card.bin_indices(X)
+    raw = card.points_matrix(index).sum(axis=1)
+    table = card.score_table(X)
+    scale = card.scale_
+    assert table["score"].tolist() == np.clip(raw, scale.min_score, scale.max_score).tolist()
+    assert table["score"].between(scale.min_score, scale.max_score).all()
+    # pd comes from the same linear predictor as predict_proba, and falls as the score rises.
+    assert np.allclose(table["pd"], card.predict_proba(X)[:, 1])
+    assert np.corrcoef(table["score"], table["pd"])[0, 1] < -0.9
+
+
+def test_points_table_matches_bins(german_card):
+    card, _, _ = german_card
+    points = card.points_table()
+    for name in card.features_:
+        rows = points[points["feature"] == name]
+        assert rows["bin"].tolist() == card.bins_[name].labels()
+        assert rows["points"].tolist() == card.points_[name].astype(int).tolist()
+        assert rows["count"].sum() == 1000
+
+
+def test_correlated_features_drop_the_weaker():
+    X, y = german()
+    X = X.assign(duration_copy=X["duration_in_month"] + 0.5)
+    card = Scorecard().fit(X, y)
+    kept = {"duration_in_month", "duration_copy"} & set(card.features_)
+    assert len(kept) == 1
+    dropped = ({"duration_in_month", "duration_copy"} - kept).pop()
+    assert "correlated" in card.dropped_[dropped]
+
+
+def test_wrong_signed_feature_is_refit_away():
+    # x2 tracks x1 (so on its own it looks risky the same way), but given x1 its own part
+    # lowers risk: in a joint fit its WoE coefficient flips sign and it must be dropped.
+    rng = np.random.default_rng(11)
+    n = 20000
+    z = rng.normal(size=n)
+    u = rng.normal(scale=0.7, size=n)
+    logit = -1.0 + 1.5 * z - 1.2 * u
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame({"x1": z, "x2": z + u, "x3": rng.normal(size=n) + 0.3 * z})
+    card = Scorecard(max_corr=1.0, min_iv=0.0).fit(X, y)
+    assert all(c < 0 for c in card.coef_)
+    assert "x2" not in card.features_
+    assert "against" in card.dropped_["x2"]
+
+
+def test_missing_special_and_unseen_values_end_to_end(constructed_card):
+    card, X, y, _ = constructed_card
+    util = card.bins_["utilisation"]
+    old = card.bins_["oldest_account_months"]
+    assert util.count[util.missing_index] == int(X["utilisation"].isna().sum())
+    assert old.specials == (-1.0,)
+    probe = X.head(3).copy()
+    probe.loc[0, "utilisation"] = np.nan
+    probe.loc[1, "oldest_account_months"] = -1.0
+    index = card.bin_indices(probe)
+    j_util = card.features_.index("utilisation")
+    j_old = card.features_.index("oldest_account_months")
+    assert index[0, j_util] == util.missing_index
+    assert index[1, j_old] == old.n_regular  # the no-data special bin
+    labels = card.points_table().query("feature == 'oldest_account_months'")["bin"].tolist()
+    assert "special: -1" in labels and labels[-1] == "missing"
+
+
+def test_unseen_category_takes_the_riskiest_bin():
+    X, y = german()
+    card = Scorecard().fit(X, y)
+    name = (
+        "purpose"
+        if "purpose" in card.features_
+        else next(n for n in card.features_ if card.bins_[n].kind == "categorical")
+    )
+    bins = card.bins_[name]
+    probe = X.head(2).copy()
+    probe[name] = probe[name].astype(object)
+    probe.loc[0, name] = "a level never seen"
+    j = card.features_.index(name)
+    assert card.bin_indices(probe)[0, j] == bins.riskiest_regular_index
+
+
+def test_reasons_agree_with_a_per_person_reference(constructed_card):
+    card, X, _, _ = constructed_card
+    table = card.score_table(X)
+    index = card.bin_indices(X)
+    best = {n: card.points_[n].max() for n in card.features_}
+    inquiries = [n for n in card.features_ if "inquir" in n]
+    assert inquiries, "the constructed inquiries feature must survive selection"
+    fifth_seen = 0
+    for row in range(len(X)):
+        loss = {n: best[n] - card.points_[n][index[row, j]] for j, n in enumerate(card.features_)}
+        order = sorted((n for n in card.features_ if loss[n] > 0), key=lambda n: -loss[n])
+        expected = [card.codes_[n] for n in order[:4]] + [None] * (4 - len(order[:4]))
+        got = table.loc[row, ["reason_1", "reason_2", "reason_3", "reason_4"]].tolist()
+        assert got == expected
+        spare = [n for n in inquiries if loss[n] > 0 and n not in order[:4]]
+        expected_fifth = card.codes_[max(spare, key=lambda n: loss[n])] if spare else None
+        assert table.loc[row, "reason_5"] == expected_fifth
+        fifth_seen += expected_fifth is not None
+    assert fifth_seen > 0, "some people must get inquiries as a fifth reason"
+
+
+def test_reason_codes_and_texts_come_from_the_catalog(constructed_card):
+    card, X, _, meta = constructed_card
+    assert card.codes_ == rs.feature_codes([m.name for m in meta])
+    table = card.score_table(X.head(200), with_text=True)
+    texts = {m.name: m.reason for m in meta}
+    code_to_name = {code: name for name, code in card.codes_.items()}
+    for code, text in zip(table["reason_1"], table["reason_1_text"], strict=True):
+        if code is not None:
+            assert text == texts[code_to_name[code]]
+
+
+def test_plain_table_texts_name_the_column_and_bin(german_card):
+    card, X, _ = german_card
+    table = card.score_table(X.head(50), with_text=True)
+    code_to_name = {code: name for name, code in card.codes_.items()}
+    for code, text in zip(table["reason_1"], table["reason_1_text"], strict=True):
+        assert code_to_name[code].replace("_", " ") in text
+
+
+def test_breakdown_by_dimension(constructed_card):
+    card, X, _, _ = constructed_card
+    breakdown = card.breakdown(X)
+    dims = card.dimensions()
+    assert set(dims) >= {"payment_history", "amounts_owed", "new_credit"}
+    raw = card.points_matrix(card.bin_indices(X)).sum(axis=1)
+    assert (breakdown[dims].sum(axis=1).to_numpy() == raw).all()
+    for dim in dims:
+        assert (breakdown[dim] <= breakdown[f"{dim}_max"]).all()
+        assert (breakdown[dim] == breakdown[f"{dim}_max"]).any()
+
+
+def test_round_trip_through_data(constructed_card):
+    card, X, _, _ = constructed_card
+    again = Scorecard.from_dict(card.to_dict())
+    pd.testing.assert_frame_equal(again.score_table(X), card.score_table(X))
+
+
+def test_sesame_scale_and_missing_columns(german_card):
+    _, X, y = german_card
+    card = Scorecard(scale="sesame").fit(X, y)
+    table = card.score_table(X)
+    assert table["score"].between(350, 950).all()
+    assert set(table["band"]) <= {b.name for b in card.scale_.bands}
+    with pytest.raises(ValueError, match="credit_amount|duration"):
+        card.score_table(X.drop(columns=["credit_amount", "duration_in_month"]))
+
+
+def test_bad_targets_are_refused():
+    X, y = german()
+    with pytest.raises(ValueError, match="row 3"):
+        Scorecard().fit(X, np.where(np.arange(len(y)) == 3, 2, y))
+    with pytest.raises(ValueError, match="one class"):
+        Scorecard().fit(X, np.zeros(len(y)))
+
+
+def test_stepwise_keeps_a_subset(german_card):
+    _, X, y = german_card
+    full = Scorecard().fit(X, y)
+    step = Scorecard(stepwise=True).fit(X, y)
+    assert set(step.features_) <= set(full.features_) | set(step.features_)
+    assert 0 < len(step.features_) <= len(full.features_) + 1
+    assert all(c < 0 for c in step.coef_)

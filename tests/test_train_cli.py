@@ -1,0 +1,143 @@
+"""`credo train`, `credo score`, `credo model show` and `credo model sql` as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import DATA
+
+from credo.model.artifact import load_model
+
+CREDO = str(Path(sys.executable).with_name("credo"))
+GERMAN = DATA / "german_credit.csv"
+PROTECTED = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+EXCLUDE = [arg for name in PROTECTED for arg in ("--exclude", name)]
+SCORE_COLUMNS = ["id", "score", "pd", "band", "reason_1", "reason_2", "reason_3", "reason_4"]
+
+
+def credo(*args, check=True):
+    result = subprocess.run([CREDO, *map(str, args)], capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"credo {' '.join(map(str, args))} failed:\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("train")
+    model = folder / "model.json"
+    result = credo("train", "--table", GERMAN, "--target", "bad", *EXCLUDE, "--out", model)
+    return model, result
+
+
+def test_train_prints_a_summary_and_writes_a_checked_model(trained):
+    model, result = trained
+    assert "held-out AUC" in result.stdout
+    assert "Features kept" in result.stdout
+    artifact = load_model(model)
+    assert artifact.training["kind"] == "table" and artifact.training["rows"] == 1000
+    assert artifact.training["policy"] == "us"
+    assert 0.6 < artifact.metrics["holdout"]["auc"] <= 1.0
+    assert not set(artifact.features) & set(PROTECTED)
+    assert "bad" not in artifact.training["inputs"]
+
+
+def test_score_csv_matches_the_python_scorer(trained, tmp_path):
+    model, _ = trained
+    out = tmp_path / "scores.csv"
+    credo("score", "--model", model, "--table", GERMAN, "--out", out)
+    scores = pd.read_csv(out, keep_default_na=False, na_values=[""])
+    assert scores.columns.tolist() == SCORE_COLUMNS
+    assert scores["id"].tolist() == list(range(1000))
+    expected = load_model(model).score_table(pd.read_csv(GERMAN))
+    assert scores["score"].tolist() == expected["score"].tolist()
+    assert np.allclose(scores["pd"], expected["pd"])
+    assert scores["reason_1"].tolist() == expected["reason_1"].tolist()
+
+
+def test_score_parquet_with_an_id_column_and_extra_columns(trained, tmp_path):
+    model, _ = trained
+    table = pd.read_csv(GERMAN).assign(customer=lambda f: [f"c{i:04d}" for i in range(len(f))])
+    table["unused_extra"] = 1.0
+    source = tmp_path / "people.parquet"
+    table.to_parquet(source)
+    out = tmp_path / "scores.parquet"
+    credo("score", "--model", model, "--table", source, "--id", "customer", "--out", out)
+    scores = pq.read_table(out).to_pandas()
+    assert scores.columns.tolist() == SCORE_COLUMNS
+    assert scores["id"].tolist() == table["customer"].tolist()
+
+
+def test_protected_attributes_are_refused_unless_allowed(tmp_path):
+    out = tmp_path / "m.json"
+    refused = credo(
+        "train",
+        "--table",
+        GERMAN,
+        "--target",
+        "bad",
+        "--protected",
+        "telephone",
+        "--out",
+        out,
+        check=False,
+    )
+    assert refused.returncode != 0 and not out.exists()
+    message = " ".join(refused.stderr.split())
+    for name in [*PROTECTED, "telephone"]:
+        assert name in message
+    assert "--allow-protected" in message
+    credo("train", "--table", GERMAN, "--target", "bad", "--allow-protected", "--out", out)
+    assert set(load_model(out).training["inputs"]) >= set(PROTECTED)
+
+
+def test_model_show_and_sql(trained, tmp_path):
+    model, _ = trained
+    shown = credo("model", "show", model)
+    artifact = load_model(model)
+    assert "Points table" in shown.stdout and artifact.content_hash[:16] in shown.stdout
+    sql = credo("model", "sql", model, "--dialect", "duckdb", "--table", "people").stdout
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW people AS SELECT * FROM read_csv_auto('{GERMAN}')")
+    got = con.execute(sql).df()
+    expected = artifact.score_table(pd.read_csv(GERMAN))
+    assert got["score"].tolist() == expected["score"].tolist()
+    assert got["reason_1"].tolist() == expected["reason_1"].tolist()
+    spark_sql = credo("model", "sql", model, "--dialect", "spark").stdout
+    assert "`credit_amount`" in spark_sql
+
+
+def test_clear_errors(trained, tmp_path):
+    model, _ = trained
+    partial = tmp_path / "partial.csv"
+    pd.read_csv(GERMAN).drop(columns=["credit_amount"]).to_csv(partial, index=False)
+    missing = credo(
+        "score", "--model", model, "--table", partial, "--out", tmp_path / "s.csv", check=False
+    )
+    assert missing.returncode != 0 and "credit_amount" in missing.stderr
+    tampered = tmp_path / "tampered.json"
+    data = json.loads(model.read_text())
+    data["scorecard"]["intercept"] += 0.1
+    tampered.write_text(json.dumps(data))
+    changed = credo(
+        "score", "--model", tampered, "--table", GERMAN, "--out", tmp_path / "s.csv", check=False
+    )
+    assert changed.returncode != 0 and "hash" in changed.stderr
+    no_target = credo(
+        "train", "--table", GERMAN, "--target", "nope", "--out", tmp_path / "x.json", check=False
+    )
+    assert no_target.returncode != 0 and "nope" in no_target.stderr
+
+
+def test_every_verb_has_help():
+    for verb in (["train"], ["score"], ["model", "show"], ["model", "sql"]):
+        result = credo(*verb, "--help")
+        assert "Usage" in result.stdout and len(result.stdout) > 200
