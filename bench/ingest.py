@@ -3,8 +3,9 @@
     .venv/bin/python bench/ingest.py [--events 10000000] [--chunk-rows 1000000] [--dir DIR]
 
 Generates a synthetic population of at least --events events (credo.events.synthetic when
-it is available, else a simple vectorised stand-in), writes it as Parquet and as CSV,
-ingests each into a fresh store with `credo.events.ingest.ingest_paths`, prints a table
+it is available, else a simple vectorised stand-in) as a dataset directory (Parquet), writes
+its events as one CSV file too, ingests each into a fresh store with
+`credo.events.ingest.ingest_paths` (the dataset directory with its consents), prints a table
 against the goals (Parquet >= 1M events/s, CSV >= 500k events/s) and writes
 bench/out/ingest.json.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import shutil
 import tempfile
@@ -67,35 +69,62 @@ def stand_in_population(events: int, seed: int = 7) -> pa.Table:
     return pa.table(columns, schema=EVENT_SCHEMA)
 
 
-def generate(events: int) -> tuple[pa.Table, str, float]:
-    """The population, which generator made it, and its seconds."""
-    started = time.perf_counter()
+def generate(events: int, workdir: Path) -> dict[str, object]:
+    """Write a dataset directory of at least `events` events; returns its figures."""
+    dataset = workdir / "population"
     try:
         from credo.events.synthetic import generate_population
     except ImportError:
-        table, name = stand_in_population(events), "bench stand-in"
-    else:
-        users = max(100, events // 120)  # grows until the population has enough events
-        while True:
-            population = generate_population(users=users, seed=7)
-            table = getattr(population, "events", population)
-            if table.num_rows >= events:
-                break
-            users = int(users * events / max(1, table.num_rows) * 1.1) + 1
-        name = "credo.events.synthetic.generate_population"
-    return table, name, time.perf_counter() - started
+        started = time.perf_counter()
+        table = stand_in_population(events)
+        seconds = time.perf_counter() - started
+        (dataset / "events").mkdir(parents=True)
+        pq.write_table(table, dataset / "events" / "part-00000.parquet", compression="zstd")
+        return {
+            "generator": "bench stand-in",
+            "events": table.num_rows,
+            "seconds": seconds,
+            "dataset": dataset,
+        }
+    pilot_users = 400
+    pilot = generate_population(users=pilot_users, seed=7)
+    users = math.ceil(events / (pilot.events / pilot_users) * 1.02)
+    result = generate_population(users=users, seed=7, out=dataset)
+    return {
+        "generator": "credo.events.synthetic.generate_population (writing Parquet)",
+        "users": users,
+        "events": result.events,
+        "seconds": result.seconds,
+        "dataset": dataset,
+    }
+
+
+def dataset_to_csv(dataset: Path, csv_path: Path) -> int:
+    """One CSV file holding the dataset's events, written file by file."""
+    rows = 0
+    with pa_csv.CSVWriter(csv_path, EVENT_SCHEMA) as writer:
+        for part in sorted((dataset / "events").glob("*.parquet")):
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=1 << 18):
+                writer.write_batch(
+                    pa.Table.from_batches([batch]).cast(EVENT_SCHEMA).to_batches()[0]
+                )
+                rows += batch.num_rows
+    return rows
 
 
 def ingest_once(path: Path, workdir: Path, chunk_rows: int, name: str) -> dict[str, float]:
     store = init_store(workdir / f"{name}.duckdb")
-    result = ingest_paths(store, [path], chunk_rows=chunk_rows, progress=False)
+    result = ingest_paths(store, [path], chunk_rows=chunk_rows, progress=True)
+    size = store.stat().st_size
     store.unlink()
     return {
         "events": result.rows,
         "accepted": result.accepted,
         "rejected": result.rejected,
+        "consents": result.consents,
         "seconds": result.seconds,
         "events_per_s": result.events_per_s,
+        "store_mb": size / 1e6,
     }
 
 
@@ -108,21 +137,17 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="credo-bench-", dir=args.dir))
     try:
-        table, generator, gen_seconds = generate(args.events)
-        parquet_path, csv_path = workdir / "events.parquet", workdir / "events.csv"
-        pq.write_table(table, parquet_path, compression="zstd", row_group_size=1 << 20)
-        pa_csv.write_csv(table, csv_path)
+        made = generate(args.events, workdir)
+        dataset = made.pop("dataset")
+        csv_path = workdir / "events.csv"
+        dataset_to_csv(dataset, csv_path)
+        parquet_mb = sum(p.stat().st_size for p in (dataset / "events").glob("*.parquet")) / 1e6
         figures = {
-            "generation": {
-                "events": table.num_rows,
-                "seconds": gen_seconds,
-                "events_per_s": table.num_rows / gen_seconds,
-                "generator": generator,
-            },
-            "parquet_ingest": ingest_once(parquet_path, workdir, args.chunk_rows, "parquet"),
+            "generation": {**made, "events_per_s": made["events"] / made["seconds"]},
+            "parquet_ingest": ingest_once(dataset, workdir, args.chunk_rows, "parquet"),
             "csv_ingest": ingest_once(csv_path, workdir, args.chunk_rows, "csv"),
         }
-        figures["parquet_ingest"]["file_mb"] = parquet_path.stat().st_size / 1e6
+        figures["parquet_ingest"]["file_mb"] = parquet_mb
         figures["csv_ingest"]["file_mb"] = csv_path.stat().st_size / 1e6
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

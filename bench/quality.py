@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,16 +80,17 @@ def credo_scorecard(meta: list | None = None) -> Fitter:
     return fit
 
 
-def credo_challenger(meta: list | None = None) -> Fitter:
+def credo_challenger(threads: int, meta: list | None = None) -> Fitter:
     from credo.model.challenger import Challenger
 
     def fit(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame) -> np.ndarray:
-        return Challenger().fit(train, y, meta=meta).predict_proba(test)[:, 1]
+        model = Challenger(n_jobs=threads).fit(train, y, meta=meta)
+        return model.predict_proba(test)[:, 1]
 
     return fit
 
 
-def lightgbm_raw(seed: int) -> Fitter:
+def lightgbm_raw(seed: int, threads: int) -> Fitter:
     """LightGBM as a risk team would run it on raw columns: the usual settings, early stopping
     on a 20 % stratified inner split, categoricals as pandas categories, no constraints."""
     import lightgbm as lgb
@@ -108,16 +110,20 @@ def lightgbm_raw(seed: int) -> Fitter:
             subsample_freq=1,
             colsample_bytree=0.8,
             random_state=seed,
+            n_jobs=threads,
             verbose=-1,
         )
         model = lgb.LGBMClassifier(**params)
-        model.fit(
-            train.iloc[inner],
-            y[inner],
-            eval_set=[(train.iloc[valid], y[valid])],
-            eval_metric="auc",
-            callbacks=[lgb.early_stopping(100, verbose=False)],
-        )
+        with warnings.catch_warnings():  # eval_set is renamed in newer LightGBM; both work
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model.fit(
+                train.iloc[inner],
+                y[inner],
+                eval_set=[(train.iloc[valid], y[valid])],
+                eval_metric="auc",
+                callbacks=[lgb.early_stopping(100, verbose=False)],
+            )
         rounds = max(int(model.best_iteration_ or 100), 1)
         final = lgb.LGBMClassifier(**{**params, "n_estimators": rounds}).fit(train, y)
         return final.predict_proba(test)[:, 1]
@@ -360,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--german-folds", type=int, default=5)
     parser.add_argument("--german-repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="LightGBM threads (both systems)")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma list; empty for none")
     parser.add_argument("--peers-python", default=None, help="Python that has the peers")
     parser.add_argument("--skip", default="", help="comma list of datasets to skip")
@@ -423,11 +430,20 @@ def bench_taiwan(args, peers: list[str], python: str, workdir: Path) -> list[dic
         "taiwan", "credo scorecard (events)", credo_scorecard(meta), X_events, y, folds
     )
     results += run_credo(
-        "taiwan", "credo challenger (events)", credo_challenger(meta), X_events, y, folds
+        "taiwan",
+        "credo challenger (events)",
+        credo_challenger(args.threads, meta),
+        X_events,
+        y,
+        folds,
     )
     results += run_credo("taiwan", "credo scorecard (raw 23)", credo_scorecard(), X_raw, y, folds)
-    results += run_credo("taiwan", "credo challenger (raw 23)", credo_challenger(), X_raw, y, folds)
-    results += run_credo("taiwan", "lightgbm (raw 23)", lightgbm_raw(args.seed), X_raw, y, folds)
+    results += run_credo(
+        "taiwan", "credo challenger (raw 23)", credo_challenger(args.threads), X_raw, y, folds
+    )
+    results += run_credo(
+        "taiwan", "lightgbm (raw 23)", lightgbm_raw(args.seed, args.threads), X_raw, y, folds
+    )
     results += run_peers("taiwan", X_raw, y, folds, python, workdir, peers)
     return results
 
@@ -440,8 +456,8 @@ def bench_german(args, peers: list[str], python: str, workdir: Path) -> list[dic
     print(f"german: {len(X)} applicants, {len(folds)} folds", file=sys.stderr)
     results = []
     results += run_credo("german", "credo scorecard", credo_scorecard(), X, y, folds)
-    results += run_credo("german", "credo challenger", credo_challenger(), X, y, folds)
-    results += run_credo("german", "lightgbm", lightgbm_raw(args.seed), X, y, folds)
+    results += run_credo("german", "credo challenger", credo_challenger(args.threads), X, y, folds)
+    results += run_credo("german", "lightgbm", lightgbm_raw(args.seed, args.threads), X, y, folds)
     results += run_peers("german", X, y, folds, python, workdir, peers)
     return results
 

@@ -324,3 +324,37 @@ def test_real_data_bins_are_sane() -> None:
         assert bins.monotonic in ("ascending", "descending") or bins.n_regular == 1
     woe = fitted.transform(frame)
     assert np.all(np.isfinite(woe))
+
+
+def test_infinite_values_stay_in_the_outer_bins() -> None:
+    x = np.r_[np.full(100, np.inf), np.arange(900.0), np.full(50, -np.inf)]
+    y = np.r_[np.ones(100), np.zeros(900), np.zeros(50)].astype(int)
+    fitted = OptimalBinning().fit(x, y)
+    bins = fitted.bins_
+    assert all(np.isfinite(bins.edges))
+    index = fitted.transform(np.array([np.inf, -np.inf]), metric="index")
+    assert index.tolist() == [bins.n_regular - 1, 0]
+
+
+def test_process_rejects_settings_for_unknown_columns() -> None:
+    x, y = _risk_data(500, 14)
+    with pytest.raises(ValueError, match="special_values names columns not in X"):
+        BinningProcess(special_values={"typo": [-1]}).fit({"a": x}, y)
+    with pytest.raises(ValueError, match="monotonic_by_feature"):
+        BinningProcess(monotonic_by_feature={"typo": "ascending"}).fit({"a": x}, y)
+    with pytest.raises(ValueError, match="is not a number"):
+        BinningProcess(special_values=["none"]).fit({"a": x}, y)
+
+
+def test_a_plain_numpy_matrix_works_in_a_pipeline() -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    x, y = _risk_data(3_000, 15)
+    matrix = np.column_stack([x, np.random.default_rng(15).normal(size=len(x))])
+    pipeline = make_pipeline(BinningProcess(), LogisticRegression()).fit(matrix, y)
+    process = pipeline[0]
+    assert process.features_ == ["x0", "x1"]
+    assert pipeline.predict_proba(matrix).shape == (3_000, 2)
+    # higher WoE = safer: the fitted coefficient on the informative feature is negative
+    assert pipeline[1].coef_[0][0] < 0

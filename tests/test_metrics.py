@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import chi2
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
@@ -130,3 +131,22 @@ def test_information_value_by_hand():
     woe = np.log(0.75 / 0.25)
     expected = (0.75 - 0.25) * woe + (0.25 - 0.75) * -woe
     assert metrics.information_value(index, y, 2, smoothing=0.0) == pytest.approx(expected)
+
+
+def test_hosmer_lemeshow_by_hand_and_on_calibrated_data():
+    rows = [
+        {"count": 100, "predicted": 0.1, "observed": 0.15},
+        {"count": 100, "predicted": 0.3, "observed": 0.3},
+        {"count": 100, "predicted": 0.5, "observed": 0.4},
+    ]
+    statistic = (100 * 0.05) ** 2 / (100 * 0.1 * 0.9) + (100 * 0.1) ** 2 / (100 * 0.25)
+    result = metrics.hosmer_lemeshow(rows)
+    assert result["statistic"] == pytest.approx(statistic)
+    assert result["dof"] == 1
+    assert result["p_value"] == pytest.approx(chi2.sf(statistic, 1))
+    rng = np.random.default_rng(5)
+    pd_bad = rng.uniform(0.02, 0.6, 20000)
+    calibrated = (rng.random(20000) < pd_bad).astype(int)
+    fit = metrics.hosmer_lemeshow(metrics.calibration_by_decile(calibrated, pd_bad))
+    off = metrics.hosmer_lemeshow(metrics.calibration_by_decile(calibrated, pd_bad * 0.7))
+    assert fit["p_value"] > 0.01 and off["p_value"] < 1e-6

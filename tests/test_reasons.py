@@ -81,3 +81,13 @@ def test_inquiry_features_are_recognised():
 def test_loss_tables_measure_from_the_best_bin():
     tables = rs.loss_tables([np.array([10.0, 40.0, 25.0])])
     assert tables[0].tolist() == [30.0, 0.0, 15.0]
+
+
+def test_ranked_reasons_fifth_matches_the_simple_rule():
+    rng = np.random.default_rng(5)
+    loss = rng.integers(0, 4, size=(400, 7))
+    inquiries = [2, 6]
+    keys = np.ascontiguousarray(rs.pack_keys(loss).T)
+    top, fifth = rs.ranked_reasons(keys, 4, inquiries)
+    assert top.tolist() == [reference_top(row) for row in loss.tolist()]
+    assert fifth.tolist() == rs.inquiry_reason(loss, top, inquiries).tolist()

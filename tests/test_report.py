@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from credo.evaluate.evaluation import evaluate_scores
+from credo.evaluate.metrics import score_distribution
 from credo.evaluate.report import render_report
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -189,8 +190,14 @@ def german_model(tmp_path_factory) -> Path:
     train = np.arange(len(frame)) % 3 != 0
     scorecard = Scorecard().fit(inputs[train], y[train])
     challenger = Challenger(n_jobs=1).fit(inputs[train], y[train])
+    # the training score histogram the report's PSI compares against
+    train_scores = scorecard.score_table(inputs[train])["score"].to_numpy()
+    training = {"score_distribution": score_distribution(train_scores)}
     path = tmp_path / "german.json"
-    save_model(ModelArtifact(scorecard=scorecard, challenger=challenger.to_dict()), path)
+    artifact = ModelArtifact(
+        scorecard=scorecard, challenger=challenger.to_dict(), training=training
+    )
+    save_model(artifact, path)
     holdout = frame.assign(bad=y)[~train]
     holdout.to_csv(tmp_path / "holdout.csv", index=False)
     return path
@@ -227,6 +234,7 @@ def test_credo_evaluate_end_to_end_on_german(tmp_path, german_model):
     assert result["data"]["rows"] == 334 and result["cutoff"]["score"] == 600
     assert 0.6 < result["scorecard"]["auc"] < 0.95
     assert result["challenger"] is not None
+    assert result["stability"]["psi"] < 0.25  # a random third of the same data
     # the policy's protected attributes are found among the columns and audited
     assert {a["attribute"] for a in result["fairness"]} == set(PROTECTED)
     assert any(f["status"] == "used" for f in result["features"])
@@ -307,3 +315,60 @@ def test_credo_evaluate_errors_name_the_problem(tmp_path, german_model):
         timeout=120,
     )
     assert run.returncode == 1 and "hash" in run.stderr
+
+
+def test_credo_evaluate_on_a_feature_table_with_protected_file(tmp_path):
+    """Events path: Taiwan clients -> store -> features; protected.parquet joined on user_id."""
+    import pyarrow.parquet as pq
+
+    from credo.events.ingest import ingest_paths
+    from credo.events.taiwan import import_taiwan
+    from credo.features.engines import as_of_table_from_outcomes, build_features_duckdb
+    from credo.features.table import read_feature_table
+    from credo.model.artifact import ModelArtifact, save_model
+    from credo.model.challenger import Challenger
+    from credo.model.scorecard import Scorecard
+    from credo.model.tables import join_outcomes
+    from credo.policy import load_policy
+    from credo.store.db import connect, init_store
+
+    clients = pd.read_csv(DATA / "taiwan_credit_card.csv").head(1200)
+    clients.to_csv(tmp_path / "clients.csv", index=False)
+    dataset = tmp_path / "dataset"
+    import_taiwan(tmp_path / "clients.csv", dataset)
+    store = init_store(tmp_path / "credo.duckdb")
+    ingest_paths(store, [dataset], progress=False)
+    con = connect(store)
+    as_of = as_of_table_from_outcomes(pq.read_table(dataset / "outcomes.parquet"))
+    pq.write_table(
+        build_features_duckdb(con, load_policy("us"), as_of_table=as_of),
+        tmp_path / "features.parquet",
+    )
+    con.close()
+    table, meta = read_feature_table(tmp_path / "features.parquet")
+    frame = join_outcomes(table.to_pandas(), dataset / "outcomes.parquet")
+    names = [m.name for m in meta]
+    scorecard = Scorecard().fit(frame[names], frame["bad"], meta=meta)
+    challenger = Challenger(n_jobs=1).fit(frame[names], frame["bad"], meta=meta)
+    save_model(ModelArtifact(scorecard, challenger=challenger.to_dict()), tmp_path / "m.json")
+
+    figures = tmp_path / "metrics.json"
+    run = subprocess.run(
+        [
+            str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"),
+            "--features", str(tmp_path / "features.parquet"),
+            "--outcomes", str(dataset / "outcomes.parquet"),
+            "--protected-file", str(dataset / "protected.parquet"),
+            "--report", str(tmp_path / "report.html"), "--json", str(figures),
+        ],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(figures.read_text())
+    assert result["data"]["rows"] == 1200
+    assert result["data"]["bads"] == int(clients["bad"].sum())
+    protected_columns = set(pq.read_schema(dataset / "protected.parquet").names) - {"user_id"}
+    audited = {a["attribute"] for a in result["fairness"]}
+    assert audited and audited <= protected_columns
+    dimensions = {f["dimension"] for f in result["features"] if f["status"] == "used"}
+    assert "payment_history" in dimensions

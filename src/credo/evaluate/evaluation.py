@@ -20,7 +20,7 @@ from credo.evaluate.plots import score_histogram, thin_curve
 
 # Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
 MIN_AUC = 0.70
-MAX_CALIBRATION_ERROR = 0.03
+CALIBRATION_P_VALUE = 0.05
 CHALLENGER_MARGIN = 0.005
 
 
@@ -40,6 +40,7 @@ def model_metrics(y: np.ndarray, pd_bad: np.ndarray, risk: np.ndarray) -> dict[s
         "mean_pd": float(np.mean(pd_bad)),
         "calibration": calibration,
         "calibration_error": metrics.expected_calibration_error(calibration),
+        "hosmer_lemeshow": metrics.hosmer_lemeshow(calibration),
         "roc": {"fpr": thin_fpr, "tpr": thin_tpr},
     }
 
@@ -98,9 +99,11 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         ),
         _check(
             "Predicted bad rates match what happened",
-            card["calibration_error"] <= MAX_CALIBRATION_ERROR,
+            card["hosmer_lemeshow"]["p_value"] >= CALIBRATION_P_VALUE,
             f"Predicted and observed bad rates differ by {card['calibration_error']:.3f} on "
-            f"average over the ten groups (at most {MAX_CALIBRATION_ERROR} expected).",
+            "average over the ten groups; the Hosmer-Lemeshow test gives p = "
+            f"{card['hosmer_lemeshow']['p_value']:.3f} (below {CALIBRATION_P_VALUE} would mean "
+            "a gap larger than chance).",
         ),
     ]
     bands = result["bands"]

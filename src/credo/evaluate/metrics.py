@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
+from scipy.stats import chi2, rankdata
 
 PSI_SMOOTHING = 1e-4  # share floor so an empty bin gives a large but finite PSI term
 
@@ -257,3 +257,22 @@ def information_value(bin_index: Any, y: Any, n_bins: int, smoothing: float = 0.
     good_share = goods / goods.sum()
     bad_share = bads / bads.sum()
     return float(np.sum((good_share - bad_share) * np.log(good_share / bad_share)))
+
+
+def hosmer_lemeshow(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Hosmer-Lemeshow goodness of fit over calibration groups.
+
+    Sum over groups of (observed bads - expected bads)^2 / (n * p * (1 - p)), p the group's
+    mean pd, against a chi-square with groups - 2 degrees of freedom. A small p-value (below
+    0.05) says the predicted bad rates do not match the observed ones beyond chance.
+    """
+    counts = np.array([row["count"] for row in rows], dtype=np.float64)
+    predicted = np.array([row["predicted"] for row in rows])
+    observed = np.array([row["observed"] for row in rows])
+    variance = counts * predicted * (1 - predicted)
+    keep = variance > 0
+    statistic = float(
+        np.sum((counts[keep] * (observed[keep] - predicted[keep])) ** 2 / variance[keep])
+    )
+    dof = max(int(keep.sum()) - 2, 1)
+    return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}

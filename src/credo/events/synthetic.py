@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -44,7 +45,7 @@ from credo.events.synth.traits import (
 
 DEFAULT_LATEST_AS_OF = date(2025, 6, 1)
 AS_OF_SPREAD_MONTHS = 12
-CHUNK_USERS = 5_000
+CHUNK_USERS = 2_000
 CONSENT_PURPOSES = ("credit_scoring", "credit_application")
 # Share of people who refuse each source when asked (the rest grant both purposes).
 REFUSAL_RATE = {
@@ -301,15 +302,18 @@ def generate_population(
 def _write(
     spec: PopulationSpec, out: Path, overwrite: bool, progress: Callable[[int], None] | None
 ) -> DatasetSummary:
-    with DatasetWriter(out, overwrite=overwrite) as writer:
+    with DatasetWriter(out, overwrite=overwrite) as writer, ThreadPoolExecutor(1) as background:
         writer.count_users_as(spec.users)
+        # Parquet encoding releases the GIL: write chunk k while chunk k + 1 is simulated.
+        pending: Future | None = None
         for piece in population_chunks(spec):
-            writer.write_events(piece.events)
-            writer.write_consents(piece.consents)
-            writer.write_outcomes(piece.outcomes)
-            writer.write_protected(piece.protected)
+            if pending is not None:
+                pending.result()
+            pending = background.submit(_write_piece, writer, piece)
             if progress:
                 progress(piece.outcomes.num_rows)
+        if pending is not None:
+            pending.result()
         description = README.format(
             users=spec.users,
             months=spec.months,
@@ -321,6 +325,13 @@ def _write(
         )
         writer.write_readme(render_readme(description, writer.summary))
     return writer.summary
+
+
+def _write_piece(writer: DatasetWriter, piece: Population) -> None:
+    writer.write_events(piece.events)
+    writer.write_consents(piece.consents)
+    writer.write_outcomes(piece.outcomes)
+    writer.write_protected(piece.protected)
 
 
 def _count_sources(events: pa.Table) -> dict[str, int]:

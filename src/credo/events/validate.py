@@ -318,13 +318,6 @@ def _typed_sql(columns: dict[str, pa.DataType], source: str) -> str:
     return f"SELECT *, {', '.join(typed)} FROM (SELECT {', '.join(raw_columns)} FROM {source})"
 
 
-def typed_sql(columns: dict[str, pa.DataType], source: str) -> str:
-    """SELECT row_number and the typed EVENT_SCHEMA columns, without checks: for chunks
-    already known to be clean."""
-    field_list = ", ".join(f'"{name}"' for name in FIELDS)
-    return f"SELECT {ROW_NUMBER}, {field_list} FROM ({_typed_sql(columns, source)})"
-
-
 def staging_sql(
     columns: dict[str, pa.DataType],
     source: str,

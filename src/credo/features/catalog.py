@@ -20,15 +20,16 @@ STATUS = ("account_status",)
 BANK_FLOW = ("bank", "payments")
 
 # Monthly series shared by several features.
-WORST_DPD = Series("worst_dpd", (Term(ACCOUNTS, STATUS, "dpd_max", combine="max"),))
+WORST_DPD = Series("worst_dpd", (Term(ACCOUNTS, STATUS, "dpd_max"),))
 CARD_UTILISATION = Series(
     "card_utilisation",
-    (Term(("card",), STATUS, "amount_last"),),
-    (Term(("card",), STATUS, "limit_last"),),
+    (Term(("card",), STATUS, "amount"),),
+    (Term(("card",), STATUS, "limit"),),
 )
-CARD_BALANCE = Series("card_balance", (Term(("card",), STATUS, "amount_last"),))
-CREDIT_BALANCE = Series("credit_balance", (Term(CREDIT, STATUS, "amount_last"),))
-CARD_LIMIT = Series("card_limit", (Term(("card",), STATUS, "limit_last"),))
+CARD_BALANCE = Series("card_balance", (Term(("card",), STATUS, "amount"),))
+CREDIT_BALANCE = Series("credit_balance", (Term(CREDIT, STATUS, "amount"),))
+CARD_LIMIT = Series("card_limit", (Term(("card",), STATUS, "limit"),))
+OWED_ACCOUNTS = Series("owed_accounts", (Term(CREDIT, STATUS, "n_owed"),))
 CREDIT_BILL = Series("credit_bill", (Term(CREDIT, ("statement",), "amount"),))
 PAYMENT_RATIO = Series(
     "payment_ratio",
@@ -304,10 +305,10 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ao_accounts_with_balance",
         dimension="amounts_owed",
-        description="Open card and loan accounts with a balance owed",
+        description="Card and loan accounts with a balance owed in the most recent month",
         reason="Many accounts carry a balance",
-        aggregate="accounts_with_balance",
-        sources=CREDIT,
+        aggregate="series_last",
+        series=OWED_ACCOUNTS,
         direction=RISKIER,
         no_data=NO_DATA,
     ),
@@ -327,20 +328,22 @@ HISTORY_LENGTH: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="hl_oldest_account_months",
         dimension="history_length",
-        description="Age in months of the oldest card, loan or bill account",
+        description="Age in months of the oldest card, loan or bill account opened on file",
         reason="The credit history is short",
-        aggregate="account_age_max",
+        aggregate="months_since_first",
         sources=ACCOUNTS,
+        types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
     ),
     FeatureSpec(
         name="hl_mean_account_months",
         dimension="history_length",
-        description="Mean age in months of card, loan and bill accounts",
+        description="Mean age in months of the card, loan and bill accounts opened on file",
         reason="The accounts are new on average",
-        aggregate="account_age_mean",
+        aggregate="months_since_mean",
         sources=ACCOUNTS,
+        types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
     ),

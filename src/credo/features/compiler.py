@@ -7,11 +7,13 @@ table (user_id, as_of TIMESTAMP: one row per person and date to compute features
    policy allows the source;
 2. ev: the events of granted sources strictly before as_of, with `m` = whole months back
    (bucket 0 = the month up to as_of, aligned on as_of's day of month);
-3. cm: the ONE scan of events, grouped by user x as_of x m x source x type (x account for
-   account-level types), with the measures the specs need as conditional aggregates;
-4. from cm (small): ur (event aggregates), mm -> sv (monthly series, optionally against the
-   previous month), sr (series aggregates), acc -> ar (account aggregates);
-5. the as-of table left-joined to those, no-data values applied, provenance columns added.
+3. mp: the ONE aggregation of the events, grouped by user x as_of x m, with one column ("cell")
+   per distinct (sources, types, measure) the specs read: a compact monthly pivot;
+4. sv/sw: the monthly series values (optionally against the previous month's cells) and their
+   per-person means (for std, cv and slope);
+5. ur: every event and series aggregate, from the monthly pivot (small);
+   ar: account ages from account_opened / account_closed events;
+6. the as-of table left-joined to those, no-data values applied, provenance columns added.
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from credo.events.schema import SOURCES
+from credo.events.schema import SOURCES, TYPES
 from credo.features.spec import (
-    ACCOUNT_AGGREGATES,
     EVENT_AGGREGATES,
     SERIES_AGGREGATES,
     FeatureSpec,
@@ -35,14 +36,6 @@ from credo.features.spec import (
 from credo.policy.policy import DIMENSIONS, Policy
 
 DIALECTS: tuple[str, ...] = ("duckdb", "spark")
-ACCOUNT_TYPES: tuple[str, ...] = (
-    "account_opened",
-    "account_closed",
-    "statement",
-    "payment",
-    "account_status",
-    "balance",
-)
 PROVENANCE_COLUMNS: tuple[str, ...] = ("prov_sources", "prov_events") + tuple(
     f"prov_events_{d}" for d in DIMENSIONS
 )
@@ -50,26 +43,25 @@ PROVENANCE_COLUMNS: tuple[str, ...] = ("prov_sources", "prov_events") + tuple(
 _MONTH_INDEX = "(YEAR({t}) * 12 + MONTH({t}))"
 _SEP = ",\n    "
 
-# How each measure is computed per compact group, from the columns of `ev`.
-_MEASURE_SQL: dict[str, str] = {
-    "n": "COUNT(*)",
-    "amount": "SUM(amount)",
-    "amount_max": "MAX(amount)",
-    "amount_last": "ARG_MAX(amount, CASE WHEN amount IS NOT NULL THEN ts END)",
-    "signed_last": "ARG_MAX(CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END,"
-    " CASE WHEN amount IS NOT NULL THEN ts END)",
-    "limit_last": "ARG_MAX(credit_limit, CASE WHEN credit_limit IS NOT NULL THEN ts END)",
-    "dpd_max": "MAX(dpd)",
-    "n_late": "SUM(CASE WHEN dpd > 0 THEN 1 ELSE 0 END)",
-    "n_dpd30": "SUM(CASE WHEN dpd >= 30 THEN 1 ELSE 0 END)",
-    "n_dpd60": "SUM(CASE WHEN dpd >= 60 THEN 1 ELSE 0 END)",
-    "n_dpd90": "SUM(CASE WHEN dpd >= 90 THEN 1 ELSE 0 END)",
-    "n_hard": "SUM(CASE WHEN type = 'inquiry' AND category = 'hard' THEN 1 ELSE 0 END)",
-    "n_overdrawn": "SUM(CASE WHEN type = 'balance' AND category = 'overdrawn' THEN 1 ELSE 0 END)",
-    "amount_in": "SUM(CASE WHEN type = 'transfer' AND category = 'in' THEN amount ELSE 0 END)",
-    "amount_out": "SUM(CASE WHEN type = 'transfer' AND category = 'out' THEN amount ELSE 0 END)",
-    "id_verified": "MAX(id_verified)",
-    "address_months": "ARG_MAX(address_months, CASE WHEN address_months IS NOT NULL THEN ts END)",
+# Each measure: its value per event (over the columns of `ev`) and how a month combines them.
+_MEASURE_SQL: dict[str, tuple[str, str]] = {
+    "n": ("1", "count"),
+    "amount": ("amount", "sum"),
+    "amount_max": ("amount", "max"),
+    "limit": ("credit_limit", "sum"),
+    "signed_last": ("CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END", "last"),
+    "dpd_max": ("dpd", "max"),
+    "n_late": ("CASE WHEN dpd > 0 THEN 1 ELSE 0 END", "sum"),
+    "n_dpd30": ("CASE WHEN dpd >= 30 THEN 1 ELSE 0 END", "sum"),
+    "n_dpd60": ("CASE WHEN dpd >= 60 THEN 1 ELSE 0 END", "sum"),
+    "n_dpd90": ("CASE WHEN dpd >= 90 THEN 1 ELSE 0 END", "sum"),
+    "n_owed": ("CASE WHEN amount > 0 THEN 1 ELSE 0 END", "sum"),
+    "n_hard": ("CASE WHEN category = 'hard' THEN 1 ELSE 0 END", "sum"),
+    "n_overdrawn": ("CASE WHEN category = 'overdrawn' THEN 1 ELSE 0 END", "sum"),
+    "amount_in": ("CASE WHEN category = 'in' THEN amount ELSE 0 END", "sum"),
+    "amount_out": ("CASE WHEN category = 'out' THEN amount ELSE 0 END", "sum"),
+    "id_verified": ("id_verified", "last"),
+    "address_months": ("address_months", "last"),
 }
 
 
@@ -82,6 +74,15 @@ class Tables:
     asof: str = "credo_asof"
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One column of the monthly pivot: a measure over the month's events of sources x types."""
+
+    sources: tuple[str, ...]
+    types: tuple[str, ...]
+    measure: str
+
+
 def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -90,30 +91,69 @@ def _in_list(values: Iterable[str]) -> str:
     return ", ".join(_q(v) for v in values)
 
 
-def _filter(sources: Sequence[str], types: Sequence[str], window: int | None) -> str:
-    parts = []
-    if sources:
-        parts.append(f"source IN ({_in_list(sources)})")
-    if types:
-        parts.append(f"type IN ({_in_list(types)})")
-    if window is not None:
-        parts.append(f"m < {window}")
-    return " AND ".join(parts) or "TRUE"
-
-
 def _num(value: float) -> str:
     return repr(float(value))
 
 
-def measures_needed(specs: Sequence[FeatureSpec]) -> tuple[str, ...]:
-    """The compact measures the specs read, in a fixed order (n and amount_last always)."""
-    wanted = {"n", "amount_last"}
-    for spec in specs:
-        if spec.aggregate in EVENT_AGGREGATES:
-            wanted.add(spec.measure)
-        if spec.series is not None:
-            wanted.update(t.measure for t in spec.series.numerator + spec.series.denominator)
-    return tuple(m for m in _MEASURE_SQL if m in wanted)
+def _code_filter(column: str, codes: Sequence[int]) -> str:
+    if len(codes) == 1:
+        return f"{column} = {codes[0]}"
+    return f"{column} IN ({', '.join(str(c) for c in codes)})"
+
+
+def _event_filter(sources: Sequence[str], types: Sequence[str]) -> str:
+    # Small integer codes (set in `ev`) compare faster than strings in the one big scan.
+    parts = []
+    if sources:
+        parts.append(_code_filter("sc", [SOURCES.index(s) for s in sources]))
+    if types:
+        parts.append(_code_filter("tc", [TYPES.index(t) for t in types]))
+    return " AND ".join(parts) or "TRUE"
+
+
+def _code_of(column: str, names: Sequence[str]) -> str:
+    cases = " ".join(f"WHEN {_q(name)} THEN {i}" for i, name in enumerate(names))
+    return f"CASE {column} {cases} END"
+
+
+def _window(window: int | None, extra: str = "") -> str:
+    parts = [p for p in (extra, f"m < {window}" if window is not None else "") if p]
+    return " AND ".join(parts) or "TRUE"
+
+
+class _Cells:
+    """The pivot's cells, named c0, c1, ... in order of first use."""
+
+    def __init__(self) -> None:
+        self.names: dict[Cell, str] = {}
+        for source in SOURCES:  # per-source event counts: presence and provenance
+            self.name(Cell((source,), (), "n"))
+
+    def name(self, cell: Cell) -> str:
+        if cell not in self.names:
+            self.names[cell] = f"c{len(self.names)}"
+        return self.names[cell]
+
+    def source_count(self, source: str) -> str:
+        return self.names[Cell((source,), (), "n")]
+
+    def presence(self, sources: Sequence[str]) -> str:
+        """Events of these sources in a month, as an expression over the pivot."""
+        return " + ".join(self.source_count(s) for s in sources) or "0"
+
+    def sql(self) -> str:
+        columns = []
+        for cell, name in self.names.items():
+            value, combine = _MEASURE_SQL[cell.measure]
+            cond = _event_filter(cell.sources, cell.types)
+            if combine == "count":
+                agg = f"COUNT(CASE WHEN {cond} THEN 1 END)"
+            elif combine == "last":
+                agg = f"ARG_MAX({value}, CASE WHEN {cond} AND ({value}) IS NOT NULL THEN ts END)"
+            else:
+                agg = f"{combine.upper()}(CASE WHEN {cond} THEN {value} END)"
+            columns.append(f"{agg} AS {name}")
+        return _SEP.join(columns)
 
 
 def _granted_and_events(tables: Tables, policy: Policy, user_id: str | None) -> str:
@@ -137,8 +177,8 @@ granted AS (
     AND c.source IN ({allowed}){user_filter}
 ),
 ev AS (
-  SELECT e.user_id, g.as_of, e.source, e.type, e.ts, e.amount, e.credit_limit, e.category,
-    CASE WHEN e.type IN ({_in_list(ACCOUNT_TYPES)}) THEN e.account_id END AS acct,
+  SELECT e.user_id, g.as_of, e.ts, e.amount, e.credit_limit, e.category,
+    {_code_of("e.source", SOURCES)} AS sc, {_code_of("e.type", TYPES)} AS tc,
     {as_of_month} - {ts_month}
       - CASE WHEN DAYOFMONTH(e.ts) >= DAYOFMONTH(g.as_of) THEN 1 ELSE 0 END AS m,
     CASE WHEN {as_of_month} - {ts_month} <= {policy.negative_data_months}
@@ -146,46 +186,52 @@ ev AS (
     CASE WHEN e.type = 'profile' THEN
       CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1') THEN 1 ELSE 0 END
     END AS id_verified,
-    CASE WHEN e.type = 'profile' THEN
-      {as_of_month} - {address_month}
-    END AS address_months
+    CASE WHEN e.type = 'profile' THEN {as_of_month} - {address_month} END AS address_months
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
   WHERE e.ts < g.as_of{event_user_filter}
 )"""
 
 
-def _compact(measures: Sequence[str]) -> str:
-    columns = ",\n    ".join(f"{_MEASURE_SQL[m]} AS {m}" for m in measures)
-    return f"""
-cm AS (
-  SELECT user_id, as_of, m, source, type, acct,
-    {columns}
-  FROM ev GROUP BY user_id, as_of, m, source, type, acct
-)"""
-
-
-def _event_value(spec: FeatureSpec) -> str:
-    cond = _filter(spec.sources, spec.types, spec.window)
-    measure = spec.measure
+def _event_value(spec: FeatureSpec, cells: _Cells) -> str:
+    c = cells.name(Cell(spec.sources, spec.types, spec.measure))
+    w = spec.window
     agg = spec.aggregate
     if agg in ("count", "sum"):
-        return f"SUM(CASE WHEN {cond} THEN {measure} ELSE 0 END)"
+        return f"COALESCE(SUM(CASE WHEN {_window(w)} THEN {c} END), 0)"
     if agg == "max":
-        return f"MAX(CASE WHEN {cond} THEN {measure} END)"
+        return f"MAX(CASE WHEN {_window(w)} THEN {c} END)"
     if agg == "share":
+        n = cells.name(Cell(spec.sources, spec.types, "n"))
         return (
-            f"SUM(CASE WHEN {cond} THEN {measure} ELSE 0 END)"
-            f" / NULLIF(SUM(CASE WHEN {cond} THEN n ELSE 0 END), 0)"
+            f"SUM(CASE WHEN {_window(w)} THEN {c} END)"
+            f" / NULLIF(SUM(CASE WHEN {_window(w)} THEN {n} END), 0)"
         )
     if agg == "months_since_first":
-        return f"MAX(CASE WHEN {cond} AND {measure} > 0 THEN m END)"
+        return f"MAX(CASE WHEN {_window(w, f'{c} > 0')} THEN m END)"
     if agg == "months_since_last":
-        return f"MIN(CASE WHEN {cond} AND {measure} > 0 THEN m END)"
+        return f"MIN(CASE WHEN {_window(w, f'{c} > 0')} THEN m END)"
     if agg == "distinct_sources":
-        return f"COUNT(DISTINCT CASE WHEN {cond} AND {measure} > 0 THEN source END)"
+        flags = []
+        for source in spec.sources:
+            cs = cells.name(Cell((source,), spec.types, spec.measure))
+            flags.append(
+                f"CASE WHEN SUM(CASE WHEN {_window(w, f'{cs} > 0')} THEN 1 ELSE 0 END) > 0"
+                " THEN 1 ELSE 0 END"
+            )
+        return " + ".join(flags)
     if agg == "last":
-        return f"ARG_MIN({measure}, CASE WHEN {cond} AND {measure} IS NOT NULL THEN m END)"
+        return f"ARG_MIN({c}, CASE WHEN {_window(w, f'{c} IS NOT NULL')} THEN m END)"
+    if agg == "months_since_mean":
+        return (
+            f"SUM(CASE WHEN {_window(w)} THEN m * {c} END)"
+            f" / NULLIF(SUM(CASE WHEN {_window(w)} THEN {c} END), 0)"
+        )
+    if agg == "open_accounts":
+        opened = cells.name(Cell(spec.sources, ("account_opened",), "n"))
+        closed = cells.name(Cell(spec.sources, ("account_closed",), "n"))
+        net = f"SUM(CASE WHEN {_window(w)} THEN {opened} - {closed} END)"
+        return f"CASE WHEN {net} > 0 THEN {net} ELSE 0 END"
     raise ValueError(f"not an event aggregate: {agg}")
 
 
@@ -195,30 +241,100 @@ def _with_presence(presence: str, value: str, never: float | None) -> str:
     return f"CASE WHEN {presence} THEN {value} END"
 
 
-def _event_rollup(specs: Sequence[FeatureSpec], all_specs: Sequence[FeatureSpec]) -> str:
-    columns = []
-    for spec in specs:
-        # Data present = any event of the feature's sources so far: then a count is a real 0.
-        presence = f"SUM(CASE WHEN {_filter(spec.sources, (), None)} THEN n ELSE 0 END) > 0"
-        columns.append(
-            f"{_with_presence(presence, _event_value(spec), spec.never)} AS r_{spec.name}"
-        )
-    flags = ", ".join(
-        f"CASE WHEN SUM(CASE WHEN source = {_q(s)} THEN n ELSE 0 END) > 0 THEN {_q(s)} END"
-        for s in sorted(SOURCES)
+def _term_sum(terms: Sequence[Term], cells: _Cells, side: str) -> str:
+    parts = [(t.sign, f"{side}.{cells.name(Cell(t.sources, t.types, t.measure))}") for t in terms]
+    if len(parts) == 1 and parts[0][0] == 1.0:
+        return parts[0][1]
+    any_present = " OR ".join(f"{p} IS NOT NULL" for _, p in parts)
+    total = " + ".join(f"{_num(sign)} * COALESCE({p}, 0)" for sign, p in parts)
+    return f"CASE WHEN {any_present} THEN {total} END"
+
+
+def _series_value(series: Series, cells: _Cells) -> str:
+    value = _term_sum(series.numerator, cells, "cur")
+    if series.denominator:
+        side = "prev" if series.denominator_lag else "cur"
+        value = f"{value} / NULLIF({_term_sum(series.denominator, cells, side)}, 0)"
+    if series.cap is not None:
+        value = f"CASE WHEN {value} > {_num(series.cap)} THEN {_num(series.cap)} ELSE {value} END"
+    return value
+
+
+def _in_window(series: str, window: int | None) -> str:
+    return _window(window, f"{series} IS NOT NULL")
+
+
+def _window_key(series: str, window: int | None) -> str:
+    return f"{series}_{'all' if window is None else window}"
+
+
+def _series_aggregate(spec: FeatureSpec) -> str:
+    assert spec.series is not None
+    s = f"s_{spec.series.name}"
+    in_w = _in_window(s, spec.window)
+    key = _window_key(s, spec.window)
+    count = f"COUNT(CASE WHEN {in_w} THEN 1 END)"
+    agg = spec.aggregate
+    mean = f"AVG(CASE WHEN {in_w} THEN {s} END)"
+    std = (
+        f"SQRT(SUM(CASE WHEN {in_w} THEN ({s} - ybar_{key}) * ({s} - ybar_{key}) END)"
+        f" / NULLIF({count} - 1, 0))"
     )
-    columns.append(f"CONCAT_WS(',', {flags}) AS prov_sources")
-    columns.append("SUM(n) AS prov_events")
-    for dimension, sources in _dimension_sources(all_specs).items():
-        total = f"SUM(CASE WHEN {_filter(sources, (), None)} THEN n ELSE 0 END)" if sources else "0"
-        columns.append(f"{total} AS prov_events_{dimension}")
-    body = ",\n    ".join(columns)
-    return f"""
-ur AS (
-  SELECT user_id, as_of,
-    {body}
-  FROM cm GROUP BY user_id, as_of
-)"""
+    if agg == "series_last":
+        return f"ARG_MIN({s}, CASE WHEN {in_w} THEN m END)"
+    if agg == "series_max":
+        return f"MAX(CASE WHEN {in_w} THEN {s} END)"
+    if agg == "series_min":
+        return f"MIN(CASE WHEN {in_w} THEN {s} END)"
+    if agg == "series_mean":
+        return mean
+    if agg == "series_std":
+        return std
+    if agg == "series_cv":
+        return f"{std} / NULLIF(ABS({mean}), 0)"
+    if agg == "series_slope":
+        dx = f"(-m - xbar_{key})"
+        return (
+            f"SUM(CASE WHEN {in_w} THEN {dx} * ({s} - ybar_{key}) END)"
+            f" / NULLIF(SUM(CASE WHEN {in_w} THEN {dx} * {dx} END), 0)"
+        )
+    hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(spec.threshold or 0.0)} THEN 1 ELSE 0 END)"
+    if agg == "series_months_ge":
+        return hits
+    if agg == "series_share_ge":
+        return f"{hits} / NULLIF({count}, 0)"
+    raise ValueError(f"not a series aggregate: {agg}")
+
+
+def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, str, list[str]]:
+    """The sv and sw stages (monthly values, per-person means) and the value columns."""
+    series_by_name: dict[str, Series] = {}
+    windows: dict[str, set[int | None]] = {}
+    for spec in specs:
+        assert spec.series is not None
+        known = series_by_name.setdefault(spec.series.name, spec.series)
+        if known != spec.series:
+            raise ValueError(f"two different series are named {spec.series.name!r}")
+        if spec.aggregate in ("series_std", "series_cv", "series_slope"):
+            windows.setdefault(spec.series.name, set()).add(spec.window)
+    values = [f"{_series_value(s, cells)} AS s_{name}" for name, s in series_by_name.items()]
+    lagged = any(s.denominator_lag for s in series_by_name.values())
+    join = (
+        " LEFT JOIN mp AS prev ON prev.user_id = cur.user_id AND prev.as_of = cur.as_of"
+        " AND prev.m = cur.m + 1"
+        if lagged
+        else ""
+    )
+    means = []
+    part = "OVER (PARTITION BY user_id, as_of)"
+    for name in series_by_name:
+        for window in sorted(windows.get(name, ()), key=lambda w: (w is None, w)):
+            s = f"s_{name}"
+            in_w = _in_window(s, window)
+            key = _window_key(s, window)
+            means.append(f"AVG(CASE WHEN {in_w} THEN {s} END) {part} AS ybar_{key}")
+            means.append(f"AVG(CASE WHEN {in_w} THEN -m END) {part} AS xbar_{key}")
+    return values, join, means
 
 
 def _dimension_sources(specs: Sequence[FeatureSpec]) -> dict[str, tuple[str, ...]]:
@@ -237,156 +353,31 @@ def feature_sources(spec: FeatureSpec, by_name: dict[str, FeatureSpec]) -> tuple
     return tuple(s for s in SOURCES if s in parts)
 
 
-def _term_sum(terms: Sequence[Term]) -> str:
-    parts = []
-    for term in terms:
-        cond = _filter(term.sources, term.types, None)
-        parts.append(
-            (term.sign, f"{term.combine.upper()}(CASE WHEN {cond} THEN {term.measure} END)")
-        )
-    if len(parts) == 1 and parts[0][0] == 1.0:
-        return parts[0][1]
-    any_present = " OR ".join(f"{p} IS NOT NULL" for _, p in parts)
-    total = " + ".join(f"{_num(sign)} * COALESCE({p}, 0)" for sign, p in parts)
-    return f"CASE WHEN {any_present} THEN {total} END"
-
-
-def _series_stages(series_list: Sequence[Series], windows: dict[str, set[int | None]]) -> str:
-    month_cols = []
-    for s in series_list:
-        month_cols.append(f"{_term_sum(s.numerator)} AS {s.name}_num")
-        if s.denominator:
-            month_cols.append(f"{_term_sum(s.denominator)} AS {s.name}_den")
-    lagged = any(s.denominator_lag for s in series_list)
-    join = ""
-    if lagged:
-        join = (
-            " LEFT JOIN mm AS prev ON prev.user_id = cur.user_id AND prev.as_of = cur.as_of"
-            " AND prev.m = cur.m + 1"
-        )
-    value_cols = []
-    for s in series_list:
-        value = f"cur.{s.name}_num"
-        if s.denominator:
-            side = "prev" if s.denominator_lag else "cur"
-            value = f"{value} / NULLIF({side}.{s.name}_den, 0)"
-        if s.cap is not None:
-            value = f"CASE WHEN {value} > {_num(s.cap)} THEN {_num(s.cap)} ELSE {value} END"
-        value_cols.append(f"{value} AS {s.name}")
-    window_cols = []
-    for s in series_list:
-        for window in sorted(windows.get(s.name, ()), key=lambda w: (w is None, w)):
-            in_w = _in_window(s.name, window)
-            key = _window_key(s.name, window)
-            part = "OVER (PARTITION BY user_id, as_of)"
-            window_cols.append(f"AVG(CASE WHEN {in_w} THEN {s.name} END) {part} AS ybar_{key}")
-            window_cols.append(f"AVG(CASE WHEN {in_w} THEN -m END) {part} AS xbar_{key}")
-    window_sql = "".join(f",\n    {c}" for c in window_cols)
-    return f"""
-mm AS (
-  SELECT user_id, as_of, m,
-    {", ".join(month_cols)}
-  FROM cm GROUP BY user_id, as_of, m
-),
-sv AS (
-  SELECT cur.user_id, cur.as_of, cur.m,
-    {", ".join(value_cols)}
-  FROM mm AS cur{join}
-),
-sw AS (
-  SELECT sv.*{window_sql}
-  FROM sv
-)"""
-
-
-def _in_window(series: str, window: int | None) -> str:
-    cond = f"{series} IS NOT NULL"
-    return cond if window is None else f"{cond} AND m < {window}"
-
-
-def _window_key(series: str, window: int | None) -> str:
-    return f"{series}_{'all' if window is None else window}"
-
-
-def _series_value(spec: FeatureSpec) -> str:
-    assert spec.series is not None
-    s = spec.series.name
-    in_w = _in_window(s, spec.window)
-    key = _window_key(s, spec.window)
-    count = f"COUNT(CASE WHEN {in_w} THEN 1 END)"
-    agg = spec.aggregate
-    std = (
-        f"SQRT(SUM(CASE WHEN {in_w} THEN ({s} - ybar_{key}) * ({s} - ybar_{key}) END)"
-        f" / NULLIF({count} - 1, 0))"
-    )
-    if agg == "series_last":
-        return f"ARG_MIN({s}, CASE WHEN {in_w} THEN m END)"
-    if agg in ("series_max", "series_min", "series_mean"):
-        fn = {"series_max": "MAX", "series_min": "MIN", "series_mean": "AVG"}[agg]
-        return f"{fn}(CASE WHEN {in_w} THEN {s} END)"
-    if agg == "series_std":
-        return std
-    if agg == "series_cv":
-        return f"{std} / NULLIF(ABS(AVG(CASE WHEN {in_w} THEN {s} END)), 0)"
-    if agg == "series_slope":
-        dx = f"(-m - xbar_{key})"
-        return (
-            f"SUM(CASE WHEN {in_w} THEN {dx} * ({s} - ybar_{key}) END)"
-            f" / NULLIF(SUM(CASE WHEN {in_w} THEN {dx} * {dx} END), 0)"
-        )
-    hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(spec.threshold or 0.0)} THEN 1 ELSE 0 END)"
-    if agg == "series_months_ge":
-        return hits
-    if agg == "series_share_ge":
-        return f"{hits} / NULLIF({count}, 0)"
-    raise ValueError(f"not a series aggregate: {agg}")
-
-
-def _series_rollup(specs: Sequence[FeatureSpec]) -> str:
+def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
     columns = []
     for spec in specs:
-        assert spec.series is not None
-        presence = f"COUNT(CASE WHEN {_in_window(spec.series.name, spec.window)} THEN 1 END) > 0"
-        columns.append(
-            f"{_with_presence(presence, _series_value(spec), spec.never)} AS r_{spec.name}"
-        )
-    return f"""
-sr AS (
-  SELECT user_id, as_of,
-    {_SEP.join(columns)}
-  FROM sw GROUP BY user_id, as_of
-)"""
-
-
-def _account_stages(specs: Sequence[FeatureSpec]) -> str:
-    columns = []
-    for spec in specs:
-        cond = _filter(spec.sources, (), None)
-        value = {
-            "account_age_max": f"MAX(CASE WHEN {cond} THEN age END)",
-            "account_age_mean": f"AVG(CASE WHEN {cond} THEN age END)",
-            "open_accounts": f"SUM(CASE WHEN {cond} AND closed = 0 THEN 1 ELSE 0 END)",
-            "accounts_with_balance": f"SUM(CASE WHEN {cond} AND closed = 0 AND balance > 0"
-            " THEN 1 ELSE 0 END)",
-        }[spec.aggregate]
-        presence = f"COUNT(CASE WHEN {cond} THEN 1 END) > 0"
+        if spec.aggregate in EVENT_AGGREGATES:
+            presence = f"SUM({cells.presence(spec.sources)}) > 0"
+            value = _event_value(spec, cells)
+        elif spec.aggregate in SERIES_AGGREGATES:
+            assert spec.series is not None
+            s = f"s_{spec.series.name}"
+            presence = f"COUNT(CASE WHEN {_in_window(s, spec.window)} THEN 1 END) > 0"
+            value = _series_aggregate(spec)
+        else:
+            continue
         columns.append(f"{_with_presence(presence, value, spec.never)} AS r_{spec.name}")
-    return f"""
-acc AS (
-  SELECT user_id, as_of, source, acct, MAX(m) AS age,
-    MAX(CASE WHEN type = 'account_closed' THEN 1 ELSE 0 END) AS closed,
-    ARG_MIN(amount_last, CASE WHEN type = 'account_status' AND amount_last IS NOT NULL
-      THEN m END) AS balance
-  FROM cm WHERE acct IS NOT NULL GROUP BY user_id, as_of, source, acct
-),
-ar AS (
-  SELECT user_id, as_of,
-    {_SEP.join(columns)}
-  FROM acc GROUP BY user_id, as_of
-)"""
+    flags = ", ".join(
+        f"CASE WHEN SUM({cells.source_count(s)}) > 0 THEN {_q(s)} END" for s in sorted(SOURCES)
+    )
+    columns.append(f"CONCAT_WS(',', {flags}) AS prov_sources")
+    columns.append(f"SUM({cells.presence(SOURCES)}) AS prov_events")
+    for dimension, sources in _dimension_sources(specs).items():
+        columns.append(f"SUM({cells.presence(sources)}) AS prov_events_{dimension}")
+    return columns
 
 
-def _final_column(spec: FeatureSpec, by_name: dict[str, FeatureSpec]) -> str:
+def _final_column(spec: FeatureSpec) -> str:
     if spec.aggregate == "ratio":
         raw = f"r_{spec.numerator} / NULLIF(r_{spec.denominator}, 0)"
     else:
@@ -423,31 +414,45 @@ def build_query(
     """The feature query as a sqlglot expression (one definition for every dialect)."""
     specs = tuple(specs)
     check_specs(specs)
-    by_name = {s.name: s for s in specs}
-    ev_specs = [s for s in specs if s.aggregate in EVENT_AGGREGATES]
+    cells = _Cells()
     series_specs = [s for s in specs if s.aggregate in SERIES_AGGREGATES]
-    account_specs = [s for s in specs if s.aggregate in ACCOUNT_AGGREGATES]
-    stages = [_granted_and_events(tables, policy, user_id), _compact(measures_needed(specs))]
-    stages.append(_event_rollup(ev_specs, specs))
+    # Rollup columns first: they register the cells the pivot must compute.
+    rollup = _rollup_columns(specs, cells)
+    values, lag_join, means = _series_stages(series_specs, cells)
+    stages = [_granted_and_events(tables, policy, user_id)]
+    stages.append(
+        f"""
+mp AS (
+  SELECT user_id, as_of, m,
+    {cells.sql()}
+  FROM ev GROUP BY user_id, as_of, m
+)"""
+    )
+    stages.append(
+        f"""
+sv AS (
+  SELECT cur.*{"".join(f",{chr(10)}    {v}" for v in values)}
+  FROM mp AS cur{lag_join}
+)"""
+    )
+    stages.append(
+        f"""
+sw AS (
+  SELECT sv.*{"".join(f",{chr(10)}    {m}" for m in means)}
+  FROM sv
+)"""
+    )
+    stages.append(
+        f"""
+ur AS (
+  SELECT user_id, as_of,
+    {_SEP.join(rollup)}
+  FROM sw GROUP BY user_id, as_of
+)"""
+    )
     joins = ["LEFT JOIN ur ON ur.user_id = a.user_id AND ur.as_of = a.as_of"]
-    if series_specs:
-        series_list: dict[str, Series] = {}
-        windows: dict[str, set[int | None]] = {}
-        for spec in series_specs:
-            assert spec.series is not None
-            known = series_list.setdefault(spec.series.name, spec.series)
-            if known != spec.series:
-                raise ValueError(f"two different series are named {spec.series.name!r}")
-            if spec.aggregate in ("series_std", "series_cv", "series_slope"):
-                windows.setdefault(spec.series.name, set()).add(spec.window)
-        stages.append(_series_stages(list(series_list.values()), windows))
-        stages.append(_series_rollup(series_specs))
-        joins.append("LEFT JOIN sr ON sr.user_id = a.user_id AND sr.as_of = a.as_of")
-    if account_specs:
-        stages.append(_account_stages(account_specs))
-        joins.append("LEFT JOIN ar ON ar.user_id = a.user_id AND ar.as_of = a.as_of")
-    features = ",\n  ".join(_final_column(s, by_name) for s in specs)
-    provenance = ",\n  ".join(
+    features = _SEP.join(_final_column(s) for s in specs)
+    provenance = _SEP.join(
         [
             "COALESCE(ur.prov_sources, '') AS prov_sources",
             "CAST(COALESCE(ur.prov_events, 0) AS BIGINT) AS prov_events",
@@ -463,8 +468,8 @@ def build_query(
         + ",".join(stages)
         + f"""
 SELECT a.user_id, CAST(a.as_of AS DATE) AS as_of,
-  {features},
-  {provenance}
+    {features},
+    {provenance}
 FROM {tables.asof} AS a
 {chr(10).join(joins)}{user_filter}
 ORDER BY a.user_id, as_of"""

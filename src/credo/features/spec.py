@@ -2,15 +2,15 @@
 
 A spec names a filter over events (sources, types), a window in months before the as-of date,
 and an aggregate over a *measure*. Measures are the per-month, per-account columns of the
-compact aggregate the compiler builds in one scan of the events (see compiler.py). Three kinds
+compact aggregate the compiler builds in one scan of the events (see compiler.py). Two kinds
 of aggregate exist:
 
 * event aggregates, over the filtered events in the window (count, sum, max, share, months
-  since first/last, distinct sources);
+  since the first / last / average event, distinct sources, open accounts = accounts opened
+  minus accounts closed);
 * series aggregates, over a monthly series (one value per month back, e.g. worst days past due
   or utilisation = balances / limits): last, max, min, mean, std, cv, slope, months at or above
   a threshold, share of months at or above it;
-* account aggregates, over accounts (oldest / mean age, open accounts, accounts with balance);
 * and `ratio`, one feature divided by another.
 """
 
@@ -21,24 +21,25 @@ from dataclasses import dataclass
 from credo.events.schema import SOURCES, TYPES
 from credo.policy.policy import DIMENSIONS
 
-# Per-group columns of the compact aggregate; the compiler defines each one in SQL.
+# What a feature can aggregate, per event; the compiler defines each one in SQL together with
+# how it combines over the events of a month (sum, max, or the last one).
 MEASURES: tuple[str, ...] = (
     "n",  # events
-    "amount",  # sum of amounts
+    "amount",  # sum of amounts (for monthly account_status: the balances owed)
     "amount_max",  # largest amount
-    "amount_last",  # the last amount in the month (balances, statuses)
-    "signed_last",  # last balance, negative when overdrawn
-    "limit_last",  # last credit limit reported
-    "dpd_max",  # worst days past due (negative-data window applied)
-    "n_late",  # events with days past due > 0
+    "limit",  # sum of credit limits reported (monthly account_status: total limit)
+    "signed_last",  # the last balance reported in the month, negative when overdrawn
+    "dpd_max",  # worst days past due (within the policy's negative-data window)
+    "n_late",  # reports with days past due > 0
     "n_dpd30",
     "n_dpd60",
     "n_dpd90",
+    "n_owed",  # reports with a balance owed (amount > 0)
     "n_hard",  # hard inquiries
     "n_overdrawn",  # overdrawn balance reports
     "amount_in",  # transfers in
     "amount_out",  # transfers out
-    "id_verified",  # profile says identity verified (1/0)
+    "id_verified",  # the last profile says identity verified (1/0)
     "address_months",  # months at the current address, from the last profile
 )
 
@@ -49,8 +50,10 @@ EVENT_AGGREGATES: tuple[str, ...] = (
     "share",
     "months_since_first",
     "months_since_last",
+    "months_since_mean",
     "distinct_sources",
     "last",
+    "open_accounts",
 )
 SERIES_AGGREGATES: tuple[str, ...] = (
     "series_last",
@@ -63,16 +66,9 @@ SERIES_AGGREGATES: tuple[str, ...] = (
     "series_months_ge",
     "series_share_ge",
 )
-ACCOUNT_AGGREGATES: tuple[str, ...] = (
-    "account_age_max",
-    "account_age_mean",
-    "open_accounts",
-    "accounts_with_balance",
-)
-AGGREGATES: tuple[str, ...] = EVENT_AGGREGATES + SERIES_AGGREGATES + ACCOUNT_AGGREGATES + ("ratio",)
+AGGREGATES: tuple[str, ...] = EVENT_AGGREGATES + SERIES_AGGREGATES + ("ratio",)
 DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer")
 WINDOWS: tuple[int | None, ...] = (1, 3, 6, 12, 24, None)
-COMBINES: tuple[str, ...] = ("sum", "max")
 
 CREDIT: tuple[str, ...] = ("card", "loan")
 BILLS: tuple[str, ...] = ("utility", "telecom", "rent")
@@ -81,13 +77,12 @@ ACCOUNTS: tuple[str, ...] = CREDIT + BILLS
 
 @dataclass(frozen=True)
 class Term:
-    """One part of a monthly value: `measure` over events of `sources` x `types` in the month,
-    combined across accounts by `combine`, times `sign`."""
+    """One part of a monthly value: `measure` over the month's events of `sources` x `types`,
+    times `sign`."""
 
     sources: tuple[str, ...]
     types: tuple[str, ...]
     measure: str
-    combine: str = "sum"
     sign: float = 1.0
 
 
@@ -167,7 +162,7 @@ def spec_problems(spec: FeatureSpec) -> list[str]:
             problems.append("a series aggregate needs a series")
         else:
             for term in spec.series.numerator + spec.series.denominator:
-                if term.measure not in MEASURES or term.combine not in COMBINES:
+                if term.measure not in MEASURES:
                     problems.append(f"series {spec.series.name}: bad term {term}")
         if spec.aggregate.endswith("_ge") and spec.threshold is None:
             problems.append("a months-at-or-above aggregate needs a threshold")

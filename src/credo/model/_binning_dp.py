@@ -1,8 +1,8 @@
 """Exact optimal binning over pre-bins by dynamic programming.
 
-Objective: maximise the information value IV = sum over bins of segment_iv(good, bad) (the
-smoothed IV of `_binning_stats`, with the feature's total goods and bads fixed, so it is a sum
-of per-bin terms) subject to
+Objective: maximise the information value IV = sum over bins of segment_iv(good, bad) (the IV
+of `_binning_stats`: (g/G - b/B) ln((g/G) / (b/B)), a zero count read as 1/2; with the
+feature's total goods G and bads B fixed it is a sum of per-bin terms) subject to
   * at most `max_bins` bins, each a run of consecutive pre-bins,
   * every bin holding at least `min_count` rows,
   * the bins' bad rates following the trend: strictly ascending, strictly descending, a peak

@@ -1,5 +1,5 @@
-"""Reading binning inputs: columns of a pandas DataFrame, a pyarrow Table or a dict of arrays,
-and a 0/1 target."""
+"""Reading binning inputs: columns of a pandas DataFrame, a pyarrow Table, a dict of arrays or a
+2-D numpy array (columns named x0, x1, ...), and a 0/1 target."""
 
 from __future__ import annotations
 
@@ -22,14 +22,17 @@ def column_names(X: Any) -> list[str]:
         return list(X.column_names)
     if isinstance(X, Mapping):
         return [str(c) for c in X]
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        return [f"x{i}" for i in range(X.shape[1])]
     raise TypeError(
-        f"expected a pandas DataFrame, a pyarrow Table or a dict of arrays, got {type(X).__name__}"
+        "expected a pandas DataFrame, a pyarrow Table, a dict of arrays or a 2-D numpy array, "
+        f"got {type(X).__name__}"
     )
 
 
 def n_rows(X: Any) -> int:
     """Number of rows of a table-like input (all columns must agree)."""
-    if isinstance(X, pd.DataFrame | pa.Table | pa.RecordBatch):
+    if isinstance(X, pd.DataFrame | pa.Table | pa.RecordBatch | np.ndarray):
         return len(X)
     lengths = {name: len(values) for name, values in X.items()}
     if len(set(lengths.values())) > 1:
@@ -47,6 +50,11 @@ def raw_column(X: Any, name: str) -> Any:
         if name not in X.column_names:
             raise _absent(name, X.column_names)
         return X.column(name)
+    if isinstance(X, np.ndarray):
+        names = column_names(X)
+        if name not in names:
+            raise _absent(name, names)
+        return X[:, names.index(name)]
     if name not in X:
         raise _absent(name, list(X))
     return X[name]

@@ -61,7 +61,7 @@ def candidate_edges(
     ordered, ordered_target = values[order], target[order].astype(np.float64)
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     if len(starts) <= max_prebins:
-        return ordered[starts[1:]]
+        return _finite(ordered[starts[1:]])
     quantile_cuts = _quantile_cuts(ordered, starts, max_prebins)
     # candidate cuts: the first position of a value, thinned to a fine rank grid
     if len(starts) <= EXACT_SPLIT_LIMIT:
@@ -79,7 +79,12 @@ def candidate_edges(
             positions, cumulative_bad, len(ordered), max_prebins, min_leaf, impurity
         )
         cuts.append(np.asarray(split_cuts, dtype=np.intp))
-    return ordered[np.unique(np.concatenate(cuts))]
+    return _finite(ordered[np.unique(np.concatenate(cuts))])
+
+
+def _finite(edges: np.ndarray) -> np.ndarray:
+    """Infinite values stay in the outer bins: a cut point is always a finite number."""
+    return edges[np.isfinite(edges)]
 
 
 def _quantile_cuts(ordered: np.ndarray, starts: np.ndarray, max_prebins: int) -> np.ndarray:

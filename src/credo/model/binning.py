@@ -12,6 +12,8 @@ maximises the information value subject to at most `max_bins` bins, each holding
 * "none": no trend constraint.
 
 The result is exact over the pre-bins: no partition of the pre-bins into runs scores a higher IV.
+`max_prebins` bounds each source of candidate cut points (quantiles, entropy tree, Gini tree;
+see `_binning_prebin`), so the optimiser searches at most 3 * (max_prebins - 1) cut points.
 
 Categorical: levels (as text) below the minimum share are pooled into one "other" unit, the
 units are ordered by bad rate and the same programme groups contiguous runs of them, so the
@@ -100,7 +102,7 @@ class BinningSettings:
 
 
 @dataclass(frozen=True)
-class _Target:
+class BinningTarget:
     """The 0/1 target with what every feature needs from it, computed once."""
 
     values: np.ndarray  # int8
@@ -108,7 +110,7 @@ class _Target:
     total_bad: float
 
     @classmethod
-    def of(cls, y: np.ndarray) -> _Target:
+    def of(cls, y: np.ndarray) -> BinningTarget:
         return cls(y, np.flatnonzero(y), float(np.count_nonzero(y)))
 
     @property
@@ -119,7 +121,7 @@ class _Target:
 def fit_numeric_bins(
     feature: str,
     x: np.ndarray,
-    target: _Target,
+    target: BinningTarget,
     settings: BinningSettings,
     special_values: Sequence[float] = (),
 ) -> Bins:
@@ -162,7 +164,7 @@ def fit_numeric_bins(
 def fit_categorical_bins(
     feature: str,
     x: np.ndarray,
-    target: _Target,
+    target: BinningTarget,
     settings: BinningSettings,
     special_values: Sequence[Any] = (),
 ) -> Bins:
@@ -229,7 +231,11 @@ def _numeric_specials(feature: str, special_values: Sequence[Any]) -> tuple[floa
 
 
 def _best_partition(
-    count: np.ndarray, bad: np.ndarray, target: _Target, settings: BinningSettings, min_count: float
+    count: np.ndarray,
+    bad: np.ndarray,
+    target: BinningTarget,
+    settings: BinningSettings,
+    min_count: float,
 ) -> Partition:
     trend = monotonic_for(settings.monotonic)
     if trend != "auto":
@@ -242,7 +248,7 @@ def _best_partition(
 def _solve(
     count: np.ndarray,
     bad: np.ndarray,
-    target: _Target,
+    target: BinningTarget,
     settings: BinningSettings,
     min_count: float,
     trend: str,
@@ -331,7 +337,7 @@ class OptimalBinning(TransformerMixin, BaseEstimator):
         settings = _settings_of(self)
         name = self.name or str(getattr(x, "name", None) or "x")
         column = _one_column(x)
-        target = _Target.of(as_target(y, len(column)))
+        target = BinningTarget.of(as_target(y, len(column)))
         categorical = (not is_numeric(column)) if self.categorical is None else self.categorical
         specials = list(self.special_values or ())
         if categorical:
@@ -353,8 +359,8 @@ class OptimalBinning(TransformerMixin, BaseEstimator):
 class BinningProcess(TransformerMixin, BaseEstimator):
     """Optimal monotone binning of many features at once.
 
-    `fit(X, y)`: X a pandas DataFrame, a pyarrow Table or a dict name -> 1-D array; every
-    column is binned. y: 0/1 (array, Series, pyarrow array).
+    `fit(X, y)`: X a pandas DataFrame, a pyarrow Table, a dict name -> 1-D array, or a 2-D
+    numpy array (columns x0, x1, ...); every column is binned. y: 0/1 (array, Series, pyarrow).
     `special_values`: a list for every feature, or a dict feature -> list.
     `monotonic_by_feature`: dict feature -> trend or direction hint ("higher_is_riskier"
     -> "ascending" bad rate, "higher_is_safer" -> "descending"); others use `monotonic`.
@@ -392,11 +398,15 @@ class BinningProcess(TransformerMixin, BaseEstimator):
         features = column_names(X)
         if not features:
             raise ValueError("X has no columns to bin")
-        target = _Target.of(as_target(y, n_rows(X)))
+        target = BinningTarget.of(as_target(y, n_rows(X)))
         by_feature = {k: monotonic_for(v) for k, v in (self.monotonic_by_feature or {}).items()}
         unknown = sorted(set(by_feature) - set(features))
         if unknown:
             raise ValueError(f"monotonic_by_feature names columns not in X: {unknown}")
+        if isinstance(self.special_values, Mapping):
+            unknown = sorted(set(self.special_values) - set(features))
+            if unknown:
+                raise ValueError(f"special_values names columns not in X: {unknown}")
         declared = set(self.categorical or ())
         absent = sorted(declared - set(features))
         if absent:
@@ -525,6 +535,6 @@ def _map_threads(function: Any, items: Sequence[Any] | range, n_jobs: int) -> li
     items = list(items)
     if n_jobs is None or n_jobs == 1 or len(items) < 2:
         return [function(item) for item in items]
-    workers = os.cpu_count() if n_jobs < 0 else n_jobs
+    workers = os.cpu_count() if n_jobs < 1 else n_jobs
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(function, items))

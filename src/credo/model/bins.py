@@ -13,9 +13,10 @@ Bin order, always: the regular bins, then one bin per special value, then ONE mi
 * categorical: `groups` holds the levels of each regular bin (levels compared as text, integral
   numbers without ".0": 1, 1.0 and "1" are the same level).
 
-WoE convention: woe = ln(share of goods / share of bads), smoothed so it is finite; HIGHER WoE
-means SAFER. A bin with no training rows (a special value never seen, no missing values at fit)
-has count 0 and the WoE of the riskiest regular bin, never a silent 0.
+WoE convention: woe = ln(share of goods / share of bads), a zero count read as 1/2 so it is
+finite (every other bin gets its exact WoE); HIGHER WoE means SAFER. A bin with no training
+rows (a special value never seen, no missing values at fit) has count 0 and the WoE of the
+riskiest regular bin, never a silent 0.
 
 Categorical levels not seen at fit follow `unseen`:
   "riskiest" (default) -> the regular bin with the lowest WoE (the riskiest group),

@@ -73,7 +73,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
     monotone_by_feature: direction per column for plain tables ("higher_is_riskier",
         "higher_is_safer", "ascending", "descending", or +1/-1/0); meta hints take precedence.
     random_state: the seed of the split and of LightGBM's sampling.
-    n_jobs: LightGBM threads (None: LightGBM's default).
+    n_jobs: LightGBM threads (default 1: no contention on shared machines; None: all cores).
     """
 
     def __init__(
@@ -90,7 +90,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         validation_share: float = 0.2,
         monotone_by_feature: dict[str, Any] | None = None,
         random_state: int = 0,
-        n_jobs: int | None = None,
+        n_jobs: int | None = 1,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -311,13 +311,18 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 f"challenger format version {data.get('format_version')} is not supported "
                 f"(this credo reads {FORMAT_VERSION}): retrain the model"
             )
-        model = cls(**data["params"])
-        model.features_ = list(data["features"])
-        model.categories_ = {name: list(levels) for name, levels in data["categories"].items()}
-        model.monotone_ = [int(c) for c in data["monotone"]]
-        model.reason_texts_ = dict(data["reason_texts"])
-        model.n_iter_ = int(data["n_iter"])
-        model.min_child_samples_ = int(data["min_child_samples"])
-        model.booster_ = lgb.Booster(model_str=data["booster"])
-        model.classes_ = np.array([0, 1])
+        try:
+            model = cls(**data["params"])
+            model.features_ = list(data["features"])
+            model.categories_ = {name: list(levels) for name, levels in data["categories"].items()}
+            model.monotone_ = [int(c) for c in data["monotone"]]
+            model.reason_texts_ = dict(data["reason_texts"])
+            model.n_iter_ = int(data["n_iter"])
+            model.min_child_samples_ = int(data["min_child_samples"])
+            model.booster_ = lgb.Booster(model_str=data["booster"])
+            model.classes_ = np.array([0, 1])
+        except (KeyError, TypeError, lgb.basic.LightGBMError) as exc:
+            raise ValueError(
+                f"the challenger data is incomplete or malformed ({exc!r}): retrain the model"
+            ) from None
         return model

@@ -40,6 +40,7 @@ def meta_to_dict(meta: Any) -> dict:
         "reason": get("reason") or "",
         "direction": get("direction"),
         "no_data": get("no_data"),
+        "never": get("never"),
     }
 
 
@@ -52,6 +53,7 @@ def plain_meta(name: str) -> dict:
         "reason": "",
         "direction": None,
         "no_data": None,
+        "never": None,
     }
 
 
@@ -150,8 +152,9 @@ class Scorecard(BaseEstimator):
             info = self.meta_[name]
             if info["direction"] in DIRECTION_TO_MONOTONIC:
                 monotonic_by_feature[name] = DIRECTION_TO_MONOTONIC[info["direction"]]
-            if info["no_data"] is not None:
-                special_values[name] = [info["no_data"]]
+            specials = [info[k] for k in ("no_data", "never") if info.get(k) is not None]
+            if specials:
+                special_values[name] = list(dict.fromkeys(specials))
         if isinstance(self.special_values, dict):
             for name, values in self.special_values.items():
                 special_values.setdefault(name, [])
@@ -452,7 +455,7 @@ class Scorecard(BaseEstimator):
         model.scale_ = scaling.Scale.from_dict(data["scale"])
         model.bins_ = {f["name"]: Bins.from_dict(f["bins"]) for f in features}
         model.binning_ = None
-        keys = ("name", "dimension", "description", "reason", "direction", "no_data")
+        keys = ("name", "dimension", "description", "reason", "direction", "no_data", "never")
         model.meta_ = {f["name"]: {k: f.get(k) for k in keys} for f in features}
         model.codes_ = dict(data["reason_codes"])
         model.iv_ = {name: c["iv"] for name, c in data["candidates"].items()}
@@ -475,7 +478,8 @@ def check_target(y: Any, n_rows: int) -> np.ndarray:
     bad = ~np.isin(target, (0.0, 1.0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"the target must be 0 (good) or 1 (bad); row {row} has {y[row]!r}")
+        value = np.asarray(y, dtype=object)[row]
+        raise ValueError(f"the target must be 0 (good) or 1 (bad); row {row} has {value!r}")
     if target.min() == target.max():
         raise ValueError("the target has only one class; a scorecard needs goods and bads")
     return target

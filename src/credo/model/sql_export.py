@@ -110,12 +110,14 @@ def bin_expression(bins: Any, name: str) -> exp.Expression:
 
 def _numeric_bin(bins: Any, column: exp.Expression) -> exp.Expression:
     value = exp.cast(column, "DOUBLE")
-    case = exp.Case().when(_is_missing(column, value), exp.Literal.number(bins.missing_index))
+    missing = exp.Literal.number(bins.missing_index)
+    case = exp.Case().when(column.is_(exp.null()), missing)
     for offset, special in enumerate(bins.specials):
         case = case.when(value.eq(_float(special)), exp.Literal.number(bins.n_regular + offset))
     for i, edge in enumerate(bins.edges):
         case = case.when(value < _float(edge), exp.Literal.number(i))
-    return case.else_(exp.Literal.number(bins.n_regular - 1))
+    # NaN sorts above every number in both engines, so only the last bin can receive it.
+    return case.when(_is_nan(value), missing).else_(exp.Literal.number(bins.n_regular - 1))
 
 
 def _categorical_bin(bins: Any, column: exp.Expression) -> exp.Expression:
@@ -148,7 +150,14 @@ def _categorical_bin(bins: Any, column: exp.Expression) -> exp.Expression:
 
 
 def _is_missing(column: exp.Expression, value: exp.Expression) -> exp.Expression:
-    return exp.or_(column.is_(exp.null()), exp.func("isnan", value))
+    return exp.or_(column.is_(exp.null()), _is_nan(value))
+
+
+def _is_nan(value: exp.Expression) -> exp.Expression:
+    """NaN test by its text form: DuckDB folds ISNAN(x) to false from Parquet statistics
+    (which leave NaN out), so a NaN stored in Parquet would otherwise score as a number."""
+    text = exp.Lower(this=exp.cast(value, "TEXT"))
+    return text.eq(exp.Literal.string("nan"))
 
 
 def _is_number(text: Any) -> bool:

@@ -47,12 +47,15 @@ def read_plain_table(path: str | Path) -> pd.DataFrame:
 
 def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
     """A credo feature table and its catalog metadata (list of FeatureMeta)."""
-    from credo.features.table import read_feature_table
+    from credo.features.table import FeatureTableError, read_feature_table
 
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; build one with `credo features`")
-    table, meta = read_feature_table(path)
+    try:
+        table, meta = read_feature_table(path)
+    except FeatureTableError as exc:
+        raise TableError(f"{exc}; for a plain table use --table") from None
     return table.to_pandas(), list(meta)
 
 

@@ -14,6 +14,7 @@ from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, FIELDS
 
 ROWS_PER_FILE = 5_000_000
 _BATCH_ROWS = 500_000
+_COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
 
 
 class ExportError(RuntimeError):
@@ -37,11 +38,10 @@ def export_events(
         raise ExportError(f"{events_dir} already holds files; choose an empty --out directory")
     events_dir.mkdir(parents=True, exist_ok=True)
 
-    query = (
-        f"SELECT {', '.join(f'{chr(34)}{n}{chr(34)}' for n in FIELDS)} FROM events"
-        " ORDER BY user_id, ts, event_id"
-    )
-    reader = con.execute(query).to_arrow_reader(_BATCH_ROWS)
+    # A cursor of its own: the caller's connection may hold a result not yet read.
+    cursor = con.cursor()
+    query = f"SELECT {_COLUMNS} FROM events ORDER BY user_id, ts, event_id"
+    reader = cursor.sql(query).to_arrow_reader(_BATCH_ROWS)
     file_index = 0
     writer: pq.ParquetWriter | None = None
     rows_in_file = 0
@@ -67,9 +67,10 @@ def export_events(
     if writer is None:  # no events: still a readable dataset with the right schema
         pq.write_table(EVENT_SCHEMA.empty_table(), events_dir / "part-00000.parquet")
 
-    consents = con.execute(
+    consents = cursor.sql(
         "SELECT user_id, source, purpose, granted_at, revoked_at FROM consents"
         " ORDER BY user_id, source, purpose, granted_at"
     ).to_arrow_table()
     pq.write_table(consents.cast(CONSENT_SCHEMA), out / "consents.parquet")
+    cursor.close()
     return out

@@ -58,47 +58,63 @@ SERIAL_WIDTH = 7
 PERSON_WIDTH = 8
 
 
-def _digits(values: np.ndarray, width: int) -> np.ndarray:
-    """(n, width) ASCII bytes of non-negative integers, zero-padded."""
+def _as_void(matrix: np.ndarray) -> np.ndarray:
+    """(n, w) uint8 rows as n opaque w-byte values (which numpy copies with memcpy)."""
+    matrix = np.ascontiguousarray(matrix, np.uint8)
+    return matrix.view(f"V{matrix.shape[1]}").ravel()
+
+
+def _digit_table(width: int) -> np.ndarray:
+    numbers = np.arange(10**width)
+    columns = [(numbers // 10**power) % 10 + 48 for power in range(width - 1, -1, -1)]
+    return _as_void(np.stack(columns, axis=1))
+
+
+_DIGIT_TABLES = {width: _digit_table(width) for width in (1, 2, 3, 4)}
+
+
+def _digits(values: np.ndarray, width: int) -> list[np.ndarray]:
+    """Zero-padded decimal text of non-negative integers, as pieces for `join_bytes`."""
     values = np.asarray(values, np.int64)
-    out = np.empty((len(values), width), np.uint8)
-    for position in range(width - 1, -1, -1):
-        out[:, position] = values % 10 + 48
-        values = values // 10
-    return out
+    pieces = []
+    remaining = width
+    while remaining > 0:
+        size = remaining % 4 or 4
+        remaining -= size
+        group = (values // 10**remaining) % 10**size
+        pieces.append(_DIGIT_TABLES[size][group])
+    return pieces
 
 
-def _constant(text: str, n: int) -> np.ndarray:
-    return np.broadcast_to(np.frombuffer(text.encode(), np.uint8), (n, len(text)))
+def _constant(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode(), f"V{len(text)}")
 
 
-def _tags(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-    """(n, width) bytes of the id tag of names[code] for each code (tags share one width)."""
-    tags = [ID_TAGS[name] for name in names]
-    table = np.array([np.frombuffer(tag.encode(), np.uint8) for tag in tags])
-    return table[codes]
+def _tag_table(template: str) -> np.ndarray:
+    """The text `template` (with {tag}) for each stream, indexable by stream code."""
+    texts = [template.format(tag=ID_TAGS[name]).encode() for name in STREAMS]
+    return _as_void(np.array([np.frombuffer(text, np.uint8) for text in texts]))
 
 
-def join_bytes(pieces: list[np.ndarray], valid: np.ndarray | None = None) -> pa.Array:
-    """A string array whose row i is the concatenation of row i of each (n, w) byte matrix.
+def join_bytes(pieces: list[np.ndarray], n: int, valid: np.ndarray | None = None) -> pa.Array:
+    """A string array whose row i is the concatenation of each piece's row i.
 
-    Rows where `valid` is False are null (and empty). The Arrow buffers are built directly:
-    millions of fixed-width ids cost a few numpy passes, not per-string work.
+    A piece is an array of fixed-width opaque values (numpy void) of length n, or of length 1
+    for the same text on every row. Rows where `valid` is False are null. The Arrow buffers
+    are built directly: millions of ids cost a few memcpy passes, not per-string work.
     """
-    n = len(pieces[0])
-    matrix = np.empty((n, sum(piece.shape[1] for piece in pieces)), np.uint8)
-    column = 0
-    for piece in pieces:
-        matrix[:, column : column + piece.shape[1]] = piece
-        column += piece.shape[1]
-    width = matrix.shape[1]
+    layout = np.dtype([(f"p{i}", piece.dtype) for i, piece in enumerate(pieces)])
+    rows = np.empty(n, layout)
+    for i, piece in enumerate(pieces):
+        rows[f"p{i}"] = piece
+    width = layout.itemsize
     if valid is None:
         offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-        data, validity = matrix.ravel(), None
+        data, validity = rows.view(np.uint8), None
     else:
         offsets = np.zeros(n + 1, np.int32)
         np.cumsum(np.where(valid, width, 0), out=offsets[1:])
-        data, validity = matrix[valid].ravel(), pa.array(valid).buffers()[1]
+        data, validity = rows[valid].view(np.uint8), pa.array(valid).buffers()[1]
     return pa.Array.from_buffers(
         pa.string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
@@ -106,7 +122,7 @@ def join_bytes(pieces: list[np.ndarray], valid: np.ndarray | None = None) -> pa.
 
 def person_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     """"<prefix><number, 8 digits>" for each person number."""
-    return join_bytes([_constant(prefix, len(numbers)), _digits(numbers, PERSON_WIDTH)])
+    return join_bytes([_constant(prefix), *_digits(numbers, PERSON_WIDTH)], len(numbers))
 
 
 def _lookup(values: tuple[str, ...]) -> pa.Array:
@@ -247,14 +263,17 @@ class EventBuffer:
         serial = gather([p.serial for p in parts], np.int64)
         if serial.size and (serial.min() < 0 or serial.max() >= 10**SERIAL_WIDTH):
             raise ValueError("an event serial does not fit its id; widen SERIAL_WIDTH")
-        person = _digits(self.first_person + user, PERSON_WIDTH)
-        prefix = _constant(self.id_prefix, n)
-        dash = _constant("-", n)
-        tag = _tags(STREAMS, stream)
-        users = join_bytes([prefix, person])
-        event_id = join_bytes([prefix, person, dash, tag, dash, _digits(serial, SERIAL_WIDTH)])
+        people = np.arange(self.first_person, self.first_person + int(user.max()) + 1)
+        width = len(self.id_prefix) + PERSON_WIDTH
+        texts = person_ids(self.id_prefix, people).buffers()[2]
+        person = np.frombuffer(texts, np.uint8)[: len(people) * width]
+        person = _as_void(person.reshape(len(people), width))[user]
+        users = join_bytes([person], n)
+        event_id = join_bytes(
+            [person, _tag_table("-{tag}-")[stream], *_digits(serial, SERIAL_WIDTH)], n
+        )
         has_account = const("account", np.bool_)
-        account_id = join_bytes([prefix, person, dash, tag], valid=has_account)
+        account_id = join_bytes([person, _tag_table("-{tag}")[stream]], n, valid=has_account)
         amount = per_part("amount", np.nan, np.float64)
         money = ~np.isnan(amount)
         limit = per_part("credit_limit", np.nan, np.float64)
@@ -279,7 +298,8 @@ class EventBuffer:
             "days_past_due": pa.array(dpd, mask=dpd == _NULL),
             "category": _lookup(CATEGORIES).take(pa.array(category.astype(np.int32) + 1)),
             "counterparty_id": join_bytes(
-                [_constant("cp-", n), _digits(np.maximum(counterparty, 0), SERIAL_WIDTH)],
+                [_constant("cp-"), *_digits(np.maximum(counterparty, 0), SERIAL_WIDTH)],
+                n,
                 valid=counterparty != _NULL,
             ),
             "attributes": self._attributes(),

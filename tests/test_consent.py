@@ -1,0 +1,100 @@
+"""Consent: the Python API, the active-consent rule as SQL, and the CLI verbs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from test_ingest_support import credo, query
+
+from credo.store import consent
+from credo.store.db import connect
+
+
+@pytest.fixture()
+def con(store_path):
+    connection = connect(store_path)
+    yield connection
+    connection.close()
+
+
+def test_grant_then_revoke_keeps_the_history(con):
+    assert consent.grant(con, "u1", "card", "credit_scoring", "2024-01-01")
+    assert not consent.grant(con, "u1", "card", "credit_scoring", "2024-02-01")  # already open
+    granted = consent.revoke(con, "u1", "card", "credit_scoring", "2024-06-01T12:00:00+02:00")
+    assert granted == datetime(2024, 1, 1)
+    assert consent.grant(con, "u1", "card", "credit_scoring", datetime(2024, 9, 1))
+    assert consent.list_consents(con, "u1") == [
+        ("u1", "card", "credit_scoring", datetime(2024, 1, 1), datetime(2024, 6, 1, 10)),
+        ("u1", "card", "credit_scoring", datetime(2024, 9, 1), None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "at,usable",
+    [
+        ("2023-12-31T23:59:59", False),  # before the grant
+        ("2024-01-01", True),  # granted_at <= D
+        ("2024-05-31", True),
+        ("2024-06-01", False),  # revoked_at > D fails once D reaches the revocation
+        ("2024-08-31", False),  # the gap between two grants
+        ("2024-09-01", True),  # the second grant
+    ],
+)
+def test_a_source_is_usable_only_inside_a_grant(con, at, usable):
+    consent.grant(con, "u1", "card", "credit_scoring", "2024-01-01")
+    consent.revoke(con, "u1", "card", "credit_scoring", "2024-06-01")
+    consent.grant(con, "u1", "card", "credit_scoring", "2024-09-01")
+    consent.grant(con, "u1", "bank", "credit_application", "2020-01-01")  # other purpose
+    assert consent.active_sources(con, "u1", "credit_scoring", at) == (["card"] if usable else [])
+    sql = consent.active_consents_sql("credit_scoring", f"TIMESTAMP '{at}'")
+    assert con.execute(sql).fetchall() == ([("u1", "card")] if usable else [])
+
+
+def test_the_predicate_works_per_person_as_of_dates(con):
+    consent.grant(con, "u1", "card", "credit_scoring", "2024-01-01")
+    consent.grant(con, "u2", "card", "credit_scoring", "2024-03-01")
+    con.execute(
+        "CREATE TEMP TABLE as_of AS SELECT * FROM (VALUES ('u1', DATE '2024-02-01'),"
+        " ('u2', DATE '2024-02-01')) t(user_id, as_of)"
+    )
+    predicate = consent.consent_active_predicate("a.as_of", "c", "credit_scoring")
+    rows = con.execute(
+        f"SELECT a.user_id FROM as_of a JOIN consents c ON c.user_id = a.user_id WHERE {predicate}"
+    ).fetchall()
+    assert rows == [("u1",)]
+
+
+@pytest.mark.parametrize(
+    "source,purpose,message",
+    [("cards", "credit_scoring", "unknown source"), ("card", "ads", "unknown purpose")],
+)
+def test_unknown_sources_and_purposes_are_refused(con, source, purpose, message):
+    with pytest.raises(consent.ConsentError, match=message):
+        consent.grant(con, "u1", source, purpose)
+
+
+def test_revoking_without_a_grant_or_before_it_is_refused(con):
+    with pytest.raises(consent.ConsentError, match="no open grant"):
+        consent.revoke(con, "u1", "card", "credit_scoring")
+    consent.grant(con, "u1", "card", "credit_scoring", "2024-05-01")
+    with pytest.raises(consent.ConsentError, match="started later"):
+        consent.revoke(con, "u1", "card", "credit_scoring", "2024-04-01")
+    with pytest.raises(consent.ConsentError, match="not an ISO 8601"):
+        consent.revoke(con, "u1", "card", "credit_scoring", "next week")
+
+
+def test_consent_cli_grant_revoke_and_errors(store_path):
+    grant = ["consent", "grant", "u9", "telecom", "--purpose", "credit_scoring"]
+    assert credo(*grant, "--at", "2024-01-01", "--db", store_path).returncode == 0
+    revoke = ["consent", "revoke", "u9", "telecom", "--purpose", "credit_scoring"]
+    assert credo(*revoke, "--at", "2024-03-01", "--db", store_path).returncode == 0
+    assert query(store_path, "SELECT granted_at, revoked_at FROM consents") == [
+        (datetime(2024, 1, 1), datetime(2024, 3, 1))
+    ]
+    again = credo(*revoke, "--db", store_path)
+    assert again.returncode == 1 and "no open grant" in again.stderr
+    wrong = credo("consent", "grant", "u9", "telecom", "--purpose", "gossip", "--db", store_path)
+    assert wrong.returncode == 1 and "credit_scoring" in wrong.stderr
+    listed = credo("consent", "list", "u9", "--db", store_path)
+    assert listed.returncode == 0 and "telecom" in listed.stdout

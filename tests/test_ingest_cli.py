@@ -1,0 +1,141 @@
+"""`credo ingest` and `credo quarantine list` as real subprocesses: exit codes, the one JSON
+object, help texts, and a kill -9 in the middle of a file followed by a re-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+from test_ingest_support import CREDO, credo, event, every_type, query, write_csv
+
+from credo.events.schema import FIELDS
+
+KEYS = {"accepted", "duplicates", "conflicts", "rejected", "events_per_s"}
+
+
+def test_clean_ingest_exits_0_and_prints_one_json_object(store_path, tmp_path):
+    path = write_csv(tmp_path / "ok.csv", every_type(20))
+    done = credo("ingest", path, "--db", store_path, "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)  # the whole of stdout is one JSON object
+    assert payload.keys() >= KEYS
+    assert (payload["accepted"], payload["rejected"], payload["duplicates"]) == (20, 0, 0)
+    assert payload["events_per_s"] > 0
+
+    again = credo("ingest", path, "--db", store_path, "--json")
+    assert again.returncode == 0  # duplicates only
+    assert json.loads(again.stdout)["duplicates"] == 20
+
+
+def test_rejected_rows_exit_2_and_keep_the_valid_ones(store_path, tmp_path):
+    rows = [event("payment", 1), event("payment", 2, currency="EURO"), event("payment", 3)]
+    done = credo("ingest", write_csv(tmp_path / "some.csv", rows), "--db", store_path, "--json")
+    assert done.returncode == 2, done.stderr
+    assert json.loads(done.stdout)["rejected"] == 1
+    assert query(store_path, "SELECT count(*) FROM events") == [(2,)]
+
+    listed = credo("quarantine", "list", "--db", store_path, "--json")
+    assert listed.returncode == 0
+    (item,) = json.loads(listed.stdout)
+    assert (item["row"], item["field"], item["event_id"]) == (3, "currency", "ev-payment-2")
+    assert "ISO 4217" in item["reason"]
+
+    table = credo("quarantine", "list", "--db", store_path)
+    assert "currency" in table.stdout and "some.csv" in table.stdout
+
+
+def test_a_conflict_exits_2(store_path, tmp_path):
+    credo("ingest", write_csv(tmp_path / "a.csv", [event("payment", 1)]), "--db", store_path)
+    changed = write_csv(tmp_path / "b.csv", [event("payment", 1, amount="1")])
+    done = credo("ingest", changed, "--db", store_path, "--json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["conflicts"] == 1
+
+
+def test_a_fatal_error_exits_1_and_stores_nothing(store_path, tmp_path):
+    bad = write_csv(tmp_path / "extra.csv", [event()], columns=[*FIELDS, "shoe_size"])
+    done = credo("ingest", bad, "--db", store_path, "--json")
+    assert done.returncode == 1
+    assert "shoe_size" in json.loads(done.stdout)["error"]
+    assert "shoe_size" in done.stderr
+    assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_a_missing_store_says_how_to_create_one(tmp_path):
+    path = write_csv(tmp_path / "ok.csv", [event()])
+    done = credo("ingest", path, "--db", tmp_path / "none.duckdb")
+    assert done.returncode == 1
+    assert "credo init" in done.stderr
+
+
+def test_format_can_be_forced(store_path, tmp_path):
+    path = write_csv(tmp_path / "events.data", [event()])
+    assert credo("ingest", path, "--db", store_path).returncode == 1
+    assert credo("ingest", path, "--db", store_path, "--format", "csv").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "verb,words",
+    [
+        (["init"], "migrate"),
+        (["ingest"], "Exit status"),
+        (["quarantine", "list"], "refused"),
+        (["consent", "grant"], "PURPOSE"),
+        (["consent", "revoke"], "PURPOSE"),
+        (["consent", "list"], "consent"),
+        (["export", "events"], "Spark"),
+    ],
+)
+def test_every_verb_has_help(verb, words):
+    done = credo(*verb, "--help")
+    assert done.returncode == 0
+    assert words in done.stdout
+
+
+def test_kill_9_mid_file_then_rerun_completes_without_duplicates(store_path, tmp_path):
+    rows = every_type(60_000)
+    path = write_csv(tmp_path / "long.csv", rows)
+    chunk = 1_000
+    command = [str(CREDO), "ingest", str(path), "--db", str(store_path), "--chunk-rows"]
+    process = subprocess.Popen(
+        [*command, str(chunk)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    committed = threading.Event()
+
+    def watch() -> None:  # ingest logs one line per committed chunk when not on a terminal
+        for line in process.stderr:
+            match = re.search(r"([\d,]+) rows committed", line)
+            if match and int(match.group(1).replace(",", "")) >= 3 * chunk:
+                committed.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert committed.wait(timeout=120), "the ingest never committed a chunk"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    stored = query(store_path, "SELECT count(*), count(DISTINCT event_id) FROM events")[0]
+    assert stored[0] == stored[1]
+    assert stored[0] % chunk == 0, "a chunk was stored in part"
+    assert 3 * chunk <= stored[0] < len(rows), "killed too late to test anything"
+
+    started = time.monotonic()
+    again = subprocess.run(
+        [*command, str(chunk), "--json"], capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    payload = json.loads(again.stdout)
+    assert payload["duplicates"] == stored[0]
+    assert payload["accepted"] == len(rows) - stored[0]
+    assert time.monotonic() - started < 300
+    final = query(store_path, "SELECT count(*), count(DISTINCT event_id) FROM events")[0]
+    assert final == (len(rows), len(rows))
+    statuses = query(store_path, "SELECT status FROM ingest_batches ORDER BY batch_id")
+    assert statuses == [("interrupted",), ("done",)]

@@ -1,0 +1,101 @@
+"""The store verbs: init (and migrating an older store) and export to a dataset directory
+that ingest and Spark read back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from test_ingest_support import CREDO, credo, every_type, query, stored_events, write_csv
+
+from credo.events.ingest import ingest_paths
+from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA
+from credo.store import consent
+from credo.store.db import SCHEMA_VERSION, connect, init_store
+from credo.store.export import ExportError, export_events
+
+
+def test_init_creates_a_store_where_db_or_credo_db_says(tmp_path):
+    done = credo("init", "--db", tmp_path / "a.duckdb")
+    assert done.returncode == 0, done.stderr
+    assert query(tmp_path / "a.duckdb", "SELECT max(version) FROM schema_version") == [
+        (SCHEMA_VERSION,)
+    ]
+    env = dict(os.environ, CREDO_DB=str(tmp_path / "env.duckdb"))
+    subprocess.run([str(CREDO), "init"], env=env, check=True, capture_output=True)
+    assert (tmp_path / "env.duckdb").exists()
+
+
+def test_init_migrates_an_older_store_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))  # a store from before any migration, with data of its own
+    con.execute("CREATE TABLE notes (text VARCHAR)")
+    con.execute("INSERT INTO notes VALUES ('kept')")
+    con.close()
+    assert credo("init", "--db", path).returncode == 0
+    assert query(path, "SELECT text FROM notes") == [("kept",)]
+    assert query(path, "SELECT count(*) FROM events") == [(0,)]
+    assert credo("init", "--db", path).returncode == 0  # running it again changes nothing
+    assert query(path, "SELECT count(*) FROM schema_version") == [(SCHEMA_VERSION,)]
+
+
+def _filled_store(tmp_path):
+    store = init_store(tmp_path / "src.duckdb")
+    ingest_paths(store, [write_csv(tmp_path / "e.csv", every_type(52))], progress=False)
+    con = connect(store)
+    consent.grant(con, "user-1", "card", "credit_scoring", "2024-01-01")
+    consent.grant(con, "user-2", "bank", "credit_scoring", "2024-01-01")
+    consent.revoke(con, "user-2", "bank", "credit_scoring", "2024-02-01")
+    con.close()
+    return store
+
+
+def test_export_round_trips_through_ingest(tmp_path):
+    store = _filled_store(tmp_path)
+    con = connect(store, read_only=True)
+    out = export_events(con, tmp_path / "out", rows_per_file=20)
+    con.close()
+    parts = sorted((out / "events").glob("*.parquet"))
+    assert len(parts) == 3  # 52 events, 20 per file
+    for part in parts:
+        assert pq.read_schema(part).remove_metadata() == EVENT_SCHEMA
+    assert pq.read_schema(out / "consents.parquet").remove_metadata() == CONSENT_SCHEMA
+
+    copy = init_store(tmp_path / "copy.duckdb")
+    result = ingest_paths(copy, [out], progress=False)
+    assert (result.accepted, result.consents) == (52, 2)
+    assert stored_events(copy) == stored_events(store)
+    assert query(copy, "SELECT * FROM consents ORDER BY ALL") == query(
+        store, "SELECT * FROM consents ORDER BY ALL"
+    )
+
+
+def test_export_refuses_a_directory_that_already_has_events(tmp_path):
+    store = _filled_store(tmp_path)
+    con = connect(store, read_only=True)
+    try:
+        export_events(con, tmp_path / "out")
+        with pytest.raises(ExportError, match="already holds files"):
+            export_events(con, tmp_path / "out")
+    finally:
+        con.close()
+
+
+@pytest.mark.spark
+def test_spark_reads_the_exported_dataset(tmp_path, spark):
+    store = _filled_store(tmp_path)
+    done = credo("export", "events", "--db", store, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    frame = spark.read.parquet(str(tmp_path / "out" / "events"))
+    assert frame.columns == EVENT_SCHEMA.names
+    spark_rows = frame.groupBy("type").count().collect()
+    assert {(r["type"], r["count"]) for r in spark_rows} == set(
+        query(store, "SELECT type, count(*) FROM events GROUP BY type")
+    )
+    (spark_total,) = frame.selectExpr("sum(amount)").first()
+    assert spark_total == pytest.approx(query(store, "SELECT sum(amount) FROM events")[0][0])
+    stamps = {r["event_id"]: r["ts"] for r in frame.select("event_id", "ts").collect()}
+    assert stamps == dict(query(store, "SELECT event_id, ts FROM events"))
