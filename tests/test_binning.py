@@ -358,3 +358,24 @@ def test_a_plain_numpy_matrix_works_in_a_pipeline() -> None:
     assert pipeline.predict_proba(matrix).shape == (3_000, 2)
     # higher WoE = safer: the fitted coefficient on the informative feature is negative
     assert pipeline[1].coef_[0][0] < 0
+
+
+def test_dictionary_and_category_columns_keep_their_missing_values() -> None:
+    levels = ["a", "b", None, "a"] * 250
+    y = np.array([0, 1, 0, 0] * 250)
+    arrow = pa.table({"c": pa.array(levels).dictionary_encode()})
+    frame = pd.DataFrame({"c": pd.Categorical(levels)})
+    for table in (arrow, frame):
+        bins = BinningProcess(min_bin_share=0.1).fit(table, y).bins_["c"]
+        assert bins.count == (500, 250, 250)
+        assert bins.index(table["c"])[:4].tolist() == [0, 1, 2, 0]
+
+
+def test_bin_table_adds_up() -> None:
+    x, y = _risk_data(4_000, 16)
+    x[:100] = np.nan
+    bins = OptimalBinning().fit(x, y).bins_
+    table = bins.table()
+    assert table["count"].sum() == 4_000 and table["bad"].sum() == y.sum()
+    assert table["iv"].sum() == pytest.approx(bins.iv)
+    assert table["label"].tolist() == bins.labels()

@@ -145,3 +145,24 @@ def test_clear_errors(data):
         model.predict_proba(frame[["noise"]])
     with pytest.raises(ValueError, match="not a credo challenger"):
         Challenger.from_dict({"format": "something else"})
+
+
+def test_special_values_stay_outside_the_monotone_order():
+    # -2 means "never late": the safest people, though the lowest number on a scale where
+    # higher months since a late payment is safer. As a special value it is not forced into
+    # the order, so the model can learn that it is safe.
+    rng = np.random.default_rng(3)
+    n = 4000
+    months = rng.integers(0, 12, n).astype(float)
+    never = rng.random(n) < 0.4
+    months[never] = -2.0
+    logit = np.where(never, -3.0, -0.2 - 0.1 * months)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame({"months_since_late": months})
+    meta = [{"name": "months_since_late", "direction": "higher_is_safer", "never": -2.0}]
+    model = Challenger().fit(frame, y, meta=meta)
+    assert model.specials_ == {"months_since_late": [-2.0]}
+    risk = model.predict_proba(pd.DataFrame({"months_since_late": [-2.0, 0.0, 6.0, 11.0]}))[:, 1]
+    assert risk[0] < risk[3] <= risk[2] <= risk[1]
+    restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
+    np.testing.assert_array_equal(restored.predict_proba(frame), model.predict_proba(frame))

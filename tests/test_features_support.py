@@ -58,7 +58,9 @@ class History:
     ) -> None:
         for source in sources:
             self.consents.append(
-                dict(user_id=user, source=source, purpose=purpose, granted_at=at, revoked_at=revoked)
+                dict(
+                    user_id=user, source=source, purpose=purpose, granted_at=at, revoked_at=revoked
+                )
             )
 
     def event_table(self) -> pa.Table:

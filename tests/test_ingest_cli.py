@@ -11,9 +11,9 @@ import subprocess
 import threading
 import time
 
-import pytest
 from test_ingest_support import CREDO, credo, event, every_type, query, write_csv
 
+from credo.events.ingest import ingest_paths
 from credo.events.schema import FIELDS
 
 KEYS = {"accepted", "duplicates", "conflicts", "rejected", "events_per_s"}
@@ -51,7 +51,7 @@ def test_rejected_rows_exit_2_and_keep_the_valid_ones(store_path, tmp_path):
 
 
 def test_a_conflict_exits_2(store_path, tmp_path):
-    credo("ingest", write_csv(tmp_path / "a.csv", [event("payment", 1)]), "--db", store_path)
+    ingest_paths(store_path, [write_csv(tmp_path / "a.csv", [event("payment", 1)])], progress=False)
     changed = write_csv(tmp_path / "b.csv", [event("payment", 1, amount="1")])
     done = credo("ingest", changed, "--db", store_path, "--json")
     assert done.returncode == 2
@@ -80,22 +80,23 @@ def test_format_can_be_forced(store_path, tmp_path):
     assert credo("ingest", path, "--db", store_path, "--format", "csv").returncode == 0
 
 
-@pytest.mark.parametrize(
-    "verb,words",
-    [
-        (["init"], "migrate"),
-        (["ingest"], "Exit status"),
-        (["quarantine", "list"], "refused"),
-        (["consent", "grant"], "PURPOSE"),
-        (["consent", "revoke"], "PURPOSE"),
-        (["consent", "list"], "consent"),
-        (["export", "events"], "Spark"),
-    ],
-)
-def test_every_verb_has_help(verb, words):
-    done = credo(*verb, "--help")
-    assert done.returncode == 0
-    assert words in done.stdout
+def test_every_verb_has_help():
+    expected = {
+        ("--help",): ["init", "ingest", "quarantine", "consent", "export"],
+        ("ingest", "--help"): ["dataset directory", "Exit status", "--chunk-rows"],
+        ("quarantine", "--help"): ["refused"],
+        ("consent", "--help"): ["grant", "revoke", "list"],
+        ("export", "--help"): ["events"],
+    }
+    running = {
+        verb: subprocess.Popen([str(CREDO), *verb], stdout=subprocess.PIPE, text=True)
+        for verb in expected
+    }
+    for verb, process in running.items():
+        out, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, verb
+        for words in expected[verb]:
+            assert words in out, (verb, words)
 
 
 def test_kill_9_mid_file_then_rerun_completes_without_duplicates(store_path, tmp_path):

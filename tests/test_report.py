@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from credo.evaluate.evaluation import evaluate_scores
-from credo.evaluate.metrics import score_distribution
 from credo.evaluate.report import render_report
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -178,28 +177,20 @@ def test_result_is_json_and_checks_follow_the_figures():
 
 @pytest.fixture(scope="module")
 def german_model(tmp_path_factory) -> Path:
-    """A scorecard with a challenger trained on two thirds of German; the rest as holdout.csv."""
+    """`credo train --challenger` on two thirds of German; the other third as holdout.csv."""
     tmp_path = tmp_path_factory.mktemp("german")
-    from credo.model.artifact import ModelArtifact, save_model
-    from credo.model.challenger import Challenger
-    from credo.model.scorecard import Scorecard
-
     frame = pd.read_csv(DATA / "german_credit.csv")
-    y = frame.pop("bad").to_numpy()
-    inputs = frame.drop(columns=PROTECTED)
     train = np.arange(len(frame)) % 3 != 0
-    scorecard = Scorecard().fit(inputs[train], y[train])
-    challenger = Challenger(n_jobs=1).fit(inputs[train], y[train])
-    # the training score histogram the report's PSI compares against
-    train_scores = scorecard.score_table(inputs[train])["score"].to_numpy()
-    training = {"score_distribution": score_distribution(train_scores)}
+    frame[train].to_csv(tmp_path / "train.csv", index=False)
+    frame[~train].to_csv(tmp_path / "holdout.csv", index=False)
     path = tmp_path / "german.json"
-    artifact = ModelArtifact(
-        scorecard=scorecard, challenger=challenger.to_dict(), training=training
-    )
-    save_model(artifact, path)
-    holdout = frame.assign(bad=y)[~train]
-    holdout.to_csv(tmp_path / "holdout.csv", index=False)
+    excluded = [arg for column in PROTECTED for arg in ("--exclude", column)]
+    run = subprocess.run(
+        [str(CREDO), "train", "--table", str(tmp_path / "train.csv"), "--target", "bad",
+         "--challenger", *excluded, "--out", str(path)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
     return path
 
 

@@ -261,10 +261,19 @@ def test_bad_targets_are_refused():
         Scorecard().fit(X, np.zeros(len(y)))
 
 
-def test_stepwise_keeps_a_subset(german_card):
-    _, X, y = german_card
-    full = Scorecard().fit(X, y)
-    step = Scorecard(stepwise=True).fit(X, y)
-    assert set(step.features_) <= set(full.features_) | set(step.features_)
-    assert 0 < len(step.features_) <= len(full.features_) + 1
-    assert all(c < 0 for c in step.coef_)
+def test_stepwise_leaves_out_noise():
+    X, y, _ = constructed(n=3000)
+    X = X.assign(noise=np.random.default_rng(0).normal(size=len(X)))
+    card = Scorecard(stepwise=True, min_iv=0.0, max_corr=1.0).fit(X, y)
+    assert "noise" not in card.features_
+    assert "dpd_30_count" in card.features_  # the strongest signal is always chosen
+    assert all(c < 0 for c in card.coef_)
+    assert set(card.features_) | set(card.dropped_) == set(X.columns)
+
+
+def test_estimator_contract():
+    from sklearn.base import clone
+
+    card = Scorecard(scale="sesame", min_iv=0.05, special_values={"x": [-1]})
+    assert clone(card).get_params() == card.get_params()
+    assert not [name for name in vars(card) if name.endswith("_")]  # nothing fitted yet

@@ -123,3 +123,24 @@ def test_both_dialects_come_from_one_tree():
     assert duck != spark and '"credit_amount"' in duck and "`credit_amount`" in spark
     with pytest.raises(ValueError, match="duckdb"):
         model_to_sql(card, "oracle")
+
+
+def test_nan_in_parquet_is_missing_even_when_statistics_say_otherwise(tmp_path):
+    # Every number in this batch lies below the first cut point, so a statistics-driven
+    # optimiser may decide `x < edge` for the whole file; NaN rows must still be missing.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=5000)
+    y = (rng.random(5000) < 1 / (1 + np.exp(-x))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x}), y)
+    values = np.full(60, card.bins_["x"].edges[0] - 1.0)
+    values[::3] = np.nan
+    path = tmp_path / "low.parquet"
+    pq.write_table(pa.table({"x": values, "row_id": np.arange(60)}), path)
+    got = (
+        duckdb.connect()
+        .execute(model_to_sql(card, "duckdb", table=f"read_parquet('{path}')", id_column="row_id"))
+        .df()
+    )
+    expected = card.score_table(pd.DataFrame({"x": values}))
+    assert got.sort_values("id")["score"].tolist() == expected["score"].tolist()
+    assert expected["score"].nunique() == 2  # the NaN rows really score differently

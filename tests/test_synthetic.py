@@ -287,3 +287,18 @@ def test_cli_generates_a_dataset_directory(tmp_path: Path):
     )
     assert future.returncode == 1
     assert "in the future" in future.stderr
+
+
+def test_the_store_accepts_every_generated_event_and_consent(tmp_path: Path, store_path: Path):
+    from credo.events.ingest import ingest_paths
+    from credo.store.db import connect
+
+    out = tmp_path / "population"
+    generated = generate_population(120, seed=9, out=out, chunk_users=50)
+    result = ingest_paths(store_path, [out], progress=False)
+    assert (result.accepted, result.rejected, result.conflicts) == (generated.events, 0, 0)
+    assert result.consents == read_consents(out).num_rows
+    again = ingest_paths(store_path, [out], progress=False)
+    assert again.accepted == 0
+    with connect(store_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == generated.events

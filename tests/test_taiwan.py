@@ -204,3 +204,11 @@ def test_cli_imports_and_reports_bad_files(tmp_path, rows):
     )
     assert failed.returncode == 1
     assert "limit_bal" in failed.stderr and "missing" in failed.stderr
+
+
+def test_the_store_accepts_every_imported_event(imported, store_path):
+    from credo.events.ingest import ingest_paths
+
+    result = ingest_paths(store_path, [imported], progress=False)
+    assert (result.accepted, result.rejected, result.conflicts) == (400_000, 0, 0)
+    assert result.consents == 80_000

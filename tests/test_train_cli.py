@@ -198,3 +198,21 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert got["id"].tolist() == users
     assert got["score"].tolist() == scores["score"].tolist()
     assert as_list(got["reason_2"]) == as_list(scores["reason_2"])
+
+
+def test_challenger_is_stored_in_the_artifact(tmp_path):
+    from credo.model.artifact import save_model
+    from credo.model.training import load_table_training, train_model
+
+    data = load_table_training(GERMAN, "bad", exclude=PROTECTED)
+    artifact = train_model(data, challenger=True, policy="us")
+    assert {"holdout", "train", "challenger_holdout"} <= set(artifact.metrics)
+    path = tmp_path / "model.json"
+    save_model(artifact, path)
+    loaded = load_model(path)
+    challenger = loaded.challenger_model()
+    X = pd.read_csv(GERMAN)
+    p = challenger.predict_proba(X[challenger.features_])[:, 1]
+    assert p.shape == (1000,) and np.all((p > 0) & (p < 1))
+    # The saved model still scores with the scorecard, not the challenger.
+    assert loaded.score_table(X)["score"].tolist() == artifact.score_table(X)["score"].tolist()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -160,8 +161,14 @@ class _progress:  # noqa: N801 - used as `with _progress(...) as (bar, task):`
         return False
 
 
+def _help(doc: str | None) -> str:
+    """A docstring as help text: paragraphs kept, lines within a paragraph joined."""
+    paragraphs = inspect.cleandoc(doc or "").split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's verbs to the credo app."""
-    app.command("generate")(generate)
-    import_app.command("taiwan")(taiwan)
+    app.command("generate", help=_help(generate.__doc__))(generate)
+    import_app.command("taiwan", help=_help(taiwan.__doc__))(taiwan)
     app.add_typer(import_app, name="import")

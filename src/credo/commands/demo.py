@@ -1,9 +1,112 @@
-"""CLI verbs (placeholder until this area lands)."""
+"""`credo demo`: the whole job on a synthetic population, one verb at a time.
+
+The demo runs the same verbs a user would, each in its own process (so each opens and
+closes the store like a real run), and prints every command before it runs it: the output
+doubles as a tour of the CLI.
+"""
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import typer
+
+from credo.commands.common import console, fail
+
+
+def split_outcomes(
+    outcomes: Path, train_out: Path, holdout_out: Path, holdout_share: float, seed: int
+) -> tuple[int, int]:
+    """Split an outcomes file by person, at random with a seed, into training and held-out."""
+    table = pq.read_table(outcomes)
+    held = np.random.default_rng(seed).random(table.num_rows) < holdout_share
+    pq.write_table(table.filter(pa.array(~held)), train_out)
+    pq.write_table(table.filter(pa.array(held)), holdout_out)
+    return int((~held).sum()), int(held.sum())
+
+
+def _run(*parts: object) -> None:
+    args = [str(part) for part in parts]
+    shown = " ".join(shlex.quote(a) for a in ["credo", *args])
+    console.rule(f"[bold]$ {shown}", align="left")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "credo", *args], check=False)
+    if done.returncode != 0:
+        fail(f"`{shown}` failed with exit code {done.returncode}; see its message above")
+    console.print(f"[dim]({time.perf_counter() - started:.1f} s)[/]")
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo writes its population, store and outputs.")
+    ] = Path("demo"),
+    users: Annotated[int, typer.Option(help="People in the synthetic population.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed of the population.")] = 7,
+    scale: Annotated[
+        str, typer.Option(help="Score scale: fico (300-850) or sesame (350-950).")
+    ] = "fico",
+    holdout: Annotated[float, typer.Option(help="Share of people held out for evaluation.")] = 0.3,
+) -> None:
+    """Run the whole job on a synthetic population: generate, ingest, features, train, score,
+    evaluate. Starts from scratch in --dir each time."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    population = directory / "population"
+    db = directory / "credo.duckdb"
+    features = directory / "features.parquet"
+    model = directory / "model.json"
+    train_outcomes = directory / "outcomes_train.parquet"
+    holdout_outcomes = directory / "outcomes_holdout.parquet"
+
+    _run("generate", "--users", users, "--seed", seed, "--out", population)
+    _run("init", "--db", db)
+    _run("ingest", population, "--db", db)
+    _run("features", "--db", db, "--as-of-file", population / "outcomes.parquet", "--out", features)
+    n_train, n_holdout = split_outcomes(
+        population / "outcomes.parquet", train_outcomes, holdout_outcomes, holdout, seed
+    )
+    console.print(f"split people: {n_train} for training, {n_holdout} held out for evaluation")
+    _run(
+        "train",
+        "--features",
+        features,
+        "--outcomes",
+        train_outcomes,
+        "--scale",
+        scale,
+        "--challenger",
+        "--out",
+        model,
+    )
+    _run("score", "--model", model, "--features", features, "--out", directory / "scores.csv")
+    _run(
+        "evaluate",
+        "--model",
+        model,
+        "--features",
+        features,
+        "--outcomes",
+        holdout_outcomes,
+        "--report",
+        directory / "report.html",
+    )
+    console.rule("[bold green]done", align="left")
+    console.print(
+        f"store: {db}\nfeatures: {features}\nmodel: {model}\n"
+        f"scores: {directory / 'scores.csv'}\nreport: {directory / 'report.html'}"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's verbs to the credo app."""
+    """Add the demo verb to the credo app."""
+    app.command("demo")(demo)

@@ -163,7 +163,8 @@ def ingest_paths(
     for item in plan.events:
         reader = reader_for(item.path, item.fmt, chunk_rows)
         try:
-            reader.open()
+            reader.open()  # checks the header or schema now, before anything is stored
+            reader.close()
         except ReadError as exc:
             raise IngestError(str(exc)) from exc
         readers.append(reader)
@@ -198,6 +199,8 @@ def _tune(con: duckdb.DuckDBPyConnection) -> None:
     # Row order inside the events table carries no meaning; letting DuckDB drop it speeds
     # up inserts.
     run(con, "SET preserve_insertion_order = false")
+    # DuckDB's own progress bar writes to stdout, which belongs to --json.
+    run(con, "SET enable_progress_bar = false")
 
 
 def _close_interrupted_batches(con: duckdb.DuckDBPyConnection) -> None:
@@ -249,20 +252,39 @@ def _prefetched(reader: Reader) -> Iterator[tuple[pa.Table, int]]:
     """The reader's chunks with its progress, read one chunk ahead on a thread: decoding
     the next chunk (pyarrow releases the GIL) overlaps storing this one."""
     ahead: queue.Queue[tuple[pa.Table, int] | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[pa.Table, int] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
+        chunks = reader.chunks()
         try:
-            for chunk in reader.chunks():
-                ahead.put((chunk, reader.progress_done))
-            ahead.put(None)
-        except BaseException as exc:  # handed to the consumer, raised there
-            ahead.put(exc)
+            for chunk in chunks:
+                if not hand_over((chunk, reader.progress_done)):
+                    return
+            hand_over(None)
+        except BaseException as exc:  # raised again in the consumer
+            hand_over(exc)
+        finally:
+            chunks.close()
 
-    threading.Thread(target=produce, daemon=True, name="credo-reader").start()
-    while (item := ahead.get()) is not None:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    producer = threading.Thread(target=produce, daemon=True, name="credo-reader")
+    producer.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join()
 
 
 def _finish_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:

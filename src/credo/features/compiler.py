@@ -25,7 +25,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from credo.events.schema import SOURCES, TYPES
+from credo.events.schema import SOURCES
 from credo.features.spec import (
     EVENT_AGGREGATES,
     SERIES_AGGREGATES,
@@ -95,25 +95,14 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def _code_filter(column: str, codes: Sequence[int]) -> str:
-    if len(codes) == 1:
-        return f"{column} = {codes[0]}"
-    return f"{column} IN ({', '.join(str(c) for c in codes)})"
-
-
 def _event_filter(sources: Sequence[str], types: Sequence[str]) -> str:
-    # Small integer codes (set in `ev`) compare faster than strings in the one big scan.
     parts = []
-    if sources:
-        parts.append(_code_filter("sc", [SOURCES.index(s) for s in sources]))
-    if types:
-        parts.append(_code_filter("tc", [TYPES.index(t) for t in types]))
+    for column, values in (("source", sources), ("type", types)):
+        if len(values) == 1:
+            parts.append(f"{column} = {_q(values[0])}")
+        elif values:
+            parts.append(f"{column} IN ({_in_list(values)})")
     return " AND ".join(parts) or "TRUE"
-
-
-def _code_of(column: str, names: Sequence[str]) -> str:
-    cases = " ".join(f"WHEN {_q(name)} THEN {i}" for i, name in enumerate(names))
-    return f"CASE {column} {cases} END"
 
 
 def _window(window: int | None, extra: str = "") -> str:
@@ -130,6 +119,8 @@ class _Cells:
             self.name(Cell((source,), (), "n"))
 
     def name(self, cell: Cell) -> str:
+        if cell.measure == "n" and not cell.types and len(cell.sources) > 1:
+            return f"({self.presence(cell.sources)})"
         if cell not in self.names:
             self.names[cell] = f"c{len(self.names)}"
         return self.names[cell]
@@ -178,7 +169,7 @@ granted AS (
 ),
 ev AS (
   SELECT e.user_id, g.as_of, e.ts, e.amount, e.credit_limit, e.category,
-    {_code_of("e.source", SOURCES)} AS sc, {_code_of("e.type", TYPES)} AS tc,
+    e.source, e.type,
     {as_of_month} - {ts_month}
       - CASE WHEN DAYOFMONTH(e.ts) >= DAYOFMONTH(g.as_of) THEN 1 ELSE 0 END AS m,
     CASE WHEN {as_of_month} - {ts_month} <= {policy.negative_data_months}

@@ -95,6 +95,8 @@ def categorical_values(column: Any) -> np.ndarray:
     if isinstance(column, pd.Series):
         return column.to_numpy(dtype=object)
     if isinstance(column, pa.ChunkedArray | pa.Array):
+        if pa.types.is_dictionary(column.type):  # to_numpy would lose the nulls
+            column = pc.cast(column, column.type.value_type)
         return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
     return np.asarray(column, dtype=object).reshape(-1)
 
@@ -117,11 +119,20 @@ def as_target(y: Any, expected_rows: int | None = None) -> np.ndarray:
         if good.all():
             return values.astype(np.int8)
     else:
-        good = np.array([v in (0, 1) and v is not None for v in values.tolist()], dtype=bool)
+        good = np.array([_is_zero_or_one(v) for v in values.tolist()], dtype=bool)
         if good.all():
             return np.asarray(values.tolist(), dtype=np.int8)
     row = int(np.flatnonzero(~good)[0])
     raise ValueError(
-        f"the target must be 0 (good) or 1 (bad); row {row} holds {values[row]!r}: "
+        f"the target must be 0 (good) or 1 (bad); row {row} holds {values.tolist()[row]!r}: "
         "fix or drop that row"
     )
+
+
+def _is_zero_or_one(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return False
+    try:
+        return bool(value == 0 or value == 1)
+    except (TypeError, ValueError):
+        return False

@@ -1,10 +1,13 @@
 """Optimal monotone binning: `OptimalBinning` (one feature) and `BinningProcess` (many).
 
 How bins are found (numeric): missing values (NaN/None) and the special values are set apart,
-each into a bin of its own; the rest is pre-binned (`_binning_prebin`: quantile cut points or the
-distinct values) and the pre-bins are grouped by an exact dynamic programme (`_binning_dp`) that
-maximises the information value subject to at most `max_bins` bins, each holding at least
-`min_bin_share` of ALL rows of the feature, and bad rates that follow `monotonic`:
+each into a bin of its own; the rest is pre-binned (`_binning_prebin`: the distinct values when
+few, else candidate cut points from quantiles and two binary trees) and the pre-bins are grouped
+by an exact dynamic programme (`_binning_dp`) that maximises the information value
+IV = sum (g_i/G - b_i/B) ln((g_i/G) / (b_i/B)) (a zero count read as 1/2; G, B = all goods and
+bads of the feature, specials and missing included) subject to at most `max_bins` regular bins,
+each holding at least `min_bin_share` of ALL rows of the feature, and bad rates that follow
+`monotonic`:
 
 * "ascending" / "descending": strictly rising / falling bad rate over the regular bins;
 * "auto": both are solved and the one with the higher IV is kept (ties: ascending);

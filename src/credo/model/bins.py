@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credo.model._binning_stats import iv_terms
+
 BINS_FORMAT = "credo.bins/1"
 KINDS = ("numeric", "categorical")
 TRENDS = ("ascending", "descending", "peak", "valley", "none")
@@ -244,7 +246,9 @@ class Bins:
 
     def _categorical_index(self, x: Any) -> np.ndarray:
         if hasattr(x, "to_numpy") and hasattr(x, "null_count"):  # a pyarrow array
-            x = x.to_pylist()
+            from credo.model._binning_input import categorical_values
+
+            x = categorical_values(x)
         codes, uniques = pd.factorize(np.asarray(x, dtype=object).reshape(-1), use_na_sentinel=True)
         special_bin = {s: self.n_regular + i for i, s in enumerate(self.specials)}
         bin_of_unique = np.empty(len(uniques) + 1, dtype=np.int32)
@@ -317,8 +321,6 @@ class Bins:
 
     def table(self) -> pd.DataFrame:
         """One row per bin: label, count, bad, bad_rate, woe, iv (for reports)."""
-        from credo.model._binning_stats import iv_terms
-
         count = np.asarray(self.count, dtype=np.float64)
         bad = np.asarray(self.bad, dtype=np.float64)
         return pd.DataFrame(

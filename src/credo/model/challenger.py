@@ -124,6 +124,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         }
         self.monotone_ = [self._constraint(name, meta) for name in self.features_]
         self.reason_texts_ = self._reason_texts(meta)
+        self.specials_ = self._special_values(meta)
         matrix = self._matrix(frame)
         self.min_child_samples_ = (
             int(min(100, max(20, 0.025 * labels.size)))
@@ -173,6 +174,20 @@ class Challenger(ClassifierMixin, BaseEstimator):
             if reason:
                 texts[str(_meta_field(item, "name"))] = str(reason)
         return texts
+
+    def _special_values(self, meta: Sequence[Any] | None) -> dict[str, list[float]]:
+        # Special values ("no data", "never late" = -2) sit outside the feature's scale; left
+        # in, the monotone constraint would force them into the order. As missing, the trees
+        # send them to whichever side fits.
+        values: dict[str, list[float]] = {}
+        for item in meta or ():
+            name = str(_meta_field(item, "name"))
+            found = [_meta_field(item, "no_data"), _meta_field(item, "never")]
+            found += list(_meta_field(item, "specials") or ())
+            numbers = sorted({float(v) for v in found if isinstance(v, (int, float))})
+            if numbers and name not in self.categories_:
+                values[name] = numbers
+        return values
 
     def _lgb_params(self) -> dict[str, Any]:
         params = {
@@ -242,6 +257,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
                     matrix[:, j] = pd.to_numeric(column, errors="raise").astype(np.float64)
                 except (TypeError, ValueError) as exc:
                     raise ValueError(f"column {name!r} must be numeric: {exc}") from exc
+                if name in self.specials_:
+                    matrix[np.isin(matrix[:, j], self.specials_[name]), j] = np.nan
         return matrix
 
     # -- prediction and reasons ------------------------------------------------------------
@@ -296,6 +313,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             "categories": {name: list(levels) for name, levels in self.categories_.items()},
             "monotone": list(self.monotone_),
             "reason_texts": dict(self.reason_texts_),
+            "specials": {name: list(v) for name, v in self.specials_.items()},
             "n_iter": int(self.n_iter_),
             "min_child_samples": int(self.min_child_samples_),
             "booster": self.booster_.model_to_string(),
@@ -317,6 +335,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             model.categories_ = {name: list(levels) for name, levels in data["categories"].items()}
             model.monotone_ = [int(c) for c in data["monotone"]]
             model.reason_texts_ = dict(data["reason_texts"])
+            model.specials_ = {n: [float(v) for v in vs] for n, vs in data["specials"].items()}
             model.n_iter_ = int(data["n_iter"])
             model.min_child_samples_ = int(data["min_child_samples"])
             model.booster_ = lgb.Booster(model_str=data["booster"])

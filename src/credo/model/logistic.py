@@ -19,13 +19,12 @@ def weighted_gram(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """X' diag(w) X, summed over row chunks."""
     k = x.shape[1]
     gram = np.zeros((k, k))
-    with threadpool_limits(limits=1, user_api="blas"):
-        for start in range(0, x.shape[0], CHUNK_ROWS):
-            block = x[start : start + CHUNK_ROWS]
-            if weights is not None:
-                # sqrt-weighting makes the product B'B, which BLAS computes as one syrk.
-                block = block * np.sqrt(weights[start : start + CHUNK_ROWS, None])
-            gram += block.T @ block
+    for start in range(0, x.shape[0], CHUNK_ROWS):
+        block = x[start : start + CHUNK_ROWS]
+        if weights is not None:
+            # sqrt-weighting makes the product B'B, which BLAS computes as one syrk.
+            block = block * np.sqrt(weights[start : start + CHUNK_ROWS, None])
+        gram += block.T @ block
     return gram
 
 
@@ -38,6 +37,18 @@ def fit_logistic(
     tol: float = 1e-8,
 ) -> tuple[np.ndarray, float]:
     """Coefficients and intercept minimising log-loss + l2/2 * |coef|^2 (intercept free)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _newton(x, y, l2, start, max_iter, tol)
+
+
+def _newton(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float,
+    start: tuple[np.ndarray, float] | None,
+    max_iter: int,
+    tol: float,
+) -> tuple[np.ndarray, float]:
     n, k = x.shape
     design = np.empty((n, k + 1))
     design[:, 0] = 1.0
@@ -51,11 +62,9 @@ def fit_logistic(
     penalty = np.full(k + 1, float(l2))
     penalty[0] = 0.0
     for _ in range(max_iter):
-        with threadpool_limits(limits=1, user_api="blas"):
-            z = design @ beta
+        z = design @ beta
         p = 1.0 / (1.0 + np.exp(-z))
-        with threadpool_limits(limits=1, user_api="blas"):
-            gradient = design.T @ (p - y) + penalty * beta
+        gradient = design.T @ (p - y) + penalty * beta
         hessian = weighted_gram(design, p * (1.0 - p))
         hessian[np.diag_indices_from(hessian)] += penalty + 1e-10
         step = np.linalg.solve(hessian, gradient)

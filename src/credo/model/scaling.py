@@ -10,6 +10,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy.special import expit
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,7 @@ def clip_score(raw: np.ndarray, scale: Scale) -> np.ndarray:
 
 def pd_from_log_odds_bad(log_odds_bad: np.ndarray) -> np.ndarray:
     """Probability of bad from its log-odds (numerically stable logistic)."""
-    z = np.asarray(log_odds_bad, dtype=float)
-    out = np.empty_like(z)
-    positive = z >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
-    exp_z = np.exp(z[~positive])
-    out[~positive] = exp_z / (1.0 + exp_z)
-    return out
+    return expit(np.asarray(log_odds_bad, dtype=float))
 
 
 def band_index(scores: np.ndarray, scale: Scale) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from threadpoolctl import threadpool_limits
 
 from credo.explain import reasons as rs
 from credo.model import scaling
@@ -284,38 +285,45 @@ class Scorecard(BaseEstimator):
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
         """score, pd, band, reason_1..reason_4 (codes) and reason_5 (inquiries), per row.
 
-        ``with_text`` adds reason_1_text..reason_5_text.
+        Band and reasons are categoricals; "no reason" is missing. ``with_text`` adds
+        reason_1_text..reason_5_text.
         """
         frame = as_frame(X)
         self._check_columns(frame)
-        starts = range(0, max(len(frame), 1), SCORE_CHUNK_ROWS)
+        columns = [frame[name].to_numpy() for name in self.features_]
+        n = len(frame)
+        score = np.empty(n, dtype=np.int64)
+        p_bad = np.empty(n)
+        chosen = np.empty((n, rs.N_REASONS + 1), dtype=np.int32)
 
-        def score(start: int) -> pd.DataFrame:
-            return self._score_chunk(frame.iloc[start : start + SCORE_CHUNK_ROWS], with_text)
+        def score_rows(start: int) -> None:
+            rows = slice(start, min(start + SCORE_CHUNK_ROWS, n))
+            raw, log_odds, keys = self._score_arrays([c[rows] for c in columns])
+            score[rows] = scaling.clip_score(raw, self.scale_)
+            p_bad[rows] = scaling.pd_from_log_odds_bad(log_odds)
+            top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, self.inquiry_columns())
+            chosen[rows, : rs.N_REASONS] = top
+            chosen[rows, rs.N_REASONS] = fifth
 
-        if len(starts) > 1:
+        starts = range(0, n, SCORE_CHUNK_ROWS)
+        workers = min(len(starts), os.cpu_count() or 1, 2)
+        if workers > 1:
             # numpy releases the GIL in the gathers and reductions, so chunks overlap on cores.
-            with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-                parts = list(pool.map(score, starts))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(score_rows, starts))
         else:
-            parts = [score(0)]
-        return pd.concat(parts, ignore_index=True)
-
-    def _score_chunk(self, frame: pd.DataFrame, with_text: bool) -> pd.DataFrame:
-        raw, log_odds, keys = self._score_arrays(frame)
-        score = scaling.clip_score(raw, self.scale_).astype(np.int64)
-        top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, self.inquiry_columns())
+            for start in starts:
+                score_rows(start)
         band_names = [band.name for band in self.scale_.bands]
         table = {
             "score": score,
-            "pd": scaling.pd_from_log_odds_bad(log_odds),
+            "pd": p_bad,
             "band": pd.Categorical.from_codes(
                 scaling.band_index(score, self.scale_), categories=band_names
             ),
         }
         # Categoricals: fast to build, and "no reason" (code -1) reads as missing.
-        codes = [self.codes_[n] for n in self.features_]
-        chosen = np.concatenate([top, fifth[:, None]], axis=1)
+        codes = [self.codes_[name] for name in self.features_]
         for r in range(chosen.shape[1]):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[:, r], categories=codes)
         if with_text:
@@ -325,13 +333,13 @@ class Scorecard(BaseEstimator):
                 table[f"reason_{r + 1}_text"] = pd.Series(texts, dtype=object)
         return pd.DataFrame(table)
 
-    def _score_arrays(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _score_arrays(self, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Raw points, log-odds of bad and (m, n) packed reason keys, one feature at a time."""
-        n, m = len(frame), len(self.features_)
+        m, n = len(self.features_), len(columns[0]) if columns else 0
         log_odds = np.full(n, self.intercept_)
         keys = np.empty((m, n), dtype=self._key_dtype_)
-        for j, name in enumerate(self.features_):
-            index = self.bins_[name].index(frame[name].to_numpy())
+        for j, (name, values) in enumerate(zip(self.features_, columns, strict=True)):
+            index = self.bins_[name].index(values)
             log_odds += self.log_odds_[name][index]
             keys[j] = self._keys_[name][index]
         # Points are the best points less the loss, and the keys carry the loss: sum them once.
@@ -509,7 +517,8 @@ def correlation(x: np.ndarray) -> np.ndarray:
     """Pearson correlation of the columns (constant columns correlate 0)."""
     n = x.shape[0]
     mean = x.mean(axis=0)
-    cov = weighted_gram(x, None) / n - np.outer(mean, mean)
+    with threadpool_limits(limits=1, user_api="blas"):
+        cov = weighted_gram(x, None) / n - np.outer(mean, mean)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd, sd)

@@ -40,6 +40,7 @@ def export_events(
 
     # A cursor of its own: the caller's connection may hold a result not yet read.
     cursor = con.cursor()
+    cursor.execute("SET enable_progress_bar = false").fetchall()  # stdout is not ours
     query = f"SELECT {_COLUMNS} FROM events ORDER BY user_id, ts, event_id"
     reader = cursor.sql(query).to_arrow_reader(_BATCH_ROWS)
     file_index = 0

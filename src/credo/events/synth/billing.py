@@ -208,105 +208,142 @@ def _force_defaults(chunk: Chunk, accounts: Accounts) -> Accounts:
     return accounts
 
 
+@dataclass
+class _Ledger:
+    """Each account's running state from one month to the next."""
+
+    balance: np.ndarray
+    due: np.ndarray  # amount due on the last statement
+    minimum: np.ndarray  # minimum due on the last statement
+    cycles: np.ndarray  # consecutive missed payments
+    alive: np.ndarray
+    statement_ts: np.ndarray
+
+
 def simulate_accounts(chunk: Chunk, accounts: Accounts) -> None:
     """Run every account month by month and add its events to the chunk."""
-    rng, events = chunk.rng, chunk.events
     a = accounts
-    months, history = chunk.months, chunk.history
-    owner, kind = a.owner, a.kind
-    source = KIND_SOURCE[kind]
-    grace_us = GRACE_DAYS[kind] * US_PER_DAY
-    discipline = chunk.traits.discipline[owner]
-    income_z = chunk.traits.income_z[owner]
-    stress = chunk.stress[owner]
-    miss_base = -4.3 - 1.4 * discipline - 0.2 * income_z + MISS_OFFSET[kind]
+    n = len(a)
+    _add_opened(chunk, a)
+    ledger = _Ledger(
+        balance=_opening_balance(chunk, a),
+        due=np.zeros(n),
+        minimum=np.zeros(n),
+        cycles=np.zeros(n, np.int64),
+        alive=a.close_t >= 0,
+        statement_ts=np.zeros(n, np.int64),
+    )
+    for t in range(chunk.months):
+        draws = chunk.rng.random((6, n))
+        active = ledger.alive & (a.open_t < t) & (t <= a.close_t)
+        forced = ledger.alive & (ledger.due > 0.005) & (a.open_t < t) & (t >= a.forced_from)
+        pay, miss = _pay_last_statement(chunk, a, ledger, t, draws)
+        _issue_statement(chunk, a, ledger, t, draws, active, pay, miss)
+        _add_month(chunk, a, t, active, ledger, forced)
+        charged = forced & (t >= a.forced_from + 4)
+        paid_off = active & (a.kind == LOAN) & (ledger.balance <= 0.01)
+        closing = active & ((t == a.close_t) | paid_off | charged)
+        _add_closed(chunk, a, t, closing, np.where(charged, 2, np.where(paid_off, 1, 0)))
+        ledger.alive &= ~closing
+
+
+def _pay_last_statement(
+    chunk: Chunk, a: Accounts, ledger: _Ledger, t: int, draws: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """This month's payment of each account's last statement: (amount paid, missed)."""
+    discipline = chunk.traits.discipline[a.owner]
+    income_z = chunk.traits.income_z[a.owner]
+    s = chunk.stress[a.owner, t]
+    due, minimum = ledger.due, ledger.minimum
+    has_due = ledger.alive & (due > 0.005) & (a.open_t < t)
+    forced = has_due & (t >= a.forced_from)
+    # Delinquency stops at 90 days in the history and at 60 in the performance window for
+    # everyone not on the way to default, so `bad` and the events always agree.
+    cap = 3 if t < chunk.history else 2
+    must_pay = (ledger.cycles >= cap) & ~forced
+    miss_logit = -4.3 - 1.4 * discipline - 0.2 * income_z + MISS_OFFSET[a.kind] + 1.2 * s
+    miss = has_due & (forced | ((draws[0] < sigmoid(miss_logit)) & ~must_pay))
+
+    is_card = a.kind == CARD
+    paid_full = draws[1] < sigmoid(0.5 + 1.2 * discipline - 0.9 * s + 0.4 * income_z)
+    some = np.where(draws[2] < 0.55, minimum, minimum + draws[2] * (due - minimum))
+    pay = np.where(is_card, np.where(paid_full, due, some), due)
+    partial = miss & ~is_card & ~forced & (draws[1] < 0.3)
+    pay = np.where(miss, np.where(partial, np.round(0.5 * due, 2), 0.0), pay)
+    pay = np.where(has_due, pay, 0.0)
+    ledger.cycles = np.where(
+        has_due, np.where(pay >= minimum - 0.005, 0, ledger.cycles + 1), ledger.cycles
+    )
+
+    late = (pay > 0) & ~miss & (draws[3] < sigmoid(-3.3 - 0.9 * discipline + 0.9 * s))
+    early_days = np.minimum(GRACE_DAYS[a.kind] - 1, 10)  # never before the statement
+    offset_days = np.where(late, 2 + draws[4] * 18, -draws[4] * early_days)
+    offset_us = np.round(offset_days * 86_400).astype(np.int64) * US_PER_SECOND
+    due_us = ledger.statement_ts + GRACE_DAYS[a.kind] * US_PER_DAY
+    paying = np.flatnonzero(pay > 0)
+    chunk.events.add(
+        user=a.owner[paying],
+        stream=a.stream[paying],
+        serial=(t + 1000) * 10 + 1 + np.zeros(len(paying), np.int64),
+        source=KIND_SOURCE[a.kind[paying]],
+        type="payment",
+        furnisher=a.furnisher[paying],
+        ts=(due_us + offset_us)[paying] + 12 * 3600 * US_PER_SECOND,
+        amount=pay[paying],
+        account=True,
+    )
+    return pay, miss & has_due
+
+
+def _issue_statement(
+    chunk: Chunk,
+    a: Accounts,
+    ledger: _Ledger,
+    t: int,
+    draws: np.ndarray,
+    active: np.ndarray,
+    pay: np.ndarray,
+    miss: np.ndarray,
+) -> None:
+    """New charges, interest and fees, and the statement each open account gets this month."""
+    rng, kind = chunk.rng, a.kind
     is_card, is_loan = kind == CARD, kind == LOAN
     is_bill = ~(is_card | is_loan)
+    discipline = chunk.traits.discipline[a.owner]
+    s = chunk.stress[a.owner, t]
+    had_due = ledger.alive & (ledger.due > 0.005) & (a.open_t < t)
+    arrears = np.where(had_due, np.maximum(ledger.due - pay, 0.0), 0.0)
+    carried = ledger.balance - pay
+    unpaid = pay < ledger.due - 0.005
+    interest = np.where(is_card & (carried > 0) & unpaid, carried * CARD_RATE, 0.0)
+    fee = np.where(miss & ~is_bill, LATE_FEE, 0.0)
 
-    _add_opened(chunk, a)
-    balance = _opening_balance(chunk, a)
-    due = np.zeros(len(a))
-    minimum = np.zeros(len(a))
-    cycles = np.zeros(len(a), np.int64)  # consecutive missed payments
-    alive = a.close_t >= 0
-    statement_ts = np.zeros(len(a), np.int64)
-    for t in range(months):
-        s = stress[:, t]
-        draws = rng.random((6, len(a)))
-        active = alive & (a.open_t < t) & (t <= a.close_t)
-        has_due = alive & (due > 0.005) & (a.open_t < t)
-        forced = has_due & (t >= a.forced_from)
-        cap = 3 if t < history else 2
-        must_pay = (cycles >= cap) & ~forced
-        miss = has_due & (forced | ((draws[0] < sigmoid(miss_base + 1.2 * s)) & ~must_pay))
+    spend = a.limit * sigmoid(-1.5 - 0.75 * discipline + 0.7 * s)
+    spend *= np.exp(0.35 * rng.standard_normal(len(a))) * (draws[5] < 0.92)
+    spend = np.where(t >= a.forced_from - 1, np.maximum(spend, 0.1 * a.limit), spend)
+    spend = np.minimum(spend, np.maximum(1.05 * a.limit - carried, 0.0))
+    season = 1.0 + 0.2 * np.cos(2 * np.pi * ((chunk.start_month[a.owner] + t) % 12) / 12)
+    bill = a.base * np.where(kind == UTILITY, season, 1.0)
+    bill *= np.exp(np.where(kind == UTILITY, 0.1, 0.02) * rng.standard_normal(len(a)))
+    bill = np.where(kind == RENT, a.base, np.round(bill, 2))
 
-        paid_full = draws[1] < sigmoid(0.5 + 1.2 * discipline - 0.9 * s + 0.4 * income_z)
-        card_pay = np.where(
-            paid_full,
-            due,
-            np.where(draws[2] < 0.55, minimum, minimum + draws[2] * (due - minimum)),
-        )
-        pay = np.where(is_card, card_pay, due)
-        partial = miss & ~is_card & ~forced & (draws[1] < 0.3)
-        pay = np.where(miss, np.where(partial, np.round(0.5 * due, 2), 0.0), pay)
-        pay = np.where(has_due, pay, 0.0)
-        cycles = np.where(has_due, np.where(pay >= minimum - 0.005, 0, cycles + 1), cycles)
-        late = (pay > 0) & ~miss & (draws[3] < sigmoid(-3.3 - 0.9 * discipline + 0.9 * s))
-        early_days = np.minimum(GRACE_DAYS[kind] - 1, 10)  # never before the statement
-        offset_days = np.where(late, 2 + draws[4] * 18, -draws[4] * early_days)
-        offset_us = np.round(offset_days * 86_400).astype(np.int64) * US_PER_SECOND
-        pay_ts = statement_ts + grace_us + offset_us
-        paying = np.flatnonzero(pay > 0)
-        events.add(
-            user=owner[paying],
-            stream=a.stream[paying],
-            serial=(t + 1000) * 10 + 1 + np.zeros(len(paying), np.int64),
-            source=source[paying],
-            type="payment",
-            furnisher=a.furnisher[paying],
-            ts=pay_ts[paying] + 12 * 3600 * US_PER_SECOND,
-            amount=pay[paying],
-            account=True,
-        )
+    card_balance = np.round(carried + interest + fee + np.nan_to_num(spend), 2)
+    loan_balance = np.round(ledger.balance * (1 + LOAN_RATE) - pay + fee, 2)
+    loan_due = np.minimum(a.base + arrears + fee, np.maximum(loan_balance, 0.0))
+    new_due = np.where(is_card, np.maximum(card_balance, 0.0), 0.0)
+    new_due = np.where(is_loan, loan_due, new_due)
+    new_due = np.where(is_bill, bill + arrears, new_due)
+    card_minimum = np.minimum(new_due, np.maximum(25.0, 0.02 * new_due) * (1 + ledger.cycles))
+    new_minimum = np.where(is_card, card_minimum, new_due)
+    new_balance = np.where(is_card, card_balance, np.where(is_loan, loan_balance, new_due))
 
-        arrears = np.where(has_due, np.maximum(due - pay, 0.0), 0.0)
-        carried = balance - pay
-        interest = np.where(is_card & (carried > 0) & (pay < due - 0.005), carried * CARD_RATE, 0)
-        fee = np.where(miss & ~is_bill, LATE_FEE, 0.0)
-        spend = a.limit * sigmoid(-1.5 - 0.75 * discipline + 0.7 * s)
-        spend *= np.exp(0.35 * rng.standard_normal(len(a))) * (draws[5] < 0.92)
-        spend = np.where(t >= a.forced_from - 1, np.maximum(spend, 0.1 * a.limit), spend)
-        spend = np.minimum(spend, np.maximum(1.05 * a.limit - carried, 0.0))
-        season = 1.0 + 0.2 * np.cos(2 * np.pi * ((chunk.start_month[owner] + t) % 12) / 12)
-        bill = a.base * np.where(kind == UTILITY, season, 1.0)
-        bill *= np.exp(np.where(kind == UTILITY, 0.1, 0.02) * rng.standard_normal(len(a)))
-        bill = np.where(kind == RENT, a.base, np.round(bill, 2))
-
-        card_balance = np.round(carried + interest + fee + np.nan_to_num(spend), 2)
-        loan_balance = np.round(balance * (1 + LOAN_RATE) - pay + fee, 2)
-        new_balance = np.where(is_card, card_balance, np.where(is_loan, loan_balance, 0.0))
-        loan_due = np.minimum(a.base + arrears + fee, np.maximum(loan_balance, 0.0))
-        new_due = np.where(is_card, np.maximum(card_balance, 0.0), 0.0)
-        new_due = np.where(is_loan, loan_due, new_due)
-        new_due = np.where(is_bill, bill + arrears, new_due)
-        new_minimum = np.where(
-            is_card, np.minimum(new_due, np.maximum(25.0, 0.02 * new_due) * (1 + cycles)), new_due
-        )
-        new_balance = np.where(is_bill, new_due, new_balance)
-
-        balance = np.where(active, new_balance, balance)
-        due = np.where(active, np.round(new_due, 2), 0.0)
-        minimum = np.where(active, np.round(new_minimum, 2), 0.0)
-        seconds = (a.statement_day - 1) * 86_400 + 6 * 3600
-        statement_ts = np.where(active, chunk.ts(owner, t, seconds), statement_ts)
-        _add_month(chunk, a, t, active, due, balance, statement_ts, grace_us, cycles, forced)
-
-        charged = forced & (t >= a.forced_from + 4)
-        paid_off = active & is_loan & (balance <= 0.01)
-        closing = active & ((t == a.close_t) | paid_off | charged)
-        reason = np.where(charged, 2, np.where(paid_off, 1, 0))
-        _add_closed(chunk, a, t, closing, reason)
-        alive &= ~closing
+    ledger.balance = np.where(active, new_balance, ledger.balance)
+    ledger.due = np.where(active, np.round(new_due, 2), 0.0)
+    ledger.minimum = np.where(active, np.round(new_minimum, 2), 0.0)
+    seconds = (a.statement_day - 1) * 86_400 + 6 * 3600
+    ledger.statement_ts = np.where(
+        active, chunk.ts(a.owner, t, seconds), ledger.statement_ts
+    )
 
 
 def _opening_balance(chunk: Chunk, a: Accounts) -> np.ndarray:
@@ -385,11 +422,14 @@ def _add_inquiries(chunk: Chunk, a: Accounts, opened_ts: np.ndarray) -> None:
         )
 
 
-def _add_month(chunk, a, t, active, due, balance, statement_ts, grace_us, cycles, forced) -> None:
+def _add_month(
+    chunk: Chunk, a: Accounts, t: int, active: np.ndarray, ledger: _Ledger, forced: np.ndarray
+) -> None:
     """This month's statements and end-of-month statuses."""
     rows = np.flatnonzero(active)
     owner = a.owner[rows]
-    due_day = ((statement_ts[rows] + grace_us[rows]) // US_PER_DAY).astype(np.int32)
+    grace_us = GRACE_DAYS[a.kind[rows]] * US_PER_DAY
+    due_day = ((ledger.statement_ts[rows] + grace_us) // US_PER_DAY).astype(np.int32)
     common = dict(
         user=owner,
         stream=a.stream[rows],
@@ -401,26 +441,29 @@ def _add_month(chunk, a, t, active, due, balance, statement_ts, grace_us, cycles
         **common,
         serial=(t + 1000) * 10 + 2 + np.zeros(len(rows), np.int64),
         type="statement",
-        ts=statement_ts[rows],
-        amount=due[rows],
+        ts=ledger.statement_ts[rows],
+        amount=ledger.due[rows],
         due_day=due_day,
     )
     charged = forced[rows] & (t >= a.forced_from[rows] + 4)
-    status = np.where(charged, 2, np.where(cycles[rows] > 0, 1, 0))
+    cycles = ledger.cycles[rows]
+    status = np.where(charged, 2, np.where(cycles > 0, 1, 0))
     month_end = month_start_us(chunk.start_month[owner] + t + 1) - 3600 * US_PER_SECOND
     chunk.events.add(
         **common,
         serial=(t + 1000) * 10 + 3 + np.zeros(len(rows), np.int64),
         type="account_status",
         ts=month_end,
-        amount=np.maximum(balance[rows], 0.0),
+        amount=np.maximum(ledger.balance[rows], 0.0),
         credit_limit=a.limit[rows],
-        days_past_due=(30 * cycles[rows]).astype(np.int32),
+        days_past_due=(30 * cycles).astype(np.int32),
         attributes=STATUS_ATTRIBUTES.take(pa.array(status)),
     )
 
 
-def _add_closed(chunk, a, t, closing, reason) -> None:
+def _add_closed(
+    chunk: Chunk, a: Accounts, t: int, closing: np.ndarray, reason: np.ndarray
+) -> None:
     rows = np.flatnonzero(closing)
     owner = a.owner[rows]
     chunk.events.add(

@@ -1,7 +1,8 @@
 """Collects generated events as integer-coded numpy columns and builds one Arrow table.
 
 Generators add whole streams at a time (arrays, never rows). Text columns are made once per
-chunk with Arrow kernels: codes index small lookup arrays, ids are joined from parts.
+chunk: ids as fixed-width bytes written straight into Arrow buffers, low-cardinality text by
+indexing small lookup arrays with integer codes.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def join_bytes(pieces: list[np.ndarray], n: int, valid: np.ndarray | None = None
 
 
 def person_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
-    """"<prefix><number, 8 digits>" for each person number."""
+    """The id of each person number: the prefix, then the number in 8 digits."""
     return join_bytes([_constant(prefix), *_digits(numbers, PERSON_WIDTH)], len(numbers))
 
 

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from credo.events.synth.frame import CATEGORY, FURNISHER
 from credo.events.synth.people import US_PER_SECOND, Chunk, month_start_us
-from credo.events.synth.traits import MEDIAN_MONTHLY_INCOME
+from credo.events.synth.traits import MEDIAN_MONTHLY_INCOME, sigmoid
 
 SHOP_CATEGORIES = ("electronics", "fashion", "home", "books", "beauty", "toys", "groceries")
 SHOP_WEIGHTS = (0.15, 0.3, 0.15, 0.1, 0.1, 0.05, 0.15)
@@ -202,7 +202,8 @@ def add_shopping(chunk: Chunk) -> None:
     """Online purchases and their refunds."""
     rng, tr = chunk.rng, chunk.traits
     holders = np.flatnonzero(rng.random(chunk.n) < 0.2 + 0.75 * tr.digital)
-    rate = 1.6 * tr.digital[holders] ** 1.2 + 0.1
+    impulsive = np.exp(-0.15 * tr.discipline[holders])
+    rate = (1.6 * tr.digital[holders] ** 1.2 + 0.1) * impulsive
     who, t, nth = _expand(rng.poisson(rate[:, None] * np.ones((1, chunk.months))))
     user = holders[who]
     wealth = (tr.income[user] / MEDIAN_MONTHLY_INCOME) ** 0.3
@@ -223,6 +224,7 @@ def add_shopping(chunk: Chunk) -> None:
         category=category,
     )
     refund_rate = np.where(category == CATEGORY["fashion"], 0.18, 0.06)
+    refund_rate *= np.exp(-0.3 * tr.discipline[user])
     back = np.flatnonzero(rng.random(len(who)) < refund_rate)
     delay = rng.integers(3 * 86_400, 25 * 86_400, len(back)) * US_PER_SECOND
     chunk.events.add(
@@ -246,7 +248,8 @@ def add_p2p(chunk: Chunk) -> None:
     who, t, nth = _expand(rng.poisson(rate[:, None] * np.ones((1, chunk.months))))
     friends = rng.integers(1_000_000, 10_000_000, (len(holders), 5))
     furnisher = _one_of(rng, ("payfriend", "quickpay"), len(holders))
-    out = rng.random(len(who)) < 0.55
+    # People under strain receive more help from friends and family than they send.
+    out = rng.random(len(who)) < sigmoid(0.2 - 0.5 * chunk.stress[holders[who], t])
     chunk.events.add(
         user=holders[who],
         stream="p2p",

@@ -1,0 +1,127 @@
+"""`credo features` and `credo features list` as a user runs them (real subprocesses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_features_catalog import AS_OF, alice
+from test_features_support import History
+
+from credo.features.catalog import catalog_for
+from credo.features.table import read_feature_table, read_table_metadata
+from credo.policy import load_policy
+
+CREDO = str(Path(sys.executable).with_name("credo"))
+
+
+def credo(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CREDO, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    from credo.store.db import init_store
+
+    path = init_store(tmp_path_factory.mktemp("cli") / "credo.duckdb")
+    h = History()
+    alice(h)
+    h.grant("bob")
+    h.load(path)
+    return path
+
+
+def test_features_without_a_subcommand_builds_the_table(store, tmp_path):
+    out = tmp_path / "f.parquet"
+    result = credo("features", "--db", str(store), "--as-of", str(AS_OF), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    table, metas = read_feature_table(out)
+    assert sorted(table["user_id"].to_pylist()) == ["alice", "bob"]
+    assert [m.name for m in metas] == [s.name for s in catalog_for(load_policy("us"))]
+    meta = read_table_metadata(out)
+    assert meta["kind"] == "credo.features" and meta["policy"] == "us"
+    assert "prov_sources" in meta["provenance_columns"]
+    assert f"{len(metas)} features" in result.stderr
+
+
+def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
+    as_of = tmp_path / "outcomes.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "user_id": ["alice", "alice"],
+                "as_of": pa.array([AS_OF, dt.date(2024, 1, 1)], pa.date32()),
+                "bad": pa.array([0, 0], pa.int8()),
+            }
+        ),
+        as_of,
+    )
+    out = tmp_path / "f.parquet"
+    result = credo(
+        "features",
+        "build",
+        "--db",
+        str(store),
+        "--as-of-file",
+        str(as_of),
+        "--policy",
+        "cn",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    table, metas = read_feature_table(out)
+    assert table.num_rows == 2
+    assert "df_platform_months" in [m.name for m in metas]
+    assert read_table_metadata(out)["policy"] == "cn"
+
+
+def test_list_prints_the_catalog_by_dimension():
+    result = credo("features", "list", "--policy", "eu")
+    assert result.returncode == 0, result.stderr
+    for title in ("payment history", "amounts owed", "digital footprint", "identity"):
+        assert title in result.stdout
+    assert "id_address_months" in result.stdout and "no (policy)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2024-07-01"], "--out is required"),
+        (["--out", "x.parquet"], "exactly one of --as-of"),
+        (["--as-of", "July", "--out", "x.parquet"], "YYYY-MM-DD"),
+        (["--as-of", "2024-07-01", "--policy", "mars", "--out", "x.parquet"], "unknown policy"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(store, tmp_path, args, message):
+    result = credo("features", "--db", str(store), *args)
+    assert result.returncode == 1
+    assert message in " ".join(result.stderr.split())
+
+
+def test_a_missing_store_says_how_to_create_one(tmp_path):
+    result = credo(
+        "features",
+        "--db",
+        str(tmp_path / "none.duckdb"),
+        "--as-of",
+        "2024-07-01",
+        "--out",
+        str(tmp_path / "f.parquet"),
+    )
+    assert result.returncode == 1 and "credo init" in " ".join(result.stderr.split())
+
+
+def test_help_texts():
+    for args in (
+        ["features", "--help"],
+        ["features", "build", "--help"],
+        ["features", "list", "--help"],
+    ):
+        result = credo(*args)
+        assert result.returncode == 0 and "--policy" in result.stdout

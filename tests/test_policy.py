@@ -1,0 +1,99 @@
+"""Jurisdiction policies: presets, custom files, and the rules they enforce on the catalog."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from credo.features.catalog import CATALOG, catalog_for
+from credo.policy import PRESETS, Policy, PolicyError, load_policy
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_load_as_frozen_policies(name):
+    policy = load_policy(name)
+    assert isinstance(policy, Policy) and policy.name == name
+    assert "message_content" in policy.forbidden_data
+    assert policy.negative_data_months > 0 and policy.dispute_deadline_days > 0
+    with pytest.raises(AttributeError):
+        policy.name = "other"  # type: ignore[misc]
+
+
+def test_default_policy_is_us():
+    assert load_policy() == load_policy("us")
+
+
+def test_protected_attributes_are_listed_and_never_features():
+    for name in PRESETS:
+        protected = set(load_policy(name).protected_attributes)
+        assert {"sex", "marriage"} <= protected
+        assert not protected & {s.name for s in CATALOG}
+    assert {"age", "age_in_years", "personal_status_and_sex"} <= set(
+        load_policy("us").protected_attributes
+    )
+
+
+def test_digital_footprint_only_where_allowed():
+    def dims(name: str) -> set[str]:
+        return {s.dimension for s in catalog_for(load_policy(name))}
+
+    assert "digital_footprint" not in dims("us")
+    assert "digital_footprint" not in dims("eu")
+    assert "digital_footprint" in dims("cn")
+    assert "social" not in load_policy("eu").allowed_sources
+
+
+def test_denied_family_and_disallowed_sources_remove_features():
+    eu = {s.name for s in catalog_for(load_policy("eu"))}
+    assert "id_address_months" not in eu and "id_verified" in eu
+    base = load_policy("us").to_dict()
+    base.update(name="no-bank", allowed_sources=[s for s in base["allowed_sources"] if s != "bank"])
+    no_bank = Policy(**{k: tuple(v) if isinstance(v, list) else v for k, v in base.items()})
+    names = {s.name for s in catalog_for(no_bank)}
+    assert "cb_income_mean_12m" not in names
+    assert "ao_debt_to_income" not in names  # a ratio needs both of its parts
+    assert "ph_dpd_latest" in names
+
+
+def test_negative_data_window_differs_by_jurisdiction():
+    months = {name: load_policy(name).negative_data_months for name in PRESETS}
+    assert months["eu"] < months["cn"] < months["us"]
+
+
+def _write(tmp_path, **changes):
+    data = load_policy("us").to_dict()
+    data.update(changes)
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_custom_policy_file_loads(tmp_path):
+    policy = load_policy(_write(tmp_path, name="bank-x", negative_data_months=24))
+    assert policy.name == "bank-x" and policy.negative_data_months == 24
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"allowed_sources": ["card", "gossip"]}, "allowed_sources has unknown value"),
+        ({"allowed_dimensions": ["vibes"]}, "allowed_dimensions has unknown value"),
+        ({"negative_data_months": 0}, "negative_data_months must be a positive"),
+        ({"forbidden_data": []}, "must include message_content"),
+        ({"allow_protected": "yes"}, "allow_protected must be true or false"),
+        ({"colour": "blue"}, "unknown field"),
+    ],
+)
+def test_bad_policy_files_say_which_field_and_why(tmp_path, changes, message):
+    with pytest.raises(PolicyError, match=message):
+        load_policy(_write(tmp_path, **changes))
+
+
+def test_unknown_name_says_what_to_use(tmp_path):
+    with pytest.raises(PolicyError, match="us, eu, cn"):
+        load_policy("mars")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(PolicyError, match="not valid JSON"):
+        load_policy(bad)
