@@ -376,3 +376,20 @@ def test_provenance_counts_the_events_used(history_store):
     assert row["prov_events"] == sum(by_source.values())
     assert row["prov_sources"] == ",".join(sorted(by_source))
     assert row["prov_events_identity"] == by_source["identity"]
+
+
+def test_negative_data_older_than_the_policy_allows_is_ignored(history_store):
+    from dataclasses import replace
+
+    short = replace(load_policy("us"), name="short-memory", negative_data_months=6)
+    con = connect(history_store, read_only=True)
+    try:
+        table = build_features_duckdb(con, short, as_of=AS_OF)
+    finally:
+        con.close()
+    row = {r["user_id"]: r for r in table.to_pylist()}["alice"]
+    # the 95-days-past-due report is 11 months back: beyond 6 months it no longer counts
+    assert row["ph_dpd90_reports_24m"] == 0
+    assert row["ph_worst_dpd_12m"] == 60
+    assert row["ph_late_months_12m"] == 3
+    assert row["ao_card_balance_latest"] == CARD_BALANCE[0]  # balances are not negative data

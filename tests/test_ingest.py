@@ -15,7 +15,7 @@ from test_ingest_support import (
     every_type,
     query,
     stored_events,
-    typed,
+    stored_form,
     write_csv,
     write_jsonl,
     write_parquet,
@@ -143,7 +143,7 @@ def test_every_type_is_accepted_and_stored_typed(store_path, tmp_path):
     rows = every_type(39)
     result = ingest_paths(store_path, [write_csv(tmp_path / "ok.csv", rows)], progress=False)
     assert (result.accepted, result.rejected, result.duplicates, result.conflicts) == (39, 0, 0, 0)
-    expected = sorted(tuple(typed(r)[c] for c in FIELDS) for r in rows)
+    expected = sorted(tuple(stored_form(r)[c] for c in FIELDS) for r in rows)
     assert stored_events(store_path) == expected
     batches = query(
         store_path, "SELECT status, accepted, rejected, fingerprint FROM ingest_batches"
@@ -174,6 +174,18 @@ def test_csv_jsonl_and_parquet_store_the_same_events(tmp_path):
         assert result.accepted == 26 and result.clean
         stores[fmt] = stored_events(store)
     assert stores["csv"] == stores["jsonl"] == stores["parquet"]
+
+
+def test_attributes_are_the_same_content_whatever_their_spacing(store_path, tmp_path):
+    spaced = event("profile", 1, attributes='{ "age" : 40,  "tags": ["a", "b"] }')
+    first = ingest_paths(store_path, [write_csv(tmp_path / "a.csv", [spaced])], progress=False)
+    nested = dict(spaced, attributes={"age": 40, "tags": ["a", "b"]})  # an object in JSONL
+    path = tmp_path / "b.jsonl"
+    path.write_text(json.dumps({k: v for k, v in nested.items() if v is not None}) + "\n")
+    second = ingest_paths(store_path, [path], progress=False)
+    assert (first.accepted, second.duplicates, second.conflicts) == (1, 1, 0)
+    stored = query(store_path, "SELECT attributes FROM events")[0][0]
+    assert json.loads(stored) == {"age": 40, "tags": ["a", "b"]}
 
 
 def test_duplicates_and_conflicts_inside_one_file(store_path, tmp_path):
@@ -399,3 +411,13 @@ def test_a_bad_consents_file_is_fatal_and_names_the_row(store_path, tmp_path):
     with pytest.raises(IngestError, match="row 2, field purpose: unknown purpose marketing"):
         ingest_paths(store_path, [root], progress=False)
     _assert_nothing_stored(store_path)
+
+
+def test_a_generated_population_ingests_cleanly(store_path, tmp_path):
+    from credo.events.synthetic import generate_population
+
+    made = generate_population(users=60, seed=3, out=tmp_path / "population")
+    result = ingest_paths(store_path, [made.path], chunk_rows=5_000, progress=False)
+    assert (result.accepted, result.rejected, result.conflicts) == (made.events, 0, 0)
+    consents = pq.read_table(made.path / "consents.parquet").num_rows
+    assert result.consents == consents > 0

@@ -69,9 +69,10 @@ def test_a_fatal_error_exits_1_and_stores_nothing(store_path, tmp_path):
 
 def test_a_missing_store_says_how_to_create_one(tmp_path):
     path = write_csv(tmp_path / "ok.csv", [event()])
-    done = credo("ingest", path, "--db", tmp_path / "none.duckdb")
+    done = credo("ingest", path, "--db", tmp_path / "none.duckdb", "--json")
     assert done.returncode == 1
     assert "credo init" in done.stderr
+    assert "credo init" in json.loads(done.stdout)["error"]
 
 
 def test_format_can_be_forced(store_path, tmp_path):

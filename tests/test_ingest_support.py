@@ -118,6 +118,15 @@ def typed(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def stored_form(row: dict[str, Any]) -> dict[str, Any]:
+    """A text row as the store holds it: typed, attributes minified."""
+    out = typed(row)
+    if row["attributes"] is not None:
+        compact = json.dumps(json.loads(row["attributes"]), separators=(",", ":"))
+        out["attributes"] = compact
+    return out
+
+
 def write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
     pq.write_table(pa.Table.from_pylist([typed(r) for r in rows], schema=EVENT_SCHEMA), path)
     return path

@@ -363,3 +363,11 @@ def test_credo_evaluate_on_a_feature_table_with_protected_file(tmp_path):
     assert audited and audited <= protected_columns
     dimensions = {f["dimension"] for f in result["features"] if f["status"] == "used"}
     assert "payment_history" in dimensions
+
+
+def test_policy_names_match_whole_words_of_columns():
+    from credo.commands.evaluate import _protected_matches
+
+    columns = ["age_in_years", "page_count", "sex", "marital_status_code", "usage", "income"]
+    names = ("age", "sex", "marital_status")
+    assert _protected_matches(columns, names) == ["age_in_years", "sex", "marital_status_code"]

@@ -15,7 +15,7 @@ from credo.events.ingest import DEFAULT_CHUNK_ROWS, IngestError, ingest_paths
 from credo.events.readers import FORMATS
 from credo.events.schema import PURPOSES, SOURCES
 from credo.store import consent
-from credo.store.db import SCHEMA_VERSION, connect, db_path, init_store
+from credo.store.db import SCHEMA_VERSION, StoreError, connect, db_path, init_store
 from credo.store.export import ExportError, export_events
 from credo.store.sql import run
 
@@ -76,14 +76,13 @@ def ingest(
         int, typer.Option("--chunk-rows", min=1, help="Rows per chunk (one transaction each).")
     ] = DEFAULT_CHUNK_ROWS,
 ) -> None:
-    with handle_store_errors():
-        try:
-            result = ingest_paths(db, paths, fmt=fmt, chunk_rows=chunk_rows, progress=True)
-        except IngestError as exc:
-            if as_json:
-                payload = exc.result.to_dict() if exc.result is not None else {}
-                print(json.dumps({**payload, "error": str(exc)}))
-            fail(str(exc))
+    try:
+        result = ingest_paths(db, paths, fmt=fmt, chunk_rows=chunk_rows, progress=True)
+    except (IngestError, StoreError) as exc:
+        if as_json:
+            done = getattr(exc, "result", None)
+            print(json.dumps({**(done.to_dict() if done else {}), "error": str(exc)}))
+        fail(str(exc))
     if as_json:
         print(json.dumps(result.to_dict()))
     else:

@@ -141,6 +141,13 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
     if arrow_type is None:
         return f"CAST(NULL AS {SQL_TYPES[name]})"
     if _is_text(arrow_type):
+        if name == "attributes":
+            # Stored minified, so the same JSON object counts as the same content whatever
+            # its spacing (a CSV furnisher and a JSONL one write it differently).
+            return (
+                f"CASE WHEN json_valid({raw}) THEN CAST(json({raw}) AS VARCHAR)"
+                f" ELSE NULLIF({raw}, '') END"
+            )
         if SQL_TYPES[name] == "VARCHAR":
             return f"NULLIF({raw}, '')"
         if name == "ts":

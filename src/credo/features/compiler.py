@@ -9,8 +9,8 @@ table (user_id, as_of TIMESTAMP: one row per person and date to compute features
    (bucket 0 = the month up to as_of, aligned on as_of's day of month);
 3. mp: the ONE aggregation of the events, grouped by user x as_of x m, with one column ("cell")
    per distinct (sources, types, measure) the specs read: a compact monthly pivot;
-4. sv/sw: the monthly series values (optionally against the previous month's cells) and their
-   per-person means (for std, cv and slope);
+4. sv/sm/sw: the monthly series values (optionally against the previous month's cells) and
+   their per-person means (for std, cv and slope; an aggregate joined back, not a window);
 5. ur: every event and series aggregate, from the monthly pivot (small);
    ar: account ages from account_opened / account_closed events;
 6. the as-of table left-joined to those, no-data values applied, provenance columns added.
@@ -151,7 +151,7 @@ def _granted_and_events(tables: Tables, policy: Policy, user_id: str | None) -> 
     allowed = _in_list(s for s in SOURCES if policy.allows_source(s))
     user_filter = f" AND c.user_id = {_q(user_id)}" if user_id is not None else ""
     event_user_filter = f" AND e.user_id = {_q(user_id)}" if user_id is not None else ""
-    as_of_month = _MONTH_INDEX.format(t="g.as_of")
+    as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     ts_month = _MONTH_INDEX.format(t="e.ts")
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts.
     address = "(e.attributes ->> '$.address_since')"
@@ -161,7 +161,8 @@ def _granted_and_events(tables: Tables, policy: Policy, user_id: str | None) -> 
     )
     return f"""
 granted AS (
-  SELECT DISTINCT c.user_id, c.source, a.as_of
+  SELECT DISTINCT c.user_id, c.source, a.as_of, {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month,
+    DAYOFMONTH(a.as_of) AS as_of_day
   FROM {tables.consents} AS c JOIN {tables.asof} AS a ON c.user_id = a.user_id
   WHERE c.purpose = 'credit_scoring' AND c.granted_at <= a.as_of
     AND (c.revoked_at IS NULL OR c.revoked_at > a.as_of)
@@ -171,7 +172,7 @@ ev AS (
   SELECT e.user_id, g.as_of, e.ts, e.amount, e.credit_limit, e.category,
     e.source, e.type,
     {as_of_month} - {ts_month}
-      - CASE WHEN DAYOFMONTH(e.ts) >= DAYOFMONTH(g.as_of) THEN 1 ELSE 0 END AS m,
+      - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day THEN 1 ELSE 0 END AS m,
     CASE WHEN {as_of_month} - {ts_month} <= {policy.negative_data_months}
       THEN e.days_past_due END AS dpd,
     CASE WHEN e.type = 'profile' THEN
@@ -317,14 +318,13 @@ def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, st
         else ""
     )
     means = []
-    part = "OVER (PARTITION BY user_id, as_of)"
     for name in series_by_name:
         for window in sorted(windows.get(name, ()), key=lambda w: (w is None, w)):
             s = f"s_{name}"
             in_w = _in_window(s, window)
             key = _window_key(s, window)
-            means.append(f"AVG(CASE WHEN {in_w} THEN {s} END) {part} AS ybar_{key}")
-            means.append(f"AVG(CASE WHEN {in_w} THEN -m END) {part} AS xbar_{key}")
+            means.append(f"AVG(CASE WHEN {in_w} THEN {s} END) AS ybar_{key}")
+            means.append(f"AVG(CASE WHEN {in_w} THEN -m END) AS xbar_{key}")
     return values, join, means
 
 
@@ -428,9 +428,13 @@ sv AS (
     )
     stages.append(
         f"""
+sm AS (
+  SELECT user_id, as_of{"".join(f",{chr(10)}    {m}" for m in means)}
+  FROM sv GROUP BY user_id, as_of
+),
 sw AS (
-  SELECT sv.*{"".join(f",{chr(10)}    {m}" for m in means)}
-  FROM sv
+  SELECT sv.*{"".join(f", sm.{m.rsplit(' AS ', 1)[1]}" for m in means)}
+  FROM sv JOIN sm ON sm.user_id = sv.user_id AND sm.as_of = sv.as_of
 )"""
     )
     stages.append(

@@ -480,13 +480,14 @@ class Scorecard(BaseEstimator):
 # ---------------------------------------------------------------------- helpers
 def check_target(y: Any, n_rows: int) -> np.ndarray:
     """The target as float 0/1; a clear error for anything else."""
-    target = np.asarray(y, dtype=float)
+    values = np.asarray(y, dtype=object).reshape(-1)
+    target = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
     if target.shape != (n_rows,):
         raise ValueError(f"the target has {target.size} values for {n_rows} rows")
     bad = ~np.isin(target, (0.0, 1.0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        value = np.asarray(y, dtype=object)[row]
+        value = values[row]
         raise ValueError(f"the target must be 0 (good) or 1 (bad); row {row} has {value!r}")
     if target.min() == target.max():
         raise ValueError("the target has only one class; a scorecard needs goods and bads")

@@ -62,7 +62,9 @@ def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
 def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataFrame:
     """Feature rows with their ``bad`` outcome, matched on user_id (and as_of when both have it).
 
-    Every feature row must find an outcome: unmatched rows are an error naming the first few.
+    The outcomes file chooses the sample: feature rows without an outcome (people the file
+    does not label, such as a held-out set) are left out; an outcome without a feature row is
+    an error naming the first few, since it means the features were built for other dates.
     """
     path = Path(outcomes_path)
     if not path.exists():
@@ -78,12 +80,15 @@ def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataF
         features = features.assign(as_of=pd.to_datetime(features["as_of"], utc=True))
     if outcomes.duplicated(keys).any():
         raise TableError(f"{path}: more than one outcome per {' + '.join(keys)}")
-    joined = features.merge(outcomes[keys + ["bad"]], on=keys, how="left", validate="m:1")
-    unmatched = joined["bad"].isna()
+    joined = features.merge(
+        outcomes[keys + ["bad"]], on=keys, how="right", validate="m:1", indicator=True
+    )
+    unmatched = joined["_merge"] == "right_only"
     if unmatched.any():
         sample = ", ".join(map(str, joined.loc[unmatched, "user_id"].head(5)))
         raise TableError(
-            f"{int(unmatched.sum())} feature rows have no outcome (user_id {sample}, ...); "
+            f"{int(unmatched.sum())} outcomes have no feature row (user_id {sample}, ...); "
             "build features with --as-of-file on the same outcomes file"
         )
+    joined = joined.drop(columns="_merge")
     return joined

@@ -93,9 +93,7 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Bring the store to SCHEMA_VERSION, one transaction per migration. Returns the version."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)"
-    )
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)")
     current = schema_version(con)
     if current > SCHEMA_VERSION:
         raise StoreError(
@@ -106,9 +104,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             MIGRATIONS[version](con)
-            con.execute(
-                "INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version + 1]
-            )
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version + 1])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
