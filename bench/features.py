@@ -54,6 +54,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--users", type=int, default=42_000, help="people (about 480 events each)")
     p.add_argument("--months", type=int, default=24)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--dataset",
+        type=Path,
+        default=None,
+        help="use this existing dataset directory instead of generating one",
+    )
     p.add_argument("--workdir", type=Path, default=Path("bench/out/features-data"))
     p.add_argument("--featuretools-max-events", type=int, default=2_000_000)
     p.add_argument(
@@ -70,11 +76,14 @@ def parse_args() -> argparse.Namespace:
 def prepare(args: argparse.Namespace) -> tuple[Path, Path]:
     from credo.events.synthetic import generate_population
 
-    dataset = args.workdir / f"population-{args.users}-{args.months}-{args.seed}"
+    dataset = args.dataset or args.workdir / f"population-{args.users}-{args.months}-{args.seed}"
+    if args.dataset is not None and not (dataset / "outcomes.parquet").exists():
+        raise SystemExit(f"{dataset} is not a dataset directory with outcomes.parquet")
     if not (dataset / "outcomes.parquet").exists():
         shutil.rmtree(dataset, ignore_errors=True)
         generate_population(args.users, months=args.months, seed=args.seed, out=dataset)
-    store = dataset.with_suffix(".duckdb")
+    store = args.workdir / f"{dataset.name}.duckdb"
+    store.parent.mkdir(parents=True, exist_ok=True)
     if not store.exists():
         init_store(store)
         con = connect(store).cursor()
@@ -188,7 +197,8 @@ def main() -> None:
     con = connect(store, read_only=True)
     cur = con.cursor()
     n_events = cur.execute("SELECT count(*) FROM events").fetchone()[0]
-    figures: dict[str, dict] = {"events": {"count": n_events}, "users": {"count": args.users}}
+    n_users = outcomes.num_rows
+    figures: dict[str, dict] = {"events": {"count": n_events}, "users": {"count": n_users}}
 
     _, compile_s = timed(lambda: compile_features(catalog_for(us), us))
     credo_table, credo_s = timed(lambda: build_features_duckdb(con, us, as_of_table=outcomes))

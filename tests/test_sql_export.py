@@ -126,21 +126,41 @@ def test_both_dialects_come_from_one_tree():
 
 
 def test_nan_in_parquet_is_missing_even_when_statistics_say_otherwise(tmp_path):
-    # Every number in this batch lies below the first cut point, so a statistics-driven
-    # optimiser may decide `x < edge` for the whole file; NaN rows must still be missing.
+    # The DuckDB behaviour this guards against (2.0.1), in full:
+    #   pq.write_table(pa.table({"x": [-5.0, float("nan")]}), "low.parquet")  # min = max = -5
+    #   duckdb.sql("select x, x < -1, isnan(x) from 'low.parquet'")
+    #   -> (-5.0, True, False), (nan, True, True): `x < -1` is folded to true from the row
+    #   group's statistics, which leave NaN out ("select count(*) ... where isnan(x)" even
+    #   prunes the row group and gives 0). isnan in a projection is computed per row, so the
+    #   bin CASE tests NULL/NaN before any comparison.
     rng = np.random.default_rng(0)
     x = rng.normal(size=5000)
     y = (rng.random(5000) < 1 / (1 + np.exp(-x))).astype(int)
     card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x}), y)
-    values = np.full(60, card.bins_["x"].edges[0] - 1.0)
+    # every number lies below the first cut point, so the file's statistics "decide" x < edge
+    # (a row group of only NaN has no statistics, which would hide the problem);
+    # row groups of 20: numbers with NaN among them, then numbers with NaN and NULL
+    values = np.full(40, card.bins_["x"].edges[0] - 1.0)
     values[::3] = np.nan
+    nulls = np.zeros(40, dtype=bool)
+    nulls[21:40:4] = True
     path = tmp_path / "low.parquet"
-    pq.write_table(pa.table({"x": values, "row_id": np.arange(60)}), path)
+    table = pa.table({"x": pa.array(values, mask=nulls), "row_id": np.arange(40)})
+    pq.write_table(table, path, row_group_size=20)
     got = (
         duckdb.connect()
         .execute(model_to_sql(card, "duckdb", table=f"read_parquet('{path}')", id_column="row_id"))
         .df()
     )
-    expected = card.score_table(pd.DataFrame({"x": values}))
+    expected = card.score_table(pq.read_table(path).to_pandas())
     assert got.sort_values("id")["score"].tolist() == expected["score"].tolist()
-    assert expected["score"].nunique() == 2  # the NaN rows really score differently
+    missing_score = expected["score"][0]
+    assert (expected["score"][np.isnan(values) | nulls] == missing_score).all()
+    assert expected["score"][1] != missing_score  # the NaN rows really score differently
+
+
+def test_the_query_is_deterministic():
+    card, _ = german_case()
+    sql = model_to_sql(card, "duckdb").lower()
+    assert "random" not in sql and "rand(" not in sql
+    assert "isnan" in sql

@@ -79,6 +79,28 @@ def test_score_parquet_with_an_id_column_and_extra_columns(trained, tmp_path):
     assert scores["id"].tolist() == table["customer"].tolist()
 
 
+def test_score_with_texts_adds_the_fifth_reason_and_texts(tmp_path):
+    X, y, meta = constructed(n=3000)
+    table = X.assign(bad=y, customer=[f"c{i}" for i in range(len(X))])
+    source = tmp_path / "people.parquet"
+    table.to_parquet(source)
+    model = tmp_path / "model.json"
+    inputs = ["--table", source, "--id", "customer"]
+    credo("train", *inputs, "--target", "bad", "--min-iv", "0", "--out", model)
+    out = tmp_path / "scores.parquet"
+    credo("score", "--model", model, *inputs, "--with-texts", "--out", out)
+    scores = pq.read_table(out).to_pandas()
+    texts = [f"reason_{r}_text" for r in range(1, 6)]
+    assert scores.columns.tolist() == SCORE_COLUMNS + ["reason_5"] + texts
+    expected = load_model(model).score_table(table, with_text=True)
+    for column in ["reason_5"] + texts:
+        assert as_list(scores[column]) == as_list(expected[column]), column
+    # a text is given exactly where a reason is
+    for r in range(1, 6):
+        assert (scores[f"reason_{r}"].isna() == scores[f"reason_{r}_text"].isna()).all()
+    assert scores["reason_1_text"].notna().any()
+
+
 def test_protected_attributes_are_refused_unless_allowed(tmp_path):
     out = tmp_path / "m.json"
     refused = credo(

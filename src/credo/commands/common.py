@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from credo.store.db import StoreError
-
 console = Console(stderr=True)
 
 DbOption = Annotated[
@@ -31,6 +29,8 @@ class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_st
         return None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        from credo.store.db import StoreError  # imported here: `--help` need not load duckdb
+
         if exc_type is not None and issubclass(exc_type, StoreError):
             fail(str(exc))
         return False

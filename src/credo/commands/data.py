@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,14 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from credo.commands.common import console, fail
-from credo.events.dataset import DatasetError, DatasetSummary
-from credo.events.synthetic import (
-    CHUNK_USERS,
-    DEFAULT_LATEST_AS_OF,
-    GenerationError,
-    generate_population,
-)
-from credo.events.taiwan import TaiwanFormatError, import_taiwan
+from credo.events.synthetic_defaults import CHUNK_USERS, DEFAULT_LATEST_AS_OF
+
+if TYPE_CHECKING:  # the verbs import their engines when they run: `--help` stays fast
+    from credo.events.dataset import DatasetSummary
 
 stdout = Console()
 
@@ -81,6 +77,9 @@ def generate(
     person's as-of date. Writes events/, consents.parquet, outcomes.parquet,
     protected.parquet and README.md; load it with `credo ingest DIR`.
     """
+    from credo.events.dataset import DatasetError
+    from credo.events.synthetic import GenerationError, generate_population
+
     latest = _as_of(as_of)
     with _progress("generating people", users) as (progress, task):
         try:
@@ -120,6 +119,9 @@ def taiwan(
     and identity; outcomes as of 2005-10-01; sex, marriage and age only in
     protected.parquet. The mapping is documented in docs/taiwan.md.
     """
+    from credo.events.dataset import DatasetError
+    from credo.events.taiwan import TaiwanFormatError, import_taiwan
+
     try:
         summary = import_taiwan(csv, out, overwrite=overwrite)
     except (TaiwanFormatError, DatasetError) as exc:

@@ -15,9 +15,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import typer
 
 from credo.commands.common import console, fail
@@ -27,6 +24,10 @@ def split_outcomes(
     outcomes: Path, train_out: Path, holdout_out: Path, holdout_share: float, seed: int
 ) -> tuple[int, int]:
     """Split an outcomes file by person, at random with a seed, into training and held-out."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pq.read_table(outcomes)
     held = np.random.default_rng(seed).random(table.num_rows) < holdout_share
     pq.write_table(table.filter(pa.array(~held)), train_out)

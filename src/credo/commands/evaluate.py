@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow.parquet as pq
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from credo.commands.common import console, fail
+
+if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load them
+    import numpy as np
+    import pandas as pd
 
 PROTECTED_FILE_KEY = "user_id"
 
@@ -35,6 +36,8 @@ def _protected_matches(columns: list[str], names: tuple[str, ...]) -> list[str]:
 def _load_labelled(
     table: Path | None, target: str | None, features: Path | None, outcomes: Path | None
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
+    import numpy as np
+
     from credo.model.tables import join_outcomes, read_features, read_plain_table
 
     if table is not None:
@@ -70,6 +73,8 @@ def _protected_values(
     protected_file: Path | None,
     policy: str,
 ) -> dict[str, Any]:
+    import pyarrow.parquet as pq
+
     source = frame
     if protected_file is not None:
         extra = pq.read_table(protected_file).to_pandas()

@@ -23,6 +23,7 @@ model_app = typer.Typer(
     help="Look inside a trained model, or compile it to SQL.", no_args_is_help=True
 )
 SCORE_COLUMNS = ["score", "pd", "band", "reason_1", "reason_2", "reason_3", "reason_4"]
+TEXT_COLUMNS = ["reason_5"] + [f"reason_{r}_text" for r in range(1, 6)]
 SCORE_CHUNK_ROWS = 200_000
 
 FeaturesOption = Annotated[
@@ -216,13 +217,23 @@ def score(
     features: FeaturesOption = None,
     table: TableOption = None,
     id_column: IdOption = None,
+    with_texts: Annotated[
+        bool,
+        typer.Option(
+            "--with-texts",
+            "--reason-text",
+            help="Also write reason_5 (inquiries, when they cost points and are not among the "
+            "four) and the plain-language text of each reason: reason_1_text..reason_5_text.",
+        ),
+    ] = False,
 ) -> None:
     """Score every row: writes id, score, pd, band, reason_1..reason_4.
 
     pd is the probability of bad; reasons are stable codes of the features costing the most
     points against their best bin (see `credo model show`). id is the user_id for a feature
     table, the --id column for a plain table, else the 0-based row number. Columns the model
-    does not use (the target included) are ignored."""
+    does not use (the target included) are ignored. A missing value (empty, NULL or NaN)
+    scores in the feature's missing bin."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -246,17 +257,18 @@ def score(
             f"the input lacks {len(missing)} column(s) the model needs: {', '.join(missing)}; "
             "score a table with the columns the model was trained on"
         )
+    columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
     parts = []
     with _progress() as progress:
         task = progress.add_task("scoring", total=len(frame))
         for start in range(0, len(frame), SCORE_CHUNK_ROWS):
             chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
             try:
-                parts.append(card.score_table(chunk)[SCORE_COLUMNS])
+                parts.append(card.score_table(chunk, with_text=with_texts)[columns])
             except ValueError as exc:
                 fail(str(exc))
             progress.advance(task, len(chunk))
-    scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
+    scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     scores.insert(0, "id", ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":

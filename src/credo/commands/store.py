@@ -11,13 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from credo.commands.common import DbOption, console, fail, handle_store_errors
-from credo.events.ingest import DEFAULT_CHUNK_ROWS, IngestError, ingest_paths
-from credo.events.readers import FORMATS
-from credo.events.schema import PURPOSES, SOURCES
-from credo.store import consent
-from credo.store.db import SCHEMA_VERSION, StoreError, connect, db_path, init_store
-from credo.store.export import ExportError, export_events
-from credo.store.sql import run
+from credo.events.enums import PURPOSES, SOURCES
+from credo.events.ingest_options import DEFAULT_CHUNK_ROWS, FORMATS
+
+# The verbs import the store, readers and pyarrow when they run, so that `credo --help`
+# (and every other verb) starts without loading them.
 
 stdout = Console()
 
@@ -32,6 +30,8 @@ export_app = typer.Typer(help="Write the store's data out as files.", no_args_is
 def init(db: DbOption = None) -> None:
     """Create a store (events, consents, quarantine, ingest batches), or migrate an older one
     to this credo's schema version. Safe to run again."""
+    from credo.store.db import SCHEMA_VERSION, init_store
+
     with handle_store_errors():
         path = init_store(db)
     console.print(f"store ready at [bold]{path}[/] (schema version {SCHEMA_VERSION})")
@@ -76,6 +76,9 @@ def ingest(
         int, typer.Option("--chunk-rows", min=1, help="Rows per chunk (one transaction each).")
     ] = DEFAULT_CHUNK_ROWS,
 ) -> None:
+    from credo.events.ingest import IngestError, ingest_paths
+    from credo.store.db import StoreError
+
     try:
         result = ingest_paths(db, paths, fmt=fmt, chunk_rows=chunk_rows, progress=True)
     except (IngestError, StoreError) as exc:
@@ -110,6 +113,9 @@ def quarantine_list(
     ] = False,
 ) -> None:
     """Show refused rows, newest first: file, line/row number, event id, field, reason."""
+    from credo.store.db import connect
+    from credo.store.sql import run
+
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:
@@ -158,6 +164,9 @@ def consent_grant(
     db: DbOption = None,
 ) -> None:
     """Let credo use USER's SOURCE events for PURPOSE from --at (default now)."""
+    from credo.store import consent
+    from credo.store.db import connect
+
     with handle_store_errors():
         con = connect(db)
         try:
@@ -181,6 +190,9 @@ def consent_revoke(
     db: DbOption = None,
 ) -> None:
     """Stop credo using USER's SOURCE events for PURPOSE from --at (default now)."""
+    from credo.store import consent
+    from credo.store.db import connect
+
     with handle_store_errors():
         con = connect(db)
         try:
@@ -199,6 +211,9 @@ def consent_list(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 100,
 ) -> None:
     """Show consent grants and revocations."""
+    from credo.store import consent
+    from credo.store.db import connect
+
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:
@@ -221,6 +236,9 @@ def export_events_command(
 ) -> None:
     """Write the store's events as Parquet under OUT/events/ and its consents as
     OUT/consents.parquet: a dataset directory that Spark (or `credo ingest`) reads."""
+    from credo.store.db import connect, db_path
+    from credo.store.export import ExportError, export_events
+
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:

@@ -1,8 +1,9 @@
 """One chunk of an event file into the store, in one transaction.
 
 The chunk (an Arrow table registered with DuckDB) is checked by the SQL of
-credo.events.validate; its valid rows are compared with the stored events by event_id (a
-hash join on the id column only; no index on events, which would slow every insert):
+credo.events.validate. Rows whose event_id may already be stored, or may repeat inside the
+chunk, are found by hash (credo.events.stored_keys; no index on events, which would slow
+every insert) and only those are compared with the stored events by their real event_id:
 same id and same content = duplicate, skipped; same id and other content = conflict,
 quarantined. Quarantine rows are keyed by (file fingerprint, row number), so a re-run never
 quarantines a row twice.
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from credo.events.readers import CHUNK_TABLE, JsonlReader, Reader, ReadError, unknown_json_keys_sql
 from credo.events.schema import FIELDS
+from credo.events.stored_keys import ChunkKeys, StoredKeys
 from credo.events.validate import (
     ROW_NUMBER,
     Vocabulary,
@@ -66,8 +69,14 @@ def store_chunk(
     reader: Reader,
     batch: Batch,
     now: datetime,
+    keys: StoredKeys,
+    vocabulary: Vocabulary | None = None,
 ) -> ChunkCounts:
-    """Check, deduplicate and store one chunk of `reader`'s file in one transaction."""
+    """Check, deduplicate and store one chunk of `reader`'s file in one transaction.
+
+    `keys` holds the hashes of the stored event ids; the chunk's are added once it commits.
+    `vocabulary` is the chunk's (from `vocabulary_from_arrow`), else it is queried.
+    """
     con.register(CHUNK_TABLE, chunk)
     try:
         source = reader.source_sql
@@ -82,19 +91,18 @@ def store_chunk(
             run(con, f"CREATE OR REPLACE TEMP TABLE jsonl_chunk AS SELECT * FROM {source}")
             source = "jsonl_chunk"
         sql = _ChunkSql(reader.columns, source, now)
-        *enums, repeats = first(
-            con,
-            f"SELECT * FROM ({vocabulary_sql(reader.columns, source)}),"
-            f" (SELECT count(event_id) - count(DISTINCT event_id) FROM {source})",
-        )
-        sql.vocabulary = vocabulary_from_row(tuple(enums))
+        if vocabulary is None or source != CHUNK_TABLE:
+            vocabulary = vocabulary_from_row(first(con, vocabulary_sql(reader.columns, source)))
+        sql.vocabulary = vocabulary
+        chunk_keys = keys.check(con, source, ROW_NUMBER)
         run(con, "BEGIN TRANSACTION")
         try:
-            counts = _store_chunk(con, sql, batch, now, chunk.num_rows, repeats)
+            counts = _store_chunk(con, sql, batch, now, chunk.num_rows, chunk_keys)
             run(con, "COMMIT")
         except BaseException:
             run(con, "ROLLBACK")
             raise
+        keys.add(chunk_keys.hashes)
     finally:
         con.unregister(CHUNK_TABLE)
     return counts
@@ -120,13 +128,13 @@ def _store_chunk(
     batch: Batch,
     now: datetime,
     total: int,
-    repeats: int,
+    chunk_keys: ChunkKeys,
 ) -> ChunkCounts:
     """Store one chunk inside the caller's transaction. The checks run once, inside the
     insert; bad rows are those neither inserted nor set aside as duplicate or conflict."""
     if not batch.registered:
         register_batch(con, batch)
-    verdicts = _classify(con, sql, batch, repeats)
+    verdicts = _classify(con, sql, chunk_keys)
     duplicates, conflicts = first(
         con,
         "SELECT count(*) FILTER (kind = 'duplicate'), count(*) FILTER (kind = 'conflict')"
@@ -172,7 +180,16 @@ def _same_content(left: str, right: str) -> str:
     return " AND ".join(f'{left}."{n}" IS NOT DISTINCT FROM {right}."{n}"' for n in FIELDS)
 
 
-def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, batch: Batch, repeats: int) -> int:
+def _row_numbers(con: duckdb.DuckDBPyConnection, name: str, numbers: np.ndarray) -> None:
+    """A temp table `name` of row numbers."""
+    con.register("row_numbers_view", pa.table({ROW_NUMBER: pa.array(numbers, pa.int64())}))
+    try:
+        run(con, f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM row_numbers_view")
+    finally:
+        con.unregister("row_numbers_view")
+
+
+def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, chunk_keys: ChunkKeys) -> int:
     """Fill temp table `verdicts` (row_number, kind, reason) for the valid rows whose
     event_id is already stored or repeats inside the chunk; return how many."""
     run(
@@ -180,19 +197,23 @@ def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, batch: Batch, repe
         f"CREATE OR REPLACE TEMP TABLE verdicts ({ROW_NUMBER} BIGINT, kind VARCHAR,"
         " reason VARCHAR)",
     )
-    # Only the stored id column is scanned to find matches (a hash join); whole stored rows
-    # are then fetched by rowid for the (usually few) matches.
-    matched = scalar(
-        con,
-        f"CREATE OR REPLACE TEMP TABLE matched AS SELECT c.{ROW_NUMBER}, e.rowid AS stored"
-        f" FROM {sql.source} c JOIN events e ON e.event_id = CAST(c.event_id AS VARCHAR)",
-    )
+    matched = 0
+    if len(chunk_keys.seen_before):
+        # Only rows whose id hash is already stored are joined with the stored ids; whole
+        # stored rows are then fetched by rowid for the matches.
+        _row_numbers(con, "seen_before", chunk_keys.seen_before)
+        matched = scalar(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE matched AS SELECT c.{ROW_NUMBER}, e.rowid AS stored"
+            f" FROM (SELECT {ROW_NUMBER}, event_id FROM {sql.source} WHERE {ROW_NUMBER} IN"
+            f" (SELECT {ROW_NUMBER} FROM seen_before)) c"
+            " JOIN events e ON e.event_id = CAST(c.event_id AS VARCHAR)",
+        )
+    repeats = len(chunk_keys.repeated) > 0
     suspects = ["SELECT row_number FROM matched"] if matched else []
     if repeats:
-        suspects.append(
-            f"SELECT {ROW_NUMBER} FROM {sql.source} WHERE event_id IN (SELECT event_id"
-            f" FROM {sql.source} GROUP BY event_id HAVING count(*) > 1)"
-        )
+        _row_numbers(con, "repeated", chunk_keys.repeated)
+        suspects.append(f"SELECT {ROW_NUMBER} FROM repeated")
     if not suspects:
         return 0
     run(

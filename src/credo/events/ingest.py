@@ -25,14 +25,15 @@ import pyarrow as pa
 from rich.progress import Progress
 
 from credo.events.chunk_store import Batch, ChunkCounts, register_batch, store_chunk
+from credo.events.ingest_options import DEFAULT_CHUNK_ROWS
 from credo.events.progress import NoProgress, progress_bar
-from credo.events.readers import EXTENSIONS, Reader, ReadError, format_of, reader_for
+from credo.events.readers import CHUNK_TABLE, EXTENSIONS, Reader, ReadError, format_of, reader_for
 from credo.events.schema import utc_now
+from credo.events.stored_keys import StoredKeys
+from credo.events.validate import Vocabulary, vocabulary_from_arrow
 from credo.store import consent
 from credo.store.db import connect
 from credo.store.sql import run, scalar
-
-DEFAULT_CHUNK_ROWS = 1_000_000
 
 
 class IngestError(RuntimeError):
@@ -178,10 +179,11 @@ def ingest_paths(
     try:
         _tune(con)
         _close_interrupted_batches(con)
+        keys = StoredKeys.load(con)
         with progress_bar(progress) as bar:
             for item, reader in zip(plan.events, readers, strict=True):
                 try:
-                    _ingest_file(con, item, reader, result, bar)
+                    _ingest_file(con, item, reader, result, bar, keys)
                 except IngestError as exc:
                     result.seconds = time.perf_counter() - started
                     exc.result = result
@@ -223,6 +225,7 @@ def _ingest_file(
     reader: Reader,
     result: IngestResult,
     bar: Progress | NoProgress,
+    keys: StoredKeys,
 ) -> None:
     now = utc_now()
     batch_id = scalar(con, "SELECT nextval('batch_ids')")
@@ -235,8 +238,8 @@ def _ingest_file(
         file_counts = ChunkCounts()
         rows = 0
         try:
-            for chunk, done in _prefetched(reader):
-                counts = store_chunk(con, chunk, reader, batch, now)
+            for chunk, done, vocabulary in _prefetched(reader):
+                counts = store_chunk(con, chunk, reader, batch, now, keys, vocabulary)
                 file_counts.add(counts)
                 rows += chunk.num_rows
                 bar.update(task, completed=done, rows=rows)
@@ -248,13 +251,16 @@ def _ingest_file(
     result.batches.append(batch_id)
 
 
-def _prefetched(reader: Reader) -> Iterator[tuple[pa.Table, int]]:
-    """The reader's chunks with its progress, read one chunk ahead on a thread: decoding
-    the next chunk (pyarrow releases the GIL) overlaps storing this one."""
-    ahead: queue.Queue[tuple[pa.Table, int] | BaseException | None] = queue.Queue(maxsize=1)
+Prefetched = tuple[pa.Table, int, Vocabulary | None]
+
+
+def _prefetched(reader: Reader) -> Iterator[Prefetched]:
+    """The reader's chunks with its progress and their vocabulary, read one chunk ahead on
+    a thread: decoding the next chunk (pyarrow releases the GIL) overlaps storing this one."""
+    ahead: queue.Queue[Prefetched | BaseException | None] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
-    def hand_over(item: tuple[pa.Table, int] | BaseException | None) -> bool:
+    def hand_over(item: Prefetched | BaseException | None) -> bool:
         while not stop.is_set():
             try:
                 ahead.put(item, timeout=0.1)
@@ -267,7 +273,10 @@ def _prefetched(reader: Reader) -> Iterator[tuple[pa.Table, int]]:
         chunks = reader.chunks()
         try:
             for chunk in chunks:
-                if not hand_over((chunk, reader.progress_done)):
+                # A reader that selects its fields with SQL (JSONL) has them only in DuckDB.
+                raw = reader.source_sql == CHUNK_TABLE
+                vocabulary = vocabulary_from_arrow(chunk) if raw else None
+                if not hand_over((chunk, reader.progress_done, vocabulary)):
                     return
             hand_over(None)
         except BaseException as exc:  # raised again in the consumer

@@ -20,18 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from credo.events.ingest_options import EXTENSIONS, FORMATS
 from credo.events.schema import COMMON_REQUIRED, FIELDS
 from credo.events.validate import RAW_TEXT, ROW_ERROR, ROW_NUMBER, unknown_columns
 
-FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
-EXTENSIONS: dict[str, str] = {
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 CHUNK_TABLE = "raw_chunk"
 _CSV_BLOCK_BYTES = 16 << 20
 # Several record batches per chunk let DuckDB scan a chunk on several threads.
@@ -209,11 +201,21 @@ def _line_numbers(table: pa.Table, first_line: int) -> tuple[pa.Array, int]:
     """Line numbers of a CSV chunk's records, counting newlines inside quoted fields."""
     extra = np.zeros(table.num_rows, dtype=np.int64)
     for column in table.columns:
-        if pc.any(pc.match_substring(column, "\n")).as_py():
+        if _may_hold_newline(column):
             extra += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
     lines = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
     lines[1:] += np.cumsum(extra)[:-1]
     return pa.array(lines), first_line + table.num_rows + int(extra.sum())
+
+
+def _may_hold_newline(column: pa.ChunkedArray) -> bool:
+    """False when no string of the column holds a newline: a byte search of the value
+    buffers (which may also hold bytes of neighbouring slices, so True only means maybe)."""
+    for chunk in column.chunks:
+        values = chunk.buffers()[2]
+        if values is not None and (np.frombuffer(values, dtype=np.uint8) == 10).any():
+            return True
+    return False
 
 
 @dataclass

@@ -15,34 +15,9 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SOURCES: tuple[str, ...] = (
-    "card",
-    "loan",
-    "bank",
-    "utility",
-    "telecom",
-    "rent",
-    "ecommerce",
-    "payments",
-    "identity",
-    "social",
-)
-
-TYPES: tuple[str, ...] = (
-    "account_opened",
-    "account_closed",
-    "statement",
-    "payment",
-    "account_status",
-    "inquiry",
-    "income",
-    "purchase",
-    "refund",
-    "transfer",
-    "balance",
-    "profile",
-    "activity",
-)
+# The vocabularies live in enums.py (no heavy imports, for the CLI's help); they are part
+# of the format and are imported from here too.
+from credo.events.enums import PURPOSES, SOURCES, TYPES  # noqa: F401
 
 # Fields every event must carry, whatever its type.
 COMMON_REQUIRED: tuple[str, ...] = ("event_id", "user_id", "source", "furnisher", "type", "ts")
@@ -148,14 +123,6 @@ OUTCOME_SCHEMA = pa.schema(
         pa.field("as_of", pa.date32(), nullable=False),
         pa.field("bad", pa.int8(), nullable=False),
     ]
-)
-
-PURPOSES: tuple[str, ...] = (
-    "credit_scoring",
-    "credit_application",
-    "account_review",
-    "collections",
-    "fraud_prevention",
 )
 
 # ISO 4217 active alphabetic codes.

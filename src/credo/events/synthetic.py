@@ -42,10 +42,9 @@ from credo.events.synth.traits import (
     sigmoid,
     simulate_stress,
 )
+from credo.events.synthetic_defaults import CHUNK_USERS, DEFAULT_LATEST_AS_OF
 
-DEFAULT_LATEST_AS_OF = date(2025, 6, 1)
 AS_OF_SPREAD_MONTHS = 12
-CHUNK_USERS = 2_000
 CONSENT_PURPOSES = ("credit_scoring", "credit_application")
 # Share of people who refuse each source when asked (the rest grant both purposes).
 REFUSAL_RATE = {

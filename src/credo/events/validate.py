@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from credo.events.schema import (
     BALANCE_CATEGORIES,
@@ -121,6 +122,34 @@ def vocabulary_sql(columns: dict[str, pa.DataType], source: str) -> str:
 def vocabulary_from_row(row: tuple) -> Vocabulary:
     names = [*_ENUM_FIELDS, *(f"category:{t}" for t in _CATEGORY_SETS)]
     return Vocabulary({n: frozenset(v or ()) for n, v in zip(names, row, strict=True)})
+
+
+def vocabulary_from_arrow(table: pa.Table) -> Vocabulary | None:
+    """The same as `vocabulary_sql` computed with Arrow on a raw chunk (no query, and off the
+    thread that runs DuckDB); None when an enumerated column is not text (then use SQL,
+    whose casts define how such values read)."""
+    present = [n for n in (*_ENUM_FIELDS, "category") if n in table.column_names]
+    if not all(_is_text(_value_type(table.schema.field(n).type)) for n in present):
+        return None
+    values = {n: _distinct(table[n]) if n in present else frozenset() for n in _ENUM_FIELDS}
+    for event_type in _CATEGORY_SETS:
+        key = f"category:{event_type}"
+        values[key] = frozenset()
+        if "category" in present and "type" in present and event_type in values["type"]:
+            of_type = pc.equal(table["type"], event_type)
+            values[key] = _distinct(table["category"].filter(of_type))
+    return Vocabulary(values)
+
+
+def _value_type(arrow_type: pa.DataType) -> pa.DataType:
+    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+
+
+def _distinct(column: pa.ChunkedArray) -> frozenset[str]:
+    unique = pc.unique(column)
+    if pa.types.is_dictionary(unique.type):
+        unique = unique.dictionary_decode()
+    return frozenset(v for v in unique.to_pylist() if v is not None)
 
 
 def _exact(expr: str, allowed: tuple[str, ...] | frozenset[str]) -> str:

@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model.logistic import fit_logistic, weighted_gram
+from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame
 
 PLAIN_DIMENSION = "attributes"
@@ -236,18 +237,12 @@ class Scorecard(BaseEstimator):
         self.log_odds_ = {n: c * w for n, c, w in zip(self.features_, self.coef_, woe, strict=True)}
         losses = rs.loss_tables(list(self.points_.values()))
         self.loss_ = dict(zip(self.features_, losses, strict=True))
-        # The packed reason key of every bin (see credo.explain.reasons.pack_keys), in the
-        # narrowest integer that holds them: the reason ranking is memory-bound.
-        m = len(self.features_)
-        keys = {
-            n: self.loss_[n].astype(np.int64) * m + (m - 1 - j)
-            for j, n in enumerate(self.features_)
-        }
-        largest = max(int(k.max()) for k in keys.values())
-        self._key_dtype_ = np.int16 if largest < 2**15 else np.int32
-        self._keys_ = {n: k.astype(self._key_dtype_) for n, k in keys.items()}
-        self._key_offset_ = m * (m - 1) // 2
-        self._best_total_ = int(sum(int(p.max()) for p in self.points_.values()))
+        self._tables_ = compile_tables(
+            [self.points_[n] for n in self.features_],
+            [self.log_odds_[n] for n in self.features_],
+            self.intercept_,
+            self.inquiry_columns(),
+        )
 
     # ------------------------------------------------------------------ score
     def bin_indices(self, X: Any) -> np.ndarray:
@@ -298,12 +293,15 @@ class Scorecard(BaseEstimator):
 
         def score_rows(start: int) -> None:
             rows = slice(start, min(start + SCORE_CHUNK_ROWS, n))
-            raw, log_odds, keys = self._score_arrays([c[rows] for c in columns])
-            score[rows] = scaling.clip_score(raw, self.scale_)
-            p_bad[rows] = scaling.pd_from_log_odds_bad(log_odds)
-            top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, self.inquiry_columns())
-            chosen[rows, : rs.N_REASONS] = top
-            chosen[rows, rs.N_REASONS] = fifth
+            bins = [
+                self.bins_[name].compact_index(values[rows])
+                for name, values in zip(self.features_, columns, strict=True)
+            ]
+            scored = score_bins(self._tables_, bins)
+            score[rows] = scaling.clip_score(scored.points, self.scale_)
+            p_bad[rows] = scaling.pd_from_log_odds_bad(scored.log_odds)
+            chosen[rows, : rs.N_REASONS] = scored.reasons
+            chosen[rows, rs.N_REASONS] = scored.fifth
 
         starts = range(0, n, SCORE_CHUNK_ROWS)
         workers = min(len(starts), os.cpu_count() or 1, 2)
@@ -332,20 +330,6 @@ class Scorecard(BaseEstimator):
                 texts = self._texts(chosen[:, r], index)
                 table[f"reason_{r + 1}_text"] = pd.Series(texts, dtype=object)
         return pd.DataFrame(table)
-
-    def _score_arrays(self, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Raw points, log-odds of bad and (m, n) packed reason keys, one feature at a time."""
-        m, n = len(self.features_), len(columns[0]) if columns else 0
-        log_odds = np.full(n, self.intercept_)
-        keys = np.empty((m, n), dtype=self._key_dtype_)
-        for j, (name, values) in enumerate(zip(self.features_, columns, strict=True)):
-            index = self.bins_[name].index(values)
-            log_odds += self.log_odds_[name][index]
-            keys[j] = self._keys_[name][index]
-        # Points are the best points less the loss, and the keys carry the loss: sum them once.
-        packed = keys.sum(axis=0, dtype=np.int64)
-        raw = self._best_total_ - (packed - self._key_offset_) // m
-        return raw, log_odds, keys
 
     def _texts(self, columns: np.ndarray, index: np.ndarray) -> np.ndarray:
         out = np.full(len(columns), None, dtype=object)

@@ -148,19 +148,14 @@ def _categorical_bin(bins: Any, column: exp.Expression) -> exp.Expression:
 
 
 def _is_missing(column: exp.Expression, value: exp.Expression) -> exp.Expression:
-    return exp.or_(column.is_(exp.null()), _is_nan(value))
+    """NULL or NaN: the first WHEN of every bin CASE, so no comparison ever sees a NaN.
 
-
-def _is_nan(value: exp.Expression) -> exp.Expression:
-    """ISNAN that no optimiser can fold away.
-
-    DuckDB folds ISNAN(x) (and comparisons) from Parquet column statistics, which leave NaN
-    out, so a NaN stored in Parquet would score as a number. Adding 0 * RANDOM() leaves the
-    value as it is but gives the optimiser no statistics to fold with; it costs next to nothing
-    (a text test of every value would cost ten times the whole CASE).
+    The order matters: DuckDB (2.0) decides comparisons such as ``x < 3`` from a Parquet row
+    group's min/max statistics, which leave NaN out, so a NaN in a row group whose maximum is
+    below 3 reads ``x < 3`` as true. ``isnan`` in a projection is computed per row; tested first,
+    it sends NaN to the missing bin before any comparison is reached.
     """
-    zero = exp.Mul(this=exp.Literal.number(0), expression=exp.Rand())
-    return exp.func("isnan", exp.Add(this=value, expression=zero))
+    return exp.or_(column.is_(exp.null()), exp.func("isnan", value))
 
 
 def _is_number(text: Any) -> bool:
