@@ -197,14 +197,15 @@ def _categorical_data(seed: int):
     return x, y
 
 
-def test_categorical_levels_are_grouped_by_rate_with_rare_levels_pooled() -> None:
+def test_categorical_levels_are_grouped_by_rate_with_rare_levels_placed_by_risk() -> None:
     x, y = _categorical_data(11)
     bins = OptimalBinning(max_bins=4, min_bin_share=0.05).fit(x, y).bins_
     assert bins.kind == "categorical"
     assert bins.monotonic == "ascending" and np.all(np.diff(_regular_rates(bins)) > 0)
     group_of = {level: i for i, group in enumerate(bins.groups) for level in group}
-    # the rare levels travel together, every level is in one group, groups follow risk
-    assert group_of["rare1"] == group_of["rare2"]
+    # each rare level joins the common levels nearest its (shrunken) risk, not a pooled "other"
+    assert group_of["rare1"] >= group_of["D"] and group_of["rare2"] <= group_of["C"]
+    assert group_of["rare1"] != group_of["rare2"]
     assert group_of["A"] <= group_of["B"] <= group_of["C"] <= group_of["D"] <= group_of["E"]
     assert len(bins.groups) <= 4
     assert bins.count[-1] == 200  # None is the missing bin
@@ -379,3 +380,13 @@ def test_bin_table_adds_up() -> None:
     assert table["count"].sum() == 4_000 and table["bad"].sum() == y.sum()
     assert table["iv"].sum() == pytest.approx(bins.iv)
     assert table["label"].tolist() == bins.labels()
+
+
+def test_auto_bend_keeps_a_real_valley_and_auto_stays_monotone() -> None:
+    rng = np.random.default_rng(21)
+    x = rng.uniform(0, 10, 20_000)
+    y = (rng.random(20_000) < 0.05 + 0.03 * (x - 5) ** 2).astype(int)  # risk high at both ends
+    bent = OptimalBinning(monotonic="auto_bend").fit(x, y).bins_
+    plain = OptimalBinning(monotonic="auto").fit(x, y).bins_
+    assert bent.monotonic == "valley" and bent.iv > plain.iv * 1.1
+    assert plain.monotonic in ("ascending", "descending")

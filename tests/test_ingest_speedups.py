@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from test_ingest_support import event, every_type, query, write_csv, write_parquet
 
@@ -96,3 +97,20 @@ def test_ids_repeated_across_chunks_files_and_runs(store_path, tmp_path):
     ]
     conflicts = query(store_path, "SELECT row_number FROM quarantine ORDER BY 1")
     assert conflicts == [(line,) for line in range(2, 12)]
+
+
+def test_parquet_text_read_as_dictionaries_is_checked_like_text(store_path, tmp_path):
+    rows = every_type(40)
+    rows[4] = dict(rows[4], furnisher="   ")
+    rows[9] = dict(rows[9], source="carrier_pigeon")
+    rows[14] = event("transfer", 14, category="sideways")
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (37, 3)
+    refused = query(store_path, "SELECT row_number, field FROM quarantine ORDER BY 1")
+    assert refused == [(5, "furnisher"), (10, "source"), (15, "category")]
+    table = pa.Table.from_pylist(rows)
+    as_dictionaries = pa.table(
+        {n: pc.dictionary_encode(table[n]) if n != "event_id" else table[n] for n in FIELDS}
+    )
+    assert vocabulary_from_arrow(as_dictionaries) == vocabulary_from_arrow(table)

@@ -94,7 +94,7 @@ def train(
     ] = 0.02,
     max_corr: Annotated[
         float, typer.Option("--max-corr", help="Drop the weaker of two features above this |r|.")
-    ] = 0.7,
+    ] = 0.95,
     max_bins: Annotated[
         int, typer.Option("--max-bins", min=2, help="Most bins a feature gets.")
     ] = 6,

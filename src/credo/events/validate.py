@@ -136,7 +136,7 @@ def vocabulary_from_arrow(table: pa.Table) -> Vocabulary | None:
         key = f"category:{event_type}"
         values[key] = frozenset()
         if "category" in present and "type" in present and event_type in values["type"]:
-            of_type = pc.equal(table["type"], event_type)
+            of_type = pc.equal(pc.cast(table["type"], pa.string()), event_type)
             values[key] = _distinct(table["category"].filter(of_type))
     return Vocabulary(values)
 

@@ -10,11 +10,13 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
 from credo.features.catalog import CATALOG_VERSION, catalog_for
 from credo.features.compiler import (
     PROVENANCE_COLUMNS,
     Tables,
+    build_query,
     compile_features,
     feature_sources,
 )
@@ -131,6 +133,33 @@ def _asof_relation(
     return pa.Table.from_arrays([users.cast(pa.string()), stamps], schema=ASOF_SCHEMA)
 
 
+# Stages read more than once downstream: Spark would recompute an inlined CTE per reference.
+SPARK_PERSISTED_STAGES = ("mp", "sv")
+
+
+def _run_staged(spark: Any, query: exp.Expression) -> pa.Table:
+    """Run the query's stages (its CTEs) as Spark temporary views, persisting the ones read
+    more than once, then the final SELECT: the same expression, rendered for Spark."""
+    with_key = "with_" if query.args.get("with_") is not None else "with"
+    stages = query.args[with_key].expressions
+    persisted = []
+    try:
+        for stage in stages:
+            frame = spark.sql(stage.this.sql(dialect="spark"))
+            if stage.alias in SPARK_PERSISTED_STAGES:
+                frame = frame.persist()
+                persisted.append(frame)
+            frame.createOrReplaceTempView(stage.alias)
+        final = query.copy()
+        final.set(with_key, None)
+        return spark.sql(final.sql(dialect="spark")).toArrow()
+    finally:
+        for frame in persisted:
+            frame.unpersist()
+        for stage in stages:
+            spark.catalog.dropTempView(stage.alias)
+
+
 def build_features_spark(
     spark: Any,
     events_dir: str | Path,
@@ -169,8 +198,7 @@ def build_features_spark(
     else:
         raise FeatureInputError("give exactly one of --as-of DATE or --as-of-file FILE")
     spark.createDataFrame(asof).createOrReplaceTempView(tables.asof)
-    sql = compile_features(specs, policy, "spark", tables)
-    result = spark.sql(sql).toArrow()
+    result = _run_staged(spark, build_query(specs, policy, tables))
     result = result.set_column(
         result.column_names.index("as_of"), "as_of", result["as_of"].cast(pa.date32())
     )

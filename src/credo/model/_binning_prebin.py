@@ -15,9 +15,10 @@ points); tree splits are searched at every distinct value up to EXACT_SPLIT_LIMI
 that on a CANDIDATE_GRID rank grid refined at full resolution around the best grid cut. Counts
 are always exact, on every row.
 
-Categorical: levels below the minimum bin share are pooled into one "other" unit; the units are
-ordered by bad rate (ties broken by the smoothed rate (bad + 1/2) / (count + 1)), so contiguous
-groups of them are monotone in bad rate by construction.
+Categorical: every level is one unit; the units are ordered by bad rate shrunk towards the
+overall rate with a prior worth the minimum bin count, (bad + m p) / (count + m), so rare levels
+sit beside the common levels they resemble and the optimiser's minimum bin share merges them
+there (instead of pooling all rare levels into one "other" of unrelated risks).
 """
 
 from __future__ import annotations
@@ -281,22 +282,21 @@ class LevelUnits:
 def ordered_level_units(
     keys: list[str], count: np.ndarray, bad: np.ndarray, min_count: float, max_units: int
 ) -> LevelUnits:
-    """Pool rare levels into "other", order units by smoothed bad rate, cap their number."""
-    common = [i for i in range(len(keys)) if count[i] >= min_count]
-    rare = [i for i in range(len(keys)) if count[i] < min_count]
-    members = [(keys[i],) for i in common]
-    unit_count = [count[i] for i in common]
-    unit_bad = [bad[i] for i in common]
-    if rare:
-        members.append(tuple(keys[i] for i in rare))
-        unit_count.append(float(count[rare].sum()))
-        unit_bad.append(float(bad[rare].sum()))
-    unit_count_arr, unit_bad_arr = np.asarray(unit_count), np.asarray(unit_bad)
-    # raw bad rate first (so runs of units are monotone in raw rate), smoothed rate breaks ties
-    raw_rate = unit_bad_arr / np.maximum(unit_count_arr, 1.0)
-    smoothed_rate = (unit_bad_arr + 0.5) / (unit_count_arr + 1.0)
-    order = np.lexsort((smoothed_rate, raw_rate))
-    units = LevelUnits([members[i] for i in order], unit_count_arr[order], unit_bad_arr[order])
+    """Order levels by shrunken bad rate, then cap their number (see the module docstring).
+
+    Each level's rate is shrunk towards the overall rate with a prior worth `min_count` rows,
+    so a rare level sits next to the common levels it most resembles instead of in a pooled
+    "other" of unrelated risks; the optimiser's minimum bin share then joins it with them.
+    """
+    count, bad = np.asarray(count, dtype=np.float64), np.asarray(bad, dtype=np.float64)
+    if len(keys) == 0:
+        return LevelUnits([], count, bad)
+    overall = bad.sum() / max(count.sum(), 1.0)
+    prior = max(float(min_count), 1.0)
+    shrunk_rate = (bad + prior * overall) / (count + prior)
+    raw_rate = bad / np.maximum(count, 1.0)
+    order = np.lexsort((raw_rate, shrunk_rate))
+    units = LevelUnits([(keys[i],) for i in order], count[order], bad[order])
     return _cap_units(units, max_units)
 
 

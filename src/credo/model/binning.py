@@ -11,6 +11,8 @@ each holding at least `min_bin_share` of ALL rows of the feature, and bad rates 
 
 * "ascending" / "descending": strictly rising / falling bad rate over the regular bins;
 * "auto": both are solved and the one with the higher IV is kept (ties: ascending);
+* "auto_bend": as "auto", but a peak or valley replaces it when it adds BEND_MIN_IV_GAIN
+  relative IV (U-shaped risks such as loan amount; opt-in, as bends also fit noise);
 * "peak" / "valley": one turn allowed (a pure rise or fall is the degenerate case);
 * "none": no trend constraint.
 
@@ -18,8 +20,9 @@ The result is exact over the pre-bins: no partition of the pre-bins into runs sc
 `max_prebins` bounds each source of candidate cut points (quantiles, entropy tree, Gini tree;
 see `_binning_prebin`), so the optimiser searches at most 3 * (max_prebins - 1) cut points.
 
-Categorical: levels (as text) below the minimum share are pooled into one "other" unit, the
-units are ordered by bad rate and the same programme groups contiguous runs of them, so the
+Categorical: levels (as text) are ordered by their bad rate shrunk towards the overall rate
+(`_binning_prebin.ordered_level_units`: rare levels sit beside the levels they resemble) and
+the same programme groups contiguous runs of them, so the
 groups are monotone in bad rate by construction (`monotonic` does not apply). Unseen levels at
 transform time follow `unseen` (see `credo.model.bins`).
 
@@ -58,7 +61,7 @@ from credo.model._binning_prebin import (
 from credo.model._binning_stats import iv_terms, trend_of, woe_with_empty_rule
 from credo.model.bins import UNSEEN_RULES, Bins, level_key
 
-MONOTONIC_CHOICES = ("auto", "ascending", "descending", "peak", "valley", "none")
+MONOTONIC_CHOICES = ("auto", "auto_bend", "ascending", "descending", "peak", "valley", "none")
 
 # feature direction hints (feature specs) -> the bad-rate trend they imply
 DIRECTION_TO_MONOTONIC = {
@@ -67,6 +70,12 @@ DIRECTION_TO_MONOTONIC = {
 }
 
 METRICS = ("woe", "index")
+
+# "auto_bend" keeps a peak/valley only when it adds this relative IV to the best monotone
+# partition. Opt-in: on the quality bench it lifted German credit (U-shaped loan amount) from
+# 0.7853 to 0.7894 AUC, but a bend fitted to pure noise can still reach ~0.03 IV, so plain
+# "auto" stays monotone and is the default everywhere.
+BEND_MIN_IV_GAIN = 0.10
 
 
 def monotonic_for(hint: str) -> str:
@@ -241,11 +250,17 @@ def _best_partition(
     min_count: float,
 ) -> Partition:
     trend = monotonic_for(settings.monotonic)
-    if trend != "auto":
+    if trend not in ("auto", "auto_bend"):
         return _solve(count, bad, target, settings, min_count, trend)
     rising = _solve(count, bad, target, settings, min_count, "ascending")
     falling = _solve(count, bad, target, settings, min_count, "descending")
-    return falling if falling.iv > rising.iv + 1e-12 else rising
+    best = falling if falling.iv > rising.iv + 1e-12 else rising
+    if trend == "auto_bend":
+        for bend in ("peak", "valley"):
+            bent = _solve(count, bad, target, settings, min_count, bend)
+            if bent.iv > best.iv * (1.0 + BEND_MIN_IV_GAIN) + 1e-12:
+                best = bent
+    return best
 
 
 def _solve(

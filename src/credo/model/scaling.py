@@ -133,9 +133,14 @@ def pd_from_log_odds_bad(log_odds_bad: np.ndarray) -> np.ndarray:
 
 
 def band_index(scores: np.ndarray, scale: Scale) -> np.ndarray:
-    """Index into ``scale.bands`` for each (clipped) score."""
-    lows = np.array([band.low for band in scale.bands[1:]], dtype=float)
-    return np.searchsorted(lows, np.asarray(scores, dtype=float), side="right")
+    """Index (int8) into ``scale.bands`` for each score: how many upper bands it reaches."""
+    scores = np.asarray(scores)
+    index = np.zeros(scores.shape, dtype=np.int8)
+    reached = np.empty(scores.shape, dtype=np.bool_)
+    for band in scale.bands[1:]:  # a handful of bands: comparisons beat a binary search
+        np.greater_equal(scores, band.low, out=reached)
+        index += reached.view(np.int8)
+    return index
 
 
 def band_names(scores: np.ndarray, scale: Scale) -> np.ndarray:

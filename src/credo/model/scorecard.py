@@ -25,7 +25,7 @@ from credo.model.tables import as_frame
 
 PLAIN_DIMENSION = "attributes"
 DIRECTION_TO_MONOTONIC = {"higher_is_riskier": "ascending", "higher_is_safer": "descending"}
-SCORE_CHUNK_ROWS = 65_536
+SCORE_CHUNK_ROWS = 32_768
 
 
 def meta_to_dict(meta: Any) -> dict:
@@ -64,7 +64,9 @@ class Scorecard(BaseEstimator):
 
     Parameters: binning (``max_bins``, ``min_bin_share``, ``max_prebins``, ``monotonic``,
     ``special_values``, ``categorical``), selection (``min_iv`` drops weak features,
-    ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it,
+    ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it (0.95:
+    exact duplicates go, related signals such as latest and worst delinquency both stay; on the
+    quality bench 0.7 lost 0.011 AUC on Taiwan's events path and 0.95-0.99 scored alike),
     ``max_features`` keeps the highest-IV ones, ``stepwise`` adds features forward by BIC),
     ``l2`` (ridge penalty on the total log-loss; weak by default) and ``scale`` ("fico" or
     "sesame").
@@ -79,7 +81,7 @@ class Scorecard(BaseEstimator):
         special_values: dict | list | None = None,
         categorical: list[str] | None = None,
         min_iv: float = 0.02,
-        max_corr: float = 0.7,
+        max_corr: float = 0.95,
         max_features: int | None = None,
         stepwise: bool = False,
         l2: float = 1.0,
@@ -289,7 +291,8 @@ class Scorecard(BaseEstimator):
         n = len(frame)
         score = np.empty(n, dtype=np.int64)
         p_bad = np.empty(n)
-        chosen = np.empty((n, rs.N_REASONS + 1), dtype=np.int32)
+        # (reason, person): each reason's codes contiguous, in the type a Categorical keeps
+        chosen = np.empty((rs.N_REASONS + 1, n), dtype=np.int8 if len(columns) < 127 else np.int32)
 
         def score_rows(start: int) -> None:
             rows = slice(start, min(start + SCORE_CHUNK_ROWS, n))
@@ -300,8 +303,8 @@ class Scorecard(BaseEstimator):
             scored = score_bins(self._tables_, bins)
             score[rows] = scaling.clip_score(scored.points, self.scale_)
             p_bad[rows] = scaling.pd_from_log_odds_bad(scored.log_odds)
-            chosen[rows, : rs.N_REASONS] = scored.reasons
-            chosen[rows, rs.N_REASONS] = scored.fifth
+            chosen[: rs.N_REASONS, rows] = scored.reasons.T
+            chosen[rs.N_REASONS, rows] = scored.fifth
 
         starts = range(0, n, SCORE_CHUNK_ROWS)
         workers = min(len(starts), os.cpu_count() or 1, 2)
@@ -322,12 +325,12 @@ class Scorecard(BaseEstimator):
         }
         # Categoricals: fast to build, and "no reason" (code -1) reads as missing.
         codes = [self.codes_[name] for name in self.features_]
-        for r in range(chosen.shape[1]):
-            table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[:, r], categories=codes)
+        for r in range(len(chosen)):
+            table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
         if with_text:
             index = self.bin_indices(frame)
-            for r in range(chosen.shape[1]):
-                texts = self._texts(chosen[:, r], index)
+            for r in range(len(chosen)):
+                texts = self._texts(chosen[r], index)
                 table[f"reason_{r + 1}_text"] = pd.Series(texts, dtype=object)
         return pd.DataFrame(table)
 

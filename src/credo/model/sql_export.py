@@ -35,10 +35,12 @@ def model_to_sql(
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
     card = getattr(model, "scorecard", model)
-    return build_query(card, table, id_column).sql(dialect=dialect, pretty=True)
+    return build_query(card, table, id_column, dialect).sql(dialect=dialect, pretty=True)
 
 
-def build_query(card: Any, table: str, id_column: str | None) -> exp.Select:
+def build_query(
+    card: Any, table: str, id_column: str | None, dialect: str = "duckdb"
+) -> exp.Select:
     names = card.features_
     m = len(names)
     bin_cols = [f"__bin_{j}" for j in range(m)]
@@ -48,7 +50,10 @@ def build_query(card: Any, table: str, id_column: str | None) -> exp.Select:
 
     binned = exp.select(
         *passthrough,
-        *(bin_expression(card.bins_[n], n).as_(b) for n, b in zip(names, bin_cols, strict=True)),
+        *(
+            bin_expression(card.bins_[n], n, dialect).as_(b)
+            for n, b in zip(names, bin_cols, strict=True)
+        ),
     ).from_(exp.to_table(table))
 
     raw_points = _sum(
@@ -100,17 +105,18 @@ def build_query(card: Any, table: str, id_column: str | None) -> exp.Select:
     return final
 
 
-def bin_expression(bins: Any, name: str) -> exp.Expression:
+def bin_expression(bins: Any, name: str, dialect: str = "duckdb") -> exp.Expression:
     """CASE giving the bin index of the column ``name``, following ``Bins.index``."""
     column = exp.column(name, quoted=True)
     if bins.kind == "numeric":
-        return _numeric_bin(bins, column)
-    return _categorical_bin(bins, column)
+        return _numeric_bin(bins, column, dialect)
+    return _categorical_bin(bins, column, dialect)
 
 
-def _numeric_bin(bins: Any, column: exp.Expression) -> exp.Expression:
+def _numeric_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:
     value = exp.cast(column, "DOUBLE")
-    case = exp.Case().when(_is_missing(column, value), exp.Literal.number(bins.missing_index))
+    missing = _is_missing(column, value, dialect)
+    case = exp.Case().when(missing, exp.Literal.number(bins.missing_index))
     for offset, special in enumerate(bins.specials):
         case = case.when(value.eq(_float(special)), exp.Literal.number(bins.n_regular + offset))
     for i, edge in enumerate(bins.edges):
@@ -118,12 +124,12 @@ def _numeric_bin(bins: Any, column: exp.Expression) -> exp.Expression:
     return case.else_(exp.Literal.number(bins.n_regular - 1))
 
 
-def _categorical_bin(bins: Any, column: exp.Expression) -> exp.Expression:
+def _categorical_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:
     levels = [lv for group in bins.groups for lv in group] + list(bins.specials)
     numeric = bool(levels) and all(_is_number(lv) for lv in levels)
     if numeric:
         value = exp.cast(column, "DOUBLE")
-        missing = _is_missing(column, value)
+        missing = _is_missing(column, value, dialect)
 
         def member(options):
             return value.isin(*[_float(float(o)) for o in options])
@@ -147,15 +153,24 @@ def _categorical_bin(bins: Any, column: exp.Expression) -> exp.Expression:
     return case.else_(exp.Literal.number(bins.riskiest_regular_index))
 
 
-def _is_missing(column: exp.Expression, value: exp.Expression) -> exp.Expression:
-    """NULL or NaN: the first WHEN of every bin CASE, so no comparison ever sees a NaN.
+def _is_missing(column: exp.Expression, value: exp.Expression, dialect: str) -> exp.Expression:
+    """NULL or NaN: the first WHEN of every bin CASE, so no comparison ever sees a NaN."""
+    return exp.or_(column.is_(exp.null()), _is_nan(value, dialect))
 
-    The order matters: DuckDB (2.0) decides comparisons such as ``x < 3`` from a Parquet row
-    group's min/max statistics, which leave NaN out, so a NaN in a row group whose maximum is
-    below 3 reads ``x < 3`` as true. ``isnan`` in a projection is computed per row; tested first,
-    it sends NaN to the missing bin before any comparison is reached.
+
+def _is_nan(value: exp.Expression, dialect: str) -> exp.Expression:
+    """A NaN test no optimiser decides from column statistics.
+
+    DuckDB (2.0) takes a Parquet row group's min/max statistics, which leave NaN out, as the
+    whole truth: with no NULL in the row group and min < max it folds ``isnan(x)`` to false for
+    every row, and it decides comparisons such as ``x < 3`` from them too (tests/test_sql_export
+    has the reproduction). It has no rule for ``isfinite``, and a number that is neither finite
+    nor infinite is NaN; infinities are in the statistics, so ``isinf`` is decided correctly.
+    Spark computes ``isnan`` row by row (and has no ``isfinite``).
     """
-    return exp.or_(column.is_(exp.null()), exp.func("isnan", value))
+    if dialect == "spark":
+        return exp.func("isnan", value)
+    return exp.and_(exp.not_(exp.func("isfinite", value)), exp.not_(exp.func("isinf", value)))
 
 
 def _is_number(text: Any) -> bool:

@@ -1,0 +1,89 @@
+"""Quick CV of scorecard settings on the quality bench's folds (for choosing defaults).
+
+Uses bench/quality.py's folds and events path; caches the Taiwan feature table under
+bench/out/ so repeated runs skip the events path.
+
+    python bench/scorecard_cv.py                       # defaults on Taiwan events, raw, German
+    python bench/scorecard_cv.py --set max_corr=0.9 --set stepwise=true
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import quality  # noqa: E402
+
+from credo.evaluate.metrics import auc  # noqa: E402
+from credo.model.scorecard import Scorecard  # noqa: E402
+
+CACHE = quality.REPO / "bench" / "out" / "taiwan-events-cache.pkl"
+
+
+def parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def taiwan_events(csv: Path, refresh: bool) -> tuple[pd.DataFrame, list]:
+    if CACHE.exists() and not refresh:
+        return pickle.loads(CACHE.read_bytes())
+    with tempfile.TemporaryDirectory() as tmp:
+        features, meta = quality.taiwan_events_features(csv, Path(tmp))
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_bytes(pickle.dumps((features, meta)))
+    return features, meta
+
+
+def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None) -> float:
+    scores = []
+    for train, test in folds:
+        model = Scorecard(**params).fit(X.iloc[train].reset_index(drop=True), y[train], meta=meta)
+        scores.append(auc(y[test], model.predict_proba(X.iloc[test])[:, 1]))
+    return float(np.mean(scores))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", action="append", default=[], help="param=value (JSON value)")
+    parser.add_argument("--only", default="taiwan-events,taiwan-raw,german")
+    parser.add_argument("--refresh", action="store_true", help="rebuild the events cache")
+    args = parser.parse_args()
+    params = dict(item.split("=", 1) for item in args.set)
+    params = {k: parse_value(v) for k, v in params.items()}
+    only = set(args.only.split(","))
+    raw = pd.read_csv(quality.REPO / "data" / "taiwan_credit_card.csv")
+    y = raw["bad"].to_numpy().astype(int)
+    folds = quality.stratified_folds(y, 5, 1, 0)
+    out = {}
+    started = time.perf_counter()
+    if "taiwan-events" in only:
+        csv = quality.REPO / "data" / "taiwan_credit_card.csv"
+        features, meta = taiwan_events(csv, args.refresh)
+        features = features.set_index("user_id").loc["tw-" + raw["id"].astype(str)]
+        names = [m.name for m in meta]
+        out["taiwan-events"] = cv(features[names].reset_index(drop=True), y, folds, params, meta)
+    if "taiwan-raw" in only:
+        out["taiwan-raw"] = cv(raw[quality.TAIWAN_RAW], y, folds, params)
+    if "german" in only:
+        frame = pd.read_csv(quality.REPO / "data" / "german_credit.csv")
+        gy = frame.pop("bad").to_numpy().astype(int)
+        gx = frame.drop(columns=list(quality.GERMAN_PROTECTED))
+        out["german"] = cv(gx, gy, quality.stratified_folds(gy, 5, 5, 0), params)
+    print(params, {k: round(v, 4) for k, v in out.items()}, f"{time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
