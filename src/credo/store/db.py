@@ -85,10 +85,11 @@ def db_path(path: str | os.PathLike[str] | None = None) -> Path:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    return con.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    # fetchall, not fetchone: DuckDB keeps a half-read result open and blocks the next query.
+    return con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
