@@ -22,12 +22,25 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+# The peers that predate pandas 3 run in their own environments, called from the same run.
+bench/.venv-peers/bin/python:
+	python3 -m venv bench/.venv-peers
+	bench/.venv-peers/bin/pip install --quiet -r bench/peers/requirements.txt
+
+bench/.venv-ft/bin/python:
+	python3 -m venv bench/.venv-ft
+	bench/.venv-ft/bin/pip install --quiet "pandas<3" featuretools pyarrow
+
+bench: $(STAMP) bench/.venv-peers/bin/python bench/.venv-ft/bin/python
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) bench/ingest.py
+	$(PY) bench/features.py
+	$(PY) bench/binning.py
+	$(PY) bench/training.py
+	$(PY) bench/quality.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache
+	rm -rf $(VENV) bench/.venv-peers bench/.venv-ft demo .pytest_cache

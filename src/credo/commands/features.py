@@ -191,7 +191,9 @@ def list_features(policy: PolicyOption = "us") -> None:
             table.add_row(
                 spec.name,
                 "yes" if spec.name in allowed else "no (policy)",
-                "riskier" if spec.direction == "higher_is_riskier" else "safer",
+                {"higher_is_riskier": "riskier", "higher_is_safer": "safer"}.get(
+                    spec.direction, "from data"
+                ),
                 "NULL" if spec.no_data is None else f"{spec.no_data:g}",
                 spec.description,
             )

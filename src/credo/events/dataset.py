@@ -91,6 +91,22 @@ def conform(table: pa.Table, schema: pa.Schema, what: str) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _check_encoded(table: pa.Table) -> None:
+    """EVENT_SCHEMA's columns in order, each of its type or a dictionary of it."""
+    if table.column_names != EVENT_SCHEMA.names:
+        raise DatasetError(f"events: expected exactly the columns {', '.join(EVENT_SCHEMA.names)}")
+    for schema_field, column in zip(EVENT_SCHEMA, table.columns, strict=True):
+        found = column.type
+        if pa.types.is_dictionary(found):
+            found = found.value_type
+        if found != schema_field.type:
+            raise DatasetError(
+                f"events: column {schema_field.name} is {column.type}, not {schema_field.type}"
+            )
+        if not schema_field.nullable and column.null_count:
+            raise DatasetError(f"events: column {schema_field.name} has null values")
+
+
 class DatasetWriter:
     """Writes one dataset directory: event parts as they come, then the small tables.
 
@@ -150,6 +166,27 @@ class DatasetWriter:
             self._staging / EVENTS_DIR / PART_NAME.format(index),
             use_dictionary=DICTIONARY_COLUMNS,
             write_statistics=STATISTICS_COLUMNS,
+        )
+        self._count_events(table)
+
+    def write_encoded_events(self, table: pa.Table) -> None:
+        """Like `write_events`, for a table whose text columns may be Arrow dictionaries of
+        EVENT_SCHEMA's strings (as the synthetic generator makes them: a dictionary is
+        written as it is, with no strings to hash). The Arrow schema is not stored in the
+        file, so every reader sees plain EVENT_SCHEMA columns."""
+        _check_encoded(table)
+        if table.num_rows == 0:
+            return
+        # Nullability as EVENT_SCHEMA says: it decides which Parquet columns are required.
+        schema = pa.schema(
+            [f.with_type(c.type) for f, c in zip(EVENT_SCHEMA, table.columns, strict=True)]
+        )
+        pq.write_table(
+            pa.Table.from_arrays(table.columns, schema=schema),
+            self._staging / EVENTS_DIR / PART_NAME.format(self.summary.event_files),
+            use_dictionary=DICTIONARY_COLUMNS,
+            write_statistics=STATISTICS_COLUMNS,
+            store_schema=False,
         )
         self._count_events(table)
 

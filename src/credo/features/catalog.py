@@ -16,6 +16,10 @@ NEVER = -2.0  # history exists, but the thing counted never happened
 
 RISKIER = "higher_is_riskier"
 SAFER = "higher_is_safer"
+# Raw balances, bills and their trends: a bigger balance is more debt but also comes with more
+# spending and bigger limits (on the Taiwan card data every one of these runs "safer"), so the
+# model learns their direction from the data rather than from a hint that may be wrong.
+FROM_DATA = "none"
 STATUS = ("account_status",)
 BANK_FLOW = ("bank", "payments")
 
@@ -187,6 +191,28 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         no_data=NO_DATA,
     ),
     FeatureSpec(
+        name="ph_payment_ratio_min_6m",
+        dimension="payment_history",
+        description="Lowest monthly payment over the previous statement, 6 months (cap 5)",
+        reason="A recent payment covered little of the amount due",
+        aggregate="series_min",
+        series=PAYMENT_RATIO,
+        window=6,
+        direction=SAFER,
+        no_data=NO_DATA,
+    ),
+    FeatureSpec(
+        name="ph_dpd_mean_6m",
+        dimension="payment_history",
+        description="Mean of the monthly worst days past due, 6 months (how long and how late)",
+        reason="Payments have been late for much of the last six months",
+        aggregate="series_mean",
+        series=WORST_DPD,
+        window=6,
+        direction=RISKIER,
+        no_data=NO_DATA,
+    ),
+    FeatureSpec(
         name="ph_paid_amount_mean_6m",
         dimension="payment_history",
         description="Mean amount paid per month on cards and loans, 6 months",
@@ -250,7 +276,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         aggregate="series_slope",
         series=CARD_UTILISATION,
         window=6,
-        direction=RISKIER,
+        direction=FROM_DATA,
     ),
     FeatureSpec(
         name="ao_card_balance_latest",
@@ -259,7 +285,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="Card balances are high",
         aggregate="series_last",
         series=CARD_BALANCE,
-        direction=RISKIER,
+        direction=FROM_DATA,
         no_data=NO_DATA,
     ),
     FeatureSpec(
@@ -269,7 +295,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="The amount owed on cards and loans is high",
         aggregate="series_last",
         series=CREDIT_BALANCE,
-        direction=RISKIER,
+        direction=FROM_DATA,
         no_data=NO_DATA,
     ),
     FeatureSpec(
@@ -290,7 +316,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         aggregate="series_slope",
         series=CREDIT_BILL,
         window=6,
-        direction=RISKIER,
+        direction=FROM_DATA,
     ),
     FeatureSpec(
         name="ao_bill_latest",
@@ -299,7 +325,19 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="The latest statements are large",
         aggregate="series_last",
         series=CREDIT_BILL,
-        direction=RISKIER,
+        direction=FROM_DATA,
+        no_data=NO_DATA,
+    ),
+    FeatureSpec(
+        name="ao_billed_months_6m",
+        dimension="amounts_owed",
+        description="Months in the last 6 with a card or loan statement of 1 or more",
+        reason="Few recent months with card or loan use",
+        aggregate="series_months_ge",
+        series=CREDIT_BILL,
+        threshold=1.0,
+        window=6,
+        direction=FROM_DATA,
         no_data=NO_DATA,
     ),
     FeatureSpec(
@@ -309,7 +347,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="Many accounts carry a balance",
         aggregate="series_last",
         series=OWED_ACCOUNTS,
-        direction=RISKIER,
+        direction=FROM_DATA,
         no_data=NO_DATA,
     ),
     FeatureSpec(

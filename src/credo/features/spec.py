@@ -67,7 +67,9 @@ SERIES_AGGREGATES: tuple[str, ...] = (
     "series_share_ge",
 )
 AGGREGATES: tuple[str, ...] = EVENT_AGGREGATES + SERIES_AGGREGATES + ("ratio",)
-DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer")
+# "none": no hint; the model learns the direction from the data (binning "auto", no constraint
+# in the challenger). For features whose risk direction credit logic leaves open.
+DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer", "none")
 WINDOWS: tuple[int | None, ...] = (1, 3, 6, 12, 24, None)
 
 CREDIT: tuple[str, ...] = ("card", "loan")

@@ -42,7 +42,7 @@ class FeatureGroup:
     features: tuple[int, ...]
     strides: tuple[int, ...]
     sums: np.ndarray  # complex128 per code: log-odds (real) + points (imaginary)
-    top_keys: np.ndarray  # int64 per code: the group's largest reason keys + 1, packed
+    top_keys: np.ndarray  # int64 per code: the group's largest reason keys, packed
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Collects generated events as integer-coded numpy columns and builds one Arrow table.
 
 Generators add whole streams at a time (arrays, never rows). Text columns are made once per
-chunk: ids as fixed-width bytes written straight into Arrow buffers, low-cardinality text by
-indexing small lookup arrays with integer codes.
+chunk: ids as fixed-width bytes written straight into Arrow buffers (see text.py), and
+low-cardinality text and repeated ids (user, account) as Arrow dictionaries over small
+lookup arrays, which are nearly free to build and to write as Parquet.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from credo.events.schema import EVENT_SCHEMA, SOURCES, TYPES
+from credo.events.synth.text import (
+    as_pieces,
+    constant,
+    packed_decimal,
+    string_array,
+    take_rows,
+    text_matrix,
+)
 
 CURRENCY = "USD"
 
@@ -54,81 +62,62 @@ TYPE = {name: code for code, name in enumerate(TYPES)}
 
 _NULL = -1
 
-
 SERIAL_WIDTH = 7
 PERSON_WIDTH = 8
 
+# The text columns built as dictionaries, with their index types; the values are EVENT_SCHEMA's.
+_DICTIONARY_INDEX = {
+    "user_id": pa.int32(),
+    "source": pa.int8(),
+    "furnisher": pa.int16(),
+    "type": pa.int8(),
+    "currency": pa.int8(),
+    "account_id": pa.int32(),
+    "category": pa.int16(),
+    "attributes": pa.int32(),
+}
+# EVENT_SCHEMA with those columns as dictionaries: the same values, cheaper to make and write.
+ENCODED_EVENT_SCHEMA = pa.schema(
+    [
+        field.with_type(pa.dictionary(_DICTIONARY_INDEX[field.name], field.type))
+        if field.name in _DICTIONARY_INDEX
+        else field
+        for field in EVENT_SCHEMA
+    ]
+)
 
-def _as_void(matrix: np.ndarray) -> np.ndarray:
-    """(n, w) uint8 rows as n opaque w-byte values (which numpy copies with memcpy)."""
-    matrix = np.ascontiguousarray(matrix, np.uint8)
-    return matrix.view(f"V{matrix.shape[1]}").ravel()
-
-
-def _digit_table(width: int) -> np.ndarray:
-    numbers = np.arange(10**width)
-    columns = [(numbers // 10**power) % 10 + 48 for power in range(width - 1, -1, -1)]
-    return _as_void(np.stack(columns, axis=1))
-
-
-_DIGIT_TABLES = {width: _digit_table(width) for width in (1, 2, 3, 4)}
-
-
-def _digits(values: np.ndarray, width: int) -> list[np.ndarray]:
-    """Zero-padded decimal text of non-negative integers, as pieces for `join_bytes`."""
-    values = np.asarray(values, np.int64)
-    pieces = []
-    remaining = width
-    while remaining > 0:
-        size = remaining % 4 or 4
-        remaining -= size
-        group = (values // 10**remaining) % 10**size
-        pieces.append(_DIGIT_TABLES[size][group])
-    return pieces
-
-
-def _constant(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode(), f"V{len(text)}")
+_SOURCE_TEXT = pa.array(SOURCES, pa.string())
+_TYPE_TEXT = pa.array(TYPES, pa.string())
+_FURNISHER_TEXT = pa.array(FURNISHERS, pa.string())
+_CATEGORY_TEXT = pa.array(CATEGORIES, pa.string())
+_CURRENCY_TEXT = pa.array([CURRENCY], pa.string())
+# "-<tag>" per stream code: an account id is "<user_id>-<tag>".
+_TAG_TEXT = np.array([f"-{ID_TAGS[name]}".encode() for name in STREAMS], "V6")
 
 
-def _tag_table(template: str) -> np.ndarray:
-    """The text `template` (with {tag}) for each stream, indexable by stream code."""
-    texts = [template.format(tag=ID_TAGS[name]).encode() for name in STREAMS]
-    return _as_void(np.array([np.frombuffer(text, np.uint8) for text in texts]))
-
-
-def join_bytes(pieces: list[np.ndarray], n: int, valid: np.ndarray | None = None) -> pa.Array:
-    """A string array whose row i is the concatenation of each piece's row i.
-
-    A piece is an array of fixed-width opaque values (numpy void) of length n, or of length 1
-    for the same text on every row. Rows where `valid` is False are null. The Arrow buffers
-    are built directly: millions of ids cost a few memcpy passes, not per-string work.
-    """
-    layout = np.dtype([(f"p{i}", piece.dtype) for i, piece in enumerate(pieces)])
-    rows = np.empty(n, layout)
-    for i, piece in enumerate(pieces):
-        rows[f"p{i}"] = piece
-    width = layout.itemsize
-    if valid is None:
-        offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-        data, validity = rows.view(np.uint8), None
-    else:
-        offsets = np.zeros(n + 1, np.int32)
-        np.cumsum(np.where(valid, width, 0), out=offsets[1:])
-        data, validity = rows[valid].view(np.uint8), pa.array(valid).buffers()[1]
-    return pa.Array.from_buffers(
-        pa.string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
+def _person_text(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    """(len(numbers), width) bytes of each person number's id."""
+    if len(numbers) and np.max(numbers) >= 10**PERSON_WIDTH:
+        raise ValueError(f"person numbers must be below {10**PERSON_WIDTH:,}")
+    return text_matrix([constant(prefix), packed_decimal(numbers, PERSON_WIDTH)], len(numbers))
 
 
 def person_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     """The id of each person number: the prefix, then the number in 8 digits."""
-    return join_bytes([_constant(prefix), *_digits(numbers, PERSON_WIDTH)], len(numbers))
+    return string_array(_person_text(prefix, np.asarray(numbers, np.int64)))
 
 
-def _lookup(values: tuple[str, ...]) -> pa.Array:
-    """A lookup array where code c is at index c + 1 and index 0 is null (code -1)."""
-    return pa.array([None, *values], pa.string())
+def _dictionary(codes: np.ndarray, values: pa.Array, index_type: pa.DataType, null=None):
+    indices = pa.array(codes, index_type, mask=null)
+    return pa.DictionaryArray.from_arrays(indices, values)
+
+
+def _renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(new codes, used old codes): codes renumbered 0.. over the values actually used."""
+    used = np.flatnonzero(np.bincount(codes, minlength=size))
+    new = np.zeros(size, np.int32)
+    new[used] = np.arange(len(used), dtype=np.int32)
+    return new[codes], used
 
 
 @dataclass
@@ -238,43 +227,50 @@ class EventBuffer:
         return held
 
     def to_table(self) -> pa.Table:
-        """All added events as one EVENT_SCHEMA table, grouped by stream and type (rows are in
-        no particular order: sorting millions of rows would cost more than the generation)."""
+        """All added events as one EVENT_SCHEMA table (see `to_encoded_table`)."""
+        return self.to_encoded_table().cast(EVENT_SCHEMA)
+
+    def to_encoded_table(self) -> pa.Table:
+        """All added events as one ENCODED_EVENT_SCHEMA table: EVENT_SCHEMA's values, with
+        low-cardinality text and ids as dictionaries. Rows are grouped by stream and type, in
+        no particular order: sorting millions of rows would cost more than the generation."""
         parts = self._parts
         if not parts:
-            return EVENT_SCHEMA.empty_table()
-        user = np.concatenate([p.user for p in parts])
-        ts = np.concatenate([p.ts for p in parts])
-        n = len(user)
+            return ENCODED_EVENT_SCHEMA.empty_table()
+        lengths = np.array([len(p.user) for p in parts])
 
-        def gather(values: list[np.ndarray], dtype) -> np.ndarray:
-            return np.concatenate(values).astype(dtype, copy=False)
+        def gather(name: str, dtype) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in parts]).astype(dtype, copy=False)
 
         def per_part(name: str, fill, dtype) -> np.ndarray:
             out = []
             for p in parts:
                 value = getattr(p, name)
                 out.append(np.full(len(p.user), fill, dtype) if value is None else value)
-            return gather(out, dtype)
+            return np.concatenate(out).astype(dtype, copy=False)
 
         def const(name: str, dtype) -> np.ndarray:
-            return gather([np.full(len(p.user), getattr(p, name), dtype) for p in parts], dtype)
+            return np.repeat(np.array([getattr(p, name) for p in parts], dtype), lengths)
 
-        stream = gather([p.stream for p in parts], np.int16)
-        serial = gather([p.serial for p in parts], np.int64)
-        if serial.size and (serial.min() < 0 or serial.max() >= 10**SERIAL_WIDTH):
+        user = gather("user", np.int64)
+        n = len(user)
+        serial = gather("serial", np.int64)
+        if serial.min() < 0 or serial.max() >= 10**SERIAL_WIDTH:
             raise ValueError("an event serial does not fit its id; widen SERIAL_WIDTH")
-        people = np.arange(self.first_person, self.first_person + int(user.max()) + 1)
-        width = len(self.id_prefix) + PERSON_WIDTH
-        texts = person_ids(self.id_prefix, people).buffers()[2]
-        person = np.frombuffer(texts, np.uint8)[: len(people) * width]
-        person = _as_void(person.reshape(len(people), width))[user]
-        users = join_bytes([person], n)
-        event_id = join_bytes(
-            [person, _tag_table("-{tag}-")[stream], *_digits(serial, SERIAL_WIDTH)], n
+        person, people = _renumber(user, int(user.max()) + 1)
+        person_text = _person_text(self.id_prefix, self.first_person + people)
+        # "<user_id>-<tag>" for every (person, stream): account ids, and event ids' heads.
+        streams = len(STREAMS)
+        heads = text_matrix(
+            [np.repeat(as_pieces(person_text), streams), np.tile(_TAG_TEXT, len(people))],
+            len(people) * streams,
+        )
+        key = person * streams + gather("stream", np.int64)
+        event_id = text_matrix(
+            [take_rows(heads, key), packed_decimal(serial, SERIAL_WIDTH, lead="-")], n
         )
         has_account = const("account", np.bool_)
-        account_id = join_bytes([person, _tag_table("-{tag}")[stream]], n, valid=has_account)
+        account, accounts = _renumber(np.where(has_account, key, 0), len(heads))
         amount = per_part("amount", np.nan, np.float64)
         money = ~np.isnan(amount)
         limit = per_part("credit_limit", np.nan, np.float64)
@@ -282,39 +278,66 @@ class EventBuffer:
         dpd = per_part("days_past_due", _NULL, np.int32)
         category = per_part("category", _NULL, np.int16)
         counterparty = per_part("counterparty", _NULL, np.int64)
+        paid = counterparty != _NULL
+        counterparty_text = text_matrix(
+            [constant("cp"), packed_decimal(counterparty[paid], SERIAL_WIDTH, lead="-")],
+            int(np.count_nonzero(paid)),
+        )
         columns = {
-            "event_id": event_id,
-            "user_id": users,
-            "source": pa.array(SOURCES).take(pa.array(gather([p.source for p in parts], np.int8))),
-            "furnisher": pa.array(FURNISHERS).take(
-                pa.array(gather([p.furnisher for p in parts], np.int16))
-            ),
-            "type": pa.array(TYPES).take(pa.array(const("type", np.int8))),
-            "ts": pa.array(ts, pa.timestamp("us")),
+            "event_id": string_array(event_id),
+            "user_id": _dictionary(person, string_array(person_text), pa.int32()),
+            "source": _dictionary(gather("source", np.int8), _SOURCE_TEXT, pa.int8()),
+            "furnisher": _dictionary(gather("furnisher", np.int16), _FURNISHER_TEXT, pa.int16()),
+            "type": _dictionary(const("type", np.int8), _TYPE_TEXT, pa.int8()),
+            "ts": pa.array(gather("ts", np.int64), pa.timestamp("us")),
             "amount": pa.array(amount, mask=~money),
-            "currency": pc.if_else(pa.array(money), CURRENCY, pa.nulls(n, pa.string())),
-            "account_id": account_id,
+            "currency": _dictionary(np.zeros(n, np.int8), _CURRENCY_TEXT, pa.int8(), ~money),
+            "account_id": _dictionary(
+                account, string_array(heads[accounts]), pa.int32(), ~has_account
+            ),
             "credit_limit": pa.array(limit, mask=np.isnan(limit)),
             "due_date": pa.array(due, mask=due == _NULL).cast(pa.date32()),
             "days_past_due": pa.array(dpd, mask=dpd == _NULL),
-            "category": _lookup(CATEGORIES).take(pa.array(category.astype(np.int32) + 1)),
-            "counterparty_id": join_bytes(
-                [_constant("cp-"), *_digits(np.maximum(counterparty, 0), SERIAL_WIDTH)],
-                n,
-                valid=counterparty != _NULL,
-            ),
-            "attributes": self._attributes(),
+            "category": _dictionary(category, _CATEGORY_TEXT, pa.int16(), category == _NULL),
+            "counterparty_id": string_array(counterparty_text, valid=paid),
+            "attributes": self._attributes(lengths),
         }
-        return pa.Table.from_arrays([columns[f.name] for f in EVENT_SCHEMA], schema=EVENT_SCHEMA)
+        return pa.Table.from_arrays(
+            [columns[f.name] for f in ENCODED_EVENT_SCHEMA], schema=ENCODED_EVENT_SCHEMA
+        )
 
-    def _attributes(self) -> pa.Array:
-        chunks = []
-        for p in self._parts:
-            n = len(p.user)
-            if p.attributes is None:
-                chunks.append(pa.nulls(n, pa.string()))
-            elif isinstance(p.attributes, str):
-                chunks.append(pa.array([p.attributes], pa.string()).take(np.zeros(n, np.int64)))
+    def _attributes(self, lengths: np.ndarray) -> pa.DictionaryArray:
+        """The attributes column as one dictionary: each small vocabulary once (statuses,
+        reasons), and each part's own texts."""
+        texts: list[pa.Array] = []
+        first_code: dict[object, int] = {}
+        size = 0
+        codes = []
+        for p, length in zip(self._parts, lengths, strict=True):
+            value = p.attributes
+            if value is None:
+                codes.append(np.full(length, _NULL, np.int32))
+                continue
+            if isinstance(value, str):
+                key, vocabulary, local = ("text", value), pa.array([value], pa.string()), None
+            elif isinstance(value, pa.DictionaryArray):
+                vocabulary = value.dictionary.cast(pa.string())
+                key, local = ("vocabulary", tuple(vocabulary.to_pylist())), value.indices
             else:
-                chunks.append(p.attributes.cast(pa.string()))
-        return pa.concat_arrays(chunks)
+                key, vocabulary, local = None, value.cast(pa.string()), None
+            if key is None or key not in first_code:
+                if key is not None:
+                    first_code[key] = size
+                texts.append(vocabulary)
+                start, size = size, size + len(vocabulary)
+            else:
+                start = first_code[key]
+            if local is not None:
+                codes.append(start + local.to_numpy(zero_copy_only=False).astype(np.int32))
+            elif isinstance(value, str):
+                codes.append(np.full(length, start, np.int32))
+            else:
+                codes.append(np.arange(start, start + length, dtype=np.int32))
+        code = np.concatenate(codes)
+        dictionary = pa.concat_arrays(texts) if texts else pa.array([], pa.string())
+        return _dictionary(code, dictionary, pa.int32(), code == _NULL)
