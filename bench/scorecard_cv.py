@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
 
 from credo.evaluate.metrics import auc  # noqa: E402
+from credo.model.challenger import Challenger  # noqa: E402
 from credo.model.scorecard import Scorecard  # noqa: E402
 
 CACHE = quality.REPO / "bench" / "out" / "taiwan-events-cache.pkl"
@@ -46,10 +47,10 @@ def taiwan_events(csv: Path, refresh: bool) -> tuple[pd.DataFrame, list]:
     return features, meta
 
 
-def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None) -> float:
+def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scorecard) -> float:
     scores = []
     for train, test in folds:
-        model = Scorecard(**params).fit(X.iloc[train].reset_index(drop=True), y[train], meta=meta)
+        model = kind(**params).fit(X.iloc[train].reset_index(drop=True), y[train], meta=meta)
         scores.append(auc(y[test], model.predict_proba(X.iloc[test])[:, 1]))
     return float(np.mean(scores))
 
@@ -59,10 +60,14 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], help="param=value (JSON value)")
     parser.add_argument("--only", default="taiwan-events,taiwan-raw,german")
     parser.add_argument("--refresh", action="store_true", help="rebuild the events cache")
+    parser.add_argument("--challenger", action="store_true", help="CV the challenger instead")
     args = parser.parse_args()
     params = dict(item.split("=", 1) for item in args.set)
     params = {k: parse_value(v) for k, v in params.items()}
     only = set(args.only.split(","))
+    kind = Challenger if args.challenger else Scorecard
+    if args.challenger:
+        params.setdefault("n_jobs", 1)
     raw = pd.read_csv(quality.REPO / "data" / "taiwan_credit_card.csv")
     y = raw["bad"].to_numpy().astype(int)
     folds = quality.stratified_folds(y, 5, 1, 0)
@@ -73,14 +78,16 @@ def main() -> int:
         features, meta = taiwan_events(csv, args.refresh)
         features = features.set_index("user_id").loc["tw-" + raw["id"].astype(str)]
         names = [m.name for m in meta]
-        out["taiwan-events"] = cv(features[names].reset_index(drop=True), y, folds, params, meta)
+        out["taiwan-events"] = cv(
+            features[names].reset_index(drop=True), y, folds, params, meta, kind
+        )
     if "taiwan-raw" in only:
-        out["taiwan-raw"] = cv(raw[quality.TAIWAN_RAW], y, folds, params)
+        out["taiwan-raw"] = cv(raw[quality.TAIWAN_RAW], y, folds, params, kind=kind)
     if "german" in only:
         frame = pd.read_csv(quality.REPO / "data" / "german_credit.csv")
         gy = frame.pop("bad").to_numpy().astype(int)
         gx = frame.drop(columns=list(quality.GERMAN_PROTECTED))
-        out["german"] = cv(gx, gy, quality.stratified_folds(gy, 5, 5, 0), params)
+        out["german"] = cv(gx, gy, quality.stratified_folds(gy, 5, 5, 0), params, kind=kind)
     print(params, {k: round(v, 4) for k, v in out.items()}, f"{time.perf_counter() - started:.0f}s")
     return 0
 

@@ -38,6 +38,7 @@ DICTIONARY_COLUMNS = [
     "user_id", "source", "furnisher", "type", "currency", "account_id", "category",
 ]  # fmt: skip
 STATISTICS_COLUMNS = ["user_id", "source", "type", "ts", "amount", "due_date", "days_past_due"]
+ENCODED_WRITE_BATCH_ROWS = 65_536
 
 
 class DatasetError(ValueError):
@@ -187,6 +188,9 @@ class DatasetWriter:
             use_dictionary=DICTIONARY_COLUMNS,
             write_statistics=STATISTICS_COLUMNS,
             store_schema=False,
+            # Statistics of a dictionary column are worked out per write batch: batches of
+            # 64k rows rather than 1k make that (and the whole write) much cheaper.
+            write_batch_size=ENCODED_WRITE_BATCH_ROWS,
         )
         self._count_events(table)
 

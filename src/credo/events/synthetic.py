@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credo.events.dataset import DatasetSummary, DatasetWriter, render_readme
-from credo.events.schema import CONSENT_SCHEMA, OUTCOME_SCHEMA, SOURCES, utc_now
+from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, OUTCOME_SCHEMA, SOURCES, utc_now
 from credo.events.synth.billing import plan_accounts, simulate_accounts
 from credo.events.synth.frame import EventBuffer, person_ids
 from credo.events.synth.lifestyle import add_bank, add_identity, add_p2p, add_shopping, add_social
@@ -108,7 +108,11 @@ class PopulationSpec:
 
 @dataclass
 class Population:
-    """One chunk of people (or a whole small population) as tables."""
+    """One chunk of people (or a whole small population) as tables.
+
+    `events` has EVENT_SCHEMA, or ENCODED_EVENT_SCHEMA (the same values, text as Arrow
+    dictionaries) in the chunks `population_chunks` yields.
+    """
 
     events: pa.Table
     consents: pa.Table
@@ -186,7 +190,7 @@ def generate_chunk(
     add_identity(chunk, renters)
     add_social(chunk)
     return Population(
-        events=chunk.events.to_table(),
+        events=chunk.events.to_encoded_table(),
         consents=_consents(chunk, user_ids),
         outcomes=pa.Table.from_arrays(
             [
@@ -271,7 +275,7 @@ def generate_population(
     if out is None:
         pieces = []
         for piece in population_chunks(spec):
-            pieces.append(piece)
+            pieces.append(replace(piece, events=piece.events.cast(EVENT_SCHEMA)))
             if progress:
                 progress(piece.outcomes.num_rows)
         population = Population(
@@ -327,7 +331,7 @@ def _write(
 
 
 def _write_piece(writer: DatasetWriter, piece: Population) -> None:
-    writer.write_events(piece.events)
+    writer.write_encoded_events(piece.events)
     writer.write_consents(piece.consents)
     writer.write_outcomes(piece.outcomes)
     writer.write_protected(piece.protected)
