@@ -235,8 +235,6 @@ def expected_alice() -> dict[str, float]:
         "ph_payment_ratio_mean_6m": statistics.fmean(ratio[m] for m in range(6)),
         "ph_paid_full_share_6m": len([m for m in range(6) if ratio[m] >= 1]) / 6,
         "ph_payment_ratio_min_6m": min(ratio[m] for m in range(6)),
-        "ph_payment_ratio_mean_3m": statistics.fmean(ratio[m] for m in range(3)),
-        "ph_dpd60_months_6m": len([m for m in range(6) if worst[m] >= 60]),
         "ph_dpd_mean_6m": statistics.fmean(worst[m] for m in range(6)),
         "ph_paid_amount_mean_6m": statistics.fmean(paid(m) for m in range(6)),
         "ph_paid_amount_latest": paid(0),

@@ -158,6 +158,8 @@ def test_timestamps_with_offsets_are_stored_in_utc(store_path, tmp_path):
         "minus": ("2024-03-01 12:00:00-05:30", datetime(2024, 3, 1, 17, 30)),
         "naive": ("2024-03-01T12:00:00.250", datetime(2024, 3, 1, 12, 0, 0, 250000)),
         "date": ("2024-03-01", datetime(2024, 3, 1)),
+        "named": ("2024-03-01 12:00:00 Europe/Paris", datetime(2024, 3, 1, 11)),
+        "utc": ("2024-03-01T12:00:00 UTC", datetime(2024, 3, 1, 12)),
     }
     rows = [event(event_id=k, ts=v[0]) for k, v in stamps.items()]
     ingest_paths(store_path, [write_csv(tmp_path / "ts.csv", rows)], progress=False)

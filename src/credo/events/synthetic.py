@@ -36,6 +36,7 @@ from credo.events.synth.people import (
     month_start_us,
 )
 from credo.events.synth.traits import (
+    Traits,
     calibrate_intercept,
     risk_logit,
     sample_traits,
@@ -60,6 +61,7 @@ REFUSAL_RATE = {
     "social": 0.35,
 }
 REVOCATION_RATE = 0.03
+MAX_USERS = 10**8
 
 
 class GenerationError(ValueError):
@@ -89,6 +91,10 @@ class PopulationSpec:
             raise GenerationError("chunk_users must be at least 1")
         if self.seed < 0:
             raise GenerationError("--seed must be 0 or more")
+        if self.users > MAX_USERS:
+            raise GenerationError(f"--users must be at most {MAX_USERS:,} (ids have 8 digits)")
+        if self.as_of.year < 1900:
+            raise GenerationError("--as-of must be 1900-01-01 or later")
         window_end = _add_months(self.latest_as_of, PERFORMANCE_MONTHS)
         if window_end > today:
             raise GenerationError(
@@ -160,7 +166,15 @@ def generate_chunk(
 ) -> Population:
     """Simulate `size` people starting at person number `first` (chunk number `index`)."""
     rng = np.random.default_rng([spec.seed, index])
-    traits = sample_traits(rng, size)
+    return simulate_people(spec, rng, sample_traits(rng, size), first, intercept)
+
+
+def simulate_people(
+    spec: PopulationSpec, rng: np.random.Generator, traits: Traits, first: int, intercept: float
+) -> Population:
+    """The events, consents, outcomes and protected attributes of people with these traits,
+    numbered from `first`, drawing from `rng`."""
+    size = len(traits)
     history = spec.months
     months = history + PERFORMANCE_MONTHS
     stress = simulate_stress(rng, traits, months)

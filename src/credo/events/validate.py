@@ -180,11 +180,12 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
         if SQL_TYPES[name] == "VARCHAR":
             return f"NULLIF({raw}, '')"
         if name == "ts":
-            # A plain TIMESTAMP cast ignores a UTC offset; TIMESTAMPTZ honours it but is slower,
-            # so only strings that carry an offset after the date take that path.
+            # A plain TIMESTAMP cast ignores a UTC offset or a named zone; TIMESTAMPTZ honours
+            # both but is slower, so only strings whose time part holds anything beyond digits,
+            # separators and Z take that path.
             tail = f"substr({raw}, 11)"
             return (
-                f"CASE WHEN contains({tail}, '+') OR contains({tail}, '-')"
+                f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
                 f" THEN TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
                 f" ELSE TRY_CAST({raw} AS TIMESTAMP) END"
             )

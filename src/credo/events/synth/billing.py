@@ -69,6 +69,12 @@ def _furnishers(rng: np.random.Generator, kind: int, n: int) -> np.ndarray:
     return choices[rng.integers(0, len(choices), n)]
 
 
+def expected_cards(career: np.ndarray, income_z: np.ndarray) -> np.ndarray:
+    """The Poisson rate of card accounts: more with career and income, never below zero
+    (the young on the lowest incomes would otherwise get a negative rate)."""
+    return np.maximum(0.35 + 0.7 * career + 0.25 * income_z, 0.0)
+
+
 def plan_accounts(chunk: Chunk) -> Accounts:
     """Which accounts each person holds, when they opened, and their terms."""
     rng, tr, n, months = chunk.rng, chunk.traits, chunk.n, chunk.months
@@ -78,7 +84,7 @@ def plan_accounts(chunk: Chunk) -> Accounts:
     n_cards = np.where(
         thin,
         (rng.random(n) < 0.25).astype(np.int64),
-        np.clip(rng.poisson(0.35 + 0.7 * career + 0.25 * income_z), 0, 3),
+        np.clip(rng.poisson(expected_cards(career, income_z)), 0, 3),
     )
     n_loans = np.where(
         thin,
@@ -457,7 +463,7 @@ def _add_month(
         amount=np.maximum(ledger.balance[rows], 0.0),
         credit_limit=a.limit[rows],
         days_past_due=(30 * cycles).astype(np.int32),
-        attributes=STATUS_ATTRIBUTES.take(pa.array(status)),
+        attributes=pa.DictionaryArray.from_arrays(status.astype(np.int8), STATUS_ATTRIBUTES),
     )
 
 
@@ -475,5 +481,5 @@ def _add_closed(
         furnisher=a.furnisher[rows],
         ts=month_start_us(chunk.start_month[owner] + t + 1) - 1800 * US_PER_SECOND,
         account=True,
-        attributes=CLOSED_ATTRIBUTES.take(pa.array(reason[rows])),
+        attributes=pa.DictionaryArray.from_arrays(reason[rows].astype(np.int8), CLOSED_ATTRIBUTES),
     )

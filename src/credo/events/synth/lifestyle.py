@@ -277,6 +277,7 @@ def add_identity(chunk: Chunk, renters: np.ndarray) -> None:
     m = len(holders)
     verified = rng.random(m) < 0.95 - 0.25 * tr.thin_file[holders]
     stay = np.floor(rng.exponential(12.0 + 0.3 * tr.tenure_months[holders] / 2.0))
+    stay = np.minimum(stay, np.floor(12.0 * tr.age[holders]))  # not before birth
     address_since = chunk.start_month[holders] - stay.astype(np.int64)
     employment = np.where(
         tr.salaried[holders], "salaried", np.where(rng.random(m) < 0.5, "self_employed", "gig")

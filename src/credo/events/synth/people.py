@@ -14,11 +14,20 @@ US_PER_SECOND = 1_000_000
 PERFORMANCE_MONTHS = 12
 
 
+# Month starts from 1800 to 2199 (indices counted from January 1970), looked up rather than
+# converted through numpy's calendar, which is slow and is needed for every event.
+_FIRST_MONTH = (1800 - 1970) * 12
+_MONTH_STARTS_US = (
+    np.arange(_FIRST_MONTH, (2200 - 1970) * 12).astype("datetime64[M]").astype("datetime64[us]")
+).astype(np.int64)
+
+
 def month_start_us(month_index: np.ndarray) -> np.ndarray:
     """Microseconds since the epoch at the start of months counted from January 1970."""
-    return (
-        np.asarray(month_index, np.int64).astype("datetime64[M]").astype("datetime64[us]")
-    ).astype(np.int64)
+    offset = np.asarray(month_index, np.int64) - _FIRST_MONTH
+    if offset.size and (offset.min() < 0 or offset.max() >= len(_MONTH_STARTS_US)):
+        raise ValueError("a generated date falls outside the years 1800 to 2199")
+    return _MONTH_STARTS_US[offset]
 
 
 @dataclass
