@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from credo.events.dataset import is_dataset_dir, read_consents, read_events, read_outcomes
@@ -28,7 +29,16 @@ from credo.events.schema import (
     Event,
     utc_now,
 )
-from credo.events.synthetic import GenerationError, generate_population
+from credo.events.synth.billing import expected_cards
+from credo.events.synth.text import constant, packed_decimal, string_array, text_matrix
+from credo.events.synth.traits import Traits, calibrate_intercept
+from credo.events.synthetic import (
+    GenerationError,
+    PopulationSpec,
+    generate_chunk,
+    generate_population,
+    simulate_people,
+)
 
 CREDO = Path(sys.executable).with_name("credo")
 
@@ -250,6 +260,10 @@ def test_parameters_that_cannot_be_honoured_are_refused():
         generate_population(10, bad_rate=0.0)
     with pytest.raises(GenerationError, match="users"):
         generate_population(0)
+    with pytest.raises(GenerationError, match="8 digits"):
+        generate_population(10**8 + 1)
+    with pytest.raises(GenerationError, match="1900"):
+        generate_population(10, as_of=date(1850, 1, 1))
 
 
 def test_cli_generates_a_dataset_directory(tmp_path: Path):
@@ -302,3 +316,73 @@ def test_the_store_accepts_every_generated_event_and_consent(tmp_path: Path, sto
     assert again.accepted == 0
     with connect(store_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM events").fetchone()[0] == generated.events
+
+
+def _extreme_traits() -> Traits:
+    """Every combination of the lowest and highest value of each trait, 512 people."""
+    grid = np.indices((2,) * 9).reshape(9, -1).astype(bool)
+    age, income, salaried, regularity, discipline, shocks, tenure, digital, thin = grid
+    age_years = np.where(age, 85.0, 18.0)
+    return Traits(
+        age=age_years,
+        income=np.where(income, 250_000.0, 150.0),
+        salaried=salaried,
+        regularity=np.where(regularity, 1.0, 0.0),
+        discipline=np.where(discipline, 4.0, -4.0),
+        shock_rate=np.where(shocks, 0.054, 0.004),
+        tenure_months=np.where(tenure, np.floor((age_years - 19.0).clip(0) * 12), 0.0),
+        digital=np.where(digital, 1.0, 0.0),
+        thin_file=thin,
+    )
+
+
+def test_people_with_extreme_traits_are_simulated_validly():
+    """The young on the lowest incomes once drew a negative Poisson rate of cards."""
+    spec = PopulationSpec(users=512, seed=1)
+    intercept = calibrate_intercept(spec.bad_rate, spec.months, spec.seed)
+    rng = np.random.default_rng(1)
+    piece = simulate_people(spec, rng, _extreme_traits(), 0, intercept)
+    events = piece.events.cast(EVENT_SCHEMA)
+    assert events.num_rows > 512 * 10
+    assert pc.count_distinct(events.column("user_id")).as_py() == 512
+    assert pc.count_distinct(events.column("event_id")).as_py() == events.num_rows
+    assert pc.min(events.column("amount")).as_py() >= 0
+    assert piece.outcomes.num_rows == 512
+
+
+def test_card_rate_is_never_negative():
+    career, income_z = np.meshgrid(np.linspace(0, 1, 21), np.linspace(-10, 10, 41))
+    assert (expected_cards(career, income_z) >= 0).all()
+
+
+def test_the_chunk_that_failed_with_a_negative_rate_now_generates():
+    """`credo generate --users 42000 --seed 0` stopped in chunk 11 with `lam < 0`."""
+    spec = PopulationSpec(users=42_000, seed=0)
+    intercept = calibrate_intercept(spec.bad_rate, spec.months, spec.seed)
+    piece = generate_chunk(spec, 11, 22_000, 2_000, intercept)
+    assert piece.outcomes.num_rows == 2_000
+    assert piece.events.num_rows > 2_000 * 100
+
+
+def test_written_events_read_back_as_the_in_memory_tables(tmp_path: Path):
+    memory = generate_population(200, seed=8, chunk_users=70).population
+    generate_population(200, seed=8, chunk_users=70, out=tmp_path / "d")
+    events = read_events(tmp_path / "d")
+    assert events.schema.equals(EVENT_SCHEMA)
+    assert events.equals(memory.events)
+    part = next((tmp_path / "d" / "events").glob("*.parquet"))
+    assert pq.read_schema(part).equals(EVENT_SCHEMA)
+
+
+def test_packed_digits_match_decimal_formatting():
+    values = np.random.default_rng(0).integers(0, 10**7, 1_000)
+    values[:2] = (0, 10**7 - 1)
+    matrix = text_matrix([constant("cp"), packed_decimal(values, 7, lead="-")], len(values))
+    texts = string_array(matrix).to_pylist()
+    assert texts == [f"cp-{value:07d}" for value in values]
+    valid = np.arange(len(values)) % 3 == 0
+    sparse = string_array(matrix[valid], valid=valid).to_pylist()
+    expected = [f"cp-{v:07d}" if keep else None for v, keep in zip(values, valid, strict=True)]
+    assert sparse == expected
+    with pytest.raises(ValueError, match="7 decimal digits"):
+        packed_decimal(np.array([10**7]), 7, lead="-")
