@@ -35,7 +35,8 @@ def _brute_force(count, bad, max_bins, min_count, trend):
             bounds = (0, *cuts, n)
             c = np.array([count[a:b].sum() for a, b in itertools.pairwise(bounds)])
             d = np.array([bad[a:b].sum() for a, b in itertools.pairwise(bounds)])
-            if np.any(c < min_count) or not _follows(d / c, trend):
+            one_class = np.any(d < 1) or np.any(c - d < 1)
+            if np.any(c < min_count) or one_class or not _follows(d / c, trend):
                 continue
             iv = float(segment_iv(c - d, d, total_good, total_bad).sum())
             if best is None or iv > best[0] + 1e-12:
@@ -71,6 +72,7 @@ def test_dp_matches_brute_force_on_random_prebins(trend: str) -> None:
         c = np.array([count[a:b].sum() for a, b in itertools.pairwise(bounds)])
         d = np.array([bad[a:b].sum() for a, b in itertools.pairwise(bounds)])
         assert len(c) <= max_bins and np.all(c >= min_count)
+        assert len(c) == 1 or (np.all(d >= 1) and np.all(c - d >= 1))
         assert _follows(d / c, trend)
         total_good, total_bad = count.sum() - bad.sum(), bad.sum()
         assert segment_iv(c - d, d, total_good, total_bad).sum() == pytest.approx(found.iv)

@@ -4,7 +4,9 @@ Objective: maximise the information value IV = sum over bins of segment_iv(good,
 of `_binning_stats`: (g/G - b/B) ln((g/G) / (b/B)), a zero count read as 1/2; with the
 feature's total goods G and bads B fixed it is a sum of per-bin terms) subject to
   * at most `max_bins` bins, each a run of consecutive pre-bins,
-  * every bin holding at least `min_count` rows,
+  * every bin holding at least `min_count` rows, and at least one good and one bad row (a
+    bin of one class has no finite WoE, and the extreme points it would earn on a few
+    rows would dominate every reason code),
   * the bins' bad rates following the trend: strictly ascending, strictly descending, a peak
     (strictly up, then strictly down), a valley (down, then up), or "none" (no constraint).
 
@@ -71,7 +73,8 @@ def optimal_partition(
         return Partition(starts=(0,), iv=0.0)
     seg_count, seg_bad = _segment_sums(count), _segment_sums(bad)
     upper = np.triu(np.ones((n, n), dtype=np.bool_))
-    feasible = upper & (seg_count >= min_count) & (seg_count > 0)
+    both_classes = (seg_bad >= 1) & (seg_count - seg_bad >= 1)
+    feasible = upper & (seg_count >= min_count) & (seg_count > 0) & both_classes
     with np.errstate(invalid="ignore", divide="ignore"):
         iv = segment_iv(seg_count - seg_bad, seg_bad, total_good, total_bad)
         rate = np.where(upper & (seg_count > 0), seg_bad / np.maximum(seg_count, 1.0), np.nan)

@@ -62,7 +62,8 @@ def plain_meta(name: str) -> dict:
 class Scorecard(BaseEstimator):
     """A points scorecard on optimally binned WoE features.
 
-    Parameters: binning (``max_bins``, ``min_bin_share``, ``max_prebins``, ``monotonic``,
+    Parameters: binning (``max_bins``, ``min_bin_share`` (0.03: on the quality bench German
+    credit gained 0.002 AUC over 0.05, Taiwan alike), ``max_prebins``, ``monotonic``,
     ``special_values``, ``categorical``), selection (``min_iv`` drops weak features,
     ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it (0.95:
     exact duplicates go, related signals such as latest and worst delinquency both stay; on the
@@ -75,7 +76,7 @@ class Scorecard(BaseEstimator):
     def __init__(
         self,
         max_bins: int = 6,
-        min_bin_share: float = 0.05,
+        min_bin_share: float = 0.03,
         max_prebins: int = 32,
         monotonic: str = "auto",
         special_values: dict | list | None = None,
