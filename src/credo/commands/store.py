@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -155,6 +155,21 @@ UserArg = Annotated[str, typer.Argument(help="The person's (pseudonymous) user i
 SourceArg = Annotated[str, typer.Argument(help=f"The data source: {', '.join(SOURCES)}.")]
 
 
+def _change_consent(verb: str, db: Path | None, *args: str | None) -> Any:
+    """Run consent.grant or consent.revoke on the store; a refusal exits with its reason."""
+    from credo.store import consent
+    from credo.store.db import connect
+
+    with handle_store_errors():
+        con = connect(db)
+        try:
+            return getattr(consent, verb)(con, *args)
+        except consent.ConsentError as exc:
+            fail(str(exc))
+        finally:
+            con.close()
+
+
 @consent_app.command("grant")
 def consent_grant(
     user: UserArg,
@@ -164,17 +179,7 @@ def consent_grant(
     db: DbOption = None,
 ) -> None:
     """Let credo use USER's SOURCE events for PURPOSE from --at (default now)."""
-    from credo.store import consent
-    from credo.store.db import connect
-
-    with handle_store_errors():
-        con = connect(db)
-        try:
-            created = consent.grant(con, user, source, purpose, at)
-        except consent.ConsentError as exc:
-            fail(str(exc))
-        finally:
-            con.close()
+    created = _change_consent("grant", db, user, source, purpose, at)
     if created:
         console.print(f"granted: {user} {source} for {purpose}")
     else:
@@ -190,17 +195,7 @@ def consent_revoke(
     db: DbOption = None,
 ) -> None:
     """Stop credo using USER's SOURCE events for PURPOSE from --at (default now)."""
-    from credo.store import consent
-    from credo.store.db import connect
-
-    with handle_store_errors():
-        con = connect(db)
-        try:
-            granted_at = consent.revoke(con, user, source, purpose, at)
-        except consent.ConsentError as exc:
-            fail(str(exc))
-        finally:
-            con.close()
+    granted_at = _change_consent("revoke", db, user, source, purpose, at)
     console.print(f"revoked: {user} {source} for {purpose} (granted {granted_at.isoformat()})")
 
 
