@@ -277,3 +277,17 @@ def test_estimator_contract():
     card = Scorecard(scale="sesame", min_iv=0.05, special_values={"x": [-1]})
     assert clone(card).get_params() == card.get_params()
     assert not [name for name in vars(card) if name.endswith("_")]  # nothing fitted yet
+
+
+def test_few_bad_rows_cap_the_number_of_features():
+    rng = np.random.default_rng(11)
+    n = 2000
+    risk = rng.normal(size=n)
+    frame = pd.DataFrame({f"x{i}": risk + rng.normal(scale=1.5, size=n) for i in range(12)})
+    y = (risk + rng.normal(scale=1.0, size=n) > 2.8).astype(int)  # a few dozen bad rows
+    assert 20 <= y.sum() <= 60
+    capped = Scorecard(max_corr=1.0).fit(frame, y)
+    free = Scorecard(max_corr=1.0, min_events_per_feature=None).fit(frame, y)
+    assert len(capped.features_) <= y.sum() // 10 < len(free.features_)
+    beyond = [why for why in capped.dropped_.values() if why.startswith("beyond")]
+    assert beyond and "rows of the rarer class" in beyond[0]

@@ -98,6 +98,14 @@ def train(
     max_bins: Annotated[
         int, typer.Option("--max-bins", min=2, help="Most bins a feature gets.")
     ] = 6,
+    events_per_feature: Annotated[
+        int,
+        typer.Option(
+            "--events-per-feature",
+            min=0,
+            help="Keep at most one feature per this many rows of the rarer class (0: no limit).",
+        ),
+    ] = 10,
 ) -> None:
     """Fit a scorecard and write it as a model JSON.
 
@@ -147,7 +155,13 @@ def train(
             f"{', '.join(refused)}. Leave them out ({hint}; they stay usable for "
             "`credo evaluate --protected`), or pass --allow-protected where the law permits"
         )
-    card = Scorecard(scale=scale, min_iv=min_iv, max_corr=max_corr, max_bins=max_bins)
+    card = Scorecard(
+        scale=scale,
+        min_iv=min_iv,
+        max_corr=max_corr,
+        max_bins=max_bins,
+        min_events_per_feature=events_per_feature or None,
+    )
     with _progress() as progress:
         task = progress.add_task("training", total=None)
         try:
