@@ -204,10 +204,12 @@ def _print_training_summary(artifact, seconds: float) -> None:
         )
     stdout.print(table)
     if card.dropped_:
-        stdout.print(
-            "left out: "
-            + "; ".join(f"{name} ({why})" for name, why in sorted(card.dropped_.items()))
-        )
+        by_reason: dict[str, list[str]] = {}
+        for name, why in sorted(card.dropped_.items()):
+            by_reason.setdefault(why, []).append(name)
+        stdout.print("left out:")
+        for why, names in by_reason.items():
+            stdout.print(f"  {why}: {', '.join(names)}")
     metrics = artifact.metrics
     if "holdout" in metrics:
         h = metrics["holdout"]
