@@ -45,13 +45,9 @@ class IngestError(RuntimeError):
 
 
 @dataclass
-class IngestResult:
-    """What one ingest did, summed over its files."""
+class IngestResult(ChunkCounts):
+    """What one ingest did, summed over its files: the row counters plus consents and timing."""
 
-    accepted: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    rejected: int = 0
     consents: int = 0
     files: int = 0
     seconds: float = 0.0
@@ -69,12 +65,6 @@ class IngestResult:
     def clean(self) -> bool:
         """True when every row was accepted or a duplicate."""
         return self.rejected == 0 and self.conflicts == 0
-
-    def add(self, other: ChunkCounts) -> None:
-        self.accepted += other.accepted
-        self.duplicates += other.duplicates
-        self.conflicts += other.conflicts
-        self.rejected += other.rejected
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from credo.events.schema import SQL_TYPES
+from credo.store.sql import scalar
 
 DEFAULT_DB = "credo.duckdb"
 
@@ -83,13 +84,12 @@ def db_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchall()[0][0]
+    exists = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )
     if not exists:
         return 0
-    # fetchall, not fetchone: DuckDB keeps a half-read result open and blocks the next query.
-    return con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0
+    return scalar(con, "SELECT max(version) FROM schema_version") or 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
