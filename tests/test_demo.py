@@ -19,7 +19,8 @@ def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    for verb in ("generate", "init", "ingest", "features", "train", "score", "evaluate"):
+    verbs = ("generate", "init", "ingest", "compact", "features", "train", "score", "evaluate")
+    for verb in verbs:
         assert f"$ credo {verb}" in done.stderr
 
     train = pq.read_table(out / "outcomes_train.parquet")
@@ -30,6 +31,9 @@ def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
     with (out / "scores.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1500
+    assert not (out / "credo.duckdb.segments").exists() or not any(
+        (out / "credo.duckdb.segments").iterdir()
+    )  # compacted: the store is one file
     assert all(300 <= int(row["score"]) <= 850 for row in rows)
     assert {row["reason_1"] for row in rows} - {""}  # reasons are given
 

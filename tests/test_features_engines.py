@@ -189,7 +189,7 @@ def _store_with(world, tmp_path: Path, name: str, edit: str) -> Path:
     store = init_store(tmp_path / f"{name}.duckdb")
     con = connect(store).cursor()
     con.execute(f"ATTACH '{world['store']}' AS src (READ_ONLY)")
-    con.execute("INSERT INTO events SELECT * FROM src.events")
+    con.execute("INSERT INTO event_rows SELECT * FROM src.events")
     con.execute("INSERT INTO consents SELECT * FROM src.consents")
     con.execute(edit)
     con.execute("DETACH src")
@@ -210,7 +210,7 @@ def test_revoking_consent_removes_exactly_that_source(world, batch, tmp_path):
         world,
         tmp_path,
         "without",
-        "DELETE FROM events WHERE user_id = 'alice' AND source = 'bank'",
+        "DELETE FROM event_rows WHERE user_id = 'alice' AND source = 'bank'",
     )
     after_revoke = rows_by_key(duckdb_features(revoked, only_alice))[("alice", AS_OF)]
     without_bank = rows_by_key(duckdb_features(without, only_alice))[("alice", AS_OF)]

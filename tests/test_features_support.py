@@ -90,7 +90,7 @@ def insert_into(con: duckdb.DuckDBPyConnection, events: pa.Table, consents: pa.T
     con = con.cursor()
     con.register("new_events", events)
     con.register("new_consents", consents)
-    con.execute("INSERT INTO events SELECT *, 0 FROM new_events")
+    con.execute("INSERT INTO event_rows SELECT *, 0 FROM new_events")
     con.execute("INSERT INTO consents SELECT * FROM new_consents")
     con.unregister("new_events")
     con.unregister("new_consents")

@@ -57,8 +57,8 @@ def demo(
     ] = "fico",
     holdout: Annotated[float, typer.Option(help="Share of people held out for evaluation.")] = 0.3,
 ) -> None:
-    """Run the whole job on a synthetic population: generate, ingest, features, train, score,
-    evaluate. Starts from scratch in --dir each time."""
+    """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
+    score, evaluate. Starts from scratch in --dir each time."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -72,6 +72,7 @@ def demo(
     _run("generate", "--users", users, "--seed", seed, "--out", population)
     _run("init", "--db", db)
     _run("ingest", population, "--db", db)
+    _run("compact", "--db", db)
     _run("features", "--db", db, "--as-of-file", population / "outcomes.parquet", "--out", features)
     n_train, n_holdout = split_outcomes(
         population / "outcomes.parquet", train_outcomes, holdout_outcomes, holdout, seed

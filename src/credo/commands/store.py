@@ -44,7 +44,9 @@ of such files, or a dataset directory (an events/ folder of Parquet files plus
 consents.parquet, as `credo generate` and `credo import` write): its events and consents
 are loaded.
 
-Each file streams in chunks of --chunk-rows rows; each chunk is stored in one transaction.
+Each file streams in chunks of --chunk-rows rows; each chunk is stored in one transaction,
+its accepted rows as Parquet segments beside the store (`credo compact` moves them into the
+store file).
 Invalid rows go to the quarantine with line (CSV, JSONL) or row (Parquet) number, field and
 reason: see `credo quarantine list`. A row whose event_id is already stored with the same
 content is a duplicate and skipped; with other content it is a conflict and quarantined.
@@ -245,10 +247,39 @@ def export_events_command(
     console.print(f"exported to {written} (store {db_path(db)})")
 
 
+def compact(db: DbOption = None) -> None:
+    """Move the events that ingest left in Parquet segments beside the store into the store
+    file itself, sorted by person and time, and delete the segment files. Afterwards the store
+    is one file again and one person's events are found without reading every segment. Safe
+    to run at any time; one transaction."""
+    import time
+
+    from credo.store.db import connect
+    from credo.store.segments import compact as compact_store
+
+    with handle_store_errors():
+        con = connect(db)
+        try:
+            started = time.perf_counter()
+            with console.status("moving segments into the store"):
+                result = compact_store(con)
+            seconds = time.perf_counter() - started
+        finally:
+            con.close()
+    if not result.segments:
+        console.print("nothing to compact: every event is already in the store file")
+        return
+    console.print(
+        f"moved {result.rows:,} events from {result.segments} segment(s) into the store"
+        f" in {seconds:.1f} s"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's verbs to the credo app."""
     app.command("init")(init)
     app.command("ingest", help=INGEST_HELP)(ingest)
+    app.command("compact")(compact)
     app.add_typer(quarantine_app, name="quarantine")
     app.add_typer(consent_app, name="consent")
     app.add_typer(export_app, name="export")

@@ -1,5 +1,8 @@
 """One chunk of an event file into the store, in one transaction.
 
+The chunk's accepted rows become one Parquet segment of the store (credo.store.segments),
+listed in the same transaction that records the chunk's counts and quarantined rows.
+
 The chunk (an Arrow table registered with DuckDB) is checked by the SQL of
 credo.events.validate. Rows whose event_id may already be stored, or may repeat inside the
 chunk, are found by hash (credo.events.stored_keys; no index on events, which would slow
@@ -11,17 +14,21 @@ quarantines a row twice.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import contextlib
+import functools
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
+from credo.events.accepted_rows import accepted_table, fields_as_read, result_sql
 from credo.events.readers import CHUNK_TABLE, JsonlReader, Reader, ReadError, unknown_json_keys_sql
 from credo.events.schema import FIELDS
-from credo.events.stored_keys import ChunkKeys, StoredKeys
+from credo.events.stored_keys import ChunkKeys, StoredKeys, hash_ids
 from credo.events.validate import (
     ROW_NUMBER,
     Vocabulary,
@@ -30,9 +37,8 @@ from credo.events.validate import (
     vocabulary_from_row,
     vocabulary_sql,
 )
+from credo.store import segments
 from credo.store.sql import first, run, scalar
-
-_FIELD_LIST = ", ".join(f'"{name}"' for name in FIELDS)
 
 
 @dataclass
@@ -43,6 +49,10 @@ class ChunkCounts:
     duplicates: int = 0
     conflicts: int = 0
     rejected: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.accepted + self.duplicates + self.conflicts + self.rejected
 
     def add(self, other: ChunkCounts) -> None:
         self.accepted += other.accepted
@@ -60,25 +70,87 @@ class Batch:
     fmt: str
     fingerprint: Future[str]
     started_at: datetime
+    segments: Path  # the store's segment directory
     registered: bool = False
 
 
-def store_chunk(
-    con: duckdb.DuckDBPyConnection,
-    chunk: pa.Table,
-    reader: Reader,
-    batch: Batch,
-    now: datetime,
-    keys: StoredKeys,
-    vocabulary: Vocabulary | None = None,
-) -> ChunkCounts:
-    """Check, deduplicate and store one chunk of `reader`'s file in one transaction.
+@dataclass
+class _Prepared:
+    """A chunk checked by SQL, before anything of it is stored."""
 
-    `keys` holds the hashes of the stored event ids; the chunk's are added once it commits.
-    `vocabulary` is the chunk's (from `vocabulary_from_arrow`), else it is queried.
-    """
-    con.register(CHUNK_TABLE, chunk)
-    try:
+    sql: _ChunkSql
+    rows: int
+    chunk: pa.Table | None  # the chunk as read, when its fields can be taken from it
+    numbers: np.ndarray
+    hashes: np.ndarray
+    result: pa.Table
+    as_read: list[str]
+
+
+@dataclass
+class _Pending:
+    """A chunk whose transaction is open while its segment files are written."""
+
+    counts: ChunkCounts
+    hashes: np.ndarray
+    ids: list[int]
+    writes: list[Future[str]]
+    rows: list[int]
+
+
+class ChunkPipeline:
+    """Stores one file's chunks, each in one transaction, two chunks in flight: while the
+    segment files of chunk k are written (on their own threads), chunk k + 1 is checked by
+    SQL; chunk k commits before anything that depends on what is stored (the duplicate
+    lookup) runs for chunk k + 1. So the store only ever holds whole chunks, in order."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        reader: Reader,
+        batch: Batch,
+        now: datetime,
+        keys: StoredKeys,
+    ) -> None:
+        self.con, self.reader, self.batch, self.now, self.keys = con, reader, batch, now, keys
+        self.pending: _Pending | None = None
+
+    def store(self, chunk: pa.Table, vocabulary: Vocabulary | None) -> ChunkCounts | None:
+        """Take the next chunk; returns the counts of the chunk this call committed (the
+        previous one), if any."""
+        self.con.register(CHUNK_TABLE, chunk)
+        prepared = self._prepare(chunk, vocabulary)
+        committed = self._commit_pending()
+        run(self.con, "BEGIN TRANSACTION")
+        try:
+            self.pending = self._start(prepared)
+        except BaseException:
+            run(self.con, "ROLLBACK")
+            raise
+        return committed
+
+    def finish(self) -> ChunkCounts | None:
+        """Commit the last chunk; returns its counts."""
+        committed = self._commit_pending()
+        self.con.unregister(CHUNK_TABLE)
+        return committed
+
+    def abort(self) -> None:
+        """Drop the chunk in flight (after an error): roll back its transaction, delete its
+        files. Chunks committed before it stay."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        for write in pending.writes:
+            # The error that matters is the caller's; a failed write only leaves less to delete.
+            with contextlib.suppress(Exception):
+                write.result()
+        run(self.con, "ROLLBACK")
+        segments.delete_files(self.batch.segments, _file_names(pending.ids))
+
+    def _prepare(self, chunk: pa.Table, vocabulary: Vocabulary | None) -> _Prepared:
+        """The SQL checks of a chunk; reads nothing of what is stored."""
+        con, reader = self.con, self.reader
         source = reader.source_sql
         if isinstance(reader, JsonlReader):
             unknown = [row[0] for row in run(con, unknown_json_keys_sql())]
@@ -90,22 +162,98 @@ def store_chunk(
             # Parse the JSON once; validation reads the extracted fields several times.
             run(con, f"CREATE OR REPLACE TEMP TABLE jsonl_chunk AS SELECT * FROM {source}")
             source = "jsonl_chunk"
-        sql = _ChunkSql(reader.columns, source, now)
+        sql = _ChunkSql(reader.columns, source, self.now)
         if vocabulary is None or source != CHUNK_TABLE:
             vocabulary = vocabulary_from_row(first(con, vocabulary_sql(reader.columns, source)))
         sql.vocabulary = vocabulary
-        chunk_keys = keys.check(con, source, ROW_NUMBER)
-        run(con, "BEGIN TRANSACTION")
+        numbers, hashes = hash_ids(con, source, ROW_NUMBER)
+        as_read_from = chunk if source == CHUNK_TABLE else None
+        as_read = fields_as_read(as_read_from)
+        result = con.sql(result_sql(sql.staging, as_read)).to_arrow_table()
+        return _Prepared(sql, chunk.num_rows, as_read_from, numbers, hashes, result, as_read)
+
+    def _start(self, prepared: _Prepared) -> _Pending:
+        """Inside the chunk's transaction: deduplicate against the store, quarantine, count,
+        and start writing the accepted rows."""
+        con, batch = self.con, self.batch
+        if not batch.registered:
+            register_batch(con, batch)
+        chunk_keys = self.keys.lookup(prepared.numbers, prepared.hashes)
+        verdicts = _classify(con, prepared.sql, chunk_keys)
+        duplicates, conflicts = first(
+            con,
+            "SELECT count(*) FILTER (kind = 'duplicate'), count(*) FILTER (kind = 'conflict')"
+            " FROM verdicts",
+        )
+        set_aside = np.zeros(0, dtype=np.int64)
+        if verdicts:
+            found = con.execute(f"SELECT {ROW_NUMBER} FROM verdicts").fetchnumpy()
+            set_aside = np.asarray(found[ROW_NUMBER], dtype=np.int64)
+        table, valid = accepted_table(prepared.chunk, prepared.result, prepared.as_read, set_aside)
+        bad = prepared.rows - valid
+        if bad or conflicts:
+            _quarantine(con, prepared.sql, batch, self.now, bad, conflicts)
+        counts = ChunkCounts(
+            accepted=table.num_rows, duplicates=duplicates, conflicts=conflicts, rejected=bad
+        )
+        run(
+            con,
+            "UPDATE ingest_batches SET accepted = accepted + ?, duplicates = duplicates + ?,"
+            " conflicts = conflicts + ?, rejected = rejected + ? WHERE batch_id = ?",
+            [counts.accepted, duplicates, conflicts, bad, batch.batch_id],
+        )
+        ids: list[int] = []
+        writes: list[Future[str]] = []
+        sizes: list[int] = []
+        if table.num_rows:
+            rows = table.append_column(
+                segments.BATCH_COLUMN,
+                pa.array(np.full(table.num_rows, batch.batch_id, np.int64)),
+            )
+            if table.num_rows < MIN_SEGMENT_ROWS:
+                # A small chunk costs little to insert, and many small files would slow
+                # every reader of the view: it goes straight into the store file.
+                _insert_rows(con, rows)
+                return _Pending(counts, prepared.hashes, ids, writes, sizes)
+            parts = WRITERS if table.num_rows >= WRITERS * MIN_SEGMENT_ROWS else 1
+            ids = [
+                int(row[0])
+                for row in run(con, f"SELECT nextval('segment_ids') FROM range({parts})")
+            ]
+            step = -(-rows.num_rows // parts)
+            for i, segment_id in enumerate(ids):
+                part = rows.slice(i * step, step)
+                sizes.append(part.num_rows)
+                writes.append(
+                    _writer_pool().submit(segments.write_segment, part, batch.segments, segment_id)
+                )
+        return _Pending(counts, prepared.hashes, ids, writes, sizes)
+
+    def _commit_pending(self) -> ChunkCounts | None:
+        pending = self.pending
+        if pending is None:
+            return None
         try:
-            counts = _store_chunk(con, sql, batch, now, chunk.num_rows, chunk_keys)
-            run(con, "COMMIT")
+            names = [write.result() for write in pending.writes]
+            for segment_id, name, count in zip(pending.ids, names, pending.rows, strict=True):
+                run(
+                    self.con,
+                    "INSERT INTO event_segments VALUES (?, ?, ?, ?, ?)",
+                    [segment_id, self.batch.batch_id, name, count, self.batch.started_at],
+                )
+            if names:
+                segments.point_view(self.con, self.batch.segments)
+            run(self.con, "COMMIT")
         except BaseException:
-            run(con, "ROLLBACK")
+            self.abort()
             raise
-        keys.add(chunk_keys.hashes)
-    finally:
-        con.unregister(CHUNK_TABLE)
-    return counts
+        self.pending = None
+        self.keys.add(pending.hashes)
+        return pending.counts
+
+
+def _file_names(ids: list[int]) -> list[str]:
+    return [segments.segment_name(segment_id) for segment_id in ids]
 
 
 @dataclass
@@ -122,48 +270,25 @@ class _ChunkSql:
         return staging_sql(self.columns, self.source, self.now, self.vocabulary)
 
 
-def _store_chunk(
-    con: duckdb.DuckDBPyConnection,
-    sql: _ChunkSql,
-    batch: Batch,
-    now: datetime,
-    total: int,
-    chunk_keys: ChunkKeys,
-) -> ChunkCounts:
-    """Store one chunk inside the caller's transaction. The checks run once, inside the
-    insert; bad rows are those neither inserted nor set aside as duplicate or conflict."""
-    if not batch.registered:
-        register_batch(con, batch)
-    verdicts = _classify(con, sql, chunk_keys)
-    duplicates, conflicts = first(
-        con,
-        "SELECT count(*) FILTER (kind = 'duplicate'), count(*) FILTER (kind = 'conflict')"
-        " FROM verdicts",
-    )
-    rows = f"SELECT * FROM ({sql.staging}) WHERE bad_field IS NULL"
-    if verdicts:
-        rows += f" AND {ROW_NUMBER} NOT IN (SELECT {ROW_NUMBER} FROM verdicts)"
-    inserted = scalar(
-        con,
-        f"INSERT INTO events ({_FIELD_LIST}, batch_id)"
-        f" SELECT {_FIELD_LIST}, {batch.batch_id} FROM ({rows})",
-    )
-    bad = total - inserted - verdicts
-    if bad or conflicts:
-        _quarantine(con, sql, batch, now, bad, conflicts)
-    counts = ChunkCounts(
-        accepted=total - bad - duplicates - conflicts,
-        duplicates=duplicates,
-        conflicts=conflicts,
-        rejected=bad,
-    )
-    run(
-        con,
-        "UPDATE ingest_batches SET accepted = accepted + ?, duplicates = duplicates + ?,"
-        " conflicts = conflicts + ?, rejected = rejected + ? WHERE batch_id = ?",
-        [counts.accepted, duplicates, conflicts, bad, batch.batch_id],
-    )
-    return counts
+# Parquet files are written one per core. Chunks with fewer accepted rows than
+# MIN_SEGMENT_ROWS go into the store file instead; a chunk is split between writers only
+# when each part would still be that large.
+WRITERS = 2
+MIN_SEGMENT_ROWS = 50_000
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    columns = ", ".join(f'"{name}"' for name in rows.column_names)
+    con.register("credo_accepted_rows", rows)
+    try:
+        run(con, f"INSERT INTO event_rows ({columns}) SELECT {columns} FROM credo_accepted_rows")
+    finally:
+        con.unregister("credo_accepted_rows")
+
+
+@functools.cache
+def _writer_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="credo-segment")
 
 
 def register_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
@@ -199,15 +324,15 @@ def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, chunk_keys: ChunkK
     )
     matched = 0
     if len(chunk_keys.seen_before):
-        # Only rows whose id hash is already stored are joined with the stored ids; whole
-        # stored rows are then fetched by rowid for the matches.
+        # Only rows whose id hash is already stored are looked up among the stored ids; whole
+        # stored rows are then fetched for the matches.
         _row_numbers(con, "seen_before", chunk_keys.seen_before)
         matched = scalar(
             con,
-            f"CREATE OR REPLACE TEMP TABLE matched AS SELECT c.{ROW_NUMBER}, e.rowid AS stored"
-            f" FROM (SELECT {ROW_NUMBER}, event_id FROM {sql.source} WHERE {ROW_NUMBER} IN"
-            f" (SELECT {ROW_NUMBER} FROM seen_before)) c"
-            " JOIN events e ON e.event_id = CAST(c.event_id AS VARCHAR)",
+            f"CREATE OR REPLACE TEMP TABLE matched AS SELECT DISTINCT c.{ROW_NUMBER}, c.event_id"
+            f" FROM (SELECT {ROW_NUMBER}, CAST(event_id AS VARCHAR) AS event_id FROM {sql.source}"
+            f" WHERE {ROW_NUMBER} IN (SELECT {ROW_NUMBER} FROM seen_before)) c"
+            " WHERE c.event_id IN (SELECT event_id FROM events)",
         )
     repeats = len(chunk_keys.repeated) > 0
     suspects = ["SELECT row_number FROM matched"] if matched else []
@@ -229,10 +354,10 @@ def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, chunk_keys: ChunkK
             " 'event_id ' || s.event_id || ' is already stored with different content"
             " (batch ' || e.batch_id || coalesce(', ' || b.path, '') || ')'"
             " FROM matched m JOIN suspects s USING (row_number)"
-            " JOIN (SELECT rowid AS stored, * FROM events"
-            "       WHERE rowid IN (SELECT stored FROM matched)) e USING (stored)"
+            " JOIN (SELECT * FROM events WHERE event_id IN (SELECT event_id FROM matched)) e"
+            " ON e.event_id = m.event_id"
             " LEFT JOIN ingest_batches b ON b.batch_id = e.batch_id"
-            f" QUALIFY row_number() OVER (PARTITION BY s.{ROW_NUMBER} ORDER BY e.stored) = 1",
+            f" QUALIFY row_number() OVER (PARTITION BY s.{ROW_NUMBER} ORDER BY e.batch_id) = 1",
         )
     if repeats:
         # Inside one chunk the first occurrence wins; later ones are compared with it.

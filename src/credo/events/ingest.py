@@ -24,14 +24,14 @@ import duckdb
 import pyarrow as pa
 from rich.progress import Progress
 
-from credo.events.chunk_store import Batch, ChunkCounts, register_batch, store_chunk
+from credo.events.chunk_store import Batch, ChunkCounts, ChunkPipeline, register_batch
 from credo.events.ingest_options import DEFAULT_CHUNK_ROWS
 from credo.events.progress import NoProgress, progress_bar
 from credo.events.readers import CHUNK_TABLE, EXTENSIONS, Reader, ReadError, format_of, reader_for
 from credo.events.schema import utc_now
 from credo.events.stored_keys import StoredKeys
 from credo.events.validate import Vocabulary, vocabulary_from_arrow
-from credo.store import consent
+from credo.store import consent, segments
 from credo.store.db import connect
 from credo.store.sql import run, scalar
 
@@ -52,10 +52,6 @@ class IngestResult(ChunkCounts):
     files: int = 0
     seconds: float = 0.0
     batches: list[int] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return self.accepted + self.duplicates + self.conflicts + self.rejected
 
     @property
     def events_per_s(self) -> float:
@@ -169,11 +165,13 @@ def ingest_paths(
     try:
         _tune(con)
         _close_interrupted_batches(con)
+        segment_dir = segments.segments_dir(segments.store_file(con))
+        segments.remove_unlisted(con, segment_dir)
         keys = StoredKeys.load(con)
         with progress_bar(progress) as bar:
             for item, reader in zip(plan.events, readers, strict=True):
                 try:
-                    _ingest_file(con, item, reader, result, bar, keys)
+                    _ingest_file(con, item, reader, result, bar, keys, segment_dir)
                 except IngestError as exc:
                     result.seconds = time.perf_counter() - started
                     exc.result = result
@@ -188,9 +186,6 @@ def ingest_paths(
 
 
 def _tune(con: duckdb.DuckDBPyConnection) -> None:
-    # Row order inside the events table carries no meaning; letting DuckDB drop it speeds
-    # up inserts.
-    run(con, "SET preserve_insertion_order = false")
     # DuckDB's own progress bar writes to stdout, which belongs to --json.
     run(con, "SET enable_progress_bar = false")
 
@@ -216,6 +211,7 @@ def _ingest_file(
     result: IngestResult,
     bar: Progress | NoProgress,
     keys: StoredKeys,
+    segment_dir: Path,
 ) -> None:
     now = utc_now()
     batch_id = scalar(con, "SELECT nextval('batch_ids')")
@@ -223,19 +219,35 @@ def _ingest_file(
     with ThreadPoolExecutor(max_workers=1) as hasher:
         # Hashing the whole file costs about a second per GB; it runs beside the reading.
         batch = Batch(
-            batch_id, str(item.path), item.fmt, hasher.submit(_fingerprint, item.path), now
+            batch_id,
+            str(item.path),
+            item.fmt,
+            hasher.submit(_fingerprint, item.path),
+            now,
+            segment_dir,
         )
         file_counts = ChunkCounts()
         rows = 0
+        pipeline = ChunkPipeline(con, reader, batch, now, keys)
         try:
             for chunk, done, vocabulary in _prefetched(reader):
-                counts = store_chunk(con, chunk, reader, batch, now, keys, vocabulary)
-                file_counts.add(counts)
-                rows += chunk.num_rows
-                bar.update(task, completed=done, rows=rows)
+                committed = pipeline.store(chunk, vocabulary)
+                if committed is not None:  # the chunk before this one
+                    file_counts.add(committed)
+                    rows += committed.rows
+                    bar.update(task, completed=done, rows=rows)
+            committed = pipeline.finish()
+            if committed is not None:
+                file_counts.add(committed)
+                rows += committed.rows
+            bar.update(task, completed=reader.progress_total or rows, rows=rows)
         except (ReadError, duckdb.Error, OSError) as exc:
+            pipeline.abort()
             _roll_back_file(con, batch)
             raise IngestError(f"{exc}; nothing from {item.path} was stored") from exc
+        except BaseException:
+            pipeline.abort()  # interrupted: the chunks committed so far stay
+            raise
         _finish_batch(con, batch)
     result.add(file_counts)
     result.batches.append(batch_id)
@@ -247,7 +259,7 @@ Prefetched = tuple[pa.Table, int, Vocabulary | None]
 def _prefetched(reader: Reader) -> Iterator[Prefetched]:
     """The reader's chunks with its progress and their vocabulary, read one chunk ahead on
     a thread: decoding the next chunk (pyarrow releases the GIL) overlaps storing this one."""
-    ahead: queue.Queue[Prefetched | BaseException | None] = queue.Queue(maxsize=1)
+    ahead: queue.Queue[Prefetched | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def hand_over(item: Prefetched | BaseException | None) -> bool:
@@ -299,8 +311,14 @@ def _finish_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
 def _roll_back_file(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     if not batch.registered:
         return
+    names = [
+        row[0]
+        for row in run(con, "SELECT file FROM event_segments WHERE batch_id = ?", [batch.batch_id])
+    ]
     run(con, "BEGIN TRANSACTION")
-    run(con, "DELETE FROM events WHERE batch_id = ?", [batch.batch_id])
+    run(con, "DELETE FROM event_rows WHERE batch_id = ?", [batch.batch_id])
+    run(con, "DELETE FROM event_segments WHERE batch_id = ?", [batch.batch_id])
+    segments.point_view(con, batch.segments)
     run(con, "DELETE FROM quarantine WHERE batch_id = ?", [batch.batch_id])
     run(
         con,
@@ -309,3 +327,4 @@ def _roll_back_file(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         [utc_now(), batch.batch_id],
     )
     run(con, "COMMIT")
+    segments.delete_files(batch.segments, names)

@@ -1,5 +1,7 @@
 """The DuckDB store: one file holding events, consents, quarantine, ingest batches, and (for
-later layers) disputes, inquiries, the decision log and API keys.
+later layers) disputes, inquiries, the decision log and API keys. Freshly ingested events sit
+in Parquet segments beside the file until `credo compact` moves them in
+(credo.store.segments); the `events` view reads both.
 
 DuckDB allows one writing process at a time. Commands open the store for the shortest time
 they need; `connect(read_only=True)` is for readers that may run beside a writer's process
@@ -15,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from credo.events.schema import SQL_TYPES
+from credo.store import segments
 from credo.store.sql import scalar
 
 DEFAULT_DB = "credo.duckdb"
@@ -73,8 +76,27 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SEQUENCE batch_ids START 1")
 
 
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    # Events are the native table's rows plus ingested Parquet segments (credo.store.segments);
+    # readers keep reading `events`, now a view over both.
+    con.execute("ALTER TABLE events RENAME TO event_rows")
+    con.execute(
+        """
+        CREATE TABLE event_segments (
+            segment_id BIGINT PRIMARY KEY,
+            batch_id BIGINT NOT NULL,
+            file VARCHAR NOT NULL,
+            rows BIGINT NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )"""
+    )
+    con.execute("CREATE SEQUENCE segment_ids START 1")
+    con.execute("CREATE TABLE store_settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.execute(segments.events_view_sql(Path("."), []))
+
+
 # Migrations in order; each takes the store from version i to i + 1. Never edit a released one.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -123,6 +145,8 @@ def init_store(path: str | os.PathLike[str] | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with _open(target, read_only=False) as con:
         migrate(con)
+        if not segments.view_is_current(con):
+            segments.point_view(con)
     return target
 
 
@@ -143,6 +167,16 @@ def connect(
                 f" {SCHEMA_VERSION}; run `credo init --db {target}` to migrate it"
             )
         migrate(con)
+    if not segments.view_is_current(con):
+        if read_only:
+            con.close()
+            raise StoreError(
+                f"the store at {target} was moved since its event segments were listed; run"
+                f" any credo command that writes to it (e.g. `credo init --db {target}`) or"
+                f" `credo compact --db {target}` once, with {target.name}"
+                f"{segments.SEGMENTS_SUFFIX}/ beside it"
+            )
+        segments.point_view(con)
     return con
 
 

@@ -1,0 +1,91 @@
+"""The rows of a chunk that ingest stores, as one Arrow table in EVENT_SCHEMA's columns.
+
+Validation (credo.events.validate) defines every stored value: `staging_sql` casts each raw
+field to its type. Most fields of a typed file (Parquet) are already of that type, and
+copying them out of DuckDB again would cost more than the validation itself, so a field is
+taken from the chunk as read whenever its cast is the identity:
+
+* the chunk's column has the field's Arrow type (a dictionary of strings counts as text);
+* for text, no value is the empty string (which the cast turns into NULL);
+* `attributes` always comes from the cast, which stores JSON minified.
+
+Every other field, and every field of a chunk whose raw rows live only in DuckDB (JSONL),
+comes from DuckDB's result, read in the chunk's row order and checked against it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from credo.events.schema import EVENT_SCHEMA, FIELDS
+from credo.events.validate import ROW_NUMBER
+
+KEEP = "credo_keep"
+
+
+def _value_type(arrow_type: pa.DataType) -> pa.DataType:
+    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+
+
+def _has_empty_text(column: pa.ChunkedArray) -> bool:
+    if pa.types.is_dictionary(column.type):
+        # An unused dictionary entry may answer True: the field is then cast, still exact.
+        return any(bool(pc.any(pc.equal(chunk.dictionary, "")).as_py()) for chunk in column.chunks)
+    return bool(pc.any(pc.equal(column, "")).as_py())
+
+
+def fields_as_read(chunk: pa.Table | None) -> list[str]:
+    """The fields whose stored values are the chunk's values unchanged."""
+    if chunk is None:
+        return []
+    same = []
+    for name in FIELDS:
+        if name == "attributes" or name not in chunk.column_names:
+            continue
+        wanted = EVENT_SCHEMA.field(name).type
+        column = chunk[name]
+        if _value_type(column.type) != wanted:
+            continue
+        if pa.types.is_string(wanted) and _has_empty_text(column):
+            continue
+        same.append(name)
+    return same
+
+
+def result_sql(staging: str, as_read: list[str]) -> str:
+    """What DuckDB returns for a chunk: row number, whether the row is valid, and the fields
+    not taken as read. DuckDB keeps the chunk's row order (preserve_insertion_order, its
+    default); `accepted_table` checks it and sorts only if it was not kept."""
+    cast = [f'"{name}"' for name in FIELDS if name not in as_read]
+    columns = ", ".join([ROW_NUMBER, f"bad_field IS NULL AS {KEEP}", *cast])
+    return f"SELECT {columns} FROM ({staging})"
+
+
+def accepted_table(
+    chunk: pa.Table | None,
+    result: pa.Table,
+    as_read: list[str],
+    set_aside: np.ndarray,
+) -> tuple[pa.Table, int]:
+    """The valid rows not in `set_aside` (row numbers of duplicates and conflicts) as an
+    EVENT_SCHEMA-ordered table, and the number of valid rows."""
+    if chunk is not None and as_read and not result[ROW_NUMBER].equals(chunk[ROW_NUMBER]):
+        result = result.take(pc.sort_indices(result[ROW_NUMBER]))
+        if not result[ROW_NUMBER].equals(chunk[ROW_NUMBER]):
+            raise RuntimeError("validation did not return each row of the chunk once")
+    valid = result[KEEP]
+    n_valid = int(pc.sum(valid).as_py() or 0)
+    keep = valid
+    if len(set_aside):
+        repeated = pc.is_in(result[ROW_NUMBER], value_set=pa.array(set_aside, pa.int64()))
+        keep = pc.and_(valid, pc.invert(repeated))
+    columns = []
+    for name in FIELDS:
+        source = chunk if name in as_read else result
+        columns.append(source[name])
+    table = pa.table(columns, names=list(FIELDS))
+    if n_valid - len(set_aside) != table.num_rows:
+        table = table.filter(keep)
+    return table, n_valid
