@@ -81,8 +81,8 @@ class _Prepared:
     sql: _ChunkSql
     rows: int
     chunk: pa.Table | None  # the chunk as read, when its fields can be taken from it
-    numbers: np.ndarray
     hashes: np.ndarray
+    keys: Future[ChunkKeys]  # looked up on the key thread while the checks run
     result: pa.Table
     as_read: list[str]
 
@@ -92,7 +92,6 @@ class _Pending:
     """A chunk whose transaction is open while its segment files are written."""
 
     counts: ChunkCounts
-    hashes: np.ndarray
     ids: list[int]
     writes: list[Future[str]]
     rows: list[int]
@@ -101,8 +100,12 @@ class _Pending:
 class ChunkPipeline:
     """Stores one file's chunks, each in one transaction, two chunks in flight: while the
     segment files of chunk k are written (on their own threads), chunk k + 1 is checked by
-    SQL; chunk k commits before anything that depends on what is stored (the duplicate
-    lookup) runs for chunk k + 1. So the store only ever holds whole chunks, in order."""
+    SQL; chunk k commits before anything that reads what is stored (the exact duplicate
+    check) runs for chunk k + 1. So the store only ever holds whole chunks, in order.
+
+    The id hashes of chunk k join the stored keys as soon as its rows are chosen, on a thread
+    of their own that then looks up chunk k + 1's hashes beside its SQL checks; if chunk k is
+    rolled back after all, its hashes only cost exact checks that find nothing."""
 
     def __init__(
         self,
@@ -114,6 +117,7 @@ class ChunkPipeline:
     ) -> None:
         self.con, self.reader, self.batch, self.now, self.keys = con, reader, batch, now, keys
         self.pending: _Pending | None = None
+        self.key_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credo-keys")
 
     def store(self, chunk: pa.Table, vocabulary: Vocabulary | None) -> ChunkCounts | None:
         """Take the next chunk; returns the counts of the chunk this call committed (the
@@ -133,12 +137,14 @@ class ChunkPipeline:
         """Commit the last chunk; returns its counts."""
         committed = self._commit_pending()
         self.con.unregister(CHUNK_TABLE)
+        self.key_thread.shutdown()
         return committed
 
     def abort(self) -> None:
         """Drop the chunk in flight (after an error): roll back its transaction, delete its
         files. Chunks committed before it stay."""
         pending, self.pending = self.pending, None
+        self.key_thread.shutdown(cancel_futures=True)
         if pending is None:
             return
         for write in pending.writes:
@@ -167,10 +173,11 @@ class ChunkPipeline:
             vocabulary = vocabulary_from_row(first(con, vocabulary_sql(reader.columns, source)))
         sql.vocabulary = vocabulary
         numbers, hashes = hash_ids(con, source, ROW_NUMBER)
+        keys = self.key_thread.submit(self.keys.lookup, numbers, hashes)
         as_read_from = chunk if source == CHUNK_TABLE else None
         as_read = fields_as_read(as_read_from)
         result = con.sql(result_sql(sql.staging, as_read)).to_arrow_table()
-        return _Prepared(sql, chunk.num_rows, as_read_from, numbers, hashes, result, as_read)
+        return _Prepared(sql, chunk.num_rows, as_read_from, hashes, keys, result, as_read)
 
     def _start(self, prepared: _Prepared) -> _Pending:
         """Inside the chunk's transaction: deduplicate against the store, quarantine, count,
@@ -178,7 +185,8 @@ class ChunkPipeline:
         con, batch = self.con, self.batch
         if not batch.registered:
             register_batch(con, batch)
-        chunk_keys = self.keys.lookup(prepared.numbers, prepared.hashes)
+        chunk_keys = prepared.keys.result()
+        self.key_thread.submit(self.keys.add, prepared.hashes)
         verdicts = _classify(con, prepared.sql, chunk_keys)
         duplicates, conflicts = first(
             con,
@@ -214,7 +222,7 @@ class ChunkPipeline:
                 # A small chunk costs little to insert, and many small files would slow
                 # every reader of the view: it goes straight into the store file.
                 _insert_rows(con, rows)
-                return _Pending(counts, prepared.hashes, ids, writes, sizes)
+                return _Pending(counts, ids, writes, sizes)
             parts = WRITERS if table.num_rows >= WRITERS * MIN_SEGMENT_ROWS else 1
             ids = [
                 int(row[0])
@@ -227,7 +235,7 @@ class ChunkPipeline:
                 writes.append(
                     _writer_pool().submit(segments.write_segment, part, batch.segments, segment_id)
                 )
-        return _Pending(counts, prepared.hashes, ids, writes, sizes)
+        return _Pending(counts, ids, writes, sizes)
 
     def _commit_pending(self) -> ChunkCounts | None:
         pending = self.pending
@@ -248,7 +256,6 @@ class ChunkPipeline:
             self.abort()
             raise
         self.pending = None
-        self.keys.add(pending.hashes)
         return pending.counts
 
 
