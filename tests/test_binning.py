@@ -174,6 +174,34 @@ def test_all_good_or_all_bad_gives_finite_woe(label: int) -> None:
     assert np.all(np.isfinite(OptimalBinning().fit(x, y).transform(x)))
 
 
+def test_readable_cuts_are_the_shortest_numbers_between_neighbours() -> None:
+    from credo.model._binning_prebin import readable_cuts
+
+    below = np.array([1236.57, 0.297315, 3.0, -0.5, 0.1, 99.99, 50990.0, -np.inf])
+    at = np.array([1290.0, 0.31, 4.0, 0.3, 0.1000001, 100.01, 50991.0, 5.0])
+    cuts = readable_cuts(below, at)
+    assert cuts.tolist() == [1240.0, 0.3, 4.0, 0.0, 0.1000001, 100.0, 50991.0, 5.0]
+    assert np.all((cuts > below) & (cuts <= at))
+
+
+def test_bin_edges_are_round_and_split_the_rows_as_the_values_would() -> None:
+    x, y = _risk_data(20_000, 4)
+    x = np.round(x * 1234.5678, 4)  # values with many digits
+    bins = OptimalBinning(max_bins=5).fit(x, y).bins_
+    for edge in bins.edges:
+        # no more significant digits than needed between the neighbouring values
+        below, above = x[x < edge].max(), x[x >= edge].min()
+        assert below < edge <= above
+        assert len(f"{edge:g}".replace(".", "").replace("-", "").strip("0")) <= len(
+            f"{above:g}".replace(".", "").replace("-", "").strip("0")
+        )
+    assert any(edge == round(edge, 0) for edge in bins.edges)
+    index = np.searchsorted(np.asarray(bins.edges), x, side="right")
+    assert np.bincount(index, minlength=bins.n_regular).tolist() == list(
+        bins.count[: bins.n_regular]
+    )
+
+
 def test_integer_feature_with_few_values_cuts_between_values() -> None:
     rng = np.random.default_rng(10)
     x = rng.integers(0, 6, 10_000)

@@ -15,6 +15,11 @@ points); tree splits are searched at every distinct value up to EXACT_SPLIT_LIMI
 that on a CANDIDATE_GRID rank grid refined at full resolution around the best grid cut. Counts
 are always exact, on every row.
 
+A cut point may be any number above the last value below it and at most the first value above
+it: every such number splits the rows the same way. `readable_cuts` takes the one with the
+fewest significant digits (1240 rather than 1236.57, 0.3 rather than 0.297315), so the bins
+read as a risk committee would write them.
+
 Categorical: every level is one unit; the units are ordered by bad rate shrunk towards the
 overall rate with a prior worth the minimum bin count, (bad + m p) / (count + m), so rare levels
 sit beside the common levels they resemble and the optimiser's minimum bin share merges them
@@ -62,7 +67,7 @@ def candidate_edges(
     ordered, ordered_target = values[order], target[order].astype(np.float64)
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     if len(starts) <= max_prebins:
-        return _finite(ordered[starts[1:]])
+        return _cuts_at(ordered, starts[1:])
     quantile_cuts = _quantile_cuts(ordered, starts, max_prebins)
     # candidate cuts: the first position of a value, thinned to a fine rank grid
     if len(starts) <= EXACT_SPLIT_LIMIT:
@@ -80,12 +85,38 @@ def candidate_edges(
             positions, cumulative_bad, len(ordered), max_prebins, min_leaf, impurity
         )
         cuts.append(np.asarray(split_cuts, dtype=np.intp))
-    return _finite(ordered[np.unique(np.concatenate(cuts))])
+    return _cuts_at(ordered, np.unique(np.concatenate(cuts)))
 
 
-def _finite(edges: np.ndarray) -> np.ndarray:
-    """Infinite values stay in the outer bins: a cut point is always a finite number."""
+def _cuts_at(ordered: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Readable cut points between ordered[p - 1] and ordered[p] for each position p > 0.
+    Infinite values stay in the outer bins: a cut point is always a finite number."""
+    positions = positions[positions > 0]
+    edges = readable_cuts(ordered[positions - 1], ordered[positions])
     return edges[np.isfinite(edges)]
+
+
+_DIGITS = range(15, -13, -1)  # powers of ten tried, coarsest first
+
+
+def readable_cuts(below: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each pair below < at, the number c with below < c <= at that has the fewest
+    significant decimal digits (the coarsest multiple of a power of ten in that range)."""
+    below = np.asarray(below, dtype=np.float64)
+    out = np.asarray(at, dtype=np.float64).copy()
+    open_ = np.isfinite(below) & np.isfinite(out) & (below < out)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in _DIGITS:
+            if not open_.any():
+                break
+            step = 10.0**k
+            cut = (np.floor(below / step) + 1.0) * step
+            if k < 0:
+                cut = np.round(cut, -k)  # 0.30000000000000004 -> 0.3
+            found = open_ & (cut > below) & (cut <= out)
+            out[found] = cut[found]
+            open_ &= ~found
+    return out
 
 
 def _quantile_cuts(ordered: np.ndarray, starts: np.ndarray, max_prebins: int) -> np.ndarray:
