@@ -172,4 +172,6 @@ def compact(con: duckdb.DuckDBPyConnection) -> CompactResult:
         run(con, "ROLLBACK")
         raise
     delete_files(directory, names)
+    with contextlib.suppress(OSError):  # the store is one file again (unless others left files)
+        directory.rmdir()
     return CompactResult(len(names), int(rows))
