@@ -1,7 +1,8 @@
 """One chunk of an event file into the store, in one transaction.
 
-The chunk's accepted rows become one Parquet segment of the store (credo.store.segments),
-listed in the same transaction that records the chunk's counts and quarantined rows.
+The chunk's accepted rows become Parquet segments of the store (credo.store.segments), listed
+by the same transaction that records the chunk's counts and quarantined rows; a chunk with
+few accepted rows goes into the store file instead. ChunkPipeline keeps two chunks in flight.
 
 The chunk (an Arrow table registered with DuckDB) is checked by the SQL of
 credo.events.validate. Rows whose event_id may already be stored, or may repeat inside the
@@ -210,32 +211,32 @@ class ChunkPipeline:
             " conflicts = conflicts + ?, rejected = rejected + ? WHERE batch_id = ?",
             [counts.accepted, duplicates, conflicts, bad, batch.batch_id],
         )
-        ids: list[int] = []
-        writes: list[Future[str]] = []
-        sizes: list[int] = []
-        if table.num_rows:
-            rows = table.append_column(
-                segments.BATCH_COLUMN,
-                pa.array(np.full(table.num_rows, batch.batch_id, np.int64)),
-            )
-            if table.num_rows < MIN_SEGMENT_ROWS:
-                # A small chunk costs little to insert, and many small files would slow
-                # every reader of the view: it goes straight into the store file.
-                _insert_rows(con, rows)
-                return _Pending(counts, ids, writes, sizes)
-            parts = WRITERS if table.num_rows >= WRITERS * MIN_SEGMENT_ROWS else 1
-            ids = [
-                int(row[0])
-                for row in run(con, f"SELECT nextval('segment_ids') FROM range({parts})")
-            ]
-            step = -(-rows.num_rows // parts)
-            for i, segment_id in enumerate(ids):
-                part = rows.slice(i * step, step)
-                sizes.append(part.num_rows)
-                writes.append(
-                    _writer_pool().submit(segments.write_segment, part, batch.segments, segment_id)
-                )
-        return _Pending(counts, ids, writes, sizes)
+        if not table.num_rows:
+            return _Pending(counts, [], [], [])
+        rows = table.append_column(
+            segments.BATCH_COLUMN, pa.array(np.full(table.num_rows, batch.batch_id, np.int64))
+        )
+        if table.num_rows < MIN_SEGMENT_ROWS:
+            # A small chunk costs little to insert, and many small files would slow every
+            # reader of the view: it goes straight into the store file.
+            _insert_rows(con, rows)
+            return _Pending(counts, [], [], [])
+        return self._write(rows, counts)
+
+    def _write(self, rows: pa.Table, counts: ChunkCounts) -> _Pending:
+        """Start writing `rows` as segments, split between the writers when large enough."""
+        parts = WRITERS if rows.num_rows >= WRITERS * MIN_SEGMENT_ROWS else 1
+        ids = [
+            int(row[0])
+            for row in run(self.con, f"SELECT nextval('segment_ids') FROM range({parts})")
+        ]
+        step = -(-rows.num_rows // parts)
+        slices = [rows.slice(i * step, step) for i in range(parts)]
+        writes = [
+            _writer_pool().submit(segments.write_segment, part, self.batch.segments, segment_id)
+            for part, segment_id in zip(slices, ids, strict=True)
+        ]
+        return _Pending(counts, ids, writes, [part.num_rows for part in slices])
 
     def _commit_pending(self) -> ChunkCounts | None:
         pending = self.pending

@@ -73,12 +73,16 @@ def segment_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in run(con, "SELECT file FROM event_segments ORDER BY segment_id")]
 
 
+def _read_segments_sql(directory: Path, names: list[str]) -> str:
+    files = ", ".join("'" + str(directory / name).replace("'", "''") + "'" for name in names)
+    return f"SELECT {_CAST_LIST} FROM read_parquet([{files}])"
+
+
 def events_view_sql(directory: Path, names: list[str]) -> str:
     """The `events` view over `event_rows` and the named segment files in `directory`."""
     sql = f"CREATE OR REPLACE VIEW events AS SELECT {_SELECT_LIST} FROM event_rows"
     if names:
-        files = ", ".join("'" + str(directory / name).replace("'", "''") + "'" for name in names)
-        sql += f" UNION ALL SELECT {_CAST_LIST} FROM read_parquet([{files}])"
+        sql += f" UNION ALL {_read_segments_sql(directory, names)}"
     return sql
 
 
@@ -157,13 +161,12 @@ def compact(con: duckdb.DuckDBPyConnection) -> CompactResult:
     names = segment_names(con)
     if not names:
         return CompactResult(0, 0)
-    files = ", ".join("'" + str(directory / n).replace("'", "''") + "'" for n in names)
     run(con, "BEGIN TRANSACTION")
     try:
         rows = scalar(
             con,
-            f"INSERT INTO event_rows ({_SELECT_LIST}) SELECT {_CAST_LIST}"
-            f" FROM read_parquet([{files}]) ORDER BY user_id, ts",
+            f"INSERT INTO event_rows ({_SELECT_LIST})"
+            f" {_read_segments_sql(directory, names)} ORDER BY user_id, ts",
         )
         run(con, "DELETE FROM event_segments")
         point_view(con, directory)
