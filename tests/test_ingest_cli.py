@@ -11,10 +11,13 @@ import subprocess
 import threading
 import time
 
+import pytest
 from test_ingest_support import CREDO, credo, event, every_type, query, write_csv
 
+from credo.events.chunk_store import MIN_SEGMENT_ROWS
 from credo.events.ingest import ingest_paths
 from credo.events.schema import FIELDS
+from credo.store import segments
 
 KEYS = {"accepted", "duplicates", "conflicts", "rejected", "events_per_s"}
 
@@ -100,10 +103,19 @@ def test_every_verb_has_help():
             assert words in out, (verb, words)
 
 
-def test_kill_9_mid_file_then_rerun_completes_without_duplicates(store_path, tmp_path):
-    rows = every_type(60_000)
+@pytest.mark.parametrize(
+    "chunk,total",
+    [
+        (1_000, 60_000),  # small chunks go into the store file
+        (MIN_SEGMENT_ROWS, 10 * MIN_SEGMENT_ROWS),  # large ones become Parquet segments
+    ],
+    ids=["into-the-file", "segments"],
+)
+def test_kill_9_mid_file_then_rerun_completes_without_duplicates(
+    store_path, tmp_path, chunk, total
+):
+    rows = every_type(total)
     path = write_csv(tmp_path / "long.csv", rows)
-    chunk = 1_000
     command = [str(CREDO), "ingest", str(path), "--db", str(store_path), "--chunk-rows"]
     process = subprocess.Popen(
         [*command, str(chunk)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -141,3 +153,9 @@ def test_kill_9_mid_file_then_rerun_completes_without_duplicates(store_path, tmp
     assert final == (len(rows), len(rows))
     statuses = query(store_path, "SELECT status FROM ingest_batches ORDER BY batch_id")
     assert statuses == [("interrupted",), ("done",)]
+    # what the killed writer left half-done is gone; every file on disk is listed
+    listed = {row[0] for row in query(store_path, "SELECT file FROM event_segments")}
+    directory = segments.segments_dir(store_path)
+    on_disk = {p.name for p in directory.iterdir()} if directory.exists() else set()
+    assert on_disk == listed
+    assert bool(listed) == (chunk >= MIN_SEGMENT_ROWS)
