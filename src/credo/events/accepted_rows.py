@@ -20,13 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credo.events.schema import EVENT_SCHEMA, FIELDS
-from credo.events.validate import ROW_NUMBER
+from credo.events.validate import ROW_NUMBER, value_type
 
 KEEP = "credo_keep"
-
-
-def _value_type(arrow_type: pa.DataType) -> pa.DataType:
-    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
 
 
 def _has_empty_text(column: pa.ChunkedArray) -> bool:
@@ -46,7 +42,7 @@ def fields_as_read(chunk: pa.Table | None) -> list[str]:
             continue
         wanted = EVENT_SCHEMA.field(name).type
         column = chunk[name]
-        if _value_type(column.type) != wanted:
+        if value_type(column.type) != wanted:
             continue
         if pa.types.is_string(wanted) and _has_empty_text(column):
             continue

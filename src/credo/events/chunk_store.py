@@ -80,7 +80,6 @@ class _Prepared:
     """A chunk checked by SQL, before anything of it is stored."""
 
     sql: _ChunkSql
-    rows: int
     chunk: pa.Table | None  # the chunk as read, when its fields can be taken from it
     hashes: np.ndarray
     keys: Future[ChunkKeys]  # looked up on the key thread while the checks run
@@ -178,7 +177,7 @@ class ChunkPipeline:
         as_read_from = chunk if source == CHUNK_TABLE else None
         as_read = fields_as_read(as_read_from)
         result = con.sql(result_sql(sql.staging, as_read)).to_arrow_table()
-        return _Prepared(sql, chunk.num_rows, as_read_from, hashes, keys, result, as_read)
+        return _Prepared(sql, as_read_from, hashes, keys, result, as_read)
 
     def _start(self, prepared: _Prepared) -> _Pending:
         """Inside the chunk's transaction: deduplicate against the store, quarantine, count,
@@ -199,7 +198,7 @@ class ChunkPipeline:
             found = con.execute(f"SELECT {ROW_NUMBER} FROM verdicts").fetchnumpy()
             set_aside = np.asarray(found[ROW_NUMBER], dtype=np.int64)
         table, valid = accepted_table(prepared.chunk, prepared.result, prepared.as_read, set_aside)
-        bad = prepared.rows - valid
+        bad = prepared.result.num_rows - valid  # the result has a row per row of the chunk
         if bad or conflicts:
             _quarantine(con, prepared.sql, batch, self.now, bad, conflicts)
         counts = ChunkCounts(

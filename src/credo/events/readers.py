@@ -21,8 +21,15 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from credo.events.ingest_options import EXTENSIONS, FORMATS
-from credo.events.schema import COMMON_REQUIRED, FIELDS
-from credo.events.validate import RAW_TEXT, ROW_ERROR, ROW_NUMBER, unknown_columns
+from credo.events.schema import COMMON_REQUIRED, FIELDS, MOSTLY_DISTINCT_TEXT
+from credo.events.validate import (
+    RAW_TEXT,
+    ROW_ERROR,
+    ROW_NUMBER,
+    is_text,
+    unknown_columns,
+    value_type,
+)
 
 CHUNK_TABLE = "raw_chunk"
 _CSV_BLOCK_BYTES = 16 << 20
@@ -112,20 +119,6 @@ def _with_row_numbers(table: pa.Table, first: int) -> pa.Table:
     return table.add_column(0, ROW_NUMBER, numbers)
 
 
-# Text columns read as Arrow dictionaries decode each distinct string once per row group
-# instead of once per row, which makes Parquet reading several times cheaper; these two are
-# mostly distinct values, for which a dictionary only costs.
-_PLAIN_TEXT_COLUMNS = ("event_id", "attributes")
-
-
-def _value_type(arrow_type: pa.DataType) -> pa.DataType:
-    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
-
-
-def _is_text(arrow_type: pa.DataType) -> bool:
-    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
-
-
 @dataclass
 class ParquetReader(Reader):
     _file: pq.ParquetFile | None = None
@@ -135,11 +128,14 @@ class ParquetReader(Reader):
             schema = pq.read_schema(self.path)
             check_columns(self.path, schema.names)
             # The columns as SQL sees them: a dictionary of strings reads as text.
-            self.columns = {name: _value_type(schema.field(name).type) for name in schema.names}
+            self.columns = {name: value_type(schema.field(name).type) for name in schema.names}
+            # Text read as Arrow dictionaries decodes each distinct string once per row
+            # group instead of once per row, which makes Parquet reading several times
+            # cheaper; for mostly distinct values a dictionary only costs.
             as_dictionary = [
                 name
                 for name, arrow_type in self.columns.items()
-                if _is_text(arrow_type) and name not in _PLAIN_TEXT_COLUMNS
+                if is_text(arrow_type) and name not in MOSTLY_DISTINCT_TEXT
             ]
             self._file = pq.ParquetFile(self.path, read_dictionary=as_dictionary)
         except (OSError, pa.ArrowException) as exc:

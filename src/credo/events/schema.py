@@ -107,6 +107,15 @@ SQL_TYPES: dict[str, str] = {
     "attributes": "VARCHAR",
 }
 
+# Text fields whose values are mostly distinct: not worth dictionary encoding, in memory or in
+# Parquet. Every other text field repeats few values (people, sources, furnishers, types...).
+MOSTLY_DISTINCT_TEXT: tuple[str, ...] = ("event_id", "attributes")
+REPEATING_TEXT: tuple[str, ...] = tuple(
+    name
+    for name, sql_type in SQL_TYPES.items()
+    if sql_type == "VARCHAR" and name not in MOSTLY_DISTINCT_TEXT
+)
+
 CONSENT_SCHEMA = pa.schema(
     [
         pa.field("user_id", pa.string(), nullable=False),

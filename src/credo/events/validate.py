@@ -67,14 +67,14 @@ def _blank(name: str, columns: dict[str, pa.DataType]) -> str:
     raw = _raw(name)
     if name not in columns:
         return "TRUE"
-    if not _is_text(columns[name]):
+    if not is_text(columns[name]):
         return f"({raw} IS NULL)"
     # Only strings sorting before '!' can be empty or start with whitespace; the prefix
     # comparison is far cheaper than trimming every value.
     return f"({raw} IS NULL OR ({raw} < '!' AND trim({raw}) = ''))"
 
 
-def _is_text(arrow_type: pa.DataType) -> bool:
+def is_text(arrow_type: pa.DataType) -> bool:
     return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
 
 
@@ -129,7 +129,7 @@ def vocabulary_from_arrow(table: pa.Table) -> Vocabulary | None:
     thread that runs DuckDB); None when an enumerated column is not text (then use SQL,
     whose casts define how such values read)."""
     present = [n for n in (*_ENUM_FIELDS, "category") if n in table.column_names]
-    if not all(_is_text(_value_type(table.schema.field(n).type)) for n in present):
+    if not all(is_text(value_type(table.schema.field(n).type)) for n in present):
         return None
     values = {n: _distinct(table[n]) if n in present else frozenset() for n in _ENUM_FIELDS}
     for event_type in _CATEGORY_SETS:
@@ -151,7 +151,8 @@ def vocabulary_from_arrow(table: pa.Table) -> Vocabulary | None:
     return Vocabulary(values)
 
 
-def _value_type(arrow_type: pa.DataType) -> pa.DataType:
+def value_type(arrow_type: pa.DataType) -> pa.DataType:
+    """The type of the values: a dictionary's value type, else the type itself."""
     return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
 
 
@@ -179,7 +180,7 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
     raw = _raw(name)
     if arrow_type is None:
         return f"CAST(NULL AS {SQL_TYPES[name]})"
-    if _is_text(arrow_type):
+    if is_text(arrow_type):
         if name == "attributes":
             # Stored minified, so the same JSON object counts as the same content whatever
             # its spacing (a CSV furnisher and a JSONL one write it differently).

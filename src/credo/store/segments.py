@@ -28,25 +28,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.events.schema import SQL_TYPES
+from credo.events.schema import REPEATING_TEXT, SQL_TYPES
 from credo.store.sql import run, scalar
 
 SEGMENTS_SUFFIX = ".segments"
 BATCH_COLUMN = "batch_id"
 _TEMP_PREFIX = ".writing-"
-# Dictionary pages for the columns with few distinct values; statistics only where a reader
-# prunes by them (one person, a time range, a batch), as string statistics on ids cost more
-# to write than they save.
-_DICTIONARY_COLUMNS = [
-    "user_id",
-    "source",
-    "furnisher",
-    "type",
-    "currency",
-    "account_id",
-    "category",
-    "counterparty_id",
-]
+# Dictionary pages for the text that repeats; statistics only where a reader prunes by them
+# (one person, a time range, a batch), as string statistics on ids cost more to write than
+# they save.
 _STATISTICS_COLUMNS = ["user_id", "source", "type", "ts", BATCH_COLUMN]
 _ROW_GROUP_ROWS = 1 << 17
 
@@ -119,7 +109,7 @@ def write_segment(table: pa.Table, directory: Path, segment_id: int) -> str:
         table,
         temporary,
         compression="snappy",
-        use_dictionary=[c for c in _DICTIONARY_COLUMNS if c in table.column_names],
+        use_dictionary=[c for c in REPEATING_TEXT if c in table.column_names],
         write_statistics=[c for c in _STATISTICS_COLUMNS if c in table.column_names],
         row_group_size=_ROW_GROUP_ROWS,
     )
