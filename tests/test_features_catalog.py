@@ -12,7 +12,8 @@ from test_features_support import History, month_back
 
 from credo.features.catalog import CATALOG, NEVER, NO_DATA, catalog_for
 from credo.features.engines import build_features_duckdb
-from credo.policy import load_policy
+from credo.features.single import features_for_user
+from credo.policy import Policy, load_policy
 from credo.store.db import connect
 
 AS_OF = dt.date(2024, 7, 1)
@@ -303,10 +304,21 @@ def history_store(tmp_path_factory) -> str:
     return str(path)
 
 
-def build(store: str, policy: str) -> dict[str, dict]:
+@pytest.fixture(params=["batch", "one_person"])
+def engine(request) -> str:
+    """Every hand-computed value is checked on the batch query (DuckDB) and on the one-person
+    path (the same query on SQLite)."""
+    return request.param
+
+
+def build(store: str, policy: str | Policy, engine: str = "batch") -> dict[str, dict]:
+    policy = load_policy(policy) if isinstance(policy, str) else policy
     con = connect(store, read_only=True)
     try:
-        table = build_features_duckdb(con, load_policy(policy), as_of=AS_OF)
+        if engine == "one_person":
+            people = con.cursor().execute("SELECT DISTINCT user_id FROM consents").fetchall()
+            return {u: features_for_user(con, u, AS_OF, policy) for (u,) in people}
+        table = build_features_duckdb(con, policy, as_of=AS_OF)
     finally:
         con.close()
     return {row["user_id"]: row for row in table.to_pylist()}
@@ -316,8 +328,8 @@ def test_every_catalog_feature_has_a_hand_computed_value():
     assert set(expected_alice()) == {s.name for s in CATALOG}
 
 
-def test_every_feature_matches_the_hand_computed_value(history_store):
-    row = build(history_store, "cn")["alice"]  # cn allows every dimension
+def test_every_feature_matches_the_hand_computed_value(history_store, engine):
+    row = build(history_store, "cn", engine)["alice"]  # cn allows every dimension
     expected = expected_alice()
     wrong = {
         name: (row[name], want)
@@ -327,23 +339,23 @@ def test_every_feature_matches_the_hand_computed_value(history_store):
     assert wrong == {}
 
 
-def test_no_events_gives_each_feature_its_no_data_value(history_store):
-    row = build(history_store, "us")["bob"]
+def test_no_events_gives_each_feature_its_no_data_value(history_store, engine):
+    row = build(history_store, "us", engine)["bob"]
     for spec in catalog_for(load_policy("us")):
         assert row[spec.name] == spec.no_data, spec.name
     assert row["prov_events"] == 0 and row["prov_sources"] == ""
 
 
-def test_sources_without_consent_are_ignored(history_store):
-    row = build(history_store, "us")["carol"]
+def test_sources_without_consent_are_ignored(history_store, engine):
+    row = build(history_store, "us", engine)["carol"]
     assert row["ph_worst_dpd_12m"] == NO_DATA  # the telecom report has no consent
     assert row["cb_income_mean_12m"] == 1000.0
     assert row["prov_sources"] == "bank" and row["prov_events"] == 1
     assert row["prov_events_capacity"] == 1 and row["prov_events_payment_history"] == 0
 
 
-def test_never_value_differs_from_no_data(history_store):
-    rows = build(history_store, "us")
+def test_never_value_differs_from_no_data(history_store, engine):
+    rows = build(history_store, "us", engine)
     assert rows["alice"]["nc_months_since_inquiry"] == 2
     assert rows["bob"]["nc_months_since_inquiry"] == NO_DATA
     # carol has data (bank) but credit inquiries have no source data: no data
@@ -351,17 +363,18 @@ def test_never_value_differs_from_no_data(history_store):
     assert NEVER != NO_DATA
 
 
-def test_policy_decides_which_features_exist(history_store):
-    us, eu = build(history_store, "us")["alice"], build(history_store, "eu")["alice"]
+def test_policy_decides_which_features_exist(history_store, engine):
+    us = build(history_store, "us", engine)["alice"]
+    eu = build(history_store, "eu", engine)["alice"]
     assert "df_platform_months" not in us and "df_platform_months" not in eu
     assert "id_address_months" in us and "id_address_months" not in eu
     # social events feed nothing outside cn, so they are not in the provenance either
     assert "social" not in us["prov_sources"].split(",")
-    assert "social" in build(history_store, "cn")["alice"]["prov_sources"].split(",")
+    assert "social" in build(history_store, "cn", engine)["alice"]["prov_sources"].split(",")
 
 
-def test_provenance_counts_the_events_used(history_store):
-    row = build(history_store, "us")["alice"]
+def test_provenance_counts_the_events_used(history_store, engine):
+    row = build(history_store, "us", engine)["alice"]
     con = connect(history_store, read_only=True)
     try:
         by_source = dict(
@@ -381,16 +394,11 @@ def test_provenance_counts_the_events_used(history_store):
     assert row["prov_events_identity"] == by_source["identity"]
 
 
-def test_negative_data_older_than_the_policy_allows_is_ignored(history_store):
+def test_negative_data_older_than_the_policy_allows_is_ignored(history_store, engine):
     from dataclasses import replace
 
     short = replace(load_policy("us"), name="short-memory", negative_data_months=6)
-    con = connect(history_store, read_only=True)
-    try:
-        table = build_features_duckdb(con, short, as_of=AS_OF)
-    finally:
-        con.close()
-    row = {r["user_id"]: r for r in table.to_pylist()}["alice"]
+    row = build(history_store, short, engine)["alice"]
     # the 95-days-past-due report is 11 months back: beyond 6 months it no longer counts
     assert row["ph_dpd90_reports_24m"] == 0
     assert row["ph_worst_dpd_12m"] == 60

@@ -1,4 +1,5 @@
-"""Feature specs -> one SQL query, built once as a sqlglot expression and rendered per dialect.
+"""Feature specs -> one SQL query, built once as a sqlglot expression and rendered per dialect
+(DuckDB for the batch, Spark SQL for a cluster, SQLite for one person: see single.py).
 
 The query reads three relations: events (EVENT_SCHEMA), consents (CONSENT_SCHEMA) and an as-of
 table (user_id, as_of TIMESTAMP: one row per person and date to compute features for). Stages:
@@ -153,11 +154,13 @@ def _granted_and_events(tables: Tables, policy: Policy, user_id: str | None) -> 
     event_user_filter = f" AND e.user_id = {_q(user_id)}" if user_id is not None else ""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     ts_month = _MONTH_INDEX.format(t="e.ts")
-    # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts.
+    # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
+    # decides what is a date, alike on every engine (their casts of odd text differ).
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
-        f"(TRY_CAST(SUBSTRING({address}, 1, 4) AS INT) * 12"
-        f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT))"
+        f"(CASE WHEN REGEXP_MATCHES({address}, '^[0-9]{{4}}-[0-9]{{2}}')"
+        f" THEN TRY_CAST(SUBSTRING({address}, 1, 4) AS INT) * 12"
+        f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
     return f"""
 granted AS (

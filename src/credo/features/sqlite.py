@@ -1,0 +1,126 @@
+"""The feature query on SQLite, for the events of one person copied out of the store.
+
+DuckDB plans the catalog's query afresh on every run, prepared or not (about 70 ms of binding
+and optimising for a few hundred events); SQLite compiles a statement once per connection and
+runs it again from its statement cache. So the one-person path renders the same sqlglot
+expression for SQLite, as Spark's path renders it for Spark.
+
+What SQLite lacks is supplied here, each with DuckDB's meaning:
+
+* timestamps are stored as fixed-width ISO text (`TIMESTAMP_TEXT`), which orders like time;
+  YEAR / MONTH / DAYOFMONTH read its digits;
+* ARG_MAX / ARG_MIN are aggregates that skip rows whose value or key is NULL (the compiler
+  never relies on NULL values being picked), keeping the first row of a tie;
+* CONCAT_WS skips NULLs; REGEXP is Python's `re.search`; SQRT where SQLite was built without
+  its math functions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+from sqlglot.dialects.sqlite import SQLite
+
+# Timestamps as SQLite text: fixed width, so text order is time order.
+TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
+DATE_TEXT = "%Y-%m-%d"
+
+
+def _digits(start: int, length: int):
+    def render(self: SQLite.Generator, expression: exp.Expression) -> str:
+        return f"CAST(SUBSTR({self.sql(expression, 'this')}, {start}, {length}) AS INTEGER)"
+
+    return render
+
+
+class CredoSQLite(SQLite):
+    """SQLite, with timestamps held as TIMESTAMP_TEXT."""
+
+    class Generator(SQLite.Generator):
+        TRANSFORMS = {
+            **SQLite.Generator.TRANSFORMS,
+            exp.Year: _digits(1, 4),
+            exp.Month: _digits(6, 2),
+            exp.DayOfMonth: _digits(9, 2),
+        }
+
+
+class _ArgMax:
+    def __init__(self) -> None:
+        self.value: Any = None
+        self.key: Any = None
+
+    def step(self, value: Any, key: Any) -> None:
+        if value is not None and key is not None and (self.key is None or key > self.key):
+            self.value, self.key = value, key
+
+    def finalize(self) -> Any:
+        return self.value
+
+
+class _ArgMin(_ArgMax):
+    def step(self, value: Any, key: Any) -> None:
+        if value is not None and key is not None and (self.key is None or key < self.key):
+            self.value, self.key = value, key
+
+
+def _concat_ws(separator: str, *parts: Any) -> str:
+    return separator.join(str(p) for p in parts if p is not None)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str | None, value: Any) -> int | None:
+    if pattern is None or value is None:
+        return None
+    return int(_pattern(pattern).search(str(value)) is not None)
+
+
+def _sqrt(value: float | None) -> float | None:
+    return None if value is None else math.sqrt(value)
+
+
+def column_type(arrow_type: pa.DataType) -> str:
+    """The SQLite column type holding values of an Arrow type (timestamps and dates as text)."""
+    if pa.types.is_floating(arrow_type):
+        return "REAL"
+    if pa.types.is_integer(arrow_type) or pa.types.is_boolean(arrow_type):
+        return "INTEGER"
+    return "TEXT"
+
+
+def as_text_sql(column: str, arrow_type: pa.DataType) -> str:
+    """A DuckDB expression giving the column as the SQLite copy stores it."""
+    if pa.types.is_timestamp(arrow_type):
+        return f"strftime({column}, '{TIMESTAMP_TEXT}')"
+    if pa.types.is_date(arrow_type):
+        return f"strftime({column}, '{DATE_TEXT}')"
+    return column
+
+
+def connect_sqlite(tables: Iterable[tuple[str, pa.Schema]]) -> sqlite3.Connection:
+    """An in-memory SQLite database with the functions above and one empty table per
+    (name, schema)."""
+    lite = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=32)
+    lite.create_aggregate("ARG_MAX", 2, _ArgMax)  # type: ignore[arg-type]
+    lite.create_aggregate("ARG_MIN", 2, _ArgMin)  # type: ignore[arg-type]
+    lite.create_function("CONCAT_WS", -1, _concat_ws, deterministic=True)
+    lite.create_function("REGEXP", 2, _regexp, deterministic=True)
+    try:
+        lite.execute("SELECT SQRT(4.0)").fetchall()
+    except sqlite3.OperationalError:
+        lite.create_function("SQRT", 1, _sqrt, deterministic=True)
+    for name, schema in tables:
+        columns = ", ".join(f'"{f.name}" {column_type(f.type)}' for f in schema)
+        lite.execute(f'CREATE TABLE "{name}" ({columns})')
+    return lite
