@@ -2,13 +2,16 @@
 (DuckDB for the batch, Spark SQL for a cluster, SQLite for one person: see single.py).
 
 The query reads three relations: events (EVENT_SCHEMA), consents (CONSENT_SCHEMA) and an as-of
-table (user_id, as_of TIMESTAMP: one row per person and date to compute features for). Stages:
+table (ASOF_SCHEMA: user_id, as_of TIMESTAMP and pid, a distinct integer per row: one row per
+person and date to compute features for). Every stage after the first join is keyed by pid,
+not by (user_id, as_of): hashing and comparing one integer instead of a string and a
+timestamp is most of what the big aggregation costs. Stages:
 
-1. granted: (user, source, as_of) where a credit_scoring consent is active at as_of and the
+1. granted: (user, source, pid) where a credit_scoring consent is active at as_of and the
    policy allows the source;
 2. ev: the events of granted sources strictly before as_of, with `m` = whole months back
    (bucket 0 = the month up to as_of, aligned on as_of's day of month);
-3. mp: the ONE aggregation of the events, grouped by user x as_of x m, with one column ("cell")
+3. mp: the ONE aggregation of the events, grouped by pid x m, with one column ("cell")
    per distinct (sources, types, measure) the specs read: a compact monthly pivot;
 4. sv/sm/sw: the monthly series values (optionally against the previous month's cells) and
    their per-person means (for std, cv and slope; an aggregate joined back, not a window);
@@ -148,10 +151,8 @@ class _Cells:
         return _SEP.join(columns)
 
 
-def _granted_and_events(tables: Tables, policy: Policy, user_id: str | None) -> str:
+def _granted_and_events(tables: Tables, policy: Policy) -> str:
     allowed = _in_list(s for s in SOURCES if policy.allows_source(s))
-    user_filter = f" AND c.user_id = {_q(user_id)}" if user_id is not None else ""
-    event_user_filter = f" AND e.user_id = {_q(user_id)}" if user_id is not None else ""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     ts_month = _MONTH_INDEX.format(t="e.ts")
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
@@ -164,15 +165,15 @@ def _granted_and_events(tables: Tables, policy: Policy, user_id: str | None) -> 
     )
     return f"""
 granted AS (
-  SELECT DISTINCT c.user_id, c.source, a.as_of, {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month,
-    DAYOFMONTH(a.as_of) AS as_of_day
+  SELECT DISTINCT c.user_id, c.source, a.pid, a.as_of,
+    {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month, DAYOFMONTH(a.as_of) AS as_of_day
   FROM {tables.consents} AS c JOIN {tables.asof} AS a ON c.user_id = a.user_id
   WHERE c.purpose = 'credit_scoring' AND c.granted_at <= a.as_of
     AND (c.revoked_at IS NULL OR c.revoked_at > a.as_of)
-    AND c.source IN ({allowed}){user_filter}
+    AND c.source IN ({allowed})
 ),
 ev AS (
-  SELECT e.user_id, g.as_of, e.ts, e.amount, e.credit_limit, e.category,
+  SELECT g.pid, e.ts, e.amount, e.credit_limit, e.category,
     e.source, e.type,
     {as_of_month} - {ts_month}
       - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day THEN 1 ELSE 0 END AS m,
@@ -184,7 +185,7 @@ ev AS (
     CASE WHEN e.type = 'profile' THEN {as_of_month} - {address_month} END AS address_months
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
-  WHERE e.ts < g.as_of{event_user_filter}
+  WHERE e.ts < g.as_of
 )"""
 
 
@@ -314,12 +315,7 @@ def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, st
             windows.setdefault(spec.series.name, set()).add(spec.window)
     values = [f"{_series_value(s, cells)} AS s_{name}" for name, s in series_by_name.items()]
     lagged = any(s.denominator_lag for s in series_by_name.values())
-    join = (
-        " LEFT JOIN mp AS prev ON prev.user_id = cur.user_id AND prev.as_of = cur.as_of"
-        " AND prev.m = cur.m + 1"
-        if lagged
-        else ""
-    )
+    join = " LEFT JOIN mp AS prev ON prev.pid = cur.pid AND prev.m = cur.m + 1" if lagged else ""
     means = []
     for name in series_by_name:
         for window in sorted(windows.get(name, ()), key=lambda w: (w is None, w)):
@@ -403,7 +399,6 @@ def build_query(
     specs: Sequence[FeatureSpec],
     policy: Policy,
     tables: Tables = Tables(),
-    user_id: str | None = None,
 ) -> exp.Expression:
     """The feature query as a sqlglot expression (one definition for every dialect)."""
     specs = tuple(specs)
@@ -413,13 +408,13 @@ def build_query(
     # Rollup columns first: they register the cells the pivot must compute.
     rollup = _rollup_columns(specs, cells)
     values, lag_join, means = _series_stages(series_specs, cells)
-    stages = [_granted_and_events(tables, policy, user_id)]
+    stages = [_granted_and_events(tables, policy)]
     stages.append(
         f"""
 mp AS (
-  SELECT user_id, as_of, m,
+  SELECT pid, m,
     {cells.sql()}
-  FROM ev GROUP BY user_id, as_of, m
+  FROM ev GROUP BY pid, m
 )"""
     )
     stages.append(
@@ -432,23 +427,23 @@ sv AS (
     stages.append(
         f"""
 sm AS (
-  SELECT user_id, as_of{"".join(f",{chr(10)}    {m}" for m in means)}
-  FROM sv GROUP BY user_id, as_of
+  SELECT pid{"".join(f",{chr(10)}    {m}" for m in means)}
+  FROM sv GROUP BY pid
 ),
 sw AS (
   SELECT sv.*{"".join(f", sm.{m.rsplit(' AS ', 1)[1]}" for m in means)}
-  FROM sv JOIN sm ON sm.user_id = sv.user_id AND sm.as_of = sv.as_of
+  FROM sv JOIN sm ON sm.pid = sv.pid
 )"""
     )
     stages.append(
         f"""
 ur AS (
-  SELECT user_id, as_of,
+  SELECT pid,
     {_SEP.join(rollup)}
-  FROM sw GROUP BY user_id, as_of
+  FROM sw GROUP BY pid
 )"""
     )
-    joins = ["LEFT JOIN ur ON ur.user_id = a.user_id AND ur.as_of = a.as_of"]
+    joins = ["LEFT JOIN ur ON ur.pid = a.pid"]
     features = _SEP.join(_final_column(s) for s in specs)
     provenance = _SEP.join(
         [
@@ -460,7 +455,6 @@ ur AS (
             for d in DIMENSIONS
         ]
     )
-    user_filter = f"\nWHERE a.user_id = {_q(user_id)}" if user_id is not None else ""
     sql = (
         "WITH"
         + ",".join(stages)
@@ -469,7 +463,7 @@ SELECT a.user_id, CAST(a.as_of AS DATE) AS as_of,
     {features},
     {provenance}
 FROM {tables.asof} AS a
-{chr(10).join(joins)}{user_filter}
+{chr(10).join(joins)}
 ORDER BY a.user_id, as_of"""
     )
     return sqlglot.parse_one(sql, read="duckdb")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
@@ -25,6 +26,14 @@ from credo.features.table import FeatureMeta, table_metadata, with_metadata
 from credo.policy.policy import Policy
 
 ASOF_SCHEMA = pa.schema([pa.field("user_id", pa.string()), pa.field("as_of", pa.timestamp("us"))])
+# The as-of relation the feature query reads: each (user_id, as_of) numbered (see compiler.py).
+KEYED_ASOF_SCHEMA = ASOF_SCHEMA.append(pa.field("pid", pa.int64()))
+
+
+def with_person_keys(asof: pa.Table) -> pa.Table:
+    """The as-of table with `pid`, its row number: the key of every stage of the query."""
+    keys = pa.array(np.arange(asof.num_rows, dtype=np.int64))
+    return asof.select(ASOF_SCHEMA.names).append_column("pid", keys)
 
 
 class FeatureInputError(ValueError):
@@ -101,7 +110,7 @@ def build_features_duckdb(
     # A cursor of its own: the caller's connection may hold an unfinished result.
     con = con.cursor()
     asof = _asof_relation(con, as_of, as_of_table, tables)
-    con.register("credo_asof_input", asof)
+    con.register("credo_asof_input", with_person_keys(asof))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.asof} AS SELECT * FROM credo_asof_input")
     finally:
@@ -197,7 +206,7 @@ def build_features_spark(
         asof = pa.table({"user_id": ids, "as_of": [stamp] * len(ids)}, schema=ASOF_SCHEMA)
     else:
         raise FeatureInputError("give exactly one of --as-of DATE or --as-of-file FILE")
-    spark.createDataFrame(asof).createOrReplaceTempView(tables.asof)
+    spark.createDataFrame(with_person_keys(asof)).createOrReplaceTempView(tables.asof)
     result = _run_staged(spark, build_query(specs, policy, tables))
     result = result.set_column(
         result.column_names.index("as_of"), "as_of", result["as_of"].cast(pa.date32())

@@ -40,6 +40,16 @@ def _digits(start: int, length: int):
     return render
 
 
+def _arg_best(name: str):
+    # The aggregate is Python: let SQLite skip the rows it would ignore, without a call each.
+    def render(self: SQLite.Generator, expression: exp.Expression) -> str:
+        value, key = self.sql(expression, "this"), self.sql(expression, "expression")
+        kept = f"({key}) IS NOT NULL AND ({value}) IS NOT NULL"
+        return f"{name}({value}, {key}) FILTER (WHERE {kept})"
+
+    return render
+
+
 class CredoSQLite(SQLite):
     """SQLite, with timestamps held as TIMESTAMP_TEXT."""
 
@@ -49,6 +59,8 @@ class CredoSQLite(SQLite):
             exp.Year: _digits(1, 4),
             exp.Month: _digits(6, 2),
             exp.DayOfMonth: _digits(9, 2),
+            exp.ArgMax: _arg_best("ARG_MAX"),
+            exp.ArgMin: _arg_best("ARG_MIN"),
         }
 
 
