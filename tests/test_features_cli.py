@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +91,44 @@ def test_list_prints_the_catalog_by_dimension():
     assert "id_address_months" in result.stdout and "no (policy)" in result.stdout
 
 
+def test_person_prints_the_batch_row_as_json(store, tmp_path):
+    out = tmp_path / "f.parquet"
+    built = credo("features", "--db", str(store), "--as-of", str(AS_OF), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    table, _ = read_feature_table(out)
+    batch = next(r for r in table.to_pylist() if r["user_id"] == "alice")
+    result = credo(
+        "features", "person", "alice", "--db", str(store), "--as-of", str(AS_OF), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert row.pop("as_of") == str(AS_OF) and batch.pop("as_of") == AS_OF
+    assert row.keys() == batch.keys()
+    for name, value in batch.items():
+        if isinstance(value, float):
+            assert math.isclose(row[name], value, rel_tol=1e-12), name
+        else:
+            assert row[name] == value, name
+
+
+def test_person_prints_features_by_dimension_and_their_provenance(store):
+    result = credo("features", "person", "alice", "--db", str(store), "--as-of", str(AS_OF))
+    assert result.returncode == 0, result.stderr
+    for title in ("payment history", "amounts owed", "capacity", "identity"):
+        assert title in result.stdout
+    assert "ph_worst_dpd_12m" in result.stdout
+    said = " ".join(result.stderr.split())
+    assert "alice as of 2024-07-01" in said and "card" in said
+    bob = credo("features", "person", "bob", "--db", str(store), "--as-of", str(AS_OF))
+    assert bob.returncode == 0 and "no data" in bob.stdout  # consents, no events
+
+
+def test_person_not_in_the_store_gets_a_clear_error(store):
+    result = credo("features", "person", "nobody", "--db", str(store))
+    assert result.returncode == 1
+    assert "no events or consents for 'nobody'" in " ".join(result.stderr.split())
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -122,6 +162,7 @@ def test_help_texts():
         ["features", "--help"],
         ["features", "build", "--help"],
         ["features", "list", "--help"],
+        ["features", "person", "--help"],
     ):
         result = credo(*args)
         assert result.returncode == 0 and "--policy" in result.stdout

@@ -1,4 +1,5 @@
-"""`credo features`: build the point-in-time feature table; `credo features list`: the catalog.
+"""`credo features`: build the point-in-time feature table; `credo features list`: the catalog;
+`credo features person ID`: one person's features now, from the store.
 
 `credo features --as-of DATE --out F` (no subcommand) builds, as does `credo features build`.
 """
@@ -201,8 +202,104 @@ def list_features(policy: PolicyOption = "us") -> None:
     out.print(f"{len(allowed)} of {len(CATALOG)} features allowed under policy {chosen.name}")
 
 
+PERSON_HELP = (
+    "One person's features, computed now from the store: what a lender asking about them"
+    " would be scored on, and from which sources.\n\n"
+    "Runs the same query as `credo features build` over the person's events (on SQLite, in a"
+    " few milliseconds: the scoring service's path), as of now unless --as-of is given."
+    " Prints the features by dimension; --json prints the row as JSON instead.\n\n"
+    "Example: credo features person u000123 --as-of 2026-01-01 --json"
+)
+
+
+def person(
+    user_id: Annotated[str, typer.Argument(help="The person's user_id in the store.")],
+    db: DbOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="As-of date (YYYY-MM-DD): events strictly before. Default: now."
+        ),
+    ] = None,
+    policy: PolicyOption = "us",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the row as JSON.")] = False,
+) -> None:
+    from credo.features.catalog import NEVER, catalog_for
+    from credo.features.engines import FeatureInputError
+    from credo.features.single import features_for_user
+    from credo.policy import PolicyError, load_policy
+    from credo.policy.policy import DIMENSIONS
+    from credo.store.db import connect
+
+    try:
+        chosen = load_policy(policy)
+    except PolicyError as exc:
+        fail(str(exc))
+    started = time.perf_counter()
+    with handle_store_errors():
+        con = connect(db, read_only=True)
+        try:
+            known = (
+                con.cursor()
+                .execute(
+                    "SELECT (SELECT count(*) FROM consents WHERE user_id = $u)"
+                    " + (SELECT count(*) FROM events WHERE user_id = $u)",
+                    {"u": user_id},
+                )
+                .fetchone()[0]
+            )
+            if not known:
+                fail(
+                    f"no events or consents for {user_id!r} in the store; check the id"
+                    " and --db (a person appears once their events or consents are ingested)"
+                )
+            try:
+                row = features_for_user(con, user_id, as_of, chosen)
+            except FeatureInputError as exc:
+                fail(str(exc))
+        finally:
+            con.close()
+    seconds = time.perf_counter() - started
+    if as_json:
+        typer.echo(json.dumps(row, default=str, indent=2))
+        return
+    from rich.console import Console
+
+    out = Console()
+    specs = catalog_for(chosen)
+    for dimension in DIMENSIONS:
+        mine = [s for s in specs if s.dimension == dimension]
+        if not mine:
+            continue
+        events = row.get(f"prov_events_{dimension}", 0)
+        table = Table(
+            title=f"{dimension.replace('_', ' ')} ({events} events)",
+            title_justify="left",
+            expand=False,
+        )
+        for column in ("feature", "value", "description"):
+            table.add_column(column)
+        for spec in mine:
+            value = row[spec.name]
+            if value is None:
+                shown = "-"
+            elif spec.no_data is not None and value == spec.no_data:
+                shown = "no data"
+            elif spec.never is not None and value == NEVER:
+                shown = "never"
+            else:
+                shown = f"{value:,.4g}"
+            table.add_row(spec.name, shown, spec.description)
+        out.print(table)
+    sources = row["prov_sources"] or "none"
+    console.print(
+        f"{user_id} as of {row['as_of']}: {len(specs)} features (policy {chosen.name}) from"
+        f" {row['prov_events']} events of {sources} in {seconds * 1000:.0f} ms"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add `credo features` (build, list) to the credo app."""
+    """Add `credo features` (build, list, person) to the credo app."""
     features_app = typer.Typer(
         help="Point-in-time features from the store's events (see `credo features build --help`).",
         invoke_without_command=True,
@@ -227,4 +324,5 @@ def register(app: typer.Typer) -> None:
 
     features_app.command("build", help=BUILD_HELP)(build)
     features_app.command("list")(list_features)
+    features_app.command("person", help=PERSON_HELP)(person)
     app.add_typer(features_app, name="features")
