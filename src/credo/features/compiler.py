@@ -11,8 +11,11 @@ timestamp is most of what the big aggregation costs. Stages:
    policy allows the source;
 2. ev: the events of granted sources strictly before as_of, with `m` = whole months back
    (bucket 0 = the month up to as_of, aligned on as_of's day of month);
-3. mp: the ONE aggregation of the events, grouped by pid x m, with one column ("cell")
-   per distinct (sources, types, measure) the specs read: a compact monthly pivot;
+3. mp: the aggregation of the events, grouped by pid x m, with one column ("cell") per
+   distinct (sources, types, measure) the specs read: a compact monthly pivot. The cells of
+   occasional event types (accounts opened, inquiries, profiles, ...) are aggregated apart
+   over those few events (ev_occasional, mp_occasional) and joined on; the rest in one pass
+   over every event (mp_all);
 4. sv/sm/sw: the monthly series values (optionally against the previous month's cells) and
    their per-person means (for std, cv and slope; an aggregate joined back, not a window);
 5. ur: every event and series aggregate, from the monthly pivot (small);
@@ -45,6 +48,15 @@ PROVENANCE_COLUMNS: tuple[str, ...] = ("prov_sources", "prov_events") + tuple(
 )
 
 _MONTH_INDEX = "(YEAR({t}) * 12 + MONTH({t}))"
+# Event types a person has a few of in a lifetime, not one a month per account: the cells that
+# read only these are aggregated over these events alone (see _pivot_stages).
+OCCASIONAL_TYPES: tuple[str, ...] = (
+    "account_opened",
+    "account_closed",
+    "inquiry",
+    "profile",
+    "refund",
+)
 _SEP = ",\n    "
 
 # Each measure: its value per event (over the columns of `ev`) and how a month combines them.
@@ -117,9 +129,10 @@ def _window(window: int | None, extra: str = "") -> str:
 class _Cells:
     """The pivot's cells, named c0, c1, ... in order of first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: Sequence[str] = SOURCES) -> None:
         self.names: dict[Cell, str] = {}
-        for source in SOURCES:  # per-source event counts: presence and provenance
+        self.sources = tuple(sources)  # those the policy allows: the others have no events
+        for source in self.sources:  # per-source event counts: presence and provenance
             self.name(Cell((source,), (), "n"))
 
     def name(self, cell: Cell) -> str:
@@ -130,15 +143,20 @@ class _Cells:
         return self.names[cell]
 
     def source_count(self, source: str) -> str:
-        return self.names[Cell((source,), (), "n")]
+        return self.names[Cell((source,), (), "n")] if source in self.sources else "0"
 
     def presence(self, sources: Sequence[str]) -> str:
         """Events of these sources in a month, as an expression over the pivot."""
         return " + ".join(self.source_count(s) for s in sources) or "0"
 
-    def sql(self) -> str:
+    def occasional(self) -> list[Cell]:
+        """The cells that read only occasional event types (see OCCASIONAL_TYPES)."""
+        return [c for c in self.names if c.types and set(c.types) <= set(OCCASIONAL_TYPES)]
+
+    def sql(self, chosen: Iterable[Cell]) -> str:
         columns = []
-        for cell, name in self.names.items():
+        for cell in chosen:
+            name = self.names[cell]
             value, combine = _MEASURE_SQL[cell.measure]
             cond = _event_filter(cell.sources, cell.types)
             if combine == "count":
@@ -151,8 +169,60 @@ class _Cells:
         return _SEP.join(columns)
 
 
-def _granted_and_events(tables: Tables, policy: Policy) -> str:
+def _pivot_stages(cells: _Cells, tables: Tables, policy: Policy) -> str:
+    """The monthly pivot `mp`. Cells of occasional event types are aggregated apart, over
+    those events only, and joined on: every other cell is worked out for every event, so
+    each cell kept out of the big aggregation saves one conditional aggregate per event."""
+    occasional = cells.occasional()
+    common = [c for c in cells.names if c not in occasional]
+    if not occasional:
+        return f"""
+mp AS (
+  SELECT pid, m,
+    {cells.sql(common)}
+  FROM ev GROUP BY pid, m
+)"""
+
+    def joined(cell: Cell) -> str:
+        name = cells.names[cell]
+        if cell not in occasional:
+            return f"a.{name}"
+        counted = _MEASURE_SQL[cell.measure][1] == "count"
+        # No occasional event in a month: a count is 0, anything else has no value.
+        return f"COALESCE(o.{name}, 0) AS {name}" if counted else f"o.{name} AS {name}"
+
+    return f"""
+mp_all AS (
+  SELECT pid, m,
+    {cells.sql(common)}
+  FROM ev GROUP BY pid, m
+),{_events("ev_occasional", tables, policy, OCCASIONAL_TYPES)},
+mp_occasional AS (
+  SELECT pid, m,
+    {cells.sql(occasional)}
+  FROM ev_occasional GROUP BY pid, m
+),
+mp AS (
+  SELECT a.pid, a.m, {", ".join(joined(c) for c in cells.names)}
+  FROM mp_all AS a LEFT JOIN mp_occasional AS o ON o.pid = a.pid AND o.m = a.m
+)"""
+
+
+def _granted(tables: Tables, policy: Policy) -> str:
     allowed = _in_list(s for s in SOURCES if policy.allows_source(s))
+    return f"""
+granted AS (
+  SELECT DISTINCT c.user_id, c.source, a.pid, a.as_of,
+    {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month, DAYOFMONTH(a.as_of) AS as_of_day
+  FROM {tables.consents} AS c JOIN {tables.asof} AS a ON c.user_id = a.user_id
+  WHERE c.purpose = 'credit_scoring' AND c.granted_at <= a.as_of
+    AND (c.revoked_at IS NULL OR c.revoked_at > a.as_of)
+    AND c.source IN ({allowed})
+)"""
+
+
+def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str] = ()) -> str:
+    """The stage of granted events before the as-of date (of `only_types` when given)."""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     ts_month = _MONTH_INDEX.format(t="e.ts")
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
@@ -163,16 +233,9 @@ def _granted_and_events(tables: Tables, policy: Policy) -> str:
         f" THEN TRY_CAST(SUBSTRING({address}, 1, 4) AS INT) * 12"
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
+    types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
     return f"""
-granted AS (
-  SELECT DISTINCT c.user_id, c.source, a.pid, a.as_of,
-    {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month, DAYOFMONTH(a.as_of) AS as_of_day
-  FROM {tables.consents} AS c JOIN {tables.asof} AS a ON c.user_id = a.user_id
-  WHERE c.purpose = 'credit_scoring' AND c.granted_at <= a.as_of
-    AND (c.revoked_at IS NULL OR c.revoked_at > a.as_of)
-    AND c.source IN ({allowed})
-),
-ev AS (
+{name} AS (
   SELECT g.pid, e.ts, e.amount, e.credit_limit, e.category,
     e.source, e.type,
     {as_of_month} - {ts_month}
@@ -185,7 +248,7 @@ ev AS (
     CASE WHEN e.type = 'profile' THEN {as_of_month} - {address_month} END AS address_months
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
-  WHERE e.ts < g.as_of
+  WHERE e.ts < g.as_of{types}
 )"""
 
 
@@ -403,20 +466,13 @@ def build_query(
     """The feature query as a sqlglot expression (one definition for every dialect)."""
     specs = tuple(specs)
     check_specs(specs)
-    cells = _Cells()
+    cells = _Cells([s for s in SOURCES if policy.allows_source(s)])
     series_specs = [s for s in specs if s.aggregate in SERIES_AGGREGATES]
     # Rollup columns first: they register the cells the pivot must compute.
     rollup = _rollup_columns(specs, cells)
     values, lag_join, means = _series_stages(series_specs, cells)
-    stages = [_granted_and_events(tables, policy)]
-    stages.append(
-        f"""
-mp AS (
-  SELECT pid, m,
-    {cells.sql()}
-  FROM ev GROUP BY pid, m
-)"""
-    )
+    stages = [_granted(tables, policy), _events("ev", tables, policy)]
+    stages.append(_pivot_stages(cells, tables, policy))
     stages.append(
         f"""
 sv AS (
