@@ -13,9 +13,9 @@ timestamp is most of what the big aggregation costs. Stages:
    (bucket 0 = the month up to as_of, aligned on as_of's day of month);
 3. mp: the aggregation of the events, grouped by pid x m, with one column ("cell") per
    distinct (sources, types, measure) the specs read: a compact monthly pivot. The cells of
-   occasional event types (accounts opened, inquiries, profiles, ...) are aggregated apart
-   over those few events (ev_occasional, mp_occasional) and joined on; the rest in one pass
-   over every event (mp_all);
+   occasional event types (accounts opened, inquiries, profiles, ...) and those of the
+   monthly account status are aggregated apart over those events (ev_g0/mp_g0, ev_g1/mp_g1)
+   and joined on; the rest in one pass over every event (mp_all);
 4. sv/sm/sw: the monthly series values (optionally against the previous month's cells) and
    their per-person means (for std, cv and slope; an aggregate joined back, not a window);
 5. ur: every event and series aggregate, from the monthly pivot (small);
@@ -48,14 +48,12 @@ PROVENANCE_COLUMNS: tuple[str, ...] = ("prov_sources", "prov_events") + tuple(
 )
 
 _MONTH_INDEX = "(YEAR({t}) * 12 + MONTH({t}))"
-# Event types a person has a few of in a lifetime, not one a month per account: the cells that
-# read only these are aggregated over these events alone (see _pivot_stages).
-OCCASIONAL_TYPES: tuple[str, ...] = (
-    "account_opened",
-    "account_closed",
-    "inquiry",
-    "profile",
-    "refund",
+# Groups of event types whose cells are aggregated apart, over those events alone (see
+# _pivot_stages): the types a person has a few of in a lifetime, not one a month per account;
+# and the monthly account status, which many cells read (past due, balances, limits).
+APART_TYPES: tuple[tuple[str, ...], ...] = (
+    ("account_opened", "account_closed", "inquiry", "profile", "refund"),
+    ("account_status",),
 )
 _SEP = ",\n    "
 
@@ -149,9 +147,9 @@ class _Cells:
         """Events of these sources in a month, as an expression over the pivot."""
         return " + ".join(self.source_count(s) for s in sources) or "0"
 
-    def occasional(self) -> list[Cell]:
-        """The cells that read only occasional event types (see OCCASIONAL_TYPES)."""
-        return [c for c in self.names if c.types and set(c.types) <= set(OCCASIONAL_TYPES)]
+    def reading_only(self, types: Sequence[str]) -> list[Cell]:
+        """The cells that read events of these types and no others."""
+        return [c for c in self.names if c.types and set(c.types) <= set(types)]
 
     def sql(self, chosen: Iterable[Cell]) -> str:
         columns = []
@@ -170,12 +168,15 @@ class _Cells:
 
 
 def _pivot_stages(cells: _Cells, tables: Tables, policy: Policy) -> str:
-    """The monthly pivot `mp`. Cells of occasional event types are aggregated apart, over
-    those events only, and joined on: every other cell is worked out for every event, so
-    each cell kept out of the big aggregation saves one conditional aggregate per event."""
-    occasional = cells.occasional()
-    common = [c for c in cells.names if c not in occasional]
-    if not occasional:
+    """The monthly pivot `mp`. The cells that read only one group of event types
+    (APART_TYPES) are aggregated apart, over those events only, and joined on: every other
+    cell is worked out for every event, so each cell kept out of the big aggregation saves
+    one conditional aggregate per event."""
+    groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(APART_TYPES)]
+    groups = [g for g in groups if g[2]]
+    apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
+    common = [c for c in cells.names if c not in apart]
+    if not apart:
         return f"""
 mp AS (
   SELECT pid, m,
@@ -185,27 +186,41 @@ mp AS (
 
     def joined(cell: Cell) -> str:
         name = cells.names[cell]
-        if cell not in occasional:
+        if cell not in apart:
             return f"a.{name}"
         counted = _MEASURE_SQL[cell.measure][1] == "count"
-        # No occasional event in a month: a count is 0, anything else has no value.
-        return f"COALESCE(o.{name}, 0) AS {name}" if counted else f"o.{name} AS {name}"
+        # No such event in a month: a count is 0, anything else has no value.
+        side = f"{apart[cell]}.{name}"
+        return f"COALESCE({side}, 0) AS {name}" if counted else f"{side} AS {name}"
 
-    return f"""
+    stages = [
+        f"""
 mp_all AS (
   SELECT pid, m,
     {cells.sql(common)}
   FROM ev GROUP BY pid, m
-),{_events("ev_occasional", tables, policy, OCCASIONAL_TYPES)},
-mp_occasional AS (
+)"""
+    ]
+    joins = []
+    for alias, types, chosen in groups:
+        stages.append(_events(f"ev_{alias}", tables, policy, types))
+        stages.append(
+            f"""
+mp_{alias} AS (
   SELECT pid, m,
-    {cells.sql(occasional)}
-  FROM ev_occasional GROUP BY pid, m
-),
+    {cells.sql(chosen)}
+  FROM ev_{alias} GROUP BY pid, m
+)"""
+        )
+        joins.append(f"LEFT JOIN mp_{alias} AS {alias} ON {alias}.pid = a.pid AND {alias}.m = a.m")
+    stages.append(
+        f"""
 mp AS (
   SELECT a.pid, a.m, {", ".join(joined(c) for c in cells.names)}
-  FROM mp_all AS a LEFT JOIN mp_occasional AS o ON o.pid = a.pid AND o.m = a.m
+  FROM mp_all AS a {" ".join(joins)}
 )"""
+    )
+    return ",".join(stages)
 
 
 def _granted(tables: Tables, policy: Policy) -> str:
