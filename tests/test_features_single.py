@@ -15,9 +15,10 @@ from test_features_support import History, insert_into
 
 from credo.events.schema import SOURCES
 from credo.features.catalog import catalog_for
-from credo.features.compiler import Tables, build_query
+from credo.features.compiler import APART_TYPES, Tables, build_query
 from credo.features.engines import build_features_duckdb
 from credo.features.single import columns_read, features_for_user, one_person_plan
+from credo.features.spec import FeatureSpec, Series, Term
 from credo.policy import load_policy
 from credo.store.db import connect, init_store
 
@@ -238,6 +239,48 @@ def test_a_store_with_parquet_segments_gives_the_batch_rows(tmp_path, monkeypatc
             _assert_same(features_for_user(con, user, as_of, POLICY), row)
     finally:
         con.close()
+
+
+def test_aggregating_cells_apart_changes_no_value(store):
+    """The batch plan (occasional and status cells aggregated apart, joined on) against one
+    pass over every event, both on DuckDB; with a series over an occasional count, where a
+    month without such events must count 0, not be missing."""
+    from credo.features.engines import with_person_keys
+
+    inquiries = FeatureSpec(
+        name="monthly_inquiries_mean_6m",
+        dimension="new_credit",
+        description="Mean inquiries a month, 6 months",
+        reason="Many inquiries",
+        aggregate="series_mean",
+        series=Series("inquiries", (Term(("card", "loan"), ("inquiry",), "n"),)),
+        window=6,
+        direction="higher_is_riskier",
+    )
+    specs = (*catalog_for(POLICY), inquiries)
+    keys = pa.table(
+        {
+            "user_id": ["edge", "midway", "o'neil", "nothing", "odd-1", "odd-4"],
+            "as_of": pa.array([dt.datetime(2024, 7, 15)] * 6),
+        }
+    )
+    con = connect(store, read_only=True).cursor()
+    try:
+        con.register("keys", with_person_keys(keys))
+        con.execute("CREATE TEMP TABLE credo_asof AS SELECT * FROM keys")
+        results = {}
+        for apart in ((), APART_TYPES):
+            sql = build_query(specs, POLICY, Tables(), apart=apart).sql("duckdb")
+            assert ("mp_g0" in sql) == bool(apart)
+            results[apart] = con.sql(sql).to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    one_pass, split = results[()], results[APART_TYPES]
+    assert len(one_pass) == len(split) == 6
+    for a, b in zip(one_pass, split, strict=True):
+        _assert_same(b, a)
+    quoted = next(r for r in one_pass if r["user_id"] == "o'neil")
+    assert quoted["monthly_inquiries_mean_6m"] == 0.0  # a month of events, no inquiry
 
 
 def test_the_plan_copies_only_the_columns_the_query_reads():

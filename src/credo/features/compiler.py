@@ -167,12 +167,14 @@ class _Cells:
         return _SEP.join(columns)
 
 
-def _pivot_stages(cells: _Cells, tables: Tables, policy: Policy) -> str:
-    """The monthly pivot `mp`. The cells that read only one group of event types
-    (APART_TYPES) are aggregated apart, over those events only, and joined on: every other
-    cell is worked out for every event, so each cell kept out of the big aggregation saves
-    one conditional aggregate per event."""
-    groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(APART_TYPES)]
+def _pivot_stages(
+    cells: _Cells, tables: Tables, policy: Policy, apart_types: Sequence[Sequence[str]]
+) -> str:
+    """The monthly pivot `mp`. The cells that read only one group of event types (APART_TYPES
+    by default) are aggregated apart, over those events only, and joined on: every other cell
+    is worked out for every event, so each cell kept out of the big aggregation saves one
+    conditional aggregate per event."""
+    groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(apart_types)]
     groups = [g for g in groups if g[2]]
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
     common = [c for c in cells.names if c not in apart]
@@ -477,8 +479,11 @@ def build_query(
     specs: Sequence[FeatureSpec],
     policy: Policy,
     tables: Tables = Tables(),
+    apart: Sequence[Sequence[str]] = APART_TYPES,
 ) -> exp.Expression:
-    """The feature query as a sqlglot expression (one definition for every dialect)."""
+    """The feature query as a sqlglot expression (one definition for every dialect).
+    `apart`: the groups of event types whose cells are aggregated apart (a plan choice for
+    engines that work out every cell for every event; the values are the same without)."""
     specs = tuple(specs)
     check_specs(specs)
     cells = _Cells([s for s in SOURCES if policy.allows_source(s)])
@@ -487,7 +492,7 @@ def build_query(
     rollup = _rollup_columns(specs, cells)
     values, lag_join, means = _series_stages(series_specs, cells)
     stages = [_granted(tables, policy), _events("ev", tables, policy)]
-    stages.append(_pivot_stages(cells, tables, policy))
+    stages.append(_pivot_stages(cells, tables, policy, apart))
     stages.append(
         f"""
 sv AS (
