@@ -292,3 +292,15 @@ def test_the_plan_copies_only_the_columns_the_query_reads():
     plan = one_person_plan(specs, POLICY)
     assert set(plan.events.names) == read | {"user_id", "ts"}
     assert set(plan.consents.names) == {"user_id", "source", "purpose", "granted_at", "revoked_at"}
+
+
+def test_an_old_sqlite_gets_a_clear_error(monkeypatch):
+    import sqlite3
+
+    from credo.features.sqlite import connect_sqlite
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    said = r"needs SQLite 3\.38\.0 or newer.*links SQLite 3\.31\.1"
+    with pytest.raises(RuntimeError, match=said):
+        connect_sqlite([])

@@ -120,9 +120,19 @@ def as_text_sql(column: str, arrow_type: pa.DataType) -> str:
     return column
 
 
+# JSON's ->> operator arrived in SQLite 3.38 (aggregate FILTER clauses in 3.30).
+MIN_SQLITE = (3, 38, 0)
+
+
 def connect_sqlite(tables: Iterable[tuple[str, pa.Schema]]) -> sqlite3.Connection:
     """An in-memory SQLite database with the functions above and one empty table per
     (name, schema)."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise RuntimeError(
+            f"the one-person feature path needs SQLite {'.'.join(map(str, MIN_SQLITE))} or"
+            f" newer; this Python links SQLite {sqlite3.sqlite_version}: use a Python built"
+            " against a newer SQLite (any current Python from python.org or a recent distribution)"
+        )
     lite = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=32)
     lite.create_aggregate("ARG_MAX", 2, _ArgMax)  # type: ignore[arg-type]
     lite.create_aggregate("ARG_MIN", 2, _ArgMin)  # type: ignore[arg-type]
