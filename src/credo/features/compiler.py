@@ -2,10 +2,10 @@
 (DuckDB for the batch, Spark SQL for a cluster, SQLite for one person: see single.py).
 
 The query reads three relations: events (EVENT_SCHEMA), consents (CONSENT_SCHEMA) and an as-of
-table (ASOF_SCHEMA: user_id, as_of TIMESTAMP and pid, a distinct integer per row: one row per
-person and date to compute features for). Every stage after the first join is keyed by pid,
-not by (user_id, as_of): hashing and comparing one integer instead of a string and a
-timestamp is most of what the big aggregation costs. Stages:
+table (engines.KEYED_ASOF_SCHEMA: user_id, as_of TIMESTAMP and pid, a distinct integer per
+row: one row per person and date to compute features for). Every stage after the first join
+is keyed by pid, not by (user_id, as_of): one integer is cheaper to hash and compare than a
+string and a timestamp. Stages:
 
 1. granted: (user, source, pid) where a credit_scoring consent is active at as_of and the
    policy allows the source;
@@ -167,6 +167,15 @@ class _Cells:
         return _SEP.join(columns)
 
 
+def _monthly(name: str, events: str, cells_sql: str) -> str:
+    return f"""
+{name} AS (
+  SELECT pid, m,
+    {cells_sql}
+  FROM {events} GROUP BY pid, m
+)"""
+
+
 def _pivot_stages(
     cells: _Cells, tables: Tables, policy: Policy, apart_types: Sequence[Sequence[str]]
 ) -> str:
@@ -179,12 +188,7 @@ def _pivot_stages(
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
     common = [c for c in cells.names if c not in apart]
     if not apart:
-        return f"""
-mp AS (
-  SELECT pid, m,
-    {cells.sql(common)}
-  FROM ev GROUP BY pid, m
-)"""
+        return _monthly("mp", "ev", cells.sql(common))
 
     def joined(cell: Cell) -> str:
         name = cells.names[cell]
@@ -195,25 +199,11 @@ mp AS (
         side = f"{apart[cell]}.{name}"
         return f"COALESCE({side}, 0) AS {name}" if counted else f"{side} AS {name}"
 
-    stages = [
-        f"""
-mp_all AS (
-  SELECT pid, m,
-    {cells.sql(common)}
-  FROM ev GROUP BY pid, m
-)"""
-    ]
+    stages = [_monthly("mp_all", "ev", cells.sql(common))]
     joins = []
     for alias, types, chosen in groups:
         stages.append(_events(f"ev_{alias}", tables, policy, types))
-        stages.append(
-            f"""
-mp_{alias} AS (
-  SELECT pid, m,
-    {cells.sql(chosen)}
-  FROM ev_{alias} GROUP BY pid, m
-)"""
-        )
+        stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
         joins.append(f"LEFT JOIN mp_{alias} AS {alias} ON {alias}.pid = a.pid AND {alias}.m = a.m")
     stages.append(
         f"""
