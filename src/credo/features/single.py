@@ -5,8 +5,8 @@ and one as-of date, so the values equal the batch row. DuckDB plans that query a
 call (~70 ms, prepared or not), so here it runs on SQLite (see credo.features.sqlite): DuckDB
 reads the person's events and consents out of the store (two small lookups, run side by side;
 fast on a compacted store, whose events are sorted by person), SQLite holds them in memory,
-one database per thread, and runs the statement it compiled on the first call. About 8 ms for
-a person with ~450 events in a store of 20M (`bench/features.py`).
+one database per thread, and runs the statement it compiled on the first call. About 8-10 ms
+for a person with ~450 events in a store of 20M (`bench/features.py`).
 """
 
 from __future__ import annotations
