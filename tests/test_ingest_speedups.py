@@ -13,7 +13,7 @@ from test_ingest_support import event, every_type, query, write_csv, write_parqu
 
 from credo.events.ingest import ingest_paths
 from credo.events.schema import FIELDS
-from credo.events.stored_keys import StoredKeys
+from credo.events.stored_keys import StoredKeys, hash_ids
 from credo.events.validate import vocabulary_from_arrow, vocabulary_from_row, vocabulary_sql
 from credo.store.db import connect
 
@@ -45,7 +45,7 @@ def test_check_flags_stored_and_repeated_ids_only(store_path, tmp_path):
         stored = [row[0] for row in con.execute("SELECT event_id FROM events").fetchall()]
         ids = [stored[3], "new-1", "new-2", "new-1", stored[11], "new-3"]
         con.register("chunk", pa.table({"row_number": range(1, 7), "event_id": ids}))
-        found = keys.check(con, "chunk", "row_number")
+        found = keys.lookup(*hash_ids(con, "chunk", "row_number"))
     finally:
         con.close()
     assert found.seen_before.tolist() == [1, 5]

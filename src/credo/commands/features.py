@@ -224,7 +224,7 @@ def person(
     policy: PolicyOption = "us",
     as_json: Annotated[bool, typer.Option("--json", help="Print the row as JSON.")] = False,
 ) -> None:
-    from credo.features.catalog import NEVER, catalog_for
+    from credo.features.catalog import catalog_for
     from credo.features.engines import FeatureInputError
     from credo.features.single import features_for_user
     from credo.policy import PolicyError, load_policy
@@ -285,7 +285,7 @@ def person(
                 shown = "-"
             elif spec.no_data is not None and value == spec.no_data:
                 shown = "no data"
-            elif spec.never is not None and value == NEVER:
+            elif spec.never is not None and value == spec.never:
                 shown = "never"
             else:
                 shown = f"{value:,.4g}"

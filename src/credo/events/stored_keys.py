@@ -75,10 +75,6 @@ class StoredKeys:
             # Radix sort of two sorted runs: linear in their size.
             self.runs[-1] = np.sort(np.concatenate([self.runs[-1], newest]), kind="stable")
 
-    def check(self, con: duckdb.DuckDBPyConnection, source: str, row_number: str) -> ChunkKeys:
-        """Hash `source`'s event ids and find the rows that need an exact comparison."""
-        return self.lookup(*hash_ids(con, source, row_number))
-
     def lookup(self, numbers: np.ndarray, hashes: np.ndarray) -> ChunkKeys:
         """The rows (by number) whose id hash is stored already or repeats among `hashes`."""
         sorted_hashes = np.sort(hashes)

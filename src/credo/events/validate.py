@@ -31,6 +31,7 @@ from credo.events.schema import (
     TYPES,
     utc_now,
 )
+from credo.store.sql import sql_text
 
 ROW_NUMBER = "row_number"
 # A reader may add this text column to refuse a whole row before field checks (e.g. a JSONL
@@ -47,11 +48,6 @@ class Check:
     field: str
     failed: str
     reason: str  # SQL expression for the message; may quote the raw value
-
-
-def sql_text(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def sql_list(values: tuple[str, ...] | frozenset[str]) -> str:

@@ -41,6 +41,7 @@ from credo.features.spec import (
     Term,
 )
 from credo.policy.policy import DIMENSIONS, Policy
+from credo.store.sql import sql_text
 
 DIALECTS: tuple[str, ...] = ("duckdb", "spark")
 PROVENANCE_COLUMNS: tuple[str, ...] = ("prov_sources", "prov_events") + tuple(
@@ -97,12 +98,8 @@ class Cell:
     measure: str
 
 
-def _q(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _in_list(values: Iterable[str]) -> str:
-    return ", ".join(_q(v) for v in values)
+    return ", ".join(sql_text(v) for v in values)
 
 
 def _num(value: float) -> str:
@@ -113,7 +110,7 @@ def _event_filter(sources: Sequence[str], types: Sequence[str]) -> str:
     parts = []
     for column, values in (("source", sources), ("type", types)):
         if len(values) == 1:
-            parts.append(f"{column} = {_q(values[0])}")
+            parts.append(f"{column} = {sql_text(values[0])}")
         elif values:
             parts.append(f"{column} IN ({_in_list(values)})")
     return " AND ".join(parts) or "TRUE"
@@ -428,7 +425,8 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
             continue
         columns.append(f"{_with_presence(presence, value, spec.never)} AS r_{spec.name}")
     flags = ", ".join(
-        f"CASE WHEN SUM({cells.source_count(s)}) > 0 THEN {_q(s)} END" for s in sorted(SOURCES)
+        f"CASE WHEN SUM({cells.source_count(s)}) > 0 THEN {sql_text(s)} END"
+        for s in sorted(SOURCES)
     )
     columns.append(f"CONCAT_WS(',', {flags}) AS prov_sources")
     columns.append(f"SUM({cells.presence(SOURCES)}) AS prov_events")

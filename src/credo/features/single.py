@@ -32,6 +32,7 @@ from credo.features.engines import KEYED_ASOF_SCHEMA, as_of_timestamp
 from credo.features.spec import FeatureSpec
 from credo.features.sqlite import TIMESTAMP_TEXT, CredoSQLite, as_text_sql, connect_sqlite
 from credo.policy.policy import Policy, load_policy
+from credo.store.sql import sql_text
 
 TABLES = Tables()
 
@@ -128,10 +129,10 @@ def _fetch(cursor: duckdb.DuckDBPyConnection, sql: str, **literals: str) -> list
     return cursor.execute(sql.format(**literals)).fetchall()
 
 
-def _insert(lite: sqlite3.Connection, table: str, width: int, rows: list[tuple]) -> None:
+def _insert(lite: sqlite3.Connection, table: str, schema: pa.Schema, rows: list[tuple]) -> None:
     lite.execute(f"DELETE FROM {table}")
     if rows:
-        lite.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
+        lite.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(schema))})", rows)
 
 
 def features_for_user(
@@ -146,7 +147,7 @@ def features_for_user(
     policy = load_policy(policy) if isinstance(policy, str) else policy
     plan = _catalog_plan(policy) if specs is None else one_person_plan(tuple(specs), policy)
     stamp = as_of_timestamp(as_of) if as_of is not None else utc_now()
-    user = "'" + user_id.replace("'", "''") + "'"
+    user = sql_text(user_id)
     as_of_literal = f"TIMESTAMP '{stamp.isoformat(sep=' ')}'"
     # The consents are read beside the events (DuckDB lets go of the GIL while it runs), each
     # on a cursor of its own, made here: a connection is not to be shared between threads.
@@ -162,9 +163,9 @@ def features_for_user(
         events_cursor.close()
         consents_cursor.close()
     lite = _sqlite_for(plan)
-    _insert(lite, TABLES.events, len(plan.events), events)
-    _insert(lite, TABLES.consents, len(plan.consents), consents)
-    _insert(lite, TABLES.asof, 3, [(user_id, stamp.strftime(TIMESTAMP_TEXT), 0)])
+    _insert(lite, TABLES.events, plan.events, events)
+    _insert(lite, TABLES.consents, plan.consents, consents)
+    _insert(lite, TABLES.asof, KEYED_ASOF_SCHEMA, [(user_id, stamp.strftime(TIMESTAMP_TEXT), 0)])
     result = lite.execute(plan.sql)
     columns = [d[0] for d in result.description]
     row = dict(zip(columns, result.fetchone(), strict=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -63,21 +64,28 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+@functools.cache
+def _preset(name: str) -> Policy:
+    # Presets ship with the package and never change while it runs: parsed once.
+    raw = resources.files("credo.policy").joinpath("presets", f"{name}.json").read_text()
+    return _parse(raw, f"preset {name}")
+
+
 def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
     """A preset by name (us, eu, cn) or a policy JSON file by path."""
     text = str(name_or_path)
     if text in PRESETS:
-        raw = resources.files("credo.policy").joinpath("presets", f"{text}.json").read_text()
-        origin = f"preset {text}"
-    else:
-        path = Path(text)
-        if not path.is_file():
-            raise PolicyError(
-                f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
-                " policy JSON file"
-            )
-        raw = path.read_text()
-        origin = str(path)
+        return _preset(text)
+    path = Path(text)
+    if not path.is_file():
+        raise PolicyError(
+            f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
+            " policy JSON file"
+        )
+    return _parse(path.read_text(), str(path))
+
+
+def _parse(raw: str, origin: str) -> Policy:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.events.schema import REPEATING_TEXT, SQL_TYPES
-from credo.store.sql import run, scalar
+from credo.store.sql import run, scalar, sql_text
 
 SEGMENTS_SUFFIX = ".segments"
 BATCH_COLUMN = "batch_id"
@@ -64,7 +64,7 @@ def segment_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _read_segments_sql(directory: Path, names: list[str]) -> str:
-    files = ", ".join("'" + str(directory / name).replace("'", "''") + "'" for name in names)
+    files = ", ".join(sql_text(str(directory / name)) for name in names)
     return f"SELECT {_CAST_LIST} FROM read_parquet([{files}])"
 
 

@@ -12,6 +12,11 @@ from typing import Any
 import duckdb
 
 
+def sql_text(value: str) -> str:
+    """A SQL string literal (quotes doubled): the same in DuckDB, Spark SQL and SQLite."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> list:
     """Execute one statement and return all its rows."""
     return con.execute(sql, params or []).fetchall()
