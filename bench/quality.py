@@ -4,6 +4,7 @@ Taiwan (data/taiwan_credit_card.csv, 20,000 clients), 5-fold stratified CV:
   * credo scorecard and credo challenger on credo features, through the events path
     (import_taiwan -> store -> ingest -> point-in-time features, as `credo import taiwan`,
     `credo ingest` and `credo features` do);
+  * the same scorecard with up to four data-chosen segments (--segments), on both inputs;
   * credo scorecard (tabular path), LightGBM, optbinning, toad and scorecardpy on the raw 23
     columns (the peers' reference set, which includes sex, marriage and age).
 German credit (data/german_credit.csv), 5 x 5-fold repeated stratified CV, tabular: credo
@@ -78,6 +79,21 @@ def credo_scorecard(meta: list | None = None) -> Fitter:
         return Scorecard().fit(train, y, meta=meta).predict_proba(test)[:, 1]
 
     return fit
+
+
+def credo_segmented(segments: int, meta: list | None = None) -> Fitter:
+    """The scorecard with up to ``segments`` data-chosen segments (`credo train --segments`)."""
+    from credo.model.segments import SegmentedScorecard
+
+    def fit(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+        model = SegmentedScorecard(max_segments=segments).fit(train, y, meta=meta)
+        return model.predict_proba(test)[:, 1]
+
+    return fit
+
+
+def segmented_name(segments: int, path: str = "") -> str:
+    return f"credo scorecard, {segments} segments" + (f" ({path})" if path else "")
 
 
 def credo_challenger(threads: int, meta: list | None = None) -> Fitter:
@@ -295,6 +311,9 @@ def goal_checks(summary: dict) -> list[dict[str, Any]]:
         _mean(summary, "taiwan", "credo scorecard (events)"),
         lgb_taiwan,
     )
+    for name in summary.get("taiwan", {}):
+        if name.startswith("credo scorecard, ") and name.endswith("(events)"):
+            check(f"Taiwan: {name} >= LightGBM raw", _mean(summary, "taiwan", name), lgb_taiwan)
     check(
         "Taiwan: credo challenger (events) >= LightGBM raw + 0.005",
         _mean(summary, "taiwan", "credo challenger (events)"),
@@ -328,16 +347,16 @@ def print_table(summary: dict, checks: list[dict[str, Any]]) -> None:
         print(
             f"\n{dataset}: mean held-out AUC over {max(s['folds'] for s in systems.values())} folds"
         )
-        print(f"  {'system':<30} {'AUC':>7} {'sd':>7} {'vs ref':>8} {'fit s':>7}")
+        print(f"  {'system':<40} {'AUC':>7} {'sd':>7} {'vs ref':>8} {'fit s':>7}")
         ordered = sorted(systems.items(), key=lambda item: -(item[1]["mean_auc"] or 0))
         for name, entry in ordered:
             if entry["mean_auc"] is None:
-                print(f"  {name:<30} failed: {entry['error']}")
+                print(f"  {name:<40} failed: {entry['error']}")
                 continue
             delta = f"{entry['mean_auc'] - reference_auc:+.4f}" if reference_auc is not None else ""
             sd = f"{entry['sd_auc']:.4f}" if entry["sd_auc"] is not None else ""
             print(
-                f"  {name:<30} {entry['mean_auc']:>7.4f} {sd:>7} {delta:>8} "
+                f"  {name:<40} {entry['mean_auc']:>7.4f} {sd:>7} {delta:>8} "
                 f"{entry['mean_fit_seconds']:>7.2f}"
             )
         print(
@@ -369,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="LightGBM threads (both systems)")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma list; empty for none")
     parser.add_argument("--peers-python", default=None, help="Python that has the peers")
+    parser.add_argument(
+        "--segments", type=int, default=4, help="also run the segmented scorecard (0: skip)"
+    )
     parser.add_argument("--skip", default="", help="comma list of datasets to skip")
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "quality.json")
@@ -437,7 +459,25 @@ def bench_taiwan(args, peers: list[str], python: str, workdir: Path) -> list[dic
         y,
         folds,
     )
+    if args.segments > 1:
+        results += run_credo(
+            "taiwan",
+            segmented_name(args.segments, "events"),
+            credo_segmented(args.segments, meta),
+            X_events,
+            y,
+            folds,
+        )
     results += run_credo("taiwan", "credo scorecard (raw 23)", credo_scorecard(), X_raw, y, folds)
+    if args.segments > 1:
+        results += run_credo(
+            "taiwan",
+            segmented_name(args.segments, "raw 23"),
+            credo_segmented(args.segments),
+            X_raw,
+            y,
+            folds,
+        )
     results += run_credo(
         "taiwan", "credo challenger (raw 23)", credo_challenger(args.threads), X_raw, y, folds
     )
@@ -456,6 +496,9 @@ def bench_german(args, peers: list[str], python: str, workdir: Path) -> list[dic
     print(f"german: {len(X)} applicants, {len(folds)} folds", file=sys.stderr)
     results = []
     results += run_credo("german", "credo scorecard", credo_scorecard(), X, y, folds)
+    if args.segments > 1:
+        name = segmented_name(args.segments)
+        results += run_credo("german", name, credo_segmented(args.segments), X, y, folds)
     results += run_credo("german", "credo challenger", credo_challenger(args.threads), X, y, folds)
     results += run_credo("german", "lightgbm", lightgbm_raw(args.seed, args.threads), X, y, folds)
     results += run_peers("german", X, y, folds, python, workdir, peers)

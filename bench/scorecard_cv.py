@@ -5,6 +5,7 @@ bench/out/ so repeated runs skip the events path.
 
     python bench/scorecard_cv.py                       # defaults on Taiwan events, raw, German
     python bench/scorecard_cv.py --set max_corr=0.9 --set stepwise=true
+    python bench/scorecard_cv.py --segmented --only taiwan-events --set seg_max_segments=6
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import quality  # noqa: E402
 from credo.evaluate.metrics import auc  # noqa: E402
 from credo.model.challenger import Challenger  # noqa: E402
 from credo.model.scorecard import Scorecard  # noqa: E402
+from credo.model.segments import SegmentedScorecard  # noqa: E402
 
 CACHE = quality.REPO / "bench" / "out" / "taiwan-events-cache.pkl"
 
@@ -47,6 +49,13 @@ def taiwan_events(csv: Path, refresh: bool) -> tuple[pd.DataFrame, list]:
     return features, meta
 
 
+def segmented(**params) -> SegmentedScorecard:
+    """seg_* params go to the segment search, the rest to each segment's scorecard."""
+    search = {k[4:]: v for k, v in params.items() if k.startswith("seg_")}
+    card = Scorecard(**{k: v for k, v in params.items() if not k.startswith("seg_")})
+    return SegmentedScorecard(card, **search)
+
+
 def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scorecard) -> float:
     scores = []
     for train, test in folds:
@@ -61,11 +70,16 @@ def main() -> int:
     parser.add_argument("--only", default="taiwan-events,taiwan-raw,german")
     parser.add_argument("--refresh", action="store_true", help="rebuild the events cache")
     parser.add_argument("--challenger", action="store_true", help="CV the challenger instead")
+    parser.add_argument(
+        "--segmented",
+        action="store_true",
+        help="CV the segmented scorecard (seg_max_segments=6 etc. set its search)",
+    )
     args = parser.parse_args()
     params = dict(item.split("=", 1) for item in args.set)
     params = {k: parse_value(v) for k, v in params.items()}
     only = set(args.only.split(","))
-    kind = Challenger if args.challenger else Scorecard
+    kind = Challenger if args.challenger else segmented if args.segmented else Scorecard
     if args.challenger:
         params.setdefault("n_jobs", 1)
     raw = pd.read_csv(quality.REPO / "data" / "taiwan_credit_card.csv")

@@ -106,6 +106,16 @@ def train(
             help="Keep at most one feature per this many rows of the rarer class (0: no limit).",
         ),
     ] = 10,
+    segments: Annotated[
+        int,
+        typer.Option(
+            "--segments",
+            min=1,
+            help="Up to this many segments, each with its own scorecard, split where the "
+            "data say one card does worse (cross-validated inside the training rows; slower). "
+            "1: one scorecard.",
+        ),
+    ] = 1,
 ) -> None:
     """Fit a scorecard and write it as a model JSON.
 
@@ -162,6 +172,10 @@ def train(
         max_bins=max_bins,
         min_events_per_feature=events_per_feature or None,
     )
+    if segments > 1:
+        from credo.model.segments import SegmentedScorecard
+
+        card = SegmentedScorecard(card, max_segments=segments)
     with _progress() as progress:
         task = progress.add_task("training", total=None)
         try:
@@ -189,20 +203,40 @@ def _load_policy(name: str):
         fail(str(exc))
 
 
-def _print_training_summary(artifact, seconds: float) -> None:
-    card = artifact.scorecard
-    table = Table(title="Features kept", show_lines=False)
-    for column in ("code", "feature", "dimension", "IV", "coef"):
+def _cards(model) -> list[tuple[str, object]]:
+    """(title suffix, scorecard) for a scorecard, or for each segment of a segmented one."""
+    if hasattr(model, "segments_"):
+        return [
+            (f", segment {s.name} ({s.card.training_['rows']:,} rows): {s.label()}", s.card)
+            for s in model.segments_
+        ]
+    return [("", model)]
+
+
+def _features_table(title: str, card, detail: bool) -> Table:
+    """A card's features: code, name, dimension, IV, coefficient (and max points, reason)."""
+    columns = ["code", "feature", "dimension", "IV", "coef"]
+    if detail:
+        columns += ["max points", "reason"]
+    table = Table(title=title, show_lines=False)
+    for column in columns:
         table.add_column(column, justify="right" if column in ("IV", "coef") else "left")
     for name, coef in zip(card.features_, card.coef_, strict=True):
-        table.add_row(
-            card.codes_[name],
-            name,
-            card.meta_[name]["dimension"],
-            f"{card.iv_[name]:.3f}",
-            f"{coef:.3f}",
-        )
-    stdout.print(table)
+        meta = card.meta_[name]
+        row = [card.codes_[name], name, meta["dimension"], f"{card.iv_[name]:.3f}", f"{coef:.3f}"]
+        if detail:
+            row += [
+                str(int(card.points_[name].max())),
+                meta["reason"] or "(from the column name and bin)",
+            ]
+        table.add_row(*row)
+    return table
+
+
+def _print_training_summary(artifact, seconds: float) -> None:
+    card = artifact.scorecard
+    for suffix, part in _cards(card):
+        stdout.print(_features_table(f"Features kept{suffix}", part, detail=False))
     if card.dropped_:
         by_reason: dict[str, list[str]] = {}
         for name, why in sorted(card.dropped_.items()):
@@ -336,30 +370,26 @@ def show(
         if isinstance(values, dict) and "auc" in values:
             meta.add_row(f"{name} AUC", f"{values['auc']:.4f} ({values.get('rows', '?')} rows)")
     stdout.print(meta)
-    features = Table(title="Features")
-    for column in ("code", "feature", "dimension", "IV", "coef", "max points", "reason"):
-        features.add_column(column)
-    for name, coef in zip(card.features_, card.coef_, strict=True):
-        features.add_row(
-            card.codes_[name],
-            name,
-            card.meta_[name]["dimension"],
-            f"{card.iv_[name]:.3f}",
-            f"{coef:.3f}",
-            str(int(card.points_[name].max())),
-            card.meta_[name]["reason"] or "(from the column name and bin)",
-        )
-    stdout.print(features)
-    if bins:
-        points = Table(title="Points table")
-        for column in ("feature", "bin", "count", "bad rate", "WoE", "points"):
-            points.add_column(column)
-        for row in card.points_table().itertuples():
-            rate = "" if np.isnan(row.bad_rate) else f"{row.bad_rate:.3f}"
-            points.add_row(
-                row.feature, row.bin, str(row.count), rate, f"{row.woe:.3f}", str(row.points)
-            )
-        stdout.print(points)
+    if hasattr(card, "segments_"):
+        segments = Table(title="Segments (each scored by its own card)")
+        for column in ("segment", "rule", "rows", "points charged for the segment"):
+            segments.add_column(column)
+        for s in card.segments_:
+            charged = ", ".join(f"{card.codes_[n]} {n}: {p}" for n, p in s.charges.items())
+            segments.add_row(s.name, s.label(), f"{s.card.training_['rows']:,}", charged or "-")
+        stdout.print(segments)
+    for suffix, part in _cards(card):
+        stdout.print(_features_table(f"Features{suffix}", part, detail=True))
+        if bins:
+            points = Table(title=f"Points table{suffix}")
+            for column in ("feature", "bin", "count", "bad rate", "WoE", "points"):
+                points.add_column(column)
+            for row in part.points_table().itertuples():
+                rate = "" if np.isnan(row.bad_rate) else f"{row.bad_rate:.3f}"
+                points.add_row(
+                    row.feature, row.bin, str(row.count), rate, f"{row.woe:.3f}", str(row.points)
+                )
+            stdout.print(points)
 
 
 @model_app.command("sql")

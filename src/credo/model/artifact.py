@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from credo.model.scorecard import Scorecard
+from credo.model.segments import KIND as SEGMENTED
+from credo.model.segments import SegmentedScorecard
 
 FORMAT = "credo.model"
 FORMAT_VERSION = 1
@@ -33,7 +35,7 @@ class ArtifactError(ValueError):
 class ModelArtifact:
     """A fitted scorecard with its training record, metrics and optional challenger."""
 
-    scorecard: Scorecard
+    scorecard: Scorecard | SegmentedScorecard
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     challenger: dict | None = None
@@ -108,7 +110,14 @@ def content_hash(body: dict) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def save_model(model: Scorecard | ModelArtifact, path: str | Path) -> str:
+def card_from_dict(data: dict) -> Scorecard | SegmentedScorecard:
+    """A scorecard or a segmented scorecard from its ``to_dict`` data."""
+    if data.get("kind") == SEGMENTED:
+        return SegmentedScorecard.from_dict(data)
+    return Scorecard.from_dict(data)
+
+
+def save_model(model: Scorecard | SegmentedScorecard | ModelArtifact, path: str | Path) -> str:
     """Write the artifact (a bare scorecard is wrapped); returns its content hash."""
     artifact = model if isinstance(model, ModelArtifact) else ModelArtifact(scorecard=model)
     if not hasattr(artifact.scorecard, "features_"):
@@ -147,7 +156,7 @@ def load_model(path: str | Path) -> ModelArtifact:
             "file was changed after training; use the original file or retrain"
         )
     try:
-        scorecard = Scorecard.from_dict(data["scorecard"])
+        scorecard = card_from_dict(data["scorecard"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"{path}: the scorecard in the file is malformed ({exc})") from None
     return ModelArtifact(

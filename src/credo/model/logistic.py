@@ -63,7 +63,8 @@ def _newton(
     penalty[0] = 0.0
     for _ in range(max_iter):
         z = design @ beta
-        p = 1.0 / (1.0 + np.exp(-z))
+        with np.errstate(over="ignore"):  # exp overflow gives p = 0, the right limit
+            p = 1.0 / (1.0 + np.exp(-z))
         gradient = design.T @ (p - y) + penalty * beta
         hessian = weighted_gram(design, p * (1.0 - p))
         hessian[np.diag_indices_from(hessian)] += penalty + 1e-10

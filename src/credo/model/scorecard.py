@@ -277,12 +277,7 @@ class Scorecard(BaseEstimator):
         return out
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
-        missing = [n for n in self.features_ if n not in frame.columns]
-        if missing:
-            raise ValueError(
-                f"the table lacks {len(missing)} column(s) the model needs: "
-                f"{', '.join(missing)}; score a table with the same columns it was trained on"
-            )
+        check_columns(frame, self.features_)
 
     def log_odds_bad(self, X: Any) -> np.ndarray:
         """The linear predictor: log-odds of bad."""
@@ -499,6 +494,16 @@ def check_target(y: Any, n_rows: int) -> np.ndarray:
     if target.min() == target.max():
         raise ValueError("the target has only one class; a scorecard needs goods and bads")
     return target
+
+
+def check_columns(frame: pd.DataFrame, names: list[str]) -> None:
+    """A clear error naming the model columns a table to score lacks."""
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"the table lacks {len(missing)} column(s) the model needs: "
+            f"{', '.join(missing)}; score a table with the same columns it was trained on"
+        )
 
 
 def candidate_meta(frame: pd.DataFrame, meta: list | None) -> tuple[list[str], dict]:

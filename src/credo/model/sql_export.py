@@ -34,17 +34,83 @@ def model_to_sql(
     """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
-    card = getattr(model, "scorecard", model)
-    return build_query(card, table, id_column, dialect).sql(dialect=dialect, pretty=True)
+    card = model if hasattr(model, "features_") else model.scorecard  # a card or an artifact
+    if hasattr(card, "segments_"):
+        query = segmented_query(card, table, id_column, dialect)
+    else:
+        query = build_query(card, table, id_column, dialect)
+    return query.sql(dialect=dialect, pretty=True)
+
+
+def segmented_query(
+    model: Any, table: str, id_column: str | None, dialect: str = "duckdb"
+) -> exp.Expression:
+    """Each segment's card over the rows its conditions select, the parts joined by UNION ALL.
+
+    A segment's charges add to the loss of the feature they are charged to; a charged feature
+    the segment's card does not use is one more reason candidate with a constant loss, after
+    the card's own features (the order ``SegmentedScorecard.extended_features`` gives).
+    """
+    parts = []
+    for segment in model.segments_:
+        condition = (
+            exp.and_(
+                *(
+                    bin_expression(c.bins, c.feature, dialect).isin(
+                        *(exp.Literal.number(b) for b in c.members)
+                    )
+                    for c in segment.conditions
+                )
+            )
+            if segment.conditions
+            else None
+        )
+        source = exp.select(exp.Star()).from_(exp.to_table(table))
+        if condition is not None:
+            source = source.where(condition)
+        names = model.extended_features(segment)
+        extra = names[len(segment.card.features_) :]
+        parts.append(
+            build_query(
+                segment.card,
+                table,
+                id_column,
+                dialect,
+                source=source.subquery("segment"),
+                charges=segment.charges,
+                extra=[(n, model.codes_[n]) for n in extra],
+                inquiries=model.inquiry_positions(names),
+            )
+        )
+    query: exp.Expression = parts[0]
+    for part in parts[1:]:
+        query = exp.union(query, part, distinct=False)
+    return query
 
 
 def build_query(
-    card: Any, table: str, id_column: str | None, dialect: str = "duckdb"
+    card: Any,
+    table: str,
+    id_column: str | None,
+    dialect: str = "duckdb",
+    *,
+    source: exp.Expression | None = None,
+    charges: dict[str, int] | None = None,
+    extra: list[tuple[str, str]] = (),
+    inquiries: list[int] | None = None,
 ) -> exp.Select:
+    """One card's SELECT over ``table`` (or the ``source`` subquery).
+
+    ``charges`` add points to features' losses and ``extra`` adds reason candidates with a
+    constant loss (name, code), for the segments of a segmented scorecard; ``inquiries`` are
+    the reason positions counted as inquiries (default: the card's).
+    """
+    charges = charges or {}
     names = card.features_
-    m = len(names)
-    bin_cols = [f"__bin_{j}" for j in range(m)]
-    key_cols = [f"__key_{j}" for j in range(m)]
+    m = len(names) + len(extra)
+    bin_cols = [f"__bin_{j}" for j in range(len(names))]
+    key_cols = [f"__key_{j}" for j in range(len(names))]
+    extra_keys = [f"__key_{j}" for j in range(len(names), m)]
     passthrough = [exp.column(id_column, quoted=True).as_("id")] if id_column else []
     id_out = [exp.column("id")] if id_column else []
 
@@ -54,7 +120,7 @@ def build_query(
             bin_expression(card.bins_[n], n, dialect).as_(b)
             for n, b in zip(names, bin_cols, strict=True)
         ),
-    ).from_(exp.to_table(table))
+    ).from_(source if source is not None else exp.to_table(table))
 
     raw_points = _sum(
         [_lookup(b, card.points_[n], integer=True) for n, b in zip(names, bin_cols, strict=True)]
@@ -68,10 +134,15 @@ def build_query(
         raw_points.as_("__raw"),
         log_odds.as_("__log_odds"),
         *(
-            _lookup(b, card.loss_[n] * m + (m - 1 - j), integer=True).as_(k)
+            _lookup(b, (card.loss_[n] + charges.get(n, 0)) * m + (m - 1 - j), integer=True).as_(k)
             for j, (n, b, k) in enumerate(zip(names, bin_cols, key_cols, strict=True))
         ),
+        *(
+            exp.Literal.number(int(charges.get(n, 0)) * m + (m - 1 - j)).as_(k)
+            for j, ((n, _), k) in enumerate(zip(extra, extra_keys, strict=True), len(names))
+        ),
     ).from_(binned.subquery("binned"))
+    key_cols = key_cols + extra_keys
 
     query = keyed
     for r in range(1, 5):
@@ -79,8 +150,8 @@ def build_query(
         query = exp.select(exp.Star(), _greatest_key(key_cols, below).as_(f"__top_{r}")).from_(
             query.subquery(f"ranked_{r}")
         )
-    inquiries = [key_cols[j] for j in card.inquiry_columns()]
-    fifth = _greatest_key(inquiries, exp.column("__top_4"), min_key=m)
+    positions = card.inquiry_columns() if inquiries is None else inquiries
+    fifth = _greatest_key([key_cols[j] for j in positions], exp.column("__top_4"), min_key=m)
     query = exp.select(exp.Star(), fifth.as_("__top_5")).from_(query.subquery("ranked_5"))
 
     scale = card.scale_
@@ -94,7 +165,7 @@ def build_query(
         ignore_nulls=True,
     )
     scored = exp.select(*id_out, score.as_("score"), exp.Star()).from_(query.subquery("summed"))
-    codes = [card.codes_[n] for n in names]
+    codes = [card.codes_[n] for n in names] + [code for _, code in extra]
     final = exp.select(
         *id_out,
         exp.column("score"),

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone as sklearn_clone
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
@@ -127,7 +128,7 @@ def score_distribution(scores: np.ndarray) -> dict[str, list]:
 
 def train_model(
     data: TrainingData,
-    scorecard: Scorecard | None = None,
+    scorecard: Any = None,
     challenger: bool = False,
     policy: str | None = None,
     step: Callable[[str], None] = lambda _: None,
@@ -170,8 +171,9 @@ def train_model(
     )
 
 
-def clone_card(card: Scorecard) -> Scorecard:
-    return Scorecard(**card.get_params())
+def clone_card(card: Any) -> Any:
+    """An unfitted copy with the same settings (a Scorecard or a SegmentedScorecard)."""
+    return sklearn_clone(card)
 
 
 def _holdout_split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -1,0 +1,528 @@
+"""Segmented scorecards: one scorecard per segment of the population, on one points scale.
+
+An additive scorecard gives a feature the same points whoever has it; the data often disagree
+(a high card balance means one thing for someone paying on time and another for someone two
+months late). Risk teams answer with segmentation: split the population on a few strong
+features and fit a scorecard per segment. ``SegmentedScorecard`` finds the splits from the
+data, each judged out of sample:
+
+* the candidates are the cuts between adjacent bins of a leaf's strongest features (by IV, at
+  most ``split_candidates``); a special value's or the missing bin goes to the side whose WoE
+  is nearer its own;
+* a cut is worth taking when scorecards fitted on each side (bins, selection and fit redone)
+  predict the leaf's rows better than one scorecard does, measured by the log-loss of
+  ``inner_folds``-fold cross-validation inside the training rows;
+* each side must hold at least ``min_segment_share`` of all rows and ``min_segment_minority``
+  rows of its rarer class; the leaf with the largest gain is split next, up to
+  ``max_segments`` leaves.
+
+Every segment's scorecard is scaled by the same preset, so a score means the same odds in every
+segment. Reasons follow the scorecard's rule (points lost against the best) with the segment
+counted in: being in a segment whose best attainable score is below another's costs those
+points, charged to the feature the split was made on (at every split on the way down, the
+gap between the best score reachable on the other side and on this one). A person two months
+late is told so even when the late segment's own card has nothing else against them.
+
+A fitted segmented scorecard is plain data (``to_dict`` / ``from_dict``) like a scorecard.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import StratifiedKFold
+
+from credo.explain import reasons as rs
+from credo.model import scaling
+from credo.model.bins import Bins, format_number
+from credo.model.scorecard import Scorecard, candidate_meta, check_columns, check_target
+from credo.model.tables import as_frame
+
+KIND = "segmented"
+PENDING = object()  # a leaf whose best split is not searched yet
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Rows whose bin of ``feature`` (under ``bins``) is one of ``members``."""
+
+    feature: str
+    bins: Bins
+    members: tuple[int, ...]
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.isin(self.bins.index(frame[self.feature].to_numpy()), self.members)
+
+    def label(self) -> str:
+        """Readable rule: "ph_dpd_latest >= 40 or special: -1 or missing"."""
+        bins = self.bins
+        labels = bins.labels()
+        regular = [b for b in self.members if b < bins.n_regular]
+        text = [labels[b] for b in self.members if b >= bins.n_regular]
+        if regular:
+            low, high = regular[0], regular[-1]
+            if bins.kind == "numeric" and regular == list(range(low, high + 1)):
+                if low == 0 and high == bins.n_regular - 1:
+                    range_text = "any value"
+                elif low == 0:
+                    range_text = f"< {format_number(bins.edges[high])}"
+                elif high == bins.n_regular - 1:
+                    range_text = f">= {format_number(bins.edges[low - 1])}"
+                else:
+                    edges = bins.edges[low - 1], bins.edges[high]
+                    range_text = "in [" + ", ".join(format_number(e) for e in edges) + ")"
+            else:
+                range_text = "in " + " | ".join(labels[b] for b in regular)
+            text.insert(0, range_text)
+        return f"{self.feature} " + " or ".join(text)
+
+    def to_dict(self) -> dict:
+        return {"feature": self.feature, "bins": self.bins.to_dict(), "members": list(self.members)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Condition:
+        return cls(data["feature"], Bins.from_dict(data["bins"]), tuple(data["members"]))
+
+
+@dataclass
+class Segment:
+    """A leaf: the conditions that select it (all hold), its scorecard, and its charges.
+
+    ``charges``: points charged to a feature for being in this segment rather than the one
+    with the best attainable score (see the module docstring).
+    """
+
+    name: str
+    conditions: tuple[Condition, ...]
+    card: Scorecard
+    charges: dict[str, int] = field(default_factory=dict)
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        out = np.ones(len(frame), dtype=bool)
+        for condition in self.conditions:
+            out &= condition.mask(frame)
+        return out
+
+    def label(self) -> str:
+        parts = [c.label() for c in self.conditions]
+        if len(parts) > 1:
+            parts = [f"({p})" if " or " in p else p for p in parts]
+        return " and ".join(parts) or "everyone"
+
+    def best_score(self) -> int:
+        return int(sum(self.card.points_[n].max() for n in self.card.features_))
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+class SegmentedScorecard(BaseEstimator):
+    """Scorecards per data-chosen segment (module docstring); ``scorecard`` gives their
+    parameters (a ``Scorecard``, default settings when None)."""
+
+    def __init__(
+        self,
+        scorecard: Scorecard | None = None,
+        max_segments: int = 4,
+        min_segment_share: float = 0.1,
+        min_segment_minority: int = 200,
+        split_candidates: int = 5,
+        inner_folds: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.scorecard = scorecard
+        self.max_segments = max_segments
+        self.min_segment_share = min_segment_share
+        self.min_segment_minority = min_segment_minority
+        self.split_candidates = split_candidates
+        self.inner_folds = inner_folds
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def _card(self) -> Scorecard:
+        base = self.scorecard if self.scorecard is not None else Scorecard()
+        return Scorecard(**base.get_params())
+
+    def fit(self, X: Any, y: Any, meta: list | None = None) -> SegmentedScorecard:
+        started = time.perf_counter()
+        frame = as_frame(X).reset_index(drop=True)
+        target = check_target(y, len(frame))
+        if int(self.max_segments) < 1:
+            raise ValueError("max_segments must be 1 or more")
+        self._meta_list = meta
+        self._min_rows = float(self.min_segment_share) * len(frame)
+        root = self._card().fit(frame, target, meta=meta)
+        candidates, self.meta_ = candidate_meta(frame, meta)
+        self.codes_ = dict(root.codes_)
+        self.iv_ = dict(root.iv_)
+        self.scale_ = root.scale_
+
+        # leaves: (conditions, rows, fitted card, best split or None); tree records the splits
+        leaves = [self._leaf((), np.arange(len(frame)), root, frame, target)]
+        splits: list[tuple[tuple[Condition, ...], Condition, Condition]] = []
+        while len(leaves) < int(self.max_segments):
+            for leaf in leaves:
+                if leaf["split"] is PENDING:
+                    leaf["split"] = self._search(leaf, frame, target)
+            best = max(
+                (i for i in range(len(leaves)) if leaves[i]["split"] is not None),
+                key=lambda i: leaves[i]["split"]["gain"],
+                default=None,
+            )
+            if best is None:
+                break
+            leaf = leaves.pop(best)
+            split = leaf["split"]
+            splits.append((leaf["conditions"], split["left"], split["right"]))
+            for side, rows, card in (
+                (split["left"], split["left_rows"], split["left_card"]),
+                (split["right"], split["right_rows"], split["right_card"]),
+            ):
+                leaves.insert(
+                    best, self._leaf(leaf["conditions"] + (side,), rows, card, frame, target)
+                )
+        leaves.sort(key=lambda leaf: [_condition_key(c) for c in leaf["conditions"]])
+        self.segments_ = [
+            Segment(f"S{i + 1}", leaf["conditions"], leaf["card"]) for i, leaf in enumerate(leaves)
+        ]
+        _set_charges(self.segments_)
+        used = {n for s in self.segments_ for n in s.card.features_}
+        used |= {c.feature for s in self.segments_ for c in s.conditions}
+        self.features_ = [n for n in candidates if n in used]
+        self.dropped_ = {n: why for n, why in root.dropped_.items() if n not in used}
+        self.training_ = {
+            "rows": int(len(target)),
+            "bad_rate": float(target.mean()),
+            "segments": [
+                {"name": s.name, "rule": s.label(), "rows": s.card.training_["rows"]}
+                for s in self.segments_
+            ],
+            "fit_seconds": round(time.perf_counter() - started, 3),
+        }
+        del self._meta_list
+        return self
+
+    def _leaf(self, conditions, rows, card, frame, target) -> dict:
+        return {"conditions": conditions, "rows": rows, "card": card, "split": PENDING}
+
+    def _search(self, leaf, frame, target) -> dict | None:
+        if len(leaf["rows"]) < 2 * self._min_rows:
+            return None
+        return self._best_split(leaf["rows"], leaf["card"], frame, target)
+
+    def _best_split(self, rows, card, frame, target) -> dict | None:
+        sub = frame.iloc[rows].reset_index(drop=True)
+        y = target[rows]
+        minority = int(min(y.sum(), len(y) - y.sum()))
+        if minority < 2 * int(self.min_segment_minority):
+            return None
+        folds = list(
+            StratifiedKFold(
+                int(self.inner_folds), shuffle=True, random_state=self.random_state
+            ).split(np.zeros(len(y)), y)
+        )
+        base = self._cv_loss(sub, y, np.zeros(len(y), dtype=bool), folds)
+        best = None
+        strongest = sorted(card.features_, key=lambda n: -card.iv_[n])
+        for name in strongest[: int(self.split_candidates)]:
+            bins = card.bins_[name]
+            index = bins.index(sub[name].to_numpy())
+            for left, right in _cuts(bins):
+                side = np.isin(index, right)
+                if not self._sizes_ok(y, side):
+                    continue
+                try:
+                    loss = self._cv_loss(sub, y, side, folds)
+                except ValueError:  # a side too thin to fit: not a usable split
+                    continue
+                if loss < base and (best is None or loss < best["loss"]):
+                    best = {
+                        "loss": loss,
+                        "gain": base - loss,
+                        "left": Condition(name, bins, left),
+                        "right": Condition(name, bins, right),
+                        "side": side,
+                    }
+        if best is None:
+            return None
+        side = best.pop("side")
+        for key, mask in (("left", ~side), ("right", side)):
+            part = np.flatnonzero(mask)
+            best[f"{key}_rows"] = rows[part]
+            best[f"{key}_card"] = self._card().fit(
+                sub.iloc[part].reset_index(drop=True), y[part], meta=self._meta_list
+            )
+        return best
+
+    def _sizes_ok(self, y: np.ndarray, side: np.ndarray) -> bool:
+        for mask in (side, ~side):
+            n = int(mask.sum())
+            bad = int(y[mask].sum())
+            if n < self._min_rows or min(bad, n - bad) < int(self.min_segment_minority):
+                return False
+        return True
+
+    def _cv_loss(self, frame, y, side, folds) -> float:
+        total = 0.0
+        for train, test in folds:
+            p = np.empty(len(test))
+            for value in np.unique(side):
+                tr = train[side[train] == value]
+                te = side[test] == value
+                card = self._card().fit(
+                    frame.iloc[tr].reset_index(drop=True), y[tr], meta=self._meta_list
+                )
+                p[te] = card.predict_proba(frame.iloc[test[te]])[:, 1]
+            total += _log_loss(y[test], p)
+        return total
+
+    # ------------------------------------------------------------------ score
+    def segment_index(self, X: Any) -> np.ndarray:
+        """Each row's segment (position in ``segments_``)."""
+        frame = as_frame(X)
+        check_columns(frame, self.features_)
+        out = np.full(len(frame), -1, dtype=np.int32)
+        for i, segment in enumerate(self.segments_):
+            out[segment.mask(frame) & (out < 0)] = i
+        return out
+
+    def _parts(self, frame: pd.DataFrame):
+        index = self.segment_index(frame)
+        for i, segment in enumerate(self.segments_):
+            rows = np.flatnonzero(index == i)
+            if rows.size:
+                yield segment, rows, frame.iloc[rows]
+
+    def log_odds_bad(self, X: Any) -> np.ndarray:
+        frame = as_frame(X)
+        out = np.empty(len(frame))
+        for segment, rows, part in self._parts(frame):
+            out[rows] = segment.card.log_odds_bad(part)
+        return out
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p_bad = scaling.pd_from_log_odds_bad(self.log_odds_bad(X))
+        return np.column_stack([1.0 - p_bad, p_bad])
+
+    def extended_features(self, segment: Segment) -> list[str]:
+        """The segment card's features, then the charged features it lacks (reason order)."""
+        card = segment.card
+        extra = [n for n in self.features_ if n in segment.charges and n not in card.features_]
+        return list(card.features_) + extra
+
+    def extended_loss(self, segment: Segment, index: np.ndarray) -> np.ndarray:
+        """(n, m) points lost per extended feature: the card's losses plus the charges."""
+        card = segment.card
+        names = self.extended_features(segment)
+        loss = np.zeros((index.shape[0], len(names)), dtype=np.int64)
+        loss[:, : len(card.features_)] = card.loss_matrix(index)
+        for j, name in enumerate(names):
+            loss[:, j] += int(segment.charges.get(name, 0))
+        return loss
+
+    def inquiry_positions(self, names: list[str]) -> list[int]:
+        return [
+            j
+            for j, n in enumerate(names)
+            if rs.is_inquiry_feature(n, self.meta_.get(n, {}).get("dimension"))
+        ]
+
+    def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
+        """As ``Scorecard.score_table``, each row scored by its segment's card."""
+        frame = as_frame(X)
+        n = len(frame)
+        score = np.empty(n, dtype=np.int64)
+        p_bad = np.empty(n)
+        codes = sorted(self.codes_.values())  # stable whatever order a file kept them in
+        position = {code: k for k, code in enumerate(codes)}
+        chosen = np.full((rs.N_REASONS + 1, n), -1, dtype=np.int32)
+        texts = np.full((rs.N_REASONS + 1, n), None, dtype=object) if with_text else None
+        for segment, rows, part in self._parts(frame):
+            card = segment.card
+            scored = card.score_table(part)
+            score[rows] = scored["score"].to_numpy()
+            p_bad[rows] = scored["pd"].to_numpy()
+            names = self.extended_features(segment)
+            index = card.bin_indices(part)
+            loss = self.extended_loss(segment, index)
+            keys = np.ascontiguousarray(rs.pack_keys(loss).T)
+            top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, self.inquiry_positions(names))
+            picks = np.column_stack([top, fifth]).T
+            name_codes = np.array([position[self.codes_[n]] for n in names] + [-1])
+            chosen[:, rows] = name_codes[picks]
+            if texts is not None:
+                for r in range(len(picks)):
+                    texts[r, rows] = self._texts(segment, names, picks[r], index)
+        band_names = [band.name for band in self.scale_.bands]
+        table = {
+            "score": score,
+            "pd": p_bad,
+            "band": pd.Categorical.from_codes(
+                scaling.band_index(score, self.scale_), categories=band_names
+            ),
+        }
+        for r in range(len(chosen)):
+            table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
+        if texts is not None:
+            for r in range(len(chosen)):
+                table[f"reason_{r + 1}_text"] = pd.Series(texts[r], dtype=object)
+        return pd.DataFrame(table)
+
+    def _texts(self, segment, names, picks, index) -> np.ndarray:
+        card = segment.card
+        out = np.full(len(picks), None, dtype=object)
+        for j, name in enumerate(names):
+            rows = np.flatnonzero(picks == j)
+            if not rows.size:
+                continue
+            if j < len(card.features_):
+                out[rows] = np.array(card.reason_texts(name), dtype=object)[index[rows, j]]
+            else:
+                out[rows] = self.segment_reason_text(segment, name)
+        return out
+
+    def segment_reason_text(self, segment: Segment, name: str) -> str:
+        text = self.meta_.get(name, {}).get("reason")
+        if text:
+            return text
+        rule = " and ".join(c.label() for c in segment.conditions if c.feature == name)
+        return rule.replace("_", " ")
+
+    def breakdown(self, X: Any) -> pd.DataFrame:
+        """Points per dimension and that dimension's most, from each row's segment card."""
+        frame = as_frame(X)
+        parts = [
+            segment.card.breakdown(part).set_index(pd.Index(rows))
+            for segment, rows, part in self._parts(frame)
+        ]
+        return pd.concat(parts).sort_index().fillna(0).astype(np.int64).reset_index(drop=True)
+
+    def points_table(self) -> pd.DataFrame:
+        """segment, rule, then the card's points table, for every segment."""
+        tables = []
+        for segment in self.segments_:
+            table = segment.card.points_table()
+            table.insert(0, "rule", segment.label())
+            table.insert(0, "segment", segment.name)
+            tables.append(table)
+        return pd.concat(tables, ignore_index=True)
+
+    @property
+    def bins_(self) -> dict[str, Bins]:
+        """Each used feature's bins in the largest segment that scores with it."""
+        out: dict[str, Bins] = {}
+        by_size = sorted(self.segments_, key=lambda s: -s.card.training_["rows"])
+        for segment in by_size:
+            for name in segment.card.features_:
+                out.setdefault(name, segment.card.bins_[name])
+        return out
+
+    # ------------------------------------------------------------------ data
+    def to_dict(self) -> dict:
+        params = self.get_params(deep=False)
+        card = params.pop("scorecard")
+        params["scorecard"] = (card if card is not None else Scorecard()).get_params()
+        return {
+            "kind": KIND,
+            "params": params,
+            "meta": [self.meta_[n] for n in self.codes_],
+            "reason_codes": dict(self.codes_),
+            "iv": dict(self.iv_),
+            "dropped": dict(self.dropped_),
+            "features": list(self.features_),
+            "scale": self.scale_.to_dict(),
+            "segments": [
+                {
+                    "name": s.name,
+                    "rule": s.label(),
+                    "conditions": [c.to_dict() for c in s.conditions],
+                    "charges": dict(s.charges),
+                    "card": s.card.to_dict(),
+                }
+                for s in self.segments_
+            ],
+            "training": dict(self.training_),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SegmentedScorecard:
+        params = dict(data["params"])
+        params["scorecard"] = Scorecard(**params["scorecard"])
+        model = cls(**params)
+        model.meta_ = {m["name"]: dict(m) for m in data["meta"]}
+        model.codes_ = dict(data["reason_codes"])
+        model.iv_ = dict(data["iv"])
+        model.dropped_ = dict(data["dropped"])
+        model.features_ = list(data["features"])
+        model.scale_ = scaling.Scale.from_dict(data["scale"])
+        model.segments_ = [
+            Segment(
+                s["name"],
+                tuple(Condition.from_dict(c) for c in s["conditions"]),
+                Scorecard.from_dict(s["card"]),
+                {k: int(v) for k, v in s["charges"].items()},
+            )
+            for s in data["segments"]
+        ]
+        stored = [dict(s.charges) for s in model.segments_]
+        _set_charges(model.segments_)
+        if stored != [s.charges for s in model.segments_]:
+            raise ValueError("stored segment charges do not follow from the segments' cards")
+        model.training_ = dict(data["training"])
+        return model
+
+
+def _condition_key(condition: Condition) -> tuple:
+    return (condition.feature, condition.members)
+
+
+def _cuts(bins: Bins) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Every cut between adjacent regular bins; other bins join the side of nearer WoE."""
+    regular = bins.n_regular
+    woe = np.asarray(bins.woe, dtype=float)
+    count = np.asarray(bins.count, dtype=float)
+    out = []
+    for cut in range(1, regular):
+        left, right = list(range(cut)), list(range(cut, regular))
+        pooled = [np.average(woe[s], weights=count[s] + 1e-9) for s in (left, right)]
+        for b in range(regular, bins.n_bins):
+            nearer_left = abs(woe[b] - pooled[0]) <= abs(woe[b] - pooled[1])
+            (left if nearer_left else right).append(b)
+        out.append((tuple(left), tuple(right)))
+    return out
+
+
+def _set_charges(segments: list[Segment]) -> None:
+    """Charge each segment's gap to the best attainable score to the features split on.
+
+    Walks the splits as a tree (segments sharing a condition prefix share a node): at each
+    split on the way to a segment, the best score reachable on the other side minus the best
+    on this side, when positive, is charged to the split's feature. Summed down the path the
+    charges equal the segment's gap to the best segment of all.
+    """
+    best = {s.name: s.best_score() for s in segments}
+    for segment in segments:
+        charges: dict[str, int] = {}
+        for depth, condition in enumerate(segment.conditions):
+            prefix = segment.conditions[:depth]
+            mine = [
+                s for s in segments if s.conditions[: depth + 1] == segment.conditions[: depth + 1]
+            ]
+            other = [
+                s
+                for s in segments
+                if s.conditions[:depth] == prefix
+                and len(s.conditions) > depth
+                and s.conditions[depth] != condition
+            ]
+            gap = max(best[s.name] for s in other) - max(best[s.name] for s in mine)
+            if gap > 0:
+                charges[condition.feature] = charges.get(condition.feature, 0) + int(gap)
+        segment.charges = charges

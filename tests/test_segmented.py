@@ -1,0 +1,166 @@
+"""Segmented scorecards: the split found from data, scores and reasons by segment, the segment
+charged as a reason, JSON round trip, SQL parity, and the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_sql_export import assert_same, run_duckdb, run_spark
+from test_train_cli import credo
+
+from credo.evaluate.metrics import auc
+from credo.model.artifact import ModelArtifact, load_model, save_model
+from credo.model.scorecard import Scorecard
+from credo.model.segments import SegmentedScorecard
+
+SMALL_SEARCH = dict(max_segments=3, inner_folds=2, split_candidates=2)
+
+
+def planted(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Two populations one card cannot serve: for people behind on payments the utilisation
+    decides, for the others only how much of the bill they pay does."""
+    rng = np.random.default_rng(seed)
+    late = rng.integers(0, 4, n) * (rng.random(n) < 0.35)
+    util, paid, noise = rng.random(n), rng.random(n), rng.normal(size=n)
+    z = np.where(late > 0, -0.2 + 0.4 * late + 3.0 * (util - 0.5), -2.2 - 3.0 * (paid - 0.5))
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    frame = pd.DataFrame(
+        {"months_late": late, "utilisation": util, "paid_share": paid, "noise": noise}
+    )
+    return frame, y
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = planted(6000, 0)
+    return SegmentedScorecard(**SMALL_SEARCH).fit(X, y), X, y
+
+
+def test_the_planted_split_is_found_and_beats_one_card(fitted):
+    model, X, y = fitted
+    first = [s.conditions[0] for s in model.segments_]
+    assert {c.feature for c in first} == {"months_late"}
+    late_side = [s for s in model.segments_ if 0 not in s.conditions[0].members]
+    assert late_side and all(
+        s.conditions[0].mask(X).sum() == (X.months_late > 0).sum() for s in late_side
+    )
+    # the late people's card uses utilisation; without segments one card must average it away
+    assert any("utilisation" in s.card.features_ for s in late_side)
+    test_X, test_y = planted(6000, 1)
+    one = Scorecard().fit(X, y)
+    segmented_auc = auc(test_y, model.predict_proba(test_X)[:, 1])
+    assert segmented_auc > auc(test_y, one.predict_proba(test_X)[:, 1]) + 0.01
+
+
+def test_rows_are_scored_by_their_own_segment_card(fitted):
+    model, X, _ = fitted
+    table = model.score_table(X)
+    index = model.segment_index(X)
+    assert (index >= 0).all()
+    for i, segment in enumerate(model.segments_):
+        rows = np.flatnonzero(index == i)
+        own = segment.card.score_table(X.iloc[rows])
+        assert table["score"].to_numpy()[rows].tolist() == own["score"].tolist()
+        assert np.allclose(table["pd"].to_numpy()[rows], own["pd"].to_numpy())
+    assert np.allclose(model.predict_proba(X)[:, 1], table["pd"].to_numpy())
+
+
+def test_the_segment_is_a_reason_where_it_costs_points(fitted):
+    model, X, _ = fitted
+    table = model.score_table(X, with_text=True)
+    late = model.segments_[[0 not in s.conditions[0].members for s in model.segments_].index(True)]
+    charge = late.charges["months_late"]
+    best = max(s.best_score() for s in model.segments_)
+    assert charge > 0 and late.best_score() <= best
+    rows = late.mask(X)
+    reasons = table.loc[rows, [f"reason_{r}" for r in range(1, 5)]].astype(object)
+    code = model.codes_["months_late"]
+    assert (reasons == code).any(axis=1).all()  # every late person is told
+    first = table.loc[rows & (table["reason_1"] == code), "reason_1_text"]
+    assert first.str.contains("months late").all()
+    clean = ~rows
+    # the clean side is never charged for lateness it does not have
+    assert not (table.loc[clean, "reason_1"].astype(object) == code).any()
+    # a charge is the gap between the best attainable scores, so it is never above it
+    assert sum(late.charges.values()) == best - late.best_score()
+
+
+def test_json_round_trip_and_tampered_charges(fitted, tmp_path):
+    model, X, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(ModelArtifact(scorecard=model), path)
+    loaded = load_model(path).scorecard
+    pd.testing.assert_frame_equal(loaded.score_table(X), model.score_table(X))
+    pd.testing.assert_frame_equal(loaded.breakdown(X), model.breakdown(X))
+    data = json.loads(json.dumps(model.to_dict()))
+    data["segments"][-1]["charges"] = {"noise": 5}
+    with pytest.raises(ValueError, match="charges"):
+        SegmentedScorecard.from_dict(data)
+
+
+def test_one_segment_is_the_plain_scorecard():
+    X, y = planted(3000, 2)
+    model = SegmentedScorecard(max_segments=1).fit(X, y)
+    plain = Scorecard().fit(X, y)
+    assert len(model.segments_) == 1 and model.segments_[0].conditions == ()
+    assert model.score_table(X)["score"].tolist() == plain.score_table(X)["score"].tolist()
+
+
+def test_no_split_without_enough_rows_of_each_class():
+    X, y = planted(800, 3)
+    model = SegmentedScorecard(min_segment_minority=200).fit(X, y)
+    assert [s.conditions for s in model.segments_] == [()]
+
+
+def test_points_table_and_breakdown_name_the_segment(fitted):
+    model, X, _ = fitted
+    table = model.points_table()
+    assert table["segment"].unique().tolist() == [s.name for s in model.segments_]
+    assert table["rule"].str.startswith("months_late").all()
+    breakdown = model.breakdown(X.head(50))
+    assert len(breakdown) == 50 and (breakdown.filter(like="_max") >= 0).all().all()
+
+
+def test_duckdb_sql_matches_python(fitted, tmp_path):
+    model, X, _ = fitted
+    probe = X.assign(row_id=np.arange(len(X)))
+    probe.loc[::9, "utilisation"] = np.nan  # missing bins inside a segment card
+    probe.loc[::13, "months_late"] = np.nan  # missing in the column that picks the segment
+    seen, got = run_duckdb(model, probe, tmp_path)
+    assert_same(model, seen, got)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_sql_matches_python(spark, fitted, tmp_path):
+    model, X, _ = fitted
+    probe = X.assign(row_id=np.arange(len(X)))
+    probe.loc[::13, "months_late"] = np.nan
+    assert_same(model, *run_spark(spark, model, probe, tmp_path))
+
+
+def test_cli_train_show_score_sql_and_report(tmp_path):
+    X, y = planted(6000, 4)
+    table = tmp_path / "people.csv"
+    X.assign(bad=y).to_csv(table, index=False)
+    model = tmp_path / "model.json"
+    trained = credo("train", "--table", table, "--target", "bad", "--segments", "3", "--out", model)
+    assert "segment S1" in trained.stdout
+    artifact = load_model(model)
+    assert len(artifact.scorecard.segments_) >= 2
+    shown = credo("model", "show", model).stdout
+    assert "Segments" in shown and "months_late" in shown
+    scores = tmp_path / "scores.csv"
+    credo("score", "--model", model, "--table", table, "--out", scores)
+    got = pd.read_csv(scores)
+    expected = artifact.score_table(X)
+    assert got["score"].tolist() == expected["score"].tolist()
+    sql = credo("model", "sql", model).stdout
+    assert "UNION ALL" in sql
+    report = tmp_path / "report.html"
+    credo("evaluate", "--model", model, "--table", table, "--target", "bad", "--report", report)
+    html = report.read_text()
+    assert "one scorecard per segment" in html and "<th>Segment</th>" in html
