@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from threadpoolctl import threadpool_limits
 
 from credo.explain import reasons as rs
 from credo.model import scaling
-from credo.model.logistic import fit_logistic, weighted_gram
+from credo.model.logistic import fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame
 
@@ -530,7 +529,7 @@ def correlation(x: np.ndarray) -> np.ndarray:
     """Pearson correlation of the columns (constant columns correlate 0)."""
     n = x.shape[0]
     mean = x.mean(axis=0)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         cov = weighted_gram(x, None) / n - np.outer(mean, mean)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
