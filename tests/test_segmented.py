@@ -164,3 +164,20 @@ def test_cli_train_show_score_sql_and_report(tmp_path):
     credo("evaluate", "--model", model, "--table", table, "--target", "bad", "--report", report)
     html = report.read_text()
     assert "one scorecard per segment" in html and "<th>Segment</th>" in html
+
+
+def test_a_split_on_categories_scores_alike_in_sql(tmp_path):
+    X, y = planted(6000, 5)
+    status = np.select(
+        [X.months_late == 0, X.months_late == 1], ["on time", "a month late"], "two or more late"
+    )
+    X = X.drop(columns="months_late").assign(status=status)
+    model = SegmentedScorecard(**SMALL_SEARCH).fit(X, y)
+    first = model.segments_[0].conditions[0]
+    assert first.feature == "status" and first.bins.kind == "categorical"
+    probe = X.assign(row_id=np.arange(len(X)))
+    probe["status"] = probe["status"].astype(object)
+    probe.loc[::11, "status"] = None  # the missing bin decides the segment too
+    probe.loc[5, "status"] = "a level never seen"  # unseen: where the bins put it, both ways
+    seen, got = run_duckdb(model, probe, tmp_path)
+    assert_same(model, seen, got)
