@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from credo.explain import reasons as rs
+from credo.model.bins import Bins
+from credo.model.scorecard import Scorecard
 
 NO = rs.NO_REASON
 
@@ -91,3 +94,64 @@ def test_ranked_reasons_fifth_matches_the_simple_rule():
     top, fifth = rs.ranked_reasons(keys, 4, inquiries)
     assert top.tolist() == [reference_top(row) for row in loss.tolist()]
     assert fifth.tolist() == rs.inquiry_reason(loss, top, inquiries).tolist()
+
+
+def balance_meta() -> dict:
+    return {
+        "name": "card_balance",
+        "dimension": "amounts owed",
+        "description": "Total card balance in the most recent month",
+        "reason": "Card balances are high",
+        "reason_low": "Card balances are low",
+        "direction": None,
+        "no_data": -1,
+        "never": -2,
+    }
+
+
+def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mean():
+    bins = Bins.from_dict(
+        {
+            "feature": "card_balance",
+            "kind": "numeric",
+            "edges": [100.0, 1000.0, 5000.0],
+            "specials": [-1.0, -2.0],
+            "count": [10, 10, 10, 10, 5, 5, 0],
+            "bad": [5, 2, 3, 6, 3, 1, 0],
+            "woe": [-1.0, 0.5, 0.2, -1.5, -0.7, 0.4, -1.5],
+        }
+    )
+    points = np.array([10, 40, 30, 5, 12, 35, 5])  # best regular bin: 1
+    texts = rs.catalog_reason_texts(balance_meta(), bins, points)
+    assert texts == [
+        "Card balances are low",  # below the best bin
+        "Card balances are high",
+        "Card balances are high",
+        "Card balances are high",
+        "No data on total card balance in the most recent month",
+        "Total card balance in the most recent month: never",
+        "Total card balance in the most recent month: not known",
+    ]
+    one_sided = {**balance_meta(), "reason_low": ""}
+    assert rs.catalog_reason_texts(one_sided, bins, points)[:4] == ["Card balances are high"] * 4
+
+
+def test_a_scorecard_tells_a_low_balance_and_no_data_apart_from_a_high_balance():
+    rng = np.random.default_rng(7)
+    n = 6000
+    balance = rng.uniform(0, 10_000, n)
+    balance[rng.random(n) < 0.1] = -1  # no card: no data
+    risk = np.where(balance < 0, 0.35, np.where(balance < 2_000, 0.4, 0.1))
+    y = (rng.random(n) < risk).astype(int)
+    X = pd.DataFrame({"card_balance": balance})
+    card = Scorecard(min_iv=0.0).fit(X, y, meta=[balance_meta()])
+    bins = card.bins_["card_balance"]
+    best = int(np.argmax(card.points_["card_balance"][: bins.n_regular]))
+    in_best = bins.edges[best - 1] if best > 0 else bins.edges[0] - 1.0
+    probe = pd.DataFrame({"card_balance": [500.0, -1.0, in_best]})
+    table = card.score_table(probe, with_text=True)
+    assert table["reason_1_text"].tolist()[:2] == [
+        "Card balances are low",
+        "No data on total card balance in the most recent month",
+    ]
+    assert pd.isna(table["reason_1_text"][2])  # the best bin costs nothing

@@ -81,6 +81,15 @@ def test_the_segment_is_a_reason_where_it_costs_points(fitted):
     assert (reasons == code).any(axis=1).all()  # every late person is told
     first = table.loc[rows & (table["reason_1"] == code), "reason_1_text"]
     assert first.str.contains("months late").all()
+    # where the charge is the larger part of the loss, the text is the segment's rule
+    if "months_late" in late.card.features_:
+        j = late.card.features_.index("months_late")
+        own = late.card.loss_["months_late"][late.card.bin_indices(X[rows])[:, j]]
+        told = (table.loc[rows, "reason_1"] == code).to_numpy()
+        rule = model.segment_reason_text(late, "months_late")
+        texts = table.loc[rows, "reason_1_text"].to_numpy()
+        assert (texts[told & (charge >= own)] == rule).all()
+        assert (texts[told & (charge < own)] != rule).all()
     clean = ~rows
     # the clean side is never charged for lateness it does not have
     assert not (table.loc[clean, "reason_1"].astype(object) == code).any()

@@ -90,6 +90,32 @@ def inquiry_reason(loss: np.ndarray, top: np.ndarray, inquiry_columns: list[int]
     return fifth
 
 
+def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
+    """What a person reads for each bin of a catalog feature when it costs them points.
+
+    ``safety`` ranks the bins (points or WoE: higher is safer). A regular bin below the best
+    one reads ``reason_low`` where the feature has one (its direction comes from the data, so
+    a low value can be what costs points), else ``reason``; a special value's bin says what the
+    value means ("no data", "never") and the missing bin that the value is not known: the
+    catalog's reason ("card balances are high") would be false there.
+    """
+    regular = bins.n_regular
+    best = int(np.argmax(np.asarray(safety)[:regular])) if regular else 0
+    reason, low = meta["reason"], meta.get("reason_low") or ""
+    texts = [low if low and b < best else reason for b in range(regular)]
+    described = meta.get("description") or meta["name"].replace("_", " ")
+    lowered = described[:1].lower() + described[1:]
+    for value in bins.specials:
+        if meta.get("no_data") is not None and value == meta["no_data"]:
+            texts.append(f"No data on {lowered}")
+        elif meta.get("never") is not None and value == meta["never"]:
+            texts.append(f"{described}: never")
+        else:
+            texts.append(f"{described}: {value}")
+    texts.append(f"{described}: not known")
+    return texts
+
+
 def reason_label_text(feature: str, label: str) -> str:
     """A generated reason text for a plain-table column (no catalog text exists)."""
     readable = feature.replace("_", " ")

@@ -105,7 +105,9 @@ class Series:
 class FeatureSpec:
     """One feature, declared. `no_data` is the value when the person has no events of the
     feature's sources in its window (None: NULL); `never` the value of a months-since feature
-    when there is history but the thing never happened."""
+    when there is history but the thing never happened. `reason` is what a person reads when
+    the feature lowers their score; a feature whose direction comes from the data has a
+    `reason_low` too, read instead when a value below the best bin is what costs points."""
 
     name: str
     dimension: str
@@ -124,6 +126,7 @@ class FeatureSpec:
     no_data: float | None = None
     never: float | None = None
     family: str | None = None
+    reason_low: str = ""
 
     def __post_init__(self) -> None:
         problems = spec_problems(self)

@@ -30,6 +30,7 @@ class FeatureMeta:
     no_data: float | None
     sources: tuple[str, ...]
     never: float | None = None
+    reason_low: str = ""
 
     @property
     def specials(self) -> tuple[float, ...]:
@@ -47,6 +48,7 @@ class FeatureMeta:
             no_data=spec.no_data,
             sources=spec.fed_by,
             never=spec.never,
+            reason_low=spec.reason_low,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +67,7 @@ class FeatureMeta:
             no_data=data.get("no_data"),
             sources=tuple(data.get("sources", ())),
             never=data.get("never"),
+            reason_low=data.get("reason_low") or "",
         )
 
 

@@ -39,6 +39,7 @@ def meta_to_dict(meta: Any) -> dict:
         "dimension": get("dimension") or PLAIN_DIMENSION,
         "description": get("description") or "",
         "reason": get("reason") or "",
+        "reason_low": get("reason_low") or "",
         "direction": get("direction"),
         "no_data": get("no_data"),
         "never": get("never"),
@@ -52,6 +53,7 @@ def plain_meta(name: str) -> dict:
         "dimension": PLAIN_DIMENSION,
         "description": name.replace("_", " "),
         "reason": "",
+        "reason_low": "",
         "direction": None,
         "no_data": None,
         "never": None,
@@ -359,11 +361,10 @@ class Scorecard(BaseEstimator):
 
     def reason_texts(self, name: str) -> list[str]:
         """The text shown for each bin of ``name`` when it is a reason."""
-        labels = self.bins_[name].labels()
-        text = self.meta_[name]["reason"]
-        if text:
-            return [text] * len(labels)
-        return [rs.reason_label_text(name, label) for label in labels]
+        bins = self.bins_[name]
+        if self.meta_[name]["reason"]:
+            return rs.catalog_reason_texts(self.meta_[name], bins, self.points_[name])
+        return [rs.reason_label_text(name, label) for label in bins.labels()]
 
     def points_matrix(self, index: np.ndarray) -> np.ndarray:
         """(n, k) points of each person's bin for each feature."""
@@ -464,7 +465,16 @@ class Scorecard(BaseEstimator):
         model.scale_ = scaling.Scale.from_dict(data["scale"])
         model.bins_ = {f["name"]: Bins.from_dict(f["bins"]) for f in features}
         model.binning_ = None
-        keys = ("name", "dimension", "description", "reason", "direction", "no_data", "never")
+        keys = (
+            "name",
+            "dimension",
+            "description",
+            "reason",
+            "reason_low",
+            "direction",
+            "no_data",
+            "never",
+        )
         model.meta_ = {f["name"]: {k: f.get(k) for k in keys} for f in features}
         model.codes_ = dict(data["reason_codes"])
         model.iv_ = {name: c["iv"] for name, c in data["candidates"].items()}

@@ -384,15 +384,28 @@ class SegmentedScorecard(BaseEstimator):
             if not rows.size:
                 continue
             if j < len(card.features_):
-                out[rows] = np.array(card.reason_texts(name), dtype=object)[index[rows, j]]
+                bins = index[rows, j]
+                out[rows] = np.array(card.reason_texts(name), dtype=object)[bins]
+                # a charged feature's loss is the charge plus the card's own: the text tells
+                # the larger part (the segment's side of the split, or the bin in the card)
+                charge = segment.charges.get(name, 0)
+                if charge:
+                    larger = charge >= card.loss_[name][bins]
+                    out[rows[larger]] = self.segment_reason_text(segment, name)
             else:
                 out[rows] = self.segment_reason_text(segment, name)
         return out
 
     def segment_reason_text(self, segment: Segment, name: str) -> str:
-        text = self.meta_.get(name, {}).get("reason")
-        if text:
-            return text
+        """The text of a segment's charge: the catalog text for the side of the split the
+        segment is on (its first regular bin, else its first bin), else the rule."""
+        condition = next(c for c in segment.conditions if c.feature == name)
+        meta = self.meta_.get(name, {})
+        if meta.get("reason"):
+            bins = condition.bins
+            texts = rs.catalog_reason_texts(meta, bins, np.asarray(bins.woe, dtype=float))
+            regular = [b for b in condition.members if b < bins.n_regular]
+            return texts[(regular or list(condition.members))[0]]
         rule = " and ".join(c.label() for c in segment.conditions if c.feature == name)
         return rule.replace("_", " ")
 
