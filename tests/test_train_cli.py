@@ -238,3 +238,19 @@ def test_challenger_is_stored_in_the_artifact(tmp_path):
     assert p.shape == (1000,) and np.all((p > 0) & (p < 1))
     # The saved model still scores with the scorecard, not the challenger.
     assert loaded.score_table(X)["score"].tolist() == artifact.score_table(X)["score"].tolist()
+
+
+def test_monotonic_choice_reaches_the_bins(tmp_path):
+    from credo.commands.model import MONOTONIC_CHOICES
+    from credo.model.binning import MONOTONIC_CHOICES as BINNING_CHOICES
+
+    assert MONOTONIC_CHOICES == BINNING_CHOICES
+    german = ["train", "--table", GERMAN, "--target", "bad", *EXCLUDE]
+    model = tmp_path / "model.json"
+    credo(*german, "--monotonic", "auto_bend", "--out", model)
+    card = load_model(model).scorecard
+    assert card.monotonic == "auto_bend"
+    # German's loan amount is U-shaped: a bend is what auto_bend is for
+    assert card.bins_["credit_amount"].monotonic in ("peak", "valley")
+    refused = credo(*german, "--monotonic", "sideways", "--out", tmp_path / "no.json", check=False)
+    assert refused.returncode != 0 and "auto_bend" in refused.stderr

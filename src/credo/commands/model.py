@@ -16,6 +16,8 @@ from credo.commands.common import console, fail
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
 # and the other areas' verbs stay quick to start.
 SCALES = ("fico", "sesame")
+# credo.model.binning.MONOTONIC_CHOICES, kept here so --help imports no numpy (a test checks)
+MONOTONIC_CHOICES = ("auto", "auto_bend", "ascending", "descending", "peak", "valley", "none")
 DIALECTS = ("duckdb", "spark")
 
 stdout = Console()
@@ -98,6 +100,16 @@ def train(
     max_bins: Annotated[
         int, typer.Option("--max-bins", min=2, help="Most bins a feature gets.")
     ] = 6,
+    monotonic: Annotated[
+        str,
+        typer.Option(
+            "--monotonic",
+            help="Bad-rate trend of a feature with no direction hint: auto (rising or "
+            "falling, from the data), auto_bend (also a peak or valley where it adds 10 % IV: "
+            "for tables of a few known-good columns; it fits noise columns too), ascending, "
+            "descending or none.",
+        ),
+    ] = "auto",
     events_per_feature: Annotated[
         int,
         typer.Option(
@@ -165,7 +177,10 @@ def train(
             f"{', '.join(refused)}. Leave them out ({hint}; they stay usable for "
             "`credo evaluate --protected`), or pass --allow-protected where the law permits"
         )
+    if monotonic not in MONOTONIC_CHOICES:
+        fail(f"unknown --monotonic {monotonic!r}: choose one of {', '.join(MONOTONIC_CHOICES)}")
     card = Scorecard(
+        monotonic=monotonic,
         scale=scale,
         min_iv=min_iv,
         max_corr=max_corr,
