@@ -41,7 +41,7 @@ from sklearn.model_selection import StratifiedKFold
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model.bins import Bins, format_number
-from credo.model.scorecard import Scorecard, candidate_meta, check_columns, check_target
+from credo.model.scorecard import Scorecard, check_columns, check_target
 from credo.model.tables import as_frame
 
 KIND = "segmented"
@@ -157,21 +157,18 @@ class SegmentedScorecard(BaseEstimator):
         target = check_target(y, len(frame))
         if int(self.max_segments) < 1:
             raise ValueError("max_segments must be 1 or more")
-        self._meta_list = meta
-        self._min_rows = float(self.min_segment_share) * len(frame)
         root = self._card().fit(frame, target, meta=meta)
-        candidates, self.meta_ = candidate_meta(frame, meta)
+        self.meta_ = dict(root.meta_)
         self.codes_ = dict(root.codes_)
         self.iv_ = dict(root.iv_)
         self.scale_ = root.scale_
 
-        # leaves: (conditions, rows, fitted card, best split or None); tree records the splits
-        leaves = [self._leaf((), np.arange(len(frame)), root, frame, target)]
-        splits: list[tuple[tuple[Condition, ...], Condition, Condition]] = []
+        search = _Search(self, frame, target, meta)
+        leaves = [search.leaf((), np.arange(len(frame)), root)]
         while len(leaves) < int(self.max_segments):
             for leaf in leaves:
                 if leaf["split"] is PENDING:
-                    leaf["split"] = self._search(leaf, frame, target)
+                    leaf["split"] = search.best_split(leaf)
             best = max(
                 (i for i in range(len(leaves)) if leaves[i]["split"] is not None),
                 key=lambda i: leaves[i]["split"]["gain"],
@@ -181,14 +178,9 @@ class SegmentedScorecard(BaseEstimator):
                 break
             leaf = leaves.pop(best)
             split = leaf["split"]
-            splits.append((leaf["conditions"], split["left"], split["right"]))
-            for side, rows, card in (
-                (split["left"], split["left_rows"], split["left_card"]),
-                (split["right"], split["right_rows"], split["right_card"]),
-            ):
-                leaves.insert(
-                    best, self._leaf(leaf["conditions"] + (side,), rows, card, frame, target)
-                )
+            for side in ("left", "right"):
+                conditions = leaf["conditions"] + (split[side],)
+                leaves.append(search.leaf(conditions, split[f"{side}_rows"], split[f"{side}_card"]))
         leaves.sort(key=lambda leaf: [_condition_key(c) for c in leaf["conditions"]])
         self.segments_ = [
             Segment(f"S{i + 1}", leaf["conditions"], leaf["card"]) for i, leaf in enumerate(leaves)
@@ -196,7 +188,7 @@ class SegmentedScorecard(BaseEstimator):
         _set_charges(self.segments_)
         used = {n for s in self.segments_ for n in s.card.features_}
         used |= {c.feature for s in self.segments_ for c in s.conditions}
-        self.features_ = [n for n in candidates if n in used]
+        self.features_ = [n for n in root.codes_ if n in used]  # candidates, in catalog order
         self.dropped_ = {n: why for n, why in root.dropped_.items() if n not in used}
         self.training_ = {
             "rows": int(len(target)),
@@ -207,82 +199,7 @@ class SegmentedScorecard(BaseEstimator):
             ],
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
-        del self._meta_list
         return self
-
-    def _leaf(self, conditions, rows, card, frame, target) -> dict:
-        return {"conditions": conditions, "rows": rows, "card": card, "split": PENDING}
-
-    def _search(self, leaf, frame, target) -> dict | None:
-        if len(leaf["rows"]) < 2 * self._min_rows:
-            return None
-        return self._best_split(leaf["rows"], leaf["card"], frame, target)
-
-    def _best_split(self, rows, card, frame, target) -> dict | None:
-        sub = frame.iloc[rows].reset_index(drop=True)
-        y = target[rows]
-        minority = int(min(y.sum(), len(y) - y.sum()))
-        if minority < 2 * int(self.min_segment_minority):
-            return None
-        folds = list(
-            StratifiedKFold(
-                int(self.inner_folds), shuffle=True, random_state=self.random_state
-            ).split(np.zeros(len(y)), y)
-        )
-        base = self._cv_loss(sub, y, np.zeros(len(y), dtype=bool), folds)
-        best = None
-        strongest = sorted(card.features_, key=lambda n: -card.iv_[n])
-        for name in strongest[: int(self.split_candidates)]:
-            bins = card.bins_[name]
-            index = bins.index(sub[name].to_numpy())
-            for left, right in _cuts(bins):
-                side = np.isin(index, right)
-                if not self._sizes_ok(y, side):
-                    continue
-                try:
-                    loss = self._cv_loss(sub, y, side, folds)
-                except ValueError:  # a side too thin to fit: not a usable split
-                    continue
-                if loss < base and (best is None or loss < best["loss"]):
-                    best = {
-                        "loss": loss,
-                        "gain": base - loss,
-                        "left": Condition(name, bins, left),
-                        "right": Condition(name, bins, right),
-                        "side": side,
-                    }
-        if best is None:
-            return None
-        side = best.pop("side")
-        for key, mask in (("left", ~side), ("right", side)):
-            part = np.flatnonzero(mask)
-            best[f"{key}_rows"] = rows[part]
-            best[f"{key}_card"] = self._card().fit(
-                sub.iloc[part].reset_index(drop=True), y[part], meta=self._meta_list
-            )
-        return best
-
-    def _sizes_ok(self, y: np.ndarray, side: np.ndarray) -> bool:
-        for mask in (side, ~side):
-            n = int(mask.sum())
-            bad = int(y[mask].sum())
-            if n < self._min_rows or min(bad, n - bad) < int(self.min_segment_minority):
-                return False
-        return True
-
-    def _cv_loss(self, frame, y, side, folds) -> float:
-        total = 0.0
-        for train, test in folds:
-            p = np.empty(len(test))
-            for value in np.unique(side):
-                tr = train[side[train] == value]
-                te = side[test] == value
-                card = self._card().fit(
-                    frame.iloc[tr].reset_index(drop=True), y[tr], meta=self._meta_list
-                )
-                p[te] = card.predict_proba(frame.iloc[test[te]])[:, 1]
-            total += _log_loss(y[test], p)
-        return total
 
     # ------------------------------------------------------------------ score
     def segment_index(self, X: Any) -> np.ndarray:
@@ -491,6 +408,88 @@ class SegmentedScorecard(BaseEstimator):
             raise ValueError("stored segment charges do not follow from the segments' cards")
         model.training_ = dict(data["training"])
         return model
+
+
+class _Search:
+    """The split search of one fit: the rows, the target, and the settings it reads."""
+
+    def __init__(self, model: SegmentedScorecard, frame: pd.DataFrame, target, meta) -> None:
+        self.model = model
+        self.frame = frame
+        self.target = target
+        self.meta = meta
+        self.min_rows = float(model.min_segment_share) * len(frame)
+
+    def leaf(self, conditions, rows, card) -> dict:
+        return {"conditions": conditions, "rows": rows, "card": card, "split": PENDING}
+
+    def fit_card(self, frame: pd.DataFrame, y: np.ndarray) -> Scorecard:
+        return self.model._card().fit(frame.reset_index(drop=True), y, meta=self.meta)
+
+    def best_split(self, leaf: dict) -> dict | None:
+        """The cut of ``leaf`` with the lowest cross-validated log-loss, if it beats none."""
+        model, rows, card = self.model, leaf["rows"], leaf["card"]
+        if len(rows) < 2 * self.min_rows:
+            return None
+        sub = self.frame.iloc[rows].reset_index(drop=True)
+        y = self.target[rows]
+        if int(min(y.sum(), len(y) - y.sum())) < 2 * int(model.min_segment_minority):
+            return None
+        splitter = StratifiedKFold(
+            int(model.inner_folds), shuffle=True, random_state=model.random_state
+        )
+        folds = list(splitter.split(np.zeros(len(y)), y))
+        base = self.cv_loss(sub, y, np.zeros(len(y), dtype=bool), folds)
+        best = None
+        strongest = sorted(card.features_, key=lambda n: -card.iv_[n])
+        for name in strongest[: int(model.split_candidates)]:
+            bins = card.bins_[name]
+            index = bins.index(sub[name].to_numpy())
+            for left, right in _cuts(bins):
+                side = np.isin(index, right)
+                if not self.sizes_ok(y, side):
+                    continue
+                try:
+                    loss = self.cv_loss(sub, y, side, folds)
+                except ValueError:  # a side too thin to fit: not a usable split
+                    continue
+                if loss < base and (best is None or loss < best["loss"]):
+                    best = {
+                        "loss": loss,
+                        "gain": base - loss,
+                        "left": Condition(name, bins, left),
+                        "right": Condition(name, bins, right),
+                        "side": side,
+                    }
+        if best is None:
+            return None
+        side = best.pop("side")
+        for key, mask in (("left", ~side), ("right", side)):
+            part = np.flatnonzero(mask)
+            best[f"{key}_rows"] = rows[part]
+            best[f"{key}_card"] = self.fit_card(sub.iloc[part], y[part])
+        return best
+
+    def sizes_ok(self, y: np.ndarray, side: np.ndarray) -> bool:
+        for mask in (side, ~side):
+            n = int(mask.sum())
+            bad = int(y[mask].sum())
+            if n < self.min_rows or min(bad, n - bad) < int(self.model.min_segment_minority):
+                return False
+        return True
+
+    def cv_loss(self, frame: pd.DataFrame, y: np.ndarray, side: np.ndarray, folds) -> float:
+        """Total held-out log-loss over ``folds`` with one card per side of ``side``."""
+        total = 0.0
+        for train, test in folds:
+            p = np.empty(len(test))
+            for value in np.unique(side):
+                tr = train[side[train] == value]
+                te = side[test] == value
+                card = self.fit_card(frame.iloc[tr], y[tr])
+                p[te] = card.predict_proba(frame.iloc[test[te]])[:, 1]
+            total += _log_loss(y[test], p)
+        return total
 
 
 def _condition_key(condition: Condition) -> tuple:
