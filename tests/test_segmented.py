@@ -173,6 +173,9 @@ def test_cli_train_show_score_sql_and_report(tmp_path):
     credo("evaluate", "--model", model, "--table", table, "--target", "bad", "--report", report)
     html = report.read_text()
     assert "one scorecard per segment" in html and "<th>Segment</th>" in html
+    section = html[html.index('<section id="segments">') : html.index('<section id="points">')]
+    assert section.count("<tr><td>S") == len(artifact.scorecard.segments_)
+    assert "months_late" in section and "AUC within" in section
 
 
 def test_a_split_on_categories_scores_alike_in_sql(tmp_path):

@@ -183,6 +183,7 @@ def evaluate_scores(
     data_info: Mapping[str, Any] | None = None,
     features: Sequence[Mapping[str, Any]] | None = None,
     points: Sequence[Mapping[str, Any]] | None = None,
+    segments: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the report shows about one model on one labelled evaluation set.
 
@@ -190,7 +191,8 @@ def evaluate_scores(
     predicted probability of bad. `train_scores` is {"scores": [...]} or a stored histogram
     {"edges": [...], "shares": [...]} of the training scores, for PSI. `protected` maps each
     protected attribute to its values on the same rows (never a model input, audited here).
-    `features` (name, iv, ...) and `points` (the points table) are shown as given.
+    `features` (name, iv, ...), `points` (the points table) and `segments` (a segmented
+    model's segments on this data) are shown as given.
     """
     labels = np.asarray(y, dtype=np.int8).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
@@ -218,6 +220,7 @@ def evaluate_scores(
         "stability": _stability(scores, train_scores),
         "features": [dict(f) for f in features or ()],
         "points": [dict(p) for p in points or ()],
+        "segments": [dict(s) for s in segments or ()],
         "reasons": reason_frequency(reasons, reason_texts) if reasons is not None else [],
         "challenger": None,
         "fairness": [
