@@ -26,6 +26,15 @@ def is_inquiry_feature(name: str, dimension: str | None) -> bool:
     return dim == "new credit" and "inquir" in name.lower()
 
 
+def inquiry_positions(names: list[str], meta: dict) -> list[int]:
+    """Positions of the inquiries features among ``names`` (``meta``: name -> its metadata)."""
+    return [
+        j
+        for j, name in enumerate(names)
+        if is_inquiry_feature(name, meta.get(name, {}).get("dimension"))
+    ]
+
+
 def loss_tables(points: list[np.ndarray]) -> list[np.ndarray]:
     """Per feature, points lost in each bin against the feature's best bin (>= 0)."""
     return [np.max(p) - p for p in points]

@@ -282,9 +282,10 @@ class Scorecard(BaseEstimator):
 
     def log_odds_bad(self, X: Any) -> np.ndarray:
         """The linear predictor: log-odds of bad."""
-        return self._linear(self.bin_indices(X))
+        return self.log_odds_of_bins(self.bin_indices(X))
 
-    def _linear(self, index: np.ndarray) -> np.ndarray:
+    def log_odds_of_bins(self, index: np.ndarray) -> np.ndarray:
+        """Log-odds of bad from bin indices (``bin_indices``), feature by feature."""
         total = np.full(index.shape[0], self.intercept_)
         for j, name in enumerate(self.features_):
             total += self.log_odds_[name][index[:, j]]
@@ -331,13 +332,10 @@ class Scorecard(BaseEstimator):
         else:
             for start in starts:
                 score_rows(start)
-        band_names = [band.name for band in self.scale_.bands]
         table = {
             "score": score,
             "pd": p_bad,
-            "band": pd.Categorical.from_codes(
-                scaling.band_index(score, self.scale_), categories=band_names
-            ),
+            "band": band_column(score, self.scale_),
         }
         # Categoricals: fast to build, and "no reason" (code -1) reads as missing.
         codes = [self.codes_[name] for name in self.features_]
@@ -381,11 +379,7 @@ class Scorecard(BaseEstimator):
         return out
 
     def inquiry_columns(self) -> list[int]:
-        return [
-            j
-            for j, name in enumerate(self.features_)
-            if rs.is_inquiry_feature(name, self.meta_[name]["dimension"])
-        ]
+        return rs.inquiry_positions(self.features_, self.meta_)
 
     def breakdown(self, X: Any) -> pd.DataFrame:
         """Points per dimension and the most that dimension can give: <dim>, <dim>_max."""
@@ -503,6 +497,12 @@ def check_target(y: Any, n_rows: int) -> np.ndarray:
     if target.min() == target.max():
         raise ValueError("the target has only one class; a scorecard needs goods and bads")
     return target
+
+
+def band_column(score: np.ndarray, scale: scaling.Scale) -> pd.Categorical:
+    """The band of each score as a Categorical of the scale's band names."""
+    names = [band.name for band in scale.bands]
+    return pd.Categorical.from_codes(scaling.band_index(score, scale), categories=names)
 
 
 def check_columns(frame: pd.DataFrame, names: list[str]) -> None:

@@ -41,7 +41,7 @@ from sklearn.model_selection import StratifiedKFold
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model.bins import Bins, format_number
-from credo.model.scorecard import Scorecard, check_columns, check_target
+from credo.model.scorecard import Scorecard, band_column, check_columns, check_target
 from credo.model.tables import as_frame
 
 KIND = "segmented"
@@ -193,10 +193,6 @@ class SegmentedScorecard(BaseEstimator):
         self.training_ = {
             "rows": int(len(target)),
             "bad_rate": float(target.mean()),
-            "segments": [
-                {"name": s.name, "rule": s.label(), "rows": s.card.training_["rows"]}
-                for s in self.segments_
-            ],
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
         return self
@@ -245,13 +241,6 @@ class SegmentedScorecard(BaseEstimator):
             loss[:, j] += int(segment.charges.get(name, 0))
         return loss
 
-    def inquiry_positions(self, names: list[str]) -> list[int]:
-        return [
-            j
-            for j, n in enumerate(names)
-            if rs.is_inquiry_feature(n, self.meta_.get(n, {}).get("dimension"))
-        ]
-
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
         """As ``Scorecard.score_table``, each row scored by its segment's card."""
         frame = as_frame(X)
@@ -264,28 +253,21 @@ class SegmentedScorecard(BaseEstimator):
         texts = np.full((rs.N_REASONS + 1, n), None, dtype=object) if with_text else None
         for segment, rows, part in self._parts(frame):
             card = segment.card
-            scored = card.score_table(part)
-            score[rows] = scored["score"].to_numpy()
-            p_bad[rows] = scored["pd"].to_numpy()
-            names = self.extended_features(segment)
             index = card.bin_indices(part)
+            score[rows] = scaling.clip_score(card.points_matrix(index).sum(axis=1), self.scale_)
+            p_bad[rows] = scaling.pd_from_log_odds_bad(card.log_odds_of_bins(index))
+            names = self.extended_features(segment)
             loss = self.extended_loss(segment, index)
             keys = np.ascontiguousarray(rs.pack_keys(loss).T)
-            top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, self.inquiry_positions(names))
+            inquiries = rs.inquiry_positions(names, self.meta_)
+            top, fifth = rs.ranked_reasons(keys, rs.N_REASONS, inquiries)
             picks = np.column_stack([top, fifth]).T
             name_codes = np.array([position[self.codes_[n]] for n in names] + [-1])
             chosen[:, rows] = name_codes[picks]
             if texts is not None:
                 for r in range(len(picks)):
                     texts[r, rows] = self._texts(segment, names, picks[r], index)
-        band_names = [band.name for band in self.scale_.bands]
-        table = {
-            "score": score,
-            "pd": p_bad,
-            "band": pd.Categorical.from_codes(
-                scaling.band_index(score, self.scale_), categories=band_names
-            ),
-        }
+        table = {"score": score, "pd": p_bad, "band": band_column(score, self.scale_)}
         for r in range(len(chosen)):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
         if texts is not None:

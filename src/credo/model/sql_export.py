@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from credo.explain.reasons import inquiry_positions
+
 DIALECTS = ("duckdb", "spark")
 NONE_KEY = -1
 
@@ -79,7 +81,7 @@ def segmented_query(
                 source=source.subquery("segment"),
                 charges=segment.charges,
                 extra=[(n, model.codes_[n]) for n in extra],
-                inquiries=model.inquiry_positions(names),
+                inquiries=inquiry_positions(names, model.meta_),
             )
         )
     query: exp.Expression = parts[0]
