@@ -240,6 +240,31 @@ def test_categorical_levels_are_grouped_by_rate_with_rare_levels_placed_by_risk(
     assert bins.labels()[group_of["A"]].startswith("{A")
 
 
+def test_many_rare_levels_of_noise_are_pooled_not_cut_through() -> None:
+    # 250 levels of 16 rows each and no signal: ordered by their own rates, the optimiser
+    # would find an IV of about 0.36 in pure noise.
+    rng = np.random.default_rng(14)
+    x = np.repeat(np.array([f"L{i}" for i in range(250)], dtype=object), 16)
+    y = (rng.random(x.size) < 0.25).astype(int)
+    bins = OptimalBinning().fit(x, y).bins_
+    assert bins.n_regular == 1 and bins.iv == pytest.approx(0.0, abs=1e-12)
+    assert len(bins.groups[0]) == 250
+
+
+def test_a_pool_of_rare_risky_levels_keeps_its_risk() -> None:
+    rng = np.random.default_rng(15)
+    common = rng.choice(["A", "B"], size=8_000)
+    rare = np.array([f"R{i}" for i in range(100)], dtype=object).repeat(10)  # 10 rows each
+    x = np.concatenate([common.astype(object), rare])
+    rate = np.where(x == "A", 0.05, np.where(x == "B", 0.15, 0.6))
+    y = (rng.random(x.size) < rate).astype(int)
+    bins = OptimalBinning(min_bin_share=0.05).fit(x, y).bins_
+    group_of = {level: i for i, group in enumerate(bins.groups) for level in group}
+    assert len({group_of[f"R{i}"] for i in range(100)}) == 1  # pooled: one group
+    assert group_of["A"] != group_of["B"] != group_of["R0"]
+    assert bins.woe[group_of["R0"]] == min(bins.woe[: bins.n_regular])  # the riskiest bin
+
+
 def test_unseen_levels_follow_the_rule() -> None:
     x, y = _categorical_data(12)
     riskiest = OptimalBinning().fit(x, y)

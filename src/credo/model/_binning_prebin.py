@@ -20,10 +20,13 @@ it: every such number splits the rows the same way. `readable_cuts` takes the on
 fewest significant digits (1240 rather than 1236.57, 0.3 rather than 0.297315), so the bins
 read as a risk committee would write them.
 
-Categorical: every level is one unit; the units are ordered by bad rate shrunk towards the
-overall rate with a prior worth the minimum bin count, (bad + m p) / (count + m), so rare levels
-sit beside the common levels they resemble and the optimiser's minimum bin share merges them
-there (instead of pooling all rare levels into one "other" of unrelated risks).
+Categorical: every level with at least the minimum bin count of rows (or RARE_LEVEL_ROWS) is
+one unit; the levels below it are pooled into one unit when there are two or more of them
+(ordered by their own few rows, many rare levels let the optimiser cut through noise, as in a
+column of dates read as text). The units are ordered by bad rate shrunk towards the overall
+rate with a prior worth the minimum bin count, (bad + m p) / (count + m), so a lone rare level
+or a small pool sits beside the common levels it resembles and the optimiser's minimum bin
+share merges it there.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ CANDIDATE_GRID = 4096
 EXACT_SPLIT_LIMIT = 32_768
 PREBIN_SHARE_FRACTION = 1.0
 _SAMPLE_SEED = 20_240_601
+# A categorical level below the minimum bin count is pooled with the other rare levels unless
+# it has this many rows: ordered by their own rates, 250 levels of pure noise with 100 / 200 /
+# 400 rows each still reached IVs of about 0.06 / 0.03 / 0.015 (the selection's floor is 0.02).
+RARE_LEVEL_ROWS = 250.0
 
 
 @dataclass(frozen=True)
@@ -315,19 +322,31 @@ def ordered_level_units(
 ) -> LevelUnits:
     """Order levels by shrunken bad rate, then cap their number (see the module docstring).
 
-    Each level's rate is shrunk towards the overall rate with a prior worth `min_count` rows,
-    so a rare level sits next to the common levels it most resembles instead of in a pooled
-    "other" of unrelated risks; the optimiser's minimum bin share then joins it with them.
+    Levels with fewer than `min_count` rows (and fewer than RARE_LEVEL_ROWS) are pooled into
+    one unit when there are two or more of them. Each unit's rate is shrunk towards the
+    overall rate with a prior worth `min_count` rows, so a lone rare level sits next to the
+    common levels it most resembles; the optimiser's minimum bin share then joins it with them.
     """
     count, bad = np.asarray(count, dtype=np.float64), np.asarray(bad, dtype=np.float64)
     if len(keys) == 0:
         return LevelUnits([], count, bad)
+    # Levels too rare to be placed by their own rate are pooled first: ordering many of them
+    # by their own few rows lets the optimiser cut through noise (a 250-level text column of
+    # pure noise reached an IV of 0.36 at 16 rows a level; dates read as text, 6.2). A lone
+    # rare level keeps its place.
+    rare = count < max(min(float(min_count), RARE_LEVEL_ROWS), 1.0)
+    members = [(k,) for k in keys]
+    if rare.sum() > 1:
+        members = [members[i] for i in np.flatnonzero(~rare)]
+        members.append(tuple(keys[i] for i in np.flatnonzero(rare)))
+        count = np.append(count[~rare], count[rare].sum())
+        bad = np.append(bad[~rare], bad[rare].sum())
     overall = bad.sum() / max(count.sum(), 1.0)
     prior = max(float(min_count), 1.0)
     shrunk_rate = (bad + prior * overall) / (count + prior)
     raw_rate = bad / np.maximum(count, 1.0)
     order = np.lexsort((raw_rate, shrunk_rate))
-    units = LevelUnits([(keys[i],) for i in order], count[order], bad[order])
+    units = LevelUnits([members[i] for i in order], count[order], bad[order])
     return _cap_units(units, max_units)
 
 

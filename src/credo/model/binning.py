@@ -21,9 +21,9 @@ The result is exact over the pre-bins: no partition of the pre-bins into runs sc
 see `_binning_prebin`), so the optimiser searches at most 3 * (max_prebins - 1) cut points.
 
 Categorical: levels (as text) are ordered by their bad rate shrunk towards the overall rate
-(`_binning_prebin.ordered_level_units`: rare levels sit beside the levels they resemble) and
-the same programme groups contiguous runs of them, so the
-groups are monotone in bad rate by construction (`monotonic` does not apply). Unseen levels at
+(`_binning_prebin.ordered_level_units`: levels below the minimum bin count are pooled into
+one unit first) and the same programme groups contiguous runs of them, so the groups are
+monotone in bad rate by construction (`monotonic` does not apply). Unseen levels at
 transform time follow `unseen` (see `credo.model.bins`).
 
 WoE and the empty-bin rule are in `credo.model.bins`: higher WoE = safer, and a bin with no
