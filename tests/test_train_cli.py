@@ -254,3 +254,51 @@ def test_monotonic_choice_reaches_the_bins(tmp_path):
     assert card.bins_["credit_amount"].monotonic in ("peak", "valley")
     refused = credo(*german, "--monotonic", "sideways", "--out", tmp_path / "no.json", check=False)
     assert refused.returncode != 0 and "auto_bend" in refused.stderr
+
+
+def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 3_000
+    rate = rng.uniform(5, 30, n)
+    y = rng.random(n) < 1 / (1 + np.exp(4.0 - 0.15 * rate))
+    table = pd.DataFrame(
+        {
+            "member_id": [f"m{i:06d}" for i in range(n)],
+            "int_rate": [f"{r:.2f}%" for r in rate],
+            "issue_d": (pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"))
+            .strftime("%Y-%m-%d")
+            .tolist(),
+            "loan_status": np.where(y, "Charged Off", "Fully Paid"),
+        }
+    )
+    path = tmp_path / "loans.csv"
+    table.to_csv(path, index=False)
+    model = tmp_path / "model.json"
+    refused = credo(
+        "train", "--table", path, "--target", "loan_status", "--out", model, check=False
+    )
+    assert refused.returncode == 1
+    assert "--bad-value" in refused.stderr and "'Charged Off' (" in refused.stderr
+    assert not model.exists()
+    result = credo(
+        "train", "--table", path, "--target", "loan_status", "--bad-value", "Charged Off",
+        "--id", "member_id", "--out", model,
+    )  # fmt: skip
+    assert "a date or time" in result.stdout
+    artifact = load_model(model)
+    assert artifact.features == ["int_rate"]  # read as a number, binned as one
+    assert artifact.scorecard.bins_["int_rate"].kind == "numeric"
+    assert artifact.training["bad_values"] == ["Charged Off"]
+    assert artifact.metrics["holdout"]["auc"] > 0.65
+    scores = tmp_path / "scores.csv"
+    credo("score", "--model", model, "--table", path, "--id", "member_id", "--out", scores)
+    scored = pd.read_csv(scores)
+    assert scored["id"].tolist() == table["member_id"].tolist()
+    assert scored.groupby(table["loan_status"])["pd"].mean()["Charged Off"] > scored["pd"].mean()
+    report = tmp_path / "report.html"
+    out = tmp_path / "figures.json"
+    # evaluate reads the outcome with the values the model was trained with
+    credo("evaluate", "--model", model, "--table", path, "--target", "loan_status",
+          "--report", report, "--json", out)  # fmt: skip
+    figures = json.loads(out.read_text())["data"]
+    assert figures["rows"] == n and figures["bads"] == int(y.sum())

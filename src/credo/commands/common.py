@@ -15,6 +15,15 @@ DbOption = Annotated[
     typer.Option("--db", help="The store file (default: $CREDO_DB, else ./credo.duckdb)."),
 ]
 
+BadValueOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--bad-value",
+        help="A value of --target that means bad (repeat for several; the rest are good), "
+        "for targets not written as 0/1, e.g. --bad-value 'Charged Off' or --bad-value 2.",
+    ),
+]
+
 
 def fail(message: str, code: int = 1) -> None:
     """Print an error that says what to do, and exit."""

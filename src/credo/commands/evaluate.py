@@ -34,10 +34,15 @@ def _protected_matches(columns: list[str], names: tuple[str, ...]) -> list[str]:
 
 
 def _load_labelled(
-    table: Path | None, target: str | None, features: Path | None, outcomes: Path | None
+    table: Path | None,
+    target: str | None,
+    features: Path | None,
+    outcomes: Path | None,
+    bad_values: list[str],
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
     import numpy as np
 
+    from credo.model.columns import TargetError, target_as_bad
     from credo.model.tables import join_outcomes, read_features, read_plain_table
 
     if table is not None:
@@ -48,8 +53,12 @@ def _load_labelled(
         frame = read_plain_table(table)
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
-        y = frame[target]
         source = str(table)
+        try:
+            bad = target_as_bad(frame[target], bad_values, where=source)
+        except TargetError as exc:
+            fail(str(exc))
+        return frame, bad.astype(np.int8), source
     else:
         if features is None or outcomes is None:
             fail("give --table T --target COL, or --features F --outcomes O")
@@ -124,6 +133,14 @@ def evaluate(
     target: Annotated[
         str | None, typer.Option("--target", help="The outcome column of --table: 1 bad, 0 good.")
     ] = None,
+    bad_value: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--bad-value",
+            help="A value of --target that means bad (repeatable); default: the values the "
+            "model was trained with, else 0/1.",
+        ),
+    ] = None,
     features: Annotated[
         Path | None, typer.Option("--features", help="A credo feature table, with --outcomes.")
     ] = None,
@@ -174,7 +191,8 @@ def evaluate(
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
             progress.update(step, advance=1, description="reading the data")
-            frame, y, source = _load_labelled(table, target, features, outcomes)
+            bad_values = bad_value or artifact.training.get("bad_values") or []
+            frame, y, source = _load_labelled(table, target, features, outcomes, bad_values)
             groups = _protected_values(frame, protected, protected_file, policy)
             progress.update(step, advance=1, description="scoring and measuring")
             result = evaluate_artifact(

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import console, fail
+from credo.commands.common import BadValueOption, console, fail
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
 # and the other areas' verbs stay quick to start.
@@ -67,9 +67,11 @@ def train(
     ] = None,
     table: TableOption = None,
     target: Annotated[
-        str | None, typer.Option("--target", help="The plain table's 0/1 column (1 = bad).")
+        str | None,
+        typer.Option("--target", help="The plain table's outcome column: 1 (bad) or 0 (good)."),
     ] = None,
     id_column: IdOption = None,
+    bad_value: BadValueOption = None,
     scale: Annotated[
         str, typer.Option("--scale", help=f"Score scale: {' or '.join(SCALES)}.")
     ] = "fico",
@@ -132,7 +134,9 @@ def train(
     """Fit a scorecard and write it as a model JSON.
 
     Input is a feature table with its outcomes (--features F --outcomes O) or a plain table
-    with a 0/1 target column (--table T --target COL). Protected attributes (the policy's and
+    with a 0/1 target column (--table T --target COL; other codings with --bad-value).
+    Dates and identifier columns of a plain table are left out, and percentages written as
+    text ("13.5%") read as numbers. Protected attributes (the policy's and
     any --protected) are refused as inputs unless --allow-protected; leave them out of a plain
     table with --exclude. Prints the features kept with their information value, the
     held-out AUC on an internal 80/20 split, and the time taken."""
@@ -160,7 +164,7 @@ def train(
         if features is not None:
             data = load_feature_training(features, outcomes)
         else:
-            data = load_table_training(table, target, id_column, exclude or [])
+            data = load_table_training(table, target, id_column, exclude or [], bad_value or [])
     except (TableError, TrainingError) as exc:
         fail(str(exc))
     refused = protected_inputs(

@@ -21,6 +21,8 @@ import pyarrow as pa
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
+from credo.model.columns import unusable_columns
+
 FORMAT = "credo.challenger"
 FORMAT_VERSION = 1
 
@@ -116,6 +118,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(frame)} rows but y has {labels.shape[0]}")
         if not np.isin(labels, (0.0, 1.0)).all():
             raise ValueError("y must be 0 (good) or 1 (bad) on every row")
+        self.dropped_ = unusable_columns(frame) if meta is None else {}
         self.features_ = self._choose_features(frame, meta)
         self.categories_ = {
             name: sorted(map(str, frame[name].dropna().unique()))
@@ -139,8 +142,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
         return self
 
     def _choose_features(self, frame: pd.DataFrame, meta: Sequence[Any] | None) -> list[str]:
-        if meta is None:
-            return [str(name) for name in frame.columns]
+        if meta is None:  # a plain table: dates and identifiers are not inputs
+            return [str(name) for name in frame.columns if str(name) not in self.dropped_]
         names = [str(_meta_field(m, "name")) for m in meta]
         absent = [name for name in names if name not in frame.columns]
         if absent:

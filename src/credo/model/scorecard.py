@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 
 from credo.explain import reasons as rs
 from credo.model import scaling
+from credo.model.columns import unusable_columns
 from credo.model.logistic import fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame
@@ -116,12 +117,16 @@ class Scorecard(BaseEstimator):
         target = check_target(y, len(frame))
         self.scale_ = scaling.get_scale(self.scale)
         candidates, self.meta_ = candidate_meta(frame, meta)
+        unusable = unusable_columns(frame[candidates]) if meta is None else {}
+        candidates = [name for name in candidates if name not in unusable]
+        if not candidates:
+            raise ValueError(f"no column can be an input: {unusable}")
         self.codes_ = rs.feature_codes(candidates)
 
         self.binning_ = self._make_binning(candidates).fit(frame[candidates], target)
         all_bins = self.binning_.bins_
         self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
-        self.dropped_ = {}
+        self.dropped_ = dict(unusable)
         strong = [n for n in candidates if self.iv_[n] >= self.min_iv]
         self.dropped_.update({n: "iv below min_iv" for n in candidates if n not in strong})
         strong.sort(key=lambda n: -self.iv_[n])

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credo.model.columns import percent_columns_as_numbers
+
 FEATURE_KEYS = ("user_id", "as_of")
 
 
@@ -33,16 +35,19 @@ def as_frame(X: Any) -> pd.DataFrame:
 
 
 def read_plain_table(path: str | Path) -> pd.DataFrame:
-    """A CSV or Parquet file with one row per person."""
+    """A CSV or Parquet file with one row per person (percentages such as "13.5%" read as
+    numbers: see `credo.model.columns`)."""
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pq.read_table(path).to_pandas()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path)
-    raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
+        frame = pq.read_table(path).to_pandas()
+    elif suffix in (".csv", ".txt"):
+        frame = pd.read_csv(path)
+    else:
+        raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
+    return percent_columns_as_numbers(frame)
 
 
 def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:

@@ -21,6 +21,7 @@ from sklearn.model_selection import train_test_split
 
 from credo.model import tables
 from credo.model.artifact import ModelArtifact
+from credo.model.columns import TargetError, target_as_bad
 from credo.model.scorecard import Scorecard
 
 HOLDOUT_SHARE = 0.2
@@ -44,6 +45,7 @@ class TrainingData:
     target: str
     sources: list[str]
     fingerprint: str
+    bad_values: tuple[str, ...] = ()  # plain tables: the target values that mean bad
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -74,9 +76,14 @@ def load_feature_training(features: Path, outcomes: Path) -> TrainingData:
 
 
 def load_table_training(
-    table: Path, target: str, id_column: str | None = None, exclude: Sequence[str] = ()
+    table: Path,
+    target: str,
+    id_column: str | None = None,
+    exclude: Sequence[str] = (),
+    bad_values: Sequence[str] = (),
 ) -> TrainingData:
-    """A plain table: every column but the target, the id and ``exclude`` is a candidate."""
+    """A plain table: every column but the target, the id and ``exclude`` is a candidate.
+    The target is 0/1 (or booleans), or bad where it holds one of ``bad_values``."""
     frame = tables.read_plain_table(table)
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
@@ -88,19 +95,20 @@ def load_table_training(
     if unknown:
         raise TrainingError(f"{table}: --exclude names columns it lacks: {', '.join(unknown)}")
     drop = {target, id_column, *exclude} - {None}
-    y = frame[target]
-    if y.isna().any():
-        row = int(np.flatnonzero(y.isna().to_numpy())[0])
-        raise TrainingError(f"{table}: row {row} has no {target!r} value; every row needs 0 or 1")
+    try:
+        y = target_as_bad(frame[target], bad_values, where=str(table))
+    except TargetError as exc:
+        raise TrainingError(str(exc)) from None
     return TrainingData(
         X=frame[[c for c in frame.columns if c not in drop]],
-        y=y.to_numpy(),
+        y=y,
         meta=None,
         kind="table",
         id_column=id_column,
         target=target,
         sources=[str(table)],
         fingerprint=file_fingerprint([table]),
+        bad_values=tuple(str(v) for v in bad_values),
     )
 
 
@@ -157,6 +165,7 @@ def train_model(
         "rows": int(len(data.y)),
         "bad_rate": float(np.mean(data.y)),
         "target": data.target,
+        "bad_values": list(data.bad_values),
         "id_column": data.id_column,
         "inputs": [str(c) for c in data.X.columns],
         "sources": [Path(s).name for s in data.sources],

@@ -1,0 +1,146 @@
+"""What a plain table's columns can be: inputs, a target, or things a scorecard must not bin.
+
+Plain tables come from anywhere. Three kinds of column are read here before any model sees
+them: numbers written as percentages ("13.5%", as loan books often export rates), which become
+numbers; dates and timestamps, which are left out (a calendar date is not a risk: a duration
+such as months since it is, and the table's owner should derive it); and text columns whose
+every value is distinct (an identifier: binned by target rate it would fit noise). The target
+is read as 0/1, from numbers, booleans or named values (`--bad-value`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+_PERCENT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$")
+_PERCENT_NUMBER = re.compile(r"\s*%\s*$")
+_DATE_TEXT = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T].*)?$")
+MIN_ROWS_FOR_IDENTIFIER = 20
+
+DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
+IDENTIFIER_REASON = "an identifier: every value is distinct"
+
+
+def _text_values(column: pd.Series) -> pd.Series | None:
+    """The column's non-missing values as text when it holds text, else None."""
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return None
+    if _is_datetime_dtype(column):
+        return None
+    values = column.dropna()
+    if not all(isinstance(v, str) for v in values.head(1000)):
+        return None
+    return values.astype(str)
+
+
+def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
+    converted = {}
+    for name in frame.columns:
+        text = _text_values(frame[name])
+        if text is None or text.empty or not text.str.match(_PERCENT).all():
+            continue
+        numbers = text.str.replace(_PERCENT_NUMBER, "", regex=True).astype(float)
+        converted[name] = numbers.reindex(frame.index)
+    return frame.assign(**converted) if converted else frame
+
+
+def unusable_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """Columns no scorecard should bin, each with the reason (see the module docstring)."""
+    reasons: dict[str, str] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        if _is_datetime_dtype(column):
+            reasons[str(name)] = DATE_REASON
+            continue
+        values = column.dropna()
+        if (
+            not values.empty
+            and _is_date_object(values.iloc[0])
+            and values.map(_is_date_object).all()
+        ):
+            reasons[str(name)] = DATE_REASON
+            continue
+        text = _text_values(column)
+        if text is None or text.empty:
+            continue
+        if text.str.match(_DATE_TEXT).all():
+            reasons[str(name)] = DATE_REASON
+        elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
+            reasons[str(name)] = IDENTIFIER_REASON
+    return reasons
+
+
+def _is_datetime_dtype(column: pd.Series) -> bool:
+    return isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column)
+
+
+def _is_date_object(value: object) -> bool:
+    """Dates as Python objects (a Parquet date column read into pandas, for one)."""
+    return isinstance(value, (dt.date, pd.Timestamp, np.datetime64))
+
+
+class TargetError(ValueError):
+    """A target column that cannot be read as 0 (good) / 1 (bad); the message says what to do."""
+
+
+def _value_key(value: object) -> str:
+    """1, 1.0 and "1" alike; text as written, without surrounding spaces."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    return str(value).strip()
+
+
+def target_as_bad(y: pd.Series, bad_values: Sequence[str] = (), where: str = "") -> np.ndarray:
+    """The target as 0/1 floats (1 = bad).
+
+    With `bad_values`, a row is bad when its value is one of them (compared as text: 2, 2.0
+    and "2" alike) and good otherwise. Without, the values must be 0/1 (numbers, "0"/"1") or
+    booleans (True = bad). A row without a value is an error either way.
+    """
+    prefix = f"{where}: " if where else ""
+    missing = y.isna().to_numpy()
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise TargetError(
+            f"{prefix}row {row} has no {y.name!r} value ({int(missing.sum())} rows in all); "
+            "every row needs a known outcome: drop the others first"
+        )
+    keys = y.map(_value_key)
+    if bad_values:
+        wanted = {_value_key(v) for v in bad_values}
+        bad = keys.isin(wanted).to_numpy()
+        if not bad.any():
+            raise TargetError(
+                f"{prefix}no row of {y.name!r} holds {', '.join(map(repr, bad_values))}; "
+                f"its values are {_some_values(keys)}"
+            )
+        if bad.all():
+            raise TargetError(f"{prefix}every row of {y.name!r} is bad: nothing to tell apart")
+        return bad.astype(np.float64)
+    as_bits = keys.map({"0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0})
+    if as_bits.isna().any():
+        row = int(np.flatnonzero(as_bits.isna().to_numpy())[0])
+        example = next(k for k in keys.unique() if k not in ("0", "1", "false", "true"))
+        raise TargetError(
+            f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row} has "
+            f"{y.iloc[row]!r}, and its values are {_some_values(keys)}: name the value(s) "
+            f"that mean bad with --bad-value (e.g. --bad-value {example!r})"
+        )
+    return as_bits.to_numpy(dtype=np.float64)
+
+
+def _some_values(keys: pd.Series, limit: int = 8) -> str:
+    counts = keys.value_counts()
+    shown = ", ".join(f"{k!r} ({n})" for k, n in counts.head(limit).items())
+    return shown + (f" and {len(counts) - limit} more" if len(counts) > limit else "")

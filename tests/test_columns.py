@@ -1,0 +1,97 @@
+"""Plain-table columns: percentages as numbers, dates and identifiers left out, targets read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from credo.model.challenger import Challenger
+from credo.model.columns import (
+    DATE_REASON,
+    IDENTIFIER_REASON,
+    TargetError,
+    percent_columns_as_numbers,
+    target_as_bad,
+    unusable_columns,
+)
+from credo.model.scorecard import Scorecard
+
+
+def test_percentages_become_numbers_and_other_text_stays() -> None:
+    frame = pd.DataFrame(
+        {
+            "rate": ["13.5%", " 7% ", None, "-0.5%"],
+            "mixed": ["13.5%", "n/a", "2%", "1%"],
+            "grade": ["A", "B", "A", "C"],
+            "n": [1, 2, 3, 4],
+        }
+    )
+    out = percent_columns_as_numbers(frame)
+    assert out["rate"].tolist()[:2] == [13.5, 7.0] and np.isnan(out["rate"][2])
+    assert out["rate"][3] == -0.5
+    assert out["mixed"].tolist() == frame["mixed"].tolist()
+    assert out["grade"].tolist() == frame["grade"].tolist()
+
+
+def test_dates_and_identifiers_are_found() -> None:
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "stamp": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "iso_text": [f"2020-01-{i % 28 + 1:02d}" for i in range(n)],
+            "us_text": [f"{i % 12 + 1}/15/2021" for i in range(n)],
+            "date_objects": [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)],
+            "member": [f"M{i:05d}" for i in range(n)],
+            "grade": ["A", "B"] * (n // 2),
+            "loan_id": np.arange(n),  # numbers are binned as numbers, whatever they are
+        }
+    )
+    found = unusable_columns(frame)
+    assert found == {
+        "stamp": DATE_REASON,
+        "iso_text": DATE_REASON,
+        "us_text": DATE_REASON,
+        "date_objects": DATE_REASON,
+        "member": IDENTIFIER_REASON,
+    }
+
+
+def _table_with_a_date(n: int = 3_000):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 - x))).astype(int)
+    opened = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")
+    return pd.DataFrame({"x": x, "opened": opened, "opened_text": opened.strftime("%Y-%m-%d")}), y
+
+
+def test_scorecard_and_challenger_leave_dates_out() -> None:
+    frame, y = _table_with_a_date()
+    card = Scorecard().fit(frame, y)
+    assert card.features_ == ["x"]
+    assert card.dropped_["opened"] == DATE_REASON and card.dropped_["opened_text"] == DATE_REASON
+    challenger = Challenger().fit(frame, y)
+    assert challenger.features_ == ["x"]
+    assert set(challenger.dropped_) == {"opened", "opened_text"}
+    # scoring needs only the columns the models use
+    assert np.allclose(card.predict_proba(frame[["x"]]), card.predict_proba(frame))
+
+
+def test_targets_as_numbers_booleans_and_named_values() -> None:
+    assert target_as_bad(pd.Series([0, 1, 1.0], name="t")).tolist() == [0, 1, 1]
+    assert target_as_bad(pd.Series(["0", "1"], name="t")).tolist() == [0, 1]
+    assert target_as_bad(pd.Series([True, False], name="t")).tolist() == [1, 0]
+    status = pd.Series(["Fully Paid", "Charged Off", "Default", "Fully Paid"], name="status")
+    bad = target_as_bad(status, ["Charged Off", "Default"])
+    assert bad.tolist() == [0, 1, 1, 0]
+    assert target_as_bad(pd.Series([1, 2, 2, 1], name="t"), ["2"]).tolist() == [0, 1, 1, 0]
+    with pytest.raises(TargetError, match=r"'Fully Paid' \(2\).*--bad-value"):
+        target_as_bad(status)
+    with pytest.raises(TargetError, match="no row of 'status' holds 'Default '"):
+        target_as_bad(status.replace("Default", "x"), ["Default "])
+    with pytest.raises(TargetError, match="row 1 has no 't' value"):
+        target_as_bad(pd.Series([0, None, 1], name="t"))
+    with pytest.raises(TargetError, match="every row"):
+        target_as_bad(pd.Series(["a", "a"], name="t"), ["a"])
