@@ -43,6 +43,7 @@ def test_dates_and_identifiers_are_found() -> None:
             "stamp": pd.date_range("2020-01-01", periods=n, freq="D"),
             "iso_text": [f"2020-01-{i % 28 + 1:02d}" for i in range(n)],
             "us_text": [f"{i % 12 + 1}/15/2021" for i in range(n)],
+            "issue_month": [["Dec-2015", "Jan-16", "2016-02"][i % 3] for i in range(n)],
             "date_objects": [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)],
             "member": [f"M{i:05d}" for i in range(n)],
             "grade": ["A", "B"] * (n // 2),
@@ -54,6 +55,7 @@ def test_dates_and_identifiers_are_found() -> None:
         "stamp": DATE_REASON,
         "iso_text": DATE_REASON,
         "us_text": DATE_REASON,
+        "issue_month": DATE_REASON,
         "date_objects": DATE_REASON,
         "member": IDENTIFIER_REASON,
     }
@@ -93,5 +95,17 @@ def test_targets_as_numbers_booleans_and_named_values() -> None:
         target_as_bad(status.replace("Default", "x"), ["Default "])
     with pytest.raises(TargetError, match="row 1 has no 't' value"):
         target_as_bad(pd.Series([0, None, 1], name="t"))
-    with pytest.raises(TargetError, match="every row"):
+    with pytest.raises(TargetError, match="no good row"):
         target_as_bad(pd.Series(["a", "a"], name="t"), ["a"])
+
+
+def test_indeterminate_outcomes_are_left_for_the_caller_to_drop() -> None:
+    status = pd.Series(["Fully Paid", "Charged Off", "Current", "Default"], name="status")
+    bad = target_as_bad(status, ["Charged Off", "Default"], good_values=["Fully Paid"])
+    assert bad[[0, 1, 3]].tolist() == [0, 1, 1] and np.isnan(bad[2])
+    with pytest.raises(TargetError, match="needs --bad-value"):
+        target_as_bad(status, good_values=["Fully Paid"])
+    with pytest.raises(TargetError, match="named both bad and good"):
+        target_as_bad(status, ["Current"], good_values=["Current"])
+    with pytest.raises(TargetError, match="no good row"):
+        target_as_bad(status, ["Current"], good_values=["Paid"])

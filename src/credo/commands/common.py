@@ -24,6 +24,15 @@ BadValueOption = Annotated[
     ),
 ]
 
+GoodValueOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--good-value",
+        help="With --bad-value: a value of --target that means good (repeatable); rows "
+        "holding neither (e.g. loans still running) are left out.",
+    ),
+]
+
 
 def fail(message: str, code: int = 1) -> None:
     """Print an error that says what to do, and exit."""

@@ -39,6 +39,7 @@ def _load_labelled(
     features: Path | None,
     outcomes: Path | None,
     bad_values: list[str],
+    good_values: list[str],
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
     import numpy as np
 
@@ -55,10 +56,11 @@ def _load_labelled(
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         source = str(table)
         try:
-            bad = target_as_bad(frame[target], bad_values, where=source)
+            bad = target_as_bad(frame[target], bad_values, source, good_values)
         except TargetError as exc:
             fail(str(exc))
-        return frame, bad.astype(np.int8), source
+        known = ~np.isnan(bad)  # indeterminate outcomes (neither bad nor good) are left out
+        return frame[known].reset_index(drop=True), bad[known].astype(np.int8), source
     else:
         if features is None or outcomes is None:
             fail("give --table T --target COL, or --features F --outcomes O")
@@ -141,6 +143,14 @@ def evaluate(
             "model was trained with, else 0/1.",
         ),
     ] = None,
+    good_value: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--good-value",
+            help="With --bad-value: a value that means good (repeatable; rows holding neither "
+            "are left out); default: the model's.",
+        ),
+    ] = None,
     features: Annotated[
         Path | None, typer.Option("--features", help="A credo feature table, with --outcomes.")
     ] = None,
@@ -191,8 +201,12 @@ def evaluate(
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
             progress.update(step, advance=1, description="reading the data")
-            bad_values = bad_value or artifact.training.get("bad_values") or []
-            frame, y, source = _load_labelled(table, target, features, outcomes, bad_values)
+            trained = artifact.training
+            bad_values = bad_value or trained.get("bad_values") or []
+            good_values = good_value or (trained.get("good_values") if not bad_value else []) or []
+            frame, y, source = _load_labelled(
+                table, target, features, outcomes, bad_values, good_values
+            )
             groups = _protected_values(frame, protected, protected_file, policy)
             progress.update(step, advance=1, description="scoring and measuring")
             result = evaluate_artifact(

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import BadValueOption, console, fail
+from credo.commands.common import BadValueOption, GoodValueOption, console, fail
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
 # and the other areas' verbs stay quick to start.
@@ -72,6 +72,7 @@ def train(
     ] = None,
     id_column: IdOption = None,
     bad_value: BadValueOption = None,
+    good_value: GoodValueOption = None,
     scale: Annotated[
         str, typer.Option("--scale", help=f"Score scale: {' or '.join(SCALES)}.")
     ] = "fico",
@@ -164,7 +165,9 @@ def train(
         if features is not None:
             data = load_feature_training(features, outcomes)
         else:
-            data = load_table_training(table, target, id_column, exclude or [], bad_value or [])
+            data = load_table_training(
+                table, target, id_column, exclude or [], bad_value or [], good_value or []
+            )
     except (TableError, TrainingError) as exc:
         fail(str(exc))
     refused = protected_inputs(
@@ -276,6 +279,11 @@ def _print_training_summary(artifact, seconds: float) -> None:
         f"train AUC {metrics['train']['auc']:.4f}; {artifact.training['rows']:,} rows, "
         f"bad rate {artifact.training['bad_rate']:.3f}; {seconds:.1f} s"
     )
+    if artifact.training.get("indeterminate_rows"):
+        stdout.print(
+            f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "
+            "--bad-value nor a --good-value were left out"
+        )
 
 
 def score(

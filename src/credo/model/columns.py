@@ -19,7 +19,11 @@ import pandas as pd
 
 _PERCENT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$")
 _PERCENT_NUMBER = re.compile(r"\s*%\s*$")
-_DATE_TEXT = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T].*)?$")
+# 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
+_DATE_TEXT = re.compile(
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{4}([ T].*)?|\d{4}-\d{2}"
+    r"|[A-Za-z]{3}-(\d{2}|\d{4}))\s*$"
+)
 MIN_ROWS_FOR_IDENTIFIER = 20
 
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
@@ -101,11 +105,15 @@ def _value_key(value: object) -> str:
     return str(value).strip()
 
 
-def target_as_bad(y: pd.Series, bad_values: Sequence[str] = (), where: str = "") -> np.ndarray:
+def target_as_bad(
+    y: pd.Series, bad_values: Sequence[str] = (), where: str = "", good_values: Sequence[str] = ()
+) -> np.ndarray:
     """The target as 0/1 floats (1 = bad).
 
     With `bad_values`, a row is bad when its value is one of them (compared as text: 2, 2.0
-    and "2" alike) and good otherwise. Without, the values must be 0/1 (numbers, "0"/"1") or
+    and "2" alike) and good otherwise; with `good_values` as well, only rows holding one of
+    those are good, and the rest (indeterminate outcomes such as loans still running) are NaN
+    for the caller to leave out. Without, the values must be 0/1 (numbers, "0"/"1") or
     booleans (True = bad). A row without a value is an error either way.
     """
     prefix = f"{where}: " if where else ""
@@ -117,17 +125,23 @@ def target_as_bad(y: pd.Series, bad_values: Sequence[str] = (), where: str = "")
             "every row needs a known outcome: drop the others first"
         )
     keys = y.map(_value_key)
+    if good_values and not bad_values:
+        raise TargetError(f"{prefix}--good-value needs --bad-value: name the bad outcome too")
     if bad_values:
         wanted = {_value_key(v) for v in bad_values}
         bad = keys.isin(wanted).to_numpy()
-        if not bad.any():
-            raise TargetError(
-                f"{prefix}no row of {y.name!r} holds {', '.join(map(repr, bad_values))}; "
-                f"its values are {_some_values(keys)}"
-            )
-        if bad.all():
-            raise TargetError(f"{prefix}every row of {y.name!r} is bad: nothing to tell apart")
-        return bad.astype(np.float64)
+        good = keys.isin({_value_key(v) for v in good_values}).to_numpy() if good_values else ~bad
+        both = bad & good
+        if both.any():
+            raise TargetError(f"{prefix}{keys[both].iloc[0]!r} is named both bad and good")
+        for found, word, named in ((bad, "bad", bad_values), (good, "good", good_values)):
+            if not found.any():
+                listed = ", ".join(map(repr, named)) if named else "any other value"
+                raise TargetError(
+                    f"{prefix}no {word} row: no row of {y.name!r} holds {listed}; "
+                    f"its values are {_some_values(keys)}"
+                )
+        return np.where(bad, 1.0, np.where(good, 0.0, np.nan))
     as_bits = keys.map({"0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0})
     if as_bits.isna().any():
         row = int(np.flatnonzero(as_bits.isna().to_numpy())[0])

@@ -46,6 +46,8 @@ class TrainingData:
     sources: list[str]
     fingerprint: str
     bad_values: tuple[str, ...] = ()  # plain tables: the target values that mean bad
+    good_values: tuple[str, ...] = ()  # ... and good, when the rest are left out
+    indeterminate_rows: int = 0  # rows left out for holding neither
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -81,9 +83,11 @@ def load_table_training(
     id_column: str | None = None,
     exclude: Sequence[str] = (),
     bad_values: Sequence[str] = (),
+    good_values: Sequence[str] = (),
 ) -> TrainingData:
     """A plain table: every column but the target, the id and ``exclude`` is a candidate.
-    The target is 0/1 (or booleans), or bad where it holds one of ``bad_values``."""
+    The target is 0/1 (or booleans), or bad where it holds one of ``bad_values``; with
+    ``good_values`` too, rows holding neither (indeterminate outcomes) are left out."""
     frame = tables.read_plain_table(table)
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
@@ -96,9 +100,12 @@ def load_table_training(
         raise TrainingError(f"{table}: --exclude names columns it lacks: {', '.join(unknown)}")
     drop = {target, id_column, *exclude} - {None}
     try:
-        y = target_as_bad(frame[target], bad_values, where=str(table))
+        y = target_as_bad(frame[target], bad_values, str(table), good_values)
     except TargetError as exc:
         raise TrainingError(str(exc)) from None
+    known = ~np.isnan(y)
+    if not known.all():
+        frame, y = frame[known].reset_index(drop=True), y[known]
     return TrainingData(
         X=frame[[c for c in frame.columns if c not in drop]],
         y=y,
@@ -109,6 +116,8 @@ def load_table_training(
         sources=[str(table)],
         fingerprint=file_fingerprint([table]),
         bad_values=tuple(str(v) for v in bad_values),
+        good_values=tuple(str(v) for v in good_values),
+        indeterminate_rows=int((~known).sum()),
     )
 
 
@@ -166,6 +175,8 @@ def train_model(
         "bad_rate": float(np.mean(data.y)),
         "target": data.target,
         "bad_values": list(data.bad_values),
+        "good_values": list(data.good_values),
+        "indeterminate_rows": data.indeterminate_rows,
         "id_column": data.id_column,
         "inputs": [str(c) for c in data.X.columns],
         "sources": [Path(s).name for s in data.sources],
