@@ -166,3 +166,16 @@ def test_special_values_stay_outside_the_monotone_order():
     assert risk[0] < risk[3] <= risk[2] <= risk[1]
     restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
     np.testing.assert_array_equal(restored.predict_proba(frame), model.predict_proba(frame))
+
+
+def test_any_column_name_works() -> None:
+    # LightGBM refuses names with JSON's special characters; plain tables have such names
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2_000, 2))
+    y = (rng.random(2_000) < 1 / (1 + np.exp(1.0 - 1.5 * x[:, 0]))).astype(int)
+    frame = pd.DataFrame({'rate "%"': x[:, 0], "Income ($), {net}": x[:, 1]})
+    model = Challenger().fit(frame, y)
+    again = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert np.allclose(again.predict_proba(frame), model.predict_proba(frame))
+    assert model.contributions(frame).columns[:2].tolist() == frame.columns.tolist()
+    assert auc(y, model.predict_proba(frame)[:, 1]) > 0.7

@@ -218,7 +218,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
         return lgb.Dataset(
             matrix,
             label=labels,
-            feature_name=self.features_,
+            # positional names: LightGBM refuses some characters that column names may hold
+            feature_name=[f"x{i}" for i in range(len(self.features_))],
             categorical_feature=categorical or "auto",
             free_raw_data=False,
         )
