@@ -18,6 +18,7 @@ from credo.model.columns import (
     unusable_columns,
 )
 from credo.model.scorecard import Scorecard
+from credo.model.tables import TableError, read_plain_table
 
 
 def test_percentages_become_numbers_and_other_text_stays() -> None:
@@ -109,3 +110,23 @@ def test_indeterminate_outcomes_are_left_for_the_caller_to_drop() -> None:
         target_as_bad(status, ["Current"], good_values=["Current"])
     with pytest.raises(TargetError, match="no good row"):
         target_as_bad(status, ["Current"], good_values=["Paid"])
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_csv_tables_with_any_common_delimiter(tmp_path, sep) -> None:
+    frame = pd.DataFrame({"a;b": [1.5, 2.5], "c,d": ["x|y", "z"], "bad": [0, 1]})
+    path = tmp_path / ("t.tsv" if sep == "\t" else "t.csv")
+    frame.to_csv(path, sep=sep, index=False)
+    read = read_plain_table(path)
+    assert read.columns.tolist() == frame.columns.tolist()
+    assert read["a;b"].tolist() == [1.5, 2.5] and read["c,d"].tolist() == ["x|y", "z"]
+
+
+def test_empty_tables_are_clear_errors(tmp_path) -> None:
+    empty, header = tmp_path / "empty.csv", tmp_path / "header.csv"
+    empty.write_text("")
+    header.write_text("a,bad\n")
+    with pytest.raises(TableError, match="the file is empty"):
+        read_plain_table(empty)
+    with pytest.raises(TableError, match="no rows"):
+        read_plain_table(header)

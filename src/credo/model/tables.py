@@ -43,11 +43,38 @@ def read_plain_table(path: str | Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         frame = pq.read_table(path).to_pandas()
-    elif suffix in (".csv", ".txt"):
-        frame = pd.read_csv(path)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        try:
+            frame = pd.read_csv(path, sep=csv_delimiter(path))
+        except pd.errors.EmptyDataError:
+            raise TableError(f"{path}: the file is empty; give a header line and rows") from None
+        except pd.errors.ParserError as exc:
+            raise TableError(f"{path}: not a readable CSV table ({exc})") from None
     else:
         raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
+    if frame.empty:
+        raise TableError(f"{path}: the table has no rows")
     return percent_columns_as_numbers(frame)
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(path: str | Path) -> str:
+    """The delimiter of a CSV file's header line: the most frequent of , ; tab | outside
+    quotes (comma when there is none, as for a one-column file)."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        header = handle.readline()
+    outside, quoted = [], False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    text = "".join(outside)
+    counts = {d: text.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
