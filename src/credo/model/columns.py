@@ -42,12 +42,20 @@ def _text_values(column: pd.Series) -> pd.Series | None:
     return values.astype(str)
 
 
+def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
+    """Every distinct value matches (a sample of them first: most columns fail at once)."""
+    distinct = pd.unique(text.to_numpy(dtype=object))
+    return all(pattern.match(v) for v in distinct[:1000]) and all(
+        pattern.match(v) for v in distinct[1000:]
+    )
+
+
 def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
     converted = {}
     for name in frame.columns:
         text = _text_values(frame[name])
-        if text is None or text.empty or not text.str.match(_PERCENT).all():
+        if text is None or text.empty or not _all_match(text, _PERCENT):
             continue
         numbers = text.str.replace(_PERCENT_NUMBER, "", regex=True).astype(float)
         converted[name] = numbers.reindex(frame.index)
@@ -75,7 +83,7 @@ def unusable_columns(frame: pd.DataFrame) -> dict[str, str]:
         text = _text_values(column)
         if text is None or text.empty:
             continue
-        if text.str.match(_DATE_TEXT).all():
+        if _all_match(text, _DATE_TEXT):
             reasons[str(name)] = DATE_REASON
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
@@ -145,13 +153,21 @@ def target_as_bad(
     as_bits = keys.map({"0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0})
     if as_bits.isna().any():
         row = int(np.flatnonzero(as_bits.isna().to_numpy())[0])
-        example = next(k for k in keys.unique() if k not in ("0", "1", "false", "true"))
+        example = _likely_bad([k for k in keys.unique() if k not in ("0", "1", "false", "true")])
         raise TargetError(
             f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row} has "
             f"{y.iloc[row]!r}, and its values are {_some_values(keys)}: name the value(s) "
             f"that mean bad with --bad-value (e.g. --bad-value {example!r})"
         )
     return as_bits.to_numpy(dtype=np.float64)
+
+
+_BAD_WORDS = re.compile(r"bad|default|charged|delinq|late|fail|writ|loss|yes|^y$|^2$", re.I)
+
+
+def _likely_bad(values: list[str]) -> str:
+    """For the error's example only (never applied): a value whose wording suggests bad."""
+    return next((v for v in values if _BAD_WORDS.search(v)), values[0])
 
 
 def _some_values(keys: pd.Series, limit: int = 8) -> str:
