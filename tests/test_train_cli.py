@@ -307,3 +307,31 @@ def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
     figures = json.loads(out.read_text())["data"]
     assert figures["rows"] == n - int(running.sum())
     assert figures["bads"] == int((y & ~running).sum())
+
+
+def test_sentinels_and_codes_of_a_plain_table(tmp_path):
+    rng = np.random.default_rng(9)
+    n = 4_000
+    days = rng.integers(0, 10_000, n).astype(float)
+    retired = rng.random(n) < 0.15
+    days[retired] = 365243  # the sentinel: not employed, no days to count
+    code = rng.integers(1, 5, n)  # risk not in code order: 3 is the riskiest
+    risk = -2.0 - days / 10_000 + np.where(retired, 1.2, 0) + np.where(code == 3, 1.0, 0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
+    path = tmp_path / "t.csv"
+    text = ["-999", "a"] * (n // 2)
+    table = pd.DataFrame({"days_employed": days, "code": code, "text": text, "bad": y})
+    table.to_csv(path, index=False)
+    model = tmp_path / "m.json"
+    credo(
+        "train", "--table", path, "--target", "bad", "--special", "days_employed=365243",
+        "--special", "-999", "--categorical", "code", "--min-iv", "0", "--out", model,
+    )  # fmt: skip
+    bins = load_model(model).scorecard.bins_
+    assert bins["days_employed"].kind == "numeric" and 365243.0 in bins["days_employed"].specials
+    assert bins["code"].kind == "categorical"
+    assert "-999" in bins["text"].specials  # a text column takes the every-column sentinel
+    for bad_option in (["--special", "nope=1"], ["--special", "days_employed=abc"]):
+        args = ["train", "--table", path, "--target", "bad", *bad_option, "--out", model]
+        refused = credo(*args, check=False)
+        assert refused.returncode == 1 and "--special" in refused.stderr

@@ -121,6 +121,23 @@ def train(
             help="Keep at most one feature per this many rows of the rarer class (0: no limit).",
         ),
     ] = 10,
+    special: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--special",
+            help="A plain-table sentinel that gets a bin of its own instead of a place in the "
+            "order: COL=VALUE[,VALUE...] for one column, VALUE for every column (repeatable), "
+            "e.g. --special DAYS_EMPLOYED=365243 --special -999.",
+        ),
+    ] = None,
+    categorical: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--categorical",
+            help="A plain-table column of codes to group as categories, not as numbers "
+            "(repeatable).",
+        ),
+    ] = None,
     segments: Annotated[
         int,
         typer.Option(
@@ -186,7 +203,21 @@ def train(
         )
     if monotonic not in MONOTONIC_CHOICES:
         fail(f"unknown --monotonic {monotonic!r}: choose one of {', '.join(MONOTONIC_CHOICES)}")
+    if (special or categorical) and data.kind != "table":
+        fail(
+            "--special and --categorical are for plain tables: a feature table's catalog "
+            "already declares its special values"
+        )
+    unknown = [c for c in categorical or [] if c not in data.X.columns]
+    if unknown:
+        fail(f"--categorical names columns the table lacks: {', '.join(unknown)}")
+    try:
+        specials = special_values_by_column(special or [], data.X, categorical or [])
+    except ValueError as exc:
+        fail(str(exc))
     card = Scorecard(
+        special_values=specials or None,
+        categorical=list(categorical) if categorical else None,
         monotonic=monotonic,
         scale=scale,
         min_iv=min_iv,
@@ -214,6 +245,48 @@ def train(
     digest = save_model(artifact, out)
     _print_training_summary(artifact, time.perf_counter() - started)
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
+
+
+def _special_value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def special_values_by_column(options: list[str], frame, categorical: list[str]) -> dict[str, list]:
+    """--special options (COL=V[,V...] or V for every column) as {column: [values]}: numbers
+    for numeric columns, text for columns of categories."""
+    import pandas as pd
+
+    by_column: dict[str, list] = {}
+    for option in options:
+        column, sep, values = option.rpartition("=")
+        if sep and column not in frame.columns:
+            raise ValueError(f"--special {option!r}: the table has no column {column!r}")
+        for name in [column] if sep else list(frame.columns):
+            as_category = name in categorical or not pd.api.types.is_numeric_dtype(frame[name])
+            for text in values.split(","):
+                value = _special_value(text)
+                if isinstance(value, str) and not as_category:
+                    if sep:
+                        raise ValueError(
+                            f"--special {option!r}: {name!r} holds numbers, and {text!r} is not one"
+                        )
+                    continue
+                if as_category:
+                    value = text.strip()
+                if not sep and not _occurs(frame[name], value, as_category):
+                    continue  # every column: only where the value is found
+                if value not in by_column.setdefault(name, []):
+                    by_column[name].append(value)
+    return {name: values for name, values in by_column.items() if values}
+
+
+def _occurs(column, value, as_category: bool) -> bool:
+    if as_category:
+        return bool((column.dropna().astype(str).str.strip() == value).any())
+    return bool((column == value).any())
 
 
 def _load_policy(name: str):

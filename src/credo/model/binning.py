@@ -382,7 +382,8 @@ class BinningProcess(TransformerMixin, BaseEstimator):
     `special_values`: a list for every feature, or a dict feature -> list.
     `monotonic_by_feature`: dict feature -> trend or direction hint ("higher_is_riskier"
     -> "ascending" bad rate, "higher_is_safer" -> "descending"); others use `monotonic`.
-    `categorical`: names binned as categories (default: every non-numeric column).
+    `categorical`: names of numeric columns (codes) to bin as categories as well; every
+    non-numeric column is binned as categories anyway.
     `n_jobs`: threads (numpy releases the GIL in the heavy steps).
     Fitted: `bins_` (dict name -> Bins), `features_` (the column order), `iv_` (name -> IV).
     `transform(X, metric="woe"|"index")` -> (n, len(features_)) float64 / int32 array.
@@ -440,7 +441,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):
                 settings.unseen,
             )
             specials = self._specials_of(name)
-            if name in declared or (self.categorical is None and not is_numeric(column)):
+            if name in declared or not is_numeric(column):
                 return fit_categorical_bins(name, categorical_values(column), target, own, specials)
             return fit_numeric_bins(name, numeric_values(column, name), target, own, specials)
 
