@@ -15,8 +15,14 @@ The peers run in bench/.venv-peers when it exists (they pin pandas < 3; see
 bench/peers/requirements.txt), else in this Python, as a subprocess given the very same folds.
 Prints mean AUC (sd) per system and dataset, the goal checks, and writes bench/out/quality.json.
 
+Any other labelled table (CSV or Parquet) runs the same tabular comparison, alone, with
+`--table` (5 x 5-fold unless --table-folds/--table-repeats say otherwise): read as `credo
+train --table` reads it (percentages as numbers; dates and identifier columns left out of every
+system's inputs), the target read with --bad-value where it is not 0/1.
+
     python bench/quality.py            # full run (minutes on 2 cores)
     python bench/quality.py --quick    # small smoke run
+    python bench/quality.py --table loans.csv --target loan_status --bad-value "Charged Off"
 """
 
 from __future__ import annotations
@@ -325,10 +331,9 @@ def goal_checks(summary: dict) -> list[dict[str, Any]]:
         _mean(summary, "german", "credo scorecard"),
         _mean(summary, "german", "optbinning"),
     )
-    for dataset, credo_name in (
-        ("taiwan", "credo scorecard (raw 23)"),
-        ("german", "credo scorecard"),
-    ):
+    tabular = [("taiwan", "credo scorecard (raw 23)"), ("german", "credo scorecard")]
+    tabular += [(d, "credo scorecard") for d in summary if d not in ("taiwan", "german")]
+    for dataset, credo_name in tabular:
         peers = [_mean(summary, dataset, p) for p in PEERS]
         peers = [p for p in peers if p is not None]
         check(
@@ -394,7 +399,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma list of datasets to skip")
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "quality.json")
+    parser.add_argument("--table", type=Path, help="run on this labelled table alone")
+    parser.add_argument("--target", help="the --table's outcome column")
+    parser.add_argument("--bad-value", action="append", default=[], help="target value = bad")
+    parser.add_argument("--exclude", action="append", default=[], help="column to leave out")
+    parser.add_argument("--table-folds", type=int, default=5)
+    parser.add_argument("--table-repeats", type=int, default=5)
     args = parser.parse_args(argv)
+    if args.table is not None and not args.target:
+        parser.error("--table needs --target")
     if args.quick:
         args.taiwan_rows = args.taiwan_rows or 3000
         args.taiwan_folds, args.german_folds, args.german_repeats = 3, 3, 1
@@ -406,10 +419,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="credo-quality-") as tmp:
         workdir = Path(tmp)
-        if "taiwan" not in skip:
-            results += bench_taiwan(args, peers, python, workdir)
-        if "german" not in skip:
-            results += bench_german(args, peers, python, workdir)
+        if args.table is not None:
+            results += bench_table(args, peers, python, workdir)
+        else:
+            if "taiwan" not in skip:
+                results += bench_taiwan(args, peers, python, workdir)
+            if "german" not in skip:
+                results += bench_german(args, peers, python, workdir)
 
     summary = summarise(results)
     checks = goal_checks(summary)
@@ -502,6 +518,30 @@ def bench_german(args, peers: list[str], python: str, workdir: Path) -> list[dic
     results += run_credo("german", "credo challenger", credo_challenger(args.threads), X, y, folds)
     results += run_credo("german", "lightgbm", lightgbm_raw(args.seed, args.threads), X, y, folds)
     results += run_peers("german", X, y, folds, python, workdir, peers)
+    return results
+
+
+def bench_table(args, peers: list[str], python: str, workdir: Path) -> list[dict[str, Any]]:
+    """Any labelled table, read as `credo train --table` reads it, every system on the same
+    columns and folds."""
+    from credo.model.columns import target_as_bad, unusable_columns
+    from credo.model.tables import read_plain_table
+
+    frame = read_plain_table(args.table)
+    y = target_as_bad(frame[args.target], args.bad_value, str(args.table)).astype(int)
+    X = frame.drop(columns=[args.target, *args.exclude])
+    left_out = unusable_columns(X)
+    X = X.drop(columns=list(left_out))
+    name = args.table.stem
+    folds = stratified_folds(y, args.table_folds, args.table_repeats, args.seed)
+    print(f"{name}: {len(X)} rows, {X.shape[1]} columns, {len(folds)} folds", file=sys.stderr)
+    for column, why in left_out.items():
+        print(f"  left out of every system: {column} ({why})", file=sys.stderr)
+    results = []
+    results += run_credo(name, "credo scorecard", credo_scorecard(), X, y, folds)
+    results += run_credo(name, "credo challenger", credo_challenger(args.threads), X, y, folds)
+    results += run_credo(name, "lightgbm", lightgbm_raw(args.seed, args.threads), X, y, folds)
+    results += run_peers(name, X, y, folds, python, workdir, peers)
     return results
 
 
