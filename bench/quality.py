@@ -120,6 +120,9 @@ def lightgbm_raw(seed: int, threads: int) -> Fitter:
 
     def fit(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame) -> np.ndarray:
         train, test = _categories(train, test)
+        # LightGBM refuses some characters in column names (a CSV's "Unnamed: 0")
+        names = {name: f"x{i}" for i, name in enumerate(train.columns)}
+        train, test = train.rename(columns=names), test.rename(columns=names)
         inner, valid = train_test_split(
             np.arange(len(y)), test_size=0.2, stratify=y, random_state=seed
         )
@@ -222,10 +225,13 @@ def run_peers(
     run = subprocess.run(
         [python, str(PEERS_SCRIPT), str(job_path)], capture_output=True, text=True, check=False
     )
-    if run.returncode != 0:
+    try:
+        if run.returncode != 0:
+            raise ValueError("the peers' process failed")
+        return [{"dataset": dataset, **row} for row in json.loads(run.stdout)]
+    except ValueError:  # a failed process, or one that printed no JSON
         reason = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "no output"
         return [{"dataset": dataset, "system": s, "error": reason} for s in systems]
-    return [{"dataset": dataset, **row} for row in json.loads(run.stdout)]
 
 
 # ---------------------------------------------------------------------------- data

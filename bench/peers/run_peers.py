@@ -14,6 +14,7 @@ WoE.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -59,7 +60,12 @@ def fit_scorecardpy(train, y_train, test, columns, categorical):
 
     frame = train[columns].assign(_target=y_train)
     bins = sc.woebin(
-        frame, y="_target", count_distr_limit=MIN_BIN_SHARE, print_info=False, no_cores=1
+        frame,
+        y="_target",
+        count_distr_limit=MIN_BIN_SHARE,
+        print_info=False,
+        no_cores=1,
+        check_cate_num=False,  # else it asks on stdin about text columns of over 50 levels
     )
     train_woe = sc.woebin_ply(frame, bins, print_info=False)
     test_woe = sc.woebin_ply(test[columns], bins, print_info=False)
@@ -88,7 +94,8 @@ def run(job: dict) -> list[dict]:
                 train = table.iloc[train_rows].reset_index(drop=True)
                 test = table.iloc[test_rows].reset_index(drop=True)
                 started = time.perf_counter()
-                with warnings.catch_warnings():
+                # stdout carries the JSON answer: a peer's own printing goes to stderr
+                with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
                     warnings.simplefilter("ignore")
                     risk = fit(train, y[train_rows], test, columns, categorical)
                 results.append(
