@@ -11,7 +11,7 @@ from conftest import DATA
 from sklearn.metrics import roc_auc_score
 
 from credo.explain import reasons as rs
-from credo.model.scorecard import Scorecard
+from credo.model.scorecard import Scorecard, noise_iv
 
 PROTECTED = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
 
@@ -291,3 +291,21 @@ def test_few_bad_rows_cap_the_number_of_features():
     assert len(capped.features_) <= y.sum() // 10 < len(free.features_)
     beyond = [why for why in capped.dropped_.values() if why.startswith("beyond")]
     assert beyond and "rows of the rarer class" in beyond[0]
+
+
+def test_weak_real_features_are_kept_on_large_samples_only() -> None:
+    def sample(n: int, seed: int):
+        rng = np.random.default_rng(seed)
+        strong, weak = rng.normal(size=n), rng.normal(size=n)
+        y = (rng.random(n) < 1 / (1 + np.exp(1.4 - 1.0 * strong - 0.12 * weak))).astype(int)
+        return pd.DataFrame({"strong": strong, "weak": weak}), y
+
+    X, y = sample(40_000, 21)
+    card = Scorecard().fit(X, y)
+    assert 0.003 < card.iv_["weak"] < 0.02  # below the fixed bar, far above noise here
+    assert card.features_ == ["strong", "weak"]
+    fixed = Scorecard(iv_noise_multiple=None).fit(X, y)
+    assert fixed.features_ == ["strong"] and fixed.dropped_["weak"] == "iv below min_iv"
+    small, y_small = sample(1_000, 22)
+    assert Scorecard()._iv_floor(Scorecard().fit(small, y_small).bins_["strong"], y_small) == 0.02
+    assert noise_iv(6, 12_000, 4_000) == pytest.approx(5 * (1 / 12_000 + 1 / 4_000))

@@ -95,7 +95,12 @@ def train(
         bool, typer.Option("--challenger", help="Also fit the LightGBM challenger and keep it.")
     ] = False,
     min_iv: Annotated[
-        float, typer.Option("--min-iv", help="Drop features with information value below this.")
+        float,
+        typer.Option(
+            "--min-iv",
+            help="Drop features with information value below this (on a large sample, below "
+            "5 times the IV that noise reaches there, when that is lower).",
+        ),
     ] = 0.02,
     max_corr: Annotated[
         float, typer.Option("--max-corr", help="Drop the weaker of two features above this |r|.")

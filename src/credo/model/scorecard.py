@@ -66,7 +66,11 @@ class Scorecard(BaseEstimator):
 
     Parameters: binning (``max_bins``, ``min_bin_share`` (0.03: on the quality bench German
     credit gained 0.002 AUC over 0.05, Taiwan alike), ``max_prebins``, ``monotonic``,
-    ``special_values``, ``categorical``), selection (``min_iv`` drops weak features,
+    ``special_values``, ``categorical``), selection (``min_iv`` drops weak features, or
+    on a large sample those below ``iv_noise_multiple`` (5) times the IV that noise reaches
+    there when that is lower (`noise_iv`): 16,000 rows with 3,500 bads put the bar at 0.002-0.01
+    instead of 0.02, keeping weak but real features (a generated loan book: 0.7495 -> 0.7532
+    AUC; Taiwan raw 0.7686 -> 0.7695; German and small tables unchanged; None: always min_iv),
     ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it (0.95:
     exact duplicates go, related signals such as latest and worst delinquency both stay; on the
     quality bench 0.7 lost 0.011 AUC on Taiwan's events path and 0.95-0.99 scored alike),
@@ -88,6 +92,7 @@ class Scorecard(BaseEstimator):
         special_values: dict | list | None = None,
         categorical: list[str] | None = None,
         min_iv: float = 0.02,
+        iv_noise_multiple: float | None = 5.0,
         max_corr: float = 0.95,
         max_features: int | None = None,
         min_events_per_feature: int | None = 10,
@@ -102,6 +107,7 @@ class Scorecard(BaseEstimator):
         self.special_values = special_values
         self.categorical = categorical
         self.min_iv = min_iv
+        self.iv_noise_multiple = iv_noise_multiple
         self.max_corr = max_corr
         self.max_features = max_features
         self.min_events_per_feature = min_events_per_feature
@@ -127,7 +133,7 @@ class Scorecard(BaseEstimator):
         all_bins = self.binning_.bins_
         self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
         self.dropped_ = dict(unusable)
-        strong = [n for n in candidates if self.iv_[n] >= self.min_iv]
+        strong = [n for n in candidates if self.iv_[n] >= self._iv_floor(all_bins[n], target)]
         self.dropped_.update({n: "iv below min_iv" for n in candidates if n not in strong})
         strong.sort(key=lambda n: -self.iv_[n])
 
@@ -159,6 +165,15 @@ class Scorecard(BaseEstimator):
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
         return self
+
+    def _iv_floor(self, bins: Any, target: np.ndarray) -> float:
+        """The IV a feature needs: `min_iv`, or less where the sample is large enough that
+        `iv_noise_multiple` times the IV noise reaches (see `noise_iv`) is below it."""
+        if not self.iv_noise_multiple:
+            return self.min_iv
+        filled = int((np.asarray(bins.count) > 0).sum())
+        noise = noise_iv(filled, int((target == 0).sum()), int((target == 1).sum()))
+        return min(self.min_iv, self.iv_noise_multiple * noise)
 
     def _feature_limits(self, target: np.ndarray) -> list[tuple[int, str]]:
         """The caps on the number of features, each with the reason a feature beyond it gets."""
@@ -488,6 +503,13 @@ class Scorecard(BaseEstimator):
 
 
 # ---------------------------------------------------------------------- helpers
+def noise_iv(bins: int, goods: int, bads: int) -> float:
+    """The IV a feature with no signal shows on average over `bins` non-empty bins: twice the
+    G-statistic is chi-squared with bins - 1 degrees of freedom, and IV is about that over
+    goods plus that over bads."""
+    return max(bins - 1, 1) * (1.0 / max(goods, 1) + 1.0 / max(bads, 1))
+
+
 def check_target(y: Any, n_rows: int) -> np.ndarray:
     """The target as float 0/1; a clear error for anything else."""
     values = np.asarray(y, dtype=object).reshape(-1)
