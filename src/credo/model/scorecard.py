@@ -123,7 +123,7 @@ class Scorecard(BaseEstimator):
         target = check_target(y, len(frame))
         self.scale_ = scaling.get_scale(self.scale)
         candidates, self.meta_ = candidate_meta(frame, meta)
-        unusable = unusable_columns(frame[candidates]) if meta is None else {}
+        unusable = unusable_columns(frame, candidates) if meta is None else {}
         candidates = [name for name in candidates if name not in unusable]
         if not candidates:
             raise ValueError(f"no column can be an input: {unusable}")
