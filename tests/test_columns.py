@@ -130,3 +130,15 @@ def test_empty_tables_are_clear_errors(tmp_path) -> None:
         read_plain_table(empty)
     with pytest.raises(TableError, match="no rows"):
         read_plain_table(header)
+
+
+def test_columns_left_out_are_kept_in_the_model_and_its_report(tmp_path) -> None:
+    from credo.evaluate.model_eval import feature_rows
+
+    frame, y = _table_with_a_date()
+    card = Scorecard().fit(frame, y)
+    again = Scorecard.from_dict(card.to_dict())
+    assert again.dropped_["opened"] == DATE_REASON
+    rows = {row["name"]: row for row in feature_rows(again, frame, y)}
+    assert rows["opened_text"]["status"] == DATE_REASON and rows["opened_text"]["iv"] is None
+    assert rows["x"]["status"] == "used"

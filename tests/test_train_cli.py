@@ -304,6 +304,7 @@ def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
     # evaluate reads the outcome with the values the model was trained with
     credo("evaluate", "--model", model, "--table", path, "--target", "loan_status",
           "--report", report, "--json", out)  # fmt: skip
+    assert "issue_d" in report.read_text()  # the committee sees what was left out, and why
     figures = json.loads(out.read_text())["data"]
     assert figures["rows"] == n - int(running.sum())
     assert figures["bads"] == int((y & ~running).sum())

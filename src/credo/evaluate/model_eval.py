@@ -39,6 +39,9 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
             index = bins.index(frame[name].to_numpy())
             row["iv_eval"] = metrics.information_value(index, y, bins.n_bins)
         rows.append(row)
+    for name, why in scorecard.dropped_.items():  # columns never binned (dates, identifiers)
+        if name not in scorecard.iv_:
+            rows.append({"name": name, "dimension": None, "iv": None, "status": why})
     return rows
 
 

@@ -463,6 +463,8 @@ class Scorecard(BaseEstimator):
                 name: {"iv": self.iv_[name], "dropped": self.dropped_.get(name)}
                 for name in self.codes_
             },
+            # columns never binned (dates, identifiers of a plain table), with the reason
+            "not_inputs": {n: why for n, why in self.dropped_.items() if n not in self.codes_},
             "training": dict(self.training_),
         }
 
@@ -493,6 +495,7 @@ class Scorecard(BaseEstimator):
         model.codes_ = dict(data["reason_codes"])
         model.iv_ = {name: c["iv"] for name, c in data["candidates"].items()}
         model.dropped_ = {n: c["dropped"] for n, c in data["candidates"].items() if c["dropped"]}
+        model.dropped_.update(data.get("not_inputs") or {})
         model.training_ = dict(data["training"])
         model._set_points()
         stored = {f["name"]: np.asarray(f["points"], dtype=float) for f in features}
