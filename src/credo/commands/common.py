@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,23 +15,26 @@ DbOption = Annotated[
     typer.Option("--db", help="The store file (default: $CREDO_DB, else ./credo.duckdb)."),
 ]
 
-BadValueOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--bad-value",
-        help="A value of --target that means bad (repeat for several; the rest are good), "
-        "for targets not written as 0/1, e.g. --bad-value 'Charged Off' or --bad-value 2.",
-    ),
-]
+_OUTCOME_VALUE_HELP = {
+    "--bad-value": "A value of --target that means bad (repeat for several; the rest are good), "
+    "for targets not written as 0/1, e.g. --bad-value 'Charged Off' or --bad-value 2.",
+    "--good-value": "With --bad-value: a value of --target that means good (repeatable); rows "
+    "holding neither (e.g. loans still running) are left out.",
+}
+_MODEL_DEFAULT = " Default: the values the model was trained with."
 
-GoodValueOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--good-value",
-        help="With --bad-value: a value of --target that means good (repeatable); rows "
-        "holding neither (e.g. loans still running) are left out.",
-    ),
-]
+
+def _outcome_values(flag: str, default_note: str = "") -> Any:
+    return Annotated[
+        list[str] | None, typer.Option(flag, help=_OUTCOME_VALUE_HELP[flag] + default_note)
+    ]
+
+
+BadValueOption = _outcome_values("--bad-value")
+GoodValueOption = _outcome_values("--good-value")
+# credo evaluate: the same, defaulting to the values the model was trained with
+EvalBadValueOption = _outcome_values("--bad-value", _MODEL_DEFAULT)
+EvalGoodValueOption = _outcome_values("--good-value", _MODEL_DEFAULT)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import console, fail
+from credo.commands.common import EvalBadValueOption, EvalGoodValueOption, console, fail
 
 if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load them
     import numpy as np
@@ -135,22 +135,8 @@ def evaluate(
     target: Annotated[
         str | None, typer.Option("--target", help="The outcome column of --table: 1 bad, 0 good.")
     ] = None,
-    bad_value: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--bad-value",
-            help="A value of --target that means bad (repeatable); default: the values the "
-            "model was trained with, else 0/1.",
-        ),
-    ] = None,
-    good_value: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--good-value",
-            help="With --bad-value: a value that means good (repeatable; rows holding neither "
-            "are left out); default: the model's.",
-        ),
-    ] = None,
+    bad_value: EvalBadValueOption = None,
+    good_value: EvalGoodValueOption = None,
     features: Annotated[
         Path | None, typer.Option("--features", help="A credo feature table, with --outcomes.")
     ] = None,
