@@ -202,8 +202,8 @@ class Scorecard(BaseEstimator):
                 special_values[name] = list(dict.fromkeys(specials))
         if isinstance(self.special_values, dict):
             for name, values in self.special_values.items():
-                if name not in candidates:  # a column left out (a date, an identifier)
-                    continue
+                if name not in candidates and name in self.meta_:
+                    continue  # a column left out (a date, an identifier); typos still fail
                 special_values.setdefault(name, [])
                 special_values[name] += [v for v in values if v not in special_values[name]]
         elif self.special_values:
