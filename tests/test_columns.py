@@ -142,3 +142,11 @@ def test_columns_left_out_are_kept_in_the_model_and_its_report(tmp_path) -> None
     rows = {row["name"]: row for row in feature_rows(again, frame, y)}
     assert rows["opened_text"]["status"] == DATE_REASON and rows["opened_text"]["iv"] is None
     assert rows["x"]["status"] == "used"
+
+
+def test_special_values_for_a_left_out_column_are_ignored_and_typos_fail() -> None:
+    frame, y = _table_with_a_date()
+    card = Scorecard(special_values={"opened_text": ["2015-01-01"], "x": [-999.0]}).fit(frame, y)
+    assert card.features_ == ["x"] and -999.0 in card.bins_["x"].specials
+    with pytest.raises(ValueError, match="typo"):
+        Scorecard(special_values={"typo": [1.0]}).fit(frame, y)
