@@ -304,7 +304,10 @@ def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
     # evaluate reads the outcome with the values the model was trained with
     credo("evaluate", "--model", model, "--table", path, "--target", "loan_status",
           "--report", report, "--json", out)  # fmt: skip
-    assert "issue_d" in report.read_text()  # the committee sees what was left out, and why
+    html = report.read_text()
+    assert "issue_d" in html  # the committee sees what was left out, and why
+    assert "loan_status is &#39;Charged Off&#39;; good: &#39;Fully Paid&#39;" in html
+    assert f"{int(running.sum()):,} rows with other outcomes left out" in html
     figures = json.loads(out.read_text())["data"]
     assert figures["rows"] == n - int(running.sum())
     assert figures["bads"] == int((y & ~running).sum())

@@ -40,7 +40,7 @@ def _load_labelled(
     outcomes: Path | None,
     bad_values: list[str],
     good_values: list[str],
-) -> tuple[pd.DataFrame, np.ndarray, str]:
+) -> tuple[pd.DataFrame, np.ndarray, str, str]:
     import numpy as np
 
     from credo.model.columns import TargetError, target_as_bad
@@ -60,7 +60,8 @@ def _load_labelled(
         except TargetError as exc:
             fail(str(exc))
         known = ~np.isnan(bad)  # indeterminate outcomes (neither bad nor good) are left out
-        return frame[known].reset_index(drop=True), bad[known].astype(np.int8), source
+        outcome = outcome_definition(target, bad_values, good_values, int((~known).sum()))
+        return frame[known].reset_index(drop=True), bad[known].astype(np.int8), source, outcome
     else:
         if features is None or outcomes is None:
             fail("give --table T --target COL, or --features F --outcomes O")
@@ -75,7 +76,16 @@ def _load_labelled(
             f"{source}: the outcome must be 0 or 1; row {row} has {y.iloc[row]!r} "
             "(fix or drop the rows without a known outcome)"
         )
-    return frame, y.to_numpy(dtype=np.int8), source
+    return frame, y.to_numpy(dtype=np.int8), source, outcome_definition("bad", [], [], 0)
+
+
+def outcome_definition(target: str, bad: list[str], good: list[str], left_out: int) -> str:
+    """How bad was read, in words, for the report."""
+    if not bad:
+        return f"bad: {target} = 1"
+    words = f"bad: {target} is {' or '.join(map(repr, bad))}"
+    words += f"; good: {' or '.join(map(repr, good))}" if good else "; good: any other value"
+    return words + (f"; {left_out:,} rows with other outcomes left out" if left_out else "")
 
 
 def _protected_values(
@@ -190,7 +200,7 @@ def evaluate(
             trained = artifact.training
             bad_values = bad_value or trained.get("bad_values") or []
             good_values = good_value or (trained.get("good_values") if not bad_value else []) or []
-            frame, y, source = _load_labelled(
+            frame, y, source, outcome = _load_labelled(
                 table, target, features, outcomes, bad_values, good_values
             )
             groups = _protected_values(frame, protected, protected_file, policy)
@@ -203,6 +213,7 @@ def evaluate(
                 cutoff=cutoff,
                 model_path=str(model),
                 data_source=source,
+                outcome=outcome,
             )
             progress.update(step, advance=1, description="writing the report")
             write_report(result, report)

@@ -100,10 +100,12 @@ def evaluate_artifact(
     cutoff: float | None = None,
     model_path: str | None = None,
     data_source: str | None = None,
+    outcome: str | None = None,
 ) -> dict[str, Any]:
     """Score `frame` with the artifact (scorecard and, when present, challenger) and evaluate.
 
-    `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows.
+    `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows;
+    `outcome` says in words how they were read (the target and its values).
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
@@ -134,7 +136,7 @@ def evaluate_artifact(
         protected=protected,
         cutoff=cutoff,
         model_info=model_info,
-        data_info={"source": data_source},
+        data_info={"source": data_source, "outcome": outcome},
         features=feature_rows(scorecard, frame, labels),
         points=points_rows(scorecard),
         segments=segment_rows(scorecard, frame, labels, scored["score"].to_numpy()),
