@@ -150,3 +150,14 @@ def test_special_values_for_a_left_out_column_are_ignored_and_typos_fail() -> No
     assert card.features_ == ["x"] and -999.0 in card.bins_["x"].specials
     with pytest.raises(ValueError, match="typo"):
         Scorecard(special_values={"typo": [1.0]}).fit(frame, y)
+
+
+def test_csv_tables_in_windows_encodings_and_with_a_byte_order_mark(tmp_path) -> None:
+    text = "Einkommen (€),Städt,bad\n1.5,München,0\n2.5,Köln,1\n"
+    windows, marked = tmp_path / "cp1252.csv", tmp_path / "bom.csv"
+    windows.write_bytes(text.encode("cp1252"))
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    for path in (windows, marked):
+        read = read_plain_table(path)
+        assert read.columns.tolist() == ["Einkommen (€)", "Städt", "bad"]
+        assert read["Städt"].tolist() == ["München", "Köln"]

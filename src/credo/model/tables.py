@@ -45,7 +45,7 @@ def read_plain_table(path: str | Path) -> pd.DataFrame:
         frame = pq.read_table(path).to_pandas()
     elif suffix in (".csv", ".txt", ".tsv"):
         try:
-            frame = pd.read_csv(path, sep=csv_delimiter(path))
+            frame = _read_csv(path, csv_delimiter(path))
         except pd.errors.EmptyDataError:
             raise TableError(f"{path}: the file is empty; give a header line and rows") from None
         except pd.errors.ParserError as exc:
@@ -58,6 +58,18 @@ def read_plain_table(path: str | Path) -> pd.DataFrame:
 
 
 DELIMITERS = (",", ";", "\t", "|")
+# UTF-8 first (a byte-order mark is skipped); files saved by Windows spreadsheets are often
+# cp1252, and latin-1 reads any bytes at all.
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
+
+
+def _read_csv(path: Path, delimiter: str) -> pd.DataFrame:
+    for encoding in ENCODINGS[:-1]:
+        try:
+            return pd.read_csv(path, sep=delimiter, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+    return pd.read_csv(path, sep=delimiter, encoding=ENCODINGS[-1])
 
 
 def csv_delimiter(path: str | Path) -> str:
