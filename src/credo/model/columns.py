@@ -59,6 +59,23 @@ def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
+
+
+def decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns of numbers written with a decimal comma ("1,5", as semicolon-separated
+    files from much of Europe hold them) as numbers (1.5). Only for files not separated by
+    commas: there "1,234" more likely means a thousand and more."""
+    converted = {}
+    for name in frame.columns:
+        text = _text_values(frame[name])
+        if text is None or text.empty or not _all_match(text, _DECIMAL_COMMA):
+            continue
+        numbers = text.str.replace(",", ".", regex=False).astype(float)
+        converted[name] = numbers.reindex(frame.index)
+    return frame.assign(**converted) if converted else frame
+
+
 def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, str]:
     """Columns (of `names`, default all) no scorecard should bin, each with the reason (see
     the module docstring)."""

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.columns import percent_columns_as_numbers
+from credo.model.columns import decimal_comma_columns_as_numbers, percent_columns_as_numbers
 
 FEATURE_KEYS = ("user_id", "as_of")
 
@@ -35,8 +35,9 @@ def as_frame(X: Any) -> pd.DataFrame:
 
 
 def read_plain_table(path: str | Path) -> pd.DataFrame:
-    """A CSV or Parquet file with one row per person (percentages such as "13.5%" read as
-    numbers: see `credo.model.columns`)."""
+    """A CSV or Parquet file with one row per person (percentages such as "13.5%", and in
+    files not separated by commas numbers such as "1,5", read as numbers: see
+    `credo.model.columns`)."""
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
@@ -44,12 +45,15 @@ def read_plain_table(path: str | Path) -> pd.DataFrame:
     if suffix == ".parquet":
         frame = pq.read_table(path).to_pandas()
     elif suffix in (".csv", ".txt", ".tsv"):
+        delimiter = csv_delimiter(path)
         try:
-            frame = _read_csv(path, csv_delimiter(path))
+            frame = _read_csv(path, delimiter)
         except pd.errors.EmptyDataError:
             raise TableError(f"{path}: the file is empty; give a header line and rows") from None
         except pd.errors.ParserError as exc:
             raise TableError(f"{path}: not a readable CSV table ({exc})") from None
+        if delimiter != ",":
+            frame = decimal_comma_columns_as_numbers(frame)
     else:
         raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
     if frame.empty:
