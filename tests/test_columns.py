@@ -165,7 +165,7 @@ def test_csv_tables_in_windows_encodings_and_with_a_byte_order_mark(tmp_path) ->
 
 def test_decimal_commas_in_semicolon_files_only(tmp_path) -> None:
     semicolon, comma = tmp_path / "eu.csv", tmp_path / "us.csv"
-    semicolon.write_text('rate;name;n;bad\n1,5;a,b;3;0\n-2;c;4;1\n')
+    semicolon.write_text("rate;name;n;bad\n1,5;a,b;3;0\n-2;c;4;1\n")
     comma.write_text('amount,bad\n"1,234",0\n"5,000",1\n')
     eu = read_plain_table(semicolon)
     assert eu["rate"].tolist() == [1.5, -2.0] and eu["name"].tolist() == ["a,b", "c"]
