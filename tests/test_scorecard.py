@@ -307,5 +307,6 @@ def test_weak_real_features_are_kept_on_large_samples_only() -> None:
     fixed = Scorecard(iv_noise_multiple=None).fit(X, y)
     assert fixed.features_ == ["strong"] and fixed.dropped_["weak"] == "iv below min_iv"
     small, y_small = sample(1_000, 22)
-    assert Scorecard()._iv_floor(Scorecard().fit(small, y_small).bins_["strong"], y_small) == 0.02
+    classes = int((y_small == 0).sum()), int((y_small == 1).sum())
+    assert Scorecard()._iv_floor(Scorecard().fit(small, y_small).bins_["strong"], *classes) == 0.02
     assert noise_iv(6, 12_000, 4_000) == pytest.approx(5 * (1 / 12_000 + 1 / 4_000))

@@ -43,7 +43,7 @@ def _load_labelled(
 ) -> tuple[pd.DataFrame, np.ndarray, str, str]:
     import numpy as np
 
-    from credo.model.columns import TargetError, target_as_bad
+    from credo.model.columns import TargetError, known_outcomes
     from credo.model.tables import join_outcomes, read_features, read_plain_table
 
     if table is not None:
@@ -55,28 +55,19 @@ def _load_labelled(
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         source = str(table)
-        try:
-            bad = target_as_bad(frame[target], bad_values, source, good_values)
-        except TargetError as exc:
-            fail(str(exc))
-        known = ~np.isnan(bad)  # indeterminate outcomes (neither bad nor good) are left out
-        outcome = outcome_definition(target, bad_values, good_values, int((~known).sum()))
-        return frame[known].reset_index(drop=True), bad[known].astype(np.int8), source, outcome
     else:
         if features is None or outcomes is None:
             fail("give --table T --target COL, or --features F --outcomes O")
         frame, _ = read_features(features)
         frame = join_outcomes(frame, outcomes)
-        y = frame["bad"]
+        target, bad_values, good_values = "bad", [], []  # an outcomes file's bad is 0/1
         source = str(features)
-    bad_rows = ~y.isin([0, 1])
-    if bad_rows.any():
-        row = int(np.flatnonzero(bad_rows.to_numpy())[0])
-        fail(
-            f"{source}: the outcome must be 0 or 1; row {row} has {y.iloc[row]!r} "
-            "(fix or drop the rows without a known outcome)"
-        )
-    return frame, y.to_numpy(dtype=np.int8), source, outcome_definition("bad", [], [], 0)
+    try:
+        frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, source)
+    except TargetError as exc:
+        fail(str(exc))
+    outcome = outcome_definition(target, bad_values, good_values, left_out)
+    return frame, y.astype(np.int8), source, outcome
 
 
 def outcome_definition(target: str, bad: list[str], good: list[str], left_out: int) -> str:
@@ -197,9 +188,10 @@ def evaluate(
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
             progress.update(step, advance=1, description="reading the data")
-            trained = artifact.training
+            # the outcome is read as the model was trained on, unless told otherwise
+            trained = {} if bad_value else artifact.training
             bad_values = bad_value or trained.get("bad_values") or []
-            good_values = good_value or (trained.get("good_values") if not bad_value else []) or []
+            good_values = good_value or trained.get("good_values") or []
             frame, y, source, outcome = _load_labelled(
                 table, target, features, outcomes, bad_values, good_values
             )

@@ -252,44 +252,46 @@ def train(
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
-def _special_value(text: str) -> float | str:
-    try:
-        return float(text)
-    except ValueError:
-        return text.strip()
-
-
 def special_values_by_column(options: list[str], frame, categorical: list[str]) -> dict[str, list]:
-    """--special options (COL=V[,V...] or V for every column) as {column: [values]}: numbers
-    for numeric columns, text for columns of categories."""
+    """--special options (COL=V[,V...] or V for every column holding it) as {column: [values]}:
+    numbers for numeric columns, text for columns of categories."""
     import pandas as pd
 
     by_column: dict[str, list] = {}
     for option in options:
-        column, sep, values = option.rpartition("=")
-        if sep and column not in frame.columns:
+        column, named, texts = option.rpartition("=")
+        if named and column not in frame.columns:
             raise ValueError(f"--special {option!r}: the table has no column {column!r}")
-        for name in [column] if sep else list(frame.columns):
-            as_category = name in categorical or not pd.api.types.is_numeric_dtype(frame[name])
-            for text in values.split(","):
-                value = _special_value(text)
-                if isinstance(value, str) and not as_category:
-                    if sep:
+        for name in [column] if named else list(frame.columns):
+            values = frame[name]
+            as_text = name in categorical or not pd.api.types.is_numeric_dtype(values)
+            for text in texts.split(","):
+                value = _special_value(text.strip(), as_text)
+                if value is None:
+                    if named:
                         raise ValueError(
                             f"--special {option!r}: {name!r} holds numbers, and {text!r} is not one"
                         )
                     continue
-                if as_category:
-                    value = text.strip()
-                if not sep and not _occurs(frame[name], value, as_category):
-                    continue  # every column: only where the value is found
+                if not named and not _occurs(values, value, as_text):
+                    continue  # a value for every column goes only where it is found
                 if value not in by_column.setdefault(name, []):
                     by_column[name].append(value)
     return {name: values for name, values in by_column.items() if values}
 
 
-def _occurs(column, value, as_category: bool) -> bool:
-    if as_category:
+def _special_value(text: str, as_text: bool) -> float | str | None:
+    """The text itself for a column of categories, else its number (None: not a number)."""
+    if as_text:
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _occurs(column, value, as_text: bool) -> bool:
+    if as_text:
         return bool((column.dropna().astype(str).str.strip() == value).any())
     return bool((column == value).any())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,16 +47,24 @@ def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
     return all(pattern.match(v) for v in pd.unique(text.to_numpy(dtype=object)))
 
 
-def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
+def _text_columns_as_numbers(
+    frame: pd.DataFrame, pattern: re.Pattern, as_number: Callable[[pd.Series], pd.Series]
+) -> pd.DataFrame:
+    """Text columns whose every value matches `pattern`, as the numbers `as_number` reads."""
     converted = {}
     for name in frame.columns:
         text = _text_values(frame[name])
-        if text is None or text.empty or not _all_match(text, _PERCENT):
+        if text is None or text.empty or not _all_match(text, pattern):
             continue
-        numbers = text.str.replace(_PERCENT_NUMBER, "", regex=True).astype(float)
-        converted[name] = numbers.reindex(frame.index)
+        converted[name] = as_number(text).astype(float).reindex(frame.index)
     return frame.assign(**converted) if converted else frame
+
+
+def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
+    return _text_columns_as_numbers(
+        frame, _PERCENT, lambda text: text.str.replace(_PERCENT_NUMBER, "", regex=True)
+    )
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
@@ -66,14 +74,9 @@ def decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns of numbers written with a decimal comma ("1,5", as semicolon-separated
     files from much of Europe hold them) as numbers (1.5). Only for files not separated by
     commas: there "1,234" more likely means a thousand and more."""
-    converted = {}
-    for name in frame.columns:
-        text = _text_values(frame[name])
-        if text is None or text.empty or not _all_match(text, _DECIMAL_COMMA):
-            continue
-        numbers = text.str.replace(",", ".", regex=False).astype(float)
-        converted[name] = numbers.reindex(frame.index)
-    return frame.assign(**converted) if converted else frame
+    return _text_columns_as_numbers(
+        frame, _DECIMAL_COMMA, lambda text: text.str.replace(",", ".", regex=False)
+    )
 
 
 def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, str]:
@@ -175,6 +178,22 @@ def target_as_bad(
             f"that mean bad with --bad-value (e.g. --bad-value {example!r})"
         )
     return as_bits.to_numpy(dtype=np.float64)
+
+
+def known_outcomes(
+    frame: pd.DataFrame,
+    target: str,
+    bad_values: Sequence[str] = (),
+    good_values: Sequence[str] = (),
+    where: str = "",
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows with a known outcome, their 0/1 target (`target_as_bad`) and how many rows
+    were left out for holding neither a bad nor a good value."""
+    y = target_as_bad(frame[target], bad_values, where, good_values)
+    known = ~np.isnan(y)
+    if known.all():
+        return frame, y, 0
+    return frame[known].reset_index(drop=True), y[known], int((~known).sum())
 
 
 _BAD_WORDS = re.compile(r"bad|default|charged|delinq|late|fail|writ|loss|yes|^y$|^2$", re.I)

@@ -133,7 +133,8 @@ class Scorecard(BaseEstimator):
         all_bins = self.binning_.bins_
         self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
         self.dropped_ = dict(unusable)
-        strong = [n for n in candidates if self.iv_[n] >= self._iv_floor(all_bins[n], target)]
+        classes = int((target == 0).sum()), int((target == 1).sum())
+        strong = [n for n in candidates if self.iv_[n] >= self._iv_floor(all_bins[n], *classes)]
         self.dropped_.update({n: "iv below min_iv" for n in candidates if n not in strong})
         strong.sort(key=lambda n: -self.iv_[n])
 
@@ -166,14 +167,13 @@ class Scorecard(BaseEstimator):
         }
         return self
 
-    def _iv_floor(self, bins: Any, target: np.ndarray) -> float:
+    def _iv_floor(self, bins: Any, goods: int, bads: int) -> float:
         """The IV a feature needs: `min_iv`, or less where the sample is large enough that
         `iv_noise_multiple` times the IV noise reaches (see `noise_iv`) is below it."""
         if not self.iv_noise_multiple:
             return self.min_iv
         filled = int((np.asarray(bins.count) > 0).sum())
-        noise = noise_iv(filled, int((target == 0).sum()), int((target == 1).sum()))
-        return min(self.min_iv, self.iv_noise_multiple * noise)
+        return min(self.min_iv, self.iv_noise_multiple * noise_iv(filled, goods, bads))
 
     def _feature_limits(self, target: np.ndarray) -> list[tuple[int, str]]:
         """The caps on the number of features, each with the reason a feature beyond it gets."""

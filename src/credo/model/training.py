@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 
 from credo.model import tables
 from credo.model.artifact import ModelArtifact
-from credo.model.columns import TargetError, target_as_bad
+from credo.model.columns import TargetError, known_outcomes
 from credo.model.scorecard import Scorecard
 
 HOLDOUT_SHARE = 0.2
@@ -100,12 +100,9 @@ def load_table_training(
         raise TrainingError(f"{table}: --exclude names columns it lacks: {', '.join(unknown)}")
     drop = {target, id_column, *exclude} - {None}
     try:
-        y = target_as_bad(frame[target], bad_values, str(table), good_values)
+        frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, str(table))
     except TargetError as exc:
         raise TrainingError(str(exc)) from None
-    known = ~np.isnan(y)
-    if not known.all():
-        frame, y = frame[known].reset_index(drop=True), y[known]
     return TrainingData(
         X=frame[[c for c in frame.columns if c not in drop]],
         y=y,
@@ -117,7 +114,7 @@ def load_table_training(
         fingerprint=file_fingerprint([table]),
         bad_values=tuple(str(v) for v in bad_values),
         good_values=tuple(str(v) for v in good_values),
-        indeterminate_rows=int((~known).sum()),
+        indeterminate_rows=left_out,
     )
 
 
