@@ -444,3 +444,26 @@ def test_auto_bend_keeps_a_real_valley_and_auto_stays_monotone() -> None:
     plain = OptimalBinning(monotonic="auto").fit(x, y).bins_
     assert bent.monotonic == "valley" and bent.iv > plain.iv * 1.1
     assert plain.monotonic in ("ascending", "descending")
+
+
+def test_auto_bend_leaves_weak_and_noise_features_monotone() -> None:
+    # 1,000 rows: a U-shape too weak to read (IV under 0.1) and pure-noise columns. The
+    # optimiser can always find some bend in them; auto_bend must not take it.
+    rng = np.random.default_rng(5)
+    n = 1_000
+    y = (rng.random(n) < 0.3).astype(int)
+    frame = pd.DataFrame({f"noise{j}": rng.normal(size=n) for j in range(40)})
+    u = rng.uniform(-1, 1, n)
+    frame["weak_valley"] = u
+    y_weak = (rng.random(n) < 0.25 + 0.08 * u**2).astype(int)
+    fitted = BinningProcess(monotonic="auto_bend", min_bin_share=0.03).fit(frame, y)
+    shapes = {name: bins.monotonic for name, bins in fitted.bins_.items() if name != "weak_valley"}
+    assert not {n for n, shape in shapes.items() if shape in ("peak", "valley")}
+    weak = OptimalBinning(monotonic="auto_bend", min_bin_share=0.03).fit(u, y_weak).bins_
+    assert weak.monotonic not in ("peak", "valley") and weak.iv < 0.1
+    # the same noise with the strength rule lifted bends some columns: the rule is what holds
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("credo.model.binning.BEND_MIN_IV", 0.0)
+        patch.setattr("credo.model.binning.BEND_NOISE_MULTIPLE", 0.0)
+        loose = BinningProcess(monotonic="auto_bend", min_bin_share=0.03).fit(frame, y)
+    assert any(b.monotonic in ("peak", "valley") for b in loose.bins_.values())

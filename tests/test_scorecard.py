@@ -310,3 +310,22 @@ def test_weak_real_features_are_kept_on_large_samples_only() -> None:
     classes = int((y_small == 0).sum()), int((y_small == 1).sum())
     assert Scorecard()._iv_floor(Scorecard().fit(small, y_small).bins_["strong"], *classes) == 0.02
     assert noise_iv(6, 12_000, 4_000) == pytest.approx(5 * (1 / 12_000 + 1 / 4_000))
+
+
+def test_scorecard_reads_a_strong_u_shape_and_keeps_directions() -> None:
+    rng = np.random.default_rng(8)
+    n = 20_000
+    amount = rng.uniform(0, 10, n)
+    late = rng.integers(0, 4, n).astype(float)
+    risk = 0.05 + 0.02 * (amount - 5) ** 2 + 0.04 * late
+    y = (rng.random(n) < np.clip(risk, 0, 0.95)).astype(int)
+    frame = pd.DataFrame({"amount": amount, "late": late})
+    card = Scorecard().fit(frame, y)
+    assert card.monotonic == "auto_bend"
+    assert card.bins_["amount"].monotonic == "valley"
+    # a feature with a direction hint follows it; the bend is only for features without one
+    meta = [{"name": "amount"}, {"name": "late", "direction": "higher_is_riskier"}]
+    hinted = Scorecard().fit(frame, y, meta=meta)
+    assert hinted.bins_["late"].monotonic == "ascending"
+    plain = Scorecard(monotonic="auto").fit(frame, y)
+    assert plain.bins_["amount"].monotonic in ("ascending", "descending")

@@ -247,11 +247,15 @@ def test_monotonic_choice_reaches_the_bins(tmp_path):
     assert MONOTONIC_CHOICES == BINNING_CHOICES
     german = ["train", "--table", GERMAN, "--target", "bad", *EXCLUDE]
     model = tmp_path / "model.json"
-    credo(*german, "--monotonic", "auto_bend", "--out", model)
+    credo(*german, "--out", model)
     card = load_model(model).scorecard
-    assert card.monotonic == "auto_bend"
-    # German's loan amount is U-shaped: a bend is what auto_bend is for
+    assert card.monotonic == "auto_bend"  # the default
+    # German's loan amount is U-shaped and strong: a bend is what auto_bend is for
     assert card.bins_["credit_amount"].monotonic in ("peak", "valley")
+    credo(*german, "--monotonic", "auto", "--out", model)
+    card = load_model(model).scorecard
+    assert card.monotonic == "auto"
+    assert card.bins_["credit_amount"].monotonic in ("ascending", "descending")
     refused = credo(*german, "--monotonic", "sideways", "--out", tmp_path / "no.json", check=False)
     assert refused.returncode != 0 and "auto_bend" in refused.stderr
 

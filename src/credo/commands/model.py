@@ -99,7 +99,7 @@ def train(
         typer.Option(
             "--min-iv",
             help="Drop features with information value below this (on a large sample, below "
-            "5 times the IV that noise reaches there, when that is lower).",
+            "10 times the IV that noise reaches there, when that is lower).",
         ),
     ] = 0.02,
     max_corr: Annotated[
@@ -112,12 +112,12 @@ def train(
         str,
         typer.Option(
             "--monotonic",
-            help="Bad-rate trend of a feature with no direction hint: auto (rising or "
-            "falling, from the data), auto_bend (also a peak or valley where it adds 10 % IV: "
-            "for tables of a few known-good columns; it fits noise columns too), ascending, "
-            "descending or none.",
+            help="Bad-rate trend of a feature with no direction hint: auto_bend (rising or "
+            "falling from the data, or a peak or valley where that adds 10 % IV to a feature "
+            "of IV 0.1 or more and well above noise), auto (rising or falling only), "
+            "ascending, descending or none.",
         ),
-    ] = "auto",
+    ] = "auto_bend",
     events_per_feature: Annotated[
         int,
         typer.Option(

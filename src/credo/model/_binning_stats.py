@@ -44,6 +44,13 @@ def segment_iv(
     return iv_terms(good, bad, woe_values(good, bad, total_good, total_bad), total_good, total_bad)
 
 
+def noise_iv(bins: int, goods: float, bads: float) -> float:
+    """The IV a feature with no signal shows on average over `bins` non-empty bins: twice the
+    G-statistic is chi-squared with bins - 1 degrees of freedom, and IV is about that over
+    goods plus that over bads."""
+    return max(bins - 1, 1) * (1.0 / max(goods, 1) + 1.0 / max(bads, 1))
+
+
 def trend_of(rates: np.ndarray) -> str:
     """ascending / descending / peak / valley / none: the shape of a sequence of bad rates."""
     rates = np.asarray(rates, dtype=np.float64)
