@@ -467,3 +467,19 @@ def test_auto_bend_leaves_weak_and_noise_features_monotone() -> None:
         patch.setattr("credo.model.binning.BEND_NOISE_MULTIPLE", 0.0)
         loose = BinningProcess(monotonic="auto_bend", min_bin_share=0.03).fit(frame, y)
     assert any(b.monotonic in ("peak", "valley") for b in loose.bins_.values())
+
+
+def test_bins_say_how_their_risk_runs() -> None:
+    rng = np.random.default_rng(21)
+    x = rng.uniform(0, 10, 20_000)
+    u_shaped = (rng.random(20_000) < 0.05 + 0.03 * (x - 5) ** 2).astype(int)
+    rising = (rng.random(20_000) < 0.02 + 0.03 * x).astype(int)
+    falling = (rng.random(20_000) < 0.32 - 0.03 * x).astype(int)
+    shape = {
+        "highest at both ends": OptimalBinning(monotonic="auto_bend").fit(x, u_shaped),
+        "rises with the value": OptimalBinning().fit(x, rising),
+        "falls as the value rises": OptimalBinning().fit(x, falling),
+        "grouped by category": OptimalBinning().fit(rng.choice(list("abc"), 20_000), rising),
+    }
+    for words, fitted in shape.items():
+        assert fitted.bins_.risk_shape() == words

@@ -14,6 +14,7 @@ import pytest
 
 from credo.evaluate.evaluation import evaluate_scores
 from credo.evaluate.report import render_report
+from credo.model.artifact import load_model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SECTIONS = (
@@ -229,6 +230,10 @@ def test_credo_evaluate_end_to_end_on_german(tmp_path, german_model):
     # the policy's protected attributes are found among the columns and audited
     assert {a["attribute"] for a in result["fairness"]} == set(PROTECTED)
     assert any(f["status"] == "used" for f in result["features"])
+    card = load_model(model).scorecard  # each binned feature says how its bad rate runs
+    shapes = {f["name"]: f.get("shape") for f in result["features"] if f["name"] in card.bins_}
+    assert shapes == {name: card.bins_[name].risk_shape() for name in card.bins_}
+    assert "<th>Bad rate</th>" in report.read_text()
     page = _parse(report.read_text())
     assert page.errors == [] and set(SECTIONS) <= page.ids and page.external == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,18 @@ def test_model_show_and_sql(trained, tmp_path):
     shown = credo("model", "show", model)
     artifact = load_model(model)
     assert "Points table" in shown.stdout and artifact.content_hash[:16] in shown.stdout
+    wide = subprocess.run(
+        [CREDO, "model", "show", str(model), "--no-bins"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    lines = wide.stdout.splitlines()
+    card = artifact.scorecard
+    for name in card.features_:  # each feature's row says how its bad rate runs
+        row = next(line for line in lines if f" {name} " in line)
+        assert card.bins_[name].risk_shape() in row
+    assert "highest at both ends" in wide.stdout  # German's loan amount
     sql = credo("model", "sql", model, "--dialect", "duckdb", "--table", "people").stdout
     con = duckdb.connect()
     con.execute(f"CREATE VIEW people AS SELECT * FROM read_csv_auto('{GERMAN}')")

@@ -316,10 +316,11 @@ def _cards(model) -> list[tuple[str, object]]:
 
 
 def _features_table(title: str, card, detail: bool) -> Table:
-    """A card's features: code, name, dimension, IV, coefficient (and max points, reason)."""
+    """A card's features: code, name, dimension, IV, coefficient (and the bad rate's shape, max
+    points, reason)."""
     columns = ["code", "feature", "dimension", "IV", "coef"]
     if detail:
-        columns += ["max points", "reason"]
+        columns += ["bad rate", "max points", "reason"]
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column, justify="right" if column in ("IV", "coef") else "left")
@@ -328,6 +329,7 @@ def _features_table(title: str, card, detail: bool) -> Table:
         row = [card.codes_[name], name, meta["dimension"], f"{card.iv_[name]:.3f}", f"{coef:.3f}"]
         if detail:
             row += [
+                card.bins_[name].risk_shape(),
                 str(int(card.points_[name].max())),
                 meta["reason"] or "(from the column name and bin)",
             ]

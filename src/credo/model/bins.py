@@ -108,6 +108,14 @@ def format_number(value: float) -> str:
     return np.format_float_positional(value, precision=6, unique=True, trim="-")
 
 
+RISK_SHAPES = {
+    "ascending": "rises with the value",
+    "descending": "falls as the value rises",
+    "peak": "highest in the middle",
+    "valley": "highest at both ends",
+}
+
+
 @dataclass(frozen=True)
 class Bins:
     """The fitted bins of one feature (see the module docstring for the conventions)."""
@@ -198,6 +206,12 @@ class Bins:
     def riskiest_regular_index(self) -> int:
         """The regular bin with the lowest WoE (the highest bad risk)."""
         return int(np.argmin(self.woe[: self.n_regular]))
+
+    def risk_shape(self) -> str:
+        """How the bad rate runs over the regular bins, in words for a risk committee."""
+        if self.kind != "numeric":
+            return "grouped by category"
+        return RISK_SHAPES.get(self.monotonic, "no order")
 
     def bad_rate(self) -> np.ndarray:
         """Bad rate of each bin (NaN for a bin with no training rows)."""
