@@ -193,3 +193,23 @@ def test_a_split_on_categories_scores_alike_in_sql(tmp_path):
     probe.loc[5, "status"] = "a level never seen"  # unseen: where the bins put it, both ways
     seen, got = run_duckdb(model, probe, tmp_path)
     assert_same(model, seen, got)
+
+
+def test_the_search_reports_its_progress_and_training_passes_it_on():
+    X, y = planted(3000, 2)
+    heard: list[str] = []
+    model = SegmentedScorecard(**SMALL_SEARCH).fit(X, y, step=heard.append)
+    assert heard and all(line.startswith("segments: ") for line in heard)
+    assert any("of at most 3" in line and "months_late" in line for line in heard)
+    assert len(model.segments_) > 1
+
+    from credo.model.training import TrainingData, train_model
+
+    data = TrainingData(
+        X=X, y=y, meta=None, kind="table", id_column=None, target="bad",
+        sources=["planted.csv"], fingerprint="-",
+    )  # fmt: skip
+    stages: list[str] = []
+    train_model(data, SegmentedScorecard(**SMALL_SEARCH), step=stages.append)
+    assert any(s.startswith("fitting on the training split: segments: ") for s in stages)
+    assert any(s.startswith("fitting on all rows: segments: ") for s in stages)

@@ -30,6 +30,7 @@ A fitted segmented scorecard is plain data (``to_dict`` / ``from_dict``) like a 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,7 +152,15 @@ class SegmentedScorecard(BaseEstimator):
         base = self.scorecard if self.scorecard is not None else Scorecard()
         return Scorecard(**base.get_params())
 
-    def fit(self, X: Any, y: Any, meta: list | None = None) -> SegmentedScorecard:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        meta: list | None = None,
+        step: Callable[[str], None] | None = None,
+    ) -> SegmentedScorecard:
+        """Find the segments and fit their cards. `step` hears where the search is (the search
+        fits hundreds of cards: a progress line for long runs)."""
         started = time.perf_counter()
         frame = as_frame(X).reset_index(drop=True)
         target = check_target(y, len(frame))
@@ -163,11 +172,12 @@ class SegmentedScorecard(BaseEstimator):
         self.iv_ = dict(root.iv_)
         self.scale_ = root.scale_
 
-        search = _Search(self, frame, target, meta)
+        search = _Search(self, frame, target, meta, step or (lambda _: None))
         leaves = [search.leaf((), np.arange(len(frame)), root)]
         while len(leaves) < int(self.max_segments):
             for leaf in leaves:
                 if leaf["split"] is PENDING:
+                    search.segments = len(leaves)
                     leaf["split"] = search.best_split(leaf)
             best = max(
                 (i for i in range(len(leaves)) if leaves[i]["split"] is not None),
@@ -395,11 +405,13 @@ class SegmentedScorecard(BaseEstimator):
 class _Search:
     """The split search of one fit: the rows, the target, and the settings it reads."""
 
-    def __init__(self, model: SegmentedScorecard, frame: pd.DataFrame, target, meta) -> None:
+    def __init__(self, model: SegmentedScorecard, frame: pd.DataFrame, target, meta, step) -> None:
         self.model = model
         self.frame = frame
         self.target = target
         self.meta = meta
+        self.step = step
+        self.segments = 1  # found so far, for the progress line
         self.min_rows = float(model.min_segment_share) * len(frame)
 
     def leaf(self, conditions, rows, card) -> dict:
@@ -424,7 +436,12 @@ class _Search:
         base = self.cv_loss(sub, y, np.zeros(len(y), dtype=bool), folds)
         best = None
         strongest = sorted(card.features_, key=lambda n: -card.iv_[n])
-        for name in strongest[: int(model.split_candidates)]:
+        candidates = strongest[: int(model.split_candidates)]
+        for k, name in enumerate(candidates, start=1):
+            self.step(
+                f"segments: {self.segments} of at most {model.max_segments}; cuts of a segment "
+                f"of {len(rows):,} rows on {name} ({k} of {len(candidates)})"
+            )
             bins = card.bins_[name]
             index = bins.index(sub[name].to_numpy())
             for left, right in _cuts(bins):

@@ -23,6 +23,7 @@ from credo.model import tables
 from credo.model.artifact import ModelArtifact
 from credo.model.columns import TargetError, known_outcomes
 from credo.model.scorecard import Scorecard
+from credo.model.segments import SegmentedScorecard
 
 HOLDOUT_SHARE = 0.2
 MIN_ROWS_FOR_HOLDOUT = 50
@@ -155,12 +156,18 @@ def train_model(
     if split is not None:
         train_rows, test_rows = split
         step("fitting on the training split")
-        held = clone_card(card).fit(data.X.iloc[train_rows], data.y[train_rows], meta=data.meta)
+        held = _fit(
+            clone_card(card),
+            data.X.iloc[train_rows],
+            data.y[train_rows],
+            data,
+            lambda text: step(f"fitting on the training split: {text}"),
+        )
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["holdout"] = binary_metrics(data.y[test_rows], held_p)
         metrics["holdout"]["features"] = len(held.features_)
     step("fitting on all rows")
-    card.fit(data.X, data.y, meta=data.meta)
+    _fit(card, data.X, data.y, data, lambda text: step(f"fitting on all rows: {text}"))
     train_scores = card.score_table(data.X)
     metrics["train"] = binary_metrics(data.y, train_scores["pd"].to_numpy())
     challenger_data = None
@@ -186,6 +193,13 @@ def train_model(
     return ModelArtifact(
         scorecard=card, training=training, metrics=metrics, challenger=challenger_data
     )
+
+
+def _fit(card: Any, X: Any, y: Any, data: TrainingData, step: Callable[[str], None]) -> Any:
+    """Fit a scorecard, or a segmented one telling `step` how its search goes."""
+    if isinstance(card, SegmentedScorecard):
+        return card.fit(X, y, meta=data.meta, step=step)
+    return card.fit(X, y, meta=data.meta)
 
 
 def clone_card(card: Any) -> Any:
