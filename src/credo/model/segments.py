@@ -172,13 +172,16 @@ class SegmentedScorecard(BaseEstimator):
         self.iv_ = dict(root.iv_)
         self.scale_ = root.scale_
 
-        search = _Search(self, frame, target, meta, step or (lambda _: None))
+        # The search refits hundreds of cards: the columns the root found unusable (dates,
+        # identifiers of a plain table) are left out once here, not looked at in every fit.
+        not_inputs = [n for n in root.dropped_ if n not in root.codes_]
+        inputs = frame.drop(columns=not_inputs) if not_inputs else frame
+        search = _Search(self, inputs, target, meta, step or (lambda _: None))
         leaves = [search.leaf((), np.arange(len(frame)), root)]
         while len(leaves) < int(self.max_segments):
             for leaf in leaves:
                 if leaf["split"] is PENDING:
-                    search.segments = len(leaves)
-                    leaf["split"] = search.best_split(leaf)
+                    leaf["split"] = search.best_split(leaf, found=len(leaves))
             best = max(
                 (i for i in range(len(leaves)) if leaves[i]["split"] is not None),
                 key=lambda i: leaves[i]["split"]["gain"],
@@ -411,7 +414,6 @@ class _Search:
         self.target = target
         self.meta = meta
         self.step = step
-        self.segments = 1  # found so far, for the progress line
         self.min_rows = float(model.min_segment_share) * len(frame)
 
     def leaf(self, conditions, rows, card) -> dict:
@@ -420,8 +422,9 @@ class _Search:
     def fit_card(self, frame: pd.DataFrame, y: np.ndarray) -> Scorecard:
         return self.model._card().fit(frame.reset_index(drop=True), y, meta=self.meta)
 
-    def best_split(self, leaf: dict) -> dict | None:
-        """The cut of ``leaf`` with the lowest cross-validated log-loss, if it beats none."""
+    def best_split(self, leaf: dict, found: int) -> dict | None:
+        """The cut of ``leaf`` with the lowest cross-validated log-loss, if it beats none
+        (``found``: the segments so far, for the progress line)."""
         model, rows, card = self.model, leaf["rows"], leaf["card"]
         if len(rows) < 2 * self.min_rows:
             return None
@@ -439,7 +442,7 @@ class _Search:
         candidates = strongest[: int(model.split_candidates)]
         for k, name in enumerate(candidates, start=1):
             self.step(
-                f"segments: {self.segments} of at most {model.max_segments}; cuts of a segment "
+                f"segments: {found} of at most {model.max_segments}; cuts of a segment "
                 f"of {len(rows):,} rows on {name} ({k} of {len(candidates)})"
             )
             bins = card.bins_[name]

@@ -160,14 +160,14 @@ def train_model(
             clone_card(card),
             data.X.iloc[train_rows],
             data.y[train_rows],
-            data,
+            data.meta,
             lambda text: step(f"fitting on the training split: {text}"),
         )
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["holdout"] = binary_metrics(data.y[test_rows], held_p)
         metrics["holdout"]["features"] = len(held.features_)
     step("fitting on all rows")
-    _fit(card, data.X, data.y, data, lambda text: step(f"fitting on all rows: {text}"))
+    _fit(card, data.X, data.y, data.meta, lambda text: step(f"fitting on all rows: {text}"))
     train_scores = card.score_table(data.X)
     metrics["train"] = binary_metrics(data.y, train_scores["pd"].to_numpy())
     challenger_data = None
@@ -195,11 +195,11 @@ def train_model(
     )
 
 
-def _fit(card: Any, X: Any, y: Any, data: TrainingData, step: Callable[[str], None]) -> Any:
+def _fit(card: Any, X: Any, y: Any, meta: list | None, step: Callable[[str], None]) -> Any:
     """Fit a scorecard, or a segmented one telling `step` how its search goes."""
     if isinstance(card, SegmentedScorecard):
-        return card.fit(X, y, meta=data.meta, step=step)
-    return card.fit(X, y, meta=data.meta)
+        return card.fit(X, y, meta=meta, step=step)
+    return card.fit(X, y, meta=meta)
 
 
 def clone_card(card: Any) -> Any:
