@@ -14,7 +14,7 @@ from test_train_cli import credo
 from credo.evaluate.metrics import auc
 from credo.model.artifact import ModelArtifact, load_model, save_model
 from credo.model.scorecard import Scorecard
-from credo.model.segments import SegmentedScorecard
+from credo.model.segments import MIN_ALIGNMENT_SLOPE, SegmentedScorecard, alignment
 
 SMALL_SEARCH = dict(max_segments=3, inner_folds=2, split_candidates=2)
 
@@ -110,11 +110,49 @@ def test_json_round_trip_and_tampered_charges(fitted, tmp_path):
         SegmentedScorecard.from_dict(data)
 
 
+def test_alignment_finds_a_known_calibration():
+    rng = np.random.default_rng(7)
+    log_odds = rng.normal(-1.0, 1.5, 40_000)
+    y = rng.random(log_odds.size) < 1 / (1 + np.exp(-(0.4 + 0.6 * log_odds)))
+    shift, slope = alignment(log_odds, y)
+    assert abs(shift - 0.4) < 0.06 and abs(slope - 0.6) < 0.04
+    # held-out log-odds with no power left: the slope stops at its floor, never reverses
+    unrelated = rng.random(log_odds.size) < 0.2
+    assert alignment(log_odds, unrelated)[1] == MIN_ALIGNMENT_SLOPE
+
+
+def test_an_aligned_card_rescales_its_log_odds_and_points(tmp_path):
+    X, y = planted(3000, 6)
+    card = Scorecard().fit(X, y)
+    before, spread = card.log_odds_bad(X), card.points_table()["points"].abs().sum()
+    card.align(0.3, 0.7)
+    np.testing.assert_allclose(card.log_odds_bad(X), 0.3 + 0.7 * before)
+    assert card.points_table()["points"].abs().sum() < spread
+    loaded = Scorecard.from_dict(json.loads(json.dumps(card.to_dict())))
+    np.testing.assert_allclose(loaded.log_odds_bad(X), card.log_odds_bad(X))
+    assert loaded.training_["alignment"] == {"shift": 0.3, "slope": 0.7}
+    for slope in (0.0, -0.5):
+        with pytest.raises(ValueError, match="positive"):
+            card.align(0.0, slope)
+
+
+def test_segment_cards_are_aligned_on_held_out_predictions(fitted, tmp_path):
+    model, _, _ = fitted
+    slopes = [s.card.training_["alignment"]["slope"] for s in model.segments_]
+    # each card, fitted and binned on its own rows, is over-confident on rows it did not see
+    assert all(MIN_ALIGNMENT_SLOPE <= slope < 1 for slope in slopes)
+    path = tmp_path / "model.json"
+    save_model(ModelArtifact(scorecard=model), path)
+    shown = credo("model", "show", path).stdout
+    assert "aligned" in shown and f"x {slopes[0]:.2f}" in shown
+
+
 def test_one_segment_is_the_plain_scorecard():
     X, y = planted(3000, 2)
     model = SegmentedScorecard(max_segments=1).fit(X, y)
     plain = Scorecard().fit(X, y)
     assert len(model.segments_) == 1 and model.segments_[0].conditions == ()
+    assert "alignment" not in model.segments_[0].card.training_  # one card: nothing to align
     assert model.score_table(X)["score"].tolist() == plain.score_table(X)["score"].tolist()
 
 

@@ -481,11 +481,15 @@ def show(
     stdout.print(meta)
     if hasattr(card, "segments_"):
         segments = Table(title="Segments (each scored by its own card)")
-        for column in ("segment", "rule", "rows", "points charged for the segment"):
+        columns = ("segment", "rule", "rows", "log-odds aligned", "points charged for the segment")
+        for column in columns:
             segments.add_column(column)
         for s in card.segments_:
             charged = ", ".join(f"{card.codes_[n]} {n}: {p}" for n, p in s.charges.items())
-            segments.add_row(s.name, s.label(), f"{s.card.training_['rows']:,}", charged or "-")
+            aligned = s.card.training_.get("alignment")
+            aligned_text = f"x {aligned['slope']:.2f} {aligned['shift']:+.2f}" if aligned else "-"
+            rows = f"{s.card.training_['rows']:,}"
+            segments.add_row(s.name, s.label(), rows, aligned_text, charged or "-")
         stdout.print(segments)
     for suffix, part in _cards(card):
         stdout.print(_features_table(f"Features{suffix}", part, detail=True))

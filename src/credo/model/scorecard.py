@@ -171,6 +171,18 @@ class Scorecard(BaseEstimator):
         }
         return self
 
+    def align(self, shift: float, slope: float) -> Scorecard:
+        """Make the card's log-odds of bad ``shift + slope * log-odds`` (its points follow):
+        a calibration found on held-out predictions (see ``segments.alignment``). The slope
+        must be positive, so no feature's points turn against its bins' risk order."""
+        if not slope > 0:
+            raise ValueError(f"an alignment slope must be positive, not {slope}")
+        self.coef_ = self.coef_ * float(slope)
+        self.intercept_ = float(slope) * self.intercept_ + float(shift)
+        self._set_points()
+        self.training_["alignment"] = {"shift": float(shift), "slope": float(slope)}
+        return self
+
     def _iv_floor(self, bins: Any, goods: int, bads: int) -> float:
         """The IV a feature needs: `min_iv`, or less where the sample is large enough that
         `iv_noise_multiple` times the IV noise reaches (see `noise_iv`) is below it."""

@@ -17,8 +17,13 @@ data, each judged out of sample:
   rows of its rarer class; the leaf with the largest gain is split next, up to
   ``max_segments`` leaves.
 
-Every segment's scorecard is scaled by the same preset, so a score means the same odds in every
-segment. Reasons follow the scorecard's rule (points lost against the best) with the segment
+Every segment's scorecard is scaled by the same preset, and aligned so that a score means the
+same odds in every segment: a card fitted and binned on its own rows is over-confident there
+(on Taiwan's events its held-out log-odds needed shrinking by 0.6-0.9), and by a different
+amount in each segment, which puts people of different segments in the wrong order. Each
+segment's log-odds are refitted on its rows' out-of-fold predictions from the search's
+cross-validation (a slope and a shift, as risk teams align segment cards), and its points
+follow. Reasons follow the scorecard's rule (points lost against the best) with the segment
 counted in: being in a segment whose best attainable score is below another's costs those
 points, charged to the feature the split was made on (at every split on the way down, the
 gap between the best score reachable on the other side and on this one). A person two months
@@ -42,6 +47,7 @@ from sklearn.model_selection import StratifiedKFold
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model.bins import Bins, format_number
+from credo.model.logistic import fit_logistic
 from credo.model.scorecard import Scorecard, band_column, check_columns, check_target
 from credo.model.tables import as_frame
 
@@ -193,7 +199,17 @@ class SegmentedScorecard(BaseEstimator):
             split = leaf["split"]
             for side in ("left", "right"):
                 conditions = leaf["conditions"] + (split[side],)
-                leaves.append(search.leaf(conditions, split[f"{side}_rows"], split[f"{side}_card"]))
+                leaves.append(
+                    search.leaf(
+                        conditions,
+                        split[f"{side}_rows"],
+                        split[f"{side}_card"],
+                        split[f"{side}_oof"],
+                    )
+                )
+        if len(leaves) > 1:
+            for leaf in leaves:
+                leaf["card"].align(*alignment(leaf["oof"], target[leaf["rows"]]))
         leaves.sort(key=lambda leaf: [_condition_key(c) for c in leaf["conditions"]])
         self.segments_ = [
             Segment(f"S{i + 1}", leaf["conditions"], leaf["card"]) for i, leaf in enumerate(leaves)
@@ -416,8 +432,10 @@ class _Search:
         self.step = step
         self.min_rows = float(model.min_segment_share) * len(frame)
 
-    def leaf(self, conditions, rows, card) -> dict:
-        return {"conditions": conditions, "rows": rows, "card": card, "split": PENDING}
+    def leaf(self, conditions, rows, card, oof=None) -> dict:
+        """``oof``: the rows' out-of-fold log-odds from the cross-validation that chose the
+        split making this leaf (None for the root)."""
+        return {"conditions": conditions, "rows": rows, "card": card, "oof": oof, "split": PENDING}
 
     def fit_card(self, frame: pd.DataFrame, y: np.ndarray) -> Scorecard:
         return self.model._card().fit(frame.reset_index(drop=True), y, meta=self.meta)
@@ -436,7 +454,7 @@ class _Search:
             int(model.inner_folds), shuffle=True, random_state=model.random_state
         )
         folds = list(splitter.split(np.zeros(len(y)), y))
-        base = self.cv_loss(sub, y, np.zeros(len(y), dtype=bool), folds)
+        base, _ = self.cv_loss(sub, y, np.zeros(len(y), dtype=bool), folds)
         best = None
         strongest = sorted(card.features_, key=lambda n: -card.iv_[n])
         candidates = strongest[: int(model.split_candidates)]
@@ -452,7 +470,7 @@ class _Search:
                 if not self.sizes_ok(y, side):
                     continue
                 try:
-                    loss = self.cv_loss(sub, y, side, folds)
+                    loss, oof = self.cv_loss(sub, y, side, folds)
                 except ValueError:  # a side too thin to fit: not a usable split
                     continue
                 if loss < base and (best is None or loss < best["loss"]):
@@ -462,13 +480,15 @@ class _Search:
                         "left": Condition(name, bins, left),
                         "right": Condition(name, bins, right),
                         "side": side,
+                        "oof": oof,
                     }
         if best is None:
             return None
-        side = best.pop("side")
+        side, oof = best.pop("side"), best.pop("oof")
         for key, mask in (("left", ~side), ("right", side)):
             part = np.flatnonzero(mask)
             best[f"{key}_rows"] = rows[part]
+            best[f"{key}_oof"] = oof[part]
             best[f"{key}_card"] = self.fit_card(sub.iloc[part], y[part])
         return best
 
@@ -480,18 +500,33 @@ class _Search:
                 return False
         return True
 
-    def cv_loss(self, frame: pd.DataFrame, y: np.ndarray, side: np.ndarray, folds) -> float:
-        """Total held-out log-loss over ``folds`` with one card per side of ``side``."""
+    def cv_loss(
+        self, frame: pd.DataFrame, y: np.ndarray, side: np.ndarray, folds
+    ) -> tuple[float, np.ndarray]:
+        """Total held-out log-loss over ``folds`` with one card per side of ``side``, and
+        every row's held-out log-odds of bad."""
         total = 0.0
+        log_odds = np.empty(len(y))
         for train, test in folds:
-            p = np.empty(len(test))
             for value in np.unique(side):
                 tr = train[side[train] == value]
-                te = side[test] == value
+                te = test[side[test] == value]
                 card = self.fit_card(frame.iloc[tr], y[tr])
-                p[te] = card.predict_proba(frame.iloc[test[te]])[:, 1]
-            total += _log_loss(y[test], p)
-        return total
+                log_odds[te] = card.log_odds_bad(frame.iloc[te])
+            total += _log_loss(y[test], scaling.pd_from_log_odds_bad(log_odds[test]))
+        return total, log_odds
+
+
+# The least slope an alignment keeps: a card with no held-out power in its segment still
+# orders its own bins, its points shrunk near zero rather than reversed.
+MIN_ALIGNMENT_SLOPE = 0.05
+
+
+def alignment(log_odds: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The shift and slope that calibrate held-out log-odds of bad to the outcomes:
+    a logistic regression of ``y`` on ``log_odds`` (a slope below 1: an over-confident card)."""
+    coef, intercept = fit_logistic(log_odds[:, None], y.astype(float), l2=0.0)
+    return float(intercept), max(float(coef[0]), MIN_ALIGNMENT_SLOPE)
 
 
 def _condition_key(condition: Condition) -> tuple:
