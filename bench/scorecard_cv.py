@@ -56,12 +56,16 @@ def segmented(**params) -> SegmentedScorecard:
     return SegmentedScorecard(card, **search)
 
 
-def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scorecard) -> float:
+def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scorecard) -> dict:
+    """Mean held-out AUC, log-loss and Brier score over the folds."""
     scores = []
     for train, test in folds:
         model = kind(**params).fit(X.iloc[train].reset_index(drop=True), y[train], meta=meta)
-        scores.append(auc(y[test], model.predict_proba(X.iloc[test])[:, 1]))
-    return float(np.mean(scores))
+        p = np.clip(model.predict_proba(X.iloc[test])[:, 1], 1e-12, 1 - 1e-12)
+        t = y[test]
+        log_loss = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+        scores.append((auc(t, p), log_loss, np.mean((p - t) ** 2)))
+    return dict(zip(("auc", "log_loss", "brier"), np.mean(scores, axis=0).tolist(), strict=True))
 
 
 def main() -> int:
@@ -102,7 +106,9 @@ def main() -> int:
         gy = frame.pop("bad").to_numpy().astype(int)
         gx = frame.drop(columns=list(quality.GERMAN_PROTECTED))
         out["german"] = cv(gx, gy, quality.stratified_folds(gy, 5, 5, 0), params, kind=kind)
-    print(params, {k: round(v, 4) for k, v in out.items()}, f"{time.perf_counter() - started:.0f}s")
+    for name, figures in out.items():
+        print(params, name, {k: round(v, 5) for k, v in figures.items()})
+    print(f"{time.perf_counter() - started:.0f}s")
     return 0
 
 

@@ -12,6 +12,7 @@ from test_sql_export import assert_same, run_duckdb, run_spark
 from test_train_cli import credo
 
 from credo.evaluate.metrics import auc
+from credo.evaluate.model_eval import segment_rows
 from credo.model.artifact import ModelArtifact, load_model, save_model
 from credo.model.scorecard import Scorecard
 from credo.model.segments import MIN_ALIGNMENT_SLOPE, SegmentedScorecard, alignment
@@ -145,6 +146,26 @@ def test_segment_cards_are_aligned_on_held_out_predictions(fitted, tmp_path):
     save_model(ModelArtifact(scorecard=model), path)
     shown = credo("model", "show", path).stdout
     assert "aligned" in shown and f"x {slopes[0]:.2f}" in shown
+    # the same search without the alignment: the same segments, the cards as fitted
+    X, y = planted(6000, 0)
+    unaligned = SegmentedScorecard(**SMALL_SEARCH, align=False).fit(X, y)
+    assert [s.label() for s in unaligned.segments_] == [s.label() for s in model.segments_]
+    for plain, aligned in zip(unaligned.segments_, model.segments_, strict=True):
+        assert "alignment" not in plain.card.training_
+        shift, slope = (aligned.card.training_["alignment"][k] for k in ("shift", "slope"))
+        np.testing.assert_allclose(
+            aligned.card.log_odds_bad(X), shift + slope * plain.card.log_odds_bad(X)
+        )
+
+
+def test_the_report_holds_each_segment_s_predicted_bad_rate_against_its_own(fitted):
+    model, X, y = fitted
+    table = model.score_table(X)
+    rows = segment_rows(model, X, y, table["score"].to_numpy(), table["pd"].to_numpy())
+    index = model.segment_index(X)
+    for i, row in enumerate(rows):
+        assert row["mean_pd"] == pytest.approx(table["pd"].to_numpy()[index == i].mean())
+        assert abs(row["mean_pd"] - row["bad_rate"]) < 0.02  # aligned cards stay calibrated
 
 
 def test_one_segment_is_the_plain_scorecard():
@@ -213,7 +234,7 @@ def test_cli_train_show_score_sql_and_report(tmp_path):
     assert "one scorecard per segment" in html and "<th>Segment</th>" in html
     section = html[html.index('<section id="segments">') : html.index('<section id="points">')]
     assert section.count("<tr><td>S") == len(artifact.scorecard.segments_)
-    assert "months_late" in section and "AUC within" in section
+    assert "months_late" in section and "AUC within" in section and ">Predicted</th>" in section
 
 
 def test_a_split_on_categories_scores_alike_in_sql(tmp_path):

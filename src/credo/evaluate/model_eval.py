@@ -53,9 +53,10 @@ def points_rows(scorecard: Any) -> list[dict[str, Any]]:
     return [{k: _finite(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def segment_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray, score) -> list[dict]:
-    """A segmented model's segments on this data: rule, rows, bad rate, mean score, AUC
-    within the segment, the points charged for being in it. Empty for a one-card model."""
+def segment_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray, score, p_bad) -> list[dict]:
+    """A segmented model's segments on this data: rule, rows, bad rate beside the mean
+    predicted probability of bad (each card's calibration), mean score, AUC within the
+    segment, the points charged for being in it. Empty for a one-card model."""
     if not hasattr(scorecard, "segments_"):
         return []
     index = scorecard.segment_index(frame)
@@ -63,6 +64,7 @@ def segment_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray, score) -> l
     for i, segment in enumerate(scorecard.segments_):
         mine = index == i
         labels, scores = y[mine], np.asarray(score, dtype=np.float64)[mine]
+        predicted = np.asarray(p_bad, dtype=np.float64)[mine]
         both = 0 < labels.sum() < labels.size
         rows.append(
             {
@@ -70,6 +72,7 @@ def segment_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray, score) -> l
                 "rule": segment.label(),
                 "rows": int(mine.sum()),
                 "bad_rate": float(labels.mean()) if labels.size else None,
+                "mean_pd": float(predicted.mean()) if predicted.size else None,
                 "mean_score": float(scores.mean()) if scores.size else None,
                 "auc": metrics.auc(labels, -scores) if both else None,
                 "charges": ", ".join(f"{n}: {p}" for n, p in segment.charges.items()),
@@ -141,5 +144,7 @@ def evaluate_artifact(
         data_info={"source": data_source, "outcome": outcome},
         features=feature_rows(scorecard, frame, labels),
         points=points_rows(scorecard),
-        segments=segment_rows(scorecard, frame, labels, scored["score"].to_numpy()),
+        segments=segment_rows(
+            scorecard, frame, labels, scored["score"].to_numpy(), scored["pd"].to_numpy()
+        ),
     )

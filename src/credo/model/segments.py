@@ -133,7 +133,8 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
 
 class SegmentedScorecard(BaseEstimator):
     """Scorecards per data-chosen segment (module docstring); ``scorecard`` gives their
-    parameters (a ``Scorecard``, default settings when None)."""
+    parameters (a ``Scorecard``, default settings when None). ``align``: calibrate each
+    segment's card on its rows' held-out predictions (default; off only to measure it)."""
 
     def __init__(
         self,
@@ -144,6 +145,7 @@ class SegmentedScorecard(BaseEstimator):
         split_candidates: int = 5,
         inner_folds: int = 5,
         random_state: int = 0,
+        align: bool = True,
     ) -> None:
         self.scorecard = scorecard
         self.max_segments = max_segments
@@ -152,6 +154,7 @@ class SegmentedScorecard(BaseEstimator):
         self.split_candidates = split_candidates
         self.inner_folds = inner_folds
         self.random_state = random_state
+        self.align = align
 
     # ------------------------------------------------------------------ fit
     def _card(self) -> Scorecard:
@@ -207,7 +210,7 @@ class SegmentedScorecard(BaseEstimator):
                         split[f"{side}_oof"],
                     )
                 )
-        if len(leaves) > 1:
+        if self.align and len(leaves) > 1:
             for leaf in leaves:
                 leaf["card"].align(*alignment(leaf["oof"], target[leaf["rows"]]))
         leaves.sort(key=lambda leaf: [_condition_key(c) for c in leaf["conditions"]])
