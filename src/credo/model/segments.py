@@ -529,6 +529,8 @@ def alignment(log_odds: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The shift and slope that calibrate held-out log-odds of bad to the outcomes:
     a logistic regression of ``y`` on ``log_odds`` (a slope below 1: an over-confident card)."""
     coef, intercept = fit_logistic(log_odds[:, None], y.astype(float), l2=0.0)
+    if not (np.isfinite(coef[0]) and np.isfinite(intercept)):
+        return 0.0, 1.0  # no calibration to be had (the fit ran off): the card as fitted
     return float(intercept), max(float(coef[0]), MIN_ALIGNMENT_SLOPE)
 
 
