@@ -19,6 +19,7 @@ from credo.features.compiler import APART_TYPES, Tables, build_query
 from credo.features.engines import build_features_duckdb
 from credo.features.single import columns_read, features_for_user, one_person_plan
 from credo.features.spec import FeatureSpec, Series, Term
+from credo.features.sqlite import connect_sqlite
 from credo.policy import load_policy
 from credo.store.db import connect, init_store
 
@@ -304,3 +305,12 @@ def test_an_old_sqlite_gets_a_clear_error(monkeypatch):
     said = r"needs SQLite 3\.38\.0 or newer.*links SQLite 3\.31\.1"
     with pytest.raises(RuntimeError, match=said):
         connect_sqlite([])
+
+
+def test_sqlite_keeps_its_temporary_b_trees_in_memory():
+    # the one-person query's groupings and stages would otherwise go through temporary files
+    lite = connect_sqlite([("events", pa.schema([("user_id", pa.string())]))])
+    assert lite.execute("PRAGMA temp_store").fetchone()[0] == 2  # 2: MEMORY
+    lite.execute("INSERT INTO events VALUES ('a'), ('b'), ('a')")
+    grouped = lite.execute("SELECT user_id, COUNT(*) FROM events GROUP BY 1 ORDER BY 1")
+    assert grouped.fetchall() == [("a", 2), ("b", 1)]

