@@ -24,7 +24,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
 
-from credo.evaluate.metrics import auc  # noqa: E402
+from credo.evaluate.metrics import auc, brier  # noqa: E402
 from credo.model.challenger import Challenger  # noqa: E402
 from credo.model.scorecard import Scorecard  # noqa: E402
 from credo.model.segments import SegmentedScorecard  # noqa: E402
@@ -64,7 +64,7 @@ def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scor
         p = np.clip(model.predict_proba(X.iloc[test])[:, 1], 1e-12, 1 - 1e-12)
         t = y[test]
         log_loss = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
-        scores.append((auc(t, p), log_loss, np.mean((p - t) ** 2)))
+        scores.append((auc(t, p), log_loss, brier(t, p)))
     return dict(zip(("auc", "log_loss", "brier"), np.mean(scores, axis=0).tolist(), strict=True))
 
 
