@@ -527,17 +527,25 @@ def bench_german(args, peers: list[str], python: str, workdir: Path) -> list[dic
     return results
 
 
-def bench_table(args, peers: list[str], python: str, workdir: Path) -> list[dict[str, Any]]:
-    """Any labelled table, read as `credo train --table` reads it, every system on the same
-    columns and folds."""
+def labelled_table(
+    path: Path, target: str, bad_values: list[str] | None, exclude: list[str] = ()
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
+    """A labelled table read as `credo train --table` reads it: the inputs without the
+    columns no model may use, the 0/1 outcome, and those columns with the reason."""
     from credo.model.columns import target_as_bad, unusable_columns
     from credo.model.tables import read_plain_table
 
-    frame = read_plain_table(args.table)
-    y = target_as_bad(frame[args.target], args.bad_value, str(args.table)).astype(int)
-    X = frame.drop(columns=[args.target, *args.exclude])
+    frame = read_plain_table(path)
+    y = target_as_bad(frame[target], bad_values, str(path)).astype(int)
+    X = frame.drop(columns=[target, *exclude])
     left_out = unusable_columns(X)
-    X = X.drop(columns=list(left_out))
+    return X.drop(columns=list(left_out)), y, left_out
+
+
+def bench_table(args, peers: list[str], python: str, workdir: Path) -> list[dict[str, Any]]:
+    """Any labelled table, read as `credo train --table` reads it, every system on the same
+    columns and folds."""
+    X, y, left_out = labelled_table(args.table, args.target, args.bad_value, args.exclude)
     name = args.table.stem
     folds = stratified_folds(y, args.table_folds, args.table_repeats, args.seed)
     print(f"{name}: {len(X)} rows, {X.shape[1]} columns, {len(folds)} folds", file=sys.stderr)

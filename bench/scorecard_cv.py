@@ -6,6 +6,8 @@ bench/out/ so repeated runs skip the events path.
     python bench/scorecard_cv.py                       # defaults on Taiwan events, raw, German
     python bench/scorecard_cv.py --set max_corr=0.9 --set stepwise=true
     python bench/scorecard_cv.py --segmented --only taiwan-events --set seg_max_segments=6
+    python bench/scorecard_cv.py --segmented --table bench/out/tables/gmsc.csv \
+        --target SeriousDlqin2yrs --set seg_align=false      # any labelled table, 5-fold
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], help="param=value (JSON value)")
     parser.add_argument("--only", default="taiwan-events,taiwan-raw,german")
     parser.add_argument("--refresh", action="store_true", help="rebuild the events cache")
+    parser.add_argument("--table", type=Path, help="a labelled table instead (5-fold)")
+    parser.add_argument("--target", help="the --table's outcome column")
+    parser.add_argument("--bad-value", action="append", help="the --target value(s) that are bad")
     parser.add_argument("--challenger", action="store_true", help="CV the challenger instead")
     parser.add_argument(
         "--segmented",
@@ -80,6 +85,8 @@ def main() -> int:
         help="CV the segmented scorecard (seg_max_segments=6 etc. set its search)",
     )
     args = parser.parse_args()
+    if args.table is not None and not args.target:
+        parser.error("--table needs --target")
     params = dict(item.split("=", 1) for item in args.set)
     params = {k: parse_value(v) for k, v in params.items()}
     only = set(args.only.split(","))
@@ -91,6 +98,10 @@ def main() -> int:
     folds = quality.stratified_folds(y, 5, 1, 0)
     out = {}
     started = time.perf_counter()
+    if args.table is not None:
+        only = set()  # the table alone
+        tx, ty, _ = quality.labelled_table(args.table, args.target, args.bad_value)
+        out[args.table.stem] = cv(tx, ty, quality.stratified_folds(ty, 5, 1, 0), params, kind=kind)
     if "taiwan-events" in only:
         csv = quality.REPO / "data" / "taiwan_credit_card.csv"
         features, meta = taiwan_events(csv, args.refresh)
