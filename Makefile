@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
 
 # The peers that predate pandas 3 run in their own environments, called from the same run.
@@ -41,6 +42,7 @@ bench: $(STAMP) bench/.venv-peers/bin/python bench/.venv-ft/bin/python
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) bench/.venv-peers bench/.venv-ft demo .pytest_cache

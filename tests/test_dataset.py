@@ -50,8 +50,13 @@ def _events(user: str, n: int, start: int = 0) -> pa.Table:
 def _consents(users: list[str]) -> pa.Table:
     return pa.Table.from_pylist(
         [
-            {"user_id": u, "source": "bank", "purpose": "credit_scoring",
-             "granted_at": datetime(2023, 12, 1), "revoked_at": None}
+            {
+                "user_id": u,
+                "source": "bank",
+                "purpose": "credit_scoring",
+                "granted_at": datetime(2023, 12, 1),
+                "revoked_at": None,
+            }
             for u in users
         ],
         schema=CONSENT_SCHEMA,

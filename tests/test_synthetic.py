@@ -116,9 +116,12 @@ def test_every_event_is_valid_per_the_schema_rules(con):
         ("balance", BALANCE_CATEGORIES),
         ("inquiry", INQUIRY_KINDS),
     ):
-        found = {r[0] for r in con.execute(
-            "SELECT DISTINCT category FROM events WHERE type = ?", [event_type]
-        ).fetchall()}
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT category FROM events WHERE type = ?", [event_type]
+            ).fetchall()
+        }
         assert found == set(allowed), event_type
     assert con.execute("SELECT max(ts) FROM events").fetchone()[0] < utc_now()
     attributes = con.execute(

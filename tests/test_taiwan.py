@@ -193,9 +193,7 @@ def test_cli_imports_and_reports_bad_files(tmp_path, rows):
     )
     assert done.returncode == 0, done.stderr
     assert "30" in done.stdout
-    broken = _write_csv(
-        tmp_path / "broken.csv", rows[:3], [c for c in rows[0] if c != "limit_bal"]
-    )
+    broken = _write_csv(tmp_path / "broken.csv", rows[:3], [c for c in rows[0] if c != "limit_bal"])
     failed = subprocess.run(
         [str(CREDO), "import", "taiwan", str(broken), "--out", str(tmp_path / "no")],
         capture_output=True,

@@ -124,8 +124,10 @@ def plan_accounts(chunk: Chunk) -> Accounts:
         else:
             open_t = rng.integers(np.minimum(low, months - 2), months - 1)
         card = add(owner, CARD, f"card{k + 1}", open_t)
-        limit = tr.income[owner] * rng.uniform(0.6, 3.0, len(owner)) * np.exp(
-            0.3 * tr.discipline[owner]
+        limit = (
+            tr.income[owner]
+            * rng.uniform(0.6, 3.0, len(owner))
+            * np.exp(0.3 * tr.discipline[owner])
         )
         card["limit"] = np.clip(np.round(limit, -2), 300.0, 50_000.0)
         customer_closes = rng.random(len(owner)) < 0.12
@@ -347,9 +349,7 @@ def _issue_statement(
     ledger.due = np.where(active, np.round(new_due, 2), 0.0)
     ledger.minimum = np.where(active, np.round(new_minimum, 2), 0.0)
     seconds = (a.statement_day - 1) * 86_400 + 6 * 3600
-    ledger.statement_ts = np.where(
-        active, chunk.ts(a.owner, t, seconds), ledger.statement_ts
-    )
+    ledger.statement_ts = np.where(active, chunk.ts(a.owner, t, seconds), ledger.statement_ts)
 
 
 def _opening_balance(chunk: Chunk, a: Accounts) -> np.ndarray:
@@ -467,9 +467,7 @@ def _add_month(
     )
 
 
-def _add_closed(
-    chunk: Chunk, a: Accounts, t: int, closing: np.ndarray, reason: np.ndarray
-) -> None:
+def _add_closed(chunk: Chunk, a: Accounts, t: int, closing: np.ndarray, reason: np.ndarray) -> None:
     rows = np.flatnonzero(closing)
     owner = a.owner[rows]
     chunk.events.add(

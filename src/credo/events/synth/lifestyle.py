@@ -95,8 +95,10 @@ def add_bank(chunk: Chunk) -> None:
     gigs = (1.5 + 2.0 * regularity)[:, None] * (1 - 0.4 * struggling) * ~salaried[:, None]
     who, t, nth = _expand(rng.poisson(gigs))
     spread = 0.7 * (1 - regularity[who]) + 0.15
-    amount = income[who] / (1.5 + 2.0 * regularity[who]) * np.exp(
-        spread * rng.standard_normal(len(who)) - spread**2 / 2
+    amount = (
+        income[who]
+        / (1.5 + 2.0 * regularity[who])
+        * np.exp(spread * rng.standard_normal(len(who)) - spread**2 / 2)
     )
     np.add.at(received, (who, t), amount)
     events.add(
@@ -192,9 +194,7 @@ def add_bank(chunk: Chunk) -> None:
         ts=month_start_us(chunk.start_month[user] + t + 1) - 2 * 3600 * US_PER_SECOND,
         amount=np.abs(value),
         account=True,
-        category=np.where(
-            value < 0, CATEGORY["overdrawn"], CATEGORY["in_credit"]
-        ).astype(np.int16),
+        category=np.where(value < 0, CATEGORY["overdrawn"], CATEGORY["in_credit"]).astype(np.int16),
     )
 
 
@@ -265,9 +265,7 @@ def add_p2p(chunk: Chunk) -> None:
 
 
 def _year_month(month_index: np.ndarray) -> pa.Array:
-    return pc.strftime(
-        pa.array(month_start_us(month_index), pa.timestamp("us")), format="%Y-%m"
-    )
+    return pc.strftime(pa.array(month_start_us(month_index), pa.timestamp("us")), format="%Y-%m")
 
 
 def add_identity(chunk: Chunk, renters: np.ndarray) -> None:
