@@ -21,10 +21,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
+import scorecard_cv  # noqa: E402
 
-from credo.evaluate.metrics import auc  # noqa: E402
 from credo.model import binning  # noqa: E402
-from credo.model.scorecard import Scorecard  # noqa: E402
 
 
 def noise_table(seed: int, rows: int = 1_000) -> tuple[pd.DataFrame, np.ndarray]:
@@ -40,9 +39,7 @@ def noise_table(seed: int, rows: int = 1_000) -> tuple[pd.DataFrame, np.ndarray]
 
 
 def datasets() -> list[tuple[str, pd.DataFrame, np.ndarray, list]]:
-    german = pd.read_csv(quality.REPO / "data" / "german_credit.csv")
-    gy = german.pop("bad").to_numpy().astype(int)
-    gx = german.drop(columns=list(quality.GERMAN_PROTECTED))
+    gx, gy = quality.german_table()
     taiwan = pd.read_csv(quality.REPO / "data" / "taiwan_credit_card.csv")
     ty = taiwan["bad"].to_numpy().astype(int)
     out = [
@@ -65,11 +62,7 @@ def _folds(y: np.ndarray) -> list:
 
 
 def cv(x: pd.DataFrame, y: np.ndarray, folds: list, monotonic: str) -> float:
-    scores = []
-    for train, test in folds:
-        card = Scorecard(monotonic=monotonic).fit(x.iloc[train].reset_index(drop=True), y[train])
-        scores.append(auc(y[test], card.predict_proba(x.iloc[test])[:, 1]))
-    return float(np.mean(scores))
+    return scorecard_cv.cv(x, y, folds, {"monotonic": monotonic})["auc"]
 
 
 def main() -> int:

@@ -49,6 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 PEERS_SCRIPT = REPO / "bench" / "peers" / "run_peers.py"
 PEERS_VENV_PYTHON = REPO / "bench" / ".venv-peers" / "bin" / "python"
 PEERS = ("optbinning", "toad", "scorecardpy")
+GERMAN_CSV = REPO / "data" / "german_credit.csv"
 GERMAN_PROTECTED = ("personal_status_and_sex", "age_in_years", "foreign_worker")
 TAIWAN_RAW = (
     ["limit_bal", "sex", "education", "marriage", "age"]
@@ -390,7 +391,7 @@ def print_table(summary: dict, checks: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="credo quality bench against peers")
     parser.add_argument("--taiwan-csv", type=Path, default=REPO / "data" / "taiwan_credit_card.csv")
-    parser.add_argument("--german-csv", type=Path, default=REPO / "data" / "german_credit.csv")
+    parser.add_argument("--german-csv", type=Path, default=GERMAN_CSV)
     parser.add_argument("--taiwan-rows", type=int, default=None, help="subsample (default: all)")
     parser.add_argument("--taiwan-folds", type=int, default=5)
     parser.add_argument("--german-folds", type=int, default=5)
@@ -510,10 +511,15 @@ def bench_taiwan(args, peers: list[str], python: str, workdir: Path) -> list[dic
     return results
 
 
-def bench_german(args, peers: list[str], python: str, workdir: Path) -> list[dict[str, Any]]:
-    frame = pd.read_csv(args.german_csv)
+def german_table(csv: Path = GERMAN_CSV) -> tuple[pd.DataFrame, np.ndarray]:
+    """German credit's inputs (its protected attributes left out) and 0/1 outcome."""
+    frame = pd.read_csv(csv)
     y = frame.pop("bad").to_numpy().astype(int)
-    X = frame.drop(columns=list(GERMAN_PROTECTED))
+    return frame.drop(columns=list(GERMAN_PROTECTED)), y
+
+
+def bench_german(args, peers: list[str], python: str, workdir: Path) -> list[dict[str, Any]]:
+    X, y = german_table(args.german_csv)
     folds = stratified_folds(y, args.german_folds, args.german_repeats, args.seed)
     print(f"german: {len(X)} applicants, {len(folds)} folds", file=sys.stderr)
     results = []

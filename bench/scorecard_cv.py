@@ -63,9 +63,9 @@ def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scor
     scores = []
     for train, test in folds:
         model = kind(**params).fit(X.iloc[train].reset_index(drop=True), y[train], meta=meta)
-        p = np.clip(model.predict_proba(X.iloc[test])[:, 1], 1e-12, 1 - 1e-12)
-        t = y[test]
-        log_loss = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+        p, t = model.predict_proba(X.iloc[test])[:, 1], y[test]
+        clipped = np.clip(p, 1e-12, 1 - 1e-12)
+        log_loss = -np.mean(t * np.log(clipped) + (1 - t) * np.log(1 - clipped))
         scores.append((auc(t, p), log_loss, brier(t, p)))
     return dict(zip(("auc", "log_loss", "brier"), np.mean(scores, axis=0).tolist(), strict=True))
 
@@ -89,21 +89,21 @@ def main() -> int:
         parser.error("--table needs --target")
     params = dict(item.split("=", 1) for item in args.set)
     params = {k: parse_value(v) for k, v in params.items()}
-    only = set(args.only.split(","))
+    only = set() if args.table is not None else set(args.only.split(","))
     kind = Challenger if args.challenger else segmented if args.segmented else Scorecard
     if args.challenger:
         params.setdefault("n_jobs", 1)
-    raw = pd.read_csv(quality.REPO / "data" / "taiwan_credit_card.csv")
-    y = raw["bad"].to_numpy().astype(int)
-    folds = quality.stratified_folds(y, 5, 1, 0)
     out = {}
     started = time.perf_counter()
     if args.table is not None:
-        only = set()  # the table alone
         tx, ty, _ = quality.labelled_table(args.table, args.target, args.bad_value)
         out[args.table.stem] = cv(tx, ty, quality.stratified_folds(ty, 5, 1, 0), params, kind=kind)
-    if "taiwan-events" in only:
+    if only & {"taiwan-events", "taiwan-raw"}:
         csv = quality.REPO / "data" / "taiwan_credit_card.csv"
+        raw = pd.read_csv(csv)
+        y = raw["bad"].to_numpy().astype(int)
+        folds = quality.stratified_folds(y, 5, 1, 0)
+    if "taiwan-events" in only:
         features, meta = taiwan_events(csv, args.refresh)
         features = features.set_index("user_id").loc["tw-" + raw["id"].astype(str)]
         names = [m.name for m in meta]
@@ -113,9 +113,7 @@ def main() -> int:
     if "taiwan-raw" in only:
         out["taiwan-raw"] = cv(raw[quality.TAIWAN_RAW], y, folds, params, kind=kind)
     if "german" in only:
-        frame = pd.read_csv(quality.REPO / "data" / "german_credit.csv")
-        gy = frame.pop("bad").to_numpy().astype(int)
-        gx = frame.drop(columns=list(quality.GERMAN_PROTECTED))
+        gx, gy = quality.german_table()
         out["german"] = cv(gx, gy, quality.stratified_folds(gy, 5, 5, 0), params, kind=kind)
     for name, figures in out.items():
         print(params, name, {k: round(v, 5) for k, v in figures.items()})
