@@ -9,10 +9,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from test_ingest_support import event, every_type, query, write_csv, write_parquet
+import pyarrow.parquet as pq
+from test_ingest_support import event, every_type, query, typed, write_csv, write_parquet
 
 from credo.events.ingest import ingest_paths
-from credo.events.schema import FIELDS
+from credo.events.schema import EVENT_SCHEMA, FIELDS
 from credo.events.stored_keys import StoredKeys, hash_ids
 from credo.events.validate import vocabulary_from_arrow, vocabulary_from_row, vocabulary_sql
 from credo.store.db import connect
@@ -114,3 +115,19 @@ def test_parquet_text_read_as_dictionaries_is_checked_like_text(store_path, tmp_
         {n: pc.dictionary_encode(table[n]) if n != "event_id" else table[n] for n in FIELDS}
     )
     assert vocabulary_from_arrow(as_dictionaries) == vocabulary_from_arrow(table)
+
+
+def test_parquet_of_several_row_groups_is_one_chunk(store_path, tmp_path):
+    # Each row group comes with a dictionary of its own for the text that repeats.
+    rows = every_type(60)
+    rows[7] = dict(rows[7], source="carrier_pigeon")
+    path = tmp_path / "groups.parquet"
+    pq.write_table(
+        pa.Table.from_pylist([typed(r) for r in rows], schema=EVENT_SCHEMA),
+        path,
+        row_group_size=16,
+    )
+    assert pq.ParquetFile(path).num_row_groups == 4
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (59, 1)
+    assert query(store_path, "SELECT row_number, field FROM quarantine") == [(8, "source")]

@@ -93,6 +93,14 @@ def test_export_cli_writes_a_dataset_directory(tmp_path):
     assert again.returncode == 1 and "already holds files" in again.stderr
 
 
+def test_export_onto_a_file_says_to_name_a_directory(tmp_path):
+    store = _filled_store(tmp_path)
+    (tmp_path / "f.parquet").write_bytes(b"kept")
+    done = credo("export", "events", "--db", store, "--out", tmp_path / "f.parquet")
+    assert done.returncode == 1 and "must name a directory" in " ".join(done.stderr.split())
+    assert (tmp_path / "f.parquet").read_bytes() == b"kept"
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_reads_the_exported_dataset(tmp_path, spark):

@@ -121,7 +121,8 @@ class DatasetWriter:
             raise DatasetError(f"{self.out} is a file; --out must name a directory")
         if self.out.exists() and any(self.out.iterdir()) and not overwrite:
             raise DatasetError(
-                f"{self.out} already exists and is not empty; choose another --out or remove it"
+                f"{self.out} already exists and is not empty; choose another --out, or pass"
+                " --overwrite to replace it"
             )
         self._staging = self.out.with_name(f".{self.out.name}.partial-{os.getpid()}")
         self.summary = DatasetSummary(path=self.out)

@@ -133,8 +133,11 @@ def vocabulary_from_arrow(table: pa.Table) -> Vocabulary | None:
     wanted = [t for t in _CATEGORY_SETS if t in values["type"]]
     if "category" in present and "type" in present and wanted:
         # Distinct (type, category) pairs, grouped once instead of one filter per type.
+        # A file read in several row groups gives dictionary chunks with differing
+        # dictionaries, which Arrow will not group until they are unified.
         pairs = (
             pa.table({"type": table["type"], "category": table["category"]})
+            .unify_dictionaries()
             .group_by(["type", "category"])
             .aggregate([])
         )

@@ -184,9 +184,17 @@ def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(target), read_only=read_only)
     except duckdb.IOException as exc:
-        raise StoreError(
-            f"cannot open the store at {target}: {exc}. Another credo process may be writing"
-            " to it; wait for it to finish or use another --db"
-        ) from exc
+        text = str(exc)
+        if "not a valid DuckDB database" in text:
+            raise StoreError(
+                f"{target} is not a credo store (not a DuckDB database file): point --db at"
+                " a store made by `credo init`"
+            ) from exc
+        if "lock" in text.lower():
+            raise StoreError(
+                f"cannot open the store at {target}: {text}. Another credo process may be"
+                " writing to it; wait for it to finish or use another --db"
+            ) from exc
+        raise StoreError(f"cannot open the store at {target}: {text}") from exc
     con.execute("SET TimeZone = 'UTC'")
     return con

@@ -33,6 +33,8 @@ def export_events(
     Refuses a directory whose events/ already holds files, so two exports never mix.
     """
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file; --out must name a directory (a new or empty one)")
     events_dir = out / "events"
     if events_dir.exists() and any(events_dir.iterdir()):
         raise ExportError(f"{events_dir} already holds files; choose an empty --out directory")
