@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import statistics
+from pathlib import Path
 
 import pytest
 from test_features_support import History, month_back
 
 from credo.features.catalog import CATALOG, NEVER, NO_DATA, catalog_for
+from credo.features.compiler import feature_sources
 from credo.features.engines import build_features_duckdb
 from credo.features.single import features_for_user
 from credo.policy import Policy, load_policy
@@ -346,6 +349,20 @@ def test_no_events_gives_each_feature_its_no_data_value(history_store, engine):
     assert row["prov_events"] == 0 and row["prov_sources"] == ""
 
 
+def test_no_events_of_a_features_sources_gives_its_no_data_value(history_store, engine):
+    # carol has bank events only: under cn (every dimension) each feature fed by other
+    # sources alone, digital footprint included, says "no data", not 0
+    row = build(history_store, "cn", engine)["carol"]
+    specs = catalog_for(load_policy("cn"))
+    by_name = {s.name: s for s in specs}
+    without = [s for s in specs if "bank" not in feature_sources(s, by_name)]
+    assert {"df_active_months_12m", "df_activity_cv_12m", "ph_worst_dpd_12m"} <= {
+        s.name for s in without
+    }
+    assert {s.name: row[s.name] for s in without} == {s.name: s.no_data for s in without}
+    assert row["cb_income_mean_12m"] == 1000.0
+
+
 def test_sources_without_consent_are_ignored(history_store, engine):
     row = build(history_store, "us", engine)["carol"]
     assert row["ph_worst_dpd_12m"] == NO_DATA  # the telecom report has no consent
@@ -404,3 +421,9 @@ def test_negative_data_older_than_the_policy_allows_is_ignored(history_store, en
     assert row["ph_worst_dpd_12m"] == 60
     assert row["ph_late_months_12m"] == 3
     assert row["ao_card_balance_latest"] == CARD_BALANCE[0]  # balances are not negative data
+
+
+def test_the_documented_catalog_is_the_catalog():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "features.md").read_text()
+    rows = re.findall(r"^\| `([a-z0-9_]+)` \|[^|]+\|[^|]+\|[^|]+\| ([^|]+) \|$", docs, re.M)
+    assert rows == [(s.name, s.description) for s in CATALOG]

@@ -136,12 +136,36 @@ def test_person_not_in_the_store_gets_a_clear_error(store):
         (["--out", "x.parquet"], "exactly one of --as-of"),
         (["--as-of", "July", "--out", "x.parquet"], "YYYY-MM-DD"),
         (["--as-of", "2024-07-01", "--policy", "mars", "--out", "x.parquet"], "unknown policy"),
+        # a time of day would count events the table's as_of date does not show
+        (["--as-of", "2024-07-01T10:00", "--out", "x.parquet"], "YYYY-MM-DD"),
+        (["--as-of", "2024-07-01", "--out", "x.csv"], "written as .parquet"),
+        (["--as-of", "2024-07-01", "--events-dir", "ds", "--out", "x.parquet"], "--engine spark"),
     ],
 )
 def test_bad_input_gets_a_clear_error(store, tmp_path, args, message):
     result = credo("features", "--db", str(store), *args)
     assert result.returncode == 1
     assert message in " ".join(result.stderr.split())
+
+
+def test_an_output_that_is_an_input_or_a_directory_is_refused_before_any_work(store, tmp_path):
+    before = store.read_bytes()
+    onto_store = credo("features", "--db", str(store), "--as-of", "2024-07-01", "--out", str(store))
+    assert onto_store.returncode == 1
+    assert "also an input" in " ".join(onto_store.stderr.split())
+    assert store.read_bytes() == before
+    folder = credo("features", "--db", str(store), "--as-of", "2024-07-01", "--out", str(tmp_path))
+    assert folder.returncode == 1 and "is a directory" in " ".join(folder.stderr.split())
+    assert "Traceback" not in folder.stderr
+
+
+def test_a_file_that_is_not_a_store_is_named_as_such(tmp_path):
+    other = tmp_path / "notes.duckdb"
+    other.write_text("not a database")
+    result = credo("features", "--db", str(other), "--as-of", "2024-07-01", "--out", "x.parquet")
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "is not a credo store" in message and "Another credo process" not in message
 
 
 def test_a_missing_store_says_how_to_create_one(tmp_path):

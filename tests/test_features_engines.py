@@ -306,3 +306,22 @@ def test_the_as_of_table_must_name_people_and_dates(world):
         duckdb_features(world["store"], pa.table({"user_id": ["a"], "as_of": ["soon"]}))
     assert ASOF_SCHEMA.names == ["user_id", "as_of"]
     assert month_back(AS_OF, 0) < dt.datetime(2024, 7, 1)
+
+
+def test_as_of_timestamps_are_read_as_their_day():
+    # the table labels rows with dates, so a time of day must not count events it hides
+    from credo.features.engines import as_of_table_from_outcomes, as_of_timestamp
+
+    people = ["a", "a", "b"]
+    stamps = [dt.datetime(2024, 7, 1, 10), dt.datetime(2024, 7, 1), dt.datetime(2024, 6, 30, 23)]
+    read = as_of_table_from_outcomes(pa.table({"user_id": people, "as_of": stamps}))
+    assert read.to_pylist() == [
+        {"user_id": "a", "as_of": dt.datetime(2024, 7, 1)},
+        {"user_id": "b", "as_of": dt.datetime(2024, 6, 30)},
+    ]
+    as_text = as_of_table_from_outcomes(pa.table({"user_id": ["b"], "as_of": ["2024-06-30"]}))
+    assert as_text.to_pylist() == read.to_pylist()[1:]
+    assert as_of_timestamp("2024-07-01") == dt.datetime(2024, 7, 1)
+    assert as_of_timestamp(dt.datetime(2024, 7, 1, 10)) == dt.datetime(2024, 7, 1, 10)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        as_of_timestamp("2024-07-01T10:00")

@@ -43,6 +43,25 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def check_output(
+    out: Path,
+    flag: str,
+    *,
+    suffixes: tuple[str, ...] = (),
+    inputs: tuple[Path | None, ...] = (),
+) -> None:
+    """Refuse an output path that cannot be or must not be written, before any work: a
+    directory, a file of the wrong kind, or one of the command's own inputs (the store, say)."""
+    resolved = out.resolve()
+    for given in inputs:
+        if given is not None and given.resolve() == resolved:
+            fail(f"{flag} {out} is also an input of this command; write to another file")
+    if out.is_dir():
+        fail(f"{flag} {out} is a directory; name a file (in it or elsewhere)")
+    if suffixes and out.suffix.lower() not in suffixes:
+        fail(f"{flag} {out}: the file is written as {' or '.join(suffixes)}; name it so")
+
+
 class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_store_errors():`
     """Turn a StoreError into a one-line message and exit code 1."""
 

@@ -16,7 +16,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import DbOption, console, fail, handle_store_errors
+from credo.commands.common import DbOption, check_output, console, fail, handle_store_errors
 
 PolicyOption = Annotated[
     str,
@@ -85,13 +85,17 @@ def build(
     from credo.features.engines import FeatureInputError
     from credo.features.table import METADATA_KEY, write_feature_table_from
     from credo.policy import PolicyError, load_policy
+    from credo.store.db import db_path
 
     if out is None:
         fail("--out is required: where to write the feature table, e.g. --out features.parquet")
+    check_output(out, "--out", suffixes=(".parquet",), inputs=(db_path(db), as_of_file))
     if (as_of is None) == (as_of_file is None):
         fail("give exactly one of --as-of DATE or --as-of-file outcomes.parquet")
     if engine not in ("duckdb", "spark"):
         fail(f"unknown --engine {engine!r}: use duckdb or spark")
+    if engine == "duckdb" and (events_dir is not None or spark_master != "local[*]"):
+        fail("--events-dir and --spark-master are for --engine spark; add --engine spark")
     try:
         chosen = load_policy(policy)
     except PolicyError as exc:
@@ -170,7 +174,8 @@ def _build_spark(db, policy, as_of, as_of_table, master, events_dir):
 
 
 def list_features(policy: PolicyOption = "us") -> None:
-    """Print the feature catalog by dimension: name, window, direction, description."""
+    """Print the catalog by dimension: each feature, whether the policy allows it, its
+    direction, its no-data value and its description."""
     from rich.console import Console
 
     from credo.features.catalog import CATALOG, catalog_for

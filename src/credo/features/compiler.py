@@ -410,6 +410,13 @@ def feature_sources(spec: FeatureSpec, by_name: dict[str, FeatureSpec]) -> tuple
     return tuple(s for s in SOURCES if s in parts)
 
 
+def _counted_sources(series: Series) -> tuple[str, ...]:
+    """The sources of the series' terms that count events (a value in every month)."""
+    terms = (*series.numerator, *series.denominator)
+    counted = {s for t in terms if _MEASURE_SQL[t.measure][1] == "count" for s in t.sources}
+    return tuple(s for s in SOURCES if s in counted)
+
+
 def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
     columns = []
     for spec in specs:
@@ -420,6 +427,12 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
             assert spec.series is not None
             s = f"s_{spec.series.name}"
             presence = f"COUNT(CASE WHEN {_in_window(s, spec.window)} THEN 1 END) > 0"
+            counted = _counted_sources(spec.series)
+            if counted:
+                # A count is 0, not missing, in a month without such events, so the series
+                # has a value in every month the person has any events: whether there is
+                # data at all is told by the counted sources, as for event aggregates.
+                presence = f"SUM({cells.presence(counted)}) > 0 AND {presence}"
             value = _series_aggregate(spec)
         else:
             continue

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from credo.features.catalog import CATALOG_VERSION, catalog_for
@@ -41,10 +42,13 @@ class FeatureInputError(ValueError):
 
 
 def as_of_timestamp(value: dt.date | dt.datetime | str) -> dt.datetime:
-    """An as-of date or timestamp as a naive UTC datetime (a date means its midnight)."""
+    """An as-of date or timestamp as a naive UTC datetime (a date means its midnight).
+
+    Text must be a date (YYYY-MM-DD): a feature table labels each row with its as-of date, so
+    a time of day given as text would count events the label does not show."""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value)
+            value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise FeatureInputError(
                 f"as-of {value!r} is not a date: write it as YYYY-MM-DD"
@@ -64,10 +68,23 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
                 f"the as-of file has no {column!r} column: it needs user_id and as_of"
             )
     as_of = outcomes["as_of"]
-    if pa.types.is_date(as_of.type) or pa.types.is_timestamp(as_of.type):
+    if pa.types.is_date(as_of.type):
         as_of = as_of.cast(pa.timestamp("us"))
+    elif pa.types.is_timestamp(as_of.type):
+        # the day (UTC) of each timestamp, as the table's as_of column will say
+        as_of = pc.floor_temporal(as_of.cast(pa.timestamp("us")), unit="day")
+    elif pa.types.is_string(as_of.type) or pa.types.is_large_string(as_of.type):
+        try:  # dates written as text, as CSV-minded tools leave them
+            as_of = pc.strptime(as_of, format="%Y-%m-%d", unit="us")
+        except pa.ArrowInvalid as exc:
+            raise FeatureInputError(
+                f"as_of holds text that is not a date YYYY-MM-DD ({exc}); write dates such as"
+                " 2026-01-31, or store the column as a date"
+            ) from None
     else:
-        raise FeatureInputError(f"as_of must be a date column, not {as_of.type}")
+        raise FeatureInputError(
+            f"as_of must be a date column (or dates written YYYY-MM-DD), not {as_of.type}"
+        )
     users = outcomes["user_id"].cast(pa.string())
     nulls = users.null_count + as_of.null_count
     if nulls:
