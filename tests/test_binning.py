@@ -149,6 +149,26 @@ def test_specials_and_missing_get_their_own_bins_and_fit_agrees_with_transform()
     assert woe.tolist() == [riskiest, bins.woe[special], bins.woe[missing]]
 
 
+def test_a_bin_of_one_row_says_about_the_base_rate_not_the_worst() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=6_000)
+    y = (rng.random(6_000) < 1 / (1 + np.exp(3.0 - x))).astype(int)  # about 7 % bad
+    good_row = int(np.flatnonzero(y == 0)[0])
+    x[good_row] = -1.0e6  # a special value seen once, on a good
+    bins = OptimalBinning(special_values=[-1.0e6]).fit(x, y).bins_
+    special = bins.n_regular
+    assert bins.count[special] == 1 and bins.bad[special] == 0
+    # one good among 7 % bads: no evidence either way, so about WoE 0, not the worst bin's
+    assert abs(bins.woe[special]) < 0.1
+    assert bins.woe[special] > min(bins.woe[: bins.n_regular]) + 1.0
+    # a large bin without bads still reads as very safe
+    x2, y2 = x.copy(), y.copy()
+    safe_rows = np.flatnonzero(y2 == 0)[:300]
+    x2[safe_rows] = -1.0e6
+    many = OptimalBinning(special_values=[-1.0e6]).fit(x2, y2).bins_
+    assert many.bad[many.n_regular] == 0 and many.woe[many.n_regular] > max(many.woe[:-2])
+
+
 def test_missing_bin_empty_at_fit_takes_the_riskiest_woe() -> None:
     x, y = _risk_data(3_000, 8)
     bins = OptimalBinning().fit(x, y).bins_

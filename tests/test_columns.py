@@ -48,7 +48,16 @@ def test_dates_and_identifiers_are_found() -> None:
             "date_objects": [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)],
             "member": [f"M{i:05d}" for i in range(n)],
             "grade": ["A", "B"] * (n // 2),
-            "loan_id": np.arange(n),  # numbers are binned as numbers, whatever they are
+            # whole numbers, all distinct: identifiers when named so or without a gap
+            "loan_id": np.random.default_rng(0).permutation(n) * 7 + 1000,
+            "ClientID": np.arange(n) * 3,
+            "Unnamed: 0": np.arange(1, n + 1),
+            "row": np.arange(n)[::-1],
+            # binned as numbers: distinct amounts, an id that repeats, fractions, "valid"
+            "income": np.arange(n) * 250 + 900,
+            "branch_id": np.arange(n) % 5,
+            "score_no": np.arange(n) + 0.5,
+            "valid": np.arange(n) * 2,
         }
     )
     found = unusable_columns(frame)
@@ -59,6 +68,10 @@ def test_dates_and_identifiers_are_found() -> None:
         "issue_month": DATE_REASON,
         "date_objects": DATE_REASON,
         "member": IDENTIFIER_REASON,
+        "loan_id": IDENTIFIER_REASON,
+        "ClientID": IDENTIFIER_REASON,
+        "Unnamed: 0": IDENTIFIER_REASON,
+        "row": IDENTIFIER_REASON,
     }
 
 
@@ -94,7 +107,7 @@ def test_targets_as_numbers_booleans_and_named_values() -> None:
         target_as_bad(status)
     with pytest.raises(TargetError, match="no row of 'status' holds 'Default '"):
         target_as_bad(status.replace("Default", "x"), ["Default "])
-    with pytest.raises(TargetError, match="row 1 has no 't' value"):
+    with pytest.raises(TargetError, match="row 2 has no 't' value"):
         target_as_bad(pd.Series([0, None, 1], name="t"))
     with pytest.raises(TargetError, match="no good row"):
         target_as_bad(pd.Series(["a", "a"], name="t"), ["a"])

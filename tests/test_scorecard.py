@@ -329,3 +329,22 @@ def test_scorecard_reads_a_strong_u_shape_and_keeps_directions() -> None:
     assert hinted.bins_["late"].monotonic == "ascending"
     plain = Scorecard(monotonic="auto").fit(frame, y)
     assert plain.bins_["amount"].monotonic in ("ascending", "descending")
+
+
+def test_a_level_never_seen_is_not_told_as_a_level_the_person_has(german_card):
+    card, X, _ = german_card
+    name = next(n for n in card.features_ if card.bins_[n].kind == "categorical")
+    unseen = X.head(40).assign(**{name: "spaceship"})
+    table = card.score_table(unseen, with_text=True)
+    code = card.codes_[name]
+    told = 0
+    for r in range(1, 6):
+        for got, text in zip(as_list(table[f"reason_{r}"]), table[f"reason_{r}_text"], strict=True):
+            if got == code:
+                assert "spaceship" in text and "no record" in text
+                told += 1
+            elif got is not None:
+                assert "spaceship" not in text
+    assert told > 0  # scored in the riskiest group, so it costs points and is given as a reason
+    seen = card.score_table(X.head(40), with_text=True)
+    assert not seen["reason_1_text"].str.contains("no record").any()

@@ -179,3 +179,55 @@ def test_the_query_is_deterministic():
     sql = model_to_sql(card, "duckdb").lower()
     assert "random" not in sql and "rand(" not in sql
     assert "isfinite" in sql and "isnan" in model_to_sql(card, "spark").lower()
+
+
+def text_numbers_case(tmp_path):
+    """A semicolon file as spreadsheets in much of Europe write it: rates as "13,5%", amounts
+    with decimal commas. Training reads them as numbers; the exported SQL must too."""
+    from credo.model.training import load_table_training, train_model
+
+    rng = np.random.default_rng(4)
+    n = 2_000
+    rate, amount = rng.uniform(5, 30, n), rng.uniform(100, 5000, n)
+    y = rng.random(n) < 1 / (1 + np.exp(3.0 - 0.12 * rate - 0.0002 * amount))
+    table = pd.DataFrame(
+        {
+            "row_id": np.arange(n),
+            "rate": [f"{r:.2f}%" for r in rate],
+            "amount": [f"{a:.2f}".replace(".", ",") for a in amount],
+            "bad": y.astype(int),
+        }
+    )
+    path = tmp_path / "loans.csv"
+    table.to_csv(path, sep=";", index=False)
+    data = load_table_training(path, "bad", id_column="row_id")
+    artifact = train_model(data, Scorecard(min_iv=0.0))
+    assert artifact.training["text_numbers"] == {"rate": "percent", "amount": "decimal_comma"}
+    expected = artifact.scorecard.score_table(data.X).assign(id=np.arange(n))
+    return artifact, path, expected
+
+
+def assert_scored_alike(got, expected):
+    got = got.sort_values("id").reset_index(drop=True)
+    assert got["score"].astype(int).tolist() == expected["score"].tolist()
+    for column in ("band", "reason_1", "reason_2"):
+        assert as_list(got[column]) == as_list(expected[column]), column
+
+
+def test_duckdb_reads_text_numbers_as_training_did(tmp_path):
+    artifact, path, expected = text_numbers_case(tmp_path)
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW loans AS SELECT * FROM read_csv('{path}', all_varchar = true)")
+    sql = model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")
+    got = con.execute(sql).df()
+    assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_text_numbers_as_training_did(spark, tmp_path):
+    artifact, path, expected = text_numbers_case(tmp_path)
+    spark.read.csv(str(path), sep=";", header=True).createOrReplaceTempView("loans")
+    sql = model_to_sql(artifact, "spark", table="loans", id_column="row_id")
+    got = spark.sql(sql).toPandas()
+    assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)

@@ -80,6 +80,60 @@ def test_score_parquet_with_an_id_column_and_extra_columns(trained, tmp_path):
     assert scores["id"].tolist() == table["customer"].tolist()
 
 
+def test_customer_numbers_stay_verbatim_and_are_never_inputs(tmp_path):
+    numbers = [f"{i:06d}" for i in range(1000)]  # read as numbers they would lose their zeros
+    table = pd.read_csv(GERMAN).assign(cust=numbers, id=lambda f: np.arange(len(f))[::-1])
+    source = tmp_path / "people.csv"
+    table.to_csv(source, index=False)
+    model = tmp_path / "m.json"
+    trained = credo("train", "--table", source, "--target", "bad", *EXCLUDE, "--out", model)
+    artifact = load_model(model)
+    assert not {"cust", "id"} & set(artifact.features)
+    assert "an identifier: every value is distinct: cust, id" in " ".join(trained.stdout.split())
+    out = tmp_path / "s.csv"
+    credo("score", "--model", model, "--table", source, "--id", "cust", "--out", out)
+    assert pd.read_csv(out, dtype={"id": str})["id"].tolist() == numbers
+    assert out.read_text().splitlines()[1].startswith("000000,")
+
+
+def test_a_min_iv_given_is_the_bar(tmp_path):
+    model = tmp_path / "m.json"
+    credo(
+        "train", "--table", GERMAN, "--target", "bad", *EXCLUDE, "--min-iv", "0.2", "--out", model
+    )
+    card = load_model(model).scorecard
+    assert card.features_ and all(card.iv_[name] >= 0.2 for name in card.features_)
+    assert "savings_account_and_bonds" in card.dropped_  # IV about 0.196: below the bar
+
+
+def test_evaluating_on_the_training_file_is_flagged(trained, tmp_path):
+    model, _ = trained
+    figures = tmp_path / "figures.json"
+
+    def checks(table):
+        credo("evaluate", "--model", model, "--table", table, "--target", "bad",
+              "--report", tmp_path / "r.html", "--json", figures)  # fmt: skip
+        return {c["name"]: c["status"] for c in json.loads(figures.read_text())["checks"]}
+
+    assert checks(GERMAN)["Measured on data the model has not seen"] == "flag"
+    other = tmp_path / "other.csv"
+    pd.read_csv(GERMAN).iloc[::2].to_csv(other, index=False)
+    assert "Measured on data the model has not seen" not in checks(other)
+
+
+def test_an_output_that_would_overwrite_an_input_is_refused(trained, tmp_path):
+    model, _ = trained
+    before = model.read_bytes()
+    onto_model = credo("score", "--model", model, "--table", GERMAN, "--out", model, check=False)
+    assert onto_model.returncode == 1 and "also an input" in onto_model.stderr
+    assert model.read_bytes() == before
+    report = credo(
+        "evaluate", "--model", model, "--table", GERMAN, "--target", "bad",
+        "--report", tmp_path / "report.txt", check=False,
+    )  # fmt: skip
+    assert report.returncode == 1 and ".html" in report.stderr
+
+
 def test_score_with_texts_adds_the_fifth_reason_and_texts(tmp_path):
     X, y, meta = constructed(n=3000)
     table = X.assign(bad=y, customer=[f"c{i}" for i in range(len(X))])
@@ -173,6 +227,12 @@ def test_clear_errors(trained, tmp_path):
         "train", "--table", GERMAN, "--target", "nope", "--out", tmp_path / "x.json", check=False
     )
     assert no_target.returncode != 0 and "nope" in no_target.stderr
+    same = credo("train", "--table", GERMAN, "--target", "bad", "--id", "bad",
+                 "--out", tmp_path / "x.json", check=False)  # fmt: skip
+    assert same.returncode == 1 and "both name 'bad'" in same.stderr
+    typo = credo("train", "--table", GERMAN, "--target", "bad", *EXCLUDE,
+                 "--protected", "age_in_yeras", "--out", tmp_path / "x.json")  # fmt: skip
+    assert "names no column of the data: age_in_yeras" in " ".join(typo.stderr.split())
 
 
 def test_every_verb_has_help():
@@ -233,6 +293,16 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert got["id"].tolist() == users
     assert got["score"].tolist() == scores["score"].tolist()
     assert as_list(got["reason_2"]) == as_list(scores["reason_2"])
+
+    # --exclude leaves features out here as it leaves columns out of a plain table
+    left_out = artifact.features[0]
+    fewer = tmp_path / "fewer.json"
+    inputs = ("--features", features, "--outcomes", outcomes)
+    credo("train", *inputs, "--exclude", left_out, "--out", fewer)
+    assert left_out not in load_model(fewer).features
+    assert left_out not in load_model(fewer).training["inputs"]
+    typo = credo("train", *inputs, "--exclude", "nosuch", "--out", fewer, check=False)
+    assert typo.returncode == 1 and "nosuch" in typo.stderr
 
 
 def test_challenger_is_stored_in_the_artifact(tmp_path):
@@ -316,6 +386,14 @@ def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
     scored = pd.read_csv(scores)
     assert scored["id"].tolist() == table["member_id"].tolist()  # every row is scored
     assert scored.groupby(table["loan_status"])["pd"].mean()["Charged Off"] > scored["pd"].mean()
+    # the SQL reads the percentages as training did, from the file as DuckDB loads it (text)
+    assert artifact.training["text_numbers"] == {"int_rate": "percent"}
+    sql = credo("model", "sql", model, "--table", "loans").stdout
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW loans AS SELECT * FROM read_csv('{path}', all_varchar = true)")
+    by_sql = con.execute(sql).df().set_index("id").loc[scored["id"]]
+    assert by_sql["score"].tolist() == scored["score"].tolist()
+    assert as_list(by_sql["reason_1"]) == as_list(scored["reason_1"])
     report = tmp_path / "report.html"
     out = tmp_path / "figures.json"
     # evaluate reads the outcome with the values the model was trained with

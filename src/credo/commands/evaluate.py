@@ -10,7 +10,13 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import EvalBadValueOption, EvalGoodValueOption, console, fail
+from credo.commands.common import (
+    EvalBadValueOption,
+    EvalGoodValueOption,
+    check_output,
+    console,
+    fail,
+)
 
 if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load them
     import numpy as np
@@ -98,8 +104,14 @@ def _protected_values(
     if columns:
         absent = [c for c in columns if c not in source.columns]
         if absent:
+            where = (
+                f"in {protected_file}"
+                if protected_file is not None
+                else "in the data (protected attributes are kept apart from feature tables: "
+                "add --protected-file, e.g. a dataset's protected.parquet)"
+            )
             fail(
-                f"protected column(s) {', '.join(absent)} not found; available: "
+                f"protected column(s) {', '.join(absent)} not found {where}; available: "
                 f"{', '.join(map(str, source.columns))}"
             )
         chosen = list(columns)
@@ -181,7 +193,12 @@ def evaluate(
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
     from credo.model.artifact import load_model
+    from credo.model.training import file_fingerprint
 
+    inputs = (model, table, features, outcomes, protected_file)
+    check_output(report, "--report", suffixes=(".html", ".htm"), inputs=inputs)
+    if json_out is not None:
+        check_output(json_out, "--json", inputs=(*inputs, report))
     progress_columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
         with Progress(*progress_columns, console=console, transient=True) as progress:
@@ -196,6 +213,9 @@ def evaluate(
                 table, target, features, outcomes, bad_values, good_values
             )
             groups = _protected_values(frame, protected, protected_file, policy)
+            inputs = [p for p in (table, features, outcomes) if p is not None]
+            trained_on = artifact.training.get("data_fingerprint")
+            same_data = file_fingerprint(inputs) == trained_on if trained_on else None
             progress.update(step, advance=1, description="scoring and measuring")
             result = evaluate_artifact(
                 artifact,
@@ -206,6 +226,7 @@ def evaluate(
                 model_path=str(model),
                 data_source=source,
                 outcome=outcome,
+                same_as_training=same_data,
             )
             progress.update(step, advance=1, description="writing the report")
             write_report(result, report)

@@ -211,7 +211,8 @@ PERSON_HELP = (
     "One person's features, computed now from the store: what a lender asking about them"
     " would be scored on, and from which sources.\n\n"
     "Runs the same query as `credo features build` over the person's events (on SQLite, in a"
-    " few milliseconds: the scoring service's path), as of now unless --as-of is given."
+    " few milliseconds per call in a running process: the scoring service's path; a command"
+    " adds its start-up and the query's first compile), as of now unless --as-of is given."
     " Prints the features by dimension; --json prints the row as JSON instead.\n\n"
     "Example: credo features person u000123 --as-of 2026-01-01 --json"
 )

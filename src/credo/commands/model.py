@@ -11,7 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import BadValueOption, GoodValueOption, console, fail
+from credo.commands.common import (
+    BadValueOption,
+    GoodValueOption,
+    check_output,
+    console,
+    fail,
+)
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
 # and the other areas' verbs stay quick to start.
@@ -89,19 +95,23 @@ def train(
     ] = False,
     exclude: Annotated[
         list[str] | None,
-        typer.Option("--exclude", help="Plain-table columns to leave out (repeat the option)."),
+        typer.Option(
+            "--exclude",
+            help="Columns of a plain table, or features of a feature table, to leave out "
+            "(repeat the option).",
+        ),
     ] = None,
     challenger: Annotated[
         bool, typer.Option("--challenger", help="Also fit the LightGBM challenger and keep it.")
     ] = False,
     min_iv: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--min-iv",
-            help="Drop features with information value below this (on a large sample, below "
-            "10 times the IV that noise reaches there, when that is lower).",
+            help="Drop features with information value below this. Default: 0.02, or on a "
+            "large sample 10 times the IV that noise reaches there, when that is lower.",
         ),
-    ] = 0.02,
+    ] = None,
     max_corr: Annotated[
         float, typer.Option("--max-corr", help="Drop the weaker of two features above this |r|.")
     ] = 0.95,
@@ -115,7 +125,7 @@ def train(
             help="Bad-rate trend of a feature with no direction hint: auto_bend (rising or "
             "falling from the data, or a peak or valley where that adds 10 % IV to a feature "
             "of IV 0.1 or more and well above noise), auto (rising or falling only), "
-            "ascending, descending or none.",
+            "ascending, descending, peak, valley or none.",
         ),
     ] = "auto_bend",
     events_per_feature: Annotated[
@@ -181,26 +191,30 @@ def train(
         fail("--table needs --target COL (the 0/1 column, 1 = bad)")
     if scale not in SCALES:
         fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
+    check_output(out, "--out", inputs=(features, outcomes, table))
     started = time.perf_counter()
     policy_obj = _load_policy(policy)
     try:
         if features is not None:
-            data = load_feature_training(features, outcomes)
+            data = load_feature_training(features, outcomes, exclude or [])
         else:
             data = load_table_training(
                 table, target, id_column, exclude or [], bad_value or [], good_value or []
             )
     except (TableError, TrainingError) as exc:
         fail(str(exc))
+    named = {str(c).lower() for c in [*data.X.columns, *(exclude or []), data.id_column]}
+    unknown_protected = [p for p in protected or [] if p.lower() not in named]
+    if unknown_protected:  # a typo would let the attribute in under its real name
+        console.print(
+            f"[yellow]note:[/] --protected names no column of the data: "
+            f"{', '.join(unknown_protected)} (check the spelling)"
+        )
     refused = protected_inputs(
         list(data.X.columns), policy_obj.protected_attributes, protected or []
     )
     if refused and not (allow_protected or policy_obj.allow_protected):
-        hint = (
-            " ".join(f"--exclude {c}" for c in refused)
-            if data.kind == "table"
-            else "a feature table built under this policy"
-        )
+        hint = " ".join(f"--exclude {c}" for c in refused)
         fail(
             f"protected attributes may not be model inputs under policy {policy_obj.name!r}: "
             f"{', '.join(refused)}. Leave them out ({hint}; they stay usable for "
@@ -225,7 +239,8 @@ def train(
         categorical=list(categorical) if categorical else None,
         monotonic=monotonic,
         scale=scale,
-        min_iv=min_iv,
+        # a bar the user sets is kept as set; the default gives way to the noise rule
+        **({"min_iv": min_iv, "iv_noise_multiple": None} if min_iv is not None else {}),
         max_corr=max_corr,
         max_bins=max_bins,
         min_events_per_feature=events_per_feature or None,
@@ -402,8 +417,7 @@ def score(
     from credo.model.training import TrainingError, load_scoring_table
 
     _one_input(features, table)
-    if out.suffix.lower() not in (".csv", ".parquet"):
-        fail(f"{out}: write scores to a .csv or .parquet file")
+    check_output(out, "--out", suffixes=(".csv", ".parquet"), inputs=(model, features, table))
     try:
         artifact = load_model(model)
         frame, ids = load_scoring_table(features, table, id_column)
@@ -518,15 +532,17 @@ def sql(
         str | None,
         typer.Option(
             "--id",
-            help="Column passed through as id (default: the model's id "
-            "column, user_id for feature tables).",
+            help="Column passed through as id (default: the model's id column: user_id for "
+            "feature tables, the --id of a plain table's training; none if it had no --id).",
         ),
     ] = None,
 ) -> None:
-    """Print one SELECT computing id, score, pd, band and reason_1..reason_5 from a table.
+    """Print one SELECT computing [id,] score, pd, band and reason_1..reason_5 from a table.
 
     The query gives the same numbers as `credo score` (reason_5 is the inquiries reason when
-    it costs points and is not among the first four)."""
+    it costs points and is not among the first four). The id column comes first when the
+    model has one or --id names one; without, the query has no id and SQL keeps no row order,
+    so name a key column with --id to match its rows to anything."""
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.sql_export import model_to_sql
 

@@ -91,7 +91,18 @@ def _check(name: str, ok: bool | None, detail: str) -> dict[str, str]:
 
 def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     card = result["scorecard"]
-    checks = [
+    checks = []
+    if result["data"].get("same_as_training"):
+        checks.append(
+            _check(
+                "Measured on data the model has not seen",
+                False,
+                "These are the files the model was trained on: every figure below is "
+                "optimistic. Evaluate on rows held out from training (another period, or "
+                "outcomes kept back) before relying on them.",
+            )
+        )
+    checks += [
         _check(
             "Ranks risk well",
             card["auc"] >= MIN_AUC,

@@ -106,11 +106,13 @@ def evaluate_artifact(
     model_path: str | None = None,
     data_source: str | None = None,
     outcome: str | None = None,
+    same_as_training: bool | None = None,
 ) -> dict[str, Any]:
     """Score `frame` with the artifact (scorecard and, when present, challenger) and evaluate.
 
     `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows;
-    `outcome` says in words how they were read (the target and its values).
+    `outcome` says in words how they were read (the target and its values);
+    `same_as_training`: whether the rows are the files the model was trained on (None: unknown).
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
@@ -141,7 +143,11 @@ def evaluate_artifact(
         protected=protected,
         cutoff=cutoff,
         model_info=model_info,
-        data_info={"source": data_source, "outcome": outcome},
+        data_info={
+            "source": data_source,
+            "outcome": outcome,
+            "same_as_training": same_as_training,
+        },
         features=feature_rows(scorecard, frame, labels),
         points=points_rows(scorecard),
         segments=segment_rows(

@@ -125,6 +125,12 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     return texts
 
 
+def unseen_level_text(feature: str, value: object) -> str:
+    """The text for a categorical value the model never saw (scored with the riskiest group):
+    naming that group's levels would tell the person a value they do not have."""
+    return f"{feature.replace('_', ' ')}: {value} is a value the model has no record of"
+
+
 def reason_label_text(feature: str, label: str) -> str:
     """A generated reason text for a plain-table column (no catalog text exists)."""
     readable = feature.replace("_", " ")

@@ -11,11 +11,16 @@ ZERO_COUNT_AS = 0.5
 
 
 def woe_values(
-    good: np.ndarray, bad: np.ndarray, total_good: float, total_bad: float
+    good: np.ndarray,
+    bad: np.ndarray,
+    total_good: float,
+    total_bad: float,
+    zero_as: tuple[float, float] = (ZERO_COUNT_AS, ZERO_COUNT_AS),
 ) -> np.ndarray:
-    """woe_i = ln( (good_i / G) / (bad_i / B) ), zero counts read as 1/2; higher = safer."""
-    good = np.maximum(np.asarray(good, dtype=np.float64), ZERO_COUNT_AS)
-    bad = np.maximum(np.asarray(bad, dtype=np.float64), ZERO_COUNT_AS)
+    """woe_i = ln( (good_i / G) / (bad_i / B) ), a zero count read as `zero_as` (goods, bads:
+    1/2 each by default); higher = safer."""
+    good = np.maximum(np.asarray(good, dtype=np.float64), zero_as[0])
+    bad = np.maximum(np.asarray(bad, dtype=np.float64), zero_as[1])
     share_good = good / max(float(total_good), ZERO_COUNT_AS)
     share_bad = bad / max(float(total_bad), ZERO_COUNT_AS)
     return np.log(share_good / share_bad)
@@ -75,11 +80,24 @@ def woe_with_empty_rule(count: np.ndarray, bad: np.ndarray, n_regular: int) -> n
 
     The riskiest bin is the non-empty regular bin with the lowest WoE; if every regular bin
     is empty, the lowest WoE among the non-empty bins; if all are empty, 0.
+
+    A zero count is read as that class's share of all rows: one row's worth of evidence at the
+    base rate (the 1/2 of balanced data). Read as 1/2, a bin of one good and no bad, with bads
+    7 % of the sample, would say a bad rate of 33 %, the riskiest bin of a card; read so it
+    says about the base rate, which is all one row can tell. A large bin without bads (or
+    goods) keeps a large WoE of its sign.
     """
     count = np.asarray(count, dtype=np.float64)
     bad = np.asarray(bad, dtype=np.float64)
     good = count - bad
-    woe = woe_values(good, bad, good.sum(), bad.sum())
+    total_good, total_bad = float(good.sum()), float(bad.sum())
+    rows = total_good + total_bad
+    zero_as = (
+        (total_good / rows, total_bad / rows)
+        if total_good > 0 and total_bad > 0
+        else (ZERO_COUNT_AS, ZERO_COUNT_AS)
+    )
+    woe = woe_values(good, bad, total_good, total_bad, zero_as)
     filled = count > 0
     regular_filled = filled.copy()
     regular_filled[n_regular:] = False

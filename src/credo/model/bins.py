@@ -13,8 +13,9 @@ Bin order, always: the regular bins, then one bin per special value, then ONE mi
 * categorical: `groups` holds the levels of each regular bin (levels compared as text, integral
   numbers without ".0": 1, 1.0 and "1" are the same level).
 
-WoE convention: woe = ln(share of goods / share of bads), a zero count read as 1/2 so it is
-finite (every other bin gets its exact WoE); HIGHER WoE means SAFER. A bin with no training
+WoE convention: woe = ln(share of goods / share of bads), a zero count read as that class's
+share of all rows so it is finite (`_binning_stats.woe_with_empty_rule`; every other bin gets
+its exact WoE); HIGHER WoE means SAFER. A bin with no training
 rows (a special value never seen, no missing values at fit) has count 0 and the WoE of the
 riskiest regular bin, never a silent 0.
 
@@ -286,6 +287,19 @@ class Bins:
             )
         bin_of_unique[-1] = self.missing_index  # code -1 = missing
         return bin_of_unique[codes]
+
+    def unseen_levels(self, x: Any) -> np.ndarray:
+        """True where a value is a categorical level not seen at fit (scored by `unseen`)."""
+        if self.kind == "numeric":
+            return np.zeros(len(x), dtype=bool)
+        if hasattr(x, "to_numpy") and hasattr(x, "null_count"):  # a pyarrow array
+            from credo.model._binning_input import categorical_values
+
+            x = categorical_values(x)
+        codes, uniques = pd.factorize(np.asarray(x, dtype=object).reshape(-1), use_na_sentinel=True)
+        known = set(self._level_to_bin) | set(self.specials)
+        new = [(key := level_key(v)) is not None and key not in known for v in uniques]
+        return np.append(np.asarray(new, dtype=bool), False)[codes]
 
     def _unseen_bin(self) -> int:
         if self.unseen == "missing":

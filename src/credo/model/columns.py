@@ -3,9 +3,11 @@
 Plain tables come from anywhere. Three kinds of column are read here before any model sees
 them: numbers written as percentages ("13.5%", as loan books often export rates), which become
 numbers; dates and timestamps, which are left out (a calendar date is not a risk: a duration
-such as months since it is, and the table's owner should derive it); and text columns whose
-every value is distinct (an identifier: binned by target rate it would fit noise). The target
-is read as 0/1, from numbers, booleans or named values (`--bad-value`).
+such as months since it is, and the table's owner should derive it); and identifiers, binned
+by target rate they would fit noise: text columns whose every value is distinct, and whole
+numbers, every one distinct, that either run without a gap (a row number, a CSV's index
+column) or sit in a column named as an identifier (`id`, `customer_id`, `loan_no`, `ClientID`).
+The target is read as 0/1, from numbers, booleans or named values (`--bad-value`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ _DATE_TEXT = re.compile(
     r"|[A-Za-z]{3}-(\d{2}|\d{4}))\s*$"
 )
 MIN_ROWS_FOR_IDENTIFIER = 20
+# id, cust_id, loan-no, account number, ClientID, pandas' "Unnamed: 0" index column
+_IDENTIFIER_NAME = re.compile(
+    r"(^|[^a-z0-9])(id|key|no|nr|num|number)$|^id[^a-z0-9]|^unnamed: \d+$", re.IGNORECASE
+)
+_CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
 IDENTIFIER_REASON = "an identifier: every value is distinct"
@@ -85,7 +92,11 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
     reasons: dict[str, str] = {}
     for name in frame.columns if names is None else names:
         column = frame[name]
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        if pd.api.types.is_bool_dtype(column):
+            continue
+        if pd.api.types.is_numeric_dtype(column):
+            if _is_numeric_identifier(str(name), column):
+                reasons[str(name)] = IDENTIFIER_REASON
             continue
         if _is_datetime_dtype(column):
             reasons[str(name)] = DATE_REASON
@@ -106,6 +117,17 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
     return reasons
+
+
+def _is_numeric_identifier(name: str, column: pd.Series) -> bool:
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if values.size < MIN_ROWS_FOR_IDENTIFIER or not np.isfinite(values).all():
+        return False
+    gapless = values.max() - values.min() + 1 == values.size
+    if not (gapless or _IDENTIFIER_NAME.search(name) or _CAMEL_ID.search(name)):
+        return False  # the cheap tests first: most columns end here
+    whole = bool((values == np.floor(values)).all())
+    return whole and np.unique(values).size == values.size
 
 
 def _is_datetime_dtype(column: pd.Series) -> bool:
@@ -145,7 +167,7 @@ def target_as_bad(
     prefix = f"{where}: " if where else ""
     missing = y.isna().to_numpy()
     if missing.any():
-        row = int(np.flatnonzero(missing)[0])
+        row = int(np.flatnonzero(missing)[0]) + 1  # counted from 1, as a person reads rows
         raise TargetError(
             f"{prefix}row {row} has no {y.name!r} value ({int(missing.sum())} rows in all); "
             "every row needs a known outcome: drop the others first"
@@ -173,8 +195,8 @@ def target_as_bad(
         row = int(np.flatnonzero(as_bits.isna().to_numpy())[0])
         example = _likely_bad([k for k in keys.unique() if k not in ("0", "1", "false", "true")])
         raise TargetError(
-            f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row} has "
-            f"{y.iloc[row]!r}, and its values are {_some_values(keys)}: name the value(s) "
+            f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row + 1} has "
+            f"{keys.iloc[row]!r}, and its values are {_some_values(keys)}: name the value(s) "
             f"that mean bad with --bad-value (e.g. --bad-value {example!r})"
         )
     return as_bits.to_numpy(dtype=np.float64)

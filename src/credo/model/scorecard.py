@@ -381,8 +381,13 @@ class Scorecard(BaseEstimator):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
         if with_text:
             index = self.bin_indices(frame)
+            unseen = [self.unseen_level_texts(frame, name) for name in self.features_]
             for r in range(len(chosen)):
                 texts = self._texts(chosen[r], index)
+                for j, special in enumerate(unseen):
+                    if special is not None:
+                        rows = np.flatnonzero((chosen[r] == j) & (special != None))  # noqa: E711
+                        texts[rows] = special[rows]
                 table[f"reason_{r + 1}_text"] = pd.Series(texts, dtype=object)
         return pd.DataFrame(table)
 
@@ -393,6 +398,19 @@ class Scorecard(BaseEstimator):
             if rows.size:
                 texts = np.array(self.reason_texts(name), dtype=object)
                 out[rows] = texts[index[rows, j]]
+        return out
+
+    def unseen_level_texts(self, frame: pd.DataFrame, name: str) -> np.ndarray | None:
+        """Per row, the reason text for a categorical level not seen at fit (None elsewhere),
+        or None when no row holds one: such a level is scored in the riskiest group, whose
+        text would name levels the person does not have."""
+        values = frame[name]
+        unseen = self.bins_[name].unseen_levels(values)
+        if not unseen.any():
+            return None
+        out = np.full(len(values), None, dtype=object)
+        for row in np.flatnonzero(unseen):
+            out[row] = rs.unseen_level_text(name, values.iloc[row])
         return out
 
     def reason_texts(self, name: str) -> list[str]:

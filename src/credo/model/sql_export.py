@@ -37,15 +37,21 @@ def model_to_sql(
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
     card = model if hasattr(model, "features_") else model.scorecard  # a card or an artifact
+    # text columns training read as numbers ("5.3%", "1,5") are read the same way here
+    readers = {} if card is model else dict(model.training.get("text_numbers") or {})
     if hasattr(card, "segments_"):
-        query = segmented_query(card, table, id_column, dialect)
+        query = segmented_query(card, table, id_column, dialect, readers)
     else:
-        query = build_query(card, table, id_column, dialect)
+        query = build_query(card, table, id_column, dialect, readers=readers)
     return query.sql(dialect=dialect, pretty=True)
 
 
 def segmented_query(
-    model: Any, table: str, id_column: str | None, dialect: str = "duckdb"
+    model: Any,
+    table: str,
+    id_column: str | None,
+    dialect: str = "duckdb",
+    readers: dict[str, str] | None = None,
 ) -> exp.Expression:
     """Each segment's card over the rows its conditions select, the parts joined by UNION ALL.
 
@@ -58,7 +64,7 @@ def segmented_query(
         condition = (
             exp.and_(
                 *(
-                    bin_expression(c.bins, c.feature, dialect).isin(
+                    bin_expression(c.bins, c.feature, dialect, readers).isin(
                         *(exp.Literal.number(b) for b in c.members)
                     )
                     for c in segment.conditions
@@ -82,6 +88,7 @@ def segmented_query(
                 charges=segment.charges,
                 extra=[(n, model.codes_[n]) for n in extra],
                 inquiries=inquiry_positions(names, model.meta_),
+                readers=readers,
             )
         )
     query: exp.Expression = parts[0]
@@ -100,6 +107,7 @@ def build_query(
     charges: dict[str, int] | None = None,
     extra: list[tuple[str, str]] = (),
     inquiries: list[int] | None = None,
+    readers: dict[str, str] | None = None,
 ) -> exp.Select:
     """One card's SELECT over ``table`` (or the ``source`` subquery).
 
@@ -119,7 +127,7 @@ def build_query(
     binned = exp.select(
         *passthrough,
         *(
-            bin_expression(card.bins_[n], n, dialect).as_(b)
+            bin_expression(card.bins_[n], n, dialect, readers).as_(b)
             for n, b in zip(names, bin_cols, strict=True)
         ),
     ).from_(source if source is not None else exp.to_table(table))
@@ -178,9 +186,22 @@ def build_query(
     return final
 
 
-def bin_expression(bins: Any, name: str, dialect: str = "duckdb") -> exp.Expression:
-    """CASE giving the bin index of the column ``name``, following ``Bins.index``."""
-    column = exp.column(name, quoted=True)
+# How training read a text column as numbers (credo.model.columns): the text to take out or
+# replace before the cast.
+_TEXT_NUMBER_EDITS = {"percent": ("%", ""), "decimal_comma": (",", ".")}
+
+
+def bin_expression(
+    bins: Any, name: str, dialect: str = "duckdb", readers: dict[str, str] | None = None
+) -> exp.Expression:
+    """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
+    names the columns training read from text as numbers, and how."""
+    column: exp.Expression = exp.column(name, quoted=True)
+    edit = _TEXT_NUMBER_EDITS.get((readers or {}).get(name, ""))
+    if edit is not None:
+        old, new = (exp.Literal.string(part) for part in edit)
+        replaced = exp.func("REPLACE", exp.cast(column, "TEXT"), old, new)
+        column = exp.cast(exp.Trim(this=replaced), "DOUBLE")
     if bins.kind == "numeric":
         return _numeric_bin(bins, column, dialect)
     return _categorical_bin(bins, column, dialect)

@@ -6,6 +6,7 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 from credo.model.columns import decimal_comma_columns_as_numbers, percent_columns_as_numbers
 
 FEATURE_KEYS = ("user_id", "as_of")
+TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: "percent" | "decimal_comma"}
 
 
 class TableError(ValueError):
@@ -34,31 +36,55 @@ def as_frame(X: Any) -> pd.DataFrame:
     raise TypeError(f"expected a DataFrame, a pyarrow Table or a dict of arrays, got {type(X)}")
 
 
-def read_plain_table(path: str | Path) -> pd.DataFrame:
+def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) -> pd.DataFrame:
     """A CSV or Parquet file with one row per person (percentages such as "13.5%", and in
     files not separated by commas numbers such as "1,5", read as numbers: see
-    `credo.model.columns`)."""
+    `credo.model.columns`). A CSV's `text_columns` (an id) are read verbatim, as text:
+    customer numbers such as "000123" keep their zeros."""
+    verbatim = {str(c) for c in text_columns if c is not None}
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
     suffix = path.suffix.lower()
+    delimiter = ","
     if suffix == ".parquet":
         frame = pq.read_table(path).to_pandas()
     elif suffix in (".csv", ".txt", ".tsv"):
         delimiter = csv_delimiter(path)
         try:
-            frame = _read_csv(path, delimiter)
+            frame = _read_csv(path, delimiter, verbatim)
         except pd.errors.EmptyDataError:
             raise TableError(f"{path}: the file is empty; give a header line and rows") from None
         except pd.errors.ParserError as exc:
             raise TableError(f"{path}: not a readable CSV table ({exc})") from None
-        if delimiter != ",":
-            frame = decimal_comma_columns_as_numbers(frame)
     else:
         raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
-    return percent_columns_as_numbers(frame)
+    read_as_numbers: dict[str, str] = {}
+    steps = [("percent", percent_columns_as_numbers)]
+    if delimiter != ",":
+        steps.insert(0, ("decimal_comma", decimal_comma_columns_as_numbers))
+    for kind, convert in steps:
+        text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        frame = _except(frame, verbatim, convert)
+        for name in text:
+            if pd.api.types.is_numeric_dtype(frame[name]):
+                read_as_numbers[str(name)] = kind
+    # which text columns were read as numbers, and how: the SQL export reads them the same way
+    frame.attrs[TEXT_NUMBERS] = read_as_numbers
+    return frame
+
+
+def _except(
+    frame: pd.DataFrame, kept: set[str], convert: Callable[[pd.DataFrame], pd.DataFrame]
+) -> pd.DataFrame:
+    """`convert` applied to every column but the `kept` ones."""
+    others = [c for c in frame.columns if str(c) not in kept]
+    if len(others) == len(frame.columns):
+        return convert(frame)
+    converted = convert(frame[others])
+    return frame.assign(**{str(c): converted[c] for c in others})
 
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -67,13 +93,14 @@ DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
-def _read_csv(path: Path, delimiter: str) -> pd.DataFrame:
+def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) -> pd.DataFrame:
+    types = dict.fromkeys(text_columns, str)
     for encoding in ENCODINGS[:-1]:
         try:
-            return pd.read_csv(path, sep=delimiter, encoding=encoding)
+            return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types)
         except UnicodeDecodeError:
             continue
-    return pd.read_csv(path, sep=delimiter, encoding=ENCODINGS[-1])
+    return pd.read_csv(path, sep=delimiter, encoding=ENCODINGS[-1], dtype=types)
 
 
 def csv_delimiter(path: str | Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class TrainingData:
     bad_values: tuple[str, ...] = ()  # plain tables: the target values that mean bad
     good_values: tuple[str, ...] = ()  # ... and good, when the rest are left out
     indeterminate_rows: int = 0  # rows left out for holding neither
+    # plain tables: text columns read as numbers, {column: "percent" | "decimal_comma"}
+    text_numbers: dict[str, str] = field(default_factory=dict)
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -61,11 +63,22 @@ def file_fingerprint(paths: Sequence[str | Path]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def load_feature_training(features: Path, outcomes: Path) -> TrainingData:
-    """A credo feature table joined to its outcomes (user_id[, as_of] -> bad)."""
+def load_feature_training(
+    features: Path, outcomes: Path, exclude: Sequence[str] = ()
+) -> TrainingData:
+    """A credo feature table joined to its outcomes (user_id[, as_of] -> bad); every feature
+    but those in ``exclude`` is a candidate."""
     frame, meta = tables.read_features(features)
-    joined = tables.join_outcomes(frame, outcomes)
     names = [m.name if not isinstance(m, dict) else m["name"] for m in meta]
+    unknown = [name for name in exclude if name not in names]
+    if unknown:
+        raise TrainingError(
+            f"{features}: --exclude names features the table lacks: {', '.join(unknown)}; "
+            "`credo features list` describes the catalog"
+        )
+    kept = [i for i, name in enumerate(names) if name not in set(exclude)]
+    meta, names = [meta[i] for i in kept], [names[i] for i in kept]
+    joined = tables.join_outcomes(frame, outcomes)
     return TrainingData(
         X=joined[names],
         y=joined["bad"].to_numpy(dtype=float),
@@ -89,7 +102,10 @@ def load_table_training(
     """A plain table: every column but the target, the id and ``exclude`` is a candidate.
     The target is 0/1 (or booleans), or bad where it holds one of ``bad_values``; with
     ``good_values`` too, rows holding neither (indeterminate outcomes) are left out."""
-    frame = tables.read_plain_table(table)
+    frame = tables.read_plain_table(table, [id_column])
+    text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
+    if id_column is not None and id_column == target:
+        raise TrainingError(f"--id and --target both name {target!r}: the id must be a key column")
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
             raise TrainingError(
@@ -116,6 +132,7 @@ def load_table_training(
         bad_values=tuple(str(v) for v in bad_values),
         good_values=tuple(str(v) for v in good_values),
         indeterminate_rows=left_out,
+        text_numbers={c: k for c, k in text_numbers.items() if c not in drop},
     )
 
 
@@ -183,6 +200,7 @@ def train_model(
         "indeterminate_rows": data.indeterminate_rows,
         "id_column": data.id_column,
         "inputs": [str(c) for c in data.X.columns],
+        "text_numbers": dict(data.text_numbers),
         "sources": [Path(s).name for s in data.sources],
         "data_fingerprint": data.fingerprint,
         "policy": policy,
@@ -240,7 +258,7 @@ def load_scoring_table(
         frame, _ = tables.read_features(features)
         return frame, frame["user_id"].to_numpy()
     assert table is not None
-    frame = tables.read_plain_table(table)
+    frame = tables.read_plain_table(table, [id_column])
     if id_column is None:
         return frame, np.arange(len(frame))
     if id_column not in frame.columns:
