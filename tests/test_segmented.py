@@ -272,3 +272,21 @@ def test_the_search_reports_its_progress_and_training_passes_it_on():
     train_model(data, SegmentedScorecard(**SMALL_SEARCH), step=stages.append)
     assert any(s.startswith("fitting on the training split: segments: ") for s in stages)
     assert any(s.startswith("fitting on all rows: segments: ") for s in stages)
+
+
+def test_a_level_never_seen_is_told_as_such_in_every_segment():
+    X, y = planted(6000, 6)
+    rng = np.random.default_rng(6)
+    channel = np.where(rng.random(len(X)) < 0.5, "branch", "online")
+    y = np.where((channel == "online") & (rng.random(len(X)) < 0.15), 1, y)  # online is riskier
+    model = SegmentedScorecard(**SMALL_SEARCH).fit(X.assign(channel=channel), y)
+    assert any("channel" in s.card.features_ for s in model.segments_)
+    table = model.score_table(X.head(300).assign(channel="by pigeon"), with_text=True)
+    code = model.codes_["channel"]
+    told = 0
+    for r in range(1, 6):
+        for got, text in zip(table[f"reason_{r}"], table[f"reason_{r}_text"], strict=True):
+            if got == code:
+                assert "by pigeon" in text and "no record" in text
+                told += 1
+    assert told > 0

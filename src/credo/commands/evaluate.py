@@ -213,9 +213,9 @@ def evaluate(
                 table, target, features, outcomes, bad_values, good_values
             )
             groups = _protected_values(frame, protected, protected_file, policy)
-            inputs = [p for p in (table, features, outcomes) if p is not None]
+            data_files = [p for p in (table, features, outcomes) if p is not None]
             trained_on = artifact.training.get("data_fingerprint")
-            same_data = file_fingerprint(inputs) == trained_on if trained_on else None
+            same_data = file_fingerprint(data_files) == trained_on if trained_on else None
             progress.update(step, advance=1, description="scoring and measuring")
             result = evaluate_artifact(
                 artifact,

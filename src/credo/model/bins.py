@@ -260,46 +260,46 @@ class Bins:
         return index
 
     def _categorical_index(self, x: Any) -> np.ndarray:
+        bins, _, unseen = self._categorical_bins(x)
+        if unseen and self.unseen == "error":
+            raise ValueError(
+                f"feature {self.feature!r}: levels not seen at fit: {sorted(unseen)[:10]}; "
+                "refit with them or set unseen='riskiest' or 'missing'"
+            )
+        return bins
+
+    def unseen_levels(self, x: Any) -> np.ndarray:
+        """True where a value is a categorical level not seen at fit (scored by `unseen`)."""
+        if self.kind == "numeric":
+            return np.zeros(len(x), dtype=bool)
+        return self._categorical_bins(x)[1]
+
+    def _categorical_bins(self, x: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Each value's bin (unseen levels by the `unseen` rule), whether it is unseen, and
+        the unseen levels."""
         if hasattr(x, "to_numpy") and hasattr(x, "null_count"):  # a pyarrow array
             from credo.model._binning_input import categorical_values
 
             x = categorical_values(x)
         codes, uniques = pd.factorize(np.asarray(x, dtype=object).reshape(-1), use_na_sentinel=True)
         special_bin = {s: self.n_regular + i for i, s in enumerate(self.specials)}
-        bin_of_unique = np.empty(len(uniques) + 1, dtype=np.int32)
+        # one slot per distinct value, and a last one for code -1 (missing)
+        bin_of_unique = np.full(len(uniques) + 1, self.missing_index, dtype=np.int32)
+        unseen_unique = np.zeros(len(uniques) + 1, dtype=bool)
         unseen: list[str] = []
         for position, value in enumerate(uniques):
             key = level_key(value)
             if key is None:
-                bin_ = self.missing_index
-            elif key in special_bin:
-                bin_ = special_bin[key]
+                continue
+            if key in special_bin:
+                bin_of_unique[position] = special_bin[key]
             elif key in self._level_to_bin:
-                bin_ = self._level_to_bin[key]
+                bin_of_unique[position] = self._level_to_bin[key]
             else:
+                unseen_unique[position] = True
                 unseen.append(key)
-                bin_ = self._unseen_bin()
-            bin_of_unique[position] = bin_
-        if unseen and self.unseen == "error":
-            raise ValueError(
-                f"feature {self.feature!r}: levels not seen at fit: {sorted(unseen)[:10]}; "
-                "refit with them or set unseen='riskiest' or 'missing'"
-            )
-        bin_of_unique[-1] = self.missing_index  # code -1 = missing
-        return bin_of_unique[codes]
-
-    def unseen_levels(self, x: Any) -> np.ndarray:
-        """True where a value is a categorical level not seen at fit (scored by `unseen`)."""
-        if self.kind == "numeric":
-            return np.zeros(len(x), dtype=bool)
-        if hasattr(x, "to_numpy") and hasattr(x, "null_count"):  # a pyarrow array
-            from credo.model._binning_input import categorical_values
-
-            x = categorical_values(x)
-        codes, uniques = pd.factorize(np.asarray(x, dtype=object).reshape(-1), use_na_sentinel=True)
-        known = set(self._level_to_bin) | set(self.specials)
-        new = [(key := level_key(v)) is not None and key not in known for v in uniques]
-        return np.append(np.asarray(new, dtype=bool), False)[codes]
+                bin_of_unique[position] = self._unseen_bin()
+        return bin_of_unique[codes], unseen_unique[codes], unseen
 
     def _unseen_bin(self) -> int:
         if self.unseen == "missing":

@@ -384,10 +384,10 @@ class Scorecard(BaseEstimator):
             unseen = [self.unseen_level_texts(frame, name) for name in self.features_]
             for r in range(len(chosen)):
                 texts = self._texts(chosen[r], index)
-                for j, special in enumerate(unseen):
-                    if special is not None:
-                        rows = np.flatnonzero((chosen[r] == j) & (special != None))  # noqa: E711
-                        texts[rows] = special[rows]
+                for j, told in enumerate(unseen):
+                    if told is not None:
+                        rows = np.flatnonzero((chosen[r] == j) & (told != None))  # noqa: E711
+                        texts[rows] = told[rows]
                 table[f"reason_{r + 1}_text"] = pd.Series(texts, dtype=object)
         return pd.DataFrame(table)
 

@@ -297,8 +297,9 @@ class SegmentedScorecard(BaseEstimator):
             name_codes = np.array([position[self.codes_[n]] for n in names] + [-1])
             chosen[:, rows] = name_codes[picks]
             if texts is not None:
+                unseen = {n: card.unseen_level_texts(part, n) for n in card.features_}
                 for r in range(len(picks)):
-                    texts[r, rows] = self._texts(segment, names, picks[r], index, part)
+                    texts[r, rows] = self._texts(segment, names, picks[r], index, unseen)
         table = {"score": score, "pd": p_bad, "band": band_column(score, self.scale_)}
         for r in range(len(chosen)):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
@@ -307,7 +308,7 @@ class SegmentedScorecard(BaseEstimator):
                 table[f"reason_{r + 1}_text"] = pd.Series(texts[r], dtype=object)
         return pd.DataFrame(table)
 
-    def _texts(self, segment, names, picks, index, part) -> np.ndarray:
+    def _texts(self, segment, names, picks, index, unseen) -> np.ndarray:
         card = segment.card
         out = np.full(len(picks), None, dtype=object)
         for j, name in enumerate(names):
@@ -317,10 +318,10 @@ class SegmentedScorecard(BaseEstimator):
             if j < len(card.features_):
                 bins = index[rows, j]
                 out[rows] = np.array(card.reason_texts(name), dtype=object)[bins]
-                unseen = card.unseen_level_texts(part, name)
-                if unseen is not None:
-                    held = rows[unseen[rows] != None]  # noqa: E711
-                    out[held] = unseen[held]
+                told = unseen[name]  # levels never seen: not a group's levels
+                if told is not None:
+                    held = rows[told[rows] != None]  # noqa: E711
+                    out[held] = told[held]
                 # a charged feature's loss is the charge plus the card's own: the text tells
                 # the larger part (the segment's side of the split, or the bin in the card)
                 charge = segment.charges.get(name, 0)

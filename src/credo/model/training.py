@@ -76,7 +76,8 @@ def load_feature_training(
             f"{features}: --exclude names features the table lacks: {', '.join(unknown)}; "
             "`credo features list` describes the catalog"
         )
-    kept = [i for i, name in enumerate(names) if name not in set(exclude)]
+    left_out = set(exclude)
+    kept = [i for i, name in enumerate(names) if name not in left_out]
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
     joined = tables.join_outcomes(frame, outcomes)
     return TrainingData(
@@ -102,10 +103,10 @@ def load_table_training(
     """A plain table: every column but the target, the id and ``exclude`` is a candidate.
     The target is 0/1 (or booleans), or bad where it holds one of ``bad_values``; with
     ``good_values`` too, rows holding neither (indeterminate outcomes) are left out."""
-    frame = tables.read_plain_table(table, [id_column])
-    text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
     if id_column is not None and id_column == target:
         raise TrainingError(f"--id and --target both name {target!r}: the id must be a key column")
+    frame = tables.read_plain_table(table, [id_column])
+    text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
             raise TrainingError(
