@@ -67,6 +67,8 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     "signed_last": ("CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END", "last"),
     "dpd_max": ("dpd", "max"),
     "n_late": ("CASE WHEN dpd > 0 THEN 1 ELSE 0 END", "sum"),
+    # reports whose days past due may be used (within the policy's negative_data_months)
+    "n_dpd_known": ("CASE WHEN dpd IS NOT NULL THEN 1 ELSE 0 END", "sum"),
     "n_dpd30": ("CASE WHEN dpd >= 30 THEN 1 ELSE 0 END", "sum"),
     "n_dpd60": ("CASE WHEN dpd >= 60 THEN 1 ELSE 0 END", "sum"),
     "n_dpd90": ("CASE WHEN dpd >= 90 THEN 1 ELSE 0 END", "sum"),
@@ -78,6 +80,8 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     "id_verified": ("id_verified", "last"),
     "address_months": ("address_months", "last"),
 }
+# Measures read from days past due, which the policy's negative_data_months limits.
+_DAYS_PAST_DUE_MEASURES = frozenset({"dpd_max", "n_late", "n_dpd30", "n_dpd60", "n_dpd90"})
 
 
 @dataclass(frozen=True)
@@ -265,7 +269,10 @@ def _event_value(spec: FeatureSpec, cells: _Cells) -> str:
     if agg == "max":
         return f"MAX(CASE WHEN {_window(w)} THEN {c} END)"
     if agg == "share":
-        n = cells.name(Cell(spec.sources, spec.types, "n"))
+        # a share of reports by their days past due counts only the reports whose days past
+        # due may be used: older ones are neither late nor on time under the policy
+        base = "n_dpd_known" if spec.measure in _DAYS_PAST_DUE_MEASURES else "n"
+        n = cells.name(Cell(spec.sources, spec.types, base))
         return (
             f"SUM(CASE WHEN {_window(w)} THEN {c} END)"
             f" / NULLIF(SUM(CASE WHEN {_window(w)} THEN {n} END), 0)"
