@@ -94,3 +94,23 @@ def test_audit_attribute_combines_the_three_checks():
         audit["approval"]["flag"] or audit["errors"]["flag"] or audit["calibration"]["flag"]
     )
     assert {row["group"] for row in audit["calibration"]["groups"]} == {"a", "b"}
+
+
+def test_a_small_group_does_not_set_the_bar_for_the_large_ones():
+    # two people approved in full, then two groups of 100 at 70 % and 72 %
+    groups = np.array(["tiny"] * 2 + ["a"] * 100 + ["b"] * 100)
+    approved = np.r_[np.ones(2), np.ones(70), np.zeros(30), np.ones(72), np.zeros(28)]
+    result = fairness.approval_rates(approved.astype(bool), groups)
+    assert not result["flag"] and result["judged_groups"] == 2
+    assert result["min_ratio"] == pytest.approx(70 / 72)
+    only_small = fairness.approval_rates(np.ones(20, bool), np.array(["x"] * 10 + ["y"] * 10))
+    assert only_small["judged_groups"] == 0 and only_small["min_ratio"] is None
+
+
+def test_age_bands_only_for_an_age_column_and_bands_in_reading_order():
+    values = np.arange(18.0, 90.0)
+    assert "< 25" in set(fairness.group_labels(values, "age_in_years"))
+    assert "< 25" not in set(fairness.group_labels(values, "usage_pct"))  # "age" inside a word
+    labels = fairness.group_labels(np.r_[values, np.nan], "age")
+    order = [row["group"] for row in fairness.approval_rates(np.ones(73, bool), labels)["groups"]]
+    assert order == ["< 25", "25-35", "35-45", "45-55", "55-65", ">= 65", "missing"]

@@ -125,12 +125,27 @@ def test_bad_rate_by_band_flags_a_break():
 
 
 def test_information_value_by_hand():
-    # bin 0: 3 good 1 bad; bin 1: 1 good 3 bad (no smoothing)
+    # bin 0: 3 good 1 bad; bin 1: 1 good 3 bad; bin 2 (a special) empty: adds nothing
     index = [0, 0, 0, 0, 1, 1, 1, 1]
     y = [0, 0, 0, 1, 0, 1, 1, 1]
     woe = np.log(0.75 / 0.25)
     expected = (0.75 - 0.25) * woe + (0.25 - 0.75) * -woe
-    assert metrics.information_value(index, y, 2, smoothing=0.0) == pytest.approx(expected)
+    assert metrics.information_value(index, y, 3, n_regular=2) == pytest.approx(expected)
+
+
+def test_information_value_on_the_training_rows_is_the_training_iv():
+    from credo.model.binning import OptimalBinning
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=3000)
+    y = (rng.random(3000) < 1 / (1 + np.exp(2 - x))).astype(int)
+    x[:40] = -9.0  # a special value, all but one of them good
+    y[:40] = np.arange(40) == 0
+    bins = OptimalBinning(special_values=[-9.0]).fit(x, y).bins_
+    index = bins.index(x)
+    assert metrics.information_value(index, y, bins.n_bins, bins.n_regular) == pytest.approx(
+        bins.iv, rel=1e-12
+    )
 
 
 def test_hosmer_lemeshow_by_hand_and_on_calibrated_data():

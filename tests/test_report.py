@@ -376,3 +376,27 @@ def test_policy_names_match_whole_words_of_columns():
     columns = ["age_in_years", "page_count", "sex", "marital_status_code", "usage", "income"]
     names = ("age", "sex", "marital_status")
     assert _protected_matches(columns, names) == ["age_in_years", "sex", "marital_status_code"]
+
+
+def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
+    rng = np.random.default_rng(4)
+    n = 400
+    y = (rng.random(n) < 0.2).astype(int)
+    score = rng.integers(400, 800, n)
+    pd_bad = np.clip(0.5 - (score - 400) / 1000, 0.01, 0.99)
+    bands = np.where(score > 600, "A", "B")
+    groups = {"sex": rng.choice(["f", "m"], n), "const": np.array(["x"] * n)}
+
+    def fairness_checks(cutoff):
+        result = evaluate_scores(
+            y, pd_bad, score, bands, ["A", "B"], protected=groups, cutoff=cutoff
+        )
+        return {c["name"]: c for c in result["checks"] if c["name"].startswith("Fair")}
+
+    inside = fairness_checks(600)
+    assert inside["Fair across sex"]["status"] in ("pass", "flag")
+    assert inside["Fair across const"]["status"] == "info"  # one group: nothing to compare
+    for cutoff, who in ((2000, "no one"), (100, "everyone")):
+        outside = fairness_checks(cutoff)
+        assert outside["Fair across sex"]["status"] == "info"
+        assert who in outside["Fair across sex"]["detail"]

@@ -67,7 +67,7 @@ def _load_labelled(
         frame, _ = read_features(features)
         frame = join_outcomes(frame, outcomes)
         target, bad_values, good_values = "bad", [], []  # an outcomes file's bad is 0/1
-        source = str(features)
+        source = f"{features}, outcomes from {outcomes}"
     try:
         frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, source)
     except TargetError as exc:

@@ -112,9 +112,9 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             "Predicted bad rates match what happened",
             card["hosmer_lemeshow"]["p_value"] >= CALIBRATION_P_VALUE,
             f"Predicted and observed bad rates differ by {card['calibration_error']:.3f} on "
-            "average over the ten groups; the Hosmer-Lemeshow test gives p = "
-            f"{card['hosmer_lemeshow']['p_value']:.3f} (below {CALIBRATION_P_VALUE} would mean "
-            "a gap larger than chance).",
+            f"average over {_groups_by_pd(card['calibration'])}; the Hosmer-Lemeshow test "
+            f"gives p = {card['hosmer_lemeshow']['p_value']:.3f} (below {CALIBRATION_P_VALUE} "
+            "would mean a gap larger than chance).",
         ),
     ]
     bands = result["bands"]
@@ -149,22 +149,40 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                 f"place only above +{CHALLENGER_MARGIN}.",
             )
         )
+    approval_rate = result["cutoff"]["approval_rate"]
     for audit in result["fairness"]:
-        checks.append(
-            _check(
-                f"Fair across {audit['attribute']}",
-                not audit["flag"],
-                _fairness_sentence(audit),
+        status: bool | None = None
+        if approval_rate in (0.0, 1.0):
+            # everyone approved, or no one: every group alike, whatever the model does
+            everyone = "everyone" if approval_rate else "no one"
+            sentence = (
+                f"The cutoff {result['cutoff']['score']:g} approves {everyone}: nothing to "
+                "compare at it; choose a cutoff inside the scores (--cutoff)."
             )
-        )
+        elif audit["approval"]["judged_groups"] < 2:
+            size = fairness.MIN_GROUP_SIZE
+            sentence = f"Fewer than two groups of {size} or more people: too few to judge."
+        else:
+            status, sentence = not audit["flag"], _fairness_sentence(audit)
+        checks.append(_check(f"Fair across {audit['attribute']}", status, sentence))
     return checks
+
+
+def _groups_by_pd(calibration: list[dict[str, Any]]) -> str:
+    count = len(calibration)
+    if count == 10:
+        return "the ten groups"
+    return f"the {count} groups (people with the same predicted pd stay in one group)"
 
 
 def _fairness_sentence(audit: dict[str, Any]) -> str:
     parts = []
     ratio = audit["approval"]["min_ratio"]
     if ratio is not None:
-        parts.append(f"lowest approval-rate ratio {ratio:.2f} (four-fifths rule: at least 0.80)")
+        parts.append(
+            f"lowest approval-rate ratio {ratio:.2f} among groups of {fairness.MIN_GROUP_SIZE}"
+            " or more (four-fifths rule: at least 0.80)"
+        )
     errors = audit["errors"]
     if errors["fpr_gap"] is not None:
         parts.append(f"good customers declined: gap {errors['fpr_gap']:.2f}")

@@ -13,6 +13,7 @@ attribute:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review
 CALIBRATION_Z = 2.0  # observed vs predicted bad rate further apart than this many std errors
 MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows to judge
 AGE_BANDS = (25.0, 35.0, 45.0, 55.0, 65.0)
+_LEADING_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
 
 
 def _group_names(groups: Any) -> np.ndarray:
@@ -50,7 +52,7 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
             "missing" if np.isnan(v) else (str(int(v)) if as_int else f"{v:g}") for v in numeric
         ]
         return np.array(shown, dtype=object)
-    if "age" in name.lower():
+    if "age" in re.split(r"[^a-z0-9]+", name.lower()):  # age, age_in_years; not usage
         edges = np.asarray(AGE_BANDS)
     else:
         edges = np.unique(np.quantile(present, [0.25, 0.5, 0.75]))
@@ -58,13 +60,39 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
 
 
 def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    names = [f"< {edges[0]:g}"]
-    names += [f"{low:g}-{high:g}" for low, high in zip(edges[:-1], edges[1:], strict=True)]
-    names.append(f">= {edges[-1]:g}")
+    shown = [_edge_text(edges, i) for i in range(len(edges))]
+    names = [f"< {shown[0]}"]
+    names += [f"{low}-{high}" for low, high in zip(shown[:-1], shown[1:], strict=True)]
+    names.append(f">= {shown[-1]}")
     index = np.searchsorted(edges, numeric, side="right")
     labels = np.array([names[i] for i in np.minimum(index, len(names) - 1)], dtype=object)
     labels[np.isnan(numeric)] = "missing"
     return labels
+
+
+def _edge_text(edges: np.ndarray, i: int) -> str:
+    """A band edge with as many digits as it takes to tell it from its neighbours."""
+    for digits in range(4, 17):
+        text = f"{edges[i]:.{digits}g}"
+        neighbours = [edges[j] for j in (i - 1, i + 1) if 0 <= j < len(edges)]
+        if all(text != f"{v:.{digits}g}" for v in neighbours):
+            return text
+    return repr(float(edges[i]))
+
+
+def group_order(names: Any) -> list[str]:
+    """Groups in reading order: bands by their lower edge ("< 25" first, ">= 65" last), numbers
+    by value, other labels as text, "missing" last."""
+
+    def key(name: str) -> tuple:
+        if name == "missing":
+            return (2, 0.0, name)
+        if name.startswith("< "):
+            return (0, -np.inf, name)
+        number = _LEADING_NUMBER.match(name.removeprefix(">= "))
+        return (0, float(number.group()), name) if number else (1, 0.0, name)
+
+    return sorted(set(names), key=key)
 
 
 def _rate(mask: np.ndarray, within: np.ndarray) -> float | None:
@@ -77,23 +105,25 @@ def approval_rates(approved: Any, groups: Any) -> dict[str, Any]:
     decisions = np.asarray(approved, dtype=bool).ravel()
     names = _group_names(groups)
     rows = []
-    for group in sorted(set(names.tolist())):
+    for group in group_order(names.tolist()):
         member = names == group
         rows.append(
             {"group": group, "count": int(member.sum()), "approval_rate": _rate(decisions, member)}
         )
-    best = max(row["approval_rate"] for row in rows)
+    # Only groups large enough to judge are compared, and compared with: a group of two
+    # approved in full would otherwise set the bar every large group is held to.
+    judged = [row for row in rows if row["count"] >= MIN_GROUP_SIZE]
+    best = max((row["approval_rate"] for row in judged), default=0.0)
     for row in rows:
         row["ratio"] = row["approval_rate"] / best if best > 0 else None
         row["flag"] = bool(
-            row["ratio"] is not None
-            and row["ratio"] < FOUR_FIFTHS
-            and row["count"] >= MIN_GROUP_SIZE
+            row["ratio"] is not None and row["ratio"] < FOUR_FIFTHS and row in judged
         )
-    ratios = [row["ratio"] for row in rows if row["ratio"] is not None]
+    ratios = [row["ratio"] for row in judged if row["ratio"] is not None]
     return {
         "groups": rows,
-        "min_ratio": min(ratios) if ratios else None,
+        "judged_groups": len(judged),
+        "min_ratio": min(ratios) if len(ratios) >= 2 else None,
         "flag": any(row["flag"] for row in rows),
     }
 
@@ -104,7 +134,7 @@ def error_rate_gaps(y: Any, approved: Any, groups: Any) -> dict[str, Any]:
     declined = ~np.asarray(approved, dtype=bool).ravel()
     names = _group_names(groups)
     rows = []
-    for group in sorted(set(names.tolist())):
+    for group in group_order(names.tolist()):
         member = names == group
         rows.append(
             {
@@ -137,14 +167,15 @@ def _gap(rates: list[float | None]) -> float | None:
 def calibration_within_groups(y: Any, pd: Any, groups: Any) -> dict[str, Any]:
     """Predicted (mean pd) against observed bad rate inside each group.
 
-    A group is flagged when the two differ by more than CALIBRATION_Z binomial standard errors
-    (and the group has at least MIN_GROUP_SIZE rows).
+    A group is flagged when the two differ by more than CALIBRATION_Z standard errors (and the
+    group has at least MIN_GROUP_SIZE rows): the standard error of the observed bad rate were
+    each person bad with their predicted probability, sqrt(sum p(1 - p)) / n.
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
     probabilities = np.asarray(pd, dtype=np.float64).ravel()
     names = _group_names(groups)
     rows = []
-    for group in sorted(set(names.tolist())):
+    for group in group_order(names.tolist()):
         member = names == group
         count = int(member.sum())
         predicted = float(probabilities[member].mean())

@@ -245,18 +245,20 @@ def score_distribution(scores: Any, n_bins: int = 10) -> dict[str, list[float]]:
     return {"edges": edges.tolist(), "shares": _bin_shares(values, edges).tolist()}
 
 
-def information_value(bin_index: Any, y: Any, n_bins: int, smoothing: float = 0.5) -> float:
-    """Information value of a binned feature: sum over bins of (good% - bad%) * WoE.
-
-    `smoothing` is added to each bin's good and bad counts so empty cells stay finite.
+def information_value(bin_index: Any, y: Any, n_bins: int, n_regular: int | None = None) -> float:
+    """Information value of a binned feature: sum over bins of (good% - bad%) * WoE, worked
+    out as the binning works it out at training (`credo.model._binning_stats`: a bin without
+    goods or bads reads the missing class as its share of the rows), so on the training rows
+    it gives the IV training reported. `n_regular`: the bins before the specials (default all).
     """
+    from credo.model._binning_stats import iv_terms, woe_with_empty_rule
+
     labels = _as_labels(y)
     index = np.asarray(bin_index, dtype=np.int64).ravel()
-    bads = np.bincount(index[labels == 1], minlength=n_bins).astype(np.float64) + smoothing
-    goods = np.bincount(index[labels == 0], minlength=n_bins).astype(np.float64) + smoothing
-    good_share = goods / goods.sum()
-    bad_share = bads / bads.sum()
-    return float(np.sum((good_share - bad_share) * np.log(good_share / bad_share)))
+    count = np.bincount(index, minlength=n_bins).astype(np.float64)
+    bad = np.bincount(index[labels == 1], minlength=n_bins).astype(np.float64)
+    woe = woe_with_empty_rule(count, bad, n_bins if n_regular is None else n_regular)
+    return float(iv_terms(count - bad, bad, woe).sum())
 
 
 def hosmer_lemeshow(rows: Sequence[dict[str, float]]) -> dict[str, float]:

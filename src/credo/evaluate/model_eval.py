@@ -38,7 +38,7 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
         if name in scorecard.bins_:
             bins = scorecard.bins_[name]
             index = bins.index(frame[name].to_numpy())
-            row["iv_eval"] = metrics.information_value(index, y, bins.n_bins)
+            row["iv_eval"] = metrics.information_value(index, y, bins.n_bins, bins.n_regular)
             row["shape"] = bins.risk_shape()
         rows.append(row)
     for name, why in scorecard.dropped_.items():  # columns never binned (dates, identifiers)
