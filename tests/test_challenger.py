@@ -99,6 +99,7 @@ def test_reasons_are_the_largest_positive_contributions(fitted, data):
         assert list(reasons.iloc[i]) == expected
     texts = fitted.reasons(rows.head(20), k=4, as_text=True)
     allowed = {"Late payments", "Short credit history", "noise", "Segment", None}
+    allowed.add("tenure: not known")  # a missing tenure is not a short one
     assert set(texts.to_numpy().ravel()) <= allowed
 
 
@@ -179,3 +180,36 @@ def test_any_column_name_works() -> None:
     assert np.allclose(again.predict_proba(frame), model.predict_proba(frame))
     assert model.contributions(frame).columns[:2].tolist() == frame.columns.tolist()
     assert auc(y, model.predict_proba(frame)[:, 1]) > 0.7
+
+
+def test_reason_texts_are_true_of_the_persons_value():
+    # a balance whose risk is U-shaped (no direction hint): a text for high and one for low
+    # values, and -1 for "no card"; people without a card are the riskiest
+    rng = np.random.default_rng(8)
+    n = 5000
+    balance = rng.uniform(0, 10_000, n)
+    balance[rng.random(n) < 0.15] = -1.0
+    logit = np.where(balance < 0, 0.5, np.where(balance < 1_000, -0.5, -2.0 + balance / 5_000))
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    meta = [
+        {
+            "name": "card_balance",
+            "direction": None,
+            "description": "Total card balance (all cards)",
+            "reason": "Card balances are high",
+            "reason_low": "Card balances are low",
+            "no_data": -1.0,
+        }
+    ]
+    frame = pd.DataFrame({"card_balance": balance})
+    model = Challenger(n_jobs=1).fit(frame, y, meta=meta)
+    probe = pd.DataFrame({"card_balance": [-1.0, np.nan, 200.0, 9_900.0]})
+    texts = model.reasons(probe, k=1, as_text=True)["reason_1"].tolist()
+    assert texts == [
+        "No data on total card balance",
+        "Total card balance: not known",
+        "Card balances are low",
+        "Card balances are high",
+    ]
+    restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts

@@ -125,7 +125,8 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
     texts = rs.catalog_reason_texts(balance_meta(), bins, points)
     assert texts == [
         "Card balances are low",  # below the best bin
-        "Card balances are high",
+        # the best regular bin costs points only against a better special value: its range
+        "Total card balance in the most recent month: [100, 1000)",
         "Card balances are high",
         "Card balances are high",
         "No data on total card balance in the most recent month",
@@ -133,7 +134,15 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
         "Total card balance in the most recent month: not known",
     ]
     one_sided = {**balance_meta(), "reason_low": ""}
-    assert rs.catalog_reason_texts(one_sided, bins, points)[:4] == ["Card balances are high"] * 4
+    high, _, higher, highest = rs.catalog_reason_texts(one_sided, bins, points)[:4]
+    assert high == higher == highest == "Card balances are high"
+    # parenthetical notes of a description stay out of the texts
+    noted = {**balance_meta(), "description": "Months since the last inquiry (-2: none on file)"}
+    assert rs.catalog_reason_texts(noted, bins, points)[-3:] == [
+        "No data on months since the last inquiry",
+        "Months since the last inquiry: never",
+        "Months since the last inquiry: not known",
+    ]
 
 
 def test_a_scorecard_tells_a_low_balance_and_no_data_apart_from_a_high_balance():

@@ -301,6 +301,8 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     credo("train", *inputs, "--exclude", left_out, "--out", fewer)
     assert left_out not in load_model(fewer).features
     assert left_out not in load_model(fewer).training["inputs"]
+    kept_codes = load_model(fewer).scorecard.codes_  # a feature keeps its code
+    assert kept_codes and all(kept_codes[n] == artifact.scorecard.codes_[n] for n in kept_codes)
     typo = credo("train", *inputs, "--exclude", "nosuch", "--out", fewer, check=False)
     assert typo.returncode == 1 and "nosuch" in typo.stderr
 

@@ -244,6 +244,7 @@ def train(
         max_corr=max_corr,
         max_bins=max_bins,
         min_events_per_feature=events_per_feature or None,
+        reason_code_order=list(data.code_order) or None,
     )
     if segments > 1:
         from credo.model.segments import SegmentedScorecard

@@ -8,6 +8,8 @@ among the four is reported as a fifth reason (US adverse-action practice).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 N_REASONS = 4
@@ -104,25 +106,38 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
 
     ``safety`` ranks the bins (points or WoE: higher is safer). A regular bin below the best
     one reads ``reason_low`` where the feature has one (its direction comes from the data, so
-    a low value can be what costs points), else ``reason``; a special value's bin says what the
-    value means ("no data", "never") and the missing bin that the value is not known: the
-    catalog's reason ("card balances are high") would be false there.
+    a low value can be what costs points), else ``reason``; the best regular bin costs points
+    only where a special value scores better ("never" applied for credit), so it says the
+    person's range instead of a reason that would be false there ("applied very recently" for
+    two years back); a special value's bin says what the value means ("no data", "never") and
+    the missing bin that the value is not known.
     """
     regular = bins.n_regular
     best = int(np.argmax(np.asarray(safety)[:regular])) if regular else 0
     reason, low = meta["reason"], meta.get("reason_low") or ""
     texts = [low if low and b < best else reason for b in range(regular)]
-    described = meta.get("description") or meta["name"].replace("_", " ")
-    lowered = described[:1].lower() + described[1:]
-    for value in bins.specials:
-        if meta.get("no_data") is not None and value == meta["no_data"]:
-            texts.append(f"No data on {lowered}")
-        elif meta.get("never") is not None and value == meta["never"]:
-            texts.append(f"{described}: never")
-        else:
-            texts.append(f"{described}: {value}")
+    described = feature_text(meta)
+    if regular:
+        texts[best] = f"{described}: {bins.labels()[best]}"
+    texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(f"{described}: not known")
     return texts
+
+
+def feature_text(meta: dict) -> str:
+    """The feature's description without its parenthetical notes ("(-2: none on file)")."""
+    described = meta.get("description") or meta["name"].replace("_", " ")
+    return re.sub(r"\s*\([^)]*\)", "", described).strip() or described
+
+
+def special_value_text(meta: dict, value: object) -> str:
+    """The text for a special value of a catalog feature: "no data", "never", or the value."""
+    described = feature_text(meta)
+    if meta.get("no_data") is not None and value == meta["no_data"]:
+        return f"No data on {described[:1].lower() + described[1:]}"
+    if meta.get("never") is not None and value == meta["never"]:
+        return f"{described}: never"
+    return f"{described}: {value}"
 
 
 def unseen_level_text(feature: str, value: object) -> str:

@@ -21,6 +21,7 @@ import pyarrow as pa
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
+from credo.explain import reasons as rs
 from credo.model.columns import unusable_columns
 
 FORMAT = "credo.challenger"
@@ -128,7 +129,14 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.monotone_ = [self._constraint(name, meta) for name in self.features_]
         self.reason_texts_ = self._reason_texts(meta)
         self.specials_ = self._special_values(meta)
+        self.text_meta_ = self._text_meta(meta)
         matrix = self._matrix(frame)
+        # where a value reads as low, for the features with a text for low values
+        self.medians_ = {
+            name: float(np.nanmedian(matrix[:, j]))
+            for j, name in enumerate(self.features_)
+            if self.text_meta_.get(name, {}).get("reason_low") and np.isfinite(matrix[:, j]).any()
+        }
         self.min_child_samples_ = (
             int(min(100, max(20, 0.025 * labels.size)))
             if self.min_child_samples is None
@@ -177,6 +185,15 @@ class Challenger(ClassifierMixin, BaseEstimator):
             if reason:
                 texts[str(_meta_field(item, "name"))] = str(reason)
         return texts
+
+    def _text_meta(self, meta: Sequence[Any] | None) -> dict[str, dict[str, Any]]:
+        """What the reason texts need of each catalog feature (the scorecard's rules)."""
+        fields = ("name", "description", "reason", "reason_low", "no_data", "never")
+        return {
+            str(_meta_field(item, "name")): {f: _meta_field(item, f) for f in fields}
+            for item in meta or ()
+            if _meta_field(item, "reason")
+        }
 
     def _special_values(self, meta: Sequence[Any] | None) -> dict[str, list[float]]:
         # Special values ("no data", "never late" = -2) sit outside the feature's scale; left
@@ -293,17 +310,41 @@ class Challenger(ClassifierMixin, BaseEstimator):
         Only features with a positive contribution count; fewer than k leave None.
         Columns reason_1..reason_k hold feature names (or their reason texts with as_text).
         """
-        contrib = self.contributions(X).to_numpy()[:, :-1]
+        frame = as_frame(X)
+        contrib = self.contributions(frame).to_numpy()[:, :-1]
         order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
         top = np.take_along_axis(contrib, order, axis=1)
-        labels = [self.reason_texts_[n] if as_text else n for n in self.features_]
-        names = np.asarray(labels, dtype=object)[order]
+        if as_text:
+            names = np.empty(order.shape, dtype=object)
+            for j, name in enumerate(self.features_):
+                chosen = order == j
+                if chosen.any():
+                    texts = self._value_texts(name, frame[name])
+                    names[chosen] = np.broadcast_to(texts[:, None], order.shape)[chosen]
+        else:
+            names = np.asarray(self.features_, dtype=object)[order]
         names[top <= 0] = None
         columns = {f"reason_{i + 1}": names[:, i] for i in range(order.shape[1])}
         for i in range(order.shape[1], k):
             columns[f"reason_{i + 1}"] = np.full(contrib.shape[0], None, dtype=object)
         # object columns keep None for "no reason" (pandas would infer strings and use NaN)
         return pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})
+
+    def _value_texts(self, name: str, column: pd.Series) -> np.ndarray:
+        """Each row's reason text for `name`, true of its value: a catalog feature's special
+        values ("no data", "never") and missing values say so, and a feature with a text for
+        low values reads it below the training median; the rest read the feature's reason."""
+        out = np.full(len(column), self.reason_texts_[name], dtype=object)
+        meta = self.text_meta_.get(name)
+        if meta is None or name in self.categories_:
+            return out
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+        if meta.get("reason_low") and name in self.medians_:
+            out[values < self.medians_[name]] = meta["reason_low"]
+        for value in {meta.get("no_data"), meta.get("never")} - {None}:
+            out[values == value] = rs.special_value_text(meta, value)
+        out[np.isnan(values)] = f"{rs.feature_text(meta)}: not known"
+        return out
 
     # -- as data ---------------------------------------------------------------------------
 
@@ -318,6 +359,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
             "monotone": list(self.monotone_),
             "reason_texts": dict(self.reason_texts_),
             "specials": {name: list(v) for name, v in self.specials_.items()},
+            "text_meta": {name: dict(m) for name, m in self.text_meta_.items()},
+            "medians": dict(self.medians_),
             "n_iter": int(self.n_iter_),
             "min_child_samples": int(self.min_child_samples_),
             "booster": self.booster_.model_to_string(),
@@ -340,6 +383,9 @@ class Challenger(ClassifierMixin, BaseEstimator):
             model.monotone_ = [int(c) for c in data["monotone"]]
             model.reason_texts_ = dict(data["reason_texts"])
             model.specials_ = {n: [float(v) for v in vs] for n, vs in data["specials"].items()}
+            # absent from models saved before texts followed values: the feature's reason
+            model.text_meta_ = {n: dict(m) for n, m in data.get("text_meta", {}).items()}
+            model.medians_ = {n: float(v) for n, v in data.get("medians", {}).items()}
             model.n_iter_ = int(data["n_iter"])
             model.min_child_samples_ = int(data["min_child_samples"])
             model.booster_ = lgb.Booster(model_str=data["booster"])

@@ -84,7 +84,9 @@ class Scorecard(BaseEstimator):
     28 features, 0.761 with the 5 this rule keeps; no change on Taiwan or German),
     ``stepwise`` adds features forward by BIC),
     ``l2`` (ridge penalty on the total log-loss; weak by default) and ``scale`` ("fico" or
-    "sesame").
+    "sesame"); ``reason_code_order``: the names numbered for reason codes, in order (default:
+    the candidates), so that a feature keeps its code whatever else is left out of a model
+    (training passes a feature table's whole catalog, or a plain table's every column).
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class Scorecard(BaseEstimator):
         stepwise: bool = False,
         l2: float = 1.0,
         scale: str = "fico",
+        reason_code_order: list[str] | None = None,
     ) -> None:
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
@@ -118,6 +121,7 @@ class Scorecard(BaseEstimator):
         self.stepwise = stepwise
         self.l2 = l2
         self.scale = scale
+        self.reason_code_order = reason_code_order
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, meta: list | None = None) -> Scorecard:
@@ -131,7 +135,10 @@ class Scorecard(BaseEstimator):
         candidates = [name for name in candidates if name not in unusable]
         if not candidates:
             raise ValueError(f"no column can be an input: {unusable}")
-        self.codes_ = rs.feature_codes(candidates)
+        order = list(self.reason_code_order or [])
+        ordered = set(order)
+        codes = rs.feature_codes(order + [name for name in candidates if name not in ordered])
+        self.codes_ = {name: codes[name] for name in candidates}
 
         self.binning_ = self._make_binning(candidates).fit(frame[candidates], target)
         all_bins = self.binning_.bins_

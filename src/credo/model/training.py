@@ -51,6 +51,8 @@ class TrainingData:
     indeterminate_rows: int = 0  # rows left out for holding neither
     # plain tables: text columns read as numbers, {column: "percent" | "decimal_comma"}
     text_numbers: dict[str, str] = field(default_factory=dict)
+    # every input the source offers, --exclude or not: numbered for stable reason codes
+    code_order: tuple[str, ...] = ()
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -78,9 +80,11 @@ def load_feature_training(
         )
     left_out = set(exclude)
     kept = [i for i, name in enumerate(names) if name not in left_out]
+    catalog = tuple(names)
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
     joined = tables.join_outcomes(frame, outcomes)
     return TrainingData(
+        code_order=catalog,
         X=joined[names],
         y=joined["bad"].to_numpy(dtype=float),
         meta=meta,
@@ -122,6 +126,7 @@ def load_table_training(
     except TargetError as exc:
         raise TrainingError(str(exc)) from None
     return TrainingData(
+        code_order=tuple(str(c) for c in frame.columns if c not in {target, id_column}),
         X=frame[[c for c in frame.columns if c not in drop]],
         y=y,
         meta=None,
