@@ -9,7 +9,9 @@ from __future__ import annotations
 from credo.features.spec import ACCOUNTS, BILLS, CREDIT, FeatureSpec, Series, Term
 from credo.policy.policy import Policy
 
-CATALOG_VERSION = "1.0"
+# Written into every feature table. 1.1: a series of event counts says "no data" without
+# events of its sources; a share of reports counts only those the policy lets count.
+CATALOG_VERSION = "1.1"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened
@@ -64,7 +66,7 @@ def _late_months(window: int) -> FeatureSpec:
         name=f"ph_late_months_{window}m",
         dimension="payment_history",
         description=f"Months in the last {window} with any account or bill past due",
-        reason=f"Payments were late in several of the last {window} months",
+        reason=f"Payments were late in the last {window} months",
         aggregate="series_months_ge",
         series=WORST_DPD,
         threshold=1.0,
