@@ -348,3 +348,17 @@ def test_a_level_never_seen_is_not_told_as_a_level_the_person_has(german_card):
     assert told > 0  # scored in the riskiest group, so it costs points and is given as a reason
     seen = card.score_table(X.head(40), with_text=True)
     assert not seen["reason_1_text"].str.contains("no record").any()
+
+
+def test_a_plain_tables_category_is_told_as_the_persons_own_level(german_card):
+    card, X, _ = german_card
+    rows = X.head(200)
+    table = card.score_table(rows, with_text=True)
+    name_of = {code: name for name, code in card.codes_.items()}
+    told = 0
+    for row, (code, text) in enumerate(zip(table["reason_1"], table["reason_1_text"], strict=True)):
+        name = name_of.get(code)
+        if name is not None and card.bins_[name].kind == "categorical":
+            assert text == f"{name.replace('_', ' ')}: {rows[name].iloc[row]}"
+            told += 1
+    assert told > 0

@@ -146,6 +146,11 @@ def unseen_level_text(feature: str, value: object) -> str:
     return f"{feature.replace('_', ' ')}: {value} is a value the model has no record of"
 
 
+def level_text(feature: str, value: object) -> str:
+    """The text for a plain table's categorical feature: the person's own level."""
+    return f"{feature.replace('_', ' ')}: {value}"
+
+
 def reason_label_text(feature: str, label: str) -> str:
     """A generated reason text for a plain-table column (no catalog text exists)."""
     readable = feature.replace("_", " ")

@@ -388,7 +388,7 @@ class Scorecard(BaseEstimator):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
         if with_text:
             index = self.bin_indices(frame)
-            unseen = [self.unseen_level_texts(frame, name) for name in self.features_]
+            unseen = [self.level_texts(frame, name) for name in self.features_]
             for r in range(len(chosen)):
                 texts = self._texts(chosen[r], index)
                 for j, told in enumerate(unseen):
@@ -407,18 +407,26 @@ class Scorecard(BaseEstimator):
                 out[rows] = texts[index[rows, j]]
         return out
 
-    def unseen_level_texts(self, frame: pd.DataFrame, name: str) -> np.ndarray | None:
-        """Per row, the reason text for a categorical level not seen at fit (None elsewhere),
-        or None when no row holds one: such a level is scored in the riskiest group, whose
-        text would name levels the person does not have."""
-        values = frame[name]
-        unseen = self.bins_[name].unseen_levels(values)
-        if not unseen.any():
+    def level_texts(self, frame: pd.DataFrame, name: str) -> np.ndarray | None:
+        """Per row, the reason text of a categorical feature that names the person's own level
+        (None where the bin's text stands: missing, special values, catalog features), or None
+        for a feature with no such row. A level not seen at fit is scored in the riskiest
+        group, whose levels the person does not have, so it is told as unseen; a seen level of
+        a plain table's column is told as itself, not as its whole group."""
+        bins = self.bins_[name]
+        if bins.kind != "categorical":
             return None
+        values = frame[name]
+        unseen = bins.unseen_levels(values)
         out = np.full(len(values), None, dtype=object)
         for row in np.flatnonzero(unseen):
             out[row] = rs.unseen_level_text(name, values.iloc[row])
-        return out
+        if not self.meta_[name]["reason"]:
+            regular = bins.index(values.to_numpy()) < bins.n_regular
+            seen = np.flatnonzero(regular & ~unseen)
+            for row in seen:
+                out[row] = rs.level_text(name, values.iloc[row])
+        return out if (out != None).any() else None  # noqa: E711
 
     def reason_texts(self, name: str) -> list[str]:
         """The text shown for each bin of ``name`` when it is a reason."""

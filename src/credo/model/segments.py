@@ -297,7 +297,7 @@ class SegmentedScorecard(BaseEstimator):
             name_codes = np.array([position[self.codes_[n]] for n in names] + [-1])
             chosen[:, rows] = name_codes[picks]
             if texts is not None:
-                unseen = {n: card.unseen_level_texts(part, n) for n in card.features_}
+                unseen = {n: card.level_texts(part, n) for n in card.features_}
                 for r in range(len(picks)):
                     texts[r, rows] = self._texts(segment, names, picks[r], index, unseen)
         table = {"score": score, "pd": p_bad, "band": band_column(score, self.scale_)}
