@@ -314,14 +314,16 @@ def engine(request) -> str:
     return request.param
 
 
-def build(store: str, policy: str | Policy, engine: str = "batch") -> dict[str, dict]:
+def build(
+    store: str, policy: str | Policy, engine: str = "batch", as_of: dt.date = AS_OF
+) -> dict[str, dict]:
     policy = load_policy(policy) if isinstance(policy, str) else policy
     con = connect(store, read_only=True)
     try:
         if engine == "one_person":
             people = con.cursor().execute("SELECT DISTINCT user_id FROM consents").fetchall()
-            return {u: features_for_user(con, u, AS_OF, policy) for (u,) in people}
-        table = build_features_duckdb(con, policy, as_of=AS_OF)
+            return {u: features_for_user(con, u, as_of, policy) for (u,) in people}
+        table = build_features_duckdb(con, policy, as_of=as_of)
     finally:
         con.close()
     return {row["user_id"]: row for row in table.to_pylist()}

@@ -242,13 +242,19 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
     types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
+    # Whole months back, buckets aligned on the as-of day: an event on that day of a month or
+    # later falls in the later bucket. An as-of instant within the day ("now") has earlier
+    # events of the same day, which belong to the latest bucket, 0, not to a future one.
+    months_back = (
+        f"GREATEST({as_of_month} - {ts_month}"
+        " - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day THEN 1 ELSE 0 END, 0)"
+    )
     return f"""
 {name} AS (
   SELECT g.pid, e.ts, e.amount, e.credit_limit, e.category,
     e.source, e.type,
-    {as_of_month} - {ts_month}
-      - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day THEN 1 ELSE 0 END AS m,
-    CASE WHEN {as_of_month} - {ts_month} <= {policy.negative_data_months}
+    {months_back} AS m,
+    CASE WHEN {months_back} < {policy.negative_data_months}
       THEN e.days_past_due END AS dpd,
     CASE WHEN e.type = 'profile' THEN
       CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1') THEN 1 ELSE 0 END
@@ -324,7 +330,9 @@ def _series_value(series: Series, cells: _Cells) -> str:
     value = _term_sum(series.numerator, cells, "cur")
     if series.denominator:
         side = "prev" if series.denominator_lag else "cur"
-        value = f"{value} / NULLIF({_term_sum(series.denominator, cells, side)}, 0)"
+        # A month with a denominator and no numerator event is 0 (a statement and no
+        # payment: nothing paid), not missing: missing would drop the month it is about.
+        value = f"COALESCE({value}, 0) / NULLIF({_term_sum(series.denominator, cells, side)}, 0)"
     if series.cap is not None:
         value = f"CASE WHEN {value} > {_num(series.cap)} THEN {_num(series.cap)} ELSE {value} END"
     return value

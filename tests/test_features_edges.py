@@ -1,0 +1,106 @@
+"""Month buckets, the negative-data horizon and missed payments at their edges, on the batch
+query and the one-person path alike (values worked out by hand here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from test_features_catalog import build
+from test_features_support import History
+
+from credo.policy import load_policy
+
+AS_OF = dt.datetime(2026, 1, 15)  # a mid-month as-of date: buckets run from the 15th
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> str:
+    from credo.store.db import init_store
+
+    path = init_store(tmp_path_factory.mktemp("edges") / "credo.duckdb")
+    h = History()
+    # reports 30 and 60 days past due three and a half months back: older than a 3-month
+    # horizon that starts on 2025-10-15; the on-time ones are inside it
+    h.grant("late", ("card",))
+    for ts, dpd in (
+        (dt.datetime(2025, 10, 1), 30),
+        (dt.datetime(2025, 9, 20), 60),
+        (dt.datetime(2025, 10, 20), 0),
+        (dt.datetime(2025, 12, 1), 0),
+    ):
+        h.add("late", "card", "account_status", ts, account_id="c", amount=10.0, days_past_due=dpd)
+    # statements of 100 every month, paid in full once and in half once: the other months
+    # were not paid at all
+    h.grant("skipper", ("card",))
+    for month in range(6, 13):
+        h.add(
+            "skipper",
+            "card",
+            "statement",
+            dt.datetime(2025, month, 1),
+            account_id="c",
+            amount=100.0,
+            due_date=dt.date(2025, month, 20),
+        )
+    h.add("skipper", "card", "payment", dt.datetime(2025, 11, 3), account_id="c", amount=50.0)
+    h.add("skipper", "card", "payment", dt.datetime(2026, 1, 3), account_id="c", amount=100.0)
+    h.load(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_the_negative_data_horizon_counts_months_back_from_the_as_of_date(store, engine):
+    short = replace(load_policy("us"), name="three-months", negative_data_months=3)
+    row = build(store, short, engine, AS_OF)["late"]
+    assert row["ph_worst_dpd_6m"] == 0 and row["ph_late_months_6m"] == 0
+    assert row["ph_months_since_late"] == -2.0  # never late, as far as may be told
+    assert row["ph_late_share_12m"] == 0.0  # 0 of the 2 reports inside the horizon
+    # under the preset the same reports count
+    assert build(store, "us", engine, AS_OF)["late"]["ph_worst_dpd_6m"] == 60
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_month_billed_and_not_paid_is_paid_nothing(store, engine):
+    row = build(store, "us", engine, AS_OF)["skipper"]
+    # months 0..5 back: paid 100 (Jan, against Dec's 100), 0, 0 (Nov's 50 against Oct), ...
+    # payments of month m over the statement of month m + 1; months Aug..Jan have both
+    ratios = [1.0, 0.0, 0.5, 0.0, 0.0, 0.0]
+    assert row["ph_payment_ratio_latest"] == 1.0
+    assert row["ph_payment_ratio_min_6m"] == 0.0
+    assert row["ph_payment_ratio_mean_6m"] == pytest.approx(sum(ratios) / 6)
+    assert row["ph_paid_full_share_6m"] == pytest.approx(1 / 6)
+
+
+def test_events_earlier_on_the_as_of_day_are_in_the_latest_month(tmp_path):
+    from credo.features.engines import build_features_duckdb
+    from credo.features.single import features_for_user
+    from credo.store.db import connect, init_store
+
+    now = dt.datetime(2026, 11, 29, 21, 56)
+    path = init_store(tmp_path / "credo.duckdb")
+    h = History()
+    h.grant("today", ("card", "loan"))
+    h.add("today", "card", "account_opened", now.replace(hour=8), account_id="c")
+    h.add("today", "loan", "inquiry", now.replace(hour=9), category="hard")
+    h.add(
+        "today",
+        "card",
+        "account_status",
+        now.replace(hour=10),
+        account_id="c",
+        amount=10.0,
+        days_past_due=30,
+    )
+    h.load(path)
+    con = connect(path, read_only=True)
+    try:
+        one = features_for_user(con, "today", now)
+        batch = build_features_duckdb(con, load_policy("us"), as_of=now).to_pylist()[0]
+    finally:
+        con.close()
+    for row in (one, batch):
+        assert row["ph_dpd_latest"] == 30 and row["ph_late_months_1m"] == 1
+        assert row["ph_months_since_late"] == 0  # late this month, not "no data" (-1)
+        assert row["nc_months_since_inquiry"] == 0 and row["hl_oldest_account_months"] == 0
