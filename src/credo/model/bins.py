@@ -80,6 +80,15 @@ def as_float_array(values: Any, feature: str = "x") -> np.ndarray:
     try:
         return np.asarray(array, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError) as exc:
+        if array.dtype == object:  # pandas' NA (nullable booleans and integers) is missing
+            try:
+                return (
+                    pd.Series(array.reshape(-1))
+                    .astype("Float64")
+                    .to_numpy(dtype=np.float64, na_value=np.nan)
+                )
+            except (TypeError, ValueError):
+                pass
         raise _not_numeric(feature, array) from exc
 
 
@@ -102,10 +111,12 @@ def _is_number(value: Any) -> bool:
 
 
 def format_number(value: float) -> str:
-    """A short human form of a cut point or special value: 250, 0.125, -1."""
+    """A short human form of a cut point or special value: 250, 0.125, -1, 3.4e-12."""
     value = float(value)
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if value != 0 and not 1e-4 <= abs(value) < 1e15:  # six decimals would show 0
+        return np.format_float_scientific(value, precision=6, unique=True, trim="-")
     return np.format_float_positional(value, precision=6, unique=True, trim="-")
 
 

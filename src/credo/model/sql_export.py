@@ -18,6 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from credo.explain.reasons import inquiry_positions
+from credo.model.bins import level_key
 
 DIALECTS = ("duckdb", "spark")
 NONE_KEY = -1
@@ -208,8 +209,9 @@ def bin_expression(
 
 
 def _numeric_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:
-    value = exp.cast(column, "DOUBLE")
-    missing = _is_missing(column, value, dialect)
+    # TRY_CAST: text a table left in a number column ("n/a") is missing, as it reads in Python
+    value = _try_cast(column, "DOUBLE")
+    missing = _is_missing(value, value, dialect)
     case = exp.Case().when(missing, exp.Literal.number(bins.missing_index))
     for offset, special in enumerate(bins.specials):
         case = case.when(value.eq(_float(special)), exp.Literal.number(bins.n_regular + offset))
@@ -220,9 +222,16 @@ def _numeric_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Express
 
 def _categorical_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:
     levels = [lv for group in bins.groups for lv in group] + list(bins.specials)
-    numeric = bool(levels) and all(_is_number(lv) for lv in levels)
-    if numeric:
-        value = exp.cast(column, "DOUBLE")
+    if levels and set(levels) <= {"True", "False"}:
+        # booleans: levels "True"/"False" in Python, rendered "true"/"false" by databases
+        value = _try_cast(column, "BOOLEAN")
+        missing = column.is_(exp.null())
+
+        def member(options):
+            return value.isin(*[exp.true() if o == "True" else exp.false() for o in options])
+    elif levels and all(_is_canonical_number(lv) for lv in levels):
+        # numbers: 1.0 and 1 are one level, as in Python; text that is no number is unseen
+        value = _try_cast(column, "DOUBLE")
         missing = _is_missing(column, value, dialect)
 
         def member(options):
@@ -267,12 +276,20 @@ def _is_nan(value: exp.Expression, dialect: str) -> exp.Expression:
     return exp.and_(exp.not_(exp.func("isfinite", value)), exp.not_(exp.func("isinf", value)))
 
 
-def _is_number(text: Any) -> bool:
+def _try_cast(column: exp.Expression, to: str) -> exp.Expression:
+    """TRY_CAST on both engines (NULL where the value does not convert); `safe` keeps it a
+    TRY_CAST in Spark SQL, whose ANSI mode (the default since Spark 4) makes CAST fail."""
+    return exp.TryCast(this=column, to=exp.DataType.build(to), safe=True)
+
+
+def _is_canonical_number(text: Any) -> bool:
+    """A level a number reads as in Python ("1", "2.5"): levels such as "01" or "1.0" came
+    from text and are compared as text, as Python compares them."""
     try:
-        float(text)
+        number = float(text)
     except (TypeError, ValueError):
         return False
-    return True
+    return level_key(number) == text
 
 
 def _float(value: float) -> exp.Expression:

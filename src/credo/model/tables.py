@@ -6,6 +6,7 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,29 @@ class TableError(ValueError):
 
 
 def as_frame(X: Any) -> pd.DataFrame:
-    """A pandas DataFrame from a DataFrame, an Arrow table or a dict of arrays."""
+    """A pandas DataFrame from a DataFrame, an Arrow table or a dict of arrays, its column
+    names as text (features are named by text everywhere: models, SQL, reasons)."""
     if isinstance(X, pd.DataFrame):
-        return X
-    if isinstance(X, pa.Table):
-        return X.to_pandas()
-    if isinstance(X, dict):
-        return pd.DataFrame({name: np.asarray(values) for name, values in X.items()})
-    raise TypeError(f"expected a DataFrame, a pyarrow Table or a dict of arrays, got {type(X)}")
+        frame = X
+    elif isinstance(X, pa.Table):
+        frame = X.to_pandas()
+    elif isinstance(X, dict):
+        # a list is read as pandas reads it ([1.2, None] is a number column with NaN)
+        frame = pd.DataFrame(
+            {
+                name: pd.Series(values) if isinstance(values, list | tuple) else np.asarray(values)
+                for name, values in X.items()
+            }
+        )
+    else:
+        raise TypeError(f"expected a DataFrame, a pyarrow Table or a dict of arrays, got {type(X)}")
+    names = [str(c) for c in frame.columns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"column names repeat: {', '.join(repeated)}; give each column its own")
+    if any(not isinstance(c, str) for c in frame.columns):
+        frame = frame.set_axis(names, axis=1)
+    return frame
 
 
 def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) -> pd.DataFrame:
@@ -53,6 +69,7 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
         delimiter = csv_delimiter(path)
         try:
             frame = _read_csv(path, delimiter, verbatim)
+            _check_header(path, delimiter)
         except pd.errors.EmptyDataError:
             raise TableError(f"{path}: the file is empty; give a header line and rows") from None
         except pd.errors.ParserError as exc:
@@ -101,6 +118,19 @@ def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) 
         except UnicodeDecodeError:
             continue
     return pd.read_csv(path, sep=delimiter, encoding=ENCODINGS[-1], dtype=types)
+
+
+def _check_header(path: Path, delimiter: str) -> None:
+    """Refuse repeated column names, which pandas would quietly rename ("income.1")."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=delimiter), [])
+    names = [name.strip() for name in header if name.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TableError(
+            f"{path}: column names repeat in the header: {', '.join(repeated)}; give each"
+            " column its own name"
+        )
 
 
 def csv_delimiter(path: str | Path) -> str:

@@ -1,0 +1,103 @@
+"""Tables as they come: nullable booleans, numbers written as text, tiny numbers, odd column
+names. Training, scoring and the exported SQL agree on them, or a clear error says why not."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_scorecard import as_list
+
+from credo.model.bins import format_number
+from credo.model.scorecard import Scorecard
+from credo.model.sql_export import model_to_sql
+from credo.model.tables import TableError, read_plain_table
+
+
+def _signal(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    return z, (rng.random(n) < 1 / (1 + np.exp(1.2 - 1.5 * z))).astype(int)
+
+
+def _sql_scores(card: Scorecard, table: pa.Table, tmp_path) -> pd.DataFrame:
+    path = tmp_path / "people.parquet"
+    pq.write_table(table, path)
+    sql = model_to_sql(card, "duckdb", table=f"read_parquet('{path}')", id_column="row_id")
+    return duckdb.connect().execute(sql).df().sort_values("id").reset_index(drop=True)
+
+
+def _assert_sql_agrees(card: Scorecard, frame: pd.DataFrame, tmp_path) -> None:
+    table = pa.Table.from_pandas(frame.assign(row_id=np.arange(len(frame))), preserve_index=False)
+    got = _sql_scores(card, table, tmp_path)
+    expected = card.score_table(table.drop(["row_id"]).to_pandas())
+    assert got["score"].tolist() == expected["score"].tolist()
+    assert as_list(got["reason_1"]) == as_list(expected["reason_1"])
+
+
+def test_nullable_booleans_with_gaps_train_score_and_export(tmp_path):
+    z, y = _signal()
+    flag = pd.array(z > 0.3, dtype="boolean")
+    flag[::5] = pd.NA
+    frame = pd.DataFrame({"sig": z, "flag": flag})
+    card = Scorecard(min_iv=0.0).fit(frame, y)
+    assert "flag" in card.features_
+    assert card.bins_["flag"].count[-1] == 600  # the gaps are the missing bin
+    _assert_sql_agrees(card, frame, tmp_path)
+    # a true/false column read as text levels is compared as booleans by the SQL too
+    as_objects = frame.assign(flag=frame["flag"].astype(object).where(frame["flag"].notna(), None))
+    card = Scorecard(min_iv=0.0, categorical=["flag"]).fit(as_objects, y)
+    assert set(card.bins_["flag"].groups[0]) | set(card.bins_["flag"].groups[-1]) <= {
+        "True",
+        "False",
+    }
+    _assert_sql_agrees(card, frame, tmp_path)
+
+
+def test_levels_that_look_like_numbers_are_compared_as_python_compares_them(tmp_path):
+    z, y = _signal()
+    codes = np.where(z > 0.8, "01", np.where(z > -0.2, "1", "1.0"))  # three levels as text
+    frame = pd.DataFrame({"code": codes})
+    card = Scorecard(min_iv=0.0).fit(frame, y)
+    assert card.bins_["code"].kind == "categorical" and len(card.bins_["code"].groups) > 1
+    probe = frame.copy()
+    probe.loc[:9, "code"] = "abc"  # text no model saw: unseen, in Python and in SQL
+    _assert_sql_agrees(card, probe, tmp_path)
+
+
+def test_numbers_in_a_number_column_left_as_text_are_missing_in_both(tmp_path):
+    z, y = _signal()
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": z}), y)
+    text = pd.Series(z).map(repr).astype(object)
+    text[::7] = "n/a"  # pandas reads it as missing; a database keeps the text
+    got = _sql_scores(card, pa.table({"x": pa.array(text), "row_id": np.arange(len(z))}), tmp_path)
+    expected = card.score_table(pd.DataFrame({"x": pd.to_numeric(text, errors="coerce")}))
+    assert got["score"].tolist() == expected["score"].tolist()
+
+
+def test_tiny_cut_points_keep_their_digits():
+    assert format_number(3.4e-12) == "3.4e-12" and format_number(-2e-9) == "-2e-09"
+    assert format_number(0.125) == "0.125" and format_number(250.0) == "250"
+    z, y = _signal()
+    labels = Scorecard(min_iv=0.0).fit(pd.DataFrame({"tiny": z * 1e-12}), y).bins_["tiny"].labels()
+    assert len(set(labels)) == len(labels) and "0" not in labels[0]
+
+
+def test_column_names_that_are_not_text_or_repeat():
+    z, y = _signal()
+    numbered = Scorecard(min_iv=0.0).fit(pd.DataFrame(np.column_stack([z, -z])), y)
+    assert set(numbered.features_) <= {"0", "1"}
+    with pytest.raises(ValueError, match="column names repeat: a"):
+        Scorecard().fit(pd.DataFrame(np.column_stack([z, z, z]), columns=["a", "b", "a"]), y)
+    gaps = [None if i % 9 == 0 else float(v) for i, v in enumerate(z)]
+    assert Scorecard(min_iv=0.0).fit({"a": gaps}, y).bins_["a"].kind == "numeric"
+
+
+def test_a_csv_header_that_repeats_a_name_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("income,age,income,bad\n1,2,3,0\n4,5,6,1\n")
+    with pytest.raises(TableError, match="repeat in the header: income"):
+        read_plain_table(path)
