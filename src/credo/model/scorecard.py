@@ -388,10 +388,10 @@ class Scorecard(BaseEstimator):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
         if with_text:
             index = self.bin_indices(frame)
-            unseen = [self.level_texts(frame, name) for name in self.features_]
+            own_levels = [self.level_texts(frame, name) for name in self.features_]
             for r in range(len(chosen)):
                 texts = self._texts(chosen[r], index)
-                for j, told in enumerate(unseen):
+                for j, told in enumerate(own_levels):
                     if told is not None:
                         rows = np.flatnonzero((chosen[r] == j) & (told != None))  # noqa: E711
                         texts[rows] = told[rows]
@@ -416,17 +416,26 @@ class Scorecard(BaseEstimator):
         bins = self.bins_[name]
         if bins.kind != "categorical":
             return None
-        values = frame[name]
+        values = frame[name].to_numpy(dtype=object)
         unseen = bins.unseen_levels(values)
-        out = np.full(len(values), None, dtype=object)
-        for row in np.flatnonzero(unseen):
-            out[row] = rs.unseen_level_text(name, values.iloc[row])
+        told = unseen.copy()
         if not self.meta_[name]["reason"]:
-            regular = bins.index(values.to_numpy()) < bins.n_regular
-            seen = np.flatnonzero(regular & ~unseen)
-            for row in seen:
-                out[row] = rs.level_text(name, values.iloc[row])
-        return out if (out != None).any() else None  # noqa: E711
+            told |= bins.index(values) < bins.n_regular
+        if not told.any():
+            return None
+        out = np.full(len(values), None, dtype=object)
+        # one text per distinct value, not one call per row
+        levels, position = np.unique(values[told].astype(str), return_inverse=True)
+        new_levels = set(values[unseen].astype(str))
+        texts = np.array(
+            [
+                rs.unseen_level_text(name, v) if v in new_levels else rs.level_text(name, v)
+                for v in levels
+            ],
+            dtype=object,
+        )
+        out[told] = texts[position]
+        return out
 
     def reason_texts(self, name: str) -> list[str]:
         """The text shown for each bin of ``name`` when it is a reason."""

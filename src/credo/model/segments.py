@@ -297,9 +297,9 @@ class SegmentedScorecard(BaseEstimator):
             name_codes = np.array([position[self.codes_[n]] for n in names] + [-1])
             chosen[:, rows] = name_codes[picks]
             if texts is not None:
-                unseen = {n: card.level_texts(part, n) for n in card.features_}
+                own_levels = {n: card.level_texts(part, n) for n in card.features_}
                 for r in range(len(picks)):
-                    texts[r, rows] = self._texts(segment, names, picks[r], index, unseen)
+                    texts[r, rows] = self._texts(segment, names, picks[r], index, own_levels)
         table = {"score": score, "pd": p_bad, "band": band_column(score, self.scale_)}
         for r in range(len(chosen)):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
@@ -308,7 +308,7 @@ class SegmentedScorecard(BaseEstimator):
                 table[f"reason_{r + 1}_text"] = pd.Series(texts[r], dtype=object)
         return pd.DataFrame(table)
 
-    def _texts(self, segment, names, picks, index, unseen) -> np.ndarray:
+    def _texts(self, segment, names, picks, index, own_levels) -> np.ndarray:
         card = segment.card
         out = np.full(len(picks), None, dtype=object)
         for j, name in enumerate(names):
@@ -318,7 +318,7 @@ class SegmentedScorecard(BaseEstimator):
             if j < len(card.features_):
                 bins = index[rows, j]
                 out[rows] = np.array(card.reason_texts(name), dtype=object)[bins]
-                told = unseen[name]  # levels never seen: not a group's levels
+                told = own_levels[name]  # the person's own level, not the bin's group
                 if told is not None:
                     held = rows[told[rows] != None]  # noqa: E711
                     out[held] = told[held]

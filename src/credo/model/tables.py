@@ -7,6 +7,7 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ def as_frame(X: Any) -> pd.DataFrame:
     else:
         raise TypeError(f"expected a DataFrame, a pyarrow Table or a dict of arrays, got {type(X)}")
     names = [str(c) for c in frame.columns]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    repeated = sorted(n for n, count in Counter(names).items() if count > 1)
     if repeated:
         raise ValueError(f"column names repeat: {', '.join(repeated)}; give each column its own")
     if any(not isinstance(c, str) for c in frame.columns):
@@ -125,7 +126,7 @@ def _check_header(path: Path, delimiter: str) -> None:
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         header = next(csv.reader(handle, delimiter=delimiter), [])
     names = [name.strip() for name in header if name.strip()]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    repeated = sorted(n for n, count in Counter(names).items() if count > 1)
     if repeated:
         raise TableError(
             f"{path}: column names repeat in the header: {', '.join(repeated)}; give each"
