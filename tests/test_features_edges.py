@@ -46,6 +46,13 @@ def store(tmp_path_factory) -> str:
         )
     h.add("skipper", "card", "payment", dt.datetime(2025, 11, 3), account_id="c", amount=50.0)
     h.add("skipper", "card", "payment", dt.datetime(2026, 1, 3), account_id="c", amount=100.0)
+    # two cards reporting in one month, one without its limit (the field is optional)
+    h.grant("two_cards", ("card",))
+    when = dt.datetime(2026, 1, 10)
+    h.add("two_cards", "card", "account_status", when, account_id="a", amount=500.0,
+          credit_limit=1000.0, days_past_due=0)  # fmt: skip
+    h.add("two_cards", "card", "account_status", when, account_id="b", amount=700.0,
+          days_past_due=0)  # fmt: skip
     h.load(path)
     return str(path)
 
@@ -104,3 +111,10 @@ def test_events_earlier_on_the_as_of_day_are_in_the_latest_month(tmp_path):
         assert row["ph_dpd_latest"] == 30 and row["ph_late_months_1m"] == 1
         assert row["ph_months_since_late"] == 0  # late this month, not "no data" (-1)
         assert row["nc_months_since_inquiry"] == 0 and row["hl_oldest_account_months"] == 0
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_utilisation_counts_the_balances_whose_limit_is_known(store, engine):
+    row = build(store, "us", engine, AS_OF)["two_cards"]
+    assert row["ao_utilisation_latest"] == 0.5  # 500 of 1,000; the card without a limit apart
+    assert row["ao_card_balance_latest"] == 1200.0  # both balances are owed

@@ -10,7 +10,9 @@ from credo.features.spec import ACCOUNTS, BILLS, CREDIT, FeatureSpec, Series, Te
 from credo.policy.policy import Policy
 
 # Written into every feature table. 1.1: a series of event counts says "no data" without
-# events of its sources; a share of reports counts only those the policy lets count.
+# events of its sources; a share of reports counts only those the policy lets count; months
+# are counted back from the as-of date for negative data; a month billed and not paid is a
+# payment ratio of 0; utilisation counts the balances of reports that give a limit.
 CATALOG_VERSION = "1.1"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
@@ -29,7 +31,7 @@ BANK_FLOW = ("bank", "payments")
 WORST_DPD = Series("worst_dpd", (Term(ACCOUNTS, STATUS, "dpd_max"),))
 CARD_UTILISATION = Series(
     "card_utilisation",
-    (Term(("card",), STATUS, "amount"),),
+    (Term(("card",), STATUS, "amount_limited"),),
     (Term(("card",), STATUS, "limit"),),
 )
 CARD_BALANCE = Series("card_balance", (Term(("card",), STATUS, "amount"),))

@@ -64,6 +64,8 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     "amount": ("amount", "sum"),
     "amount_max": ("amount", "max"),
     "limit": ("credit_limit", "sum"),
+    # a balance over a limit counts only where the report gives the limit (the field is optional)
+    "amount_limited": ("CASE WHEN credit_limit IS NOT NULL THEN amount END", "sum"),
     "signed_last": ("CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END", "last"),
     "dpd_max": ("dpd", "max"),
     "n_late": ("CASE WHEN dpd > 0 THEN 1 ELSE 0 END", "sum"),
