@@ -98,3 +98,12 @@ def test_consent_cli_grant_revoke_and_errors(store_path):
     assert wrong.returncode == 1 and "credit_scoring" in wrong.stderr
     listed = credo("consent", "list", "u9", "--db", store_path)
     assert listed.returncode == 0 and "telecom" in listed.stdout
+
+
+def test_a_consent_dated_in_the_future_is_refused(con):
+    # open until then, it would be unusable and block every grant and revocation before it
+    with pytest.raises(consent.ConsentError, match="in the future"):
+        consent.grant(con, "u9", "bank", "credit_scoring", "2999-01-01")
+    assert consent.grant(con, "u9", "bank", "credit_scoring")  # the person can still grant
+    with pytest.raises(consent.ConsentError, match="in the future"):
+        consent.revoke(con, "u9", "bank", "credit_scoring", "2999-01-01")

@@ -52,6 +52,13 @@ def test_rejected_rows_exit_2_and_keep_the_valid_ones(store_path, tmp_path):
     table = credo("quarantine", "list", "--db", store_path)
     assert "currency" in table.stdout and "some.csv" in table.stdout
 
+    # the same file again: its bad row is rejected again, listed once, under the first run
+    again = credo("ingest", tmp_path / "some.csv", "--db", store_path)
+    assert again.returncode == 2
+    said = " ".join(again.stderr.split()) + " ".join(again.stdout.split())
+    assert "1 of them were quarantined by an earlier run of the same file" in said
+    assert query(store_path, "SELECT count(*) FROM quarantine") == [(1,)]
+
 
 def test_a_conflict_exits_2(store_path, tmp_path):
     ingest_paths(store_path, [write_csv(tmp_path / "a.csv", [event("payment", 1)])], progress=False)
@@ -67,6 +74,18 @@ def test_a_fatal_error_exits_1_and_stores_nothing(store_path, tmp_path):
     assert done.returncode == 1
     assert "shoe_size" in json.loads(done.stdout)["error"]
     assert "shoe_size" in done.stderr
+    assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_a_line_that_is_not_utf8_is_named(store_path, tmp_path):
+    path = write_csv(tmp_path / "e.csv", every_type(5))
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b"user-", b"us\xff\xfeer-", 1)  # the third event
+    path.write_bytes(b"".join(lines))
+    result = credo("ingest", path, "--db", store_path)
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "line 4 is not UTF-8 text (byte 0xff" in message and "re-encode" in message
     assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
 
 

@@ -184,7 +184,9 @@ class CsvReader(Reader):
                 ),
             )
         except (OSError, pa.ArrowException) as exc:
-            raise ReadError(f"{self.path}: not a readable CSV file ({exc})") from exc
+            raise _not_utf8(self.path, exc) or ReadError(
+                f"{self.path}: not a readable CSV file ({exc})"
+            ) from exc
         names = self._reader.schema.names
         check_columns(self.path, names)
         self.columns = {name: pa.string() for name in names}
@@ -205,12 +207,29 @@ class CsvReader(Reader):
                 self.progress_done = self._stream.tell()
                 yield table.add_column(0, ROW_NUMBER, lines)
         except pa.ArrowException as exc:
-            raise ReadError(
+            raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: malformed CSV after line {next_line - 1} ({exc}); fix the file"
                 " (quote fields that contain commas or newlines) and ingest it again"
             ) from exc
         finally:
             self.close()
+
+
+def _not_utf8(path: Path, exc: Exception) -> ReadError | None:
+    """For Arrow's "invalid UTF8" (which names no line): the first line that is not UTF-8."""
+    if "utf8" not in str(exc).lower().replace("-", ""):
+        return None
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return ReadError(
+                    f"{path}: line {number} is not UTF-8 text (byte 0x{line[bad.start]:02x}, the"
+                    f" line's byte {bad.start + 1}); re-encode the file as UTF-8 (or fix that"
+                    " line) and ingest it again: rows already stored count as duplicates"
+                )
+    return None
 
 
 def _line_numbers(table: pa.Table, first_line: int) -> tuple[pa.Array, int]:

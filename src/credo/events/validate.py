@@ -232,7 +232,7 @@ def _checks(
                 Check(
                     name,
                     f"{_blank(name, columns)} AND type IN {sql_list(types)}",
-                    "'required for a ' || type || ' event'",
+                    "'required for ' || type || ' events'",
                 )
             )
 

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.events.schema import CONSENT_SCHEMA, PURPOSES, SOURCES, utc_now
+from credo.events.schema import CONSENT_SCHEMA, MAX_CLOCK_SKEW, PURPOSES, SOURCES, utc_now
 from credo.store.sql import first, run, scalar
 
 
@@ -53,6 +53,17 @@ def as_utc(at: datetime | date | str | None) -> datetime:
     return at
 
 
+def _not_future(moment: datetime, verb: str) -> datetime:
+    # A grant dated ahead would sit open and unusable until then, and block every grant and
+    # revocation before it: consents are recorded when given, as events are when they happen.
+    if moment > utc_now() + MAX_CLOCK_SKEW:
+        raise ConsentError(
+            f"cannot {verb} at {moment.isoformat()}: it is in the future; record a consent"
+            " when it is given (leave out --at for now)"
+        )
+    return moment
+
+
 def grant(
     con: duckdb.DuckDBPyConnection,
     user_id: str,
@@ -64,7 +75,7 @@ def grant(
     _check(source, purpose)
     if not user_id.strip():
         raise ConsentError("the user id must not be empty")
-    moment = as_utc(at)
+    moment = _not_future(as_utc(at), "grant")
     open_grant = first(
         con,
         "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
@@ -90,7 +101,7 @@ def revoke(
 ) -> datetime:
     """Close the open grant at `at` (default now) and return when it had been granted."""
     _check(source, purpose)
-    moment = as_utc(at)
+    moment = _not_future(as_utc(at), "revoke")
     open_grant = first(
         con,
         "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
