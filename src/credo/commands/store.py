@@ -98,29 +98,20 @@ def ingest(
             f" ({result.events_per_s:,.0f} events/s)"
         )
         if not result.clean:
-            console.print("see why with `credo quarantine list`" + _known_before(db, result))
+            console.print("see why with `credo quarantine list`" + _known_before(result))
     if not result.clean:
         raise typer.Exit(2)
 
 
-def _known_before(db: Path | None, result: Any) -> str:
+def _known_before(result: Any) -> str:
     """A quarantined row is kept once per file: rows a re-run rejects again are listed under
     the batch that first quarantined them, which the user looking for them needs to know."""
-    from credo.store.db import connect
-    from credo.store.sql import scalar
-
-    con = connect(db, read_only=True)
-    try:
-        marks = ", ".join("?" * len(result.batches)) or "NULL"
-        new = scalar(
-            con, f"SELECT count(*) FROM quarantine WHERE batch_id IN ({marks})", result.batches
-        )
-    finally:
-        con.close()
-    earlier = result.rejected + result.conflicts - int(new or 0)
-    if earlier <= 0:
+    if not result.quarantined_before:
         return ""
-    return f" ({earlier:,} of them were quarantined by an earlier run of the same file)"
+    return (
+        f" ({result.quarantined_before:,} of them were quarantined by an earlier run of the"
+        " same file)"
+    )
 
 
 ingest.__doc__ = INGEST_HELP

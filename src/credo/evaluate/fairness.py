@@ -117,7 +117,9 @@ def approval_rates(approved: Any, groups: Any) -> dict[str, Any]:
     for row in rows:
         row["ratio"] = row["approval_rate"] / best if best > 0 else None
         row["flag"] = bool(
-            row["ratio"] is not None and row["ratio"] < FOUR_FIFTHS and row in judged
+            row["ratio"] is not None
+            and row["ratio"] < FOUR_FIFTHS
+            and row["count"] >= MIN_GROUP_SIZE
         )
     ratios = [row["ratio"] for row in judged if row["ratio"] is not None]
     return {

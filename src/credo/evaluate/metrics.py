@@ -251,14 +251,13 @@ def information_value(bin_index: Any, y: Any, n_bins: int, n_regular: int | None
     goods or bads reads the missing class as its share of the rows), so on the training rows
     it gives the IV training reported. `n_regular`: the bins before the specials (default all).
     """
-    from credo.model._binning_stats import iv_terms, woe_with_empty_rule
+    from credo.model._binning_stats import binned_iv
 
     labels = _as_labels(y)
     index = np.asarray(bin_index, dtype=np.int64).ravel()
-    count = np.bincount(index, minlength=n_bins).astype(np.float64)
-    bad = np.bincount(index[labels == 1], minlength=n_bins).astype(np.float64)
-    woe = woe_with_empty_rule(count, bad, n_bins if n_regular is None else n_regular)
-    return float(iv_terms(count - bad, bad, woe).sum())
+    count = np.bincount(index, minlength=n_bins)
+    bad = np.bincount(index[labels == 1], minlength=n_bins)
+    return binned_iv(count, bad, n_bins if n_regular is None else n_regular)
 
 
 def hosmer_lemeshow(rows: Sequence[dict[str, float]]) -> dict[str, float]:

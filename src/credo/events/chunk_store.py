@@ -50,6 +50,8 @@ class ChunkCounts:
     duplicates: int = 0
     conflicts: int = 0
     rejected: int = 0
+    # rejected or conflicting rows the quarantine already held (an earlier run of the file)
+    quarantined_before: int = 0
 
     @property
     def rows(self) -> int:
@@ -60,6 +62,7 @@ class ChunkCounts:
         self.duplicates += other.duplicates
         self.conflicts += other.conflicts
         self.rejected += other.rejected
+        self.quarantined_before += other.quarantined_before
 
 
 @dataclass
@@ -199,10 +202,15 @@ class ChunkPipeline:
             set_aside = np.asarray(found[ROW_NUMBER], dtype=np.int64)
         table, valid = accepted_table(prepared.chunk, prepared.result, prepared.as_read, set_aside)
         bad = prepared.result.num_rows - valid  # the result has a row per row of the chunk
+        quarantined = 0
         if bad or conflicts:
-            _quarantine(con, prepared.sql, batch, self.now, bad, conflicts)
+            quarantined = _quarantine(con, prepared.sql, batch, self.now, bad, conflicts)
         counts = ChunkCounts(
-            accepted=table.num_rows, duplicates=duplicates, conflicts=conflicts, rejected=bad
+            accepted=table.num_rows,
+            duplicates=duplicates,
+            conflicts=conflicts,
+            rejected=bad,
+            quarantined_before=bad + conflicts - quarantined,
         )
         run(
             con,
@@ -393,7 +401,8 @@ def _quarantine(
     now: datetime,
     bad: int,
     conflicts: int,
-) -> None:
+) -> int:
+    """Quarantine the chunk's bad and conflicting rows not quarantined yet; returns how many."""
     parts = []
     if bad:
         bad_rows = f"SELECT {ROW_NUMBER} FROM ({sql.staging}) WHERE bad_field IS NOT NULL"
@@ -406,7 +415,7 @@ def _quarantine(
             f" FROM verdicts v JOIN suspects s USING ({ROW_NUMBER}) WHERE v.kind = 'conflict'"
         )
     fingerprint = batch.fingerprint.result()
-    run(
+    (inserted,) = run(
         con,
         "INSERT INTO quarantine (batch_id, path, fingerprint, row_number, event_id, field,"
         " reason, raw, quarantined_at)"
@@ -416,3 +425,4 @@ def _quarantine(
         f" AND q.row_number = r.{ROW_NUMBER})",
         [batch.batch_id, batch.path, fingerprint, now, fingerprint],
     )
+    return int(inserted[0])

@@ -56,6 +56,13 @@ def noise_iv(bins: int, goods: float, bads: float) -> float:
     return max(bins - 1, 1) * (1.0 / max(goods, 1) + 1.0 / max(bads, 1))
 
 
+def binned_iv(count: np.ndarray, bad: np.ndarray, n_regular: int) -> float:
+    """A binned feature's IV from each bin's rows and bads, its WoE by `woe_with_empty_rule`."""
+    count = np.asarray(count, dtype=np.float64)
+    bad = np.asarray(bad, dtype=np.float64)
+    return float(iv_terms(count - bad, bad, woe_with_empty_rule(count, bad, n_regular)).sum())
+
+
 def trend_of(rates: np.ndarray) -> str:
     """ascending / descending / peak / valley / none: the shape of a sequence of bad rates."""
     rates = np.asarray(rates, dtype=np.float64)
