@@ -75,6 +75,27 @@ def test_predictions_follow_the_direction_hints(fitted, data):
         assert (steps >= -1e-12).all(), f"{feature} is not monotone"
 
 
+def test_unconstrained_benchmark_bends_where_the_data_does():
+    rng = np.random.default_rng(7)
+    n = 4000
+    # hinted "higher is riskier", but the lowest values are the riskiest (a U shape)
+    frame = pd.DataFrame({"utilisation": rng.uniform(0, 1, n)})
+    logit = -2.0 + 2.0 * (frame["utilisation"] < 0.1) + 2.0 * frame["utilisation"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    meta = [{"name": "utilisation", "direction": "higher_is_riskier", "reason": "High use"}]
+    grid = pd.DataFrame({"utilisation": [0.05, 0.3]})
+    hinted = Challenger(n_jobs=1).fit(frame, y, meta=meta)
+    free = Challenger(n_jobs=1, monotone=False).fit(frame, y, meta=meta)
+    assert hinted.monotone_ == [1] and free.monotone_ == [0]
+    low, middle = hinted.decision_function(grid)
+    assert low <= middle
+    low, middle = free.decision_function(grid)
+    assert low > middle + 0.3
+    restored = Challenger.from_dict(json.loads(json.dumps(free.to_dict())))
+    assert restored.monotone is False and restored.monotone_ == [0]
+    np.testing.assert_array_equal(restored.predict_proba(frame), free.predict_proba(frame))
+
+
 def test_contributions_sum_to_the_raw_score(fitted, data):
     frame, _ = data
     contributions = fitted.contributions(frame.head(200))
