@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from credo.evaluate.evaluation import evaluate_scores
+from credo.evaluate.plots import band_figure
 from credo.evaluate.report import render_report
 from credo.model.artifact import load_model
+from credo.model.scaling import FICO_BANDS, SESAME_BANDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SECTIONS = (
@@ -400,3 +402,26 @@ def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
         outside = fairness_checks(cutoff)
         assert outside["Fair across sex"]["status"] == "info"
         assert who in outside["Fair across sex"]["detail"]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [band.name for band in reversed(FICO_BANDS)],
+        [band.name for band in reversed(SESAME_BANDS)],
+        [f"Band {letter} of ten" for letter in "ABCDEFGHIJ"],
+    ],
+)
+def test_band_chart_labels_do_not_run_into_each_other(names):
+    rows = [{"band": n, "bad_rate": 0.02 * (i + 1), "count": 100} for i, n in enumerate(names)]
+    figure = band_figure(rows)
+    figure.draw_without_rendering()
+    labels = figure.axes[0].get_xticklabels()
+    assert [label.get_text().replace("\n", " ") for label in labels] == names
+    boxes = [label.get_window_extent() for label in labels]
+    for label, left, right in zip(labels, boxes, boxes[1:], strict=False):
+        if label.get_rotation() == 0:  # side by side: a visible gap between the words
+            assert right.x0 - left.x1 >= 3, (left, right)
+        else:  # parallel slanted lines: the distance across them holds a line of text
+            across = (right.x1 - left.x1) * np.sin(np.radians(label.get_rotation()))
+            assert across >= label.get_fontsize() * figure.dpi / 72 * 1.2

@@ -74,11 +74,28 @@ def calibration_svg(rows: Sequence[Mapping[str, float]]) -> str:
 
 def band_svg(rows: Sequence[Mapping[str, Any]]) -> str:
     """Observed bad rate per score band, best band first, with row counts on the bars."""
+    return _to_svg(band_figure(rows), "Bad rate by score band")
+
+
+def band_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """The band chart as a matplotlib figure (`band_svg` renders it)."""
     figure = _figure()
     axes = figure.add_subplot()
+    # band names side by side ran into each other ("Exceptional" "Very good"): a word a line
+    # in smaller type for long words or many bands, one slanted line each for more still
     names = [str(r["band"]) for r in rows]
+    longest = max((len(word) for name in names for word in name.split()), default=0)
+    slanted = len(rows) > 8 or longest * len(rows) > 60
     rates = [r["bad_rate"] if r["bad_rate"] is not None else 0.0 for r in rows]
-    bars = axes.bar(names, rates, color=BAD_COLOUR, alpha=0.85)
+    index = np.arange(len(rows))
+    bars = axes.bar(index, rates, color=BAD_COLOUR, alpha=0.85)
+    axes.set_xticks(
+        index,
+        names if slanted else [name.replace(" ", "\n") for name in names],
+        fontsize=8 if longest > 8 or len(rows) > 6 else None,
+        rotation=30 if slanted else 0,
+        ha="right" if slanted else "center",
+    )
     for bar, row in zip(bars, rows, strict=True):
         axes.annotate(
             f"n={row['count']}",
@@ -90,7 +107,7 @@ def band_svg(rows: Sequence[Mapping[str, Any]]) -> str:
     axes.set_xlabel("score band (best first)")
     axes.set_ylabel("observed bad rate")
     _style(axes)
-    return _to_svg(figure, "Bad rate by score band")
+    return figure
 
 
 def score_histogram(score: Sequence[float], y: Sequence[int], bins: int = 30) -> dict[str, list]:
