@@ -305,7 +305,11 @@ def test_weak_real_features_are_kept_on_large_samples_only() -> None:
     assert 0.003 < card.iv_["weak"] < 0.02  # below the fixed bar, far above noise here
     assert card.features_ == ["strong", "weak"]
     fixed = Scorecard(iv_noise_multiple=None).fit(X, y)
-    assert fixed.features_ == ["strong"] and fixed.dropped_["weak"] == "iv below min_iv"
+    assert fixed.features_ == ["strong"]
+    bar = f"{Scorecard().min_iv:.3f}"
+    assert (
+        fixed.dropped_["weak"] == f"information value {card.iv_['weak']:.3f} below its bar of {bar}"
+    )
     small, y_small = sample(1_000, 22)
     classes = int((y_small == 0).sum()), int((y_small == 1).sum())
     assert Scorecard()._iv_floor(Scorecard().fit(small, y_small).bins_["strong"], *classes) == 0.02

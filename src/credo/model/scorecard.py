@@ -145,8 +145,15 @@ class Scorecard(BaseEstimator):
         self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
         self.dropped_ = dict(unusable)
         classes = int((target == 0).sum()), int((target == 1).sum())
-        strong = [n for n in candidates if self.iv_[n] >= self._iv_floor(all_bins[n], *classes)]
-        self.dropped_.update({n: "iv below min_iv" for n in candidates if n not in strong})
+        floors = {n: self._iv_floor(all_bins[n], *classes) for n in candidates}
+        strong = [n for n in candidates if self.iv_[n] >= floors[n]]
+        self.dropped_.update(
+            {
+                n: f"information value {self.iv_[n]:.3f} below its bar of {floors[n]:.3f}"
+                for n in candidates
+                if n not in strong
+            }
+        )
         strong.sort(key=lambda n: -self.iv_[n])
 
         woe = woe_matrix(all_bins, frame, strong)
@@ -202,7 +209,9 @@ class Scorecard(BaseEstimator):
         """The caps on the number of features, each with the reason a feature beyond it gets."""
         limits = []
         if self.max_features is not None:
-            limits.append((int(self.max_features), "beyond max_features"))
+            limits.append(
+                (int(self.max_features), f"beyond the {int(self.max_features)} features allowed")
+            )
         if self.min_events_per_feature:
             rarer = int(min(target.sum(), len(target) - target.sum()))
             limit = max(1, rarer // int(self.min_events_per_feature))
