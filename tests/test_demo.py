@@ -39,6 +39,10 @@ def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
 
     report = (out / "report.html").read_text()
     assert "<svg" in report
+    # the generator's protected attributes are audited (never features)
+    fairness = report[report.index('<section id="fairness">') :]
+    assert "<h3>age " in fairness and "<h3>sex " in fairness
+    assert "No protected attributes were given" not in fairness
     # self-contained: nothing is loaded from elsewhere (namespace URIs in SVG are not loads)
     for external in ('src="http', "src='http", "<link", "<script", "url(http"):
         assert external not in report

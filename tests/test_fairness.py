@@ -56,9 +56,27 @@ def test_tpr_fpr_gaps_by_hand():
     # b: 35 bads, 30 declined -> TPR 30/35; 65 goods, 20 declined -> FPR 20/65
     assert by_group["b"]["tpr"] == pytest.approx(30 / 35)
     assert by_group["b"]["fpr"] == pytest.approx(20 / 65)
-    assert result["tpr_gap"] == pytest.approx(1 - 30 / 35)
+    # a's TPR stands on 10 bad customers: shown, not judged (under 30)
+    assert result["tpr_gap"] is None
     assert result["fpr_gap"] == pytest.approx(20 / 65 - 10 / 90)
     assert result["flag"]  # FPR gap ~0.2 > 0.1
+
+
+def test_tpr_gap_is_judged_among_groups_with_enough_bad_customers():
+    # three groups of 200: 40, 50 and 8 bad customers, of whom 30, 45 and 0 are declined;
+    # every good customer is approved
+    groups = np.array(["a"] * 200 + ["b"] * 200 + ["c"] * 200)
+    y = np.zeros(600, dtype=int)
+    approved = np.ones(600, dtype=bool)
+    for start, bads, declined in ((0, 40, 30), (200, 50, 45), (400, 8, 0)):
+        y[start : start + bads] = 1
+        approved[start : start + declined] = False
+    result = fairness.error_rate_gaps(y, approved, groups)
+    by_group = {row["group"]: row for row in result["groups"]}
+    assert by_group["c"]["tpr"] == 0.0 and by_group["c"]["bads"] == 8
+    assert result["tpr_gap"] == pytest.approx(45 / 50 - 30 / 40)  # c is not judged
+    assert result["fpr_gap"] == 0.0
+    assert result["flag"]  # 0.15 > 0.10
 
 
 def test_calibration_within_groups_flags_the_mispredicted_group():

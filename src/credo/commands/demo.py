@@ -99,6 +99,9 @@ def demo(
         features,
         "--outcomes",
         holdout_outcomes,
+        # the generator keeps age and sex apart from the events: audited, never features
+        "--protected-file",
+        population / "protected.parquet",
         "--report",
         directory / "report.html",
     )

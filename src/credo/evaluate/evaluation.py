@@ -188,6 +188,11 @@ def _fairness_sentence(audit: dict[str, Any]) -> str:
         parts.append(f"good customers declined: gap {errors['fpr_gap']:.2f}")
     if errors["tpr_gap"] is not None:
         parts.append(f"bad customers declined: gap {errors['tpr_gap']:.2f}")
+    elif len(errors["groups"]) >= 2:
+        parts.append(
+            f"bad customers declined: not judged (fewer than two groups with"
+            f" {fairness.MIN_GROUP_SIZE} or more bad customers)"
+        )
     flagged = [g["group"] for g in audit["calibration"]["groups"] if g["flag"]]
     if flagged:
         parts.append("mis-calibrated for " + ", ".join(flagged))

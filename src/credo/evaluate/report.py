@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from credo.evaluate import plots
+from credo.evaluate import fairness, plots
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -62,7 +62,9 @@ def _charts(result: dict[str, Any]) -> dict[str, Markup]:
 def render_report(result: dict[str, Any], title: str = "Credit model evaluation") -> str:
     """The HTML page for one evaluation."""
     template = _environment().get_template("report.html.j2")
-    return template.render(r=result, charts=_charts(result), title=title)
+    return template.render(
+        r=result, charts=_charts(result), title=title, min_group=fairness.MIN_GROUP_SIZE
+    )
 
 
 def write_report(
