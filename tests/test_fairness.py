@@ -132,3 +132,47 @@ def test_age_bands_only_for_an_age_column_and_bands_in_reading_order():
     labels = fairness.group_labels(np.r_[values, np.nan], "age")
     order = [row["group"] for row in fairness.approval_rates(np.ones(73, bool), labels)["groups"]]
     assert order == ["< 25", "25-35", "35-45", "45-55", "55-65", ">= 65", "missing"]
+
+
+def test_many_small_groups_are_pooled_and_never_judged():
+    rng = np.random.default_rng(3)
+    n = 60_000
+    # 40 groups of 1,000 people, then 2,000 groups of 10, approved far less often
+    big = np.repeat([f"big{i:02d}" for i in range(40)], 1000)
+    small = np.repeat([f"small{i:04d}" for i in range(2000)], 10)
+    groups = np.r_[big, small].astype(object)
+    approved = np.r_[rng.random(40_000) < 0.8, rng.random(20_000) < 0.3]
+    y = (rng.random(n) < 0.1).astype(int)
+    pd_bad = np.full(n, 0.02)  # far under the 10 % observed: every judged group mis-calibrated
+    audit = fairness.audit_attribute("employer", groups, y, pd_bad, approved)
+    pooled = "2,000 groups under 30 people, pooled"
+    assert audit["pooled"] == pooled
+    names = [row["group"] for row in audit["approval"]["groups"]]
+    assert names[:40] == sorted(set(big)) and names[-1] == pooled and len(names) == 41
+    row = audit["approval"]["groups"][-1]
+    assert row["count"] == 20_000 and row["approval_rate"] == pytest.approx(
+        approved[40_000:].mean()
+    )
+    # the pool is far under four fifths of the best group and mis-calibrated, but not judged
+    assert row["ratio"] < 0.5 and not row["flag"]
+    assert not audit["calibration"]["groups"][-1]["flag"]
+    assert all(g["flag"] for g in audit["calibration"]["groups"][:40])
+    assert audit["approval"]["judged_groups"] == 40
+
+
+def test_rates_by_group_equal_a_direct_count():
+    rng = np.random.default_rng(4)
+    n = 5_000
+    groups = rng.choice(np.array(["x", "y", "z", None], dtype=object), n)
+    approved, y, pd_bad = rng.random(n) < 0.7, (rng.random(n) < 0.2).astype(int), rng.random(n)
+    errors = fairness.error_rate_gaps(y, approved, groups)
+    calibration = fairness.calibration_within_groups(y, pd_bad, groups)
+    labels = np.array(["missing" if g is None else g for g in groups])
+    for row, cal in zip(errors["groups"], calibration["groups"], strict=True):
+        member = labels == row["group"]
+        assert row["count"] == member.sum() == cal["count"]
+        assert row["tpr"] == pytest.approx((~approved[member & (y == 1)]).mean())
+        assert row["fpr"] == pytest.approx((~approved[member & (y == 0)]).mean())
+        assert cal["predicted"] == pytest.approx(pd_bad[member].mean())
+        assert cal["observed"] == pytest.approx(y[member].mean())
+    assert [row["group"] for row in errors["groups"]] == ["x", "y", "z", "missing"]

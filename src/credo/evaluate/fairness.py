@@ -14,24 +14,69 @@ attribute:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 FOUR_FIFTHS = 0.8
 MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review
 CALIBRATION_Z = 2.0  # observed vs predicted bad rate further apart than this many std errors
 MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows to judge
+MAX_GROUPS = 50  # beyond this many groups, the small ones are pooled into one row
 AGE_BANDS = (25.0, 35.0, 45.0, 55.0, 65.0)
 _LEADING_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
 
 
 def _group_names(groups: Any) -> np.ndarray:
-    values = np.asarray(groups, dtype=object).ravel()
-    missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values])
-    labels = np.array([str(v) for v in values], dtype=object)
-    labels[missing] = "missing"
-    return labels
+    values = pd.Series(np.asarray(groups, dtype=object).ravel(), dtype=object)
+    return values.astype(str).where(values.notna(), "missing").to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    names: list[str]  # the groups in reading order
+    index: np.ndarray  # each row's position in names
+    pooled: str | None  # the group that pools many small ones: shown, never judged
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.index, weights=values, minlength=len(self.names))
+
+    def counts(self, mask: np.ndarray | None = None) -> np.ndarray:
+        rows = self.index if mask is None else self.index[mask]
+        return np.bincount(rows, minlength=len(self.names)).astype(np.int64)
+
+    def may_judge(self, position: int, size: int) -> bool:
+        return size >= MIN_GROUP_SIZE and self.names[position] != self.pooled
+
+
+def _grouping(groups: Any, pooled: str | None = None) -> _Grouping:
+    names = _group_names(groups)
+    codes, uniques = pd.factorize(names)
+    order = group_order(uniques.tolist())
+    if pooled in order:  # after the groups it stands beside
+        order = [name for name in order if name != pooled] + [pooled]
+    position = {name: i for i, name in enumerate(order)}
+    remap = np.array([position[name] for name in uniques], dtype=np.int64)
+    return _Grouping(order, remap[codes], pooled)
+
+
+def pool_small_groups(labels: np.ndarray, most: int = MAX_GROUPS) -> tuple[np.ndarray, str | None]:
+    """With more than `most` groups, the groups under MIN_GROUP_SIZE people become one row
+    (they are never judged one by one, and a table of thousands is read by nobody).
+    Returns the labels and the pooled group's name (None when nothing was pooled)."""
+    names = _group_names(labels)
+    counts = pd.Series(names).value_counts()
+    if len(counts) <= most:
+        return names, None
+    small = counts.index[counts < MIN_GROUP_SIZE]
+    if len(small) < 2:
+        return names, None
+    pooled = f"{len(small):,} groups under {MIN_GROUP_SIZE} people, pooled"
+    names = names.copy()
+    names[pd.Series(names).isin(set(small)).to_numpy()] = pooled
+    return names, pooled
 
 
 def group_labels(values: Any, name: str = "") -> np.ndarray:
@@ -95,31 +140,30 @@ def group_order(names: Any) -> list[str]:
     return sorted(set(names), key=key)
 
 
-def _rate(mask: np.ndarray, within: np.ndarray) -> float | None:
-    total = int(within.sum())
-    return float(mask[within].sum() / total) if total else None
+def _share(part: float, whole: float) -> float | None:
+    return float(part / whole) if whole else None
 
 
-def approval_rates(approved: Any, groups: Any) -> dict[str, Any]:
-    """Approval rate per group and its ratio to the most approved group (four-fifths rule)."""
+def approval_rates(approved: Any, groups: Any, pooled: str | None = None) -> dict[str, Any]:
+    """Approval rate per group and its ratio to the most approved group (four-fifths rule).
+    `pooled`: the name of a group that pools small ones (shown, never judged)."""
     decisions = np.asarray(approved, dtype=bool).ravel()
-    names = _group_names(groups)
-    rows = []
-    for group in group_order(names.tolist()):
-        member = names == group
-        rows.append(
-            {"group": group, "count": int(member.sum()), "approval_rate": _rate(decisions, member)}
-        )
+    grouping = _grouping(groups, pooled)
+    counts, approvals = grouping.counts(), grouping.counts(decisions)
+    rows = [
+        {"group": name, "count": int(counts[i]), "approval_rate": _share(approvals[i], counts[i])}
+        for i, name in enumerate(grouping.names)
+    ]
     # Only groups large enough to judge are compared, and compared with: a group of two
     # approved in full would otherwise set the bar every large group is held to.
-    judged = [row for row in rows if row["count"] >= MIN_GROUP_SIZE]
+    judged = [row for i, row in enumerate(rows) if grouping.may_judge(i, row["count"])]
     best = max((row["approval_rate"] for row in judged), default=0.0)
-    for row in rows:
+    for i, row in enumerate(rows):
         row["ratio"] = row["approval_rate"] / best if best > 0 else None
         row["flag"] = bool(
             row["ratio"] is not None
             and row["ratio"] < FOUR_FIFTHS
-            and row["count"] >= MIN_GROUP_SIZE
+            and grouping.may_judge(i, row["count"])
         )
     ratios = [row["ratio"] for row in judged if row["ratio"] is not None]
     return {
@@ -130,28 +174,33 @@ def approval_rates(approved: Any, groups: Any) -> dict[str, Any]:
     }
 
 
-def error_rate_gaps(y: Any, approved: Any, groups: Any) -> dict[str, Any]:
+def error_rate_gaps(
+    y: Any, approved: Any, groups: Any, pooled: str | None = None
+) -> dict[str, Any]:
     """Per group: true-positive rate (bads declined) and false-positive rate (goods declined)."""
-    labels = np.asarray(y, dtype=np.int8).ravel()
+    labels = np.asarray(y, dtype=np.int8).ravel() == 1
     declined = ~np.asarray(approved, dtype=bool).ravel()
-    names = _group_names(groups)
-    rows = []
-    for group in group_order(names.tolist()):
-        member = names == group
-        rows.append(
-            {
-                "group": group,
-                "count": int(member.sum()),
-                "bads": int(labels[member].sum()),
-                "goods": int(member.sum() - labels[member].sum()),
-                "tpr": _rate(declined, member & (labels == 1)),
-                "fpr": _rate(declined, member & (labels == 0)),
-            }
-        )
+    grouping = _grouping(groups, pooled)
+    counts, bads = grouping.counts(), grouping.counts(labels)
+    bads_declined, goods_declined = (
+        grouping.counts(labels & declined),
+        grouping.counts(~labels & declined),
+    )
+    rows = [
+        {
+            "group": name,
+            "count": int(counts[i]),
+            "bads": int(bads[i]),
+            "goods": int(counts[i] - bads[i]),
+            "tpr": _share(bads_declined[i], bads[i]),
+            "fpr": _share(goods_declined[i], counts[i] - bads[i]),
+        }
+        for i, name in enumerate(grouping.names)
+    ]
     # A rate is judged where at least MIN_GROUP_SIZE people stand behind it: the bad customers
     # of a group for its TPR (eight bads in a group of a hundred move it 12 points apiece).
-    tpr_gap = _gap([row["tpr"] for row in rows if row["bads"] >= MIN_GROUP_SIZE])
-    fpr_gap = _gap([row["fpr"] for row in rows if row["goods"] >= MIN_GROUP_SIZE])
+    tpr_gap = _gap([r["tpr"] for i, r in enumerate(rows) if grouping.may_judge(i, r["bads"])])
+    fpr_gap = _gap([r["fpr"] for i, r in enumerate(rows) if grouping.may_judge(i, r["goods"])])
     return {
         "groups": rows,
         "tpr_gap": tpr_gap,
@@ -168,7 +217,9 @@ def _gap(rates: list[float | None]) -> float | None:
     return float(max(known) - min(known)) if len(known) >= 2 else None
 
 
-def calibration_within_groups(y: Any, pd: Any, groups: Any) -> dict[str, Any]:
+def calibration_within_groups(
+    y: Any, pd_bad: Any, groups: Any, pooled: str | None = None
+) -> dict[str, Any]:
     """Predicted (mean pd) against observed bad rate inside each group.
 
     A group is flagged when the two differ by more than CALIBRATION_Z standard errors (and the
@@ -176,38 +227,40 @@ def calibration_within_groups(y: Any, pd: Any, groups: Any) -> dict[str, Any]:
     each person bad with their predicted probability, sqrt(sum p(1 - p)) / n.
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
-    probabilities = np.asarray(pd, dtype=np.float64).ravel()
-    names = _group_names(groups)
+    probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
+    grouping = _grouping(groups, pooled)
+    counts = grouping.counts()
+    predicted_sum, observed_sum = grouping.sums(probabilities), grouping.sums(labels)
+    spread = grouping.sums(probabilities * (1 - probabilities))
     rows = []
-    for group in group_order(names.tolist()):
-        member = names == group
-        count = int(member.sum())
-        predicted = float(probabilities[member].mean())
-        observed = float(labels[member].mean())
-        variance = float((probabilities[member] * (1 - probabilities[member])).sum()) / count**2
+    for i, name in enumerate(grouping.names):
+        count = int(counts[i])
+        predicted, observed = float(predicted_sum[i] / count), float(observed_sum[i] / count)
+        variance = float(spread[i]) / count**2
         z = (observed - predicted) / np.sqrt(variance) if variance > 0 else 0.0
         rows.append(
             {
-                "group": group,
+                "group": name,
                 "count": count,
                 "predicted": predicted,
                 "observed": observed,
                 "ratio": observed / predicted if predicted > 0 else None,
                 "z": float(z),
-                "flag": bool(abs(z) > CALIBRATION_Z and count >= MIN_GROUP_SIZE),
+                "flag": bool(abs(z) > CALIBRATION_Z and grouping.may_judge(i, count)),
             }
         )
     return {"groups": rows, "flag": any(row["flag"] for row in rows)}
 
 
-def audit_attribute(name: str, values: Any, y: Any, pd: Any, approved: Any) -> dict[str, Any]:
+def audit_attribute(name: str, values: Any, y: Any, pd_bad: Any, approved: Any) -> dict[str, Any]:
     """All three fairness checks for one protected attribute."""
-    groups = group_labels(values, name)
-    approval = approval_rates(approved, groups)
-    errors = error_rate_gaps(y, approved, groups)
-    calibration = calibration_within_groups(y, pd, groups)
+    groups, pooled = pool_small_groups(group_labels(values, name))
+    approval = approval_rates(approved, groups, pooled)
+    errors = error_rate_gaps(y, approved, groups, pooled)
+    calibration = calibration_within_groups(y, pd_bad, groups, pooled)
     return {
         "attribute": name,
+        "pooled": pooled,
         "approval": approval,
         "errors": errors,
         "calibration": calibration,
