@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Annotated
@@ -353,6 +354,9 @@ def _features_table(title: str, card, detail: bool) -> Table:
     return table
 
 
+_WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
+
+
 def _print_training_summary(artifact, seconds: float) -> None:
     card = artifact.scorecard
     for suffix, part in _cards(card):
@@ -360,6 +364,9 @@ def _print_training_summary(artifact, seconds: float) -> None:
     if card.dropped_:
         by_reason: dict[str, list[str]] = {}
         for name, why in sorted(card.dropped_.items()):
+            weak = _WEAK_FEATURE.fullmatch(why)  # one line for them all, each with its figures
+            if weak:
+                why, name = "information value below its bar", f"{name} ({weak[1]} < {weak[2]})"
             by_reason.setdefault(why, []).append(name)
         stdout.print("left out:")
         for why, names in by_reason.items():

@@ -315,6 +315,7 @@ class LevelUnits:
     members: list[tuple[str, ...]]
     count: np.ndarray
     bad: np.ndarray
+    ordered: int = 0  # units ordered by their own rates before the cap joined neighbours
 
 
 def ordered_level_units(
@@ -346,8 +347,9 @@ def ordered_level_units(
     shrunk_rate = (bad + prior * overall) / (count + prior)
     raw_rate = bad / np.maximum(count, 1.0)
     order = np.lexsort((raw_rate, shrunk_rate))
-    units = LevelUnits([members[i] for i in order], count[order], bad[order])
-    return _cap_units(units, max_units)
+    units = LevelUnits([members[i] for i in order], count[order], bad[order], len(order))
+    capped = _cap_units(units, max_units)
+    return LevelUnits(capped.members, capped.count, capped.bad, len(order))
 
 
 def _cap_units(units: LevelUnits, max_units: int) -> LevelUnits:

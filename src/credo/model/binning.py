@@ -230,6 +230,7 @@ def fit_categorical_bins(
         side,
         groups=groups,
         specials=specials,
+        ordered_levels=units.ordered,
     )
 
 

@@ -143,6 +143,9 @@ class Bins:
     iv: float = 0.0
     monotonic: str = "none"
     unseen: str = "riskiest"
+    # a categorical's levels (rare ones pooled as one) that its grouping ordered by their own
+    # bad rates: the search the IV of a noise column reflects (0 for numeric bins)
+    ordered_levels: int = 0
     _level_to_bin: dict[str, int] = field(default=None, init=False, repr=False, compare=False)
     _woe_array: np.ndarray = field(default=None, init=False, repr=False, compare=False)
 
@@ -158,6 +161,7 @@ class Bins:
         set_(self, "bad", tuple(int(b) for b in self.bad))
         set_(self, "woe", tuple(float(w) for w in self.woe))
         set_(self, "iv", float(self.iv))
+        set_(self, "ordered_levels", int(self.ordered_levels))
         self._validate()
         set_(self, "_level_to_bin", {lv: i for i, g in enumerate(self.groups) for lv in g})
         set_(self, "_woe_array", np.asarray(self.woe, dtype=np.float64))
@@ -334,6 +338,7 @@ class Bins:
             "iv": self.iv,
             "monotonic": self.monotonic,
             "unseen": self.unseen,
+            "ordered_levels": self.ordered_levels,
         }
 
     @classmethod
@@ -356,6 +361,7 @@ class Bins:
             iv=data.get("iv", 0.0),
             monotonic=data.get("monotonic", "none"),
             unseen=data.get("unseen", "riskiest"),
+            ordered_levels=int(data.get("ordered_levels", 0)),
         )
 
     def table(self) -> pd.DataFrame:

@@ -62,6 +62,11 @@ def plain_meta(name: str) -> dict:
     }
 
 
+# The bar over a categorical's ordered levels, in multiples of their noise IV (measured on
+# pure-noise columns of 10 to 5,000 levels, 16,000 to 1M rows: at most 2.5; bench/noise_iv.py).
+ORDERED_LEVELS_NOISE_MULTIPLE = 3.0
+
+
 class Scorecard(BaseEstimator):
     """A points scorecard on optimally binned WoE features.
 
@@ -74,7 +79,9 @@ class Scorecard(BaseEstimator):
     instead of 0.02, keeping weak but real features (a generated loan book: 0.7495 -> 0.7518
     AUC; German and small tables unchanged; None: always min_iv). 10, not less: the binning's
     search lifts a noise column's IV above the fixed-bin average, to 3-8 times it at the 99th
-    percentile (bench/noise_iv.py), so 5 times let noise in),
+    percentile (bench/noise_iv.py), so 5 times let noise in; a categorical's bar also stands
+    3 times above the noise of the levels its grouping ordered by their own rates, which
+    noise keeps: `bench/noise_iv.py --levels`),
     ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it (0.95:
     exact duplicates go, related signals such as latest and worst delinquency both stay; on the
     quality bench 0.7 lost 0.011 AUC on Taiwan's events path and 0.95-0.99 scored alike),
@@ -149,7 +156,7 @@ class Scorecard(BaseEstimator):
         strong = [n for n in candidates if self.iv_[n] >= floors[n]]
         self.dropped_.update(
             {
-                n: f"information value {self.iv_[n]:.3f} below its bar of {floors[n]:.3f}"
+                n: f"information value {self.iv_[n]:.3g} below its bar of {floors[n]:.3g}"
                 for n in candidates
                 if n not in strong
             }
@@ -203,7 +210,15 @@ class Scorecard(BaseEstimator):
         if not self.iv_noise_multiple:
             return self.min_iv
         filled = int((np.asarray(bins.count) > 0).sum())
-        return min(self.min_iv, self.iv_noise_multiple * noise_iv(filled, goods, bads))
+        noise = self.iv_noise_multiple * noise_iv(filled, goods, bads)
+        # A categorical's grouping ordered its levels by their own rates before cutting, and
+        # keeps about all of their noise: pure-noise columns reached 0.3-2.5 times the noise of
+        # the levels ordered, but 10-50 times that of the groups kept at 50-250 levels (1M
+        # rows, 5,000 levels: 23 times), so the bar also stands above the levels' noise.
+        if bins.ordered_levels > filled:
+            ordered = ORDERED_LEVELS_NOISE_MULTIPLE * noise_iv(bins.ordered_levels, goods, bads)
+            noise = max(noise, ordered)
+        return min(self.min_iv, noise)
 
     def _feature_limits(self, target: np.ndarray) -> list[tuple[int, str]]:
         """The caps on the number of features, each with the reason a feature beyond it gets."""
