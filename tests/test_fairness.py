@@ -176,3 +176,16 @@ def test_rates_by_group_equal_a_direct_count():
         assert cal["predicted"] == pytest.approx(pd_bad[member].mean())
         assert cal["observed"] == pytest.approx(y[member].mean())
     assert [row["group"] for row in errors["groups"]] == ["x", "y", "z", "missing"]
+
+
+def test_calibration_flags_allow_for_the_number_of_groups():
+    # a well-calibrated model over 200 groups of 200: some group lies two standard errors out
+    # by chance alone; the flag asks for more as the groups grow in number
+    rng = np.random.default_rng(9)
+    groups = np.repeat([f"g{i:03d}" for i in range(200)], 200)
+    pd_bad = rng.uniform(0.05, 0.3, groups.size)
+    y = (rng.random(groups.size) < pd_bad).astype(int)
+    result = fairness.calibration_within_groups(y, pd_bad, groups)
+    beyond_two = sum(abs(row["z"]) > 2 for row in result["groups"])
+    assert beyond_two >= 3 and not result["flag"]
+    assert fairness.calibration_z(200) > 3.6 > fairness.calibration_z(2) > 2.2

@@ -19,10 +19,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 FOUR_FIFTHS = 0.8
 MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review
-CALIBRATION_Z = 2.0  # observed vs predicted bad rate further apart than this many std errors
+# Calibration within groups: the chance that some judged group of a well-calibrated model
+# is flagged by chance alone (each group tested at this level over their number).
+CALIBRATION_FALSE_ALARM = 0.05
 MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows to judge
 MAX_GROUPS = 50  # beyond this many groups, the small ones are pooled into one row
 AGE_BANDS = (25.0, 35.0, 45.0, 55.0, 65.0)
@@ -217,14 +220,22 @@ def _gap(rates: list[float | None]) -> float | None:
     return float(max(known) - min(known)) if len(known) >= 2 else None
 
 
+def calibration_z(groups: int) -> float:
+    """How many standard errors apart predicted and observed may be in each of `groups` judged
+    groups before one is flagged: a false alarm for some group of a well-calibrated model
+    stays at CALIBRATION_FALSE_ALARM however many groups there are (Bonferroni)."""
+    return float(norm.ppf(1 - CALIBRATION_FALSE_ALARM / (2 * max(groups, 1))))
+
+
 def calibration_within_groups(
     y: Any, pd_bad: Any, groups: Any, pooled: str | None = None
 ) -> dict[str, Any]:
     """Predicted (mean pd) against observed bad rate inside each group.
 
-    A group is flagged when the two differ by more than CALIBRATION_Z standard errors (and the
-    group has at least MIN_GROUP_SIZE rows): the standard error of the observed bad rate were
-    each person bad with their predicted probability, sqrt(sum p(1 - p)) / n.
+    A group of at least MIN_GROUP_SIZE rows is flagged when the two differ by more standard
+    errors than `calibration_z` allows for the number of such groups (1.96 for one, 2.24 for
+    two, 2.81 for ten): the standard error of the observed bad rate were each person bad with
+    their predicted probability, sqrt(sum p(1 - p)) / n.
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
@@ -232,6 +243,8 @@ def calibration_within_groups(
     counts = grouping.counts()
     predicted_sum, observed_sum = grouping.sums(probabilities), grouping.sums(labels)
     spread = grouping.sums(probabilities * (1 - probabilities))
+    judged = sum(grouping.may_judge(i, int(c)) for i, c in enumerate(counts))
+    threshold = calibration_z(judged)
     rows = []
     for i, name in enumerate(grouping.names):
         count = int(counts[i])
@@ -246,7 +259,7 @@ def calibration_within_groups(
                 "observed": observed,
                 "ratio": observed / predicted if predicted > 0 else None,
                 "z": float(z),
-                "flag": bool(abs(z) > CALIBRATION_Z and grouping.may_judge(i, count)),
+                "flag": bool(abs(z) > threshold and grouping.may_judge(i, count)),
             }
         )
     return {"groups": rows, "flag": any(row["flag"] for row in rows)}
