@@ -10,6 +10,7 @@ import pytest
 
 from credo.model.challenger import Challenger
 from credo.model.columns import (
+    CONSTANT_REASON,
     DATE_REASON,
     IDENTIFIER_REASON,
     TargetError,
@@ -58,6 +59,12 @@ def test_dates_and_identifiers_are_found() -> None:
             "branch_id": np.arange(n) % 5,
             "score_no": np.arange(n) + 0.5,
             "valid": np.arange(n) * 2,
+            # one value in every row; a missing value or a second value makes a column usable
+            "country": ["DE"] * n,
+            "fee": np.full(n, 25.0),
+            "flag": np.ones(n, dtype=bool),
+            "fee_or_none": [25.0] * (n - 1) + [np.nan],
+            "mostly_one": [1] * (n - 1) + [2],
         }
     )
     found = unusable_columns(frame)
@@ -72,6 +79,9 @@ def test_dates_and_identifiers_are_found() -> None:
         "ClientID": IDENTIFIER_REASON,
         "Unnamed: 0": IDENTIFIER_REASON,
         "row": IDENTIFIER_REASON,
+        "country": CONSTANT_REASON,
+        "fee": CONSTANT_REASON,
+        "flag": CONSTANT_REASON,
     }
 
 

@@ -51,6 +51,28 @@ def test_train_prints_a_summary_and_writes_a_checked_model(trained):
     assert 0.6 < artifact.metrics["holdout"]["auc"] <= 1.0
     assert not set(artifact.features) & set(PROTECTED)
     assert "bad" not in artifact.training["inputs"]
+    # the weak features on one line, each with its IV and bar
+    card = artifact.scorecard
+    weak = sorted(n for n, why in card.dropped_.items() if why.startswith("information value"))
+    assert weak
+    summary = " ".join(result.stdout.split())
+    listed = ", ".join(
+        f"{n} ({card.iv_[n]:.3g} < {card.dropped_[n].rsplit(' ', 1)[1]})" for n in weak
+    )
+    assert f"information value below its bar: {listed}" in summary
+    assert "warning" not in summary  # 300 bad rows of 1,000
+
+
+def test_training_on_few_outcomes_warns(tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=400)
+    bad = (x + rng.normal(size=400) > 2.6).astype(int)
+    table = tmp_path / "small.csv"
+    pd.DataFrame({"x": x, "bad": bad}).to_csv(table, index=False)
+    result = credo("train", "--table", table, "--target", "bad", "--out", tmp_path / "m.json")
+    summary = " ".join(result.stdout.split())
+    assert f"warning: only {bad.sum()} bad rows: too few" in summary
+    assert (tmp_path / "m.json").exists()  # a warning, not a refusal
 
 
 def test_score_csv_matches_the_python_scorer(trained, tmp_path):

@@ -354,6 +354,8 @@ def _features_table(title: str, card, detail: bool) -> Table:
     return table
 
 
+# Fewer outcomes of the rarer kind than this, and training says the model stands on little.
+FEW_OUTCOMES = 50
 _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
 
 
@@ -388,6 +390,14 @@ def _print_training_summary(artifact, seconds: float) -> None:
         stdout.print(
             f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "
             "--bad-value nor a --good-value were left out"
+        )
+    rows, bad_rate = artifact.training["rows"], artifact.training["bad_rate"]
+    bads = round(rows * bad_rate)
+    rarer, which = min((bads, "bad"), (rows - bads, "good"))
+    if rarer < FEW_OUTCOMES:
+        stdout.print(
+            f"[yellow]warning:[/] only {rarer:,} {which} rows: too few to choose bins and "
+            "features reliably or to judge the model (a few hundred of each is usual)"
         )
 
 

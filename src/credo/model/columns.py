@@ -6,7 +6,8 @@ numbers; dates and timestamps, which are left out (a calendar date is not a risk
 such as months since it is, and the table's owner should derive it); and identifiers, binned
 by target rate they would fit noise: text columns whose every value is distinct, and whole
 numbers, every one distinct, that either run without a gap (a row number, a CSV's index
-column) or sit in a column named as an identifier (`id`, `customer_id`, `loan_no`, `ClientID`).
+column) or sit in a column named as an identifier (`id`, `customer_id`, `loan_no`,
+`ClientID`); and columns with the same value in every row.
 The target is read as 0/1, from numbers, booleans or named values (`--bad-value`).
 """
 
@@ -35,6 +36,7 @@ _CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
 IDENTIFIER_REASON = "an identifier: every value is distinct"
+CONSTANT_REASON = "the same value in every row"
 
 
 def _text_values(column: pd.Series) -> pd.Series | None:
@@ -92,6 +94,9 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
     reasons: dict[str, str] = {}
     for name in frame.columns if names is None else names:
         column = frame[name]
+        if _is_constant(column):
+            reasons[str(name)] = CONSTANT_REASON
+            continue
         if pd.api.types.is_bool_dtype(column):
             continue
         if pd.api.types.is_numeric_dtype(column):
@@ -117,6 +122,16 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
     return reasons
+
+
+def _is_constant(column: pd.Series) -> bool:
+    # a column missing in some rows is not constant: missing or not may carry the risk
+    if len(column) < 2 or column.isna().any():
+        return False
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = column.to_numpy()
+        return bool(values.min() == values.max())
+    return bool((column == column.iloc[0]).all())
 
 
 def _is_numeric_identifier(name: str, column: pd.Series) -> bool:
