@@ -246,10 +246,12 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
     types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
     # Whole months back, buckets aligned on the as-of day: an event on that day of a month or
     # later falls in the later bucket. An as-of instant within the day ("now") has earlier
-    # events of the same day, which belong to the latest bucket, 0, not to a future one.
+    # events of the same day, which belong to the latest bucket, 0, not to a future one: the
+    # month of the as-of date is never a later bucket. (Not GREATEST(..., 0): SQLite's
+    # rendering of it works the whole expression out twice, on every reference.)
     months_back = (
-        f"GREATEST({as_of_month} - {ts_month}"
-        " - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day THEN 1 ELSE 0 END, 0)"
+        f"{as_of_month} - {ts_month} - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day"
+        f" AND {ts_month} < {as_of_month} THEN 1 ELSE 0 END"
     )
     return f"""
 {name} AS (
