@@ -55,6 +55,8 @@ class _Grouping:
 
 
 def _grouping(groups: Any, pooled: str | None = None) -> _Grouping:
+    if isinstance(groups, _Grouping):  # worked out once for the three checks of an attribute
+        return groups
     names = _group_names(groups)
     codes, uniques = pd.factorize(names)
     order = group_order(uniques.tolist())
@@ -267,10 +269,11 @@ def calibration_within_groups(
 
 def audit_attribute(name: str, values: Any, y: Any, pd_bad: Any, approved: Any) -> dict[str, Any]:
     """All three fairness checks for one protected attribute."""
-    groups, pooled = pool_small_groups(group_labels(values, name))
-    approval = approval_rates(approved, groups, pooled)
-    errors = error_rate_gaps(y, approved, groups, pooled)
-    calibration = calibration_within_groups(y, pd_bad, groups, pooled)
+    labels, pooled = pool_small_groups(group_labels(values, name))
+    groups = _grouping(labels, pooled)
+    approval = approval_rates(approved, groups)
+    errors = error_rate_gaps(y, approved, groups)
+    calibration = calibration_within_groups(y, pd_bad, groups)
     return {
         "attribute": name,
         "pooled": pooled,
