@@ -439,6 +439,9 @@ class _Search:
         self.meta = meta
         self.step = step
         self.min_rows = float(model.min_segment_share) * len(frame)
+        # Every card numbers its reasons as the root does, whatever a segment's rows leave out
+        # (a column constant inside a segment is not an input there).
+        self.code_order = sorted(model.codes_, key=model.codes_.__getitem__)
 
     def leaf(self, conditions, rows, card, oof=None) -> dict:
         """``oof``: the rows' out-of-fold log-odds from the cross-validation that chose the
@@ -446,7 +449,8 @@ class _Search:
         return {"conditions": conditions, "rows": rows, "card": card, "oof": oof, "split": PENDING}
 
     def fit_card(self, frame: pd.DataFrame, y: np.ndarray) -> Scorecard:
-        return self.model._card().fit(frame.reset_index(drop=True), y, meta=self.meta)
+        card = self.model._card().set_params(reason_code_order=self.code_order)
+        return card.fit(frame.reset_index(drop=True), y, meta=self.meta)
 
     def best_split(self, leaf: dict, found: int) -> dict | None:
         """The cut of ``leaf`` with the lowest cross-validated log-loss, if it beats none
