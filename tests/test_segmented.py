@@ -290,3 +290,18 @@ def test_a_level_never_seen_is_told_as_such_in_every_segment():
                 assert "by pigeon" in text and "no record" in text
                 told += 1
     assert told > 0
+
+
+def test_segment_cards_keep_the_codes_of_the_order_given():
+    # the CLI numbers every column of a plain table, a date among them; a segment whose rows
+    # hold one value of the splitting column leaves that column out, and keeps every code
+    X, y = planted(6000, 4)
+    names = list(X.columns)
+    X = X.assign(opened=pd.Timestamp("2020-01-01"))[[names[0], "opened", *names[1:]]]
+    order = list(X.columns)
+    model = SegmentedScorecard(scorecard=Scorecard(reason_code_order=order), max_segments=3)
+    model.fit(X, y)
+    assert model.codes_ == {n: f"R{order.index(n) + 1:02d}" for n in model.codes_}
+    assert len(model.segments_) > 1
+    for segment in model.segments_:
+        assert segment.card.codes_.items() <= model.codes_.items()

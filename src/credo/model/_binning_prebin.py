@@ -348,8 +348,7 @@ def ordered_level_units(
     raw_rate = bad / np.maximum(count, 1.0)
     order = np.lexsort((raw_rate, shrunk_rate))
     units = LevelUnits([members[i] for i in order], count[order], bad[order], len(order))
-    capped = _cap_units(units, max_units)
-    return LevelUnits(capped.members, capped.count, capped.bad, len(order))
+    return _cap_units(units, max_units)
 
 
 def _cap_units(units: LevelUnits, max_units: int) -> LevelUnits:
@@ -365,4 +364,4 @@ def _cap_units(units: LevelUnits, max_units: int) -> LevelUnits:
         members.append(tuple(level for i in chosen for level in units.members[i]))
         count.append(units.count[chosen].sum())
         bad.append(units.bad[chosen].sum())
-    return LevelUnits(members, np.asarray(count), np.asarray(bad))
+    return LevelUnits(members, np.asarray(count), np.asarray(bad), units.ordered)

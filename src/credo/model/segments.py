@@ -440,8 +440,10 @@ class _Search:
         self.step = step
         self.min_rows = float(model.min_segment_share) * len(frame)
         # Every card numbers its reasons as the root does, whatever a segment's rows leave out
-        # (a column constant inside a segment is not an input there).
-        self.code_order = sorted(model.codes_, key=model.codes_.__getitem__)
+        # (a column constant inside a segment is not an input there): by the order the root
+        # was given, else by the root's own candidates.
+        given = model._card().reason_code_order
+        self.code_order = list(given) if given else sorted(model.codes_, key=model.codes_.get)
 
     def leaf(self, conditions, rows, card, oof=None) -> dict:
         """``oof``: the rows' out-of-fold log-odds from the cross-validation that chose the
