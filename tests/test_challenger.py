@@ -234,3 +234,28 @@ def test_reason_texts_are_true_of_the_persons_value():
     ]
     restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts
+
+
+def test_the_thread_count_does_not_change_the_trees():
+    rng = np.random.default_rng(7)
+    n = 20000
+    frame = pd.DataFrame({f"x{i}": rng.normal(size=n) * (i + 1) for i in range(12)})
+    logit = -1.5 + frame[[f"x{i}" for i in range(6)]].to_numpy() @ (0.3 / np.arange(1, 7))
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    one, two = (Challenger(n_jobs=k).fit(frame, y) for k in (1, 2))
+    assert one.n_iter_ == two.n_iter_ > 10
+    trees = [m.booster_.model_to_string().split("end of trees")[0] for m in (one, two)]
+    assert trees[0] == trees[1]
+    assert np.array_equal(one.predict_proba(frame), two.predict_proba(frame))
+
+
+def test_fit_tells_how_the_boosting_goes(data):
+    frame, y = data
+    told: list[str] = []
+    model = Challenger(n_jobs=1).fit(frame, y, meta=META, step=told.append)
+    searching = [t for t in told if t.startswith("finding how many trees")]
+    growing = [t for t in told if t.startswith(f"growing {model.n_iter_} trees")]
+    assert searching and growing and len(told) == len(searching) + len(growing)
+    # the search runs past the trees kept (early stopping's patience), the last one grown is told
+    assert int(searching[-1].rsplit(" ", 1)[1]) >= model.n_iter_
+    assert int(growing[-1].rsplit(" ", 1)[1]) == model.n_iter_

@@ -11,7 +11,7 @@ booster as LightGBM's model text plus everything needed to prepare inputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import lightgbm as lgb
@@ -79,7 +79,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
         constraints cost (on the Taiwan events, about 0.001 AUC), not a model to explain to a
         person, whose reasons may then run against the features' own risk order.
     random_state: the seed of the split and of LightGBM's sampling.
-    n_jobs: LightGBM threads (default 1: no contention on shared machines; None: all cores).
+    n_jobs: LightGBM threads (default None: all cores). The histograms are built column by
+        column, each by one thread, so the trees are the same whatever the thread count.
     """
 
     def __init__(
@@ -97,7 +98,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         monotone_by_feature: dict[str, Any] | None = None,
         monotone: bool = True,
         random_state: int = 0,
-        n_jobs: int | None = 1,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -116,8 +117,15 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any, meta: Sequence[Any] | None = None) -> Challenger:
-        """Learn the trees. `meta`: feature metadata (name, direction, reason, ...) or None."""
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        meta: Sequence[Any] | None = None,
+        step: Callable[[str], None] | None = None,
+    ) -> Challenger:
+        """Learn the trees. `meta`: feature metadata (name, direction, reason, ...) or None;
+        `step`, if given, is told how the boosting goes (for a progress display)."""
         frame = as_frame(X)
         labels = np.asarray(y, dtype=np.float64).ravel()
         if labels.shape[0] != len(frame):
@@ -147,9 +155,12 @@ class Challenger(ClassifierMixin, BaseEstimator):
             if self.min_child_samples is None
             else int(self.min_child_samples)
         )
-        self.n_iter_ = self._rounds_by_early_stopping(matrix, labels)
+        self.n_iter_ = self._rounds_by_early_stopping(matrix, labels, step)
         self.booster_ = lgb.train(
-            self._lgb_params(), self._dataset(matrix, labels), num_boost_round=self.n_iter_
+            self._lgb_params(),
+            self._dataset(matrix, labels),
+            num_boost_round=self.n_iter_,
+            callbacks=_progress(step, f"growing {self.n_iter_} trees: tree"),
         )
         self.classes_ = np.array([0, 1])
         return self
@@ -229,6 +240,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
             "monotone_constraints_method": "intermediate",
             "seed": self.random_state,
             "deterministic": True,
+            # row-wise histograms add up partial sums in an order that depends on the threads
+            "force_col_wise": True,
             "verbosity": -1,
         }
         if self.n_jobs is not None:
@@ -246,7 +259,9 @@ class Challenger(ClassifierMixin, BaseEstimator):
             free_raw_data=False,
         )
 
-    def _rounds_by_early_stopping(self, matrix: np.ndarray, labels: np.ndarray) -> int:
+    def _rounds_by_early_stopping(
+        self, matrix: np.ndarray, labels: np.ndarray, step: Callable[[str], None] | None
+    ) -> int:
         train_rows, valid_rows = train_test_split(
             np.arange(labels.size),
             test_size=self.validation_share,
@@ -261,7 +276,10 @@ class Challenger(ClassifierMixin, BaseEstimator):
             train_set,
             num_boost_round=self.n_estimators,
             valid_sets=[valid_set],
-            callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
+            callbacks=[
+                lgb.early_stopping(self.early_stopping_rounds, verbose=False),
+                *_progress(step, "finding how many trees (early stopping): tree"),
+            ],
         )
         return max(int(booster.best_iteration or self.n_estimators), 1)
 
@@ -400,3 +418,16 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 f"the challenger data is incomplete or malformed ({exc!r}): retrain the model"
             ) from None
         return model
+
+
+def _progress(step: Callable[[str], None] | None, text: str, every: int = 10) -> list:
+    """A LightGBM callback telling `step` the round reached, every `every` rounds."""
+    if step is None:
+        return []
+
+    def callback(env: Any) -> None:
+        done = env.iteration + 1
+        if done == 1 or done % every == 0 or done == env.end_iteration:
+            step(f"{text} {done}")
+
+    return [callback]

@@ -247,11 +247,21 @@ def _fit_challenger(data: TrainingData, split, metrics: dict, step) -> dict:
     if split is not None:
         step("fitting the challenger on the training split")
         train_rows, test_rows = split
-        held = Challenger().fit(data.X.iloc[train_rows], data.y[train_rows], meta=data.meta)
+        held = Challenger().fit(
+            data.X.iloc[train_rows],
+            data.y[train_rows],
+            meta=data.meta,
+            step=lambda text: step(f"fitting the challenger on the training split: {text}"),
+        )
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["challenger_holdout"] = binary_metrics(data.y[test_rows], held_p)
     step("fitting the challenger on all rows")
-    model = Challenger().fit(data.X, data.y, meta=data.meta)
+    model = Challenger().fit(
+        data.X,
+        data.y,
+        meta=data.meta,
+        step=lambda text: step(f"fitting the challenger on all rows: {text}"),
+    )
     metrics["challenger_train"] = binary_metrics(data.y, model.predict_proba(data.X)[:, 1])
     return model.to_dict()
 
