@@ -303,8 +303,20 @@ def history_store(tmp_path_factory) -> str:
     h.add(
         "carol", "telecom", "account_status", at(0), account_id="t", amount=10.0, days_past_due=90
     )
+    # dora's card reports every month and she pays in months 1, 3 and 5 only
+    h.grant("dora", ("card",))
+    for m in range(6):
+        h.add("dora", "card", "statement", at(m, 5), account_id="d", amount=300.0)
+        h.add("dora", "card", "account_status", at(m, 12), account_id="d", amount=900.0)
+        if m % 2:
+            h.add("dora", "card", "payment", at(m, 8), account_id="d", amount=DORA_PAID[m])
+    h.grant("erin", ("card",))  # a card inquiry, no account: nothing to have paid
+    h.add("erin", "card", "inquiry", at(1), category="hard")
     h.load(path)
     return str(path)
+
+
+DORA_PAID = {1: 100.0, 3: 250.0, 5: 400.0}
 
 
 @pytest.fixture(params=["batch", "one_person"])
@@ -432,3 +444,13 @@ def test_the_documented_catalog_is_the_catalog():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "features.md").read_text()
     rows = re.findall(r"^\| `([a-z0-9_]+)` \|[^|]+\|[^|]+\|[^|]+\| ([^|]+) \|$", docs, re.M)
     assert rows == [(s.name, s.description) for s in CATALOG]
+
+
+def test_a_month_reported_without_a_payment_paid_nothing(history_store, engine):
+    rows = build(history_store, "us", engine)
+    dora, erin = rows["dora"], rows["erin"]
+    assert dora["ph_paid_amount_mean_6m"] == pytest.approx(sum(DORA_PAID.values()) / 6)
+    assert dora["ph_paid_amount_latest"] == 0.0  # month 0: a statement, no payment
+    # no card or loan reported, so no month to have paid in: no data, not 0
+    assert erin["ph_paid_amount_mean_6m"] == NO_DATA
+    assert erin["ph_paid_amount_latest"] == NO_DATA

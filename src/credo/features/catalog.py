@@ -46,7 +46,13 @@ PAYMENT_RATIO = Series(
     denominator_lag=1,
     cap=5.0,
 )
-MONTHLY_PAID = Series("monthly_paid", (Term(CREDIT, ("payment",), "amount"),))
+# A month whose card or loan reported (a statement or a status) and saw no payment paid 0: a
+# missed payment must not leave the month out of the mean.
+MONTHLY_PAID = Series(
+    "monthly_paid",
+    (Term(CREDIT, ("payment",), "amount"),),
+    zero_in=(Term(CREDIT, ("statement",), "amount"), Term(CREDIT, STATUS, "amount")),
+)
 INCOME = Series("income", (Term(("bank",), ("income",), "amount"),))
 NET_FLOW = Series(
     "net_flow",
@@ -219,7 +225,8 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_paid_amount_mean_6m",
         dimension="payment_history",
-        description="Mean amount paid per month on cards and loans, 6 months",
+        description="Mean amount paid per month on cards and loans, 6 months (0 in a month"
+        " they reported without a payment)",
         reason="Little has been repaid on cards and loans recently",
         aggregate="series_mean",
         series=MONTHLY_PAID,

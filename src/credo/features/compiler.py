@@ -330,8 +330,19 @@ def _term_sum(terms: Sequence[Term], cells: _Cells, side: str) -> str:
     return f"CASE WHEN {any_present} THEN {total} END"
 
 
+def _term_present(term: Term, cells: _Cells, side: str) -> str:
+    """The month has events of the term (a count is 0 without them, other measures NULL)."""
+    cell = cells.name(Cell(term.sources, term.types, term.measure))
+    if _MEASURE_SQL[term.measure][1] == "count":
+        return f"{cell.replace('c', f'{side}.c')} > 0"
+    return f"{side}.{cell} IS NOT NULL"
+
+
 def _series_value(series: Series, cells: _Cells) -> str:
     value = _term_sum(series.numerator, cells, "cur")
+    if series.zero_in:
+        present = " OR ".join(_term_present(t, cells, "cur") for t in series.zero_in)
+        value = f"COALESCE({value}, CASE WHEN {present} THEN 0 END)"
     if series.denominator:
         side = "prev" if series.denominator_lag else "cur"
         # A month with a denominator and no numerator event is 0 (a statement and no

@@ -93,13 +93,20 @@ class Term:
 class Series:
     """A monthly series: sum of numerator terms, divided by the denominator terms when given
     (taken `denominator_lag` months earlier, e.g. a payment against the previous statement),
-    capped at `cap` when given."""
+    capped at `cap` when given. A month with events of a `zero_in` term and none of the
+    numerator's is 0, not missing (a card reporting and no payment: nothing paid); so is a
+    month with a denominator."""
 
     name: str
     numerator: tuple[Term, ...]
     denominator: tuple[Term, ...] = ()
     denominator_lag: int = 0
     cap: float | None = None
+    zero_in: tuple[Term, ...] = ()
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        return (*self.numerator, *self.denominator, *self.zero_in)
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ class FeatureSpec:
         """The sources this feature can read, in SOURCES order."""
         wanted = set(self.sources)
         if self.series is not None:
-            for term in self.series.numerator + self.series.denominator:
+            for term in self.series.terms:
                 wanted.update(term.sources)
         return tuple(s for s in SOURCES if s in wanted)
 
@@ -167,7 +174,7 @@ def spec_problems(spec: FeatureSpec) -> list[str]:
         if spec.series is None:
             problems.append("a series aggregate needs a series")
         else:
-            for term in spec.series.numerator + spec.series.denominator:
+            for term in spec.series.terms:
                 if term.measure not in MEASURES:
                     problems.append(f"series {spec.series.name}: bad term {term}")
         if spec.aggregate.endswith("_ge") and spec.threshold is None:
