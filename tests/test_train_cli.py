@@ -150,9 +150,17 @@ def test_an_output_that_would_overwrite_an_input_is_refused(trained, tmp_path):
     assert onto_model.returncode == 1 and "also an input" in onto_model.stderr
     assert model.read_bytes() == before
     report = credo(
-        "evaluate", "--model", model, "--table", GERMAN, "--target", "bad",
-        "--report", tmp_path / "report.txt", check=False,
-    )  # fmt: skip
+        "evaluate",
+        "--model",
+        model,
+        "--table",
+        GERMAN,
+        "--target",
+        "bad",
+        "--report",
+        tmp_path / "report.txt",
+        check=False,
+    )
     assert report.returncode == 1 and ".html" in report.stderr
 
 
@@ -394,9 +402,20 @@ def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
     assert "--bad-value" in refused.stderr and "'Charged Off' (" in refused.stderr
     assert not model.exists()
     result = credo(
-        "train", "--table", path, "--target", "loan_status", "--bad-value", "Charged Off",
-        "--good-value", "Fully Paid", "--id", "member_id", "--out", model,
-    )  # fmt: skip
+        "train",
+        "--table",
+        path,
+        "--target",
+        "loan_status",
+        "--bad-value",
+        "Charged Off",
+        "--good-value",
+        "Fully Paid",
+        "--id",
+        "member_id",
+        "--out",
+        model,
+    )
     assert "a date or time" in result.stdout
     assert f"{int(running.sum()):,} rows whose outcome is neither" in result.stdout
     artifact = load_model(model)
@@ -447,9 +466,22 @@ def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     table.to_csv(path, index=False)
     model = tmp_path / "m.json"
     credo(
-        "train", "--table", path, "--target", "bad", "--special", "days_employed=365243",
-        "--special", "-999", "--categorical", "code", "--min-iv", "0", "--out", model,
-    )  # fmt: skip
+        "train",
+        "--table",
+        path,
+        "--target",
+        "bad",
+        "--special",
+        "days_employed=365243",
+        "--special",
+        "-999",
+        "--categorical",
+        "code",
+        "--min-iv",
+        "0",
+        "--out",
+        model,
+    )
     bins = load_model(model).scorecard.bins_
     assert bins["days_employed"].kind == "numeric" and 365243.0 in bins["days_employed"].specials
     assert bins["code"].kind == "categorical"
@@ -458,3 +490,33 @@ def test_sentinels_and_codes_of_a_plain_table(tmp_path):
         args = ["train", "--table", path, "--target", "bad", *bad_option, "--out", model]
         refused = credo(*args, check=False)
         assert refused.returncode == 1 and "--special" in refused.stderr
+
+
+def test_the_held_out_check_leaves_out_the_identifiers_the_model_leaves_out(tmp_path):
+    # a row number named neither id nor key is an identifier by having no gap, which a sample
+    # of the rows loses: the held-out fit must still leave it out, as the model kept does
+    table = pd.read_csv(GERMAN)
+    table.insert(0, "customer", np.arange(1, len(table) + 1))
+    source = tmp_path / "numbered.csv"
+    table.to_csv(source, index=False)
+    model = tmp_path / "m.json"
+    credo("train", "--table", source, "--target", "bad", *EXCLUDE, "--challenger", "--out", model)
+    numbered = load_model(model)
+    assert "customer" in numbered.scorecard.dropped_
+    assert "customer" not in numbered.features
+    plain_model = tmp_path / "plain.json"
+    credo(
+        "train",
+        "--table",
+        GERMAN,
+        "--target",
+        "bad",
+        *EXCLUDE,
+        "--challenger",
+        "--out",
+        plain_model,
+    )
+    plain = load_model(plain_model)
+    for check in ("holdout", "challenger_holdout"):
+        assert numbered.metrics[check] == plain.metrics[check]
+    assert "customer" not in numbered.challenger["features"]

@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 
 from credo.model import tables
 from credo.model.artifact import ModelArtifact
-from credo.model.columns import TargetError, known_outcomes
+from credo.model.columns import TargetError, known_outcomes, unusable_columns
 from credo.model.scorecard import Scorecard
 from credo.model.segments import SegmentedScorecard
 
@@ -176,12 +176,14 @@ def train_model(
     card = scorecard if scorecard is not None else Scorecard()
     metrics: dict[str, Any] = {}
     split = _holdout_split(data.y)
+    held_X = None
     if split is not None:
         train_rows, test_rows = split
+        held_X = _training_split(data, train_rows)
         step("fitting on the training split")
         held = _fit(
             clone_card(card),
-            data.X.iloc[train_rows],
+            held_X,
             data.y[train_rows],
             data.meta,
             lambda text: step(f"fitting on the training split: {text}"),
@@ -195,7 +197,7 @@ def train_model(
     metrics["train"] = binary_metrics(data.y, train_scores["pd"].to_numpy())
     challenger_data = None
     if challenger:
-        challenger_data = _fit_challenger(data, split, metrics, step)
+        challenger_data = _fit_challenger(data, split, held_X, metrics, step)
     training = {
         "kind": data.kind,
         "rows": int(len(data.y)),
@@ -226,6 +228,16 @@ def _fit(card: Any, X: Any, y: Any, meta: list | None, step: Callable[[str], Non
     return card.fit(X, y, meta=meta)
 
 
+def _training_split(data: TrainingData, rows: np.ndarray) -> pd.DataFrame:
+    """The rows of the held-out check's fit, without the plain table's columns that are no
+    inputs on all rows (identifiers, dates): judged on a sample, a row number has gaps and
+    would pass for a number, so the check would measure a model that is not the one kept."""
+    frame = data.X.iloc[rows]
+    if data.meta is not None:
+        return frame
+    return frame.drop(columns=list(unusable_columns(data.X)))
+
+
 def clone_card(card: Any) -> Any:
     """An unfitted copy with the same settings (a Scorecard or a SegmentedScorecard)."""
     return sklearn_clone(card)
@@ -241,14 +253,14 @@ def _holdout_split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return np.sort(train_rows), np.sort(test_rows)
 
 
-def _fit_challenger(data: TrainingData, split, metrics: dict, step) -> dict:
+def _fit_challenger(data: TrainingData, split, held_X, metrics: dict, step) -> dict:
     from credo.model.challenger import Challenger
 
     if split is not None:
         step("fitting the challenger on the training split")
         train_rows, test_rows = split
         held = Challenger().fit(
-            data.X.iloc[train_rows],
+            held_X,
             data.y[train_rows],
             meta=data.meta,
             step=lambda text: step(f"fitting the challenger on the training split: {text}"),
