@@ -13,8 +13,10 @@ from credo.model.columns import (
     CONSTANT_REASON,
     DATE_REASON,
     IDENTIFIER_REASON,
+    SEPARATION_REASON,
     TargetError,
     percent_columns_as_numbers,
+    separates_outcome,
     target_as_bad,
     unusable_columns,
 )
@@ -193,3 +195,45 @@ def test_decimal_commas_in_semicolon_files_only(tmp_path) -> None:
     eu = read_plain_table(semicolon)
     assert eu["rate"].tolist() == [1.5, -2.0] and eu["name"].tolist() == ["a,b", "c"]
     assert read_plain_table(comma)["amount"].tolist() == ["1,234", "5,000"]  # not guessed
+
+
+def test_a_column_that_tells_the_outcome_is_found() -> None:
+    y = np.array([0, 0, 0, 1, 1, 1] * 10)
+    rng = np.random.default_rng(3)
+    noise = rng.uniform(0, 50, y.size)
+    numbers = pd.Series(y * 100 + noise)
+    assert separates_outcome(numbers, y, ordered=True)
+    assert separates_outcome(pd.Series(-numbers), y, ordered=True)  # either way round
+    overlap = numbers.copy()
+    overlap.iloc[0] = 120.0  # one good among the bads' values
+    assert not separates_outcome(overlap, y, ordered=True)
+    # known only for the bads: the missing rows are the goods
+    assert separates_outcome(pd.Series(np.where(y == 1, noise, np.nan)), y, ordered=True)
+    mixed_missing = pd.Series(np.where((y == 1) | (np.arange(y.size) == 0), np.nan, noise))
+    assert not separates_outcome(mixed_missing, y, ordered=True)
+    words = pd.Series(np.where(y == 1, "charged off", "current"))
+    assert separates_outcome(words, y, ordered=False)
+    # sixty levels of one row each are each of one outcome by chance
+    assert not separates_outcome(pd.Series([f"v{i}" for i in range(y.size)]), y, ordered=False)
+
+
+def test_scorecard_and_challenger_leave_out_a_column_that_tells_the_outcome() -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    signal = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(signal - 1)))).astype(int)
+    frame = pd.DataFrame(
+        {
+            "signal": signal,
+            "leak": y * 100 + rng.uniform(0, 50, n),
+            "leak_missing": np.where(y == 1, rng.uniform(0, 9, n), np.nan),
+            "status": np.where(y == 1, "charged off", "current"),
+        }
+    )
+    card = Scorecard().fit(frame, y)
+    assert card.features_ == ["signal"]
+    leaks = {"leak", "leak_missing", "status"}
+    assert {n: card.dropped_[n] for n in leaks} == dict.fromkeys(leaks, SEPARATION_REASON)
+    challenger = Challenger(n_jobs=1, n_estimators=50).fit(frame, y)
+    assert challenger.features_ == ["signal"]
+    assert {n: challenger.dropped_[n] for n in leaks} == dict.fromkeys(leaks, SEPARATION_REASON)

@@ -18,6 +18,7 @@ from conftest import DATA
 from test_scorecard import as_list, constructed
 
 from credo.model.artifact import load_model
+from credo.model.columns import SEPARATION_REASON
 
 CREDO = str(Path(sys.executable).with_name("credo"))
 GERMAN = DATA / "german_credit.csv"
@@ -520,3 +521,22 @@ def test_the_held_out_check_leaves_out_the_identifiers_the_model_leaves_out(tmp_
     for check in ("holdout", "challenger_holdout"):
         assert numbered.metrics[check] == plain.metrics[check]
     assert "customer" not in numbered.challenger["features"]
+
+
+def test_train_names_a_leak_and_warns_of_a_near_one(tmp_path):
+    table = pd.read_csv(GERMAN)
+    rng = np.random.default_rng(0)
+    bad = table["bad"].to_numpy()
+    flipped = bad ^ (rng.random(len(bad)) > 0.9)  # one in ten the other way
+    table["near_leak"] = np.where(flipped, 100.0, 0.0) + rng.uniform(0, 50, len(bad)).round(2)
+    table["leak"] = bad * 100.0 + rng.uniform(0, 50, len(bad)).round(2)
+    source = tmp_path / "leaky.csv"
+    table.to_csv(source, index=False)
+    model = tmp_path / "m.json"
+    trained = credo("train", "--table", source, "--target", "bad", *EXCLUDE, "--out", model)
+    said = " ".join(trained.stdout.split())
+    assert f"{SEPARATION_REASON}: leak" in said
+    card = load_model(model).scorecard
+    assert "leak" not in card.features_ and "near_leak" in card.features_
+    assert f"warning: near_leak has an information value of {card.iv_['near_leak']:.3g}" in said
+    assert said.count("warning:") == 1  # German's own features are not suspected

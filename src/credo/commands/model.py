@@ -356,6 +356,9 @@ def _features_table(title: str, card, detail: bool) -> Table:
 
 # Fewer outcomes of the rarer kind than this, and training says the model stands on little.
 FEW_OUTCOMES = 50
+# A kept feature this strong is more likely a leak than a risk (the strongest real credit
+# features reach about 1: Taiwan's latest repayment status 0.87, German's checking account 0.67).
+SUSPICIOUS_IV = 2.0
 _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
 
 
@@ -391,6 +394,16 @@ def _print_training_summary(artifact, seconds: float) -> None:
             f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "
             "--bad-value nor a --good-value were left out"
         )
+    strongest: dict[str, float] = {}
+    for _, part in _cards(card):
+        for name in part.features_:
+            strongest[name] = max(strongest.get(name, 0.0), part.iv_[name])
+    for name, iv in strongest.items():
+        if iv >= SUSPICIOUS_IV:
+            stdout.print(
+                f"[yellow]warning:[/] {name} has an information value of {iv:.3g}: nearly the "
+                "outcome itself; check that it is known before the outcome"
+            )
     rows, bad_rate = artifact.training["rows"], artifact.training["bad_rate"]
     bads = round(rows * bad_rate)
     rarer, which = min((bads, "bad"), (rows - bads, "good"))

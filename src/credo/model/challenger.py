@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
 from credo.explain import reasons as rs
-from credo.model.columns import unusable_columns
+from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
 
 FORMAT = "credo.challenger"
 FORMAT_VERSION = 1
@@ -134,6 +134,13 @@ class Challenger(ClassifierMixin, BaseEstimator):
             raise ValueError("y must be 0 (good) or 1 (bad) on every row")
         self.dropped_ = unusable_columns(frame) if meta is None else {}
         self.features_ = self._choose_features(frame, meta)
+        # as for the scorecard: a column that alone tells the outcome is a leak, not an input
+        for name in self.features_:
+            if separates_outcome(frame[name], labels, ordered=not _is_categorical(frame[name])):
+                self.dropped_[name] = SEPARATION_REASON
+        self.features_ = [name for name in self.features_ if name not in self.dropped_]
+        if not self.features_:
+            raise ValueError(f"no column can be an input: {self.dropped_}")
         self.categories_ = {
             name: sorted(map(str, frame[name].dropna().unique()))
             for name in self.features_

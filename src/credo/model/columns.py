@@ -37,6 +37,9 @@ _CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
 IDENTIFIER_REASON = "an identifier: every value is distinct"
 CONSTANT_REASON = "the same value in every row"
+SEPARATION_REASON = (
+    "tells every good row from every bad one: the outcome itself, or known only after it?"
+)
 
 
 def _text_values(column: pd.Series) -> pd.Series | None:
@@ -245,3 +248,26 @@ def _some_values(keys: pd.Series, limit: int = 8) -> str:
     counts = keys.value_counts()
     shown = ", ".join(f"{k!r} ({n})" for k, n in counts.head(limit).items())
     return shown + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+
+
+def separates_outcome(column: pd.Series, target: np.ndarray, ordered: bool) -> bool:
+    """True when the column alone tells every good row from every bad one, its missing values
+    as a value of their own: numbers whose goods and bads do not overlap, or categories each
+    of one outcome (never a real risk, which always has some of both: a leak). Its bins could
+    hold one outcome only, so binning gives it one bin, or a missing bin of infinite weight."""
+    target = np.asarray(target)
+    missing = column.isna().to_numpy()
+    if np.unique(target[missing]).size > 1:
+        return False
+    present = target[~missing]
+    if ordered:
+        values = pd.to_numeric(column[~missing], errors="coerce").to_numpy(np.float64)
+        if np.isnan(values).any():
+            return False
+        goods, bads = values[present == 0], values[present == 1]
+        if goods.size == 0 or bads.size == 0:
+            return bool(missing.any())  # the values are one outcome, the missing rows the other
+        return bool(goods.max() < bads.min() or bads.max() < goods.min())
+    levels = pd.Series(present).groupby(column[~missing].astype(str).to_numpy()).nunique()
+    # many small levels are each of one outcome by chance, not by a leak
+    return bool((levels == 1).all() and levels.size + missing.any() <= max(2, len(target) // 20))

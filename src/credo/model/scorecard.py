@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model._binning_stats import noise_iv
-from credo.model.columns import unusable_columns
+from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
 from credo.model.logistic import fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame
@@ -153,12 +153,18 @@ class Scorecard(BaseEstimator):
         self.dropped_ = dict(unusable)
         classes = int((target == 0).sum()), int((target == 1).sum())
         floors = {n: self._iv_floor(all_bins[n], *classes) for n in candidates}
-        strong = [n for n in candidates if self.iv_[n] >= floors[n]]
+        leaks = {
+            n
+            for n in candidates
+            if separates_outcome(frame[n], target, ordered=all_bins[n].kind != "categorical")
+        }
+        self.dropped_.update(dict.fromkeys(sorted(leaks, key=candidates.index), SEPARATION_REASON))
+        strong = [n for n in candidates if self.iv_[n] >= floors[n] and n not in leaks]
         self.dropped_.update(
             {
                 n: f"information value {self.iv_[n]:.3g} below its bar of {floors[n]:.3g}"
                 for n in candidates
-                if n not in strong
+                if n not in strong and n not in leaks
             }
         )
         strong.sort(key=lambda n: -self.iv_[n])
