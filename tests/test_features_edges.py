@@ -53,6 +53,13 @@ def store(tmp_path_factory) -> str:
           credit_limit=1000.0, days_past_due=0)  # fmt: skip
     h.add("two_cards", "card", "account_status", when, account_id="b", amount=700.0,
           days_past_due=0)  # fmt: skip
+    # two statements of 0.1 and 0.2 paid by one payment of 0.3: 0.1 + 0.2 is 0.30000000000000004
+    # in floating point, so the ratio falls a last bit short of 1 (engines add in other orders)
+    h.grant("exact", ("card",))
+    for account, amount in (("a", 0.1), ("b", 0.2)):
+        h.add("exact", "card", "statement", dt.datetime(2025, 12, 1), account_id=account,
+              amount=amount, due_date=dt.date(2025, 12, 20))  # fmt: skip
+    h.add("exact", "card", "payment", dt.datetime(2026, 1, 3), account_id="a", amount=0.3)
     h.load(path)
     return str(path)
 
@@ -118,3 +125,10 @@ def test_utilisation_counts_the_balances_whose_limit_is_known(store, engine):
     row = build(store, "us", engine, AS_OF)["two_cards"]
     assert row["ao_utilisation_latest"] == 0.5  # 500 of 1,000; the card without a limit apart
     assert row["ao_card_balance_latest"] == 1200.0  # both balances are owed
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_payment_equal_to_its_statements_is_paid_in_full(store, engine):
+    row = build(store, "us", engine, AS_OF)["exact"]
+    assert row["ph_payment_ratio_latest"] == pytest.approx(1.0, rel=1e-12)
+    assert row["ph_paid_full_share_6m"] == 1.0  # one month with a ratio, and it is 1

@@ -361,6 +361,16 @@ def _window_key(series: str, window: int | None) -> str:
     return f"{series}_{'all' if window is None else window}"
 
 
+# Engines add a month's amounts in different orders, so a payment equal to its statement can
+# come out a last bit either side of a ratio of 1: a value this close to a threshold meets it.
+_THRESHOLD_TOLERANCE = 1e-9
+
+
+def _at_least(threshold: float | None) -> float:
+    threshold = threshold or 0.0
+    return threshold - _THRESHOLD_TOLERANCE * max(1.0, abs(threshold))
+
+
 def _series_aggregate(spec: FeatureSpec) -> str:
     assert spec.series is not None
     s = f"s_{spec.series.name}"
@@ -391,7 +401,7 @@ def _series_aggregate(spec: FeatureSpec) -> str:
             f"SUM(CASE WHEN {in_w} THEN {dx} * ({s} - ybar_{key}) END)"
             f" / NULLIF(SUM(CASE WHEN {in_w} THEN {dx} * {dx} END), 0)"
         )
-    hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(spec.threshold or 0.0)} THEN 1 ELSE 0 END)"
+    hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(_at_least(spec.threshold))} THEN 1 ELSE 0 END)"
     if agg == "series_months_ge":
         return hits
     if agg == "series_share_ge":
