@@ -311,6 +311,8 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     artifact = load_model(model)
     assert artifact.training["kind"] == "features"
     assert artifact.scorecard.scale_.name == "sesame"
+    shown = " ".join(credo("model", "show", model, "--no-bins").stdout.split())
+    assert "Poor 较差 350-549" in shown and "Excellent 极好 700-950" in shown
     reasons = {artifact.scorecard.meta_[n]["reason"] for n in artifact.features}
     assert reasons <= {m.reason for m in meta}
     out = tmp_path / "scores.csv"

@@ -516,7 +516,13 @@ def show(
             f"{scale.name} {scale.min_score}-{scale.max_score}, PDO {scale.pdo:g}, "
             f"{scale.base_score:g} at {scale.base_odds:g}:1",
         ),
-        ("bands", ", ".join(f"{b.name} {b.low}-{b.high}" for b in scale.bands)),
+        (
+            "bands",
+            ", ".join(
+                " ".join(filter(None, (b.name, b.local_name, f"{b.low}-{b.high}")))
+                for b in scale.bands
+            ),
+        ),
         ("challenger", "yes" if artifact.challenger else "no"),
     ):
         meta.add_row(field, value)
