@@ -268,6 +268,10 @@ def separates_outcome(column: pd.Series, target: np.ndarray, ordered: bool) -> b
         if goods.size == 0 or bads.size == 0:
             return bool(missing.any())  # the values are one outcome, the missing rows the other
         return bool(goods.max() < bads.min() or bads.max() < goods.min())
-    levels = pd.Series(present).groupby(column[~missing].astype(str).to_numpy()).nunique()
+    codes, levels = pd.factorize(column[~missing])
     # many small levels are each of one outcome by chance, not by a leak
-    return bool((levels == 1).all() and levels.size + missing.any() <= max(2, len(target) // 20))
+    if len(levels) + missing.any() > max(2, len(target) // 20):
+        return False
+    rows = np.bincount(codes, minlength=len(levels))
+    bads = np.bincount(codes, weights=present, minlength=len(levels))
+    return bool(((bads == 0) | (bads == rows)).all())
