@@ -255,23 +255,28 @@ def separates_outcome(column: pd.Series, target: np.ndarray, ordered: bool) -> b
     as a value of their own: numbers whose goods and bads do not overlap, or categories each
     of one outcome (never a real risk, which always has some of both: a leak). Its bins could
     hold one outcome only, so binning gives it one bin, or a missing bin of infinite weight."""
-    target = np.asarray(target)
-    missing = column.isna().to_numpy()
-    if np.unique(target[missing]).size > 1:
+    bad = np.asarray(target) == 1
+    if ordered and pd.api.types.is_numeric_dtype(column):
+        values = column.to_numpy(np.float64, na_value=np.nan)
+        missing = np.isnan(values)
+    elif ordered:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        missing = np.isnan(values)
+        if not np.array_equal(missing, column.isna().to_numpy()):
+            return False  # text among the numbers
+    else:
+        missing = column.isna().to_numpy()
+    if missing.any() and bad[missing].any() and not bad[missing].all():
         return False
-    present = target[~missing]
     if ordered:
-        values = pd.to_numeric(column[~missing], errors="coerce").to_numpy(np.float64)
-        if np.isnan(values).any():
-            return False
-        goods, bads = values[present == 0], values[present == 1]
+        goods, bads = values[~missing & ~bad], values[~missing & bad]
         if goods.size == 0 or bads.size == 0:
             return bool(missing.any())  # the values are one outcome, the missing rows the other
         return bool(goods.max() < bads.min() or bads.max() < goods.min())
     codes, levels = pd.factorize(column[~missing])
     # many small levels are each of one outcome by chance, not by a leak
-    if len(levels) + missing.any() > max(2, len(target) // 20):
+    if len(levels) + missing.any() > max(2, len(bad) // 20):
         return False
     rows = np.bincount(codes, minlength=len(levels))
-    bads = np.bincount(codes, weights=present, minlength=len(levels))
+    bads = np.bincount(codes, weights=bad[~missing], minlength=len(levels))
     return bool(((bads == 0) | (bads == rows)).all())
