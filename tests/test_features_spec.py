@@ -93,3 +93,17 @@ def test_sources_of_a_policy_that_forbids_them_never_reach_the_query():
     sql = compile_features(catalog_for(eu), eu)
     granted = sql[sql.index("granted AS") : sql.index("ev AS")]
     assert "'social'" not in granted and "'bank'" in granted
+
+
+def test_feature_values_keep_twelve_significant_digits():
+    import numpy as np
+
+    from credo.features.table import settled
+
+    below, above = np.nextafter(0.5, 0.0), np.nextafter(0.5, 1.0)
+    assert settled(np.array([below, above, 0.1 + 0.2])).tolist() == [0.5, 0.5, 0.3]
+    kept = np.array([123456.789012, -0.000123456789012, 1e-300, 7.0, -2.0, 0.0])
+    assert np.array_equal(settled(kept), kept)  # twelve digits or fewer: as they were
+    assert settled(np.array([1234567.89012345]))[0] == 1234567.89012
+    odd = settled(np.array([np.nan, np.inf, -np.inf]))
+    assert np.isnan(odd[0]) and odd[1] == np.inf and odd[2] == -np.inf

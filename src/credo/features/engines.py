@@ -23,7 +23,7 @@ from credo.features.compiler import (
     feature_sources,
 )
 from credo.features.spec import FeatureSpec
-from credo.features.table import FeatureMeta, table_metadata, with_metadata
+from credo.features.table import FeatureMeta, settle_columns, table_metadata, with_metadata
 from credo.policy.policy import Policy
 
 ASOF_SCHEMA = pa.schema([pa.field("user_id", pa.string()), pa.field("as_of", pa.timestamp("us"))])
@@ -103,6 +103,7 @@ def feature_metas(specs: Sequence[FeatureSpec]) -> list[FeatureMeta]:
 
 
 def _finish(table: pa.Table, specs: Sequence[FeatureSpec], policy: Policy) -> pa.Table:
+    table = settle_columns(table, [spec.name for spec in specs])
     metadata = table_metadata(
         feature_metas(specs),
         catalog_version=CATALOG_VERSION,

@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
@@ -31,6 +32,7 @@ from credo.features.compiler import Tables, build_query
 from credo.features.engines import KEYED_ASOF_SCHEMA, as_of_timestamp
 from credo.features.spec import FeatureSpec
 from credo.features.sqlite import TIMESTAMP_TEXT, CredoSQLite, as_text_sql, connect_sqlite
+from credo.features.table import settled
 from credo.policy.policy import Policy, load_policy
 from credo.store.sql import sql_text
 
@@ -170,4 +172,8 @@ def features_for_user(
     columns = [d[0] for d in result.description]
     row = dict(zip(columns, result.fetchone(), strict=True))
     row["as_of"] = dt.date.fromisoformat(row["as_of"])
+    names = [spec.name for spec in (specs or catalog_for(policy))]
+    floats = [name for name in names if isinstance(row[name], float)]
+    for name, value in zip(floats, settled(np.array([row[n] for n in floats])), strict=True):
+        row[name] = float(value)
     return row
