@@ -13,6 +13,7 @@ from test_features_support import History
 from credo.policy import load_policy
 
 AS_OF = dt.datetime(2026, 1, 15)  # a mid-month as-of date: buckets run from the 15th
+LEVEL_BILLS = (100.1, 200.2, 300.3, 300.3, 200.2, 100.1)
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,15 @@ def store(tmp_path_factory) -> str:
         h.add("exact", "card", "statement", dt.datetime(2025, 12, 1), account_id=account,
               amount=amount, due_date=dt.date(2025, 12, 20))  # fmt: skip
     h.add("exact", "card", "payment", dt.datetime(2026, 1, 3), account_id="a", amount=0.3)
+    # bills and balances that rise and fall back, evenly: no trend, but summed in floating
+    # point the slope comes out as noise of 1e-14 (of a sign that depends on the order)
+    h.grant("level", ("card",))
+    for month, amount in enumerate(LEVEL_BILLS):
+        when = dt.datetime(2025, 8 + month, 1) if month < 5 else dt.datetime(2026, 1, 1)
+        h.add("level", "card", "statement", when, account_id="f", amount=amount,
+              due_date=when.date())  # fmt: skip
+        h.add("level", "card", "account_status", when, account_id="f", amount=amount,
+              credit_limit=1001.0, days_past_due=0)  # fmt: skip
     h.load(path)
     return str(path)
 
@@ -134,3 +144,11 @@ def test_a_payment_equal_to_its_statements_is_paid_in_full(store, engine):
     # digits, so it reads 1 exactly, on every engine and every run
     assert row["ph_payment_ratio_latest"] == 1.0
     assert row["ph_paid_full_share_6m"] == 1.0  # one month with a ratio, and it is 1
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_series_without_a_trend_has_a_slope_of_0(store, engine):
+    row = build(store, "us", engine, AS_OF)["level"]
+    assert row["ao_bill_trend_6m"] == 0.0  # not 1e-14 or -1e-14: a bin cut at 0 splits those
+    assert row["ao_utilisation_trend_6m"] == 0.0
+    assert row["ao_bill_latest"] == 100.1

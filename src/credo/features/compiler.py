@@ -371,6 +371,17 @@ def _at_least(threshold: float | None) -> float:
     return threshold - _THRESHOLD_TOLERANCE * max(1.0, abs(threshold))
 
 
+# A flat series' spread or slope comes out as rounding noise (1e-19, of either sign, varying
+# with the order the engine adds in), which a bin cut at 0 would split: a spread or slope
+# within this share of the series' largest value is 0.
+_ROUNDING_NOISE = 1e-12
+
+
+def _snapped(value: str, series: str, in_window: str) -> str:
+    size = f"MAX(CASE WHEN {in_window} THEN ABS({series}) END)"
+    return f"CASE WHEN ABS({value}) <= {_num(_ROUNDING_NOISE)} * {size} THEN 0 ELSE {value} END"
+
+
 def _series_aggregate(spec: FeatureSpec) -> str:
     assert spec.series is not None
     s = f"s_{spec.series.name}"
@@ -392,15 +403,16 @@ def _series_aggregate(spec: FeatureSpec) -> str:
     if agg == "series_mean":
         return mean
     if agg == "series_std":
-        return std
+        return _snapped(std, s, in_w)
     if agg == "series_cv":
-        return f"{std} / NULLIF(ABS({mean}), 0)"
+        return f"{_snapped(std, s, in_w)} / NULLIF(ABS({mean}), 0)"
     if agg == "series_slope":
         dx = f"(-m - xbar_{key})"
-        return (
+        slope = (
             f"SUM(CASE WHEN {in_w} THEN {dx} * ({s} - ybar_{key}) END)"
             f" / NULLIF(SUM(CASE WHEN {in_w} THEN {dx} * {dx} END), 0)"
         )
+        return _snapped(slope, s, in_w)
     hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(_at_least(spec.threshold))} THEN 1 ELSE 0 END)"
     if agg == "series_months_ge":
         return hits
