@@ -237,3 +237,42 @@ def test_scorecard_and_challenger_leave_out_a_column_that_tells_the_outcome() ->
     challenger = Challenger(n_jobs=1, n_estimators=50).fit(frame, y)
     assert challenger.features_ == ["signal"]
     assert {n: challenger.dropped_[n] for n in leaks} == dict.fromkeys(leaks, SEPARATION_REASON)
+
+
+def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) -> None:
+    from credo.model.tables import join_outcomes
+
+    features = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "as_of": pd.to_datetime(["2025-06-01", "2025-06-01", "2025-05-31"]).date,
+            "f": [1.0, 2.0, 3.0],
+            "bad": [9, 9, 9],  # a stray outcome column in the feature table: not the one used
+        }
+    )
+    stamps = [
+        pd.Timestamp("2025-06-01 10:00", tz="UTC"),
+        pd.Timestamp("2025-06-01 23:59", tz="UTC"),
+        pd.Timestamp("2025-06-01 00:00", tz="Asia/Shanghai"),  # 2025-05-31 16:00 UTC: c's day
+    ]
+    outcomes = tmp_path / "o.csv"
+    pd.DataFrame({"user_id": ["a", "b", "c"], "as_of": stamps, "bad": [1, 0, 1]}).to_csv(
+        outcomes, index=False
+    )
+    joined = join_outcomes(features, outcomes)
+    assert joined["f"].tolist() == [1.0, 2.0, 3.0] and joined["bad"].tolist() == [1, 0, 1]
+
+    twice = pd.concat([features, features.iloc[:1]], ignore_index=True)
+    with pytest.raises(TableError, match="more than one row per user_id"):
+        join_outcomes(twice, outcomes)
+    later = features.assign(as_of=pd.to_datetime(["2026-06-01"] * 3).date)
+    two_dates = pd.concat([features, later], ignore_index=True)
+    undated = tmp_path / "undated.parquet"
+    pd.DataFrame({"user_id": ["a", "b", "c"], "bad": [1, 0, 1]}).to_parquet(undated)
+    with pytest.raises(TableError, match="several as-of dates for some people"):
+        join_outcomes(two_dates, undated)
+    assert join_outcomes(features, undated)["bad"].tolist() == [1, 0, 1]  # one date each
+    garbage = tmp_path / "o.parquet"
+    garbage.write_text("not parquet")
+    with pytest.raises(TableError, match="not a readable outcomes file"):
+        join_outcomes(features, garbage)

@@ -339,6 +339,42 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     typo = credo("train", *inputs, "--exclude", "nosuch", "--out", fewer, check=False)
     assert typo.returncode == 1 and "nosuch" in typo.stderr
 
+    # a table built under another policy (other sources, features, negative-data horizon)
+    other = write_feature_table(
+        table,
+        tmp_path / "cn.parquet",
+        metas,
+        catalog_version="test",
+        policy="cn",
+        provenance_columns=["prov_sources"],
+    )
+    for verb in (
+        ["score", "--model", model, "--features", other, "--out", tmp_path / "s.csv"],
+        ["evaluate", "--model", model, "--features", other, "--outcomes", outcomes,
+         "--report", tmp_path / "r.html"],
+        ["train", "--features", other, "--outcomes", outcomes, "--policy", "us",
+         "--out", tmp_path / "m2.json"],
+    ):  # fmt: skip
+        refused = credo(*verb, check=False)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1 and "was built under policy 'cn'" in said, verb[0]
+        assert "credo features --policy us" in said
+    credo("train", "--features", other, "--outcomes", outcomes, "--out", tmp_path / "m3.json")
+    assert load_model(tmp_path / "m3.json").training["policy"] == "cn"  # the table's own
+
+    # outcomes as words, named by --bad-value, on the feature-table path as on a plain table
+    words = tmp_path / "words.csv"
+    pd.DataFrame(
+        {"user_id": users, "as_of": [as_of] * len(X), "bad": np.where(y == 1, "yes", "no")}
+    ).to_csv(words, index=False)
+    unnamed = credo("train", "--features", features, "--outcomes", words, "--out", fewer,
+                    check=False)  # fmt: skip
+    assert unnamed.returncode == 1 and "--bad-value" in unnamed.stderr
+    named = tmp_path / "named.json"
+    credo("train", "--features", features, "--outcomes", words, "--bad-value", "yes",
+          "--out", named)  # fmt: skip
+    assert load_model(named).metrics["train"] == artifact.metrics["train"]
+
 
 def test_challenger_is_stored_in_the_artifact(tmp_path):
     from credo.model.artifact import save_model

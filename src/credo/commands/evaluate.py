@@ -66,7 +66,7 @@ def _load_labelled(
             fail("give --table T --target COL, or --features F --outcomes O")
         frame, _ = read_features(features)
         frame = join_outcomes(frame, outcomes)
-        target, bad_values, good_values = "bad", [], []  # an outcomes file's bad is 0/1
+        target = "bad"
         source = f"{features}, outcomes from {outcomes}"
     try:
         frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, source)
@@ -193,6 +193,7 @@ def evaluate(
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
     from credo.model.artifact import load_model
+    from credo.model.tables import check_built_under
     from credo.model.training import file_fingerprint
 
     inputs = (model, table, features, outcomes, protected_file)
@@ -204,6 +205,8 @@ def evaluate(
         with Progress(*progress_columns, console=console, transient=True) as progress:
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
+            if features is not None:
+                check_built_under(features, artifact.training.get("policy"), "the model follows")
             progress.update(step, advance=1, description="reading the data")
             # the outcome is read as the model was trained on, unless told otherwise
             trained = {} if bad_value else artifact.training

@@ -84,8 +84,14 @@ def train(
         str, typer.Option("--scale", help=f"Score scale: {' or '.join(SCALES)}.")
     ] = "fico",
     policy: Annotated[
-        str, typer.Option("--policy", help="Jurisdiction policy (us, eu, cn or a JSON path).")
-    ] = "us",
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Jurisdiction policy (us, eu, cn or a JSON path). Default: the one the feature "
+            "table was built under; us for a plain table. A feature table built under another "
+            "is refused.",
+        ),
+    ] = None,
     protected: Annotated[
         list[str] | None,
         typer.Option("--protected", help="More protected attributes (repeat the option)."),
@@ -176,7 +182,7 @@ def train(
     held-out AUC on an internal 80/20 split, and the time taken."""
     from credo.model.artifact import save_model
     from credo.model.scorecard import Scorecard
-    from credo.model.tables import TableError
+    from credo.model.tables import TableError, check_built_under, feature_table_policy
     from credo.model.training import (
         TrainingError,
         load_feature_training,
@@ -194,10 +200,14 @@ def train(
         fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
     check_output(out, "--out", inputs=(features, outcomes, table))
     started = time.perf_counter()
-    policy_obj = _load_policy(policy)
+    built_under = feature_table_policy(features) if features is not None else None
+    policy_obj = _load_policy(policy or built_under or "us")
     try:
         if features is not None:
-            data = load_feature_training(features, outcomes, exclude or [])
+            check_built_under(features, policy_obj.name, "the model is to follow")
+            data = load_feature_training(
+                features, outcomes, exclude or [], bad_value or [], good_value or []
+            )
         else:
             data = load_table_training(
                 table, target, id_column, exclude or [], bad_value or [], good_value or []
@@ -444,13 +454,15 @@ def score(
     import pyarrow.parquet as pq
 
     from credo.model.artifact import ArtifactError, load_model
-    from credo.model.tables import TableError
+    from credo.model.tables import TableError, check_built_under
     from credo.model.training import TrainingError, load_scoring_table
 
     _one_input(features, table)
     check_output(out, "--out", suffixes=(".csv", ".parquet"), inputs=(model, features, table))
     try:
         artifact = load_model(model)
+        if features is not None:
+            check_built_under(features, artifact.training.get("policy"), "the model follows")
         frame, ids = load_scoring_table(features, table, id_column)
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))

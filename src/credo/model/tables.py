@@ -165,6 +165,47 @@ def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
     return table.to_pandas(), list(meta)
 
 
+def feature_table_policy(path: str | Path) -> str | None:
+    """The policy a credo feature table was built under (None when it does not say)."""
+    from credo.features.table import FeatureTableError, read_table_metadata
+
+    try:
+        return read_table_metadata(path).get("policy")
+    except (FeatureTableError, OSError, ValueError):
+        return None
+
+
+def check_built_under(path: str | Path, policy: str | None, what: str) -> None:
+    """Refuse a feature table built under another policy than `policy` (which decides the
+    sources and features allowed, and how long negative data counts)."""
+    built = feature_table_policy(path)
+    if policy and built and built != policy:
+        raise TableError(
+            f"{path} was built under policy {built!r}, but {what} policy {policy!r}: build the "
+            f"features with `credo features --policy {policy}`"
+        )
+
+
+def read_outcomes(path: Path) -> pd.DataFrame:
+    """An outcomes file: Parquet, or CSV (its user_id read as text)."""
+    if not path.exists():
+        raise TableError(f"{path}: no such outcomes file (Parquet or CSV of user_id, as_of, bad)")
+    try:
+        if path.suffix.lower() in (".csv", ".txt"):
+            return pd.read_csv(path, dtype={"user_id": str}, sep=csv_delimiter(path))
+        return pq.read_table(path).to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise TableError(
+            f"{path}: not a readable outcomes file ({exc}); give Parquet or CSV with columns "
+            "user_id, as_of, bad"
+        ) from None
+
+
+def _as_of_day(values: pd.Series) -> pd.Series:
+    # features are built as of a day (a timestamp is read as its UTC day): match on the day
+    return pd.to_datetime(values, utc=True).dt.floor("D")
+
+
 def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataFrame:
     """Feature rows with their ``bad`` outcome, matched on user_id (and as_of when both have it).
 
@@ -173,19 +214,32 @@ def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataF
     an error naming the first few, since it means the features were built for other dates.
     """
     path = Path(outcomes_path)
-    if not path.exists():
-        raise TableError(f"{path}: no such outcomes file (Parquet with user_id, as_of, bad)")
-    outcomes = pq.read_table(path).to_pandas()
+    outcomes = read_outcomes(path)
     for column in ("user_id", "bad"):
         if column not in outcomes.columns:
             raise TableError(f"{path}: the outcomes file has no {column!r} column")
+    outcomes = outcomes.assign(user_id=outcomes["user_id"].astype(str))
+    # an outcome column the feature table carries too is the outcomes file's to give
+    features = features.drop(columns=[c for c in ("bad",) if c in features.columns])
     keys = ["user_id"]
     if "as_of" in outcomes.columns and "as_of" in features.columns:
         keys.append("as_of")
-        outcomes = outcomes.assign(as_of=pd.to_datetime(outcomes["as_of"], utc=True))
-        features = features.assign(as_of=pd.to_datetime(features["as_of"], utc=True))
+        outcomes = outcomes.assign(as_of=_as_of_day(outcomes["as_of"]))
+        features = features.assign(as_of=_as_of_day(features["as_of"]))
+    elif "as_of" in features.columns and features["user_id"].duplicated().any():
+        twice = features.loc[features["user_id"].duplicated(), "user_id"].iloc[0]
+        raise TableError(
+            f"the feature table holds several as-of dates for some people (e.g. {twice}) and "
+            f"{path} has no as_of column: give each outcome its as_of date"
+        )
     if outcomes.duplicated(keys).any():
         raise TableError(f"{path}: more than one outcome per {' + '.join(keys)}")
+    if features.duplicated(keys).any():
+        twice = features.loc[features.duplicated(keys), "user_id"].iloc[0]
+        raise TableError(
+            f"the feature table has more than one row per {' + '.join(keys)} (e.g. {twice}): "
+            "build it once per person and date"
+        )
     joined = features.merge(
         outcomes[keys + ["bad"]], on=keys, how="right", validate="m:1", indicator=True
     )

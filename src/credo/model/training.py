@@ -66,10 +66,14 @@ def file_fingerprint(paths: Sequence[str | Path]) -> str:
 
 
 def load_feature_training(
-    features: Path, outcomes: Path, exclude: Sequence[str] = ()
+    features: Path,
+    outcomes: Path,
+    exclude: Sequence[str] = (),
+    bad_values: Sequence[str] = (),
+    good_values: Sequence[str] = (),
 ) -> TrainingData:
     """A credo feature table joined to its outcomes (user_id[, as_of] -> bad); every feature
-    but those in ``exclude`` is a candidate."""
+    but those in ``exclude`` is a candidate. ``bad`` is read as for a plain table's target."""
     frame, meta = tables.read_features(features)
     names = [m.name if not isinstance(m, dict) else m["name"] for m in meta]
     unknown = [name for name in exclude if name not in names]
@@ -83,16 +87,23 @@ def load_feature_training(
     catalog = tuple(names)
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
     joined = tables.join_outcomes(frame, outcomes)
+    try:
+        joined, y, left_out = known_outcomes(joined, "bad", bad_values, good_values, str(outcomes))
+    except TargetError as exc:
+        raise TrainingError(str(exc)) from None
     return TrainingData(
         code_order=catalog,
         X=joined[names],
-        y=joined["bad"].to_numpy(dtype=float),
+        y=y,
         meta=meta,
         kind="features",
         id_column="user_id",
         target="bad",
         sources=[str(features), str(outcomes)],
         fingerprint=file_fingerprint([features, outcomes]),
+        bad_values=tuple(str(v) for v in bad_values),
+        good_values=tuple(str(v) for v in good_values),
+        indeterminate_rows=left_out,
     )
 
 
