@@ -49,6 +49,9 @@ def test_features_without_a_subcommand_builds_the_table(store, tmp_path):
     assert meta["kind"] == "credo.features" and meta["policy"] == "us"
     assert "prov_sources" in meta["provenance_columns"]
     assert f"{len(metas)} features" in result.stderr
+    said = " ".join(result.stderr.split())  # bob has consents and no event
+    assert "warning: 1 of 2 people have no event from a consented source before their date" in said
+    assert "(e.g. bob)" in said
 
 
 def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):

@@ -281,6 +281,7 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     columns = {"user_id": users, "as_of": [as_of] * len(X)}
     columns.update({name: X[name].to_numpy() for name in X.columns})
     columns["prov_sources"] = ["card"] * len(X)
+    columns["prov_events"] = [0 if i == 7 else 40 for i in range(len(X))]  # u00007: none
     table = pa.table(columns)
     metas = [
         FeatureMeta(
@@ -300,7 +301,7 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         metas,
         catalog_version="test",
         policy="us",
-        provenance_columns=["prov_sources"],
+        provenance_columns=["prov_sources", "prov_events"],
     )
     outcomes = tmp_path / "outcomes.parquet"
     pq.write_table(pa.table({"user_id": users, "as_of": [as_of] * len(X), "bad": y}), outcomes)
@@ -316,7 +317,9 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     reasons = {artifact.scorecard.meta_[n]["reason"] for n in artifact.features}
     assert reasons <= {m.reason for m in meta}
     out = tmp_path / "scores.csv"
-    credo("score", "--model", model, "--features", features, "--out", out)
+    scored = credo("score", "--model", model, "--features", features, "--out", out)
+    said = " ".join(scored.stderr.split())
+    assert "warning: 1 rows have no event from a consented source (e.g. u00007)" in said
     scores = pd.read_csv(out)
     assert scores["id"].tolist() == users
     sql = credo("model", "sql", model, "--table", "people").stdout

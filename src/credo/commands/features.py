@@ -120,6 +120,23 @@ def build(
         f"wrote {out}: {table.num_rows} rows x {features} features (policy {chosen.name},"
         f" {engine}) from {events} events in {seconds:.1f} s"
     )
+    empty = no_data_people(table)
+    if empty:
+        console.print(
+            f"[yellow]warning:[/] {len(empty):,} of {table.num_rows:,} people have no event "
+            f"from a consented source before their date (e.g. {', '.join(empty[:3])}): every "
+            "feature of theirs says no data, and a score would rest on nothing known of them; "
+            "check the ids and their consents"
+        )
+
+
+def no_data_people(table) -> list[str]:
+    """The user_ids of the feature rows that no event fed (prov_events 0)."""
+    import pyarrow.compute as pc
+
+    if "prov_events" not in table.column_names:
+        return []
+    return table.filter(pc.equal(table["prov_events"], 0))["user_id"].to_pylist()
 
 
 def _progress() -> Progress:

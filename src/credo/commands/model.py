@@ -492,6 +492,14 @@ def score(
     else:
         pq.write_table(pa.Table.from_pandas(scores, preserve_index=False), out)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
+    if "prov_events" in frame.columns:
+        empty = frame.loc[frame["prov_events"] == 0, "user_id"].astype(str).tolist()
+        if empty:
+            console.print(
+                f"[yellow]warning:[/] {len(empty):,} rows have no event from a consented source "
+                f"(e.g. {', '.join(empty[:3])}): their scores rest on the no-data bins alone, "
+                "nothing known of the person; treat them as unscorable"
+            )
 
 
 @model_app.command("show")
