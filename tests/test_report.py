@@ -371,6 +371,27 @@ def test_credo_evaluate_on_a_feature_table_with_protected_file(tmp_path):
     dimensions = {f["dimension"] for f in result["features"] if f["status"] == "used"}
     assert "payment_history" in dimensions
 
+    # a protected file that knows only some of the people, or none of them
+    protected = pd.read_parquet(dataset / "protected.parquet")
+    for name, part in (("some", protected.head(700)), ("none", protected.assign(user_id="x"))):
+        part.drop_duplicates("user_id").to_parquet(tmp_path / f"{name}.parquet")
+        run = subprocess.run(
+            [
+                str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"),
+                "--features", str(tmp_path / "features.parquet"),
+                "--outcomes", str(dataset / "outcomes.parquet"),
+                "--protected-file", str(tmp_path / f"{name}.parquet"),
+                "--report", str(tmp_path / f"{name}.html"),
+            ],
+            capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        said = " ".join(run.stderr.split())
+        if name == "some":
+            assert run.returncode == 0, said
+            assert "warning: 500 of the 1,200 people evaluated are not in" in said
+        else:
+            assert run.returncode == 1 and "none of its user_ids is among the 1,200" in said
+
 
 def test_policy_names_match_whole_words_of_columns():
     from credo.commands.evaluate import _protected_matches

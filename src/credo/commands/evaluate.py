@@ -100,6 +100,22 @@ def _protected_values(
             fail(f"{protected_file}: joining protected attributes needs a user_id column on both")
         if extra[PROTECTED_FILE_KEY].duplicated().any():
             fail(f"{protected_file}: more than one row per user_id")
+        known = (
+            frame[PROTECTED_FILE_KEY].astype(str).isin(set(extra[PROTECTED_FILE_KEY].astype(str)))
+        )
+        if not known.any():
+            fail(
+                f"{protected_file}: none of its user_ids is among the {len(frame):,} people "
+                f"evaluated (e.g. {frame[PROTECTED_FILE_KEY].iloc[0]}): is it another "
+                "population's file?"
+            )
+        if not known.all():
+            console.print(
+                f"[yellow]warning:[/] {int((~known).sum()):,} of the {len(frame):,} people "
+                f"evaluated are not in {protected_file} (e.g. "
+                f"{frame.loc[~known, PROTECTED_FILE_KEY].iloc[0]}): their attributes read as "
+                "missing, one group of its own in the fairness checks"
+            )
         source = frame[[PROTECTED_FILE_KEY]].merge(extra, on=PROTECTED_FILE_KEY, how="left")
     if columns:
         absent = [c for c in columns if c not in source.columns]
