@@ -330,6 +330,21 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert got["score"].tolist() == scores["score"].tolist()
     assert as_list(got["reason_2"]) == as_list(scores["reason_2"])
 
+    # two dates for each person: the scores say which date each is for
+    later = table.set_column(
+        table.column_names.index("as_of"), "as_of", pa.array([as_of + pd.Timedelta(days=365)] *
+        len(X), table["as_of"].type)
+    )  # fmt: skip
+    both = write_feature_table(
+        pa.concat_tables([table, later]), tmp_path / "both.parquet", metas,
+        catalog_version="test", policy="us", provenance_columns=["prov_sources", "prov_events"],
+    )  # fmt: skip
+    dated = tmp_path / "dated.csv"
+    credo("score", "--model", model, "--features", both, "--out", dated)
+    dated_scores = pd.read_csv(dated)
+    assert dated_scores.columns.tolist()[:3] == ["id", "as_of", "score"]
+    assert dated_scores["as_of"].nunique() == 2 and len(dated_scores) == 2 * len(X)
+
     # --exclude leaves features out here as it leaves columns out of a plain table
     left_out = artifact.features[0]
     fewer = tmp_path / "fewer.json"

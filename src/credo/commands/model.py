@@ -486,6 +486,9 @@ def score(
             progress.advance(task, len(chunk))
     scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     scores.insert(0, "id", ids)
+    if features is not None and "as_of" in frame.columns and frame["user_id"].duplicated().any():
+        # several dates for one person: the id alone would not say which score is which
+        scores.insert(1, "as_of", frame["as_of"].to_numpy())
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         scores.to_csv(out, index=False)
