@@ -102,8 +102,21 @@ def feature_metas(specs: Sequence[FeatureSpec]) -> list[FeatureMeta]:
     return [replace(FeatureMeta.from_spec(s), sources=feature_sources(s, by_name)) for s in specs]
 
 
+# Aggregates whose value no order of adding can change (counts, maxima of single events,
+# shares of counts): only the others are settled (see credo.features.table.settled).
+EXACT_AGGREGATES = frozenset(
+    {"count", "share", "max", "months_since_first", "months_since_last", "series_months_ge",
+     "series_share_ge"}
+)  # fmt: skip
+
+
+def settled_features(specs: Sequence[FeatureSpec]) -> list[str]:
+    """The features whose values may carry the order of a floating-point sum."""
+    return [spec.name for spec in specs if spec.aggregate not in EXACT_AGGREGATES]
+
+
 def _finish(table: pa.Table, specs: Sequence[FeatureSpec], policy: Policy) -> pa.Table:
-    table = settle_columns(table, [spec.name for spec in specs])
+    table = settle_columns(table, settled_features(specs))
     metadata = table_metadata(
         feature_metas(specs),
         catalog_version=CATALOG_VERSION,

@@ -29,7 +29,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, utc_now
 from credo.features.catalog import catalog_for
 from credo.features.compiler import Tables, build_query
-from credo.features.engines import KEYED_ASOF_SCHEMA, as_of_timestamp
+from credo.features.engines import KEYED_ASOF_SCHEMA, as_of_timestamp, settled_features
 from credo.features.spec import FeatureSpec
 from credo.features.sqlite import TIMESTAMP_TEXT, CredoSQLite, as_text_sql, connect_sqlite
 from credo.features.table import settled
@@ -172,7 +172,7 @@ def features_for_user(
     columns = [d[0] for d in result.description]
     row = dict(zip(columns, result.fetchone(), strict=True))
     row["as_of"] = dt.date.fromisoformat(row["as_of"])
-    names = [spec.name for spec in (specs or catalog_for(policy))]
+    names = settled_features(specs or catalog_for(policy))
     floats = [name for name in names if isinstance(row[name], float)]
     for name, value in zip(floats, settled(np.array([row[n] for n in floats])), strict=True):
         row[name] = float(value)
