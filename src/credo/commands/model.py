@@ -190,6 +190,7 @@ def train(
         protected_inputs,
         train_model,
     )
+    from credo.policy import PRESETS
 
     _one_input(features, table)
     if features is not None and outcomes is None:
@@ -201,6 +202,8 @@ def train(
     check_output(out, "--out", inputs=(features, outcomes, table))
     started = time.perf_counter()
     built_under = feature_table_policy(features) if features is not None else None
+    if policy is None and built_under not in (None, *PRESETS):
+        fail(f"{features} was built under policy {built_under!r}: give its file with --policy")
     policy_obj = _load_policy(policy or built_under or "us")
     try:
         if features is not None:
