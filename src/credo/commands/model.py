@@ -207,7 +207,8 @@ def train(
     policy_obj = _load_policy(policy or built_under or "us")
     try:
         if features is not None:
-            check_built_under(features, policy_obj.name, "the model is to follow")
+            if policy is not None:  # else the table's own policy was taken
+                check_built_under(features, policy_obj.name, "the model is to follow")
             data = load_feature_training(
                 features, outcomes, exclude or [], bad_value or [], good_value or []
             )

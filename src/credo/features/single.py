@@ -51,6 +51,7 @@ class OnePersonPlan:
     # reads the store ~2 ms slower.
     events_sql: str
     consents_sql: str
+    settled: tuple[str, ...]  # the features whose values are rounded (see settled_features)
 
 
 def columns_read(query: exp.Expression, table: str) -> set[str]:
@@ -96,6 +97,7 @@ def one_person_plan(specs: tuple[FeatureSpec, ...], policy: Policy) -> OnePerson
         consents=consents,
         events_sql=_select(events, TABLES.events, "user_id = {user} AND ts < {as_of}"),
         consents_sql=_select(consents, TABLES.consents, "user_id = {user}"),
+        settled=tuple(settled_features(specs)),
     )
 
 
@@ -172,8 +174,7 @@ def features_for_user(
     columns = [d[0] for d in result.description]
     row = dict(zip(columns, result.fetchone(), strict=True))
     row["as_of"] = dt.date.fromisoformat(row["as_of"])
-    names = settled_features(specs or catalog_for(policy))
-    floats = [name for name in names if isinstance(row[name], float)]
+    floats = [name for name in plan.settled if isinstance(row[name], float)]
     for name, value in zip(floats, settled(np.array([row[n] for n in floats])), strict=True):
         row[name] = float(value)
     return row
