@@ -146,9 +146,19 @@ class _Cells:
     def source_count(self, source: str) -> str:
         return self.names[Cell((source,), (), "n")] if source in self.sources else "0"
 
-    def presence(self, sources: Sequence[str]) -> str:
-        """Events of these sources in a month, as an expression over the pivot."""
-        return " + ".join(self.source_count(s) for s in sources) or "0"
+    def presence(self, sources: Sequence[str], side: str = "") -> str:
+        """Events of these sources in a month, as an expression over the pivot (its columns
+        qualified by the pivot's alias `side` when given)."""
+        counts = [self.source_count(s) for s in sources]
+        prefix = f"{side}." if side else ""
+        return " + ".join(c if c == "0" else prefix + c for c in counts) or "0"
+
+    def ref(self, cell: Cell, side: str) -> str:
+        """The cell read from the pivot aliased `side` (a count over several sources is the
+        sum of their per-source counts)."""
+        if cell.measure == "n" and not cell.types and len(cell.sources) > 1:
+            return f"({self.presence(cell.sources, side)})"
+        return f"{side}.{self.name(cell)}"
 
     def reading_only(self, types: Sequence[str]) -> list[Cell]:
         """The cells that read events of these types and no others."""
@@ -322,7 +332,7 @@ def _with_presence(presence: str, value: str, never: float | None) -> str:
 
 
 def _term_sum(terms: Sequence[Term], cells: _Cells, side: str) -> str:
-    parts = [(t.sign, f"{side}.{cells.name(Cell(t.sources, t.types, t.measure))}") for t in terms]
+    parts = [(t.sign, cells.ref(Cell(t.sources, t.types, t.measure), side)) for t in terms]
     if len(parts) == 1 and parts[0][0] == 1.0:
         return parts[0][1]
     any_present = " OR ".join(f"{p} IS NOT NULL" for _, p in parts)
@@ -332,10 +342,10 @@ def _term_sum(terms: Sequence[Term], cells: _Cells, side: str) -> str:
 
 def _term_present(term: Term, cells: _Cells, side: str) -> str:
     """The month has events of the term (a count is 0 without them, other measures NULL)."""
-    cell = cells.name(Cell(term.sources, term.types, term.measure))
+    cell = cells.ref(Cell(term.sources, term.types, term.measure), side)
     if _MEASURE_SQL[term.measure][1] == "count":
-        return f"{cell.replace('c', f'{side}.c')} > 0"
-    return f"{side}.{cell} IS NOT NULL"
+        return f"{cell} > 0"
+    return f"{cell} IS NOT NULL"
 
 
 def _series_value(series: Series, cells: _Cells) -> str:

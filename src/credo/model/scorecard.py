@@ -153,12 +153,12 @@ class Scorecard(BaseEstimator):
         self.dropped_ = dict(unusable)
         classes = int((target == 0).sum()), int((target == 1).sum())
         floors = {n: self._iv_floor(all_bins[n], *classes) for n in candidates}
-        leaks = {
+        leaks = [
             n
             for n in candidates
             if separates_outcome(frame[n], target, ordered=all_bins[n].kind != "categorical")
-        }
-        self.dropped_.update(dict.fromkeys(sorted(leaks, key=candidates.index), SEPARATION_REASON))
+        ]
+        self.dropped_.update(dict.fromkeys(leaks, SEPARATION_REASON))
         strong = [n for n in candidates if self.iv_[n] >= floors[n] and n not in leaks]
         self.dropped_.update(
             {
