@@ -46,11 +46,14 @@ class OnePersonPlan:
     sql: str
     events: pa.Schema  # the event columns the query reads
     consents: pa.Schema
-    # DuckDB: one person's events before the as-of date and consents, as SQLite stores them.
-    # The user id and date are written into the text as literals: with parameters, DuckDB
-    # reads the store ~2 ms slower.
+    # DuckDB: one person's events before the as-of date and consents, as SQLite stores them,
+    # less the user id (the same on every row: added in Python, ~0.8 ms less to read). The
+    # user id and date are written into the text as literals: with parameters, DuckDB reads
+    # the store ~2 ms slower.
     events_sql: str
     consents_sql: str
+    events_insert: str
+    consents_insert: str
     settled: tuple[str, ...]  # the features whose values are rounded (see settled_features)
 
 
@@ -79,8 +82,15 @@ def _subschema(schema: pa.Schema, names: set[str]) -> pa.Schema:
 
 
 def _select(schema: pa.Schema, table: str, where: str) -> str:
-    columns = ", ".join(as_text_sql(f'"{f.name}"', f.type) for f in schema)
+    columns = ", ".join(as_text_sql(f'"{f.name}"', f.type) for f in schema if f.name != "user_id")
     return f"SELECT {columns} FROM {table} WHERE {where}"
+
+
+def _insert_sql(table: str, schema: pa.Schema) -> str:
+    """The insert of a row read by _select, the user id put first."""
+    names = ["user_id", *(f.name for f in schema if f.name != "user_id")]
+    columns = ", ".join(f'"{n}"' for n in names)
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(names))})"
 
 
 @lru_cache(maxsize=16)
@@ -97,6 +107,8 @@ def one_person_plan(specs: tuple[FeatureSpec, ...], policy: Policy) -> OnePerson
         consents=consents,
         events_sql=_select(events, TABLES.events, "user_id = {user} AND ts < {as_of}"),
         consents_sql=_select(consents, TABLES.consents, "user_id = {user}"),
+        events_insert=_insert_sql(TABLES.events, events),
+        consents_insert=_insert_sql(TABLES.consents, consents),
         settled=tuple(settled_features(specs)),
     )
 
@@ -106,6 +118,7 @@ def _catalog_plan(policy: Policy) -> OnePersonPlan:
     return one_person_plan(catalog_for(policy), policy)
 
 
+_ASOF_INSERT = f"INSERT INTO {TABLES.asof} VALUES (?, ?, ?)"
 _local = threading.local()
 
 
@@ -133,10 +146,10 @@ def _fetch(cursor: duckdb.DuckDBPyConnection, sql: str, **literals: str) -> list
     return cursor.execute(sql.format(**literals)).fetchall()
 
 
-def _insert(lite: sqlite3.Connection, table: str, schema: pa.Schema, rows: list[tuple]) -> None:
+def _insert(lite: sqlite3.Connection, table: str, insert: str, rows: list[tuple]) -> None:
     lite.execute(f"DELETE FROM {table}")
     if rows:
-        lite.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(schema))})", rows)
+        lite.executemany(insert, rows)
 
 
 def features_for_user(
@@ -167,9 +180,9 @@ def features_for_user(
         events_cursor.close()
         consents_cursor.close()
     lite = _sqlite_for(plan)
-    _insert(lite, TABLES.events, plan.events, events)
-    _insert(lite, TABLES.consents, plan.consents, consents)
-    _insert(lite, TABLES.asof, KEYED_ASOF_SCHEMA, [(user_id, stamp.strftime(TIMESTAMP_TEXT), 0)])
+    _insert(lite, TABLES.events, plan.events_insert, [(user_id, *row) for row in events])
+    _insert(lite, TABLES.consents, plan.consents_insert, [(user_id, *row) for row in consents])
+    _insert(lite, TABLES.asof, _ASOF_INSERT, [(user_id, stamp.strftime(TIMESTAMP_TEXT), 0)])
     result = lite.execute(plan.sql)
     columns = [d[0] for d in result.description]
     row = dict(zip(columns, result.fetchone(), strict=True))
