@@ -231,3 +231,54 @@ def test_spark_reads_text_numbers_as_training_did(spark, tmp_path):
     sql = model_to_sql(artifact, "spark", table="loans", id_column="row_id")
     got = spark.sql(sql).toPandas()
     assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
+
+
+def unscorable_case(tmp_path):
+    """A feature-table model and a table where some rows no consented event fed."""
+    from credo.model.artifact import ModelArtifact
+
+    X, y, meta = constructed(n=2000)
+    card = Scorecard(min_iv=0.0).fit(X, y, meta=meta)
+    artifact = ModelArtifact(scorecard=card, training={"kind": "features"})
+    probe = X.assign(row_id=np.arange(len(X)), prov_events=np.where(np.arange(len(X)) % 9, 30, 0))
+    path = tmp_path / "features.parquet"
+    pq.write_table(pa.Table.from_pandas(probe, preserve_index=False), path)
+    return artifact, pq.read_table(path).to_pandas(), path
+
+
+def assert_unscorable_alike(artifact, probe, got):
+    expected = artifact.score_table(probe).assign(id=probe["row_id"])
+    got = got.sort_values("id").reset_index(drop=True)
+    empty = (probe["prov_events"] == 0).to_numpy()
+    assert 0 < empty.sum() < len(probe)
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["score"].isna().tolist() == empty.tolist() == expected["score"].isna().tolist()
+    assert got["score"][~empty].astype(int).tolist() == expected["score"][~empty].tolist()
+    assert np.allclose(got["pd"][~empty], expected["pd"][~empty], rtol=0, atol=1e-12)
+    assert got["pd"][empty].isna().all() and expected["pd"][empty].isna().all()
+    assert set(got["band"][empty]) == {"Unscorable"} and set(got["reason_1"][empty]) == {"R00"}
+    assert got["reason_2"][empty].isna().all()
+    for column in ("band", "reason_1", "reason_2", "reason_3", "reason_4"):
+        assert as_list(got[column]) == as_list(expected[column]), column
+
+
+def test_duckdb_leaves_the_unscorable_unscored_as_python_does(tmp_path):
+    artifact, probe, path = unscorable_case(tmp_path)
+    scores = artifact.score_table(probe)
+    assert str(scores["score"].dtype) == "Int64"
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW features AS SELECT * FROM read_parquet('{path}')")
+    sql = model_to_sql(artifact, "duckdb", table="features", id_column="row_id")
+    assert_unscorable_alike(artifact, probe, con.execute(sql).df())
+    # a card alone (not a feature-table model) scores every row, as the Python card does
+    every = con.execute(model_to_sql(artifact.scorecard, "duckdb", id_column="row_id")).df()
+    assert every["score"].notna().all() and "Unscorable" not in set(every["band"])
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_leaves_the_unscorable_unscored_as_python_does(spark, tmp_path):
+    artifact, probe, path = unscorable_case(tmp_path)
+    spark.read.parquet(str(path)).createOrReplaceTempView("people")
+    sql = model_to_sql(artifact, "spark", table="people", id_column="row_id")
+    assert_unscorable_alike(artifact, probe, spark.sql(sql).toPandas())

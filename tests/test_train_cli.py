@@ -306,29 +306,45 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     outcomes = tmp_path / "outcomes.parquet"
     pq.write_table(pa.table({"user_id": users, "as_of": [as_of] * len(X), "bad": y}), outcomes)
     model = tmp_path / "model.json"
-    credo(
+    trained = credo(
         "train", "--features", features, "--outcomes", outcomes, "--scale", "sesame", "--out", model
     )
+    assert "1 people no event from a consented source fed" in " ".join(trained.stdout.split())
     artifact = load_model(model)
     assert artifact.training["kind"] == "features"
+    assert artifact.training["unscorable_rows"] == 1 and artifact.training["rows"] == len(X) - 1
     assert artifact.scorecard.scale_.name == "sesame"
     shown = " ".join(credo("model", "show", model, "--no-bins").stdout.split())
     assert "Poor 较差 350-549" in shown and "Excellent 极好 700-950" in shown
+    assert "left out │ 1 unscorable (no consented data)" in shown
     reasons = {artifact.scorecard.meta_[n]["reason"] for n in artifact.features}
     assert reasons <= {m.reason for m in meta}
     out = tmp_path / "scores.csv"
     scored = credo("score", "--model", model, "--features", features, "--out", out)
     said = " ".join(scored.stderr.split())
-    assert "warning: 1 rows have no event from a consented source (e.g. u00007)" in said
+    assert "1 rows have no event from a consented source (e.g. u00007)" in said
     scores = pd.read_csv(out)
     assert scores["id"].tolist() == users
+    # u00007 is unscorable: no score, pd or reasons but the no-data code
+    unscored = scores.loc[scores["id"] == "u00007"].iloc[0]
+    assert pd.isna(unscored["score"]) and pd.isna(unscored["pd"]) and pd.isna(unscored["reason_2"])
+    assert (unscored["band"], unscored["reason_1"]) == ("Unscorable", "R00")
+    assert scores["score"].notna().sum() == len(X) - 1
     sql = credo("model", "sql", model, "--table", "people").stdout
     con = duckdb.connect()
     con.execute(f"CREATE VIEW people AS SELECT * FROM read_parquet('{features}')")
-    got = con.execute(sql).df()
+    got = con.execute(sql).df().sort_values("id").reset_index(drop=True)
     assert got["id"].tolist() == users
-    assert got["score"].tolist() == scores["score"].tolist()
-    assert as_list(got["reason_2"]) == as_list(scores["reason_2"])
+    assert got["score"].fillna(-1).tolist() == scores["score"].fillna(-1).tolist()
+    for column in ("band", "reason_1", "reason_2"):
+        assert as_list(got[column]) == as_list(scores[column]), column
+    # evaluation leaves the unscorable out of every figure and says so
+    figures = tmp_path / "eval.json"
+    credo("evaluate", "--model", model, "--features", features, "--outcomes", outcomes,
+          "--report", tmp_path / "eval.html", "--json", figures)  # fmt: skip
+    evaluated = json.loads(figures.read_text())
+    assert "1 people with no data from a consented source left out" in json.dumps(evaluated)
+    assert evaluated["data"]["rows"] == len(X) - 1
 
     # two dates for each person: the scores say which date each is for
     later = table.set_column(

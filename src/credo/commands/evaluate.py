@@ -49,6 +49,7 @@ def _load_labelled(
 ) -> tuple[pd.DataFrame, np.ndarray, str, str]:
     import numpy as np
 
+    from credo.model import unscorable
     from credo.model.columns import TargetError, known_outcomes
     from credo.model.tables import join_outcomes, read_features, read_plain_table
 
@@ -73,6 +74,12 @@ def _load_labelled(
     except TargetError as exc:
         fail(str(exc))
     outcome = outcome_definition(target, bad_values, good_values, left_out)
+    empty = unscorable.no_evidence(frame) if features is not None else np.zeros(len(y), bool)
+    if empty.all():
+        fail(f"{source}: no event from a consented source fed any of the people (prov_events 0)")
+    if empty.any():  # they get no score (credo.model.unscorable), so no figure can count them
+        frame, y = frame.loc[~empty].reset_index(drop=True), y[~empty]
+        outcome += f"; {int(empty.sum()):,} people with no data from a consented source left out"
     return frame, y.astype(np.int8), source, outcome
 
 

@@ -125,7 +125,7 @@ def build(
         console.print(
             f"[yellow]warning:[/] {len(empty):,} of {table.num_rows:,} people have no event "
             f"from a consented source before their date (e.g. {', '.join(empty[:3])}): every "
-            "feature of theirs says no data, and a score would rest on nothing known of them; "
+            "feature of theirs says no data, so a model will not score them (unscorable); "
             "check the ids and their consents"
         )
 

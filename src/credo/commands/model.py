@@ -408,6 +408,11 @@ def _print_training_summary(artifact, seconds: float) -> None:
             f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "
             "--bad-value nor a --good-value were left out"
         )
+    if artifact.training.get("unscorable_rows"):
+        stdout.print(
+            f"{artifact.training['unscorable_rows']:,} people no event from a consented source "
+            "fed (prov_events 0) were left out: they are not scored"
+        )
     strongest: dict[str, float] = {}
     for _, part in _cards(card):
         for name in part.features_:
@@ -457,6 +462,7 @@ def score(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from credo.model import unscorable
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.tables import TableError, check_built_under
     from credo.model.training import TrainingError, load_scoring_table
@@ -484,7 +490,7 @@ def score(
         for start in range(0, len(frame), SCORE_CHUNK_ROWS):
             chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
             try:
-                parts.append(card.score_table(chunk, with_text=with_texts)[columns])
+                parts.append(artifact.score_table(chunk, with_text=with_texts)[columns])
             except ValueError as exc:
                 fail(str(exc))
             progress.advance(task, len(chunk))
@@ -499,14 +505,24 @@ def score(
     else:
         pq.write_table(pa.Table.from_pandas(scores, preserve_index=False), out)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
-    if "prov_events" in frame.columns:
-        empty = frame.loc[frame["prov_events"] == 0, "user_id"].astype(str).tolist()
+    if unscorable.applies(artifact.training):
+        empty = frame.loc[unscorable.no_evidence(frame), "user_id"].astype(str).tolist()
         if empty:
             console.print(
-                f"[yellow]warning:[/] {len(empty):,} rows have no event from a consented source "
-                f"(e.g. {', '.join(empty[:3])}): their scores rest on the no-data bins alone, "
-                "nothing known of the person; treat them as unscorable"
+                f"[yellow]note:[/] {len(empty):,} rows have no event from a consented source "
+                f"(e.g. {', '.join(empty[:3])}): nothing is known of them, so they get no "
+                f"score (band {unscorable.UNSCORABLE_BAND!r}, reason_1 {unscorable.NO_DATA_CODE})"
             )
+
+
+def _left_out(training: dict) -> str:
+    """The training rows that were not fitted on, and why, in words."""
+    parts = []
+    if training.get("indeterminate_rows"):
+        parts.append(f"{training['indeterminate_rows']:,} of neither outcome")
+    if training.get("unscorable_rows"):
+        parts.append(f"{training['unscorable_rows']:,} unscorable (no consented data)")
+    return "; ".join(parts) or "none"
 
 
 @model_app.command("show")
@@ -537,6 +553,7 @@ def show(
         ("credo version", artifact.credo_version),
         ("input", f"{training.get('kind', '?')}: {', '.join(training.get('sources', []))}"),
         ("rows / bad rate", f"{training.get('rows', '?')} / {training.get('bad_rate', 0):.4f}"),
+        ("left out", _left_out(training)),
         ("policy", str(training.get("policy"))),
         (
             "scale",

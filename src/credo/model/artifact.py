@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credo.model import unscorable
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
@@ -48,7 +49,12 @@ class ModelArtifact:
         return list(self.scorecard.features_)
 
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
-        return self.scorecard.score_table(X, with_text=with_text)
+        """The scorecard's scores; a feature-table model leaves the rows no consented event
+        fed unscored (credo.model.unscorable)."""
+        scores = self.scorecard.score_table(X, with_text=with_text)
+        if not unscorable.applies(self.training) or not isinstance(X, pd.DataFrame):
+            return scores
+        return unscorable.blank_unscorable(scores, unscorable.no_evidence(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.scorecard.predict_proba(X)

@@ -8,7 +8,9 @@ both engines run the same logic as the Python scorer:
 * points and log-odds per bin as literals, summed in the model's feature order;
 * reasons from the same packed integer keys as ``credo.explain.reasons`` (loss * m + reversed
   feature position): the r-th reason is the largest key below the (r-1)-th, so the ordering,
-  tie-breaks included, needs no arrays and no sorting functions.
+  tie-breaks included, needs no arrays and no sorting functions;
+* a feature-table model's rows with ``prov_events`` 0 unscored, as ``credo.model.unscorable``
+  says (the scored rows and those, joined by UNION ALL).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Any
 from sqlglot import exp
 
 from credo.explain.reasons import inquiry_positions
+from credo.model import unscorable
 from credo.model.bins import level_key
 
 DIALECTS = ("duckdb", "spark")
+SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
 NONE_KEY = -1
 
 
@@ -38,12 +42,24 @@ def model_to_sql(
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
     card = model if hasattr(model, "features_") else model.scorecard  # a card or an artifact
+    training = {} if card is model else model.training
     # text columns training read as numbers ("5.3%", "1,5") are read the same way here
-    readers = {} if card is model else dict(model.training.get("text_numbers") or {})
+    readers = dict(training.get("text_numbers") or {})
+    # a feature-table model scores the rows some consented event fed; the rest are unscorable
+    leaves_out = unscorable.applies(training)
+    scored_from = SCORABLE if leaves_out else table
+    query: exp.Query
     if hasattr(card, "segments_"):
-        query = segmented_query(card, table, id_column, dialect, readers)
+        query = segmented_query(card, scored_from, id_column, dialect, readers)
     else:
-        query = build_query(card, table, id_column, dialect, readers=readers)
+        query = build_query(card, scored_from, id_column, dialect, readers=readers)
+    if leaves_out:
+        columns = ["id"] * bool(id_column) + ["score", "pd", "band"]
+        columns += [f"reason_{r}" for r in range(1, 6)]
+        rest = unscorable.unscorable_select(table, id_column, columns)
+        query = exp.union(query, rest, distinct=False).with_(
+            SCORABLE, as_=unscorable.scorable_rows(table)
+        )
     return query.sql(dialect=dialect, pretty=True)
 
 

@@ -19,7 +19,7 @@ from sklearn.base import clone as sklearn_clone
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
-from credo.model import tables
+from credo.model import tables, unscorable
 from credo.model.artifact import ModelArtifact
 from credo.model.columns import TargetError, known_outcomes, unusable_columns
 from credo.model.scorecard import Scorecard
@@ -49,6 +49,7 @@ class TrainingData:
     bad_values: tuple[str, ...] = ()  # plain tables: the target values that mean bad
     good_values: tuple[str, ...] = ()  # ... and good, when the rest are left out
     indeterminate_rows: int = 0  # rows left out for holding neither
+    unscorable_rows: int = 0  # feature rows no consented event fed, left out (never scored)
     # plain tables: text columns read as numbers, {column: "percent" | "decimal_comma"}
     text_numbers: dict[str, str] = field(default_factory=dict)
     # every input the source offers, --exclude or not: numbered for stable reason codes
@@ -91,6 +92,15 @@ def load_feature_training(
         joined, y, left_out = known_outcomes(joined, "bad", bad_values, good_values, str(outcomes))
     except TargetError as exc:
         raise TrainingError(str(exc)) from None
+    # people no consented event fed are never scored, so they teach the model nothing
+    empty = unscorable.no_evidence(joined)
+    if empty.all():
+        raise TrainingError(
+            f"{features}: no event from a consented source fed any of the {len(joined):,} "
+            "people with an outcome (prov_events 0): check the store's consents and the as-of "
+            "dates the features were built for"
+        )
+    joined, y = joined.loc[~empty].reset_index(drop=True), y[~empty]
     return TrainingData(
         code_order=catalog,
         X=joined[names],
@@ -104,6 +114,7 @@ def load_feature_training(
         bad_values=tuple(str(v) for v in bad_values),
         good_values=tuple(str(v) for v in good_values),
         indeterminate_rows=left_out,
+        unscorable_rows=int(empty.sum()),
     )
 
 
@@ -217,6 +228,7 @@ def train_model(
         "bad_values": list(data.bad_values),
         "good_values": list(data.good_values),
         "indeterminate_rows": data.indeterminate_rows,
+        "unscorable_rows": data.unscorable_rows,
         "id_column": data.id_column,
         "inputs": [str(c) for c in data.X.columns],
         "text_numbers": dict(data.text_numbers),
