@@ -62,21 +62,41 @@ def test_tpr_fpr_gaps_by_hand():
     assert result["flag"]  # FPR gap ~0.2 > 0.1
 
 
-def test_tpr_gap_is_judged_among_groups_with_enough_bad_customers():
-    # three groups of 200: 40, 50 and 8 bad customers, of whom 30, 45 and 0 are declined;
-    # every good customer is approved
-    groups = np.array(["a"] * 200 + ["b"] * 200 + ["c"] * 200)
-    y = np.zeros(600, dtype=int)
-    approved = np.ones(600, dtype=bool)
-    for start, bads, declined in ((0, 40, 30), (200, 50, 45), (400, 8, 0)):
+@pytest.mark.parametrize("times", [1, 10])
+def test_tpr_gap_is_judged_among_groups_with_enough_bad_customers(times):
+    # three groups of 200 (times `times`): 40, 50 and 8 bad customers (the first two times
+    # `times`), of whom 30, 45 (likewise) and 0 are declined; every good customer is approved
+    size = 200 * times
+    groups = np.array(["a"] * size + ["b"] * size + ["c"] * size)
+    y = np.zeros(3 * size, dtype=int)
+    approved = np.ones(3 * size, dtype=bool)
+    for start, bads, declined in ((0, 40 * times, 30 * times), (size, 50 * times, 45 * times)):
         y[start : start + bads] = 1
         approved[start : start + declined] = False
+    y[2 * size : 2 * size + 8] = 1
     result = fairness.error_rate_gaps(y, approved, groups)
     by_group = {row["group"]: row for row in result["groups"]}
     assert by_group["c"]["tpr"] == 0.0 and by_group["c"]["bads"] == 8
     assert result["tpr_gap"] == pytest.approx(45 / 50 - 30 / 40)  # c is not judged
     assert result["fpr_gap"] == 0.0
-    assert result["flag"]  # 0.15 > 0.10
+    # 0.15 > 0.10: on 40 and 50 bad customers chance makes such gaps (chi-square p 0.058);
+    # on 400 and 500 it does not
+    p_value = result["tpr_gap_p_value"]
+    assert p_value == pytest.approx(0.0578, abs=1e-4) if times == 1 else p_value < 1e-8
+    assert result["flag"] == (times == 10)
+
+
+def test_random_groups_are_rarely_flagged():
+    # an attribute drawn at random has nothing to do with the decisions: its gaps are chance
+    rng = np.random.default_rng(3)
+    risk = rng.random(400)
+    y = (rng.random(400) < 0.1 + 0.4 * risk).astype(int)
+    approved = risk < np.quantile(risk, 0.7)
+    flagged = [
+        fairness.error_rate_gaps(y, approved, rng.integers(0, 3, 400).astype(str))["flag"]
+        for _ in range(200)
+    ]
+    assert np.mean(flagged) <= 0.1  # about 0.05 by design; it was 0.7 without the test
 
 
 def test_calibration_within_groups_flags_the_mispredicted_group():
@@ -97,7 +117,10 @@ def test_calibration_within_groups_flags_the_mispredicted_group():
 def test_group_labels_for_age_categories_and_missing():
     ages = np.array([19, 30, 44, 45, 70, np.nan, 52, 61, 23, 38, 27, 33])
     labels = fairness.group_labels(ages, "age_in_years")
-    assert list(labels[:6]) == ["< 25", "25-35", "35-45", "45-55", ">= 65", "missing"]
+    assert list(labels[:6]) == ["< 25", "25-34", "35-44", "45-54", ">= 65", "missing"]
+    # bands of numbers that are not whole say where they end
+    shares = fairness.group_labels(np.linspace(0, 1, 41), "share")
+    assert "0.25 to under 0.5" in set(shares)
     assert list(fairness.group_labels(np.array([1, 2, 2, 1]), "sex")) == ["1", "2", "2", "1"]
     words = fairness.group_labels(np.array(["f", None, "m"], dtype=object), "sex")
     assert list(words) == ["f", "missing", "m"]
@@ -131,7 +154,7 @@ def test_age_bands_only_for_an_age_column_and_bands_in_reading_order():
     assert "< 25" not in set(fairness.group_labels(values, "usage_pct"))  # "age" inside a word
     labels = fairness.group_labels(np.r_[values, np.nan], "age")
     order = [row["group"] for row in fairness.approval_rates(np.ones(73, bool), labels)["groups"]]
-    assert order == ["< 25", "25-35", "35-45", "45-55", "55-65", ">= 65", "missing"]
+    assert order == ["< 25", "25-34", "35-44", "45-54", "55-64", ">= 65", "missing"]
 
 
 def test_many_small_groups_are_pooled_and_never_judged():

@@ -113,13 +113,22 @@ def test_score_distribution_round_trips_into_psi():
 
 
 def test_bad_rate_by_band_flags_a_break():
-    y = [0, 0, 0, 1, 0, 1, 1, 0, 0, 1]
-    bands = ["A", "A", "B", "B", "C", "C", "C", "D", "D", "D"]
+    size = metrics.MIN_BAND_SIZE
+    y = np.repeat([0, 0, 0, 1, 0, 1, 1, 0, 0, 1], size)
+    bands = np.repeat(["A", "A", "B", "B", "C", "C", "C", "D", "D", "D"], size)
     good = metrics.bad_rate_by_band(y, bands, ["A", "B", "C", "D"])
     assert [r["bad_rate"] for r in good["bands"]] == pytest.approx([0, 0.5, 2 / 3, 1 / 3])
-    assert not good["monotonic"] and good["breaks"] == [["C", "D"]]
-    rising = metrics.bad_rate_by_band(y[:7], bands[:7], ["A", "B", "C", "D"])
+    assert not good["monotonic"] and good["breaks"] == [["C", "D"]] and not good["small"]
+    rising = metrics.bad_rate_by_band(y[: 7 * size], bands[: 7 * size], ["A", "B", "C", "D"])
     assert rising["monotonic"] and rising["bands"][3]["count"] == 0
+    # a band too small to judge is shown but does not break the order: one bad in three
+    few = metrics.bad_rate_by_band(
+        np.concatenate([y[: 7 * size], [0, 0, 1]]),
+        np.concatenate([bands[: 7 * size], ["D", "D", "D"]]),
+        list("ABCD"),
+    )
+    assert few["bands"][3]["bad_rate"] == pytest.approx(1 / 3)
+    assert few["monotonic"] and few["small"]
     with pytest.raises(ValueError, match="not in the band order"):
         metrics.bad_rate_by_band(y, bands, ["A", "B", "C"])
 

@@ -423,6 +423,12 @@ def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
         outside = fairness_checks(cutoff)
         assert outside["Fair across sex"]["status"] == "info"
         assert who in outside["Fair across sex"]["detail"]
+    # the section's heading says what the summary says
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=groups, cutoff=600)
+    page = render_report(result)
+    assert '<h3>const <span class="mark info">info</span></h3>' in page
+    status = inside["Fair across sex"]["status"]
+    assert f'<h3>sex <span class="mark {status}">{status}</span></h3>' in page
 
 
 @pytest.mark.parametrize(
@@ -446,3 +452,16 @@ def test_band_chart_labels_do_not_run_into_each_other(names):
         else:  # parallel slanted lines: the distance across them holds a line of text
             across = (right.x1 - left.x1) * np.sin(np.radians(label.get_rotation()))
             assert across >= label.get_fontsize() * figure.dpi / 72 * 1.2
+
+
+def test_default_cutoff_is_a_score_that_declines_about_as_many_as_turned_out_bad():
+    from credo.evaluate.evaluation import default_cutoff
+
+    rng = np.random.default_rng(8)
+    score = rng.integers(500, 520, 1000)  # twenty scores, fifty people each: many ties
+    y = (rng.random(1000) < 0.23).astype(int)
+    cut = default_cutoff(score, y)
+    assert cut in set(score.tolist())
+    declined = int((score < cut).sum())
+    reachable = [int((score < s).sum()) for s in np.unique(score)]
+    assert abs(declined - y.sum()) == min(abs(r - y.sum()) for r in reachable)

@@ -25,8 +25,12 @@ CHALLENGER_MARGIN = 0.005
 
 
 def default_cutoff(score: np.ndarray, y: np.ndarray) -> float:
-    """Decline as many people as turned out bad: the score at the observed bad-rate quantile."""
-    return float(np.quantile(score, float(np.mean(y))))
+    """The score (one the people have) that declines about as many people as turned out bad:
+    those below it are declined; ties keep a score's people on one side, so the count is the
+    nearest one can reach (the lower cutoff where two are as near)."""
+    values = np.unique(score)
+    declined = np.searchsorted(np.sort(score), values, side="left")
+    return float(values[np.argmin(np.abs(declined - int(np.sum(y))))])
 
 
 def model_metrics(y: np.ndarray, pd_bad: np.ndarray, risk: np.ndarray) -> dict[str, Any]:
@@ -106,15 +110,16 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         _check(
             "Ranks risk well",
             card["auc"] >= MIN_AUC,
-            f"AUC {card['auc']:.3f} (a rule of thumb asks for at least {MIN_AUC:.2f}).",
+            f"AUC {_below_bar(card['auc'], MIN_AUC)} (a rule of thumb asks for at least "
+            f"{MIN_AUC:.2f}).",
         ),
         _check(
             "Predicted bad rates match what happened",
             card["hosmer_lemeshow"]["p_value"] >= CALIBRATION_P_VALUE,
             f"Predicted and observed bad rates differ by {card['calibration_error']:.3f} on "
             f"average over {_groups_by_pd(card['calibration'])}; the Hosmer-Lemeshow test "
-            f"gives p = {card['hosmer_lemeshow']['p_value']:.3f} (below {CALIBRATION_P_VALUE} "
-            "would mean a gap larger than chance).",
+            f"gives p = {card['hosmer_lemeshow']['p_value']:.3f}: "
+            + _chance_words(card["hosmer_lemeshow"]["p_value"]),
         ),
     ]
     bands = result["bands"]
@@ -122,7 +127,8 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         _check(
             "Bad rate rises as bands get worse",
             bands["monotonic"],
-            "Every worse band has a higher bad rate."
+            "No worse band has a lower bad rate than a better one"
+            + (f" (bands of {metrics.MIN_BAND_SIZE} or more people)." if bands["small"] else ".")
             if bands["monotonic"]
             else "The bad rate falls between "
             + "; ".join(f"{a} and {b}" for a, b in bands["breaks"])
@@ -140,32 +146,52 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         )
     challenger = result["challenger"]
     if challenger is not None:
-        delta = challenger["auc"] - card["auc"]
+        delta = challenger["auc"] - card["auc_pd"]
         checks.append(
             _check(
                 "Challenger against scorecard",
                 None,
-                f"The challenger's AUC is {delta:+.3f} against the scorecard's; it earns its "
-                f"place only above +{CHALLENGER_MARGIN}.",
+                f"The challenger's AUC is {delta:+.3f} against the scorecard's (both of the "
+                f"predicted pd); it earns its place only above +{CHALLENGER_MARGIN}.",
             )
         )
-    approval_rate = result["cutoff"]["approval_rate"]
     for audit in result["fairness"]:
-        status: bool | None = None
-        if approval_rate in (0.0, 1.0):
-            # everyone approved, or no one: every group alike, whatever the model does
-            everyone = "everyone" if approval_rate else "no one"
-            sentence = (
-                f"The cutoff {result['cutoff']['score']:g} approves {everyone}: nothing to "
-                "compare at it; choose a cutoff inside the scores (--cutoff)."
-            )
-        elif audit["approval"]["judged_groups"] < 2:
-            size = fairness.MIN_GROUP_SIZE
-            sentence = f"Fewer than two groups of {size} or more people: too few to judge."
-        else:
-            status, sentence = not audit["flag"], _fairness_sentence(audit)
-        checks.append(_check(f"Fair across {audit['attribute']}", status, sentence))
+        checks.append(
+            {
+                "name": f"Fair across {audit['attribute']}",
+                "status": audit["status"],
+                "detail": audit["summary"],
+            }
+        )
     return checks
+
+
+def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:
+    """(pass, in words) for one attribute's audit; None where nothing can be judged."""
+    approval_rate = cutoff["approval_rate"]
+    if approval_rate in (0.0, 1.0):
+        # everyone approved, or no one: every group alike, whatever the model does
+        everyone = "everyone" if approval_rate else "no one"
+        return None, (
+            f"The cutoff {cutoff['score']:g} approves {everyone}: nothing to compare at it; "
+            "choose a cutoff inside the scores (--cutoff)."
+        )
+    if audit["approval"]["judged_groups"] < 2:
+        size = fairness.MIN_GROUP_SIZE
+        return None, f"Fewer than two groups of {size} or more people: too few to judge."
+    return not audit["flag"], _fairness_sentence(audit)
+
+
+def _below_bar(value: float, bar: float) -> str:
+    """A figure to three decimals, or four where three would round it up to its bar."""
+    shown = f"{value:.3f}"
+    return f"{value:.4f}" if value < bar <= float(shown) else shown
+
+
+def _chance_words(p_value: float) -> str:
+    if p_value < CALIBRATION_P_VALUE:
+        return f"the gaps are larger than chance would give (p below {CALIBRATION_P_VALUE})."
+    return f"the gaps are within what chance gives (p at or above {CALIBRATION_P_VALUE})."
 
 
 def _groups_by_pd(calibration: list[dict[str, Any]]) -> str:
@@ -173,6 +199,16 @@ def _groups_by_pd(calibration: list[dict[str, Any]]) -> str:
     if count == 10:
         return "the ten groups"
     return f"the {count} groups (people with the same predicted pd stay in one group)"
+
+
+def _gap_words(errors: dict[str, Any], rate: str) -> str:
+    """A rate gap and, where it is wide, whether chance could make it."""
+    gap, p_value = errors[f"{rate}_gap"], errors.get(f"{rate}_gap_p_value")
+    if p_value is None:
+        return f"gap {gap:.2f}"
+    if p_value < fairness.GAP_P_VALUE:
+        return f"gap {gap:.2f}, wider than chance (p = {p_value:.3g})"
+    return f"gap {gap:.2f}, within chance for groups this size (p = {p_value:.2f})"
 
 
 def _fairness_sentence(audit: dict[str, Any]) -> str:
@@ -185,9 +221,14 @@ def _fairness_sentence(audit: dict[str, Any]) -> str:
         )
     errors = audit["errors"]
     if errors["fpr_gap"] is not None:
-        parts.append(f"good customers declined: gap {errors['fpr_gap']:.2f}")
+        parts.append(f"good customers declined: {_gap_words(errors, 'fpr')}")
+    elif len(errors["groups"]) >= 2:
+        parts.append(
+            f"good customers declined: not judged (fewer than two groups with"
+            f" {fairness.MIN_GROUP_SIZE} or more good customers)"
+        )
     if errors["tpr_gap"] is not None:
-        parts.append(f"bad customers declined: gap {errors['tpr_gap']:.2f}")
+        parts.append(f"bad customers declined: {_gap_words(errors, 'tpr')}")
     elif len(errors["groups"]) >= 2:
         parts.append(
             f"bad customers declined: not judged (fewer than two groups with"
@@ -248,7 +289,12 @@ def evaluate_scores(
             "approval_rate": float(approved.mean()),
             "bad_rate_approved": float(labels[approved].mean()) if approved.any() else None,
         },
-        "scorecard": model_metrics(labels, probabilities, -scores),
+        "scorecard": {
+            **model_metrics(labels, probabilities, -scores),
+            # beside the score's (integer points: more ties), for a like-for-like challenger
+            "auc_pd": metrics.auc(labels, probabilities),
+            "ks_pd": metrics.ks(labels, probabilities),
+        },
         "score_histogram": score_histogram(scores, labels),
         "bands": metrics.bad_rate_by_band(labels, band, band_order),
         "stability": _stability(scores, train_scores),
@@ -265,5 +311,8 @@ def evaluate_scores(
     if challenger_pd is not None:
         challenger = np.asarray(challenger_pd, dtype=np.float64).ravel()
         result["challenger"] = model_metrics(labels, challenger, challenger)
+    for audit in result["fairness"]:  # the verdict the summary and the section both show
+        ok, audit["summary"] = _fairness_verdict(audit, result["cutoff"])
+        audit["status"] = _check("", ok, "")["status"]
     result["checks"] = _checks(result)
     return result

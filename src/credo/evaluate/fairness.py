@@ -6,7 +6,8 @@ attribute:
   group's (the US "four-fifths rule" for adverse impact)?
 * Error rates: among people who turned out good, are some groups declined more often (false
   positive rate); among those who turned out bad, are some declined less often (true positive
-  rate)? Gaps are the largest minus the smallest rate across groups.
+  rate)? Gaps are the largest minus the smallest rate across groups; a gap is flagged when it
+  is both wide and wider than chance would make it.
 * Calibration within groups: does the predicted probability of bad match the observed bad
   rate inside each group, or is one group systematically over- or under-predicted?
 """
@@ -19,10 +20,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2_contingency, norm
 
 FOUR_FIFTHS = 0.8
-MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review
+MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review ...
+# ... when the rates differ across the groups beyond chance: a chi-square test of one rate in
+# every judged group gives a p-value below this (a few hundred people split at random into
+# groups show gaps of 0.1 and more, which no model put there)
+GAP_P_VALUE = 0.05
 # Calibration within groups: the chance that some judged group of a well-calibrated model
 # is flagged by chance alone (each group tested at this level over their number).
 CALIBRATION_FALSE_ALARM = 0.05
@@ -110,9 +115,16 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
 
 
 def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bands [edge, next edge): "25-34" for whole numbers (ages), "0.5 to under 1.2" else."""
     shown = [_edge_text(edges, i) for i in range(len(edges))]
+    present = numeric[~np.isnan(numeric)]
+    whole = bool(np.all(present == np.round(present)) and np.all(edges == np.round(edges)))
     names = [f"< {shown[0]}"]
-    names += [f"{low}-{high}" for low, high in zip(shown[:-1], shown[1:], strict=True)]
+    if whole:
+        pairs = zip(edges[:-1].astype(int), edges[1:].astype(int), strict=True)
+        names += [f"{low}-{high - 1}" for low, high in pairs]
+    else:
+        names += [f"{low} to under {high}" for low, high in zip(shown[:-1], shown[1:], strict=True)]
     names.append(f">= {shown[-1]}")
     index = np.searchsorted(edges, numeric, side="right")
     labels = np.array([names[i] for i in np.minimum(index, len(names) - 1)], dtype=object)
@@ -163,6 +175,7 @@ def approval_rates(approved: Any, groups: Any, pooled: str | None = None) -> dic
     # approved in full would otherwise set the bar every large group is held to.
     judged = [row for i, row in enumerate(rows) if grouping.may_judge(i, row["count"])]
     best = max((row["approval_rate"] for row in judged), default=0.0)
+    reference = next((row["group"] for row in judged if row["approval_rate"] == best), None)
     for i, row in enumerate(rows):
         row["ratio"] = row["approval_rate"] / best if best > 0 else None
         row["flag"] = bool(
@@ -174,6 +187,7 @@ def approval_rates(approved: Any, groups: Any, pooled: str | None = None) -> dic
     return {
         "groups": rows,
         "judged_groups": len(judged),
+        "reference": reference if best > 0 else None,
         "min_ratio": min(ratios) if len(ratios) >= 2 else None,
         "flag": any(row["flag"] for row in rows),
     }
@@ -204,22 +218,34 @@ def error_rate_gaps(
     ]
     # A rate is judged where at least MIN_GROUP_SIZE people stand behind it: the bad customers
     # of a group for its TPR (eight bads in a group of a hundred move it 12 points apiece).
-    tpr_gap = _gap([r["tpr"] for i, r in enumerate(rows) if grouping.may_judge(i, r["bads"])])
-    fpr_gap = _gap([r["fpr"] for i, r in enumerate(rows) if grouping.may_judge(i, r["goods"])])
+    tpr = _rate_gap(rows, bads_declined, "bads", grouping)
+    fpr = _rate_gap(rows, goods_declined, "goods", grouping)
     return {
         "groups": rows,
-        "tpr_gap": tpr_gap,
-        "fpr_gap": fpr_gap,
-        "flag": bool(
-            (tpr_gap is not None and tpr_gap > MAX_RATE_GAP)
-            or (fpr_gap is not None and fpr_gap > MAX_RATE_GAP)
-        ),
+        "tpr_gap": tpr[0],
+        "tpr_gap_p_value": tpr[1],
+        "fpr_gap": fpr[0],
+        "fpr_gap_p_value": fpr[1],
+        "flag": tpr[2] or fpr[2],
     }
 
 
-def _gap(rates: list[float | None]) -> float | None:
-    known = [rate for rate in rates if rate is not None]
-    return float(max(known) - min(known)) if len(known) >= 2 else None
+def _rate_gap(
+    rows: list[dict[str, Any]], declined: np.ndarray, of: str, grouping: _Grouping
+) -> tuple[float | None, float | None, bool]:
+    """(gap, p-value, flag) of the declined share of `of` ("bads" or "goods") over the judged
+    groups: the gap is the largest rate less the smallest; the p-value (worked out for a gap
+    above MAX_RATE_GAP) that of a chi-square test that every group has the same rate."""
+    positions = [i for i, row in enumerate(rows) if grouping.may_judge(i, row[of])]
+    if len(positions) < 2:
+        return None, None, False
+    rates = [declined[i] / rows[i][of] for i in positions]
+    gap = float(max(rates) - min(rates))
+    if gap <= MAX_RATE_GAP:
+        return gap, None, False
+    table = np.array([[declined[i], rows[i][of] - declined[i]] for i in positions])
+    p_value = float(chi2_contingency(table, correction=False).pvalue)
+    return gap, p_value, p_value < GAP_P_VALUE
 
 
 def calibration_z(groups: int) -> float:

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.stats import chi2, rankdata
 
 PSI_SMOOTHING = 1e-4  # share floor so an empty bin gives a large but finite PSI term
+MIN_BAND_SIZE = 30  # smaller bands are shown, but their bad rates do not judge the order
 
 
 def _as_labels(y: Any) -> np.ndarray:
@@ -196,8 +197,10 @@ def psi_label(value: float) -> str:
 def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str, Any]:
     """Count, bads and bad rate in each score band, bands ordered from best to worst.
 
-    `monotonic` is True when the bad rate never falls as the bands get worse (empty bands are
-    skipped); `breaks` lists the pairs of adjacent bands where it does fall.
+    `monotonic` is True when the bad rate never falls as the bands get worse, judged over the
+    bands of MIN_BAND_SIZE or more people (a bad or two moves a smaller band's rate by points;
+    `small` says whether some were passed over); `breaks` lists the pairs of adjacent judged
+    bands where it does fall.
     """
     labels = _as_labels(y)
     names = np.asarray(bands, dtype=object).ravel()
@@ -219,13 +222,14 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
                 "bad_rate": bads / count if count else None,
             }
         )
-    filled = [row for row in rows if row["count"] > 0]
+    judged = [row for row in rows if row["count"] >= MIN_BAND_SIZE]
     breaks = [
         [safer["band"], riskier["band"]]
-        for safer, riskier in zip(filled, filled[1:], strict=False)
+        for safer, riskier in zip(judged, judged[1:], strict=False)
         if riskier["bad_rate"] < safer["bad_rate"]
     ]
-    return {"bands": rows, "monotonic": not breaks, "breaks": breaks}
+    small = any(0 < row["count"] < MIN_BAND_SIZE for row in rows)
+    return {"bands": rows, "monotonic": not breaks, "breaks": breaks, "small": small}
 
 
 def discrimination(y: Any, risk: Any) -> dict[str, float]:

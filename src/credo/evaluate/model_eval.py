@@ -129,6 +129,11 @@ def evaluate_artifact(
         "content_hash": getattr(artifact, "content_hash", ""),
         "trained_rows": (artifact.training or {}).get("rows") or scorecard.training_.get("rows"),
         "challenger": challenger is not None,
+        # how many of the challenger's inputs are held to a risk direction (monotone)
+        "challenger_constrained": (
+            sum(1 for c in challenger.monotone_ if c) if challenger is not None else 0
+        ),
+        "challenger_inputs": len(challenger.features_) if challenger is not None else 0,
     }
     return evaluate_scores(
         labels,

@@ -63,7 +63,12 @@ def render_report(result: dict[str, Any], title: str = "Credit model evaluation"
     """The HTML page for one evaluation."""
     template = _environment().get_template("report.html.j2")
     return template.render(
-        r=result, charts=_charts(result), title=title, min_group=fairness.MIN_GROUP_SIZE
+        r=result,
+        charts=_charts(result),
+        title=title,
+        min_group=fairness.MIN_GROUP_SIZE,
+        max_gap=f"{fairness.MAX_RATE_GAP:.2f}",
+        gap_p=fairness.GAP_P_VALUE,
     )
 
 
