@@ -101,3 +101,15 @@ def test_a_csv_header_that_repeats_a_name_is_refused(tmp_path):
     path.write_text("income,age,income,bad\n1,2,3,0\n4,5,6,1\n")
     with pytest.raises(TableError, match="repeat in the header: income"):
         read_plain_table(path)
+
+
+def test_names_that_differ_only_in_case_are_refused_for_training(tmp_path):
+    from credo.model.training import TrainingError, load_table_training
+
+    z, y = _signal()
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"Income": z, "income": -z, "bad": y}), path)
+    # DuckDB and Spark read both names as one column: the SQL would score the wrong one
+    with pytest.raises(TrainingError, match="'Income' and 'income' differ only in case"):
+        load_table_training(path, "bad")
+    assert list(load_table_training(path, "bad", exclude=["income"]).X.columns) == ["Income"]

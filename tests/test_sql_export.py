@@ -282,3 +282,78 @@ def test_spark_leaves_the_unscorable_unscored_as_python_does(spark, tmp_path):
     spark.read.parquet(str(path)).createOrReplaceTempView("people")
     sql = model_to_sql(artifact, "spark", table="people", id_column="row_id")
     assert_unscorable_alike(artifact, probe, spark.sql(sql).toPandas())
+
+
+def test_text_that_is_no_number_in_a_read_column_is_missing(tmp_path):
+    artifact, _, _ = text_numbers_case(tmp_path)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE loans AS SELECT 0 AS row_id, 'n/a' AS rate, '1234,5' AS amount"
+        " UNION ALL SELECT 1, NULL, '1234,5'"
+    )
+    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
+    assert got.sort_values("id")["score"].nunique() == 1  # "n/a" reads as NULL does: missing
+
+
+def mixed_levels_case():
+    """Columns mixing numbers or booleans with words at training ("X", "Unknown")."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    code = rng.integers(0, 5, n)
+    flag = rng.random(n) < 0.4
+    logit = -2.0 + 0.5 * code - 1.0 * flag
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame(
+        {
+            "code": np.where(rng.random(n) < 0.05, "X", code.astype(object)).astype(object),
+            "flag": np.where(rng.random(n) < 0.05, "Unknown", flag.astype(object)).astype(object),
+        }
+    )
+    X["code"] = [v if v == "X" else int(v) for v in X["code"]]
+    X["flag"] = [v if v == "Unknown" else bool(v) for v in X["flag"]]
+    card = Scorecard(min_iv=0.0).fit(X, y)
+    assert {"0", "4", "X"} <= {lv for g in card.bins_["code"].groups for lv in g}
+    # later batches without the words: typed columns, and the same values written as text
+    typed = pd.DataFrame({"row_id": np.arange(10), "code": np.arange(10) % 5,
+                          "flag": np.arange(10) % 2 == 0})  # fmt: skip
+    texts = pd.DataFrame({"row_id": np.arange(6), "code": ["01", "1.0", " 2", "4", "X", "7"],
+                          "flag": ["TRUE", "false", "True", "Unknown", "yes", None]})  # fmt: skip
+    return card, [typed, texts]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_duckdb_reads_numbers_and_booleans_among_words_as_python_does(which, tmp_path):
+    card, probes = mixed_levels_case()
+    seen, got = run_duckdb(card, probes[which], tmp_path)
+    assert_same(card, seen, got)
+    # a typed 1 or True, or the text "01" or "TRUE", is the level training saw; "7" and "yes"
+    # are not
+    unseen = [card.bins_[c].unseen_levels(seen[c]).tolist() for c in ("code", "flag")]
+    if which == 0:
+        assert unseen == [[False] * 10, [False] * 10]
+    else:
+        assert unseen == [[False] * 5 + [True], [False] * 4 + [True, False]]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_numbers_and_booleans_among_words_as_python_does(spark, tmp_path):
+    card, probes = mixed_levels_case()
+    for probe in probes:
+        assert_same(card, *run_spark(spark, card, probe, tmp_path))
+
+
+def test_a_read_column_left_text_by_one_odd_value_scores_as_the_sql_reads_it(tmp_path):
+    artifact, _, _ = text_numbers_case(tmp_path)
+    # "abc%" is no percentage, so this table keeps the column text; the other rows still read
+    probe = pd.DataFrame(
+        {"row_id": [0, 1, 2, 3], "rate": ["12.5%", "abc%", "1e1%", None],
+         "amount": ["1234,5", "1234,5", "1234,5", "1234,5"]}
+    )  # fmt: skip
+    python = artifact.score_table(probe)
+    con = duckdb.connect()
+    con.register("loans", probe)
+    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
+    assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
+    as_numbers = probe.assign(rate=[12.5, None, 10.0, None])
+    assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()

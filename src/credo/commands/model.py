@@ -621,9 +621,11 @@ def sql(
     """Print one SELECT computing [id,] score, pd, band and reason_1..reason_5 from a table.
 
     The query gives the same numbers as `credo score` (reason_5 is the inquiries reason when
-    it costs points and is not among the first four). The id column comes first when the
-    model has one or --id names one; without, the query has no id and SQL keeps no row order,
-    so name a key column with --id to match its rows to anything."""
+    it costs points and is not among the first four); it is the scorecard's, as `credo score`
+    is (a challenger is not exported). The id column comes first when the model has one or
+    --id names one; without, the query has no id and SQL keeps no row order, so name a key
+    column with --id to match its rows to anything. Load CSV files into the database with
+    their missing-value texts (NA, n/a, null) as NULL: see docs/model.md."""
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.sql_export import model_to_sql
 

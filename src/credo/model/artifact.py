@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from credo.model import unscorable
+from credo.model.columns import read_as_training_did
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
@@ -51,12 +52,16 @@ class ModelArtifact:
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
         """The scorecard's scores; a feature-table model leaves the rows no consented event
         fed unscored (credo.model.unscorable)."""
+        if isinstance(X, pd.DataFrame):  # text columns training read as numbers, read so here
+            X = read_as_training_did(X, self.training.get("text_numbers"))
         scores = self.scorecard.score_table(X, with_text=with_text)
         if not unscorable.applies(self.training) or not isinstance(X, pd.DataFrame):
             return scores
         return unscorable.blank_unscorable(scores, unscorable.no_evidence(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        if isinstance(X, pd.DataFrame):
+            X = read_as_training_did(X, self.training.get("text_numbers"))
         return self.scorecard.predict_proba(X)
 
     def challenger_model(self):

@@ -65,6 +65,23 @@ def level_key(value: Any) -> str | None:
     return str(value)
 
 
+def loose_level_key(value: Any) -> str | None:
+    """The level a text reads as when it is no level itself: a number's canonical text ("01",
+    "1.0" and " 1" read as "1"), "true"/"false" in any case as "True"/"False". A table whose
+    column holds numbers or booleans as text (a CSV read by another tool, a database column of
+    text) then scores as the numbers or booleans training saw; None for other values."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower().capitalize()
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return level_key(number) if math.isfinite(number) else None
+
+
 def as_float_array(values: Any, feature: str = "x") -> np.ndarray:
     """A 1-D float64 array of `values`; None/NA become NaN. Clear error on non-numbers."""
     if isinstance(values, pd.Series | pd.Index):
@@ -306,6 +323,10 @@ class Bins:
             key = level_key(value)
             if key is None:
                 continue
+            if key not in special_bin and key not in self._level_to_bin:
+                loose = loose_level_key(value)  # a number or boolean written as text
+                if loose in special_bin or loose in self._level_to_bin:
+                    key = loose
             if key in special_bin:
                 bin_of_unique[position] = special_bin[key]
             elif key in self._level_to_bin:

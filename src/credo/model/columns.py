@@ -91,6 +91,28 @@ def decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# How training read a text column as numbers: the text to take out or replace before reading
+# the number (the SQL export reads them with the same edit, then a TRY_CAST)
+TEXT_NUMBER_EDITS = {"percent": ("%", ""), "decimal_comma": (",", ".")}
+
+
+def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) -> pd.DataFrame:
+    """The columns training read from text as numbers ({column: "percent" |
+    "decimal_comma"}), read the same way here whenever this table left them text (one value
+    that is no percentage keeps a whole column text): the edit, then the number, or missing
+    where the text is none, as the exported SQL reads them."""
+    converted = {}
+    for name, kind in (readers or {}).items():
+        if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        old, new = TEXT_NUMBER_EDITS[kind]
+        column = frame[name]
+        text = column.astype(str).str.replace(old, new, regex=False).str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").astype(float)
+        converted[name] = numbers.where(column.notna())
+    return frame.assign(**converted) if converted else frame
+
+
 def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, str]:
     """Columns (of `names`, default all) no scorecard should bin, each with the reason (see
     the module docstring)."""

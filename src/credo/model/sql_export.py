@@ -22,6 +22,7 @@ from sqlglot import exp
 from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.bins import level_key
+from credo.model.columns import TEXT_NUMBER_EDITS
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -203,22 +204,18 @@ def build_query(
     return final
 
 
-# How training read a text column as numbers (credo.model.columns): the text to take out or
-# replace before the cast.
-_TEXT_NUMBER_EDITS = {"percent": ("%", ""), "decimal_comma": (",", ".")}
-
-
 def bin_expression(
     bins: Any, name: str, dialect: str = "duckdb", readers: dict[str, str] | None = None
 ) -> exp.Expression:
     """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
     names the columns training read from text as numbers, and how."""
     column: exp.Expression = exp.column(name, quoted=True)
-    edit = _TEXT_NUMBER_EDITS.get((readers or {}).get(name, ""))
+    edit = TEXT_NUMBER_EDITS.get((readers or {}).get(name, ""))
     if edit is not None:
         old, new = (exp.Literal.string(part) for part in edit)
         replaced = exp.func("REPLACE", exp.cast(column, "TEXT"), old, new)
-        column = exp.cast(exp.Trim(this=replaced), "DOUBLE")
+        # text that is no number ("n/a") is missing, as in Python, not an error for the query
+        column = _try_cast(exp.Trim(this=replaced), "DOUBLE")
     if bins.kind == "numeric":
         return _numeric_bin(bins, column, dialect)
     return _categorical_bin(bins, column, dialect)
@@ -238,38 +235,55 @@ def _numeric_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Express
 
 def _categorical_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:
     levels = [lv for group in bins.groups for lv in group] + list(bins.specials)
+    passes: list[Any]  # membership tests, tried in order: the first that places a value wins
     if levels and set(levels) <= {"True", "False"}:
         # booleans: levels "True"/"False" in Python, rendered "true"/"false" by databases
         value = _try_cast(column, "BOOLEAN")
         missing = column.is_(exp.null())
-
-        def member(options):
-            return value.isin(*[exp.true() if o == "True" else exp.false() for o in options])
+        passes = [
+            lambda options: value.isin(
+                *[exp.true() if o == "True" else exp.false() for o in options]
+            )
+        ]
     elif levels and all(_is_canonical_number(lv) for lv in levels):
         # numbers: 1.0 and 1 are one level, as in Python; text that is no number is unseen
         value = _try_cast(column, "DOUBLE")
         missing = _is_missing(column, value, dialect)
-
-        def member(options):
-            return value.isin(*[_float(float(o)) for o in options])
+        passes = [lambda options: value.isin(*[_float(float(o)) for o in options])]
     else:
-        value = exp.cast(column, "TEXT")
+        # text levels, some perhaps numbers or booleans (a column mixing them with words):
+        # first the text as it is, then, as Python's loose_level_key, a number or boolean as
+        # the level it reads as (a column typed DOUBLE renders 1.0 as '1.0', BOOLEAN as 'true')
+        text = exp.cast(column, "TEXT")
         missing = column.is_(exp.null())
-
-        def member(options):
-            return value.isin(*[exp.Literal.string(str(o)) for o in options])
+        passes = [lambda options: text.isin(*[exp.Literal.string(str(o)) for o in options])]
+        if any(_is_canonical_number(lv) or lv in ("True", "False") for lv in levels):
+            passes.append(lambda options: _loose_member(column, options))
 
     case = exp.Case().when(missing, exp.Literal.number(bins.missing_index))
-    for offset, special in enumerate(bins.specials):
-        case = case.when(member([special]), exp.Literal.number(bins.n_regular + offset))
-    for i, group in enumerate(bins.groups):
-        if group:
-            case = case.when(member(group), exp.Literal.number(i))
+    for member in passes:
+        for offset, special in enumerate(bins.specials):
+            case = case.when(member([special]), exp.Literal.number(bins.n_regular + offset))
+        for i, group in enumerate(bins.groups):
+            if group:
+                case = case.when(member(group), exp.Literal.number(i))
     if bins.unseen == "missing":
         return case.else_(exp.Literal.number(bins.missing_index))
     if bins.unseen == "error":
         return case.else_(exp.null())  # SQL cannot raise: an unseen level scores as NULL
     return case.else_(exp.Literal.number(bins.riskiest_regular_index))
+
+
+def _loose_member(column: exp.Expression, options: Any) -> exp.Expression:
+    """Whether the column reads as one of the number or boolean levels among `options`."""
+    numbers = [_float(float(o)) for o in options if _is_canonical_number(o)]
+    flags = [exp.Literal.string(str(o).lower()) for o in options if o in ("True", "False")]
+    tests = []
+    if numbers:
+        tests.append(_try_cast(exp.Trim(this=exp.cast(column, "TEXT")), "DOUBLE").isin(*numbers))
+    if flags:
+        tests.append(exp.Lower(this=exp.Trim(this=exp.cast(column, "TEXT"))).isin(*flags))
+    return exp.or_(*tests) if tests else exp.false()
 
 
 def _is_missing(column: exp.Expression, value: exp.Expression, dialect: str) -> exp.Expression:

@@ -143,6 +143,7 @@ def load_table_training(
     if unknown:
         raise TrainingError(f"{table}: --exclude names columns it lacks: {', '.join(unknown)}")
     drop = {target, id_column, *exclude} - {None}
+    _refuse_names_alike_but_for_case(table, [c for c in frame.columns if c not in exclude])
     try:
         frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, str(table))
     except TargetError as exc:
@@ -162,6 +163,20 @@ def load_table_training(
         indeterminate_rows=left_out,
         text_numbers={c: k for c, k in text_numbers.items() if c not in drop},
     )
+
+
+def _refuse_names_alike_but_for_case(table: Path, columns: Sequence[Any]) -> None:
+    """SQL engines (DuckDB, Spark) read names that differ only in case as one column, so a
+    model over both could not be scored in SQL as in Python."""
+    seen: dict[str, str] = {}
+    for column in map(str, columns):
+        other = seen.setdefault(column.lower(), column)
+        if other != column:
+            raise TrainingError(
+                f"{table}: columns {other!r} and {column!r} differ only in case, and SQL engines "
+                "read them as one column (the model's SQL would score the wrong one): rename "
+                "one, or leave one out with --exclude"
+            )
 
 
 def protected_inputs(
