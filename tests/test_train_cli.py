@@ -612,3 +612,15 @@ def test_train_names_a_leak_and_warns_of_a_near_one(tmp_path):
     assert "leak" not in card.features_ and "near_leak" in card.features_
     assert f"warning: near_leak has an information value of {card.iv_['near_leak']:.3g}" in said
     assert said.count("warning:") == 1  # German's own features are not suspected
+
+
+def test_people_no_consented_event_fed_are_left_out_and_not_all_of_them():
+    from credo.model.unscorable import drop_unscorable
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "prov_events": [5, 0, 7]})
+    kept, y, left_out = drop_unscorable(frame, np.array([0, 1, 0]))
+    assert kept["x"].tolist() == [1.0, 3.0] and y.tolist() == [0, 0] and left_out == 1
+    with pytest.raises(ValueError, match="no event from a consented source fed any of the 3"):
+        drop_unscorable(frame.assign(prov_events=0), np.array([0, 1, 0]))
+    plain = pd.DataFrame({"x": [1.0]})  # no provenance: every row stays
+    assert drop_unscorable(plain, np.array([1]))[2] == 0

@@ -74,12 +74,13 @@ def _load_labelled(
     except TargetError as exc:
         fail(str(exc))
     outcome = outcome_definition(target, bad_values, good_values, left_out)
-    empty = unscorable.no_evidence(frame) if features is not None else np.zeros(len(y), bool)
-    if empty.all():
-        fail(f"{source}: no event from a consented source fed any of the people (prov_events 0)")
-    if empty.any():  # they get no score (credo.model.unscorable), so no figure can count them
-        frame, y = frame.loc[~empty].reset_index(drop=True), y[~empty]
-        outcome += f"; {int(empty.sum()):,} people with no data from a consented source left out"
+    if features is not None:  # the unscorable get no score, so no figure can count them
+        try:
+            frame, y, empty = unscorable.drop_unscorable(frame, y)
+        except ValueError as exc:
+            fail(f"{source}: {exc}")
+        if empty:
+            outcome += f"; {empty:,} people with no data from a consented source left out"
     return frame, y.astype(np.int8), source, outcome
 
 

@@ -88,9 +88,12 @@ def _stability(score: np.ndarray, train: Mapping[str, Any] | None) -> dict[str, 
     return result
 
 
+def _status(ok: bool | None) -> str:
+    return "info" if ok is None else ("pass" if ok else "flag")
+
+
 def _check(name: str, ok: bool | None, detail: str) -> dict[str, str]:
-    status = "info" if ok is None else ("pass" if ok else "flag")
-    return {"name": name, "status": status, "detail": detail}
+    return {"name": name, "status": _status(ok), "detail": detail}
 
 
 def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
@@ -313,6 +316,6 @@ def evaluate_scores(
         result["challenger"] = model_metrics(labels, challenger, challenger)
     for audit in result["fairness"]:  # the verdict the summary and the section both show
         ok, audit["summary"] = _fairness_verdict(audit, result["cutoff"])
-        audit["status"] = _check("", ok, "")["status"]
+        audit["status"] = _status(ok)
     result["checks"] = _checks(result)
     return result

@@ -49,20 +49,24 @@ class ModelArtifact:
     def features(self) -> list[str]:
         return list(self.scorecard.features_)
 
+    def read_inputs(self, X: Any) -> Any:
+        """A table with the text columns training read as numbers ("13.5%") read so here too
+        (other inputs as given)."""
+        if not isinstance(X, pd.DataFrame):
+            return X
+        return read_as_training_did(X, self.training.get("text_numbers"))
+
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
         """The scorecard's scores; a feature-table model leaves the rows no consented event
         fed unscored (credo.model.unscorable)."""
-        if isinstance(X, pd.DataFrame):  # text columns training read as numbers, read so here
-            X = read_as_training_did(X, self.training.get("text_numbers"))
+        X = self.read_inputs(X)
         scores = self.scorecard.score_table(X, with_text=with_text)
-        if not unscorable.applies(self.training) or not isinstance(X, pd.DataFrame):
-            return scores
-        return unscorable.blank_unscorable(scores, unscorable.no_evidence(X))
+        if isinstance(X, pd.DataFrame) and unscorable.applies(self.training):
+            return unscorable.blank_unscorable(scores, unscorable.no_evidence(X))
+        return scores
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        if isinstance(X, pd.DataFrame):
-            X = read_as_training_did(X, self.training.get("text_numbers"))
-        return self.scorecard.predict_proba(X)
+        return self.scorecard.predict_proba(self.read_inputs(X))
 
     def challenger_model(self):
         """The challenger rebuilt as an estimator, or None when the model has none."""

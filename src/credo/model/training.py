@@ -93,14 +93,10 @@ def load_feature_training(
     except TargetError as exc:
         raise TrainingError(str(exc)) from None
     # people no consented event fed are never scored, so they teach the model nothing
-    empty = unscorable.no_evidence(joined)
-    if empty.all():
-        raise TrainingError(
-            f"{features}: no event from a consented source fed any of the {len(joined):,} "
-            "people with an outcome (prov_events 0): check the store's consents and the as-of "
-            "dates the features were built for"
-        )
-    joined, y = joined.loc[~empty].reset_index(drop=True), y[~empty]
+    try:
+        joined, y, unscorable_rows = unscorable.drop_unscorable(joined, y)
+    except ValueError as exc:
+        raise TrainingError(f"{features}: {exc}") from None
     return TrainingData(
         code_order=catalog,
         X=joined[names],
@@ -114,7 +110,7 @@ def load_feature_training(
         bad_values=tuple(str(v) for v in bad_values),
         good_values=tuple(str(v) for v in good_values),
         indeterminate_rows=left_out,
-        unscorable_rows=int(empty.sum()),
+        unscorable_rows=unscorable_rows,
     )
 
 

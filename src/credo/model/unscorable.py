@@ -34,6 +34,21 @@ def no_evidence(frame: pd.DataFrame) -> np.ndarray:
     return (pd.to_numeric(frame[EVENTS_COLUMN], errors="coerce") == 0).to_numpy()
 
 
+def drop_unscorable(frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows some consented event fed, their outcomes, and how many rows were left out (for
+    training and evaluation: the others are never scored). ValueError when none is left."""
+    empty = no_evidence(frame)
+    if empty.all():
+        raise ValueError(
+            f"no event from a consented source fed any of the {len(frame):,} people with an "
+            "outcome (prov_events 0): check the store's consents and the as-of dates the "
+            "features were built for"
+        )
+    if not empty.any():
+        return frame, y, 0
+    return frame.loc[~empty].reset_index(drop=True), y[~empty], int(empty.sum())
+
+
 def blank_unscorable(scores: pd.DataFrame, unscorable: np.ndarray) -> pd.DataFrame:
     """``scores`` (a score_table result) with the unscorable rows' score, pd and reasons
     cleared, their band UNSCORABLE_BAND and first reason NO_DATA_CODE. The score becomes a
