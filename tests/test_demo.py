@@ -13,7 +13,18 @@ import pyarrow.parquet as pq
 def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     done = subprocess.run(
-        [sys.executable, "-m", "credo", "demo", "--dir", str(out), "--users", "1500"],
+        [
+            sys.executable,
+            "-m",
+            "credo",
+            "demo",
+            "--dir",
+            str(out),
+            "--users",
+            "1500",
+            "--policy",
+            "eu",
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=600,
@@ -27,6 +38,14 @@ def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
     holdout = pq.read_table(out / "outcomes_holdout.parquet")
     assert train.num_rows + holdout.num_rows == 1500
     assert not set(train["user_id"].to_pylist()) & set(holdout["user_id"].to_pylist())
+
+    # the policy reaches the features and, through them, the model
+    from credo.features.table import read_feature_table
+    from credo.model.artifact import load_model
+
+    _, metas = read_feature_table(out / "features.parquet")
+    assert "id_address_months" not in {m.name for m in metas}  # the EU denies address tenure
+    assert load_model(out / "model.json").training["policy"] == "eu"
 
     with (out / "scores.csv").open() as handle:
         rows = list(csv.DictReader(handle))

@@ -83,11 +83,35 @@ def test_a_custom_policy_file_loads(tmp_path):
         ({"forbidden_data": []}, "must include message_content"),
         ({"allow_protected": "yes"}, "allow_protected must be true or false"),
         ({"colour": "blue"}, "unknown field"),
+        ({"denied_families": ["adress_tenure"]}, "denied_families has unknown value"),
+        ({"forbidden_data": ["message_content", "socail"]}, "forbidden_data has unknown value"),
+        ({"name": ""}, "name must be a non-empty text"),
+        ({"name": 5}, "name must be a non-empty text"),
+        ({"negative_data_months": 3}, "named 'us' like the preset, but it differs"),
     ],
 )
 def test_bad_policy_files_say_which_field_and_why(tmp_path, changes, message):
     with pytest.raises(PolicyError, match=message):
         load_policy(_write(tmp_path, **changes))
+
+
+def test_policy_vocabulary_covers_the_catalog_and_forbidden_data_takes_its_sources(tmp_path):
+    from credo.policy.policy import FAMILIES
+
+    assert {s.family for s in CATALOG if s.family} <= set(FAMILIES)
+    # a copy of a preset under its own name is that preset
+    assert load_policy(_write(tmp_path)) == load_policy("us")
+    cn = load_policy("cn").to_dict()
+    assert "social" in cn["allowed_sources"]
+    cn.update(name="cn-no-social", forbidden_data=[*cn["forbidden_data"], "social_network"])
+    path = tmp_path / "cn-no-social.json"
+    path.write_text(json.dumps(cn))
+    without = load_policy(path)
+    assert load_policy("cn").allows_source("social") and not without.allows_source("social")
+    fed_by_social = {s.name for s in catalog_for(load_policy("cn"))} - {
+        s.name for s in catalog_for(without)
+    }
+    assert fed_by_social and all(s.startswith("df_") for s in fed_by_social)
 
 
 def test_unknown_name_says_what_to_use(tmp_path):

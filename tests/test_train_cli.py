@@ -624,3 +624,16 @@ def test_people_no_consented_event_fed_are_left_out_and_not_all_of_them():
         drop_unscorable(frame.assign(prov_events=0), np.array([0, 1, 0]))
     plain = pd.DataFrame({"x": [1.0]})  # no provenance: every row stays
     assert drop_unscorable(plain, np.array([1]))[2] == 0
+
+
+def test_protected_names_are_matched_word_by_word_and_by_their_common_names():
+    from credo.model.training import protected_inputs
+    from credo.policy import load_policy
+
+    columns = ["sex ", "Marital-Status", "maritalStatus", "income", "account_age_months"]
+    refused = protected_inputs(columns, load_policy("us").protected_attributes)
+    assert refused == ["sex ", "Marital-Status", "maritalStatus"]  # not "account age"
+    for policy, name in (("us", "gender"), ("eu", "ethnicity"), ("eu", "race"), ("cn", "gender")):
+        assert protected_inputs([name, "income"], load_policy(policy).protected_attributes) == [
+            name
+        ], (policy, name)

@@ -56,6 +56,13 @@ def demo(
         str, typer.Option(help="Score scale: fico (300-850) or sesame (350-950).")
     ] = "fico",
     holdout: Annotated[float, typer.Option(help="Share of people held out for evaluation.")] = 0.3,
+    policy: Annotated[
+        str,
+        typer.Option(
+            help="Jurisdiction policy the features are built under (us, eu, cn or a policy "
+            "JSON file); training follows the features, the fairness audit its protected list."
+        ),
+    ] = "us",
 ) -> None:
     """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
     score, evaluate. Starts from scratch in --dir each time."""
@@ -73,7 +80,17 @@ def demo(
     _run("init", "--db", db)
     _run("ingest", population, "--db", db)
     _run("compact", "--db", db)
-    _run("features", "--db", db, "--as-of-file", population / "outcomes.parquet", "--out", features)
+    _run(
+        "features",
+        "--db",
+        db,
+        "--as-of-file",
+        population / "outcomes.parquet",
+        "--policy",
+        policy,
+        "--out",
+        features,
+    )
     n_train, n_holdout = split_outcomes(
         population / "outcomes.parquet", train_outcomes, holdout_outcomes, holdout, seed
     )
@@ -102,6 +119,8 @@ def demo(
         # the generator keeps age and sex apart from the events: audited, never features
         "--protected-file",
         population / "protected.parquet",
+        "--policy",
+        policy,
         "--report",
         directory / "report.html",
     )

@@ -7,6 +7,7 @@ options, progress and printing.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -178,9 +179,18 @@ def _refuse_names_alike_but_for_case(table: Path, columns: Sequence[Any]) -> Non
 def protected_inputs(
     columns: Sequence[str], policy_protected: Sequence[str], extra: Sequence[str] = ()
 ) -> list[str]:
-    """Candidate columns that are protected attributes (case-insensitive names)."""
-    protected = {p.lower() for p in [*policy_protected, *extra]}
-    return [c for c in columns if str(c).lower() in protected]
+    """Candidate columns that are protected attributes: names compared word by word, whatever
+    the case, spacing or separators ("sex ", "Marital-Status" and "maritalStatus" are
+    "marital_status" and "sex")."""
+    protected = {name_words(p) for p in [*policy_protected, *extra]}
+    return [c for c in columns if name_words(str(c)) in protected]
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A column name's words, lower case: split at anything not a letter or digit and where a
+    capital follows a small letter or digit."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return tuple(word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word)
 
 
 def binary_metrics(y: np.ndarray, p_bad: np.ndarray) -> dict[str, float]:

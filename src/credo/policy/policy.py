@@ -25,6 +25,20 @@ DIMENSIONS: tuple[str, ...] = (
     "digital_footprint",
 )
 
+# Feature families a policy may deny (the catalog's FeatureSpec.family values).
+FAMILIES: tuple[str, ...] = ("address_tenure", "digital_footprint")
+
+# Kinds of data a policy may forbid, each with the event sources that carry it: a forbidden
+# kind's sources are not read, whatever allowed_sources says. No source carries the others
+# (no catalog feature reads message, contact or browsing content; ingest refuses message
+# events).
+DATA_KINDS: dict[str, tuple[str, ...]] = {
+    "message_content": (),
+    "contacts": (),
+    "browsing_content": (),
+    "social_network": ("social",),
+}
+
 # Data that no policy may allow, whatever its file says: the content of people's messages.
 NEVER_ALLOWED_DATA: tuple[str, ...] = ("message_content",)
 
@@ -50,7 +64,8 @@ class Policy:
     notes: str = ""
 
     def allows_source(self, source: str) -> bool:
-        return source in self.allowed_sources
+        forbidden = any(source in DATA_KINDS.get(kind, ()) for kind in self.forbidden_data)
+        return source in self.allowed_sources and not forbidden
 
     def allows_feature(self, dimension: str, family: str | None) -> bool:
         """A feature may be built when its dimension is allowed and its family is not denied."""
@@ -82,7 +97,14 @@ def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
             f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
             " policy JSON file"
         )
-    return _parse(path.read_text(), str(path))
+    policy = _parse(path.read_text(), str(path))
+    if policy.name in PRESETS and policy != _preset(policy.name):
+        # feature tables and models are labelled with the policy's name
+        raise PolicyError(
+            f"{path}: named {policy.name!r} like the preset, but it differs from it: give it a"
+            " name of its own"
+        )
+    return policy
 
 
 def _parse(raw: str, origin: str) -> Policy:
@@ -105,10 +127,14 @@ def policy_from_dict(data: dict[str, Any], origin: str = "policy") -> Policy:
     missing = sorted(required - set(data))
     if missing:
         raise PolicyError(f"{origin}: missing field(s) {', '.join(missing)}")
+    for key in ("name", "title"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise PolicyError(f"{origin}: {key} must be a non-empty text, got {data[key]!r}")
     _check_members(data, "allowed_sources", SOURCES, origin)
     _check_members(data, "allowed_dimensions", DIMENSIONS, origin)
-    for key in ("denied_families", "protected_attributes", "forbidden_data"):
-        _check_strings(data, key, origin)
+    _check_members(data, "denied_families", FAMILIES, origin)
+    _check_members(data, "forbidden_data", tuple(DATA_KINDS), origin)
+    _check_strings(data, "protected_attributes", origin)
     for key in ("negative_data_months", "dispute_deadline_days"):
         value = data[key]
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
