@@ -312,6 +312,10 @@ def history_store(tmp_path_factory) -> str:
             h.add("dora", "card", "payment", at(m, 8), account_id="d", amount=DORA_PAID[m])
     h.grant("erin", ("card",))  # a card inquiry, no account: nothing to have paid
     h.add("erin", "card", "inquiry", at(1), category="hard")
+    # fay's events are of types no feature reads: they feed nothing, so nothing is known of her
+    h.grant("fay", ("payments", "ecommerce"))
+    h.add("fay", "payments", "purchase", at(1), amount=20.0)
+    h.add("fay", "ecommerce", "account_opened", at(2), account_id="shop")
     h.load(path)
     return str(path)
 
@@ -383,6 +387,14 @@ def test_sources_without_consent_are_ignored(history_store, engine):
     assert row["cb_income_mean_12m"] == 1000.0
     assert row["prov_sources"] == "bank" and row["prov_events"] == 1
     assert row["prov_events_capacity"] == 1 and row["prov_events_payment_history"] == 0
+
+
+def test_events_no_feature_reads_feed_no_provenance(history_store, engine):
+    rows = build(history_store, "us", engine)
+    fay, bob = rows["fay"], rows["bob"]  # bob has consents and no events at all
+    assert fay["prov_events"] == 0 and fay["prov_sources"] == ""  # unscorable, as bob is
+    names = [s.name for s in catalog_for(load_policy("us"))]
+    assert [fay[n] for n in names] == [bob[n] for n in names]
 
 
 def test_never_value_differs_from_no_data(history_store, engine):

@@ -112,6 +112,18 @@ def test_policy_vocabulary_covers_the_catalog_and_forbidden_data_takes_its_sourc
         s.name for s in catalog_for(without)
     }
     assert fed_by_social and all(s.startswith("df_") for s in fed_by_social)
+    # and no social event counts as data or provenance where no feature reads one
+    from credo.features.compiler import read_types
+
+    assert "social" in read_types(catalog_for(load_policy("cn")), load_policy("cn"))
+    assert "social" not in read_types(catalog_for(without), without)
+    no_footprint = load_policy("cn").to_dict()
+    no_footprint.update(name="cn-no-df", denied_families=["digital_footprint"])
+    path.write_text(json.dumps(no_footprint))
+    denied = load_policy(path)
+    assert denied.allows_source("social") and "social" not in read_types(
+        catalog_for(denied), denied
+    )
 
 
 def test_unknown_name_says_what_to_use(tmp_path):

@@ -32,7 +32,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from credo.events.schema import SOURCES
+from credo.events.schema import SOURCES, TYPES
 from credo.features.spec import (
     EVENT_AGGREGATES,
     SERIES_AGGREGATES,
@@ -127,14 +127,38 @@ def _window(window: int | None, extra: str = "") -> str:
     return " AND ".join(parts) or "TRUE"
 
 
+def read_types(specs: Sequence[FeatureSpec], policy: Policy) -> dict[str, tuple[str, ...]]:
+    """The sources some feature reads and the policy allows, each with the event types read
+    (() for every type): the events that can feed a feature, which alone count as its data
+    and in the provenance."""
+    read: dict[str, set[str] | None] = {}
+    for spec in specs:
+        filters = [(spec.sources, spec.types)] if spec.sources else []
+        if spec.series is not None:
+            filters += [(term.sources, term.types) for term in spec.series.terms]
+        for sources, types in filters:
+            for source in sources:
+                known = read.setdefault(source, set())
+                if known is not None:
+                    read[source] = None if not types else known | set(types)
+    return {
+        s: () if read[s] is None or read[s] >= set(TYPES) else tuple(sorted(read[s]))
+        for s in SOURCES
+        if s in read and policy.allows_source(s)
+    }
+
+
 class _Cells:
     """The pivot's cells, named c0, c1, ... in order of first use."""
 
-    def __init__(self, sources: Sequence[str] = SOURCES) -> None:
+    def __init__(self, sources: dict[str, tuple[str, ...]]) -> None:
         self.names: dict[Cell, str] = {}
-        self.sources = tuple(sources)  # those the policy allows: the others have no events
-        for source in self.sources:  # per-source event counts: presence and provenance
-            self.name(Cell((source,), (), "n"))
+        # per-source counts of the events that can feed a feature (presence and provenance);
+        # a source no feature reads or the policy forbids has none
+        self.counts = {s: Cell((s,), types, "n") for s, types in sources.items()}
+        self.sources = tuple(sources)
+        for cell in self.counts.values():
+            self.name(cell)
 
     def name(self, cell: Cell) -> str:
         if cell.measure == "n" and not cell.types and len(cell.sources) > 1:
@@ -144,7 +168,7 @@ class _Cells:
         return self.names[cell]
 
     def source_count(self, source: str) -> str:
-        return self.names[Cell((source,), (), "n")] if source in self.sources else "0"
+        return self.names[self.counts[source]] if source in self.counts else "0"
 
     def presence(self, sources: Sequence[str], side: str = "") -> str:
         """Events of these sources in a month, as an expression over the pivot (its columns
@@ -549,7 +573,7 @@ def build_query(
     engines that work out every cell for every event; the values are the same without)."""
     specs = tuple(specs)
     check_specs(specs)
-    cells = _Cells([s for s in SOURCES if policy.allows_source(s)])
+    cells = _Cells(read_types(specs, policy))
     series_specs = [s for s in specs if s.aggregate in SERIES_AGGREGATES]
     # Rollup columns first: they register the cells the pivot must compute.
     rollup = _rollup_columns(specs, cells)
