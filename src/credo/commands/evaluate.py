@@ -26,12 +26,15 @@ PROTECTED_FILE_KEY = "user_id"
 
 
 def _protected_matches(columns: list[str], names: tuple[str, ...]) -> list[str]:
-    """Columns whose underscore-separated words contain a protected name (age_in_years: age)."""
+    """Columns whose words (as training compares names) contain a protected name
+    (age_in_years: age; MaritalStatus: marital_status)."""
+    from credo.model.training import name_words
+
     found = []
     for column in columns:
-        words = column.lower().split("_")
+        words = name_words(str(column))
         for name in names:
-            parts = name.lower().split("_")
+            parts = name_words(name)
             spans = (words[i : i + len(parts)] for i in range(len(words) - len(parts) + 1))
             if any(span == parts for span in spans):
                 found.append(column)

@@ -156,7 +156,6 @@ class _Cells:
         # per-source counts of the events that can feed a feature (presence and provenance);
         # a source no feature reads or the policy forbids has none
         self.counts = {s: Cell((s,), types, "n") for s, types in sources.items()}
-        self.sources = tuple(sources)
         for cell in self.counts.values():
             self.name(cell)
 
