@@ -65,3 +65,15 @@ def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
     # self-contained: nothing is loaded from elsewhere (namespace URIs in SVG are not loads)
     for external in ('src="http', "src='http", "<link", "<script", "url(http"):
         assert external not in report
+
+
+def test_demo_refuses_an_unknown_policy_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    done = subprocess.run(
+        [sys.executable, "-m", "credo", "demo", "--dir", str(out), "--policy", "mars"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "unknown policy 'mars'" in done.stderr
+    assert not out.exists()

@@ -87,7 +87,8 @@ def test_a_custom_policy_file_loads(tmp_path):
         ({"forbidden_data": ["message_content", "socail"]}, "forbidden_data has unknown value"),
         ({"name": ""}, "name must be a non-empty text"),
         ({"name": 5}, "name must be a non-empty text"),
-        ({"negative_data_months": 3}, "named 'us' like the preset, but it differs"),
+        ({"negative_data_months": 3}, "named 'us' like the preset 'us', but it differs"),
+        ({"name": " US", "negative_data_months": 3}, "like the preset 'us', but it differs"),
     ],
 )
 def test_bad_policy_files_say_which_field_and_why(tmp_path, changes, message):

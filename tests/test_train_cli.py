@@ -338,10 +338,19 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert got["score"].fillna(-1).tolist() == scores["score"].fillna(-1).tolist()
     for column in ("band", "reason_1", "reason_2"):
         assert as_list(got[column]) == as_list(scores[column]), column
+    # Parquet: reason columns are text even where no row has one (reason_5 here)
+    parquet = tmp_path / "scores.parquet"
+    credo("score", "--model", model, "--features", features, "--with-texts", "--out", parquet)
+    schema = pq.read_schema(parquet)
+    assert {str(schema.field(n).type) for n in schema.names if n.startswith("reason_")} == {
+        "string"
+    }
     # evaluation leaves the unscorable out of every figure and says so
     figures = tmp_path / "eval.json"
-    credo("evaluate", "--model", model, "--features", features, "--outcomes", outcomes,
-          "--report", tmp_path / "eval.html", "--json", figures)  # fmt: skip
+    run = credo("evaluate", "--model", model, "--features", features, "--outcomes", outcomes,
+                "--report", tmp_path / "eval.html", "--json", figures)  # fmt: skip
+    said = " ".join((run.stdout + run.stderr).split())
+    assert "1 people no event from a consented source fed are unscorable" in said
     evaluated = json.loads(figures.read_text())
     assert "1 people with no data from a consented source left out" in json.dumps(evaluated)
     assert evaluated["data"]["rows"] == len(X) - 1

@@ -66,6 +66,12 @@ def demo(
 ) -> None:
     """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
     score, evaluate. Starts from scratch in --dir each time."""
+    from credo.policy import PolicyError, load_policy
+
+    try:
+        load_policy(policy)  # before minutes of work, not after
+    except PolicyError as exc:
+        fail(str(exc))
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)

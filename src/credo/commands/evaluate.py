@@ -84,6 +84,10 @@ def _load_labelled(
             fail(f"{source}: {exc}")
         if empty:
             outcome += f"; {empty:,} people with no data from a consented source left out"
+            console.print(
+                f"[yellow]note:[/] {empty:,} people no event from a consented source fed are "
+                "unscorable: left out of every figure"
+            )
     return frame, y.astype(np.int8), source, outcome
 
 

@@ -503,7 +503,13 @@ def score(
     if out.suffix.lower() == ".csv":
         scores.to_csv(out, index=False)
     else:
-        pq.write_table(pa.Table.from_pandas(scores, preserve_index=False), out)
+        table = pa.Table.from_pandas(scores, preserve_index=False)
+        # reason columns are text whatever the rows hold (all empty in a batch of unscorable
+        # people would make them a null type), so files of several batches read as one
+        for i, field in enumerate(table.schema):
+            if field.name.startswith("reason_") and field.type != pa.string():
+                table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+        pq.write_table(table, out)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
     if unscorable.applies(artifact.training):
         empty = frame.loc[unscorable.no_evidence(frame), "user_id"].astype(str).tolist()

@@ -155,7 +155,13 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                 "Challenger against scorecard",
                 None,
                 f"The challenger's AUC is {delta:+.3f} against the scorecard's (both of the "
-                f"predicted pd); it earns its place only above +{CHALLENGER_MARGIN}.",
+                f"predicted pd): "
+                + (
+                    f"above +{CHALLENGER_MARGIN}, enough to weigh its gain against the "
+                    "scorecard's simpler explanations."
+                    if delta > CHALLENGER_MARGIN
+                    else f"it would earn its place only above +{CHALLENGER_MARGIN}."
+                ),
             )
         )
     for audit in result["fairness"]:

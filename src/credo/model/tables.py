@@ -175,6 +175,13 @@ def feature_table_policy(path: str | Path) -> str | None:
         return None
 
 
+def _policy_argument(name: str) -> str:
+    """What to give --policy for a policy of this name: the preset, or its file."""
+    from credo.policy import PRESETS
+
+    return name if name in PRESETS else f"<the policy file named {name!r}>"
+
+
 def check_built_under(path: str | Path, policy: str | None, what: str) -> None:
     """Refuse a feature table built under another policy than `policy` (which decides the
     sources and features allowed, and how long negative data counts)."""
@@ -182,7 +189,7 @@ def check_built_under(path: str | Path, policy: str | None, what: str) -> None:
     if policy and built and built != policy:
         raise TableError(
             f"{path} was built under policy {built!r}, but {what} policy {policy!r}: build the "
-            f"features with `credo features --policy {policy}`"
+            f"features with `credo features --policy {_policy_argument(policy)}`"
         )
 
 

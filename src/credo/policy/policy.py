@@ -98,11 +98,12 @@ def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
             " policy JSON file"
         )
     policy = _parse(path.read_text(), str(path))
-    if policy.name in PRESETS and policy != _preset(policy.name):
+    preset = policy.name.strip().lower()
+    if preset in PRESETS and policy != _preset(preset):
         # feature tables and models are labelled with the policy's name
         raise PolicyError(
-            f"{path}: named {policy.name!r} like the preset, but it differs from it: give it a"
-            " name of its own"
+            f"{path}: named {policy.name!r} like the preset {preset!r}, but it differs from it:"
+            " give it a name of its own"
         )
     return policy
 
