@@ -240,7 +240,11 @@ def unscorable_case(tmp_path):
     X, y, meta = constructed(n=2000)
     card = Scorecard(min_iv=0.0).fit(X, y, meta=meta)
     artifact = ModelArtifact(scorecard=card, training={"kind": "features"})
-    probe = X.assign(row_id=np.arange(len(X)), prov_events=np.where(np.arange(len(X)) % 9, 30, 0))
+    probe = X.assign(
+        row_id=np.arange(len(X)),
+        as_of=pd.Timestamp("2025-06-01").date(),  # a feature table's rows are people on a date
+        prov_events=np.where(np.arange(len(X)) % 9, 30, 0),
+    )
     path = tmp_path / "features.parquet"
     pq.write_table(pa.Table.from_pandas(probe, preserve_index=False), path)
     return artifact, pq.read_table(path).to_pandas(), path
@@ -252,6 +256,8 @@ def assert_unscorable_alike(artifact, probe, got):
     empty = (probe["prov_events"] == 0).to_numpy()
     assert 0 < empty.sum() < len(probe)
     assert got["id"].tolist() == expected["id"].tolist()
+    assert got.columns.tolist()[:3] == ["id", "as_of", "score"]
+    assert (pd.to_datetime(got["as_of"]) == pd.Timestamp("2025-06-01")).all()
     assert got["score"].isna().tolist() == empty.tolist() == expected["score"].isna().tolist()
     assert got["score"][~empty].astype(int).tolist() == expected["score"][~empty].tolist()
     assert np.allclose(got["pd"][~empty], expected["pd"][~empty], rtol=0, atol=1e-12)

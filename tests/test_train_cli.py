@@ -335,6 +335,8 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     con.execute(f"CREATE VIEW people AS SELECT * FROM read_parquet('{features}')")
     got = con.execute(sql).df().sort_values("id").reset_index(drop=True)
     assert got["id"].tolist() == users
+    assert got.columns.tolist()[:3] == ["id", "as_of", "score"]  # which date each score is for
+    assert (pd.to_datetime(got["as_of"], utc=True) == as_of).all()
     assert got["score"].fillna(-1).tolist() == scores["score"].fillna(-1).tolist()
     for column in ("band", "reason_1", "reason_2"):
         assert as_list(got[column]) == as_list(scores[column]), column

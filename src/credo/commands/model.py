@@ -624,14 +624,16 @@ def sql(
         ),
     ] = None,
 ) -> None:
-    """Print one SELECT computing [id,] score, pd, band and reason_1..reason_5 from a table.
+    """Print one SELECT computing [id,] [as_of,] score, pd, band and reason_1..reason_5.
 
     The query gives the same numbers as `credo score` (reason_5 is the inquiries reason when
     it costs points and is not among the first four); it is the scorecard's, as `credo score`
     is (a challenger is not exported). The id column comes first when the model has one or
     --id names one; without, the query has no id and SQL keeps no row order, so name a key
-    column with --id to match its rows to anything. Load CSV files into the database with
-    their missing-value texts (NA, n/a, null) as NULL: see docs/model.md."""
+    column with --id to match its rows to anything. A feature-table model passes the table's
+    as_of after the id and leaves unscorable rows (prov_events 0) unscored. Load CSV files
+    into the database with their missing-value texts (NA, n/a, null) as NULL: see
+    docs/model.md."""
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.sql_export import model_to_sql
 

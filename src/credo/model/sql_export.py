@@ -15,6 +15,7 @@ both engines run the same logic as the Python scorer:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -26,6 +27,7 @@ from credo.model.columns import TEXT_NUMBER_EDITS
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
+AS_OF = "as_of"  # a feature table's date column, passed through with the scores
 NONE_KEY = -1
 
 
@@ -35,10 +37,10 @@ def model_to_sql(
     table: str = "features",
     id_column: str | None = None,
 ) -> str:
-    """One SELECT over ``table`` giving [id,] score, pd, band, reason_1..reason_5.
+    """One SELECT over ``table`` giving [id,] [as_of,] score, pd, band, reason_1..reason_5.
 
     ``model`` is a fitted Scorecard or a loaded ModelArtifact; ``id_column`` (when given) is
-    passed through as ``id``.
+    passed through as ``id``, and a feature-table model's ``as_of`` after it.
     """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
@@ -49,15 +51,17 @@ def model_to_sql(
     # a feature-table model scores the rows some consented event fed; the rest are unscorable
     leaves_out = unscorable.applies(training)
     scored_from = SCORABLE if leaves_out else table
+    # a feature table's rows are a person as of a date: the date comes with the score
+    carry = (AS_OF,) if leaves_out else ()
     query: exp.Query
     if hasattr(card, "segments_"):
-        query = segmented_query(card, scored_from, id_column, dialect, readers)
+        query = segmented_query(card, scored_from, id_column, dialect, readers, carry)
     else:
-        query = build_query(card, scored_from, id_column, dialect, readers=readers)
+        query = build_query(card, scored_from, id_column, dialect, readers=readers, carry=carry)
     if leaves_out:
-        columns = ["id"] * bool(id_column) + ["score", "pd", "band"]
+        columns = ["id"] * bool(id_column) + [*carry, "score", "pd", "band"]
         columns += [f"reason_{r}" for r in range(1, 6)]
-        rest = unscorable.unscorable_select(table, id_column, columns)
+        rest = unscorable.unscorable_select(table, id_column, columns, carry)
         query = exp.union(query, rest, distinct=False).with_(
             SCORABLE, as_=unscorable.scorable_rows(table)
         )
@@ -70,6 +74,7 @@ def segmented_query(
     id_column: str | None,
     dialect: str = "duckdb",
     readers: dict[str, str] | None = None,
+    carry: Sequence[str] = (),
 ) -> exp.Expression:
     """Each segment's card over the rows its conditions select, the parts joined by UNION ALL.
 
@@ -107,6 +112,7 @@ def segmented_query(
                 extra=[(n, model.codes_[n]) for n in extra],
                 inquiries=inquiry_positions(names, model.meta_),
                 readers=readers,
+                carry=carry,
             )
         )
     query: exp.Expression = parts[0]
@@ -126,12 +132,14 @@ def build_query(
     extra: list[tuple[str, str]] = (),
     inquiries: list[int] | None = None,
     readers: dict[str, str] | None = None,
+    carry: Sequence[str] = (),
 ) -> exp.Select:
     """One card's SELECT over ``table`` (or the ``source`` subquery).
 
     ``charges`` add points to features' losses and ``extra`` adds reason candidates with a
     constant loss (name, code), for the segments of a segmented scorecard; ``inquiries`` are
-    the reason positions counted as inquiries (default: the card's).
+    the reason positions counted as inquiries (default: the card's); ``carry`` names columns
+    passed through after the id (a feature table's ``as_of``).
     """
     charges = charges or {}
     names = card.features_
@@ -140,7 +148,8 @@ def build_query(
     key_cols = [f"__key_{j}" for j in range(len(names))]
     extra_keys = [f"__key_{j}" for j in range(len(names), m)]
     passthrough = [exp.column(id_column, quoted=True).as_("id")] if id_column else []
-    id_out = [exp.column("id")] if id_column else []
+    passthrough += [exp.column(c, quoted=True).as_(c) for c in carry]
+    id_out = [exp.column("id")] * bool(id_column) + [exp.column(c) for c in carry]
 
     binned = exp.select(
         *passthrough,

@@ -77,12 +77,17 @@ def blank_unscorable(scores: pd.DataFrame, unscorable: np.ndarray) -> pd.DataFra
     return scores
 
 
-def unscorable_select(table: str, id_column: str | None, columns: list[str]) -> exp.Select:
-    """The SQL export's rows for the unscorable: the same columns as the scored part."""
+def unscorable_select(
+    table: str, id_column: str | None, columns: list[str], carry: tuple[str, ...] = ()
+) -> exp.Select:
+    """The SQL export's rows for the unscorable: the same columns as the scored part (the
+    ``carry`` columns passed through as they are)."""
     values: list[exp.Expression] = []
     for name in columns:
         if name == "id" and id_column is not None:
             value: exp.Expression = exp.column(id_column, quoted=True)
+        elif name in carry:
+            value = exp.column(name, quoted=True)
         elif name == "band":
             value = exp.Literal.string(UNSCORABLE_BAND)
         elif name == "reason_1":
