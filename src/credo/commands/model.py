@@ -512,7 +512,8 @@ def score(
         pq.write_table(table, out)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
     if unscorable.applies(artifact.training):
-        empty = frame.loc[unscorable.no_evidence(frame), "user_id"].astype(str).tolist()
+        empty = scores.loc[scores["band"] == unscorable.UNSCORABLE_BAND, "id"].astype(str)
+        empty = empty.tolist()
         if empty:
             console.print(
                 f"[yellow]note:[/] {len(empty):,} rows have no event from a consented source "

@@ -133,10 +133,7 @@ def read_types(specs: Sequence[FeatureSpec], policy: Policy) -> dict[str, tuple[
     and in the provenance."""
     read: dict[str, set[str] | None] = {}
     for spec in specs:
-        filters = [(spec.sources, spec.types)] if spec.sources else []
-        if spec.series is not None:
-            filters += [(term.sources, term.types) for term in spec.series.terms]
-        for sources, types in filters:
+        for sources, types in spec.filters:
             for source in sources:
                 known = read.setdefault(source, set())
                 if known is not None:

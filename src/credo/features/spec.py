@@ -142,12 +142,16 @@ class FeatureSpec:
             raise ValueError(f"feature {self.name!r}: {'; '.join(problems)}")
 
     @property
+    def filters(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """(sources, types) of each kind of event the feature reads (types () for any)."""
+        own = ((self.sources, self.types),) if self.sources else ()
+        terms = tuple((t.sources, t.types) for t in self.series.terms) if self.series else ()
+        return own + terms
+
+    @property
     def fed_by(self) -> tuple[str, ...]:
         """The sources this feature can read, in SOURCES order."""
-        wanted = set(self.sources)
-        if self.series is not None:
-            for term in self.series.terms:
-                wanted.update(term.sources)
+        wanted = {source for sources, _ in self.filters for source in sources}
         return tuple(s for s in SOURCES if s in wanted)
 
 
