@@ -272,6 +272,27 @@ def test_every_verb_has_help():
         assert "Usage" in result.stdout and len(result.stdout) > 200
 
 
+def test_help_paragraphs_wrap_to_the_terminal_and_keep_brackets():
+    from credo.cli import reflowed
+
+    doc = """Print [id,] a.
+
+        Second paragraph, its lines
+        wrapped in the source.
+        """
+    assert reflowed(doc) == "Print \\[id,] a.\n\nSecond paragraph, its lines wrapped in the source."
+    wide = {**os.environ, "COLUMNS": "300"}
+
+    def helped(*verb: str) -> str:
+        done = subprocess.run([CREDO, *verb, "--help"], capture_output=True, text=True, env=wide)
+        return done.stdout
+
+    assert "computing [id,] [as_of,] score, pd, band" in helped("model", "sql")  # not markup
+    # one line where the docstring broke it ("a plain table" / "with a 0/1 ...")
+    assert "or a plain table with a 0/1 target column (--table T" in helped("train")
+    assert "or migrate an older one to this credo's schema version" in helped()
+
+
 def test_feature_table_path_train_score_and_sql(tmp_path):
     from credo.features.table import FeatureMeta, write_feature_table
 

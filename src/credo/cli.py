@@ -6,7 +6,10 @@ contents and every verb's code sits next to its kind.
 
 from __future__ import annotations
 
+import inspect
+
 import typer
+from rich.markup import escape
 
 from credo.commands import data, demo, evaluate, features, model, store
 
@@ -16,10 +19,29 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
 )
+
+
+def reflowed(doc: str) -> str:
+    """A docstring as help text: each paragraph (split at blank lines) one line for the
+    terminal to wrap, where the source's line breaks came out as ragged lines, and rich's
+    markup taken literally ("[id,]" was dropped as a tag)."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(escape(" ".join(p.split())) for p in paragraphs if p.strip())
+
+
+def _reflow_help(group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        info.help = reflowed(info.help or inspect.getdoc(info.callback) or "")
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _reflow_help(sub.typer_instance)
+
 
 for area in (store, data, features, model, evaluate, demo):
     area.register(app)
+_reflow_help(app)
 
 
 def main() -> None:
