@@ -85,6 +85,24 @@ BAD_ROWS = [
     ("profile without attributes", event("profile", attributes=None), "attributes", "required"),
     ("attributes not an object", event("profile", attributes="[1, 2]"), "attributes", "object"),
     ("attributes not JSON", event("profile", attributes="{oops"), "attributes", "object"),
+    (
+        "message text in attributes",
+        event("activity", attributes='{"sessions": 3, "messageText": "see you at 8"}'),
+        "attributes",
+        "'messageText', which is message content",
+    ),
+    (
+        "contacts nested in attributes",
+        event("activity", attributes='{"meta": [{"Address-Book": ["+1 555 0100"]}]}'),
+        "attributes",
+        "'Address-Book', which is contacts",
+    ),
+    (
+        "browsing in attributes",
+        event("purchase", attributes='{"visited_urls": ["a.example"]}'),
+        "attributes",
+        "which is browsing content",
+    ),
 ]
 
 
@@ -176,6 +194,32 @@ def test_csv_jsonl_and_parquet_store_the_same_events(tmp_path):
         assert result.accepted == 26 and result.clean
         stores[fmt] = stored_events(store)
     assert stores["csv"] == stores["jsonl"] == stores["parquet"]
+
+
+def test_content_keys_are_refused_alike_by_files_and_the_event_model(store_path, tmp_path):
+    from pydantic import ValidationError
+
+    from credo.events.schema import Event
+
+    # Counts and words that merely contain a content word are metadata, and kept.
+    kept = {"messages_sent": 12, "note": 'he said "message": hi', "contacts_count": 40}
+    refused = {"sessions": 2, "profile": {"friends": ["u-2", "u-3"]}}
+    rows = [
+        event("activity", 1, attributes=json.dumps(kept)),
+        event("activity", 2, attributes=json.dumps(refused)),
+    ]
+    result = ingest_paths(store_path, [write_csv(tmp_path / "a.csv", rows)], progress=False)
+    assert (result.accepted, result.rejected) == (1, 1)
+    (reason,) = query(store_path, "SELECT reason FROM quarantine")[0]
+    assert "'friends', which is contacts" in reason and "messages_sent" in reason
+    for attributes, fails in ((kept, False), (refused, True)):
+        fields = dict(rows[0], attributes=attributes, amount=None, currency=None)
+        fields = {k: v for k, v in fields.items() if v is not None}
+        if fails:
+            with pytest.raises(ValidationError, match="'friends', which is contacts"):
+                Event(**fields)
+        else:
+            assert Event(**fields).attributes == kept
 
 
 def test_attributes_are_the_same_content_whatever_their_spacing(store_path, tmp_path):

@@ -9,6 +9,7 @@ Vectorised validation (events/validate.py) and the docs are built from these con
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -47,6 +48,77 @@ INQUIRY_KINDS: tuple[str, ...] = ("hard", "soft")
 # How far in the future a timestamp may be (furnisher clock skew) before it is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_TS = datetime(1900, 1, 1)
+
+# Attribute keys that hold what people wrote, whom they know or what they browsed. credo
+# never stores such content (no policy may use messages; contacts and browsing feed no
+# feature), so an event whose attributes hold one of these keys, at any depth, is refused at
+# ingest. Keys are compared by their letters and digits in lower case: "messageText",
+# "Message-Text" and "message_text" are one key (one that holds one of CONTENT_STEMS as
+# written: ingest looks for the keys only in texts that hold a stem).
+# fmt: off
+CONTENT_KEYS: dict[str, tuple[str, ...]] = {
+    "message content": (
+        "message", "messages", "message_text", "message_body", "message_content",
+        "text_message", "text_messages", "chat", "chats", "chat_log", "chat_history", "sms",
+        "sms_text", "sms_body", "email_body", "email_text", "email_content", "post_text",
+        "post_content", "comment_text",
+    ),
+    "contacts": (
+        "contacts", "contact_list", "address_book", "phone_book", "friends_list",
+        "friend_list", "friends",
+    ),
+    "browsing content": (
+        "browsing_history", "browser_history", "visited_urls", "urls_visited",
+        "search_history", "search_queries",
+    ),
+}
+# Every content key holds one of these, whatever its case and separators.
+CONTENT_STEMS: tuple[str, ...] = (
+    "mess", "chat", "sms", "mail", "post", "comment", "contact", "book", "friend", "brows",
+    "url", "search",
+)
+# fmt: on
+CONTENT_STEM_PATTERN = "(?i)(" + "|".join(CONTENT_STEMS) + ")"
+
+
+def key_form(key: str) -> str:
+    """A key as CONTENT_KEYS are compared: its letters and digits in lower case."""
+    return re.sub("[^a-z0-9]", "", key.lower())
+
+
+CONTENT_KEY_FORMS: dict[str, str] = {
+    key_form(key): kind for kind, keys in CONTENT_KEYS.items() for key in keys
+}
+assert all(re.search(CONTENT_STEM_PATTERN, key) for keys in CONTENT_KEYS.values() for key in keys)
+
+
+def is_content_key(key: str) -> bool:
+    return key_form(key) in CONTENT_KEY_FORMS and re.search(CONTENT_STEM_PATTERN, key) is not None
+
+
+def content_keys(value: Any) -> list[str]:
+    """The keys of a parsed JSON value, at any depth, that name content (CONTENT_KEYS)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if is_content_key(str(key)):
+                found.append(str(key))
+            found.extend(content_keys(inner))
+    elif isinstance(value, list):
+        for inner in value:
+            found.extend(content_keys(inner))
+    return found
+
+
+def content_refusal(key: str) -> str:
+    """Why an event whose attributes hold `key` is refused."""
+    kind = CONTENT_KEY_FORMS[key_form(key)]
+    return (
+        f"attributes hold {key!r}, which is {kind}: credo never stores what people wrote,"
+        " whom they know or what they browsed; send counts or tenure instead"
+        ' (e.g. {"messages_sent": 12})'
+    )
+
 
 FIELDS: tuple[str, ...] = (
     "event_id",
@@ -222,6 +294,9 @@ class Event(BaseModel):
             raise ValueError("a balance's category must be 'in_credit' or 'overdrawn'")
         if self.type == "inquiry" and self.category not in (None, *INQUIRY_KINDS):
             raise ValueError("an inquiry's category must be 'hard' or 'soft'")
+        held = content_keys(self.attributes)
+        if held:
+            raise ValueError(content_refusal(held[0]))
         return self
 
     def to_row(self) -> dict[str, Any]:

@@ -19,6 +19,9 @@ import pyarrow.compute as pc
 
 from credo.events.schema import (
     BALANCE_CATEGORIES,
+    CONTENT_KEY_FORMS,
+    CONTENT_KEYS,
+    CONTENT_STEM_PATTERN,
     CURRENCIES,
     EARLIEST_TS,
     FIELDS,
@@ -350,7 +353,42 @@ def _checks(
             '\'not a JSON object (expected e.g. {"key": "value"})\'',
         )
     )
+    checks.append(_content_check())
     return checks
+
+
+# Every key of a JSON object's text, at any depth: a string followed by a colon.
+_JSON_KEYS = r"""regexp_extract_all(attributes, '"((?:[^"\\]|\\.)*)"\s*:', 1)"""
+
+
+def _key_form_sql(key: str) -> str:
+    """SQL of schema.key_form: the key's letters and digits in lower case."""
+    return f"regexp_replace(lower({key}), '[^a-z0-9]', '', 'g')"
+
+
+def _content_check() -> Check:
+    """Attributes holding messages, contacts or browsing (schema.CONTENT_KEYS) are refused,
+    naming the first such key and what it is."""
+    forms = sql_list(frozenset(CONTENT_KEY_FORMS))
+    stem = f"'{CONTENT_STEM_PATTERN}'"
+    held = (
+        f"list_filter({_JSON_KEYS},"
+        f" lambda k: regexp_matches(k, {stem}) AND {_key_form_sql('k')} IN {forms})"
+    )
+    kinds = " ".join(
+        f"WHEN {_key_form_sql(f'{held}[1]')}"
+        f" IN {sql_list(frozenset(f for f, k in CONTENT_KEY_FORMS.items() if k == kind))}"
+        f" THEN {sql_text(kind)}"
+        for kind in CONTENT_KEYS
+    )
+    return Check(
+        "attributes",
+        # the stem test first: most texts hold none, and the keys are not read out of them
+        f"attributes IS NOT NULL AND regexp_matches(attributes, {stem}) AND len({held}) > 0",
+        f"'attributes hold ''' || {held}[1] || ''', which is ' || CASE {kinds} END"
+        " || ': credo never stores what people wrote, whom they know or what they browsed;"
+        """ send counts or tenure instead (e.g. {"messages_sent": 12})'""",
+    )
 
 
 def _typed_sql(columns: dict[str, pa.DataType], source: str) -> str:
