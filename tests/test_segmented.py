@@ -181,6 +181,18 @@ def test_no_split_without_enough_rows_of_each_class():
     X, y = planted(800, 3)
     model = SegmentedScorecard(min_segment_minority=200).fit(X, y)
     assert [s.conditions for s in model.segments_] == [()]
+    rarer = int(min(y.sum(), len(y) - y.sum()))
+    assert f"have {rarer:,} of the rarer" in model.single_segment_reason()
+    assert SegmentedScorecard(max_segments=1).fit(X, y).single_segment_reason() is None
+
+
+def test_train_says_why_it_kept_one_card(tmp_path):
+    X, y = planted(800, 3)
+    table = tmp_path / "people.csv"
+    X.assign(bad=y).to_csv(table, index=False)
+    model = tmp_path / "model.json"
+    trained = credo("train", "--table", table, "--target", "bad", "--segments", "4", "--out", model)
+    assert "one scorecard for everyone (--segments 4): too few to split" in trained.stdout
 
 
 def test_points_table_and_breakdown_name_the_segment(fitted):
@@ -216,7 +228,7 @@ def test_cli_train_show_score_sql_and_report(tmp_path):
     X.assign(bad=y).to_csv(table, index=False)
     model = tmp_path / "model.json"
     trained = credo("train", "--table", table, "--target", "bad", "--segments", "3", "--out", model)
-    assert "segment S1" in trained.stdout
+    assert "segment S1" in trained.stdout and "one scorecard for everyone" not in trained.stdout
     artifact = load_model(model)
     assert len(artifact.scorecard.segments_) >= 2
     shown = credo("model", "show", model).stdout

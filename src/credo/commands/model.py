@@ -403,6 +403,9 @@ def _print_training_summary(artifact, seconds: float) -> None:
         f"train AUC {metrics['train']['auc']:.4f}; {artifact.training['rows']:,} rows, "
         f"bad rate {artifact.training['bad_rate']:.3f}; {seconds:.1f} s"
     )
+    single = getattr(card, "single_segment_reason", lambda: None)()
+    if single:
+        stdout.print(f"one scorecard for everyone (--segments {card.max_segments}): {single}")
     if artifact.training.get("indeterminate_rows"):
         stdout.print(
             f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "

@@ -229,6 +229,21 @@ class SegmentedScorecard(BaseEstimator):
         }
         return self
 
+    def single_segment_reason(self) -> str | None:
+        """Why the search kept one card though more segments were allowed (None when it
+        split, or was not asked to)."""
+        if len(self.segments_) > 1 or int(self.max_segments) < 2:
+            return None
+        rows, bad_rate = self.training_["rows"], self.training_["bad_rate"]
+        rarer = min(round(rows * bad_rate), rows - round(rows * bad_rate))
+        needed = 2 * int(self.min_segment_minority)
+        if rarer < needed:
+            return (
+                f"too few to split: two segments need at least {needed:,} bad and {needed:,}"
+                f" good rows between them, and the data have {rarer:,} of the rarer"
+            )
+        return "no split scored better than one card on held-out rows"
+
     # ------------------------------------------------------------------ score
     def segment_index(self, X: Any) -> np.ndarray:
         """Each row's segment (position in ``segments_``)."""
