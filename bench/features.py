@@ -2,6 +2,10 @@
 
 * credo on DuckDB, the full catalog (events/s);
 * DuckDB's bare `SELECT user_id, sum(amount) FROM events GROUP BY user_id` (the floor);
+* a naive query of 48 features on DuckDB, one `FILTER` per feature, with the same consent
+  and as-of rules: the yardstick the issue's 5M events/s goal was set against (it reached
+  about 4M events/s where the goal was written), so a run on a faster or slower machine
+  can be read against it;
 * ten core features written idiomatically in pandas (same point-in-time and consent rules);
 * featuretools deep feature synthesis with equivalent primitives (on as many users as
   --featuretools-max-events allows: it holds everything in pandas memory);
@@ -111,6 +115,50 @@ def prepare(args: argparse.Namespace) -> tuple[Path, Path]:
         )
         con.close()
     return dataset, store
+
+
+# The naive query's 48 features: (source, type, column) x the last 3 and 12 months x a count
+# and a sum (the worst days past due for account statuses).
+NAIVE_READS = (
+    ("card", "statement", "amount"),
+    ("card", "payment", "amount"),
+    ("card", "account_status", "days_past_due"),
+    ("loan", "payment", "amount"),
+    ("loan", "account_status", "days_past_due"),
+    ("bank", "income", "amount"),
+    ("bank", "balance", "amount"),
+    ("telecom", "payment", "amount"),
+    ("utility", "payment", "amount"),
+    ("rent", "payment", "amount"),
+    ("ecommerce", "purchase", "amount"),
+    ("card", "inquiry", "amount"),
+)
+
+
+def naive_filter_sql(as_of_table: str) -> str:
+    """One aggregate with a FILTER per feature over the consented events before each
+    person's as-of date, grouped by person: no monthly series, no provenance."""
+    aggregates = []
+    for i, (source, type_, column) in enumerate(NAIVE_READS):
+        for months in (3, 12):
+            cond = (
+                f"e.source = '{source}' AND e.type = '{type_}'"
+                f" AND e.ts >= g.as_of - INTERVAL {months} MONTH"
+            )
+            combine = "max" if column == "days_past_due" else "sum"
+            aggregates.append(f"count(*) FILTER (WHERE {cond}) AS n{i}_{months}")
+            aggregates.append(f"{combine}(e.{column}) FILTER (WHERE {cond}) AS v{i}_{months}")
+    return f"""
+WITH g AS (
+  SELECT DISTINCT c.user_id, c.source, a.as_of
+  FROM consents AS c JOIN {as_of_table} AS a ON c.user_id = a.user_id
+  WHERE c.purpose = 'credit_scoring' AND c.granted_at <= a.as_of
+    AND (c.revoked_at IS NULL OR c.revoked_at > a.as_of)
+)
+SELECT e.user_id, {", ".join(aggregates)}
+FROM events AS e JOIN g ON e.user_id = g.user_id AND e.source = g.source
+WHERE e.ts < g.as_of
+GROUP BY e.user_id"""
 
 
 def timed(fn):
@@ -262,6 +310,18 @@ def main() -> None:
         args.repeat,
     )
     figures["duckdb_bare_scan"] = {"seconds": bare_s, "events_per_s": n_events / bare_s}
+    cur.register("bench_outcomes", outcomes)
+    cur.execute(
+        "CREATE TEMP TABLE bench_as_of AS"
+        " SELECT user_id, CAST(as_of AS TIMESTAMP) AS as_of FROM bench_outcomes"
+    )
+    naive = naive_filter_sql("bench_as_of")
+    _, naive_s = best_of(lambda: cur.execute(naive).fetchall(), args.repeat)
+    figures["duckdb_naive_48_filters"] = {
+        "seconds": naive_s,
+        "events_per_s": n_events / naive_s,
+        "features": 2 * 2 * len(NAIVE_READS),
+    }
     if args.single_calls > 0:
         for key, now in (("single_person", True), ("single_person_at_outcome_date", False)):
             figures[key] = single_person_timings(con, outcomes, us, args.single_calls, now)
@@ -324,6 +384,7 @@ def report(figures: dict, out: Path) -> None:
         (label, figures[key])
         for key, label in (
             ("duckdb_bare_scan", "DuckDB bare scan (floor)"),
+            ("duckdb_naive_48_filters", "DuckDB naive query, 48 FILTERs"),
             ("pandas_10_core", "pandas, 10 core features"),
             ("featuretools_dfs", "featuretools DFS (sample)"),
             ("credo_spark_local2", "credo Spark local[2], full catalog"),
@@ -338,6 +399,9 @@ def report(figures: dict, out: Path) -> None:
     ratios = {
         "credo_vs_bare_scan_time": credo["seconds"] / figures["duckdb_bare_scan"]["seconds"],
         "credo_vs_pandas_speed": credo["events_per_s"] / figures["pandas_10_core"]["events_per_s"],
+        "credo_vs_naive_48_filters_speed": (
+            credo["events_per_s"] / figures["duckdb_naive_48_filters"]["events_per_s"]
+        ),
     }
     if "seconds" in figures.get("featuretools_dfs", {}):
         ratios["credo_vs_featuretools_speed"] = (
@@ -350,6 +414,8 @@ def report(figures: dict, out: Path) -> None:
     figures["ratios"] = ratios
     figures["goals"] = {
         "events_per_s_at_least_5M": credo["events_per_s"] >= 5e6,
+        # The goal scaled by this machine's speed: 5M where the naive query made about 4M.
+        "at_least_1.25x_naive_48_filters": ratios["credo_vs_naive_48_filters_speed"] >= 1.25,
         "within_10x_of_bare_scan": ratios["credo_vs_bare_scan_time"] <= 10,
         "at_least_10x_pandas": ratios["credo_vs_pandas_speed"] >= 10,
     }
