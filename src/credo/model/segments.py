@@ -242,7 +242,10 @@ class SegmentedScorecard(BaseEstimator):
                 f"too few to split: two segments need at least {needed:,} bad and {needed:,}"
                 f" good rows between them, and the data have {rarer:,} of the rarer"
             )
-        return "no split scored better than one card on held-out rows"
+        return (
+            "no split that leaves each side enough rows scored better than one card on"
+            " held-out rows"
+        )
 
     # ------------------------------------------------------------------ score
     def segment_index(self, X: Any) -> np.ndarray:
