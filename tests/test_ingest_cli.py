@@ -97,6 +97,59 @@ def test_a_missing_store_says_how_to_create_one(tmp_path):
     assert "credo init" in json.loads(done.stdout)["error"]
 
 
+def test_quarantine_list_filters_counts_and_writes_files(store_path, tmp_path):
+    import pyarrow.parquet as pq
+
+    first = [event("payment", 1, amount="-1"), event("payment", 2, currency="EURO")]
+    second = [event("payment", 3, amount="-2"), event("payment", 4, amount="x")]
+    for name, rows in (("first.csv", first), ("second.csv", second)):
+        assert credo("ingest", write_csv(tmp_path / name, rows), "--db", store_path).returncode == 2
+
+    def listed(*options: str) -> list[dict]:
+        done = credo("quarantine", "list", "--db", store_path, "--json", *options)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert len(listed()) == 4
+    assert {r["event_id"] for r in listed("--field", "amount")} == {
+        "ev-payment-1",
+        "ev-payment-3",
+        "ev-payment-4",
+    }
+    assert {r["path"].rsplit("/", 1)[-1] for r in listed("--file", "second")} == {"second.csv"}
+    batches = {r["batch"] for r in listed()}
+    assert len(batches) == 2
+    one = min(batches)
+    assert {r["event_id"] for r in listed("--batch", str(one))} == {"ev-payment-1", "ev-payment-2"}
+    assert [r["event_id"] for r in listed("--reason", "NEGATIVE", "--file", "first")] == [
+        "ev-payment-1"
+    ]
+    table = credo("quarantine", "list", "--db", store_path, "--field", "amount", "--limit", "1")
+    said = " ".join(table.stdout.split())
+    assert "1 of 3 matching rows (4 in all)" in said and "refused for: amount 3" in said
+
+    for suffix in (".csv", ".parquet", ".jsonl"):
+        out = tmp_path / f"amount{suffix}"
+        done = credo("quarantine", "list", "--db", store_path, "--field", "amount", "--out", out)
+        assert done.returncode == 0 and "wrote 3 quarantined row(s)" in done.stderr + done.stdout
+        if suffix == ".parquet":
+            rows = pq.read_table(out).to_pylist()
+        elif suffix == ".jsonl":
+            rows = [json.loads(line) for line in out.read_text().splitlines()]
+        else:
+            import pandas as pd
+
+            rows = pd.read_csv(out).to_dict("records")
+        assert sorted(r["event_id"] for r in rows) == [
+            "ev-payment-1",
+            "ev-payment-3",
+            "ev-payment-4",
+        ]
+        assert all(json.loads(r["raw"])["event_id"] == r["event_id"] for r in rows)
+    refused = credo("quarantine", "list", "--db", store_path, "--out", tmp_path / "q.txt")
+    assert refused.returncode == 1 and ".jsonl" in refused.stderr
+
+
 def test_format_can_be_forced(store_path, tmp_path):
     path = write_csv(tmp_path / "events.data", [event()])
     assert credo("ingest", path, "--db", store_path).returncode == 1

@@ -117,44 +117,125 @@ def _known_before(result: Any) -> str:
 ingest.__doc__ = INGEST_HELP
 
 
+_QUARANTINE_KEYS = ("batch", "path", "row", "event_id", "field", "reason", "raw", "quarantined_at")
+
+
+def quarantine_filter(
+    batch: list[int] | None, field: str | None, file: str | None, reason: str | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) that keeps the quarantined rows asked for."""
+    where, params = [], []
+    if batch:
+        where.append(f"batch_id IN ({', '.join('?' * len(batch))})")
+        params.extend(batch)
+    if field:
+        where.append("field = ?")
+        params.append(field)
+    if file:
+        where.append("contains(path, ?)")
+        params.append(file)
+    if reason:
+        where.append("contains(lower(reason), lower(?))")
+        params.append(reason)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
 @quarantine_app.command("list")
 def quarantine_list(
     db: DbOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 50,
+    batch: Annotated[
+        list[int] | None, typer.Option("--batch", help="Only this ingest batch (repeatable).")
+    ] = None,
+    field: Annotated[
+        str | None, typer.Option("--field", help="Only rows refused for this field, e.g. amount.")
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", help="Only rows of files whose path contains this text."),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Only rows whose reason contains this text (any case)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write every matching row, with the row as it was read, to a .csv, .parquet or "
+            ".jsonl file (no --limit) for the furnisher to fix and send again.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON array of rows on stdout.")
     ] = False,
 ) -> None:
-    """Show refused rows, newest first: file, line/row number, event id, field, reason."""
+    """Show refused rows, newest first: file, line/row number, event id, field, reason.
+
+    The table ends with how many matching rows each field was refused for. Filters combine:
+    e.g. `credo quarantine list --batch 3 --field amount --out amount.csv`."""
     from credo.store.db import connect
     from credo.store.sql import run
 
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
+        fail(f"--out {out}: use a .csv, .parquet or .jsonl file name")
+    where, params = quarantine_filter(batch, field, file, reason)
+    columns = (
+        "batch_id, path, row_number, event_id, field, reason, raw, quarantined_at FROM quarantine"
+    )
+    order = " ORDER BY quarantined_at DESC, batch_id DESC, row_number"
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:
             total = run(con, "SELECT count(*) FROM quarantine")[0][0]
-            rows = run(
+            by_field = run(
                 con,
-                "SELECT batch_id, path, row_number, event_id, field, reason, raw,"
-                " quarantined_at FROM quarantine"
-                " ORDER BY quarantined_at DESC, batch_id DESC, row_number LIMIT ?",
-                [limit],
+                f"SELECT field, count(*) FROM quarantine{where} GROUP BY field ORDER BY 2 DESC, 1",
+                params,
             )
+            if out is not None:
+                _write_quarantine(con, f"SELECT {columns}{where}{order}", params, out)
+            rows = run(con, f"SELECT {columns}{where}{order} LIMIT ?", [*params, limit])
         finally:
             con.close()
-    keys = ("batch", "path", "row", "event_id", "field", "reason", "raw", "quarantined_at")
+    matching = sum(n for _, n in by_field)
+    if out is not None:
+        console.print(f"wrote {matching:,} quarantined row(s) to {out}")
+        return
     if as_json:
-        items = [dict(zip(keys, row, strict=True)) for row in rows]
+        items = [dict(zip(_QUARANTINE_KEYS, row, strict=True)) for row in rows]
         for item in items:
             item["quarantined_at"] = item["quarantined_at"].isoformat()
         print(json.dumps(items))
         return
-    table = Table(title=f"quarantine: {len(rows)} of {total} rows")
+    shown = f"{len(rows)} of {matching} matching rows ({total} in all)" if where else ""
+    table = Table(title=f"quarantine: {shown or f'{len(rows)} of {total} rows'}")
     for key in ("batch", "file", "row", "event_id", "field", "reason"):
         table.add_column(key, overflow="fold")
-    for batch, path, row, event_id, field, reason, *_ in rows:
-        table.add_row(str(batch), Path(path).name, str(row), event_id or "", field, reason)
+    for batch_id, path, row, event_id, field_name, why, *_ in rows:
+        table.add_row(str(batch_id), Path(path).name, str(row), event_id or "", field_name, why)
     stdout.print(table)
+    if by_field:
+        stdout.print("refused for: " + ", ".join(f"{name} {n:,}" for name, n in by_field))
+
+
+def _write_quarantine(con, select: str, params: list[Any], out: Path) -> None:
+    """Every matching row to a file, its columns named as --json names them."""
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    table = con.sql(select, params=params).to_arrow_table().rename_columns(list(_QUARANTINE_KEYS))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        pq.write_table(table, out)
+    elif suffix == ".csv":
+        pa_csv.write_csv(table, out)
+    else:
+        with out.open("w") as handle:
+            for item in table.to_pylist():
+                item["quarantined_at"] = item["quarantined_at"].isoformat()
+                handle.write(json.dumps(item) + "\n")
 
 
 PurposeOption = Annotated[
