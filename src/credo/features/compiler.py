@@ -2,8 +2,9 @@
 (DuckDB for the batch, Spark SQL for a cluster, SQLite for one person: see single.py).
 
 The query reads three relations: events (EVENT_SCHEMA), consents (CONSENT_SCHEMA) and an as-of
-table (engines.KEYED_ASOF_SCHEMA: user_id, as_of TIMESTAMP and pid, a distinct integer per
-row: one row per person and date to compute features for). Every stage after the first join
+table (engines.KEYED_ASOF_SCHEMA: user_id, as_of TIMESTAMP, pid, a distinct integer per
+row, and the month and day the row's month buckets count back from, engines.bucket_anchor: one
+row per person and date to compute features for). Every stage after the first join
 is keyed by pid, not by (user_id, as_of): one integer is cheaper to hash and compare than a
 string and a timestamp. Stages:
 
@@ -193,7 +194,10 @@ class _Cells:
             if combine == "count":
                 agg = f"COUNT(CASE WHEN {cond} THEN 1 END)"
             elif combine == "last":
-                agg = f"ARG_MAX({value}, CASE WHEN {cond} AND ({value}) IS NOT NULL THEN ts END)"
+                # the latest event's value; of several at the same instant the largest, so
+                # that no engine's row order decides
+                key = f"{{'t': ts, 'v': {value}}}"
+                agg = f"ARG_MAX({value}, CASE WHEN {cond} AND ({value}) IS NOT NULL THEN {key} END)"
             else:
                 agg = f"{combine.upper()}(CASE WHEN {cond} THEN {value} END)"
             columns.append(f"{agg} AS {name}")
@@ -252,8 +256,8 @@ def _granted(tables: Tables, policy: Policy) -> str:
     allowed = _in_list(s for s in SOURCES if policy.allows_source(s))
     return f"""
 granted AS (
-  SELECT DISTINCT c.user_id, c.source, a.pid, a.as_of,
-    {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month, DAYOFMONTH(a.as_of) AS as_of_day
+  SELECT DISTINCT c.user_id, c.source, a.pid, a.as_of, a.bucket_month, a.bucket_day,
+    {_MONTH_INDEX.format(t="a.as_of")} AS as_of_month
   FROM {tables.consents} AS c JOIN {tables.asof} AS a ON c.user_id = a.user_id
   WHERE c.purpose = 'credit_scoring' AND c.granted_at <= a.as_of
     AND (c.revoked_at IS NULL OR c.revoked_at > a.as_of)
@@ -266,22 +270,33 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     ts_month = _MONTH_INDEX.format(t="e.ts")
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
-    # decides what is a date, alike on every engine (their casts of odd text differ).
+    # decides what is a date, alike on every engine (their casts of odd text differ); a month
+    # that is none (13) or a date after the as-of month is not known.
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
-        f"(CASE WHEN REGEXP_MATCHES({address}, '^[0-9]{{4}}-[0-9]{{2}}')"
+        f"(CASE WHEN REGEXP_MATCHES({address}, '^[0-9]{{4}}-(0[1-9]|1[0-2])')"
         f" THEN TRY_CAST(SUBSTRING({address}, 1, 4) AS INT) * 12"
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
     types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
-    # Whole months back, buckets aligned on the as-of day: an event on that day of a month or
-    # later falls in the later bucket. An as-of instant within the day ("now") has earlier
-    # events of the same day, which belong to the latest bucket, 0, not to a future one: the
-    # month of the as-of date is never a later bucket. (Not GREATEST(..., 0): SQLite's
-    # rendering of it works the whole expression out twice, on every reference.)
+    # Whole months back from the bucket anchor (the as-of date, or for an instant within a day
+    # the next midnight: engines.bucket_anchor), buckets aligned on its day: an event on that
+    # day of an earlier month or later falls in the later bucket, and so does one on the last
+    # day of a month too short to have it (as of Mar 31, Feb 29 is in month 0 and Jan 31 in
+    # month 1, one report per monthly account in each). The anchor's own month is never a
+    # later bucket. (Not GREATEST(..., 0): SQLite's rendering of it works the whole
+    # expression out twice, on every reference.)
+    day = "DAYOFMONTH(e.ts)"
+    year = "YEAR(e.ts)"
+    leap = f"({year} % 4 = 0 AND ({year} % 100 <> 0 OR {year} % 400 = 0))"
+    month_length = (
+        f"CASE MONTH(e.ts) WHEN 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END"
+        " WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END"
+    )
     months_back = (
-        f"{as_of_month} - {ts_month} - CASE WHEN DAYOFMONTH(e.ts) >= g.as_of_day"
-        f" AND {ts_month} < {as_of_month} THEN 1 ELSE 0 END"
+        f"g.bucket_month - {ts_month} - CASE WHEN {ts_month} < g.bucket_month"
+        f" AND ({day} >= g.bucket_day OR ({day} >= 28 AND {day} = {month_length}))"
+        " THEN 1 ELSE 0 END"
     )
     return f"""
 {name} AS (
@@ -293,7 +308,8 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
     CASE WHEN e.type = 'profile' THEN
       CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1') THEN 1 ELSE 0 END
     END AS id_verified,
-    CASE WHEN e.type = 'profile' THEN {as_of_month} - {address_month} END AS address_months
+    CASE WHEN e.type = 'profile' AND {address_month} <= {as_of_month}
+      THEN {as_of_month} - {address_month} END AS address_months
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
   WHERE e.ts < g.as_of{types}

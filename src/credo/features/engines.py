@@ -27,14 +27,39 @@ from credo.features.table import FeatureMeta, settle_columns, table_metadata, wi
 from credo.policy.policy import Policy
 
 ASOF_SCHEMA = pa.schema([pa.field("user_id", pa.string()), pa.field("as_of", pa.timestamp("us"))])
-# The as-of relation the feature query reads: each (user_id, as_of) numbered (see compiler.py).
-KEYED_ASOF_SCHEMA = ASOF_SCHEMA.append(pa.field("pid", pa.int64()))
+# The as-of relation the feature query reads: each (user_id, as_of) numbered (see compiler.py),
+# with the month and day its monthly buckets count back from (see bucket_anchor).
+KEYED_ASOF_SCHEMA = pa.schema(
+    [
+        *ASOF_SCHEMA,
+        pa.field("pid", pa.int64()),
+        pa.field("bucket_month", pa.int64()),
+        pa.field("bucket_day", pa.int64()),
+    ]
+)
+
+
+def bucket_anchor(as_of: dt.datetime) -> tuple[int, int]:
+    """The (year * 12 + month, day) the as-of date's month buckets count back from: its own
+    date at midnight, and for an instant within a day ("now") the next midnight. Month 0 then
+    starts on the day after the as-of day a month before, so the report an account made that
+    day a month ago is in month 1, not in month 0 beside today's."""
+    anchor = as_of.date() if as_of.time() == dt.time(0) else as_of.date() + dt.timedelta(days=1)
+    return anchor.year * 12 + anchor.month, anchor.day
 
 
 def with_person_keys(asof: pa.Table) -> pa.Table:
-    """The as-of table with `pid`, its row number: the key of every stage of the query."""
+    """The as-of table with `pid`, its row number (the key of every stage of the query), and
+    each row's bucket anchor (bucket_anchor, worked out for the whole column)."""
     keys = pa.array(np.arange(asof.num_rows, dtype=np.int64))
-    return asof.select(ASOF_SCHEMA.names).append_column("pid", keys)
+    anchor = pc.ceil_temporal(asof["as_of"].cast(pa.timestamp("us")), unit="day")
+    month = pc.add(pc.multiply(pc.year(anchor), 12), pc.month(anchor))
+    return (
+        asof.select(ASOF_SCHEMA.names)
+        .append_column("pid", keys)
+        .append_column("bucket_month", month.cast(pa.int64()))
+        .append_column("bucket_day", pc.day(anchor).cast(pa.int64()))
+    )
 
 
 class FeatureInputError(ValueError):

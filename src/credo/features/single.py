@@ -29,7 +29,12 @@ from sqlglot.optimizer.scope import traverse_scope
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, utc_now
 from credo.features.catalog import catalog_for
 from credo.features.compiler import Tables, build_query
-from credo.features.engines import KEYED_ASOF_SCHEMA, as_of_timestamp, settled_features
+from credo.features.engines import (
+    KEYED_ASOF_SCHEMA,
+    as_of_timestamp,
+    bucket_anchor,
+    settled_features,
+)
 from credo.features.spec import FeatureSpec
 from credo.features.sqlite import TIMESTAMP_TEXT, CredoSQLite, as_text_sql, connect_sqlite
 from credo.features.table import settled
@@ -118,7 +123,7 @@ def _catalog_plan(policy: Policy) -> OnePersonPlan:
     return one_person_plan(catalog_for(policy), policy)
 
 
-_ASOF_INSERT = f"INSERT INTO {TABLES.asof} VALUES (?, ?, ?)"
+_ASOF_INSERT = f"INSERT INTO {TABLES.asof} VALUES (?, ?, ?, ?, ?)"
 _local = threading.local()
 
 
@@ -182,7 +187,8 @@ def features_for_user(
     lite = _sqlite_for(plan)
     _insert(lite, TABLES.events, plan.events_insert, [(user_id, *row) for row in events])
     _insert(lite, TABLES.consents, plan.consents_insert, [(user_id, *row) for row in consents])
-    _insert(lite, TABLES.asof, _ASOF_INSERT, [(user_id, stamp.strftime(TIMESTAMP_TEXT), 0)])
+    asof_row = (user_id, stamp.strftime(TIMESTAMP_TEXT), 0, *bucket_anchor(stamp))
+    _insert(lite, TABLES.asof, _ASOF_INSERT, [asof_row])
     result = lite.execute(plan.sql)
     columns = [d[0] for d in result.description]
     row = dict(zip(columns, result.fetchone(), strict=True))

@@ -1,0 +1,129 @@
+"""Month buckets at month ends and within the as-of day, reports that share an instant, and
+address dates that are none: the same values on DuckDB, Spark and the one-person path
+(worked out by hand here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+from test_features_engines import assert_same_rows
+from test_features_support import History
+
+from credo.features.engines import build_features_duckdb, build_features_spark
+from credo.features.single import features_for_user
+from credo.policy import load_policy
+from credo.store.db import connect, init_store
+
+US = load_policy("us")
+NO_DATA = -1.0
+
+
+def _status(h: History, user: str, when: dt.datetime, dpd: int) -> None:
+    h.add(user, "card", "account_status", when, account_id="c", amount=1000.0,
+          credit_limit=5000.0, days_past_due=dpd)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("month-ends")
+    h = History()
+    # an account reporting on the last day of each month, late in January only
+    h.grant("month_end", ("card",))
+    _status(h, "month_end", dt.datetime(2024, 1, 31, 12), 30)
+    _status(h, "month_end", dt.datetime(2024, 2, 29, 12), 0)
+    # an account reporting on the 15th at 08:00, late in January and February
+    h.grant("the_15th", ("card",))
+    for month, dpd in ((1, 60), (2, 30), (3, 0)):
+        _status(h, "the_15th", dt.datetime(2024, month, 15, 8), dpd)
+    # two bank accounts reporting at the same instant, in either order of arrival
+    for user, order in (("tie_a", (1, -1)), ("tie_b", (-1, 1))):
+        h.grant(user, ("bank",))
+        h.add(user, "bank", "income", dt.datetime(2024, 2, 1), amount=1000.0)
+        for sign in order:
+            h.add(user, "bank", "balance", dt.datetime(2024, 2, 27), account_id=f"b{sign}",
+                  amount=100.0 if sign > 0 else 300.0,
+                  category="in_credit" if sign > 0 else "overdrawn")  # fmt: skip
+    # address dates that are no month, or after the as-of date
+    for user, since in (("moved_13", "2019-13"), ("moved_later", "2030-01"), ("moved", "2019-02")):
+        h.grant(user, ("identity",))
+        h.add(user, "identity", "profile", dt.datetime(2023, 6, 1),
+              attributes={"id_verified": True, "address_since": since})  # fmt: skip
+    store = init_store(root / "credo.duckdb")
+    h.load(store)
+    return {"store": store, "dataset": h.write_dataset(root / "dataset")}
+
+
+def _as_of_table(*pairs: tuple[str, dt.date]) -> pa.Table:
+    users, dates = zip(*pairs, strict=True)
+    return pa.table({"user_id": list(users), "as_of": pa.array(list(dates), pa.date32())})
+
+
+def _rows(world: dict, as_of, users: list[str]) -> dict[str, dict]:
+    """Batch and one-person rows per engine: {engine: {user: row}}."""
+    con = connect(world["store"], read_only=True)
+    try:
+        batch = build_features_duckdb(con, US, as_of=as_of).to_pylist()
+        one = {u: features_for_user(con, u, as_of) for u in users}
+    finally:
+        con.close()
+    return {"batch": {r["user_id"]: r for r in batch}, "one_person": one}
+
+
+@pytest.mark.parametrize("day", [29, 30, 31])
+def test_a_month_end_as_of_date_keeps_one_report_per_month(world, day):
+    # as of Mar 29-31, month 0 starts on Feb 29 (Feb has no 30th or 31st): February's report
+    # is the latest month's, January's the month before's; neither month holds both
+    for rows in _rows(world, dt.date(2024, 3, day), ["month_end"]).values():
+        row = rows["month_end"]
+        assert row["ph_dpd_latest"] == 0 and row["ph_late_months_1m"] == 0
+        assert row["ao_card_balance_latest"] == 1000.0 and row["ao_card_limit_latest"] == 5000.0
+        assert row["ao_accounts_with_balance"] == 1 and row["ph_late_months_3m"] == 1
+
+
+def test_as_of_within_a_day_the_report_a_month_before_is_in_month_1(world):
+    # as of Mar 15 10:00, today's 08:00 report is the latest month's; Feb 15's is month 1
+    for rows in _rows(world, dt.datetime(2024, 3, 15, 10), ["the_15th"]).values():
+        row = rows["the_15th"]
+        assert row["ph_dpd_latest"] == 0 and row["ph_late_months_1m"] == 0
+        assert row["ao_card_balance_latest"] == 1000.0 and row["ao_card_limit_latest"] == 5000.0
+        assert row["ph_late_months_3m"] == 2
+    # as of midnight that day, today's report is not yet known: Feb 15's is the latest
+    for rows in _rows(world, dt.date(2024, 3, 15), ["the_15th"]).values():
+        assert rows["the_15th"]["ph_dpd_latest"] == 30
+
+
+def test_reports_at_one_instant_give_one_value_whatever_their_order(world):
+    for rows in _rows(world, dt.date(2024, 3, 1), ["tie_a", "tie_b"]).values():
+        for user in ("tie_a", "tie_b"):
+            assert rows[user]["cb_bank_balance_latest"] == 100.0  # the larger of 100 and -300
+            assert rows[user]["cb_balance_buffer"] == pytest.approx(0.1)
+
+
+def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
+    for rows in _rows(world, dt.date(2024, 3, 1), ["moved_13", "moved_later", "moved"]).values():
+        assert rows["moved_13"]["id_address_months"] == NO_DATA
+        assert rows["moved_later"]["id_address_months"] == NO_DATA
+        assert rows["moved"]["id_address_months"] == 61  # 2019-02 to 2024-03
+        assert rows["moved_13"]["id_verified"] == 1
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_gives_the_same_values_at_these_edges(world, spark):
+    as_of = _as_of_table(
+        *[("month_end", dt.date(2024, 3, d)) for d in (29, 30, 31)],
+        ("the_15th", dt.date(2024, 3, 15)),
+        *[(u, dt.date(2024, 3, 1)) for u in ("tie_a", "tie_b", "moved_13", "moved_later")],
+    )
+    con = connect(world["store"], read_only=True)
+    try:
+        on_duckdb = build_features_duckdb(con, US, as_of_table=as_of)
+    finally:
+        con.close()
+    on_spark = build_features_spark(spark, world["dataset"], US, as_of_table=as_of)
+    assert_same_rows(on_duckdb, on_spark)
+    assert {r["cb_bank_balance_latest"] for r in on_spark.to_pylist() if "tie" in r["user_id"]} == {
+        100.0
+    }
