@@ -403,8 +403,40 @@ def test_a_directory_of_files(store_path, tmp_path):
     write_csv(folder / "a.csv", every_type(10))
     write_jsonl(folder / "b.jsonl", [event("payment", 100)])
     (folder / "notes.md").write_text("not an event file")
+    (folder / "_SUCCESS").write_text("")  # a marker Spark leaves, not worth a word
+    write_csv(folder / "_part.csv", [event("payment", 101)])  # underscores are data too
     result = ingest_paths(store_path, [folder], progress=False)
-    assert (result.files, result.accepted) == (2, 11)
+    assert (result.files, result.accepted) == (3, 12)
+    assert [Path(p).name for p in result.skipped] == ["notes.md"]
+    assert result.to_dict()["skipped"] == result.skipped
+
+
+def test_csv_texts_that_look_missing_are_judged_not_dropped(store_path, tmp_path):
+    rows = [
+        event("account_opened", 1, credit_limit="N/A", category="NA"),
+        event("inquiry", 2, category="nan"),
+        event("payment", 3, user_id="NULL"),
+        event("payment", 4, amount="NaN"),
+    ]
+    result = ingest_paths(store_path, [write_csv(tmp_path / "na.csv", rows)], progress=False)
+    assert (result.accepted, result.rejected) == (1, 3)
+    reasons = dict(query(store_path, "SELECT event_id, reason FROM quarantine"))
+    assert "'N/A' is not a number" in reasons["ev-account_opened-1"]
+    assert "hard, soft" in reasons["ev-inquiry-2"]
+    assert "not finite" in reasons["ev-payment-4"]
+    assert query(store_path, "SELECT user_id FROM events") == [("NULL",)]  # a text id, kept
+
+
+def test_jsonl_with_a_byte_order_mark_and_json_arrays(store_path, tmp_path):
+    path = tmp_path / "bom.jsonl"
+    write_jsonl(path, [event("payment", 1), event("payment", 2)])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (2, 0)
+    array = tmp_path / "events.json"
+    array.write_text(json.dumps([event("payment", 5), event("payment", 6)], indent=2))
+    with pytest.raises(IngestError, match="JSON array, not JSON Lines"):
+        ingest_paths(store_path, [array], progress=False)
 
 
 def _dataset_dir(tmp: Path) -> Path:

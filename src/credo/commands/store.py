@@ -97,6 +97,13 @@ def ingest(
             f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents"
             f" ({result.events_per_s:,.0f} events/s)"
         )
+        if result.skipped:
+            names = ", ".join(Path(p).name for p in result.skipped[:5])
+            more = f" and {len(result.skipped) - 5} more" if len(result.skipped) > 5 else ""
+            console.print(
+                f"[yellow]skipped {len(result.skipped)} file(s) without a .csv, .jsonl or"
+                f" .parquet name:[/] {names}{more} (give a file with --format to read it)"
+            )
         if not result.clean:
             console.print("see why with `credo quarantine list`" + _known_before(result))
     if not result.clean:

@@ -52,6 +52,8 @@ class IngestResult(ChunkCounts):
     files: int = 0
     seconds: float = 0.0
     batches: list[int] = field(default_factory=list)
+    # files in the directories given that were not read (no event file's extension)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def events_per_s(self) -> float:
@@ -72,6 +74,8 @@ class IngestResult(ChunkCounts):
         }
         out.update(consents=self.consents, files=self.files, seconds=round(self.seconds, 3))
         out["batches"] = list(self.batches)
+        if self.skipped:
+            out["skipped"] = list(self.skipped)
         return out
 
 
@@ -87,6 +91,7 @@ class Plan:
 
     events: list[EventFile] = field(default_factory=list)
     consents: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
 
 
 def is_dataset_dir(path: Path) -> bool:
@@ -102,11 +107,11 @@ def plan_paths(paths: Iterable[str | os.PathLike[str]], fmt: str | None = None) 
         if not path.exists():
             raise IngestError(f"{path}: no such file or directory")
         if is_dataset_dir(path):
-            plan.events += _event_files(path / "events", "parquet" if fmt is None else fmt)
+            plan.events += _event_files(path / "events", "parquet" if fmt is None else fmt, plan)
             if (path / "consents.parquet").exists():
                 plan.consents.append(path / "consents.parquet")
         elif path.is_dir():
-            found = _event_files(path, fmt)
+            found = _event_files(path, fmt, plan)
             if not found:
                 raise IngestError(f"{path}: no .csv, .jsonl or .parquet files in this directory")
             plan.events += found
@@ -118,13 +123,17 @@ def plan_paths(paths: Iterable[str | os.PathLike[str]], fmt: str | None = None) 
     return plan
 
 
-def _event_files(directory: Path, fmt: str | None) -> list[EventFile]:
+def _event_files(directory: Path, fmt: str | None, plan: Plan) -> list[EventFile]:
+    """The event files of a directory; the other files, but for hidden ones and markers
+    such as Spark's _SUCCESS, are listed in `plan.skipped` for the user to see."""
     files = []
     for child in sorted(directory.iterdir()):
-        if not child.is_file() or child.name.startswith((".", "_")):
+        if not child.is_file() or child.name.startswith("."):
             continue
         if fmt is not None or child.suffix.lower() in EXTENSIONS:
             files.append(EventFile(child, format_of(child, fmt)))
+        elif child.stat().st_size > 0 and child.name not in ("_SUCCESS", "_committed"):
+            plan.skipped.append(child)
     return files
 
 
@@ -160,7 +169,7 @@ def ingest_paths(
     except consent.ConsentError as exc:
         raise IngestError(str(exc)) from exc
 
-    result = IngestResult()
+    result = IngestResult(skipped=[str(p) for p in plan.skipped])
     con = connect(db_path)
     try:
         _tune(con)

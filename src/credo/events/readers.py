@@ -178,8 +178,11 @@ class CsvReader(Reader):
                 read_options=pa_csv.ReadOptions(
                     block_size=min(_CSV_BLOCK_BYTES, max(1 << 16, self.chunk_rows * 256))
                 ),
+                # Only an empty field is missing: "NA", "null", "N/A" or "NaN" are text that
+                # validation judges (Arrow would read them as missing, silently).
                 convert_options=pa_csv.ConvertOptions(
                     column_types={name: pa.string() for name in FIELDS},
+                    null_values=[""],
                     strings_can_be_null=True,
                 ),
             )
@@ -253,6 +256,9 @@ def _may_hold_newline(column: pa.ChunkedArray) -> bool:
     return False
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 @dataclass
 class JsonlReader(Reader):
     """One JSON object per line; blank lines are skipped but counted."""
@@ -261,9 +267,14 @@ class JsonlReader(Reader):
         self.progress_total = self.path.stat().st_size
         try:
             with self.path.open("rb") as handle:
-                handle.read(1)
+                start = handle.read(4096).removeprefix(_UTF8_BOM).lstrip()
         except OSError as exc:
             raise ReadError(f"{self.path}: cannot read the file ({exc})") from exc
+        if start.startswith(b"["):
+            raise ReadError(
+                f"{self.path}: holds a JSON array, not JSON Lines: write one event object per"
+                " line (e.g. `jq -c '.[]' events.json > events.jsonl`) and ingest that"
+            )
         self.columns = {name: pa.string() for name in (*FIELDS, ROW_ERROR, RAW_TEXT)}
         paths = ", ".join(f"'$.\"{name}\"'" for name in FIELDS)
         extracted = ", ".join(f'v[{i}] AS "{name}"' for i, name in enumerate(FIELDS, start=1))
@@ -285,6 +296,8 @@ class JsonlReader(Reader):
                 lines = list(itertools.islice(handle, self.chunk_rows))
                 if not lines:
                     return
+                if line_number == 1:  # a byte-order mark is no part of the first event
+                    lines[0] = lines[0].removeprefix(_UTF8_BOM)
                 numbers = range(line_number, line_number + len(lines))
                 line_number += len(lines)
                 self.progress_done += sum(map(len, lines))

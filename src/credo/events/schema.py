@@ -54,28 +54,29 @@ EARLIEST_TS = datetime(1900, 1, 1)
 # feature), so an event whose attributes hold one of these keys, at any depth, is refused at
 # ingest. Keys are compared by their letters and digits in lower case: "messageText",
 # "Message-Text" and "message_text" are one key (one that holds one of CONTENT_STEMS as
-# written: ingest looks for the keys only in texts that hold a stem).
+# written, its letters together: ingest looks for the keys only in texts that hold a stem).
 # fmt: off
 CONTENT_KEYS: dict[str, tuple[str, ...]] = {
     "message content": (
         "message", "messages", "message_text", "message_body", "message_content",
         "text_message", "text_messages", "chat", "chats", "chat_log", "chat_history", "sms",
         "sms_text", "sms_body", "email_body", "email_text", "email_content", "post_text",
-        "post_content", "comment_text",
+        "post_content", "comment_text", "chat_messages", "sms_messages", "direct_messages",
+        "emails", "inbox", "posts", "comments",
     ),
     "contacts": (
-        "contacts", "contact_list", "address_book", "phone_book", "friends_list",
-        "friend_list", "friends",
+        "contacts", "contact_list", "contacts_list", "address_book", "phone_book",
+        "friends_list", "friend_list", "friends", "friend_ids", "call_log", "call_history",
     ),
     "browsing content": (
-        "browsing_history", "browser_history", "visited_urls", "urls_visited",
-        "search_history", "search_queries",
+        "browsing", "browsing_history", "browser_history", "visited_urls", "urls_visited",
+        "urls", "search_history", "search_queries",
     ),
 }
 # Every content key holds one of these, whatever its case and separators.
 CONTENT_STEMS: tuple[str, ...] = (
-    "mess", "chat", "sms", "mail", "post", "comment", "contact", "book", "friend", "brows",
-    "url", "search",
+    "mess", "chat", "sms", "mail", "inbox", "post", "comment", "contact", "book", "friend",
+    "call", "brows", "url", "search",
 )
 # fmt: on
 CONTENT_STEM_PATTERN = "(?i)(" + "|".join(CONTENT_STEMS) + ")"
