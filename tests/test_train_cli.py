@@ -567,7 +567,12 @@ def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     y = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
     path = tmp_path / "t.csv"
     text = ["-999", "a"] * (n // 2)
-    table = pd.DataFrame({"days_employed": days, "code": code, "text": text, "bad": y})
+    # an index column (gapless: an identifier, left out) that holds -999 and 365243 as rows
+    index = np.arange(-1000, n - 1000)
+    index[[0, 1]] = index[[1, 0]]
+    table = pd.DataFrame(
+        {"row": index, "days_employed": days, "code": code, "text": text, "bad": y}
+    )
     table.to_csv(path, index=False)
     model = tmp_path / "m.json"
     credo(
@@ -591,10 +596,18 @@ def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     assert bins["days_employed"].kind == "numeric" and 365243.0 in bins["days_employed"].specials
     assert bins["code"].kind == "categorical"
     assert "-999" in bins["text"].specials  # a text column takes the every-column sentinel
-    for bad_option in (["--special", "nope=1"], ["--special", "days_employed=abc"]):
+    assert "row" not in bins  # the identifier holding -999 is left out, not refused
+    for bad_option in (
+        ["--special", "nope=1"],
+        ["--special", "days_employed=abc"],
+        ["--special", "row=5"],
+        ["--categorical", "row"],
+    ):
         args = ["train", "--table", path, "--target", "bad", *bad_option, "--out", model]
         refused = credo(*args, check=False)
-        assert refused.returncode == 1 and "--special" in refused.stderr
+        assert refused.returncode == 1 and bad_option[0] in refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert "--categorical row: the column is left out of the model (" in said
 
 
 def test_the_held_out_check_leaves_out_the_identifiers_the_model_leaves_out(tmp_path):

@@ -181,6 +181,7 @@ def train(
     table with --exclude. Prints the features kept with their information value, the
     held-out AUC on an internal 80/20 split, and the time taken."""
     from credo.model.artifact import save_model
+    from credo.model.columns import unusable_columns
     from credo.model.scorecard import Scorecard
     from credo.model.tables import TableError, check_built_under, feature_table_policy
     from credo.model.training import (
@@ -245,8 +246,16 @@ def train(
     unknown = [c for c in categorical or [] if c not in data.X.columns]
     if unknown:
         fail(f"--categorical names columns the table lacks: {', '.join(unknown)}")
+    # Identifiers, dates and constant columns are left out of the model: a sentinel or a
+    # grouping is for the columns it keeps (an index column holding 96 is no sentinel).
+    left_out = unusable_columns(data.X) if (special or categorical) else {}
+    for name in categorical or []:
+        if name in left_out:
+            fail(f"--categorical {name}: the column is left out of the model ({left_out[name]})")
     try:
-        specials = special_values_by_column(special or [], data.X, categorical or [])
+        specials = special_values_by_column(
+            special or [], data.X, categorical or [], left_out=left_out
+        )
     except ValueError as exc:
         fail(str(exc))
     card = Scorecard(
@@ -283,17 +292,26 @@ def train(
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
-def special_values_by_column(options: list[str], frame, categorical: list[str]) -> dict[str, list]:
+def special_values_by_column(
+    options: list[str], frame, categorical: list[str], left_out: dict[str, str] | None = None
+) -> dict[str, list]:
     """--special options (COL=V[,V...] or V for every column holding it) as {column: [values]}:
-    numbers for numeric columns, text for columns of categories."""
+    numbers for numeric columns, text for columns of categories. `left_out`: the columns the
+    model leaves out, with why (a value for every column skips them; naming one is an error)."""
     import pandas as pd
 
+    left_out = left_out or {}
     by_column: dict[str, list] = {}
     for option in options:
         column, named, texts = option.rpartition("=")
         if named and column not in frame.columns:
             raise ValueError(f"--special {option!r}: the table has no column {column!r}")
-        for name in [column] if named else list(frame.columns):
+        if named and column in left_out:
+            raise ValueError(
+                f"--special {option!r}: {column!r} is left out of the model ({left_out[column]})"
+            )
+        kept = [n for n in frame.columns if n not in left_out]
+        for name in [column] if named else kept:
             values = frame[name]
             as_text = name in categorical or not pd.api.types.is_numeric_dtype(values)
             for text in texts.split(","):
