@@ -58,6 +58,7 @@ def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
 
     report = (out / "report.html").read_text()
     assert "<svg" in report
+    assert (out / ".credo-demo").exists()  # a later demo may replace this folder
     # the generator's protected attributes are audited (never features)
     fairness = report[report.index('<section id="fairness">') :]
     assert "<h3>age " in fairness and "<h3>sex " in fairness
@@ -77,3 +78,16 @@ def test_demo_refuses_an_unknown_policy_before_any_work(tmp_path: Path) -> None:
     )
     assert done.returncode == 1 and "unknown policy 'mars'" in done.stderr
     assert not out.exists()
+
+
+def test_demo_refuses_a_folder_that_is_not_an_earlier_demo(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    done = subprocess.run(
+        [sys.executable, "-m", "credo", "demo", "--dir", str(tmp_path), "--users", "50"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "not an earlier demo's" in " ".join(done.stderr.split())
+    assert notes.read_text() == "keep me"

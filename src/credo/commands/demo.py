@@ -46,6 +46,17 @@ def _run(*parts: object) -> None:
     console.print(f"[dim]({time.perf_counter() - started:.1f} s)[/]")
 
 
+DEMO_MARKER = ".credo-demo"
+
+
+def _earlier_demo(directory: Path) -> bool:
+    """The folder is one `credo demo` wrote (its marker, or the population and store it
+    leaves, for demos run before the marker)."""
+    if (directory / DEMO_MARKER).exists():
+        return True
+    return (directory / "population").is_dir() and (directory / "credo.duckdb").is_file()
+
+
 def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Where the demo writes its population, store and outputs.")
@@ -65,16 +76,23 @@ def demo(
     ] = "us",
 ) -> None:
     """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
-    score, evaluate. Starts from scratch in --dir each time."""
+    score, evaluate. Starts from scratch in --dir each time: the folder is deleted first, so
+    the demo refuses one that holds anything but an earlier demo's output."""
     from credo.policy import PolicyError, load_policy
 
     try:
         load_policy(policy)  # before minutes of work, not after
     except PolicyError as exc:
         fail(str(exc))
+    if directory.exists() and any(directory.iterdir()) and not _earlier_demo(directory):
+        fail(
+            f"--dir {directory} holds files that are not an earlier demo's, and the demo starts"
+            " by deleting its directory: name a new or empty one (or an earlier demo's)"
+        )
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
+    (directory / DEMO_MARKER).write_text("written by `credo demo`, which replaces this folder\n")
     population = directory / "population"
     db = directory / "credo.duckdb"
     features = directory / "features.parquet"
