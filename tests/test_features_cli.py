@@ -84,6 +84,14 @@ def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
     assert table.num_rows == 2
     assert "df_platform_months" in [m.name for m in metas]
     assert read_table_metadata(out)["policy"] == "cn"
+    # the same outcomes as CSV, as `credo train` also takes them
+    as_csv = tmp_path / "outcomes.csv"
+    as_csv.write_text(f"user_id,as_of,bad\nalice,{AS_OF},0\nalice,2024-01-01,0\n")
+    again = tmp_path / "g.parquet"
+    args = ["features", "--db", str(store), "--as-of-file", str(as_csv), "--policy", "cn"]
+    result = credo(*args, "--out", str(again))
+    assert result.returncode == 0, result.stderr
+    assert read_feature_table(again)[0].to_pylist() == table.to_pylist()
 
 
 def test_list_prints_the_catalog_by_dimension():

@@ -186,7 +186,9 @@ def evaluate(
     ] = None,
     outcomes: Annotated[
         Path | None,
-        typer.Option("--outcomes", help="Outcomes Parquet (user_id, as_of, bad) for --features."),
+        typer.Option(
+            "--outcomes", help="Outcomes, Parquet or CSV (user_id, as_of, bad), for --features."
+        ),
     ] = None,
     protected: Annotated[
         list[str] | None,

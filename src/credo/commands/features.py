@@ -36,8 +36,8 @@ AsOfFileOption = Annotated[
     Path | None,
     typer.Option(
         "--as-of-file",
-        help="A Parquet file with user_id and as_of (e.g. a dataset's outcomes.parquet):"
-        " one feature row per (user_id, as_of).",
+        help="A Parquet or CSV file with user_id and as_of (e.g. a dataset's"
+        " outcomes.parquet): one feature row per (user_id, as_of).",
     ),
 ]
 EngineOption = Annotated[
@@ -150,14 +150,27 @@ def _progress() -> Progress:
 
 
 def _read_as_of_file(path: Path):
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
+    from credo.model.tables import csv_delimiter
+
     if not path.is_file():
-        fail(f"no as-of file at {path}: give a Parquet file with user_id and as_of columns")
+        fail(f"no as-of file at {path}: give a Parquet or CSV file with user_id and as_of columns")
+    is_csv = path.suffix.lower() in (".csv", ".txt")
     try:
+        if is_csv:  # as `credo train` reads an outcomes CSV: ids as text, dates YYYY-MM-DD
+            return pa_csv.read_csv(
+                path,
+                parse_options=pa_csv.ParseOptions(delimiter=csv_delimiter(path)),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={"user_id": pa.string(), "as_of": pa.string()}
+                ),
+            )
         return pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for unreadable files
-        fail(f"cannot read {path} as Parquet: {exc}")
+        fail(f"cannot read {path} as {'CSV' if is_csv else 'Parquet'}: {exc}")
 
 
 def _build_duckdb(db, policy, as_of, as_of_table):

@@ -70,7 +70,9 @@ def train(
     features: FeaturesOption = None,
     outcomes: Annotated[
         Path | None,
-        typer.Option("--outcomes", help="Outcomes Parquet (user_id, as_of, bad) for --features."),
+        typer.Option(
+            "--outcomes", help="Outcomes, Parquet or CSV (user_id, as_of, bad), for --features."
+        ),
     ] = None,
     table: TableOption = None,
     target: Annotated[

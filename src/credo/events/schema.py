@@ -2,7 +2,8 @@
 
 One row per thing that happened, furnished by a source, about one person. This module is
 the single definition of the format: the Arrow schema used for files and the store, the
-enumerations, which fields each type requires, and a pydantic model for the HTTP API.
+enumerations, which fields each type requires, and a pydantic model that checks one event
+the way ingest checks a file's rows (for a service or another program taking single events).
 Vectorised validation (events/validate.py) and the docs are built from these constants.
 """
 
@@ -232,7 +233,8 @@ def utc_now() -> datetime:
 
 
 class Event(BaseModel):
-    """One event, as the HTTP API accepts it. Mirrors the vectorised file validation."""
+    """One event, checked as ingest checks a file's rows (credo has no HTTP API yet: this is
+    the model a service taking single events validates with). Mirrors events/validate.py."""
 
     model_config = ConfigDict(extra="forbid")
 

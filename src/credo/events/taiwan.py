@@ -68,9 +68,10 @@ with Applications 36(2); UCI Machine Learning Repository, licence CC BY 4.0), co
 
 Each client has one card account (opened with its credit limit), six months (April to
 September 2005) of statements, payments and account statuses (days past due from the
-repayment status), and an identity profile (education, age). Sex, marital status and age are
-in protected.parquet only, for fairness audits. `bad` = default on the payment due in
-October 2005; every client's as-of date is 2005-10-01. Amounts are in New Taiwan dollars (TWD).
+repayment status), and an identity profile (education, age). Sex and marital status are in
+protected.parquet only, and age is there too, for fairness audits. `bad` = default on the
+payment due in October 2005; every client's as-of date is 2005-10-01. Amounts are in New
+Taiwan dollars (TWD).
 The field-by-field mapping is in credo's docs/taiwan.md.
 """
 

@@ -6,7 +6,7 @@ columns plus `bad_field`, the first field that failed (NULL for a valid row);
 `rejection_sql` explains the bad rows only, listing every failure, so the per-row string
 work is paid only for rows that are refused.
 
-Checks come from credo.events.schema, so the file path and the HTTP model agree.
+Checks come from credo.events.schema, so the file path and the pydantic `Event` agree.
 """
 
 from __future__ import annotations
