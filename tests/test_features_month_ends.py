@@ -50,6 +50,29 @@ def world(tmp_path_factory) -> dict:
         h.grant(user, ("identity",))
         h.add(user, "identity", "profile", dt.datetime(2023, 6, 1),
               attributes={"id_verified": True, "address_since": since})  # fmt: skip
+    # platform activity with and without card reports beside it (the card must change nothing)
+    for user, card in (
+        ("social", False),
+        ("social_card", True),
+        ("old", False),
+        ("old_card", True),
+    ):
+        h.grant(user, ("social", "card"))
+        months = (1, 2) if user.startswith("social") else ()
+        for month in months:
+            h.add(user, "social", "activity", dt.datetime(2024, month, 10))
+        if user.startswith("old"):
+            h.add(user, "social", "activity", dt.datetime(2022, 7, 10))
+        if card:
+            for month in range(5, 15):
+                when = dt.datetime(2023 + month // 12, month % 12 + 1, 20)
+                _status(h, user, when, 0)
+    # a bank account reporting balances for a year, and no income
+    h.grant("no_income", ("bank",))
+    for month in range(12):
+        when = dt.datetime(2023 + (month + 2) // 12, (month + 2) % 12 + 1, 5)
+        h.add("no_income", "bank", "balance", when, account_id="b", amount=50.0,
+              category="in_credit")  # fmt: skip
     store = init_store(root / "credo.duckdb")
     h.load(store)
     return {"store": store, "dataset": h.write_dataset(root / "dataset")}
@@ -60,12 +83,12 @@ def _as_of_table(*pairs: tuple[str, dt.date]) -> pa.Table:
     return pa.table({"user_id": list(users), "as_of": pa.array(list(dates), pa.date32())})
 
 
-def _rows(world: dict, as_of, users: list[str]) -> dict[str, dict]:
+def _rows(world: dict, as_of, users: list[str], policy=US) -> dict[str, dict]:
     """Batch and one-person rows per engine: {engine: {user: row}}."""
     con = connect(world["store"], read_only=True)
     try:
-        batch = build_features_duckdb(con, US, as_of=as_of).to_pylist()
-        one = {u: features_for_user(con, u, as_of) for u in users}
+        batch = build_features_duckdb(con, policy, as_of=as_of).to_pylist()
+        one = {u: features_for_user(con, u, as_of, policy) for u in users}
     finally:
         con.close()
     return {"batch": {r["user_id"]: r for r in batch}, "one_person": one}
@@ -109,6 +132,24 @@ def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
         assert rows["moved_13"]["id_verified"] == 1
 
 
+def test_a_series_of_counts_counts_every_month_whatever_other_sources_report(world):
+    cn = load_policy("cn")  # the digital footprint is allowed under cn
+    people = ["social", "social_card", "old", "old_card"]
+    for rows in _rows(world, dt.date(2024, 3, 1), people, cn).values():
+        for user in ("social", "social_card"):  # active in both months since joining
+            assert rows[user]["df_active_months_12m"] == 2
+            assert rows[user]["df_activity_cv_12m"] == 0.0
+        for user in ("old", "old_card"):  # on the platform, inactive for the last 12 months
+            assert rows[user]["df_active_months_12m"] == 0
+            assert rows[user]["df_activity_cv_12m"] == NO_DATA  # no activity: no variability
+
+
+def test_a_bank_account_without_income_has_0_months_of_income(world):
+    for rows in _rows(world, dt.date(2024, 3, 1), ["no_income"]).values():
+        assert rows["no_income"]["cb_income_months_12m"] == 0
+        assert rows["no_income"]["cb_income_mean_12m"] == NO_DATA  # the mean keeps to income
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_gives_the_same_values_at_these_edges(world, spark):
@@ -116,6 +157,7 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         *[("month_end", dt.date(2024, 3, d)) for d in (29, 30, 31)],
         ("the_15th", dt.date(2024, 3, 15)),
         *[(u, dt.date(2024, 3, 1)) for u in ("tie_a", "tie_b", "moved_13", "moved_later")],
+        *[(u, dt.date(2024, 3, 1)) for u in ("social", "social_card", "old", "no_income")],
     )
     con = connect(world["store"], read_only=True)
     try:
@@ -124,6 +166,16 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         con.close()
     on_spark = build_features_spark(spark, world["dataset"], US, as_of_table=as_of)
     assert_same_rows(on_duckdb, on_spark)
+    cn = load_policy("cn")
+    con = connect(world["store"], read_only=True)
+    try:
+        assert_same_rows(
+            build_features_duckdb(con, cn, as_of_table=as_of),
+            build_features_spark(spark, world["dataset"], cn, as_of_table=as_of),
+            cn,
+        )
+    finally:
+        con.close()
     assert {r["cb_bank_balance_latest"] for r in on_spark.to_pylist() if "tie" in r["user_id"]} == {
         100.0
     }

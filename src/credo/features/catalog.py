@@ -13,7 +13,7 @@ from credo.policy.policy import Policy
 # events of its sources; a share of reports counts only those the policy lets count; months
 # are counted back from the as-of date for negative data; a month billed and not paid is a
 # payment ratio of 0; utilisation counts the balances of reports that give a limit.
-CATALOG_VERSION = "1.1"
+CATALOG_VERSION = "1.2"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened
@@ -54,6 +54,14 @@ MONTHLY_PAID = Series(
     zero_in=(Term(CREDIT, ("statement",), "amount"), Term(CREDIT, STATUS, "amount")),
 )
 INCOME = Series("income", (Term(("bank",), ("income",), "amount"),))
+# The same deposits, 0 in a month the bank reported a balance and no income: counting the
+# months with income, a bank account without any is 0 months, not "no data". (The mean and
+# spread of income keep to the months with income: see docs/features.md.)
+INCOME_MONTHS = Series(
+    "income_months",
+    (Term(("bank",), ("income",), "amount"),),
+    zero_in=(Term(("bank",), ("balance",), "signed_last"),),
+)
 NET_FLOW = Series(
     "net_flow",
     (
@@ -563,7 +571,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         description="Months with an income deposit, 12 months",
         reason="Income did not arrive every month",
         aggregate="series_months_ge",
-        series=INCOME,
+        series=INCOME_MONTHS,
         threshold=0.01,
         window=12,
         direction=SAFER,

@@ -386,6 +386,12 @@ def _term_present(term: Term, cells: _Cells, side: str) -> str:
 
 def _series_value(series: Series, cells: _Cells) -> str:
     value = _term_sum(series.numerator, cells, "cur")
+    counted = _counted_sources(series)
+    if counted:
+        # A count is 0 in a month of the person's without such events; the series' months are
+        # those its own sources reported, not those of any source (a card statement must not
+        # give the social activity series a month of 0, nor revoking the card take it away).
+        value = f"CASE WHEN {cells.presence(counted, 'cur')} > 0 THEN {value} END"
     if series.zero_in:
         present = " OR ".join(_term_present(t, cells, "cur") for t in series.zero_in)
         value = f"COALESCE({value}, CASE WHEN {present} THEN 0 END)"
@@ -428,8 +434,38 @@ def _snapped(value: str, series: str, in_window: str) -> str:
     return f"CASE WHEN ABS({value}) <= {_num(_ROUNDING_NOISE)} * {size} THEN 0 ELSE {value} END"
 
 
+def _count_series_aggregate(spec: FeatureSpec) -> str:
+    """An aggregate of a series of counts, every month of the window counted: a month its
+    sources did not report is a count of 0 (the pivot has no row, or a row of other sources,
+    for it). The months are those of the window since the first month the sources reported,
+    N of them; means and spreads follow from the sums (exact for whole counts)."""
+    assert spec.series is not None
+    s = f"s_{spec.series.name}"
+    in_w = _in_window(s, spec.window)
+    first = f"MAX(CASE WHEN {s} IS NOT NULL THEN m END) + 1"
+    months = first if spec.window is None else f"LEAST({first}, {spec.window})"
+    total = f"COALESCE(SUM(CASE WHEN {in_w} THEN {s} END), 0)"
+    squares = f"COALESCE(SUM(CASE WHEN {in_w} THEN {s} * {s} END), 0)"
+    variance = f"({squares} - {total} * {total} / ({months})) / NULLIF({months} - 1, 0)"
+    std = f"SQRT(CASE WHEN {variance} > 0 THEN {variance} ELSE 0 END)"
+    mean = f"{total} / ({months})"
+    hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(_at_least(spec.threshold))} THEN 1 ELSE 0 END)"
+    by_aggregate = {
+        "series_mean": mean,
+        "series_std": std,
+        "series_cv": f"{std} / NULLIF({mean}, 0)",
+        "series_months_ge": f"COALESCE({hits}, 0)",
+        "series_share_ge": f"COALESCE({hits}, 0) / ({months})",
+    }
+    if spec.aggregate not in by_aggregate:
+        raise ValueError(f"{spec.name}: {spec.aggregate} is not defined for a series of counts")
+    return by_aggregate[spec.aggregate]
+
+
 def _series_aggregate(spec: FeatureSpec) -> str:
     assert spec.series is not None
+    if _counted_sources(spec.series):
+        return _count_series_aggregate(spec)
     s = f"s_{spec.series.name}"
     in_w = _in_window(s, spec.window)
     key = _window_key(s, spec.window)
@@ -476,7 +512,8 @@ def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, st
         known = series_by_name.setdefault(spec.series.name, spec.series)
         if known != spec.series:
             raise ValueError(f"two different series are named {spec.series.name!r}")
-        if spec.aggregate in ("series_std", "series_cv", "series_slope"):
+        counted = _counted_sources(spec.series)
+        if spec.aggregate in ("series_std", "series_cv", "series_slope") and not counted:
             windows.setdefault(spec.series.name, set()).add(spec.window)
     values = [f"{_series_value(s, cells)} AS s_{name}" for name, s in series_by_name.items()]
     lagged = any(s.denominator_lag for s in series_by_name.values())
@@ -527,10 +564,9 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
             presence = f"COUNT(CASE WHEN {_in_window(s, spec.window)} THEN 1 END) > 0"
             counted = _counted_sources(spec.series)
             if counted:
-                # A count is 0, not missing, in a month without such events, so the series
-                # has a value in every month the person has any events: whether there is
-                # data at all is told by the counted sources, as for event aggregates.
-                presence = f"SUM({cells.presence(counted)}) > 0 AND {presence}"
+                # Whether there is data at all is told by the counted sources, as for event
+                # aggregates: a person they know has a count, maybe 0, in every month.
+                presence = f"SUM({cells.presence(counted)}) > 0"
             value = _series_aggregate(spec)
         else:
             continue
