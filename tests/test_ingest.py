@@ -314,6 +314,22 @@ def test_line_numbers_count_newlines_inside_quoted_fields(store_path, tmp_path):
     assert query(store_path, "SELECT row_number FROM quarantine") == [(6,)]
 
 
+def test_blank_lines_are_skipped_and_counted_in_line_numbers(store_path, tmp_path):
+    rows = [
+        event("payment", 1),
+        event("profile", 2, furnisher="multi\nline"),
+        event("payment", 3, amount="oops"),
+    ]
+    lines = write_csv(tmp_path / "b.csv", rows).read_text().splitlines(keepends=True)
+    # a blank line after the header, two before the bad row, and blank lines at the end
+    text = lines[0] + "\n" + lines[1] + "".join(lines[2:4]) + "\n\n" + lines[4] + "\n\n"
+    path = tmp_path / "blank.csv"
+    path.write_text(text)
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (2, 1)
+    assert query(store_path, "SELECT row_number, field FROM quarantine") == [(8, "amount")]
+
+
 def test_a_missing_optional_column_is_null(store_path, tmp_path):
     columns = ["event_id", "user_id", "source", "furnisher", "type", "ts", "amount", "currency"]
     columns.append("account_id")

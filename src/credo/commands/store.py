@@ -48,8 +48,10 @@ Each file streams in chunks of --chunk-rows rows; each chunk is stored in one tr
 its accepted rows as Parquet segments beside the store (`credo compact` moves them into the
 store file).
 Invalid rows go to the quarantine with line (CSV, JSONL) or row (Parquet) number, field and
-reason: see `credo quarantine list`. A row whose event_id is already stored with the same
-content is a duplicate and skipped; with other content it is a conflict and quarantined.
+reason: see `credo quarantine list`. In a CSV file only an empty field is missing (NA, null or
+NaN are values, judged as written); blank lines are skipped and counted in the line
+numbers. A row whose event_id is already stored with the same content is a duplicate and
+skipped; with other content it is a conflict and quarantined.
 Ingesting the same input again stores nothing new, and re-running a command that was
 killed completes it.
 
@@ -58,7 +60,8 @@ or conflicting (the valid ones are stored); 1 on a fatal error (missing or unrea
 unknown format, unknown or missing columns), with nothing from that file stored.
 
 With --json, prints one JSON object: accepted, duplicates, conflicts, rejected,
-events_per_s, consents, files, seconds, batches (and error on a fatal error).
+events_per_s, consents, files, seconds, batches (skipped: the files of a directory that are
+no event files; error on a fatal error).
 Default chunk size: {DEFAULT_CHUNK_ROWS:,} rows."""
 
 

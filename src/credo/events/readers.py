@@ -178,6 +178,9 @@ class CsvReader(Reader):
                 read_options=pa_csv.ReadOptions(
                     block_size=min(_CSV_BLOCK_BYTES, max(1 << 16, self.chunk_rows * 256))
                 ),
+                # Blank lines are read as rows of empty fields, so that every line is counted
+                # in the line numbers; such rows are dropped before validation (_blank_rows).
+                parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
                 # Only an empty field is missing: "NA", "null", "N/A" or "NaN" are text that
                 # validation judges (Arrow would read them as missing, silently).
                 convert_options=pa_csv.ConvertOptions(
@@ -208,7 +211,9 @@ class CsvReader(Reader):
             for table in _rechunk(iter(self._reader), self.chunk_rows):
                 lines, next_line = _line_numbers(table, next_line)
                 self.progress_done = self._stream.tell()
-                yield table.add_column(0, ROW_NUMBER, lines)
+                numbered = table.add_column(0, ROW_NUMBER, lines)
+                blank = _blank_rows(table)
+                yield numbered.filter(pc.invert(blank)) if blank is not None else numbered
         except pa.ArrowException as exc:
             raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: malformed CSV after line {next_line - 1} ({exc}); fix the file"
@@ -216,6 +221,18 @@ class CsvReader(Reader):
             ) from exc
         finally:
             self.close()
+
+
+def _blank_rows(table: pa.Table) -> pa.ChunkedArray | None:
+    """The rows every field of which is empty (blank lines), or None when there are none."""
+    if table.num_rows == 0 or table.num_columns == 0:
+        return None
+    blank = pc.is_null(table.column(0))
+    if not pc.any(blank).as_py():
+        return None  # the cheap test first: most chunks have no row with a first field empty
+    for column in table.columns[1:]:
+        blank = pc.and_(blank, pc.is_null(column))
+    return blank if pc.any(blank).as_py() else None
 
 
 def _not_utf8(path: Path, exc: Exception) -> ReadError | None:
