@@ -232,6 +232,19 @@ def test_attributes_are_the_same_content_whatever_their_spacing(store_path, tmp_
     assert (first.accepted, second.duplicates, second.conflicts) == (1, 1, 0)
     stored = query(store_path, "SELECT attributes FROM events")[0][0]
     assert json.loads(stored) == {"age": 40, "tags": ["a", "b"]}
+    # the same object with its keys in another order, or 40 written 40.0: the same content
+    reordered = dict(spaced, attributes='{"tags": ["a", "b"], "age": 40.0}')
+    third = ingest_paths(store_path, [write_csv(tmp_path / "c.csv", [reordered])], progress=False)
+    assert (third.duplicates, third.conflicts) == (1, 0)
+    # true is not 1, nor an array in another order the same array
+    for n, other in enumerate(('{"age": 40, "tags": ["b", "a"]}', '{"age": true, "tags": []}')):
+        changed = dict(spaced, attributes=other)
+        done = ingest_paths(
+            store_path, [write_csv(tmp_path / f"d{n}.csv", [changed])], progress=False
+        )
+        assert done.conflicts == 1
+    reasons = [r for (r,) in query(store_path, "SELECT reason FROM quarantine")]
+    assert all("different content (attributes; batch" in r for r in reasons)
 
 
 def test_duplicates_and_conflicts_inside_one_file(store_path, tmp_path):
@@ -271,6 +284,7 @@ def test_conflict_with_a_stored_event_names_its_batch(store_path, tmp_path):
     assert (second.accepted, second.conflicts) == (0, 1)
     reason = query(store_path, "SELECT reason FROM quarantine")[0][0]
     assert f"batch {first.batches[0]}" in reason and "a.csv" in reason
+    assert "different content (amount;" in reason  # the field that differs is named
     assert query(store_path, "SELECT amount FROM events") == [(300.0,)]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,6 +120,7 @@ class ChunkPipeline:
         keys: StoredKeys,
     ) -> None:
         self.con, self.reader, self.batch, self.now, self.keys = con, reader, batch, now, keys
+        register_same_json(con)
         self.pending: _Pending | None = None
         self.key_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credo-keys")
 
@@ -316,8 +318,46 @@ def register_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     batch.registered = True
 
 
+SAME_JSON = "credo_same_json"
+
+
+def same_json(left: str | None, right: str | None) -> bool | None:
+    """Whether two JSON texts hold the same value: keys in any order, 1 and 1.0 alike (but
+    true is not 1). Only called for the few rows whose ids repeat and whose text differs."""
+    if left is None or right is None:
+        return None
+    try:
+        canonical = [json.loads(t, parse_int=float) for t in (left, right)]
+    except ValueError:
+        return False
+    return json.dumps(canonical[0], sort_keys=True) == json.dumps(canonical[1], sort_keys=True)
+
+
+def register_same_json(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the connection SAME_JSON, which the content comparison below calls (once: a
+    second ingest on the same connection finds it there)."""
+    with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
+        con.create_function(SAME_JSON, same_json, ["VARCHAR", "VARCHAR"], "BOOLEAN")
+
+
+def _same_field(left: str, right: str, name: str) -> str:
+    same = f'{left}."{name}" IS NOT DISTINCT FROM {right}."{name}"'
+    if name == "attributes":  # the same object written with its keys in another order
+        same = f'({same} OR {SAME_JSON}({left}."{name}", {right}."{name}"))'
+    return same
+
+
 def _same_content(left: str, right: str) -> str:
-    return " AND ".join(f'{left}."{n}" IS NOT DISTINCT FROM {right}."{n}"' for n in FIELDS)
+    return " AND ".join(_same_field(left, right, n) for n in FIELDS)
+
+
+def _differing_fields(left: str, right: str) -> str:
+    """SQL naming the fields whose values differ, e.g. 'amount, ts'."""
+    names = ", ".join(
+        f"CASE WHEN NOT coalesce({_same_field(left, right, n)}, false) THEN '{n}' END"
+        for n in FIELDS
+    )
+    return f"concat_ws(', ', {names})"
 
 
 def _row_numbers(con: duckdb.DuckDBPyConnection, name: str, numbers: np.ndarray) -> None:
@@ -366,8 +406,9 @@ def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, chunk_keys: ChunkK
             con,
             f"INSERT INTO verdicts SELECT s.{ROW_NUMBER},"
             f" CASE WHEN {_same_content('s', 'e')} THEN 'duplicate' ELSE 'conflict' END,"
-            " 'event_id ' || s.event_id || ' is already stored with different content"
-            " (batch ' || e.batch_id || coalesce(', ' || b.path, '') || ')'"
+            " 'event_id ' || s.event_id || ' is already stored with different content ('"
+            f" || {_differing_fields('s', 'e')} || '; batch ' || e.batch_id"
+            " || coalesce(', ' || b.path, '') || ')'"
             " FROM matched m JOIN suspects s USING (row_number)"
             " JOIN (SELECT * FROM events WHERE event_id IN (SELECT event_id FROM matched)) e"
             " ON e.event_id = m.event_id"
@@ -387,7 +428,8 @@ def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, chunk_keys: ChunkK
             f"INSERT INTO verdicts SELECT s.{ROW_NUMBER},"
             f" CASE WHEN {_same_content('s', 'f')} THEN 'duplicate' ELSE 'conflict' END,"
             " 'event_id ' || s.event_id || ' appears earlier in this file (line/row '"
-            f" || f.{ROW_NUMBER} || ') with different content'"
+            f" || f.{ROW_NUMBER} || ') with different content ('"
+            f" || {_differing_fields('s', 'f')} || ')'"
             f" FROM suspects s JOIN firsts f ON s.event_id = f.event_id"
             f" AND s.{ROW_NUMBER} > f.{ROW_NUMBER}",
         )
