@@ -16,13 +16,14 @@ from test_ingest_support import (
     query,
     stored_events,
     stored_form,
+    typed,
     write_csv,
     write_jsonl,
     write_parquet,
 )
 
 from credo.events.ingest import IngestError, ingest_paths
-from credo.events.schema import CONSENT_SCHEMA, FIELDS, OUTCOME_SCHEMA
+from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, FIELDS, OUTCOME_SCHEMA
 from credo.store.db import init_store
 
 # (name, the bad row, the field refused first, words the reason must contain)
@@ -194,6 +195,26 @@ def test_csv_jsonl_and_parquet_store_the_same_events(tmp_path):
         assert result.accepted == 26 and result.clean
         stores[fmt] = stored_events(store)
     assert stores["csv"] == stores["jsonl"] == stores["parquet"]
+
+
+def test_parquet_amounts_keep_the_number_written_and_refuse_booleans(store_path, tmp_path):
+    rows = [typed(event("payment", n, amount=a)) for n, a in ((1, "0.1"), (2, "2.5"), (3, "7"))]
+    table = pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+    as_float32 = table.set_column(
+        table.schema.get_field_index("amount"), "amount", table["amount"].cast(pa.float32())
+    )
+    pq.write_table(as_float32, tmp_path / "f32.parquet")
+    flags = as_float32.set_column(
+        as_float32.schema.get_field_index("amount"), "amount", pa.array([True, False, True])
+    ).set_column(0, "event_id", pa.array(["b1", "b2", "b3"]))
+    pq.write_table(flags, tmp_path / "bool.parquet")
+    files = [tmp_path / "f32.parquet", tmp_path / "bool.parquet"]
+    result = ingest_paths(store_path, files, progress=False)
+    assert (result.accepted, result.rejected) == (3, 3)
+    amounts = query(store_path, "SELECT amount FROM events ORDER BY event_id")
+    assert amounts == [(0.1,), (2.5,), (7.0,)]  # not 0.10000000149011612
+    reasons = [r for (r,) in query(store_path, "SELECT reason FROM quarantine")]
+    assert all("is not a number" in r for r in reasons)
 
 
 def test_content_keys_are_refused_alike_by_files_and_the_event_model(store_path, tmp_path):

@@ -204,6 +204,12 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
             )
     if name == "ts" and pa.types.is_timestamp(arrow_type) and arrow_type.tz is None:
         return f"CAST({raw} AS TIMESTAMP)"
+    numeric = SQL_TYPES[name] in ("DOUBLE", "INTEGER", "BIGINT")
+    if numeric and pa.types.is_boolean(arrow_type):
+        return f"CAST(NULL AS {SQL_TYPES[name]})"  # true is no amount: "not a number"
+    if SQL_TYPES[name] == "DOUBLE" and pa.types.is_float32(arrow_type):
+        # a float32 0.1 is 0.10000000149011612 as a double: keep the number it was written as
+        return f"TRY_CAST(CAST({raw} AS VARCHAR) AS DOUBLE)"
     return f"TRY_CAST({raw} AS {SQL_TYPES[name]})"
 
 
