@@ -402,8 +402,9 @@ def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
     path = write_csv(tmp_path / "broken.csv", every_type(3000))  # several read blocks
     with path.open("a") as handle:
         handle.write("x,y,z,too,many,fields,here,a,b,c,d,e,f,g,h,i,j\n")
-    with pytest.raises(IngestError, match="nothing from .*broken.csv was stored"):
+    with pytest.raises(IngestError, match="nothing from .*broken.csv was stored") as info:
         ingest_paths(store_path, [path], chunk_rows=50, progress=False)
+    assert "malformed CSV at line 3002 " in str(info.value)  # the ragged line itself
     _assert_nothing_stored(store_path)
     assert query(store_path, "SELECT status FROM ingest_batches") == [("failed",)]
 
@@ -413,7 +414,11 @@ def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
     [
         ("garbage.parquet", b"this is not parquet", "not a readable Parquet"),
         ("events.txt", b"a,b\n", "cannot tell the format"),
-        ("latin1.jsonl", '{"event_id": "caf\xe9"}\n'.encode("latin-1"), "not UTF-8"),
+        (
+            "latin1.jsonl",
+            b"{}\n" * 3 + '{"event_id": "caf\xe9"}\n'.encode("latin-1"),
+            "line 4 is not UTF-8",
+        ),
     ],
 )
 def test_unreadable_files_are_fatal(store_path, tmp_path, name, content, message):

@@ -9,6 +9,7 @@ and which columns that selection has.
 
 from __future__ import annotations
 
+import csv
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -215,12 +216,31 @@ class CsvReader(Reader):
                 blank = _blank_rows(table)
                 yield numbered.filter(pc.invert(blank)) if blank is not None else numbered
         except pa.ArrowException as exc:
+            line = _ragged_line(self.path, len(self.columns))
+            where = f"line {line}" if line else f"a line after line {next_line - 1}"
             raise _not_utf8(self.path, exc) or ReadError(
-                f"{self.path}: malformed CSV after line {next_line - 1} ({exc}); fix the file"
+                f"{self.path}: malformed CSV at {where} ({exc}); fix the file"
                 " (quote fields that contain commas or newlines) and ingest it again"
             ) from exc
         finally:
             self.close()
+
+
+def _ragged_line(path: Path, columns: int) -> int | None:
+    """The line where the first record with another number of fields than the header starts
+    (read again with Python's csv module, only when Arrow has refused the file)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)  # the header
+            start = reader.line_num + 1
+            for record in reader:
+                if record and len(record) != columns:
+                    return start
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def _blank_rows(table: pa.Table) -> pa.ChunkedArray | None:
@@ -276,6 +296,14 @@ def _may_hold_newline(column: pa.ChunkedArray) -> bool:
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @dataclass
 class JsonlReader(Reader):
     """One JSON object per line; blank lines are skipped but counted."""
@@ -323,9 +351,12 @@ class JsonlReader(Reader):
                         pa.array(lines, pa.binary()).cast(pa.string()), characters="\r\n"
                     )
                 except pa.ArrowInvalid as exc:
+                    number = next(
+                        n for n, line in zip(numbers, lines, strict=True) if not _utf8(line)
+                    )
                     raise ReadError(
-                        f"{self.path}: lines {numbers.start}-{numbers.stop - 1} are not UTF-8"
-                        " text; re-encode the file as UTF-8"
+                        f"{self.path}: line {number} is not UTF-8 text; re-encode the file as"
+                        " UTF-8 (or fix that line) and ingest it again"
                     ) from exc
                 table = pa.table({ROW_NUMBER: pa.array(numbers, pa.int64()), "line": text})
                 keep = pc.not_equal(pc.utf8_trim_whitespace(text), "")
