@@ -122,6 +122,11 @@ def _dpd_count(days: int) -> FeatureSpec:
     )
 
 
+# "Latest" features read the most recent month with a report within this many months: a
+# report older than that is no account's current state (a 60-day delinquency of four years
+# ago is not "past due right now"), and the person then has no data for them.
+LATEST_WINDOW = 12
+
 PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_dpd_latest",
@@ -129,6 +134,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         description="Days past due in the most recent month (worst over accounts and bills)",
         reason="An account or bill is past due right now",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=WORST_DPD,
         direction=RISKIER,
         no_data=NO_DATA,
@@ -181,6 +187,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         description="Last month's card and loan payments over the statement before (cap 5)",
         reason="The last payment covered little of the amount due",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=PAYMENT_RATIO,
         direction=SAFER,
         no_data=NO_DATA,
@@ -248,6 +255,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         description="Amount paid on cards and loans in the most recent month",
         reason="Little was repaid last month",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=MONTHLY_PAID,
         direction=SAFER,
         no_data=NO_DATA,
@@ -261,6 +269,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         description="Card balances over card limits in the most recent month",
         reason="Card balances are high compared with the credit limits",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=CARD_UTILISATION,
         direction=RISKIER,
         no_data=NO_DATA,
@@ -305,6 +314,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="Card balances are high",
         reason_low="Card balances are low or the cards little used",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=CARD_BALANCE,
         direction=FROM_DATA,
         no_data=NO_DATA,
@@ -316,6 +326,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="The amount owed on cards and loans is high",
         reason_low="Little is owed on cards and loans: little recent use of credit",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=CREDIT_BALANCE,
         direction=FROM_DATA,
         no_data=NO_DATA,
@@ -326,6 +337,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         description="Total card credit limit in the most recent month",
         reason="Card credit limits are low",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=CARD_LIMIT,
         direction=SAFER,
         no_data=NO_DATA,
@@ -348,6 +360,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="The latest statements are large",
         reason_low="The latest statements are small",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=CREDIT_BILL,
         direction=FROM_DATA,
         no_data=NO_DATA,
@@ -372,6 +385,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         reason="Many accounts carry a balance",
         reason_low="Few accounts carry a balance",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=OWED_ACCOUNTS,
         direction=FROM_DATA,
         no_data=NO_DATA,
@@ -605,6 +619,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         description="Latest bank balance (negative when overdrawn)",
         reason="The bank balance is low",
         aggregate="series_last",
+        window=LATEST_WINDOW,
         series=BANK_BALANCE,
         direction=SAFER,
     ),
