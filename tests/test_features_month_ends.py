@@ -50,6 +50,10 @@ def world(tmp_path_factory) -> dict:
         h.grant(user, ("identity",))
         h.add(user, "identity", "profile", dt.datetime(2023, 6, 1),
               attributes={"id_verified": True, "address_since": since})  # fmt: skip
+    # verified, written as a JSON number
+    h.grant("verified_1.0", ("identity",))
+    h.add("verified_1.0", "identity", "profile", dt.datetime(2023, 6, 1),
+          attributes={"id_verified": 1.0})  # fmt: skip
     # platform activity with and without card reports beside it (the card must change nothing)
     for user, card in (
         ("social", False),
@@ -125,7 +129,9 @@ def test_reports_at_one_instant_give_one_value_whatever_their_order(world):
 
 
 def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
-    for rows in _rows(world, dt.date(2024, 3, 1), ["moved_13", "moved_later", "moved"]).values():
+    people = ["moved_13", "moved_later", "moved", "verified_1.0"]
+    for rows in _rows(world, dt.date(2024, 3, 1), people).values():
+        assert rows["verified_1.0"]["id_verified"] == 1
         assert rows["moved_13"]["id_address_months"] == NO_DATA
         assert rows["moved_later"]["id_address_months"] == NO_DATA
         assert rows["moved"]["id_address_months"] == 61  # 2019-02 to 2024-03
@@ -158,6 +164,7 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         ("the_15th", dt.date(2024, 3, 15)),
         *[(u, dt.date(2024, 3, 1)) for u in ("tie_a", "tie_b", "moved_13", "moved_later")],
         *[(u, dt.date(2024, 3, 1)) for u in ("social", "social_card", "old", "no_income")],
+        ("verified_1.0", dt.date(2024, 3, 1)),
     )
     con = connect(world["store"], read_only=True)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Annotated
@@ -232,7 +233,7 @@ def train(
         list(data.X.columns), policy_obj.protected_attributes, protected or []
     )
     if refused and not (allow_protected or policy_obj.allow_protected):
-        hint = " ".join(f"--exclude {c}" for c in refused)
+        hint = " ".join(f"--exclude {shlex.quote(str(c))}" for c in refused)  # "sex " too
         fail(
             f"protected attributes may not be model inputs under policy {policy_obj.name!r}: "
             f"{', '.join(refused)}. Leave them out ({hint}; they stay usable for "

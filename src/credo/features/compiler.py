@@ -306,7 +306,7 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
     CASE WHEN {months_back} < {policy.negative_data_months}
       THEN e.days_past_due END AS dpd,
     CASE WHEN e.type = 'profile' THEN
-      CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1') THEN 1 ELSE 0 END
+      CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1', '1.0') THEN 1 ELSE 0 END
     END AS id_verified,
     CASE WHEN e.type = 'profile' AND {address_month} <= {as_of_month}
       THEN {as_of_month} - {address_month} END AS address_months
