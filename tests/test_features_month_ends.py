@@ -33,6 +33,12 @@ def world(tmp_path_factory) -> dict:
     h.grant("month_end", ("card",))
     _status(h, "month_end", dt.datetime(2024, 1, 31, 12), 30)
     _status(h, "month_end", dt.datetime(2024, 2, 29, 12), 0)
+    # accounts reporting on the 30th (Feb 29 in 2024) and on the 28th
+    for user, day in (("the_30th", 30), ("the_28th", 28)):
+        h.grant(user, ("card",))
+        for month in range(1, 13):
+            last = (dt.date(2024 + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+            _status(h, user, dt.datetime(2024, month, min(day, last), 8), 0)
     # an account reporting on the 15th at 08:00, late in January and February
     h.grant("the_15th", ("card",))
     for month, dpd in ((1, 60), (2, 30), (3, 0)):
@@ -71,12 +77,20 @@ def world(tmp_path_factory) -> dict:
             for month in range(5, 15):
                 when = dt.datetime(2023 + month // 12, month % 12 + 1, 20)
                 _status(h, user, when, 0)
+    h.grant("one_month", ("social",))
+    h.add("one_month", "social", "activity", dt.datetime(2024, 2, 10))
     # a bank account reporting balances for a year, and no income
     h.grant("no_income", ("bank",))
     for month in range(12):
         when = dt.datetime(2023 + (month + 2) // 12, (month + 2) % 12 + 1, 5)
         h.add("no_income", "bank", "balance", when, account_id="b", amount=50.0,
               category="in_credit")  # fmt: skip
+    # a bank account with transfers and purchases only
+    h.grant("spender", ("bank",))
+    for month in (1, 2):
+        h.add("spender", "bank", "transfer", dt.datetime(2024, month, 3), amount=100.0,
+              counterparty_id="x", category="out")  # fmt: skip
+        h.add("spender", "bank", "purchase", dt.datetime(2024, month, 4), amount=50.0)
     store = init_store(root / "credo.duckdb")
     h.load(store)
     return {"store": store, "dataset": h.write_dataset(root / "dataset")}
@@ -100,13 +114,25 @@ def _rows(world: dict, as_of, users: list[str], policy=US) -> dict[str, dict]:
 
 @pytest.mark.parametrize("day", [29, 30, 31])
 def test_a_month_end_as_of_date_keeps_one_report_per_month(world, day):
-    # as of Mar 29-31, month 0 starts on Feb 29 (Feb has no 30th or 31st): February's report
-    # is the latest month's, January's the month before's; neither month holds both
+    # as of Mar 29-31 the buckets are calendar months (not every month has the day): March
+    # up to the as-of date holds no report, February's report is month 1, January's month 2;
+    # no month holds two
     for rows in _rows(world, dt.date(2024, 3, day), ["month_end"]).values():
         row = rows["month_end"]
-        assert row["ph_dpd_latest"] == 0 and row["ph_late_months_1m"] == 0
+        assert row["ph_dpd_latest"] == 0 and row["ph_late_months_1m"] == NO_DATA
         assert row["ao_card_balance_latest"] == 1000.0 and row["ao_card_limit_latest"] == 5000.0
         assert row["ao_accounts_with_balance"] == 1 and row["ph_late_months_3m"] == 1
+
+
+@pytest.mark.parametrize(
+    "as_of", [dt.datetime(2024, 5, 31), dt.datetime(2024, 5, 30, 10), dt.datetime(2025, 3, 1)]
+)
+def test_accounts_reporting_on_the_28th_or_30th_have_one_report_per_month(world, as_of):
+    for rows in _rows(world, as_of, ["the_30th", "the_28th"]).values():
+        for user in ("the_30th", "the_28th"):
+            row = rows[user]
+            assert row["ao_card_balance_latest"] == 1000.0, user
+            assert row["ao_card_limit_latest"] == 5000.0 and row["ao_accounts_with_balance"] == 1
 
 
 def test_as_of_within_a_day_the_report_a_month_before_is_in_month_1(world):
@@ -140,19 +166,23 @@ def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
 
 def test_a_series_of_counts_counts_every_month_whatever_other_sources_report(world):
     cn = load_policy("cn")  # the digital footprint is allowed under cn
-    people = ["social", "social_card", "old", "old_card"]
+    people = ["social", "social_card", "old", "old_card", "one_month"]
     for rows in _rows(world, dt.date(2024, 3, 1), people, cn).values():
         for user in ("social", "social_card"):  # active in both months since joining
             assert rows[user]["df_active_months_12m"] == 2
             assert rows[user]["df_activity_cv_12m"] == 0.0
+        for user in ("one_month",):  # one month of activity has no spread
+            assert rows[user]["df_active_months_12m"] == 1
+            assert rows[user]["df_activity_cv_12m"] == NO_DATA
         for user in ("old", "old_card"):  # on the platform, inactive for the last 12 months
             assert rows[user]["df_active_months_12m"] == 0
             assert rows[user]["df_activity_cv_12m"] == NO_DATA  # no activity: no variability
 
 
 def test_a_bank_account_without_income_has_0_months_of_income(world):
-    for rows in _rows(world, dt.date(2024, 3, 1), ["no_income"]).values():
+    for rows in _rows(world, dt.date(2024, 3, 1), ["no_income", "spender"]).values():
         assert rows["no_income"]["cb_income_months_12m"] == 0
+        assert rows["spender"]["cb_income_months_12m"] == 0
         assert rows["no_income"]["cb_income_mean_12m"] == NO_DATA  # the mean keeps to income
 
 
@@ -164,6 +194,7 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         ("the_15th", dt.date(2024, 3, 15)),
         *[(u, dt.date(2024, 3, 1)) for u in ("tie_a", "tie_b", "moved_13", "moved_later")],
         *[(u, dt.date(2024, 3, 1)) for u in ("social", "social_card", "old", "no_income")],
+        *[(u, dt.date(2024, 5, 31)) for u in ("the_30th", "the_28th", "spender", "one_month")],
         ("verified_1.0", dt.date(2024, 3, 1)),
     )
     con = connect(world["store"], read_only=True)

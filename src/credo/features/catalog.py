@@ -54,13 +54,18 @@ MONTHLY_PAID = Series(
     zero_in=(Term(CREDIT, ("statement",), "amount"), Term(CREDIT, STATUS, "amount")),
 )
 INCOME = Series("income", (Term(("bank",), ("income",), "amount"),))
-# The same deposits, 0 in a month the bank reported a balance and no income: counting the
+# The same deposits, 0 in a month the bank reported a balance, a transfer or a purchase and
+# no income (terms the catalog reads anyway, so no cell of their own): counting the
 # months with income, a bank account without any is 0 months, not "no data". (The mean and
 # spread of income keep to the months with income: see docs/features.md.)
 INCOME_MONTHS = Series(
     "income_months",
     (Term(("bank",), ("income",), "amount"),),
-    zero_in=(Term(("bank",), ("balance",), "signed_last"),),
+    zero_in=(
+        Term(("bank",), ("balance",), "signed_last"),
+        Term(("bank",), ("transfer",), "amount_in"),
+        Term(("bank",), ("purchase",), "amount"),
+    ),
 )
 NET_FLOW = Series(
     "net_flow",

@@ -279,24 +279,15 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
     types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
-    # Whole months back from the bucket anchor (the as-of date, or for an instant within a day
-    # the next midnight: engines.bucket_anchor), buckets aligned on its day: an event on that
-    # day of an earlier month or later falls in the later bucket, and so does one on the last
-    # day of a month too short to have it (as of Mar 31, Feb 29 is in month 0 and Jan 31 in
-    # month 1, one report per monthly account in each). The anchor's own month is never a
-    # later bucket. (Not GREATEST(..., 0): SQLite's rendering of it works the whole
-    # expression out twice, on every reference.)
-    day = "DAYOFMONTH(e.ts)"
-    year = "YEAR(e.ts)"
-    leap = f"({year} % 4 = 0 AND ({year} % 100 <> 0 OR {year} % 400 = 0))"
-    month_length = (
-        f"CASE MONTH(e.ts) WHEN 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END"
-        " WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END"
-    )
+    # Whole months back from the bucket anchor (the as-of date; for an instant within a day
+    # the next midnight; from the 29th on the 1st of the next month: engines.bucket_anchor),
+    # buckets aligned on its day, which every month has: an event on that day of an earlier
+    # month or later falls in the later bucket. The anchor's own month is never a later
+    # bucket. (Not GREATEST(..., 0): SQLite's rendering of it works the whole expression out
+    # twice, on every reference.)
     months_back = (
-        f"g.bucket_month - {ts_month} - CASE WHEN {ts_month} < g.bucket_month"
-        f" AND ({day} >= g.bucket_day OR ({day} >= 28 AND {day} = {month_length}))"
-        " THEN 1 ELSE 0 END"
+        f"g.bucket_month - {ts_month} - CASE WHEN DAYOFMONTH(e.ts) >= g.bucket_day"
+        f" AND {ts_month} < g.bucket_month THEN 1 ELSE 0 END"
     )
     return f"""
 {name} AS (
@@ -447,7 +438,8 @@ def _count_series_aggregate(spec: FeatureSpec) -> str:
     total = f"COALESCE(SUM(CASE WHEN {in_w} THEN {s} END), 0)"
     squares = f"COALESCE(SUM(CASE WHEN {in_w} THEN {s} * {s} END), 0)"
     variance = f"({squares} - {total} * {total} / ({months})) / NULLIF({months} - 1, 0)"
-    std = f"SQRT(CASE WHEN {variance} > 0 THEN {variance} ELSE 0 END)"
+    # one month has no spread (NULL, as for other series); rounding below 0 is none
+    std = f"SQRT(CASE WHEN {variance} > 0 THEN {variance} WHEN {variance} IS NOT NULL THEN 0 END)"
     mean = f"{total} / ({months})"
     hits = f"SUM(CASE WHEN {in_w} AND {s} >= {_num(_at_least(spec.threshold))} THEN 1 ELSE 0 END)"
     by_aggregate = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
@@ -39,13 +40,28 @@ KEYED_ASOF_SCHEMA = pa.schema(
 )
 
 
+# Buckets align on the as-of day when every month has that day; from the 29th on, on
+# calendar months (see bucket_anchor).
+LAST_ALIGNED_DAY = 28
+
+
 def bucket_anchor(as_of: dt.datetime) -> tuple[int, int]:
-    """The (year * 12 + month, day) the as-of date's month buckets count back from: its own
-    date at midnight, and for an instant within a day ("now") the next midnight. Month 0 then
-    starts on the day after the as-of day a month before, so the report an account made that
-    day a month ago is in month 1, not in month 0 beside today's."""
-    anchor = as_of.date() if as_of.time() == dt.time(0) else as_of.date() + dt.timedelta(days=1)
-    return anchor.year * 12 + anchor.month, anchor.day
+    """The (year * 12 + month, day) the as-of date's month buckets count back from.
+
+    The as-of date itself at midnight, and for an instant within a day ("now") the next
+    midnight: month 0 then starts on the day after the as-of day a month before, so the report
+    an account made that day a month ago is in month 1, not in month 0 beside today's. An
+    anchor after the 28th moves on to the 1st of the next month, so the buckets are calendar
+    months: not every month has a 29th to 31st, and an account reporting on such a day (or on
+    the last day of each month) would have two reports in one bucket and none in the next.
+    """
+    day = as_of.date()
+    with contextlib.suppress(OverflowError):  # the last day there is: no later day to take
+        if as_of.time() != dt.time(0):
+            day += dt.timedelta(days=1)
+        if day.day > LAST_ALIGNED_DAY:
+            day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return day.year * 12 + day.month, day.day
 
 
 def with_person_keys(asof: pa.Table) -> pa.Table:
@@ -53,6 +69,11 @@ def with_person_keys(asof: pa.Table) -> pa.Table:
     each row's bucket anchor (bucket_anchor, worked out for the whole column)."""
     keys = pa.array(np.arange(asof.num_rows, dtype=np.int64))
     anchor = pc.ceil_temporal(asof["as_of"].cast(pa.timestamp("us")), unit="day")
+    anchor = pc.if_else(
+        pc.greater(pc.day(anchor), LAST_ALIGNED_DAY),
+        pc.ceil_temporal(anchor, unit="month"),
+        anchor,
+    )
     month = pc.add(pc.multiply(pc.year(anchor), 12), pc.month(anchor))
     return (
         asof.select(ASOF_SCHEMA.names)

@@ -36,7 +36,7 @@ from credo.features.engines import (
     settled_features,
 )
 from credo.features.spec import FeatureSpec
-from credo.features.sqlite import TIMESTAMP_TEXT, CredoSQLite, as_text_sql, connect_sqlite
+from credo.features.sqlite import CredoSQLite, as_text_sql, connect_sqlite
 from credo.features.table import settled
 from credo.policy.policy import Policy, load_policy
 from credo.store.sql import sql_text
@@ -157,6 +157,11 @@ def _insert(lite: sqlite3.Connection, table: str, insert: str, rows: list[tuple]
         lite.executemany(insert, rows)
 
 
+def _timestamp_text(stamp: dt.datetime) -> str:
+    """TIMESTAMP_TEXT, the year in four digits whatever it is (strftime writes 999 for 999)."""
+    return stamp.isoformat(sep=" ", timespec="microseconds")
+
+
 def features_for_user(
     con: duckdb.DuckDBPyConnection,
     user_id: str,
@@ -187,7 +192,7 @@ def features_for_user(
     lite = _sqlite_for(plan)
     _insert(lite, TABLES.events, plan.events_insert, [(user_id, *row) for row in events])
     _insert(lite, TABLES.consents, plan.consents_insert, [(user_id, *row) for row in consents])
-    asof_row = (user_id, stamp.strftime(TIMESTAMP_TEXT), 0, *bucket_anchor(stamp))
+    asof_row = (user_id, _timestamp_text(stamp), 0, *bucket_anchor(stamp))
     _insert(lite, TABLES.asof, _ASOF_INSERT, [asof_row])
     result = lite.execute(plan.sql)
     columns = [d[0] for d in result.description]
