@@ -397,8 +397,15 @@ def test_policy_names_match_whole_words_of_columns():
     from credo.commands.evaluate import _protected_matches
 
     columns = ["age_in_years", "page_count", "sex", "marital_status_code", "usage", "income"]
-    names = ("age", "sex", "marital_status")
-    assert _protected_matches(columns, names) == ["age_in_years", "sex", "marital_status_code"]
+    columns += ["age_acc", "customer_gender"]
+    names = ("age", "sex", "marital_status", "gender")
+    # the rule training refuses inputs with: an account's age is no protected attribute
+    assert _protected_matches(columns, names) == [
+        "age_in_years",
+        "sex",
+        "marital_status_code",
+        "customer_gender",
+    ]
 
 
 def test_fairness_is_not_judged_where_there_is_nothing_to_compare():

@@ -676,8 +676,17 @@ def test_protected_names_are_matched_word_by_word_and_by_their_common_names():
     from credo.policy import load_policy
 
     columns = ["sex ", "Marital-Status", "maritalStatus", "income", "account_age_months"]
+    columns += ["customer_gender", "ApplicantAge", "age_acc", "credit_age", "race_band"]
     refused = protected_inputs(columns, load_policy("us").protected_attributes)
-    assert refused == ["sex ", "Marital-Status", "maritalStatus"]  # not "account age"
+    # whose it is or how it is written stays protected; an account's or a credit's age not
+    assert refused == [
+        "sex ",
+        "Marital-Status",
+        "maritalStatus",
+        "customer_gender",
+        "ApplicantAge",
+        "race_band",
+    ]
     for policy, name in (("us", "gender"), ("eu", "ethnicity"), ("eu", "race"), ("cn", "gender")):
         assert protected_inputs([name, "income"], load_policy(policy).protected_attributes) == [
             name

@@ -26,20 +26,10 @@ PROTECTED_FILE_KEY = "user_id"
 
 
 def _protected_matches(columns: list[str], names: tuple[str, ...]) -> list[str]:
-    """Columns whose words (as training compares names) contain a protected name
-    (age_in_years: age; MaritalStatus: marital_status)."""
-    from credo.model.training import name_words
+    """Columns that name a protected attribute, by the rule training refuses them with."""
+    from credo.model.training import names_protected
 
-    found = []
-    for column in columns:
-        words = name_words(str(column))
-        for name in names:
-            parts = name_words(name)
-            spans = (words[i : i + len(parts)] for i in range(len(words) - len(parts) + 1))
-            if any(span == parts for span in spans):
-                found.append(column)
-                break
-    return found
+    return [column for column in columns if names_protected(str(column), names)]
 
 
 def _load_labelled(

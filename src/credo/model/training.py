@@ -182,8 +182,39 @@ def protected_inputs(
     """Candidate columns that are protected attributes: names compared word by word, whatever
     the case, spacing or separators ("sex ", "Marital-Status" and "maritalStatus" are
     "marital_status" and "sex")."""
-    protected = {name_words(p) for p in [*policy_protected, *extra]}
-    return [c for c in columns if name_words(str(c)) in protected]
+    names = [*policy_protected, *extra]
+    return [c for c in columns if names_protected(str(c), names)]
+
+
+# Words that may stand beside a protected name in a column's name without making it about
+# something else: whose it is (customer_gender, ApplicantAge) or how it is written
+# (age_in_years, sex_code). Any other word makes another thing (account_age_months).
+# fmt: off
+PERSON_WORDS = frozenset((
+    "applicant", "applicants", "customer", "customers", "client", "clients", "borrower",
+    "borrowers", "person", "persons", "holder", "owner", "primary", "main", "co",
+    "coapplicant", "guarantor", "spouse", "partner", "of", "the", "in", "at", "years", "yrs",
+    "year", "band", "bucket", "group", "range", "cat", "category", "code", "cd", "status",
+    "flag", "ind", "indicator", "value", "raw", "self", "reported", "declared",
+))
+# fmt: on
+
+
+def names_protected(column: str, protected: Sequence[str]) -> bool:
+    """Whether a column name names a protected attribute: its words (name_words) are one of
+    the names', or hold one of them with only PERSON_WORDS beside it. Training refuses such
+    columns as inputs and evaluation audits them: one rule for both."""
+    words = name_words(column)
+    for name in protected:
+        parts = name_words(name)
+        if words == parts:
+            return True
+        for i in range(len(words) - len(parts) + 1):
+            if words[i : i + len(parts)] == parts:
+                rest = words[:i] + words[i + len(parts) :]
+                if all(w in PERSON_WORDS for w in rest):
+                    return True
+    return False
 
 
 def name_words(name: str) -> tuple[str, ...]:
