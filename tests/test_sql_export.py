@@ -190,11 +190,17 @@ def text_numbers_case(tmp_path):
     n = 2_000
     rate, amount = rng.uniform(5, 30, n), rng.uniform(100, 5000, n)
     y = rng.random(n) < 1 / (1 + np.exp(3.0 - 0.12 * rate - 0.0002 * amount))
+    income = rng.lognormal(10.5, 0.6, n)
     table = pd.DataFrame(
         {
             "row_id": np.arange(n),
             "rate": [f"{r:.2f}%" for r in rate],
             "amount": [f"{a:.2f}".replace(".", ",") for a in amount],
+            # 33.374,10 € and 20,9 %: grouped thousands, decimal commas, signs
+            "income": [
+                f"{v:,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".") for v in income
+            ],
+            "rate_eu": [f"{r:.1f}%".replace(".", ",") for r in rate],
             "bad": y.astype(int),
         }
     )
@@ -202,7 +208,13 @@ def text_numbers_case(tmp_path):
     table.to_csv(path, sep=";", index=False)
     data = load_table_training(path, "bad", id_column="row_id")
     artifact = train_model(data, Scorecard(min_iv=0.0))
-    assert artifact.training["text_numbers"] == {"rate": "percent", "amount": "decimal_comma"}
+    assert artifact.training["text_numbers"] == {
+        "rate": "percent",
+        "amount": "decimal_comma",
+        "income": "grouped_decimal_comma",
+        "rate_eu": "grouped_decimal_comma",
+    }
+    assert data.X["income"].round(2).tolist() == income.round(2).tolist()
     expected = artifact.scorecard.score_table(data.X).assign(id=np.arange(n))
     return artifact, path, expected
 
@@ -220,6 +232,35 @@ def test_duckdb_reads_text_numbers_as_training_did(tmp_path):
     con.execute(f"CREATE VIEW loans AS SELECT * FROM read_csv('{path}', all_varchar = true)")
     sql = model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")
     got = con.execute(sql).df()
+    assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
+
+
+def test_thousands_commas_and_currency_signs_of_a_comma_file(tmp_path):
+    from credo.model.training import load_table_training, train_model
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    income = rng.lognormal(10.5, 0.6, n).round(2)
+    y = rng.random(n) < 1 / (1 + np.exp(-(-2.0 - 0.8 * (np.log(income) - 10.5))))
+    table = pd.DataFrame(
+        {
+            "row_id": np.arange(n),
+            "income": [f"{v:,.2f}" for v in income],
+            "income_usd": [f"${v:,.0f}" for v in income],
+            "bad": y.astype(int),
+        }
+    )
+    path = tmp_path / "us.csv"
+    table.to_csv(path, index=False)
+    data = load_table_training(path, "bad", id_column="row_id")
+    assert data.X["income"].tolist() == income.tolist()
+    artifact = train_model(data, Scorecard(min_iv=0.0))
+    assert artifact.training["text_numbers"] == {"income": "grouped", "income_usd": "grouped"}
+    assert artifact.scorecard.iv_["income"] > 0.05  # read as the amounts they are
+    expected = artifact.scorecard.score_table(data.X).assign(id=np.arange(n))
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW us AS SELECT * FROM read_csv('{path}', all_varchar = true)")
+    got = con.execute(model_to_sql(artifact, "duckdb", table="us", id_column="row_id")).df()
     assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
 
 
@@ -294,8 +335,9 @@ def test_text_that_is_no_number_in_a_read_column_is_missing(tmp_path):
     artifact, _, _ = text_numbers_case(tmp_path)
     con = duckdb.connect()
     con.execute(
-        "CREATE TABLE loans AS SELECT 0 AS row_id, 'n/a' AS rate, '1234,5' AS amount"
-        " UNION ALL SELECT 1, NULL, '1234,5'"
+        "CREATE TABLE loans AS SELECT 0 AS row_id, 'n/a' AS rate, '1234,5' AS amount,"
+        " '1.234,50 €' AS income, '12,5%' AS rate_eu"
+        " UNION ALL SELECT 1, NULL, '1234,5', '1.234,50 €', '12,5%'"
     )
     got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
     assert got.sort_values("id")["score"].nunique() == 1  # "n/a" reads as NULL does: missing
@@ -354,12 +396,13 @@ def test_a_read_column_left_text_by_one_odd_value_scores_as_the_sql_reads_it(tmp
     # "abc%" is no percentage, so this table keeps the column text; the other rows still read
     probe = pd.DataFrame(
         {"row_id": [0, 1, 2, 3], "rate": ["12.5%", "abc%", "1e1%", None],
-         "amount": ["1234,5", "1234,5", "1234,5", "1234,5"]}
+         "amount": ["1234,5", "1234,5", "1234,5", "1234,5"],
+         "income": ["33.374,10 €", "n/a", "1.234", None], "rate_eu": ["12,5%"] * 4}
     )  # fmt: skip
     python = artifact.score_table(probe)
     con = duckdb.connect()
     con.register("loans", probe)
     got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
     assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
-    as_numbers = probe.assign(rate=[12.5, None, 10.0, None])
+    as_numbers = probe.assign(rate=[12.5, None, 10.0, None], income=[33374.1, None, 1234.0, None])
     assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()

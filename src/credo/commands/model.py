@@ -178,11 +178,12 @@ def train(
 
     Input is a feature table with its outcomes (--features F --outcomes O) or a plain table
     with a 0/1 target column (--table T --target COL; other codings with --bad-value).
-    Dates and identifier columns of a plain table are left out, and percentages written as
-    text ("13.5%") read as numbers. Protected attributes (the policy's and
-    any --protected) are refused as inputs unless --allow-protected; leave them out of a plain
-    table with --exclude. Prints the features kept with their information value, the
-    held-out AUC on an internal 80/20 split, and the time taken."""
+    Dates and identifier columns of a plain table are left out, and numbers written as text
+    ("13.5%", "$1,234.50", "33.374,10 €" in a semicolon file) read as numbers. Protected
+    attributes (the policy's and any --protected) are refused as inputs unless
+    --allow-protected; leave them out of a plain table with --exclude. Prints the features
+    kept with their information value, the held-out AUC on an internal 80/20 split, and the
+    time taken."""
     from credo.model.artifact import save_model
     from credo.model.columns import unusable_columns
     from credo.model.scorecard import Scorecard

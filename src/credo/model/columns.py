@@ -91,9 +91,44 @@ def decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# How training read a text column as numbers: the text to take out or replace before reading
-# the number (the SQL export reads them with the same edit, then a TRY_CAST)
-TEXT_NUMBER_EDITS = {"percent": ("%", ""), "decimal_comma": (",", ".")}
+_CURRENCY = "$€£¥"
+# 1,234.50 / $33,374 / -$5 / 999 (comma-separated files: the comma groups thousands)
+_GROUPED = re.compile(rf"^\s*[-+]?[{_CURRENCY}]?\s*(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d+)?\s*$")
+# 33.374,10 / 1.234 € / 20,9% (other files: the point groups thousands, the comma is decimal)
+_GROUPED_DECIMAL_COMMA = re.compile(
+    rf"^\s*[-+]?[{_CURRENCY}]?\s*(\d{{1,3}}(\.\d{{3}})+|\d+)(,\d+)?\s*[{_CURRENCY}%]?\s*$"
+)
+
+# How training read a text column as numbers: the edits, in order, that leave the number's
+# text (the SQL export makes the same edits, then a TRY_CAST)
+TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "percent": (("%", ""),),
+    "decimal_comma": ((",", "."),),
+    "grouped": (*((c, "") for c in _CURRENCY), (",", "")),
+    "grouped_decimal_comma": (*((c, "") for c in _CURRENCY + "%"), (".", ""), (",", ".")),
+}
+
+
+def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
+    """The numbers a text column holds, read with the edits of `kind` (missing where the text
+    is no number)."""
+    for old, new in TEXT_NUMBER_EDITS[kind]:
+        text = text.str.replace(old, new, regex=False)
+    return pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
+
+
+def grouped_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns of amounts written with thousands commas or a currency sign ("33,374",
+    "$1,234.50") as numbers, in comma-separated files."""
+    return _text_columns_as_numbers(frame, _GROUPED, lambda text: edited_numbers(text, "grouped"))
+
+
+def grouped_decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns of numbers written as much of Europe writes them ("33.374,10", "1.234 €",
+    "20,9%") as numbers, in files not separated by commas."""
+    return _text_columns_as_numbers(
+        frame, _GROUPED_DECIMAL_COMMA, lambda text: edited_numbers(text, "grouped_decimal_comma")
+    )
 
 
 def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) -> pd.DataFrame:
@@ -105,11 +140,8 @@ def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) ->
     for name, kind in (readers or {}).items():
         if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
             continue
-        old, new = TEXT_NUMBER_EDITS[kind]
         column = frame[name]
-        text = column.astype(str).str.replace(old, new, regex=False).str.strip()
-        numbers = pd.to_numeric(text, errors="coerce").astype(float)
-        converted[name] = numbers.where(column.notna())
+        converted[name] = edited_numbers(column.astype(str), kind).where(column.notna())
     return frame.assign(**converted) if converted else frame
 
 

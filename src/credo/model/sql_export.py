@@ -219,10 +219,13 @@ def bin_expression(
     """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
     names the columns training read from text as numbers, and how."""
     column: exp.Expression = exp.column(name, quoted=True)
-    edit = TEXT_NUMBER_EDITS.get((readers or {}).get(name, ""))
-    if edit is not None:
-        old, new = (exp.Literal.string(part) for part in edit)
-        replaced = exp.func("REPLACE", exp.cast(column, "TEXT"), old, new)
+    edits = TEXT_NUMBER_EDITS.get((readers or {}).get(name, ""))
+    if edits is not None:
+        replaced: exp.Expression = exp.cast(column, "TEXT")
+        for old, new in edits:
+            replaced = exp.func(
+                "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
+            )
         # text that is no number ("n/a") is missing, as in Python, not an error for the query
         column = _try_cast(exp.Trim(this=replaced), "DOUBLE")
     if bins.kind == "numeric":

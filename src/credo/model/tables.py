@@ -17,10 +17,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.columns import decimal_comma_columns_as_numbers, percent_columns_as_numbers
+from credo.model.columns import (
+    decimal_comma_columns_as_numbers,
+    grouped_columns_as_numbers,
+    grouped_decimal_comma_columns_as_numbers,
+    percent_columns_as_numbers,
+)
 
 FEATURE_KEYS = ("user_id", "as_of")
-TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: "percent" | "decimal_comma"}
+TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: a TEXT_NUMBER_EDITS kind}
 
 
 class TableError(ValueError):
@@ -83,6 +88,9 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
     steps = [("percent", percent_columns_as_numbers)]
     if delimiter != ",":
         steps.insert(0, ("decimal_comma", decimal_comma_columns_as_numbers))
+        steps.append(("grouped_decimal_comma", grouped_decimal_comma_columns_as_numbers))
+    else:
+        steps.append(("grouped", grouped_columns_as_numbers))
     for kind, convert in steps:
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         frame = _except(frame, verbatim, convert)

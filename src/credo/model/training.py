@@ -51,7 +51,7 @@ class TrainingData:
     good_values: tuple[str, ...] = ()  # ... and good, when the rest are left out
     indeterminate_rows: int = 0  # rows left out for holding neither
     unscorable_rows: int = 0  # feature rows no consented event fed, left out (never scored)
-    # plain tables: text columns read as numbers, {column: "percent" | "decimal_comma"}
+    # plain tables: text columns read as numbers, {column: a columns.TEXT_NUMBER_EDITS kind}
     text_numbers: dict[str, str] = field(default_factory=dict)
     # every input the source offers, --exclude or not: numbered for stable reason codes
     code_order: tuple[str, ...] = ()
