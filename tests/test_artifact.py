@@ -91,6 +91,27 @@ def test_rehashed_but_inconsistent_points_are_refused(fitted, tmp_path):
         load_model(path)
 
 
+@pytest.mark.parametrize("edit", ["band_gap", "band_overlap", "shared_code"])
+def test_rehashed_bands_that_leave_a_gap_or_codes_shared_are_refused(fitted, tmp_path, edit):
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(ModelArtifact(scorecard=card), path)
+    data = json.loads(path.read_text())
+    bands = data["scorecard"]["scale"]["bands"]
+    if edit == "band_gap":
+        bands[1]["low"] += 20  # scores between two bands would have no band
+    elif edit == "band_overlap":
+        bands[1]["low"] -= 20
+    else:
+        codes = data["scorecard"]["reason_codes"]
+        first, second = list(codes)[:2]
+        codes[second] = codes[first]
+    data["content_hash"] = content_hash(data)  # a hash anyone can work out again
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match="malformed"):
+        load_model(path)
+
+
 def test_foreign_and_future_files_are_refused(fitted, tmp_path):
     card, _ = fitted
     path = tmp_path / "model.json"

@@ -54,7 +54,26 @@ class Scale:
     @classmethod
     def from_dict(cls, data: dict) -> Scale:
         bands = tuple(Band(**band) for band in data["bands"])
-        return cls(**{**data, "bands": bands})
+        scale = cls(**{**data, "bands": bands})
+        check_bands(scale)
+        return scale
+
+
+def check_bands(scale: Scale) -> None:
+    """The bands must tile the scale: from its lowest score to its highest, each starting one
+    point above the last (a score in no band, or in two, has no name). ValueError if not."""
+    if not scale.bands:
+        raise ValueError(f"scale {scale.name!r} has no bands")
+    expected_low = scale.min_score
+    for band in scale.bands:
+        if band.low != expected_low or band.high < band.low:
+            raise ValueError(
+                f"band {band.name!r} runs {band.low}-{band.high}, but the bands must run on from"
+                f" {expected_low} without gaps or overlaps"
+            )
+        expected_low = band.high + 1
+    if expected_low != scale.max_score + 1:
+        raise ValueError(f"the bands end at {expected_low - 1}, the scale at {scale.max_score}")
 
 
 FICO_BANDS = (

@@ -583,6 +583,8 @@ class Scorecard(BaseEstimator):
         )
         model.meta_ = {f["name"]: {k: f.get(k) for k in keys} for f in features}
         model.codes_ = dict(data["reason_codes"])
+        if len(set(model.codes_.values())) != len(model.codes_):
+            raise ValueError("two features share a reason code")
         model.iv_ = {name: c["iv"] for name, c in data["candidates"].items()}
         model.dropped_ = {n: c["dropped"] for n, c in data["candidates"].items() if c["dropped"]}
         model.dropped_.update(data.get("not_inputs") or {})
