@@ -691,3 +691,20 @@ def test_protected_names_are_matched_word_by_word_and_by_their_common_names():
         assert protected_inputs([name, "income"], load_policy(policy).protected_attributes) == [
             name
         ], (policy, name)
+
+
+def test_score_warns_of_ids_that_cannot_tell_rows_apart(trained, tmp_path):
+    model, _ = trained
+    table = pd.read_csv(GERMAN)
+    table.insert(0, "cust", [f"{i:06d}" for i in range(len(table))])
+    table.loc[:4, "cust"] = "000001"
+    table.loc[9, "cust"] = None
+    path = tmp_path / "ids.csv"
+    table.to_csv(path, index=False)
+    scored = credo("score", "--model", model, "--table", path, "--id", "cust",
+                   "--out", tmp_path / "s.csv")  # fmt: skip
+    said = " ".join((scored.stdout + scored.stderr).split())
+    assert "1 row(s) have no 'cust'" in said
+    assert "5 rows share their 'cust' with another row (e.g. '000001', 5 rows)" in said
+    clean = credo("score", "--model", model, "--table", GERMAN, "--out", tmp_path / "c.csv")
+    assert "warning" not in clean.stdout + clean.stderr

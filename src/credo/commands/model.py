@@ -296,6 +296,22 @@ def train(
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
+def _warn_of_unusable_ids(ids, id_column: str) -> None:
+    """Say when the id column cannot tell the rows apart: empty ids, or ids shared by rows
+    (their scores cannot be joined back to them by id)."""
+    empty = int(ids.isna().sum() + (ids.astype(str).str.strip() == "").sum())
+    shared = ids[ids.notna() & ids.duplicated(keep=False)]
+    if empty:
+        console.print(f"[yellow]warning:[/] {empty:,} row(s) have no {id_column!r}")
+    if len(shared):
+        example = shared.iloc[0]
+        console.print(
+            f"[yellow]warning:[/] {len(shared):,} rows share their {id_column!r} with another"
+            f" row (e.g. {example!r}, {int((ids == example).sum())} rows): their scores cannot"
+            " be told apart by id"
+        )
+
+
 def special_values_by_column(
     options: list[str], frame, categorical: list[str], left_out: dict[str, str] | None = None
 ) -> dict[str, list]:
@@ -536,6 +552,8 @@ def score(
                 table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
         pq.write_table(table, out)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
+    if features is None and id_column is not None:  # a plain table's own id column
+        _warn_of_unusable_ids(pd.Series(ids), id_column)
     if unscorable.applies(artifact.training):
         empty = scores.loc[scores["band"] == unscorable.UNSCORABLE_BAND, "id"].astype(str)
         empty = empty.tolist()
