@@ -123,6 +123,10 @@ def test_targets_as_numbers_booleans_and_named_values() -> None:
         target_as_bad(pd.Series([0, None, 1], name="t"))
     with pytest.raises(TargetError, match="no good row"):
         target_as_bad(pd.Series(["a", "a"], name="t"), ["a"])
+    # a 0/1 target with a few stray values: naming a stray value bad would make every 1 good
+    stray = pd.Series([0, 1] * 20 + [2, 2], name="t")
+    with pytest.raises(TargetError, match=r"--bad-value 1 --good-value 0 to leave out the 2 row"):
+        target_as_bad(stray)
 
 
 def test_indeterminate_outcomes_are_left_for_the_caller_to_drop() -> None:

@@ -265,11 +265,24 @@ def target_as_bad(
     as_bits = keys.map({"0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0})
     if as_bits.isna().any():
         row = int(np.flatnonzero(as_bits.isna().to_numpy())[0])
-        example = _likely_bad([k for k in keys.unique() if k not in ("0", "1", "false", "true")])
+        others = [k for k in keys.unique() if k not in ("0", "1", "false", "true")]
+        stray = int(as_bits.isna().sum())
+        if {"0", "1"} <= set(keys.unique()) and stray * 10 < len(keys):
+            # a 0/1 target with a few other values: naming one of those bad would make every
+            # 1 good
+            hint = (
+                f"most rows hold 0 or 1: if 1 means bad, pass --bad-value 1 --good-value 0 to"
+                f" leave out the {stray:,} row(s) holding {', '.join(map(repr, others[:5]))},"
+                " or fix them"
+            )
+        else:
+            hint = (
+                "name the value(s) that mean bad with --bad-value (e.g. --bad-value"
+                f" {_likely_bad(others)!r})"
+            )
         raise TargetError(
             f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row + 1} has "
-            f"{keys.iloc[row]!r}, and its values are {_some_values(keys)}: name the value(s) "
-            f"that mean bad with --bad-value (e.g. --bad-value {example!r})"
+            f"{keys.iloc[row]!r}, and its values are {_some_values(keys)}: {hint}"
         )
     return as_bits.to_numpy(dtype=np.float64)
 
