@@ -12,6 +12,7 @@ from credo.model.challenger import Challenger
 from credo.model.columns import (
     CONSTANT_REASON,
     DATE_REASON,
+    EMPTY_REASON,
     IDENTIFIER_REASON,
     SEPARATION_REASON,
     TargetError,
@@ -67,6 +68,7 @@ def test_dates_and_identifiers_are_found() -> None:
             "flag": np.ones(n, dtype=bool),
             "fee_or_none": [25.0] * (n - 1) + [np.nan],
             "mostly_one": [1] * (n - 1) + [2],
+            "never_filled": [np.nan] * n,
         }
     )
     found = unusable_columns(frame)
@@ -84,6 +86,7 @@ def test_dates_and_identifiers_are_found() -> None:
         "country": CONSTANT_REASON,
         "fee": CONSTANT_REASON,
         "flag": CONSTANT_REASON,
+        "never_filled": EMPTY_REASON,
     }
 
 

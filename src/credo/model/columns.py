@@ -37,6 +37,7 @@ _CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
 IDENTIFIER_REASON = "an identifier: every value is distinct"
 CONSTANT_REASON = "the same value in every row"
+EMPTY_REASON = "no value in any row"
 SEPARATION_REASON = (
     "tells every good row from every bad one: the outcome itself, or known only after it?"
 )
@@ -151,6 +152,9 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
     reasons: dict[str, str] = {}
     for name in frame.columns if names is None else names:
         column = frame[name]
+        if len(column) and column.isna().all():
+            reasons[str(name)] = EMPTY_REASON
+            continue
         if _is_constant(column):
             reasons[str(name)] = CONSTANT_REASON
             continue
