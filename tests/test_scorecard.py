@@ -386,3 +386,16 @@ def test_a_noise_category_of_many_levels_stays_out_and_a_weak_real_one_gets_in()
     assert card.iv_["noise"] < card.iv_["region"] < Scorecard().min_iv
     assert card.dropped_["noise"].startswith(f"information value {card.iv_['noise']:.3g} below")
     assert card.bins_["region"].ordered_levels == 50
+
+
+def test_booleans_where_the_model_binned_numbers_are_refused():
+    rng = np.random.default_rng(8)
+    n = 3000
+    X = pd.DataFrame({"months": rng.integers(1, 60, n).astype(float), "flag": rng.random(n) < 0.4})
+    logit = -2.0 + 0.04 * X["months"] + 1.0 * X["flag"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(X, y)
+    assert set(card.features_) == {"months", "flag"}
+    card.score_table(X)  # a feature trained on booleans takes booleans
+    with pytest.raises(ValueError, match="'months' holds true/false here"):
+        card.score_table(X.assign(months=X["months"] > 30))

@@ -356,6 +356,7 @@ class Scorecard(BaseEstimator):
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         check_columns(frame, self.features_)
+        check_no_booleans_for_numbers(frame, self.bins_, self.features_)
 
     def log_odds_bad(self, X: Any) -> np.ndarray:
         """The linear predictor: log-odds of bad."""
@@ -640,6 +641,23 @@ def check_columns(frame: pd.DataFrame, names: list[str]) -> None:
             f"the table lacks {len(missing)} column(s) the model needs: "
             f"{', '.join(missing)}; score a table with the same columns it was trained on"
         )
+
+
+def check_no_booleans_for_numbers(frame: pd.DataFrame, bins: dict, names: list[str]) -> None:
+    """A column of booleans where the model binned numbers beyond 0 and 1 (months, amounts)
+    is a column of another kind, not the feature: read as 0/1 it would fall in the lowest bins
+    without a word. (A feature trained on booleans has its cuts between 0 and 1.)"""
+    for name in names:
+        bin_ = bins[name]
+        if bin_.kind != "numeric" or not pd.api.types.is_bool_dtype(frame[name]):
+            continue
+        edges = np.asarray(bin_.edges, dtype=float)
+        if edges.size and ((edges < 0) | (edges > 1)).any():
+            raise ValueError(
+                f"feature {name!r} holds true/false here, but the model binned it as numbers"
+                f" (cut at {', '.join(f'{e:g}' for e in edges[:3])}): give the column the"
+                " model was trained on"
+            )
 
 
 def candidate_meta(frame: pd.DataFrame, meta: list | None) -> tuple[list[str], dict]:
