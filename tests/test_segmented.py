@@ -105,6 +105,8 @@ def test_json_round_trip_and_tampered_charges(fitted, tmp_path):
     loaded = load_model(path).scorecard
     pd.testing.assert_frame_equal(loaded.score_table(X), model.score_table(X))
     pd.testing.assert_frame_equal(loaded.breakdown(X), model.breakdown(X))
+    again = tmp_path / "again.json"
+    assert save_model(ModelArtifact(scorecard=loaded), again) == load_model(path).content_hash
     data = json.loads(json.dumps(model.to_dict()))
     data["segments"][-1]["charges"] = {"noise": 5}
     with pytest.raises(ValueError, match="charges"):

@@ -400,7 +400,9 @@ class SegmentedScorecard(BaseEstimator):
         return {
             "kind": KIND,
             "params": params,
-            "meta": [self.meta_[n] for n in self.codes_],
+            # in reason-code order, which a file's sorted keys keep (a re-saved model kept
+            # the order its loaded dict happened to have, and hashed differently)
+            "meta": [self.meta_[n] for n in sorted(self.codes_, key=self.codes_.get)],
             "reason_codes": dict(self.codes_),
             "iv": dict(self.iv_),
             "dropped": dict(self.dropped_),
