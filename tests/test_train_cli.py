@@ -708,3 +708,18 @@ def test_score_warns_of_ids_that_cannot_tell_rows_apart(trained, tmp_path):
     assert "5 rows share their 'cust' with another row (e.g. '000001', 5 rows)" in said
     clean = credo("score", "--model", model, "--table", GERMAN, "--out", tmp_path / "c.csv")
     assert "warning" not in clean.stdout + clean.stderr
+
+
+def test_train_warns_when_the_features_learnt_noise(trained, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 2000
+    real = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 1 / (1 + np.exp(2 - real @ np.array([0.8, 0.5, 0.3])))).astype(int)
+    columns = {f"r{i}": real[:, i] for i in range(3)}
+    columns.update({f"noise{j}": rng.normal(size=n) for j in range(150)})
+    path = tmp_path / "wide.csv"
+    pd.DataFrame(columns).assign(bad=y).to_csv(path, index=False)
+    wide = credo("train", "--table", path, "--target", "bad", "--out", tmp_path / "w.json")
+    said = " ".join(wide.stdout.split())
+    assert "ranks its training rows far better than held-out ones" in said
+    assert "ranks its training rows" not in trained[1].stdout  # German credit: a fair gap

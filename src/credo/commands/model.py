@@ -411,6 +411,9 @@ FEW_OUTCOMES = 50
 # A kept feature this strong is more likely a leak than a risk (the strongest real credit
 # features reach about 1: Taiwan's latest repayment status 0.87, German's checking account 0.67).
 SUSPICIOUS_IV = 2.0
+# Training AUC this far above the held-out AUC says the features learnt noise (German credit:
+# 0.06, the demo: 0.05; 150 noise columns beside 3 real ones on 2,000 rows: 0.22).
+OVERFIT_GAP = 0.1
 _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
 
 
@@ -441,6 +444,15 @@ def _print_training_summary(artifact, seconds: float) -> None:
         f"train AUC {metrics['train']['auc']:.4f}; {artifact.training['rows']:,} rows, "
         f"bad rate {artifact.training['bad_rate']:.3f}; {seconds:.1f} s"
     )
+    if "holdout" in metrics and metrics["train"]["auc"] - metrics["holdout"]["auc"] > OVERFIT_GAP:
+        kept = len({n for _, part in _cards(card) for n in part.features_})
+        stdout.print(
+            f"[yellow]warning:[/] the model ranks its training rows far better than held-out"
+            f" ones (AUC {metrics['train']['auc']:.3f} against {metrics['holdout']['auc']:.3f}):"
+            f" part of what its {kept} features learnt is noise of these"
+            f" {artifact.training['rows']:,} rows; raise --min-iv, give fewer columns or more"
+            " rows"
+        )
     single = getattr(card, "single_segment_reason", lambda: None)()
     if single:
         stdout.print(f"one scorecard for everyone (--segments {card.max_segments}): {single}")
