@@ -723,3 +723,11 @@ def test_train_warns_when_the_features_learnt_noise(trained, tmp_path):
     said = " ".join(wide.stdout.split())
     assert "ranks its training rows far better than held-out ones" in said
     assert "ranks its training rows" not in trained[1].stdout  # German credit: a fair gap
+
+
+def test_the_standard_error_of_an_auc_follows_hanley_and_mcneil():
+    from credo.model.training import auc_standard_error
+
+    # AUC 0.8 on 50 bads and 50 goods: q1 = 0.8 / 1.2, q2 = 1.28 / 1.8
+    assert auc_standard_error(0.8, 50, 50) == pytest.approx(0.04450, abs=1e-5)
+    assert auc_standard_error(0.7, 14, 186) > auc_standard_error(0.7, 60, 340)

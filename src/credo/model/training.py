@@ -224,6 +224,18 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word)
 
 
+def auc_standard_error(auc: float, bads: int, goods: int) -> float:
+    """Hanley and McNeil's (1982) standard error of an AUC measured on so many bads and
+    goods: how far it may be from the model's true AUC by the luck of the sample."""
+    if bads < 1 or goods < 1:
+        return float("inf")
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    variance = (
+        auc * (1 - auc) + (bads - 1) * (q1 - auc * auc) + (goods - 1) * (q2 - auc * auc)
+    ) / (bads * goods)
+    return float(np.sqrt(max(variance, 0.0)))
+
+
 def binary_metrics(y: np.ndarray, p_bad: np.ndarray) -> dict[str, float]:
     """AUC, Gini and KS of predicted bad probabilities."""
     auc = float(roc_auc_score(y, p_bad))
