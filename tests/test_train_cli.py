@@ -731,3 +731,24 @@ def test_the_standard_error_of_an_auc_follows_hanley_and_mcneil():
     # AUC 0.8 on 50 bads and 50 goods: q1 = 0.8 / 1.2, q2 = 1.28 / 1.8
     assert auc_standard_error(0.8, 50, 50) == pytest.approx(0.04450, abs=1e-5)
     assert auc_standard_error(0.7, 14, 186) > auc_standard_error(0.7, 60, 340)
+
+
+def test_score_takes_the_model_s_id_column_as_the_sql_does(tmp_path):
+    table = pd.read_csv(GERMAN)
+    table.insert(0, "cust", [f"c{i:05d}" for i in range(len(table))])
+    path = tmp_path / "ids.csv"
+    table.to_csv(path, index=False)
+    model = tmp_path / "m.json"
+    credo("train", "--table", path, "--target", "bad", "--id", "cust", *EXCLUDE, "--out", model)
+    credo("score", "--model", model, "--table", path, "--out", tmp_path / "s.csv")
+    scores = pd.read_csv(tmp_path / "s.csv")
+    assert scores["id"].tolist() == table["cust"].tolist()  # not 0, 1, 2, ...
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE people AS SELECT * FROM read_csv('{path}')")
+    sql = credo("model", "sql", model, "--table", "people").stdout
+    by_sql = con.execute(sql).df().set_index("id")["score"]
+    assert by_sql.loc[scores["id"]].tolist() == scores["score"].tolist()
+    # a table without the column is numbered, as before
+    table.drop(columns=["cust"]).to_csv(tmp_path / "plain.csv", index=False)
+    credo("score", "--model", model, "--table", tmp_path / "plain.csv", "--out", tmp_path / "p.csv")
+    assert pd.read_csv(tmp_path / "p.csv")["id"].tolist() == list(range(len(table)))

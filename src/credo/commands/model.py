@@ -46,7 +46,11 @@ TableOption = Annotated[
 ]
 IdOption = Annotated[
     str | None,
-    typer.Option("--id", help="The plain table's id column (default: the 0-based row number)."),
+    typer.Option(
+        "--id",
+        help="The plain table's id column (default for scoring: the model's, if the table has"
+        " it; else the 0-based row number).",
+    ),
 ]
 
 
@@ -296,6 +300,25 @@ def train(
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
+def _scoring_rows(artifact, features: Path | None, table: Path | None, id_column: str | None):
+    """The rows to score, their ids and the id column used: --id, else for a plain table the
+    column the model was trained with when the table has it (as `credo model sql` does), else
+    the row number."""
+    from credo.model.training import TrainingError, load_scoring_table
+
+    trained = (
+        artifact.training.get("id_column") if artifact.training.get("kind") == "table" else None
+    )
+    if table is not None and id_column is None and trained:
+        try:
+            frame, ids = load_scoring_table(features, table, trained)
+            return frame, ids, trained
+        except TrainingError:
+            pass  # not in this table: rows are numbered
+    frame, ids = load_scoring_table(features, table, id_column)
+    return frame, ids, id_column
+
+
 def _warn_of_unusable_ids(ids, id_column: str) -> None:
     """Say when the id column cannot tell the rows apart: empty ids, or ids shared by rows
     (their scores cannot be joined back to them by id)."""
@@ -524,7 +547,8 @@ def score(
 
     pd is the probability of bad; reasons are stable codes of the features costing the most
     points against their best bin (see `credo model show`). id is the user_id for a feature
-    table, the --id column for a plain table, else the 0-based row number. Columns the model
+    table, the --id column for a plain table (by default the column the model was trained
+    with, when the table has it), else the 0-based row number. Columns the model
     does not use (the target included) are ignored. A missing value (empty, NULL or NaN)
     scores in the feature's missing bin."""
     import pandas as pd
@@ -534,7 +558,7 @@ def score(
     from credo.model import unscorable
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.tables import TableError, check_built_under
-    from credo.model.training import TrainingError, load_scoring_table
+    from credo.model.training import TrainingError
 
     _one_input(features, table)
     check_output(out, "--out", suffixes=(".csv", ".parquet"), inputs=(model, features, table))
@@ -542,7 +566,7 @@ def score(
         artifact = load_model(model)
         if features is not None:
             check_built_under(features, artifact.training.get("policy"), "the model follows")
-        frame, ids = load_scoring_table(features, table, id_column)
+        frame, ids, id_column = _scoring_rows(artifact, features, table, id_column)
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))
     card = artifact.scorecard
