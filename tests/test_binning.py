@@ -503,3 +503,22 @@ def test_bins_say_how_their_risk_runs() -> None:
     }
     for words, fitted in shape.items():
         assert fitted.bins_.risk_shape() == words
+
+
+def test_many_rare_levels_whose_rates_differ_are_grouped_not_pooled():
+    from credo.model._binning_prebin import rates_differ
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    level = rng.integers(0, 500, n)  # about 40 rows a level: every level is rare
+    effect = rng.normal(0, 1.2, 500)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 - effect[level]))).astype(int)
+    codes = pd.Series([f"B{v:03d}" for v in level])
+    fitted = OptimalBinning(categorical=True).fit(codes, y)
+    assert fitted.bins_.n_regular >= 3 and fitted.bins_.iv > 0.5  # one pooled unit had IV 0
+    # pure noise: one rate for all, so the rare levels stay pooled in one unit
+    noise = pd.Series([f"C{v:03d}" for v in rng.integers(0, 500, n)])
+    assert OptimalBinning(categorical=True).fit(noise, y).bins_.n_regular == 1
+    counts = np.full(500, 40.0)
+    assert not rates_differ(counts, np.full(500, 8.0))  # the same rate everywhere
+    assert rates_differ(counts, np.where(np.arange(500) < 250, 2.0, 14.0))

@@ -337,7 +337,7 @@ def ordered_level_units(
     # rare level keeps its place.
     rare = count < max(min(float(min_count), RARE_LEVEL_ROWS), 1.0)
     members = [(k,) for k in keys]
-    if rare.sum() > 1:
+    if rare.sum() > 1 and not rates_differ(count[rare], bad[rare]):
         members = [members[i] for i in np.flatnonzero(~rare)]
         members.append(tuple(keys[i] for i in np.flatnonzero(rare)))
         count = np.append(count[~rare], count[rare].sum())
@@ -349,6 +349,31 @@ def ordered_level_units(
     order = np.lexsort((raw_rate, shrunk_rate))
     units = LevelUnits([members[i] for i in order], count[order], bad[order], len(order))
     return _cap_units(units, max_units)
+
+
+# Rare levels are kept apart, ordered by their shrunken rates, when their bad rates differ
+# beyond this chance (a chi-square test of one rate for all): a branch or region code of 500
+# levels of 40 rows each, pooled into one, lost a column that alone ranked at AUC 0.75; pure
+# noise passes the test once in a thousand columns, and then meets the bar that stands above
+# the noise of levels ordered by their own rates.
+RARE_LEVELS_DIFFER_P = 0.001
+
+
+def rates_differ(count: np.ndarray, bad: np.ndarray) -> bool:
+    """Whether levels' bad rates differ more than chance allows (p < RARE_LEVELS_DIFFER_P)."""
+    from scipy.stats import chi2
+
+    total, bads = float(count.sum()), float(bad.sum())
+    if total <= 0 or bads <= 0 or bads >= total or len(count) < 2:
+        return False
+    expected_bad = count * bads / total
+    expected_good = count - expected_bad
+    kept = (expected_bad > 0) & (expected_good > 0)
+    statistic = float(
+        (((bad - expected_bad) ** 2 / np.where(kept, expected_bad, 1.0))[kept]).sum()
+        + ((((count - bad) - expected_good) ** 2 / np.where(kept, expected_good, 1.0))[kept]).sum()
+    )
+    return bool(chi2.sf(statistic, int(kept.sum()) - 1) < RARE_LEVELS_DIFFER_P)
 
 
 def _cap_units(units: LevelUnits, max_units: int) -> LevelUnits:

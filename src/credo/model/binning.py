@@ -24,8 +24,9 @@ see `_binning_prebin`), so the optimiser searches at most 3 * (max_prebins - 1) 
 
 Categorical: levels (as text) are ordered by their bad rate shrunk towards the overall rate
 (`_binning_prebin.ordered_level_units`: levels below the minimum bin count are pooled into
-one unit first) and the same programme groups contiguous runs of them, so the groups are
-monotone in bad rate by construction (`monotonic` does not apply). Unseen levels at
+one unit first, unless their rates differ beyond chance) and the same programme groups
+contiguous runs of them, so the groups are monotone in bad rate by construction
+(`monotonic` does not apply). Unseen levels at
 transform time follow `unseen` (see `credo.model.bins`).
 
 WoE and the empty-bin rule are in `credo.model.bins`: higher WoE = safer, and a bin with no
