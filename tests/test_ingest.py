@@ -349,6 +349,16 @@ def test_line_numbers_count_newlines_inside_quoted_fields(store_path, tmp_path):
     assert query(store_path, "SELECT row_number FROM quarantine") == [(6,)]
 
 
+def test_a_header_without_rows_is_a_file_of_no_rows_with_or_without_its_line_end(
+    store_path, tmp_path
+):
+    for n, ending in enumerate(("", "\n", "\r\n")):
+        path = tmp_path / f"header{n}.csv"
+        path.write_text(",".join(FIELDS) + ending)
+        result = ingest_paths(store_path, [path], progress=False)
+        assert (result.files, result.accepted, result.rejected) == (1, 0, 0)
+
+
 def test_blank_lines_are_skipped_and_counted_in_line_numbers(store_path, tmp_path):
     rows = [
         event("payment", 1),
@@ -413,6 +423,7 @@ def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
     "name,content,message",
     [
         ("garbage.parquet", b"this is not parquet", "not a readable Parquet"),
+        ("empty.csv", b"", "the file is empty: a CSV file needs a header line"),
         ("events.txt", b"a,b\n", "cannot tell the format"),
         (
             "latin1.jsonl",

@@ -168,12 +168,25 @@ class ParquetReader(Reader):
 @dataclass
 class CsvReader(Reader):
     _reader: pa_csv.CSVStreamingReader | None = None
-    _stream: pa.OSFile | None = None
+    _stream: pa.NativeFile | None = None
 
     def open(self) -> None:
         self.progress_total = self.path.stat().st_size
+        if self.progress_total == 0:
+            raise ReadError(f"{self.path}: the file is empty: a CSV file needs a header line")
+        with open(self.path, "rb") as handle:
+            start = handle.read(1 << 16)
+        if b"\n" not in start and b"\r" not in start and len(start) < (1 << 16):
+            # a header and no line end: Arrow cannot tell it is one ("cannot infer the number
+            # of columns"); it is a file of no rows, as with the line end
+            with open(self.path, "rb") as handle:
+                data = handle.read() + b"\n"
+            self._stream = pa.BufferReader(data)
+        else:
+            self._stream = None
         try:
-            self._stream = pa.OSFile(str(self.path))
+            if self._stream is None:
+                self._stream = pa.OSFile(str(self.path))
             self._reader = pa_csv.open_csv(
                 self._stream,
                 read_options=pa_csv.ReadOptions(
