@@ -494,6 +494,25 @@ def test_csv_texts_that_look_missing_are_judged_not_dropped(store_path, tmp_path
     assert query(store_path, "SELECT user_id FROM events") == [("NULL",)]  # a text id, kept
 
 
+def test_jsonl_objects_where_a_value_belongs_are_refused(store_path, tmp_path):
+    rows = [
+        dict(event("payment", 1), user_id={"x": 1}),
+        dict(event("payment", 2), amount=[5]),
+        dict(event("payment", 3), user_id="[u3]"),  # text that looks like one is text
+        dict(event("profile", 4), attributes={"tags": [1, 2]}),  # attributes may nest
+    ]
+    path = tmp_path / "nested.jsonl"
+    path.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if v is not None}) + "\n" for r in rows)
+    )
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (2, 2)
+    reasons = query(store_path, "SELECT row_number, reason FROM quarantine ORDER BY 1")
+    assert [r[0] for r in reasons] == [1, 2]
+    assert reasons[0][1].endswith("a JSON object or array where a value belongs: user_id")
+    assert reasons[1][1].endswith("where a value belongs: amount")
+
+
 def test_jsonl_with_a_byte_order_mark_and_json_arrays(store_path, tmp_path):
     path = tmp_path / "bom.jsonl"
     write_jsonl(path, [event("payment", 1), event("payment", 2)])

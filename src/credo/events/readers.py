@@ -337,10 +337,21 @@ class JsonlReader(Reader):
         paths = ", ".join(f"'$.\"{name}\"'" for name in FIELDS)
         extracted = ", ".join(f'v[{i}] AS "{name}"' for i, name in enumerate(FIELDS, start=1))
         # One extraction with a list of paths parses each line once for all fields.
+        # A field other than attributes holding an object or array (a user id of {"x": 1})
+        # would be stored as its JSON text: the row is refused, naming the field. The text
+        # test first: json_type is asked only of values that start like one.
+        nested = ", ".join(
+            f"CASE WHEN (v[{i}] LIKE '{{%' OR v[{i}] LIKE '[%')"
+            f" AND json_type(doc, '$.\"{name}\"') IN ('OBJECT', 'ARRAY') THEN '{name}' END"
+            for i, name in enumerate(FIELDS, start=1)
+            if name != "attributes"
+        )
         self.source_sql = (
             f"(SELECT {ROW_NUMBER}, line AS {RAW_TEXT},"
             " CASE WHEN doc IS NULL THEN 'the line is not valid JSON'"
-            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object' END"
+            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object'"
+            f" WHEN concat_ws(', ', {nested}) <> '' THEN 'a JSON object or array where a value"
+            f" belongs: ' || concat_ws(', ', {nested}) END"
             f" AS {ROW_ERROR}, {extracted}"
             f" FROM (SELECT {ROW_NUMBER}, line, doc, json_extract_string(doc, [{paths}]) AS v"
             f" FROM (SELECT {ROW_NUMBER}, line, TRY_CAST(line AS JSON) AS doc"
