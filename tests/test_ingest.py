@@ -224,6 +224,7 @@ def test_content_keys_are_refused_alike_by_files_and_the_event_model(store_path,
 
     # Counts and words that merely contain a content word are metadata, and kept.
     kept = {"messages_sent": 12, "note": 'he said "message": hi', "contacts_count": 40}
+    kept |= {"friends": 120, "messages": 3, "sms": True}  # counts and flags, not content
     refused = {"sessions": 2, "profile": {"friends": ["u-2", "u-3"]}}
     rows = [
         event("activity", 1, attributes=json.dumps(kept)),

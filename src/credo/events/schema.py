@@ -52,10 +52,11 @@ EARLIEST_TS = datetime(1900, 1, 1)
 
 # Attribute keys that hold what people wrote, whom they know or what they browsed. credo
 # never stores such content (no policy may use messages; contacts and browsing feed no
-# feature), so an event whose attributes hold one of these keys, at any depth, is refused at
-# ingest. Keys are compared by their letters and digits in lower case: "messageText",
-# "Message-Text" and "message_text" are one key (one that holds one of CONTENT_STEMS as
-# written, its letters together: ingest looks for the keys only in texts that hold a stem).
+# feature), so an event whose attributes hold one of these keys, at any depth, with text, a
+# list or an object under it, is refused at ingest (a number there is a count: kept). Keys
+# are compared by their letters and digits in lower case: "messageText", "Message-Text" and
+# "message_text" are one key (one that holds one of CONTENT_STEMS as written, its letters
+# together: ingest looks for the keys only in texts that hold a stem).
 # fmt: off
 CONTENT_KEYS: dict[str, tuple[str, ...]] = {
     "message content": (
@@ -99,11 +100,12 @@ def is_content_key(key: str) -> bool:
 
 
 def content_keys(value: Any) -> list[str]:
-    """The keys of a parsed JSON value, at any depth, that name content (CONTENT_KEYS)."""
+    """The keys of a parsed JSON value, at any depth, that name content (CONTENT_KEYS) and
+    hold text, a list or an object (a number or a flag under such a key is a count)."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, inner in value.items():
-            if is_content_key(str(key)):
+            if is_content_key(str(key)) and isinstance(inner, str | list | dict):
                 found.append(str(key))
             found.extend(content_keys(inner))
     elif isinstance(value, list):

@@ -363,8 +363,10 @@ def _checks(
     return checks
 
 
-# Every key of a JSON object's text, at any depth: a string followed by a colon.
-_JSON_KEYS = r"""regexp_extract_all(attributes, '"((?:[^"\\]|\\.)*)"\s*:', 1)"""
+# Every key of a JSON object's text, at any depth, whose value is text, an array or an
+# object (a string followed by a colon and one of '"[{'): a number, true, false or null under
+# such a key is a count or a flag, not content.
+_JSON_KEYS = r"""regexp_extract_all(attributes, '"((?:[^"\\]|\\.)*)"\s*:\s*["\[{]', 1)"""
 
 
 def _key_form_sql(key: str) -> str:
