@@ -406,3 +406,24 @@ def test_a_read_column_left_text_by_one_odd_value_scores_as_the_sql_reads_it(tmp
     assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
     as_numbers = probe.assign(rate=[12.5, None, 10.0, None], income=[33374.1, None, 1234.0, None])
     assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()
+
+
+def test_a_text_number_column_held_as_numbers_is_taken_as_those_numbers(tmp_path):
+    from credo.model.training import load_scoring_table
+
+    artifact, _, _ = text_numbers_case(tmp_path)
+    probe = pd.DataFrame(
+        {"row_id": [0, 1], "rate": [12.5, 20.0], "amount": [1234.5, 99.0],
+         "income": [1234.5, 45000.0], "rate_eu": [12.5, 20.0]}
+    )  # fmt: skip
+    con = duckdb.connect()
+    con.register("loans", probe)  # DOUBLE columns: not "1.234,5" text to edit
+    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
+    assert got.sort_values("id")["score"].tolist() == artifact.score_table(probe)["score"].tolist()
+    # a CSV file whose amounts all look like decimals to pandas ("4.500") is read as training
+    # read the column: 4500, not 4.5
+    path = tmp_path / "few.csv"
+    path.write_text("row_id;rate;amount;income;rate_eu\n0;1%;1,5;1.234;1%\n1;2%;2,5;4.500;2%\n")
+    text_numbers = list(artifact.training["text_numbers"])
+    frame, _ = load_scoring_table(None, path, "row_id", text_numbers)
+    assert artifact.read_inputs(frame)["income"].tolist() == [1234.0, 4500.0]

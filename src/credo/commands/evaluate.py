@@ -39,6 +39,7 @@ def _load_labelled(
     outcomes: Path | None,
     bad_values: list[str],
     good_values: list[str],
+    text_numbers: list[str] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str]:
     import numpy as np
 
@@ -51,7 +52,9 @@ def _load_labelled(
             fail("give either --table with --target, or --features with --outcomes, not both")
         if not target:
             fail("--table needs --target COL: the column holding 1 for bad and 0 for good")
-        frame = read_plain_table(table)
+        # the columns training read from text as numbers are read as text again (the model
+        # reads them as training did)
+        frame = read_plain_table(table, text_numbers or [])
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         source = str(table)
@@ -236,7 +239,13 @@ def evaluate(
             bad_values = bad_value or trained.get("bad_values") or []
             good_values = good_value or trained.get("good_values") or []
             frame, y, source, outcome = _load_labelled(
-                table, target, features, outcomes, bad_values, good_values
+                table,
+                target,
+                features,
+                outcomes,
+                bad_values,
+                good_values,
+                list(artifact.training.get("text_numbers") or {}),
             )
             groups = _protected_values(frame, protected, protected_file, policy)
             data_files = [p for p in (table, features, outcomes) if p is not None]

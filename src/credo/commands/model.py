@@ -309,13 +309,14 @@ def _scoring_rows(artifact, features: Path | None, table: Path | None, id_column
     trained = (
         artifact.training.get("id_column") if artifact.training.get("kind") == "table" else None
     )
+    text_numbers = list(artifact.training.get("text_numbers") or {})
     if table is not None and id_column is None and trained:
         try:
-            frame, ids = load_scoring_table(features, table, trained)
+            frame, ids = load_scoring_table(features, table, trained, text_numbers)
             return frame, ids, trained
         except TrainingError:
             pass  # not in this table: rows are numbered
-    frame, ids = load_scoring_table(features, table, id_column)
+    frame, ids = load_scoring_table(features, table, id_column, text_numbers)
     return frame, ids, id_column
 
 

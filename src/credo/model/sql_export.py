@@ -226,8 +226,18 @@ def bin_expression(
             replaced = exp.func(
                 "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
             )
-        # text that is no number ("n/a") is missing, as in Python, not an error for the query
-        column = _try_cast(exp.Trim(this=replaced), "DOUBLE")
+        # text that is no number ("n/a") is missing, as in Python, not an error for the query;
+        # a column the database holds as numbers is taken as the numbers it holds (the edits
+        # are for text: 1234.5 with its points taken out would be 12345)
+        is_text = exp.In(
+            this=exp.Lower(this=exp.func("TYPEOF", column)),
+            expressions=[exp.Literal.string("varchar"), exp.Literal.string("string")],
+        )
+        column = (
+            exp.Case()
+            .when(is_text, _try_cast(exp.Trim(this=replaced), "DOUBLE"))
+            .else_(_try_cast(column, "DOUBLE"))
+        )
     if bins.kind == "numeric":
         return _numeric_bin(bins, column, dialect)
     return _categorical_bin(bins, column, dialect)

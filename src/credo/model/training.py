@@ -366,14 +366,20 @@ def _fit_challenger(data: TrainingData, split, held_X, metrics: dict, step) -> d
 
 
 def load_scoring_table(
-    features: Path | None, table: Path | None, id_column: str | None
+    features: Path | None,
+    table: Path | None,
+    id_column: str | None,
+    text_numbers: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows to score and their ids (user_id, the --id column, or the row number)."""
+    """The rows to score and their ids (user_id, the --id column, or the row number).
+    `text_numbers`: the columns training read from text as numbers, read from a CSV file as
+    text again (the model reads them as training did; "4.500" in a file whose other values
+    pandas takes for decimals would be 4.5)."""
     if features is not None:
         frame, _ = tables.read_features(features)
         return frame, frame["user_id"].to_numpy()
     assert table is not None
-    frame = tables.read_plain_table(table, [id_column])
+    frame = tables.read_plain_table(table, [id_column, *text_numbers])
     if id_column is None:
         return frame, np.arange(len(frame))
     if id_column not in frame.columns:
