@@ -479,20 +479,22 @@ def test_a_directory_of_files(store_path, tmp_path):
     assert result.to_dict()["skipped"] == result.skipped
 
 
-def test_csv_texts_that_look_missing_are_judged_not_dropped(store_path, tmp_path):
+def test_csv_missing_values_are_the_few_texts_tools_write_for_them(store_path, tmp_path):
     rows = [
-        event("account_opened", 1, credit_limit="N/A", category="NA"),
-        event("inquiry", 2, category="nan"),
-        event("payment", 3, user_id="NULL"),
-        event("payment", 4, amount="NaN"),
+        # R writes NA: missing optional fields, the event kept
+        event("account_opened", 1, credit_limit="NA", category="N/A"),
+        event("payment", 3, user_id="NULL"),  # no person called "NULL": required, refused
+        event("payment", 4, amount="NaN"),  # missing, and a payment needs an amount
+        event("inquiry", 5, category="none"),  # not a missing marker: a category judged
     ]
     result = ingest_paths(store_path, [write_csv(tmp_path / "na.csv", rows)], progress=False)
     assert (result.accepted, result.rejected) == (1, 3)
     reasons = dict(query(store_path, "SELECT event_id, reason FROM quarantine"))
-    assert "'N/A' is not a number" in reasons["ev-account_opened-1"]
-    assert "hard, soft" in reasons["ev-inquiry-2"]
-    assert "not finite" in reasons["ev-payment-4"]
-    assert query(store_path, "SELECT user_id FROM events") == [("NULL",)]  # a text id, kept
+    assert "user_id: required" in reasons["ev-payment-3"]
+    assert "required for payment events" in reasons["ev-payment-4"]
+    assert "hard, soft" in reasons["ev-inquiry-5"]
+    stored = query(store_path, "SELECT credit_limit, category FROM events")
+    assert stored == [(None, None)]
 
 
 def test_jsonl_objects_where_a_value_belongs_are_refused(store_path, tmp_path):

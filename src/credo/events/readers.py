@@ -165,6 +165,11 @@ class ParquetReader(Reader):
             self._file = None
 
 
+# What a CSV file may write for a missing value: an empty field, R's NA, SQL's NULL, pandas'
+# NaN, Python's None (so a user id written NULL is missing, not a person called "NULL").
+CSV_MISSING: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None")
+
+
 @dataclass
 class CsvReader(Reader):
     _reader: pa_csv.CSVStreamingReader | None = None
@@ -195,11 +200,12 @@ class CsvReader(Reader):
                 # Blank lines are read as rows of empty fields, so that every line is counted
                 # in the line numbers; such rows are dropped before validation (_blank_rows).
                 parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
-                # Only an empty field is missing: "NA", "null", "N/A" or "NaN" are text that
-                # validation judges (Arrow would read them as missing, silently).
+                # Missing: an empty field and the few texts that tools write for it
+                # (CSV_MISSING); other text is a value validation judges (Arrow's own list
+                # holds "-nan", "1.#QNAN", "#N/A N/A" and more).
                 convert_options=pa_csv.ConvertOptions(
                     column_types={name: pa.string() for name in FIELDS},
-                    null_values=[""],
+                    null_values=list(CSV_MISSING),
                     strings_can_be_null=True,
                 ),
             )
