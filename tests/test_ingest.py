@@ -269,6 +269,16 @@ def test_attributes_are_the_same_content_whatever_their_spacing(store_path, tmp_
     assert all("different content (attributes; batch" in r for r in reasons)
 
 
+def test_json_values_compare_exactly():
+    from credo.events.chunk_store import same_json
+
+    assert same_json('{"a": 1, "b": [1, 2]}', '{"b": [1, 2.0], "a": 1.0}')
+    assert not same_json('{"e": 9007199254740993}', '{"e": 9007199254740992}')  # past 2**53
+    assert not same_json('{"x": true}', '{"x": 1}')
+    assert not same_json('{"x": 1e400}', '{"x": 1e401}')
+    assert not same_json('{"x": [1, 2]}', '{"x": [2, 1]}')
+
+
 def test_duplicates_and_conflicts_inside_one_file(store_path, tmp_path):
     first = event("payment", 1)
     rows = [first, event("payment", 2), dict(first), dict(first, amount="301"), dict(first)]

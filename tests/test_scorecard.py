@@ -399,3 +399,6 @@ def test_booleans_where_the_model_binned_numbers_are_refused():
     card.score_table(X)  # a feature trained on booleans takes booleans
     with pytest.raises(ValueError, match="'months' holds true/false here"):
         card.score_table(X.assign(months=X["months"] > 30))
+    with_gaps = (X["months"] > 30).astype(object).where(X.index % 7 > 0, None)
+    with pytest.raises(ValueError, match="'months' holds true/false here"):
+        card.score_table(X.assign(months=with_gaps))  # missing values among them

@@ -21,6 +21,7 @@ import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -327,10 +328,24 @@ def same_json(left: str | None, right: str | None) -> bool | None:
     if left is None or right is None:
         return None
     try:
-        canonical = [json.loads(t, parse_int=float) for t in (left, right)]
-    except ValueError:
+        parsed = [json.loads(t, parse_int=Decimal, parse_float=Decimal) for t in (left, right)]
+    except (ValueError, ArithmeticError):
         return False
-    return json.dumps(canonical[0], sort_keys=True) == json.dumps(canonical[1], sort_keys=True)
+    return _canonical(parsed[0]) == _canonical(parsed[1])
+
+
+def _canonical(value: object) -> object:
+    """A JSON value as a comparable form: numbers exactly (Decimal: 1 and 1.0 alike, 2**53 + 1
+    not 2**53), true/false apart from 1/0, objects without their key order."""
+    if isinstance(value, bool) or value is None:
+        return ("flag", value)
+    if isinstance(value, Decimal):
+        return ("number", value.normalize() if value.is_finite() else str(value))
+    if isinstance(value, list):
+        return ("list", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((k, _canonical(v)) for k, v in value.items()))
+    return ("text", value)
 
 
 def register_same_json(con: duckdb.DuckDBPyConnection) -> None:

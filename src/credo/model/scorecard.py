@@ -643,13 +643,23 @@ def check_columns(frame: pd.DataFrame, names: list[str]) -> None:
         )
 
 
+def _holds_booleans(column: pd.Series) -> bool:
+    """A column of true/false values, missing ones among them or not."""
+    if pd.api.types.is_bool_dtype(column):
+        return True
+    if column.dtype != object:
+        return False
+    values = column.dropna()
+    return len(values) > 0 and all(isinstance(v, bool | np.bool_) for v in values.head(1000))
+
+
 def check_no_booleans_for_numbers(frame: pd.DataFrame, bins: dict, names: list[str]) -> None:
     """A column of booleans where the model binned numbers beyond 0 and 1 (months, amounts)
     is a column of another kind, not the feature: read as 0/1 it would fall in the lowest bins
     without a word. (A feature trained on booleans has its cuts between 0 and 1.)"""
     for name in names:
         bin_ = bins[name]
-        if bin_.kind != "numeric" or not pd.api.types.is_bool_dtype(frame[name]):
+        if bin_.kind != "numeric" or not _holds_booleans(frame[name]):
             continue
         edges = np.asarray(bin_.edges, dtype=float)
         if edges.size and ((edges < 0) | (edges > 1)).any():
