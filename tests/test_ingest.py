@@ -427,6 +427,9 @@ def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
         ingest_paths(store_path, [path], chunk_rows=50, progress=False)
     assert "malformed CSV at line 3002 " in str(info.value)  # the ragged line itself
     _assert_nothing_stored(store_path)
+    # at the default chunk size the whole file is one block, refused before anything is read
+    with pytest.raises(IngestError, match="not a readable CSV file at line 3002 "):
+        ingest_paths(store_path, [path], progress=False)
     assert query(store_path, "SELECT status FROM ingest_batches") == [("failed",)]
 
 

@@ -210,8 +210,15 @@ class CsvReader(Reader):
                 ),
             )
         except (OSError, pa.ArrowException) as exc:
+            # the first block is parsed here: a ragged row in it is named by its line too
+            line = (
+                _ragged_line(self.path, _header_fields(self.path))
+                if isinstance(exc, pa.ArrowInvalid)
+                else None
+            )
+            where = f" at line {line}" if line else ""
             raise _not_utf8(self.path, exc) or ReadError(
-                f"{self.path}: not a readable CSV file ({exc})"
+                f"{self.path}: not a readable CSV file{where} ({exc})"
             ) from exc
         names = self._reader.schema.names
         check_columns(self.path, names)
@@ -243,6 +250,15 @@ class CsvReader(Reader):
             ) from exc
         finally:
             self.close()
+
+
+def _header_fields(path: Path) -> int:
+    """How many fields the header line has (0 when it cannot be read)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return len(next(csv.reader(handle), []))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return 0
 
 
 def _ragged_line(path: Path, columns: int) -> int | None:
