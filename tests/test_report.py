@@ -397,14 +397,16 @@ def test_policy_names_match_whole_words_of_columns():
     from credo.commands.evaluate import _protected_matches
 
     columns = ["age_in_years", "page_count", "sex", "marital_status_code", "usage", "income"]
-    columns += ["age_acc", "customer_gender"]
+    columns += ["age_acc", "customer_gender", "sex_female", "marital_status_single"]
     names = ("age", "sex", "marital_status", "gender")
-    # the rule training refuses inputs with: an account's age is no protected attribute
+    # the rule training refuses inputs with: one-hot columns are audited, an account's age not
     assert _protected_matches(columns, names) == [
         "age_in_years",
         "sex",
         "marital_status_code",
         "customer_gender",
+        "sex_female",
+        "marital_status_single",
     ]
 
 

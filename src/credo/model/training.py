@@ -186,34 +186,33 @@ def protected_inputs(
     return [c for c in columns if names_protected(str(c), names)]
 
 
-# Words that may stand beside a protected name in a column's name without making it about
-# something else: whose it is (customer_gender, ApplicantAge) or how it is written
-# (age_in_years, sex_code). Any other word makes another thing (account_age_months).
+# Words that make a column about another thing than the person, though it holds a protected
+# name: an account's, a loan's, a car's age is no one's age. Any other word beside the name
+# keeps it protected: whose it is (customer_gender), how it is coded (sex_female, race_white,
+# marital_status_single, foreign_worker_yes) or measured (age_months, log_age).
 # fmt: off
-PERSON_WORDS = frozenset((
-    "applicant", "applicants", "customer", "customers", "client", "clients", "borrower",
-    "borrowers", "person", "persons", "holder", "owner", "primary", "main", "co",
-    "coapplicant", "guarantor", "spouse", "partner", "of", "the", "in", "at", "years", "yrs",
-    "year", "band", "bucket", "group", "range", "cat", "category", "code", "cd", "status",
-    "flag", "ind", "indicator", "value", "raw", "self", "reported", "declared",
+OTHER_THING_WORDS = frozenset((
+    "account", "accounts", "acc", "acct", "loan", "loans", "credit", "card", "cards",
+    "trade", "tradeline", "tradelines", "mortgage", "car", "vehicle", "auto", "house", "home",
+    "property", "building", "business", "company", "firm", "employer", "job", "employment",
+    "file", "record", "history", "relationship", "membership", "contract", "policy", "device",
+    "phone", "email", "address", "residence", "product", "application", "platform", "oldest",
+    "newest", "youngest", "open", "opened",
 ))
 # fmt: on
 
 
 def names_protected(column: str, protected: Sequence[str]) -> bool:
-    """Whether a column name names a protected attribute: its words (name_words) are one of
-    the names', or hold one of them with only PERSON_WORDS beside it. Training refuses such
-    columns as inputs and evaluation audits them: one rule for both."""
+    """Whether a column name names a protected attribute: its words (name_words) hold one of
+    the names' words, and none of OTHER_THING_WORDS. Training refuses such columns as inputs
+    and evaluation audits them: one rule for both."""
     words = name_words(column)
+    if any(w in OTHER_THING_WORDS for w in words):
+        return any(words == name_words(name) for name in protected)
     for name in protected:
         parts = name_words(name)
-        if words == parts:
+        if any(words[i : i + len(parts)] == parts for i in range(len(words) - len(parts) + 1)):
             return True
-        for i in range(len(words) - len(parts) + 1):
-            if words[i : i + len(parts)] == parts:
-                rest = words[:i] + words[i + len(parts) :]
-                if all(w in PERSON_WORDS for w in rest):
-                    return True
     return False
 
 
