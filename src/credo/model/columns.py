@@ -61,13 +61,19 @@ def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
 
 
 def _text_columns_as_numbers(
-    frame: pd.DataFrame, pattern: re.Pattern, as_number: Callable[[pd.Series], pd.Series]
+    frame: pd.DataFrame,
+    pattern: re.Pattern,
+    as_number: Callable[[pd.Series], pd.Series],
+    amounts: re.Pattern | None = None,
 ) -> pd.DataFrame:
-    """Text columns whose every value matches `pattern`, as the numbers `as_number` reads."""
+    """Text columns whose every value matches `pattern`, as the numbers `as_number` reads;
+    with `amounts`, only where some value matches it too (a sign of an amount, not a code)."""
     converted = {}
     for name in frame.columns:
         text = _text_values(frame[name])
         if text is None or text.empty or not _all_match(text, pattern):
+            continue
+        if amounts is not None and not _look_like_amounts(pd.unique(text), amounts):
             continue
         converted[name] = as_number(text).astype(float).reindex(frame.index)
     return frame.assign(**converted) if converted else frame
@@ -118,23 +124,44 @@ def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
     return pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
 
 
+# A column of grouped digits alone could be codes (phone numbers 612.345.678, lists of codes
+# "101,205"): it is read as amounts only where some value has a currency or percent sign, a
+# decimal part, or three digits or fewer, or where the values have different numbers of
+# digits (amounts vary in size; codes of one format do not).
+_AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}]|\.\d+\s*$|^\s*[-+]?\d{{1,3}}\s*$")
+_AMOUNT_SIGN_DECIMAL_COMMA = re.compile(
+    rf"[{_CURRENCY}%]|,\d+\s*[{_CURRENCY}%]?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
+)
+
+
+def _look_like_amounts(values: Sequence[str], signs: re.Pattern) -> bool:
+    if any(signs.search(v) for v in values):
+        return True
+    return len({sum(ch.isdigit() for ch in v) for v in values}) > 1
+
+
 def grouped_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns of amounts written with thousands commas or a currency sign ("33,374",
     "$1,234.50") as numbers, in comma-separated files."""
-    return _text_columns_as_numbers(frame, _GROUPED, lambda text: edited_numbers(text, "grouped"))
+    return _text_columns_as_numbers(
+        frame, _GROUPED, lambda text: edited_numbers(text, "grouped"), _AMOUNT_SIGN
+    )
 
 
 def grouped_decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns of numbers written as much of Europe writes them ("33.374,10", "1.234 €",
     "20,9%") as numbers, in files not separated by commas."""
     return _text_columns_as_numbers(
-        frame, _GROUPED_DECIMAL_COMMA, lambda text: edited_numbers(text, "grouped_decimal_comma")
+        frame,
+        _GROUPED_DECIMAL_COMMA,
+        lambda text: edited_numbers(text, "grouped_decimal_comma"),
+        _AMOUNT_SIGN_DECIMAL_COMMA,
     )
 
 
 def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) -> pd.DataFrame:
-    """The columns training read from text as numbers ({column: "percent" |
-    "decimal_comma"}), read the same way here whenever this table left them text (one value
+    """The columns training read from text as numbers ({column: a TEXT_NUMBER_EDITS kind}),
+    read the same way here whenever this table left them text (one value
     that is no percentage keeps a whole column text): the edit, then the number, or missing
     where the text is none, as the exported SQL reads them."""
     converted = {}
