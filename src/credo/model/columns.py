@@ -111,8 +111,13 @@ _GROUPED_DECIMAL_COMMA = re.compile(
 TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     "percent": (("%", ""),),
     "decimal_comma": ((",", "."),),
-    "grouped": (*((c, "") for c in _CURRENCY), (",", "")),
-    "grouped_decimal_comma": (*((c, "") for c in _CURRENCY + "%"), (".", ""), (",", ".")),
+    # spaces go too: "-$ 5" is -5, "1 234,50" 1234.5 (also the no-break space of exports)
+    "grouped": (*((c, "") for c in _CURRENCY + " \u00a0"), (",", "")),
+    "grouped_decimal_comma": (
+        *((c, "") for c in _CURRENCY + "% \u00a0"),
+        (".", ""),
+        (",", "."),
+    ),
 }
 
 
