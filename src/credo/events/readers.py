@@ -211,11 +211,7 @@ class CsvReader(Reader):
             )
         except (OSError, pa.ArrowException) as exc:
             # the first block is parsed here: a ragged row in it is named by its line too
-            line = (
-                _ragged_line(self.path, _header_fields(self.path))
-                if isinstance(exc, pa.ArrowInvalid)
-                else None
-            )
+            line = _ragged_line(self.path) if isinstance(exc, pa.ArrowInvalid) else None
             where = f" at line {line}" if line else ""
             raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: not a readable CSV file{where} ({exc})"
@@ -252,22 +248,15 @@ class CsvReader(Reader):
             self.close()
 
 
-def _header_fields(path: Path) -> int:
-    """How many fields the header line has (0 when it cannot be read)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            return len(next(csv.reader(handle), []))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return 0
-
-
-def _ragged_line(path: Path, columns: int) -> int | None:
-    """The line where the first record with another number of fields than the header starts
-    (read again with Python's csv module, only when Arrow has refused the file)."""
+def _ragged_line(path: Path, columns: int | None = None) -> int | None:
+    """The line where the first record with another number of fields than the header
+    (`columns` of them, else as many as the header has) starts: the file read again with
+    Python's csv module, only when Arrow has refused it."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            next(reader, None)  # the header
+            header = next(reader, [])
+            columns = len(header) if columns is None else columns
             start = reader.line_num + 1
             for record in reader:
                 if record and len(record) != columns:
