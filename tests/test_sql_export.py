@@ -425,5 +425,5 @@ def test_a_text_number_column_held_as_numbers_is_taken_as_those_numbers(tmp_path
     path = tmp_path / "few.csv"
     path.write_text("row_id;rate;amount;income;rate_eu\n0;1%;1,5;1.234;1%\n1;2%;2,5;4.500;2%\n")
     text_numbers = list(artifact.training["text_numbers"])
-    frame, _ = load_scoring_table(None, path, "row_id", text_numbers)
+    frame, _, _ = load_scoring_table(None, path, "row_id", text_numbers)
     assert artifact.read_inputs(frame)["income"].tolist() == [1234.0, 4500.0]

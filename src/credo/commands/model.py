@@ -300,26 +300,6 @@ def train(
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
-def _scoring_rows(artifact, features: Path | None, table: Path | None, id_column: str | None):
-    """The rows to score, their ids and the id column used: --id, else for a plain table the
-    column the model was trained with when the table has it (as `credo model sql` does), else
-    the row number."""
-    from credo.model.training import TrainingError, load_scoring_table
-
-    trained = (
-        artifact.training.get("id_column") if artifact.training.get("kind") == "table" else None
-    )
-    text_numbers = list(artifact.training.get("text_numbers") or {})
-    if table is not None and id_column is None and trained:
-        try:
-            frame, ids = load_scoring_table(features, table, trained, text_numbers)
-            return frame, ids, trained
-        except TrainingError:
-            pass  # not in this table: rows are numbered
-    frame, ids = load_scoring_table(features, table, id_column, text_numbers)
-    return frame, ids, id_column
-
-
 def _warn_of_unusable_ids(ids, id_column: str) -> None:
     """Say when the id column cannot tell the rows apart: empty ids, or ids shared by rows
     (their scores cannot be joined back to them by id)."""
@@ -559,7 +539,7 @@ def score(
     from credo.model import unscorable
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.tables import TableError, check_built_under
-    from credo.model.training import TrainingError
+    from credo.model.training import TrainingError, load_scoring_table
 
     _one_input(features, table)
     check_output(out, "--out", suffixes=(".csv", ".parquet"), inputs=(model, features, table))
@@ -567,7 +547,15 @@ def score(
         artifact = load_model(model)
         if features is not None:
             check_built_under(features, artifact.training.get("policy"), "the model follows")
-        frame, ids, id_column = _scoring_rows(artifact, features, table, id_column)
+        training = artifact.training
+        frame, ids, taken = load_scoring_table(
+            features,
+            table,
+            id_column,
+            list(training.get("text_numbers") or {}),
+            # a plain table's id column as the model was trained with it, as `model sql` takes it
+            default_id=training.get("id_column") if training.get("kind") == "table" else None,
+        )
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))
     card = artifact.scorecard
@@ -605,8 +593,8 @@ def score(
                 table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
         pq.write_table(table, out)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
-    if features is None and id_column is not None:  # a plain table's own id column
-        _warn_of_unusable_ids(pd.Series(ids), id_column)
+    if features is None and taken is not None:  # a plain table's own id column
+        _warn_of_unusable_ids(pd.Series(ids), taken)
     if unscorable.applies(artifact.training):
         empty = scores.loc[scores["band"] == unscorable.UNSCORABLE_BAND, "id"].astype(str)
         empty = empty.tolist()

@@ -369,18 +369,22 @@ def load_scoring_table(
     table: Path | None,
     id_column: str | None,
     text_numbers: Sequence[str] = (),
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows to score and their ids (user_id, the --id column, or the row number).
-    `text_numbers`: the columns training read from text as numbers, read from a CSV file as
-    text again (the model reads them as training did; "4.500" in a file whose other values
-    pandas takes for decimals would be 4.5)."""
+    default_id: str | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, str | None]:
+    """The rows to score, their ids (user_id, the --id column, else `default_id` where the
+    table has it, else the row number) and the id column taken. `text_numbers`: the columns
+    training read from text as numbers, read from a CSV file as text again (the model reads
+    them as training did; "4.500" in a file whose other values pandas takes for decimals would
+    be 4.5)."""
     if features is not None:
         frame, _ = tables.read_features(features)
-        return frame, frame["user_id"].to_numpy()
+        return frame, frame["user_id"].to_numpy(), "user_id"
     assert table is not None
-    frame = tables.read_plain_table(table, [id_column, *text_numbers])
+    frame = tables.read_plain_table(table, [id_column or default_id, *text_numbers])
+    if id_column is None and default_id in frame.columns:
+        id_column = default_id
     if id_column is None:
-        return frame, np.arange(len(frame))
+        return frame, np.arange(len(frame)), None
     if id_column not in frame.columns:
         raise TrainingError(f"{table}: no column {id_column!r} for --id")
-    return frame, frame[id_column].to_numpy()
+    return frame, frame[id_column].to_numpy(), id_column
