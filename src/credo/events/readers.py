@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from credo.events.ingest_options import EXTENSIONS, FORMATS
 from credo.events.schema import COMMON_REQUIRED, FIELDS, MOSTLY_DISTINCT_TEXT
 from credo.events.validate import (
+    NESTED,
     RAW_TEXT,
     ROW_ERROR,
     ROW_NUMBER,
@@ -344,13 +345,13 @@ class JsonlReader(Reader):
                 f"{self.path}: holds a JSON array, not JSON Lines: write one event object per"
                 " line (e.g. `jq -c '.[]' events.json > events.jsonl`) and ingest that"
             )
-        self.columns = {name: pa.string() for name in (*FIELDS, ROW_ERROR, RAW_TEXT)}
+        self.columns = {name: pa.string() for name in (*FIELDS, ROW_ERROR, RAW_TEXT, NESTED)}
         paths = ", ".join(f"'$.\"{name}\"'" for name in FIELDS)
         extracted = ", ".join(f'v[{i}] AS "{name}"' for i, name in enumerate(FIELDS, start=1))
         # One extraction with a list of paths parses each line once for all fields.
         # A field other than attributes holding an object or array (a user id of {"x": 1})
-        # would be stored as its JSON text: the row is refused, naming the field. The text
-        # test first: json_type is asked only of values that start like one.
+        # would be stored as its JSON text: such fields are named in NESTED, which validation
+        # refuses. The text test first: json_type is asked only of values that start like one.
         nested = ", ".join(
             f"CASE WHEN (v[{i}] LIKE '{{%' OR v[{i}] LIKE '[%')"
             f" AND json_type(doc, '$.\"{name}\"') IN ('OBJECT', 'ARRAY') THEN '{name}' END"
@@ -360,10 +361,8 @@ class JsonlReader(Reader):
         self.source_sql = (
             f"(SELECT {ROW_NUMBER}, line AS {RAW_TEXT},"
             " CASE WHEN doc IS NULL THEN 'the line is not valid JSON'"
-            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object'"
-            f" WHEN concat_ws(', ', {nested}) <> '' THEN 'a JSON object or array where a value"
-            f" belongs: ' || concat_ws(', ', {nested}) END"
-            f" AS {ROW_ERROR}, {extracted}"
+            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object' END"
+            f" AS {ROW_ERROR}, NULLIF(concat_ws(',', {nested}), '') AS {NESTED}, {extracted}"
             f" FROM (SELECT {ROW_NUMBER}, line, doc, json_extract_string(doc, [{paths}]) AS v"
             f" FROM (SELECT {ROW_NUMBER}, line, TRY_CAST(line AS JSON) AS doc"
             f" FROM {CHUNK_TABLE})))"

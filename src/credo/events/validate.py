@@ -42,6 +42,10 @@ ROW_NUMBER = "row_number"
 ROW_ERROR = "_row_error"
 # A reader may add this text column holding the row exactly as read (a JSONL line).
 RAW_TEXT = "_raw"
+# A reader may add this text column naming the fields (comma-separated) that hold a JSON
+# object or array where a value belongs.
+NESTED = "_nested"
+READER_COLUMNS = (ROW_ERROR, RAW_TEXT, NESTED)
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,15 @@ def _checks(
 
     if ROW_ERROR in columns:
         checks.append(Check("row", f"{ROW_ERROR} IS NOT NULL", ROW_ERROR))
+    if NESTED in columns:
+        for name in FIELDS:
+            checks.append(
+                Check(
+                    name,
+                    f"list_contains(string_split({NESTED}, ','), '{name}')",
+                    "'a JSON object or array where a value belongs'",
+                )
+            )
 
     def missing(name: str) -> Check:
         return Check(name, _blank(name, columns), sql_text("required for every event"))
@@ -401,7 +414,7 @@ def _content_check() -> Check:
 
 def _typed_sql(columns: dict[str, pa.DataType], source: str) -> str:
     raw_columns = [ROW_NUMBER]
-    raw_columns += [name for name in (ROW_ERROR, RAW_TEXT) if name in columns]
+    raw_columns += [name for name in READER_COLUMNS if name in columns]
     for name in FIELDS:
         if name in columns:
             raw_columns.append(f'"{name}" AS "r_{name}"')
@@ -466,4 +479,4 @@ def rejection_sql(
 
 def unknown_columns(names: list[str]) -> list[str]:
     """Columns that are not event fields (extra data belongs in `attributes`)."""
-    return [n for n in names if n not in FIELDS and n not in (ROW_NUMBER, ROW_ERROR, RAW_TEXT)]
+    return [n for n in names if n not in FIELDS and n not in (ROW_NUMBER, *READER_COLUMNS)]
