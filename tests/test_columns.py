@@ -198,14 +198,16 @@ def test_csv_tables_in_windows_encodings_and_with_a_byte_order_mark(tmp_path) ->
 def test_decimal_commas_in_semicolon_files_only(tmp_path) -> None:
     semicolon, comma = tmp_path / "eu.csv", tmp_path / "us.csv"
     semicolon.write_text("rate;name;n;bad\n1,5;a,b;3;0\n-2;c;4;1\n")
-    comma.write_text('amount,odd,codes,bad\n"1,234",0,"101,205",0\n"15,000","1,5","330,440",1\n')
+    comma.write_text(
+        'amount,odd,phone,bad\n"1,234",0,"612,345,678",0\n"5,000","1,5","699,111,222",1\n'
+    )
     eu = read_plain_table(semicolon)
     assert eu["rate"].tolist() == [1.5, -2.0] and eu["name"].tolist() == ["a,b", "c"]
     us = read_plain_table(comma)
-    assert us["amount"].tolist() == [1234.0, 15000.0]  # in a comma file, a thousands comma
+    assert us["amount"].tolist() == [1234.0, 5000.0]  # in a comma file, a thousands comma
     assert us["odd"].tolist() == ["0", "1,5"]  # no number of either kind: not guessed
-    # groups of one format and size, with no sign of an amount: codes, kept as text
-    assert us["codes"].tolist() == ["101,205", "330,440"]
+    # formatted numbers (one length, two separators or more, no sign of an amount): text
+    assert us["phone"].tolist() == ["612,345,678", "699,111,222"]
     phones = tmp_path / "phones.csv"
     phones.write_text("phone;bad\n612.345.678;0\n699.111.222;1\n")
     assert read_plain_table(phones)["phone"].tolist() == ["612.345.678", "699.111.222"]

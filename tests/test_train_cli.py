@@ -757,3 +757,25 @@ def test_score_takes_the_model_s_id_column_as_the_sql_does(tmp_path):
     table.drop(columns=["cust"]).to_csv(tmp_path / "plain.csv", index=False)
     credo("score", "--model", model, "--table", tmp_path / "plain.csv", "--out", tmp_path / "p.csv")
     assert pd.read_csv(tmp_path / "p.csv")["id"].tolist() == list(range(len(table)))
+
+
+def test_a_column_training_kept_as_categories_is_read_as_text_when_scoring(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 3000
+    limit = rng.choice(["1,000", "2,500", "5,000", "unknown"], n)  # "unknown": categories
+    risk = {"1,000": 1.0, "2,500": 0.3, "5,000": -0.5, "unknown": 0.8}
+    y = (rng.random(n) < 1 / (1 + np.exp(2 - np.vectorize(risk.get)(limit)))).astype(int)
+    table = pd.DataFrame({"cust": [f"c{i}" for i in range(n)], "limit": limit, "bad": y})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    model = tmp_path / "m.json"
+    credo("train", "--table", tmp_path / "t.csv", "--target", "bad", "--id", "cust",
+          "--min-iv", "0", "--out", model)  # fmt: skip
+    assert load_model(model).scorecard.bins_["limit"].kind == "categorical"
+    credo("score", "--model", model, "--table", tmp_path / "t.csv", "--out", tmp_path / "a.csv")
+    everyone = pd.read_csv(tmp_path / "a.csv").set_index("id")["score"]
+    # a file without "unknown" would read as numbers: it is read as training read it
+    some = table[table["limit"] != "unknown"].head(50)
+    some.to_csv(tmp_path / "some.csv", index=False)
+    credo("score", "--model", model, "--table", tmp_path / "some.csv", "--out", tmp_path / "b.csv")
+    scored = pd.read_csv(tmp_path / "b.csv").set_index("id")["score"]
+    assert scored.tolist() == everyone.loc[scored.index].tolist()

@@ -245,7 +245,7 @@ def evaluate(
                 outcomes,
                 bad_values,
                 good_values,
-                list(artifact.training.get("text_numbers") or {}),
+                artifact.text_inputs(),
             )
             groups = _protected_values(frame, protected, protected_file, policy)
             data_files = [p for p in (table, features, outcomes) if p is not None]

@@ -552,7 +552,7 @@ def score(
             features,
             table,
             id_column,
-            list(training.get("text_numbers") or {}),
+            artifact.text_inputs(),
             # a plain table's id column as the model was trained with it, as `model sql` takes it
             default_id=training.get("id_column") if training.get("kind") == "table" else None,
         )

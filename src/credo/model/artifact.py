@@ -49,6 +49,16 @@ class ModelArtifact:
     def features(self) -> list[str]:
         return list(self.scorecard.features_)
 
+    def text_inputs(self) -> list[str]:
+        """The plain-table columns a file to score must be read as text, as training read
+        them: those it read from text as numbers (read so again) and those it binned as
+        categories (which another file's values must not turn into numbers)."""
+        cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
+        categorical = {
+            name for card in cards for name, bins in card.bins_.items() if bins.kind != "numeric"
+        }
+        return sorted(set(self.training.get("text_numbers") or {}) | categorical)
+
     def read_inputs(self, X: Any) -> Any:
         """A table with the text columns training read as numbers ("13.5%") read so here too
         (other inputs as given)."""

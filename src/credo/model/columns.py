@@ -64,16 +64,17 @@ def _text_columns_as_numbers(
     frame: pd.DataFrame,
     pattern: re.Pattern,
     as_number: Callable[[pd.Series], pd.Series],
-    amounts: re.Pattern | None = None,
+    amounts: tuple[re.Pattern, str] | None = None,
 ) -> pd.DataFrame:
     """Text columns whose every value matches `pattern`, as the numbers `as_number` reads;
-    with `amounts`, only where some value matches it too (a sign of an amount, not a code)."""
+    with `amounts` (a sign of an amount, the thousands separator), only where the values look
+    like amounts, not like formatted numbers (_look_like_amounts)."""
     converted = {}
     for name in frame.columns:
         text = _text_values(frame[name])
         if text is None or text.empty or not _all_match(text, pattern):
             continue
-        if amounts is not None and not _look_like_amounts(pd.unique(text), amounts):
+        if amounts is not None and not _look_like_amounts(pd.unique(text), *amounts):
             continue
         converted[name] = as_number(text).astype(float).reindex(frame.index)
     return frame.assign(**converted) if converted else frame
@@ -129,27 +130,30 @@ def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
     return pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
 
 
-# A column of grouped digits alone could be codes (phone numbers 612.345.678, lists of codes
-# "101,205"): it is read as amounts only where some value has a currency or percent sign, a
-# decimal part, or three digits or fewer, or where the values have different numbers of
-# digits (amounts vary in size; codes of one format do not).
+# A column of grouped digits alone could be formatted numbers (phone numbers 612.345.678): it
+# is read as amounts unless every value has the same number of digits and two separators or
+# more, and no value has a currency or percent sign, a decimal part or three digits or fewer.
 _AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}]|\.\d+\s*$|^\s*[-+]?\d{{1,3}}\s*$")
 _AMOUNT_SIGN_DECIMAL_COMMA = re.compile(
     rf"[{_CURRENCY}%]|,\d+\s*[{_CURRENCY}%]?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
 )
 
 
-def _look_like_amounts(values: Sequence[str], signs: re.Pattern) -> bool:
+def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separator: str) -> bool:
+    """Whether grouped digits are amounts: a sign of one, or anything but the shape of a
+    formatted number (a phone or account number: every value the same length with two or
+    more separators)."""
     if any(signs.search(v) for v in values):
         return True
-    return len({sum(ch.isdigit() for ch in v) for v in values}) > 1
+    lengths = {sum(ch.isdigit() for ch in v) for v in values}
+    return len(lengths) > 1 or min(v.count(separator) for v in values) < 2
 
 
 def grouped_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns of amounts written with thousands commas or a currency sign ("33,374",
     "$1,234.50") as numbers, in comma-separated files."""
     return _text_columns_as_numbers(
-        frame, _GROUPED, lambda text: edited_numbers(text, "grouped"), _AMOUNT_SIGN
+        frame, _GROUPED, lambda text: edited_numbers(text, "grouped"), (_AMOUNT_SIGN, ",")
     )
 
 
@@ -160,7 +164,7 @@ def grouped_decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFram
         frame,
         _GROUPED_DECIMAL_COMMA,
         lambda text: edited_numbers(text, "grouped_decimal_comma"),
-        _AMOUNT_SIGN_DECIMAL_COMMA,
+        (_AMOUNT_SIGN_DECIMAL_COMMA, "."),
     )
 
 
