@@ -522,3 +522,8 @@ def test_many_rare_levels_whose_rates_differ_are_grouped_not_pooled():
     counts = np.full(500, 40.0)
     assert not rates_differ(counts, np.full(500, 8.0))  # the same rate everywhere
     assert rates_differ(counts, np.where(np.arange(500) < 250, 2.0, 14.0))
+    # few expected of an outcome a level: only a far stronger difference counts
+    assert rates_differ(np.full(10, 30.0), np.array([30.0] + [0.0] * 9))
+    low_rate = np.random.default_rng(1)
+    sizes = low_rate.integers(1, 30, 5000).astype(float)
+    assert not rates_differ(sizes, low_rate.binomial(sizes.astype(int), 0.02).astype(float))

@@ -277,6 +277,7 @@ def test_json_values_compare_exactly():
     assert not same_json('{"x": true}', '{"x": 1}')
     assert not same_json('{"x": 1e400}', '{"x": 1e401}')
     assert not same_json('{"x": [1, 2]}', '{"x": [2, 1]}')
+    assert same_json('{"x": 1e1000000}', '{"x": 1e1000000}')  # past Decimal's range: as text
 
 
 def test_duplicates_and_conflicts_inside_one_file(store_path, tmp_path):
@@ -499,15 +500,18 @@ def test_csv_missing_values_are_the_few_texts_tools_write_for_them(store_path, t
         event("payment", 3, user_id="NULL"),  # no person called "NULL": required, refused
         event("payment", 4, amount="NaN"),  # missing, and a payment needs an amount
         event("inquiry", 5, category="none"),  # not a missing marker: a category judged
+        event("purchase", 6, category="QUOTED_NA"),  # quoted: the text NA (North America)
     ]
-    result = ingest_paths(store_path, [write_csv(tmp_path / "na.csv", rows)], progress=False)
-    assert (result.accepted, result.rejected) == (1, 3)
+    path = write_csv(tmp_path / "na.csv", rows)
+    path.write_text(path.read_text().replace("QUOTED_NA", '"NA"'))
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (2, 3)
     reasons = dict(query(store_path, "SELECT event_id, reason FROM quarantine"))
     assert "user_id: required" in reasons["ev-payment-3"]
     assert "required for payment events" in reasons["ev-payment-4"]
     assert "hard, soft" in reasons["ev-inquiry-5"]
-    stored = query(store_path, "SELECT credit_limit, category FROM events")
-    assert stored == [(None, None)]
+    stored = query(store_path, "SELECT type, credit_limit, category FROM events ORDER BY 1")
+    assert stored == [("account_opened", None, None), ("purchase", None, "NA")]
 
 
 def test_jsonl_objects_where_a_value_belongs_are_refused(store_path, tmp_path):

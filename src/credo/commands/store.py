@@ -48,10 +48,11 @@ Each file streams in chunks of --chunk-rows rows; each chunk is stored in one tr
 its accepted rows as Parquet segments beside the store (`credo compact` moves them into the
 store file).
 Invalid rows go to the quarantine with line (CSV, JSONL) or row (Parquet) number, field and
-reason: see `credo quarantine list`. In a CSV file an empty field, NA, N/A, NULL, null, NaN
-or None is missing (other text is judged as written); blank lines are skipped and counted in
-the line numbers. A row whose event_id is already stored with the same content is a duplicate and
-skipped; with other content it is a conflict and quarantined.
+reason: see `credo quarantine list`. In a CSV file an empty field, NA, N/A, n/a, NULL, null,
+NaN, nan or None is missing unless quoted ("NA" is the text NA; other text is judged as
+written); blank lines are skipped and counted in the line numbers. A row whose event_id is
+already stored with the same content is a duplicate and skipped; with other content it is a
+conflict and quarantined.
 Ingesting the same input again stores nothing new, and re-running a command that was
 killed completes it.
 

@@ -208,6 +208,8 @@ class CsvReader(Reader):
                     column_types={name: pa.string() for name in FIELDS},
                     null_values=list(CSV_MISSING),
                     strings_can_be_null=True,
+                    # a quoted "NA" is the text NA (a category, a furnisher's name)
+                    quoted_strings_can_be_null=False,
                 ),
             )
         except (OSError, pa.ArrowException) as exc:

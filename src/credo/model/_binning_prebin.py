@@ -360,6 +360,7 @@ RARE_LEVELS_DIFFER_P = 0.001
 # ... and only where the rare levels expect this many of each outcome on average (the usual
 # rule for a chi-square to hold)
 MIN_EXPECTED_PER_LEVEL = 5.0
+RARE_LEVELS_DIFFER_FEW_P = 1e-12
 
 
 def rates_differ(count: np.ndarray, bad: np.ndarray) -> bool:
@@ -371,16 +372,17 @@ def rates_differ(count: np.ndarray, bad: np.ndarray) -> bool:
         return False
     expected_bad = count * bads / total
     expected_good = count - expected_bad
-    if min(expected_bad.mean(), expected_good.mean()) < MIN_EXPECTED_PER_LEVEL:
-        # the chi-square reads a few expected bads a level as differences (5,000 levels of
-        # 1-29 rows at a 2 % bad rate passed 3.5 % of the time, not 0.1 %): too few to tell
-        return False
+    few = min(expected_bad.mean(), expected_good.mean()) < MIN_EXPECTED_PER_LEVEL
     kept = (expected_bad > 0) & (expected_good > 0)
     statistic = float(
         (((bad - expected_bad) ** 2 / np.where(kept, expected_bad, 1.0))[kept]).sum()
         + ((((count - bad) - expected_good) ** 2 / np.where(kept, expected_good, 1.0))[kept]).sum()
     )
-    return bool(chi2.sf(statistic, int(kept.sum()) - 1) < RARE_LEVELS_DIFFER_P)
+    # With few expected of an outcome a level, the chi-square reads chance as differences
+    # (5,000 levels of 1-29 rows at a 2 % bad rate passed 3.5 % of the time at 0.001): there
+    # only a far stronger result counts (a level of 30 bads in 30 beside nine of none).
+    bar = RARE_LEVELS_DIFFER_FEW_P if few else RARE_LEVELS_DIFFER_P
+    return bool(chi2.sf(statistic, int(kept.sum()) - 1) < bar)
 
 
 def _cap_units(units: LevelUnits, max_units: int) -> LevelUnits:
