@@ -678,6 +678,8 @@ def test_protected_names_are_matched_word_by_word_and_by_their_common_names():
     columns = ["sex ", "Marital-Status", "maritalStatus", "income", "account_age_months"]
     columns += ["customer_gender", "ApplicantAge", "age_acc", "credit_age", "race_band"]
     columns += ["sex_female", "log_age", "age_months", "age_of_car", "foreign_worker_yes"]
+    columns += ["applicant_age_at_application", "account_holder_age", "is_married", "dob"]
+    columns += ["debt_age_days", "domain_age", "color_depth", "race_condition"]
     refused = protected_inputs(columns, load_policy("us").protected_attributes)
     # whose it is, how it is coded or measured stays protected; an account's or a car's age not
     assert refused == [
@@ -691,6 +693,10 @@ def test_protected_names_are_matched_word_by_word_and_by_their_common_names():
         "log_age",
         "age_months",
         "foreign_worker_yes",
+        "applicant_age_at_application",
+        "account_holder_age",
+        "is_married",
+        "dob",
     ]
     for policy, name in (("us", "gender"), ("eu", "ethnicity"), ("eu", "race"), ("cn", "gender")):
         assert protected_inputs([name, "income"], load_policy(policy).protected_attributes) == [

@@ -186,33 +186,44 @@ def protected_inputs(
     return [c for c in columns if names_protected(str(c), names)]
 
 
-# Words that make a column about another thing than the person, though it holds a protected
-# name: an account's, a loan's, a car's age is no one's age. Any other word beside the name
-# keeps it protected: whose it is (customer_gender), how it is coded (sex_female, race_white,
-# marital_status_single, foreign_worker_yes) or measured (age_months, log_age).
+# Names that are also words for other things' properties (an account's age, a screen's
+# colour depth, a race condition): a column holding one is protected only when it is about a
+# person, by its other words: every one a word of how the value is written or coded
+# (FORM_WORDS: age_in_years, race_white, log_age) or one naming whose it is (PERSON_WORDS:
+# applicant_age_at_application, account_holder_age). Other names (sex, gender, marital_status,
+# religion, ...) are protected wherever their words stand (sex_female, customer_gender).
+AMBIGUOUS_NAMES = frozenset({"age", "color", "colour", "race"})
 # fmt: off
-OTHER_THING_WORDS = frozenset((
-    "account", "accounts", "acc", "acct", "loan", "loans", "credit", "card", "cards",
-    "trade", "tradeline", "tradelines", "mortgage", "car", "vehicle", "auto", "house", "home",
-    "property", "building", "business", "company", "firm", "employer", "job", "employment",
-    "file", "record", "history", "relationship", "membership", "contract", "policy", "device",
-    "phone", "email", "address", "residence", "product", "application", "platform", "oldest",
-    "newest", "youngest", "open", "opened",
+PERSON_WORDS = frozenset((
+    "applicant", "applicants", "customer", "customers", "client", "clients", "borrower",
+    "borrowers", "person", "persons", "holder", "holders", "owner", "owners", "coapplicant",
+    "guarantor", "spouse", "partner", "self", "member", "individual",
+))
+FORM_WORDS = frozenset((
+    "of", "the", "in", "at", "on", "years", "yrs", "year", "months", "month", "band", "bucket",
+    "group", "range", "cat", "category", "code", "cd", "status", "flag", "ind", "indicator",
+    "value", "raw", "reported", "declared", "log", "sq", "squared", "application", "file",
+    "record", "main", "primary", "co", "white", "black", "asian", "hispanic", "latino",
+    "native", "other", "unknown", "mixed",
 ))
 # fmt: on
 
 
 def names_protected(column: str, protected: Sequence[str]) -> bool:
     """Whether a column name names a protected attribute: its words (name_words) hold one of
-    the names' words, and none of OTHER_THING_WORDS. Training refuses such columns as inputs
-    and evaluation audits them: one rule for both."""
+    the names' words, and for a name in AMBIGUOUS_NAMES its other words say it is a person's.
+    Training refuses such columns as inputs and evaluation audits them: one rule for both."""
     words = name_words(column)
-    if any(w in OTHER_THING_WORDS for w in words):
-        return any(words == name_words(name) for name in protected)
     for name in protected:
         parts = name_words(name)
-        if any(words[i : i + len(parts)] == parts for i in range(len(words) - len(parts) + 1)):
-            return True
+        for i in range(len(words) - len(parts) + 1):
+            if words[i : i + len(parts)] != parts:
+                continue
+            rest = words[:i] + words[i + len(parts) :]
+            if not (set(parts) & AMBIGUOUS_NAMES) or all(w in FORM_WORDS for w in rest):
+                return True
+            if any(w in PERSON_WORDS for w in rest):
+                return True
     return False
 
 
