@@ -235,6 +235,24 @@ def test_duckdb_reads_text_numbers_as_training_did(tmp_path):
     assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
 
 
+def test_model_show_lists_the_columns_read_from_text(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from credo.model.artifact import save_model
+
+    artifact, _, _ = text_numbers_case(tmp_path)
+    path = tmp_path / "m.json"
+    save_model(artifact, path)
+    credo = str(Path(sys.executable).with_name("credo"))
+    shown = subprocess.run(
+        [credo, "model", "show", str(path), "--no-bins"], capture_output=True, text=True
+    ).stdout
+    said = " ".join(shown.split())
+    assert "read from text" in said and "income (grouped_decimal_comma)" in said
+
+
 def test_thousands_commas_and_currency_signs_of_a_comma_file(tmp_path):
     from credo.model.training import load_table_training, train_model
 

@@ -645,6 +645,11 @@ def show(
         ("input", f"{training.get('kind', '?')}: {', '.join(training.get('sources', []))}"),
         ("rows / bad rate", f"{training.get('rows', '?')} / {training.get('bad_rate', 0):.4f}"),
         ("left out", _left_out(training)),
+        (
+            "read from text",
+            ", ".join(f"{n} ({kind})" for n, kind in (training.get("text_numbers") or {}).items())
+            or "-",
+        ),
         ("policy", str(training.get("policy"))),
         (
             "scale",
