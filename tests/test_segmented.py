@@ -188,12 +188,20 @@ def test_no_split_without_enough_rows_of_each_class():
     assert SegmentedScorecard(max_segments=1).fit(X, y).single_segment_reason() is None
 
 
-def test_train_says_why_it_kept_one_card(tmp_path):
-    X, y = planted(800, 3)
+def train_planted(tmp_path, n: int, seed: int, segments: int):
+    """A planted table trained by the CLI: (X, its CSV, the model path, the train result)."""
+    X, y = planted(n, seed)
     table = tmp_path / "people.csv"
     X.assign(bad=y).to_csv(table, index=False)
     model = tmp_path / "model.json"
-    trained = credo("train", "--table", table, "--target", "bad", "--segments", "4", "--out", model)
+    trained = credo(
+        "train", "--table", table, "--target", "bad", "--segments", str(segments), "--out", model
+    )
+    return X, table, model, trained
+
+
+def test_train_says_why_it_kept_one_card(tmp_path):
+    _, _, _, trained = train_planted(tmp_path, 800, 3, segments=4)
     assert "one scorecard for everyone (--segments 4): too few to split" in trained.stdout
 
 
@@ -225,11 +233,7 @@ def test_spark_sql_matches_python(spark, fitted, tmp_path):
 
 
 def test_cli_train_show_score_sql_and_report(tmp_path):
-    X, y = planted(6000, 4)
-    table = tmp_path / "people.csv"
-    X.assign(bad=y).to_csv(table, index=False)
-    model = tmp_path / "model.json"
-    trained = credo("train", "--table", table, "--target", "bad", "--segments", "3", "--out", model)
+    X, table, model, trained = train_planted(tmp_path, 6000, 4, segments=3)
     assert "segment S1" in trained.stdout and "one scorecard for everyone" not in trained.stdout
     artifact = load_model(model)
     assert len(artifact.scorecard.segments_) >= 2

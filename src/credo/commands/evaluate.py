@@ -39,7 +39,7 @@ def _load_labelled(
     outcomes: Path | None,
     bad_values: list[str],
     good_values: list[str],
-    text_numbers: list[str] | None = None,
+    text_columns: list[str] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str]:
     import numpy as np
 
@@ -52,9 +52,8 @@ def _load_labelled(
             fail("give either --table with --target, or --features with --outcomes, not both")
         if not target:
             fail("--table needs --target COL: the column holding 1 for bad and 0 for good")
-        # the columns training read from text as numbers are read as text again (the model
-        # reads them as training did)
-        frame = read_plain_table(table, text_numbers or [])
+        # the columns training read as text are read so again (ModelArtifact.text_inputs)
+        frame = read_plain_table(table, text_columns or [])
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         source = str(table)

@@ -214,9 +214,7 @@ def quarantine_list(
         console.print(f"wrote {matching:,} quarantined row(s) to {out}")
         return
     if as_json:
-        items = [dict(zip(_QUARANTINE_KEYS, row, strict=True)) for row in rows]
-        for item in items:
-            item["quarantined_at"] = item["quarantined_at"].isoformat()
+        items = [_json_item(dict(zip(_QUARANTINE_KEYS, row, strict=True))) for row in rows]
         print(json.dumps(items))
         return
     shown = f"{len(rows)} of {matching} matching rows ({total} in all)" if where else ""
@@ -245,8 +243,12 @@ def _write_quarantine(con, select: str, params: list[Any], out: Path) -> None:
     else:
         with out.open("w") as handle:
             for item in table.to_pylist():
-                item["quarantined_at"] = item["quarantined_at"].isoformat()
-                handle.write(json.dumps(item) + "\n")
+                handle.write(json.dumps(_json_item(item)) + "\n")
+
+
+def _json_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A quarantined row as JSON takes it (its time as ISO 8601 text)."""
+    return {**item, "quarantined_at": item["quarantined_at"].isoformat()}
 
 
 PurposeOption = Annotated[

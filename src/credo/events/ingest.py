@@ -107,11 +107,14 @@ def plan_paths(paths: Iterable[str | os.PathLike[str]], fmt: str | None = None) 
         if not path.exists():
             raise IngestError(f"{path}: no such file or directory")
         if is_dataset_dir(path):
-            plan.events += _event_files(path / "events", "parquet" if fmt is None else fmt, plan)
+            files, skipped = _event_files(path / "events", "parquet" if fmt is None else fmt)
+            plan.events += files
+            plan.skipped += skipped
             if (path / "consents.parquet").exists():
                 plan.consents.append(path / "consents.parquet")
         elif path.is_dir():
-            found = _event_files(path, fmt, plan)
+            found, skipped = _event_files(path, fmt)
+            plan.skipped += skipped
             if not found:
                 raise IngestError(f"{path}: no .csv, .jsonl or .parquet files in this directory")
             plan.events += found
@@ -123,18 +126,18 @@ def plan_paths(paths: Iterable[str | os.PathLike[str]], fmt: str | None = None) 
     return plan
 
 
-def _event_files(directory: Path, fmt: str | None, plan: Plan) -> list[EventFile]:
-    """The event files of a directory; the other files, but for hidden ones and markers
-    such as Spark's _SUCCESS, are listed in `plan.skipped` for the user to see."""
-    files = []
+def _event_files(directory: Path, fmt: str | None) -> tuple[list[EventFile], list[Path]]:
+    """The event files of a directory, and the other files it holds (but hidden ones and
+    markers such as Spark's _SUCCESS), for the user to see."""
+    files, skipped = [], []
     for child in sorted(directory.iterdir()):
         if not child.is_file() or child.name.startswith("."):
             continue
         if fmt is not None or child.suffix.lower() in EXTENSIONS:
             files.append(EventFile(child, format_of(child, fmt)))
         elif child.stat().st_size > 0 and child.name not in ("_SUCCESS", "_committed"):
-            plan.skipped.append(child)
-    return files
+            skipped.append(child)
+    return files, skipped
 
 
 def ingest_paths(

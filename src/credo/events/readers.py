@@ -182,16 +182,13 @@ class CsvReader(Reader):
             raise ReadError(f"{self.path}: the file is empty: a CSV file needs a header line")
         with open(self.path, "rb") as handle:
             start = handle.read(1 << 16)
-        if b"\n" not in start and b"\r" not in start and len(start) < (1 << 16):
-            # a header and no line end: Arrow cannot tell it is one ("cannot infer the number
-            # of columns"); it is a file of no rows, as with the line end
-            with open(self.path, "rb") as handle:
-                data = handle.read() + b"\n"
-            self._stream = pa.BufferReader(data)
-        else:
-            self._stream = None
+        # A header and no line end (a short file without one): Arrow cannot tell it is one
+        # ("cannot infer the number of columns"); it is a file of no rows, as with the line end.
+        header_only = len(start) < (1 << 16) and b"\n" not in start and b"\r" not in start
         try:
-            if self._stream is None:
+            if header_only:
+                self._stream = pa.BufferReader(start + b"\n")
+            else:
                 self._stream = pa.OSFile(str(self.path))
             self._reader = pa_csv.open_csv(
                 self._stream,

@@ -114,14 +114,16 @@ def content_keys(value: Any) -> list[str]:
     return found
 
 
+# What follows "attributes hold 'key', which is <kind>" in a refusal (files and Event alike)
+CONTENT_REFUSAL = (
+    ": credo never stores what people wrote, whom they know or what they browsed; send counts"
+    ' or tenure instead (e.g. {"messages_sent": 12})'
+)
+
+
 def content_refusal(key: str) -> str:
     """Why an event whose attributes hold `key` is refused."""
-    kind = CONTENT_KEY_FORMS[key_form(key)]
-    return (
-        f"attributes hold {key!r}, which is {kind}: credo never stores what people wrote,"
-        " whom they know or what they browsed; send counts or tenure instead"
-        ' (e.g. {"messages_sent": 12})'
-    )
+    return f"attributes hold {key!r}, which is {CONTENT_KEY_FORMS[key_form(key)]}{CONTENT_REFUSAL}"
 
 
 FIELDS: tuple[str, ...] = (

@@ -21,6 +21,7 @@ from credo.events.schema import (
     BALANCE_CATEGORIES,
     CONTENT_KEY_FORMS,
     CONTENT_KEYS,
+    CONTENT_REFUSAL,
     CONTENT_STEM_PATTERN,
     CURRENCIES,
     EARLIEST_TS,
@@ -407,8 +408,7 @@ def _content_check() -> Check:
         # the stem test first: most texts hold none, and the keys are not read out of them
         f"attributes IS NOT NULL AND regexp_matches(attributes, {stem}) AND len({held}) > 0",
         f"'attributes hold ''' || {held}[1] || ''', which is ' || CASE {kinds} END"
-        " || ': credo never stores what people wrote, whom they know or what they browsed;"
-        """ send counts or tenure instead (e.g. {"messages_sent": 12})'""",
+        f" || {sql_text(CONTENT_REFUSAL)}",
     )
 
 

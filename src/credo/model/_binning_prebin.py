@@ -364,7 +364,8 @@ RARE_LEVELS_DIFFER_FEW_P = 1e-12
 
 
 def rates_differ(count: np.ndarray, bad: np.ndarray) -> bool:
-    """Whether levels' bad rates differ more than chance allows (p < RARE_LEVELS_DIFFER_P)."""
+    """Whether levels' bad rates differ more than chance allows (p < RARE_LEVELS_DIFFER_P, or
+    RARE_LEVELS_DIFFER_FEW_P where they expect few of an outcome a level)."""
     from scipy.stats import chi2
 
     total, bads = float(count.sum()), float(bad.sum())

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 _PERCENT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$")
-_PERCENT_NUMBER = re.compile(r"\s*%\s*$")
 # 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
 _DATE_TEXT = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{4}([ T].*)?|\d{4}-\d{2}"
@@ -60,45 +59,7 @@ def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
     return all(pattern.match(v) for v in pd.unique(text.to_numpy(dtype=object)))
 
 
-def _text_columns_as_numbers(
-    frame: pd.DataFrame,
-    pattern: re.Pattern,
-    as_number: Callable[[pd.Series], pd.Series],
-    amounts: tuple[re.Pattern, str] | None = None,
-) -> pd.DataFrame:
-    """Text columns whose every value matches `pattern`, as the numbers `as_number` reads;
-    with `amounts` (a sign of an amount, the thousands separator), only where the values look
-    like amounts, not like formatted numbers (_look_like_amounts)."""
-    converted = {}
-    for name in frame.columns:
-        text = _text_values(frame[name])
-        if text is None or text.empty or not _all_match(text, pattern):
-            continue
-        if amounts is not None and not _look_like_amounts(pd.unique(text), *amounts):
-            continue
-        converted[name] = as_number(text).astype(float).reindex(frame.index)
-    return frame.assign(**converted) if converted else frame
-
-
-def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
-    return _text_columns_as_numbers(
-        frame, _PERCENT, lambda text: text.str.replace(_PERCENT_NUMBER, "", regex=True)
-    )
-
-
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
-
-
-def decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns of numbers written with a decimal comma ("1,5", as semicolon-separated
-    files from much of Europe hold them) as numbers (1.5). Only for files not separated by
-    commas: there "1,234" more likely means a thousand and more."""
-    return _text_columns_as_numbers(
-        frame, _DECIMAL_COMMA, lambda text: text.str.replace(",", ".", regex=False)
-    )
-
-
 _CURRENCY = "$€£¥"
 # 1,234.50 / $33,374 / -$5 / 999 (comma-separated files: the comma groups thousands)
 _GROUPED = re.compile(rf"^\s*[-+]?[{_CURRENCY}]?\s*(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d+)?\s*$")
@@ -111,6 +72,7 @@ _GROUPED_DECIMAL_COMMA = re.compile(
 # text (the SQL export makes the same edits, then a TRY_CAST)
 TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     "percent": (("%", ""),),
+    # "1,5", as semicolon-separated files from much of Europe write numbers
     "decimal_comma": ((",", "."),),
     # spaces go too: "-$ 5" is -5, "1 234,50" 1234.5 (also the no-break space of exports)
     "grouped": (*((c, "") for c in _CURRENCY + " \u00a0"), (",", "")),
@@ -121,15 +83,6 @@ TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
-
-def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
-    """The numbers a text column holds, read with the edits of `kind` (missing where the text
-    is no number)."""
-    for old, new in TEXT_NUMBER_EDITS[kind]:
-        text = text.str.replace(old, new, regex=False)
-    return pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
-
-
 # A column of grouped digits alone could be formatted numbers (phone numbers 612.345.678): it
 # is read as amounts unless every value has the same number of digits and two separators or
 # more, and no value has a currency or percent sign, a decimal part or three digits or fewer.
@@ -137,6 +90,29 @@ _AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}]|\.\d+\s*$|^\s*[-+]?\d{{1,3}}\s*$")
 _AMOUNT_SIGN_DECIMAL_COMMA = re.compile(
     rf"[{_CURRENCY}%]|,\d+\s*[{_CURRENCY}%]?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
 )
+
+# Each kind: the pattern every value of a text column must match to be read so, and for the
+# grouped kinds the sign of an amount and the thousands separator (_look_like_amounts).
+_TEXT_NUMBER_SHAPES: dict[str, tuple[re.Pattern, tuple[re.Pattern, str] | None]] = {
+    "percent": (_PERCENT, None),
+    "decimal_comma": (_DECIMAL_COMMA, None),
+    "grouped": (_GROUPED, (_AMOUNT_SIGN, ",")),
+    "grouped_decimal_comma": (_GROUPED_DECIMAL_COMMA, (_AMOUNT_SIGN_DECIMAL_COMMA, ".")),
+}
+# The kinds tried, in order, by the file's delimiter: "1,234" is a thousand and more in a
+# comma-separated file, 1.234 in one separated by semicolons, tabs or bars.
+TEXT_NUMBER_KINDS = {
+    ",": ("percent", "grouped"),
+    "other": ("decimal_comma", "percent", "grouped_decimal_comma"),
+}
+
+
+def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
+    """The numbers a text column holds, read with the edits of `kind` (missing where the text
+    is no number)."""
+    for old, new in TEXT_NUMBER_EDITS[kind]:
+        text = text.str.replace(old, new, regex=False)
+    return pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
 
 
 def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separator: str) -> bool:
@@ -149,23 +125,24 @@ def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separator: str)
     return len(lengths) > 1 or min(v.count(separator) for v in values) < 2
 
 
-def grouped_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns of amounts written with thousands commas or a currency sign ("33,374",
-    "$1,234.50") as numbers, in comma-separated files."""
-    return _text_columns_as_numbers(
-        frame, _GROUPED, lambda text: edited_numbers(text, "grouped"), (_AMOUNT_SIGN, ",")
-    )
+def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Text columns whose every value is a number written as `kind` (a TEXT_NUMBER_EDITS kind:
+    "13.5%", "1,5", "$1,234.50", "33.374,10 €") as those numbers."""
+    pattern, amounts = _TEXT_NUMBER_SHAPES[kind]
+    converted = {}
+    for name in frame.columns:
+        text = _text_values(frame[name])
+        if text is None or text.empty or not _all_match(text, pattern):
+            continue
+        if amounts is not None and not _look_like_amounts(pd.unique(text), *amounts):
+            continue
+        converted[name] = edited_numbers(text, kind).reindex(frame.index)
+    return frame.assign(**converted) if converted else frame
 
 
-def grouped_decimal_comma_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns of numbers written as much of Europe writes them ("33.374,10", "1.234 €",
-    "20,9%") as numbers, in files not separated by commas."""
-    return _text_columns_as_numbers(
-        frame,
-        _GROUPED_DECIMAL_COMMA,
-        lambda text: edited_numbers(text, "grouped_decimal_comma"),
-        (_AMOUNT_SIGN_DECIMAL_COMMA, "."),
-    )
+def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
+    return text_columns_as_numbers(frame, "percent")
 
 
 def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) -> pd.DataFrame:

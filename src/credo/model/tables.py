@@ -17,12 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.columns import (
-    decimal_comma_columns_as_numbers,
-    grouped_columns_as_numbers,
-    grouped_decimal_comma_columns_as_numbers,
-    percent_columns_as_numbers,
-)
+from credo.model.columns import TEXT_NUMBER_KINDS, text_columns_as_numbers
 
 FEATURE_KEYS = ("user_id", "as_of")
 TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: a TEXT_NUMBER_EDITS kind}
@@ -85,15 +80,11 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
     read_as_numbers: dict[str, str] = {}
-    steps = [("percent", percent_columns_as_numbers)]
-    if delimiter != ",":
-        steps.insert(0, ("decimal_comma", decimal_comma_columns_as_numbers))
-        steps.append(("grouped_decimal_comma", grouped_decimal_comma_columns_as_numbers))
-    else:
-        steps.append(("grouped", grouped_columns_as_numbers))
-    for kind, convert in steps:
+    for kind in TEXT_NUMBER_KINDS["," if delimiter == "," else "other"]:
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-        frame = _except(frame, verbatim, convert)
+        frame = _except(
+            frame, verbatim, lambda part, kind=kind: text_columns_as_numbers(part, kind)
+        )
         for name in text:
             if pd.api.types.is_numeric_dtype(frame[name]):
                 read_as_numbers[str(name)] = kind

@@ -379,19 +379,18 @@ def load_scoring_table(
     features: Path | None,
     table: Path | None,
     id_column: str | None,
-    text_numbers: Sequence[str] = (),
+    text_columns: Sequence[str] = (),
     default_id: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str | None]:
     """The rows to score, their ids (user_id, the --id column, else `default_id` where the
-    table has it, else the row number) and the id column taken. `text_numbers`: the columns
-    training read from text as numbers, read from a CSV file as text again (the model reads
-    them as training did; "4.500" in a file whose other values pandas takes for decimals would
-    be 4.5)."""
+    table has it, else the row number) and the id column taken. `text_columns`: the columns
+    to read from a CSV file as text, as training read them (ModelArtifact.text_inputs: "4.500"
+    would be 4.5 in a file whose other values pandas takes for decimals)."""
     if features is not None:
         frame, _ = tables.read_features(features)
         return frame, frame["user_id"].to_numpy(), "user_id"
     assert table is not None
-    frame = tables.read_plain_table(table, [id_column or default_id, *text_numbers])
+    frame = tables.read_plain_table(table, [id_column or default_id, *text_columns])
     if id_column is None and default_id in frame.columns:
         id_column = default_id
     if id_column is None:
