@@ -120,8 +120,21 @@ def test_foreign_and_future_files_are_refused(fitted, tmp_path):
     data["format_version"] = FORMAT_VERSION + 1
     data["content_hash"] = content_hash(data)
     path.write_text(json.dumps(data))
-    with pytest.raises(ArtifactError, match="version"):
+    with pytest.raises(ArtifactError, match="newer credo: upgrade credo"):
         load_model(path)
+    data["format_version"] = str(FORMAT_VERSION)  # text, not the number
+    data["content_hash"] = content_hash(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(
+        ArtifactError, match=f'version "{FORMAT_VERSION}", this credo reads version'
+    ):
+        load_model(path)
+    (tmp_path / "nan.json").write_text('{"format": "credo.model", "x": NaN}')
+    with pytest.raises(ArtifactError, match="NaN is not a number"):
+        load_model(tmp_path / "nan.json")
+    (tmp_path / "folder.json").mkdir()
+    with pytest.raises(ArtifactError, match="is a folder"):
+        load_model(tmp_path / "folder.json")
     (tmp_path / "other.json").write_text('{"hello": 1}')
     with pytest.raises(ArtifactError, match="not a credo model"):
         load_model(tmp_path / "other.json")
@@ -135,3 +148,40 @@ def test_foreign_and_future_files_are_refused(fitted, tmp_path):
 def test_unfitted_scorecard_cannot_be_saved(tmp_path):
     with pytest.raises(ArtifactError, match="not fitted"):
         save_model(Scorecard(), tmp_path / "m.json")
+
+
+def test_a_model_is_written_as_utf8_whatever_the_locale(fitted, tmp_path):
+    """The sesame bands' names are Chinese: under an ASCII locale the write failed midway and
+    left an empty file where the model had been."""
+    import subprocess
+    import sys
+
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(card, path)
+    script = (
+        "import sys\n"
+        "from credo.model.artifact import load_model, save_model\n"
+        "save_model(load_model(sys.argv[1]), sys.argv[1] + '.copy')\n"
+    )
+    env = {"LC_ALL": "POSIX", "LANG": "POSIX", "PYTHONUTF8": "0", "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
+    copy = tmp_path / "model.json.copy"
+    assert load_model(copy).content_hash == load_model(path).content_hash
+    assert any(ord(c) > 127 for c in copy.read_text(encoding="utf-8"))
+
+
+def test_an_output_stopped_midway_leaves_the_file_that_was_there(tmp_path):
+    from credo import output
+
+    path = tmp_path / "scores.csv"
+    path.write_text("id,score\n1,700\n")
+    with pytest.raises(KeyboardInterrupt), output.replacing(path) as temporary:
+        temporary.write_text("id,score\n1,6")  # half written
+        raise KeyboardInterrupt
+    assert path.read_text() == "id,score\n1,700\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]  # no part file left
+    with output.replacing(tmp_path / "new" / "scores.csv") as temporary:
+        temporary.write_text("done")
+    assert (tmp_path / "new" / "scores.csv").read_text() == "done"
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["scores.csv"]

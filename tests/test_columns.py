@@ -18,6 +18,7 @@ from credo.model.columns import (
     TargetError,
     percent_columns_as_numbers,
     separates_outcome,
+    separation_reason,
     target_as_bad,
     unusable_columns,
 )
@@ -292,3 +293,55 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
     garbage.write_text("not parquet")
     with pytest.raises(TableError, match="not a readable outcomes file"):
         join_outcomes(features, garbage)
+
+
+def test_a_large_group_of_one_outcome_is_a_leak_not_noise() -> None:
+    """A column whose zeros are all good (8,000 rows, where ~1,000 bads were due) cannot be
+    binned (a bin must hold both outcomes): before, it showed an information value of 0 and
+    was left out as noise; it is a leak, and the message names the group."""
+    rng = np.random.default_rng(7)
+    n = 10_000
+    signal = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-2 + 0.7 * signal)))).astype(int)
+    recoveries = np.where(y == 1, np.round(rng.uniform(1, 3000, n), 2), 0.0)
+    recoveries[(y == 0) & (rng.random(n) < 0.01)] = 50.0
+    frame = pd.DataFrame({"signal": signal, "recoveries": recoveries})
+    reason = separation_reason(frame["recoveries"], y, ordered=True)
+    zeros = int((recoveries < recoveries[y == 1].min()).sum())
+    assert reason is not None and f"all {zeros:,} rows below" in reason and "are good" in reason
+    assert separation_reason(frame["signal"], y, ordered=True) is None
+    # the tail of a strong real feature is of one outcome too, and so nearly are its neighbours
+    steep = (rng.random(n) < 1 / (1 + np.exp(1.2 - 1.5 * signal))).astype(int)
+    assert separation_reason(frame["signal"], steep, ordered=True) is None
+    assert separation_reason(-frame["signal"], steep, ordered=True) is None
+    # rows without a value, and sentinels, have bins of their own whatever they hold
+    known_bad = pd.Series(np.where((y == 0) & (rng.random(n) < 0.5), np.nan, signal))
+    assert separation_reason(known_bad, y, ordered=True) is None
+    retired = pd.Series(np.where((y == 0) & (rng.random(n) < 0.5), 365243.0, signal))
+    assert "above" in separation_reason(retired, y, ordered=True)
+    assert separation_reason(retired, y, ordered=True, specials=[365243]) is None
+    # a small group of one outcome is chance: 30 rows where about 4 bads were due
+    few = pd.Series(np.where(np.arange(n) < 30, -9.0, signal))
+    few_y = y.copy()
+    few_y[:30] = 0
+    assert separation_reason(few, few_y, ordered=True) is None
+    card = Scorecard().fit(frame, y)
+    assert (
+        card.features_ == ["signal"] and "nearly tells good from bad" in card.dropped_["recoveries"]
+    )
+    challenger = Challenger(n_jobs=1, n_estimators=50).fit(frame, y)
+    assert challenger.features_ == ["signal"]
+
+
+def test_the_target_hint_names_the_rarer_value_and_blank_outcomes_can_be_left_out() -> None:
+    minus = pd.Series([-1] * 90 + [1] * 10, name="dflt")
+    with pytest.raises(TargetError, match=r"--bad-value '1'\)"):
+        target_as_bad(minus)
+    worded = pd.Series(["non-default"] * 90 + ["default"] * 10, name="status")
+    with pytest.raises(TargetError, match=r"--bad-value 'default'\)"):
+        target_as_bad(worded)
+    blanks = pd.Series([0, 1, None, 0, 1, None], name="dflt", dtype=object)
+    with pytest.raises(TargetError, match="--good-value 0"):
+        target_as_bad(blanks)
+    got = target_as_bad(blanks, ["1"], good_values=["0"])
+    assert np.array_equal(got, [0, 1, np.nan, 0, 1, np.nan], equal_nan=True)

@@ -212,3 +212,31 @@ def test_calibration_flags_allow_for_the_number_of_groups():
     beyond_two = sum(abs(row["z"]) > 2 for row in result["groups"])
     assert beyond_two >= 3 and not result["flag"]
     assert fairness.calibration_z(200) > 3.6 > fairness.calibration_z(2) > 2.2
+
+
+def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    n = 2000
+    born = pd.Timestamp("2026-06-30") - pd.to_timedelta(rng.integers(20 * 365, 75 * 365, n), "D")
+    text = born.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    y = (rng.random(n) < 0.2).astype(int)
+    pd_bad = np.full(n, 0.2)
+    approved = rng.random(n) < 0.7
+    audit = fairness.audit_attribute("DateOfBirth", text, y, pd_bad, approved)
+    assert audit["attribute"] == "DateOfBirth (as age today)"
+    assert audit["pooled"] is None
+    audited = {row["group"] for row in audit["calibration"]["groups"]}
+    assert audited <= {"< 25", "25-34", "35-44", "45-54", "55-64", ">= 65"} and len(audited) >= 5
+    today = pd.Timestamp.now()
+    ages = fairness.years_since_dates(text)
+    expected = (
+        today.year
+        - born.year
+        - ((born.month > today.month) | ((born.month == today.month) & (born.day > today.day)))
+    )
+    assert np.array_equal(ages, expected.to_numpy(dtype=float))
+    # codes and numbers are not dates
+    assert fairness.years_since_dates(np.array(["A91", "A92"] * 10, dtype=object)) is None
+    assert fairness.years_since_dates(np.arange(40)) is None

@@ -164,3 +164,38 @@ def test_a_scorecard_tells_a_low_balance_and_no_data_apart_from_a_high_balance()
         "No data on total card balance in the most recent month",
     ]
     assert pd.isna(table["reason_1_text"][2])  # the best bin costs nothing
+
+
+def test_a_trends_texts_follow_the_sign_of_its_bin_not_its_place_beside_the_best():
+    trend = {
+        **balance_meta(),
+        "name": "bill_trend",
+        "description": "Change in statement amounts per month (slope), 6 months",
+        "reason": "Statement amounts have been rising",
+        "reason_low": "Statement amounts have been falling",
+        "reason_pivot": 0.0,
+        "no_data": None,
+        "never": None,
+    }
+    bins = Bins.from_dict(
+        {
+            "feature": "bill_trend",
+            "kind": "numeric",
+            "edges": [-500.0, -139.8, 651.0],
+            "specials": [],
+            "count": [10, 10, 10, 10, 0],
+            "bad": [5, 2, 3, 6, 0],
+            "woe": [-1.0, 0.5, 0.2, -1.5, 0.0],
+        }
+    )
+    # best bin: [-500, -139.8); the next one spans 0, and sits above the best
+    texts = rs.catalog_reason_texts(trend, bins, np.array([10, 40, 30, 5, 0]))
+    assert texts[:4] == [
+        "Statement amounts have been falling",
+        "Change in statement amounts per month, 6 months: [-500, -139.8)",
+        "Change in statement amounts per month, 6 months: [-139.8, 651)",  # rising or falling
+        "Statement amounts have been rising",
+    ]
+    # a falling bin above the best still falls (by place alone it read "rising")
+    texts = rs.catalog_reason_texts(trend, bins, np.array([45, 40, 30, 5, 0]))
+    assert texts[1] == "Statement amounts have been falling"

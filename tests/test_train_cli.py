@@ -785,3 +785,34 @@ def test_a_column_training_kept_as_categories_is_read_as_text_when_scoring(tmp_p
     credo("score", "--model", model, "--table", tmp_path / "some.csv", "--out", tmp_path / "b.csv")
     scored = pd.read_csv(tmp_path / "b.csv").set_index("id")["score"]
     assert scored.tolist() == everyone.loc[scored.index].tolist()
+
+
+def test_common_spellings_of_protected_attributes_are_refused():
+    from credo.model.training import protected_inputs
+    from credo.policy import load_policy
+
+    columns = ["birthdate", "yob", "ageband", "skin_colour", "civil_status", "sexo", "Vorname"]
+    columns += ["first_name", "pregnant", "colour_of_car", "income"]
+    for policy in ("us", "eu", "cn"):
+        refused = protected_inputs(columns, load_policy(policy).protected_attributes)
+        assert refused == columns[:-2], policy  # a car's colour and income are no person's
+
+
+def test_a_target_that_makes_most_rows_bad_is_warned_of(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 1500
+    x = rng.normal(size=n)
+    flag = np.where(rng.random(n) < 1 / (1 + np.exp(-(x - 2))), 1, -1)
+    table = tmp_path / "minus.csv"
+    pd.DataFrame({"x": x, "dflt": flag}).to_csv(table, index=False)
+    refused = credo(
+        "train", "--table", table, "--target", "dflt", "--out", tmp_path / "m.json", check=False
+    )
+    assert refused.returncode != 0 and "--bad-value '1'" in refused.stderr.replace("\n", " ")
+    said = {}
+    for value in ("-1", "1"):
+        args = ("--table", table, "--target", "dflt", "--bad-value", value)
+        said[value] = " ".join(credo("train", *args, "--out", tmp_path / "m.json").stdout.split())
+    assert "of the rows are bad" in said["-1"]
+    assert "check that --bad-value names the bad outcome" in said["-1"]
+    assert "of the rows are bad" not in said["1"]

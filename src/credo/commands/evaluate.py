@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from credo import output
 from credo.commands.common import (
     EvalBadValueOption,
     EvalGoodValueOption,
@@ -265,8 +266,7 @@ def evaluate(
             progress.update(step, advance=1, description="writing the report")
             write_report(result, report)
             if json_out is not None:
-                json_out.parent.mkdir(parents=True, exist_ok=True)
-                json_out.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
+                output.write_text(json_out, json.dumps(result, indent=1, allow_nan=False) + "\n")
             progress.update(step, advance=1)
     except ValueError as exc:  # bad input: ArtifactError, TableError, PolicyError, metric errors
         fail(str(exc))

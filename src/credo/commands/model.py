@@ -6,13 +6,14 @@ import re
 import shlex
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from credo import output
 from credo.commands.common import (
     BadValueOption,
     GoodValueOption,
@@ -479,7 +480,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
     if artifact.training.get("indeterminate_rows"):
         stdout.print(
             f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "
-            "--bad-value nor a --good-value were left out"
+            "--bad-value nor a --good-value (or blank) were left out"
         )
     if artifact.training.get("unscorable_rows"):
         stdout.print(
@@ -497,6 +498,12 @@ def _print_training_summary(artifact, seconds: float) -> None:
                 "outcome itself; check that it is known before the outcome"
             )
     rows, bad_rate = artifact.training["rows"], artifact.training["bad_rate"]
+    if bad_rate > 0.5:
+        stdout.print(
+            f"[yellow]warning:[/] {bad_rate:.1%} of the rows are bad: most books have far fewer"
+            " bads than goods; check that --bad-value names the bad outcome (or that 1 means"
+            " bad in the target)"
+        )
     bads = round(rows * bad_rate)
     rarer, which = min((bads, "bad"), (rows - bads, "good"))
     if rarer < FEW_OUTCOMES:
@@ -504,6 +511,22 @@ def _print_training_summary(artifact, seconds: float) -> None:
             f"[yellow]warning:[/] only {rarer:,} {which} rows: too few to choose bins and "
             "features reliably or to judge the model (a few hundred of each is usual)"
         )
+
+
+def _write_scores(scores: Any, suffix: str, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if suffix == ".csv":
+        scores.to_csv(path, index=False)
+        return
+    table = pa.Table.from_pandas(scores, preserve_index=False)
+    # reason columns are text whatever the rows hold (all empty in a batch of unscorable
+    # people would make them a null type), so files of several batches read as one
+    for i, field in enumerate(table.schema):
+        if field.name.startswith("reason_") and field.type != pa.string():
+            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+    pq.write_table(table, path)
 
 
 def score(
@@ -533,8 +556,6 @@ def score(
     does not use (the target included) are ignored. A missing value (empty, NULL or NaN)
     scores in the feature's missing bin."""
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from credo.model import unscorable
     from credo.model.artifact import ArtifactError, load_model
@@ -581,17 +602,8 @@ def score(
     if features is not None and "as_of" in frame.columns and frame["user_id"].duplicated().any():
         # several dates for one person: the id alone would not say which score is which
         scores.insert(1, "as_of", frame["as_of"].to_numpy())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        scores.to_csv(out, index=False)
-    else:
-        table = pa.Table.from_pandas(scores, preserve_index=False)
-        # reason columns are text whatever the rows hold (all empty in a batch of unscorable
-        # people would make them a null type), so files of several batches read as one
-        for i, field in enumerate(table.schema):
-            if field.name.startswith("reason_") and field.type != pa.string():
-                table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
-        pq.write_table(table, out)
+    with output.replacing(out) as temporary:
+        _write_scores(scores, out.suffix.lower(), temporary)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)

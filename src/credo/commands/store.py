@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from credo import output
 from credo.commands.common import DbOption, console, fail, handle_store_errors
 from credo.events.enums import PURPOSES, SOURCES
 from credo.events.ingest_options import DEFAULT_CHUNK_ROWS, FORMATS
@@ -234,16 +235,16 @@ def _write_quarantine(con, select: str, params: list[Any], out: Path) -> None:
     import pyarrow.parquet as pq
 
     table = con.sql(select, params=params).to_arrow_table().rename_columns(list(_QUARANTINE_KEYS))
-    out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
-    if suffix == ".parquet":
-        pq.write_table(table, out)
-    elif suffix == ".csv":
-        pa_csv.write_csv(table, out)
-    else:
-        with out.open("w") as handle:
-            for item in table.to_pylist():
-                handle.write(json.dumps(_json_item(item)) + "\n")
+    with output.replacing(out) as temporary:
+        if suffix == ".parquet":
+            pq.write_table(table, temporary)
+        elif suffix == ".csv":
+            pa_csv.write_csv(table, temporary)
+        else:
+            with temporary.open("w", encoding="utf-8") as handle:
+                for item in table.to_pylist():
+                    handle.write(json.dumps(_json_item(item)) + "\n")
 
 
 def _json_item(item: dict[str, Any]) -> dict[str, Any]:

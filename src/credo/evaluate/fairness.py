@@ -15,12 +15,16 @@ attribute:
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, norm
+
+from credo.model.columns import DATE_TEXT, is_date_object
+from credo.model.training import name_words
 
 FOUR_FIFTHS = 0.8
 MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review ...
@@ -293,9 +297,47 @@ def calibration_within_groups(
     return {"groups": rows, "flag": any(row["flag"] for row in rows)}
 
 
+# A birth date's or any other date's words: the audit reads its values as years since then.
+_BIRTH_WORDS = frozenset({"birth", "birthdate", "born", "dob"})
+
+
+def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndarray | None:
+    """Whole years from each date to today when the values are dates (typed, or text that
+    nearly always reads as one), else None: a date of birth audited as ages, not as thousands
+    of one-person groups."""
+    series = pd.Series(np.asarray(values, dtype=object).ravel())
+    present = series.dropna()
+    if present.empty or pd.api.types.is_numeric_dtype(present.infer_objects()):
+        return None
+    if not present.map(
+        lambda v: bool(DATE_TEXT.match(v)) if isinstance(v, str) else is_date_object(v)
+    ).all():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when it guesses the format per value
+        dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    if dates.notna().sum() < 0.95 * len(present):
+        return None
+    today = today or pd.Timestamp.now().normalize()
+    years = (today.year - dates.dt.year) - (
+        (dates.dt.month > today.month)
+        | ((dates.dt.month == today.month) & (dates.dt.day > today.day))
+    ).astype(float)
+    return years.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def audit_attribute(name: str, values: Any, y: Any, pd_bad: Any, approved: Any) -> dict[str, Any]:
-    """All three fairness checks for one protected attribute."""
-    labels, pooled = pool_small_groups(group_labels(values, name))
+    """All three fairness checks for one protected attribute (one holding dates, such as a
+    date of birth, as whole years since them: ages)."""
+    years = years_since_dates(values)
+    if years is not None:
+        words = set(name_words(name))
+        shown = "age" if words & _BIRTH_WORDS else "years since"
+        values, name = years, f"{name} (as {shown} today)"
+        banded = "age" if shown == "age" else name
+        labels, pooled = pool_small_groups(group_labels(values, banded))
+    else:
+        labels, pooled = pool_small_groups(group_labels(values, name))
     groups = _grouping(labels, pooled)
     approval = approval_rates(approved, groups)
     errors = error_rate_gaps(y, approved, groups)

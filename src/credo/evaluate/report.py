@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from credo import output
 from credo.evaluate import fairness, plots
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -76,7 +77,4 @@ def write_report(
     result: dict[str, Any], path: Path, title: str = "Credit model evaluation"
 ) -> Path:
     """Render and write the page; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(result, title), encoding="utf-8")
-    return path
+    return output.write_text(path, render_report(result, title))

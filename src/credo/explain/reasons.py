@@ -117,8 +117,18 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     reason, low = meta["reason"], meta.get("reason_low") or ""
     texts = [low if low and b < best else reason for b in range(regular)]
     described = feature_text(meta)
+    labels = bins.labels()
+    pivot = meta.get("reason_pivot")
+    if low and pivot is not None and bins.kind == "numeric":
+        # texts of a sign ("rising", "falling"): a bin wholly on one side of the pivot reads
+        # that side's text, one that spans it the person's range
+        edges = [-np.inf, *bins.edges, np.inf]
+        for b in range(regular):
+            lower, upper = edges[b], edges[b + 1]
+            side = reason if lower >= pivot else low if upper <= pivot else None
+            texts[b] = side or f"{described}: {labels[b]}"
     if regular:
-        texts[best] = f"{described}: {bins.labels()[best]}"
+        texts[best] = f"{described}: {labels[best]}"
     texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(f"{described}: not known")
     return texts

@@ -13,7 +13,7 @@ from credo.policy.policy import Policy
 # events of its sources; a share of reports counts only those the policy lets count; months
 # are counted back from the as-of date for negative data; a month billed and not paid is a
 # payment ratio of 0; utilisation counts the balances of reports that give a limit.
-CATALOG_VERSION = "1.2"
+CATALOG_VERSION = "1.3"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened
@@ -507,7 +507,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
         name="nc_months_since_inquiry",
         dimension="new_credit",
         description="Months since the last hard inquiry (-2: none on file)",
-        reason="Credit was applied for very recently",
+        reason="Credit was applied for recently",
         aggregate="months_since_last",
         sources=CREDIT,
         types=("inquiry",),

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credo import output
 from credo.features.spec import FeatureSpec
 
 METADATA_KEY = b"credo"
@@ -62,6 +63,9 @@ class FeatureMeta:
     sources: tuple[str, ...]
     never: float | None = None
     reason_low: str = ""
+    # where `reason` and `reason_low` change over: a slope's texts say rising or falling, so
+    # they follow its sign, not its place beside the best bin (None: by that place)
+    reason_pivot: float | None = None
 
     @property
     def specials(self) -> tuple[float, ...]:
@@ -80,6 +84,7 @@ class FeatureMeta:
             sources=spec.fed_by,
             never=spec.never,
             reason_low=spec.reason_low,
+            reason_pivot=0.0 if spec.aggregate == "series_slope" and spec.reason_low else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +104,7 @@ class FeatureMeta:
             sources=tuple(data.get("sources", ())),
             never=data.get("never"),
             reason_low=data.get("reason_low") or "",
+            reason_pivot=data.get("reason_pivot"),
         )
 
 
@@ -155,8 +161,8 @@ def write_feature_table(
         provenance_columns=provenance_columns,
     )
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(with_metadata(table, metadata), target)
+    with output.replacing(target) as temporary:
+        pq.write_table(with_metadata(table, metadata), temporary)
     return target
 
 
@@ -187,6 +193,6 @@ def write_feature_table_from(table: pa.Table, path: str | Path) -> Path:
     if METADATA_KEY not in (table.schema.metadata or {}):
         raise FeatureTableError("the table carries no credo metadata; use write_feature_table")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, target)
+    with output.replacing(target) as temporary:
+        pq.write_table(table, temporary)
     return target

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credo import output
 from credo.model import unscorable
 from credo.model.columns import read_as_training_did
 from credo.model.scorecard import Scorecard
@@ -148,13 +149,15 @@ def save_model(model: Scorecard | SegmentedScorecard | ModelArtifact, path: str 
     if not hasattr(artifact.scorecard, "features_"):
         raise ArtifactError("the scorecard is not fitted; fit it before saving")
     data = artifact.to_dict()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    output.write_text(path, json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     artifact.created_at = data["created_at"]
     artifact.credo_version = data["credo_version"]
     artifact.content_hash = data["content_hash"]
     return data["content_hash"]
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a model file may hold")
 
 
 def load_model(path: str | Path) -> ModelArtifact:
@@ -162,16 +165,27 @@ def load_model(path: str | Path) -> ModelArtifact:
     path = Path(path)
     if not path.exists():
         raise ArtifactError(f"{path}: no such model file; train one with `credo train`")
+    if path.is_dir():
+        raise ArtifactError(f"{path} is a folder, not a model file (the JSON `credo train` wrote)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
         raise ArtifactError(f"{path}: not a JSON model file ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ArtifactError(f"{path}: not a credo model file (no format {FORMAT!r})")
-    if data.get("format_version") != FORMAT_VERSION:
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        newer = (
+            isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+        )
+        what = (
+            "written by a newer credo: upgrade credo to read it"
+            if newer
+            else "retrain the model with this credo"
+        )
         raise ArtifactError(
-            f"{path}: model format version {data.get('format_version')!r}, this credo reads "
-            f"version {FORMAT_VERSION}; retrain the model with this version"
+            f"{path}: model format version {json.dumps(version)}, this credo reads version"
+            f" {FORMAT_VERSION}; {what}"
         )
     stored = data.get("content_hash")
     actual = content_hash(data)

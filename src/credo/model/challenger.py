@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
 from credo.explain import reasons as rs
-from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
+from credo.model.columns import separation_reason, unusable_columns
 
 FORMAT = "credo.challenger"
 FORMAT_VERSION = 1
@@ -136,8 +136,9 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.features_ = self._choose_features(frame, meta)
         # as for the scorecard: a column that alone tells the outcome is a leak, not an input
         for name in self.features_:
-            if separates_outcome(frame[name], labels, ordered=not _is_categorical(frame[name])):
-                self.dropped_[name] = SEPARATION_REASON
+            leak = separation_reason(frame[name], labels, ordered=not _is_categorical(frame[name]))
+            if leak:
+                self.dropped_[name] = leak
         self.features_ = [name for name in self.features_ if name not in self.dropped_]
         if not self.features_:
             raise ValueError(f"no column can be an input: {self.dropped_}")
@@ -211,7 +212,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def _text_meta(self, meta: Sequence[Any] | None) -> dict[str, dict[str, Any]]:
         """What the reason texts need of each catalog feature (the scorecard's rules)."""
-        fields = ("name", "description", "reason", "reason_low", "no_data", "never")
+        fields = ("name", "description", "reason", "reason_low", "reason_pivot", "no_data", "never")
         return {
             str(_meta_field(item, "name")): {f: _meta_field(item, f) for f in fields}
             for item in meta or ()
@@ -369,7 +370,13 @@ class Challenger(ClassifierMixin, BaseEstimator):
         if meta is None or name in self.categories_:
             return out
         values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
-        if meta.get("reason_low") and name in self.medians_:
+        pivot = meta.get("reason_pivot")
+        if meta.get("reason_low") and pivot is not None:
+            # a text of a sign (rising, falling) follows the value's sign; at the pivot, the value
+            out[values < pivot] = meta["reason_low"]
+            at = values == pivot
+            out[at] = [f"{rs.feature_text(meta)}: {v:g}" for v in values[at]]
+        elif meta.get("reason_low") and name in self.medians_:
             out[values < self.medians_[name]] = meta["reason_low"]
         for value in {meta.get("no_data"), meta.get("never")} - {None}:
             out[values == value] = rs.special_value_text(meta, value)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 _PERCENT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$")
 # 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
-_DATE_TEXT = re.compile(
+DATE_TEXT = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{4}([ T].*)?|\d{4}-\d{2}"
     r"|[A-Za-z]{3}-(\d{2}|\d{4}))\s*$"
 )
@@ -181,17 +182,13 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
             reasons[str(name)] = DATE_REASON
             continue
         values = column.dropna()
-        if (
-            not values.empty
-            and _is_date_object(values.iloc[0])
-            and values.map(_is_date_object).all()
-        ):
+        if not values.empty and is_date_object(values.iloc[0]) and values.map(is_date_object).all():
             reasons[str(name)] = DATE_REASON
             continue
         text = _text_values(column)
         if text is None or text.empty:
             continue
-        if _all_match(text, _DATE_TEXT):
+        if _all_match(text, DATE_TEXT):
             reasons[str(name)] = DATE_REASON
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
@@ -223,7 +220,7 @@ def _is_datetime_dtype(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column)
 
 
-def _is_date_object(value: object) -> bool:
+def is_date_object(value: object) -> bool:
     """Dates as Python objects (a Parquet date column read into pandas, for one)."""
     return isinstance(value, (dt.date, pd.Timestamp, np.datetime64))
 
@@ -250,16 +247,18 @@ def target_as_bad(
     With `bad_values`, a row is bad when its value is one of them (compared as text: 2, 2.0
     and "2" alike) and good otherwise; with `good_values` as well, only rows holding one of
     those are good, and the rest (indeterminate outcomes such as loans still running) are NaN
-    for the caller to leave out. Without, the values must be 0/1 (numbers, "0"/"1") or
-    booleans (True = bad). A row without a value is an error either way.
+    for the caller to leave out, rows without a value among them. Without `good_values`, the
+    values must be 0/1 (numbers, "0"/"1") or booleans (True = bad), and a row without a value
+    is an error.
     """
     prefix = f"{where}: " if where else ""
     missing = y.isna().to_numpy()
-    if missing.any():
+    if missing.any() and not (bad_values and good_values):
         row = int(np.flatnonzero(missing)[0]) + 1  # counted from 1, as a person reads rows
         raise TargetError(
             f"{prefix}row {row} has no {y.name!r} value ({int(missing.sum())} rows in all); "
-            "every row needs a known outcome: drop the others first"
+            "every row needs a known outcome: drop the others first, or name both outcomes"
+            " (e.g. --bad-value 1 --good-value 0) to leave rows without one out"
         )
     keys = y.map(_value_key)
     if good_values and not bad_values:
@@ -278,7 +277,7 @@ def target_as_bad(
                     f"{prefix}no {word} row: no row of {y.name!r} holds {listed}; "
                     f"its values are {_some_values(keys)}"
                 )
-        return np.where(bad, 1.0, np.where(good, 0.0, np.nan))
+        return np.where(bad & ~missing, 1.0, np.where(good & ~missing, 0.0, np.nan))
     as_bits = keys.map({"0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0})
     if as_bits.isna().any():
         row = int(np.flatnonzero(as_bits.isna().to_numpy())[0])
@@ -295,7 +294,7 @@ def target_as_bad(
         else:
             hint = (
                 "name the value(s) that mean bad with --bad-value (e.g. --bad-value"
-                f" {_likely_bad(others)!r})"
+                f" {_likely_bad(keys)!r})"
             )
         raise TargetError(
             f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row + 1} has "
@@ -321,17 +320,86 @@ def known_outcomes(
 
 
 _BAD_WORDS = re.compile(r"bad|default|charged|delinq|late|fail|writ|loss|yes|^y$|^2$", re.I)
+_GOOD_WORDS = re.compile(r"^(no|non|not)[ _-]|good|paid|current", re.I)
 
 
-def _likely_bad(values: list[str]) -> str:
-    """For the error's example only (never applied): a value whose wording suggests bad."""
-    return next((v for v in values if _BAD_WORDS.search(v)), values[0])
+def _likely_bad(keys: pd.Series) -> str:
+    """For the error's example only (never applied): a value whose wording suggests bad, else
+    the rarest value (bad outcomes are the fewer in nearly every book)."""
+    counts = keys.value_counts()
+    worded = [v for v in counts.index if _BAD_WORDS.search(v) and not _GOOD_WORDS.search(v)]
+    return worded[0] if worded else str(counts.index[-1])
 
 
 def _some_values(keys: pd.Series, limit: int = 8) -> str:
     counts = keys.value_counts()
     shown = ", ".join(f"{k!r} ({n})" for k, n in counts.head(limit).items())
     return shown + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
+
+
+# A group of rows of one outcome is no chance when the rows beside it would have put at least
+# this many of the other outcome there (none: a probability of about e^-20).
+NEAR_SEPARATION_EXPECTED = 20.0
+
+
+def separation_reason(
+    column: pd.Series, target: np.ndarray, ordered: bool, specials: Sequence[Any] = ()
+) -> str | None:
+    """Why the column is a leak, or None: it tells every good row from every bad one
+    (`separates_outcome`), or, for numbers, the rows at one end beyond the other outcome's
+    range are all of one outcome where the as many rows beside them would have put
+    NEAR_SEPARATION_EXPECTED or more of the other there. Binning cannot give such a group a
+    bin of its own (a bin must hold both outcomes), so the column would show an information
+    value near 0 and pass for noise. (The tail of a strong real feature is of one outcome too,
+    but so are nearly the rows beside it.) Rows without a value and `specials` have bins of
+    their own whatever they hold, so they are left out of the ends."""
+    if separates_outcome(column, target, ordered):
+        return SEPARATION_REASON
+    if not ordered:
+        return None
+    bad = np.asarray(target) == 1
+    values = pd.to_numeric(column, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    sentinels = [float(v) for v in specials if isinstance(v, int | float)]
+    regular = ~np.isnan(values) & ~np.isin(values, sentinels)
+    present, outcome = values[regular], bad[regular]
+    order = np.argsort(present, kind="stable")
+    ranked, ranked_bad = present[order], outcome[order]
+    groups: list[tuple[str, int, bool, np.ndarray]] = []  # where, rows, all bad, beside
+    for which in (True, False):  # the rows of one outcome below the other's lowest value
+        others = ranked[ranked_bad != which]
+        if others.size == 0:
+            continue
+        for where, rows in (
+            (f"below {others.min():g}", int(np.searchsorted(ranked, others.min(), "left"))),
+            (
+                f"above {others.max():g}",
+                ranked.size - int(np.searchsorted(ranked, others.max(), "right")),
+            ),
+        ):
+            if rows == 0:
+                continue
+            if where.startswith("below"):
+                beside = ranked_bad[rows : 2 * rows]
+            else:
+                beside = ranked_bad[max(ranked.size - 2 * rows, 0) : ranked.size - rows]
+            groups.append((where, rows, which, beside))
+    # the group furthest from chance (the most rows of the other outcome missing) is told
+    found = max(
+        (
+            (rows * float(np.mean(beside != all_bad)) if beside.size else 0.0, where, rows, all_bad)
+            for where, rows, all_bad, beside in groups
+        ),
+        default=None,
+    )
+    if found is None or found[0] < NEAR_SEPARATION_EXPECTED:
+        return None
+    expected, where, rows, all_bad = found
+    outcome, other = ("bad", "good") if all_bad else ("good", "bad")
+    return (
+        f"nearly tells good from bad: all {rows:,} rows {where} are {outcome}, where about"
+        f" {expected:,.0f} {other} rows would be expected from the rows beside them: the"
+        " outcome itself, or known only after it?"
+    )
 
 
 def separates_outcome(column: pd.Series, target: np.ndarray, ordered: bool) -> bool:

@@ -55,6 +55,15 @@ def fit_logistic(
         return _newton(x, y, l2, start, max_iter, tol)
 
 
+def _penalised_loss(z: np.ndarray, y: np.ndarray, beta: np.ndarray, penalty: np.ndarray) -> float:
+    """Total log-loss at linear predictor z plus the ridge term (log(1 + e^z) without overflow)."""
+    return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.sum(penalty * beta * beta))
+
+
+class NotConverged(ArithmeticError):
+    """The Newton iterations did not settle (or left the finite numbers)."""
+
+
 def _newton(
     x: np.ndarray,
     y: np.ndarray,
@@ -75,15 +84,32 @@ def _newton(
         beta[0] = np.log(mean / (1 - mean))
     penalty = np.full(k + 1, float(l2))
     penalty[0] = 0.0
+    z = design @ beta
+    loss = _penalised_loss(z, y, beta, penalty)
     for _ in range(max_iter):
-        z = design @ beta
         with np.errstate(over="ignore"):  # exp overflow gives p = 0, the right limit
             p = 1.0 / (1.0 + np.exp(-z))
         gradient = design.T @ (p - y) + penalty * beta
         hessian = weighted_gram(design, p * (1.0 - p))
         hessian[np.diag_indices_from(hessian)] += penalty + 1e-10
         step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.max(np.abs(step)) < tol:
+        # A full Newton step can overshoot far when a feature nearly separates the outcome
+        # (the curvature vanishes where the fit is sure); halve it until the loss falls.
+        slope = float(gradient @ step)
+        scale = 1.0
+        while True:
+            trial = beta - scale * step
+            trial_z = design @ trial
+            trial_loss = _penalised_loss(trial_z, y, trial, penalty)
+            if trial_loss <= loss - 1e-4 * scale * slope or scale < 1e-10:
+                break
+            scale *= 0.5
+        beta, z, loss = trial, trial_z, trial_loss
+        if np.max(np.abs(scale * step)) < tol:
             break
+    else:
+        if np.max(np.abs(scale * step)) > 1e-4:
+            raise NotConverged(f"no convergence in {max_iter} Newton steps")
+    if not np.all(np.isfinite(beta)):
+        raise NotConverged("the coefficients left the finite numbers")
     return beta[1:].copy(), float(beta[0])

@@ -19,8 +19,8 @@ from sklearn.base import BaseEstimator
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model._binning_stats import noise_iv
-from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
-from credo.model.logistic import fit_logistic, one_blas_thread, weighted_gram
+from credo.model.columns import separation_reason, unusable_columns
+from credo.model.logistic import NotConverged, fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame
 
@@ -42,6 +42,7 @@ def meta_to_dict(meta: Any) -> dict:
         "description": get("description") or "",
         "reason": get("reason") or "",
         "reason_low": get("reason_low") or "",
+        "reason_pivot": get("reason_pivot"),
         "direction": get("direction"),
         "no_data": get("no_data"),
         "never": get("never"),
@@ -153,12 +154,19 @@ class Scorecard(BaseEstimator):
         self.dropped_ = dict(unusable)
         classes = int((target == 0).sum()), int((target == 1).sum())
         floors = {n: self._iv_floor(all_bins[n], *classes) for n in candidates}
-        leaks = [
-            n
+        leaks = {
+            n: reason
             for n in candidates
-            if separates_outcome(frame[n], target, ordered=all_bins[n].kind != "categorical")
-        ]
-        self.dropped_.update(dict.fromkeys(leaks, SEPARATION_REASON))
+            if (
+                reason := separation_reason(
+                    frame[n],
+                    target,
+                    ordered=all_bins[n].kind != "categorical",
+                    specials=all_bins[n].specials,
+                )
+            )
+        }
+        self.dropped_.update(leaks)
         strong = [n for n in candidates if self.iv_[n] >= floors[n] and n not in leaks]
         self.dropped_.update(
             {
@@ -290,6 +298,15 @@ class Scorecard(BaseEstimator):
                 kept.append(j)
         return [names[j] for j in kept]
 
+    def _fit_logistic(self, woe: np.ndarray, y: np.ndarray, start=None):
+        try:
+            return fit_logistic(woe, y, self.l2, start)
+        except NotConverged as error:
+            raise ValueError(
+                f"the logistic regression did not settle ({error}): some features nearly"
+                " separate the outcome; give the ridge penalty l2 a value above 0"
+            ) from None
+
     def _fit_signed(self, woe: np.ndarray, y: np.ndarray, names: list[str]):
         """Fit; while any coefficient has the wrong sign, drop the worst one and refit.
 
@@ -299,7 +316,7 @@ class Scorecard(BaseEstimator):
         columns = list(range(len(names)))
         start = None
         while columns:
-            coef, intercept = fit_logistic(woe[:, columns], y, self.l2, start)
+            coef, intercept = self._fit_logistic(woe[:, columns], y, start)
             worst = int(np.argmax(coef))
             if coef[worst] < 0:
                 return [names[c] for c in columns], coef, intercept
@@ -318,7 +335,7 @@ class Scorecard(BaseEstimator):
             trials = []
             for j in remaining:
                 cols = chosen + [j]
-                coef, intercept = fit_logistic(woe[:, cols], y, self.l2)
+                coef, intercept = self._fit_logistic(woe[:, cols], y)
                 ll = log_likelihood(woe[:, cols], y, coef, intercept)
                 trials.append((bic(ll, len(cols) + 1, n), j))
             trial_bic, j = min(trials)

@@ -47,7 +47,7 @@ from sklearn.model_selection import StratifiedKFold
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model.bins import Bins, format_number
-from credo.model.logistic import fit_logistic
+from credo.model.logistic import NotConverged, fit_logistic
 from credo.model.scorecard import Scorecard, band_column, check_columns, check_target
 from credo.model.tables import as_frame
 
@@ -559,8 +559,9 @@ MIN_ALIGNMENT_SLOPE = 0.05
 def alignment(log_odds: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The shift and slope that calibrate held-out log-odds of bad to the outcomes:
     a logistic regression of ``y`` on ``log_odds`` (a slope below 1: an over-confident card)."""
-    coef, intercept = fit_logistic(log_odds[:, None], y.astype(float), l2=0.0)
-    if not (np.isfinite(coef[0]) and np.isfinite(intercept)):
+    try:
+        coef, intercept = fit_logistic(log_odds[:, None], y.astype(float), l2=0.0)
+    except NotConverged:
         return 0.0, 1.0  # no calibration to be had (the fit ran off): the card as fitted
     return float(intercept), max(float(coef[0]), MIN_ALIGNMENT_SLOPE)
 

@@ -157,10 +157,17 @@ def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; build one with `credo features`")
+    if path.is_dir():
+        raise TableError(f"{path} is a folder, not a feature table (a Parquet file)")
     try:
         table, meta = read_feature_table(path)
     except FeatureTableError as exc:
         raise TableError(f"{exc}; for a plain table use --table") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(
+            f"{path} is not a feature table: a Parquet file written by `credo features` ({exc});"
+            " for a plain table (CSV or Parquet) use --table"
+        ) from None
     return table.to_pandas(), list(meta)
 
 

@@ -197,7 +197,7 @@ AMBIGUOUS_NAMES = frozenset({"age", "color", "colour", "race"})
 PERSON_WORDS = frozenset((
     "applicant", "applicants", "customer", "customers", "client", "clients", "borrower",
     "borrowers", "person", "persons", "holder", "holders", "owner", "owners", "coapplicant",
-    "guarantor", "spouse", "partner", "self", "member", "individual",
+    "guarantor", "spouse", "partner", "self", "member", "individual", "skin",
 ))
 FORM_WORDS = frozenset((
     "of", "the", "in", "at", "on", "years", "yrs", "year", "months", "month", "band", "bucket",
