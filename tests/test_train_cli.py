@@ -368,6 +368,24 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert {str(schema.field(n).type) for n in schema.names if n.startswith("reason_")} == {
         "string"
     }
+    # the dimension breakdown: the dimensions' points add up to the score (but where sesame's
+    # 350-950 clips it)
+    dims = tmp_path / "dimensions.csv"
+    credo("score", "--model", model, "--features", features, "--with-dimensions", "--out", dims)
+    by_dimension = pd.read_csv(dims)
+    gained = [c for c in by_dimension.columns if c.startswith("points_") and not c.endswith("_max")]
+    assert len(gained) >= 3 and {f"{c}_max" for c in gained} <= set(by_dimension.columns)
+    scored_rows = by_dimension["score"].notna()
+    total = by_dimension.loc[scored_rows, gained].sum(axis=1)
+    score = by_dimension.loc[scored_rows, "score"]
+    inside = (score > 350) & (score < 950)
+    assert inside.sum() > len(score) / 2 and (total[inside] == score[inside]).all()
+    assert (total[score == 350] <= 350).all() and (total[score == 950] >= 950).all()
+    assert (
+        by_dimension.loc[scored_rows, gained].to_numpy()
+        <= by_dimension.loc[scored_rows, [f"{c}_max" for c in gained]].to_numpy()
+    ).all()
+    assert by_dimension.loc[~scored_rows, gained].isna().all().all()  # u00007: no points to give
     # evaluation leaves the unscorable out of every figure and says so
     figures = tmp_path / "eval.json"
     run = credo("evaluate", "--model", model, "--features", features, "--outcomes", outcomes,

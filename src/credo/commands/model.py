@@ -546,6 +546,15 @@ def score(
             "four) and the plain-language text of each reason: reason_1_text..reason_5_text.",
         ),
     ] = False,
+    with_dimensions: Annotated[
+        bool,
+        typer.Option(
+            "--with-dimensions",
+            help="Also write the points each dimension (payment history, amounts owed, ...) "
+            "gives the person and the most it can give: points_<dimension>, "
+            "points_<dimension>_max.",
+        ),
+    ] = False,
 ) -> None:
     """Score every row: writes id, score, pd, band, reason_1..reason_4.
 
@@ -593,7 +602,11 @@ def score(
         for start in range(0, len(frame), SCORE_CHUNK_ROWS):
             chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
             try:
-                parts.append(artifact.score_table(chunk, with_text=with_texts)[columns])
+                part = artifact.score_table(chunk, with_text=with_texts)[columns]
+                if with_dimensions:
+                    dimensions = artifact.breakdown(chunk).set_index(part.index)
+                    part = pd.concat([part, dimensions], axis=1)
+                parts.append(part)
             except ValueError as exc:
                 fail(str(exc))
             progress.advance(task, len(chunk))

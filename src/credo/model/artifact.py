@@ -79,6 +79,15 @@ class ModelArtifact:
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.scorecard.predict_proba(self.read_inputs(X))
 
+    def breakdown(self, X: Any) -> pd.DataFrame:
+        """Points per dimension and the most each can give, as points_<dimension> and
+        points_<dimension>_max (nullable integers: empty for an unscorable row)."""
+        X = self.read_inputs(X)
+        table = self.scorecard.breakdown(X).astype("Int64").add_prefix("points_")
+        if isinstance(X, pd.DataFrame) and unscorable.applies(self.training):
+            table.loc[unscorable.no_evidence(X)] = pd.NA
+        return table
+
     def challenger_model(self):
         """The challenger rebuilt as an estimator, or None when the model has none."""
         if self.challenger is None:
