@@ -527,3 +527,47 @@ def test_many_rare_levels_whose_rates_differ_are_grouped_not_pooled():
     low_rate = np.random.default_rng(1)
     sizes = low_rate.integers(1, 30, 5000).astype(float)
     assert not rates_differ(sizes, low_rate.binomial(sizes.astype(int), 0.02).astype(float))
+
+
+def test_auto_bend_takes_the_better_bend_whichever_is_tried_first() -> None:
+    """A peak and a valley both 10 % above the monotone bins: the one of higher IV is kept
+    (before, the valley had to beat the peak by 10 % as well, so trying the peak first won)."""
+    rng = np.random.default_rng(20)
+    profile = rng.uniform(0.05, 0.6, 10)
+    x = rng.integers(0, 10, 3000).astype(float)
+    y = (rng.uniform(size=3000) < profile[x.astype(int)]).astype(int)
+    iv = {
+        t: OptimalBinning(monotonic=t, min_bin_share=0.05).fit(x, y).bins_.iv
+        for t in ("auto", "peak", "valley", "auto_bend")
+    }
+    assert min(iv["peak"], iv["valley"]) > 1.1 * iv["auto"]  # both bends qualify here
+    assert iv["auto_bend"] == pytest.approx(max(iv["peak"], iv["valley"]))
+
+
+def test_an_infinite_special_value_is_refused_not_saved_unreadable() -> None:
+    x = np.r_[np.linspace(1, 40, 200), [np.inf] * 20]
+    y = np.r_[np.arange(200) % 3 == 0, [1] * 20].astype(int)
+    with pytest.raises(ValueError, match="infinities cannot be special values"):
+        OptimalBinning(special_values=[float("inf")]).fit(x, y)
+
+
+def test_labels_keep_every_digit_of_a_small_cut_point() -> None:
+    """Six decimals printed a cut at 0.00012961 as 0.00013, telling a person at 0.0001295
+    that they were at or above it."""
+    from credo.model.bins import format_number
+
+    assert format_number(0.00012961) == "0.00012961"
+    assert format_number(0.0001221) != format_number(0.000122)
+    assert format_number(1234567.891) == "1234567.891" and format_number(250.0) == "250"
+    bins = Bins.from_dict(
+        {
+            "feature": "rate",
+            "kind": "numeric",
+            "edges": [0.0001109, 0.00012961],
+            "specials": [],
+            "count": [1, 1, 1, 0],
+            "bad": [0, 1, 0, 0],
+            "woe": [0.1, -0.2, 0.3, 0.0],
+        }
+    )
+    assert bins.labels()[:3] == ["< 0.0001109", "[0.0001109, 0.00012961)", ">= 0.00012961"]

@@ -430,3 +430,18 @@ def test_the_logistic_fit_settles_where_a_feature_nearly_separates_the_outcome()
     # without the ridge the loss has no minimum: said, not returned
     with pytest.raises(NotConverged):
         fit_logistic(woe, y, l2=0.0)
+
+
+def test_sklearn_model_selection_takes_a_scorecard_as_a_classifier():
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import cross_val_score
+
+    X, y = german()
+    assert is_classifier(Scorecard())
+    aucs = cross_val_score(Scorecard(), X, y, scoring="roc_auc", cv=3)
+    assert np.all(np.isfinite(aucs)) and aucs.mean() > 0.7  # was NaN: no classes_ or predict
+    numbers = X.select_dtypes("number").to_numpy()
+    card = Scorecard().fit(numbers, y)  # a 2-D array: columns x0, x1, ...
+    assert set(card.features_) <= {f"x{i}" for i in range(numbers.shape[1])}
+    assert list(card.classes_) == [0, 1]
+    assert np.array_equal(card.predict(numbers), (card.predict_proba(numbers)[:, 1] >= 0.5))

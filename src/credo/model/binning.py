@@ -247,6 +247,12 @@ def _numeric_specials(feature: str, special_values: Sequence[Any]) -> tuple[floa
             ) from None
         if np.isnan(number):
             raise ValueError(f"special value NaN of {feature!r}: NaN is always the missing bin")
+        if np.isinf(number):
+            # a model file is JSON, which has no infinity: the bin could not be read back
+            raise ValueError(
+                f"special value {value!r} of {feature!r}: infinities cannot be special values"
+                " (they fall in the outermost bins); write the sentinel as a finite number"
+            )
         specials.append(number)
     return tuple(dict.fromkeys(specials))
 
@@ -265,9 +271,12 @@ def _best_partition(
     falling = _solve(count, bad, target, settings, min_count, "descending")
     best = falling if falling.iv > rising.iv + 1e-12 else rising
     if trend == "auto_bend" and _may_bend(best.iv, target, settings):
+        # each bend against the monotone bins, the better bend taken (not the valley against
+        # the peak: the order tried would decide)
+        bar = best.iv * (1.0 + BEND_MIN_IV_GAIN) + 1e-12
         for bend in ("peak", "valley"):
             bent = _solve(count, bad, target, settings, min_count, bend)
-            if bent.iv > best.iv * (1.0 + BEND_MIN_IV_GAIN) + 1e-12:
+            if bent.iv > bar and bent.iv > best.iv + 1e-12:
                 best = bent
     return best
 

@@ -132,9 +132,12 @@ def format_number(value: float) -> str:
     value = float(value)
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    if value != 0 and not 1e-4 <= abs(value) < 1e15:  # six decimals would show 0
-        return np.format_float_scientific(value, precision=6, unique=True, trim="-")
-    return np.format_float_positional(value, precision=6, unique=True, trim="-")
+    # the shortest text that reads back as the same number (cut points are chosen short):
+    # rounded to six decimals, a cut at 0.00012961 read 0.00013 and told people in the bin
+    # below it that they were above it
+    if value != 0 and not 1e-4 <= abs(value) < 1e15:
+        return np.format_float_scientific(value, unique=True, trim="-")
+    return np.format_float_positional(value, unique=True, trim="-")
 
 
 RISK_SHAPES = {

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from credo.explain import reasons as rs
 from credo.model import scaling
@@ -68,7 +68,22 @@ def plain_meta(name: str) -> dict:
 ORDERED_LEVELS_NOISE_MULTIPLE = 3.0
 
 
-class Scorecard(BaseEstimator):
+class OutcomeClassifier(ClassifierMixin):
+    """What sklearn's model selection asks of a classifier of bad (1) against good (0):
+    `classes_` once fitted, and `predict` (cross_val_score, GridSearchCV, roc_auc scoring)."""
+
+    @property
+    def classes_(self) -> np.ndarray:
+        if not hasattr(self, "features_"):
+            raise AttributeError("classes_: the model is not fitted")
+        return np.array([0, 1])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """1 (bad) where the probability of bad is one half or more, else 0."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+class Scorecard(OutcomeClassifier, BaseEstimator):
     """A points scorecard on optimally binned WoE features.
 
     Parameters: binning (``max_bins``, ``min_bin_share`` (0.03: on the quality bench German

@@ -48,7 +48,13 @@ from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model.bins import Bins, format_number
 from credo.model.logistic import NotConverged, fit_logistic
-from credo.model.scorecard import Scorecard, band_column, check_columns, check_target
+from credo.model.scorecard import (
+    OutcomeClassifier,
+    Scorecard,
+    band_column,
+    check_columns,
+    check_target,
+)
 from credo.model.tables import as_frame
 
 KIND = "segmented"
@@ -131,7 +137,7 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
     return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-class SegmentedScorecard(BaseEstimator):
+class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
     """Scorecards per data-chosen segment (module docstring); ``scorecard`` gives their
     parameters (a ``Scorecard``, default settings when None). ``align``: calibrate each
     segment's card on its rows' held-out predictions (default; off only to measure it)."""

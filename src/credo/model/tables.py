@@ -42,8 +42,12 @@ def as_frame(X: Any) -> pd.DataFrame:
                 for name, values in X.items()
             }
         )
+    elif isinstance(X, np.ndarray) and X.ndim == 2:
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     else:
-        raise TypeError(f"expected a DataFrame, a pyarrow Table or a dict of arrays, got {type(X)}")
+        raise TypeError(
+            f"expected a DataFrame, a pyarrow Table, a dict of arrays or a 2-D array, got {type(X)}"
+        )
     names = [str(c) for c in frame.columns]
     repeated = sorted(n for n, count in Counter(names).items() if count > 1)
     if repeated:
