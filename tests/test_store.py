@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import duckdb
 import pyarrow.parquet as pq
@@ -112,3 +113,78 @@ def test_spark_reads_the_exported_dataset(tmp_path, spark):
     assert frame.columns == EVENT_SCHEMA.names
     from_spark = {tuple(row) for row in frame.collect()}  # one job, no shuffle
     assert from_spark == set(query(store, f"SELECT {', '.join(EVENT_SCHEMA.names)} FROM events"))
+
+
+def test_an_export_that_fails_midway_leaves_no_dataset(tmp_path, monkeypatch):
+    """Stopped after its first events file, an export left a dataset folder of half the
+    events and no consents, which `credo ingest` took without a word."""
+    from credo.store import export
+
+    store = _filled_store(tmp_path)
+    written = export._write_dataset
+
+    def stopped(con, out, rows_per_file):
+        written(con, out, rows_per_file)
+        assert (out / "events" / "part-00000.parquet").exists()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "_write_dataset", stopped)
+    con = connect(store, read_only=True)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            export_events(con, tmp_path / "out", rows_per_file=20)
+        assert not (tmp_path / "out").exists()
+        assert not list(tmp_path.glob(".out.partial-*"))
+        (tmp_path / "empty").mkdir()  # an existing empty folder receives the whole export
+        monkeypatch.setattr(export, "_write_dataset", written)
+        export_events(con, tmp_path / "empty", rows_per_file=20)
+        assert len(pq.read_table(tmp_path / "empty" / "events")) == 52
+        assert (tmp_path / "empty" / "consents.parquet").exists()
+    finally:
+        con.close()
+
+
+def test_the_staging_folder_of_a_killed_process_is_removed(tmp_path):
+    from credo import output
+
+    gone = subprocess.Popen(["true"])  # a process that no longer runs
+    gone.wait()
+    stale = tmp_path / f".pop.partial-{gone.pid}"
+    (stale / "events").mkdir(parents=True)
+    mine = output.staging_folder(tmp_path / "pop")
+    assert not stale.exists() and mine.name == f".pop.partial-{os.getpid()}"
+
+
+def test_a_store_in_use_and_a_memory_limit_are_said_plainly(tmp_path, monkeypatch):
+    from credo.store.db import MEMORY_LIMIT_VARIABLE, StoreError
+
+    store = _filled_store(tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(store)!r});"
+            " print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(
+            StoreError, match=f"in use by another credo process \\(process {holder.pid}\\)"
+        ):
+            connect(store)
+    finally:
+        holder.kill()
+        holder.wait()
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "512MB")
+    con = connect(store, read_only=True)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in (
+        "488.2 MiB",
+        "512.0 MB",
+    )
+    con.close()
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "lots")
+    with pytest.raises(StoreError, match="CREDO_MEMORY_LIMIT='lots' is not a memory size"):
+        connect(store, read_only=True)

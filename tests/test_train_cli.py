@@ -834,3 +834,36 @@ def test_a_target_that_makes_most_rows_bad_is_warned_of(tmp_path):
     assert "of the rows are bad" in said["-1"]
     assert "check that --bad-value names the bad outcome" in said["-1"]
     assert "of the rows are bad" not in said["1"]
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(trained, tmp_path):
+    model, _ = trained
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    done = credo(
+        "score", "--model", model, "--table", GERMAN, "--out", blocker / "s.csv", check=False
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and "is a file, not a folder" in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "said"),
+    [
+        (RuntimeError("Query interrupted"), 130, "stopped: the output being written was left"),
+        (OSError(28, "No space left on device"), 1, "error: could not read or write: No space"),
+    ],
+)
+def test_a_stop_or_a_full_disk_is_one_line_not_a_traceback(monkeypatch, capsys, raised, code, said):
+    from credo import cli
+
+    def app():
+        raise raised
+
+    monkeypatch.setattr(cli, "app", app)
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == code and said in capsys.readouterr().err
+    monkeypatch.setattr(cli, "app", lambda: (_ for _ in ()).throw(RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):  # other errors are not swallowed
+        cli.main()

@@ -7,6 +7,7 @@ contents and every verb's code sits next to its kind.
 from __future__ import annotations
 
 import inspect
+import sys
 
 import typer
 from rich.markup import escape
@@ -45,7 +46,30 @@ _reflow_help(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        _stopped()
+    except RuntimeError as exc:
+        # DuckDB turns Ctrl-C within a query into an error of its own
+        if "interrupt" not in str(exc).lower():
+            raise
+        _stopped()
+    except OSError as exc:
+        # a full disk, a folder made read-only midway: said in one line (outputs are written
+        # whole or not at all, so none is left half-written)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: could not read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _stopped() -> None:
+    print(
+        "stopped: the output being written was left as it was (files are replaced only"
+        " when whole; a store keeps every batch it finished)",
+        file=sys.stderr,
+    )
+    raise SystemExit(130)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,6 +61,19 @@ def check_output(
         fail(f"{flag} {out} is a directory; name a file (in it or elsewhere)")
     if suffixes and out.suffix.lower() not in suffixes:
         fail(f"{flag} {out}: the file is written as {' or '.join(suffixes)}; name it so")
+    check_writable(out, flag)
+
+
+def check_writable(out: Path, flag: str) -> None:
+    """Refuse, before any work, a path that could not be written: under a file, or in a folder
+    (the nearest one that exists; missing ones are made) this process may not write in."""
+    folder = out.resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        fail(f"{flag} {out}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        fail(f"{flag} {out}: this process may not write in {folder} (read-only or not yours)")
 
 
 class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_store_errors():`

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from credo import output
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, OUTCOME_SCHEMA
 
 EVENTS_DIR = "events"
@@ -131,8 +132,7 @@ class DatasetWriter:
         self._bad = 0
 
     def __enter__(self) -> DatasetWriter:
-        if self._staging.exists():
-            shutil.rmtree(self._staging)
+        self._staging = output.staging_folder(self.out)
         (self._staging / EVENTS_DIR).mkdir(parents=True)
         return self
 

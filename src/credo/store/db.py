@@ -11,6 +11,7 @@ only when that writer is not holding the file open.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,9 +19,12 @@ import duckdb
 
 from credo.events.schema import SQL_TYPES
 from credo.store import segments
-from credo.store.sql import scalar
+from credo.store.sql import scalar, sql_text
 
 DEFAULT_DB = "credo.duckdb"
+# The most memory DuckDB may take for one credo process (e.g. 4GB; default: its own, 80 % of
+# the machine): compacting tens of millions of events otherwise grows to take most of it.
+MEMORY_LIMIT_VARIABLE = "CREDO_MEMORY_LIMIT"
 
 _EVENT_COLUMNS = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in SQL_TYPES.items())
 
@@ -191,10 +195,23 @@ def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 " a store made by `credo init`"
             ) from exc
         if "lock" in text.lower():
+            holder = re.search(r"PID (\d+)", text)
+            by = f" (process {holder.group(1)})" if holder else ""
             raise StoreError(
-                f"cannot open the store at {target}: {text}. Another credo process may be"
-                " writing to it; wait for it to finish or use another --db"
+                f"the store at {target} is in use by another credo process{by}: DuckDB lets"
+                " one process write a store at a time, and none open it while one writes;"
+                " wait for that one to finish, or use another --db"
             ) from exc
         raise StoreError(f"cannot open the store at {target}: {text}") from exc
     con.execute("SET TimeZone = 'UTC'")
+    limit = os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip()
+    if limit:
+        try:
+            con.execute(f"SET memory_limit = {sql_text(limit)}")
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(
+                f"{MEMORY_LIMIT_VARIABLE}={limit!r} is not a memory size DuckDB reads;"
+                " write it like 4GB or 512MB"
+            ) from exc
     return con

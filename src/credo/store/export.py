@@ -4,12 +4,14 @@ consents.parquet (CONSENT_SCHEMA), the layout Spark and `credo ingest` read."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credo import output
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, FIELDS
 
 ROWS_PER_FILE = 5_000_000
@@ -38,8 +40,27 @@ def export_events(
     events_dir = out / "events"
     if events_dir.exists() and any(events_dir.iterdir()):
         raise ExportError(f"{events_dir} already holds files; choose an empty --out directory")
-    events_dir.mkdir(parents=True, exist_ok=True)
+    # Written under a hidden name beside OUT and moved in when whole: an export stopped midway
+    # leaves no dataset that `credo ingest` would take for the store (half its events, none
+    # of its consents).
+    staging = output.staging_folder(out)
+    try:
+        (staging / "events").mkdir(parents=True)
+        _write_dataset(con, staging, rows_per_file)
+        if not out.exists():
+            staging.rename(out)
+        else:
+            if events_dir.exists():
+                events_dir.rmdir()  # empty, checked above
+            (staging / "events").rename(events_dir)
+            os.replace(staging / "consents.parquet", out / "consents.parquet")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
 
+
+def _write_dataset(con: duckdb.DuckDBPyConnection, out: Path, rows_per_file: int) -> None:
+    events_dir = out / "events"
     # A cursor of its own: the caller's connection may hold a result not yet read.
     cursor = con.cursor()
     cursor.execute("SET enable_progress_bar = false").fetchall()  # stdout is not ours
@@ -76,4 +97,3 @@ def export_events(
     ).to_arrow_table()
     pq.write_table(consents.cast(CONSENT_SCHEMA), out / "consents.parquet")
     cursor.close()
-    return out
