@@ -362,27 +362,24 @@ def separation_reason(
     sentinels = [float(v) for v in specials if isinstance(v, int | float)]
     regular = ~np.isnan(values) & ~np.isin(values, sentinels)
     present, outcome = values[regular], bad[regular]
-    order = np.argsort(present, kind="stable")
-    ranked, ranked_bad = present[order], outcome[order]
     groups: list[tuple[str, int, bool, np.ndarray]] = []  # where, rows, all bad, beside
-    for which in (True, False):  # the rows of one outcome below the other's lowest value
-        others = ranked[ranked_bad != which]
+    for which in (True, False):  # the rows of one outcome beyond the other's values
+        others = present[outcome != which]
         if others.size == 0:
             continue
-        for where, rows in (
-            (f"below {others.min():g}", int(np.searchsorted(ranked, others.min(), "left"))),
-            (
-                f"above {others.max():g}",
-                ranked.size - int(np.searchsorted(ranked, others.max(), "right")),
-            ),
+        for where, beyond, rest, side in (
+            (f"below {others.min():g}", present < others.min(), present >= others.min(), 1),
+            (f"above {others.max():g}", present > others.max(), present <= others.max(), -1),
         ):
-            if rows == 0:
+            rows = int(beyond.sum())
+            # fewer rows than the bar could not miss that many of the other outcome
+            if rows < NEAR_SEPARATION_EXPECTED:
                 continue
-            if where.startswith("below"):
-                beside = ranked_bad[rows : 2 * rows]
-            else:
-                beside = ranked_bad[max(ranked.size - 2 * rows, 0) : ranked.size - rows]
-            groups.append((where, rows, which, beside))
+            # the as many rows next to them in value order (a partial sort: O(n))
+            candidates = side * present[rest]
+            take = min(rows, candidates.size)
+            nearest = np.argpartition(candidates, take - 1)[:take] if take else []
+            groups.append((where, rows, which, outcome[rest][nearest]))
     # the group furthest from chance (the most rows of the other outcome missing) is told
     found = max(
         (
