@@ -24,14 +24,16 @@ def store(tmp_path_factory) -> str:
     h = History()
     # reports 30 and 60 days past due three and a half months back: older than a 3-month
     # horizon that starts on 2025-10-15; the on-time ones are inside it
+    # (two cards: one account's two reports in a month would count once, by the latest)
     h.grant("late", ("card",))
-    for ts, dpd in (
-        (dt.datetime(2025, 10, 1), 30),
-        (dt.datetime(2025, 9, 20), 60),
-        (dt.datetime(2025, 10, 20), 0),
-        (dt.datetime(2025, 12, 1), 0),
+    for ts, dpd, account in (
+        (dt.datetime(2025, 10, 1), 30, "c"),
+        (dt.datetime(2025, 9, 20), 60, "d"),
+        (dt.datetime(2025, 10, 20), 0, "c"),
+        (dt.datetime(2025, 12, 1), 0, "c"),
     ):
-        h.add("late", "card", "account_status", ts, account_id="c", amount=10.0, days_past_due=dpd)
+        h.add("late", "card", "account_status", ts, account_id=account, amount=10.0,
+              days_past_due=dpd)  # fmt: skip
     # statements of 100 every month, paid in full once and in half once: the other months
     # were not paid at all
     h.grant("skipper", ("card",))

@@ -91,6 +91,27 @@ def world(tmp_path_factory) -> dict:
         h.add("spender", "bank", "transfer", dt.datetime(2024, month, 3), amount=100.0,
               counterparty_id="x", category="out")  # fmt: skip
         h.add("spender", "bank", "purchase", dt.datetime(2024, month, 4), amount=50.0)
+    # one card whose report moved back from a Saturday: Oct 1 (September's) and Oct 31
+    # (November's) both in calendar month October, as of Nov 30
+    h.grant("moved_day", ("card",))
+    for when, balance in ((dt.datetime(2025, 10, 1), 1200.0), (dt.datetime(2025, 10, 31), 1500.0)):
+        h.add("moved_day", "card", "account_status", when, account_id="c", amount=balance,
+              credit_limit=5000.0, days_past_due=0)  # fmt: skip
+    # a correction under a new event id: May 30 says 4000 and 30 days late, Jun 2 corrects it
+    h.grant("corrected", ("card",))
+    for when, balance, dpd in ((dt.datetime(2025, 5, 30), 4000.0, 30),
+                               (dt.datetime(2025, 6, 2), 3000.0, 0)):  # fmt: skip
+        h.add("corrected", "card", "account_status", when, account_id="c", amount=balance,
+              credit_limit=10000.0, days_past_due=dpd)  # fmt: skip
+    # two cards: A reports May 15 and Jun 14 (its 15th a Sunday), B on Jun 2
+    h.grant("two_cards", ("card",))
+    for when, account, balance, limit in (
+        (dt.datetime(2025, 5, 15), "a", 1000.0, 2000.0),
+        (dt.datetime(2025, 6, 14), "a", 1100.0, 2000.0),
+        (dt.datetime(2025, 6, 2), "b", 400.0, 8000.0),
+    ):
+        h.add("two_cards", "card", "account_status", when, account_id=account, amount=balance,
+              credit_limit=limit, days_past_due=0)  # fmt: skip
     store = init_store(root / "credo.duckdb")
     h.load(store)
     return {"store": store, "dataset": h.write_dataset(root / "dataset")}
@@ -186,6 +207,27 @@ def test_a_bank_account_without_income_has_0_months_of_income(world):
         assert rows["no_income"]["cb_income_mean_12m"] == NO_DATA  # the mean keeps to income
 
 
+def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(world):
+    """Two reports of one account in a month (a correction, or a reporting day moved across
+    the month's edge by a weekend) were summed: balances, limits and accounts with a balance
+    doubled, and a corrected delinquency stayed."""
+    for engine, rows in _rows(world, dt.date(2025, 11, 30), ["moved_day"]).items():
+        row = rows["moved_day"]
+        assert row["ao_card_balance_latest"] == 1500.0, engine  # was 2700
+        assert row["ao_card_limit_latest"] == 5000.0 and row["ao_utilisation_latest"] == 0.3
+        assert row["ao_accounts_with_balance"] == 1
+    for engine, rows in _rows(world, dt.date(2025, 6, 15), ["corrected", "two_cards"]).items():
+        fixed = rows["corrected"]
+        assert fixed["ao_card_balance_latest"] == 3000.0, engine  # was 7000
+        assert fixed["ao_utilisation_latest"] == 0.3 and fixed["ao_card_limit_latest"] == 10000
+        assert fixed["ph_dpd_latest"] == 0 and fixed["ph_worst_dpd_3m"] == 0
+        assert fixed["ph_dpd30_reports_24m"] == 0 and fixed["ao_accounts_with_balance"] == 1
+        both = rows["two_cards"]
+        assert both["ao_card_balance_latest"] == 1500.0, engine  # 1100 + 400, was 2500
+        assert both["ao_utilisation_latest"] == pytest.approx(0.15)
+        assert both["ao_accounts_with_balance"] == 2
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_gives_the_same_values_at_these_edges(world, spark):
@@ -196,6 +238,9 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         *[(u, dt.date(2024, 3, 1)) for u in ("social", "social_card", "old", "no_income")],
         *[(u, dt.date(2024, 5, 31)) for u in ("the_30th", "the_28th", "spender", "one_month")],
         ("verified_1.0", dt.date(2024, 3, 1)),
+        ("moved_day", dt.date(2025, 11, 30)),
+        ("corrected", dt.date(2025, 6, 15)),
+        ("two_cards", dt.date(2025, 6, 15)),
     )
     con = connect(world["store"], read_only=True)
     try:

@@ -51,12 +51,19 @@ PROVENANCE_COLUMNS: tuple[str, ...] = ("prov_sources", "prov_events") + tuple(
 
 _MONTH_INDEX = "(YEAR({t}) * 12 + MONTH({t}))"
 # Groups of event types whose cells are aggregated apart, over those events alone (see
-# _pivot_stages): the types a person has a few of in a lifetime, not one a month per account;
-# and the monthly account status, which many cells read (past due, balances, limits).
+# _pivot_stages): the types a person has a few of in a lifetime, not one a month per account.
 APART_TYPES: tuple[tuple[str, ...], ...] = (
     ("account_opened", "account_closed", "inquiry", "profile", "refund"),
-    ("account_status",),
 )
+# The monthly account reports (past due, balances, limits), one per account per month as in
+# Metro 2. An account that reported twice in a bucket (a correction, or a reporting day moved
+# across the bucket's edge by a weekend) counts once, by its latest report: their cells are
+# always aggregated apart, over each account's latest report per month (`_account_reports`).
+ACCOUNT_REPORT_TYPES: tuple[str, ...] = ("account_status",)
+# What stands for "no value" while a report's fields are picked (ARG_MAX skips a NULL value on
+# some engines and not on others, so none is passed): amounts, limits and days past due are
+# never negative (ingest refuses them).
+_NO_VALUE = "-1"
 _SEP = ",\n    "
 
 # Each measure: its value per event (over the columns of `ev`) and how a month combines them.
@@ -204,6 +211,23 @@ class _Cells:
         return _SEP.join(columns)
 
 
+def _account_reports(name: str, tables: Tables, policy: Policy) -> str:
+    """The stage `name`: each account's latest report in each month (by time, then event id,
+    so that no engine's row order decides), its fields as that report gives them."""
+    raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id", "event_id"))
+    key = "CASE WHEN event_id IS NOT NULL THEN {'t': ts, 'e': event_id} END"
+    picked = _SEP.join(
+        f"NULLIF(ARG_MAX(COALESCE({field}, {_NO_VALUE}), {key}), {_NO_VALUE}) AS {field}"
+        for field in ("amount", "credit_limit", "dpd")
+    )
+    return f"""{raw},
+{name} AS (
+  SELECT pid, m, source, MIN(type) AS type, MAX(category) AS category,
+    {picked}
+  FROM {name}_all GROUP BY pid, m, source, account_id
+)"""
+
+
 def _monthly(name: str, events: str, cells_sql: str) -> str:
     return f"""
 {name} AS (
@@ -221,6 +245,7 @@ def _pivot_stages(
     is worked out for every event, so each cell kept out of the big aggregation saves one
     conditional aggregate per event."""
     groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(apart_types)]
+    groups.append(("ga", ACCOUNT_REPORT_TYPES, cells.reading_only(ACCOUNT_REPORT_TYPES)))
     groups = [g for g in groups if g[2]]
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
     common = [c for c in cells.names if c not in apart]
@@ -239,7 +264,10 @@ def _pivot_stages(
     stages = [_monthly("mp_all", "ev", cells.sql(common))]
     joins = []
     for alias, types, chosen in groups:
-        stages.append(_events(f"ev_{alias}", tables, policy, types))
+        if types == ACCOUNT_REPORT_TYPES:
+            stages.append(_account_reports(f"ev_{alias}", tables, policy))
+        else:
+            stages.append(_events(f"ev_{alias}", tables, policy, types))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
         joins.append(f"LEFT JOIN mp_{alias} AS {alias} ON {alias}.pid = a.pid AND {alias}.m = a.m")
     stages.append(
@@ -265,8 +293,15 @@ granted AS (
 )"""
 
 
-def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str] = ()) -> str:
-    """The stage of granted events before the as-of date (of `only_types` when given)."""
+def _events(
+    name: str,
+    tables: Tables,
+    policy: Policy,
+    only_types: Sequence[str] = (),
+    extra: Sequence[str] = (),
+) -> str:
+    """The stage of granted events before the as-of date (of `only_types` when given, with
+    the `extra` event columns)."""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     ts_month = _MONTH_INDEX.format(t="e.ts")
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
@@ -292,7 +327,7 @@ def _events(name: str, tables: Tables, policy: Policy, only_types: Sequence[str]
     return f"""
 {name} AS (
   SELECT g.pid, e.ts, e.amount, e.credit_limit, e.category,
-    e.source, e.type,
+    e.source, e.type,{"".join(f" e.{column}," for column in extra)}
     {months_back} AS m,
     CASE WHEN {months_back} < {policy.negative_data_months}
       THEN e.days_past_due END AS dpd,
