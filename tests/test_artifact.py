@@ -185,3 +185,23 @@ def test_an_output_stopped_midway_leaves_the_file_that_was_there(tmp_path):
         temporary.write_text("done")
     assert (tmp_path / "new" / "scores.csv").read_text() == "done"
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["scores.csv"]
+
+
+def test_an_output_through_a_link_or_over_a_private_file_stays_so(tmp_path):
+    from credo import output
+
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    output.write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"  # written through the link
+    private = tmp_path / "private.csv"
+    private.write_text("old")
+    private.chmod(0o600)
+    output.write_text(private, "new")
+    assert private.stat().st_mode & 0o777 == 0o600  # not made world-readable
+    with pytest.raises(OSError) as failed, output.replacing(tmp_path / "scores.csv"):
+        raise OSError(28, "No space left on device")
+    assert failed.value.filename == str(tmp_path / "scores.csv")  # the name given, not the part
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "private.csv", "real.csv"]

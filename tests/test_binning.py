@@ -571,3 +571,14 @@ def test_labels_keep_every_digit_of_a_small_cut_point() -> None:
         }
     )
     assert bins.labels()[:3] == ["< 0.0001109", "[0.0001109, 0.00012961)", ">= 0.00012961"]
+
+
+def test_cut_points_are_the_roundest_number_between_two_values() -> None:
+    """25.4 / 0.1 is 253.99999999999997: the cut between 25.4 and 25.5 came out 25.41, and
+    between 64.6 and 64.7 as 64.600001, in labels and reason texts."""
+    from credo.model._binning_prebin import readable_cuts
+
+    got = readable_cuts(
+        np.array([25.4, 64.6, 0.0174, 0.57, 25.39]), np.array([25.5, 64.7, 0.0175, 0.58, 25.4])
+    )
+    assert got.tolist() == [25.5, 64.7, 0.0175, 0.58, 25.4]

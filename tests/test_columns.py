@@ -295,6 +295,9 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
         join_outcomes(features, garbage)
 
 
+SEED_OF_A_STEEP_TAIL = 15  # a seed whose one-outcome tail the rule, asked, calls a leak
+
+
 def test_a_large_group_of_one_outcome_is_a_leak_not_noise() -> None:
     """A column whose zeros are all good (8,000 rows, where ~1,000 bads were due) cannot be
     binned (a bin must hold both outcomes): before, it showed an information value of 0 and
@@ -326,11 +329,20 @@ def test_a_large_group_of_one_outcome_is_a_leak_not_noise() -> None:
     few_y[:30] = 0
     assert separation_reason(few, few_y, ordered=True) is None
     card = Scorecard().fit(frame, y)
-    assert (
-        card.features_ == ["signal"] and "nearly tells good from bad" in card.dropped_["recoveries"]
-    )
+    assert card.features_ == ["signal"] and "no bin can hold it" in card.dropped_["recoveries"]
+    # asked only where binning found no cut: a strong real feature's one-outcome tail, binned
+    # like any other, is kept (a bureau-like score of AUC 0.9 was dropped when every column
+    # was asked)
+    steep_rng = np.random.default_rng(SEED_OF_A_STEEP_TAIL)
+    z = steep_rng.normal(size=1000)
+    steep = (steep_rng.random(1000) < 1 / (1 + np.exp(-(-1 + 2.5 * z)))).astype(int)
+    score = pd.Series(np.round(600 - 50 * z))
+    assert separation_reason(score, steep, ordered=True) is not None  # asked: a "leak"
+    strong = Scorecard().fit(pd.DataFrame({"score": score}), steep)
+    assert strong.features_ == ["score"] and strong.iv_["score"] > 1.5
+    # the challenger, which bins nothing, leaves out only what tells every row apart
     challenger = Challenger(n_jobs=1, n_estimators=50).fit(frame, y)
-    assert challenger.features_ == ["signal"]
+    assert challenger.features_ == ["signal", "recoveries"]
 
 
 def test_the_target_hint_names_the_rarer_value_and_blank_outcomes_can_be_left_out() -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 
 def test_demo_runs_every_verb_and_leaves_its_outputs(tmp_path: Path) -> None:
@@ -89,5 +90,46 @@ def test_demo_refuses_a_folder_that_is_not_an_earlier_demo(tmp_path: Path) -> No
         text=True,
         timeout=120,
     )
-    assert done.returncode == 1 and "not an earlier demo's" in " ".join(done.stderr.split())
+    assert done.returncode == 1 and "an earlier demo did not write" in " ".join(done.stderr.split())
     assert notes.read_text() == "keep me"
+
+
+def test_demo_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
+    """A folder laid out like an earlier demo's (its marker, or population/ and credo.duckdb)
+    with a file of the user's beside them was deleted whole; and --dir . emptied the
+    current folder."""
+    for layout in ("marker", "older"):
+        folder = tmp_path / layout
+        (folder / "population").mkdir(parents=True)
+        (folder / "credo.duckdb").write_bytes(b"")
+        if layout == "marker":
+            (folder / ".credo-demo").write_text("")
+        (folder / "late.csv").write_text("mine")
+        for where in (str(folder), "."):
+            done = subprocess.run(
+                [sys.executable, "-m", "credo", "demo", "--dir", where, "--users", "50"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=folder,
+            )
+            said = " ".join(done.stderr.split())
+            assert done.returncode == 1 and "(late.csv)" in said, said
+            assert (folder / "late.csv").read_text() == "mine"
+            assert (folder / "population").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [(["--holdout", "1.5"], "--holdout 1.5"), (["--scale", "bogus"], "--scale 'bogus'")],
+)
+def test_demo_checks_its_settings_before_the_work(tmp_path: Path, flags, said) -> None:
+    out = tmp_path / "d"
+    done = subprocess.run(
+        [sys.executable, "-m", "credo", "demo", "--dir", str(out), "--users", "50", *flags],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and said in " ".join(done.stderr.split())
+    assert not out.exists()

@@ -237,6 +237,11 @@ def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
         - ((born.month > today.month) | ((born.month == today.month) & (born.day > today.day)))
     )
     assert np.array_equal(ages, expected.to_numpy(dtype=float))
-    # codes and numbers are not dates
+    # codes and numbers are not dates; nor text that reads two ways ("Sep-56" was 2056: an age
+    # of -31); a birth date still to come is not known
     assert fairness.years_since_dates(np.array(["A91", "A92"] * 10, dtype=object)) is None
+    assert fairness.years_since_dates(np.array(["Sep-56", "Apr-75"], dtype=object)) is None
+    assert fairness.years_since_dates(np.array(["3/1/1956", "4/5/1975"], dtype=object)) is None
+    later = fairness.years_since_dates(np.array(["1956-09", "2999-01-01"], dtype=object))
+    assert later[0] >= 69 and np.isnan(later[1])
     assert fairness.years_since_dates(np.arange(40)) is None

@@ -196,7 +196,7 @@ def test_kill_9_mid_file_then_rerun_completes_without_duplicates(
 
     def watch() -> None:  # ingest logs one line per committed chunk when not on a terminal
         for line in process.stderr:
-            match = re.search(r"([\d,]+) rows committed", line)
+            match = re.search(r"([\d,]+) rows read \(stored or quarantined\)", line)
             if match and int(match.group(1).replace(",", "")) >= 3 * chunk:
                 committed.set()
 

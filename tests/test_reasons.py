@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -188,14 +190,42 @@ def test_a_trends_texts_follow_the_sign_of_its_bin_not_its_place_beside_the_best
             "woe": [-1.0, 0.5, 0.2, -1.5, 0.0],
         }
     )
-    # best bin: [-500, -139.8); the next one spans 0, and sits above the best
+    # best bin: [-500, -139.8), falling; the bin below it fell too, only more (not why it
+    # costs points: its range); the next spans 0 (its range); the last rose
     texts = rs.catalog_reason_texts(trend, bins, np.array([10, 40, 30, 5, 0]))
     assert texts[:4] == [
-        "Statement amounts have been falling",
+        "Change in statement amounts per month, 6 months: < -500",
         "Change in statement amounts per month, 6 months: [-500, -139.8)",
-        "Change in statement amounts per month, 6 months: [-139.8, 651)",  # rising or falling
+        "Change in statement amounts per month, 6 months: [-139.8, 651)",
         "Statement amounts have been rising",
     ]
-    # a falling bin above the best still falls (by place alone it read "rising")
-    texts = rs.catalog_reason_texts(trend, bins, np.array([45, 40, 30, 5, 0]))
-    assert texts[1] == "Statement amounts have been falling"
+    # where rising most scores best, a falling bin reads "falling" (by place alone: "rising")
+    texts = rs.catalog_reason_texts(trend, bins, np.array([5, 10, 30, 45, 0]))
+    assert texts[:2] == ["Statement amounts have been falling"] * 2
+    assert texts[2] == "Change in statement amounts per month, 6 months: [-139.8, 651)"
+
+
+def test_a_model_read_back_from_its_file_keeps_its_trend_texts():
+    """The pivot was saved but not read back: every loaded model told rising bills
+    'falling'."""
+    from credo.model.scorecard import Scorecard
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    slope = rng.normal(0, 300, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-2 + slope / 200)))).astype(int)
+    meta = [
+        {
+            "name": "bill_trend",
+            "dimension": "amounts_owed",
+            "description": "Change in statement amounts per month (slope), 6 months",
+            "reason": "Statement amounts have been rising",
+            "reason_low": "Statement amounts have been falling",
+            "reason_pivot": 0.0,
+            "direction": "none",
+        }
+    ]
+    card = Scorecard().fit(pd.DataFrame({"bill_trend": slope}), y, meta=meta)
+    loaded = Scorecard.from_dict(json.loads(json.dumps(card.to_dict())))
+    assert loaded.reason_texts("bill_trend") == card.reason_texts("bill_trend")
+    assert "Statement amounts have been rising" in card.reason_texts("bill_trend")

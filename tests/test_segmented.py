@@ -183,8 +183,8 @@ def test_no_split_without_enough_rows_of_each_class():
     X, y = planted(800, 3)
     model = SegmentedScorecard(min_segment_minority=200).fit(X, y)
     assert [s.conditions for s in model.segments_] == [()]
-    rarer = int(min(y.sum(), len(y) - y.sum()))
-    assert f"have {rarer:,} of the rarer" in model.single_segment_reason()
+    rarer, which = min((int(y.sum()), "bad"), (int(len(y) - y.sum()), "good"))
+    assert f"have {rarer:,} {which} rows" in model.single_segment_reason()
     assert SegmentedScorecard(max_segments=1).fit(X, y).single_segment_reason() is None
 
 

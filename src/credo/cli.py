@@ -7,6 +7,7 @@ contents and every verb's code sits next to its kind.
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 
 import typer
@@ -52,9 +53,21 @@ def main() -> None:
         _stopped()
     except RuntimeError as exc:
         # DuckDB turns Ctrl-C within a query into an error of its own
-        if "interrupt" not in str(exc).lower():
-            raise
-        _stopped()
+        if "interrupt" in str(exc).lower():
+            _stopped()
+        if type(exc).__name__ == "OutOfMemoryException":
+            limit = os.environ.get("CREDO_MEMORY_LIMIT")
+            print(
+                "error: DuckDB ran out of memory"
+                + (
+                    f" within CREDO_MEMORY_LIMIT={limit}: raise it, or leave it unset"
+                    if limit
+                    else ": free memory, or set CREDO_MEMORY_LIMIT lower to make it spill to disk"
+                ),
+                file=sys.stderr,
+            )
+            raise SystemExit(1) from None
+        raise
     except OSError as exc:
         # a full disk, a folder made read-only midway: said in one line (outputs are written
         # whole or not at all, so none is left half-written)

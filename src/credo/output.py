@@ -8,28 +8,42 @@ there before, never a truncated one that looks finished.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 
 @contextlib.contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
-    """A temporary path to write to; on success it becomes `path` (parents made as needed)."""
-    target = Path(path)
+    """A temporary path to write to; on success it becomes `path` (parents made as needed).
+    A symbolic link is written through (its target replaced, the link kept); a file that is
+    there keeps its permissions, and one this process may not write is refused as before."""
+    given = Path(path)
+    target = Path(os.path.realpath(given))
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "permission denied", str(given))
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
-    # mkstemp makes the file private (0600); an output is as readable as any file written here
-    mask = os.umask(0)
-    os.umask(mask)
-    temporary.chmod(0o666 & ~mask)
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    else:  # mkstemp makes the file private (0600): as readable as any file written here
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    temporary.chmod(mode)
     try:
-        yield temporary
-        os.replace(temporary, target)
+        try:
+            yield temporary
+            os.replace(temporary, target)
+        except OSError as exc:
+            # named by the path the user gave, not the hidden temporary file
+            raise OSError(exc.errno, exc.strerror or str(exc), str(given)) from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -41,6 +55,9 @@ def write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
+STALE_SECONDS = 24 * 3600
+
+
 def staging_folder(out: Path) -> Path:
     """A hidden folder beside `out` to write a whole dataset into before it is moved into
     place, this process's own; the ones of processes no longer running (killed midway, their
@@ -50,7 +67,10 @@ def staging_folder(out: Path) -> Path:
     prefix = f".{out.name}.partial-"
     for stale in out.parent.glob(f"{prefix}*"):
         pid = stale.name[len(prefix) :]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+        # untouched for a day as well: a process of another machine or container writing to
+        # a shared folder is not in this one's process table
+        quiet = time.time() - stale.stat().st_mtime > STALE_SECONDS
+        if pid.isdigit() and int(pid) != os.getpid() and quiet and not _running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     staging = out.parent / f"{prefix}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

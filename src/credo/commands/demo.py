@@ -49,12 +49,39 @@ def _run(*parts: object) -> None:
 DEMO_MARKER = ".credo-demo"
 
 
-def _earlier_demo(directory: Path) -> bool:
-    """The folder is one `credo demo` wrote (its marker, or the population and store it
-    leaves, for demos run before the marker)."""
-    if (directory / DEMO_MARKER).exists():
-        return True
-    return (directory / "population").is_dir() and (directory / "credo.duckdb").is_file()
+# Everything a demo writes in its folder: the only entries it ever deletes.
+DEMO_OUTPUTS = frozenset(
+    {
+        DEMO_MARKER,
+        "population",
+        "credo.duckdb",
+        "credo.duckdb.wal",
+        "credo.duckdb.segments",
+        "features.parquet",
+        "outcomes_train.parquet",
+        "outcomes_holdout.parquet",
+        "model.json",
+        "scores.csv",
+        "report.html",
+    }
+)
+
+
+def _foreign_entries(directory: Path) -> list[str]:
+    """What in the folder a demo did not write (a demo's own hidden partial files aside).
+    A folder without the marker is a demo's only if it holds the population and store an
+    older demo left."""
+    if not directory.exists():
+        return []
+    names = sorted(p.name for p in directory.iterdir())
+    ours = DEMO_OUTPUTS | {n for n in names if n.startswith((".population.", ".scores.csv."))}
+    foreign = [n for n in names if n not in ours]
+    earlier = (directory / DEMO_MARKER).exists() or (
+        (directory / "population").is_dir() and (directory / "credo.duckdb").is_file()
+    )
+    if names and not earlier:
+        return names
+    return foreign
 
 
 def demo(
@@ -76,22 +103,34 @@ def demo(
     ] = "us",
 ) -> None:
     """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
-    score, evaluate. Starts from scratch in --dir each time: the folder is deleted first, so
-    the demo refuses one that holds anything but an earlier demo's output."""
+    score, evaluate. Starts from scratch in --dir each time: an earlier demo's outputs there
+    are deleted first, so the demo refuses a folder that holds anything else."""
+    from credo.model.scaling import SCALES
     from credo.policy import PolicyError, load_policy
 
+    # the settings are checked before minutes of work, not after
     try:
-        load_policy(policy)  # before minutes of work, not after
+        load_policy(policy)
     except PolicyError as exc:
         fail(str(exc))
-    if directory.exists() and any(directory.iterdir()) and not _earlier_demo(directory):
+    if scale not in SCALES:
+        fail(f"--scale {scale!r}: choose one of {', '.join(sorted(SCALES))}")
+    if not 0.0 < holdout < 1.0:
+        fail(f"--holdout {holdout}: give the share held out, above 0 and below 1 (e.g. 0.3)")
+    foreign = _foreign_entries(directory)
+    if foreign:
         fail(
-            f"--dir {directory} holds files that are not an earlier demo's, and the demo starts"
-            " by deleting its directory: name a new or empty one (or an earlier demo's)"
+            f"--dir {directory} holds what an earlier demo did not write"
+            f" ({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}), and the demo"
+            " replaces the folder's contents: name a new or empty folder, or an earlier demo's"
         )
     if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+        for entry in directory.iterdir():  # the demo's own outputs only, never the folder
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    directory.mkdir(parents=True, exist_ok=True)
     (directory / DEMO_MARKER).write_text("written by `credo demo`, which replaces this folder\n")
     population = directory / "population"
     db = directory / "credo.duckdb"

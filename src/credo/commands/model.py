@@ -521,10 +521,12 @@ def _write_scores(scores: Any, suffix: str, path: Path) -> None:
         scores.to_csv(path, index=False)
         return
     table = pa.Table.from_pandas(scores, preserve_index=False)
-    # reason columns are text whatever the rows hold (all empty in a batch of unscorable
-    # people would make them a null type), so files of several batches read as one
+    # reason columns and the band are text whatever the rows hold (all empty in a batch of
+    # unscorable people would make them a null type; the band a dictionary when every row
+    # is scored), so files of several batches read as one
     for i, field in enumerate(table.schema):
-        if field.name.startswith("reason_") and field.type != pa.string():
+        text = field.name.startswith("reason_") or field.name == "band"
+        if text and field.type != pa.string():
             table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
     pq.write_table(table, path)
 

@@ -175,7 +175,9 @@ def quarantine_list(
         typer.Option(
             "--out",
             help="Write every matching row, with the row as it was read, to a .csv, .parquet or "
-            ".jsonl file (no --limit) for the furnisher to fix and send again.",
+            ".jsonl file (no --limit) for the furnisher: each row says where it was refused and"
+            " why, and `raw` holds the row as it was read, to be fixed and sent again as an"
+            " event file.",
         ),
     ] = None,
     as_json: Annotated[

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, norm
 
-from credo.model.columns import DATE_TEXT, is_date_object
+from credo.model.columns import is_date_object
 from credo.model.training import name_words
 
 FOUR_FIFTHS = 0.8
@@ -297,6 +297,7 @@ def calibration_within_groups(
     return {"groups": rows, "flag": any(row["flag"] for row in rows)}
 
 
+ISO_DATE_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}(-\d{1,2}([ T].*)?)?\s*$")
 # A birth date's or any other date's words: the audit reads its values as years since then.
 _BIRTH_WORDS = frozenset({"birth", "birthdate", "born", "dob"})
 
@@ -309,16 +310,19 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
     present = series.dropna()
     if present.empty or pd.api.types.is_numeric_dtype(present.infer_objects()):
         return None
+    # only dates that read one way: typed, or ISO text (2016-03-01, 2016-03); "3/1/1956" may
+    # be March or January, and "Sep-56" 1956 or 2056
     if not present.map(
-        lambda v: bool(DATE_TEXT.match(v)) if isinstance(v, str) else is_date_object(v)
+        lambda v: bool(ISO_DATE_TEXT.match(v)) if isinstance(v, str) else is_date_object(v)
     ).all():
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it guesses the format per value
-        dates = pd.to_datetime(series, errors="coerce", format="mixed")
+        dates = pd.to_datetime(series, errors="coerce", format="ISO8601")
     if dates.notna().sum() < 0.95 * len(present):
         return None
     today = today or pd.Timestamp.now().normalize()
+    dates = dates.where(dates <= today)  # a birth date still to come is not known
     years = (today.year - dates.dt.year) - (
         (dates.dt.month > today.month)
         | ((dates.dt.month == today.month) & (dates.dt.day > today.day))

@@ -30,7 +30,8 @@ class LineProgress(NoProgress):
         self.console = console
 
     def update(self, task: str, **fields: object) -> None:
-        self.console.print(f"{task}: {fields.get('rows', 0):,} rows committed", highlight=False)
+        rows = fields.get("rows", 0)
+        self.console.print(f"{task}: {rows:,} rows read (stored or quarantined)", highlight=False)
 
 
 def progress_bar(enabled: bool) -> Progress | NoProgress:

@@ -120,13 +120,18 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     labels = bins.labels()
     pivot = meta.get("reason_pivot")
     if low and pivot is not None and bins.kind == "numeric":
-        # texts of a sign ("rising", "falling"): a bin wholly on one side of the pivot reads
-        # that side's text, one that spans it the person's range
+        # texts of a sign ("rising", "falling"): a bin wholly on the other side of the pivot
+        # from the best bin reads its side's text (it is why the bin costs points); one that
+        # spans the pivot, or lies on the best bin's side (it rose, but less), its range
         edges = [-np.inf, *bins.edges, np.inf]
+
+        def side(b: int) -> str | None:
+            # above: strictly (a bin from the pivot on holds the flat ones too)
+            return reason if edges[b] > pivot else low if edges[b + 1] <= pivot else None
+
         for b in range(regular):
-            lower, upper = edges[b], edges[b + 1]
-            side = reason if lower >= pivot else low if upper <= pivot else None
-            texts[b] = side or f"{described}: {labels[b]}"
+            own = side(b)
+            texts[b] = own if own and own != side(best) else f"{described}: {labels[b]}"
     if regular:
         texts[best] = f"{described}: {labels[best]}"
     texts += [special_value_text(meta, value) for value in bins.specials]

@@ -117,12 +117,16 @@ def readable_cuts(below: np.ndarray, at: np.ndarray) -> np.ndarray:
             if not open_.any():
                 break
             step = 10.0**k
-            cut = (np.floor(below / step) + 1.0) * step
-            if k < 0:
-                cut = np.round(cut, -k)  # 0.30000000000000004 -> 0.3
-            found = open_ & (cut > below) & (cut <= out)
-            out[found] = cut[found]
-            open_ &= ~found
+            # the next multiple of the step above `below`, or the one after: 25.4 / 0.1 is
+            # 253.99999999999997, so the first is 25.4 itself (and 25.5 would be missed)
+            first = np.floor(below / step) + 1.0
+            for multiple in (first, first + 1.0):
+                cut = multiple * step
+                if k < 0:
+                    cut = np.round(cut, -k)  # 0.30000000000000004 -> 0.3
+                found = open_ & (cut > below) & (cut <= out)
+                out[found] = cut[found]
+                open_ &= ~found
     return out
 
 

@@ -136,7 +136,9 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.features_ = self._choose_features(frame, meta)
         # as for the scorecard: a column that alone tells the outcome is a leak, not an input
         for name in self.features_:
-            leak = separation_reason(frame[name], labels, ordered=not _is_categorical(frame[name]))
+            leak = separation_reason(
+                frame[name], labels, ordered=not _is_categorical(frame[name]), near=False
+            )
             if leak:
                 self.dropped_[name] = leak
         self.features_ = [name for name in self.features_ if name not in self.dropped_]

@@ -23,7 +23,7 @@ import pandas as pd
 
 _PERCENT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$")
 # 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
-DATE_TEXT = re.compile(
+_DATE_TEXT = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{4}([ T].*)?|\d{4}-\d{2}"
     r"|[A-Za-z]{3}-(\d{2}|\d{4}))\s*$"
 )
@@ -188,7 +188,7 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         text = _text_values(column)
         if text is None or text.empty:
             continue
-        if _all_match(text, DATE_TEXT):
+        if _all_match(text, _DATE_TEXT):
             reasons[str(name)] = DATE_REASON
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
@@ -343,19 +343,25 @@ NEAR_SEPARATION_EXPECTED = 20.0
 
 
 def separation_reason(
-    column: pd.Series, target: np.ndarray, ordered: bool, specials: Sequence[Any] = ()
+    column: pd.Series,
+    target: np.ndarray,
+    ordered: bool,
+    specials: Sequence[Any] = (),
+    near: bool = True,
 ) -> str | None:
     """Why the column is a leak, or None: it tells every good row from every bad one
-    (`separates_outcome`), or, for numbers, the rows at one end beyond the other outcome's
-    range are all of one outcome where the as many rows beside them would have put
-    NEAR_SEPARATION_EXPECTED or more of the other there. Binning cannot give such a group a
-    bin of its own (a bin must hold both outcomes), so the column would show an information
-    value near 0 and pass for noise. (The tail of a strong real feature is of one outcome too,
-    but so are nearly the rows beside it.) Rows without a value and `specials` have bins of
-    their own whatever they hold, so they are left out of the ends."""
+    (`separates_outcome`), or, with `near` (the caller's binning found no cut) and for
+    numbers, the rows at one end beyond the other outcome's range are all of one outcome where
+    the as many rows beside them would have put NEAR_SEPARATION_EXPECTED or more of the other
+    there. Binning cannot give such a group a bin of its own (a bin must hold both outcomes),
+    so the column shows an information value of 0 and would pass for noise. (Asked of every
+    column, the rule would take the one-outcome tail of a strong real feature, whose rate
+    falls on into the tail, for a leak: so only where binning failed.) Rows without a value
+    and `specials` have bins of their own whatever they hold, so they are left out of the
+    ends."""
     if separates_outcome(column, target, ordered):
         return SEPARATION_REASON
-    if not ordered:
+    if not (ordered and near):
         return None
     bad = np.asarray(target) == 1
     values = pd.to_numeric(column, errors="coerce").to_numpy(np.float64, na_value=np.nan)
@@ -383,18 +389,19 @@ def separation_reason(
     # the group furthest from chance (the most rows of the other outcome missing) is told
     found = max(
         (
-            (rows * float(np.mean(beside != all_bad)) if beside.size else 0.0, where, rows, all_bad)
+            (rows * share, where, rows, all_bad, share, beside.size)
             for where, rows, all_bad, beside in groups
+            for share in [float(np.mean(beside != all_bad)) if beside.size else 0.0]
         ),
         default=None,
     )
     if found is None or found[0] < NEAR_SEPARATION_EXPECTED:
         return None
-    expected, where, rows, all_bad = found
+    _, where, rows, all_bad, share, beside = found
     outcome, other = ("bad", "good") if all_bad else ("good", "bad")
     return (
-        f"nearly tells good from bad: all {rows:,} rows {where} are {outcome}, where about"
-        f" {expected:,.0f} {other} rows would be expected from the rows beside them: the"
+        f"nearly tells good from bad, and no bin can hold it: all {rows:,} rows {where} are"
+        f" {outcome}, while {share:.0%} of the {beside:,} rows next to them are {other}: the"
         " outcome itself, or known only after it?"
     )
 

@@ -29,6 +29,20 @@ DIRECTION_TO_MONOTONIC = {"higher_is_riskier": "ascending", "higher_is_safer": "
 SCORE_CHUNK_ROWS = 32_768
 
 
+# What the scorecard keeps of each feature's metadata (and reads back from a model file).
+META_FIELDS = (
+    "name",
+    "dimension",
+    "description",
+    "reason",
+    "reason_low",
+    "reason_pivot",
+    "direction",
+    "no_data",
+    "never",
+)
+
+
 def meta_to_dict(meta: Any) -> dict:
     """A FeatureMeta (or dict) as a plain dict with the fields the scorecard keeps."""
     get = (
@@ -57,6 +71,7 @@ def plain_meta(name: str) -> dict:
         "description": name.replace("_", " "),
         "reason": "",
         "reason_low": "",
+        "reason_pivot": None,
         "direction": None,
         "no_data": None,
         "never": None,
@@ -178,6 +193,9 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
                     target,
                     ordered=all_bins[n].kind != "categorical",
                     specials=all_bins[n].specials,
+                    # a near separation only matters where it left binning no cut (IV 0):
+                    # a strong real feature's one-outcome tail is binned like any other
+                    near=all_bins[n].n_regular <= 1,
                 )
             )
         }
@@ -318,8 +336,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             return fit_logistic(woe, y, self.l2, start)
         except NotConverged as error:
             raise ValueError(
-                f"the logistic regression did not settle ({error}): some features nearly"
-                " separate the outcome; give the ridge penalty l2 a value above 0"
+                f"the logistic regression did not settle ({error}, ridge penalty l2={self.l2}):"
+                " some features nearly separate the outcome; a larger l2 keeps the fit finite"
             ) from None
 
     def _fit_signed(self, woe: np.ndarray, y: np.ndarray, names: list[str]):
@@ -606,17 +624,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         model.scale_ = scaling.Scale.from_dict(data["scale"])
         model.bins_ = {f["name"]: Bins.from_dict(f["bins"]) for f in features}
         model.binning_ = None
-        keys = (
-            "name",
-            "dimension",
-            "description",
-            "reason",
-            "reason_low",
-            "direction",
-            "no_data",
-            "never",
-        )
-        model.meta_ = {f["name"]: {k: f.get(k) for k in keys} for f in features}
+        model.meta_ = {f["name"]: {k: f.get(k) for k in META_FIELDS} for f in features}
         model.codes_ = dict(data["reason_codes"])
         if len(set(model.codes_.values())) != len(model.codes_):
             raise ValueError("two features share a reason code")

@@ -241,12 +241,13 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         if len(self.segments_) > 1 or int(self.max_segments) < 2:
             return None
         rows, bad_rate = self.training_["rows"], self.training_["bad_rate"]
-        rarer = min(round(rows * bad_rate), rows - round(rows * bad_rate))
+        bads = round(rows * bad_rate)
+        rarer, which = min((bads, "bad"), (rows - bads, "good"))
         needed = 2 * int(self.min_segment_minority)
         if rarer < needed:
             return (
                 f"too few to split: two segments need at least {needed:,} bad and {needed:,}"
-                f" good rows between them, and the data have {rarer:,} of the rarer"
+                f" good rows between them, and the data have {rarer:,} {which} rows"
             )
         return (
             "no split that leaves each side enough rows scored better than one card on"

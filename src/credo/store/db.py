@@ -198,9 +198,9 @@ def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             holder = re.search(r"PID (\d+)", text)
             by = f" (process {holder.group(1)})" if holder else ""
             raise StoreError(
-                f"the store at {target} is in use by another credo process{by}: DuckDB lets"
-                " one process write a store at a time, and none open it while one writes;"
-                " wait for that one to finish, or use another --db"
+                f"the store at {target} is in use by another process{by}: DuckDB lets one"
+                " process write a store at a time, and none open it while one writes; wait for"
+                " that one to finish, or use another --db"
             ) from exc
         raise StoreError(f"cannot open the store at {target}: {text}") from exc
     con.execute("SET TimeZone = 'UTC'")

@@ -40,20 +40,23 @@ def export_events(
     events_dir = out / "events"
     if events_dir.exists() and any(events_dir.iterdir()):
         raise ExportError(f"{events_dir} already holds files; choose an empty --out directory")
-    # Written under a hidden name beside OUT and moved in when whole: an export stopped midway
-    # leaves no dataset that `credo ingest` would take for the store (half its events, none
-    # of its consents).
-    staging = output.staging_folder(out)
+    # Written under a hidden folder inside OUT (the same file system, should OUT be a mount
+    # point) and moved into place when whole: an export stopped midway leaves no dataset that
+    # `credo ingest` would take for the store (half its events, none of its consents).
+    made = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = output.staging_folder(out / ".export")
     try:
         (staging / "events").mkdir(parents=True)
         _write_dataset(con, staging, rows_per_file)
-        if not out.exists():
-            staging.rename(out)
-        else:
-            if events_dir.exists():
-                events_dir.rmdir()  # empty, checked above
-            (staging / "events").rename(events_dir)
-            os.replace(staging / "consents.parquet", out / "consents.parquet")
+        if events_dir.exists():
+            events_dir.rmdir()  # empty, checked above
+        (staging / "events").rename(events_dir)
+        os.replace(staging / "consents.parquet", out / "consents.parquet")
+    except BaseException:
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
