@@ -212,13 +212,17 @@ class _Cells:
 
 
 def _account_reports(name: str, tables: Tables, policy: Policy) -> str:
-    """The stage `name`: each account's latest report in each month (by time, then event id,
-    so that no engine's row order decides), its fields as that report gives them."""
-    raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id", "event_id"))
-    key = "CASE WHEN event_id IS NOT NULL THEN {'t': ts, 'e': event_id} END"
+    """The stage `name`: each account's latest report in each month (by time, then by its
+    values, so that no engine's row order decides), its fields as that report gives them."""
+    raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id",))
+    fields = ("amount", "credit_limit", "dpd")
+    given = {field: f"COALESCE({field}, {_NO_VALUE})" for field in fields}
+    # the latest report; of reports at one instant the one of the largest values, field by
+    # field (reports alike in all three give the same fields whichever is taken)
+    tie_break = ", ".join(f"'{field[0]}': {given[field]}" for field in fields)
+    key = f"CASE WHEN ts IS NOT NULL THEN {{'t': ts, {tie_break}}} END"
     picked = _SEP.join(
-        f"NULLIF(ARG_MAX(COALESCE({field}, {_NO_VALUE}), {key}), {_NO_VALUE}) AS {field}"
-        for field in ("amount", "credit_limit", "dpd")
+        f"NULLIF(ARG_MAX({given[field]}, {key}), {_NO_VALUE}) AS {field}" for field in fields
     )
     return f"""{raw},
 {name} AS (
