@@ -212,21 +212,20 @@ class _Cells:
 
 
 def _account_reports(name: str, tables: Tables, policy: Policy) -> str:
-    """The stage `name`: each account's latest report in each month (by time, then by its
-    values, so that no engine's row order decides), its fields as that report gives them."""
+    """The stage `name`: each account's latest report in each month, its fields as that
+    report gives them (of reports at one instant, each field's largest value, so that no
+    engine's row order decides)."""
     raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id",))
-    fields = ("amount", "credit_limit", "dpd")
-    given = {field: f"COALESCE({field}, {_NO_VALUE})" for field in fields}
-    # the latest report; of reports at one instant the one of the largest values, field by
-    # field (reports alike in all three give the same fields whichever is taken)
-    tie_break = ", ".join(f"'{field[0]}': {given[field]}" for field in fields)
-    key = f"CASE WHEN ts IS NOT NULL THEN {{'t': ts, {tie_break}}} END"
+    # the latest report's value; of reports at one instant the largest, field by field
     picked = _SEP.join(
-        f"NULLIF(ARG_MAX({given[field]}, {key}), {_NO_VALUE}) AS {field}" for field in fields
+        f"NULLIF(ARG_MAX(COALESCE({field}, {_NO_VALUE}), CASE WHEN ts IS NOT NULL THEN"
+        f" {{'t': ts, 'v': COALESCE({field}, {_NO_VALUE})}} END), {_NO_VALUE}) AS {field}"
+        for field in ("amount", "credit_limit", "dpd")
     )
+    # the cells of these reports read no category (the type is the one type)
     return f"""{raw},
 {name} AS (
-  SELECT pid, m, source, MIN(type) AS type, MAX(category) AS category,
+  SELECT pid, m, source, '{ACCOUNT_REPORT_TYPES[0]}' AS type, CAST(NULL AS VARCHAR) AS category,
     {picked}
   FROM {name}_all GROUP BY pid, m, source, account_id
 )"""
