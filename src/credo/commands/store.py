@@ -11,7 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from credo import output
-from credo.commands.common import DbOption, console, fail, handle_store_errors
+from credo.commands.common import (
+    DbOption,
+    check_writable,
+    console,
+    fail,
+    handle_store_errors,
+)
 from credo.events.enums import PURPOSES, SOURCES
 from credo.events.ingest_options import DEFAULT_CHUNK_ROWS, FORMATS
 
@@ -193,6 +199,8 @@ def quarantine_list(
 
     if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         fail(f"--out {out}: use a .csv, .parquet or .jsonl file name")
+    if out is not None:
+        check_writable(out, "--out")
     where, params = quarantine_filter(batch, field, file, reason)
     columns = (
         "batch_id, path, row_number, event_id, field, reason, raw, quarantined_at FROM quarantine"
@@ -344,6 +352,7 @@ def export_events_command(
     from credo.store.db import connect, db_path
     from credo.store.export import ExportError, export_events
 
+    check_writable(out / "events", "--out")
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:
