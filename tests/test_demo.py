@@ -121,7 +121,7 @@ def test_demo_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("flags", "said"),
-    [(["--holdout", "1.5"], "--holdout 1.5"), (["--scale", "bogus"], "--scale 'bogus'")],
+    [(["--holdout", "1.5"], "--holdout 1.5"), (["--scale", "bogus"], "unknown scale 'bogus'")],
 )
 def test_demo_checks_its_settings_before_the_work(tmp_path: Path, flags, said) -> None:
     out = tmp_path / "d"

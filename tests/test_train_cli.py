@@ -851,7 +851,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_work(trained, tm
     [
         (RuntimeError("Query interrupted"), 130, "stopped: the output being written was left"),
         (OSError(28, "No space left on device"), 1, "error: could not read or write: No space"),
-        (type("OutOfMemoryException", (RuntimeError,), {})("x"), 1, "DuckDB ran out of memory"),
+        (type("OutOfMemoryException", (Exception,), {})("x"), 1, "DuckDB ran out of memory"),
     ],
 )
 def test_a_stop_or_a_full_disk_is_one_line_not_a_traceback(monkeypatch, capsys, raised, code, said):

@@ -47,14 +47,19 @@ _reflow_help(app)
 
 
 def main() -> None:
+    # (Ctrl-C elsewhere Typer turns into exit 130 itself, before it reaches here)
     try:
         app()
-    except KeyboardInterrupt:
-        _stopped()
-    except RuntimeError as exc:
-        # DuckDB turns Ctrl-C within a query into an error of its own
-        if "interrupt" in str(exc).lower():
-            _stopped()
+    except OSError as exc:
+        # a full disk, a folder made read-only midway: said in one line (outputs are written
+        # whole or not at all, so none is left half-written)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: could not read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        # DuckDB's own errors, matched by name: this module does not import DuckDB
+        if isinstance(exc, RuntimeError) and "interrupt" in str(exc).lower():
+            _stopped()  # Ctrl-C within a DuckDB query
         if type(exc).__name__ == "OutOfMemoryException":
             limit = os.environ.get("CREDO_MEMORY_LIMIT")
             print(
@@ -68,12 +73,6 @@ def main() -> None:
             )
             raise SystemExit(1) from None
         raise
-    except OSError as exc:
-        # a full disk, a folder made read-only midway: said in one line (outputs are written
-        # whole or not at all, so none is left half-written)
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: could not read or write{where}: {exc.strerror or exc}", file=sys.stderr)
-        raise SystemExit(1) from None
 
 
 def _stopped() -> None:

@@ -30,15 +30,15 @@ def replacing(path: str | Path) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
-    if target.exists():
-        mode = target.stat().st_mode & 0o7777
-    else:  # mkstemp makes the file private (0600): as readable as any file written here
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    temporary.chmod(mode)
     try:
         try:
+            if target.exists():
+                mode = target.stat().st_mode & 0o7777
+            else:  # mkstemp makes the file private (0600): as readable as any file written here
+                mask = os.umask(0)
+                os.umask(mask)
+                mode = 0o666 & ~mask
+            temporary.chmod(mode)
             yield temporary
             os.replace(temporary, target)
         except OSError as exc:

@@ -57,6 +57,7 @@ DEMO_OUTPUTS = frozenset(
         "credo.duckdb",
         "credo.duckdb.wal",
         "credo.duckdb.segments",
+        "credo.duckdb.tmp",
         "features.parquet",
         "outcomes_train.parquet",
         "outcomes_holdout.parquet",
@@ -68,13 +69,14 @@ DEMO_OUTPUTS = frozenset(
 
 
 def _foreign_entries(directory: Path) -> list[str]:
-    """What in the folder a demo did not write (a demo's own hidden partial files aside).
-    A folder without the marker is a demo's only if it holds the population and store an
-    older demo left."""
+    """What in the folder a demo did not write. A folder without the marker is an earlier
+    demo's only if it holds the population and store a demo leaves (demos before the marker);
+    otherwise everything in it is foreign."""
     if not directory.exists():
         return []
     names = sorted(p.name for p in directory.iterdir())
-    ours = DEMO_OUTPUTS | {n for n in names if n.startswith((".population.", ".scores.csv."))}
+    # and the hidden part files of outputs a killed run was writing
+    ours = DEMO_OUTPUTS | {n for n in names if n.startswith(tuple(f".{o}." for o in DEMO_OUTPUTS))}
     foreign = [n for n in names if n not in ours]
     earlier = (directory / DEMO_MARKER).exists() or (
         (directory / "population").is_dir() and (directory / "credo.duckdb").is_file()
@@ -105,7 +107,7 @@ def demo(
     """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
     score, evaluate. Starts from scratch in --dir each time: an earlier demo's outputs there
     are deleted first, so the demo refuses a folder that holds anything else."""
-    from credo.model.scaling import SCALES
+    from credo.commands.model import SCALES
     from credo.policy import PolicyError, load_policy
 
     # the settings are checked before minutes of work, not after
@@ -113,8 +115,8 @@ def demo(
         load_policy(policy)
     except PolicyError as exc:
         fail(str(exc))
-    if scale not in SCALES:
-        fail(f"--scale {scale!r}: choose one of {', '.join(sorted(SCALES))}")
+    if scale not in SCALES:  # the same check as train's
+        fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
     if not 0.0 < holdout < 1.0:
         fail(f"--holdout {holdout}: give the share held out, above 0 and below 1 (e.g. 0.3)")
     foreign = _foreign_entries(directory)

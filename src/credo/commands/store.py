@@ -13,6 +13,7 @@ from rich.table import Table
 from credo import output
 from credo.commands.common import (
     DbOption,
+    check_output,
     check_writable,
     console,
     fail,
@@ -194,13 +195,11 @@ def quarantine_list(
 
     The table ends with how many matching rows each field was refused for. Filters combine:
     e.g. `credo quarantine list --batch 3 --field amount --out amount.csv`."""
-    from credo.store.db import connect
+    from credo.store.db import connect, db_path
     from credo.store.sql import run
 
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
-        fail(f"--out {out}: use a .csv, .parquet or .jsonl file name")
     if out is not None:
-        check_writable(out, "--out")
+        check_output(out, "--out", suffixes=(".csv", ".parquet", ".jsonl"), inputs=(db_path(db),))
     where, params = quarantine_filter(batch, field, file, reason)
     columns = (
         "batch_id, path, row_number, event_id, field, reason, raw, quarantined_at FROM quarantine"
@@ -352,7 +351,8 @@ def export_events_command(
     from credo.store.db import connect, db_path
     from credo.store.export import ExportError, export_events
 
-    check_writable(out / "events", "--out")
+    if not (out.exists() and not out.is_dir()):  # a file: export_events says what to do
+        check_writable(out / "events", "--out")
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:

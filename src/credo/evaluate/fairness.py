@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, norm
 
-from credo.model.columns import is_date_object
-from credo.model.training import name_words
+from credo.model.columns import is_date_object, name_words
 
 FOUR_FIFTHS = 0.8
 MAX_RATE_GAP = 0.1  # a TPR/FPR gap above this many points is flagged for review ...
@@ -298,7 +297,7 @@ def calibration_within_groups(
 
 
 ISO_DATE_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}(-\d{1,2}([ T].*)?)?\s*$")
-# A birth date's or any other date's words: the audit reads its values as years since then.
+# The words of a date of birth's name: its years since are ages.
 _BIRTH_WORDS = frozenset({"birth", "birthdate", "born", "dob"})
 
 
@@ -306,19 +305,27 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
     """Whole years from each date to today when the values are dates (typed, or text that
     nearly always reads as one), else None: a date of birth audited as ages, not as thousands
     of one-person groups."""
-    series = pd.Series(np.asarray(values, dtype=object).ravel())
+    array = np.asarray(values)
+    if array.dtype.kind in "biufc":  # numbers: never dates (and no row-by-row look)
+        return None
+    series = pd.Series(array.ravel())
     present = series.dropna()
-    if present.empty or pd.api.types.is_numeric_dtype(present.infer_objects()):
+    if present.empty:
         return None
     # only dates that read one way: typed, or ISO text (2016-03-01, 2016-03); "3/1/1956" may
-    # be March or January, and "Sep-56" 1956 or 2056
+    # be March or January, and "Sep-56" 1956 or 2056. The first value first: most are no date.
+    first = present.iloc[0]
+    if not (isinstance(first, str) and ISO_DATE_TEXT.match(first)) and not is_date_object(first):
+        return None
     if not present.map(
         lambda v: bool(ISO_DATE_TEXT.match(v)) if isinstance(v, str) else is_date_object(v)
     ).all():
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it guesses the format per value
-        dates = pd.to_datetime(series, errors="coerce", format="ISO8601")
+        # with a zone (or several) read in UTC and compared as such
+        dates = pd.to_datetime(series, errors="coerce", format="ISO8601", utc=True)
+    dates = dates.dt.tz_localize(None)
     if dates.notna().sum() < 0.95 * len(present):
         return None
     today = today or pd.Timestamp.now().normalize()
@@ -335,13 +342,10 @@ def audit_attribute(name: str, values: Any, y: Any, pd_bad: Any, approved: Any) 
     date of birth, as whole years since them: ages)."""
     years = years_since_dates(values)
     if years is not None:
-        words = set(name_words(name))
-        shown = "age" if words & _BIRTH_WORDS else "years since"
+        shown = "age" if set(name_words(name)) & _BIRTH_WORDS else "years since"
+        # the new name has the word age where the years are ages: banded as ages
         values, name = years, f"{name} (as {shown} today)"
-        banded = "age" if shown == "age" else name
-        labels, pooled = pool_small_groups(group_labels(values, banded))
-    else:
-        labels, pooled = pool_small_groups(group_labels(values, name))
+    labels, pooled = pool_small_groups(group_labels(values, name))
     groups = _grouping(labels, pooled)
     approval = approval_rates(approved, groups)
     errors = error_rate_gaps(y, approved, groups)

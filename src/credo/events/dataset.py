@@ -125,7 +125,7 @@ class DatasetWriter:
                 f"{self.out} already exists and is not empty; choose another --out, or pass"
                 " --overwrite to replace it"
             )
-        self._staging = self.out.with_name(f".{self.out.name}.partial-{os.getpid()}")
+        self._staging = self.out  # named in __enter__ (output.staging_folder)
         self.summary = DatasetSummary(path=self.out)
         self._users: set[str] | None = set()
         self._writers: dict[str, pq.ParquetWriter] = {}

@@ -211,21 +211,27 @@ class _Cells:
         return _SEP.join(columns)
 
 
-def _account_reports(name: str, tables: Tables, policy: Policy) -> str:
+def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
     """The stage `name`: each account's latest report in each month, its fields as that
     report gives them (of reports at one instant, each field's largest value, so that no
     engine's row order decides)."""
     raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id",))
     # the latest report's value; of reports at one instant the largest, field by field
     picked = _SEP.join(
-        f"NULLIF(ARG_MAX(COALESCE({field}, {_NO_VALUE}), CASE WHEN ts IS NOT NULL THEN"
-        f" {{'t': ts, 'v': COALESCE({field}, {_NO_VALUE})}} END), {_NO_VALUE}) AS {field}"
+        f"NULLIF(ARG_MAX(COALESCE({field}, {_NO_VALUE}),"
+        f" {{'t': ts, 'v': COALESCE({field}, {_NO_VALUE})}}), {_NO_VALUE}) AS {field}"
         for field in ("amount", "credit_limit", "dpd")
     )
-    # the cells of these reports read no category (the type is the one type)
+    # The type is the one type; the time (the latest report's) and the category are kept only
+    # for the cells that read them (none of the catalog's: each would cost an aggregate).
+    reads = " ".join(_MEASURE_SQL[cell.measure][0] for cell in cells)
+    last = any(_MEASURE_SQL[cell.measure][1] == "last" for cell in cells)
+    ts = "MAX(ts)" if last else "CAST(NULL AS TIMESTAMP)"
+    category = "MAX(category)" if "category" in reads else "CAST(NULL AS VARCHAR)"
     return f"""{raw},
 {name} AS (
-  SELECT pid, m, source, '{ACCOUNT_REPORT_TYPES[0]}' AS type, CAST(NULL AS VARCHAR) AS category,
+  SELECT pid, m, source, '{ACCOUNT_REPORT_TYPES[0]}' AS type, {ts} AS ts,
+    {category} AS category,
     {picked}
   FROM {name}_all GROUP BY pid, m, source, account_id
 )"""
@@ -246,7 +252,8 @@ def _pivot_stages(
     """The monthly pivot `mp`. The cells that read only one group of event types (APART_TYPES
     by default) are aggregated apart, over those events only, and joined on: every other cell
     is worked out for every event, so each cell kept out of the big aggregation saves one
-    conditional aggregate per event."""
+    conditional aggregate per event. The account-report cells are always aggregated apart,
+    over each account's latest report per month (`_account_reports`)."""
     groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(apart_types)]
     groups.append(("ga", ACCOUNT_REPORT_TYPES, cells.reading_only(ACCOUNT_REPORT_TYPES)))
     groups = [g for g in groups if g[2]]
@@ -268,7 +275,7 @@ def _pivot_stages(
     joins = []
     for alias, types, chosen in groups:
         if types == ACCOUNT_REPORT_TYPES:
-            stages.append(_account_reports(f"ev_{alias}", tables, policy))
+            stages.append(_account_reports(f"ev_{alias}", tables, policy, chosen))
         else:
             stages.append(_events(f"ev_{alias}", tables, policy, types))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
@@ -648,7 +655,9 @@ def build_query(
 ) -> exp.Expression:
     """The feature query as a sqlglot expression (one definition for every dialect).
     `apart`: the groups of event types whose cells are aggregated apart (a plan choice for
-    engines that work out every cell for every event; the values are the same without)."""
+    engines that work out every cell for every event; the values are the same without). The
+    account reports are aggregated apart whatever it says: their cells read each account's
+    latest report per month."""
     specs = tuple(specs)
     check_specs(specs)
     cells = _Cells(read_types(specs, policy))

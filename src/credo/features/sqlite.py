@@ -44,9 +44,14 @@ def _digits(start: int, length: int):
 def _arg_best(name: str):
     # The aggregate is Python: let SQLite skip the rows it would ignore, without a call each.
     # A key `CASE WHEN c THEN {'t': a, 'v': b} END` (a struct, ordered field by field) is
-    # passed as its fields, compared as a tuple, on the rows where c holds.
+    # passed as its fields, compared as a tuple, on the rows where c holds; a bare struct key
+    # on every row.
     def render(self: SQLite.Generator, expression: exp.Expression) -> str:
         value, key = self.sql(expression, "this"), expression.expression
+        if isinstance(key, exp.Struct):
+            fields = [self.sql(f.expression) for f in key.expressions]
+            kept = f"({value}) IS NOT NULL"
+            return f"{name}({value}, {', '.join(fields)}) FILTER (WHERE {kept})"
         ifs = (key.args.get("ifs") or []) if isinstance(key, exp.Case) else []
         if (
             len(ifs) == 1

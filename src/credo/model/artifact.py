@@ -178,7 +178,7 @@ def load_model(path: str | Path) -> ModelArtifact:
         raise ArtifactError(f"{path} is a folder, not a model file (the JSON `credo train` wrote)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:  # JSON, UTF-8 and a NaN alike
         raise ArtifactError(f"{path}: not a JSON model file ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ArtifactError(f"{path}: not a credo model file (no format {FORMAT!r})")

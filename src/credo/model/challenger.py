@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
 from credo.explain import reasons as rs
-from credo.model.columns import separation_reason, unusable_columns
+from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
 
 FORMAT = "credo.challenger"
 FORMAT_VERSION = 1
@@ -136,11 +136,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.features_ = self._choose_features(frame, meta)
         # as for the scorecard: a column that alone tells the outcome is a leak, not an input
         for name in self.features_:
-            leak = separation_reason(
-                frame[name], labels, ordered=not _is_categorical(frame[name]), near=False
-            )
-            if leak:
-                self.dropped_[name] = leak
+            if separates_outcome(frame[name], labels, ordered=not _is_categorical(frame[name])):
+                self.dropped_[name] = SEPARATION_REASON
         self.features_ = [name for name in self.features_ if name not in self.dropped_]
         if not self.features_:
             raise ValueError(f"no column can be an input: {self.dropped_}")

@@ -43,6 +43,13 @@ SEPARATION_REASON = (
 )
 
 
+def name_words(name: str) -> tuple[str, ...]:
+    """A column name's words, lower case: split at anything not a letter or digit and where a
+    capital follows a small letter or digit."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return tuple(word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word)
+
+
 def _text_values(column: pd.Series) -> pd.Series | None:
     """The column's non-missing values as text when it holds text, else None."""
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
@@ -368,7 +375,7 @@ def separation_reason(
     sentinels = [float(v) for v in specials if isinstance(v, int | float)]
     regular = ~np.isnan(values) & ~np.isin(values, sentinels)
     present, outcome = values[regular], bad[regular]
-    groups: list[tuple[str, int, bool, np.ndarray]] = []  # where, rows, all bad, beside
+    told = None  # (expected, where, rows, all bad, share, beside): the furthest from chance
     for which in (True, False):  # the rows of one outcome beyond the other's values
         others = present[outcome != which]
         if others.size == 0:
@@ -381,23 +388,17 @@ def separation_reason(
             # fewer rows than the bar could not miss that many of the other outcome
             if rows < NEAR_SEPARATION_EXPECTED:
                 continue
-            # the as many rows next to them in value order (a partial sort: O(n))
+            # the as many rows next to them in value order (a partial sort: O(n)); `rest`
+            # holds every row of the other outcome, so it is never empty
             candidates = side * present[rest]
             take = min(rows, candidates.size)
-            nearest = np.argpartition(candidates, take - 1)[:take] if take else []
-            groups.append((where, rows, which, outcome[rest][nearest]))
-    # the group furthest from chance (the most rows of the other outcome missing) is told
-    found = max(
-        (
-            (rows * share, where, rows, all_bad, share, beside.size)
-            for where, rows, all_bad, beside in groups
-            for share in [float(np.mean(beside != all_bad)) if beside.size else 0.0]
-        ),
-        default=None,
-    )
-    if found is None or found[0] < NEAR_SEPARATION_EXPECTED:
+            beside = outcome[rest][np.argpartition(candidates, take - 1)[:take]]
+            share = float(np.mean(beside != which))
+            if told is None or rows * share > told[0]:
+                told = (rows * share, where, rows, which, share, take)
+    if told is None or told[0] < NEAR_SEPARATION_EXPECTED:
         return None
-    _, where, rows, all_bad, share, beside = found
+    _, where, rows, all_bad, share, beside = told
     outcome, other = ("bad", "good") if all_bad else ("good", "bad")
     return (
         f"nearly tells good from bad, and no bin can hold it: all {rows:,} rows {where} are"

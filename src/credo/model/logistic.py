@@ -50,7 +50,9 @@ def fit_logistic(
     max_iter: int = 50,
     tol: float = 1e-8,
 ) -> tuple[np.ndarray, float]:
-    """Coefficients and intercept minimising log-loss + l2/2 * |coef|^2 (intercept free)."""
+    """Coefficients and intercept minimising log-loss + l2/2 * |coef|^2 (intercept free).
+    Raises NotConverged when the steps do not settle within `max_iter` (only possible with
+    l2 = 0, where a separating feature has no finite optimum)."""
     with one_blas_thread():
         return _newton(x, y, l2, start, max_iter, tol)
 
@@ -86,6 +88,7 @@ def _newton(
     penalty[0] = 0.0
     z = design @ beta
     loss = _penalised_loss(z, y, beta, penalty)
+    scale, step = 0.0, np.zeros(k + 1)
     for _ in range(max_iter):
         with np.errstate(over="ignore"):  # exp overflow gives p = 0, the right limit
             p = 1.0 / (1.0 + np.exp(-z))

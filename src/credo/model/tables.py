@@ -167,7 +167,7 @@ def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
         table, meta = read_feature_table(path)
     except FeatureTableError as exc:
         raise TableError(f"{exc}; for a plain table use --table") from None
-    except (pa.ArrowInvalid, OSError) as exc:
+    except pa.ArrowInvalid as exc:
         raise TableError(
             f"{path} is not a feature table: a Parquet file written by `credo features` ({exc});"
             " for a plain table (CSV or Parquet) use --table"

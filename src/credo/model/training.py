@@ -7,7 +7,6 @@ options, progress and printing.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from sklearn.model_selection import train_test_split
 
 from credo.model import tables, unscorable
 from credo.model.artifact import ModelArtifact
-from credo.model.columns import TargetError, known_outcomes, unusable_columns
+from credo.model.columns import TargetError, known_outcomes, name_words, unusable_columns
 from credo.model.scorecard import Scorecard
 from credo.model.segments import SegmentedScorecard
 
@@ -225,13 +224,6 @@ def names_protected(column: str, protected: Sequence[str]) -> bool:
             if any(w in PERSON_WORDS for w in rest):
                 return True
     return False
-
-
-def name_words(name: str) -> tuple[str, ...]:
-    """A column name's words, lower case: split at anything not a letter or digit and where a
-    capital follows a small letter or digit."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return tuple(word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word)
 
 
 def auc_standard_error(auc: float, bads: int, goods: int) -> float:

@@ -45,7 +45,7 @@ def export_events(
     # `credo ingest` would take for the store (half its events, none of its consents).
     made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    staging = output.staging_folder(out / ".export")
+    staging = output.staging_folder(out / "export")  # .export.partial-PID inside OUT
     try:
         (staging / "events").mkdir(parents=True)
         _write_dataset(con, staging, rows_per_file)
