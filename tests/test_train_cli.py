@@ -270,6 +270,10 @@ def test_every_verb_has_help():
     for verb in (["train"], ["score"], ["model", "show"], ["model", "sql"]):
         result = credo(*verb, "--help")
         assert "Usage" in result.stdout and len(result.stdout) > 200
+    # a flag is shown as one (`--json <bool>` read as if it took a value: `--json true`)
+    for verb, option in ((["train"], "--challenger"), (["score"], "--with-dimensions")):
+        shown = [line for line in credo(*verb, "--help").stdout.splitlines() if option in line]
+        assert shown and "<bool>" not in shown[0], shown
 
 
 def test_help_paragraphs_wrap_to_the_terminal_and_keep_brackets():

@@ -38,6 +38,12 @@ EvalBadValueOption = _outcome_values("--bad-value", _MODEL_DEFAULT)
 EvalGoodValueOption = _outcome_values("--good-value", _MODEL_DEFAULT)
 
 
+def flag(*decls: str, **settings: Any) -> Any:
+    """A boolean option: shown without a value placeholder (Typer would show `<bool>`, as if
+    `--json true` were how to give it)."""
+    return typer.Option(*decls, metavar="", **settings)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print an error that says what to do, and exit."""
     console.print(f"[bold red]error:[/] {message}")

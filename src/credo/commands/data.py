@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import console, fail
+from credo.commands.common import console, fail, flag
 from credo.events.synthetic_defaults import CHUNK_USERS, DEFAULT_LATEST_AS_OF
 
 if TYPE_CHECKING:  # the verbs import their engines when they run: `--help` stays fast
@@ -30,9 +30,7 @@ OutOption = Annotated[
         "--out", help="The dataset directory to write (refused if it exists and is not empty)."
     ),
 ]
-OverwriteOption = Annotated[
-    bool, typer.Option("--overwrite", help="Replace an existing --out directory.")
-]
+OverwriteOption = Annotated[bool, flag("--overwrite", help="Replace an existing --out directory.")]
 
 
 def _as_of(value: str) -> date:

@@ -16,7 +16,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import DbOption, check_output, console, fail, handle_store_errors
+from credo.commands.common import DbOption, check_output, console, fail, flag, handle_store_errors
 
 PolicyOption = Annotated[
     str,
@@ -258,7 +258,7 @@ def person(
         ),
     ] = None,
     policy: PolicyOption = "us",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the row as JSON.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the row as JSON.")] = False,
 ) -> None:
     from credo.features.catalog import catalog_for
     from credo.features.engines import FeatureInputError

@@ -20,6 +20,7 @@ from credo.commands.common import (
     check_output,
     console,
     fail,
+    flag,
 )
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
@@ -106,7 +107,7 @@ def train(
     ] = None,
     allow_protected: Annotated[
         bool,
-        typer.Option("--allow-protected", help="Use protected attributes as inputs anyway."),
+        flag("--allow-protected", help="Use protected attributes as inputs anyway."),
     ] = False,
     exclude: Annotated[
         list[str] | None,
@@ -117,7 +118,7 @@ def train(
         ),
     ] = None,
     challenger: Annotated[
-        bool, typer.Option("--challenger", help="Also fit the LightGBM challenger and keep it.")
+        bool, flag("--challenger", help="Also fit the LightGBM challenger and keep it.")
     ] = False,
     min_iv: Annotated[
         float | None,
@@ -541,7 +542,7 @@ def score(
     id_column: IdOption = None,
     with_texts: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--with-texts",
             "--reason-text",
             help="Also write reason_5 (inquiries, when they cost points and are not among the "
@@ -550,7 +551,7 @@ def score(
     ] = False,
     with_dimensions: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--with-dimensions",
             help="Also write the points each dimension (payment history, amounts owed, ...) "
             "gives the person and the most it can give: points_<dimension>, "
@@ -647,7 +648,7 @@ def _left_out(training: dict) -> str:
 def show(
     model: Annotated[Path, typer.Argument(help="The model JSON.")],
     bins: Annotated[
-        bool, typer.Option("--bins/--no-bins", help="Show the points table (every bin).")
+        bool, flag("--bins/--no-bins", help="Show the points table (every bin).")
     ] = True,
 ) -> None:
     """Print a model's metadata, metrics, features and points table."""

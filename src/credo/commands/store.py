@@ -17,6 +17,7 @@ from credo.commands.common import (
     check_writable,
     console,
     fail,
+    flag,
     handle_store_errors,
 )
 from credo.events.enums import PURPOSES, SOURCES
@@ -80,7 +81,7 @@ def ingest(
     ],
     db: DbOption = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the counts as one JSON object on stdout.")
+        bool, flag("--json", help="Print the counts as one JSON object on stdout.")
     ] = False,
     fmt: Annotated[
         str | None,
@@ -187,9 +188,7 @@ def quarantine_list(
             " event file.",
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a JSON array of rows on stdout.")
-    ] = False,
+    as_json: Annotated[bool, flag("--json", help="Print a JSON array of rows on stdout.")] = False,
 ) -> None:
     """Show refused rows, newest first: file, line/row number, event id, field, reason.
 
