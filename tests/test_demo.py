@@ -105,6 +105,7 @@ def test_demo_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
         if layout == "marker":
             (folder / ".credo-demo").write_text("")
         (folder / "late.csv").write_text("mine")
+        (folder / ".model.json.mine").write_text("mine too")  # like a part file's name
         for where in (str(folder), "."):
             done = subprocess.run(
                 [sys.executable, "-m", "credo", "demo", "--dir", where, "--users", "50"],
@@ -114,8 +115,9 @@ def test_demo_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
                 cwd=folder,
             )
             said = " ".join(done.stderr.split())
-            assert done.returncode == 1 and "(late.csv)" in said, said
+            assert done.returncode == 1 and ".model.json.mine, late.csv" in said, said
             assert (folder / "late.csv").read_text() == "mine"
+            assert (folder / ".model.json.mine").exists()
             assert (folder / "population").is_dir()
 
 

@@ -244,4 +244,10 @@ def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
     assert fairness.years_since_dates(np.array(["3/1/1956", "4/5/1975"], dtype=object)) is None
     later = fairness.years_since_dates(np.array(["1956-09", "2999-01-01"], dtype=object))
     assert later[0] >= 69 and np.isnan(later[1])
+    # a birth date is the calendar day written, whatever zone follows (in UTC it moved a day)
+    on = pd.Timestamp("2025-06-15")
+    zoned = np.array(["1980-06-15T20:00:00-05:00", "1980-06-16T00:30:00+02:00"], dtype=object)
+    assert fairness.years_since_dates(zoned, today=on).tolist() == [45.0, 44.0]
+    berlin = pd.Series(pd.to_datetime(["1980-06-15 00:00"]).tz_localize("Europe/Berlin"))
+    assert fairness.years_since_dates(berlin.to_numpy(dtype=object), today=on).tolist() == [45.0]
     assert fairness.years_since_dates(np.arange(40)) is None

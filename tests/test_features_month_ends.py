@@ -262,3 +262,23 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
     assert {r["cb_bank_balance_latest"] for r in on_spark.to_pylist() if "tie" in r["user_id"]} == {
         100.0
     }
+
+
+def test_two_reports_of_one_account_at_one_instant_are_never_mixed(tmp_path):
+    """Field by field, a report of 1,000 without a limit and one of 500 with a limit of 3,000
+    made a utilisation of 0.333 that neither report says."""
+    h = History()
+    h.grant("tie", ("card",))
+    when = dt.datetime(2025, 5, 20)
+    h.add("tie", "card", "account_status", when, account_id="c", amount=1000.0,
+          days_past_due=0)  # fmt: skip
+    h.add("tie", "card", "account_status", when, account_id="c", amount=500.0,
+          credit_limit=3000.0, days_past_due=60)  # fmt: skip
+    store = init_store(tmp_path / "tie.duckdb")
+    h.load(store)
+    world = {"store": store}
+    for engine, rows in _rows(world, dt.date(2025, 6, 15), ["tie"]).items():
+        row = rows["tie"]
+        # the report of the larger balance, whole: no limit, so no utilisation
+        assert row["ao_card_balance_latest"] == 1000.0, engine
+        assert row["ao_utilisation_latest"] == NO_DATA and row["ph_dpd_latest"] == 0, engine

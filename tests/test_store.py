@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import duckdb
 import pyarrow.parquet as pq
@@ -152,13 +151,16 @@ def test_the_staging_folder_of_a_killed_process_is_removed(tmp_path):
     gone.wait()
     stale = tmp_path / f".pop.partial-{gone.pid}"
     (stale / "events").mkdir(parents=True)
-    recent = tmp_path / f".pop.partial-{gone.pid + 1_000_000}"  # perhaps another machine's
-    recent.mkdir()
-    two_days_ago = time.time() - 2 * 24 * 3600
-    os.utime(stale, (two_days_ago, two_days_ago))
-    mine = output.staging_folder(tmp_path / "pop")
+    running = subprocess.Popen(["sleep", "30"])  # a process still writing its own
+    live = tmp_path / f".pop.partial-{running.pid}"
+    live.mkdir()
+    try:
+        mine = output.staging_folder(tmp_path / "pop")
+    finally:
+        running.kill()
+        running.wait()
     assert not stale.exists() and mine.name == f".pop.partial-{os.getpid()}"
-    assert recent.exists()  # touched within the day: left alone
+    assert live.exists()
 
 
 def test_a_store_in_use_and_a_memory_limit_are_said_plainly(tmp_path, monkeypatch):

@@ -871,3 +871,12 @@ def test_a_stop_or_a_full_disk_is_one_line_not_a_traceback(monkeypatch, capsys, 
     monkeypatch.setattr(cli, "app", lambda: (_ for _ in ()).throw(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):  # other errors are not swallowed
         cli.main()
+
+
+def test_a_missing_protected_file_is_named(trained, tmp_path):
+    model, _ = trained
+    done = credo("evaluate", "--model", model, "--table", GERMAN, "--target", "bad",
+                 "--protected-file", tmp_path / "nope.parquet", "--report", tmp_path / "r.html",
+                 check=False)  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and "nope.parquet: no such protected-attributes file" in said

@@ -54,7 +54,8 @@ def main() -> None:
         # a full disk, a folder made read-only midway: said in one line (outputs are written
         # whole or not at all, so none is left half-written)
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: could not read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        why = exc.strerror or ("no such file" if isinstance(exc, FileNotFoundError) else exc)
+        print(f"error: could not read or write{where}: {why}", file=sys.stderr)
         raise SystemExit(1) from None
     except Exception as exc:
         # DuckDB's own errors, matched by name: this module does not import DuckDB

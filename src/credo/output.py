@@ -12,7 +12,6 @@ import errno
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,9 +54,6 @@ def write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
-STALE_SECONDS = 24 * 3600
-
-
 def staging_folder(out: Path) -> Path:
     """A hidden folder beside `out` to write a whole dataset into before it is moved into
     place, this process's own; the ones of processes no longer running (killed midway, their
@@ -67,10 +63,7 @@ def staging_folder(out: Path) -> Path:
     prefix = f".{out.name}.partial-"
     for stale in out.parent.glob(f"{prefix}*"):
         pid = stale.name[len(prefix) :]
-        # untouched for a day as well: a process of another machine or container writing to
-        # a shared folder is not in this one's process table
-        quiet = time.time() - stale.stat().st_mtime > STALE_SECONDS
-        if pid.isdigit() and int(pid) != os.getpid() and quiet and not _running(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     staging = out.parent / f"{prefix}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

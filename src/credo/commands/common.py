@@ -70,10 +70,11 @@ def check_output(
     check_writable(out, flag)
 
 
-def check_writable(out: Path, flag: str) -> None:
+def check_writable(out: Path, flag: str, *, folder_out: bool = False) -> None:
     """Refuse, before any work, a path that could not be written: under a file, or in a folder
-    (the nearest one that exists; missing ones are made) this process may not write in."""
-    folder = out.resolve().parent
+    (the nearest one that exists; missing ones are made) this process may not write in.
+    `folder_out`: `out` is a folder to write into, not a file."""
+    folder = out.resolve() if folder_out else out.resolve().parent
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir():

@@ -75,8 +75,14 @@ def _foreign_entries(directory: Path) -> list[str]:
     if not directory.exists():
         return []
     names = sorted(p.name for p in directory.iterdir())
-    # and the hidden part files of outputs a killed run was writing
-    ours = DEMO_OUTPUTS | {n for n in names if n.startswith(tuple(f".{o}." for o in DEMO_OUTPUTS))}
+    # and the hidden files of outputs a killed run was writing (NAME.XXXX.part, a dataset's
+    # .population.partial-PID), nothing else of a like name
+    parts = tuple(f".{o}." for o in DEMO_OUTPUTS)
+    ours = DEMO_OUTPUTS | {
+        n
+        for n in names
+        if (n.startswith(parts) and n.endswith(".part")) or n.startswith(".population.partial-")
+    }
     foreign = [n for n in names if n not in ours]
     earlier = (directory / DEMO_MARKER).exists() or (
         (directory / "population").is_dir() and (directory / "credo.duckdb").is_file()

@@ -103,6 +103,11 @@ def _protected_values(
 
     source = frame
     if protected_file is not None:
+        if not protected_file.is_file():
+            fail(
+                f"{protected_file}: no such protected-attributes file (Parquet of user_id and"
+                " the attributes, e.g. a dataset's protected.parquet)"
+            )
         extra = pq.read_table(protected_file).to_pandas()
         if PROTECTED_FILE_KEY not in extra.columns or PROTECTED_FILE_KEY not in frame.columns:
             fail(f"{protected_file}: joining protected attributes needs a user_id column on both")

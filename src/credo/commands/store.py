@@ -351,7 +351,7 @@ def export_events_command(
     from credo.store.export import ExportError, export_events
 
     if not (out.exists() and not out.is_dir()):  # a file: export_events says what to do
-        check_writable(out / "events", "--out")
+        check_writable(out, "--out", folder_out=True)
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:

@@ -296,9 +296,20 @@ def calibration_within_groups(
     return {"groups": rows, "flag": any(row["flag"] for row in rows)}
 
 
-ISO_DATE_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}(-\d{1,2}([ T].*)?)?\s*$")
+ISO_DATE_TEXT = re.compile(r"^\s*(\d{4}-\d{1,2}(?:-\d{1,2})?)(?:[ T].*)?\s*$")
 # The words of a date of birth's name: its years since are ages.
 _BIRTH_WORDS = frozenset({"birth", "birthdate", "born", "dob"})
+
+
+def _calendar_day(value: Any) -> str | None:
+    """The day a date value names as written: ISO text's date part, a timestamp's own day
+    in its own zone."""
+    if isinstance(value, str):
+        found = ISO_DATE_TEXT.match(value)
+        return found.group(1) if found else None
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndarray | None:
@@ -321,11 +332,11 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
         lambda v: bool(ISO_DATE_TEXT.match(v)) if isinstance(v, str) else is_date_object(v)
     ).all():
         return None
+    # a birth date is a day of the calendar: the day as written, whatever time or zone follows
+    days = series.map(_calendar_day)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it guesses the format per value
-        # with a zone (or several) read in UTC and compared as such
-        dates = pd.to_datetime(series, errors="coerce", format="ISO8601", utc=True)
-    dates = dates.dt.tz_localize(None)
+        dates = pd.to_datetime(days, errors="coerce", format="ISO8601")
     if dates.notna().sum() < 0.95 * len(present):
         return None
     today = today or pd.Timestamp.now().normalize()

@@ -213,14 +213,16 @@ class _Cells:
 
 def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
     """The stage `name`: each account's latest report in each month, its fields as that
-    report gives them (of reports at one instant, each field's largest value, so that no
-    engine's row order decides)."""
+    report gives them."""
     raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id",))
-    # the latest report's value; of reports at one instant the largest, field by field
+    # the latest report's fields; of reports at one instant, the one of the largest balance,
+    # then limit, then days past due: whole, so that no mix of two reports is made and no
+    # engine's row order decides
+    fields = ("amount", "credit_limit", "dpd")
+    given = {field: f"COALESCE({field}, {_NO_VALUE})" for field in fields}
+    key = "{'t': ts, " + ", ".join(f"'{f[0]}': {given[f]}" for f in fields) + "}"
     picked = _SEP.join(
-        f"NULLIF(ARG_MAX(COALESCE({field}, {_NO_VALUE}),"
-        f" {{'t': ts, 'v': COALESCE({field}, {_NO_VALUE})}}), {_NO_VALUE}) AS {field}"
-        for field in ("amount", "credit_limit", "dpd")
+        f"NULLIF(ARG_MAX({given[field]}, {key}), {_NO_VALUE}) AS {field}" for field in fields
     )
     # The type is the one type; the time (the latest report's) and the category are kept only
     # for the cells that read them (none of the catalog's: each would cost an aggregate).
