@@ -854,6 +854,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_work(trained, tm
     ("raised", "code", "said"),
     [
         (RuntimeError("Query interrupted"), 130, "stopped: the output being written was left"),
+        (SystemExit(130), 130, "stopped: the output being written was left"),  # Typer's Ctrl-C
         (OSError(28, "No space left on device"), 1, "error: could not read or write: No space"),
         (type("OutOfMemoryException", (Exception,), {})("x"), 1, "DuckDB ran out of memory"),
     ],

@@ -47,9 +47,12 @@ _reflow_help(app)
 
 
 def main() -> None:
-    # (Ctrl-C elsewhere Typer turns into exit 130 itself, before it reaches here)
     try:
         app()
+    except SystemExit as exc:
+        if exc.code == 130:  # Ctrl-C: Typer turns it into exit 130 itself
+            _stopped()
+        raise
     except OSError as exc:
         # a full disk, a folder made read-only midway: said in one line (outputs are written
         # whole or not at all, so none is left half-written)
