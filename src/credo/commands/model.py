@@ -440,6 +440,8 @@ _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
 
 
 def _print_training_summary(artifact, seconds: float) -> None:
+    from credo.model.scorecard import rarer_class
+
     card = artifact.scorecard
     for suffix, part in _cards(card):
         stdout.print(_features_table(f"Features kept{suffix}", part, detail=False))
@@ -505,8 +507,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
             " bads than goods; check that --bad-value names the bad outcome (or that 1 means"
             " bad in the target)"
         )
-    bads = round(rows * bad_rate)
-    rarer, which = min((bads, "bad"), (rows - bads, "good"))
+    rarer, which = rarer_class(rows, bad_rate)
     if rarer < FEW_OUTCOMES:
         stdout.print(
             f"[yellow]warning:[/] only {rarer:,} {which} rows: too few to choose bins and "

@@ -302,14 +302,12 @@ _BIRTH_WORDS = frozenset({"birth", "birthdate", "born", "dob"})
 
 
 def _calendar_day(value: Any) -> str | None:
-    """The day a date value names as written: ISO text's date part, a timestamp's own day
-    in its own zone."""
+    """The day a date value names as written (ISO text's date part, a timestamp's own day in
+    its own zone), or None for a value that is no date reading one way."""
     if isinstance(value, str):
         found = ISO_DATE_TEXT.match(value)
         return found.group(1) if found else None
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return pd.Timestamp(value).strftime("%Y-%m-%d") if is_date_object(value) else None
 
 
 def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndarray | None:
@@ -324,16 +322,15 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
     if present.empty:
         return None
     # only dates that read one way: typed, or ISO text (2016-03-01, 2016-03); "3/1/1956" may
-    # be March or January, and "Sep-56" 1956 or 2056. The first value first: most are no date.
-    first = present.iloc[0]
-    if not (isinstance(first, str) and ISO_DATE_TEXT.match(first)) and not is_date_object(first):
+    # be March or January, and "Sep-56" 1956 or 2056. A birth date is a day of the calendar:
+    # the day as written, whatever time or zone follows. The first value first: most columns
+    # are no dates.
+    if _calendar_day(present.iloc[0]) is None:
         return None
-    if not present.map(
-        lambda v: bool(ISO_DATE_TEXT.match(v)) if isinstance(v, str) else is_date_object(v)
-    ).all():
+    days = present.map(_calendar_day)
+    if days.isna().any():
         return None
-    # a birth date is a day of the calendar: the day as written, whatever time or zone follows
-    days = series.map(_calendar_day)
+    days = days.reindex(series.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it guesses the format per value
         dates = pd.to_datetime(days, errors="coerce", format="ISO8601")

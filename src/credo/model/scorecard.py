@@ -63,6 +63,13 @@ def meta_to_dict(meta: Any) -> dict:
     }
 
 
+def rarer_class(rows: int, bad_rate: float) -> tuple[int, str]:
+    """How many rows the rarer outcome has in a training record's rows and bad rate, and
+    which outcome it is ("bad" or "good")."""
+    bads = round(rows * bad_rate)
+    return min((bads, "bad"), (rows - bads, "good"))
+
+
 def plain_meta(name: str) -> dict:
     """Metadata for a plain-table column: one dimension, texts generated from the name."""
     return {

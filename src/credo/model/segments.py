@@ -54,6 +54,7 @@ from credo.model.scorecard import (
     band_column,
     check_columns,
     check_target,
+    rarer_class,
 )
 from credo.model.tables import as_frame
 
@@ -240,9 +241,7 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         split, or was not asked to)."""
         if len(self.segments_) > 1 or int(self.max_segments) < 2:
             return None
-        rows, bad_rate = self.training_["rows"], self.training_["bad_rate"]
-        bads = round(rows * bad_rate)
-        rarer, which = min((bads, "bad"), (rows - bads, "good"))
+        rarer, which = rarer_class(self.training_["rows"], self.training_["bad_rate"])
         needed = 2 * int(self.min_segment_minority)
         if rarer < needed:
             return (
