@@ -63,7 +63,7 @@ def alice(h: History) -> None:
             at(m, 5),
             account_id="card1",
             amount=CARD_STATEMENT[m],
-            due_date=dt.date(2024, 1, 1),
+            due_date=at(m, 25).date(),
         )
         h.add(u, "card", "payment", at(m, 8), account_id="card1", amount=CARD_PAYMENT[m])
         h.add(
@@ -83,7 +83,7 @@ def alice(h: History) -> None:
             at(m, 5),
             account_id="utility1",
             amount=60.0,
-            due_date=dt.date(2024, 1, 1),
+            due_date=at(m, 25).date(),
         )
         h.add(u, "utility", "payment", at(m, 9), account_id="utility1", amount=60.0)
         h.add(
@@ -118,7 +118,7 @@ def alice(h: History) -> None:
             at(m, 5),
             account_id="loan1",
             amount=LOAN_STATEMENT,
-            due_date=dt.date(2024, 1, 1),
+            due_date=at(m, 25).date(),
         )
         h.add(u, "loan", "payment", at(m, 8), account_id="loan1", amount=LOAN_STATEMENT)
         h.add(
@@ -138,7 +138,7 @@ def alice(h: History) -> None:
             at(m, 5),
             account_id="telecom1",
             amount=40.0,
-            due_date=dt.date(2024, 1, 1),
+            due_date=at(m, 25).date(),
         )
         h.add(
             u,
@@ -207,7 +207,9 @@ def expected_alice() -> dict[str, float]:
     def billed(m: int) -> float:
         return CARD_STATEMENT[m] + (LOAN_STATEMENT if m in LOAN_MONTHS else 0.0)
 
-    ratio = {m: min(paid(m) / billed(m + 1), 5.0) for m in range(11)}
+    # Each month's payment (the 8th) pays that month's statement (the 5th), due on the 25th:
+    # each billing cycle counts in the month its statement fell due.
+    ratio = {m: min(paid(m) / billed(m), 5.0) for m in MONTHS}
     util = {m: CARD_BALANCE[m] / CARD_LIMIT for m in MONTHS}
     income_mean = statistics.fmean(INCOME.values())
     status_events = 12 + len(LOAN_MONTHS) + 12 + len(TELECOM_MONTHS)

@@ -90,9 +90,9 @@ def test_the_negative_data_horizon_counts_months_back_from_the_as_of_date(store,
 @pytest.mark.parametrize("engine", ["batch", "one_person"])
 def test_a_month_billed_and_not_paid_is_paid_nothing(store, engine):
     row = build(store, "us", engine, AS_OF)["skipper"]
-    # months 0..5 back: paid 100 (Jan, against Dec's 100), 0, 0 (Nov's 50 against Oct), ...
-    # payments of month m over the statement of month m + 1; months Aug..Jan have both
-    ratios = [1.0, 0.0, 0.5, 0.0, 0.0, 0.0]
+    # months 0..5 back, by the month each statement fell due (the 20th): December's 100 paid
+    # on Jan 3, November's 50 on Nov 3, October's to July's nothing
+    ratios = [1.0, 0.5, 0.0, 0.0, 0.0, 0.0]
     assert row["ph_payment_ratio_latest"] == 1.0
     assert row["ph_payment_ratio_min_6m"] == 0.0
     assert row["ph_payment_ratio_mean_6m"] == pytest.approx(sum(ratios) / 6)

@@ -1,6 +1,6 @@
-"""Month buckets at month ends and within the as-of day, reports that share an instant, and
-address dates that are none: the same values on DuckDB, Spark and the one-person path
-(worked out by hand here)."""
+"""Month buckets at month ends and within the as-of day, reports that share an instant,
+billing cycles whatever the as-of day, and address dates that are none: the same values on
+DuckDB, Spark and the one-person path (worked out by hand here)."""
 
 from __future__ import annotations
 
@@ -112,6 +112,24 @@ def world(tmp_path_factory) -> dict:
     ):
         h.add("two_cards", "card", "account_status", when, account_id=account, amount=balance,
               credit_limit=limit, days_past_due=0)  # fmt: skip
+    # a card billed on the 3rd (a different amount every month), due on the 23rd and paid in
+    # full on the 20th
+    h.grant("pays_in_full", ("card",))
+    for month in range(1, 13):
+        bill = 100.0 * month
+        h.add("pays_in_full", "card", "statement", dt.datetime(2024, month, 3), account_id="c",
+              amount=bill, due_date=dt.date(2024, month, 23))  # fmt: skip
+        h.add("pays_in_full", "card", "payment", dt.datetime(2024, month, 20), account_id="c",
+              amount=bill)  # fmt: skip
+    # a payment before the first statement; February's statement paid after March's; April's
+    # paid in half before its due date
+    h.grant("cycles", ("card",))
+    h.add("cycles", "card", "payment", dt.datetime(2024, 1, 10), account_id="c", amount=999.0)
+    for month, bill in ((2, 500.0), (3, 300.0), (4, 200.0)):
+        h.add("cycles", "card", "statement", dt.datetime(2024, month, 1), account_id="c",
+              amount=bill, due_date=dt.date(2024, month, 21))  # fmt: skip
+    for when, paid in ((dt.datetime(2024, 3, 5), 500.0), (dt.datetime(2024, 4, 10), 100.0)):
+        h.add("cycles", "card", "payment", when, account_id="c", amount=paid)
     store = init_store(root / "credo.duckdb")
     h.load(store)
     return {"store": store, "dataset": h.write_dataset(root / "dataset")}
@@ -207,6 +225,39 @@ def test_a_bank_account_without_income_has_0_months_of_income(world):
         assert rows["no_income"]["cb_income_mean_12m"] == NO_DATA  # the mean keeps to income
 
 
+@pytest.mark.parametrize(
+    "as_of", [dt.date(2024, 11, d) for d in (1, 15, 21, 25, 29, 30)] + [dt.date(2024, 10, 31)]
+)
+def test_statements_paid_in_full_read_1_whatever_the_as_of_day(world, as_of):
+    """Month buckets put a statement of the 3rd and its payment of the 20th in one month or in
+    two, by the as-of day: paired by month, the payment met the statement before (a rising
+    bill read 0.9 or 0.5); paired by billing cycle, it is the statement it paid."""
+    for engine, rows in _rows(world, as_of, ["pays_in_full"]).items():
+        row = rows["pays_in_full"]
+        for name in ("ph_payment_ratio_latest", "ph_payment_ratio_min_6m"):
+            assert row[name] == 1.0, (engine, name)
+        assert row["ph_payment_ratio_mean_6m"] == 1.0 and row["ph_paid_full_share_6m"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("as_of", "ratios"),
+    [
+        # April's statement is not due yet: March's cycle (500 paid of 300) is the latest
+        (dt.date(2024, 4, 15), [500 / 300, 0.0]),
+        # due on the 21st: April's (100 of 200), March's, February's (paid after March's)
+        (dt.date(2024, 4, 25), [0.5, 500 / 300, 0.0]),
+    ],
+)
+def test_a_billing_cycle_counts_once_its_statement_is_due(world, as_of, ratios):
+    for engine, rows in _rows(world, as_of, ["cycles"]).items():
+        row = rows["cycles"]
+        # the payment of 999 before the first statement pays none
+        assert row["ph_payment_ratio_latest"] == pytest.approx(ratios[0]), engine
+        assert row["ph_payment_ratio_min_6m"] == 0.0, engine
+        assert row["ph_payment_ratio_mean_6m"] == pytest.approx(sum(ratios) / len(ratios))
+        assert row["ph_paid_full_share_6m"] == pytest.approx(1 / len(ratios)), engine
+
+
 def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(world):
     """Two reports of one account in a month (a correction, or a reporting day moved across
     the month's edge by a weekend) were summed: balances, limits and accounts with a balance
@@ -241,6 +292,8 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         ("moved_day", dt.date(2025, 11, 30)),
         ("corrected", dt.date(2025, 6, 15)),
         ("two_cards", dt.date(2025, 6, 15)),
+        ("pays_in_full", dt.date(2024, 11, 29)),
+        ("cycles", dt.date(2024, 4, 25)),
     )
     con = connect(world["store"], read_only=True)
     try:

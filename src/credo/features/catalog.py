@@ -12,8 +12,9 @@ from credo.policy.policy import Policy
 # Written into every feature table. 1.1: a series of event counts says "no data" without
 # events of its sources; a share of reports counts only those the policy lets count; months
 # are counted back from the as-of date for negative data; a month billed and not paid is a
-# payment ratio of 0; utilisation counts the balances of reports that give a limit.
-CATALOG_VERSION = "1.3"
+# payment ratio of 0; utilisation counts the balances of reports that give a limit. 1.4: the
+# payment ratio measures each billing cycle's payments against the statement it began with.
+CATALOG_VERSION = "1.4"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened
@@ -25,6 +26,7 @@ SAFER = "higher_is_safer"
 # model learns their direction from the data rather than from a hint that may be wrong.
 FROM_DATA = "none"
 STATUS = ("account_status",)
+CYCLE = ("payment", "statement")  # the events of a billing cycle
 BANK_FLOW = ("bank", "payments")
 
 # Monthly series shared by several features.
@@ -39,11 +41,13 @@ CREDIT_BALANCE = Series("credit_balance", (Term(CREDIT, STATUS, "amount"),))
 CARD_LIMIT = Series("card_limit", (Term(("card",), STATUS, "limit"),))
 OWED_ACCOUNTS = Series("owed_accounts", (Term(CREDIT, STATUS, "n_owed"),))
 CREDIT_BILL = Series("credit_bill", (Term(CREDIT, ("statement",), "amount"),))
+# Each billing cycle (an account's statement to its next) paid over the statement it began
+# with, in the month of the statement that closed it: a payment is measured against the
+# statement it followed, whatever days of the month the account bills and is paid on.
 PAYMENT_RATIO = Series(
     "payment_ratio",
-    (Term(CREDIT, ("payment",), "amount"),),
-    (Term(CREDIT, ("statement",), "amount"),),
-    denominator_lag=1,
+    (Term(CREDIT, CYCLE, "cycle_paid"),),
+    (Term(CREDIT, CYCLE, "cycle_billed"),),
     cap=5.0,
 )
 # A month whose card or loan reported (a statement or a status) and saw no payment paid 0: a
@@ -189,7 +193,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_latest",
         dimension="payment_history",
-        description="Last month's card and loan payments over the statement before (cap 5)",
+        description="Card and loan payments over the statement they followed, latest due (cap 5)",
         reason="The last payment covered little of the amount due",
         aggregate="series_last",
         window=LATEST_WINDOW,
@@ -200,7 +204,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_mean_6m",
         dimension="payment_history",
-        description="Mean monthly payment over the previous statement, 6 months (cap 5)",
+        description="Mean of payments over the statement they followed, 6 months (cap 5)",
         reason="Payments have covered little of the amounts due",
         aggregate="series_mean",
         series=PAYMENT_RATIO,
@@ -211,7 +215,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_paid_full_share_6m",
         dimension="payment_history",
-        description="Share of months whose payment covered the whole previous statement, 6m",
+        description="Share of months whose statements were paid in full, 6 months",
         reason="Statements were rarely paid in full",
         aggregate="series_share_ge",
         series=PAYMENT_RATIO,
@@ -223,7 +227,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_min_6m",
         dimension="payment_history",
-        description="Lowest monthly payment over the previous statement, 6 months (cap 5)",
+        description="Lowest of payments over the statement they followed, 6 months (cap 5)",
         reason="A recent payment covered little of the amount due",
         aggregate="series_min",
         series=PAYMENT_RATIO,

@@ -14,8 +14,8 @@ string and a timestamp. Stages:
    (bucket 0 = the month up to as_of, aligned on as_of's day of month);
 3. mp: the aggregation of the events, grouped by pid x m, with one column ("cell") per
    distinct (sources, types, measure) the specs read: a compact monthly pivot. The cells of
-   occasional event types (accounts opened, inquiries, profiles, ...) and those of the
-   monthly account status are aggregated apart over those events (ev_g0/mp_g0, ev_g1/mp_g1)
+   occasional event types (accounts opened, inquiries, profiles, ...), those of the monthly
+   account status (ev_ga/mp_ga) and those of billing cycles (ev_gb/mp_gb) are aggregated apart
    and joined on; the rest in one pass over every event (mp_all);
 4. sv/sm/sw: the monthly series values (optionally against the previous month's cells) and
    their per-person means (for std, cv and slope; an aggregate joined back, not a window);
@@ -89,7 +89,15 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     "amount_out": ("CASE WHEN category = 'out' THEN amount ELSE 0 END", "sum"),
     "id_verified": ("id_verified", "last"),
     "address_months": ("address_months", "last"),
+    # columns of the billing-cycle stage (`_billing_cycles`), not of events
+    "cycle_paid": ("paid", "sum"),
+    "cycle_billed": ("billed", "sum"),
 }
+# Measures worked out over billing cycles, by `_billing_cycles`, rather than over the events of
+# a month: their cells are always aggregated apart.
+CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed"})
+# The events a billing cycle is made of (a cycle begins with a statement).
+CYCLE_TYPES: tuple[str, ...] = ("payment", "statement")
 # Measures read from days past due, which the policy's negative_data_months limits.
 _DAYS_PAST_DUE_MEASURES = frozenset({"dpd_max", "n_late", "n_dpd30", "n_dpd60", "n_dpd90"})
 
@@ -189,15 +197,26 @@ class _Cells:
         return f"{side}.{self.name(cell)}"
 
     def reading_only(self, types: Sequence[str]) -> list[Cell]:
-        """The cells that read events of these types and no others."""
-        return [c for c in self.names if c.types and set(c.types) <= set(types)]
+        """The cells that read events of these types and no others (none over billing
+        cycles)."""
+        return [
+            c
+            for c in self.names
+            if c.types and set(c.types) <= set(types) and c.measure not in CYCLE_MEASURES
+        ]
+
+    def over_cycles(self) -> list[Cell]:
+        """The cells worked out over billing cycles."""
+        return [c for c in self.names if c.measure in CYCLE_MEASURES]
 
     def sql(self, chosen: Iterable[Cell]) -> str:
         columns = []
         for cell in chosen:
             name = self.names[cell]
             value, combine = _MEASURE_SQL[cell.measure]
-            cond = _event_filter(cell.sources, cell.types)
+            # a billing cycle's row has a source and no one type
+            types = () if cell.measure in CYCLE_MEASURES else cell.types
+            cond = _event_filter(cell.sources, types)
             if combine == "count":
                 agg = f"COUNT(CASE WHEN {cond} THEN 1 END)"
             elif combine == "last":
@@ -217,12 +236,14 @@ def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[
     raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id",))
     # the latest report's fields; of reports at one instant, the one of the largest balance,
     # then limit, then days past due: whole, so that no mix of two reports is made and no
-    # engine's row order decides
+    # engine's row order decides. The report is its key, so one MAX of it gives every field
+    # (the engines work out the one aggregate once).
     fields = ("amount", "credit_limit", "dpd")
     given = {field: f"COALESCE({field}, {_NO_VALUE})" for field in fields}
     key = "{'t': ts, " + ", ".join(f"'{f[0]}': {given[f]}" for f in fields) + "}"
     picked = _SEP.join(
-        f"NULLIF(ARG_MAX({given[field]}, {key}), {_NO_VALUE}) AS {field}" for field in fields
+        f"NULLIF(STRUCT_EXTRACT(MAX({key}), '{field[0]}'), {_NO_VALUE}) AS {field}"
+        for field in fields
     )
     # The type is the one type; the time (the latest report's) and the category are kept only
     # for the cells that read them (none of the catalog's: each would cost an aggregate).
@@ -236,6 +257,34 @@ def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[
     {category} AS category,
     {picked}
   FROM {name}_all GROUP BY pid, m, source, account_id
+)"""
+
+
+def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
+    """The stage `name`: one row per billing cycle whose statement fell due before the as-of
+    day, in the month of its due date (pid, m, source, billed, paid). A cycle runs from one of
+    an account's statements to its next (or to the as-of date); the payments made in it are
+    what was paid of the statement it began with. Events at one instant are all after a
+    statement there; two statements at one instant begin one cycle. Payments before an
+    account's first statement count in none."""
+    raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id",), due=True)
+    sources = [s for s in SOURCES if any(s in cell.sources for cell in cells)]
+    # statements up to and including the event's instant: the cycle it falls in
+    numbered = (
+        "SUM(CASE WHEN type = 'statement' THEN 1 ELSE 0 END) OVER (PARTITION BY pid, source,"
+        " account_id ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    )
+    return f"""{raw},
+{name}_n AS (
+  SELECT pid, source, account_id, type, amount, due_m, {numbered} AS cycle
+  FROM {name}_ev WHERE source IN ({_in_list(sources)})
+),
+{name} AS (
+  SELECT pid, MAX(due_m) AS m, source,
+    SUM(CASE WHEN type = 'statement' THEN amount END) AS billed,
+    SUM(CASE WHEN type = 'payment' THEN amount ELSE 0 END) AS paid
+  FROM {name}_n WHERE cycle > 0 GROUP BY pid, source, account_id, cycle
+  HAVING MAX(due_m) IS NOT NULL
 )"""
 
 
@@ -255,9 +304,11 @@ def _pivot_stages(
     by default) are aggregated apart, over those events only, and joined on: every other cell
     is worked out for every event, so each cell kept out of the big aggregation saves one
     conditional aggregate per event. The account-report cells are always aggregated apart,
-    over each account's latest report per month (`_account_reports`)."""
+    over each account's latest report per month (`_account_reports`), and those of billing
+    cycles over the cycles (`_billing_cycles`)."""
     groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(apart_types)]
     groups.append(("ga", ACCOUNT_REPORT_TYPES, cells.reading_only(ACCOUNT_REPORT_TYPES)))
+    groups.append(("gb", CYCLE_TYPES, cells.over_cycles()))
     groups = [g for g in groups if g[2]]
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
     common = [c for c in cells.names if c not in apart]
@@ -278,6 +329,8 @@ def _pivot_stages(
     for alias, types, chosen in groups:
         if types == ACCOUNT_REPORT_TYPES:
             stages.append(_account_reports(f"ev_{alias}", tables, policy, chosen))
+        elif alias == "gb":
+            stages.append(_billing_cycles(f"ev_{alias}", tables, policy, chosen))
         else:
             stages.append(_events(f"ev_{alias}", tables, policy, types))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
@@ -311,11 +364,12 @@ def _events(
     policy: Policy,
     only_types: Sequence[str] = (),
     extra: Sequence[str] = (),
+    due: bool = False,
 ) -> str:
     """The stage of granted events before the as-of date (of `only_types` when given, with
-    the `extra` event columns)."""
+    the `extra` event columns, and with `due`: `due_m`, the month back of a due date before
+    the as-of day)."""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
-    ts_month = _MONTH_INDEX.format(t="e.ts")
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
     # decides what is a date, alike on every engine (their casts of odd text differ); a month
     # that is none (13) or a date after the as-of month is not known.
@@ -326,28 +380,38 @@ def _events(
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
     types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
+
     # Whole months back from the bucket anchor (the as-of date; for an instant within a day
     # the next midnight; from the 29th on the 1st of the next month: engines.bucket_anchor),
     # buckets aligned on its day, which every month has: an event on that day of an earlier
     # month or later falls in the later bucket. The anchor's own month is never a later
     # bucket. (Not GREATEST(..., 0): SQLite's rendering of it works the whole expression out
     # twice, on every reference.)
-    months_back = (
-        f"g.bucket_month - {ts_month} - CASE WHEN DAYOFMONTH(e.ts) >= g.bucket_day"
-        f" AND {ts_month} < g.bucket_month THEN 1 ELSE 0 END"
+    def months_back(t: str) -> str:
+        month = _MONTH_INDEX.format(t=t)
+        return (
+            f"g.bucket_month - {month} - CASE WHEN DAYOFMONTH({t}) >= g.bucket_day"
+            f" AND {month} < g.bucket_month THEN 1 ELSE 0 END"
+        )
+
+    due_month = (
+        f",\n    CASE WHEN e.due_date < CAST(g.as_of AS DATE) THEN {months_back('e.due_date')}"
+        " END AS due_m"
+        if due
+        else ""
     )
     return f"""
 {name} AS (
   SELECT g.pid, e.ts, e.amount, e.credit_limit, e.category,
     e.source, e.type,{"".join(f" e.{column}," for column in extra)}
-    {months_back} AS m,
-    CASE WHEN {months_back} < {policy.negative_data_months}
+    {months_back("e.ts")} AS m,
+    CASE WHEN {months_back("e.ts")} < {policy.negative_data_months}
       THEN e.days_past_due END AS dpd,
     CASE WHEN e.type = 'profile' THEN
       CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1', '1.0') THEN 1 ELSE 0 END
     END AS id_verified,
     CASE WHEN e.type = 'profile' AND {address_month} <= {as_of_month}
-      THEN {as_of_month} - {address_month} END AS address_months
+      THEN {as_of_month} - {address_month} END AS address_months{due_month}
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
   WHERE e.ts < g.as_of{types}

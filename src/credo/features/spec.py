@@ -42,6 +42,10 @@ MEASURES: tuple[str, ...] = (
     "amount_out",  # transfers out
     "id_verified",  # the last profile says identity verified (1/0)
     "address_months",  # months at the current address, from the last profile
+    # billing cycles (an account's statement to its next statement), counted in the month of
+    # the statement that closes the cycle: what was paid in it, and the statement it opened with
+    "cycle_paid",
+    "cycle_billed",
 )
 
 EVENT_AGGREGATES: tuple[str, ...] = (
@@ -92,8 +96,8 @@ class Term:
 @dataclass(frozen=True)
 class Series:
     """A monthly series: sum of numerator terms, divided by the denominator terms when given
-    (taken `denominator_lag` months earlier, e.g. a payment against the previous statement),
-    capped at `cap` when given. A month with events of a `zero_in` term and none of the
+    (taken `denominator_lag` months earlier, e.g. a month's bills against the previous month's
+    income), capped at `cap` when given. A month with events of a `zero_in` term and none of the
     numerator's is 0, not missing (a card reporting and no payment: nothing paid); so is a
     month with a denominator."""
 

@@ -11,7 +11,8 @@ What SQLite lacks is supplied here, each with DuckDB's meaning:
   YEAR / MONTH / DAYOFMONTH read its digits;
 * ARG_MAX / ARG_MIN are aggregates that skip rows whose value or key is NULL (the compiler
   never relies on NULL values being picked), keeping the first row of a tie; a struct key
-  (the compiler's tie-break) is passed as its fields and compared as a tuple;
+  (the compiler's tie-break) is passed as its fields and compared as a tuple; a field of the
+  greatest struct, STRUCT_EXTRACT(MAX(struct), field), is ARG_MAX of the field by the struct;
 * CONCAT_WS skips NULLs; REGEXP is Python's `re.search`; SQRT where SQLite was built without
   its math functions.
 """
@@ -67,6 +68,16 @@ def _arg_best(name: str):
     return render
 
 
+def _field_of_greatest(self: SQLite.Generator, expression: exp.StructExtract) -> str:
+    greatest = expression.this
+    if not (isinstance(greatest, exp.Max) and isinstance(greatest.this, exp.Struct)):
+        raise ValueError(f"SQLite has no structs: {expression.sql('duckdb')}")
+    struct = greatest.this
+    wanted = expression.expression.name
+    field = next(f.expression for f in struct.expressions if f.this.name == wanted)
+    return self.sql(exp.ArgMax(this=field.copy(), expression=struct.copy()))
+
+
 class CredoSQLite(SQLite):
     """SQLite, with timestamps held as TIMESTAMP_TEXT."""
 
@@ -78,6 +89,7 @@ class CredoSQLite(SQLite):
             exp.DayOfMonth: _digits(9, 2),
             exp.ArgMax: _arg_best("ARG_MAX"),
             exp.ArgMin: _arg_best("ARG_MIN"),
+            exp.StructExtract: _field_of_greatest,
         }
 
 
