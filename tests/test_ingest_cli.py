@@ -150,6 +150,41 @@ def test_quarantine_list_filters_counts_and_writes_files(store_path, tmp_path):
     assert refused.returncode == 1 and ".jsonl" in refused.stderr
 
 
+def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_path, tmp_path):
+    rows = [
+        event("payment", 1, amount="-5"),
+        event("payment", 2),
+        event("payment", 3, currency="EURO"),
+        event("statement", 4, attributes='{"note": "a, b"}', due_date="2024-13-01"),
+    ]
+    bad = write_csv(tmp_path / "bad.csv", rows)
+    assert credo("ingest", bad, "--db", store_path).returncode == 2
+    out = tmp_path / "fix.csv"
+    done = credo("quarantine", "list", "--db", store_path, "--out", out, "--as-events")
+    assert done.returncode == 0, done.stderr
+    assert "wrote 3 refused row(s) as events" in " ".join((done.stdout + done.stderr).split())
+    text = out.read_text()
+    header = text.splitlines()[0].split(",")
+    assert header == [f for f in FIELDS if f in header] and "reason" not in header
+    fixed = text.replace(",-5,", ",5,").replace("EURO", "EUR").replace("2024-13-01", "2024-12-01")
+    assert fixed != text
+    out.write_text(fixed)
+    again = credo("ingest", out, "--db", store_path, "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads(again.stdout)["accepted"] == 3
+    kept = query(store_path, "SELECT event_id, attributes FROM events ORDER BY event_id")
+    assert [e for e, _ in kept] == [f"ev-payment-{i}" for i in (1, 2, 3)] + ["ev-statement-4"]
+    assert json.loads(kept[-1][1]) == {"note": "a, b"}  # the object survives the CSV's commas
+
+    lines = tmp_path / "fix.jsonl"
+    assert credo("quarantine", "list", "--db", store_path, "--field", "currency",
+                 "--out", lines, "--as-events").returncode == 0  # fmt: skip
+    assert [json.loads(line)["currency"] for line in lines.read_text().splitlines()] == ["EURO"]
+    for options in (["--as-events"], ["--as-events", "--out", tmp_path / "fix.parquet"]):
+        refused = credo("quarantine", "list", "--db", store_path, *options)
+        assert refused.returncode == 1 and ".jsonl" in refused.stderr
+
+
 def test_format_can_be_forced(store_path, tmp_path):
     path = write_csv(tmp_path / "events.data", [event()])
     assert credo("ingest", path, "--db", store_path).returncode == 1

@@ -274,6 +274,10 @@ def test_every_verb_has_help():
     for verb, option in ((["train"], "--challenger"), (["score"], "--with-dimensions")):
         shown = [line for line in credo(*verb, "--help").stdout.splitlines() if option in line]
         assert shown and "<bool>" not in shown[0], shown
+    # and so is --help, on verbs and on groups of verbs
+    for verb in ([], ["train"], ["model"], ["model", "show"], ["features"]):
+        shown = [line for line in credo(*verb, "--help").stdout.splitlines() if "--help" in line]
+        assert shown and "<bool>" not in shown[0], (verb, shown)
 
 
 def test_help_paragraphs_wrap_to_the_terminal_and_keep_brackets():

@@ -12,6 +12,8 @@ import sys
 
 import typer
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
+from typer.models import DefaultPlaceholder
 
 from credo.commands import data, demo, evaluate, features, model, store
 
@@ -33,9 +35,36 @@ def reflowed(doc: str) -> str:
     return "\n\n".join(escape(" ".join(p.split())) for p in paragraphs if p.strip())
 
 
+def _help_option_as_a_flag(cls):
+    """The command class, its --help shown as the flag it is (Typer shows `<bool>` beside it,
+    as if `--help true` were how to ask), as `commands.common.flag` shows credo's own flags."""
+
+    class Command(cls):
+        def get_help_option(self, ctx):
+            option = super().get_help_option(ctx)
+            if option is not None:
+                option.metavar = ""
+            return option
+
+    return Command
+
+
+_COMMAND = _help_option_as_a_flag(TyperCommand)
+_GROUP = _help_option_as_a_flag(TyperGroup)
+
+
+def _typers_own(cls, default: type) -> bool:
+    """No command class was chosen: Typer's default (or a placeholder standing for it)."""
+    return cls is None or cls is default or isinstance(cls, DefaultPlaceholder)
+
+
 def _reflow_help(group: typer.Typer) -> None:
+    if _typers_own(group.info.cls, TyperGroup):
+        group.info.cls = _GROUP
     for info in group.registered_commands:
         info.help = reflowed(info.help or inspect.getdoc(info.callback) or "")
+        if _typers_own(info.cls, TyperCommand):
+            info.cls = _COMMAND
     for sub in group.registered_groups:
         if sub.typer_instance is not None:
             _reflow_help(sub.typer_instance)

@@ -188,6 +188,14 @@ def quarantine_list(
             " event file.",
         ),
     ] = None,
+    as_events: Annotated[
+        bool,
+        flag(
+            "--as-events",
+            help="With --out (.csv or .jsonl): write the rows as they were read, as an event"
+            " file (the event fields as columns, no reasons), to fix and `credo ingest` again.",
+        ),
+    ] = False,
     as_json: Annotated[bool, flag("--json", help="Print a JSON array of rows on stdout.")] = False,
 ) -> None:
     """Show refused rows, newest first: file, line/row number, event id, field, reason.
@@ -197,8 +205,11 @@ def quarantine_list(
     from credo.store.db import connect, db_path
     from credo.store.sql import run
 
+    if as_events and out is None:
+        fail("--as-events writes an event file: give it --out FILE.csv or --out FILE.jsonl")
     if out is not None:
-        check_output(out, "--out", suffixes=(".csv", ".parquet", ".jsonl"), inputs=(db_path(db),))
+        suffixes = (".csv", ".jsonl") if as_events else (".csv", ".parquet", ".jsonl")
+        check_output(out, "--out", suffixes=suffixes, inputs=(db_path(db),))
     where, params = quarantine_filter(batch, field, file, reason)
     columns = (
         "batch_id, path, row_number, event_id, field, reason, raw, quarantined_at FROM quarantine"
@@ -213,12 +224,26 @@ def quarantine_list(
                 f"SELECT field, count(*) FROM quarantine{where} GROUP BY field ORDER BY 2 DESC, 1",
                 params,
             )
-            if out is not None:
+            if out is not None and as_events:
+                # oldest first: the order the rows were sent in
+                raws = [r for (r,) in run(con, f"SELECT raw FROM quarantine{where}{_SENT}", params)]
+                written, unread = _write_as_events(raws, out)
+            elif out is not None:
                 _write_quarantine(con, f"SELECT {columns}{where}{order}", params, out)
             rows = run(con, f"SELECT {columns}{where}{order} LIMIT ?", [*params, limit])
         finally:
             con.close()
     matching = sum(n for _, n in by_field)
+    if out is not None and as_events:
+        console.print(f"wrote {written:,} refused row(s) as events to {out}: fix them, then"
+                      f" `credo ingest {out}`")  # fmt: skip
+        if unread:
+            console.print(
+                f"[yellow]{unread:,} row(s) could not be read into fields (not written): see"
+                " their `raw` text with --out FILE.jsonl --as-events, or fix them in the"
+                " file they came from[/yellow]"
+            )
+        return
     if out is not None:
         console.print(f"wrote {matching:,} quarantined row(s) to {out}")
         return
@@ -253,6 +278,60 @@ def _write_quarantine(con, select: str, params: list[Any], out: Path) -> None:
             with temporary.open("w", encoding="utf-8") as handle:
                 for item in table.to_pylist():
                     handle.write(json.dumps(_json_item(item)) + "\n")
+
+
+_SENT = " ORDER BY batch_id, path, row_number"
+
+
+def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
+    """The refused rows as an event file, as they were read: JSONL, a row per line (a line that
+    was not JSON as it was); CSV, the event fields as columns, in the order of the event
+    format (a row that was not read into fields is left out). Returns (written, left out)."""
+    import csv
+
+    from credo.events.schema import FIELDS
+
+    rows: list[dict[str, Any]] = []
+    lines: list[str] = []
+    unread = 0
+    for raw in raws:
+        if raw is None:
+            unread += 1
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError:
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+            lines.append(json.dumps(row, ensure_ascii=False))
+        elif out.suffix.lower() == ".jsonl":
+            lines.append(raw)  # the line as it was sent: to be fixed by hand
+        else:
+            unread += 1
+    with output.replacing(out) as temporary:
+        if out.suffix.lower() == ".jsonl":
+            temporary.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+            return len(lines), unread
+        seen = {key for row in rows for key in row}
+        header = [f for f in FIELDS if f in seen] + sorted(seen - set(FIELDS))
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=header)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+    return len(rows), unread
+
+
+def _csv_cell(value: Any) -> str:
+    """A field as an event CSV reads it: empty for none, JSON for an object (attributes)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _json_item(item: dict[str, Any]) -> dict[str, Any]:
