@@ -163,6 +163,32 @@ def test_the_staging_folder_of_a_killed_process_is_removed(tmp_path):
     assert live.exists()
 
 
+def test_the_partial_file_of_a_killed_process_is_removed_by_the_next_write(tmp_path):
+    """kill -9 mid-write runs no cleanup: its hidden partial file (a scores CSV of a million
+    rows, say) stayed beside the output for good."""
+    from credo import output
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = tmp_path / "out [1]"  # a name glob would read as a pattern
+    folder.mkdir()
+    stale = folder / f".scores.csv.{gone.pid}-x1.part"
+    stale.write_text("half")
+    other = folder / f".report.html.{gone.pid}-x2.part"  # another file's: not this write's
+    other.write_text("half")
+    running = subprocess.Popen(["sleep", "30"])
+    live = folder / f".scores.csv.{running.pid}-x3.part"
+    live.write_text("being written")
+    try:
+        output.write_text(folder / "scores.csv", "id,score\n")
+    finally:
+        running.kill()
+        running.wait()
+    assert (folder / "scores.csv").read_text() == "id,score\n"
+    assert not stale.exists() and other.exists() and live.exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["scores.csv", other.name, live.name])
+
+
 def test_a_store_in_use_and_a_memory_limit_are_said_plainly(tmp_path, monkeypatch):
     from credo.store.db import MEMORY_LIMIT_VARIABLE, StoreError
 

@@ -2,13 +2,16 @@
 
 A file is written under a temporary name beside its destination and renamed onto it only
 once complete: a run stopped midway (Ctrl-C, a full disk, an error) leaves the file that was
-there before, never a truncated one that looks finished.
+there before, never a truncated one that looks finished. The temporary name carries the
+writing process's id: what a process killed outright (kill -9, no cleanup) left is removed
+by the next write of the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -26,7 +29,12 @@ def replacing(path: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not os.access(target, os.W_OK):
         raise PermissionError(errno.EACCES, "permission denied", str(given))
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    prefix = f".{target.name}."
+    for stale in _left_by_the_dead(target.parent, prefix, "*.part"):
+        stale.unlink(missing_ok=True)
+    handle, name = tempfile.mkstemp(
+        prefix=f"{prefix}{os.getpid()}-", suffix=".part", dir=target.parent
+    )
     os.close(handle)
     temporary = Path(name)
     try:
@@ -61,13 +69,21 @@ def staging_folder(out: Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{out.name}.partial-"
-    for stale in out.parent.glob(f"{prefix}*"):
-        pid = stale.name[len(prefix) :]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
+    for stale in _left_by_the_dead(out.parent, prefix, "*"):
+        shutil.rmtree(stale, ignore_errors=True)
     staging = out.parent / f"{prefix}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     return staging
+
+
+def _left_by_the_dead(folder: Path, prefix: str, rest: str) -> list[Path]:
+    """The entries `prefix` + pid + `rest` in `folder` whose process is no longer running."""
+    stale = []
+    for entry in folder.glob(glob.escape(prefix) + rest):
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            stale.append(entry)
+    return stale
 
 
 def _running(pid: int) -> bool:
