@@ -130,6 +130,26 @@ def world(tmp_path_factory) -> dict:
               amount=bill, due_date=dt.date(2024, month, 21))  # fmt: skip
     for when, paid in ((dt.datetime(2024, 3, 5), 500.0), (dt.datetime(2024, 4, 10), 100.0)):
         h.add("cycles", "card", "payment", when, account_id="c", amount=paid)
+    # a loan's last two statements, February's paid in full and March's in half, then closed:
+    # March's falls due in a month with no other event of the person's
+    h.grant("closed_loan", ("loan",))
+    for month, paid in ((2, 500.0), (3, 250.0)):
+        h.add("closed_loan", "loan", "statement", dt.datetime(2025, month, 1), account_id="l",
+              amount=500.0, due_date=dt.date(2025, month, 21))  # fmt: skip
+        h.add("closed_loan", "loan", "payment", dt.datetime(2025, month, 5), account_id="l",
+              amount=paid)  # fmt: skip
+    h.add("closed_loan", "loan", "account_closed", dt.datetime(2025, 3, 6), account_id="l")
+    # a statement of 500 corrected to 450 the next day (the same due date) and sent twice at
+    # one instant; 450 paid. And a payment that (wrongly) carries a due date of its own
+    h.grant("corrected", ("card",))
+    for day, amount in ((3, 500.0), (4, 450.0), (4, 450.0)):
+        h.add("corrected", "card", "statement", dt.datetime(2025, 3, day), account_id="c",
+              amount=amount, due_date=dt.date(2025, 3, 23))  # fmt: skip
+    h.add("corrected", "card", "payment", dt.datetime(2025, 3, 20), account_id="c", amount=450.0)
+    h.add("corrected", "card", "payment", dt.datetime(2025, 3, 21), account_id="c", amount=0.5,
+          due_date=dt.date(2025, 1, 1))  # fmt: skip
+    h.add("corrected", "card", "statement", dt.datetime(2025, 4, 3), account_id="c",
+          amount=100.0, due_date=dt.date(2025, 4, 23))  # fmt: skip
     store = init_store(root / "credo.duckdb")
     h.load(store)
     return {"store": store, "dataset": h.write_dataset(root / "dataset")}
@@ -258,6 +278,25 @@ def test_a_billing_cycle_counts_once_its_statement_is_due(world, as_of, ratios):
         assert row["ph_paid_full_share_6m"] == pytest.approx(1 / len(ratios)), engine
 
 
+def test_a_statement_due_in_a_month_without_events_still_counts(world):
+    """The pivot's months were those with events: a loan's last statement, due after the loan
+    closed, was dropped, and its half payment with it (the person read as paying in full)."""
+    for engine, rows in _rows(world, dt.date(2025, 4, 10), ["closed_loan"]).items():
+        row = rows["closed_loan"]
+        assert row["ph_payment_ratio_latest"] == 0.5, engine
+        assert row["ph_payment_ratio_mean_6m"] == 0.75 and row["ph_paid_full_share_6m"] == 0.5
+
+
+def test_a_corrected_statement_replaces_the_one_before(world):
+    """A statement sent again for the same due date was billed again: 450 paid of 950."""
+    for engine, rows in _rows(world, dt.date(2025, 4, 15), ["corrected"]).items():
+        row = rows["corrected"]
+        # 450.5 of 450 (the 0.5 paid after the 450); April's statement is not due yet, and the
+        # payment's own due date (January's) makes no cycle of it
+        assert row["ph_payment_ratio_latest"] == pytest.approx(450.5 / 450), engine
+        assert row["ph_paid_full_share_6m"] == 1.0, engine
+
+
 def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(world):
     """Two reports of one account in a month (a correction, or a reporting day moved across
     the month's edge by a weekend) were summed: balances, limits and accounts with a balance
@@ -294,6 +333,8 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         ("two_cards", dt.date(2025, 6, 15)),
         ("pays_in_full", dt.date(2024, 11, 29)),
         ("cycles", dt.date(2024, 4, 25)),
+        ("closed_loan", dt.date(2025, 4, 10)),
+        ("corrected", dt.date(2025, 4, 15)),
     )
     con = connect(world["store"], read_only=True)
     try:

@@ -304,7 +304,7 @@ def test_an_old_sqlite_gets_a_clear_error(monkeypatch):
 
     monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
     monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
-    said = r"needs SQLite 3\.38\.0 or newer.*links SQLite 3\.31\.1"
+    said = r"needs SQLite 3\.39\.0 or newer.*links SQLite 3\.31\.1"
     with pytest.raises(RuntimeError, match=said):
         connect_sqlite([])
 

@@ -41,9 +41,10 @@ CREDIT_BALANCE = Series("credit_balance", (Term(CREDIT, STATUS, "amount"),))
 CARD_LIMIT = Series("card_limit", (Term(("card",), STATUS, "limit"),))
 OWED_ACCOUNTS = Series("owed_accounts", (Term(CREDIT, STATUS, "n_owed"),))
 CREDIT_BILL = Series("credit_bill", (Term(CREDIT, ("statement",), "amount"),))
-# Each billing cycle (an account's statement to its next) paid over the statement it began
-# with, in the month of the statement that closed it: a payment is measured against the
-# statement it followed, whatever days of the month the account bills and is paid on.
+# What was paid in each billing cycle (an account's statement to its next) over the statement
+# it began with, in the month that statement fell due (a month's cycles of every card and
+# loan together): a payment is measured against the statement it followed, whatever days of
+# the month the account bills and is paid on.
 PAYMENT_RATIO = Series(
     "payment_ratio",
     (Term(CREDIT, CYCLE, "cycle_paid"),),
@@ -193,7 +194,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_latest",
         dimension="payment_history",
-        description="Card and loan payments over the statement they followed, latest due (cap 5)",
+        description="Paid of the card and loan statements last due, over those statements (cap 5)",
         reason="The last payment covered little of the amount due",
         aggregate="series_last",
         window=LATEST_WINDOW,
@@ -204,7 +205,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_mean_6m",
         dimension="payment_history",
-        description="Mean of payments over the statement they followed, 6 months (cap 5)",
+        description="Mean share of the card and loan statements due that was paid, 6m (cap 5)",
         reason="Payments have covered little of the amounts due",
         aggregate="series_mean",
         series=PAYMENT_RATIO,
@@ -215,7 +216,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_paid_full_share_6m",
         dimension="payment_history",
-        description="Share of months whose statements were paid in full, 6 months",
+        description="Share of months whose payments covered the card and loan statements due, 6m",
         reason="Statements were rarely paid in full",
         aggregate="series_share_ge",
         series=PAYMENT_RATIO,
@@ -227,7 +228,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_min_6m",
         dimension="payment_history",
-        description="Lowest of payments over the statement they followed, 6 months (cap 5)",
+        description="Lowest share of the card and loan statements due that was paid, 6m (cap 5)",
         reason="A recent payment covered little of the amount due",
         aggregate="series_min",
         series=PAYMENT_RATIO,

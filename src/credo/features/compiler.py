@@ -261,30 +261,36 @@ def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[
 
 
 def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
-    """The stage `name`: one row per billing cycle whose statement fell due before the as-of
-    day, in the month of its due date (pid, m, source, billed, paid). A cycle runs from one of
-    an account's statements to its next (or to the as-of date); the payments made in it are
-    what was paid of the statement it began with. Events at one instant are all after a
-    statement there; two statements at one instant begin one cycle. Payments before an
-    account's first statement count in none."""
-    raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id",), due=True)
+    """The stage `name`: one row per statement that fell due before the as-of day, in the
+    month of its due date (pid, m, source, billed, paid). A billing cycle runs from one of an
+    account's statements to its next (or to the as-of date); the payments made in it are what
+    was paid of the statement it began with. An account's statements are told apart by their
+    due dates: one sent again for the same due date (a correction) replaces the one before,
+    its cycles one, billed as the latest says (of several at one instant, the largest).
+    Events at one instant are all after a statement there; payments before an account's
+    first statement count in none."""
+    raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id", "due_date"), due=True)
     sources = [s for s in SOURCES if any(s in cell.sources for cell in cells)]
-    # statements up to and including the event's instant: the cycle it falls in
-    numbered = (
-        "SUM(CASE WHEN type = 'statement' THEN 1 ELSE 0 END) OVER (PARTITION BY pid, source,"
+    # the due date of the statements up to and including the event's instant: the cycle it
+    # falls in (due dates run on with the statements; where one runs back, the latest still
+    # stands)
+    cycle = (
+        "MAX(CASE WHEN type = 'statement' THEN due_date END) OVER (PARTITION BY pid, source,"
         " account_id ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     )
+    opening = "type = 'statement' AND due_date = cycle"
+    due_month = f"MAX(CASE WHEN {opening} THEN due_m END)"
     return f"""{raw},
 {name}_n AS (
-  SELECT pid, source, account_id, type, amount, due_m, {numbered} AS cycle
+  SELECT pid, source, account_id, type, ts, amount, due_date, due_m, {cycle} AS cycle
   FROM {name}_ev WHERE source IN ({_in_list(sources)})
 ),
 {name} AS (
-  SELECT pid, MAX(due_m) AS m, source,
-    SUM(CASE WHEN type = 'statement' THEN amount END) AS billed,
+  SELECT pid, {due_month} AS m, source,
+    ARG_MAX(amount, CASE WHEN {opening} THEN {{'t': ts, 'v': amount}} END) AS billed,
     SUM(CASE WHEN type = 'payment' THEN amount ELSE 0 END) AS paid
-  FROM {name}_n WHERE cycle > 0 GROUP BY pid, source, account_id, cycle
-  HAVING MAX(due_m) IS NOT NULL
+  FROM {name}_n WHERE cycle IS NOT NULL GROUP BY pid, source, account_id, cycle
+  HAVING {due_month} IS NOT NULL
 )"""
 
 
@@ -315,17 +321,14 @@ def _pivot_stages(
     if not apart:
         return _monthly("mp", "ev", cells.sql(common))
 
-    def joined(cell: Cell) -> str:
+    def joined(cell: Cell, side: str) -> str:
         name = cells.names[cell]
-        if cell not in apart:
-            return f"a.{name}"
-        counted = _MEASURE_SQL[cell.measure][1] == "count"
         # No such event in a month: a count is 0, anything else has no value.
-        side = f"{apart[cell]}.{name}"
-        return f"COALESCE({side}, 0) AS {name}" if counted else f"{side} AS {name}"
+        counted = _MEASURE_SQL[cell.measure][1] == "count"
+        return f"COALESCE({side}.{name}, 0) AS {name}" if counted else f"{side}.{name} AS {name}"
 
     stages = [_monthly("mp_all", "ev", cells.sql(common))]
-    joins = []
+    base, joins = "mp_all", []
     for alias, types, chosen in groups:
         if types == ACCOUNT_REPORT_TYPES:
             stages.append(_account_reports(f"ev_{alias}", tables, policy, chosen))
@@ -334,12 +337,33 @@ def _pivot_stages(
         else:
             stages.append(_events(f"ev_{alias}", tables, policy, types))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
-        joins.append(f"LEFT JOIN mp_{alias} AS {alias} ON {alias}.pid = a.pid AND {alias}.m = a.m")
+        if alias == "gb":
+            # A cycle counts in the month its statement fell due, which may hold no event of
+            # the person's (an account's last statement, due after it closed): its months are
+            # added to the pivot's, not only joined onto them.
+            columns = [joined(c, "a") for c in common] + [f"gb.{cells.names[c]}" for c in chosen]
+            stages.append(
+                f"""
+mp_due AS (
+  SELECT COALESCE(a.pid, gb.pid) AS pid, COALESCE(a.m, gb.m) AS m, {", ".join(columns)}
+  FROM mp_all AS a FULL JOIN mp_gb AS gb ON gb.pid = a.pid AND gb.m = a.m
+)"""
+            )
+            base = "mp_due"
+            apart.update(dict.fromkeys(common + chosen, "a"))
+        else:
+            joins.append(
+                f"LEFT JOIN mp_{alias} AS {alias} ON {alias}.pid = a.pid AND {alias}.m = a.m"
+            )
+    columns = [
+        f"a.{cells.names[c]}" if apart.get(c, "a") == "a" else joined(c, apart[c])
+        for c in cells.names
+    ]
     stages.append(
         f"""
 mp AS (
-  SELECT a.pid, a.m, {", ".join(joined(c) for c in cells.names)}
-  FROM mp_all AS a {" ".join(joins)}
+  SELECT a.pid, a.m, {", ".join(columns)}
+  FROM {base} AS a {" ".join(joins)}
 )"""
     )
     return ",".join(stages)
@@ -367,8 +391,8 @@ def _events(
     due: bool = False,
 ) -> str:
     """The stage of granted events before the as-of date (of `only_types` when given, with
-    the `extra` event columns, and with `due`: `due_m`, the month back of a due date before
-    the as-of day)."""
+    the `extra` event columns, and with `due`: `due_m`, the month back of a statement's due
+    date before the as-of day)."""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
     # decides what is a date, alike on every engine (their casts of odd text differ); a month
@@ -395,8 +419,8 @@ def _events(
         )
 
     due_month = (
-        f",\n    CASE WHEN e.due_date < CAST(g.as_of AS DATE) THEN {months_back('e.due_date')}"
-        " END AS due_m"
+        ",\n    CASE WHEN e.type = 'statement' AND e.due_date < CAST(g.as_of AS DATE)"
+        f" THEN {months_back('e.due_date')} END AS due_m"
         if due
         else ""
     )

@@ -42,8 +42,8 @@ MEASURES: tuple[str, ...] = (
     "amount_out",  # transfers out
     "id_verified",  # the last profile says identity verified (1/0)
     "address_months",  # months at the current address, from the last profile
-    # billing cycles (an account's statement to its next statement), counted in the month of
-    # the statement that closes the cycle: what was paid in it, and the statement it opened with
+    # billing cycles (an account's statement to its next statement), counted in the month the
+    # statement fell due: what was paid in the cycle, and the statement it began with
     "cycle_paid",
     "cycle_billed",
 )

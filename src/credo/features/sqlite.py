@@ -149,8 +149,9 @@ def as_text_sql(column: str, arrow_type: pa.DataType) -> str:
     return column
 
 
-# JSON's ->> operator arrived in SQLite 3.38 (aggregate FILTER clauses in 3.30).
-MIN_SQLITE = (3, 38, 0)
+# FULL JOIN arrived in SQLite 3.39 (JSON's ->> operator in 3.38, aggregate FILTER clauses in
+# 3.30).
+MIN_SQLITE = (3, 39, 0)
 
 
 def connect_sqlite(tables: Iterable[tuple[str, pa.Schema]]) -> sqlite3.Connection:
