@@ -251,3 +251,44 @@ def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
     berlin = pd.Series(pd.to_datetime(["1980-06-15 00:00"]).tz_localize("Europe/Berlin"))
     assert fairness.years_since_dates(berlin.to_numpy(dtype=object), today=on).tolist() == [45.0]
     assert fairness.years_since_dates(np.arange(40)) is None
+
+
+def test_people_without_a_score_are_declined_in_their_group():
+    """Left out, 300 unscorable under-25s let their group pass at 0.86 of the best approval
+    rate: counted as declined (as they are), it is 0.39."""
+    scored = np.array(["young"] * 60 + ["old"] * 100)
+    approved = np.r_[np.ones(48), np.zeros(12), np.ones(80), np.zeros(20)].astype(bool)
+    y = np.zeros(160, dtype=int)
+    pd_bad = np.full(160, 0.05)
+    audit = fairness.audit_attribute(
+        "group", scored, y, pd_bad, approved, np.array(["young"] * 90), np.zeros(90, dtype=int)
+    )
+    rows = {row["group"]: row for row in audit["approval"]["groups"]}
+    assert rows["young"]["count"] == 150 and rows["young"]["unscored"] == 90
+    assert rows["young"]["approval_rate"] == pytest.approx(48 / 150)
+    assert rows["young"]["ratio"] == pytest.approx((48 / 150) / 0.8) and audit["flag"]
+    assert audit["approval"]["unscored"] == 90
+    # no predicted bad rate for them: the group's calibration is of its 60 scored people
+    calibration = {row["group"]: row for row in audit["calibration"]["groups"]}
+    assert calibration["young"]["count"] == 60
+    goods_declined = {row["group"]: row["fpr"] for row in audit["errors"]["groups"]}
+    assert goods_declined["young"] == pytest.approx(102 / 150)
+
+
+def test_the_missing_group_is_shown_and_never_judged():
+    groups = np.array(["a"] * 100 + ["b"] * 100 + [None] * 100, dtype=object)
+    approved = np.r_[np.ones(80), np.zeros(20), np.ones(75), np.zeros(25), np.zeros(100)]
+    result = fairness.approval_rates(approved.astype(bool), groups)
+    rows = {row["group"]: row for row in result["groups"]}
+    assert rows["missing"]["approval_rate"] == 0.0 and not rows["missing"]["flag"]
+    assert result["judged_groups"] == 2 and not result["flag"]
+
+
+def test_codes_written_as_text_are_groups_and_camel_case_ages_are_banded():
+    codes = np.array(["033", "049", "351", "044", "001"] * 20 + ["090"] * 11, dtype=object)
+    assert set(fairness.group_labels(codes, "nationality")) == set(codes)
+    ages = np.arange(18, 80, dtype=float)
+    for name in ("applicantAge", "AgeYears", "age"):
+        assert "< 25" in set(fairness.group_labels(ages, name)), name
+    typed = np.array([30, 41.5, None, 52] * 5, dtype=object)  # numbers as objects (Int64 NA)
+    assert "missing" in set(fairness.group_labels(typed, "income"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from credo.evaluate.evaluation import evaluate_scores
@@ -371,6 +372,38 @@ def test_credo_evaluate_on_a_feature_table_with_protected_file(tmp_path):
     dimensions = {f["dimension"] for f in result["features"] if f["status"] == "used"}
     assert "payment_history" in dimensions
 
+    # people no consented event fed are declined in their groups, in no other figure
+    features_table = pq.read_table(tmp_path / "features.parquet")
+    events = features_table.column("prov_events").to_numpy().copy()
+    young = pd.read_parquet(dataset / "protected.parquet").set_index("user_id")["age"] < 30
+    ids = features_table.column("user_id").to_pylist()
+    blanked = [i for i, user in enumerate(ids) if young.get(user, False)][:150]
+    events[blanked] = 0
+    column = features_table.schema.get_field_index("prov_events")
+    pq.write_table(
+        features_table.set_column(column, "prov_events", pa.array(events)),
+        tmp_path / "thin.parquet",
+    )
+    run = subprocess.run(
+        [
+            str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"),
+            "--features", str(tmp_path / "thin.parquet"),
+            "--outcomes", str(dataset / "outcomes.parquet"),
+            "--protected-file", str(dataset / "protected.parquet"), "--protected", "age",
+            "--report", str(tmp_path / "thin.html"), "--json", str(tmp_path / "thin.json"),
+        ],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    thin = json.loads((tmp_path / "thin.json").read_text())
+    assert thin["data"]["rows"] == 1200 - len(blanked)
+    (age,) = thin["fairness"]
+    assert age["approval"]["unscored"] == len(blanked)
+    assert sum(g["count"] for g in age["approval"]["groups"]) == 1200
+    assert sum(g["count"] for g in age["calibration"]["groups"]) == 1200 - len(blanked)
+    assert "counted as declined" in age["summary"]
+    assert "No score</th>" in (tmp_path / "thin.html").read_text()
+
     # a protected file that knows only some of the people, or none of them
     protected = pd.read_parquet(dataset / "protected.parquet")
     for name, part in (("some", protected.head(700)), ("none", protected.assign(user_id="x"))):
@@ -413,9 +446,9 @@ def test_policy_names_match_whole_words_of_columns():
 def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
     rng = np.random.default_rng(4)
     n = 400
-    y = (rng.random(n) < 0.2).astype(int)
     score = rng.integers(400, 800, n)
     pd_bad = np.clip(0.5 - (score - 400) / 1000, 0.01, 0.99)
+    y = (rng.random(n) < pd_bad).astype(int)  # a calibrated model
     bands = np.where(score > 600, "A", "B")
     groups = {"sex": rng.choice(["f", "m"], n), "const": np.array(["x"] * n)}
 
@@ -432,6 +465,12 @@ def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
         outside = fairness_checks(cutoff)
         assert outside["Fair across sex"]["status"] == "info"
         assert who in outside["Fair across sex"]["detail"]
+    # a cutoff that approves everyone compares no approvals, but a group the model
+    # over-predicts is over-predicted whatever the cutoff
+    harsh = np.where(groups["sex"] == "f", np.clip(pd_bad * 2, 0, 0.99), pd_bad)
+    result = evaluate_scores(y, harsh, score, bands, ["A", "B"], protected=groups, cutoff=100)
+    check = {c["name"]: c for c in result["checks"]}["Fair across sex"]
+    assert check["status"] == "flag" and "Mis-calibrated for f" in check["detail"], check
     # the section's heading says what the summary says
     result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=groups, cutoff=600)
     page = render_report(result)
@@ -474,3 +513,53 @@ def test_default_cutoff_is_a_score_that_declines_about_as_many_as_turned_out_bad
     declined = int((score < cut).sum())
     reachable = [int((score < s).sum()) for s in np.unique(score)]
     assert abs(declined - y.sum()) == min(abs(r - y.sum()) for r in reachable)
+
+
+@pytest.mark.parametrize(
+    ("value", "bar", "digits", "shown"),
+    [
+        (0.7992, 0.8, 2, "0.799"),  # not "0.80" beside a bar of 0.80 it fails
+        (0.8004, 0.8, 2, "0.8004"),
+        (0.1004, 0.1, 2, "0.1004"),
+        (0.0996, 0.1, 3, "0.0996"),
+        (0.0496, 0.05, 3, "0.0496"),
+        (0.85, 0.8, 2, "0.85"),
+        (0.8, 0.8, 2, "0.80"),
+    ],
+)
+def test_a_figure_is_never_rounded_onto_the_bar_it_is_judged_by(value, bar, digits, shown):
+    from credo.evaluate.evaluation import beside_bar
+
+    assert beside_bar(value, bar, digits) == shown
+
+
+def test_hosmer_lemeshow_counts_no_fitted_parameters_on_held_out_rows():
+    from credo.evaluate import metrics
+
+    predicted = np.linspace(0.05, 0.5, 10)
+    rows = [{"count": 100, "predicted": p, "observed": p + 0.03} for p in predicted]
+    held_out, fitted = metrics.hosmer_lemeshow(rows), metrics.hosmer_lemeshow(rows, fitted=True)
+    assert (held_out["dof"], fitted["dof"]) == (10, 8)
+    assert held_out["statistic"] == fitted["statistic"] and held_out["p_value"] > fitted["p_value"]
+
+
+def test_a_protected_file_joins_on_ids_written_as_numbers_or_text(tmp_path, german_model):
+    """Integer user_ids in the table and text ones in the file met a raw pandas merge error."""
+    import pyarrow.parquet as pq
+
+    holdout = pd.read_csv(german_model.parent / "holdout.csv")
+    people = holdout.drop(columns=PROTECTED).assign(user_id=np.arange(len(holdout)))
+    people.to_csv(tmp_path / "people.csv", index=False)
+    attributes = holdout[["age_in_years"]].assign(user_id=[str(i) for i in range(len(holdout))])
+    pq.write_table(pa.Table.from_pandas(attributes, preserve_index=False), tmp_path / "p.parquet")
+    run = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(german_model), "--table",
+         str(tmp_path / "people.csv"), "--target", "bad", "--protected-file",
+         str(tmp_path / "p.parquet"), "--protected", "age_in_years",
+         "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    (age,) = json.loads((tmp_path / "r.json").read_text())["fairness"]
+    assert sum(g["count"] for g in age["approval"]["groups"]) == len(holdout)
+    assert "missing" not in {g["group"] for g in age["approval"]["groups"]}

@@ -41,7 +41,10 @@ def _load_labelled(
     bad_values: list[str],
     good_values: list[str],
     text_columns: list[str] | None = None,
-) -> tuple[pd.DataFrame, np.ndarray, str, str]:
+) -> tuple[pd.DataFrame, np.ndarray, str, str, tuple[pd.DataFrame, np.ndarray] | None]:
+    """The labelled rows the model scores, their outcomes, where they came from, how the
+    outcome was read, and the rows it cannot score (no data from a consented source) with
+    their outcomes, or None."""
     import numpy as np
 
     from credo.model import unscorable
@@ -70,18 +73,25 @@ def _load_labelled(
     except TargetError as exc:
         fail(str(exc))
     outcome = outcome_definition(target, bad_values, good_values, left_out)
-    if features is not None:  # the unscorable get no score, so no figure can count them
+    unscored = None
+    if features is not None:  # the unscorable get no score: declined, in no other figure
+        empty = unscorable.no_evidence(frame)
         try:
-            frame, y, empty = unscorable.drop_unscorable(frame, y)
+            kept, y_kept, count = unscorable.drop_unscorable(frame, y)
         except ValueError as exc:
             fail(f"{source}: {exc}")
-        if empty:
-            outcome += f"; {empty:,} people with no data from a consented source left out"
-            console.print(
-                f"[yellow]note:[/] {empty:,} people no event from a consented source fed are "
-                "unscorable: left out of every figure"
+        if count:
+            unscored = (frame.loc[empty].reset_index(drop=True), y[empty].astype(np.int8))
+            outcome += (
+                f"; {count:,} people with no data from a consented source left out (counted"
+                " as declined in the fairness checks)"
             )
-    return frame, y.astype(np.int8), source, outcome
+            console.print(
+                f"[yellow]note:[/] {count:,} people no event from a consented source fed are "
+                "unscorable: left out of every figure but the fairness checks (declined there)"
+            )
+        frame, y = kept, y_kept
+    return frame, y.astype(np.int8), source, outcome, unscored
 
 
 def outcome_definition(target: str, bad: list[str], good: list[str], left_out: int) -> str:
@@ -111,6 +121,8 @@ def _protected_values(
         extra = pq.read_table(protected_file).to_pandas()
         if PROTECTED_FILE_KEY not in extra.columns or PROTECTED_FILE_KEY not in frame.columns:
             fail(f"{protected_file}: joining protected attributes needs a user_id column on both")
+        # ids are matched as text, as they are compared below (7 and "7" are one person)
+        extra[PROTECTED_FILE_KEY] = extra[PROTECTED_FILE_KEY].astype(str)
         if extra[PROTECTED_FILE_KEY].duplicated().any():
             fail(f"{protected_file}: more than one row per user_id")
         known = (
@@ -129,7 +141,8 @@ def _protected_values(
                 f"{frame.loc[~known, PROTECTED_FILE_KEY].iloc[0]}): their attributes read as "
                 "missing, one group of its own in the fairness checks"
             )
-        source = frame[[PROTECTED_FILE_KEY]].merge(extra, on=PROTECTED_FILE_KEY, how="left")
+        keys = frame[[PROTECTED_FILE_KEY]].astype({PROTECTED_FILE_KEY: str})
+        source = keys.merge(extra, on=PROTECTED_FILE_KEY, how="left")
     if columns:
         absent = [c for c in columns if c not in source.columns]
         if absent:
@@ -221,6 +234,8 @@ def evaluate(
 ) -> None:
     """Measure a model on labelled data: discrimination, calibration, bands, stability,
     reasons, challenger and fairness; write an HTML report for a risk committee."""
+    import pandas as pd
+
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
     from credo.model.artifact import load_model
@@ -243,7 +258,7 @@ def evaluate(
             trained = {} if bad_value else artifact.training
             bad_values = bad_value or trained.get("bad_values") or []
             good_values = good_value or trained.get("good_values") or []
-            frame, y, source, outcome = _load_labelled(
+            frame, y, source, outcome, unscored = _load_labelled(
                 table,
                 target,
                 features,
@@ -252,7 +267,17 @@ def evaluate(
                 good_values,
                 artifact.text_inputs(),
             )
-            groups = _protected_values(frame, protected, protected_file, policy)
+            # the attributes of the people without a score too: declined in the fairness checks
+            everyone = frame if unscored is None else pd.concat([frame, unscored[0]])
+            groups = _protected_values(everyone.reset_index(drop=True), protected,
+                                       protected_file, policy)  # fmt: skip
+            unscored_groups = None
+            if unscored is not None:
+                unscored_groups = {
+                    "y": unscored[1],
+                    "protected": {name: values[len(frame) :] for name, values in groups.items()},
+                }
+                groups = {name: values[: len(frame)] for name, values in groups.items()}
             data_files = [p for p in (table, features, outcomes) if p is not None]
             trained_on = artifact.training.get("data_fingerprint")
             same_data = file_fingerprint(data_files) == trained_on if trained_on else None
@@ -262,6 +287,7 @@ def evaluate(
                 frame,
                 y,
                 protected=groups,
+                unscored=unscored_groups,
                 cutoff=cutoff,
                 model_path=str(model),
                 data_source=source,

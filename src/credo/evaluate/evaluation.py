@@ -33,8 +33,11 @@ def default_cutoff(score: np.ndarray, y: np.ndarray) -> float:
     return float(values[np.argmin(np.abs(declined - int(np.sum(y))))])
 
 
-def model_metrics(y: np.ndarray, pd_bad: np.ndarray, risk: np.ndarray) -> dict[str, Any]:
-    """Discrimination and calibration of one model's predictions."""
+def model_metrics(
+    y: np.ndarray, pd_bad: np.ndarray, risk: np.ndarray, fitted: bool = False
+) -> dict[str, Any]:
+    """Discrimination and calibration of one model's predictions (`fitted`: on the rows the
+    model was fitted to, which the Hosmer-Lemeshow test allows for)."""
     calibration = metrics.calibration_by_decile(y, pd_bad)
     fpr, tpr = metrics.roc_curve(y, risk)
     thin_fpr, thin_tpr = thin_curve(fpr, tpr)
@@ -44,7 +47,7 @@ def model_metrics(y: np.ndarray, pd_bad: np.ndarray, risk: np.ndarray) -> dict[s
         "mean_pd": float(np.mean(pd_bad)),
         "calibration": calibration,
         "calibration_error": metrics.expected_calibration_error(calibration),
-        "hosmer_lemeshow": metrics.hosmer_lemeshow(calibration),
+        "hosmer_lemeshow": metrics.hosmer_lemeshow(calibration, fitted=fitted),
         "roc": {"fpr": thin_fpr, "tpr": thin_tpr},
     }
 
@@ -113,15 +116,16 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         _check(
             "Ranks risk well",
             card["auc"] >= MIN_AUC,
-            f"AUC {_below_bar(card['auc'], MIN_AUC)} (a rule of thumb asks for at least "
+            f"AUC {beside_bar(card['auc'], MIN_AUC, 3)} (a rule of thumb asks for at least "
             f"{MIN_AUC:.2f}).",
         ),
         _check(
             "Predicted bad rates match what happened",
             card["hosmer_lemeshow"]["p_value"] >= CALIBRATION_P_VALUE,
-            f"Predicted and observed bad rates differ by {card['calibration_error']:.3f} on "
-            f"average over {_groups_by_pd(card['calibration'])}; the Hosmer-Lemeshow test "
-            f"gives p = {card['hosmer_lemeshow']['p_value']:.3f}: "
+            f"Predicted and observed bad rates differ by {100 * card['calibration_error']:.1f}"
+            f" percentage points on average over {_groups_by_pd(card['calibration'])}; the"
+            " Hosmer-Lemeshow test gives p ="
+            f" {beside_bar(card['hosmer_lemeshow']['p_value'], CALIBRATION_P_VALUE, 3)}: "
             + _chance_words(card["hosmer_lemeshow"]["p_value"]),
         ),
     ]
@@ -144,7 +148,8 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             _check(
                 "Population like the training population",
                 stability["psi"] < 0.1,
-                f"PSI {stability['psi']:.3f}: {stability['label']} (below 0.1 reads as stable).",
+                f"PSI {beside_bar(stability['psi'], 0.1, 3)}: {stability['label']} (below 0.1"
+                " reads as stable).",
             )
         )
     challenger = result["challenger"]
@@ -176,25 +181,41 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:
-    """(pass, in words) for one attribute's audit; None where nothing can be judged."""
+    """(pass, in words) for one attribute's audit; None where nothing can be judged. The
+    groups' calibration does not depend on the cutoff: it is judged whatever the cutoff does."""
     approval_rate = cutoff["approval_rate"]
+    calibrated = not audit["calibration"]["flag"]
+    miscalibrated = _miscalibrated(audit)
     if approval_rate in (0.0, 1.0):
         # everyone approved, or no one: every group alike, whatever the model does
         everyone = "everyone" if approval_rate else "no one"
-        return None, (
+        said = (
             f"The cutoff {cutoff['score']:g} approves {everyone}: nothing to compare at it; "
             "choose a cutoff inside the scores (--cutoff)."
         )
+        return (None, said) if calibrated else (False, f"{said} {miscalibrated}")
     if audit["approval"]["judged_groups"] < 2:
+        # one group's calibration is the model's, not a difference between groups
         size = fairness.MIN_GROUP_SIZE
-        return None, f"Fewer than two groups of {size} or more people: too few to judge."
+        return None, f"Fewer than two groups of {size} or more people: too few to compare."
     return not audit["flag"], _fairness_sentence(audit)
 
 
-def _below_bar(value: float, bar: float) -> str:
-    """A figure to three decimals, or four where three would round it up to its bar."""
-    shown = f"{value:.3f}"
-    return f"{value:.4f}" if value < bar <= float(shown) else shown
+def _miscalibrated(audit: dict[str, Any]) -> str:
+    flagged = [g["group"] for g in audit["calibration"]["groups"] if g["flag"]]
+    return "Mis-calibrated for " + ", ".join(flagged) + "."
+
+
+def beside_bar(value: float, bar: float, digits: int) -> str:
+    """`value` to `digits` decimals, or as many more (up to six) as it takes to show it on
+    its own side of the `bar` it is judged against: a ratio of 0.7992 under a bar of 0.80 is
+    not shown as 0.80, nor a gap of 0.1004 over a bar of 0.10 as 0.10."""
+    shown = f"{value:.{digits}f}"
+    for more in range(digits + 1, 7):
+        if value == bar or (float(shown) > bar) == (value > bar) and float(shown) != bar:
+            break
+        shown = f"{value:.{more}f}"
+    return shown
 
 
 def _chance_words(p_value: float) -> str:
@@ -213,11 +234,13 @@ def _groups_by_pd(calibration: list[dict[str, Any]]) -> str:
 def _gap_words(errors: dict[str, Any], rate: str) -> str:
     """A rate gap and, where it is wide, whether chance could make it."""
     gap, p_value = errors[f"{rate}_gap"], errors.get(f"{rate}_gap_p_value")
+    shown = beside_bar(gap, fairness.MAX_RATE_GAP, 2)
     if p_value is None:
-        return f"gap {gap:.2f}"
+        return f"gap {shown}"
     if p_value < fairness.GAP_P_VALUE:
-        return f"gap {gap:.2f}, wider than chance (p = {p_value:.3g})"
-    return f"gap {gap:.2f}, within chance for groups this size (p = {p_value:.2f})"
+        return f"gap {shown}, wider than chance (p = {p_value:.3g})"
+    p_shown = beside_bar(p_value, fairness.GAP_P_VALUE, 2)
+    return f"gap {shown}, within chance for groups this size (p = {p_shown})"
 
 
 def _fairness_sentence(audit: dict[str, Any]) -> str:
@@ -225,8 +248,14 @@ def _fairness_sentence(audit: dict[str, Any]) -> str:
     ratio = audit["approval"]["min_ratio"]
     if ratio is not None:
         parts.append(
-            f"lowest approval-rate ratio {ratio:.2f} among groups of {fairness.MIN_GROUP_SIZE}"
-            " or more (four-fifths rule: at least 0.80)"
+            f"lowest approval-rate ratio {beside_bar(ratio, fairness.FOUR_FIFTHS, 2)} among"
+            f" groups of {fairness.MIN_GROUP_SIZE} or more (four-fifths rule: at least 0.80)"
+        )
+    unscored = audit["approval"].get("unscored", 0)
+    if unscored:
+        parts.append(
+            f"{unscored:,} people without a score (no data from a consented source) counted"
+            " as declined in their groups"
         )
     errors = audit["errors"]
     if errors["fpr_gap"] is not None:
@@ -262,6 +291,7 @@ def evaluate_scores(
     challenger_pd: Sequence[float] | None = None,
     train_scores: Mapping[str, Any] | None = None,
     protected: Mapping[str, Sequence[Any]] | None = None,
+    unscored: Mapping[str, Any] | None = None,
     cutoff: float | None = None,
     model_info: Mapping[str, Any] | None = None,
     data_info: Mapping[str, Any] | None = None,
@@ -274,15 +304,20 @@ def evaluate_scores(
     Scores rise with safety (a person is approved when score >= cutoff); pd_bad is the
     predicted probability of bad. `train_scores` is {"scores": [...]} or a stored histogram
     {"edges": [...], "shares": [...]} of the training scores, for PSI. `protected` maps each
-    protected attribute to its values on the same rows (never a model input, audited here).
-    `features` (name, iv, ...), `points` (the points table) and `segments` (a segmented
-    model's segments on this data) are shown as given.
+    protected attribute to its values on the same rows (never a model input, audited here);
+    `unscored` the people the model could not score: {"y": outcomes, "protected": {attribute:
+    values}}, declined in the fairness checks and in no other figure. `features` (name, iv,
+    ...), `points` (the points table) and `segments` (a segmented model's segments on this
+    data) are shown as given.
     """
     labels = np.asarray(y, dtype=np.int8).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
     scores = np.asarray(score, dtype=np.float64).ravel()
     cut = default_cutoff(scores, labels) if cutoff is None else float(cutoff)
     approved = scores >= cut
+    fitted = bool((data_info or {}).get("same_as_training"))
+    unscored_y = np.asarray((unscored or {}).get("y", ()), dtype=np.int8).ravel()
+    unscored_values = (unscored or {}).get("protected", {})
     result: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": dict(model_info or {}),
@@ -299,7 +334,7 @@ def evaluate_scores(
             "bad_rate_approved": float(labels[approved].mean()) if approved.any() else None,
         },
         "scorecard": {
-            **model_metrics(labels, probabilities, -scores),
+            **model_metrics(labels, probabilities, -scores, fitted),
             # beside the score's (integer points: more ties), for a like-for-like challenger
             "auc_pd": metrics.auc(labels, probabilities),
             "ks_pd": metrics.ks(labels, probabilities),
@@ -313,13 +348,15 @@ def evaluate_scores(
         "reasons": reason_frequency(reasons, reason_texts) if reasons is not None else [],
         "challenger": None,
         "fairness": [
-            fairness.audit_attribute(name, values, labels, probabilities, approved)
+            fairness.audit_attribute(
+                name, values, labels, probabilities, approved, unscored_values.get(name), unscored_y
+            )
             for name, values in (protected or {}).items()
         ],
     }
     if challenger_pd is not None:
         challenger = np.asarray(challenger_pd, dtype=np.float64).ravel()
-        result["challenger"] = model_metrics(labels, challenger, challenger)
+        result["challenger"] = model_metrics(labels, challenger, challenger, fitted)
     for audit in result["fairness"]:  # the verdict the summary and the section both show
         ok, audit["summary"] = _fairness_verdict(audit, result["cutoff"])
         audit["status"] = _status(ok)

@@ -10,6 +10,11 @@ attribute:
   is both wide and wider than chance would make it.
 * Calibration within groups: does the predicted probability of bad match the observed bad
   rate inside each group, or is one group systematically over- or under-predicted?
+
+People the model could not score (no data from a consented source) are declined in practice:
+they count as declined in the approval rates and error rates of their group, and are left out
+of its calibration (they have no predicted probability). People whose attribute is missing
+form a group that is shown and never judged: it is no group of people the law protects.
 """
 
 from __future__ import annotations
@@ -36,13 +41,14 @@ GAP_P_VALUE = 0.05
 CALIBRATION_FALSE_ALARM = 0.05
 MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows to judge
 MAX_GROUPS = 50  # beyond this many groups, the small ones are pooled into one row
+MISSING = "missing"  # the group of people whose attribute is not known
 AGE_BANDS = (25.0, 35.0, 45.0, 55.0, 65.0)
 _LEADING_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
 
 
 def _group_names(groups: Any) -> np.ndarray:
     values = pd.Series(np.asarray(groups, dtype=object).ravel(), dtype=object)
-    return values.astype(str).where(values.notna(), "missing").to_numpy(dtype=object)
+    return values.astype(str).where(values.notna(), MISSING).to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,11 @@ class _Grouping:
         return np.bincount(rows, minlength=len(self.names)).astype(np.int64)
 
     def may_judge(self, position: int, size: int) -> bool:
-        return size >= MIN_GROUP_SIZE and self.names[position] != self.pooled
+        return size >= MIN_GROUP_SIZE and self.names[position] not in (self.pooled, MISSING)
+
+    def of(self, rows: np.ndarray) -> _Grouping:
+        """The same groups, over the rows of the mask `rows` only."""
+        return _Grouping(self.names, self.index[rows], self.pooled)
 
 
 def _grouping(groups: Any, pooled: str | None = None) -> _Grouping:
@@ -95,14 +105,13 @@ def pool_small_groups(labels: np.ndarray, most: int = MAX_GROUPS) -> tuple[np.nd
 def group_labels(values: Any, name: str = "") -> np.ndarray:
     """Readable group labels for a protected attribute.
 
-    Categorical values are used as they are. A numeric attribute with many distinct values
-    (like age) is cut into bands: fixed age bands when the name says age, else quartiles.
+    Categorical values are used as they are (text too when it is digits: nationality codes
+    such as "033" are no quantities). A numeric attribute with many distinct values (like age)
+    is cut into bands: fixed age bands when the name says age, else quartiles.
     """
-    array = np.asarray(values, dtype=object).ravel()
-    try:
-        numeric = array.astype(np.float64)
-    except (TypeError, ValueError):
-        return _group_names(array)
+    numeric = _numbers(values)
+    if numeric is None:
+        return _group_names(np.asarray(values, dtype=object).ravel())
     present = numeric[~np.isnan(numeric)]
     if np.unique(present).size <= 10:
         as_int = np.all(present == np.round(present))
@@ -110,11 +119,29 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
             "missing" if np.isnan(v) else (str(int(v)) if as_int else f"{v:g}") for v in numeric
         ]
         return np.array(shown, dtype=object)
-    if "age" in re.split(r"[^a-z0-9]+", name.lower()):  # age, age_in_years; not usage
+    if "age" in name_words(name):  # age, age_in_years, applicantAge; not usage
         edges = np.asarray(AGE_BANDS)
     else:
         edges = np.unique(np.quantile(present, [0.25, 0.5, 0.75]))
     return _band_labels(numeric, edges)
+
+
+def _numbers(values: Any) -> np.ndarray | None:
+    """The values as floats (missing as NaN) when they are numbers, typed as such; None for
+    text, whatever it holds."""
+    array = np.asarray(values)
+    if array.dtype.kind in "biuf":
+        return array.astype(np.float64).ravel()
+    if array.dtype.kind != "O":
+        return None
+    flat = array.ravel()
+    missing = pd.isna(flat)
+    present = flat[~missing]
+    if not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present):
+        return None
+    numeric = np.full(flat.size, np.nan)
+    numeric[~missing] = present.astype(np.float64)
+    return numeric
 
 
 def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -164,14 +191,27 @@ def _share(part: float, whole: float) -> float | None:
     return float(part / whole) if whole else None
 
 
-def approval_rates(approved: Any, groups: Any, pooled: str | None = None) -> dict[str, Any]:
+def approval_rates(
+    approved: Any, groups: Any, pooled: str | None = None, unscored: Any = None
+) -> dict[str, Any]:
     """Approval rate per group and its ratio to the most approved group (four-fifths rule).
-    `pooled`: the name of a group that pools small ones (shown, never judged)."""
+    `pooled`: the name of a group that pools small ones (shown, never judged); `unscored`: a
+    mask of the rows the model could not score (declined, and counted per group)."""
     decisions = np.asarray(approved, dtype=bool).ravel()
     grouping = _grouping(groups, pooled)
     counts, approvals = grouping.counts(), grouping.counts(decisions)
+    no_score = (
+        grouping.counts(np.asarray(unscored, dtype=bool).ravel())
+        if unscored is not None
+        else np.zeros(len(grouping.names), dtype=np.int64)
+    )
     rows = [
-        {"group": name, "count": int(counts[i]), "approval_rate": _share(approvals[i], counts[i])}
+        {
+            "group": name,
+            "count": int(counts[i]),
+            "unscored": int(no_score[i]),
+            "approval_rate": _share(approvals[i], counts[i]),
+        }
         for i, name in enumerate(grouping.names)
     ]
     # Only groups large enough to judge are compared, and compared with: a group of two
@@ -192,6 +232,7 @@ def approval_rates(approved: Any, groups: Any, pooled: str | None = None) -> dic
         "judged_groups": len(judged),
         "reference": reference if best > 0 else None,
         "min_ratio": min(ratios) if len(ratios) >= 2 else None,
+        "unscored": int(no_score.sum()),
         "flag": any(row["flag"] for row in rows),
     }
 
@@ -279,6 +320,10 @@ def calibration_within_groups(
     rows = []
     for i, name in enumerate(grouping.names):
         count = int(counts[i])
+        if count == 0:  # a group of people without a score alone: nothing predicted
+            rows.append({"group": name, "count": 0, "predicted": None, "observed": None,
+                         "ratio": None, "z": 0.0, "flag": False})  # fmt: skip
+            continue
         predicted, observed = float(predicted_sum[i] / count), float(observed_sum[i] / count)
         variance = float(spread[i]) / count**2
         z = (observed - predicted) / np.sqrt(variance) if variance > 0 else 0.0
@@ -345,9 +390,30 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
     return years.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def audit_attribute(name: str, values: Any, y: Any, pd_bad: Any, approved: Any) -> dict[str, Any]:
+def audit_attribute(
+    name: str,
+    values: Any,
+    y: Any,
+    pd_bad: Any,
+    approved: Any,
+    unscored_values: Any = None,
+    unscored_y: Any = None,
+) -> dict[str, Any]:
     """All three fairness checks for one protected attribute (one holding dates, such as a
-    date of birth, as whole years since them: ages)."""
+    date of birth, as whole years since them: ages). `unscored_values` and `unscored_y`: the
+    attribute and outcomes of the people the model could not score, declined."""
+    scored = np.ones(len(np.asarray(y).ravel()), dtype=bool)
+    if unscored_values is not None and len(unscored_values):
+        # as objects by way of pandas: a datetime64 array's own astype(object) gives integers
+        values = pd.concat(
+            [pd.Series(np.asarray(v).ravel()) for v in (values, unscored_values)],
+            ignore_index=True,
+        ).to_numpy()
+        y = np.concatenate([np.asarray(y).ravel(), np.asarray(unscored_y).ravel()])
+        approved = np.concatenate(
+            [np.asarray(approved, dtype=bool).ravel(), np.zeros(len(unscored_values), bool)]
+        )
+        scored = np.concatenate([scored, np.zeros(len(unscored_values), bool)])
     years = years_since_dates(values)
     if years is not None:
         shown = "age" if set(name_words(name)) & _BIRTH_WORDS else "years since"
@@ -355,9 +421,9 @@ def audit_attribute(name: str, values: Any, y: Any, pd_bad: Any, approved: Any) 
         values, name = years, f"{name} (as {shown} today)"
     labels, pooled = pool_small_groups(group_labels(values, name))
     groups = _grouping(labels, pooled)
-    approval = approval_rates(approved, groups)
+    approval = approval_rates(approved, groups, unscored=~scored)
     errors = error_rate_gaps(y, approved, groups)
-    calibration = calibration_within_groups(y, pd_bad, groups)
+    calibration = calibration_within_groups(y[scored], pd_bad, groups.of(scored))
     return {
         "attribute": name,
         "pooled": pooled,

@@ -264,12 +264,14 @@ def information_value(bin_index: Any, y: Any, n_bins: int, n_regular: int | None
     return binned_iv(count, bad, n_bins if n_regular is None else n_regular)
 
 
-def hosmer_lemeshow(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+def hosmer_lemeshow(rows: Sequence[dict[str, float]], fitted: bool = False) -> dict[str, float]:
     """Hosmer-Lemeshow goodness of fit over calibration groups.
 
     Sum over groups of (observed bads - expected bads)^2 / (n * p * (1 - p)), p the group's
-    mean pd, against a chi-square with groups - 2 degrees of freedom. A small p-value (below
-    0.05) says the predicted bad rates do not match the observed ones beyond chance.
+    mean pd, against a chi-square with as many degrees of freedom as groups on rows the model
+    was not fitted to (nothing was estimated from them), groups - 2 on the rows it was fitted
+    to (`fitted`). A small p-value (below 0.05) says the predicted bad rates do not match the
+    observed ones beyond chance.
     """
     counts = np.array([row["count"] for row in rows], dtype=np.float64)
     predicted = np.array([row["predicted"] for row in rows])
@@ -279,5 +281,5 @@ def hosmer_lemeshow(rows: Sequence[dict[str, float]]) -> dict[str, float]:
     statistic = float(
         np.sum((counts[keep] * (observed[keep] - predicted[keep])) ** 2 / variance[keep])
     )
-    dof = max(int(keep.sum()) - 2, 1)
+    dof = max(int(keep.sum()) - (2 if fitted else 0), 1)
     return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}

@@ -102,6 +102,7 @@ def evaluate_artifact(
     y: Sequence[int],
     *,
     protected: Mapping[str, Sequence[Any]] | None = None,
+    unscored: Mapping[str, Any] | None = None,
     cutoff: float | None = None,
     model_path: str | None = None,
     data_source: str | None = None,
@@ -112,7 +113,8 @@ def evaluate_artifact(
 
     `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows;
     `outcome` says in words how they were read (the target and its values);
-    `same_as_training`: whether the rows are the files the model was trained on (None: unknown).
+    `same_as_training`: whether the rows are the files the model was trained on (None: unknown);
+    `unscored`: the people it could not score, for the fairness checks (evaluate_scores).
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
@@ -147,6 +149,7 @@ def evaluate_artifact(
         challenger_pd=challenger_pd,
         train_scores=distribution,
         protected=protected,
+        unscored=unscored,
         cutoff=cutoff,
         model_info=model_info,
         data_info={

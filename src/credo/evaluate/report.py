@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from credo import output
 from credo.evaluate import fairness, plots
+from credo.evaluate.evaluation import beside_bar
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -25,7 +26,12 @@ def _environment() -> Environment:
     )
     environment.filters["num"] = _number
     environment.filters["pct"] = _percent
+    environment.filters["bar"] = _beside_bar
     return environment
+
+
+def _beside_bar(value: Any, bar: float, digits: int) -> str:
+    return "–" if value is None else beside_bar(float(value), bar, digits)
 
 
 def _number(value: Any, digits: int = 3) -> str:
