@@ -600,6 +600,7 @@ def score(
             "score a table with the columns the model was trained on"
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
+    unread = artifact.unread_inputs(frame)
     parts = []
     with _progress() as progress:
         task = progress.add_task("scoring", total=len(frame))
@@ -622,6 +623,11 @@ def score(
     with output.replacing(out) as temporary:
         _write_scores(scores, out.suffix.lower(), temporary)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
+    if unread:
+        from credo.evaluate.evaluation import unread_inputs_words
+
+        for column in unread:
+            console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)
     if unscorable.applies(artifact.training):

@@ -112,6 +112,17 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                 "outcomes kept back) before relying on them.",
             )
         )
+    unread = result["data"].get("unread_inputs") or []
+    if unread:
+        checks.append(
+            _check(
+                "Inputs as the model was trained on",
+                False,
+                "Some input columns cannot give the model what it was trained on, and are "
+                "scored as missing or as their riskiest group without an error: "
+                + "; ".join(unread_inputs_words(column) for column in unread),
+            )
+        )
     checks += [
         _check(
             "Ranks risk well",
@@ -178,6 +189,24 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             }
         )
     return checks
+
+
+def unread_inputs_words(column: Mapping[str, Any]) -> str:
+    """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
+    in words that say what to check."""
+    name = column["name"]
+    if column["unseen"] >= 0.5:
+        examples = ", ".join(repr(v) for v in column["examples"])
+        return (
+            f"{name}: {column['unseen']:.0%} of the rows hold categories training never saw"
+            f" (e.g. {examples}), each scored in its riskiest group: are they written as at"
+            " training (words, not codes)?"
+        )
+    return (
+        f"{name}: missing in {column['missing']:.0%} of the rows"
+        f" ({column['missing_at_training']:.0%} at training), scored in its missing bin: is the"
+        " column filled, and named as at training?"
+    )
 
 
 def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:

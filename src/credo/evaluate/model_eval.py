@@ -118,6 +118,7 @@ def evaluate_artifact(
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
+    unread = artifact.unread_inputs(frame)
     frame = artifact.read_inputs(frame)  # for the challenger too
     scored = artifact.score_table(frame)
     challenger = artifact.challenger_model()
@@ -156,6 +157,7 @@ def evaluate_artifact(
             "source": data_source,
             "outcome": outcome,
             "same_as_training": same_as_training,
+            "unread_inputs": unread,
         },
         features=feature_rows(scorecard, frame, labels),
         points=points_rows(scorecard),

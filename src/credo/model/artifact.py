@@ -79,6 +79,41 @@ class ModelArtifact:
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.scorecard.predict_proba(self.read_inputs(X))
 
+    def unread_inputs(self, X: pd.DataFrame) -> list[dict[str, Any]]:
+        """The model's input columns that this table mostly cannot give it: missing in at least
+        half the rows (and a quarter of them more than at training), or categories training
+        never saw in at least half (each scored in the riskiest group). A column of codes where
+        training had words, or one left empty, is scored that way without an error: this says
+        which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
+        the unseen values)."""
+        X = self.read_inputs(X)
+        cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
+        found: dict[str, dict[str, Any]] = {}
+        rows = max(len(X), 1)
+        for card in cards:
+            for name in card.features_:
+                if name in found or name not in X.columns:
+                    continue
+                bins = card.bins_[name]
+                values = X[name].to_numpy(dtype=object)
+                missing = float(pd.isna(values).sum()) / rows
+                trained = bins.count[bins.missing_index] / max(sum(bins.count), 1)
+                new = (
+                    bins.unseen_levels(values)
+                    if bins.kind == "categorical"
+                    else np.zeros(len(values), dtype=bool)
+                )
+                unseen = float(new.sum()) / rows
+                if (missing >= 0.5 and missing - trained >= 0.25) or unseen >= 0.5:
+                    found[name] = {
+                        "name": name,
+                        "missing": missing,
+                        "missing_at_training": trained,
+                        "unseen": unseen,
+                        "examples": sorted({str(v) for v in values[new][:1000]})[:3],
+                    }
+        return list(found.values())
+
     def breakdown(self, X: Any) -> pd.DataFrame:
         """Points per dimension and the most each can give, as points_<dimension> and
         points_<dimension>_max (nullable integers: empty for an unscorable row)."""
