@@ -139,10 +139,10 @@ def world(tmp_path_factory) -> dict:
         h.add("closed_loan", "loan", "payment", dt.datetime(2025, month, 5), account_id="l",
               amount=paid)  # fmt: skip
     h.add("closed_loan", "loan", "account_closed", dt.datetime(2025, 3, 6), account_id="l")
-    # a statement of 500 corrected to 450 the next day (the same due date) and sent twice at
-    # one instant; 450 paid. And a payment that (wrongly) carries a due date of its own
+    # a statement of 500 corrected the next day (the same due date), as 460 and 450 at one
+    # instant; 450 paid. And a payment that (wrongly) carries a due date of its own
     h.grant("corrected", ("card",))
-    for day, amount in ((3, 500.0), (4, 450.0), (4, 450.0)):
+    for day, amount in ((3, 500.0), (4, 460.0), (4, 450.0)):
         h.add("corrected", "card", "statement", dt.datetime(2025, 3, day), account_id="c",
               amount=amount, due_date=dt.date(2025, 3, 23))  # fmt: skip
     h.add("corrected", "card", "payment", dt.datetime(2025, 3, 20), account_id="c", amount=450.0)
@@ -291,10 +291,10 @@ def test_a_corrected_statement_replaces_the_one_before(world):
     """A statement sent again for the same due date was billed again: 450 paid of 950."""
     for engine, rows in _rows(world, dt.date(2025, 4, 15), ["corrected"]).items():
         row = rows["corrected"]
-        # 450.5 of 450 (the 0.5 paid after the 450); April's statement is not due yet, and the
-        # payment's own due date (January's) makes no cycle of it
-        assert row["ph_payment_ratio_latest"] == pytest.approx(450.5 / 450), engine
-        assert row["ph_paid_full_share_6m"] == 1.0, engine
+        # 450.5 of 460 (of two at one instant the larger); April's statement is not due yet,
+        # and the payment's own due date (January's) makes no cycle of it
+        assert row["ph_payment_ratio_latest"] == pytest.approx(450.5 / 460), engine
+        assert row["ph_paid_full_share_6m"] == 0.0, engine
 
 
 def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(world):

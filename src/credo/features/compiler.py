@@ -267,27 +267,31 @@ def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[C
     was paid of the statement it began with. An account's statements are told apart by their
     due dates: one sent again for the same due date (a correction) replaces the one before,
     its cycles one, billed as the latest says (of several at one instant, the largest).
-    Events at one instant are all after a statement there; payments before an account's
-    first statement count in none."""
+    Payments at the instant of a statement are after it; payments before an account's first
+    statement count in none."""
     raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id", "due_date"), due=True)
     sources = [s for s in SOURCES if any(s in cell.sources for cell in cells)]
-    # the due date of the statements up to and including the event's instant: the cycle it
-    # falls in (due dates run on with the statements; where one runs back, the latest still
-    # stands)
-    cycle = (
-        "MAX(CASE WHEN type = 'statement' THEN due_date END) OVER (PARTITION BY pid, source,"
-        " account_id ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    # One ordering of each account's events, so that no engine's row order decides: at one
+    # instant statements first ('statement' > 'payment'), the smaller first. Up to each event:
+    # the latest due date of the statements (the cycle it falls in: due dates run on with the
+    # statements; where one runs back, the latest still stands) and how many statements (the
+    # latest statement of a cycle is the one of the most).
+    window = (
+        "OVER (PARTITION BY pid, source, account_id ORDER BY ts, type DESC, amount"
+        " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     )
     opening = "type = 'statement' AND due_date = cycle"
     due_month = f"MAX(CASE WHEN {opening} THEN due_m END)"
     return f"""{raw},
 {name}_n AS (
-  SELECT pid, source, account_id, type, ts, amount, due_date, due_m, {cycle} AS cycle
+  SELECT pid, source, account_id, type, amount, due_date, due_m,
+    MAX(CASE WHEN type = 'statement' THEN due_date END) {window} AS cycle,
+    SUM(CASE WHEN type = 'statement' THEN 1 ELSE 0 END) {window} AS sent
   FROM {name}_ev WHERE source IN ({_in_list(sources)})
 ),
 {name} AS (
   SELECT pid, {due_month} AS m, source,
-    ARG_MAX(amount, CASE WHEN {opening} THEN {{'t': ts, 'v': amount}} END) AS billed,
+    ARG_MAX(amount, CASE WHEN {opening} THEN sent END) AS billed,
     SUM(CASE WHEN type = 'payment' THEN amount ELSE 0 END) AS paid
   FROM {name}_n WHERE cycle IS NOT NULL GROUP BY pid, source, account_id, cycle
   HAVING {due_month} IS NOT NULL
