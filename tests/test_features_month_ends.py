@@ -150,6 +150,16 @@ def world(tmp_path_factory) -> dict:
           due_date=dt.date(2025, 1, 1))  # fmt: skip
     h.add("corrected", "card", "statement", dt.datetime(2025, 4, 3), account_id="c",
           amount=100.0, due_date=dt.date(2025, 4, 23))  # fmt: skip
+    # two statements of one account at one instant, of the same amount, due a month apart:
+    # sent in either order, the one due latest stands
+    for user, dues in (("two_dues_a", (10, 11)), ("two_dues_b", (11, 10))):
+        h.grant(user, ("card",))
+        for day in dues:
+            h.add(user, "card", "statement", dt.datetime(2025, 1, 20), account_id="c",
+                  amount=100.0, due_date=dt.date(2025, 2 + day - 10, 10))  # fmt: skip
+        for month in (2, 3):
+            h.add(user, "card", "payment", dt.datetime(2025, month, 5), account_id="c",
+                  amount=100.0)  # fmt: skip
     store = init_store(root / "credo.duckdb")
     h.load(store)
     return {"store": store, "dataset": h.write_dataset(root / "dataset")}
@@ -297,6 +307,14 @@ def test_a_corrected_statement_replaces_the_one_before(world):
         assert row["ph_paid_full_share_6m"] == 0.0, engine
 
 
+def test_statements_at_one_instant_give_one_value_whatever_their_order(world):
+    rows = _rows(world, dt.date(2025, 3, 15), ["two_dues_a", "two_dues_b"])
+    for engine, by_user in rows.items():
+        first, second = by_user["two_dues_a"], by_user["two_dues_b"]
+        for name in ("ph_payment_ratio_latest", "ph_payment_ratio_mean_6m"):
+            assert first[name] == second[name] == 2.0, (engine, name)  # 200 paid of March's
+
+
 def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(world):
     """Two reports of one account in a month (a correction, or a reporting day moved across
     the month's edge by a weekend) were summed: balances, limits and accounts with a balance
@@ -334,6 +352,8 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         ("pays_in_full", dt.date(2024, 11, 29)),
         ("cycles", dt.date(2024, 4, 25)),
         ("closed_loan", dt.date(2025, 4, 10)),
+        ("two_dues_a", dt.date(2025, 3, 15)),
+        ("two_dues_b", dt.date(2025, 3, 15)),
         ("corrected", dt.date(2025, 4, 15)),
     )
     con = connect(world["store"], read_only=True)

@@ -166,7 +166,7 @@ def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_pat
     text = out.read_text()
     header = text.splitlines()[0].split(",")
     assert header == [f for f in FIELDS if f in header] and "reason" not in header
-    fixed = text.replace(",-5,", ",5,").replace("EURO", "EUR").replace("2024-13-01", "2024-12-01")
+    fixed = text.replace('"-5"', '"5"').replace("EURO", "EUR").replace("2024-13-01", "2024-12-01")
     assert fixed != text
     out.write_text(fixed)
     again = credo("ingest", out, "--db", store_path, "--json")
@@ -183,6 +183,26 @@ def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_pat
     for options in (["--as-events"], ["--as-events", "--out", tmp_path / "fix.parquet"]):
         refused = credo("quarantine", "list", "--db", store_path, *options)
         assert refused.returncode == 1 and ".jsonl" in refused.stderr
+    nothing = credo("quarantine", "list", "--db", store_path, "--field", "type",
+                    "--out", tmp_path / "none.csv", "--as-events")  # fmt: skip
+    assert nothing.returncode == 0 and "no refused rows match" in nothing.stdout + nothing.stderr
+    assert not (tmp_path / "none.csv").exists()
+
+
+def test_text_that_reads_as_missing_unquoted_comes_back_quoted(store_path, tmp_path):
+    """A quoted "NA" is the text NA: written back unquoted, it read as missing."""
+    header = ",".join(FIELDS)
+    row = dict(event("payment", 1, amount="-1"), user_id="NA", furnisher="None")
+    line = ",".join(f'"{row[f]}"' if row[f] is not None else "" for f in FIELDS)
+    (tmp_path / "na.csv").write_text(f"{header}\n{line}\n")
+    assert credo("ingest", tmp_path / "na.csv", "--db", store_path).returncode == 2
+    out = tmp_path / "fix.csv"
+    assert credo("quarantine", "list", "--db", store_path, "--out", out,
+                 "--as-events").returncode == 0  # fmt: skip
+    out.write_text(out.read_text().replace('"-1"', '"1"'))
+    again = credo("ingest", out, "--db", store_path, "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["accepted"] == 1, again.stdout
+    assert query(store_path, "SELECT user_id, furnisher FROM events") == [("NA", "None")]
 
 
 def test_format_can_be_forced(store_path, tmp_path):

@@ -164,10 +164,12 @@ def test_hosmer_lemeshow_by_hand_and_on_calibrated_data():
         {"count": 100, "predicted": 0.5, "observed": 0.4},
     ]
     statistic = (100 * 0.05) ** 2 / (100 * 0.1 * 0.9) + (100 * 0.1) ** 2 / (100 * 0.25)
-    result = metrics.hosmer_lemeshow(rows)
+    result = metrics.hosmer_lemeshow(rows, fitted=True)  # on the rows it was fitted to
     assert result["statistic"] == pytest.approx(statistic)
     assert result["dof"] == 1
     assert result["p_value"] == pytest.approx(chi2.sf(statistic, 1))
+    held_out = metrics.hosmer_lemeshow(rows)  # nothing fitted to these rows: a dof per group
+    assert held_out["dof"] == 3 and held_out["p_value"] == pytest.approx(chi2.sf(statistic, 3))
     rng = np.random.default_rng(5)
     pd_bad = rng.uniform(0.02, 0.6, 20000)
     calibrated = (rng.random(20000) < pd_bad).astype(int)

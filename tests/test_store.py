@@ -172,12 +172,18 @@ def test_the_partial_file_of_a_killed_process_is_removed_by_the_next_write(tmp_p
     gone.wait()
     folder = tmp_path / "out [1]"  # a name glob would read as a pattern
     folder.mkdir()
-    stale = folder / f".scores.csv.{gone.pid}-x1.part"
+    stale = folder / f".scores.csv.{gone.pid}-abcd1234.part"
     stale.write_text("half")
-    other = folder / f".report.html.{gone.pid}-x2.part"  # another file's: not this write's
-    other.write_text("half")
+    others = [
+        folder / f".report.html.{gone.pid}-abcd1234.part",  # another file's: not this write's
+        # another file whose name begins with this one's, and a file of the user's
+        folder / f".scores.csv.2024-05-01.{gone.pid}-abcd1234.part",
+        folder / ".scores.csv.12-notes.part",
+    ]
+    for other in others:
+        other.write_text("half")
     running = subprocess.Popen(["sleep", "30"])
-    live = folder / f".scores.csv.{running.pid}-x3.part"
+    live = folder / f".scores.csv.{running.pid}-abcd1234.part"
     live.write_text("being written")
     try:
         output.write_text(folder / "scores.csv", "id,score\n")
@@ -185,8 +191,9 @@ def test_the_partial_file_of_a_killed_process_is_removed_by_the_next_write(tmp_p
         running.kill()
         running.wait()
     assert (folder / "scores.csv").read_text() == "id,score\n"
-    assert not stale.exists() and other.exists() and live.exists()
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["scores.csv", other.name, live.name])
+    assert not stale.exists() and live.exists()
+    kept = ["scores.csv", live.name, *(other.name for other in others)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(kept)
 
 
 def test_a_store_in_use_and_a_memory_limit_are_said_plainly(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import glob
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ def replacing(path: str | Path) -> Iterator[Path]:
     if target.exists() and not os.access(target, os.W_OK):
         raise PermissionError(errno.EACCES, "permission denied", str(given))
     prefix = f".{target.name}."
-    for stale in _left_by_the_dead(target.parent, prefix, "*.part"):
+    for stale in _left_by_the_dead(target.parent, prefix, _PART):
         stale.unlink(missing_ok=True)
     handle, name = tempfile.mkstemp(
         prefix=f"{prefix}{os.getpid()}-", suffix=".part", dir=target.parent
@@ -69,19 +70,28 @@ def staging_folder(out: Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{out.name}.partial-"
-    for stale in _left_by_the_dead(out.parent, prefix, "*"):
+    for stale in _left_by_the_dead(out.parent, prefix, re.compile(r"(\d+)")):
         shutil.rmtree(stale, ignore_errors=True)
     staging = out.parent / f"{prefix}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     return staging
 
 
-def _left_by_the_dead(folder: Path, prefix: str, rest: str) -> list[Path]:
-    """The entries `prefix` + pid + `rest` in `folder` whose process is no longer running."""
+# What follows a partial file's prefix: the writer's process id, and mkstemp's random part
+_PART = re.compile(r"(\d+)-[a-z0-9_]{8}\.part")
+
+
+def _left_by_the_dead(folder: Path, prefix: str, rest: re.Pattern) -> list[Path]:
+    """The entries named `prefix` then `rest` (whose group is a process id) in `folder` whose
+    process is no longer running. Only the whole name counts: another file's partial file
+    (`.scores.csv.2024-05-01.<pid>-....part` beside `scores.csv`) is not this one's."""
     stale = []
-    for entry in folder.glob(glob.escape(prefix) + rest):
-        pid = entry.name[len(prefix) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+    for entry in folder.glob(glob.escape(prefix) + "*"):
+        found = rest.fullmatch(entry.name[len(prefix) :])
+        if found is None:
+            continue
+        pid = int(found.group(1))
+        if pid != os.getpid() and not _running(pid):
             stale.append(entry)
     return stale
 

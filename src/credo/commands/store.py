@@ -227,7 +227,7 @@ def quarantine_list(
             if out is not None and as_events:
                 # oldest first: the order the rows were sent in
                 raws = [r for (r,) in run(con, f"SELECT raw FROM quarantine{where}{_SENT}", params)]
-                written, unread = _write_as_events(raws, out)
+                written, unread = _write_as_events(raws, out) if raws else (0, 0)
             elif out is not None:
                 _write_quarantine(con, f"SELECT {columns}{where}{order}", params, out)
             rows = run(con, f"SELECT {columns}{where}{order} LIMIT ?", [*params, limit])
@@ -235,6 +235,9 @@ def quarantine_list(
             con.close()
     matching = sum(n for _, n in by_field)
     if out is not None and as_events:
+        if not matching:
+            console.print(f"no refused rows match: {out} not written")
+            return
         console.print(f"wrote {written:,} refused row(s) as events to {out}: fix them, then"
                       f" `credo ingest {out}`")  # fmt: skip
         if unread:
@@ -286,9 +289,9 @@ _SENT = " ORDER BY batch_id, path, row_number"
 def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     """The refused rows as an event file, as they were read: JSONL, a row per line (a line that
     was not JSON as it was); CSV, the event fields as columns, in the order of the event
-    format (a row that was not read into fields is left out). Returns (written, left out)."""
-    import csv
-
+    format, every value quoted (a quoted "NA" is the text NA, not a missing value) and a
+    missing one empty (a row that was not read into fields is left out). Returns (written,
+    left out)."""
     from credo.events.schema import FIELDS
 
     rows: list[dict[str, Any]] = []
@@ -315,23 +318,23 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
             return len(lines), unread
         seen = {key for row in rows for key in row}
         header = [f for f in FIELDS if f in seen] + sorted(seen - set(FIELDS))
-        with temporary.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=header)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+        text = [",".join(header)]  # event field names: nothing to quote
+        text += [",".join(_csv_cell(row.get(key)) for key in header) for row in rows]
+        temporary.write_text("".join(f"{line}\n" for line in text), encoding="utf-8")
     return len(rows), unread
 
 
 def _csv_cell(value: Any) -> str:
-    """A field as an event CSV reads it: empty for none, JSON for an object (attributes)."""
+    """A field as an event CSV reads it back: empty for none; else quoted, an object
+    (attributes) as JSON text, a number that is none (NaN) as the text it was."""
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, bool):
+        value = "true" if value else "false"
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _json_item(item: dict[str, Any]) -> dict[str, Any]:

@@ -212,7 +212,8 @@ def unread_inputs_words(column: Mapping[str, Any]) -> str:
 def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:
     """(pass, in words) for one attribute's audit; None where nothing can be judged. The
     groups' calibration does not depend on the cutoff: it is judged whatever the cutoff does."""
-    approval_rate = cutoff["approval_rate"]
+    # of everyone in the audit: the people without a score are declined
+    approval_rate = audit["approval"]["approval_rate"]
     calibrated = not audit["calibration"]["flag"]
     miscalibrated = _miscalibrated(audit)
     if approval_rate in (0.0, 1.0):

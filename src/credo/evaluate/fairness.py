@@ -232,6 +232,7 @@ def approval_rates(
         "judged_groups": len(judged),
         "reference": reference if best > 0 else None,
         "min_ratio": min(ratios) if len(ratios) >= 2 else None,
+        "approval_rate": _share(approvals.sum(), counts.sum()),
         "unscored": int(no_score.sum()),
         "flag": any(row["flag"] for row in rows),
     }

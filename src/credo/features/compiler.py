@@ -266,19 +266,21 @@ def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[C
     account's statements to its next (or to the as-of date); the payments made in it are what
     was paid of the statement it began with. An account's statements are told apart by their
     due dates: one sent again for the same due date (a correction) replaces the one before,
-    its cycles one, billed as the latest says (of several at one instant, the largest).
+    its cycles one, billed as the latest says (of several at one instant, the one due latest,
+    then the largest).
     Payments at the instant of a statement are after it; payments before an account's first
     statement count in none."""
     raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id", "due_date"), due=True)
     sources = [s for s in SOURCES if any(s in cell.sources for cell in cells)]
     # One ordering of each account's events, so that no engine's row order decides: at one
-    # instant statements first ('statement' > 'payment'), the smaller first. Up to each event:
-    # the latest due date of the statements (the cycle it falls in: due dates run on with the
+    # instant statements first ('statement' > 'payment'), the one due latest first (the others
+    # then fall in its cycle and are not read), then the smaller first. Up to each event: the
+    # latest due date of the statements (the cycle it falls in: due dates run on with the
     # statements; where one runs back, the latest still stands) and how many statements (the
     # latest statement of a cycle is the one of the most).
     window = (
-        "OVER (PARTITION BY pid, source, account_id ORDER BY ts, type DESC, amount"
-        " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+        "OVER (PARTITION BY pid, source, account_id ORDER BY ts, type DESC, due_date DESC,"
+        " amount ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     )
     opening = "type = 'statement' AND due_date = cycle"
     due_month = f"MAX(CASE WHEN {opening} THEN due_m END)"

@@ -87,15 +87,24 @@ class ModelArtifact:
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
         the unseen values)."""
         X = self.read_inputs(X)
-        cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
+        segments = getattr(self.scorecard, "segments_", [])
+        # a segment's card on its own segment's rows (its training shares are of those)
+        if segments:
+            try:
+                index = self.scorecard.segment_index(X)
+            except ValueError:  # columns the segments need are missing: scoring says so
+                return []
+            parts = [(s.card, X.loc[index == i]) for i, s in enumerate(segments)]
+        else:
+            parts = [(self.scorecard, X)]
         found: dict[str, dict[str, Any]] = {}
-        rows = max(len(X), 1)
-        for card in cards:
-            for name in card.features_:
-                if name in found or name not in X.columns:
+        for card, part in parts:
+            rows = len(part)
+            for name in card.features_ if rows else ():
+                if name in found or name not in part.columns:
                     continue
                 bins = card.bins_[name]
-                values = X[name].to_numpy(dtype=object)
+                values = part[name].to_numpy(dtype=object)
                 missing = float(pd.isna(values).sum()) / rows
                 trained = bins.count[bins.missing_index] / max(sum(bins.count), 1)
                 new = (
