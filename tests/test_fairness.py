@@ -260,8 +260,9 @@ def test_people_without_a_score_are_declined_in_their_group():
     approved = np.r_[np.ones(48), np.zeros(12), np.ones(80), np.zeros(20)].astype(bool)
     y = np.zeros(160, dtype=int)
     pd_bad = np.full(160, 0.05)
+    everyone = np.r_[scored, ["young"] * 90]  # the scored people's values, then the others'
     audit = fairness.audit_attribute(
-        "group", scored, y, pd_bad, approved, np.array(["young"] * 90), np.zeros(90, dtype=int)
+        "group", everyone, list(y), pd_bad, approved, np.zeros(90, dtype=int)
     )
     rows = {row["group"]: row for row in audit["approval"]["groups"]}
     assert rows["young"]["count"] == 150 and rows["young"]["unscored"] == 90

@@ -466,9 +466,9 @@ def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
         assert outside["Fair across sex"]["status"] == "info"
         assert who in outside["Fair across sex"]["detail"]
     # a cutoff that approves everyone scored does not approve the people without a score
-    unscored = {"y": np.zeros(40, dtype=int), "protected": {"sex": np.array(["f"] * 40)}}
-    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=groups,
-                             unscored=unscored, cutoff=100)  # fmt: skip
+    everyone = {"sex": np.r_[groups["sex"], ["f"] * 40]}
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=everyone,
+                             unscored_y=np.zeros(40, dtype=int), cutoff=100)  # fmt: skip
     check = {c["name"]: c for c in result["checks"]}["Fair across sex"]
     # judged, not "info" (and the 40 good customers declined in f widen its gap)
     assert check["status"] == "flag" and "40 people without a score" in check["detail"], check

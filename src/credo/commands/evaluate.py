@@ -121,13 +121,12 @@ def _protected_values(
         extra = pq.read_table(protected_file).to_pandas()
         if PROTECTED_FILE_KEY not in extra.columns or PROTECTED_FILE_KEY not in frame.columns:
             fail(f"{protected_file}: joining protected attributes needs a user_id column on both")
-        # ids are matched as text, as they are compared below (7 and "7" are one person)
+        # ids are matched as text (7 and "7" are one person)
         extra[PROTECTED_FILE_KEY] = extra[PROTECTED_FILE_KEY].astype(str)
+        keys = frame[[PROTECTED_FILE_KEY]].astype({PROTECTED_FILE_KEY: str})
         if extra[PROTECTED_FILE_KEY].duplicated().any():
             fail(f"{protected_file}: more than one row per user_id")
-        known = (
-            frame[PROTECTED_FILE_KEY].astype(str).isin(set(extra[PROTECTED_FILE_KEY].astype(str)))
-        )
+        known = keys[PROTECTED_FILE_KEY].isin(set(extra[PROTECTED_FILE_KEY])).to_numpy()
         if not known.any():
             fail(
                 f"{protected_file}: none of its user_ids is among the {len(frame):,} people "
@@ -141,7 +140,6 @@ def _protected_values(
                 f"{frame.loc[~known, PROTECTED_FILE_KEY].iloc[0]}): their attributes read as "
                 "missing, one group of its own in the fairness checks"
             )
-        keys = frame[[PROTECTED_FILE_KEY]].astype({PROTECTED_FILE_KEY: str})
         source = keys.merge(extra, on=PROTECTED_FILE_KEY, how="left")
     if columns:
         absent = [c for c in columns if c not in source.columns]
@@ -271,13 +269,7 @@ def evaluate(
             everyone = frame if unscored is None else pd.concat([frame, unscored[0]])
             groups = _protected_values(everyone.reset_index(drop=True), protected,
                                        protected_file, policy)  # fmt: skip
-            unscored_groups = None
-            if unscored is not None:
-                unscored_groups = {
-                    "y": unscored[1],
-                    "protected": {name: values[len(frame) :] for name, values in groups.items()},
-                }
-                groups = {name: values[: len(frame)] for name, values in groups.items()}
+
             data_files = [p for p in (table, features, outcomes) if p is not None]
             trained_on = artifact.training.get("data_fingerprint")
             same_data = file_fingerprint(data_files) == trained_on if trained_on else None
@@ -287,7 +279,7 @@ def evaluate(
                 frame,
                 y,
                 protected=groups,
-                unscored=unscored_groups,
+                unscored_y=None if unscored is None else unscored[1],
                 cutoff=cutoff,
                 model_path=str(model),
                 data_source=source,

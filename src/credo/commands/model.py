@@ -624,7 +624,7 @@ def score(
         _write_scores(scores, out.suffix.lower(), temporary)
     console.print(f"{len(scores):,} rows scored to [bold]{out}[/]")
     if unread:
-        from credo.evaluate.evaluation import unread_inputs_words
+        from credo.model.artifact import unread_inputs_words
 
         for column in unread:
             console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")

@@ -227,15 +227,17 @@ def quarantine_list(
             if out is not None and as_events:
                 # oldest first: the order the rows were sent in
                 raws = [r for (r,) in run(con, f"SELECT raw FROM quarantine{where}{_SENT}", params)]
-                written, unread = _write_as_events(raws, out) if raws else (0, 0)
+                if raws:
+                    written, unread = _write_as_events(raws, out)
             elif out is not None:
                 _write_quarantine(con, f"SELECT {columns}{where}{order}", params, out)
-            rows = run(con, f"SELECT {columns}{where}{order} LIMIT ?", [*params, limit])
+            if out is None:
+                rows = run(con, f"SELECT {columns}{where}{order} LIMIT ?", [*params, limit])
         finally:
             con.close()
     matching = sum(n for _, n in by_field)
     if out is not None and as_events:
-        if not matching:
+        if not raws:
             console.print(f"no refused rows match: {out} not written")
             return
         console.print(f"wrote {written:,} refused row(s) as events to {out}: fix them, then"
@@ -287,8 +289,8 @@ _SENT = " ORDER BY batch_id, path, row_number"
 
 
 def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
-    """The refused rows as an event file, as they were read: JSONL, a row per line (a line that
-    was not JSON as it was); CSV, the event fields as columns, in the order of the event
+    """The refused rows as an event file, as they were read: JSONL, each row's text as it was
+    read, a line each; CSV, the event fields as columns, in the order of the event
     format, every value quoted (a quoted "NA" is the text NA, not a missing value) and a
     missing one empty (a row that was not read into fields is left out). Returns (written,
     left out)."""
@@ -307,11 +309,9 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
             row = None
         if isinstance(row, dict):
             rows.append(row)
-            lines.append(json.dumps(row, ensure_ascii=False))
-        elif out.suffix.lower() == ".jsonl":
-            lines.append(raw)  # the line as it was sent: to be fixed by hand
-        else:
+        elif out.suffix.lower() != ".jsonl":
             unread += 1
+        lines.append(raw)
     with output.replacing(out) as temporary:
         if out.suffix.lower() == ".jsonl":
             temporary.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")

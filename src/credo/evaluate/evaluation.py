@@ -17,6 +17,7 @@ import pandas as pd
 
 from credo.evaluate import fairness, metrics
 from credo.evaluate.plots import score_histogram, thin_curve
+from credo.model.artifact import unread_inputs_words
 
 # Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
 MIN_AUC = 0.70
@@ -191,24 +192,6 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     return checks
 
 
-def unread_inputs_words(column: Mapping[str, Any]) -> str:
-    """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
-    in words that say what to check."""
-    name = column["name"]
-    if column["unseen"] >= 0.5:
-        examples = ", ".join(repr(v) for v in column["examples"])
-        return (
-            f"{name}: {column['unseen']:.0%} of the rows hold categories training never saw"
-            f" (e.g. {examples}), each scored in its riskiest group: are they written as at"
-            " training (words, not codes)?"
-        )
-    return (
-        f"{name}: missing in {column['missing']:.0%} of the rows"
-        f" ({column['missing_at_training']:.0%} at training), scored in its missing bin: is the"
-        " column filled, and named as at training?"
-    )
-
-
 def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:
     """(pass, in words) for one attribute's audit; None where nothing can be judged. The
     groups' calibration does not depend on the cutoff: it is judged whatever the cutoff does."""
@@ -321,7 +304,7 @@ def evaluate_scores(
     challenger_pd: Sequence[float] | None = None,
     train_scores: Mapping[str, Any] | None = None,
     protected: Mapping[str, Sequence[Any]] | None = None,
-    unscored: Mapping[str, Any] | None = None,
+    unscored_y: Sequence[int] | None = None,
     cutoff: float | None = None,
     model_info: Mapping[str, Any] | None = None,
     data_info: Mapping[str, Any] | None = None,
@@ -334,11 +317,11 @@ def evaluate_scores(
     Scores rise with safety (a person is approved when score >= cutoff); pd_bad is the
     predicted probability of bad. `train_scores` is {"scores": [...]} or a stored histogram
     {"edges": [...], "shares": [...]} of the training scores, for PSI. `protected` maps each
-    protected attribute to its values on the same rows (never a model input, audited here);
-    `unscored` the people the model could not score: {"y": outcomes, "protected": {attribute:
-    values}}, declined in the fairness checks and in no other figure. `features` (name, iv,
-    ...), `points` (the points table) and `segments` (a segmented model's segments on this
-    data) are shown as given.
+    protected attribute to its values on the same rows (never a model input, audited here),
+    then on the people the model could not score, whose outcomes are `unscored_y`: declined
+    in the fairness checks, in no other figure. `features` (name, iv, ...), `points` (the
+    points table) and `segments` (a segmented model's segments on this data) are shown as
+    given.
     """
     labels = np.asarray(y, dtype=np.int8).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
@@ -346,8 +329,6 @@ def evaluate_scores(
     cut = default_cutoff(scores, labels) if cutoff is None else float(cutoff)
     approved = scores >= cut
     fitted = bool((data_info or {}).get("same_as_training"))
-    unscored_y = np.asarray((unscored or {}).get("y", ()), dtype=np.int8).ravel()
-    unscored_values = (unscored or {}).get("protected", {})
     result: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": dict(model_info or {}),
@@ -378,9 +359,7 @@ def evaluate_scores(
         "reasons": reason_frequency(reasons, reason_texts) if reasons is not None else [],
         "challenger": None,
         "fairness": [
-            fairness.audit_attribute(
-                name, values, labels, probabilities, approved, unscored_values.get(name), unscored_y
-            )
+            fairness.audit_attribute(name, values, labels, probabilities, approved, unscored_y)
             for name, values in (protected or {}).items()
         ],
     }

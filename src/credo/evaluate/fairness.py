@@ -110,14 +110,12 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
     is cut into bands: fixed age bands when the name says age, else quartiles.
     """
     numeric = _numbers(values)
-    if numeric is None:
+    if numeric is None:  # text: a category, even of digits
         return _group_names(np.asarray(values, dtype=object).ravel())
     present = numeric[~np.isnan(numeric)]
     if np.unique(present).size <= 10:
         as_int = np.all(present == np.round(present))
-        shown = [
-            "missing" if np.isnan(v) else (str(int(v)) if as_int else f"{v:g}") for v in numeric
-        ]
+        shown = [MISSING if np.isnan(v) else (str(int(v)) if as_int else f"{v:g}") for v in numeric]
         return np.array(shown, dtype=object)
     if "age" in name_words(name):  # age, age_in_years, applicantAge; not usage
         edges = np.asarray(AGE_BANDS)
@@ -135,13 +133,10 @@ def _numbers(values: Any) -> np.ndarray | None:
     if array.dtype.kind != "O":
         return None
     flat = array.ravel()
-    missing = pd.isna(flat)
-    present = flat[~missing]
-    if not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present):
+    kind = pd.api.types.infer_dtype(flat, skipna=True)
+    if kind not in ("integer", "floating", "mixed-integer-float", "empty"):
         return None
-    numeric = np.full(flat.size, np.nan)
-    numeric[~missing] = present.astype(np.float64)
-    return numeric
+    return pd.to_numeric(pd.Series(flat), errors="coerce").to_numpy(dtype=np.float64)
 
 
 def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -392,29 +387,17 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
 
 
 def audit_attribute(
-    name: str,
-    values: Any,
-    y: Any,
-    pd_bad: Any,
-    approved: Any,
-    unscored_values: Any = None,
-    unscored_y: Any = None,
+    name: str, values: Any, y: Any, pd_bad: Any, approved: Any, unscored_y: Any = None
 ) -> dict[str, Any]:
     """All three fairness checks for one protected attribute (one holding dates, such as a
-    date of birth, as whole years since them: ages). `unscored_values` and `unscored_y`: the
-    attribute and outcomes of the people the model could not score, declined."""
-    scored = np.ones(len(np.asarray(y).ravel()), dtype=bool)
-    if unscored_values is not None and len(unscored_values):
-        # as objects by way of pandas: a datetime64 array's own astype(object) gives integers
-        values = pd.concat(
-            [pd.Series(np.asarray(v).ravel()) for v in (values, unscored_values)],
-            ignore_index=True,
-        ).to_numpy()
-        y = np.concatenate([np.asarray(y).ravel(), np.asarray(unscored_y).ravel()])
-        approved = np.concatenate(
-            [np.asarray(approved, dtype=bool).ravel(), np.zeros(len(unscored_values), bool)]
-        )
-        scored = np.concatenate([scored, np.zeros(len(unscored_values), bool)])
+    date of birth, as whole years since them: ages). `y`, `pd_bad` and `approved` are of the
+    scored people; `unscored_y` the outcomes of those the model could not score (declined),
+    whose attribute values follow the scored people's in `values`."""
+    outcomes = np.asarray(y).ravel()
+    unscored = np.asarray(unscored_y if unscored_y is not None else (), dtype=outcomes.dtype)
+    scored = np.r_[np.ones(outcomes.size, bool), np.zeros(unscored.size, bool)]
+    y = np.r_[outcomes, unscored.ravel()]
+    approved = np.r_[np.asarray(approved, dtype=bool).ravel(), np.zeros(unscored.size, bool)]
     years = years_since_dates(values)
     if years is not None:
         shown = "age" if set(name_words(name)) & _BIRTH_WORDS else "years since"
@@ -424,7 +407,7 @@ def audit_attribute(
     groups = _grouping(labels, pooled)
     approval = approval_rates(approved, groups, unscored=~scored)
     errors = error_rate_gaps(y, approved, groups)
-    calibration = calibration_within_groups(y[scored], pd_bad, groups.of(scored))
+    calibration = calibration_within_groups(outcomes, pd_bad, groups.of(scored))
     return {
         "attribute": name,
         "pooled": pooled,

@@ -102,7 +102,7 @@ def evaluate_artifact(
     y: Sequence[int],
     *,
     protected: Mapping[str, Sequence[Any]] | None = None,
-    unscored: Mapping[str, Any] | None = None,
+    unscored_y: Sequence[int] | None = None,
     cutoff: float | None = None,
     model_path: str | None = None,
     data_source: str | None = None,
@@ -114,12 +114,13 @@ def evaluate_artifact(
     `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows;
     `outcome` says in words how they were read (the target and its values);
     `same_as_training`: whether the rows are the files the model was trained on (None: unknown);
-    `unscored`: the people it could not score, for the fairness checks (evaluate_scores).
+    `unscored_y`: the outcomes of the people it could not score, whose `protected` values
+    follow the rows' (declined in the fairness checks: evaluate_scores).
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
-    unread = artifact.unread_inputs(frame)
     frame = artifact.read_inputs(frame)  # for the challenger too
+    unread = artifact.unread_inputs(frame, read=True)
     scored = artifact.score_table(frame)
     challenger = artifact.challenger_model()
     challenger_pd = challenger.predict_proba(frame)[:, 1] if challenger is not None else None
@@ -150,7 +151,7 @@ def evaluate_artifact(
         challenger_pd=challenger_pd,
         train_scores=distribution,
         protected=protected,
-        unscored=unscored,
+        unscored_y=unscored_y,
         cutoff=cutoff,
         model_info=model_info,
         data_info={

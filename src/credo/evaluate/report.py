@@ -74,6 +74,7 @@ def render_report(result: dict[str, Any], title: str = "Credit model evaluation"
         charts=_charts(result),
         title=title,
         min_group=fairness.MIN_GROUP_SIZE,
+        four_fifths=fairness.FOUR_FIFTHS,
         max_gap=f"{fairness.MAX_RATE_GAP:.2f}",
         gap_p=fairness.GAP_P_VALUE,
     )

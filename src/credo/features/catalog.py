@@ -6,7 +6,7 @@ only identity verification and address tenure, and address tenure is its own pol
 
 from __future__ import annotations
 
-from credo.features.spec import ACCOUNTS, BILLS, CREDIT, FeatureSpec, Series, Term
+from credo.features.spec import ACCOUNTS, BILLS, CREDIT, CYCLE_TYPES, FeatureSpec, Series, Term
 from credo.policy.policy import Policy
 
 # Written into every feature table. 1.1: a series of event counts says "no data" without
@@ -26,7 +26,6 @@ SAFER = "higher_is_safer"
 # model learns their direction from the data rather than from a hint that may be wrong.
 FROM_DATA = "none"
 STATUS = ("account_status",)
-CYCLE = ("payment", "statement")  # the events of a billing cycle
 BANK_FLOW = ("bank", "payments")
 
 # Monthly series shared by several features.
@@ -47,8 +46,8 @@ CREDIT_BILL = Series("credit_bill", (Term(CREDIT, ("statement",), "amount"),))
 # the month the account bills and is paid on.
 PAYMENT_RATIO = Series(
     "payment_ratio",
-    (Term(CREDIT, CYCLE, "cycle_paid"),),
-    (Term(CREDIT, CYCLE, "cycle_billed"),),
+    (Term(CREDIT, CYCLE_TYPES, "cycle_paid"),),
+    (Term(CREDIT, CYCLE_TYPES, "cycle_billed"),),
     cap=5.0,
 )
 # A month whose card or loan reported (a statement or a status) and saw no payment paid 0: a

@@ -17,8 +17,8 @@ string and a timestamp. Stages:
    occasional event types (accounts opened, inquiries, profiles, ...), those of the monthly
    account status (ev_ga/mp_ga) and those of billing cycles (ev_gb/mp_gb) are aggregated apart
    and joined on; the rest in one pass over every event (mp_all);
-4. sv/sm/sw: the monthly series values (optionally against the previous month's cells) and
-   their per-person means (for std, cv and slope; an aggregate joined back, not a window);
+4. sv/sm/sw: the monthly series values and their per-person means (for std, cv and slope;
+   an aggregate joined back, not a window);
 5. ur: every event and series aggregate, from the monthly pivot (small);
    ar: account ages from account_opened / account_closed events;
 6. the as-of table left-joined to those, no-data values applied, provenance columns added.
@@ -35,6 +35,7 @@ from sqlglot import exp
 
 from credo.events.schema import SOURCES, TYPES
 from credo.features.spec import (
+    CYCLE_TYPES,
     EVENT_AGGREGATES,
     SERIES_AGGREGATES,
     FeatureSpec,
@@ -96,8 +97,6 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
 # Measures worked out over billing cycles, by `_billing_cycles`, rather than over the events of
 # a month: their cells are always aggregated apart.
 CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed"})
-# The events a billing cycle is made of (a cycle begins with a statement).
-CYCLE_TYPES: tuple[str, ...] = ("payment", "statement")
 # Measures read from days past due, which the policy's negative_data_months limits.
 _DAYS_PAST_DUE_MEASURES = frozenset({"dpd_max", "n_late", "n_dpd30", "n_dpd60", "n_dpd90"})
 
@@ -356,7 +355,7 @@ mp_due AS (
 )"""
             )
             base = "mp_due"
-            apart.update(dict.fromkeys(common + chosen, "a"))
+            apart.update(dict.fromkeys(chosen, "a"))  # read from mp_due, as the common cells
         else:
             joins.append(
                 f"LEFT JOIN mp_{alias} AS {alias} ON {alias}.pid = a.pid AND {alias}.m = a.m"
@@ -528,10 +527,9 @@ def _series_value(series: Series, cells: _Cells) -> str:
         present = " OR ".join(_term_present(t, cells, "cur") for t in series.zero_in)
         value = f"COALESCE({value}, CASE WHEN {present} THEN 0 END)"
     if series.denominator:
-        side = "prev" if series.denominator_lag else "cur"
         # A month with a denominator and no numerator event is 0 (a statement and no
         # payment: nothing paid), not missing: missing would drop the month it is about.
-        value = f"COALESCE({value}, 0) / NULLIF({_term_sum(series.denominator, cells, side)}, 0)"
+        value = f"COALESCE({value}, 0) / NULLIF({_term_sum(series.denominator, cells, 'cur')}, 0)"
     if series.cap is not None:
         value = f"CASE WHEN {value} > {_num(series.cap)} THEN {_num(series.cap)} ELSE {value} END"
     return value
@@ -636,8 +634,8 @@ def _series_aggregate(spec: FeatureSpec) -> str:
     raise ValueError(f"not a series aggregate: {agg}")
 
 
-def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, str, list[str]]:
-    """The sv and sw stages (monthly values, per-person means) and the value columns."""
+def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[list[str], list[str]]:
+    """The monthly series' value columns (sv) and their per-person means (sm)."""
     series_by_name: dict[str, Series] = {}
     windows: dict[str, set[int | None]] = {}
     for spec in specs:
@@ -649,8 +647,6 @@ def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, st
         if spec.aggregate in ("series_std", "series_cv", "series_slope") and not counted:
             windows.setdefault(spec.series.name, set()).add(spec.window)
     values = [f"{_series_value(s, cells)} AS s_{name}" for name, s in series_by_name.items()]
-    lagged = any(s.denominator_lag for s in series_by_name.values())
-    join = " LEFT JOIN mp AS prev ON prev.pid = cur.pid AND prev.m = cur.m + 1" if lagged else ""
     means = []
     for name in series_by_name:
         for window in sorted(windows.get(name, ()), key=lambda w: (w is None, w)):
@@ -659,7 +655,7 @@ def _series_stages(specs: Sequence[FeatureSpec], cells: _Cells) -> tuple[str, st
             key = _window_key(s, window)
             means.append(f"AVG(CASE WHEN {in_w} THEN {s} END) AS ybar_{key}")
             means.append(f"AVG(CASE WHEN {in_w} THEN -m END) AS xbar_{key}")
-    return values, join, means
+    return values, means
 
 
 def _dimension_sources(specs: Sequence[FeatureSpec]) -> dict[str, tuple[str, ...]]:
@@ -760,14 +756,14 @@ def build_query(
     series_specs = [s for s in specs if s.aggregate in SERIES_AGGREGATES]
     # Rollup columns first: they register the cells the pivot must compute.
     rollup = _rollup_columns(specs, cells)
-    values, lag_join, means = _series_stages(series_specs, cells)
+    values, means = _series_stages(series_specs, cells)
     stages = [_granted(tables, policy), _events("ev", tables, policy)]
     stages.append(_pivot_stages(cells, tables, policy, apart))
     stages.append(
         f"""
 sv AS (
   SELECT cur.*{"".join(f",{chr(10)}    {v}" for v in values)}
-  FROM mp AS cur{lag_join}
+  FROM mp AS cur
 )"""
     )
     stages.append(

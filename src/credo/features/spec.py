@@ -78,6 +78,7 @@ DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer", "none")
 WINDOWS: tuple[int | None, ...] = (1, 3, 6, 12, 24, None)
 
 CREDIT: tuple[str, ...] = ("card", "loan")
+CYCLE_TYPES: tuple[str, ...] = ("payment", "statement")  # the events of a billing cycle
 BILLS: tuple[str, ...] = ("utility", "telecom", "rent")
 ACCOUNTS: tuple[str, ...] = CREDIT + BILLS
 
@@ -95,16 +96,14 @@ class Term:
 
 @dataclass(frozen=True)
 class Series:
-    """A monthly series: sum of numerator terms, divided by the denominator terms when given
-    (taken `denominator_lag` months earlier, e.g. a month's bills against the previous month's
-    income), capped at `cap` when given. A month with events of a `zero_in` term and none of the
-    numerator's is 0, not missing (a card reporting and no payment: nothing paid); so is a
-    month with a denominator."""
+    """A monthly series: sum of numerator terms, divided by the denominator terms of the same
+    month when given, capped at `cap` when given. A month with events of a `zero_in` term and
+    none of the numerator's is 0, not missing (a card reporting and no payment: nothing paid);
+    so is a month with a denominator."""
 
     name: str
     numerator: tuple[Term, ...]
     denominator: tuple[Term, ...] = ()
-    denominator_lag: int = 0
     cap: float | None = None
     zero_in: tuple[Term, ...] = ()
 

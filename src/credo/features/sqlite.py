@@ -74,7 +74,10 @@ def _field_of_greatest(self: SQLite.Generator, expression: exp.StructExtract) ->
         raise ValueError(f"SQLite has no structs: {expression.sql('duckdb')}")
     struct = greatest.this
     wanted = expression.expression.name
-    field = next(f.expression for f in struct.expressions if f.this.name == wanted)
+    fields = [f.expression for f in struct.expressions if f.this.name == wanted]
+    if not fields:
+        raise ValueError(f"no field {wanted!r} in {greatest.sql('duckdb')}")
+    field = fields[0]
     return self.sql(exp.ArgMax(this=field.copy(), expression=struct.copy()))
 
 

@@ -79,14 +79,14 @@ class ModelArtifact:
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.scorecard.predict_proba(self.read_inputs(X))
 
-    def unread_inputs(self, X: pd.DataFrame) -> list[dict[str, Any]]:
+    def unread_inputs(self, X: pd.DataFrame, read: bool = False) -> list[dict[str, Any]]:
         """The model's input columns that this table mostly cannot give it: missing in at least
         half the rows (and a quarter of them more than at training), or categories training
         never saw in at least half (each scored in the riskiest group). A column of codes where
         training had words, or one left empty, is scored that way without an error: this says
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
-        the unseen values)."""
-        X = self.read_inputs(X)
+        the unseen values). `read`: X is read already (`read_inputs`)."""
+        X = X if read else self.read_inputs(X)
         segments = getattr(self.scorecard, "segments_", [])
         # a segment's card on its own segment's rows (its training shares are of those)
         if segments:
@@ -104,14 +104,10 @@ class ModelArtifact:
                 if name in found or name not in part.columns:
                     continue
                 bins = card.bins_[name]
-                values = part[name].to_numpy(dtype=object)
-                missing = float(pd.isna(values).sum()) / rows
+                missing = float(part[name].isna().mean())
                 trained = bins.count[bins.missing_index] / max(sum(bins.count), 1)
-                new = (
-                    bins.unseen_levels(values)
-                    if bins.kind == "categorical"
-                    else np.zeros(len(values), dtype=bool)
-                )
+                values = part[name].to_numpy(dtype=object) if bins.kind == "categorical" else None
+                new = bins.unseen_levels(values) if values is not None else np.zeros(0, bool)
                 unseen = float(new.sum()) / rows
                 if (missing >= 0.5 and missing - trained >= 0.25) or unseen >= 0.5:
                     found[name] = {
@@ -119,7 +115,11 @@ class ModelArtifact:
                         "missing": missing,
                         "missing_at_training": trained,
                         "unseen": unseen,
-                        "examples": sorted({str(v) for v in values[new][:1000]})[:3],
+                        "examples": (
+                            sorted({str(v) for v in values[new][:1000]})[:3]
+                            if values is not None
+                            else []
+                        ),
                     }
         return list(found.values())
 
@@ -194,6 +194,24 @@ def card_from_dict(data: dict) -> Scorecard | SegmentedScorecard:
     if data.get("kind") == SEGMENTED:
         return SegmentedScorecard.from_dict(data)
     return Scorecard.from_dict(data)
+
+
+def unread_inputs_words(column: dict[str, Any]) -> str:
+    """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
+    in words that say what to check."""
+    name = column["name"]
+    if column["unseen"] >= 0.5:
+        examples = ", ".join(repr(v) for v in column["examples"])
+        return (
+            f"{name}: {column['unseen']:.0%} of the rows hold categories training never saw"
+            f" (e.g. {examples}), each scored in its riskiest group: are they written as at"
+            " training (words, not codes)?"
+        )
+    return (
+        f"{name}: missing in {column['missing']:.0%} of the rows"
+        f" ({column['missing_at_training']:.0%} at training), scored in its missing bin: is the"
+        " column filled, and named as at training?"
+    )
 
 
 def save_model(model: Scorecard | SegmentedScorecard | ModelArtifact, path: str | Path) -> str:
