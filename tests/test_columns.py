@@ -214,6 +214,19 @@ def test_decimal_commas_in_semicolon_files_only(tmp_path) -> None:
     assert read_plain_table(phones)["phone"].tolist() == ["612.345.678", "699.111.222"]
 
 
+def test_amounts_in_brackets_are_negative(tmp_path) -> None:
+    """Accounts and spreadsheets write a negative amount in brackets: "(1,234)" was text, so
+    the whole column was binned as categories."""
+    comma, semicolon = tmp_path / "us.csv", tmp_path / "eu.csv"
+    comma.write_text('net,bad\n"1,234",0\n"(5,678.50)",1\n($12),0\n( 7 ),1\n')
+    semicolon.write_text("net;bad\n1.234,50 €;0\n(2.000,25 €);1\n(7);0\n")
+    assert read_plain_table(comma)["net"].tolist() == [1234.0, -5678.5, -12.0, -7.0]
+    assert read_plain_table(semicolon)["net"].tolist() == [1234.5, -2000.25, -7.0]
+    unpaired = tmp_path / "odd.csv"
+    unpaired.write_text('net,bad\n"(1,234",0\n"5,678",1\n')
+    assert read_plain_table(unpaired)["net"].tolist() == ["(1,234", "5,678"]  # not guessed
+
+
 def test_a_column_that_tells_the_outcome_is_found() -> None:
     y = np.array([0, 0, 0, 1, 1, 1] * 10)
     rng = np.random.default_rng(3)

@@ -190,16 +190,20 @@ def text_numbers_case(tmp_path):
     n = 2_000
     rate, amount = rng.uniform(5, 30, n), rng.uniform(100, 5000, n)
     y = rng.random(n) < 1 / (1 + np.exp(3.0 - 0.12 * rate - 0.0002 * amount))
-    income = rng.lognormal(10.5, 0.6, n)
+    # a tenth of the incomes negative, written in brackets as accounts write them
+    income = rng.lognormal(10.5, 0.6, n) * np.where(rng.random(n) < 0.1, -1, 1)
+
+    def euro(value: float) -> str:
+        text = f"{abs(value):,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".")
+        return f"({text})" if value < 0 else text
+
     table = pd.DataFrame(
         {
             "row_id": np.arange(n),
             "rate": [f"{r:.2f}%" for r in rate],
             "amount": [f"{a:.2f}".replace(".", ",") for a in amount],
             # 33.374,10 € and 20,9 %: grouped thousands, decimal commas, signs
-            "income": [
-                f"{v:,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".") for v in income
-            ],
+            "income": [euro(v) for v in income],
             "rate_eu": [f"{r:.1f}%".replace(".", ",") for r in rate],
             "bad": y.astype(int),
         }

@@ -69,11 +69,20 @@ def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
 _CURRENCY = "$€£¥"
-# 1,234.50 / $33,374 / -$5 / 999 (comma-separated files: the comma groups thousands)
-_GROUPED = re.compile(rf"^\s*[-+]?[{_CURRENCY}]?\s*(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d+)?\s*$")
-# 33.374,10 / 1.234 € / 20,9% (other files: the point groups thousands, the comma is decimal)
-_GROUPED_DECIMAL_COMMA = re.compile(
-    rf"^\s*[-+]?[{_CURRENCY}]?\s*(\d{{1,3}}(\.\d{{3}})+|\d+)(,\d+)?\s*[{_CURRENCY}%]?\s*$"
+
+
+def _signed_or_in_brackets(amount: str) -> re.Pattern:
+    """An amount with a sign, or in brackets without one: "(1,234)" is -1,234 as accounts
+    and spreadsheets write a negative amount."""
+    return re.compile(rf"^\s*(?:[-+]?{amount}|\(\s*{amount}\s*\))\s*$")
+
+
+# 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands)
+_GROUPED = _signed_or_in_brackets(rf"[{_CURRENCY}]?\s*(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d+)?")
+# 33.374,10 / 1.234 € / 20,9% / (1.234 €) (other files: the point groups thousands, the comma
+# is decimal)
+_GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
+    rf"[{_CURRENCY}]?\s*(\d{{1,3}}(\.\d{{3}})+|\d+)(,\d+)?\s*[{_CURRENCY}%]?"
 )
 
 # How training read a text column as numbers: the edits, in order, that leave the number's
@@ -82,9 +91,12 @@ TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     "percent": (("%", ""),),
     # "1,5", as semicolon-separated files from much of Europe write numbers
     "decimal_comma": ((",", "."),),
-    # spaces go too: "-$ 5" is -5, "1 234,50" 1234.5 (also the no-break space of exports)
-    "grouped": (*((c, "") for c in _CURRENCY + " \u00a0"), (",", "")),
+    # spaces go too: "-$ 5" is -5, "1 234,50" 1234.5 (also the no-break space of exports);
+    # brackets make a negative: "(1,234)" is -1234
+    "grouped": (("(", "-"), (")", ""), *((c, "") for c in _CURRENCY + " \u00a0"), (",", "")),
     "grouped_decimal_comma": (
+        ("(", "-"),
+        (")", ""),
         *((c, "") for c in _CURRENCY + "% \u00a0"),
         (".", ""),
         (",", "."),
@@ -94,9 +106,9 @@ TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
 # A column of grouped digits alone could be formatted numbers (phone numbers 612.345.678): it
 # is read as amounts unless every value has the same number of digits and two separators or
 # more, and no value has a currency or percent sign, a decimal part or three digits or fewer.
-_AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}]|\.\d+\s*$|^\s*[-+]?\d{{1,3}}\s*$")
+_AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}(]|\.\d+\s*\)?\s*$|^\s*[-+]?\d{{1,3}}\s*$")
 _AMOUNT_SIGN_DECIMAL_COMMA = re.compile(
-    rf"[{_CURRENCY}%]|,\d+\s*[{_CURRENCY}%]?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
+    rf"[{_CURRENCY}%(]|,\d+\s*[{_CURRENCY}%]?\s*\)?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
 )
 
 # Each kind: the pattern every value of a text column must match to be read so, and for the
