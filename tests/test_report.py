@@ -609,3 +609,17 @@ def test_inputs_the_data_cannot_give_the_model_are_named(tmp_path, german_model)
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert calm.returncode == 0 and "warning" not in calm.stderr
+
+
+def test_an_evaluation_without_protected_attributes_says_it_has_no_audit(tmp_path, german_model):
+    holdout = pd.read_csv(german_model.parent / "holdout.csv").drop(columns=PROTECTED)
+    holdout.to_csv(tmp_path / "plain.csv", index=False)
+    run = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(german_model), "--table",
+         str(tmp_path / "plain.csv"), "--target", "bad", "--report", str(tmp_path / "r.html"),
+         "--json", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["fairness"] == []
+    assert "the report has no fairness audit" in " ".join(run.stderr.split())

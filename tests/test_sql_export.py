@@ -449,3 +449,19 @@ def test_a_text_number_column_held_as_numbers_is_taken_as_those_numbers(tmp_path
     text_numbers = list(artifact.training["text_numbers"])
     frame, _, _ = load_scoring_table(None, path, "row_id", text_numbers)
     assert artifact.read_inputs(frame)["income"].tolist() == [1234.0, 4500.0]
+
+
+def test_a_bracket_left_open_is_no_number_in_python_or_sql(tmp_path):
+    """The bracket edits read "(117,318" as -117318 and "117,318)" as +117318."""
+    artifact, _, _ = text_numbers_case(tmp_path)
+    probe = pd.DataFrame(
+        {"row_id": [0, 1, 2, 3], "rate": ["12.5%"] * 4, "amount": ["1234,5"] * 4,
+         "income": ["(1.234,50 €)", "(1.234 €", "1.234 €)", "2.000"], "rate_eu": ["12,5%"] * 4}
+    )  # fmt: skip
+    python = artifact.score_table(probe)
+    con = duckdb.connect()
+    con.register("loans", probe)
+    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
+    assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
+    as_numbers = probe.assign(income=[-1234.5, None, None, 2000.0])
+    assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()

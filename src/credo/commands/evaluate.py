@@ -161,6 +161,13 @@ def _protected_values(
         names = load_policy(policy).protected_attributes
         candidates = [c for c in source.columns if c != PROTECTED_FILE_KEY]
         chosen = _protected_matches(candidates, names)
+        if not chosen:
+            where = f"{protected_file}" if protected_file is not None else "the data"
+            console.print(
+                f"[yellow]note:[/] no column of {where} names a protected attribute of the"
+                f" policy {policy!r}: the report has no fairness audit (name the columns with"
+                " --protected, and give a dataset's protected.parquet with --protected-file)"
+            )
     return {column: source[column].to_numpy() for column in chosen}
 
 

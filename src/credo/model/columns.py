@@ -127,12 +127,23 @@ TEXT_NUMBER_KINDS = {
 }
 
 
+# The kinds that read an amount in brackets as negative: a text holding a bracket is a number
+# only when it is all in one pair of them ("(1,234" and "1,234)" are none)
+BRACKETED_KINDS = frozenset({"grouped", "grouped_decimal_comma"})
+
+
 def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
     """The numbers a text column holds, read with the edits of `kind` (missing where the text
     is no number)."""
+    unpaired = None
+    if kind in BRACKETED_KINDS:
+        stripped = text.str.strip()
+        bracketed = stripped.str.startswith("(") & stripped.str.endswith(")")
+        unpaired = text.str.contains("[()]", regex=True) & ~bracketed
     for old, new in TEXT_NUMBER_EDITS[kind]:
         text = text.str.replace(old, new, regex=False)
-    return pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
+    numbers = pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
+    return numbers if unpaired is None else numbers.mask(unpaired.fillna(False).astype(bool))
 
 
 def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separator: str) -> bool:

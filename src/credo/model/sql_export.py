@@ -23,7 +23,7 @@ from sqlglot import exp
 from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.bins import level_key
-from credo.model.columns import TEXT_NUMBER_EDITS
+from credo.model.columns import BRACKETED_KINDS, TEXT_NUMBER_EDITS
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -219,12 +219,28 @@ def bin_expression(
     """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
     names the columns training read from text as numbers, and how."""
     column: exp.Expression = exp.column(name, quoted=True)
-    edits = TEXT_NUMBER_EDITS.get((readers or {}).get(name, ""))
+    kind = (readers or {}).get(name, "")
+    edits = TEXT_NUMBER_EDITS.get(kind)
     if edits is not None:
-        replaced: exp.Expression = exp.cast(column, "TEXT")
+        text = exp.cast(column, "TEXT")
+        replaced: exp.Expression = text.copy()
         for old, new in edits:
             replaced = exp.func(
                 "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
+            )
+        if kind in BRACKETED_KINDS:
+            # a bracket is a minus only when the whole amount is in one pair: else no number
+            trimmed = exp.Trim(this=text.copy())
+            paired = exp.and_(
+                exp.Like(this=trimmed, expression=exp.Literal.string("(%")),
+                exp.Like(this=trimmed.copy(), expression=exp.Literal.string("%)")),
+            )
+            has_bracket = exp.or_(
+                exp.Like(this=text.copy(), expression=exp.Literal.string("%(%")),
+                exp.Like(this=text.copy(), expression=exp.Literal.string("%)%")),
+            )
+            replaced = (
+                exp.Case().when(exp.and_(has_bracket, exp.not_(paired)), exp.Null()).else_(replaced)
             )
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
