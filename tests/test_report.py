@@ -583,14 +583,8 @@ def test_inputs_the_data_cannot_give_the_model_are_named(tmp_path, german_model)
         **{words: pd.factorize(holdout[words])[0] + 1, number: np.nan}
     )  # fmt: skip
     changed.to_csv(tmp_path / "changed.csv", index=False)
-    run = subprocess.run(
-        [str(CREDO), "evaluate", "--model", str(german_model), "--table",
-         str(tmp_path / "changed.csv"), "--target", "bad", "--report", str(tmp_path / "r.html"),
-         "--json", str(tmp_path / "r.json")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    checks = {c["name"]: c for c in json.loads((tmp_path / "r.json").read_text())["checks"]}
+    result, _ = _evaluate_table(german_model, tmp_path / "changed.csv", tmp_path)
+    checks = {c["name"]: c for c in result["checks"]}
     said = checks["Inputs as the model was trained on"]
     assert said["status"] == "flag"
     assert f"{words}: 100% of the rows hold categories training never saw" in said["detail"]
@@ -611,15 +605,19 @@ def test_inputs_the_data_cannot_give_the_model_are_named(tmp_path, german_model)
     assert calm.returncode == 0 and "warning" not in calm.stderr
 
 
-def test_an_evaluation_without_protected_attributes_says_it_has_no_audit(tmp_path, german_model):
-    holdout = pd.read_csv(german_model.parent / "holdout.csv").drop(columns=PROTECTED)
-    holdout.to_csv(tmp_path / "plain.csv", index=False)
+def _evaluate_table(model: Path, table: Path, tmp_path: Path) -> tuple[dict, str]:
+    """`credo evaluate` of a plain table with target `bad`: its figures and what it said."""
     run = subprocess.run(
-        [str(CREDO), "evaluate", "--model", str(german_model), "--table",
-         str(tmp_path / "plain.csv"), "--target", "bad", "--report", str(tmp_path / "r.html"),
-         "--json", str(tmp_path / "r.json")],
+        [str(CREDO), "evaluate", "--model", str(model), "--table", str(table), "--target",
+         "bad", "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert json.loads((tmp_path / "r.json").read_text())["fairness"] == []
-    assert "the report has no fairness audit" in " ".join(run.stderr.split())
+    return json.loads((tmp_path / "r.json").read_text()), " ".join(run.stderr.split())
+
+
+def test_an_evaluation_without_protected_attributes_says_it_has_no_audit(tmp_path, german_model):
+    holdout = pd.read_csv(german_model.parent / "holdout.csv").drop(columns=PROTECTED)
+    holdout.to_csv(tmp_path / "plain.csv", index=False)
+    result, said = _evaluate_table(german_model, tmp_path / "plain.csv", tmp_path)
+    assert result["fairness"] == [] and "the report has no fairness audit" in said

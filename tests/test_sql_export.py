@@ -413,6 +413,16 @@ def test_spark_reads_numbers_and_booleans_among_words_as_python_does(spark, tmp_
         assert_same(card, *run_spark(spark, card, probe, tmp_path))
 
 
+def scored_alike_on_duckdb(artifact, probe: pd.DataFrame) -> pd.DataFrame:
+    """The model's Python scores of `probe`, checked equal to its SQL's on DuckDB."""
+    python = artifact.score_table(probe)
+    con = duckdb.connect()
+    con.register("loans", probe)
+    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
+    assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
+    return python
+
+
 def test_a_read_column_left_text_by_one_odd_value_scores_as_the_sql_reads_it(tmp_path):
     artifact, _, _ = text_numbers_case(tmp_path)
     # "abc%" is no percentage, so this table keeps the column text; the other rows still read
@@ -421,11 +431,7 @@ def test_a_read_column_left_text_by_one_odd_value_scores_as_the_sql_reads_it(tmp
          "amount": ["1234,5", "1234,5", "1234,5", "1234,5"],
          "income": ["33.374,10 €", "n/a", "1.234", None], "rate_eu": ["12,5%"] * 4}
     )  # fmt: skip
-    python = artifact.score_table(probe)
-    con = duckdb.connect()
-    con.register("loans", probe)
-    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
-    assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
+    python = scored_alike_on_duckdb(artifact, probe)
     as_numbers = probe.assign(rate=[12.5, None, 10.0, None], income=[33374.1, None, 1234.0, None])
     assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()
 
@@ -458,10 +464,6 @@ def test_a_bracket_left_open_is_no_number_in_python_or_sql(tmp_path):
         {"row_id": [0, 1, 2, 3], "rate": ["12.5%"] * 4, "amount": ["1234,5"] * 4,
          "income": ["(1.234,50 €)", "(1.234 €", "1.234 €)", "2.000"], "rate_eu": ["12,5%"] * 4}
     )  # fmt: skip
-    python = artifact.score_table(probe)
-    con = duckdb.connect()
-    con.register("loans", probe)
-    got = con.execute(model_to_sql(artifact, "duckdb", table="loans", id_column="row_id")).df()
-    assert got.sort_values("id")["score"].tolist() == python["score"].tolist()
+    python = scored_alike_on_duckdb(artifact, probe)
     as_numbers = probe.assign(income=[-1234.5, None, None, 2000.0])
     assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()
