@@ -16,6 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.models import DefaultPlaceholder
 
 from credo.commands import data, demo, evaluate, features, model, store
+from credo.store import MEMORY_LIMIT_VARIABLE
 
 app = typer.Typer(
     name="credo",
@@ -94,13 +95,14 @@ def main() -> None:
         if isinstance(exc, RuntimeError) and "interrupt" in str(exc).lower():
             _stopped()  # Ctrl-C within a DuckDB query
         if type(exc).__name__ == "OutOfMemoryException":
-            limit = os.environ.get("CREDO_MEMORY_LIMIT")
+            limit = os.environ.get(MEMORY_LIMIT_VARIABLE)
             print(
                 "error: DuckDB ran out of memory"
                 + (
-                    f" within CREDO_MEMORY_LIMIT={limit}: raise it, or leave it unset"
+                    f" within {MEMORY_LIMIT_VARIABLE}={limit}: raise it, or leave it unset"
                     if limit
-                    else ": free memory, or set CREDO_MEMORY_LIMIT lower to make it spill to disk"
+                    else f": free memory, or set {MEMORY_LIMIT_VARIABLE} lower to make it spill"
+                    " to disk"
                 ),
                 file=sys.stderr,
             )

@@ -113,7 +113,7 @@ def demo(
     """Run the whole job on a synthetic population: generate, ingest, compact, features, train,
     score, evaluate. Starts from scratch in --dir each time: an earlier demo's outputs there
     are deleted first, so the demo refuses a folder that holds anything else."""
-    from credo.commands.model import SCALES
+    from credo.commands.model import check_scale
     from credo.policy import PolicyError, load_policy
 
     # the settings are checked before minutes of work, not after
@@ -121,8 +121,7 @@ def demo(
         load_policy(policy)
     except PolicyError as exc:
         fail(str(exc))
-    if scale not in SCALES:  # the same check as train's
-        fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
+    check_scale(scale)
     if not 0.0 < holdout < 1.0:
         fail(f"--holdout {holdout}: give the share held out, above 0 and below 1 (e.g. 0.3)")
     foreign = _foreign_entries(directory)

@@ -41,10 +41,9 @@ def _load_labelled(
     bad_values: list[str],
     good_values: list[str],
     text_columns: list[str] | None = None,
-) -> tuple[pd.DataFrame, np.ndarray, str, str, tuple[pd.DataFrame, np.ndarray] | None]:
-    """The labelled rows the model scores, their outcomes, where they came from, how the
-    outcome was read, and the rows it cannot score (no data from a consented source) with
-    their outcomes, or None."""
+) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
+    """The labelled rows, their outcomes, where they came from, how the outcome was read, and
+    which rows the model cannot score (no data from a consented source)."""
     import numpy as np
 
     from credo.model import unscorable
@@ -73,15 +72,14 @@ def _load_labelled(
     except TargetError as exc:
         fail(str(exc))
     outcome = outcome_definition(target, bad_values, good_values, left_out)
-    unscored = None
+    empty = np.zeros(len(frame), dtype=bool)
     if features is not None:  # the unscorable get no score: declined, in no other figure
-        empty = unscorable.no_evidence(frame)
         try:
-            kept, y_kept, count = unscorable.drop_unscorable(frame, y)
+            empty = unscorable.unscorable_rows(frame)
         except ValueError as exc:
             fail(f"{source}: {exc}")
+        count = int(empty.sum())
         if count:
-            unscored = (frame.loc[empty].reset_index(drop=True), y[empty].astype(np.int8))
             outcome += (
                 f"; {count:,} people with no data from a consented source left out (counted"
                 " as declined in the fairness checks)"
@@ -90,8 +88,7 @@ def _load_labelled(
                 f"[yellow]note:[/] {count:,} people no event from a consented source fed are "
                 "unscorable: left out of every figure but the fairness checks (declined there)"
             )
-        frame, y = kept, y_kept
-    return frame, y.astype(np.int8), source, outcome, unscored
+    return frame, y.astype(np.int8), source, outcome, empty
 
 
 def outcome_definition(target: str, bad: list[str], good: list[str], left_out: int) -> str:
@@ -239,7 +236,7 @@ def evaluate(
 ) -> None:
     """Measure a model on labelled data: discrimination, calibration, bands, stability,
     reasons, challenger and fairness; write an HTML report for a risk committee."""
-    import pandas as pd
+    import numpy as np
 
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
@@ -272,10 +269,15 @@ def evaluate(
                 good_values,
                 artifact.text_inputs(),
             )
-            # the attributes of the people without a score too: declined in the fairness checks
-            everyone = frame if unscored is None else pd.concat([frame, unscored[0]])
-            groups = _protected_values(everyone.reset_index(drop=True), protected,
-                                       protected_file, policy)  # fmt: skip
+            # the attributes of everyone, the scored first: the people without a score are
+            # declined in the fairness checks, and in no other figure
+            groups = _protected_values(frame, protected, protected_file, policy)
+            unscored_y = None
+            if unscored.any():
+                order = np.r_[np.flatnonzero(~unscored), np.flatnonzero(unscored)]
+                groups = {name: values[order] for name, values in groups.items()}
+                unscored_y = y[unscored]
+                frame, y = frame.loc[~unscored].reset_index(drop=True), y[~unscored]
 
             data_files = [p for p in (table, features, outcomes) if p is not None]
             trained_on = artifact.training.get("data_fingerprint")
@@ -286,7 +288,7 @@ def evaluate(
                 frame,
                 y,
                 protected=groups,
-                unscored_y=None if unscored is None else unscored[1],
+                unscored_y=unscored_y,
                 cutoff=cutoff,
                 model_path=str(model),
                 data_source=source,

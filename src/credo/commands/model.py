@@ -26,6 +26,14 @@ from credo.commands.common import (
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
 # and the other areas' verbs stay quick to start.
 SCALES = ("fico", "sesame")
+
+
+def check_scale(scale: str) -> None:
+    """Refuse an unknown --scale before any work."""
+    if scale not in SCALES:
+        fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
+
+
 # credo.model.binning.MONOTONIC_CHOICES, kept here so --help imports no numpy (a test checks)
 MONOTONIC_CHOICES = ("auto", "auto_bend", "ascending", "descending", "peak", "valley", "none")
 DIALECTS = ("duckdb", "spark")
@@ -208,8 +216,7 @@ def train(
         fail("--features needs --outcomes (the Parquet file of user_id, as_of, bad)")
     if table is not None and target is None:
         fail("--table needs --target COL (the 0/1 column, 1 = bad)")
-    if scale not in SCALES:
-        fail(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
+    check_scale(scale)
     check_output(out, "--out", inputs=(features, outcomes, table))
     started = time.perf_counter()
     built_under = feature_table_policy(features) if features is not None else None
@@ -600,7 +607,8 @@ def score(
             "score a table with the columns the model was trained on"
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
-    unread = artifact.unread_inputs(frame)
+    frame = artifact.read_inputs(frame)  # once: the chunks below find the columns read
+    unread = artifact.unread_inputs(frame, read=True)
     parts = []
     with _progress() as progress:
         task = progress.add_task("scoring", total=len(frame))

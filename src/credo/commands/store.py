@@ -226,7 +226,8 @@ def quarantine_list(
             )
             if out is not None and as_events:
                 # oldest first: the order the rows were sent in
-                raws = [r for (r,) in run(con, f"SELECT raw FROM quarantine{where}{_SENT}", params)]
+                sent = " ORDER BY batch_id, path, row_number"
+                raws = [r for (r,) in run(con, f"SELECT raw FROM quarantine{where}{sent}", params)]
                 if raws:
                     written, unread = _write_as_events(raws, out)
             elif out is not None:
@@ -285,9 +286,6 @@ def _write_quarantine(con, select: str, params: list[Any], out: Path) -> None:
                     handle.write(json.dumps(_json_item(item)) + "\n")
 
 
-_SENT = " ORDER BY batch_id, path, row_number"
-
-
 def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     """The refused rows as an event file, as they were read: JSONL, each row's text as it was
     read, a line each; CSV, the event fields as columns, in the order of the event
@@ -296,32 +294,27 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     left out)."""
     from credo.events.schema import FIELDS
 
-    rows: list[dict[str, Any]] = []
-    lines: list[str] = []
-    unread = 0
-    for raw in raws:
-        if raw is None:
-            unread += 1
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError:
-            row = None
-        if isinstance(row, dict):
-            rows.append(row)
-        elif out.suffix.lower() != ".jsonl":
-            unread += 1
-        lines.append(raw)
+    texts = [raw for raw in raws if raw is not None]
     with output.replacing(out) as temporary:
         if out.suffix.lower() == ".jsonl":
-            temporary.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-            return len(lines), unread
+            temporary.write_text("".join(f"{text}\n" for text in texts), encoding="utf-8")
+            return len(texts), len(raws) - len(texts)
+        rows = [row for row in map(_json_object, texts) if row is not None]
         seen = {key for row in rows for key in row}
         header = [f for f in FIELDS if f in seen] + sorted(seen - set(FIELDS))
-        text = [",".join(header)]  # event field names: nothing to quote
-        text += [",".join(_csv_cell(row.get(key)) for key in header) for row in rows]
-        temporary.write_text("".join(f"{line}\n" for line in text), encoding="utf-8")
-    return len(rows), unread
+        lines = [",".join(header)]  # event field names: nothing to quote
+        lines += [",".join(_csv_cell(row.get(key)) for key in header) for row in rows]
+        temporary.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return len(rows), len(raws) - len(rows)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """A row's fields, or None for a text that was no JSON object (a line never read)."""
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return row if isinstance(row, dict) else None
 
 
 def _csv_cell(value: Any) -> str:

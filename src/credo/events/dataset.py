@@ -125,7 +125,7 @@ class DatasetWriter:
                 f"{self.out} already exists and is not empty; choose another --out, or pass"
                 " --overwrite to replace it"
             )
-        self._staging = self.out  # named in __enter__ (output.staging_folder)
+        self._staging: Path | None = None  # named in __enter__ (output.staging_folder)
         self.summary = DatasetSummary(path=self.out)
         self._users: set[str] | None = set()
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -139,6 +139,7 @@ class DatasetWriter:
     def __exit__(self, exc_type, exc, tb) -> bool:
         for writer in self._writers.values():
             writer.close()
+        assert self._staging is not None, "a DatasetWriter is used in a with block"
         if exc_type is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             return False

@@ -269,7 +269,7 @@ def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[C
     then the largest).
     Payments at the instant of a statement are after it; payments before an account's first
     statement count in none."""
-    raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id", "due_date"), due=True)
+    raw = _events(f"{name}_ev", tables, policy, CYCLE_TYPES, ("account_id", "due_date"))
     sources = [s for s in SOURCES if any(s in cell.sources for cell in cells)]
     # One ordering of each account's events, so that no engine's row order decides: at one
     # instant statements first ('statement' > 'payment'), the one due latest first (the others
@@ -393,11 +393,10 @@ def _events(
     policy: Policy,
     only_types: Sequence[str] = (),
     extra: Sequence[str] = (),
-    due: bool = False,
 ) -> str:
     """The stage of granted events before the as-of date (of `only_types` when given, with
-    the `extra` event columns, and with `due`: `due_m`, the month back of a statement's due
-    date before the as-of day)."""
+    the `extra` event columns; with the due date, `due_m` too: the month back of a
+    statement's due date before the as-of day)."""
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
     # decides what is a date, alike on every engine (their casts of odd text differ); a month
@@ -426,7 +425,7 @@ def _events(
     due_month = (
         ",\n    CASE WHEN e.type = 'statement' AND e.due_date < CAST(g.as_of AS DATE)"
         f" THEN {months_back('e.due_date')} END AS due_m"
-        if due
+        if "due_date" in extra
         else ""
     )
     return f"""

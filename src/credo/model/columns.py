@@ -129,7 +129,7 @@ TEXT_NUMBER_KINDS = {
 
 # The kinds that read an amount in brackets as negative: a text holding a bracket is a number
 # only when it is all in one pair of them ("(1,234" and "1,234)" are none)
-BRACKETED_KINDS = frozenset({"grouped", "grouped_decimal_comma"})
+BRACKETED_KINDS = frozenset(k for k, edits in TEXT_NUMBER_EDITS.items() if ("(", "-") in edits)
 
 
 def edited_numbers(text: pd.Series, kind: str) -> pd.Series:

@@ -41,6 +41,13 @@ META_FIELDS = (
     "no_data",
     "never",
 )
+# What a field is when a feature's metadata does not give it (None for the others)
+_META_DEFAULTS = {
+    "dimension": PLAIN_DIMENSION,
+    "description": "",
+    "reason": "",
+    "reason_low": "",
+}
 
 
 def meta_to_dict(meta: Any) -> dict:
@@ -50,16 +57,10 @@ def meta_to_dict(meta: Any) -> dict:
         if isinstance(meta, dict)
         else lambda key, default=None: getattr(meta, key, default)
     )
+    # a default stands for an empty text; a number field keeps its value, 0 included
     return {
-        "name": get("name"),
-        "dimension": get("dimension") or PLAIN_DIMENSION,
-        "description": get("description") or "",
-        "reason": get("reason") or "",
-        "reason_low": get("reason_low") or "",
-        "reason_pivot": get("reason_pivot"),
-        "direction": get("direction"),
-        "no_data": get("no_data"),
-        "never": get("never"),
+        field: (get(field) or _META_DEFAULTS[field]) if field in _META_DEFAULTS else get(field)
+        for field in META_FIELDS
     }
 
 
@@ -72,17 +73,7 @@ def rarer_class(rows: int, bad_rate: float) -> tuple[int, str]:
 
 def plain_meta(name: str) -> dict:
     """Metadata for a plain-table column: one dimension, texts generated from the name."""
-    return {
-        "name": name,
-        "dimension": PLAIN_DIMENSION,
-        "description": name.replace("_", " "),
-        "reason": "",
-        "reason_low": "",
-        "reason_pivot": None,
-        "direction": None,
-        "no_data": None,
-        "never": None,
-    }
+    return meta_to_dict({"name": name, "description": name.replace("_", " ")})
 
 
 # The bar over a categorical's ordered levels, in multiples of their noise IV (measured on

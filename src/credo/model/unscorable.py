@@ -34,9 +34,9 @@ def no_evidence(frame: pd.DataFrame) -> np.ndarray:
     return (pd.to_numeric(frame[EVENTS_COLUMN], errors="coerce") == 0).to_numpy()
 
 
-def drop_unscorable(frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """The rows some consented event fed, their outcomes, and how many rows were left out (for
-    training and evaluation: the others are never scored). ValueError when none is left."""
+def unscorable_rows(frame: pd.DataFrame) -> np.ndarray:
+    """`no_evidence`, for rows with an outcome that are to be fitted or measured: ValueError
+    when none is left."""
     empty = no_evidence(frame)
     if empty.all():
         raise ValueError(
@@ -44,6 +44,13 @@ def drop_unscorable(frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, n
             "outcome (prov_events 0): check the store's consents and the as-of dates the "
             "features were built for"
         )
+    return empty
+
+
+def drop_unscorable(frame: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows some consented event fed, their outcomes, and how many rows were left out (for
+    training and evaluation: the others are never scored). ValueError when none is left."""
+    empty = unscorable_rows(frame)
     if not empty.any():
         return frame, y, 0
     return frame.loc[~empty].reset_index(drop=True), y[~empty], int(empty.sum())

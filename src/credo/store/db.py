@@ -18,13 +18,12 @@ from pathlib import Path
 import duckdb
 
 from credo.events.schema import SQL_TYPES
-from credo.store import segments
+from credo.store import MEMORY_LIMIT_VARIABLE, segments
 from credo.store.sql import scalar, sql_text
 
 DEFAULT_DB = "credo.duckdb"
 # The most memory DuckDB may take for one credo process (e.g. 4GB; default: its own, 80 % of
 # the machine): compacting tens of millions of events otherwise grows to take most of it.
-MEMORY_LIMIT_VARIABLE = "CREDO_MEMORY_LIMIT"
 
 _EVENT_COLUMNS = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in SQL_TYPES.items())
 
