@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -425,14 +427,15 @@ def scored_alike_on_duckdb(artifact, probe: pd.DataFrame) -> pd.DataFrame:
 
 def test_a_read_column_left_text_by_one_odd_value_scores_as_the_sql_reads_it(tmp_path):
     artifact, _, _ = text_numbers_case(tmp_path)
-    # "abc%" is no percentage, so this table keeps the column text; the other rows still read
+    # "abc%" is no percentage, so this table keeps the column text; the other rows still read,
+    # but for "1e1%": training read only percentages written as people write them
     probe = pd.DataFrame(
         {"row_id": [0, 1, 2, 3], "rate": ["12.5%", "abc%", "1e1%", None],
          "amount": ["1234,5", "1234,5", "1234,5", "1234,5"],
          "income": ["33.374,10 €", "n/a", "1.234", None], "rate_eu": ["12,5%"] * 4}
     )  # fmt: skip
     python = scored_alike_on_duckdb(artifact, probe)
-    as_numbers = probe.assign(rate=[12.5, None, 10.0, None], income=[33374.1, None, 1234.0, None])
+    as_numbers = probe.assign(rate=[12.5, None, None, None], income=[33374.1, None, 1234.0, None])
     assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()
 
 
@@ -467,3 +470,71 @@ def test_a_bracket_left_open_is_no_number_in_python_or_sql(tmp_path):
     python = scored_alike_on_duckdb(artifact, probe)
     as_numbers = probe.assign(income=[-1234.5, None, None, 2000.0])
     assert python["score"].tolist() == artifact.score_table(as_numbers)["score"].tolist()
+
+
+def written_elsewhere(artifact, path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The first 200 rows of text_numbers_case's file as written where a point is decimal
+    ("33,374.10 €", "12.3%", "1234.50"), and as they were."""
+    european = pd.read_csv(path, sep=";", dtype=str).head(200).astype({"row_id": int})
+    other = european.assign(
+        amount=european["amount"].str.replace(",", "."),  # 1234.50: read as before
+        income=[f"{v:,.2f} €" for v in artifact.read_inputs(european)["income"]],
+        rate_eu=european["rate_eu"].str.replace(",", "."),
+    )
+    other.loc[0, "income"] = "250"  # no separator: the same number either way
+    return other, european
+
+
+def test_amounts_written_in_another_convention_are_missing_and_said_so(tmp_path):
+    """A model trained on "33.374,10 €" read "33,374.10 €" (a file from elsewhere) as 33.3741
+    and "12.3%" as 123%, in Python and in SQL, without a word: such values are not numbers
+    written as training read them, so both score them as missing, and `credo score` says so."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from credo.model.artifact import save_model
+
+    artifact, path, _ = text_numbers_case(tmp_path)
+    other, european = written_elsewhere(artifact, path)
+    python = scored_alike_on_duckdb(artifact, other.drop(columns="bad"))
+    as_read = artifact.read_inputs(other)
+    assert as_read["income"].isna().tolist() == [False] + [True] * 199
+    assert as_read["rate_eu"].isna().all() and as_read["amount"].notna().all()
+    blanked = european.assign(income=["250"] + [None] * 199, rate_eu=None)
+    assert python["score"].tolist() == artifact.score_table(blanked)["score"].tolist()
+    model = tmp_path / "model.json"
+    save_model(artifact, model)
+    other.to_csv(tmp_path / "elsewhere.csv", index=False)
+    scored = subprocess.run(
+        [str(Path(sys.executable).with_name("credo")), "score", "--model", str(model),
+         "--table", str(tmp_path / "elsewhere.csv"), "--id", "row_id", "--out",
+         str(tmp_path / "s.csv")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(scored.stderr.split())
+    assert scored.returncode == 0, said
+    assert "warning: income: 199 values (100% of the rows) are not amounts such as 1.234,50" in said
+    assert "warning: rate_eu: 200 values" in said and "amount:" not in said
+    written = pd.read_csv(tmp_path / "s.csv")
+    assert written["score"].tolist() == python["score"].tolist()
+    evaluated = subprocess.run(
+        [str(Path(sys.executable).with_name("credo")), "evaluate", "--model", str(model),
+         "--table", str(tmp_path / "elsewhere.csv"), "--target", "bad", "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert evaluated.returncode == 0, evaluated.stderr
+    checks = json.loads((tmp_path / "r.json").read_text())["checks"]
+    (flag,) = [c for c in checks if c["name"] == "Inputs as the model was trained on"]
+    assert flag["status"] == "flag" and "income: 199 values (100% of the rows)" in flag["detail"]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_amounts_written_in_another_convention_as_missing(spark, tmp_path):
+    artifact, path, _ = text_numbers_case(tmp_path)
+    other, _ = written_elsewhere(artifact, path)
+    spark.createDataFrame(other.drop(columns="bad")).createOrReplaceTempView("loans")
+    got = spark.sql(model_to_sql(artifact, "spark", table="loans", id_column="row_id"))
+    scores = got.toPandas().sort_values("id")["score"].tolist()
+    assert scores == artifact.score_table(other)["score"].tolist()

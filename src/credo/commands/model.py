@@ -607,8 +607,8 @@ def score(
             "score a table with the columns the model was trained on"
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
-    frame = artifact.read_inputs(frame)  # once: the chunks below find the columns read
-    unread = artifact.unread_inputs(frame, read=True)
+    loaded, frame = frame, artifact.read_inputs(frame)  # once: the chunks find them read
+    unread = artifact.unread_inputs(loaded, read=frame)
     parts = []
     with _progress() as progress:
         task = progress.add_task("scoring", total=len(frame))

@@ -119,8 +119,8 @@ def evaluate_artifact(
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
-    frame = artifact.read_inputs(frame)  # for the challenger too
-    unread = artifact.unread_inputs(frame, read=True)
+    loaded, frame = frame, artifact.read_inputs(frame)  # for the challenger too
+    unread = artifact.unread_inputs(loaded, read=frame)
     scored = artifact.score_table(frame)
     challenger = artifact.challenger_model()
     challenger_pd = challenger.predict_proba(frame)[:, 1] if challenger is not None else None

@@ -21,7 +21,11 @@ import pandas as pd
 
 from credo import output
 from credo.model import unscorable
-from credo.model.columns import read_as_training_did
+from credo.model.columns import (
+    TEXT_NUMBER_WORDS,
+    read_as_training_did,
+    unreadable_text_numbers,
+)
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
@@ -79,14 +83,19 @@ class ModelArtifact:
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.scorecard.predict_proba(self.read_inputs(X))
 
-    def unread_inputs(self, X: pd.DataFrame, read: bool = False) -> list[dict[str, Any]]:
-        """The model's input columns that this table mostly cannot give it: missing in at least
+    def unread_inputs(
+        self, X: pd.DataFrame, read: pd.DataFrame | None = None
+    ) -> list[dict[str, Any]]:
+        """The model's input columns that this table cannot give it as at training: text
+        training read as numbers that is not written so (any value: "12,50" where training
+        read "1,234.50"; name, kind, values, share, examples), or a column missing in at least
         half the rows (and a quarter of them more than at training), or categories training
         never saw in at least half (each scored in the riskiest group). A column of codes where
         training had words, or one left empty, is scored that way without an error: this says
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
-        the unseen values). `read`: X is read already (`read_inputs`)."""
-        X = X if read else self.read_inputs(X)
+        the unseen values). `read`: X through `read_inputs`, when that is done already."""
+        odd = unreadable_text_numbers(X, self.training.get("text_numbers"))
+        X = read if read is not None else self.read_inputs(X)
         segments = getattr(self.scorecard, "segments_", [])
         # a segment's card on its own segment's rows (its training shares are of those)
         if segments:
@@ -97,7 +106,7 @@ class ModelArtifact:
             parts = [(s.card, X.loc[index == i]) for i, s in enumerate(segments)]
         else:
             parts = [(self.scorecard, X)]
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, dict[str, Any]] = {column["name"]: column for column in odd}
         for card, part in parts:
             rows = len(part)
             for name in card.features_ if rows else ():
@@ -200,6 +209,14 @@ def unread_inputs_words(column: dict[str, Any]) -> str:
     """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
     in words that say what to check."""
     name = column["name"]
+    if "kind" in column:
+        examples = ", ".join(repr(v) for v in column["examples"])
+        return (
+            f"{name}: {column['values']:,} values ({column['share']:.0%} of the rows) are not"
+            f" {TEXT_NUMBER_WORDS[column['kind']]}, as training read them (e.g. {examples}),"
+            " and are scored as missing: is the file written as the one the model was trained"
+            " on?"
+        )
     if column["unseen"] >= 0.5:
         examples = ", ".join(repr(v) for v in column["examples"])
         return (

@@ -21,7 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_PERCENT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$")
+# The shapes of numbers written as text are written without backslashes, so that the exported
+# SQL checks a value with the same pattern on every engine (RE2 in DuckDB, Java's in Spark);
+# a value is read only when the whole of it has the shape. Spaces: plain, tab and no-break.
+_SPACE = "[ \t\u00a0]*"
+_PERCENT = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
 # 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
 _DATE_TEXT = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{4}([ T].*)?|\d{4}-\d{2}"
@@ -64,25 +68,36 @@ def _text_values(column: pd.Series) -> pd.Series | None:
 
 def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
     """Every distinct value matches (each looked at once; most columns fail at the first)."""
-    return all(pattern.match(v) for v in pd.unique(text.to_numpy(dtype=object)))
+    return all(pattern.fullmatch(v) for v in pd.unique(text.to_numpy(dtype=object)))
 
 
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
+def _matching(text: pd.Series, pattern: re.Pattern) -> pd.Series:
+    """Which values of a text column match the whole pattern (each distinct value once;
+    missing values do not)."""
+    distinct = pd.unique(text.to_numpy(dtype=object))
+    fits = {v: isinstance(v, str) and pattern.fullmatch(v) is not None for v in distinct}
+    return text.map(fits).eq(True)
+
+
+# "1,5" (a decimal point is read too: a file written elsewhere reads 1.5 as 1.5)
+_DECIMAL_COMMA = re.compile(rf"^{_SPACE}[-+]?[0-9]+([,.][0-9]+)?{_SPACE}$")
 _CURRENCY = "$€£¥"
 
 
 def _signed_or_in_brackets(amount: str) -> re.Pattern:
     """An amount with a sign, or in brackets without one: "(1,234)" is -1,234 as accounts
     and spreadsheets write a negative amount."""
-    return re.compile(rf"^\s*(?:[-+]?{amount}|\(\s*{amount}\s*\))\s*$")
+    return re.compile(rf"^{_SPACE}(?:[-+]?{amount}|[(]{_SPACE}{amount}{_SPACE}[)]){_SPACE}$")
 
 
 # 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands)
-_GROUPED = _signed_or_in_brackets(rf"[{_CURRENCY}]?\s*(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d+)?")
+_GROUPED = _signed_or_in_brackets(
+    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}(,[0-9]{{3}})+|[0-9]+)([.][0-9]+)?"
+)
 # 33.374,10 / 1.234 € / 20,9% / (1.234 €) (other files: the point groups thousands, the comma
 # is decimal)
 _GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
-    rf"[{_CURRENCY}]?\s*(\d{{1,3}}(\.\d{{3}})+|\d+)(,\d+)?\s*[{_CURRENCY}%]?"
+    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}([.][0-9]{{3}})+|[0-9]+)(,[0-9]+)?{_SPACE}[{_CURRENCY}%]?"
 )
 
 # How training read a text column as numbers: the edits, in order, that leave the number's
@@ -127,23 +142,20 @@ TEXT_NUMBER_KINDS = {
 }
 
 
-# The kinds that read an amount in brackets as negative: a text holding a bracket is a number
-# only when it is all in one pair of them ("(1,234" and "1,234)" are none)
-BRACKETED_KINDS = frozenset(k for k, edits in TEXT_NUMBER_EDITS.items() if ("(", "-") in edits)
+def text_number_shape(kind: str) -> str:
+    """The pattern (for Python, RE2 and Java alike) a value must match as a whole to be read
+    as a number of `kind`."""
+    return _TEXT_NUMBER_SHAPES[kind][0].pattern
 
 
 def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
-    """The numbers a text column holds, read with the edits of `kind` (missing where the text
-    is no number)."""
-    unpaired = None
-    if kind in BRACKETED_KINDS:
-        stripped = text.str.strip()
-        bracketed = stripped.str.startswith("(") & stripped.str.endswith(")")
-        unpaired = text.str.contains("[()]", regex=True) & ~bracketed
+    """The numbers a text column holds, read with the edits of `kind`; missing where the text
+    is not a number written so ("12,50" is no amount whose comma groups thousands: read as
+    1250 it would be a hundred times too much)."""
+    readable = _matching(text, _TEXT_NUMBER_SHAPES[kind][0])
     for old, new in TEXT_NUMBER_EDITS[kind]:
         text = text.str.replace(old, new, regex=False)
-    numbers = pd.to_numeric(text.str.strip(), errors="coerce").astype(float)
-    return numbers if unpaired is None else numbers.mask(unpaired.fillna(False).astype(bool))
+    return pd.to_numeric(text.str.strip(), errors="coerce").astype(float).where(readable)
 
 
 def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separator: str) -> bool:
@@ -174,6 +186,42 @@ def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
     return text_columns_as_numbers(frame, "percent")
+
+
+# What each kind of text number looks like, in words for a warning
+TEXT_NUMBER_WORDS = {
+    "percent": "percentages such as 13.5%",
+    "decimal_comma": "numbers with a decimal comma such as 1,5",
+    "grouped": "amounts such as 1,234.50 (a comma between thousands, a point before decimals)",
+    "grouped_decimal_comma": (
+        "amounts such as 1.234,50 (a point between thousands, a comma before decimals)"
+    ),
+}
+
+
+def unreadable_text_numbers(
+    frame: pd.DataFrame, readers: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    """The columns training read from text as numbers ({column: kind}) where this table holds
+    text that is not a number written so (read_as_training_did reads it as missing): name,
+    kind, values (how many), share (of the rows) and examples (a few of them)."""
+    found = []
+    for name, kind in (readers or {}).items():
+        if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        text = frame[name].dropna().astype(str)
+        odd = text[~_matching(text, _TEXT_NUMBER_SHAPES[kind][0])]
+        if len(odd):
+            found.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "values": len(odd),
+                    "share": len(odd) / max(len(frame), 1),
+                    "examples": [str(v) for v in pd.unique(odd.to_numpy(dtype=object))[:3]],
+                }
+            )
+    return found
 
 
 def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from sqlglot import exp
 from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.bins import level_key
-from credo.model.columns import BRACKETED_KINDS, TEXT_NUMBER_EDITS
+from credo.model.columns import TEXT_NUMBER_EDITS, text_number_shape
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -228,20 +228,12 @@ def bin_expression(
             replaced = exp.func(
                 "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
             )
-        if kind in BRACKETED_KINDS:
-            # a bracket is a minus only when the whole amount is in one pair: else no number
-            trimmed = exp.Trim(this=text.copy())
-            paired = exp.and_(
-                exp.Like(this=trimmed, expression=exp.Literal.string("(%")),
-                exp.Like(this=trimmed.copy(), expression=exp.Literal.string("%)")),
-            )
-            has_bracket = exp.or_(
-                exp.Like(this=text.copy(), expression=exp.Literal.string("%(%")),
-                exp.Like(this=text.copy(), expression=exp.Literal.string("%)%")),
-            )
-            replaced = (
-                exp.Case().when(exp.and_(has_bracket, exp.not_(paired)), exp.Null()).else_(replaced)
-            )
+        # only a value written as training read them is read ("12,50" is no amount whose
+        # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses
+        shaped = exp.RegexpLike(
+            this=text.copy(), expression=exp.Literal.string(text_number_shape(kind))
+        )
+        replaced = exp.Case().when(shaped, replaced).else_(exp.Null())
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
         # are for text: 1234.5 with its points taken out would be 12345)
