@@ -66,6 +66,9 @@ def test_a_conflict_exits_2(store_path, tmp_path):
     done = credo("ingest", changed, "--db", store_path, "--json")
     assert done.returncode == 2
     assert json.loads(done.stdout)["conflicts"] == 1
+    # its event id was in the store before it: still listed, not taken for a fixed copy
+    (listed,) = json.loads(credo("quarantine", "list", "--db", store_path, "--json").stdout)
+    assert listed["event_id"] == "ev-payment-1" and listed["accepted_later"] is False
 
 
 def test_a_fatal_error_exits_1_and_stores_nothing(store_path, tmp_path):
@@ -176,8 +179,23 @@ def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_pat
     assert [e for e, _ in kept] == [f"ev-payment-{i}" for i in (1, 2, 3)] + ["ev-statement-4"]
     assert json.loads(kept[-1][1]) == {"note": "a, b"}  # the object survives the CSV's commas
 
+    # the fixed rows are in: the refused copies are no longer listed, nor sent back again
+    listed = credo("quarantine", "list", "--db", store_path)
+    said = " ".join((listed.stdout + listed.stderr).split())
+    assert listed.returncode == 0 and "no refused rows left to fix (3 in all)" in said, said
+    assert "3 refused row(s) a fixed copy of was accepted since are left out" in said
+    assert json.loads(credo("quarantine", "list", "--db", store_path, "--json").stdout) == []
+    again = credo("quarantine", "list", "--db", store_path, "--out", out, "--as-events")
+    assert "no refused rows match" in again.stdout + again.stderr
+    every = json.loads(credo("quarantine", "list", "--db", store_path, "--json", "--all").stdout)
+    assert sorted((r["event_id"], r["accepted_later"]) for r in every) == [
+        ("ev-payment-1", True), ("ev-payment-3", True), ("ev-statement-4", True)
+    ]  # fmt: skip
+    shown = credo("quarantine", "list", "--db", store_path, "--all")
+    assert "accepted" in shown.stdout and shown.stdout.count(" yes ") == 3
+
     lines = tmp_path / "fix.jsonl"
-    assert credo("quarantine", "list", "--db", store_path, "--field", "currency",
+    assert credo("quarantine", "list", "--db", store_path, "--field", "currency", "--all",
                  "--out", lines, "--as-events").returncode == 0  # fmt: skip
     assert [json.loads(line)["currency"] for line in lines.read_text().splitlines()] == ["EURO"]
     for options in (["--as-events"], ["--as-events", "--out", tmp_path / "fix.parquet"]):

@@ -520,7 +520,8 @@ def test_amounts_written_in_another_convention_are_missing_and_said_so(tmp_path)
     assert written["score"].tolist() == python["score"].tolist()
     evaluated = subprocess.run(
         [str(Path(sys.executable).with_name("credo")), "evaluate", "--model", str(model),
-         "--table", str(tmp_path / "elsewhere.csv"), "--target", "bad", "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")],
+         "--table", str(tmp_path / "elsewhere.csv"), "--target", "bad",
+         "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr

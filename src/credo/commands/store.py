@@ -137,14 +137,27 @@ def _known_before(result: Any) -> str:
 ingest.__doc__ = INGEST_HELP
 
 
-_QUARANTINE_KEYS = ("batch", "path", "row", "event_id", "field", "reason", "raw", "quarantined_at")
+_QUARANTINE_KEYS = (
+    "batch", "path", "row", "event_id", "field", "reason", "raw", "quarantined_at", "accepted_later"
+)  # fmt: skip
+# A refused row whose event id a later batch brought in: a fixed copy was sent and accepted (a
+# conflict's id was in the store before it, so it does not count)
+_ACCEPTED_LATER = (
+    "EXISTS (SELECT 1 FROM events AS e WHERE e.event_id = quarantine.event_id"
+    " AND e.batch_id > quarantine.batch_id)"
+)
 
 
 def quarantine_filter(
-    batch: list[int] | None, field: str | None, file: str | None, reason: str | None
+    batch: list[int] | None,
+    field: str | None,
+    file: str | None,
+    reason: str | None,
+    accepted_later: bool = True,
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) that keeps the quarantined rows asked for."""
-    where, params = [], []
+    """The WHERE clause (and its parameters) that keeps the quarantined rows asked for
+    (`accepted_later`: also those a fixed copy of has since been accepted)."""
+    where, params = [] if accepted_later else [f"NOT {_ACCEPTED_LATER}"], []
     if batch:
         where.append(f"batch_id IN ({', '.join('?' * len(batch))})")
         params.extend(batch)
@@ -197,11 +210,20 @@ def quarantine_list(
         ),
     ] = False,
     as_json: Annotated[bool, flag("--json", help="Print a JSON array of rows on stdout.")] = False,
+    every: Annotated[
+        bool,
+        flag(
+            "--all",
+            help="Also the rows a fixed copy of was accepted since (ingested later under the"
+            " same event id), marked so.",
+        ),
+    ] = False,
 ) -> None:
     """Show refused rows, newest first: file, line/row number, event id, field, reason.
 
-    The table ends with how many matching rows each field was refused for. Filters combine:
-    e.g. `credo quarantine list --batch 3 --field amount --out amount.csv`."""
+    Rows a fixed copy of has since been accepted are left out unless --all. The table ends
+    with how many matching rows each field was refused for. Filters combine: e.g. `credo
+    quarantine list --batch 3 --field amount --out amount.csv`."""
     from credo.store.db import connect, db_path
     from credo.store.sql import run
 
@@ -210,15 +232,21 @@ def quarantine_list(
     if out is not None:
         suffixes = (".csv", ".jsonl") if as_events else (".csv", ".parquet", ".jsonl")
         check_output(out, "--out", suffixes=suffixes, inputs=(db_path(db),))
-    where, params = quarantine_filter(batch, field, file, reason)
+    where, params = quarantine_filter(batch, field, file, reason, accepted_later=every)
     columns = (
-        "batch_id, path, row_number, event_id, field, reason, raw, quarantined_at FROM quarantine"
+        "batch_id, path, row_number, event_id, field, reason, raw, quarantined_at,"
+        f" {_ACCEPTED_LATER} AS accepted_later FROM quarantine"
     )
     order = " ORDER BY quarantined_at DESC, batch_id DESC, row_number"
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:
             total = run(con, "SELECT count(*) FROM quarantine")[0][0]
+            fixed = 0
+            if not every:  # the rows of these filters left out, to say so
+                scope, scope_params = quarantine_filter(batch, field, file, reason)
+                later = f"{scope} {'AND' if scope else 'WHERE'} {_ACCEPTED_LATER}"
+                fixed = run(con, f"SELECT count(*) FROM quarantine{later}", scope_params)[0][0]
             by_field = run(
                 con,
                 f"SELECT field, count(*) FROM quarantine{where} GROUP BY field ORDER BY 2 DESC, 1",
@@ -237,6 +265,11 @@ def quarantine_list(
         finally:
             con.close()
     matching = sum(n for _, n in by_field)
+    if fixed:
+        console.print(
+            f"[dim]{fixed:,} refused row(s) a fixed copy of was accepted since are left out"
+            " (--all lists them)[/dim]"
+        )
     if out is not None and as_events:
         if not raws:
             console.print(f"no refused rows match: {out} not written")
@@ -257,12 +290,19 @@ def quarantine_list(
         items = [_json_item(dict(zip(_QUARANTINE_KEYS, row, strict=True))) for row in rows]
         print(json.dumps(items))
         return
-    shown = f"{len(rows)} of {matching} matching rows ({total} in all)" if where else ""
-    table = Table(title=f"quarantine: {shown or f'{len(rows)} of {total} rows'}")
-    for key in ("batch", "file", "row", "event_id", "field", "reason"):
+    filtered = bool(batch or field or file or reason)
+    if not rows:
+        matched = " matching these filters" if filtered else ""
+        stdout.print(f"quarantine: no refused rows{matched} left to fix ({total:,} in all)")
+        return
+    shown = f"{len(rows)} of {matching} matching rows ({total} in all)" if filtered else ""
+    table = Table(title=f"quarantine: {shown or f'{len(rows)} of {matching} rows'}")
+    keys = ("batch", "file", "row", "event_id", "field", "reason")
+    for key in (*keys, "accepted later") if every else keys:
         table.add_column(key, overflow="fold")
-    for batch_id, path, row, event_id, field_name, why, *_ in rows:
-        table.add_row(str(batch_id), Path(path).name, str(row), event_id or "", field_name, why)
+    for batch_id, path, row, event_id, field_name, why, _, _, later in rows:
+        cells = [str(batch_id), Path(path).name, str(row), event_id or "", field_name, why]
+        table.add_row(*cells, *(["yes" if later else ""] if every else []))
     stdout.print(table)
     if by_field:
         stdout.print("refused for: " + ", ".join(f"{name} {n:,}" for name, n in by_field))
