@@ -445,3 +445,24 @@ def test_sklearn_model_selection_takes_a_scorecard_as_a_classifier():
     assert set(card.features_) <= {f"x{i}" for i in range(numbers.shape[1])}
     assert list(card.classes_) == [0, 1]
     assert np.array_equal(card.predict(numbers), (card.predict_proba(numbers)[:, 1] >= 0.5))
+
+
+def test_a_feature_left_out_for_one_the_fit_refuses_is_tried_again():
+    """B was left out as "correlated with A", then A refused for its sign: B stayed out for a
+    feature not in the model. Now it is tried again without A (here refused in turn)."""
+    rng = np.random.default_rng(0)
+    n = 20_000
+    z = rng.normal(size=n)
+    a = z + rng.normal(size=n) * 0.5
+    d = rng.normal(size=n) * 0.03  # B's weights of evidence correlate 0.97 with A's
+    # A's risk rises on its own but falls beside C: a wrong sign in the fit with C
+    logit = -1.5 + 2.0 * z - 0.6 * a - 1.0 * d
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"C": z, "A": a, "B": a + d}), y)
+    assert card.features_ == ["C"]
+    assert card.dropped_ == {
+        "A": "coefficient against its bins' risk order",
+        "B": "coefficient against its bins' risk order",
+    }
+    for why in card.dropped_.values():
+        assert not why.startswith("correlated with") or why.split()[2] in card.features_

@@ -211,14 +211,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         strong.sort(key=lambda n: -self.iv_[n])
 
         woe = woe_matrix(all_bins, frame, strong)
-        kept = self._drop_correlated(woe, strong)
-        for limit, why in self._feature_limits(target):
-            self.dropped_.update({n: why for n in kept[limit:]})
-            kept = kept[:limit]
-        woe = woe[:, [strong.index(n) for n in kept]]
-        if self.stepwise:
-            kept, woe = self._forward_stepwise(woe, target, kept)
-        kept, coef, intercept = self._fit_signed(woe, target, kept)
+        kept, coef, intercept = self._select_and_fit(woe, target, strong)
         if not kept:
             raise ValueError(
                 "no feature is strong enough to score with (all fell below min_iv, or every "
@@ -315,19 +308,48 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             categorical=self.categorical,
         )
 
-    def _drop_correlated(self, woe: np.ndarray, names: list[str]) -> list[str]:
-        """Greedy: walk features by falling IV, keep one unless it correlates above max_corr."""
+    def _select_and_fit(self, woe: np.ndarray, target: np.ndarray, strong: list[str]):
+        """The features (of `strong`, by falling IV; `woe` their columns) left by the
+        correlation filter, the caps and stepwise, fitted with signs that make sense. A feature
+        left out for its likeness to one the fit then refused for its sign is tried again, in
+        a new round without the refused ones: else it stayed out for a feature not in the
+        model. Returns (features, coefficients, intercept)."""
+        refused: set[str] = set()
+        while True:
+            pool = [n for n in strong if n not in refused]
+            kept, alike = self._drop_correlated(woe[:, [strong.index(n) for n in pool]], pool)
+            for limit, why in self._feature_limits(target):
+                self.dropped_.update({n: why for n in kept[limit:]})
+                kept = kept[:limit]
+            chosen = woe[:, [strong.index(n) for n in kept]]
+            if self.stepwise:
+                kept, chosen = self._forward_stepwise(chosen, target, kept)
+            fitted, coef, intercept = self._fit_signed(chosen, target, kept)
+            wrong = set(kept) - set(fitted)
+            if not any(partner in wrong for partner in alike.values()):
+                for name in fitted:  # left out in an earlier round, in the model now
+                    self.dropped_.pop(name, None)
+                return fitted, coef, intercept
+            refused |= wrong
+
+    def _drop_correlated(
+        self, woe: np.ndarray, names: list[str]
+    ) -> tuple[list[str], dict[str, str]]:
+        """Greedy: walk features by falling IV, keep one unless it correlates above max_corr.
+        Returns the kept, and each one left out with the kept feature it is like."""
         if not names:
-            return []
+            return [], {}
         corr = correlation(woe)
         kept: list[int] = []
+        alike: dict[str, str] = {}
         for j, name in enumerate(names):
             clash = [k for k in kept if abs(corr[j, k]) > self.max_corr]
             if clash:
                 self.dropped_[name] = f"correlated with {names[clash[0]]} ({corr[j, clash[0]]:.2f})"
+                alike[name] = names[clash[0]]
             else:
                 kept.append(j)
-        return [names[j] for j in kept]
+        return [names[j] for j in kept], alike
 
     def _fit_logistic(self, woe: np.ndarray, y: np.ndarray, start=None):
         try:
