@@ -227,6 +227,24 @@ def test_amounts_in_brackets_are_negative(tmp_path) -> None:
     assert read_plain_table(unpaired)["net"].tolist() == ["(1,234", "5,678"]  # not guessed
 
 
+def test_french_and_swiss_spaces_and_points_grouping_thousands(tmp_path) -> None:
+    """French exports put a narrow no-break space before "%" and between thousands; a point
+    groups thousands in a semicolon file, so "1.500" is 1500 beside "750,50"."""
+    eu = tmp_path / "fr.csv"
+    eu.write_text(
+        "rate;income;amt;phone;bad\n"
+        "12,5\u202f%;96\u202f800,00 €;1.500;612 345 678;0\n"
+        "7\u00a0%;1 234,50;750,50;655 123 456;1\n"
+        "-0,5 %;800;2.000;699 888 777;0\n",
+        encoding="utf-8",
+    )
+    frame = read_plain_table(eu)
+    assert frame["rate"].tolist() == [12.5, 7.0, -0.5]
+    assert frame["income"].tolist() == [96800.0, 1234.5, 800.0]
+    assert frame["amt"].tolist() == [1500.0, 750.5, 2000.0]
+    assert frame["phone"].tolist() == ["612 345 678", "655 123 456", "699 888 777"]
+
+
 def test_a_column_that_tells_the_outcome_is_found() -> None:
     y = np.array([0, 0, 0, 1, 1, 1] * 10)
     rng = np.random.default_rng(3)

@@ -304,6 +304,10 @@ def evaluate(
         fail(str(exc))
     _print_summary(result)
     console.print(f"report written to {report}" + (f", figures to {json_out}" if json_out else ""))
+    from credo.model.artifact import read_otherwise_words
+
+    for name, kinds in artifact.read_otherwise(frame).items():
+        console.print(f"note: {read_otherwise_words(name, kinds)}")
 
 
 def register(app: typer.Typer) -> None:

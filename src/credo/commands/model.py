@@ -636,6 +636,7 @@ def score(
 
         for column in unread:
             console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")
+    _note_read_otherwise(artifact, loaded)
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)
     if unscorable.applies(artifact.training):
@@ -647,6 +648,14 @@ def score(
                 f"(e.g. {', '.join(empty[:3])}): nothing is known of them, so they get no "
                 f"score (band {unscorable.UNSCORABLE_BAND!r}, reason_1 {unscorable.NO_DATA_CODE})"
             )
+
+
+def _note_read_otherwise(artifact: Any, loaded: Any) -> None:
+    """Say which columns were read as their file writes numbers, not as training's did."""
+    from credo.model.artifact import read_otherwise_words
+
+    for name, kinds in artifact.read_otherwise(loaded).items():
+        console.print(f"note: {read_otherwise_words(name, kinds)}")
 
 
 def _left_out(training: dict) -> str:

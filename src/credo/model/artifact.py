@@ -24,6 +24,7 @@ from credo.model import unscorable
 from credo.model.columns import (
     TEXT_NUMBER_WORDS,
     read_as_training_did,
+    reading_kinds,
     unreadable_text_numbers,
 )
 from credo.model.scorecard import Scorecard
@@ -94,7 +95,9 @@ class ModelArtifact:
         training had words, or one left empty, is scored that way without an error: this says
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
         the unseen values). `read`: X through `read_inputs`, when that is done already."""
-        odd = unreadable_text_numbers(X, self.training.get("text_numbers"))
+        readers = self.training.get("text_numbers") or {}
+        used = set(self.scorecard.features_)
+        odd = unreadable_text_numbers(X, {n: k for n, k in readers.items() if n in used})
         X = read if read is not None else self.read_inputs(X)
         segments = getattr(self.scorecard, "segments_", [])
         # a segment's card on its own segment's rows (its training shares are of those)
@@ -106,7 +109,7 @@ class ModelArtifact:
             parts = [(s.card, X.loc[index == i]) for i, s in enumerate(segments)]
         else:
             parts = [(self.scorecard, X)]
-        found: dict[str, dict[str, Any]] = {column["name"]: column for column in odd}
+        found: dict[str, dict[str, Any]] = {}
         for card, part in parts:
             rows = len(part)
             for name in card.features_ if rows else ():
@@ -130,7 +133,15 @@ class ModelArtifact:
                             else []
                         ),
                     }
-        return list(found.values())
+        return odd + list(found.values())
+
+    def read_otherwise(self, X: pd.DataFrame) -> dict[str, tuple[str, str]]:
+        """The columns training read from text as numbers that this table's file writes its
+        own way and is read so (columns.reading_kinds): {column: (kind read, kind trained)}."""
+        readers = self.training.get("text_numbers") or {}
+        used = set(self.scorecard.features_)
+        kinds = reading_kinds(X, {n: k for n, k in readers.items() if n in used})
+        return {n: (k, readers[n]) for n, k in kinds.items() if k != readers[n]}
 
     def breakdown(self, X: Any) -> pd.DataFrame:
         """Points per dimension and the most each can give, as points_<dimension> and
@@ -205,17 +216,30 @@ def card_from_dict(data: dict) -> Scorecard | SegmentedScorecard:
     return Scorecard.from_dict(data)
 
 
+def read_otherwise_words(name: str, kinds: tuple[str, str]) -> str:
+    """A column read as its file writes numbers, not as training's did
+    (ModelArtifact.read_otherwise), in words."""
+    read, trained = kinds
+    return (
+        f"{name} read as this file writes numbers, {TEXT_NUMBER_WORDS[read]}, where the"
+        f" training file wrote {TEXT_NUMBER_WORDS[trained]}"
+    )
+
+
 def unread_inputs_words(column: dict[str, Any]) -> str:
     """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
     in words that say what to check."""
     name = column["name"]
     if "kind" in column:
         examples = ", ".join(repr(v) for v in column["examples"])
+        values = column["values"]
+        share = column["share"]
+        of_rows = "under 1%" if 0 < share < 0.01 else f"{share:.0%}"
         return (
-            f"{name}: {column['values']:,} values ({column['share']:.0%} of the rows) are not"
-            f" {TEXT_NUMBER_WORDS[column['kind']]}, as training read them (e.g. {examples}),"
-            " and are scored as missing: is the file written as the one the model was trained"
-            " on?"
+            f"{name}: {values:,} {'value' if values == 1 else 'values'} ({of_rows} of the rows)"
+            f" {'is' if values == 1 else 'are'} not {TEXT_NUMBER_WORDS[column['kind']]}"
+            f" (e.g. {examples}), scored as missing: if they stand for no value, nothing is"
+            " lost; else write them as the file the model was trained on did"
         )
     if column["unseen"] >= 0.5:
         examples = ", ".join(repr(v) for v in column["examples"])

@@ -23,8 +23,10 @@ import pandas as pd
 
 # The shapes of numbers written as text are written without backslashes, so that the exported
 # SQL checks a value with the same pattern on every engine (RE2 in DuckDB, Java's in Spark);
-# a value is read only when the whole of it has the shape. Spaces: plain, tab and no-break.
-_SPACE = "[ \t\u00a0]*"
+# a value is read only when the whole of it has the shape. Spaces: plain, tab, no-break, and
+# the figure, thin and narrow no-break spaces of French and Swiss exports ("12,5\u202f%").
+SPACES = " \t\u00a0\u2007\u2009\u202f"
+_SPACE = f"[{SPACES}]*"
 _PERCENT = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
 # 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
 _DATE_TEXT = re.compile(
@@ -71,16 +73,14 @@ def _all_match(text: pd.Series, pattern: re.Pattern) -> bool:
     return all(pattern.fullmatch(v) for v in pd.unique(text.to_numpy(dtype=object)))
 
 
-def _matching(text: pd.Series, pattern: re.Pattern) -> pd.Series:
-    """Which values of a text column match the whole pattern (each distinct value once;
-    missing values do not)."""
-    distinct = pd.unique(text.to_numpy(dtype=object))
-    fits = {v: isinstance(v, str) and pattern.fullmatch(v) is not None for v in distinct}
-    return text.map(fits).eq(True)
+def _matching(text: pd.Series, kind: str) -> pd.Series:
+    """Which values of a text column are whole numbers written as `kind` (missing values are
+    not). RE2 through Arrow: the engine DuckDB runs the exported SQL's check with."""
+    strings = text.astype("string[pyarrow]")
+    return strings.str.fullmatch(_TEXT_NUMBER_SHAPES[kind][0].pattern).fillna(False).astype(bool)
 
 
-# "1,5" (a decimal point is read too: a file written elsewhere reads 1.5 as 1.5)
-_DECIMAL_COMMA = re.compile(rf"^{_SPACE}[-+]?[0-9]+([,.][0-9]+)?{_SPACE}$")
+_DECIMAL_COMMA = re.compile(rf"^{_SPACE}[-+]?[0-9]+(,[0-9]+)?{_SPACE}$")
 _CURRENCY = "$€£¥"
 
 
@@ -90,29 +90,34 @@ def _signed_or_in_brackets(amount: str) -> re.Pattern:
     return re.compile(rf"^{_SPACE}(?:[-+]?{amount}|[(]{_SPACE}{amount}{_SPACE}[)]){_SPACE}$")
 
 
-# 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands)
+# 1,234.50 / $33,374 / -$5 / 999 / ($5) / 1,234 € (comma-separated files: the comma groups
+# thousands)
 _GROUPED = _signed_or_in_brackets(
-    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}(,[0-9]{{3}})+|[0-9]+)([.][0-9]+)?"
+    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}(,[0-9]{{3}})+|[0-9]+)([.][0-9]+)?{_SPACE}[{_CURRENCY}]?"
 )
-# 33.374,10 / 1.234 € / 20,9% / (1.234 €) (other files: the point groups thousands, the comma
-# is decimal)
+# 33.374,10 / 1.234 € / 96 800,00 € / 20,9% / (1.234 €) (other files: a point or a space
+# groups thousands, the comma is decimal)
+_GROUPS_OF_THOUSANDS = f"[0-9]{{1,3}}([.][0-9]{{3}})+|[0-9]{{1,3}}([{SPACES[2:]} ][0-9]{{3}})+"
 _GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
-    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}([.][0-9]{{3}})+|[0-9]+)(,[0-9]+)?{_SPACE}[{_CURRENCY}%]?"
+    rf"[{_CURRENCY}]?{_SPACE}({_GROUPS_OF_THOUSANDS}|[0-9]+)(,[0-9]+)?{_SPACE}[{_CURRENCY}%]?"
 )
 
+# Every space goes first: the shapes allow them only where they say nothing ("-$ 5" is -5,
+# "96 800,00 €" 96800, "12,5 %" 12.5), and engines trim different ones before a cast.
+_NO_SPACES = tuple((c, "") for c in SPACES)
 # How training read a text column as numbers: the edits, in order, that leave the number's
 # text (the SQL export makes the same edits, then a TRY_CAST)
 TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
-    "percent": (("%", ""),),
+    "percent": (*_NO_SPACES, ("%", "")),
     # "1,5", as semicolon-separated files from much of Europe write numbers
-    "decimal_comma": ((",", "."),),
-    # spaces go too: "-$ 5" is -5, "1 234,50" 1234.5 (also the no-break space of exports);
+    "decimal_comma": (*_NO_SPACES, (",", ".")),
     # brackets make a negative: "(1,234)" is -1234
-    "grouped": (("(", "-"), (")", ""), *((c, "") for c in _CURRENCY + " \u00a0"), (",", "")),
+    "grouped": (*_NO_SPACES, ("(", "-"), (")", ""), *((c, "") for c in _CURRENCY), (",", "")),
     "grouped_decimal_comma": (
+        *_NO_SPACES,
         ("(", "-"),
         (")", ""),
-        *((c, "") for c in _CURRENCY + "% \u00a0"),
+        *((c, "") for c in _CURRENCY + "%"),
         (".", ""),
         (",", "."),
     ),
@@ -132,7 +137,7 @@ _TEXT_NUMBER_SHAPES: dict[str, tuple[re.Pattern, tuple[re.Pattern, str] | None]]
     "percent": (_PERCENT, None),
     "decimal_comma": (_DECIMAL_COMMA, None),
     "grouped": (_GROUPED, (_AMOUNT_SIGN, ",")),
-    "grouped_decimal_comma": (_GROUPED_DECIMAL_COMMA, (_AMOUNT_SIGN_DECIMAL_COMMA, ".")),
+    "grouped_decimal_comma": (_GROUPED_DECIMAL_COMMA, (_AMOUNT_SIGN_DECIMAL_COMMA, "." + SPACES)),
 }
 # The kinds tried, in order, by the file's delimiter: "1,234" is a thousand and more in a
 # comma-separated file, 1.234 in one separated by semicolons, tabs or bars.
@@ -140,6 +145,16 @@ TEXT_NUMBER_KINDS = {
     ",": ("percent", "grouped"),
     "other": ("decimal_comma", "percent", "grouped_decimal_comma"),
 }
+# The files each kind comes from (a percentage with a decimal point from either)
+_KIND_CONVENTION = {
+    "percent": None,
+    "grouped": ",",
+    "decimal_comma": "other",
+    "grouped_decimal_comma": "other",
+}
+# DataFrame.attrs key: how the file a table was read from writes numbers (a TEXT_NUMBER_KINDS
+# key, by its delimiter); absent for tables not read from a CSV file
+TEXT_CONVENTION = "credo_text_convention"
 
 
 def text_number_shape(kind: str) -> str:
@@ -152,20 +167,21 @@ def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
     """The numbers a text column holds, read with the edits of `kind`; missing where the text
     is not a number written so ("12,50" is no amount whose comma groups thousands: read as
     1250 it would be a hundred times too much)."""
-    readable = _matching(text, _TEXT_NUMBER_SHAPES[kind][0])
+    readable = _matching(text, kind)
     for old, new in TEXT_NUMBER_EDITS[kind]:
         text = text.str.replace(old, new, regex=False)
     return pd.to_numeric(text.str.strip(), errors="coerce").astype(float).where(readable)
 
 
-def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separator: str) -> bool:
+def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separators: str) -> bool:
     """Whether grouped digits are amounts: a sign of one, or anything but the shape of a
     formatted number (a phone or account number: every value the same length with two or
     more separators)."""
     if any(signs.search(v) for v in values):
         return True
     lengths = {sum(ch.isdigit() for ch in v) for v in values}
-    return len(lengths) > 1 or min(v.count(separator) for v in values) < 2
+    counts = (sum(v.strip().count(s) for s in separators) for v in values)
+    return len(lengths) > 1 or min(counts) < 2
 
 
 def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -192,25 +208,53 @@ def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 TEXT_NUMBER_WORDS = {
     "percent": "percentages such as 13.5%",
     "decimal_comma": "numbers with a decimal comma such as 1,5",
-    "grouped": "amounts such as 1,234.50 (a comma between thousands, a point before decimals)",
+    "grouped": "numbers such as 1,234.50 (a comma between thousands, a point before decimals)",
     "grouped_decimal_comma": (
-        "amounts such as 1.234,50 (a point between thousands, a comma before decimals)"
+        "numbers such as 1.234,50 or 12,5% (a point or a space between thousands, a comma"
+        " before decimals)"
     ),
 }
 
 
-def unreadable_text_numbers(
-    frame: pd.DataFrame, readers: dict[str, str] | None
-) -> list[dict[str, Any]]:
-    """The columns training read from text as numbers ({column: kind}) where this table holds
-    text that is not a number written so (read_as_training_did reads it as missing): name,
-    kind, values (how many), share (of the rows) and examples (a few of them)."""
-    found = []
+def reading_kinds(frame: pd.DataFrame, readers: dict[str, str] | None) -> dict[str, str]:
+    """How to read each column training read from text as numbers ({column: kind}) that this
+    table holds as text: as training did, except in a table read from a file that writes
+    numbers its own way (`frame.attrs[TEXT_CONVENTION]`): there the kind of that file's (as
+    training chose by its own file's delimiter) that reads the most of the column's values,
+    training's where it reads as many and the file writes numbers as training's did. "$96,800"
+    in a comma-separated file is 96800 whatever a semicolon-separated training file said;
+    "15.80" under a model trained on "15.80%" is 15.8. A table not read from a file (and the
+    exported SQL) reads as training did."""
+    convention = frame.attrs.get(TEXT_CONVENTION)
+    kinds = {}
     for name, kind in (readers or {}).items():
         if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
             continue
+        own = TEXT_NUMBER_KINDS.get(convention or "", ())
+        if not own:
+            kinds[name] = kind
+            continue
+        alike = _KIND_CONVENTION[kind] in (None, convention)
+        order = [kind, *own] if alike else [*own, kind]
+        order = list(dict.fromkeys(order))
         text = frame[name].dropna().astype(str)
-        odd = text[~_matching(text, _TEXT_NUMBER_SHAPES[kind][0])]
+        fits = {k: int(_matching(text, k).sum()) for k in order}
+        kinds[name] = max(order, key=lambda k: fits[k])  # the first of the most
+    return kinds
+
+
+def unreadable_text_numbers(
+    frame: pd.DataFrame, readers: dict[str, str] | None, kinds: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The columns training read from text as numbers ({column: kind}) where this table holds
+    text that is not a number written as it is read (reading_kinds, or `kinds` when worked
+    out already; read_as_training_did reads such text as missing): name, kind (as read),
+    values (how many), share (of the rows) and examples (a few of them)."""
+    kinds = reading_kinds(frame, readers) if kinds is None else kinds
+    found = []
+    for name, kind in kinds.items():
+        text = frame[name].dropna().astype(str)
+        odd = text[~_matching(text, kind).to_numpy()]
         if len(odd):
             found.append(
                 {
@@ -224,15 +268,17 @@ def unreadable_text_numbers(
     return found
 
 
-def read_as_training_did(frame: pd.DataFrame, readers: dict[str, str] | None) -> pd.DataFrame:
+def read_as_training_did(
+    frame: pd.DataFrame, readers: dict[str, str] | None, kinds: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The columns training read from text as numbers ({column: a TEXT_NUMBER_EDITS kind}),
-    read the same way here whenever this table left them text (one value
-    that is no percentage keeps a whole column text): the edit, then the number, or missing
-    where the text is none, as the exported SQL reads them."""
+    read so here too whenever this table left them text (one value that is no percentage
+    keeps a whole column text), as `reading_kinds` says (or `kinds`, worked out already): the
+    edits, then the number, or missing where the text is not a number written so, as the
+    exported SQL reads them."""
+    kinds = reading_kinds(frame, readers) if kinds is None else kinds
     converted = {}
-    for name, kind in (readers or {}).items():
-        if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
-            continue
+    for name, kind in kinds.items():
         column = frame[name]
         converted[name] = edited_numbers(column.astype(str), kind).where(column.notna())
     return frame.assign(**converted) if converted else frame

@@ -229,10 +229,14 @@ def bin_expression(
                 "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
             )
         # only a value written as training read them is read ("12,50" is no amount whose
-        # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses
-        shaped = exp.RegexpLike(
-            this=text.copy(), expression=exp.Literal.string(text_number_shape(kind))
+        # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses;
+        # the whole value must be what matched (Java's `$` matches before a last line break)
+        matched = exp.RegexpExtract(
+            this=text.copy(),
+            expression=exp.Literal.string(text_number_shape(kind)),
+            group=exp.Literal.number(0),
         )
+        shaped = exp.EQ(this=matched, expression=text.copy())
         replaced = exp.Case().when(shaped, replaced).else_(exp.Null())
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.columns import TEXT_NUMBER_KINDS, text_columns_as_numbers
+from credo.model.columns import TEXT_CONVENTION, TEXT_NUMBER_KINDS, text_columns_as_numbers
 
 FEATURE_KEYS = ("user_id", "as_of")
 TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: a TEXT_NUMBER_EDITS kind}
@@ -84,7 +84,8 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
     read_as_numbers: dict[str, str] = {}
-    for kind in TEXT_NUMBER_KINDS["," if delimiter == "," else "other"]:
+    convention = "," if delimiter == "," else "other"
+    for kind in TEXT_NUMBER_KINDS[convention]:
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         frame = _except(
             frame, verbatim, lambda part, kind=kind: text_columns_as_numbers(part, kind)
@@ -94,6 +95,8 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
                 read_as_numbers[str(name)] = kind
     # which text columns were read as numbers, and how: the SQL export reads them the same way
     frame.attrs[TEXT_NUMBERS] = read_as_numbers
+    if suffix != ".parquet":  # how this file writes the numbers it holds as text
+        frame.attrs[TEXT_CONVENTION] = convention
     return frame
 
 
