@@ -259,3 +259,25 @@ def test_fit_tells_how_the_boosting_goes(data):
     # the search runs past the trees kept (early stopping's patience), the last one grown is told
     assert int(searching[-1].rsplit(" ", 1)[1]) >= model.n_iter_
     assert int(growing[-1].rsplit(" ", 1)[1]) == model.n_iter_
+
+
+def test_a_column_the_scorecard_finds_a_leak_is_no_input_of_the_challenger(tmp_path):
+    """A written-off flag set for nine bads in ten was left out of the card as a leak, but
+    the challenger built its trees on it: 0.97 AUC, and the report recommended it."""
+    from credo.model.scorecard import Scorecard
+    from credo.model.training import load_table_training, train_model
+
+    rng = np.random.default_rng(2)
+    n = 5_000
+    x, u = rng.normal(size=n), rng.normal(size=n)
+    bad = rng.random(n) < 1 / (1 + np.exp(1.5 - 0.9 * x + 0.4 * u))
+    written_off = (bad & (rng.random(n) < 0.9)).astype(int)
+    table = pd.DataFrame({"x": x, "u": u, "written_off": written_off, "bad": bad.astype(int)})
+    table.to_csv(tmp_path / "leak.csv", index=False)
+    data = load_table_training(tmp_path / "leak.csv", "bad")
+    artifact = train_model(data, Scorecard(), challenger=True)
+    assert artifact.scorecard.dropped_["written_off"].endswith("known only after it?")
+    challenger = artifact.challenger_model()
+    assert challenger.features_ == ["x", "u"]
+    held = artifact.metrics["challenger_holdout"]["auc"]
+    assert abs(held - artifact.metrics["holdout"]["auc"]) < 0.03  # no longer 0.97

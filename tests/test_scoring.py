@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from credo.explain import reasons as rs
@@ -78,3 +79,44 @@ def test_hand_checked_row():
     assert got.points.tolist() == [16]
     assert got.log_odds.tolist() == pytest.approx([0.5 + 0.2 + 0.1 + 0.5])
     assert got.reasons.tolist() == [[1, 2, 0, rs.NO_REASON]]
+
+
+def test_a_cell_that_is_no_number_is_missing_and_said_so(tmp_path):
+    """One "#VALUE!" in a number column stopped `credo score` and `credo evaluate` for the
+    whole file ("non-numeric value"), where the exported SQL read it as missing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    from credo.model.artifact import save_model
+    from credo.model.scorecard import Scorecard
+    from credo.model.sql_export import model_to_sql
+    from credo.model.training import load_table_training, train_model
+
+    rng = np.random.default_rng(8)
+    n = 2_000
+    x, u = rng.normal(size=n), rng.normal(size=n)
+    bad = (rng.random(n) < 1 / (1 + np.exp(1.2 - 0.9 * x + 0.5 * u))).astype(int)
+    pd.DataFrame({"x": x, "u": u, "bad": bad}).to_csv(tmp_path / "train.csv", index=False)
+    artifact = train_model(load_table_training(tmp_path / "train.csv", "bad"), Scorecard())
+    assert artifact.scorecard.features_ == ["x", "u"]
+    save_model(artifact, tmp_path / "m.json")
+    rows = pd.DataFrame({"x": ["0.5", "#VALUE!", "-1.2", "true"], "u": [0.1, 0.2, -0.3, 1.0]})
+    rows.assign(bad=[0, 1, 0, 1]).to_csv(tmp_path / "new.csv", index=False)
+    scored = subprocess.run(
+        [str(Path(sys.executable).with_name("credo")), "score", "--model", str(tmp_path / "m.json"),
+         "--table", str(tmp_path / "new.csv"), "--out", str(tmp_path / "s.csv")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(scored.stderr.split())
+    assert scored.returncode == 0, said
+    assert "warning: x: 1 value (25% of the rows) is not a number (e.g. '#VALUE!')" in said
+    numbers = rows.assign(x=[0.5, None, -1.2, 1.0])
+    expected = artifact.score_table(numbers)["score"].tolist()
+    assert pd.read_csv(tmp_path / "s.csv")["score"].tolist() == expected
+    con = duckdb.connect()
+    con.register("new", rows.assign(row_id=range(4)))
+    got = con.execute(model_to_sql(artifact, "duckdb", table="new", id_column="row_id")).df()
+    assert got.sort_values("id")["score"].tolist() == expected

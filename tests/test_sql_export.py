@@ -566,3 +566,23 @@ def test_spark_reads_amounts_written_in_another_convention_as_missing(spark, tmp
     got = spark.sql(model_to_sql(artifact, "spark", table="loans", id_column="row_id"))
     scores = got.toPandas().sort_values("id")["score"].tolist()
     assert scores == artifact.score_table(other)["score"].tolist()
+
+
+def test_true_and_false_written_as_text_read_as_the_file_reads_them():
+    """A CSV loaded into DuckDB all as text (read_csv's all_varchar) put every True/False of
+    a boolean column in the missing bin: TRY_CAST('True' AS DOUBLE) is NULL."""
+    rng = np.random.default_rng(5)
+    n = 3_000
+    owner, x = rng.random(n) < 0.4, rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.0 + 0.8 * owner - 0.7 * x))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"owner": owner, "x": x}), y)
+    assert "owner" in card.features_
+    probe = pd.DataFrame({"row_id": range(6), "owner": [True, False, True, False, None, True],
+                          "x": [0.1, -0.2, 1.5, 0.0, 0.3, -1.0]})  # fmt: skip
+    python = card.score_table(probe.assign(owner=probe["owner"].astype(float)))["score"]
+    con = duckdb.connect()
+    words = ["True", "false", " TRUE ", "FALSE", None, "true"]
+    for table in (probe, probe.assign(owner=words, x=probe["x"].astype(str))):
+        con.register("loans", table)
+        got = con.execute(model_to_sql(card, "duckdb", table="loans", id_column="row_id")).df()
+        assert got.sort_values("id")["score"].tolist() == python.tolist()

@@ -318,6 +318,7 @@ def _warn_of_unusable_ids(ids, id_column: str) -> None:
         console.print(f"[yellow]warning:[/] {empty:,} row(s) have no {id_column!r}")
     if len(shared):
         example = shared.iloc[0]
+        example = example.item() if hasattr(example, "item") else example  # 127804, not np.int64
         console.print(
             f"[yellow]warning:[/] {len(shared):,} rows share their {id_column!r} with another"
             f" row (e.g. {example!r}, {int((ids == example).sum())} rows): their scores cannot"

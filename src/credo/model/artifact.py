@@ -23,8 +23,10 @@ from credo import output
 from credo.model import unscorable
 from credo.model.columns import (
     TEXT_NUMBER_WORDS,
+    read_as_numbers,
     read_as_training_did,
     reading_kinds,
+    unreadable_plain_numbers,
     unreadable_text_numbers,
 )
 from credo.model.scorecard import Scorecard
@@ -65,12 +67,21 @@ class ModelArtifact:
         }
         return sorted(set(self.training.get("text_numbers") or {}) | categorical)
 
+    def _plain_number_inputs(self) -> list[str]:
+        """The inputs binned as numbers that training did not read from text."""
+        readers = self.training.get("text_numbers") or {}
+        cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
+        numeric = {n for card in cards for n, b in card.bins_.items() if b.kind == "numeric"}
+        return sorted(numeric - set(readers))
+
     def read_inputs(self, X: Any) -> Any:
-        """A table with the text columns training read as numbers ("13.5%") read so here too
-        (other inputs as given)."""
+        """A table with the text columns training read as numbers ("13.5%") read so here too,
+        and the number inputs it holds as text read as numbers ("#VALUE!" missing); other
+        inputs as given."""
         if not isinstance(X, pd.DataFrame):
             return X
-        return read_as_training_did(X, self.training.get("text_numbers"))
+        X = read_as_training_did(X, self.training.get("text_numbers"))
+        return read_as_numbers(X, self._plain_number_inputs())
 
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
         """The scorecard's scores; a feature-table model leaves the rows no consented event
@@ -98,6 +109,7 @@ class ModelArtifact:
         readers = self.training.get("text_numbers") or {}
         used = set(self.scorecard.features_)
         odd = unreadable_text_numbers(X, {n: k for n, k in readers.items() if n in used})
+        odd += unreadable_plain_numbers(X, self._plain_number_inputs())
         X = read if read is not None else self.read_inputs(X)
         segments = getattr(self.scorecard, "segments_", [])
         # a segment's card on its own segment's rows (its training shares are of those)
@@ -216,6 +228,13 @@ def card_from_dict(data: dict) -> Scorecard | SegmentedScorecard:
     return Scorecard.from_dict(data)
 
 
+def _written_as(kind: str, values: int) -> str:
+    """What the values of a number input should have been, in words."""
+    if kind == "plain":
+        return "a number" if values == 1 else "numbers"
+    return TEXT_NUMBER_WORDS[kind]
+
+
 def read_otherwise_words(name: str, kinds: tuple[str, str]) -> str:
     """A column read as its file writes numbers, not as training's did
     (ModelArtifact.read_otherwise), in words."""
@@ -237,7 +256,7 @@ def unread_inputs_words(column: dict[str, Any]) -> str:
         of_rows = "under 1%" if 0 < share < 0.01 else f"{share:.0%}"
         return (
             f"{name}: {values:,} {'value' if values == 1 else 'values'} ({of_rows} of the rows)"
-            f" {'is' if values == 1 else 'are'} not {TEXT_NUMBER_WORDS[column['kind']]}"
+            f" {'is' if values == 1 else 'are'} not {_written_as(column['kind'], values)}"
             f" (e.g. {examples}), scored as missing: if they stand for no value, nothing is"
             " lost; else write them as the file the model was trained on did"
         )

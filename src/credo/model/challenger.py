@@ -79,6 +79,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
         constraints cost (on the Taiwan events, about 0.001 AUC), not a model to explain to a
         person, whose reasons may then run against the features' own risk order.
     random_state: the seed of the split and of LightGBM's sampling.
+    left_out: columns not to use, each with the reason (a scorecard's leaks: a column that
+        nearly tells the outcome would otherwise carry the trees).
     n_jobs: LightGBM threads (default None: all cores). The histograms are built column by
         column, each by one thread, so the trees are the same whatever the thread count.
     """
@@ -99,6 +101,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         monotone: bool = True,
         random_state: int = 0,
         n_jobs: int | None = None,
+        left_out: dict[str, str] | None = None,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -114,6 +117,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.monotone = monotone
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.left_out = left_out
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -133,6 +137,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         if not np.isin(labels, (0.0, 1.0)).all():
             raise ValueError("y must be 0 (good) or 1 (bad) on every row")
         self.dropped_ = unusable_columns(frame) if meta is None else {}
+        self.dropped_.update({str(n): why for n, why in (self.left_out or {}).items()})
         self.features_ = self._choose_features(frame, meta)
         # as for the scorecard: a column that alone tells the outcome is a leak, not an input
         for name in self.features_:

@@ -44,9 +44,9 @@ DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to 
 IDENTIFIER_REASON = "an identifier: every value is distinct"
 CONSTANT_REASON = "the same value in every row"
 EMPTY_REASON = "no value in any row"
-SEPARATION_REASON = (
-    "tells every good row from every bad one: the outcome itself, or known only after it?"
-)
+# every reason that says a column is a leak ends so
+LEAK_QUESTION = "the outcome itself, or known only after it?"
+SEPARATION_REASON = f"tells every good row from every bad one: {LEAK_QUESTION}"
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -216,6 +216,58 @@ TEXT_NUMBER_WORDS = {
 }
 
 
+def _numbers_as_text(column: pd.Series) -> bool:
+    """Whether a column a model takes as numbers is held as something else (text)."""
+    return not (
+        pd.api.types.is_numeric_dtype(column)
+        or pd.api.types.is_bool_dtype(column)
+        or column.isna().all()
+    )
+
+
+def plain_numbers(column: pd.Series) -> pd.Series:
+    """A column of numbers held as text, as numbers: "true"/"false" (any case) 1/0, as a CSV
+    reader takes them, and text that is no number missing, as the exported SQL's TRY_CAST
+    reads it ("#VALUE!" in one cell no longer stops a whole batch)."""
+    text = column.astype("string[pyarrow]").str.strip()
+    word = text.str.lower()
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    numbers = numbers.mask(word.eq("true").fillna(False).to_numpy(), 1.0)
+    return numbers.mask(word.eq("false").fillna(False).to_numpy(), 0.0)
+
+
+def read_as_numbers(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """The columns `names` (a model's number inputs) read as numbers where held as text."""
+    converted = {
+        n: plain_numbers(frame[n])
+        for n in names
+        if n in frame.columns and _numbers_as_text(frame[n])
+    }
+    return frame.assign(**converted) if converted else frame
+
+
+def unreadable_plain_numbers(frame: pd.DataFrame, names: Sequence[str]) -> list[dict[str, Any]]:
+    """As unreadable_text_numbers, for the columns `names` a model takes as plain numbers:
+    the text in them that is no number (kind "plain")."""
+    found = []
+    for name in names:
+        if name not in frame.columns or not _numbers_as_text(frame[name]):
+            continue
+        present = frame[name].dropna()
+        odd = present[plain_numbers(present).isna().to_numpy()].astype(str)
+        if len(odd):
+            found.append(
+                {
+                    "name": name,
+                    "kind": "plain",
+                    "values": len(odd),
+                    "share": len(odd) / max(len(frame), 1),
+                    "examples": [str(v) for v in pd.unique(odd.to_numpy(dtype=object))[:3]],
+                }
+            )
+    return found
+
+
 def reading_kinds(frame: pd.DataFrame, readers: dict[str, str] | None) -> dict[str, str]:
     """How to read each column training read from text as numbers ({column: kind}) that this
     table holds as text: as training did, except in a table read from a file that writes
@@ -369,9 +421,10 @@ def target_as_bad(
     """The target as 0/1 floats (1 = bad).
 
     With `bad_values`, a row is bad when its value is one of them (compared as text: 2, 2.0
-    and "2" alike) and good otherwise; with `good_values` as well, only rows holding one of
-    those are good, and the rest (indeterminate outcomes such as loans still running) are NaN
-    for the caller to leave out, rows without a value among them. Without `good_values`, the
+    and "2" alike, "Yes", "yes" and " YES " alike) and good otherwise; with `good_values` as
+    well, only rows holding one of those are good, and the rest (indeterminate outcomes such
+    as loans still running) are NaN for the caller to leave out, rows without a value among
+    them. Without `good_values`, the
     values must be 0/1 (numbers, "0"/"1") or booleans (True = bad), and a row without a value
     is an error.
     """
@@ -388,9 +441,13 @@ def target_as_bad(
     if good_values and not bad_values:
         raise TargetError(f"{prefix}--good-value needs --bad-value: name the bad outcome too")
     if bad_values:
-        wanted = {_value_key(v) for v in bad_values}
-        bad = keys.isin(wanted).to_numpy()
-        good = keys.isin({_value_key(v) for v in good_values}).to_numpy() if good_values else ~bad
+        # one outcome written in two cases ("Yes", "yes") is one outcome: read as another, it
+        # would pass for good
+        folded = keys.str.casefold()
+        wanted = {_value_key(v).casefold() for v in bad_values}
+        bad = folded.isin(wanted).to_numpy()
+        named_good = {_value_key(v).casefold() for v in good_values}
+        good = folded.isin(named_good).to_numpy() if good_values else ~bad
         both = bad & good
         if both.any():
             raise TargetError(f"{prefix}{keys[both].iloc[0]!r} is named both bad and good")
@@ -519,8 +576,8 @@ def separation_reason(
     outcome, other = ("bad", "good") if all_bad else ("good", "bad")
     return (
         f"nearly tells good from bad, and no bin can hold it: all {rows:,} rows {where} are"
-        f" {outcome}, while {share:.0%} of the {beside:,} rows next to them are {other}: the"
-        " outcome itself, or known only after it?"
+        f" {outcome}, while {share:.0%} of the {beside:,} rows next to them are {other}:"
+        f" {LEAK_QUESTION}"
     )
 
 

@@ -241,18 +241,32 @@ def bin_expression(
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
         # are for text: 1234.5 with its points taken out would be 12345)
-        is_text = exp.In(
-            this=exp.Lower(this=exp.func("TYPEOF", column)),
-            expressions=[exp.Literal.string("varchar"), exp.Literal.string("string")],
-        )
         column = (
             exp.Case()
-            .when(is_text, _try_cast(exp.Trim(this=replaced), "DOUBLE"))
+            .when(_is_text(column), _try_cast(exp.Trim(this=replaced), "DOUBLE"))
             .else_(_try_cast(column, "DOUBLE"))
         )
+    elif bins.kind == "numeric":
+        # "True"/"False" as text (a CSV loaded all as text) is 1/0, as pandas reads a file
+        word = exp.Lower(this=exp.Trim(this=exp.cast(column.copy(), "TEXT")))
+        as_word = (
+            exp.Case()
+            .when(word.eq(exp.Literal.string("true")), exp.Literal.number(1.0))
+            .when(word.copy().eq(exp.Literal.string("false")), exp.Literal.number(0.0))
+            .else_(_try_cast(column.copy(), "DOUBLE"))
+        )
+        column = exp.Case().when(_is_text(column), as_word).else_(_try_cast(column, "DOUBLE"))
     if bins.kind == "numeric":
         return _numeric_bin(bins, column, dialect)
     return _categorical_bin(bins, column, dialect)
+
+
+def _is_text(column: exp.Expression) -> exp.Expression:
+    """Whether the database holds the column as text (DuckDB's VARCHAR, Spark's STRING)."""
+    return exp.In(
+        this=exp.Lower(this=exp.func("TYPEOF", column.copy())),
+        expressions=[exp.Literal.string("varchar"), exp.Literal.string("string")],
+    )
 
 
 def _numeric_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:

@@ -21,7 +21,13 @@ from sklearn.model_selection import train_test_split
 
 from credo.model import tables, unscorable
 from credo.model.artifact import ModelArtifact
-from credo.model.columns import TargetError, known_outcomes, name_words, unusable_columns
+from credo.model.columns import (
+    LEAK_QUESTION,
+    TargetError,
+    known_outcomes,
+    name_words,
+    unusable_columns,
+)
 from credo.model.scorecard import Scorecard
 from credo.model.segments import SegmentedScorecard
 
@@ -285,7 +291,7 @@ def train_model(
     metrics["train"] = binary_metrics(data.y, train_scores["pd"].to_numpy())
     challenger_data = None
     if challenger:
-        challenger_data = _fit_challenger(data, split, held_X, metrics, step)
+        challenger_data = _fit_challenger(data, split, held_X, metrics, step, leaks(card))
     training = {
         "kind": data.kind,
         "rows": int(len(data.y)),
@@ -342,13 +348,22 @@ def _holdout_split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return np.sort(train_rows), np.sort(test_rows)
 
 
-def _fit_challenger(data: TrainingData, split, held_X, metrics: dict, step) -> dict:
+def leaks(card: Any) -> dict[str, str]:
+    """The columns the scorecard left out as telling the outcome, with its reasons."""
+    return {n: why for n, why in card.dropped_.items() if why.endswith(LEAK_QUESTION)}
+
+
+def _fit_challenger(
+    data: TrainingData, split, held_X, metrics: dict, step, left_out: dict[str, str]
+) -> dict:
+    """The challenger, without the columns the scorecard found to be leaks: the trees would
+    build on them (0.97 AUC from a written-off flag the card had left out)."""
     from credo.model.challenger import Challenger
 
     if split is not None:
         step("fitting the challenger on the training split")
         train_rows, test_rows = split
-        held = Challenger().fit(
+        held = Challenger(left_out=left_out).fit(
             held_X,
             data.y[train_rows],
             meta=data.meta,
@@ -357,7 +372,7 @@ def _fit_challenger(data: TrainingData, split, held_X, metrics: dict, step) -> d
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["challenger_holdout"] = binary_metrics(data.y[test_rows], held_p)
     step("fitting the challenger on all rows")
-    model = Challenger().fit(
+    model = Challenger(left_out=left_out).fit(
         data.X,
         data.y,
         meta=data.meta,
