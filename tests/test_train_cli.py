@@ -885,3 +885,25 @@ def test_a_missing_protected_file_is_named(trained, tmp_path):
                  check=False)  # fmt: skip
     said = " ".join(done.stderr.split())
     assert done.returncode == 1 and "nope.parquet: no such protected-attributes file" in said
+
+
+def test_numbers_kept_text_by_a_code_are_named(tmp_path):
+    """Years employed with "XNA" for 8 % of rows were binned as categories: 0 years, the
+    riskiest, was pooled with 11-45 years and scored as well as 44 years, without a word."""
+    rng = np.random.default_rng(9)
+    n = 3_000
+    years = rng.integers(0, 40, n)
+    bad = rng.random(n) < 1 / (1 + np.exp(1.0 + 0.08 * years))
+    coded = np.where(rng.random(n) < 0.08, "XNA", years.astype(str))
+    table = pd.DataFrame({"emp_years": coded, "x": rng.normal(size=n), "bad": bad.astype(int)})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    done = credo("train", "--table", tmp_path / "t.csv", "--target", "bad",
+                 "--out", tmp_path / "m.json")  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert "warning: emp_years holds numbers but for 'XNA', so it is binned as categories" in said
+    assert "--special emp_years=-1" in said
+    numbers = table.assign(emp_years=np.where(coded == "XNA", "-1", coded))
+    numbers.to_csv(tmp_path / "n.csv", index=False)
+    calm = credo("train", "--table", tmp_path / "n.csv", "--target", "bad", "--special",
+                 "emp_years=-1", "--out", tmp_path / "n.json")  # fmt: skip
+    assert "holds numbers but for" not in calm.stdout + calm.stderr

@@ -306,7 +306,26 @@ def train(
     artifact.training["allowed_protected"] = refused if refused else []
     digest = save_model(artifact, out)
     _print_training_summary(artifact, time.perf_counter() - started)
+    if data.kind == "table":
+        _warn_of_coded_numbers(data.X, categorical or [])
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
+
+
+def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:
+    """Say which text columns are numbers but for a code or two ("XNA"): binned as categories,
+    their numbers lose their order, which a number code named by --special keeps."""
+    from credo.model.columns import numbers_but_for
+
+    for name in frame.columns:
+        codes = None if name in categorical else numbers_but_for(frame[name])
+        if codes:
+            shown = ", ".join(repr(c) for c in codes)
+            stdout.print(
+                f"[yellow]warning:[/] {name} holds numbers but for {shown}, so it is binned as"
+                f" categories and its numbers lose their order: write {shown} as a number code"
+                f" and name it with --special (e.g. --special {name}=-1), or leave those cells"
+                " empty"
+            )
 
 
 def _warn_of_unusable_ids(ids, id_column: str) -> None:

@@ -336,6 +336,20 @@ def read_as_training_did(
     return frame.assign(**converted) if converted else frame
 
 
+def numbers_but_for(column: pd.Series, most: int = 3) -> list[str] | None:
+    """The few texts (at most `most`) that keep a column of numbers text ("XNA" among years
+    employed), or None when it is no such column: binned as categories, its numbers lose
+    their order (rare ones are pooled with the riskiest)."""
+    text = _text_values(column)
+    if text is None or text.empty:
+        return None
+    numbers = pd.to_numeric(text.str.strip(), errors="coerce")
+    codes = pd.unique(text[numbers.isna().to_numpy()].to_numpy(dtype=object))
+    if not 0 < len(codes) <= most or numbers.nunique() < 5 or numbers.notna().mean() < 0.5:
+        return None
+    return [str(c) for c in codes]
+
+
 def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, str]:
     """Columns (of `names`, default all) no scorecard should bin, each with the reason (see
     the module docstring)."""
