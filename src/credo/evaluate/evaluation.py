@@ -89,6 +89,7 @@ def _stability(score: np.ndarray, train: Mapping[str, Any] | None) -> dict[str, 
     else:
         result = metrics.psi(train["scores"], score)
     result["label"] = metrics.psi_label(result["psi"])
+    result["by_chance"] = metrics.psi_by_chance(len(result["bins"]), score.size, train.get("rows"))
     return result
 
 
@@ -156,14 +157,26 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     )
     stability = result["stability"]
     if stability is not None:
-        checks.append(
-            _check(
-                "Population like the training population",
-                stability["psi"] < 0.1,
-                f"PSI {beside_bar(stability['psi'], 0.1, 3)}: {stability['label']} (below 0.1"
-                " reads as stable).",
+        psi, chance = stability["psi"], stability.get("by_chance", 0.0)
+        if psi >= 0.1 and psi < chance:  # a small sample: chance alone reaches it
+            ok, said = (
+                None,
+                (
+                    f"PSI {beside_bar(psi, 0.1, 3)} reads as a {stability['label']}, but samples"
+                    f" of {result['data']['rows']:,} rows differ by {chance:.3f} or more one time"
+                    " in twenty from chance alone: no shift can be told from these rows; evaluate"
+                    " on more."
+                ),
             )
-        )
+        else:
+            ok, said = (
+                psi < 0.1,
+                (
+                    f"PSI {beside_bar(psi, 0.1, 3)}: {stability['label']} (below 0.1 reads as"
+                    " stable)."
+                ),
+            )
+        checks.append(_check("Population like the training population", ok, said))
     challenger = result["challenger"]
     if challenger is not None:
         delta = challenger["auc"] - card["auc_pd"]

@@ -127,6 +127,9 @@ def evaluate_artifact(
     distribution = (artifact.training or {}).get(SCORE_DISTRIBUTION_KEY) or (
         artifact.metrics or {}
     ).get(SCORE_DISTRIBUTION_KEY)
+    trained_rows = (artifact.training or {}).get("rows") or scorecard.training_.get("rows")
+    if distribution and trained_rows:  # how many scores the shares are of: for PSI's noise
+        distribution = {**distribution, "rows": int(trained_rows)}
     model_info = {
         "path": model_path,
         "scale": scorecard.scale_.name,
