@@ -907,3 +907,21 @@ def test_numbers_kept_text_by_a_code_are_named(tmp_path):
     calm = credo("train", "--table", tmp_path / "n.csv", "--target", "bad", "--special",
                  "emp_years=-1", "--out", tmp_path / "n.json")  # fmt: skip
     assert "holds numbers but for" not in calm.stdout + calm.stderr
+
+
+def test_row_numbers_for_ids_are_said_when_the_table_has_an_id_column(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 1_500
+    x = rng.normal(size=n)
+    bad = (rng.random(n) < 1 / (1 + np.exp(1 - x))).astype(int)
+    table = pd.DataFrame({"customer_id": [f"C{i:05d}" for i in range(n)], "x": x, "bad": bad})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    credo("train", "--table", tmp_path / "t.csv", "--target", "bad", "--out", tmp_path / "m.json")
+    plain = credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "t.csv",
+                  "--out", tmp_path / "s.csv")  # fmt: skip
+    said = " ".join(plain.stderr.split())
+    assert "the scores' id is the row number (from 0), though the table has 'customer_id'" in said
+    keyed = credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "t.csv",
+                  "--id", "customer_id", "--out", tmp_path / "k.csv")  # fmt: skip
+    assert "row number" not in keyed.stderr
+    assert pd.read_csv(tmp_path / "k.csv")["id"].tolist()[:2] == ["C00000", "C00001"]

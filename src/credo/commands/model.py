@@ -345,6 +345,19 @@ def _warn_of_unusable_ids(ids, id_column: str) -> None:
         )
 
 
+def _warn_of_row_numbers(columns: Any) -> None:
+    """Say when the scores' ids are row numbers though the table has an id column of its own
+    (a join on `id` would match the wrong rows)."""
+    from credo.model.columns import name_words
+
+    named = [str(c) for c in columns if name_words(str(c))[-1:] == ("id",)]
+    if named:
+        console.print(
+            f"[yellow]warning:[/] the scores' id is the row number (from 0), though the table"
+            f" has {', '.join(map(repr, named))}: pass --id {named[0]} to key the scores by it"
+        )
+
+
 def special_values_by_column(
     options: list[str], frame, categorical: list[str], left_out: dict[str, str] | None = None
 ) -> dict[str, list]:
@@ -659,6 +672,8 @@ def score(
     _note_read_otherwise(artifact, loaded)
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)
+    if features is None and taken is None:
+        _warn_of_row_numbers(frame.columns)
     if unscorable.applies(artifact.training):
         empty = scores.loc[scores["band"] == unscorable.UNSCORABLE_BAND, "id"].astype(str)
         empty = empty.tolist()
