@@ -16,7 +16,6 @@ from credo.model.columns import (
     IDENTIFIER_REASON,
     SEPARATION_REASON,
     TargetError,
-    percent_columns_as_numbers,
     separates_outcome,
     separation_reason,
     target_as_bad,
@@ -24,6 +23,7 @@ from credo.model.columns import (
 )
 from credo.model.scorecard import Scorecard
 from credo.model.tables import TableError, read_plain_table
+from credo.model.text_numbers import percent_columns_as_numbers
 
 
 def test_percentages_become_numbers_and_other_text_stays() -> None:
@@ -139,7 +139,7 @@ def test_indeterminate_outcomes_are_left_for_the_caller_to_drop() -> None:
     assert bad[[0, 1, 3]].tolist() == [0, 1, 1] and np.isnan(bad[2])
     with pytest.raises(TargetError, match="needs --bad-value"):
         target_as_bad(status, good_values=["Fully Paid"])
-    with pytest.raises(TargetError, match="named both bad and good"):
+    with pytest.raises(TargetError, match="is named both bad"):
         target_as_bad(status, ["Current"], good_values=["Current"])
     with pytest.raises(TargetError, match="no good row"):
         target_as_bad(status, ["Current"], good_values=["Paid"])
@@ -396,5 +396,53 @@ def test_an_outcome_written_in_two_cases_is_one_outcome() -> None:
     assert target_as_bad(y, ["Yes"]).tolist() == [1, 1, 1, 1, 0, 0, 0]
     both = target_as_bad(y, ["yes"], good_values=["NO"])
     assert both[:6].tolist() == [1, 1, 1, 1, 0, 0] and np.isnan(both[6])
-    with pytest.raises(TargetError, match="named both bad and good"):
+    with pytest.raises(TargetError, match="is named both bad"):
         target_as_bad(y, ["Yes"], good_values=["yes"])
+
+
+def test_a_csv_written_otherwise_than_training_is_read_as_it_writes_numbers() -> None:
+    """A semicolon file written with decimal points ("0.544") under a model that read "0,544"
+    had "0.544" read as 544 (a point grouping thousands) or missing; one "#VALUE!" among
+    "0,544" in a column training had as plain numbers left every value missing."""
+    from credo.model.text_numbers import TEXT_CONVENTION, read_numbers, reading_kinds
+
+    frame = pd.DataFrame(
+        {"util": ["0.544", "0.23", "1.500"], "plain": ["0,544", "#VALUE!", "1,5"],
+         "same": ["0,5", "2,25", "n/a"]}
+    )  # fmt: skip
+    trained = {"util": "decimal_comma", "plain": "plain", "same": "decimal_comma"}
+    assert reading_kinds(frame, trained) == trained  # a table with no file: as training did
+    frame.attrs[TEXT_CONVENTION] = "other"
+    chosen = reading_kinds(frame, trained)
+    assert chosen == {"util": "plain", "plain": "decimal_comma", "same": "decimal_comma"}
+    read = read_numbers(frame, chosen)
+    assert read["util"].tolist() == [0.544, 0.23, 1.5]
+    assert read["plain"].tolist()[::2] == [0.544, 1.5] and np.isnan(read["plain"][1])
+    assert read["same"].tolist()[:2] == [0.5, 2.25] and np.isnan(read["same"][2])
+
+
+def test_whole_euros_stay_text_in_a_comma_file_and_em_spaces_are_spaces(tmp_path) -> None:
+    """The comma-file reading took "80.500 €" as 80.5 once it allowed a trailing euro sign;
+    a percentage written with an em space ("5.6\u2003%") stayed text."""
+    path = tmp_path / "t.csv"
+    path.write_text("amount,rate,bad\n80.500 €,5.6\u2003%,0\n120 €,7\u2003%,1\n", encoding="utf-8")
+    frame = read_plain_table(path)
+    assert frame["amount"].tolist() == ["80.500 €", "120 €"]
+    assert frame["rate"].tolist() == [5.6, 7.0]
+
+
+def test_parquet_decimals_are_numbers(tmp_path) -> None:
+    """Money in a Parquet DECIMAL column came to pandas as Python Decimals: read as text by a
+    model, so every value missing."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    money = pa.array(
+        [decimal.Decimal("1234.50"), None, decimal.Decimal("-5.25")], pa.decimal128(12, 2)
+    )
+    pq.write_table(pa.table({"amount": money, "bad": [0, 1, 0]}), tmp_path / "t.parquet")
+    frame = read_plain_table(tmp_path / "t.parquet")
+    assert frame["amount"].dtype == np.float64
+    assert frame["amount"].tolist()[::2] == [1234.5, -5.25] and np.isnan(frame["amount"][1])

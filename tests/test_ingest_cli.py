@@ -169,6 +169,10 @@ def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_pat
     text = out.read_text()
     header = text.splitlines()[0].split(",")
     assert header == [f for f in FIELDS if f in header] and "reason" not in header
+    lines = tmp_path / "fix.jsonl"
+    assert credo("quarantine", "list", "--db", store_path, "--field", "currency",
+                 "--out", lines, "--as-events").returncode == 0  # fmt: skip
+    assert [json.loads(line)["currency"] for line in lines.read_text().splitlines()] == ["EURO"]
     fixed = text.replace('"-5"', '"5"').replace("EURO", "EUR").replace("2024-13-01", "2024-12-01")
     assert fixed != text
     out.write_text(fixed)
@@ -194,10 +198,8 @@ def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_pat
     shown = credo("quarantine", "list", "--db", store_path, "--all")
     assert "accepted" in shown.stdout and shown.stdout.count(" yes ") == 3
 
-    lines = tmp_path / "fix.jsonl"
-    assert credo("quarantine", "list", "--db", store_path, "--field", "currency", "--all",
-                 "--out", lines, "--as-events").returncode == 0  # fmt: skip
-    assert [json.loads(line)["currency"] for line in lines.read_text().splitlines()] == ["EURO"]
+    both = credo("quarantine", "list", "--db", store_path, "--all", "--out", out, "--as-events")
+    assert both.returncode == 1 and "leave out --all" in both.stderr
     for options in (["--as-events"], ["--as-events", "--out", tmp_path / "fix.parquet"]):
         refused = credo("quarantine", "list", "--db", store_path, *options)
         assert refused.returncode == 1 and ".jsonl" in refused.stderr

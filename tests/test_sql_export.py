@@ -474,15 +474,12 @@ def test_a_bracket_left_open_is_no_number_in_python_or_sql(tmp_path):
 
 def written_elsewhere(artifact, path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The first 200 rows of text_numbers_case's file as written where a point is decimal
-    ("33,374.10 €", "12.3%", "1234.50", "$96,800"), and as they were."""
+    ("$33,374.10", "12.3%", "1234.50"), and as they were."""
     european = pd.read_csv(path, sep=";", dtype=str).head(200).astype({"row_id": int})
     incomes = artifact.read_inputs(european)["income"]
     other = european.assign(
         amount=european["amount"].str.replace(",", "."),
-        income=[
-            ("-" if v < 0 else "") + (f"{abs(v):,.2f} €" if i % 2 else f"${abs(v):,.0f}")
-            for i, v in enumerate(incomes)
-        ],
+        income=[("-" if v < 0 else "") + f"${abs(v):,.2f}" for v in incomes],
         rate_eu=european["rate_eu"].str.replace(",", "."),
     )
     other.loc[0, "income"] = "250"  # no separator: the same number either way
@@ -490,33 +487,43 @@ def written_elsewhere(artifact, path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_numbers_written_in_another_convention_are_not_read_as_training_wrote_them(tmp_path):
-    """A model trained on "33.374,10 €" read "33,374.10 €" as 33.3741 and "12.3%" as 123%, in
-    Python and in SQL, without a word. Such text is no number written as training read it:
-    a table with no file to say how it writes numbers (a DataFrame, the exported SQL's) reads
-    it as missing, and the two agree; "$96,800" would read 96.8 there."""
+    """A model trained on "33.374,10 €" read "$33,374.10" as 33.3741 and "12.3%" as 123%, in
+    Python and in SQL, without a word. Such text is no number written as training read it: a
+    table with no file to say how it writes numbers (a DataFrame, the exported SQL's) reads it
+    value by value as missing, and the two agree."""
     artifact, path, _ = text_numbers_case(tmp_path)
     other, european = written_elsewhere(artifact, path)
     python = scored_alike_on_duckdb(artifact, other.drop(columns="bad"))
     as_read = artifact.read_inputs(other)
-    assert as_read["income"].isna().tolist() == [False] + [i % 2 == 1 for i in range(1, 200)]
-    assert as_read["income"][2] < 1000  # "$96,800" fits "96,8" with a currency sign
+    assert as_read["income"].isna().tolist() == [False] + [True] * 199
     assert as_read["rate_eu"].isna().all() and as_read["amount"].isna().all()
     odd = {c["name"]: c for c in artifact.unread_inputs(other) if "kind" in c}
     # rate_eu is not in the model (as like rate): nothing to say of it
-    assert odd["income"]["values"] == 100 and "rate_eu" not in odd
-    assert artifact.scorecard.features_ == ["rate", "amount", "income"]
+    assert odd["income"]["values"] == 199 and odd["amount"]["values"] == 200
+    assert "rate_eu" not in odd and artifact.scorecard.features_ == ["rate", "amount", "income"]
     blanked = european.assign(income=as_read["income"], amount=None, rate_eu=None)
     assert python["score"].tolist() == artifact.score_table(blanked)["score"].tolist()
 
 
-def test_a_file_is_read_as_it_writes_numbers_and_what_is_no_number_is_said(tmp_path):
-    """A comma-separated file writes "$96,800" and "33,374.10 €" as training's rule for such a
-    file reads them (96800): `credo score` and `credo evaluate` read it so and say so; a
-    value that is no number in either way is missing, with a warning."""
+def _credo(*args) -> str:
+    """Run the CLI; what it said on stderr, on one line."""
     import subprocess
     import sys
     from pathlib import Path
 
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("credo")), *map(str, args)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 0, said
+    return said
+
+
+def test_a_file_written_another_way_is_read_as_it_writes_numbers_and_said_so(tmp_path):
+    """ "$33,374.10" in a file under a model trained on "33.374,10 €": training's reading fits
+    none of the values, the comma-grouped one all, so `credo score` and `credo evaluate` read
+    them so and say so; a value no way reads is missing, with a warning."""
     from credo.model.artifact import save_model
 
     artifact, path, _ = text_numbers_case(tmp_path)
@@ -524,34 +531,54 @@ def test_a_file_is_read_as_it_writes_numbers_and_what_is_no_number_is_said(tmp_p
     other.loc[5, "income"] = "n.a."
     model = tmp_path / "model.json"
     save_model(artifact, model)
-    other.to_csv(tmp_path / "elsewhere.csv", index=False)
-    credo = str(Path(sys.executable).with_name("credo"))
-    scored = subprocess.run(
-        [credo, "score", "--model", str(model), "--table", str(tmp_path / "elsewhere.csv"),
-         "--id", "row_id", "--out", str(tmp_path / "s.csv")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    said = " ".join(scored.stderr.split())
-    assert scored.returncode == 0, said
-    assert "note: income read as this file writes numbers, numbers such as 1,234.50" in said
-    assert "note: amount read as" in said and "rate_eu" not in said
-    assert "warning: income: 1 value (under 1% of the rows) is not numbers such as 1,234.50" in said
-    assert "'n.a.'" in said and said.count("warning") == 1
-    expected = artifact.read_inputs(european).assign(bad=None)
-    expected.loc[0, "income"], expected.loc[5, "income"] = 250.0, None
-    written = pd.read_csv(tmp_path / "s.csv")
-    assert written["score"].tolist() == artifact.score_table(expected)["score"].tolist()
-    evaluated = subprocess.run(
-        [credo, "evaluate", "--model", str(model), "--table", str(tmp_path / "elsewhere.csv"),
-         "--target", "bad", "--report", str(tmp_path / "r.html"), "--json",
-         str(tmp_path / "r.json")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert evaluated.returncode == 0, evaluated.stderr
-    assert "note: income read as this file writes numbers" in " ".join(evaluated.stderr.split())
+    for sep, name in ((",", "comma.csv"), (";", "semicolon.csv")):
+        other.to_csv(tmp_path / name, sep=sep, index=False)
+        said = _credo("score", "--model", model, "--table", tmp_path / name, "--id", "row_id",
+                      "--out", tmp_path / "s.csv")  # fmt: skip
+        assert "note: income read as numbers such as 1,234.50 (a comma between" in said
+        assert "note: amount read as plain numbers such as 1234.5" in said
+        assert "rate_eu" not in said
+        assert "warning: income: 1 value (under 1% of the rows) is not written as numbers" in said
+        assert "'n.a.'" in said and said.count("warning") == 1
+        expected = artifact.read_inputs(european).assign(bad=None)
+        expected.loc[0, "income"], expected.loc[5, "income"] = 250.0, None
+        written = pd.read_csv(tmp_path / "s.csv")
+        assert written["score"].tolist() == artifact.score_table(expected)["score"].tolist()
+    said = _credo("evaluate", "--model", model, "--table", tmp_path / "comma.csv",
+                  "--target", "bad", "--report", tmp_path / "r.html", "--json",
+                  tmp_path / "r.json")  # fmt: skip
+    assert "note: income read as numbers such as 1,234.50" in said
     checks = json.loads((tmp_path / "r.json").read_text())["checks"]
     (flag,) = [c for c in checks if c["name"] == "Inputs as the model was trained on"]
     assert flag["status"] == "flag" and "income: 1 value (under 1% of the rows)" in flag["detail"]
+
+
+def test_values_that_read_either_way_are_read_as_training_did_and_doubted(tmp_path):
+    """ "$96,800" is 96800 in a comma-separated file and 96.8 as training's semicolon file wrote
+    numbers; so are the whole euros of "96.800" in a comma-separated export that keeps its
+    locale's format. Read as training did, with a note where the file's delimiter says
+    otherwise ("96.800 €" reads no other way); a semicolon file like training's says nothing."""
+    from credo.model.artifact import save_model
+
+    artifact, path, _ = text_numbers_case(tmp_path)
+    european = pd.read_csv(path, sep=";", dtype=str).head(100)
+    whole = artifact.read_inputs(european)["income"].abs().round(-3)
+    model = tmp_path / "model.json"
+    save_model(artifact, model)
+    for text, sep, doubted, read in (
+        ([f"${v:,.0f}" for v in whole], ",", True, whole / 1000),  # 96.8, as training reads
+        ([f"{v:,.0f}".replace(",", ".") for v in whole], ",", True, whole),
+        ([f"{v:,.0f} €".replace(",", ".") for v in whole], ",", False, whole),  # one reading
+        ([f"{v:,.0f} €".replace(",", ".") for v in whole], ";", False, whole),
+    ):
+        european.assign(income=text).to_csv(tmp_path / "t.csv", sep=sep, index=False)
+        said = _credo("score", "--model", model, "--table", tmp_path / "t.csv", "--id", "row_id",
+                      "--out", tmp_path / "s.csv")  # fmt: skip
+        assert ("note: income read as training read it" in said) == doubted, said
+        assert "warning" not in said
+        expected = artifact.read_inputs(european.assign(income=read.tolist()))
+        scores = pd.read_csv(tmp_path / "s.csv")["score"].tolist()
+        assert scores == artifact.score_table(expected)["score"].tolist()
 
 
 @pytest.mark.spark
@@ -561,7 +588,8 @@ def test_spark_reads_amounts_written_in_another_convention_as_missing(spark, tmp
     other, _ = written_elsewhere(artifact, path)
     # Java's `$` matches before a last line break: such text is no number here either
     other.loc[1, "income"], other.loc[2, "rate"] = "1.234,50 €\n", "12.5%\r\n"
-    assert artifact.read_inputs(other)[["income", "rate"]].iloc[1:3].isna().sum().sum() == 2
+    read = artifact.read_inputs(other)
+    assert np.isnan(read["income"][1]) and np.isnan(read["rate"][2]) and read["rate"][1] > 0
     spark.createDataFrame(other.drop(columns="bad")).createOrReplaceTempView("loans")
     got = spark.sql(model_to_sql(artifact, "spark", table="loans", id_column="row_id"))
     scores = got.toPandas().sort_values("id")["score"].tolist()
@@ -586,3 +614,38 @@ def test_true_and_false_written_as_text_read_as_the_file_reads_them():
         con.register("loans", table)
         got = con.execute(model_to_sql(card, "duckdb", table="loans", id_column="row_id")).df()
         assert got.sort_values("id")["score"].tolist() == python.tolist()
+
+
+def plain_numbers_case():
+    """A card of two number columns, and a probe holding the first as odd text: the probe
+    and the numbers Python reads from it."""
+    from credo.model.artifact import ModelArtifact
+
+    rng = np.random.default_rng(6)
+    n = 3_000
+    x, u = rng.normal(size=n) * 3, rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.0 - 0.5 * x + 0.4 * u))).astype(int)
+    card = ModelArtifact(scorecard=Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x, "u": u}), y))
+    assert card.features == ["x", "u"]
+    odd = ["\u00a05", "5\u00a0", "5d", "1_000", "0x10", "1e1", "inf", "true", " FALSE ",
+           "-.5", "+3.", "\u20075", "nan", ""]  # fmt: skip
+    probe = pd.DataFrame({"row_id": range(len(odd)), "x": odd, "u": [0.0] * len(odd)})
+    expected = [5, 5, None, None, None, 10, None, 1, 0, -0.5, 3, 5, None, None]
+    return card, probe, probe.assign(x=pd.array(expected, dtype="Float64").astype(float))
+
+
+def test_a_number_column_held_as_text_reads_alike_in_python_and_sql():
+    """ " 5" padded with a no-break space read 5 in Python and NULL in SQL; Spark took "5d" and
+    DuckDB "1_000" for numbers. One shape now decides on every engine."""
+    card, probe, numbers = plain_numbers_case()
+    python = scored_alike_on_duckdb(card, probe)
+    assert python["score"].tolist() == card.score_table(numbers)["score"].tolist()
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_a_number_column_held_as_text_as_python_does(spark):
+    card, probe, numbers = plain_numbers_case()
+    spark.createDataFrame(probe).createOrReplaceTempView("loans")
+    got = spark.sql(model_to_sql(card, "spark", table="loans", id_column="row_id")).toPandas()
+    assert got.sort_values("id")["score"].tolist() == card.score_table(numbers)["score"].tolist()

@@ -304,10 +304,8 @@ def evaluate(
         fail(str(exc))
     _print_summary(result)
     console.print(f"report written to {report}" + (f", figures to {json_out}" if json_out else ""))
-    from credo.model.artifact import read_otherwise_words
-
-    for name, kinds in artifact.read_otherwise(frame).items():
-        console.print(f"note: {read_otherwise_words(name, kinds)}")
+    for words in artifact.read_otherwise(frame):
+        console.print(f"note: {words}")
 
 
 def register(app: typer.Typer) -> None:

@@ -314,17 +314,20 @@ def train(
 def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:
     """Say which text columns are numbers but for a code or two ("XNA"): binned as categories,
     their numbers lose their order, which a number code named by --special keeps."""
-    from credo.model.columns import numbers_but_for
+    from credo.model.columns import unusable_columns
+    from credo.model.text_numbers import numbers_but_for
 
+    left_out = unusable_columns(frame)  # identifiers and dates are no quantities
     for name in frame.columns:
-        codes = None if name in categorical else numbers_but_for(frame[name])
+        skip = name in categorical or name in left_out
+        codes = None if skip else numbers_but_for(frame[name])
         if codes:
             shown = ", ".join(repr(c) for c in codes)
             stdout.print(
                 f"[yellow]warning:[/] {name} holds numbers but for {shown}, so it is binned as"
-                f" categories and its numbers lose their order: write {shown} as a number code"
-                f" and name it with --special (e.g. --special {name}=-1), or leave those cells"
-                " empty"
+                " categories: if its numbers are quantities (not codes), they lose their order"
+                f" so; write {shown} as a number code and name it with --special (e.g."
+                f" --special {name}=-1), or leave those cells empty"
             )
 
 
@@ -640,8 +643,9 @@ def score(
             "score a table with the columns the model was trained on"
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
-    loaded, frame = frame, artifact.read_inputs(frame)  # once: the chunks find them read
-    unread = artifact.unread_inputs(loaded, read=frame)
+    chosen = artifact.reading(frame)  # once: the chunks below find the inputs read
+    loaded, frame = frame, artifact.read_inputs(frame, chosen)
+    unread = artifact.unread_inputs(loaded, read=frame, chosen=chosen)
     parts = []
     with _progress() as progress:
         task = progress.add_task("scoring", total=len(frame))
@@ -669,7 +673,8 @@ def score(
 
         for column in unread:
             console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")
-    _note_read_otherwise(artifact, loaded)
+    for words in artifact.read_otherwise(loaded, chosen):
+        console.print(f"note: {words}")
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)
     if features is None and taken is None:
@@ -683,14 +688,6 @@ def score(
                 f"(e.g. {', '.join(empty[:3])}): nothing is known of them, so they get no "
                 f"score (band {unscorable.UNSCORABLE_BAND!r}, reason_1 {unscorable.NO_DATA_CODE})"
             )
-
-
-def _note_read_otherwise(artifact: Any, loaded: Any) -> None:
-    """Say which columns were read as their file writes numbers, not as training's did."""
-    from credo.model.artifact import read_otherwise_words
-
-    for name, kinds in artifact.read_otherwise(loaded).items():
-        console.print(f"note: {read_otherwise_words(name, kinds)}")
 
 
 def _left_out(training: dict) -> str:

@@ -229,6 +229,11 @@ def quarantine_list(
 
     if as_events and out is None:
         fail("--as-events writes an event file: give it --out FILE.csv or --out FILE.jsonl")
+    if as_events and every:
+        fail(
+            "--as-events writes the refused rows left to fix; --all would add those accepted"
+            " since, to be sent again: leave out --all"
+        )
     if out is not None:
         suffixes = (".csv", ".jsonl") if as_events else (".csv", ".parquet", ".jsonl")
         check_output(out, "--out", suffixes=suffixes, inputs=(db_path(db),))

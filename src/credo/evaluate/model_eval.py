@@ -119,8 +119,9 @@ def evaluate_artifact(
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
-    loaded, frame = frame, artifact.read_inputs(frame)  # for the challenger too
-    unread = artifact.unread_inputs(loaded, read=frame)
+    chosen = artifact.reading(frame)
+    loaded, frame = frame, artifact.read_inputs(frame, chosen)  # for the challenger too
+    unread = artifact.unread_inputs(loaded, read=frame, chosen=chosen)
     scored = artifact.score_table(frame)
     challenger = artifact.challenger_model()
     challenger_pd = challenger.predict_proba(frame)[:, 1] if challenger is not None else None

@@ -21,17 +21,17 @@ import pandas as pd
 
 from credo import output
 from credo.model import unscorable
-from credo.model.columns import (
-    TEXT_NUMBER_WORDS,
-    read_as_numbers,
-    read_as_training_did,
-    reading_kinds,
-    unreadable_plain_numbers,
-    unreadable_text_numbers,
-)
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
+from credo.model.text_numbers import (
+    TEXT_CONVENTION,
+    TEXT_NUMBER_WORDS,
+    doubtful_readings,
+    read_numbers,
+    reading_kinds,
+    unreadable_values,
+)
 
 FORMAT = "credo.model"
 FORMAT_VERSION = 1
@@ -67,21 +67,27 @@ class ModelArtifact:
         }
         return sorted(set(self.training.get("text_numbers") or {}) | categorical)
 
-    def _plain_number_inputs(self) -> list[str]:
-        """The inputs binned as numbers that training did not read from text."""
-        readers = self.training.get("text_numbers") or {}
+    def number_kinds(self) -> dict[str, str]:
+        """The inputs read as numbers, each with how training read it: the text-number kind
+        of the columns it read from text ("13.5%"), "plain" for the card's other number
+        inputs."""
+        readers = dict(self.training.get("text_numbers") or {})
         cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
         numeric = {n for card in cards for n, b in card.bins_.items() if b.kind == "numeric"}
-        return sorted(numeric - set(readers))
+        return {**dict.fromkeys(sorted(numeric - set(readers)), "plain"), **readers}
 
-    def read_inputs(self, X: Any) -> Any:
-        """A table with the text columns training read as numbers ("13.5%") read so here too,
-        and the number inputs it holds as text read as numbers ("#VALUE!" missing); other
+    def reading(self, X: pd.DataFrame) -> dict[str, str]:
+        """How this table's number inputs held as text are read (text_numbers.reading_kinds):
+        {column: kind}; worked out once, it can be given to the methods below."""
+        return reading_kinds(X, self.number_kinds())
+
+    def read_inputs(self, X: Any, chosen: dict[str, str] | None = None) -> Any:
+        """A table with its number inputs held as text read as numbers: as training read
+        them ("13.5%"), or as a CSV file writes them (`reading`); "#VALUE!" missing. Other
         inputs as given."""
         if not isinstance(X, pd.DataFrame):
             return X
-        X = read_as_training_did(X, self.training.get("text_numbers"))
-        return read_as_numbers(X, self._plain_number_inputs())
+        return read_numbers(X, self.reading(X) if chosen is None else chosen)
 
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
         """The scorecard's scores; a feature-table model leaves the rows no consented event
@@ -96,7 +102,10 @@ class ModelArtifact:
         return self.scorecard.predict_proba(self.read_inputs(X))
 
     def unread_inputs(
-        self, X: pd.DataFrame, read: pd.DataFrame | None = None
+        self,
+        X: pd.DataFrame,
+        read: pd.DataFrame | None = None,
+        chosen: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """The model's input columns that this table cannot give it as at training: text
         training read as numbers that is not written so (any value: "12,50" where training
@@ -105,12 +114,14 @@ class ModelArtifact:
         never saw in at least half (each scored in the riskiest group). A column of codes where
         training had words, or one left empty, is scored that way without an error: this says
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
-        the unseen values). `read`: X through `read_inputs`, when that is done already."""
-        readers = self.training.get("text_numbers") or {}
+        the unseen values). `read`: X through `read_inputs`, and `chosen`, its `reading`,
+        when done already. A column whose text is no number is judged missing by the values
+        it lacks in the table as given (not again for what could not be read)."""
+        chosen = self.reading(X) if chosen is None else chosen
         used = set(self.scorecard.features_)
-        odd = unreadable_text_numbers(X, {n: k for n, k in readers.items() if n in used})
-        odd += unreadable_plain_numbers(X, self._plain_number_inputs())
-        X = read if read is not None else self.read_inputs(X)
+        given = X
+        X = read if read is not None else self.read_inputs(X, chosen)
+        odd = unreadable_values(given, X, {n: k for n, k in chosen.items() if n in used})
         segments = getattr(self.scorecard, "segments_", [])
         # a segment's card on its own segment's rows (its training shares are of those)
         if segments:
@@ -129,6 +140,8 @@ class ModelArtifact:
                     continue
                 bins = card.bins_[name]
                 missing = float(part[name].isna().mean())
+                if name in chosen:
+                    missing = float(given.loc[part.index, name].isna().mean())
                 trained = bins.count[bins.missing_index] / max(sum(bins.count), 1)
                 values = part[name].to_numpy(dtype=object) if bins.kind == "categorical" else None
                 new = bins.unseen_levels(values) if values is not None else np.zeros(0, bool)
@@ -147,13 +160,29 @@ class ModelArtifact:
                     }
         return odd + list(found.values())
 
-    def read_otherwise(self, X: pd.DataFrame) -> dict[str, tuple[str, str]]:
-        """The columns training read from text as numbers that this table's file writes its
-        own way and is read so (columns.reading_kinds): {column: (kind read, kind trained)}."""
-        readers = self.training.get("text_numbers") or {}
-        used = set(self.scorecard.features_)
-        kinds = reading_kinds(X, {n: k for n, k in readers.items() if n in used})
-        return {n: (k, readers[n]) for n, k in kinds.items() if k != readers[n]}
+    def read_otherwise(self, X: pd.DataFrame, chosen: dict[str, str] | None = None) -> list[str]:
+        """In words, the model's inputs this table's CSV file writes otherwise than training
+        read them: read as the file writes them, or read as training did though they may
+        mean other numbers (text_numbers.doubtful_readings)."""
+        kinds = self.number_kinds()
+        chosen = self.reading(X) if chosen is None else chosen
+        used = {n: k for n, k in chosen.items() if n in set(self.scorecard.features_)}
+        said = [
+            f"{n} read as {TEXT_NUMBER_WORDS[k]}, as this file writes it, where training read"
+            f" {TEXT_NUMBER_WORDS[kinds[n]]}"
+            for n, k in used.items()
+            if k != kinds[n]
+        ]
+        comma = X.attrs.get(TEXT_CONVENTION) == ","
+        for name, other in doubtful_readings(X, kinds, used).items():
+            example = X[name].dropna().astype(str).iloc[0]
+            said.append(
+                f"{name} read as training read it, {TEXT_NUMBER_WORDS[kinds[name]]}, though"
+                f" values such as {example!r} read as {TEXT_NUMBER_WORDS[other]} too, as"
+                f" {'a comma-separated' if comma else 'a semicolon-, tab- or bar-separated'}"
+                " file such as this one writes them: check which this file means"
+            )
+        return said
 
     def breakdown(self, X: Any) -> pd.DataFrame:
         """Points per dimension and the most each can give, as points_<dimension> and
@@ -232,17 +261,7 @@ def _written_as(kind: str, values: int) -> str:
     """What the values of a number input should have been, in words."""
     if kind == "plain":
         return "a number" if values == 1 else "numbers"
-    return TEXT_NUMBER_WORDS[kind]
-
-
-def read_otherwise_words(name: str, kinds: tuple[str, str]) -> str:
-    """A column read as its file writes numbers, not as training's did
-    (ModelArtifact.read_otherwise), in words."""
-    read, trained = kinds
-    return (
-        f"{name} read as this file writes numbers, {TEXT_NUMBER_WORDS[read]}, where the"
-        f" training file wrote {TEXT_NUMBER_WORDS[trained]}"
-    )
+    return f"written as {TEXT_NUMBER_WORDS[kind]}"
 
 
 def unread_inputs_words(column: dict[str, Any]) -> str:

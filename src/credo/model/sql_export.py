@@ -23,7 +23,7 @@ from sqlglot import exp
 from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.bins import level_key
-from credo.model.columns import TEXT_NUMBER_EDITS, text_number_shape
+from credo.model.text_numbers import TEXT_NUMBER_EDITS, text_number_shape
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -217,14 +217,14 @@ def bin_expression(
     bins: Any, name: str, dialect: str = "duckdb", readers: dict[str, str] | None = None
 ) -> exp.Expression:
     """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
-    names the columns training read from text as numbers, and how."""
+    names the columns training read from text as numbers, and how (a number column the
+    database holds as text is read as plain numbers, as credo.model.text_numbers reads it)."""
     column: exp.Expression = exp.column(name, quoted=True)
-    kind = (readers or {}).get(name, "")
-    edits = TEXT_NUMBER_EDITS.get(kind)
-    if edits is not None:
+    kind = (readers or {}).get(name) or ("plain" if bins.kind == "numeric" else "")
+    if kind:
         text = exp.cast(column, "TEXT")
         replaced: exp.Expression = text.copy()
-        for old, new in edits:
+        for old, new in TEXT_NUMBER_EDITS[kind]:
             replaced = exp.func(
                 "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
             )
@@ -237,25 +237,16 @@ def bin_expression(
             group=exp.Literal.number(0),
         )
         shaped = exp.EQ(this=matched, expression=text.copy())
-        replaced = exp.Case().when(shaped, replaced).else_(exp.Null())
+        read = exp.Case().when(shaped, _try_cast(exp.Trim(this=replaced.copy()), "DOUBLE"))
+        if kind == "plain":
+            # "True"/"False" as text (a CSV loaded all as text) is 1/0, as a CSV reader takes it
+            word = exp.Lower(this=replaced)
+            read = read.when(word.eq(exp.Literal.string("true")), exp.Literal.number(1.0))
+            read = read.when(word.copy().eq(exp.Literal.string("false")), exp.Literal.number(0.0))
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
         # are for text: 1234.5 with its points taken out would be 12345)
-        column = (
-            exp.Case()
-            .when(_is_text(column), _try_cast(exp.Trim(this=replaced), "DOUBLE"))
-            .else_(_try_cast(column, "DOUBLE"))
-        )
-    elif bins.kind == "numeric":
-        # "True"/"False" as text (a CSV loaded all as text) is 1/0, as pandas reads a file
-        word = exp.Lower(this=exp.Trim(this=exp.cast(column.copy(), "TEXT")))
-        as_word = (
-            exp.Case()
-            .when(word.eq(exp.Literal.string("true")), exp.Literal.number(1.0))
-            .when(word.copy().eq(exp.Literal.string("false")), exp.Literal.number(0.0))
-            .else_(_try_cast(column.copy(), "DOUBLE"))
-        )
-        column = exp.Case().when(_is_text(column), as_word).else_(_try_cast(column, "DOUBLE"))
+        column = exp.Case().when(_is_text(column), read).else_(_try_cast(column, "DOUBLE"))
     if bins.kind == "numeric":
         return _numeric_bin(bins, column, dialect)
     return _categorical_bin(bins, column, dialect)

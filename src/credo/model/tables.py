@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.columns import TEXT_CONVENTION, TEXT_NUMBER_KINDS, text_columns_as_numbers
+from credo.model.text_numbers import TEXT_CONVENTION, TEXT_NUMBER_KINDS, text_columns_as_numbers
 
 FEATURE_KEYS = ("user_id", "as_of")
 TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: a TEXT_NUMBER_EDITS kind}
@@ -69,7 +69,7 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
     suffix = path.suffix.lower()
     delimiter = ","
     if suffix == ".parquet":
-        frame = pq.read_table(path).to_pandas()
+        frame = _decimals_as_floats(pq.read_table(path)).to_pandas()
     elif suffix in (".csv", ".txt", ".tsv"):
         delimiter = csv_delimiter(path)
         try:
@@ -98,6 +98,15 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
     return frame
+
+
+def _decimals_as_floats(table: pa.Table) -> pa.Table:
+    """Parquet's DECIMAL columns (money, as databases export it) as floats: pandas would hold
+    them as Python Decimal objects, neither numbers nor text to a model."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
+    return table
 
 
 def _except(

@@ -1,0 +1,322 @@
+"""Numbers written as text in plain tables: how training reads them, and how scoring reads them
+again.
+
+A CSV's percentages ("13.5%"), decimal commas ("1,5" in a semicolon file) and amounts with
+thousands separators or a currency sign ("$1,234.50", "33.374,10 €") are read as numbers when
+every value of a column is written one way (`text_columns_as_numbers`, by the file's delimiter:
+"1,234" is a thousand and more in a comma-separated file, 1.234 in any other). The model
+records each such column's kind, and scoring reads the column so again (`reading_kinds`,
+`read_numbers`), as does the exported SQL: a value is a number only when the whole of it has
+the kind's shape, checked with one pattern on every engine; any other value is missing and
+said so (`unreadable_values`). A number input a table holds as text is read as plain numbers
+the same way ("true"/"false" as 1/0, as a CSV reader takes them).
+
+A file written another way than training's ("0.544" where training read "0,544"; "$96,800.50"
+where it read "96.800,50 €") would have every value misread or missing: where training's kind
+fits fewer of a CSV file's values than another kind does, the column is read the other way,
+and said so. Values that read one way or the other alike ("$96,800": 96800 or 96.8) are read
+as training read them; where the file's delimiter says otherwise, that is said too
+(`doubtful_readings`). A table not read from a CSV file (a DataFrame, Parquet, the exported
+SQL's database table) is read value by value as training read it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+# The shapes are written without backslashes, so that the exported SQL checks a value with
+# the same pattern on every engine (RE2 in DuckDB, Java's in Spark). Spaces: plain, tab,
+# no-break, and the en, em, figure, thin, narrow no-break and ideographic spaces exports use
+# ("12,5\u202f%" from a French spreadsheet).
+SPACES = " \t\u00a0\u2002\u2003\u2007\u2009\u202f\u3000"
+_SPACE = f"[{SPACES}]*"
+_CURRENCY = "$€£¥"
+
+
+def _signed_or_in_brackets(amount: str) -> re.Pattern:
+    """An amount with a sign, or in brackets without one: "(1,234)" is -1,234 as accounts
+    and spreadsheets write a negative amount."""
+    return re.compile(rf"^{_SPACE}(?:[-+]?{amount}|[(]{_SPACE}{amount}{_SPACE}[)]){_SPACE}$")
+
+
+# 12 / -1.5 / .5 / 1e3 (what every engine casts alike)
+_PLAIN = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?{_SPACE}$")
+_PERCENT = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
+_DECIMAL_COMMA = re.compile(rf"^{_SPACE}[-+]?[0-9]+(,[0-9]+)?{_SPACE}$")
+# 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands)
+_GROUPED = _signed_or_in_brackets(
+    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}(,[0-9]{{3}})+|[0-9]+)([.][0-9]+)?"
+)
+# 33.374,10 / 1.234 € / 96 800,00 € / 20,9% / (1.234 €) (other files: a point or a space
+# groups thousands, the comma is decimal)
+_GROUP_SPACES = SPACES.replace("\t", "")
+_GROUPS_OF_THOUSANDS = f"[0-9]{{1,3}}([.][0-9]{{3}})+|[0-9]{{1,3}}([{_GROUP_SPACES}][0-9]{{3}})+"
+_GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
+    rf"[{_CURRENCY}]?{_SPACE}({_GROUPS_OF_THOUSANDS}|[0-9]+)(,[0-9]+)?{_SPACE}[{_CURRENCY}%]?"
+)
+
+# Every space goes first: the shapes allow them only where they say nothing ("-$ 5" is -5,
+# "96 800,00 €" 96800, "12,5 %" 12.5), and engines trim different ones before a cast.
+_NO_SPACES = tuple((c, "") for c in SPACES)
+# How a kind is read: the edits, in order, that leave the number's text (the SQL export makes
+# the same edits, then a TRY_CAST)
+TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "plain": _NO_SPACES,
+    "percent": (*_NO_SPACES, ("%", "")),
+    "decimal_comma": (*_NO_SPACES, (",", ".")),
+    # brackets make a negative: "(1,234)" is -1234
+    "grouped": (*_NO_SPACES, ("(", "-"), (")", ""), *((c, "") for c in _CURRENCY), (",", "")),
+    "grouped_decimal_comma": (
+        *_NO_SPACES,
+        ("(", "-"),
+        (")", ""),
+        *((c, "") for c in _CURRENCY + "%"),
+        (".", ""),
+        (",", "."),
+    ),
+}
+
+# A column of grouped digits alone could be formatted numbers (phone numbers 612.345.678): it
+# is read as amounts unless every value has the same number of digits and two separators or
+# more, and no value has a currency or percent sign, a decimal part or three digits or fewer.
+_AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}(]|\.\d+\s*\)?\s*$|^\s*[-+]?\d{{1,3}}\s*$")
+_AMOUNT_SIGN_DECIMAL_COMMA = re.compile(
+    rf"[{_CURRENCY}%(]|,\d+\s*[{_CURRENCY}%]?\s*\)?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
+)
+
+# Each kind: the pattern a value must match as a whole to be read so, and for the grouped
+# kinds the sign of an amount and the thousands separators (_look_like_amounts).
+_SHAPES: dict[str, tuple[re.Pattern, tuple[re.Pattern, str] | None]] = {
+    "plain": (_PLAIN, None),
+    "percent": (_PERCENT, None),
+    "decimal_comma": (_DECIMAL_COMMA, None),
+    "grouped": (_GROUPED, (_AMOUNT_SIGN, ",")),
+    "grouped_decimal_comma": (_GROUPED_DECIMAL_COMMA, (_AMOUNT_SIGN_DECIMAL_COMMA, "." + SPACES)),
+}
+# The kinds training tries, in order, by the file's delimiter (plain numbers pandas reads).
+TEXT_NUMBER_KINDS = {
+    ",": ("percent", "grouped"),
+    "other": ("decimal_comma", "percent", "grouped_decimal_comma"),
+}
+# The files each kind is read from (a percentage with a decimal point, or a plain number,
+# from either)
+_KIND_CONVENTION = {
+    "plain": None,
+    "percent": None,
+    "grouped": ",",
+    "decimal_comma": "other",
+    "grouped_decimal_comma": "other",
+}
+# DataFrame.attrs key: how the CSV file a table was read from writes numbers (a
+# TEXT_NUMBER_KINDS key, by its delimiter); absent for tables read otherwise
+TEXT_CONVENTION = "credo_text_convention"
+
+# What each kind looks like, in words for a warning or a note
+TEXT_NUMBER_WORDS = {
+    "plain": "plain numbers such as 1234.5",
+    "percent": "percentages such as 13.5%",
+    "decimal_comma": "numbers with a decimal comma such as 1,5",
+    "grouped": "numbers such as 1,234.50 (a comma between thousands, a point before decimals)",
+    "grouped_decimal_comma": (
+        "numbers such as 1.234,50 or 12,5% (a point or a space between thousands, a comma"
+        " before decimals)"
+    ),
+}
+
+
+def text_number_shape(kind: str) -> str:
+    """The pattern (for Python, RE2 and Java alike) a value must match as a whole to be read
+    as a number of `kind`."""
+    return _SHAPES[kind][0].pattern
+
+
+def text_values(column: pd.Series) -> pd.Series | None:
+    """The column's non-missing values as text when it holds text, else None."""
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return None
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(column):
+        return None
+    values = column.dropna()
+    if not all(isinstance(v, str) for v in values.head(1000)):
+        return None
+    return values.astype(str)
+
+
+def all_match(text: pd.Series, pattern: re.Pattern) -> bool:
+    """Every distinct value matches (each looked at once; most columns fail at the first)."""
+    return all(pattern.fullmatch(v) for v in pd.unique(text.to_numpy(dtype=object)))
+
+
+def _matching(text: pd.Series, kind: str) -> pd.Series:
+    """Which values of a text column are whole numbers written as `kind` (missing values are
+    not). RE2 through Arrow: the engine DuckDB runs the exported SQL's check with."""
+    strings = text.astype("string[pyarrow]")
+    return strings.str.fullmatch(_SHAPES[kind][0].pattern).fillna(False).astype(bool)
+
+
+def _words(text: pd.Series) -> pd.Series:
+    """ "true"/"false" in any case and spacing, as 1/0 (else missing): a plain number column's
+    booleans as a CSV reader takes them."""
+    bare = text.astype("string[pyarrow]")
+    for old, _ in _NO_SPACES:
+        bare = bare.str.replace(old, "", regex=False)
+    return bare.str.lower().map({"true": 1.0, "false": 0.0}).astype(float)
+
+
+def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
+    """The numbers a text column holds, read with the edits of `kind`; missing where the text
+    is not a number written so ("12,50" is no amount whose comma groups thousands: read as
+    1250 it would be a hundred times too much). Plain numbers take "true"/"false" as 1/0."""
+    readable = _matching(text, kind)
+    edited = text.astype("string[pyarrow]")  # in Arrow: 20 ms an edit on a million rows
+    for old, new in TEXT_NUMBER_EDITS[kind]:
+        edited = edited.str.replace(old, new, regex=False)
+    numbers = pd.to_numeric(edited.str.strip(), errors="coerce").astype(float).where(readable)
+    return numbers.fillna(_words(text)) if kind == "plain" else numbers
+
+
+def _look_like_amounts(values: Sequence[str], signs: re.Pattern, separators: str) -> bool:
+    """Whether grouped digits are amounts: a sign of one, or anything but the shape of a
+    formatted number (a phone or account number: every value the same length with two or
+    more separators)."""
+    if any(signs.search(v) for v in values):
+        return True
+    lengths = {sum(ch.isdigit() for ch in v) for v in values}
+    counts = (sum(v.strip().count(s) for s in separators) for v in values)
+    return len(lengths) > 1 or min(counts) < 2
+
+
+def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Text columns whose every value is a number written as `kind` (a TEXT_NUMBER_EDITS kind:
+    "13.5%", "1,5", "$1,234.50", "33.374,10 €") as those numbers."""
+    pattern, amounts = _SHAPES[kind]
+    converted = {}
+    for name in frame.columns:
+        text = text_values(frame[name])
+        if text is None or text.empty or not all_match(text, pattern):
+            continue
+        if amounts is not None and not _look_like_amounts(pd.unique(text), *amounts):
+            continue
+        converted[name] = edited_numbers(text, kind).reindex(frame.index)
+    return frame.assign(**converted) if converted else frame
+
+
+def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is a percentage ("13.5%") as numbers (13.5)."""
+    return text_columns_as_numbers(frame, "percent")
+
+
+def held_as_text(column: pd.Series) -> bool:
+    """Whether a column a model takes as numbers is held as something else (text)."""
+    return not (
+        pd.api.types.is_numeric_dtype(column)
+        or pd.api.types.is_bool_dtype(column)
+        or column.isna().all()
+    )
+
+
+def _candidates(kind: str) -> list[str]:
+    """The kinds a column read as `kind` at training may be written in elsewhere, training's
+    first, then plain numbers."""
+    return list(dict.fromkeys([kind, "plain", *TEXT_NUMBER_EDITS]))
+
+
+def reading_kinds(frame: pd.DataFrame, kinds: dict[str, str]) -> dict[str, str]:
+    """How to read each column of `kinds` ({column: the kind training read it as, "plain"
+    for a number input}) that this table holds as text: as training did, or, in a table read
+    from a CSV file (`frame.attrs[TEXT_CONVENTION]`), the kind that reads the most of its
+    values where training's reads fewer (see the module's docstring)."""
+    from_file = TEXT_CONVENTION in frame.attrs
+    chosen = {}
+    for name, kind in kinds.items():
+        if name not in frame.columns or not held_as_text(frame[name]):
+            continue
+        chosen[name] = kind
+        if not from_file:
+            continue
+        text = frame[name].dropna().astype(str)
+        fits = {kind: int(_matching(text, kind).sum())}
+        if fits[kind] == len(text):
+            continue
+        for other in _candidates(kind)[1:]:
+            fits[other] = int(_matching(text, other).sum())
+        chosen[name] = max(fits, key=lambda k: fits[k])  # the first of the most
+    return chosen
+
+
+def doubtful_readings(
+    frame: pd.DataFrame, kinds: dict[str, str], chosen: dict[str, str]
+) -> dict[str, str]:
+    """The columns read as training did (`chosen` as `kinds`) though the CSV file they come
+    from writes numbers the other way by its delimiter, and every value reads that way too, to
+    other numbers ("$96,800": 96.8 as training's semicolon file wrote numbers, 96800 as this
+    comma-separated one would): {column: the kind this file's delimiter says}."""
+    convention = frame.attrs.get(TEXT_CONVENTION)
+    doubtful = {}
+    for name, kind in chosen.items():
+        trained = _KIND_CONVENTION.get(kind)
+        if kind != kinds.get(name) or trained is None or convention in (None, trained):
+            continue
+        text = frame[name].dropna().astype(str)
+        for other in TEXT_NUMBER_KINDS[convention]:
+            if other == kind or not _matching(text, other).all():
+                continue
+            if not edited_numbers(text, other).equals(edited_numbers(text, kind)):
+                doubtful[name] = other
+                break
+    return doubtful
+
+
+def unreadable_values(
+    frame: pd.DataFrame, read: pd.DataFrame, chosen: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The text of the columns `chosen` ({column: kind read}) that is not a number written so
+    (`read`, the table through `read_numbers`, has it missing): for each column with any,
+    name, kind, values (how many), share (of the rows) and examples (a few of them)."""
+    found = []
+    for name, kind in chosen.items():
+        lost = frame[name].notna().to_numpy() & read[name].isna().to_numpy()
+        odd = frame[name][lost].astype(str)
+        if len(odd):
+            found.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "values": len(odd),
+                    "share": len(odd) / max(len(frame), 1),
+                    "examples": [str(v) for v in pd.unique(odd.to_numpy(dtype=object))[:3]],
+                }
+            )
+    return found
+
+
+def read_numbers(frame: pd.DataFrame, chosen: dict[str, str]) -> pd.DataFrame:
+    """The columns `chosen` ({column: kind}, from reading_kinds) read as numbers: the edits,
+    then the number, or missing where the text is not a number written so, as the exported
+    SQL reads them."""
+    converted = {}
+    for name, kind in chosen.items():
+        column = frame[name]
+        converted[name] = edited_numbers(column.astype(str), kind).where(column.notna())
+    return frame.assign(**converted) if converted else frame
+
+
+def numbers_but_for(column: pd.Series, most: int = 3) -> list[str] | None:
+    """The few texts (at most `most`) that keep a column of numbers text ("XNA" among years
+    employed), or None when it is no such column (or one of codes: "001", "0950"): binned as
+    categories, its numbers lose their order (rare ones are pooled with the riskiest)."""
+    text = text_values(column)
+    if text is None or text.empty:
+        return None
+    numbers = pd.to_numeric(text.str.strip(), errors="coerce")
+    as_numbers = text[numbers.notna().to_numpy()].str.strip()
+    if as_numbers.str.match("^[-+]?0[0-9]").any():  # leading zeros: codes, not quantities
+        return None
+    codes = pd.unique(text[numbers.isna().to_numpy()].to_numpy(dtype=object))
+    if not 0 < len(codes) <= most or numbers.nunique() < 5 or numbers.notna().mean() < 0.5:
+        return None
+    return [str(c) for c in codes]
