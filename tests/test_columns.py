@@ -235,14 +235,15 @@ def test_french_and_swiss_spaces_and_points_grouping_thousands(tmp_path) -> None
         "rate;income;amt;phone;bad\n"
         "12,5\u202f%;96\u202f800,00 €;1.500;612 345 678;0\n"
         "7\u00a0%;1 234,50;750,50;655 123 456;1\n"
-        "-0,5 %;800;2.000;699 888 777;0\n",
+        "-0,5 %;800;2.000;699 888 777;0\n"
+        '"3,25\n%";5;7;611 222 333;1\n',  # a line break in a cell is a space
         encoding="utf-8",
     )
     frame = read_plain_table(eu)
-    assert frame["rate"].tolist() == [12.5, 7.0, -0.5]
-    assert frame["income"].tolist() == [96800.0, 1234.5, 800.0]
-    assert frame["amt"].tolist() == [1500.0, 750.5, 2000.0]
-    assert frame["phone"].tolist() == ["612 345 678", "655 123 456", "699 888 777"]
+    assert frame["rate"].tolist() == [12.5, 7.0, -0.5, 3.25]
+    assert frame["income"].tolist() == [96800.0, 1234.5, 800.0, 5.0]
+    assert frame["amt"].tolist() == [1500.0, 750.5, 2000.0, 7.0]
+    assert frame["phone"].tolist() == ["612 345 678", "655 123 456", "699 888 777", "611 222 333"]
 
 
 def test_a_column_that_tells_the_outcome_is_found() -> None:
@@ -407,16 +408,20 @@ def test_a_csv_written_otherwise_than_training_is_read_as_it_writes_numbers() ->
     from credo.model.text_numbers import TEXT_CONVENTION, read_numbers, reading_kinds
 
     frame = pd.DataFrame(
-        {"util": ["0.544", "0.23", "1.500"], "plain": ["0,544", "#VALUE!", "1,5"],
-         "same": ["0,5", "2,25", "n/a"]}
+        {"util": ["0.544", "0,015", "1.500"], "plain": ["0,544", "#VALUE!", "1,5"],
+         "same": ["0,5", "2,25", "n/a"], "whole": ['7,549', "#VALUE!", "12"]}
     )  # fmt: skip
     trained = {"util": "decimal_comma", "plain": "plain", "same": "decimal_comma"}
     assert reading_kinds(frame, trained) == trained  # a table with no file: as training did
     frame.attrs[TEXT_CONVENTION] = "other"
     chosen = reading_kinds(frame, trained)
-    assert chosen == {"util": "plain", "plain": "decimal_comma", "same": "decimal_comma"}
+    # a decimal point in a column of decimal commas can mean nothing else
+    assert chosen == {"util": "decimal_comma", "plain": "decimal_comma", "same": "decimal_comma"}
     read = read_numbers(frame, chosen)
-    assert read["util"].tolist() == [0.544, 0.23, 1.5]
+    assert read["util"].tolist() == [0.544, 0.015, 1.5]
+    # a comma-separated file's kinds, not a semicolon file's: "7,549" is 7549 there
+    frame.attrs[TEXT_CONVENTION] = ","
+    assert reading_kinds(frame, {"whole": "plain"}) == {"whole": "grouped"}
     assert read["plain"].tolist()[::2] == [0.544, 1.5] and np.isnan(read["plain"][1])
     assert read["same"].tolist()[:2] == [0.5, 2.25] and np.isnan(read["same"][2])
 

@@ -29,10 +29,13 @@ from typing import Any
 import pandas as pd
 
 # The shapes are written without backslashes, so that the exported SQL checks a value with
-# the same pattern on every engine (RE2 in DuckDB, Java's in Spark). Spaces: plain, tab,
-# no-break, and the en, em, figure, thin, narrow no-break and ideographic spaces exports use
-# ("12,5\u202f%" from a French spreadsheet).
-SPACES = " \t\u00a0\u2002\u2003\u2007\u2009\u202f\u3000"
+# the same pattern on every engine (RE2 in DuckDB, Java's in Spark). Spaces: what Python's
+# str.strip takes (a cell's line break, the no-break, narrow no-break and thin spaces of
+# exports: "12,5\u202f%" from a French spreadsheet).
+SPACES = (
+    " \t\n\r\v\f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _SPACE = f"[{SPACES}]*"
 _CURRENCY = "$€£¥"
 
@@ -47,14 +50,17 @@ def _signed_or_in_brackets(amount: str) -> re.Pattern:
 _PLAIN = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?{_SPACE}$")
 _PERCENT = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
 _DECIMAL_COMMA = re.compile(rf"^{_SPACE}[-+]?[0-9]+(,[0-9]+)?{_SPACE}$")
-# 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands)
+# 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands;
+# no group of thousands follows a leading 0: "0,465" is none)
 _GROUPED = _signed_or_in_brackets(
-    rf"[{_CURRENCY}]?{_SPACE}([0-9]{{1,3}}(,[0-9]{{3}})+|[0-9]+)([.][0-9]+)?"
+    rf"[{_CURRENCY}]?{_SPACE}([1-9][0-9]{{0,2}}(,[0-9]{{3}})+|[0-9]+)([.][0-9]+)?"
 )
 # 33.374,10 / 1.234 € / 96 800,00 € / 20,9% / (1.234 €) (other files: a point or a space
 # groups thousands, the comma is decimal)
-_GROUP_SPACES = SPACES.replace("\t", "")
-_GROUPS_OF_THOUSANDS = f"[0-9]{{1,3}}([.][0-9]{{3}})+|[0-9]{{1,3}}([{_GROUP_SPACES}][0-9]{{3}})+"
+_GROUP_SPACES = " \u00a0\u2007\u2009\u202f"
+_GROUPS_OF_THOUSANDS = (
+    f"[1-9][0-9]{{0,2}}([.][0-9]{{3}})+|[1-9][0-9]{{0,2}}([{_GROUP_SPACES}][0-9]{{3}})+"
+)
 _GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
     rf"[{_CURRENCY}]?{_SPACE}({_GROUPS_OF_THOUSANDS}|[0-9]+)(,[0-9]+)?{_SPACE}[{_CURRENCY}%]?"
 )
@@ -97,6 +103,12 @@ _SHAPES: dict[str, tuple[re.Pattern, tuple[re.Pattern, str] | None]] = {
     "grouped": (_GROUPED, (_AMOUNT_SIGN, ",")),
     "grouped_decimal_comma": (_GROUPED_DECIMAL_COMMA, (_AMOUNT_SIGN_DECIMAL_COMMA, "." + SPACES)),
 }
+# At scoring a decimal-comma column reads a decimal point too ("17.17" can mean nothing else
+# where training saw no thousands grouped); training tells the kinds apart by the comma.
+_SCORING_SHAPES = {
+    **{kind: shape for kind, (shape, _) in _SHAPES.items()},
+    "decimal_comma": re.compile(rf"^{_SPACE}[-+]?[0-9]+([,.][0-9]+)?{_SPACE}$"),
+}
 # The kinds training tries, in order, by the file's delimiter (plain numbers pandas reads).
 TEXT_NUMBER_KINDS = {
     ",": ("percent", "grouped"),
@@ -130,8 +142,8 @@ TEXT_NUMBER_WORDS = {
 
 def text_number_shape(kind: str) -> str:
     """The pattern (for Python, RE2 and Java alike) a value must match as a whole to be read
-    as a number of `kind`."""
-    return _SHAPES[kind][0].pattern
+    as a number of `kind` when a model scores it."""
+    return _SCORING_SHAPES[kind].pattern
 
 
 def text_values(column: pd.Series) -> pd.Series | None:
@@ -155,7 +167,7 @@ def _matching(text: pd.Series, kind: str) -> pd.Series:
     """Which values of a text column are whole numbers written as `kind` (missing values are
     not). RE2 through Arrow: the engine DuckDB runs the exported SQL's check with."""
     strings = text.astype("string[pyarrow]")
-    return strings.str.fullmatch(_SHAPES[kind][0].pattern).fillna(False).astype(bool)
+    return strings.str.fullmatch(_SCORING_SHAPES[kind].pattern).fillna(False).astype(bool)
 
 
 def _words(text: pd.Series) -> pd.Series:
@@ -211,18 +223,10 @@ def percent_columns_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def held_as_text(column: pd.Series) -> bool:
-    """Whether a column a model takes as numbers is held as something else (text)."""
-    return not (
-        pd.api.types.is_numeric_dtype(column)
-        or pd.api.types.is_bool_dtype(column)
-        or column.isna().all()
-    )
-
-
-def _candidates(kind: str) -> list[str]:
-    """The kinds a column read as `kind` at training may be written in elsewhere, training's
-    first, then plain numbers."""
-    return list(dict.fromkeys([kind, "plain", *TEXT_NUMBER_EDITS]))
+    """Whether a column a model takes as numbers holds text (not numbers, not Decimal or
+    float objects, not nothing)."""
+    text = text_values(column)
+    return text is not None and not text.empty
 
 
 def reading_kinds(frame: pd.DataFrame, kinds: dict[str, str]) -> dict[str, str]:
@@ -242,8 +246,12 @@ def reading_kinds(frame: pd.DataFrame, kinds: dict[str, str]) -> dict[str, str]:
         fits = {kind: int(_matching(text, kind).sum())}
         if fits[kind] == len(text):
             continue
-        for other in _candidates(kind)[1:]:
-            fits[other] = int(_matching(text, other).sum())
+        # the kinds the file's own delimiter allows, as training chose, then plain numbers,
+        # then the rest: where two read as many values, the first ("7,549" in a comma file
+        # is 7549 before it is 7.549)
+        own = TEXT_NUMBER_KINDS[frame.attrs[TEXT_CONVENTION]]
+        for other in (*own, "plain", *TEXT_NUMBER_EDITS):
+            fits.setdefault(other, int(_matching(text, other).sum()))
         chosen[name] = max(fits, key=lambda k: fits[k])  # the first of the most
     return chosen
 
@@ -252,9 +260,10 @@ def doubtful_readings(
     frame: pd.DataFrame, kinds: dict[str, str], chosen: dict[str, str]
 ) -> dict[str, str]:
     """The columns read as training did (`chosen` as `kinds`) though the CSV file they come
-    from writes numbers the other way by its delimiter, and every value reads that way too, to
-    other numbers ("$96,800": 96.8 as training's semicolon file wrote numbers, 96800 as this
-    comma-separated one would): {column: the kind this file's delimiter says}."""
+    from writes numbers the other way by its delimiter, and every value training's way reads
+    reads that way too, to other numbers ("$96,800": 96.8 as training's semicolon file wrote
+    numbers, 96800 as this comma-separated one would; a "-" beside them changes nothing):
+    {column: the kind this file's delimiter says}."""
     convention = frame.attrs.get(TEXT_CONVENTION)
     doubtful = {}
     for name, kind in chosen.items():
@@ -262,8 +271,9 @@ def doubtful_readings(
         if kind != kinds.get(name) or trained is None or convention in (None, trained):
             continue
         text = frame[name].dropna().astype(str)
+        text = text[_matching(text, kind).to_numpy()]
         for other in TEXT_NUMBER_KINDS[convention]:
-            if other == kind or not _matching(text, other).all():
+            if text.empty or other == kind or not _matching(text, other).all():
                 continue
             if not edited_numbers(text, other).equals(edited_numbers(text, kind)):
                 doubtful[name] = other
