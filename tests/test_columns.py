@@ -408,17 +408,20 @@ def test_a_csv_written_otherwise_than_training_is_read_as_it_writes_numbers() ->
     from credo.model.text_numbers import TEXT_CONVENTION, read_numbers, reading_kinds
 
     frame = pd.DataFrame(
-        {"util": ["0.544", "0,015", "1.500"], "plain": ["0,544", "#VALUE!", "1,5"],
+        {"util": ["0.544", "0,015", "17.17"], "plain": ["0,544", "#VALUE!", "1,5"],
          "same": ["0,5", "2,25", "n/a"], "whole": ['7,549', "#VALUE!", "12"]}
     )  # fmt: skip
     trained = {"util": "decimal_comma", "plain": "plain", "same": "decimal_comma"}
     assert reading_kinds(frame, trained) == trained  # a table with no file: as training did
     frame.attrs[TEXT_CONVENTION] = "other"
     chosen = reading_kinds(frame, trained)
-    # a decimal point in a column of decimal commas can mean nothing else
+    # a decimal point in a column of decimal commas, where it can mean nothing else
     assert chosen == {"util": "decimal_comma", "plain": "decimal_comma", "same": "decimal_comma"}
     read = read_numbers(frame, chosen)
-    assert read["util"].tolist() == [0.544, 0.015, 1.5]
+    assert read["util"].tolist() == [0.544, 0.015, 17.17]
+    # "1.234" can: a semicolon file's thousands (1234) where training read "1,5"
+    odd = read_numbers(frame.assign(util=["1.234", "1,5", "2.5"]), {"util": "decimal_comma"})
+    assert np.isnan(odd["util"][0]) and odd["util"].tolist()[1:] == [1.5, 2.5]
     # a comma-separated file's kinds, not a semicolon file's: "7,549" is 7549 there
     frame.attrs[TEXT_CONVENTION] = ","
     assert reading_kinds(frame, {"whole": "plain"}) == {"whole": "grouped"}

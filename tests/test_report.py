@@ -649,5 +649,15 @@ def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
     )  # fmt: skip
     assert psi < metrics.psi_by_chance(10, 100, 20_000) and status == "info", detail
     assert "no shift can be told from these rows" in detail
+    # the report's stability section says the same
+    while True:
+        few = rng.normal(600, 50, 100)
+        y = (rng.random(100) < 0.2).astype(int)
+        bands = np.where(few > 600, "A", "B")
+        result = evaluate_scores(y, np.full(100, 0.2), few, bands, ["A", "B"], train_scores=train)
+        if result["stability"]["psi"] >= 0.1:
+            break
+    html = " ".join(render_report(result).split())
+    assert "no shift can be told from so few rows (samples of this size differ" in html
     assert check(rng.normal(630, 50, 5_000))[1] == "flag"
     assert check(rng.normal(600, 50, 5_000))[1] == "pass"

@@ -136,7 +136,7 @@ def evaluate_artifact(
         "scale": scorecard.scale_.name,
         "features": len(scorecard.features_),
         "content_hash": getattr(artifact, "content_hash", ""),
-        "trained_rows": (artifact.training or {}).get("rows") or scorecard.training_.get("rows"),
+        "trained_rows": trained_rows,
         "challenger": challenger is not None,
         # how many of the challenger's inputs are held to a risk direction (monotone)
         "challenger_constrained": (

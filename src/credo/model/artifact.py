@@ -69,12 +69,15 @@ class ModelArtifact:
 
     def number_kinds(self) -> dict[str, str]:
         """The inputs read as numbers, each with how training read it: the text-number kind
-        of the columns it read from text ("13.5%"), "plain" for the card's other number
-        inputs."""
-        readers = dict(self.training.get("text_numbers") or {})
-        cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
-        numeric = {n for card in cards for n, b in card.bins_.items() if b.kind == "numeric"}
-        return {**dict.fromkeys(sorted(numeric - set(readers)), "plain"), **readers}
+        of the columns it read from text ("13.5%"), "plain" for the card's and the
+        challenger's other number inputs."""
+        kinds = number_kinds(self.scorecard, self.training.get("text_numbers"))
+        if self.challenger is not None:
+            trees = set(self.challenger.get("features", ())) - set(
+                self.challenger.get("categories", ())
+            )
+            kinds = {**dict.fromkeys(sorted(trees - set(kinds)), "plain"), **kinds}
+        return kinds
 
     def reading(self, X: pd.DataFrame) -> dict[str, str]:
         """How this table's number inputs held as text are read (text_numbers.reading_kinds):
@@ -128,7 +131,7 @@ class ModelArtifact:
             try:
                 index = self.scorecard.segment_index(X)
             except ValueError:  # columns the segments need are missing: scoring says so
-                return []
+                return odd
             parts = [(s.card, X.loc[index == i]) for i, s in enumerate(segments)]
         else:
             parts = [(self.scorecard, X)]
@@ -174,8 +177,7 @@ class ModelArtifact:
             if k != kinds[n]
         ]
         comma = X.attrs.get(TEXT_CONVENTION) == ","
-        for name, other in doubtful_readings(X, kinds, used).items():
-            example = X[name].dropna().astype(str).iloc[0]
+        for name, (other, example) in doubtful_readings(X, kinds, used).items():
             said.append(
                 f"{name} read as training read it, {TEXT_NUMBER_WORDS[kinds[name]]}, though"
                 f" values such as {example!r} read as {TEXT_NUMBER_WORDS[other]} too, as"
@@ -262,6 +264,15 @@ def _written_as(kind: str, values: int) -> str:
     if kind == "plain":
         return "a number" if values == 1 else "numbers"
     return f"written as {TEXT_NUMBER_WORDS[kind]}"
+
+
+def number_kinds(scorecard: Any, readers: dict[str, str] | None) -> dict[str, str]:
+    """A card's (or a segmented card's) number inputs, each with how training read it:
+    `readers`' kind for the columns it read from text, else "plain"."""
+    readers = dict(readers or {})
+    cards = [s.card for s in getattr(scorecard, "segments_", [])] or [scorecard]
+    numeric = {n for card in cards for n, b in card.bins_.items() if b.kind == "numeric"}
+    return {**dict.fromkeys(sorted(numeric - set(readers)), "plain"), **readers}
 
 
 def unread_inputs_words(column: dict[str, Any]) -> str:

@@ -1,13 +1,13 @@
 """What a plain table's columns can be: inputs, a target, or things a scorecard must not bin.
 
-Plain tables come from anywhere. Two kinds of column are read here before any model sees
-them (numbers written as text, "13.5%" or "$1,234.50", are credo.model.text_numbers'): dates
-and timestamps, which are left out (a calendar date is not a risk: a duration
-such as months since it is, and the table's owner should derive it); and identifiers, binned
-by target rate they would fit noise: text columns whose every value is distinct, and whole
-numbers, every one distinct, that either run without a gap (a row number, a CSV's index
-column) or sit in a column named as an identifier (`id`, `customer_id`, `loan_no`,
-`ClientID`); and columns with the same value in every row.
+Plain tables come from anywhere. Three kinds of column are left out here before any model
+sees them (numbers written as text, "13.5%" or "$1,234.50", are credo.model.text_numbers'):
+dates and timestamps (a calendar date is not a risk: a duration such as months since it is,
+and the table's owner should derive it); identifiers, which binned by target rate would fit
+noise: text columns whose every value is distinct, and whole numbers, every one distinct,
+that either run without a gap (a row number, a CSV's index column) or sit in a column named
+as an identifier (`id`, `customer_id`, `loan_no`, `ClientID`); and columns with the same
+value in every row.
 The target is read as 0/1, from numbers, booleans or named values (`--bad-value`).
 """
 

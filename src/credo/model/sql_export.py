@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
+from credo.model.artifact import number_kinds
 from credo.model.bins import level_key
 from credo.model.text_numbers import TEXT_NUMBER_EDITS, text_number_shape
 
@@ -46,10 +47,14 @@ def model_to_sql(
         raise ValueError(f"unknown SQL dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
     card = model if hasattr(model, "features_") else model.scorecard  # a card or an artifact
     training = {} if card is model else model.training
-    # text columns training read as numbers ("5.3%", "1,5") are read the same way here
-    readers = dict(training.get("text_numbers") or {})
     # a feature-table model scores the rows some consented event fed; the rest are unscorable
     leaves_out = unscorable.applies(training)
+    # text columns training read as numbers ("5.3%", "1,5") are read the same way here, and a
+    # plain table's other number inputs as plain numbers where the database holds them as
+    # text (a feature table's are numbers)
+    readers = dict(training.get("text_numbers") or {})
+    if not leaves_out:
+        readers = number_kinds(card, readers)
     scored_from = SCORABLE if leaves_out else table
     # a feature table's rows are a person as of a date: the date comes with the score
     carry = (AS_OF,) if leaves_out else ()
@@ -220,14 +225,10 @@ def bin_expression(
     names the columns training read from text as numbers, and how (a number column the
     database holds as text is read as plain numbers, as credo.model.text_numbers reads it)."""
     column: exp.Expression = exp.column(name, quoted=True)
-    kind = (readers or {}).get(name) or ("plain" if bins.kind == "numeric" else "")
+    kind = (readers or {}).get(name, "")
     if kind:
         text = exp.cast(column, "TEXT")
-        replaced: exp.Expression = text.copy()
-        for old, new in TEXT_NUMBER_EDITS[kind]:
-            replaced = exp.func(
-                "REPLACE", replaced, exp.Literal.string(old), exp.Literal.string(new)
-            )
+        replaced = _edited(text.copy(), kind)
         # only a value written as training read them is read ("12,50" is no amount whose
         # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses;
         # the whole value must be what matched (Java's `$` matches before a last line break)
@@ -237,7 +238,7 @@ def bin_expression(
             group=exp.Literal.number(0),
         )
         shaped = exp.EQ(this=matched, expression=text.copy())
-        read = exp.Case().when(shaped, _try_cast(exp.Trim(this=replaced.copy()), "DOUBLE"))
+        read = exp.Case().when(shaped, _try_cast(replaced.copy(), "DOUBLE"))
         if kind == "plain":
             # "True"/"False" as text (a CSV loaded all as text) is 1/0, as a CSV reader takes it
             word = exp.Lower(this=replaced)
@@ -250,6 +251,19 @@ def bin_expression(
     if bins.kind == "numeric":
         return _numeric_bin(bins, column, dialect)
     return _categorical_bin(bins, column, dialect)
+
+
+def _edited(text: exp.Expression, kind: str) -> exp.Expression:
+    """TEXT_NUMBER_EDITS[kind] as one TRANSLATE (DuckDB and Spark alike: a character of the
+    first list is replaced by the one at its place in the second, or removed where the second
+    has none); the same text as the edits made in turn, none of whose results a later one
+    changes."""
+    edits = TEXT_NUMBER_EDITS[kind]
+    mapped = [(old, new) for old, new in edits if new]
+    assert all(len(old) == len(new) == 1 for old, new in edits if new)
+    sources = "".join(old for old, _ in mapped) + "".join(old for old, new in edits if not new)
+    targets = "".join(new for _, new in mapped)
+    return exp.func("TRANSLATE", text, exp.Literal.string(sources), exp.Literal.string(targets))
 
 
 def _is_text(column: exp.Expression) -> exp.Expression:
