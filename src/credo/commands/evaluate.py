@@ -304,7 +304,7 @@ def evaluate(
         fail(str(exc))
     _print_summary(result)
     console.print(f"report written to {report}" + (f", figures to {json_out}" if json_out else ""))
-    for words in artifact.read_otherwise(frame):
+    for words in result["data"].get("reading_notes", []):
         console.print(f"note: {words}")
 
 

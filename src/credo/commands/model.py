@@ -643,9 +643,8 @@ def score(
             "score a table with the columns the model was trained on"
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
-    chosen = artifact.reading(frame)  # once: the chunks below find the inputs read
-    loaded, frame = frame, artifact.read_inputs(frame, chosen)
-    unread = artifact.unread_inputs(loaded, read=frame, chosen=chosen)
+    # once: the chunks below find the inputs read
+    frame, unread, reading_notes = artifact.read_for_scoring(frame)
     parts = []
     with _progress() as progress:
         task = progress.add_task("scoring", total=len(frame))
@@ -673,7 +672,7 @@ def score(
 
         for column in unread:
             console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")
-    for words in artifact.read_otherwise(loaded, chosen):
+    for words in reading_notes:
         console.print(f"note: {words}")
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)

@@ -247,16 +247,18 @@ def quarantine_list(
         con = connect(db, read_only=True)
         try:
             total = run(con, "SELECT count(*) FROM quarantine")[0][0]
-            fixed = 0
-            if not every:  # the rows of these filters left out, to say so
-                scope, scope_params = quarantine_filter(batch, field, file, reason)
-                later = f"{scope} {'AND' if scope else 'WHERE'} {_ACCEPTED_LATER}"
-                fixed = run(con, f"SELECT count(*) FROM quarantine{later}", scope_params)[0][0]
-            by_field = run(
+            # per field, the rows these filters keep: left to fix, and fixed copies accepted
+            scope, scope_params = quarantine_filter(batch, field, file, reason)
+            counts = run(
                 con,
-                f"SELECT field, count(*) FROM quarantine{where} GROUP BY field ORDER BY 2 DESC, 1",
-                params,
+                "SELECT field, count(*) FILTER (WHERE NOT later), count(*) FILTER (WHERE later)"
+                f" FROM (SELECT field, {_ACCEPTED_LATER} AS later FROM quarantine{scope})"
+                " GROUP BY field",
+                scope_params,
             )
+            fixed = 0 if every else sum(later for _, _, later in counts)
+            listed = ((name, left + later * every) for name, left, later in counts)
+            by_field = sorted(((n, c) for n, c in listed if c), key=lambda r: (-r[1], r[0]))
             if out is not None and as_events:
                 # oldest first: the order the rows were sent in
                 sent = " ORDER BY batch_id, path, row_number"

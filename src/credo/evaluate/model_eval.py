@@ -119,9 +119,7 @@ def evaluate_artifact(
     """
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
-    chosen = artifact.reading(frame)
-    loaded, frame = frame, artifact.read_inputs(frame, chosen)  # for the challenger too
-    unread = artifact.unread_inputs(loaded, read=frame, chosen=chosen)
+    frame, unread, reading_notes = artifact.read_for_scoring(frame)  # for the challenger too
     scored = artifact.score_table(frame)
     challenger = artifact.challenger_model()
     challenger_pd = challenger.predict_proba(frame)[:, 1] if challenger is not None else None
@@ -163,6 +161,7 @@ def evaluate_artifact(
             "outcome": outcome,
             "same_as_training": same_as_training,
             "unread_inputs": unread,
+            "reading_notes": reading_notes,
         },
         features=feature_rows(scorecard, frame, labels),
         points=points_rows(scorecard),

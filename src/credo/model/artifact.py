@@ -61,9 +61,11 @@ class ModelArtifact:
         """The plain-table columns a file to score must be read as text, as training read
         them: those it read from text as numbers (read so again) and those it binned as
         categories (which another file's values must not turn into numbers)."""
-        cards = [s.card for s in getattr(self.scorecard, "segments_", [])] or [self.scorecard]
         categorical = {
-            name for card in cards for name, bins in card.bins_.items() if bins.kind != "numeric"
+            name
+            for card in _cards(self.scorecard)
+            for name, bins in card.bins_.items()
+            if bins.kind != "numeric"
         }
         return sorted(set(self.training.get("text_numbers") or {}) | categorical)
 
@@ -142,9 +144,8 @@ class ModelArtifact:
                 if name in found or name not in part.columns:
                     continue
                 bins = card.bins_[name]
-                missing = float(part[name].isna().mean())
-                if name in chosen:
-                    missing = float(given.loc[part.index, name].isna().mean())
+                blanks = (given if name in chosen else part).loc[part.index, name].isna()
+                missing = float(blanks.mean())
                 trained = bins.count[bins.missing_index] / max(sum(bins.count), 1)
                 values = part[name].to_numpy(dtype=object) if bins.kind == "categorical" else None
                 new = bins.unseen_levels(values) if values is not None else np.zeros(0, bool)
@@ -162,6 +163,14 @@ class ModelArtifact:
                         ),
                     }
         return odd + list(found.values())
+
+    def read_for_scoring(self, X: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], list[str]]:
+        """The table with its number inputs read (`read_inputs`), the inputs it cannot give
+        the model as at training (`unread_inputs`) and the notes on how its file's numbers
+        were read (`read_otherwise`), the reading worked out once for all three."""
+        chosen = self.reading(X)
+        read = self.read_inputs(X, chosen)
+        return read, self.unread_inputs(X, read=read, chosen=chosen), self.read_otherwise(X, chosen)
 
     def read_otherwise(self, X: pd.DataFrame, chosen: dict[str, str] | None = None) -> list[str]:
         """In words, the model's inputs this table's CSV file writes otherwise than training
@@ -266,12 +275,18 @@ def _written_as(kind: str, values: int) -> str:
     return f"written as {TEXT_NUMBER_WORDS[kind]}"
 
 
+def _cards(scorecard: Any) -> list[Any]:
+    """A segmented card's segment cards, or the card itself."""
+    return [s.card for s in getattr(scorecard, "segments_", [])] or [scorecard]
+
+
 def number_kinds(scorecard: Any, readers: dict[str, str] | None) -> dict[str, str]:
     """A card's (or a segmented card's) number inputs, each with how training read it:
     `readers`' kind for the columns it read from text, else "plain"."""
     readers = dict(readers or {})
-    cards = [s.card for s in getattr(scorecard, "segments_", [])] or [scorecard]
-    numeric = {n for card in cards for n, b in card.bins_.items() if b.kind == "numeric"}
+    numeric = {
+        n for card in _cards(scorecard) for n, b in card.bins_.items() if b.kind == "numeric"
+    }
     return {**dict.fromkeys(sorted(numeric - set(readers)), "plain"), **readers}
 
 
@@ -279,8 +294,8 @@ def unread_inputs_words(column: dict[str, Any]) -> str:
     """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
     in words that say what to check."""
     name = column["name"]
+    examples = ", ".join(repr(v) for v in column["examples"])
     if "kind" in column:
-        examples = ", ".join(repr(v) for v in column["examples"])
         values = column["values"]
         share = column["share"]
         of_rows = "under 1%" if 0 < share < 0.01 else f"{share:.0%}"
@@ -291,7 +306,6 @@ def unread_inputs_words(column: dict[str, Any]) -> str:
             " lost; else write them as the file the model was trained on did"
         )
     if column["unseen"] >= 0.5:
-        examples = ", ".join(repr(v) for v in column["examples"])
         return (
             f"{name}: {column['unseen']:.0%} of the rows hold categories training never saw"
             f" (e.g. {examples}), each scored in its riskiest group: are they written as at"
