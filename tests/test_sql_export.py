@@ -241,6 +241,17 @@ def test_duckdb_reads_text_numbers_as_training_did(tmp_path):
     assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
 
 
+def test_an_arrow_table_or_a_dict_is_read_as_a_dataframe_is(tmp_path):
+    artifact, path, expected = text_numbers_case(tmp_path)
+    frame = pd.read_csv(path, sep=";", dtype=str)
+    by_frame = artifact.score_table(frame)
+    assert by_frame["score"].tolist() == expected["score"].tolist()
+    for given in (pa.Table.from_pandas(frame), {c: frame[c].tolist() for c in frame.columns}):
+        scored = artifact.score_table(given)
+        assert scored["score"].tolist() == expected["score"].tolist(), type(given)
+        assert (artifact.predict_proba(given) == artifact.predict_proba(frame)).all()
+
+
 def test_model_show_lists_the_columns_read_from_text(tmp_path):
     import subprocess
     import sys
@@ -553,6 +564,10 @@ def test_a_file_written_another_way_is_read_as_it_writes_numbers_and_said_so(tmp
     checks = json.loads((tmp_path / "r.json").read_text())["checks"]
     (flag,) = [c for c in checks if c["name"] == "Inputs as the model was trained on"]
     assert flag["status"] == "flag" and "income: 1 value (under 1% of the rows)" in flag["detail"]
+    (read,) = [c for c in checks if c["name"] == "How the input columns were read"]
+    assert read["status"] == "info" and "income read as numbers such as 1,234.50" in read["detail"]
+    page = " ".join((tmp_path / "r.html").read_text().split())
+    assert "How the input columns were read" in page and "numbers such as 1,234.50" in page
 
 
 def test_values_that_read_either_way_are_read_as_training_did_and_doubted(tmp_path):

@@ -746,6 +746,50 @@ def test_score_warns_of_ids_that_cannot_tell_rows_apart(trained, tmp_path):
     assert "warning" not in clean.stdout + clean.stderr
 
 
+def test_score_warns_of_a_spreadsheets_totals_row(trained, tmp_path):
+    model, _ = trained
+    table = pd.read_csv(GERMAN)
+    table.insert(0, "cust", [f"C{i:05d}" for i in range(len(table))])
+    sums = {c: table[c].sum() if table[c].dtype.kind in "if" else "" for c in table.columns}
+    path = tmp_path / "export.csv"
+    pd.concat([table, pd.DataFrame([sums | {"cust": "Total"}])]).to_csv(path, index=False)
+    scored = credo("score", "--model", model, "--table", path, "--id", "cust",
+                   "--out", tmp_path / "s.csv")  # fmt: skip
+    said = " ".join((scored.stdout + scored.stderr).split())
+    assert "row 1,001 holds 'Total' in 'cust': it looks like a spreadsheet's summary" in said
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 1001  # scored all the same, as it says
+
+
+def test_summary_labels_are_told_from_categories():
+    from credo.model.columns import summary_rows
+
+    labels = pd.DataFrame({"x": ["Sum", "summary", " Grand Total: ", "Sub-total", "total 2020"]})
+    found = [(0, "x", "Sum"), (2, "x", "Grand Total:"), (3, "x", "Sub-total")]
+    assert summary_rows(labels) == found
+    # a category that many rows hold is no summary; nor is a number column
+    many = pd.DataFrame({"kind": ["Total"] * 6 + ["Partial"] * 94, "n": range(100)})
+    assert summary_rows(many) == []
+    assert summary_rows(many.head(10), ids=[f"c{i}" for i in range(9)] + ["TOTAL"]) == [
+        (9, "id", "TOTAL")
+    ]
+
+
+def test_train_warns_of_ids_shared_by_training_rows(tmp_path):
+    table = pd.read_csv(GERMAN)
+    table.insert(0, "cust", [f"{i:06d}" for i in range(len(table))])
+    path = tmp_path / "ids.csv"
+    table.to_csv(path, index=False)
+    args = ["--target", "bad", "--id", "cust", "--max-bins", "3", "--allow-protected"]
+    clean = credo("train", "--table", path, *args, "--out", tmp_path / "a.json")
+    assert "share their" not in clean.stdout + clean.stderr
+    copies = pd.concat([table, table.iloc[:7]])  # a join or an export that doubled rows
+    copies.to_csv(path, index=False)
+    doubled = credo("train", "--table", path, *args, "--out", tmp_path / "b.json")
+    said = " ".join((doubled.stdout + doubled.stderr).split())
+    assert "14 rows share their 'cust' with another row (e.g. '000000', 2 rows)" in said
+    assert "weighs twice in the fit" in said
+
+
 def test_train_warns_when_the_features_learnt_noise(trained, tmp_path):
     rng = np.random.default_rng(5)
     n = 2000

@@ -236,6 +236,14 @@ def train(
             )
     except (TableError, TrainingError) as exc:
         fail(str(exc))
+    if data.ids is not None:
+        _warn_of_unusable_ids(
+            data.ids,
+            data.id_column,
+            "one case twice weighs twice in the fit and can fall on both sides of the held-out"
+            " split, which then flatters the model: drop the copies (or check the join that"
+            " made the table)",
+        )
     named = {str(c).lower() for c in [*data.X.columns, *(exclude or []), data.id_column]}
     unknown_protected = [p for p in protected or [] if p.lower() not in named]
     if unknown_protected:  # a typo would let the attribute in under its real name
@@ -331,9 +339,11 @@ def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:
             )
 
 
-def _warn_of_unusable_ids(ids, id_column: str) -> None:
+def _warn_of_unusable_ids(
+    ids, id_column: str, shared_means: str = "their scores cannot be told apart by id"
+) -> None:
     """Say when the id column cannot tell the rows apart: empty ids, or ids shared by rows
-    (their scores cannot be joined back to them by id)."""
+    (what that means follows)."""
     empty = int(ids.isna().sum() + (ids.astype(str).str.strip() == "").sum())
     shared = ids[ids.notna() & ids.duplicated(keep=False)]
     if empty:
@@ -343,9 +353,28 @@ def _warn_of_unusable_ids(ids, id_column: str) -> None:
         example = example.item() if hasattr(example, "item") else example  # 127804, not np.int64
         console.print(
             f"[yellow]warning:[/] {len(shared):,} rows share their {id_column!r} with another"
-            f" row (e.g. {example!r}, {int((ids == example).sum())} rows): their scores cannot"
-            " be told apart by id"
+            f" row (e.g. {example!r}, {int((ids == example).sum())} rows): {shared_means}"
         )
+
+
+def _warn_of_summary_rows(frame: Any, ids: Any, id_column: str | None) -> None:
+    """Say when rows look like a spreadsheet's totals rather than cases."""
+    from credo.model.columns import summary_rows
+
+    found = summary_rows(frame, ids)
+    if not found:
+        return
+    position, column, label = found[0]
+    where = id_column if column == "id" and id_column else column
+    example = f"row {position + 1:,} holds {label!r} in {where!r}"
+    if len(found) == 1:
+        said = f"{example}: it looks like a spreadsheet's summary, not a case, yet was scored"
+    else:
+        said = (
+            f"{len(found):,} rows look like a spreadsheet's summaries, not cases ({example}),"
+            " and were scored as cases"
+        )
+    console.print(f"[yellow]warning:[/] {said}; delete such rows from the file")
 
 
 def _warn_of_row_numbers(columns: Any) -> None:
@@ -674,6 +703,8 @@ def score(
             console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")
     for words in reading_notes:
         console.print(f"note: {words}")
+    if features is None:
+        _warn_of_summary_rows(frame, ids if taken is not None else None, taken)
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)
     if features is None and taken is None:

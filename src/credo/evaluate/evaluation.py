@@ -125,6 +125,9 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                 + "; ".join(unread_inputs_words(column) for column in unread),
             )
         )
+    notes = result["data"].get("reading_notes") or []
+    if notes:
+        checks.append(_check("How the input columns were read", None, " ".join(notes)))
     checks += [
         _check(
             "Ranks risk well",

@@ -24,6 +24,7 @@ from credo.model import unscorable
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
+from credo.model.tables import as_frame
 from credo.model.text_numbers import (
     TEXT_CONVENTION,
     TEXT_NUMBER_WORDS,
@@ -89,9 +90,8 @@ class ModelArtifact:
     def read_inputs(self, X: Any, chosen: dict[str, str] | None = None) -> Any:
         """A table with its number inputs held as text read as numbers: as training read
         them ("13.5%"), or as a CSV file writes them (`reading`); "#VALUE!" missing. Other
-        inputs as given."""
-        if not isinstance(X, pd.DataFrame):
-            return X
+        inputs as given; an Arrow table, a dict of columns or an array as a DataFrame."""
+        X = as_frame(X)
         return read_numbers(X, self.reading(X) if chosen is None else chosen)
 
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from credo.model.text_numbers import all_match, text_values
 
@@ -42,6 +44,33 @@ EMPTY_REASON = "no value in any row"
 # every reason that says a column is a leak ends so
 LEAK_QUESTION = "the outcome itself, or known only after it?"
 SEPARATION_REASON = f"tells every good row from every bad one: {LEAK_QUESTION}"
+
+
+# A spreadsheet's summary row ("Total", "Grand total:", "Sum") exported with the cases. Such
+# rows are few: a label in more of a column's rows is one of its categories.
+_SUMMARY_LABEL = r"^\s*((grand|sub)[ -]?)?(totals?|sum)\s*:?\s*$"
+_MOST_SUMMARY_ROWS = (5, 0.001)  # in a column: at most 5 rows, or 0.1 % of them
+
+
+def summary_rows(frame: pd.DataFrame, ids: Any = None) -> list[tuple[int, str, str]]:
+    """The rows (position, column, label) that hold a summary label such as "Total" in a
+    text column (or in `ids`, a column given apart), in a few of its rows: a spreadsheet's
+    totals exported as if they were cases."""
+    most = max(_MOST_SUMMARY_ROWS[0], _MOST_SUMMARY_ROWS[1] * len(frame))
+    found: dict[int, tuple[str, str]] = {}
+    given = [("id", pd.Series(ids))] if ids is not None else []
+    for name, column in [*given, *frame.items()]:
+        if column.dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(column.dtype):
+            continue
+        try:
+            text = pa.array(column, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: numbers, dates mixed in
+            text = pa.array(column.map(str, na_action="ignore"), type=pa.string(), from_pandas=True)
+        hits = pc.match_substring_regex(text, _SUMMARY_LABEL, ignore_case=True)
+        positions = np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False))
+        for position in positions if len(positions) <= most else ():
+            found.setdefault(int(position), (str(name), str(text[position]).strip()))
+    return [(position, *found[position]) for position in sorted(found)]
 
 
 def name_words(name: str) -> tuple[str, ...]:

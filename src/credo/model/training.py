@@ -60,6 +60,7 @@ class TrainingData:
     text_numbers: dict[str, str] = field(default_factory=dict)
     # every input the source offers, --exclude or not: numbered for stable reason codes
     code_order: tuple[str, ...] = ()
+    ids: pd.Series | None = None  # plain tables with --id: each kept row's id
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -164,6 +165,7 @@ def load_table_training(
         good_values=tuple(str(v) for v in good_values),
         indeterminate_rows=left_out,
         text_numbers={c: k for c, k in text_numbers.items() if c not in drop},
+        ids=frame[id_column].reset_index(drop=True) if id_column is not None else None,
     )
 
 
