@@ -43,19 +43,41 @@ def world(tmp_path_factory) -> dict:
     h.grant("the_15th", ("card",))
     for month, dpd in ((1, 60), (2, 30), (3, 0)):
         _status(h, "the_15th", dt.datetime(2024, month, 15, 8), dpd)
-    # two bank accounts reporting at the same instant, in either order of arrival
+    # a bank account's two reports at the same instant, in either order of arrival
     for user, order in (("tie_a", (1, -1)), ("tie_b", (-1, 1))):
         h.grant(user, ("bank",))
         h.add(user, "bank", "income", dt.datetime(2024, 2, 1), amount=1000.0)
         for sign in order:
-            h.add(user, "bank", "balance", dt.datetime(2024, 2, 27), account_id=f"b{sign}",
+            h.add(user, "bank", "balance", dt.datetime(2024, 2, 27), account_id="b",
                   amount=100.0 if sign > 0 else 300.0,
                   category="in_credit" if sign > 0 else "overdrawn")  # fmt: skip
+    # two bank accounts: a current account overdrawn by 300 on its latest report of the month
+    # (after 500 in credit), savings of 1,000; each account's latest balance, added up
+    h.grant("two_banks", ("bank",))
+    h.add("two_banks", "bank", "income", dt.datetime(2024, 2, 1), amount=1000.0)
+    for when, account, amount, category in (
+        (dt.datetime(2024, 2, 3), "current", 500.0, "in_credit"),
+        (dt.datetime(2024, 2, 25), "current", 300.0, "overdrawn"),
+        (dt.datetime(2024, 2, 10), "savings", 1000.0, "in_credit"),
+    ):
+        h.add("two_banks", "bank", "balance", when, account_id=account, amount=amount,
+              category=category)  # fmt: skip
     # address dates that are no month, or after the as-of date
     for user, since in (("moved_13", "2019-13"), ("moved_later", "2030-01"), ("moved", "2019-02")):
         h.grant(user, ("identity",))
         h.add(user, "identity", "profile", dt.datetime(2023, 6, 1),
               attributes={"id_verified": True, "address_since": since})  # fmt: skip
+    # a later profile that leaves a field out, or gives an address date that is no month
+    h.grant("profiles", ("identity",))
+    h.add("profiles", "identity", "profile", dt.datetime(2023, 6, 1),
+          attributes={"id_verified": True, "address_since": "2019-02"})  # fmt: skip
+    h.add("profiles", "identity", "profile", dt.datetime(2023, 9, 1),
+          attributes={"address_since": "2023-13"})  # fmt: skip
+    h.grant("profiles_silent", ("identity",))
+    h.add("profiles_silent", "identity", "profile", dt.datetime(2023, 6, 1),
+          attributes={"id_verified": False, "address_since": "2019-02"})  # fmt: skip
+    h.add("profiles_silent", "identity", "profile", dt.datetime(2023, 9, 1),
+          attributes={"note": "no fields read"})  # fmt: skip
     # verified, written as a JSON number
     h.grant("verified_1.0", ("identity",))
     h.add("verified_1.0", "identity", "profile", dt.datetime(2023, 6, 1),
@@ -223,6 +245,13 @@ def test_reports_at_one_instant_give_one_value_whatever_their_order(world):
             assert rows[user]["cb_balance_buffer"] == pytest.approx(0.1)
 
 
+def test_the_bank_balance_adds_up_each_accounts_latest(world):
+    for rows in _rows(world, dt.date(2024, 3, 1), ["two_banks"]).values():
+        assert rows["two_banks"]["cb_bank_balance_latest"] == 700.0  # -300 + 1,000
+        assert rows["two_banks"]["cb_balance_buffer"] == pytest.approx(0.7)
+        assert rows["two_banks"]["cb_overdrawn_months_12m"] == 1
+
+
 def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
     people = ["moved_13", "moved_later", "moved", "verified_1.0"]
     for rows in _rows(world, dt.date(2024, 3, 1), people).values():
@@ -231,6 +260,16 @@ def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
         assert rows["moved_later"]["id_address_months"] == NO_DATA
         assert rows["moved"]["id_address_months"] == 61  # 2019-02 to 2024-03
         assert rows["moved_13"]["id_verified"] == 1
+
+
+def test_a_later_profile_speaks_only_for_the_fields_it_gives(world):
+    for rows in _rows(world, dt.date(2024, 3, 1), ["profiles", "profiles_silent"]).values():
+        # still verified; the new address is not known (not the old one's 61 months)
+        assert rows["profiles"]["id_verified"] == 1
+        assert rows["profiles"]["id_address_months"] == NO_DATA
+        # a profile without either field leaves the earlier one's standing
+        assert rows["profiles_silent"]["id_verified"] == 0
+        assert rows["profiles_silent"]["id_address_months"] == 61
 
 
 def test_a_series_of_counts_counts_every_month_whatever_other_sources_report(world):

@@ -15,8 +15,9 @@ string and a timestamp. Stages:
 3. mp: the aggregation of the events, grouped by pid x m, with one column ("cell") per
    distinct (sources, types, measure) the specs read: a compact monthly pivot. The cells of
    occasional event types (accounts opened, inquiries, profiles, ...), those of the monthly
-   account status (ev_ga/mp_ga) and those of billing cycles (ev_gb/mp_gb) are aggregated apart
-   and joined on; the rest in one pass over every event (mp_all);
+   account status (ev_ga/mp_ga), those of billing cycles (ev_gb/mp_gb) and those of bank
+   accounts' latest balances (ev_gc/mp_gc) are aggregated apart and joined on; the rest in one
+   pass over every event (mp_all);
 4. sv/sm/sw: the monthly series values and their per-person means (for std, cv and slope;
    an aggregate joined back, not a window);
 5. ur: every event and series aggregate, from the monthly pivot (small);
@@ -65,6 +66,11 @@ ACCOUNT_REPORT_TYPES: tuple[str, ...] = ("account_status",)
 # some engines and not on others, so none is passed): amounts, limits and days past due are
 # never negative (ingest refuses them).
 _NO_VALUE = "-1"
+# A value given but not known (an address date that is no month): carried through the
+# monthly pivot so that it stands over an earlier event's, then read as no value by the "last"
+# aggregate (months are never negative).
+_NOT_KNOWN = "-1"
+_READ_AS_NOT_KNOWN = frozenset({"address_months"})
 _SEP = ",\n    "
 
 # Each measure: its value per event (over the columns of `ev`) and how a month combines them.
@@ -75,7 +81,8 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     "limit": ("credit_limit", "sum"),
     # a balance over a limit counts only where the report gives the limit (the field is optional)
     "amount_limited": ("CASE WHEN credit_limit IS NOT NULL THEN amount END", "sum"),
-    "signed_last": ("CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END", "last"),
+    # a column of the balance stage (`_account_balances`): each account's latest balance
+    "signed_last": ("amount", "sum"),
     "dpd_max": ("dpd", "max"),
     "n_late": ("CASE WHEN dpd > 0 THEN 1 ELSE 0 END", "sum"),
     # reports whose days past due may be used (within the policy's negative_data_months)
@@ -97,6 +104,10 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
 # Measures worked out over billing cycles, by `_billing_cycles`, rather than over the events of
 # a month: their cells are always aggregated apart.
 CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed"})
+# Measures worked out over each bank account's latest balance report of the month, by
+# `_account_balances`, and summed over a person's accounts: always aggregated apart.
+BALANCE_MEASURES = frozenset({"signed_last"})
+BALANCE_TYPES: tuple[str, ...] = ("balance",)
 # Measures read from days past due, which the policy's negative_data_months limits.
 _DAYS_PAST_DUE_MEASURES = frozenset({"dpd_max", "n_late", "n_dpd30", "n_dpd60", "n_dpd90"})
 
@@ -197,16 +208,17 @@ class _Cells:
 
     def reading_only(self, types: Sequence[str]) -> list[Cell]:
         """The cells that read events of these types and no others (none over billing
-        cycles)."""
+        cycles or accounts' balances)."""
+        staged = CYCLE_MEASURES | BALANCE_MEASURES
         return [
             c
             for c in self.names
-            if c.types and set(c.types) <= set(types) and c.measure not in CYCLE_MEASURES
+            if c.types and set(c.types) <= set(types) and c.measure not in staged
         ]
 
-    def over_cycles(self) -> list[Cell]:
-        """The cells worked out over billing cycles."""
-        return [c for c in self.names if c.measure in CYCLE_MEASURES]
+    def over(self, measures: frozenset[str]) -> list[Cell]:
+        """The cells of these measures (worked out over a stage of their own)."""
+        return [c for c in self.names if c.measure in measures]
 
     def sql(self, chosen: Iterable[Cell]) -> str:
         columns = []
@@ -255,6 +267,20 @@ def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[
   SELECT pid, m, source, '{ACCOUNT_REPORT_TYPES[0]}' AS type, {ts} AS ts,
     {category} AS category,
     {picked}
+  FROM {name}_all GROUP BY pid, m, source, account_id
+)"""
+
+
+def _account_balances(name: str, tables: Tables, policy: Policy) -> str:
+    """The stage `name`: each account's latest balance report in each month, negative when
+    overdrawn (of reports at one instant, the largest, so that no engine's row order decides;
+    a report without an amount is not read)."""
+    raw = _events(f"{name}_all", tables, policy, BALANCE_TYPES, ("account_id",))
+    signed = "CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END"
+    key = f"CASE WHEN amount IS NOT NULL THEN {{'t': ts, 'v': {signed}}} END"
+    return f"""{raw},
+{name} AS (
+  SELECT pid, m, source, '{BALANCE_TYPES[0]}' AS type, ARG_MAX({signed}, {key}) AS amount
   FROM {name}_all GROUP BY pid, m, source, account_id
 )"""
 
@@ -315,11 +341,13 @@ def _pivot_stages(
     by default) are aggregated apart, over those events only, and joined on: every other cell
     is worked out for every event, so each cell kept out of the big aggregation saves one
     conditional aggregate per event. The account-report cells are always aggregated apart,
-    over each account's latest report per month (`_account_reports`), and those of billing
-    cycles over the cycles (`_billing_cycles`)."""
+    over each account's latest report per month (`_account_reports`), those of billing
+    cycles over the cycles (`_billing_cycles`), and the balances over each account's latest
+    balance report per month (`_account_balances`)."""
     groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(apart_types)]
     groups.append(("ga", ACCOUNT_REPORT_TYPES, cells.reading_only(ACCOUNT_REPORT_TYPES)))
-    groups.append(("gb", CYCLE_TYPES, cells.over_cycles()))
+    groups.append(("gb", CYCLE_TYPES, cells.over(CYCLE_MEASURES)))
+    groups.append(("gc", BALANCE_TYPES, cells.over(BALANCE_MEASURES)))
     groups = [g for g in groups if g[2]]
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
     common = [c for c in cells.names if c not in apart]
@@ -339,6 +367,8 @@ def _pivot_stages(
             stages.append(_account_reports(f"ev_{alias}", tables, policy, chosen))
         elif alias == "gb":
             stages.append(_billing_cycles(f"ev_{alias}", tables, policy, chosen))
+        elif alias == "gc":
+            stages.append(_account_balances(f"ev_{alias}", tables, policy))
         else:
             stages.append(_events(f"ev_{alias}", tables, policy, types))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
@@ -401,6 +431,9 @@ def _events(
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
     # decides what is a date, alike on every engine (their casts of odd text differ); a month
     # that is none (13) or a date after the as-of month is not known.
+    # A profile that leaves a field out says nothing of it (an earlier profile's value stands);
+    # an address date it gives that is no month stands over earlier ones, as not known.
+    verified = "(e.attributes ->> '$.id_verified')"
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
         f"(CASE WHEN REGEXP_MATCHES({address}, '^[0-9]{{4}}-(0[1-9]|1[0-2])')"
@@ -435,11 +468,12 @@ def _events(
     {months_back("e.ts")} AS m,
     CASE WHEN {months_back("e.ts")} < {policy.negative_data_months}
       THEN e.days_past_due END AS dpd,
-    CASE WHEN e.type = 'profile' THEN
-      CASE WHEN LOWER(e.attributes ->> '$.id_verified') IN ('true', '1', '1.0') THEN 1 ELSE 0 END
+    CASE WHEN e.type = 'profile' AND {verified} IS NOT NULL THEN
+      CASE WHEN LOWER({verified}) IN ('true', '1', '1.0') THEN 1 ELSE 0 END
     END AS id_verified,
-    CASE WHEN e.type = 'profile' AND {address_month} <= {as_of_month}
-      THEN {as_of_month} - {address_month} END AS address_months{due_month}
+    CASE WHEN e.type = 'profile' AND {address} IS NOT NULL THEN COALESCE(
+      CASE WHEN {address_month} <= {as_of_month} THEN {as_of_month} - {address_month} END,
+      {_NOT_KNOWN}) END AS address_months{due_month}
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
   WHERE e.ts < g.as_of{types}
@@ -477,7 +511,8 @@ def _event_value(spec: FeatureSpec, cells: _Cells) -> str:
             )
         return " + ".join(flags)
     if agg == "last":
-        return f"ARG_MIN({c}, CASE WHEN {_window(w, f'{c} IS NOT NULL')} THEN m END)"
+        last = f"ARG_MIN({c}, CASE WHEN {_window(w, f'{c} IS NOT NULL')} THEN m END)"
+        return f"NULLIF({last}, {_NOT_KNOWN})" if spec.measure in _READ_AS_NOT_KNOWN else last
     if agg == "months_since_mean":
         return (
             f"SUM(CASE WHEN {_window(w)} THEN m * {c} END)"

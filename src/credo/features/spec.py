@@ -40,8 +40,10 @@ MEASURES: tuple[str, ...] = (
     "n_overdrawn",  # overdrawn balance reports
     "amount_in",  # transfers in
     "amount_out",  # transfers out
-    "id_verified",  # the last profile says identity verified (1/0)
-    "address_months",  # months at the current address, from the last profile
+    "id_verified",  # the last profile giving it says identity verified (1/0)
+    # months at the current address, from the last profile giving one (-1 where its date is no
+    # month or after the as-of month; the "last" aggregate reads that as no value)
+    "address_months",
     # billing cycles (an account's statement to its next statement), counted in the month the
     # statement fell due: what was paid in the cycle, and the statement it began with
     "cycle_paid",
