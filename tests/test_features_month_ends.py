@@ -344,6 +344,11 @@ def test_a_corrected_statement_replaces_the_one_before(world):
         # and the payment's own due date (January's) makes no cycle of it
         assert row["ph_payment_ratio_latest"] == pytest.approx(450.5 / 460), engine
         assert row["ph_paid_full_share_6m"] == 0.0, engine
+        # the bills: March's statement once, as corrected (460, not 500 + 460 + 450), then
+        # April's 100: falling by 360 a month
+        assert row["ao_bill_latest"] == 100.0, engine
+        assert row["ao_bill_trend_6m"] == pytest.approx(-360.0), engine
+        assert row["ao_billed_months_6m"] == 2, engine
 
 
 def test_statements_at_one_instant_give_one_value_whatever_their_order(world):
@@ -352,6 +357,8 @@ def test_statements_at_one_instant_give_one_value_whatever_their_order(world):
         first, second = by_user["two_dues_a"], by_user["two_dues_b"]
         for name in ("ph_payment_ratio_latest", "ph_payment_ratio_mean_6m"):
             assert first[name] == second[name] == 2.0, (engine, name)  # 200 paid of March's
+        # billed once in January (the statement due in March; the other is not read)
+        assert first["ao_bill_latest"] == second["ao_bill_latest"] == 100.0, engine
 
 
 def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(world):

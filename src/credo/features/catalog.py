@@ -39,7 +39,8 @@ CARD_BALANCE = Series("card_balance", (Term(("card",), STATUS, "amount"),))
 CREDIT_BALANCE = Series("credit_balance", (Term(CREDIT, STATUS, "amount"),))
 CARD_LIMIT = Series("card_limit", (Term(("card",), STATUS, "limit"),))
 OWED_ACCOUNTS = Series("owed_accounts", (Term(CREDIT, STATUS, "n_owed"),))
-CREDIT_BILL = Series("credit_bill", (Term(CREDIT, ("statement",), "amount"),))
+# A month's card and loan statements, each as last sent (a correction replaces it)
+CREDIT_BILL = Series("credit_bill", (Term(CREDIT, ("statement",), "statement_billed"),))
 # What was paid in each billing cycle (an account's statement to its next) over the statement
 # it began with, in the month that statement fell due (a month's cycles of every card and
 # loan together): a payment is measured against the statement it followed, whatever days of

@@ -100,10 +100,11 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     # columns of the billing-cycle stage (`_billing_cycles`), not of events
     "cycle_paid": ("paid", "sum"),
     "cycle_billed": ("billed", "sum"),
+    "statement_billed": ("statement_billed", "sum"),
 }
 # Measures worked out over billing cycles, by `_billing_cycles`, rather than over the events of
 # a month: their cells are always aggregated apart.
-CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed"})
+CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed", "statement_billed"})
 # Measures worked out over each bank account's latest balance report of the month, by
 # `_account_balances`, and summed over a person's accounts: always aggregated apart.
 BALANCE_MEASURES = frozenset({"signed_last"})
@@ -286,8 +287,9 @@ def _account_balances(name: str, tables: Tables, policy: Policy) -> str:
 
 
 def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
-    """The stage `name`: one row per statement that fell due before the as-of day, in the
-    month of its due date (pid, m, source, billed, paid). A billing cycle runs from one of an
+    """The stage `name`: for each statement (pid, m, source, ...), a row in the month it was
+    first sent (statement_billed) and, if it fell due before the as-of day, one in the month of
+    its due date (billed, paid). A billing cycle runs from one of an
     account's statements to its next (or to the as-of date); the payments made in it are what
     was paid of the statement it began with. An account's statements are told apart by their
     due dates: one sent again for the same due date (a correction) replaces the one before,
@@ -308,20 +310,31 @@ def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[C
         " amount ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     )
     opening = "type = 'statement' AND due_date = cycle"
-    due_month = f"MAX(CASE WHEN {opening} THEN due_m END)"
+    # Each cycle twice (k): in its due month for what was paid of it, and in the month its
+    # statement was first sent for what it billed (the bills of a month: a statement sent
+    # again counts once, as last sent). One pass over the cycles, not two.
     return f"""{raw},
 {name}_n AS (
-  SELECT pid, source, account_id, type, amount, due_date, due_m,
+  SELECT pid, source, account_id, type, amount, due_date, due_m, m,
     MAX(CASE WHEN type = 'statement' THEN due_date END) {window} AS cycle,
     SUM(CASE WHEN type = 'statement' THEN 1 ELSE 0 END) {window} AS sent
   FROM {name}_ev WHERE source IN ({_in_list(sources)})
 ),
-{name} AS (
-  SELECT pid, {due_month} AS m, source,
+{name}_c AS (
+  SELECT pid, source,
+    MAX(CASE WHEN {opening} THEN due_m END) AS due_m,
+    ARG_MIN(m, CASE WHEN {opening} THEN sent END) AS sent_m,
     ARG_MAX(amount, CASE WHEN {opening} THEN sent END) AS billed,
     SUM(CASE WHEN type = 'payment' THEN amount ELSE 0 END) AS paid
   FROM {name}_n WHERE cycle IS NOT NULL GROUP BY pid, source, account_id, cycle
-  HAVING {due_month} IS NOT NULL
+),
+{name} AS (
+  SELECT pid, source, CASE WHEN k.k = 0 THEN c.due_m ELSE c.sent_m END AS m,
+    CASE WHEN k.k = 0 THEN c.billed END AS billed,
+    CASE WHEN k.k = 0 THEN c.paid END AS paid,
+    CASE WHEN k.k = 1 THEN c.billed END AS statement_billed
+  FROM {name}_c AS c CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) AS k
+  WHERE k.k = 1 OR c.due_m IS NOT NULL
 )"""
 
 

@@ -48,6 +48,9 @@ MEASURES: tuple[str, ...] = (
     # statement fell due: what was paid in the cycle, and the statement it began with
     "cycle_paid",
     "cycle_billed",
+    # each card or loan statement as last sent (one sent again for the same due date counts
+    # once; one due before a statement sent earlier is not read), in the month first sent
+    "statement_billed",
 )
 
 EVENT_AGGREGATES: tuple[str, ...] = (
