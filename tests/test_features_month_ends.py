@@ -67,6 +67,26 @@ def world(tmp_path_factory) -> dict:
         h.grant(user, ("identity",))
         h.add(user, "identity", "profile", dt.datetime(2023, 6, 1),
               attributes={"id_verified": True, "address_since": since})  # fmt: skip
+    # accounts opened and closed, counted by account: a loan closed that opened before the
+    # data; an opening and a closing each sent twice; a card closed and reopened
+    day = dt.datetime
+    for user, events in (
+        ("closed_unseen", [("card", "a", "account_opened", day(2023, 3, 5)),
+                           ("loan", "l", "account_closed", day(2024, 8, 5))]),
+        ("sent_twice", [("card", "a", "account_opened", day(2024, 3, 5)),
+                        ("card", "a", "account_closed", day(2024, 5, 5)),
+                        ("card", "a", "account_closed", day(2024, 5, 5)),
+                        ("card", "b", "account_opened", day(2024, 6, 5)),
+                        ("card", "c", "account_opened", day(2024, 7, 5)),
+                        ("card", "c", "account_opened", day(2024, 7, 6)),
+                        ("card", "c", "account_closed", day(2024, 9, 5))]),
+        ("reopened", [("card", "a", "account_opened", day(2023, 1, 10)),
+                      ("card", "a", "account_closed", day(2024, 1, 10)),
+                      ("card", "a", "account_opened", day(2024, 6, 10))]),
+    ):  # fmt: skip
+        h.grant(user, ("card", "loan"))
+        for source, account, type_, when in events:
+            h.add(user, source, type_, when, account_id=account)
     # a later profile that leaves a field out, or gives an address date that is no month
     h.grant("profiles", ("identity",))
     h.add("profiles", "identity", "profile", dt.datetime(2023, 6, 1),
@@ -260,6 +280,21 @@ def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
         assert rows["moved_later"]["id_address_months"] == NO_DATA
         assert rows["moved"]["id_address_months"] == 61  # 2019-02 to 2024-03
         assert rows["moved_13"]["id_verified"] == 1
+
+
+def test_accounts_opened_and_closed_are_counted_by_account(world):
+    people = ["closed_unseen", "sent_twice", "reopened"]
+    for rows in _rows(world, dt.date(2025, 1, 1), people).values():
+        # the loan's closing does not cancel the card's opening
+        assert rows["closed_unseen"]["cm_open_credit_accounts"] == 1
+        assert rows["closed_unseen"]["cm_open_loans"] == 0
+        # a: closed (twice over); b: open; c: opened twice, then closed
+        assert rows["sent_twice"]["cm_open_credit_accounts"] == 1
+        assert rows["sent_twice"]["nc_accounts_opened_12m"] == 3
+        # one card, open again; its age from its first opening (23 months)
+        assert rows["reopened"]["cm_open_credit_accounts"] == 1
+        assert rows["reopened"]["hl_mean_account_months"] == 23
+        assert rows["reopened"]["nc_accounts_opened_12m"] == 0
 
 
 def test_a_later_profile_speaks_only_for_the_fields_it_gives(world):

@@ -109,6 +109,11 @@ CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed", "statement_billed"})
 # `_account_balances`, and summed over a person's accounts: always aggregated apart.
 BALANCE_MEASURES = frozenset({"signed_last"})
 BALANCE_TYPES: tuple[str, ...] = ("balance",)
+# Accounts opened and closed are counted by account, not by event (`_account_lifecycles`): an
+# opening sent twice is one account, a closing counts against the account it closes, only
+# after its latest opening (a reopened account is open), and never for an account opened
+# before the data began (it would cancel another's opening).
+LIFECYCLE_TYPES: tuple[str, ...] = ("account_opened", "account_closed")
 # Measures read from days past due, which the policy's negative_data_months limits.
 _DAYS_PAST_DUE_MEASURES = frozenset({"dpd_max", "n_late", "n_dpd30", "n_dpd60", "n_dpd90"})
 
@@ -286,6 +291,30 @@ def _account_balances(name: str, tables: Tables, policy: Policy) -> str:
 )"""
 
 
+def _account_lifecycles(name: str, tables: Tables, policy: Policy) -> str:
+    """The stage `name`: an account_opened row for each account opened on file, in the month
+    of its first opening, and an account_closed row for each of those closed since its latest
+    opening, in the month of its latest closing."""
+    raw = _events(f"{name}_all", tables, policy, LIFECYCLE_TYPES, ("account_id",))
+    opened, closed = (f"type = {sql_text(t)}" for t in LIFECYCLE_TYPES)
+    return f"""{raw},
+{name}_a AS (
+  SELECT pid, source,
+    MAX(CASE WHEN {opened} THEN m END) AS opened_m,
+    MAX(CASE WHEN {opened} THEN ts END) AS opened_ts,
+    MIN(CASE WHEN {closed} THEN m END) AS closed_m,
+    MAX(CASE WHEN {closed} THEN ts END) AS closed_ts
+  FROM {name}_all GROUP BY pid, source, account_id
+),
+{name} AS (
+  SELECT pid, opened_m AS m, source, {sql_text(LIFECYCLE_TYPES[0])} AS type
+  FROM {name}_a WHERE opened_m IS NOT NULL
+  UNION ALL
+  SELECT pid, closed_m AS m, source, {sql_text(LIFECYCLE_TYPES[1])} AS type
+  FROM {name}_a WHERE opened_ts IS NOT NULL AND closed_ts >= opened_ts
+)"""
+
+
 def _billing_cycles(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
     """The stage `name`: for each statement (pid, m, source, ...), a row in the month it was
     first sent (statement_billed) and, if it fell due before the as-of day, one in the month of
@@ -357,7 +386,13 @@ def _pivot_stages(
     over each account's latest report per month (`_account_reports`), those of billing
     cycles over the cycles (`_billing_cycles`), and the balances over each account's latest
     balance report per month (`_account_balances`)."""
-    groups = [(f"g{i}", types, cells.reading_only(types)) for i, types in enumerate(apart_types)]
+    # counts of accounts opened and closed, by account
+    lifecycle = [c for c in cells.reading_only(LIFECYCLE_TYPES) if c.measure == "n"]
+    groups = [
+        (f"g{i}", types, [c for c in cells.reading_only(types) if c not in lifecycle])
+        for i, types in enumerate(apart_types)
+    ]
+    groups.append(("gd", LIFECYCLE_TYPES, lifecycle))
     groups.append(("ga", ACCOUNT_REPORT_TYPES, cells.reading_only(ACCOUNT_REPORT_TYPES)))
     groups.append(("gb", CYCLE_TYPES, cells.over(CYCLE_MEASURES)))
     groups.append(("gc", BALANCE_TYPES, cells.over(BALANCE_MEASURES)))
@@ -382,6 +417,8 @@ def _pivot_stages(
             stages.append(_billing_cycles(f"ev_{alias}", tables, policy, chosen))
         elif alias == "gc":
             stages.append(_account_balances(f"ev_{alias}", tables, policy))
+        elif alias == "gd":
+            stages.append(_account_lifecycles(f"ev_{alias}", tables, policy))
         else:
             stages.append(_events(f"ev_{alias}", tables, policy, types))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
