@@ -154,3 +154,25 @@ def test_a_series_without_a_trend_has_a_slope_of_0(store, engine):
     assert row["ao_bill_trend_6m"] == 0.0  # not 1e-14 or -1e-14: a bin cut at 0 splits those
     assert row["ao_utilisation_trend_6m"] == 0.0
     assert row["ao_bill_latest"] == 100.1
+
+
+def test_an_as_of_date_at_the_calendars_end_is_refused():
+    """From 9999-12-28 on there is no next month's 1st for the buckets to anchor on (the
+    engines and the one-person path anchored such dates differently)."""
+    import pyarrow as pa
+
+    from credo.features.engines import (
+        FeatureInputError,
+        as_of_table_from_outcomes,
+        as_of_timestamp,
+    )
+
+    assert as_of_timestamp("9999-12-27") == dt.datetime(9999, 12, 27)
+    for late in ("9999-12-28", dt.datetime(9999, 12, 31, 5), dt.date(9999, 12, 30)):
+        with pytest.raises(FeatureInputError, match="past the last date"):
+            as_of_timestamp(late)
+    outcomes = pa.table(
+        {"user_id": ["a", "b"], "as_of": [dt.date(2024, 1, 1), dt.date(9999, 12, 31)]}
+    )
+    with pytest.raises(FeatureInputError, match="as-of 9999-12-31 is past the last date"):
+        as_of_table_from_outcomes(outcomes)

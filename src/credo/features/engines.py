@@ -43,6 +43,8 @@ KEYED_ASOF_SCHEMA = pa.schema(
 # Buckets align on the as-of day when every month has that day; from the 29th on, on
 # calendar months (see bucket_anchor).
 LAST_ALIGNED_DAY = 28
+# As-of dates from here on have no next month's 1st to anchor on (the calendar ends in 9999).
+AS_OF_LIMIT = dt.datetime(9999, 12, LAST_ALIGNED_DAY)
 
 
 def bucket_anchor(as_of: dt.datetime) -> tuple[int, int]:
@@ -102,8 +104,18 @@ def as_of_timestamp(value: dt.date | dt.datetime | str) -> dt.datetime:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value
-    return dt.datetime(value.year, value.month, value.day)
+    else:
+        value = dt.datetime(value.year, value.month, value.day)
+    _check_before_limit(value)
+    return value
+
+
+def _check_before_limit(value: dt.datetime) -> None:
+    if value >= AS_OF_LIMIT:
+        raise FeatureInputError(
+            f"as-of {value:%Y-%m-%d} is past the last date features can be computed as of"
+            f" ({AS_OF_LIMIT - dt.timedelta(days=1):%Y-%m-%d}): give a real date"
+        )
 
 
 def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
@@ -135,6 +147,9 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
     nulls = users.null_count + as_of.null_count
     if nulls:
         raise FeatureInputError(f"the as-of file has {nulls} empty user_id/as_of values")
+    latest = pc.max(as_of).as_py()
+    if latest is not None:
+        _check_before_limit(latest)
     table = pa.table({"user_id": users, "as_of": as_of}, schema=ASOF_SCHEMA)
     distinct = table.group_by(["user_id", "as_of"]).aggregate([])
     return distinct.select(["user_id", "as_of"]).sort_by(
