@@ -477,3 +477,33 @@ def test_two_reports_of_one_account_at_one_instant_are_never_mixed(tmp_path):
         # the report of the larger balance, whole: no limit, so no utilisation
         assert row["ao_card_balance_latest"] == 1000.0, engine
         assert row["ao_utilisation_latest"] == NO_DATA and row["ph_dpd_latest"] == 0, engine
+
+
+def test_a_few_features_alone_give_the_values_of_the_whole_catalog(world):
+    """Account lifecycles and bank balances read their events out of other stages when the
+    catalog has them (the occasional types', the account reports'), else scan their own."""
+    from credo.features.catalog import catalog_for
+    from credo.features.compiler import compile_features
+
+    catalog = catalog_for(US)
+    sql = " ".join(compile_features(catalog, US).split())
+    assert (
+        "ev_gd_all AS ( SELECT * FROM ev_g0" in sql
+        and "FROM ev_ga_all WHERE type IN ('balance')" in sql
+    )
+    as_of = dt.date(2025, 1, 1)
+    con = connect(world["store"], read_only=True)
+    try:
+        whole = build_features_duckdb(con, US, as_of=as_of).to_pylist()
+        for names in (
+            ["cm_open_credit_accounts", "hl_mean_account_months", "nc_accounts_opened_12m"],
+            ["cb_bank_balance_latest"],
+        ):
+            specs = [s for s in catalog if s.name in names]
+            assert "FROM events" in compile_features(specs, US).split("_all AS (")[-1]
+            alone = build_features_duckdb(con, US, as_of=as_of, specs=specs).to_pylist()
+            assert [{n: r[n] for n in names} for r in alone] == [
+                {n: r[n] for n in names} for r in whole
+            ]
+    finally:
+        con.close()

@@ -247,10 +247,14 @@ class _Cells:
         return _SEP.join(columns)
 
 
-def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[Cell]) -> str:
+def _account_reports(
+    name: str, tables: Tables, policy: Policy, cells: Sequence[Cell], also: Sequence[str] = ()
+) -> str:
     """The stage `name`: each account's latest report in each month, its fields as that
-    report gives them."""
-    raw = _events(f"{name}_all", tables, policy, ACCOUNT_REPORT_TYPES, ("account_id",))
+    report gives them. Its events stage (`name`_all) holds the events of the types `also` too,
+    for another stage to read them out of it."""
+    raw = _events(f"{name}_all", tables, policy, (*ACCOUNT_REPORT_TYPES, *also), ("account_id",))
+    reports = f" WHERE type IN ({_in_list(ACCOUNT_REPORT_TYPES)})" if also else ""
     # the latest report's fields; of reports at one instant, the one of the largest balance,
     # then limit, then days past due: whole, so that no mix of two reports is made and no
     # engine's row order decides. The report is its key, so one MAX of it gives every field
@@ -273,15 +277,21 @@ def _account_reports(name: str, tables: Tables, policy: Policy, cells: Sequence[
   SELECT pid, m, source, '{ACCOUNT_REPORT_TYPES[0]}' AS type, {ts} AS ts,
     {category} AS category,
     {picked}
-  FROM {name}_all GROUP BY pid, m, source, account_id
+  FROM {name}_all{reports} GROUP BY pid, m, source, account_id
 )"""
 
 
-def _account_balances(name: str, tables: Tables, policy: Policy) -> str:
+def _account_balances(name: str, tables: Tables, policy: Policy, within: str | None = None) -> str:
     """The stage `name`: each account's latest balance report in each month, negative when
     overdrawn (of reports at one instant, the largest, so that no engine's row order decides;
-    a report without an amount is not read)."""
+    a report without an amount is not read). `within`: a stage of events (with their account
+    ids) that holds the balance reports, to read them from."""
     raw = _events(f"{name}_all", tables, policy, BALANCE_TYPES, ("account_id",))
+    if within is not None:
+        raw = f"""
+{name}_all AS (
+  SELECT * FROM {within} WHERE type IN ({_in_list(BALANCE_TYPES)})
+)"""
     signed = "CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END"
     key = f"CASE WHEN amount IS NOT NULL THEN {{'t': ts, 'v': {signed}}} END"
     return f"""{raw},
@@ -291,11 +301,20 @@ def _account_balances(name: str, tables: Tables, policy: Policy) -> str:
 )"""
 
 
-def _account_lifecycles(name: str, tables: Tables, policy: Policy) -> str:
+def _account_lifecycles(
+    name: str, tables: Tables, policy: Policy, within: str | None = None
+) -> str:
     """The stage `name`: an account_opened row for each account opened on file, in the month
     of its first opening, and an account_closed row for each of those closed since its latest
-    opening, in the month of its latest closing."""
-    raw = _events(f"{name}_all", tables, policy, LIFECYCLE_TYPES, ("account_id",))
+    opening, in the month of its latest closing. `within`: a stage of events (with their
+    account ids) that holds the openings and closings, to read them from."""
+    if within is None:
+        raw = _events(f"{name}_all", tables, policy, LIFECYCLE_TYPES, ("account_id",))
+    else:
+        raw = f"""
+{name}_all AS (
+  SELECT * FROM {within} WHERE type IN ({_in_list(LIFECYCLE_TYPES)})
+)"""
     opened, closed = (f"type = {sql_text(t)}" for t in LIFECYCLE_TYPES)
     return f"""{raw},
 {name}_a AS (
@@ -397,6 +416,19 @@ def _pivot_stages(
     groups.append(("gb", CYCLE_TYPES, cells.over(CYCLE_MEASURES)))
     groups.append(("gc", BALANCE_TYPES, cells.over(BALANCE_MEASURES)))
     groups = [g for g in groups if g[2]]
+    # The lifecycles read their events out of an occasional-types stage that holds them, where
+    # there is one, and the balances theirs out of the account reports' events stage: a stage
+    # read twice is kept whole, which costs less than a scan and join of every event again.
+    host = next(
+        (
+            alias
+            for alias, types, _ in groups
+            if alias[1:].isdigit() and set(LIFECYCLE_TYPES) <= set(types)
+        ),
+        None,
+    )
+    aliases = {alias for alias, _, _ in groups}
+    reports, balances = "ga" in aliases, "gc" in aliases
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
     common = [c for c in cells.names if c not in apart]
     if not apart:
@@ -412,15 +444,19 @@ def _pivot_stages(
     base, joins = "mp_all", []
     for alias, types, chosen in groups:
         if types == ACCOUNT_REPORT_TYPES:
-            stages.append(_account_reports(f"ev_{alias}", tables, policy, chosen))
+            also = BALANCE_TYPES if balances else ()
+            stages.append(_account_reports(f"ev_{alias}", tables, policy, chosen, also))
         elif alias == "gb":
             stages.append(_billing_cycles(f"ev_{alias}", tables, policy, chosen))
         elif alias == "gc":
-            stages.append(_account_balances(f"ev_{alias}", tables, policy))
+            within = "ev_ga_all" if reports else None
+            stages.append(_account_balances(f"ev_{alias}", tables, policy, within))
         elif alias == "gd":
-            stages.append(_account_lifecycles(f"ev_{alias}", tables, policy))
+            within = f"ev_{host}" if host else None
+            stages.append(_account_lifecycles(f"ev_{alias}", tables, policy, within))
         else:
-            stages.append(_events(f"ev_{alias}", tables, policy, types))
+            extra = ("account_id",) if alias == host and lifecycle else ()
+            stages.append(_events(f"ev_{alias}", tables, policy, types, extra))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
         if alias == "gb":
             # A cycle counts in the month its statement fell due, which may hold no event of
