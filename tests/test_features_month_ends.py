@@ -297,6 +297,27 @@ def test_accounts_opened_and_closed_are_counted_by_account(world):
         assert rows["reopened"]["nc_accounts_opened_12m"] == 0
 
 
+def test_a_source_read_only_for_its_openings_and_closings_still_counts_its_events(world):
+    """A catalog that reads nothing of the loans but their openings and closings: the
+    source's count of events (presence, provenance) stays a count of events, not of accounts."""
+    from credo.features.spec import FeatureSpec
+
+    specs = [
+        FeatureSpec(name=f"loans_{t}", dimension="new_credit", description="d", reason="r",
+                    aggregate="count", direction="higher_is_riskier", sources=("loan",),
+                    types=(f"account_{t}",), window=12)
+        for t in ("opened", "closed")
+    ]  # fmt: skip
+    con = connect(world["store"], read_only=True)
+    try:
+        rows = build_features_duckdb(con, US, as_of=dt.date(2025, 1, 1), specs=specs)
+    finally:
+        con.close()
+    row = {r["user_id"]: r for r in rows.to_pylist()}["closed_unseen"]
+    # one loan event (a closing of a loan opened before the data): data, no account counted
+    assert row["prov_events"] == 1 and row["loans_closed"] == 0 and row["loans_opened"] == 0
+
+
 def test_a_later_profile_speaks_only_for_the_fields_it_gives(world):
     for rows in _rows(world, dt.date(2024, 3, 1), ["profiles", "profiles_silent"]).values():
         # still verified; the new address is not known (not the old one's 61 months)
@@ -479,31 +500,39 @@ def test_two_reports_of_one_account_at_one_instant_are_never_mixed(tmp_path):
         assert row["ao_utilisation_latest"] == NO_DATA and row["ph_dpd_latest"] == 0, engine
 
 
-def test_a_few_features_alone_give_the_values_of_the_whole_catalog(world):
+def test_lifecycles_and_balances_alone_give_the_values_of_the_whole_catalog(world, monkeypatch):
     """Account lifecycles and bank balances read their events out of other stages when the
-    catalog has them (the occasional types', the account reports'), else scan their own."""
+    query has them (the occasional types', the account reports'), else scan their own."""
+    from credo.features import compiler
     from credo.features.catalog import catalog_for
-    from credo.features.compiler import compile_features
 
     catalog = catalog_for(US)
-    sql = " ".join(compile_features(catalog, US).split())
-    assert (
-        "ev_gd_all AS ( SELECT * FROM ev_g0" in sql
-        and "FROM ev_ga_all WHERE type IN ('balance')" in sql
-    )
+    sql = " ".join(compiler.compile_features(catalog, US).split())
+    assert "ev_gd_all AS ( SELECT * FROM ev_g0" in sql
+    assert "FROM ev_ga_all WHERE type IN ('balance')" in sql
+    lifecycles = ["cm_open_credit_accounts", "hl_mean_account_months", "nc_accounts_opened_12m"]
     as_of = dt.date(2025, 1, 1)
     con = connect(world["store"], read_only=True)
+
+    def values(names, specs=None):
+        rows = build_features_duckdb(con, US, as_of=as_of, specs=specs).to_pylist()
+        return [{n: r[n] for n in names} for r in rows]
+
     try:
-        whole = build_features_duckdb(con, US, as_of=as_of).to_pylist()
-        for names in (
-            ["cm_open_credit_accounts", "hl_mean_account_months", "nc_accounts_opened_12m"],
-            ["cb_bank_balance_latest"],
-        ):
-            specs = [s for s in catalog if s.name in names]
-            assert "FROM events" in compile_features(specs, US).split("_all AS (")[-1]
-            alone = build_features_duckdb(con, US, as_of=as_of, specs=specs).to_pylist()
-            assert [{n: r[n] for n in names} for r in alone] == [
-                {n: r[n] for n in names} for r in whole
-            ]
+        whole = {n: values([n]) for n in [*lifecycles, "cb_bank_balance_latest"]}
+        # the balance alone: no account reports to read out of
+        alone = [s for s in catalog if s.name == "cb_bank_balance_latest"]
+        assert "FROM events" in compiler.compile_features(alone, US).split("_all AS (")[-1]
+        assert values(["cb_bank_balance_latest"], alone) == whole["cb_bank_balance_latest"]
+        # no occasional types aggregated apart (build_query's `apart`): the lifecycles' own scan
+        monkeypatch.setattr(compiler.build_query, "__defaults__", (compiler.Tables(), ()))
+        compiler._render_cached.cache_clear()
+        try:
+            sql = " ".join(compiler.compile_features(catalog, US).split())
+            assert "ev_gd_all AS ( SELECT g.pid" in sql
+            for name in lifecycles:
+                assert values([name]) == whole[name], name
+        finally:
+            compiler._render_cached.cache_clear()
     finally:
         con.close()

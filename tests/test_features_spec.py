@@ -37,6 +37,9 @@ GOOD = dict(
         ({"aggregate": "series_max"}, "needs a series"),
         ({"aggregate": "ratio"}, "numerator and denominator"),
         ({"sources": ()}, "sources are required"),
+        # measures worked out over a stage of their own read only their own types
+        ({"aggregate": "last", "types": ("income",), "measure": "signed_last"}, "balance"),
+        ({"aggregate": "sum", "measure": "statement_billed"}, "give types"),
     ],
 )
 def test_malformed_specs_are_refused_with_the_reason(change, message):

@@ -769,9 +769,19 @@ def test_summary_labels_are_told_from_categories():
     # a category that many rows hold is no summary; nor is a number column
     many = pd.DataFrame({"kind": ["Total"] * 6 + ["Partial"] * 94, "n": range(100)})
     assert summary_rows(many) == []
-    assert summary_rows(many.head(10), ids=[f"c{i}" for i in range(9)] + ["TOTAL"]) == [
-        (9, "id", "TOTAL")
-    ]
+    # a case whose category is "Total" (a small batch) has its other words; a totals row not
+    cases = pd.DataFrame(
+        {
+            "repayment": ["Total", "Instalments", "Instalments", None],
+            "purpose": ["car", "tv", "car", ""],
+            "amount": [1.0, 2.0, 3.0, 6.0],
+        }
+    )
+    ids = ["c1", "c2", "c3", "Total"]
+    assert summary_rows(cases) == []
+    assert summary_rows(cases, ids=ids) == [(3, "id", "Total")]
+    # the id column in the frame as well as given apart
+    assert summary_rows(cases.assign(cust=ids), ids=ids) == [(3, "id", "Total")]
 
 
 def test_train_warns_of_ids_shared_by_training_rows(tmp_path):

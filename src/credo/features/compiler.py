@@ -405,8 +405,13 @@ def _pivot_stages(
     over each account's latest report per month (`_account_reports`), those of billing
     cycles over the cycles (`_billing_cycles`), and the balances over each account's latest
     balance report per month (`_account_balances`)."""
-    # counts of accounts opened and closed, by account
-    lifecycle = [c for c in cells.reading_only(LIFECYCLE_TYPES) if c.measure == "n"]
+    # counts of accounts opened and closed, by account; a source's count of events (its
+    # presence and provenance) stays a count of events, even where a catalog reads no other
+    # types of the source (a spec counting the same cell then counts events too)
+    presence = set(cells.counts.values())
+    lifecycle = [
+        c for c in cells.reading_only(LIFECYCLE_TYPES) if c.measure == "n" and c not in presence
+    ]
     groups = [
         (f"g{i}", types, [c for c in cells.reading_only(types) if c not in lifecycle])
         for i, types in enumerate(apart_types)

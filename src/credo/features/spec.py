@@ -16,6 +16,7 @@ of aggregate exist:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from credo.events.schema import SOURCES, TYPES
@@ -163,6 +164,22 @@ class FeatureSpec:
         return tuple(s for s in SOURCES if s in wanted)
 
 
+# Measures worked out over events of set types (a stage of their own reads those alone)
+MEASURE_TYPES: dict[str, tuple[str, ...]] = {
+    "signed_last": ("balance",),
+    "statement_billed": ("statement",),
+    "cycle_paid": CYCLE_TYPES,
+    "cycle_billed": CYCLE_TYPES,
+}
+
+
+def _measure_type_problems(measure: str, types: Sequence[str], where: str) -> list[str]:
+    wanted = MEASURE_TYPES.get(measure)
+    if wanted is None or set(types) == set(wanted):
+        return []
+    return [f"{where}measure {measure} reads {', '.join(wanted)} events: give types {wanted!r}"]
+
+
 def spec_problems(spec: FeatureSpec) -> list[str]:
     """Every way the spec is malformed (empty when it is well formed)."""
     problems: list[str] = []
@@ -180,6 +197,8 @@ def spec_problems(spec: FeatureSpec) -> list[str]:
         problems.append(f"measure must be one of {', '.join(MEASURES)}")
     problems += [f"unknown source {s}" for s in spec.sources if s not in SOURCES]
     problems += [f"unknown type {t}" for t in spec.types if t not in TYPES]
+    if spec.aggregate not in SERIES_AGGREGATES and spec.aggregate != "ratio":
+        problems += _measure_type_problems(spec.measure, spec.types, "")
     if not spec.description or not spec.reason:
         problems.append("description and reason text are required")
     if spec.aggregate in SERIES_AGGREGATES:
@@ -189,6 +208,9 @@ def spec_problems(spec: FeatureSpec) -> list[str]:
             for term in spec.series.terms:
                 if term.measure not in MEASURES:
                     problems.append(f"series {spec.series.name}: bad term {term}")
+                else:
+                    where = f"series {spec.series.name}: "
+                    problems += _measure_type_problems(term.measure, term.types, where)
         if spec.aggregate.endswith("_ge") and spec.threshold is None:
             problems.append("a months-at-or-above aggregate needs a threshold")
     elif spec.aggregate == "ratio":

@@ -54,14 +54,26 @@ _MOST_SUMMARY_ROWS = (5, 0.001)  # in a column: at most 5 rows, or 0.1 % of them
 
 def summary_rows(frame: pd.DataFrame, ids: Any = None) -> list[tuple[int, str, str]]:
     """The rows (position, column, label) that hold a summary label such as "Total" in a
-    text column (or in `ids`, a column given apart), in a few of its rows: a spreadsheet's
-    totals exported as if they were cases."""
+    text column (or in `ids`, a column given apart), in a few of its rows, and no other text
+    (a totals row sums the numbers and leaves the other words out): a spreadsheet's totals
+    exported as if they were cases. A case whose category is "Total" has its other words."""
     most = max(_MOST_SUMMARY_ROWS[0], _MOST_SUMMARY_ROWS[1] * len(frame))
     found: dict[int, tuple[str, str]] = {}
     given = [("id", pd.Series(ids))] if ids is not None else []
-    for name, column in [*given, *frame.items()]:
-        if column.dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(column.dtype):
-            continue
+    texts = [
+        (name, column)
+        for name, column in [*given, *frame.items()]
+        if column.dtype.kind in "OSU" or pd.api.types.is_string_dtype(column.dtype)
+    ]
+
+    def words_but(position: int, label: str) -> bool:
+        for _, column in texts:
+            value = column.iloc[position]
+            if not pd.isna(value) and str(value).strip() not in ("", label):
+                return True
+        return False
+
+    for name, column in texts:
         try:
             text = pa.array(column, type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: numbers, dates mixed in
@@ -69,7 +81,9 @@ def summary_rows(frame: pd.DataFrame, ids: Any = None) -> list[tuple[int, str, s
         hits = pc.match_substring_regex(text, _SUMMARY_LABEL, ignore_case=True)
         positions = np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False))
         for position in positions if len(positions) <= most else ():
-            found.setdefault(int(position), (str(name), str(text[position]).strip()))
+            label = str(text[position]).strip()
+            if int(position) not in found and not words_but(int(position), label):
+                found[int(position)] = (str(name), label)
     return [(position, *found[position]) for position in sorted(found)]
 
 
