@@ -281,17 +281,25 @@ def _account_reports(
 )"""
 
 
+def _account_events(
+    name: str, tables: Tables, policy: Policy, types: Sequence[str], within: str | None
+) -> str:
+    """The stage `name`: the events of `types` with their account ids, read out of the stage
+    `within` when given (one that holds them), else out of the events."""
+    if within is None:
+        return _events(name, tables, policy, types, ("account_id",))
+    return f"""
+{name} AS (
+  SELECT * FROM {within} WHERE type IN ({_in_list(types)})
+)"""
+
+
 def _account_balances(name: str, tables: Tables, policy: Policy, within: str | None = None) -> str:
     """The stage `name`: each account's latest balance report in each month, negative when
     overdrawn (of reports at one instant, the largest, so that no engine's row order decides;
     a report without an amount is not read). `within`: a stage of events (with their account
     ids) that holds the balance reports, to read them from."""
-    raw = _events(f"{name}_all", tables, policy, BALANCE_TYPES, ("account_id",))
-    if within is not None:
-        raw = f"""
-{name}_all AS (
-  SELECT * FROM {within} WHERE type IN ({_in_list(BALANCE_TYPES)})
-)"""
+    raw = _account_events(f"{name}_all", tables, policy, BALANCE_TYPES, within)
     signed = "CASE WHEN category = 'overdrawn' THEN -amount ELSE amount END"
     key = f"CASE WHEN amount IS NOT NULL THEN {{'t': ts, 'v': {signed}}} END"
     return f"""{raw},
@@ -308,13 +316,7 @@ def _account_lifecycles(
     of its first opening, and an account_closed row for each of those closed since its latest
     opening, in the month of its latest closing. `within`: a stage of events (with their
     account ids) that holds the openings and closings, to read them from."""
-    if within is None:
-        raw = _events(f"{name}_all", tables, policy, LIFECYCLE_TYPES, ("account_id",))
-    else:
-        raw = f"""
-{name}_all AS (
-  SELECT * FROM {within} WHERE type IN ({_in_list(LIFECYCLE_TYPES)})
-)"""
+    raw = _account_events(f"{name}_all", tables, policy, LIFECYCLE_TYPES, within)
     opened, closed = (f"type = {sql_text(t)}" for t in LIFECYCLE_TYPES)
     return f"""{raw},
 {name}_a AS (
@@ -416,22 +418,16 @@ def _pivot_stages(
         (f"g{i}", types, [c for c in cells.reading_only(types) if c not in lifecycle])
         for i, types in enumerate(apart_types)
     ]
+    # The lifecycles read their events out of an occasional-types stage that holds them, where
+    # there is one, and the balances theirs out of the account reports' events stage: a stage
+    # read twice is kept whole, which costs less than a scan and join of every event again.
+    hosts = [a for a, types, chosen in groups if chosen and set(LIFECYCLE_TYPES) <= set(types)]
+    host = hosts[0] if hosts and lifecycle else None
     groups.append(("gd", LIFECYCLE_TYPES, lifecycle))
     groups.append(("ga", ACCOUNT_REPORT_TYPES, cells.reading_only(ACCOUNT_REPORT_TYPES)))
     groups.append(("gb", CYCLE_TYPES, cells.over(CYCLE_MEASURES)))
     groups.append(("gc", BALANCE_TYPES, cells.over(BALANCE_MEASURES)))
     groups = [g for g in groups if g[2]]
-    # The lifecycles read their events out of an occasional-types stage that holds them, where
-    # there is one, and the balances theirs out of the account reports' events stage: a stage
-    # read twice is kept whole, which costs less than a scan and join of every event again.
-    host = next(
-        (
-            alias
-            for alias, types, _ in groups
-            if alias[1:].isdigit() and set(LIFECYCLE_TYPES) <= set(types)
-        ),
-        None,
-    )
     aliases = {alias for alias, _, _ in groups}
     reports, balances = "ga" in aliases, "gc" in aliases
     apart = {cell: alias for alias, _, chosen in groups for cell in chosen}
@@ -460,7 +456,7 @@ def _pivot_stages(
             within = f"ev_{host}" if host else None
             stages.append(_account_lifecycles(f"ev_{alias}", tables, policy, within))
         else:
-            extra = ("account_id",) if alias == host and lifecycle else ()
+            extra = ("account_id",) if alias == host else ()
             stages.append(_events(f"ev_{alias}", tables, policy, types, extra))
         stages.append(_monthly(f"mp_{alias}", f"ev_{alias}", cells.sql(chosen)))
         if alias == "gb":
