@@ -94,6 +94,32 @@ def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
     assert read_feature_table(again)[0].to_pylist() == table.to_pylist()
 
 
+def test_repeated_rows_and_dates_after_today_are_told(store, tmp_path):
+    as_csv = tmp_path / "outcomes.csv"
+    as_csv.write_text("user_id,as_of\nalice,2024-01-01\nalice,2024-01-01\nbob,2999-01-01\n")
+    out = tmp_path / "f.parquet"
+    result = credo("features", "--db", str(store), "--as-of-file", str(as_csv), "--out", str(out))
+    said = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0, said
+    assert read_feature_table(out)[0].num_rows == 2
+    assert "note: 1 row(s) of" in said and "repeat a (user_id, as_of) pair" in said
+    assert "warning: 1 row(s) are as of a date after today (the latest 2999-01-01)" in said
+    today = credo("features", "--db", str(store), "--as-of", "2024-01-01", "--out", str(out))
+    assert "after today" not in today.stdout + today.stderr
+
+
+def test_a_policy_that_allows_nothing_is_refused(tmp_path):
+    from importlib import resources
+
+    policy = json.loads(resources.files("credo.policy").joinpath("presets", "us.json").read_text())
+    for key in ("allowed_sources", "allowed_dimensions"):
+        path = tmp_path / f"{key}.json"
+        path.write_text(json.dumps({**policy, "name": "mine", key: []}))
+        result = credo("features", "list", "--policy", str(path))
+        said = " ".join((result.stdout + result.stderr).split())
+        assert result.returncode != 0 and f"{key} is empty" in said, said
+
+
 def test_list_prints_the_catalog_by_dimension():
     result = credo("features", "list", "--policy", "eu")
     assert result.returncode == 0, result.stderr

@@ -326,3 +326,21 @@ def test_as_of_timestamps_are_read_as_their_day():
     assert as_of_timestamp(dt.datetime(2024, 7, 1, 10)) == dt.datetime(2024, 7, 1, 10)
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         as_of_timestamp("2024-07-01T10:00")
+    # a timestamp with a time zone: its day as written there (Shanghai's midnight of July 1st
+    # is June 30th 16:00 in UTC)
+    zoned = pa.array([dt.datetime(2024, 6, 30, 16)], pa.timestamp("us", tz="UTC"))
+    zoned = zoned.cast(pa.timestamp("us", tz="Asia/Shanghai"))
+    read = as_of_table_from_outcomes(pa.table({"user_id": ["a"], "as_of": zoned}))
+    assert read.to_pylist() == [{"user_id": "a", "as_of": dt.datetime(2024, 7, 1)}]
+
+
+def test_empty_ids_and_dates_of_an_as_of_file_are_refused():
+    from credo.features.engines import FeatureInputError, as_of_table_from_outcomes
+
+    dated = pa.table({"user_id": ["a", "b", "c"], "as_of": ["2024-07-01", "2024-07-01", " "]})
+    empty_date = r"1 empty as_of value\(s\) \(the first in data row 3"
+    with pytest.raises(FeatureInputError, match=empty_date):
+        as_of_table_from_outcomes(dated)
+    unnamed = pa.table({"user_id": ["a", " "], "as_of": ["2024-07-01", "2024-07-01"]})
+    with pytest.raises(FeatureInputError, match="1 empty user_id"):
+        as_of_table_from_outcomes(unnamed)

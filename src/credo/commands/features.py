@@ -120,6 +120,12 @@ def build(
         f"wrote {out}: {table.num_rows} rows x {features} features (policy {chosen.name},"
         f" {engine}) from {events} events in {seconds:.1f} s"
     )
+    if as_of_table is not None and as_of_table.num_rows > table.num_rows:
+        console.print(
+            f"note: {as_of_table.num_rows - table.num_rows:,} row(s) of {as_of_file} repeat a"
+            " (user_id, as_of) pair of another row: each pair has one feature row"
+        )
+    _warn_of_future_dates(table)
     empty = no_data_people(table)
     if empty:
         console.print(
@@ -127,6 +133,28 @@ def build(
             f"from a consented source before their date (e.g. {', '.join(empty[:3])}): every "
             "feature of theirs says no data, so a model will not score them (unscorable); "
             "check the ids and their consents"
+        )
+
+
+def _warn_of_future_dates(table) -> None:
+    """Say when an as-of date is after today: nothing after today is known yet, so a window
+    ending then reads months without events, and months-since features run on."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not table.num_rows:
+        return
+    dates = table["as_of"].cast(pa.timestamp("us"))
+    latest = pc.max(dates).as_py()
+    today = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time())
+    if latest is not None and latest > today:
+        later = pc.sum(pc.greater(dates, pa.scalar(today, pa.timestamp("us")))).as_py()
+        console.print(
+            f"[yellow]warning:[/] {later:,} row(s) are as of a date after today (the latest"
+            f" {latest:%Y-%m-%d}): no event after today is known yet, so their recent months"
+            " read no data and their months-since features run on; check the dates"
         )
 
 

@@ -129,9 +129,19 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
     if pa.types.is_date(as_of.type):
         as_of = as_of.cast(pa.timestamp("us"))
     elif pa.types.is_timestamp(as_of.type):
-        # the day (UTC) of each timestamp, as the table's as_of column will say
+        # the day of each timestamp as written: in its own time zone where it has one (a
+        # lender's midnight of May 1st in Shanghai is May 1st, not April 30th in UTC), else UTC
+        if as_of.type.tz is not None:
+            as_of = pc.local_timestamp(as_of)
         as_of = pc.floor_temporal(as_of.cast(pa.timestamp("us")), unit="day")
     elif pa.types.is_string(as_of.type) or pa.types.is_large_string(as_of.type):
+        blank = pc.equal(pc.utf8_trim_whitespace(as_of), "").fill_null(False)
+        if pc.any(blank).as_py():
+            first = pc.index(blank, True).as_py()
+            raise FeatureInputError(
+                f"the as-of file has {pc.sum(blank).as_py():,} empty as_of value(s) (the first"
+                f" in data row {first + 1:,}): give each row its date, YYYY-MM-DD"
+            )
         try:  # dates written as text, as CSV-minded tools leave them
             as_of = pc.strptime(as_of, format="%Y-%m-%d", unit="us")
         except pa.ArrowInvalid as exc:
@@ -144,7 +154,8 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
             f"as_of must be a date column (or dates written YYYY-MM-DD), not {as_of.type}"
         )
     users = outcomes["user_id"].cast(pa.string())
-    nulls = users.null_count + as_of.null_count
+    blank_ids = pc.sum(pc.equal(pc.utf8_trim_whitespace(users), "").fill_null(False)).as_py()
+    nulls = users.null_count + as_of.null_count + (blank_ids or 0)
     if nulls:
         raise FeatureInputError(f"the as-of file has {nulls} empty user_id/as_of values")
     latest = pc.max(as_of).as_py()

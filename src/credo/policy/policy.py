@@ -133,6 +133,12 @@ def policy_from_dict(data: dict[str, Any], origin: str = "policy") -> Policy:
             raise PolicyError(f"{origin}: {key} must be a non-empty text, got {data[key]!r}")
     _check_members(data, "allowed_sources", SOURCES, origin)
     _check_members(data, "allowed_dimensions", DIMENSIONS, origin)
+    for key, known in (("allowed_sources", SOURCES), ("allowed_dimensions", DIMENSIONS)):
+        if not data[key]:
+            raise PolicyError(
+                f"{origin}: {key} is empty, so no feature could be computed under the policy;"
+                f" list at least one of {', '.join(known)}"
+            )
     _check_members(data, "denied_families", FAMILIES, origin)
     _check_members(data, "forbidden_data", tuple(DATA_KINDS), origin)
     _check_strings(data, "protected_attributes", origin)
