@@ -130,6 +130,11 @@ def test_quarantine_list_filters_counts_and_writes_files(store_path, tmp_path):
     table = credo("quarantine", "list", "--db", store_path, "--field", "amount", "--limit", "1")
     said = " ".join(table.stdout.split())
     assert "1 of 3 matching rows (4 in all)" in said and "refused for: amount 3" in said
+    assert "no row was refused" not in table.stderr
+    typo = credo("quarantine", "list", "--db", store_path, "--field", "amout")
+    assert "note: no row was refused for field 'amout' (fields refused: amount, currency)" in (
+        " ".join(typo.stderr.split())
+    )
 
     for suffix in (".csv", ".parquet", ".jsonl"):
         out = tmp_path / f"amount{suffix}"

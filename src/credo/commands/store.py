@@ -247,6 +247,7 @@ def quarantine_list(
         con = connect(db, read_only=True)
         try:
             total = run(con, "SELECT count(*) FROM quarantine")[0][0]
+            refused_fields = [f for (f,) in run(con, "SELECT DISTINCT field FROM quarantine")]
             # per field, the rows these filters keep: left to fix, and fixed copies accepted
             scope, scope_params = quarantine_filter(batch, field, file, reason)
             counts = run(
@@ -272,6 +273,9 @@ def quarantine_list(
         finally:
             con.close()
     matching = sum(n for _, n in by_field)
+    if field is not None and field not in refused_fields:
+        known = ", ".join(sorted(refused_fields)) or "none"
+        console.print(f"note: no row was refused for field {field!r} (fields refused: {known})")
     if fixed:
         console.print(
             f"[dim]{fixed:,} refused row(s) a fixed copy of was accepted since are left out"
