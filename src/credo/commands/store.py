@@ -247,7 +247,9 @@ def quarantine_list(
         con = connect(db, read_only=True)
         try:
             total = run(con, "SELECT count(*) FROM quarantine")[0][0]
-            refused_fields = [f for (f,) in run(con, "SELECT DISTINCT field FROM quarantine")]
+            refused_fields = (
+                [f for (f,) in run(con, "SELECT DISTINCT field FROM quarantine")] if field else []
+            )
             # per field, the rows these filters keep: left to fix, and fixed copies accepted
             scope, scope_params = quarantine_filter(batch, field, file, reason)
             counts = run(

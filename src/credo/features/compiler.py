@@ -38,6 +38,7 @@ from credo.events.schema import SOURCES, TYPES
 from credo.features.spec import (
     CYCLE_TYPES,
     EVENT_AGGREGATES,
+    MEASURE_TYPES,
     SERIES_AGGREGATES,
     FeatureSpec,
     Series,
@@ -108,7 +109,7 @@ CYCLE_MEASURES = frozenset({"cycle_paid", "cycle_billed", "statement_billed"})
 # Measures worked out over each bank account's latest balance report of the month, by
 # `_account_balances`, and summed over a person's accounts: always aggregated apart.
 BALANCE_MEASURES = frozenset({"signed_last"})
-BALANCE_TYPES: tuple[str, ...] = ("balance",)
+BALANCE_TYPES: tuple[str, ...] = MEASURE_TYPES["signed_last"]
 # Accounts opened and closed are counted by account, not by event (`_account_lifecycles`): an
 # opening sent twice is one account, a closing counts against the account it closes, only
 # after its latest opening (a reopened account is open), and never for an account opened

@@ -99,7 +99,7 @@ class ModelArtifact:
         fed unscored (credo.model.unscorable)."""
         X = self.read_inputs(X)
         scores = self.scorecard.score_table(X, with_text=with_text)
-        if isinstance(X, pd.DataFrame) and unscorable.applies(self.training):
+        if unscorable.applies(self.training):
             return unscorable.blank_unscorable(scores, unscorable.no_evidence(X))
         return scores
 
@@ -200,7 +200,7 @@ class ModelArtifact:
         points_<dimension>_max (nullable integers: empty for an unscorable row)."""
         X = self.read_inputs(X)
         table = self.scorecard.breakdown(X).astype("Int64").add_prefix("points_")
-        if isinstance(X, pd.DataFrame) and unscorable.applies(self.training):
+        if unscorable.applies(self.training):
             table.loc[unscorable.no_evidence(X)] = pd.NA
         return table
 

@@ -131,14 +131,8 @@ def policy_from_dict(data: dict[str, Any], origin: str = "policy") -> Policy:
     for key in ("name", "title"):
         if not isinstance(data[key], str) or not data[key].strip():
             raise PolicyError(f"{origin}: {key} must be a non-empty text, got {data[key]!r}")
-    _check_members(data, "allowed_sources", SOURCES, origin)
-    _check_members(data, "allowed_dimensions", DIMENSIONS, origin)
-    for key, known in (("allowed_sources", SOURCES), ("allowed_dimensions", DIMENSIONS)):
-        if not data[key]:
-            raise PolicyError(
-                f"{origin}: {key} is empty, so no feature could be computed under the policy;"
-                f" list at least one of {', '.join(known)}"
-            )
+    _check_members(data, "allowed_sources", SOURCES, origin, at_least_one=True)
+    _check_members(data, "allowed_dimensions", DIMENSIONS, origin, at_least_one=True)
     _check_members(data, "denied_families", FAMILIES, origin)
     _check_members(data, "forbidden_data", tuple(DATA_KINDS), origin)
     _check_strings(data, "protected_attributes", origin)
@@ -166,8 +160,19 @@ def _check_strings(data: dict[str, Any], key: str, origin: str) -> None:
         raise PolicyError(f"{origin}: {key} must be a list of strings")
 
 
-def _check_members(data: dict[str, Any], key: str, known: tuple[str, ...], origin: str) -> None:
+def _check_members(
+    data: dict[str, Any],
+    key: str,
+    known: tuple[str, ...],
+    origin: str,
+    at_least_one: bool = False,
+) -> None:
     _check_strings(data, key, origin)
+    if at_least_one and not data[key]:
+        raise PolicyError(
+            f"{origin}: {key} is empty, so no feature could be computed under the policy;"
+            f" list at least one of {', '.join(known)}"
+        )
     bad = [v for v in data[key] if v not in known]
     if bad:
         raise PolicyError(
