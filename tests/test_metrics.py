@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.stats import chi2
@@ -9,6 +11,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
 from credo.evaluate import metrics
+from credo.evaluate.evaluation import _band_order_check
 
 
 def test_auc_by_hand_with_a_tie():
@@ -112,6 +115,24 @@ def test_score_distribution_round_trips_into_psi():
     assert from_stored["psi"] == pytest.approx(metrics.psi(train, current)["psi"])
 
 
+def test_a_small_fall_between_bands_reads_as_chance():
+    # 40 people a band: 6 bads then 5: a fall any two equal bands often show
+    y = np.concatenate([np.repeat([1, 0], [6, 34]), np.repeat([1, 0], [5, 35])])
+    bands = np.repeat(["A", "B"], 40)
+    result = metrics.bad_rate_by_band(y, bands, ["A", "B"])
+    assert result["breaks"] == [["A", "B"]]
+    assert 0.4 < result["break_p_values"][0] < 0.6
+    check = _band_order_check(result)
+    assert check["status"] == "info" and "within what chance gives" in check["detail"]
+    assert "A (15.0%) and B (12.5%)" in check["detail"]
+    # ten times the people and a wider fall: flagged
+    y = np.concatenate([np.repeat([1, 0], [80, 320]), np.repeat([1, 0], [40, 360])])
+    steep = metrics.bad_rate_by_band(y, np.repeat(["A", "B"], 400), ["A", "B"])
+    assert steep["break_p_values"][0] < 0.001
+    flagged = _band_order_check(steep)
+    assert flagged["status"] == "flag" and "larger than chance" in flagged["detail"]
+
+
 def test_bad_rate_by_band_flags_a_break():
     size = metrics.MIN_BAND_SIZE
     y = np.repeat([0, 0, 0, 1, 0, 1, 1, 0, 0, 1], size)
@@ -119,8 +140,15 @@ def test_bad_rate_by_band_flags_a_break():
     good = metrics.bad_rate_by_band(y, bands, ["A", "B", "C", "D"])
     assert [r["bad_rate"] for r in good["bands"]] == pytest.approx([0, 0.5, 2 / 3, 1 / 3])
     assert not good["monotonic"] and good["breaks"] == [["C", "D"]] and not good["small"]
+    # C: 60 bads of 90, D: 30 of 90; P(D holds 30 or fewer of the 90 bads | margins)
+    c_bads, d_bads = 2 * size, size
+    tail = sum(
+        math.comb(3 * size, k) * math.comb(3 * size, c_bads + d_bads - k) for k in range(d_bads + 1)
+    ) / math.comb(6 * size, c_bads + d_bads)
+    assert good["break_p_values"] == [pytest.approx(tail)] and tail < 1e-5
     rising = metrics.bad_rate_by_band(y[: 7 * size], bands[: 7 * size], ["A", "B", "C", "D"])
     assert rising["monotonic"] and rising["bands"][3]["count"] == 0
+    assert rising["break_p_values"] == []
     # a band too small to judge is shown but does not break the order: one bad in three
     few = metrics.bad_rate_by_band(
         np.concatenate([y[: 7 * size], [0, 0, 1]]),

@@ -22,6 +22,7 @@ from credo.model.artifact import unread_inputs_words
 # Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
 MIN_AUC = 0.70
 CALIBRATION_P_VALUE = 0.05
+BAND_FALL_P_VALUE = 0.05  # a fall in bad rate to a worse band this unlikely by chance is flagged
 CHALLENGER_MARGIN = 0.005
 
 
@@ -145,19 +146,7 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             + _chance_words(card["hosmer_lemeshow"]["p_value"]),
         ),
     ]
-    bands = result["bands"]
-    checks.append(
-        _check(
-            "Bad rate rises as bands get worse",
-            bands["monotonic"],
-            "No worse band has a lower bad rate than a better one"
-            + (f" (bands of {metrics.MIN_BAND_SIZE} or more people)." if bands["small"] else ".")
-            if bands["monotonic"]
-            else "The bad rate falls between "
-            + "; ".join(f"{a} and {b}" for a, b in bands["breaks"])
-            + ".",
-        )
-    )
+    checks.append(_band_order_check(result["bands"]))
     stability = result["stability"]
     if stability is not None:
         psi, chance = stability["psi"], stability.get("by_chance", 0.0)
@@ -233,6 +222,39 @@ def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bo
 def _miscalibrated(audit: dict[str, Any]) -> str:
     flagged = [g["group"] for g in audit["calibration"]["groups"] if g["flag"]]
     return "Mis-calibrated for " + ", ".join(flagged) + "."
+
+
+def _band_order_check(bands: dict[str, Any]) -> dict[str, str]:
+    """Flags a fall in bad rate from a band to the next worse one that chance would rarely
+    give; a fall within chance (small bands, close rates) is told, not flagged."""
+    name = "Bad rate rises as bands get worse"
+    if bands["monotonic"]:
+        return _check(
+            name,
+            True,
+            "No worse band has a lower bad rate than a better one"
+            + (f" (bands of {metrics.MIN_BAND_SIZE} or more people)." if bands["small"] else "."),
+        )
+    rate = {row["band"]: row["bad_rate"] for row in bands["bands"]}
+    falls = [
+        f"{safer} ({100 * rate[safer]:.1f}%) and {riskier} ({100 * rate[riskier]:.1f}%),"
+        f" p = {beside_bar(p_value, BAND_FALL_P_VALUE, 3)}"
+        for (safer, riskier), p_value in zip(bands["breaks"], bands["break_p_values"], strict=True)
+    ]
+    beyond_chance = min(bands["break_p_values"]) < BAND_FALL_P_VALUE
+    return _check(
+        name,
+        None if not beyond_chance else False,
+        "The bad rate falls between "
+        + "; ".join(falls)
+        + " (one-sided Fisher exact test): "
+        + (
+            f"a fall larger than chance would give (p below {BAND_FALL_P_VALUE})."
+            if beyond_chance
+            else f"within what chance gives between bands of these sizes (p at or above"
+            f" {BAND_FALL_P_VALUE}); more rows would tell."
+        ),
+    )
 
 
 def beside_bar(value: float, bar: float, digits: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2, rankdata
+from scipy.stats import chi2, fisher_exact, rankdata
 
 PSI_SMOOTHING = 1e-4  # share floor so an empty bin gives a large but finite PSI term
 MIN_BAND_SIZE = 30  # smaller bands are shown, but their bad rates do not judge the order
@@ -212,7 +212,8 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
     `monotonic` is True when the bad rate never falls as the bands get worse, judged over the
     bands of MIN_BAND_SIZE or more people (a bad or two moves a smaller band's rate by points;
     `small` says whether some were passed over); `breaks` lists the pairs of adjacent judged
-    bands where it does fall.
+    bands where it does fall, and `break_p_values` for each the one-sided Fisher exact test's
+    chance of a fall at least as steep between two bands whose bad rates are in fact equal.
     """
     labels = _as_labels(y)
     names = np.asarray(bands, dtype=object).ravel()
@@ -235,13 +236,29 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
             }
         )
     judged = [row for row in rows if row["count"] >= MIN_BAND_SIZE]
-    breaks = [
-        [safer["band"], riskier["band"]]
+    falls = [
+        (safer, riskier)
         for safer, riskier in zip(judged, judged[1:], strict=False)
         if riskier["bad_rate"] < safer["bad_rate"]
     ]
     small = any(0 < row["count"] < MIN_BAND_SIZE for row in rows)
-    return {"bands": rows, "monotonic": not breaks, "breaks": breaks, "small": small}
+    return {
+        "bands": rows,
+        "monotonic": not falls,
+        "breaks": [[safer["band"], riskier["band"]] for safer, riskier in falls],
+        "break_p_values": [fall_p_value(safer, riskier) for safer, riskier in falls],
+        "small": small,
+    }
+
+
+def fall_p_value(safer: dict[str, Any], riskier: dict[str, Any]) -> float:
+    """One-sided Fisher exact p that the riskier band's bad rate is this far below the safer
+    band's by chance alone (their true rates equal)."""
+    table = [
+        [riskier["bads"], riskier["count"] - riskier["bads"]],
+        [safer["bads"], safer["count"] - safer["bads"]],
+    ]
+    return float(fisher_exact(table, alternative="less").pvalue)
 
 
 def discrimination(y: Any, risk: Any) -> dict[str, float]:
