@@ -126,6 +126,50 @@ def test_group_labels_for_age_categories_and_missing():
     assert list(words) == ["f", "missing", "m"]
 
 
+def test_an_age_held_as_text_with_a_few_codes_is_banded():
+    # five "unknown" among ages: the column is text, but still ages, not a group per year
+    ages = np.r_[np.arange(20, 80), np.arange(20, 80)].astype(str).astype(object)
+    ages[:5] = "unknown"
+    ages[7] = " 41 "
+    labels = fairness.group_labels(ages, "age")
+    assert set(labels) == {"< 25", "25-34", "35-44", "45-54", "55-64", ">= 65", "missing"}
+    assert (labels == "missing").sum() == 5 and labels[7] == "35-44"
+    # mostly words: categories as given (and only for a column named as an age)
+    words = np.array(["young", "old", "34"] * 10, dtype=object)
+    assert set(fairness.group_labels(words, "age")) == {"young", "old", "34"}
+    assert set(fairness.group_labels(ages, "region")) > {"unknown", "41", "79"}
+
+
+def test_days_since_birth_are_audited_as_age_bands():
+    rng = np.random.default_rng(2)
+    days = -rng.integers(20 * 365, 70 * 365, 600)  # Home Credit's DAYS_BIRTH
+    y = (rng.random(600) < 0.1).astype(int)
+    audit = fairness.audit_attribute(
+        "DAYS_BIRTH", days, y, np.full(600, 0.1), rng.random(600) < 0.7
+    )
+    assert audit["attribute"] == "DAYS_BIRTH (as age)"
+    groups = [g["group"] for g in audit["approval"]["groups"]]
+    assert groups == ["< 25", "25-34", "35-44", "45-54", "55-64", ">= 65"]
+    counted = sum(g["count"] for g in audit["approval"]["groups"] if g["group"] == "25-34")
+    assert counted == int(((-days / 365.25 >= 25) & (-days / 365.25 < 35)).sum())
+    # days of something else stay quartiles of days
+    other = fairness.audit_attribute("DAYS_EMPLOYED", days, y, np.full(600, 0.1), y == 0)
+    assert other["attribute"] == "DAYS_EMPLOYED"
+
+
+def test_true_and_false_read_alike_with_or_without_missing_values():
+    plain = fairness.group_labels(np.array([True, False, True]), "foreign")
+    gaps = fairness.group_labels(np.array([True, False, None], dtype=object), "foreign")
+    assert list(plain) == ["True", "False", "True"]
+    assert list(gaps) == ["True", "False", "missing"]
+
+
+def test_band_edges_that_are_whole_numbers_are_written_in_full():
+    limits = np.repeat(np.arange(10_000.0, 1_000_000.0, 10_000.0), 3)
+    labels = set(fairness.group_labels(limits, "limit_bal"))
+    assert labels == {"< 250000", "250000-499999", "500000-749999", ">= 750000"}
+
+
 def test_audit_attribute_combines_the_three_checks():
     groups, approved, y = _constructed()
     pd_bad = np.where(approved, 0.05, 0.5)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
@@ -56,7 +56,7 @@ def test_auc_of_reversed_ranking_is_one_minus_auc():
 
 
 def test_metrics_refuse_bad_input():
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match=r"only one class \(0 bad and 3 good rows\)"):
         metrics.auc([0, 0, 0], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="0 \\(good\\) or 1 \\(bad\\)"):
         metrics.auc([0, 2, 1], [0.1, 0.2, 0.3])
@@ -115,6 +115,36 @@ def test_score_distribution_round_trips_into_psi():
     assert from_stored["psi"] == pytest.approx(metrics.psi(train, current)["psi"])
 
 
+def test_the_auc_interval_covers_the_true_auc_about_19_times_in_20():
+    # bads ~ N(1, 1), goods ~ N(0, 1): true AUC = Phi(1 / sqrt(2)) = 0.7602
+    rng = np.random.default_rng(7)
+    true_auc = float(norm.cdf(1 / np.sqrt(2)))
+    covered, widths = 0, []
+    for _ in range(400):
+        risk = np.r_[rng.normal(1, 1, 20), rng.normal(0, 1, 40)]
+        y = np.r_[np.ones(20), np.zeros(40)]
+        found = metrics.discrimination(y, risk)
+        low, high = found["auc_interval"]
+        assert low <= found["auc"] <= high
+        covered += low <= true_auc <= high
+        widths.append(high - low)
+    assert 0.91 <= covered / 400 <= 0.98
+    # a hundred times the people: an interval a tenth as wide
+    risk = np.r_[rng.normal(1, 1, 2000), rng.normal(0, 1, 4000)]
+    low, high = metrics.discrimination(np.r_[np.ones(2000), np.zeros(4000)], risk)["auc_interval"]
+    assert (high - low) == pytest.approx(np.mean(widths) / 10, rel=0.15)
+
+
+def test_hosmer_lemeshow_says_when_too_few_are_expected_per_group():
+    rng = np.random.default_rng(3)
+    for n, enough in ((30, False), (3000, True)):
+        p = rng.uniform(0.05, 0.5, n)
+        y = (rng.random(n) < p).astype(int)
+        test = metrics.hosmer_lemeshow(metrics.calibration_by_decile(y, p))
+        assert test["enough_rows"] is enough
+        assert (test["expected_min"] < 1) is (not enough)
+
+
 def test_a_small_fall_between_bands_reads_as_chance():
     # 40 people a band: 6 bads then 5: a fall any two equal bands often show
     y = np.concatenate([np.repeat([1, 0], [6, 34]), np.repeat([1, 0], [5, 35])])
@@ -131,6 +161,11 @@ def test_a_small_fall_between_bands_reads_as_chance():
     assert steep["break_p_values"][0] < 0.001
     flagged = _band_order_check(steep)
     assert flagged["status"] == "flag" and "larger than chance" in flagged["detail"]
+    # one band of 30 or more: no order to judge
+    lone = metrics.bad_rate_by_band(y[:410], np.repeat(["A", "B"], [400, 10]), ["A", "B"])
+    assert lone["judged_bands"] == 1 and lone["monotonic"]
+    unjudged = _band_order_check(lone)
+    assert unjudged["status"] == "info" and "cannot be judged" in unjudged["detail"]
 
 
 def test_bad_rate_by_band_flags_a_break():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -144,6 +145,11 @@ def test_report_is_valid_self_contained_html_with_every_section():
     assert page.external == []
     assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
     assert page.tags.count("svg") == 5  # roc, distribution, calibration, bands, stability
+    # one page of charts: every id once, every reference to one of them
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) and len(ids) > 50
+    referred = {a or b for a, b in re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', html)}
+    assert referred <= set(ids)
     text = " ".join(page.text)
     assert "&lt;script&gt;" in html and "<script>" not in html  # user text is escaped
     assert "Late payments" in text and "four-fifths rule" in text
@@ -468,6 +474,16 @@ def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
         outside = fairness_checks(cutoff)
         assert outside["Fair across sex"]["status"] == "info"
         assert who in outside["Fair across sex"]["detail"]
+    # both groups of 30 or more declined in full, a group of ten approved: no rate to take
+    # four fifths of, though some people were approved
+    top = np.argsort(score)[-10:]
+    few = {"zone": np.where(np.isin(np.arange(n), top), "z", rng.choice(["x", "y"], n))}
+    result = evaluate_scores(
+        y, pd_bad, score, bands, ["A", "B"], protected=few, cutoff=int(score[top].min())
+    )
+    check = {c["name"]: c for c in result["checks"]}["Fair across zone"]
+    assert 0 < result["cutoff"]["approval_rate"] < 1
+    assert check["status"] == "info" and "no one in any group of 30" in check["detail"], check
     # a cutoff that approves everyone scored does not approve the people without a score
     everyone = {"sex": np.r_[groups["sex"], ["f"] * 40]}
     result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=everyone,
@@ -624,6 +640,46 @@ def test_an_evaluation_without_protected_attributes_says_it_has_no_audit(tmp_pat
     holdout.to_csv(tmp_path / "plain.csv", index=False)
     result, said = _evaluate_table(german_model, tmp_path / "plain.csv", tmp_path)
     assert result["fairness"] == [] and "the report has no fairness audit" in said
+
+
+def test_an_auc_too_good_for_credit_data_is_flagged_as_a_leak():
+    rng = np.random.default_rng(6)
+    y = (rng.random(2000) < 0.2).astype(int)
+    leaked = np.clip(0.05 + 0.9 * y + rng.normal(0, 0.05, 2000), 0.01, 0.99)
+    score = np.round(700 - 300 * leaked).astype(int)
+    bands = np.where(score > 550, "A", "B")
+    checks = {c["name"]: c for c in evaluate_scores(y, leaked, score, bands, ["A", "B"])["checks"]}
+    leak = checks["No sign of outcomes leaked into the inputs"]
+    assert leak["status"] == "flag" and "known only after the outcome" in leak["detail"]
+    honest = np.clip(0.2 + 0.1 * (y - 0.2) + rng.normal(0, 0.1, 2000), 0.01, 0.99)
+    result = evaluate_scores(y, honest, np.round(700 - 300 * honest), bands, ["A", "B"])
+    assert "No sign of outcomes leaked into the inputs" not in {c["name"] for c in result["checks"]}
+
+
+def test_figures_on_too_few_rows_to_judge_are_told_not_judged():
+    """30 people, 9 bad: an AUC of 0.81 cannot be told from 0.70, ten groups of three cannot
+    test calibration, and no band holds 30."""
+    rng = np.random.default_rng(5)
+    y = np.r_[np.ones(9), np.zeros(21)].astype(int)
+    pd_bad = np.clip(0.3 + 0.1 * (y - 0.3) + rng.normal(0, 0.1, 30), 0.01, 0.99)
+    score = np.round(600 - 200 * pd_bad).astype(int)
+    bands = np.where(score > 560, "A", "B")
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"])
+    checks = {c["name"]: c for c in result["checks"]}
+    low, high = result["scorecard"]["auc_interval"]
+    assert low < 0.70 < high
+    assert checks["Ranks risk well"]["status"] == "info"
+    assert "9 bad and 21 good customers" in checks["Ranks risk well"]["detail"]
+    calibration = checks["Predicted bad rates match what happened"]
+    assert calibration["status"] == "info" and "too few" in calibration["detail"]
+    assert checks["Bad rate rises as bands get worse"]["status"] == "info"
+    # the same model on 100 times the people is judged
+    many = evaluate_scores(
+        np.tile(y, 100), np.tile(pd_bad, 100), np.tile(score, 100), np.tile(bands, 100), ["A", "B"]
+    )
+    judged = {c["name"]: c["status"] for c in many["checks"]}
+    assert judged["Ranks risk well"] in ("pass", "flag")
+    assert judged["Predicted bad rates match what happened"] in ("pass", "flag")
 
 
 def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():

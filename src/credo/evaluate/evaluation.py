@@ -24,6 +24,7 @@ MIN_AUC = 0.70
 CALIBRATION_P_VALUE = 0.05
 BAND_FALL_P_VALUE = 0.05  # a fall in bad rate to a worse band this unlikely by chance is flagged
 CHALLENGER_MARGIN = 0.005
+LEAK_AUC = 0.95  # beyond this, a credit model almost always reads the outcome in an input
 
 
 def default_cutoff(score: np.ndarray, y: np.ndarray) -> float:
@@ -129,23 +130,20 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     notes = result["data"].get("reading_notes") or []
     if notes:
         checks.append(_check("How the input columns were read", None, " ".join(notes)))
-    checks += [
-        _check(
-            "Ranks risk well",
-            card["auc"] >= MIN_AUC,
-            f"AUC {beside_bar(card['auc'], MIN_AUC, 3)} (a rule of thumb asks for at least "
-            f"{MIN_AUC:.2f}).",
-        ),
-        _check(
-            "Predicted bad rates match what happened",
-            card["hosmer_lemeshow"]["p_value"] >= CALIBRATION_P_VALUE,
-            f"Predicted and observed bad rates differ by {100 * card['calibration_error']:.1f}"
-            f" percentage points on average over {_groups_by_pd(card['calibration'])}; the"
-            " Hosmer-Lemeshow test gives p ="
-            f" {beside_bar(card['hosmer_lemeshow']['p_value'], CALIBRATION_P_VALUE, 3)}: "
-            + _chance_words(card["hosmer_lemeshow"]["p_value"]),
-        ),
-    ]
+    checks.append(_auc_check(card, result["data"]))
+    if card["auc"] >= LEAK_AUC:
+        checks.append(
+            _check(
+                "No sign of outcomes leaked into the inputs",
+                False,
+                f"AUC {card['auc']:.3f}: credit data ranks risk far less well (0.70-0.85 is"
+                " usual). A column known only after the outcome (payments or principal received,"
+                " recoveries, a later bureau score, the last payment's date) is the usual cause;"
+                " look at the features with the largest information value below, and train"
+                " without them (--exclude).",
+            )
+        )
+    checks.append(_calibration_check(card))
     checks.append(_band_order_check(result["bands"]))
     stability = result["stability"]
     if stability is not None:
@@ -212,10 +210,18 @@ def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bo
             "choose a cutoff inside the scores (--cutoff)."
         )
         return (None, said) if calibrated else (False, f"{said} {miscalibrated}")
+    size = fairness.MIN_GROUP_SIZE
     if audit["approval"]["judged_groups"] < 2:
         # one group's calibration is the model's, not a difference between groups
-        size = fairness.MIN_GROUP_SIZE
         return None, f"Fewer than two groups of {size} or more people: too few to compare."
+    if audit["approval"]["reference"] is None:
+        # every group large enough to judge declined in full: no rate to take four fifths of
+        said = (
+            f"The cutoff {cutoff['score']:g} approves no one in any group of {size} or more"
+            " people: nothing to compare by the four-fifths rule; choose a cutoff inside the"
+            " scores (--cutoff)."
+        )
+        return (None, said) if calibrated else (False, f"{said} {miscalibrated}")
     return not audit["flag"], _fairness_sentence(audit)
 
 
@@ -224,10 +230,61 @@ def _miscalibrated(audit: dict[str, Any]) -> str:
     return "Mis-calibrated for " + ", ".join(flagged) + "."
 
 
+def _auc_check(card: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """Pass or flag against the rule of thumb; told, not judged, where the AUC's 95 %
+    interval on these rows holds the bar."""
+    low, high = card["auc_interval"]
+    said = (
+        f"AUC {beside_bar(card['auc'], MIN_AUC, 3)} (a rule of thumb asks for at least "
+        f"{MIN_AUC:.2f})"
+    )
+    if low < MIN_AUC <= high:
+        bads = round(data["rows"] * data["bad_rate"])
+        return _check(
+            "Ranks risk well",
+            None,
+            f"{said}, but on {bads:,} bad and {data['rows'] - bads:,} good customers its 95 %"
+            f" interval, {low:.3f} to {high:.3f}, holds {MIN_AUC:.2f}: these rows cannot tell"
+            " which side of it the model is on; evaluate on more.",
+        )
+    return _check("Ranks risk well", card["auc"] >= MIN_AUC, f"{said}.")
+
+
+def _calibration_check(card: dict[str, Any]) -> dict[str, str]:
+    test = card["hosmer_lemeshow"]
+    said = (
+        f"Predicted and observed bad rates differ by {100 * card['calibration_error']:.1f}"
+        f" percentage points on average over {_groups_by_pd(card['calibration'])}"
+    )
+    name = "Predicted bad rates match what happened"
+    if not test["enough_rows"]:
+        return _check(
+            name,
+            None,
+            f"{said}; too few bad (or good) customers are expected per group for the"
+            f" Hosmer-Lemeshow test (as few as {test['expected_min']:.1f}; it asks for at least"
+            " 1 in every group and 5 in most): evaluate on more rows to judge the gaps.",
+        )
+    p_value = test["p_value"]
+    return _check(
+        name,
+        p_value >= CALIBRATION_P_VALUE,
+        f"{said}; the Hosmer-Lemeshow test gives p ="
+        f" {beside_bar(p_value, CALIBRATION_P_VALUE, 3)}: " + _chance_words(p_value),
+    )
+
+
 def _band_order_check(bands: dict[str, Any]) -> dict[str, str]:
     """Flags a fall in bad rate from a band to the next worse one that chance would rarely
     give; a fall within chance (small bands, close rates) is told, not flagged."""
     name = "Bad rate rises as bands get worse"
+    if bands["judged_bands"] < 2:
+        return _check(
+            name,
+            None,
+            f"Fewer than two bands hold {metrics.MIN_BAND_SIZE} or more people: the order"
+            " cannot be judged on these rows.",
+        )
     if bands["monotonic"]:
         return _check(
             name,

@@ -43,6 +43,7 @@ MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows
 MAX_GROUPS = 50  # beyond this many groups, the small ones are pooled into one row
 MISSING = "missing"  # the group of people whose attribute is not known
 AGE_BANDS = (25.0, 35.0, 45.0, 55.0, 65.0)
+AGES_IN_TEXT = 0.9  # share of an age column's text that must read as numbers to band it
 _LEADING_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
 
 
@@ -106,10 +107,17 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
     """Readable group labels for a protected attribute.
 
     Categorical values are used as they are (text too when it is digits: nationality codes
-    such as "033" are no quantities). A numeric attribute with many distinct values (like age)
-    is cut into bands: fixed age bands when the name says age, else quartiles.
+    such as "033" are no quantities), True and False as such. A numeric attribute with many
+    distinct values (like age) is cut into bands: fixed age bands when the name says age, else
+    quartiles. An age held as text is read as numbers when nearly all of it is ("unknown" or
+    "n/a" among them: not known, so missing), not cut into a group per year.
     """
+    if _is_boolean(values):
+        return _group_names(np.asarray(values, dtype=object).ravel())
+    says_age = "age" in name_words(name)  # age, age_in_years, applicantAge; not usage
     numeric = _numbers(values)
+    if numeric is None and says_age:
+        numeric = _ages_in_text(values)
     if numeric is None:  # text: a category, even of digits
         return _group_names(np.asarray(values, dtype=object).ravel())
     present = numeric[~np.isnan(numeric)]
@@ -117,11 +125,30 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
         as_int = np.all(present == np.round(present))
         shown = [MISSING if np.isnan(v) else (str(int(v)) if as_int else f"{v:g}") for v in numeric]
         return np.array(shown, dtype=object)
-    if "age" in name_words(name):  # age, age_in_years, applicantAge; not usage
+    if says_age:
         edges = np.asarray(AGE_BANDS)
     else:
         edges = np.unique(np.quantile(present, [0.25, 0.5, 0.75]))
     return _band_labels(numeric, edges)
+
+
+def _is_boolean(values: Any) -> bool:
+    array = np.asarray(values)
+    if array.dtype.kind == "b":
+        return True
+    return array.dtype.kind == "O" and pd.api.types.infer_dtype(array.ravel()) == "boolean"
+
+
+def _ages_in_text(values: Any) -> np.ndarray | None:
+    """Ages written as text ("34", " 41 ", "unknown"): the numbers, the rest missing; None
+    unless at least AGES_IN_TEXT of the values given read as numbers."""
+    text = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
+    present = text.notna()
+    numbers = pd.to_numeric(text.where(present).astype(str).str.strip(), errors="coerce")
+    numbers = numbers.where(present & np.isfinite(numbers))
+    if not present.any() or numbers.notna().sum() < AGES_IN_TEXT * present.sum():
+        return None
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _numbers(values: Any) -> np.ndarray | None:
@@ -158,7 +185,10 @@ def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def _edge_text(edges: np.ndarray, i: int) -> str:
-    """A band edge with as many digits as it takes to tell it from its neighbours."""
+    """A band edge with as many digits as it takes to tell it from its neighbours; a whole
+    number in full (50000, not 5e+04, beside bands written "50000-139999")."""
+    if edges[i] == np.round(edges[i]) and abs(edges[i]) < 1e15:
+        return str(int(edges[i]))
     for digits in range(4, 17):
         text = f"{edges[i]:.{digits}g}"
         neighbours = [edges[j] for j in (i - 1, i + 1) if 0 <= j < len(edges)]
@@ -386,6 +416,19 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
     return years.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def ages_from_days_since_birth(values: Any, name: str) -> np.ndarray | None:
+    """Whole years of a count of days since birth (Home Credit's DAYS_BIRTH: -12,005 days
+    before the application) when the name says days and birth and the values are numbers,
+    else None: ages in the age bands, not quartiles of day counts."""
+    words = set(name_words(name))
+    if "days" not in words or not words & _BIRTH_WORDS:
+        return None
+    days = _numbers(values)
+    if days is None:
+        return None
+    return np.floor(np.abs(days) / 365.25)
+
+
 def audit_attribute(
     name: str, values: Any, y: Any, pd_bad: Any, approved: Any, unscored_y: Any = None
 ) -> dict[str, Any]:
@@ -399,10 +442,13 @@ def audit_attribute(
     y = np.r_[outcomes, unscored.ravel()]
     approved = np.r_[np.asarray(approved, dtype=bool).ravel(), np.zeros(unscored.size, bool)]
     years = years_since_dates(values)
+    ages = ages_from_days_since_birth(values, name)
     if years is not None:
         shown = "age" if set(name_words(name)) & _BIRTH_WORDS else "years since"
         # the new name has the word age where the years are ages: banded as ages
         values, name = years, f"{name} (as {shown} today)"
+    elif ages is not None:
+        values, name = ages, f"{name} (as age)"
     labels, pooled = pool_small_groups(group_labels(values, name))
     groups = _grouping(labels, pooled)
     approval = approval_rates(approved, groups, unscored=~scored)

@@ -39,7 +39,10 @@ def _both_classes(labels: np.ndarray) -> tuple[int, int]:
     bads = int(labels.sum())
     goods = int(labels.size - bads)
     if bads == 0 or goods == 0:
-        raise ValueError("the outcome has only one class: need both good (0) and bad (1) rows")
+        raise ValueError(
+            f"the outcome has only one class ({bads:,} bad and {goods:,} good rows): AUC, KS and"
+            " calibration need both; evaluate on rows holding good (0) and bad (1) outcomes"
+        )
     return bads, goods
 
 
@@ -236,7 +239,7 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
             }
         )
     judged = [row for row in rows if row["count"] >= MIN_BAND_SIZE]
-    falls = [
+    falls: list[tuple[dict[str, Any], dict[str, Any]]] = [
         (safer, riskier)
         for safer, riskier in zip(judged, judged[1:], strict=False)
         if riskier["bad_rate"] < safer["bad_rate"]
@@ -247,6 +250,7 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
         "monotonic": not falls,
         "breaks": [[safer["band"], riskier["band"]] for safer, riskier in falls],
         "break_p_values": [fall_p_value(safer, riskier) for safer, riskier in falls],
+        "judged_bands": len(judged),
         "small": small,
     }
 
@@ -261,10 +265,25 @@ def fall_p_value(safer: dict[str, Any], riskier: dict[str, Any]) -> float:
     return float(fisher_exact(table, alternative="less").pvalue)
 
 
-def discrimination(y: Any, risk: Any) -> dict[str, float]:
-    """AUC, Gini and KS of one risk ranking, together."""
+def discrimination(y: Any, risk: Any) -> dict[str, Any]:
+    """AUC (with its 95 % interval), Gini and KS of one risk ranking, together."""
     area = auc(y, risk)
-    return {"auc": area, "gini": 2.0 * area - 1.0, "ks": ks(y, risk)}
+    bads, goods = _both_classes(_as_labels(y))
+    return {
+        "auc": area,
+        "auc_interval": auc_interval(area, bads, goods),
+        "gini": 2.0 * area - 1.0,
+        "ks": ks(y, risk),
+    }
+
+
+def auc_interval(area: float, bads: int, goods: int, z: float = 1.96) -> list[float]:
+    """A 95 % interval of an AUC measured on `bads` and `goods` people, from Hanley and
+    McNeil's (1982) standard error."""
+    from credo.model.training import auc_standard_error
+
+    half = z * auc_standard_error(area, bads, goods)
+    return [max(area - half, 0.0), min(area + half, 1.0)]
 
 
 def score_distribution(scores: Any, n_bins: int = 10) -> dict[str, list[float]]:
@@ -311,4 +330,13 @@ def hosmer_lemeshow(rows: Sequence[dict[str, float]], fitted: bool = False) -> d
         np.sum((counts[keep] * (observed[keep] - predicted[keep])) ** 2 / variance[keep])
     )
     dof = max(int(keep.sum()) - (2 if fitted else 0), 1)
-    return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
+    # Cochran's rule for a chi-square's expected counts: every one at least 1, four in five
+    # at least 5; fewer bads (or goods) expected per group and the test's p means little.
+    expected = np.concatenate([counts * predicted, counts * (1 - predicted)])
+    return {
+        "statistic": statistic,
+        "dof": dof,
+        "p_value": float(chi2.sf(statistic, dof)),
+        "expected_min": float(expected.min()),
+        "enough_rows": bool(expected.min() >= 1 and np.mean(expected >= 5) >= 0.8),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,8 @@ GOOD_COLOUR = "#2e7d32"
 BAD_COLOUR = "#c62828"
 LINE_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a", "#00838f")
 _SVG_START = re.compile(r"<svg\b")
+# an id matplotlib gives, and the references to one: made unique per chart on one page
+_SVG_IDS = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
 def _figure(width: float = 5.2, height: float = 3.4) -> Figure:
@@ -32,6 +35,10 @@ def _to_svg(figure: Figure, title: str) -> str:
     text = buffer.getvalue()
     start = _SVG_START.search(text)
     svg = text[start.start() :] if start else text
+    # every chart numbers its parts from figure_1, and one page holds several: each chart's
+    # ids take a prefix of its own content, so they stay the same run to run
+    prefix = "c" + hashlib.sha1(svg.encode()).hexdigest()[:8] + "-"
+    svg = _SVG_IDS.sub(lambda found: found.group(1) + prefix + found.group(2), svg)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
 
 
