@@ -229,3 +229,12 @@ def test_a_model_read_back_from_its_file_keeps_its_trend_texts():
     loaded = Scorecard.from_dict(json.loads(json.dumps(card.to_dict())))
     assert loaded.reason_texts("bill_trend") == card.reason_texts("bill_trend")
     assert "Statement amounts have been rising" in card.reason_texts("bill_trend")
+
+
+def test_a_level_written_with_padding_reads_without_it_in_a_sentence():
+    assert rs.level_text("term", " 60 months") == "term: 60 months"
+    assert rs.unseen_level_text("loan_term", "36 months ") == (
+        "loan term: 36 months is a value the model has no record of"
+    )
+    assert rs.level_text("grade", "   ") == "grade:    "  # nothing but spaces: as it is
+    assert rs.level_text("n", 3) == "n: 3"

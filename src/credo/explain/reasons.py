@@ -158,12 +158,17 @@ def special_value_text(meta: dict, value: object) -> str:
 def unseen_level_text(feature: str, value: object) -> str:
     """The text for a categorical value the model never saw (scored with the riskiest group):
     naming that group's levels would tell the person a value they do not have."""
-    return f"{feature.replace('_', ' ')}: {value} is a value the model has no record of"
+    return f"{feature.replace('_', ' ')}: {_shown(value)} is a value the model has no record of"
 
 
 def level_text(feature: str, value: object) -> str:
     """The text for a plain table's categorical feature: the person's own level."""
-    return f"{feature.replace('_', ' ')}: {value}"
+    return f"{feature.replace('_', ' ')}: {_shown(value)}"
+
+
+def _shown(value: object) -> object:
+    # a level as a file wrote it (" 60 months") reads without its padding in a sentence
+    return value.strip() or value if isinstance(value, str) else value
 
 
 def reason_label_text(feature: str, label: str) -> str:
