@@ -14,6 +14,7 @@ from credo.model.columns import (
     DATE_REASON,
     EMPTY_REASON,
     IDENTIFIER_REASON,
+    NAMED_IDENTIFIER_REASON,
     SEPARATION_REASON,
     TargetError,
     separates_outcome,
@@ -88,6 +89,39 @@ def test_dates_and_identifiers_are_found() -> None:
         "fee": CONSTANT_REASON,
         "flag": CONSTANT_REASON,
         "never_filled": EMPTY_REASON,
+    }
+
+
+def test_a_name_holding_the_word_id_anywhere_marks_an_identifier_that_nearly_never_repeats():
+    n = 400
+    rng = np.random.default_rng(1)
+    issued = np.sort(rng.choice(1_000_000, n, replace=False)) + 100_000  # gaps between them
+    repeated = issued.copy()
+    repeated[:3] = repeated[3]  # one case exported four times: still an identifier
+    frame = pd.DataFrame(
+        {
+            "SK_ID_CURR": issued,
+            "SK_ID_BUREAU": repeated,
+            "loanIdNo": issued + 1,
+            "loan_id_no": issued + 2,
+            "customer_ref_id_text": [f"C{i}" for i in issued[:-2]] + ["C1", "C1"],
+            # named so, but codes and flags: their values repeat
+            "id_verified": rng.integers(0, 2, n),
+            "region_id": rng.integers(0, 30, n),
+            "ID_TYPE": rng.choice(["passport", "card"], n),
+            # distinct whole numbers with gaps, named as no identifier: an amount
+            "income": issued * 3,
+            # named so and nearly distinct, but missing in some rows: whether it is known may
+            # be the risk (no co-applicant), so it stays
+            "co_applicant_id": np.where(np.arange(n) % 4 == 0, np.nan, issued + 5),
+        }
+    )
+    assert unusable_columns(frame) == {
+        "SK_ID_CURR": IDENTIFIER_REASON,
+        "SK_ID_BUREAU": NAMED_IDENTIFIER_REASON,
+        "loanIdNo": IDENTIFIER_REASON,
+        "loan_id_no": IDENTIFIER_REASON,
+        "customer_ref_id_text": NAMED_IDENTIFIER_REASON,
     }
 
 

@@ -119,6 +119,26 @@ def test_customer_numbers_stay_verbatim_and_are_never_inputs(tmp_path):
     assert out.read_text().splitlines()[1].startswith("000000,")
 
 
+def test_an_id_issued_in_time_order_is_left_out_by_the_word_id_in_its_name(tmp_path):
+    # Home Credit's SK_ID_CURR: distinct whole numbers with gaps, issued in time order, so
+    # they follow the book's bad rate as it drifted; id_verified is a flag, not an identifier
+    table = pd.read_csv(GERMAN)
+    rng = np.random.default_rng(4)
+    drift = table["bad"].to_numpy() + rng.normal(0, 0.6, len(table))
+    issued = np.sort(rng.choice(1_000_000, len(table), replace=False)) + 100_000
+    table["SK_ID_CURR"] = issued[np.argsort(np.argsort(drift))]
+    table["id_verified"] = rng.integers(0, 2, len(table))
+    source = tmp_path / "application.csv"
+    table.to_csv(source, index=False)
+    model = tmp_path / "m.json"
+    trained = credo("train", "--table", source, "--target", "bad", *EXCLUDE, "--out", model)
+    card = load_model(model).scorecard
+    assert "SK_ID_CURR" not in card.features_  # before: kept, binned by its issue order
+    assert card.dropped_["SK_ID_CURR"] == "an identifier: every value is distinct"
+    assert "an identifier: every value is distinct: SK_ID_CURR" in " ".join(trained.stdout.split())
+    assert "id_verified" not in card.dropped_ or "identifier" not in card.dropped_["id_verified"]
+
+
 def test_a_min_iv_given_is_the_bar(tmp_path):
     model = tmp_path / "m.json"
     credo(

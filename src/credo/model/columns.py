@@ -4,10 +4,11 @@ Plain tables come from anywhere. Three kinds of column are left out here before 
 sees them (numbers written as text, "13.5%" or "$1,234.50", are credo.model.text_numbers'):
 dates and timestamps (a calendar date is not a risk: a duration such as months since it is,
 and the table's owner should derive it); identifiers, which binned by target rate would fit
-noise: text columns whose every value is distinct, and whole numbers, every one distinct,
-that either run without a gap (a row number, a CSV's index column) or sit in a column named
-as an identifier (`id`, `customer_id`, `loan_no`, `ClientID`); and columns with the same
-value in every row.
+noise: text columns whose every value is distinct, whole numbers, every one distinct, that
+run without a gap (a row number, a CSV's index column), and columns named as an identifier
+(the word "id" anywhere, as in `SK_ID_CURR` or `ClientID`, or `loan_no`) whose values (whole
+numbers in every row, or text) nearly all differ; and columns with the same value in every
+row.
 The target is read as 0/1, from numbers, booleans or named values (`--bad-value`).
 """
 
@@ -31,14 +32,18 @@ _DATE_TEXT = re.compile(
     r"|[A-Za-z]{3}-(\d{2}|\d{4}))\s*$"
 )
 MIN_ROWS_FOR_IDENTIFIER = 20
-# id, cust_id, loan-no, account number, ClientID, pandas' "Unnamed: 0" index column
-_IDENTIFIER_NAME = re.compile(
-    r"(^|[^a-z0-9])(id|key|no|nr|num|number)$|^id[^a-z0-9]|^unnamed: \d+$", re.IGNORECASE
-)
-_CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
+# A column named as an identifier is one when its values nearly all differ: a few repeated
+# ids (a case exported twice) keep it an identifier; a code such as a region id or a 0/1
+# id_verified flag repeats far more.
+MIN_DISTINCT_SHARE_OF_NAMED_IDENTIFIER = 0.99
+# the words "id" anywhere (SK_ID_CURR, ClientID, id_verified), or one of these last (loan_no,
+# account number), or pandas' "Unnamed: 0" index column
+_IDENTIFIER_LAST_WORDS = frozenset({"id", "key", "no", "nr", "num", "number"})
+_INDEX_COLUMN_NAME = re.compile(r"^unnamed: \d+$", re.IGNORECASE)
 
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
 IDENTIFIER_REASON = "an identifier: every value is distinct"
+NAMED_IDENTIFIER_REASON = "an identifier: named so, and nearly every value is distinct"
 CONSTANT_REASON = "the same value in every row"
 EMPTY_REASON = "no value in any row"
 # every reason that says a column is a leak ends so
@@ -109,8 +114,9 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         if pd.api.types.is_bool_dtype(column):
             continue
         if pd.api.types.is_numeric_dtype(column):
-            if _is_numeric_identifier(str(name), column):
-                reasons[str(name)] = IDENTIFIER_REASON
+            reason = _numeric_identifier_reason(str(name), column)
+            if reason:
+                reasons[str(name)] = reason
             continue
         if _is_datetime_dtype(column):
             reasons[str(name)] = DATE_REASON
@@ -126,7 +132,19 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
             reasons[str(name)] = DATE_REASON
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
+        elif named_as_identifier(str(name)) and _nearly_all_distinct(text.to_numpy(object)):
+            reasons[str(name)] = NAMED_IDENTIFIER_REASON
     return reasons
+
+
+def named_as_identifier(name: str) -> bool:
+    """Whether a column's name says it identifies: the word "id" among its words
+    (`name_words`: SK_ID_CURR, ClientID, id_verified), or a last word such as "no" or
+    "number" (loan_no, account number), or pandas' "Unnamed: 0" index column. A name alone
+    decides nothing: a flag named id_verified is no identifier (`_nearly_all_distinct`)."""
+    words = name_words(name)
+    last = words[-1] if words else ""
+    return "id" in words or last in _IDENTIFIER_LAST_WORDS or bool(_INDEX_COLUMN_NAME.match(name))
 
 
 def _is_constant(column: pd.Series) -> bool:
@@ -139,15 +157,30 @@ def _is_constant(column: pd.Series) -> bool:
     return bool((column == column.iloc[0]).all())
 
 
-def _is_numeric_identifier(name: str, column: pd.Series) -> bool:
+def _numeric_identifier_reason(name: str, column: pd.Series) -> str | None:
+    """Whole numbers in every row that are an identifier, with why: every one distinct and
+    running without a gap (a row number), or named as an identifier and nearly every one
+    distinct."""
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     if values.size < MIN_ROWS_FOR_IDENTIFIER or not np.isfinite(values).all():
-        return False
+        return None
     gapless = values.max() - values.min() + 1 == values.size
-    if not (gapless or _IDENTIFIER_NAME.search(name) or _CAMEL_ID.search(name)):
-        return False  # the cheap tests first: most columns end here
-    whole = bool((values == np.floor(values)).all())
-    return whole and np.unique(values).size == values.size
+    named = named_as_identifier(name)
+    if not (gapless or named):
+        return None  # the cheap tests first: most columns end here
+    if not (values == np.floor(values)).all():
+        return None
+    distinct = np.unique(values).size
+    if distinct == values.size:
+        return IDENTIFIER_REASON
+    return NAMED_IDENTIFIER_REASON if named and _nearly_all_distinct(values) else None
+
+
+def _nearly_all_distinct(values: np.ndarray) -> bool:
+    return (
+        values.size >= MIN_ROWS_FOR_IDENTIFIER
+        and pd.unique(values).size >= MIN_DISTINCT_SHARE_OF_NAMED_IDENTIFIER * values.size
+    )
 
 
 def _is_datetime_dtype(column: pd.Series) -> bool:
