@@ -601,6 +601,42 @@ def test_a_loan_book_export_with_text_outcomes_dates_and_percentages(tmp_path):
     assert figures["bads"] == int((y & ~running).sum())
 
 
+def test_a_target_of_many_values_read_by_its_bad_value_alone_is_told(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 2_000
+    rate = rng.uniform(5, 30, n)
+    bad = rng.random(n) < 1 / (1 + np.exp(4.0 - 0.15 * rate))
+    status = np.where(bad, "Charged Off", "Fully Paid").astype(object)
+    others = ["Current", "Late (31-120 days)", "In Grace Period", "Default", "Issued"]
+    running = rng.random(n) < 0.3
+    status[running] = rng.choice(others, int(running.sum()), p=[0.7, 0.1, 0.1, 0.05, 0.05])
+    status[:3] = "Does not meet the credit policy. Status:Charged Off"
+    path = tmp_path / "loans.csv"
+    pd.DataFrame({"int_rate": rate, "loan_status": status}).to_csv(path, index=False)
+    base = ["train", "--table", path, "--target", "loan_status", "--bad-value", "Charged Off"]
+    said = " ".join(credo(*base, "--out", tmp_path / "m.json").stdout.split())
+    counts = pd.Series(status).value_counts()
+    assert (
+        f"note: loan_status holds 8 values, read as bad: 'Charged Off' ({counts['Charged Off']:,});"
+        in said
+    )
+    good = counts.drop("Charged Off")
+    shown = ", ".join(f"{v!r} ({r:,})" for v, r in good.head(4).items())
+    assert f"as good, every other: {shown} and 3 more ({good.iloc[4:].sum():,} rows)" in said
+    assert "'Does not meet the credit policy. Status:Charged Off'" in said
+    assert "'Default'" in said and "count as good though worded as bad" in said
+    assert "--good-value 'Fully Paid'" in said
+    # named good values, or a target of two values, leave nothing to tell
+    named = credo(*base, "--good-value", "Fully Paid", "--out", tmp_path / "n.json").stdout
+    assert "note:" not in named
+    two = tmp_path / "two.csv"
+    pd.DataFrame(
+        {"int_rate": rate, "loan_status": np.where(bad, "Charged Off", "Fully Paid")}
+    ).to_csv(two, index=False)
+    only_two = credo(*base[:2], two, *base[3:], "--out", tmp_path / "t.json").stdout
+    assert "note:" not in only_two
+
+
 def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     rng = np.random.default_rng(9)
     n = 4_000

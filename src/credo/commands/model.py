@@ -314,9 +314,68 @@ def train(
     artifact.training["allowed_protected"] = refused if refused else []
     digest = save_model(artifact, out)
     _print_training_summary(artifact, time.perf_counter() - started)
+    if not data.good_values:
+        _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":
         _warn_of_coded_numbers(data.X, categorical or [])
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
+
+
+# How many of a target's values a note names by name; the rest are counted.
+SHOWN_TARGET_VALUES = 4
+# for the note's example only: wordings of an outcome that is over, and good
+_FINISHED_GOOD = re.compile(r"paid|good|closed|settled|complete|^(0|no?|false)$", re.IGNORECASE)
+
+
+def _listed(texts: list[str]) -> str:
+    """The first few texts, then how many more."""
+    more = len(texts) - SHOWN_TARGET_VALUES
+    return ", ".join(texts[:SHOWN_TARGET_VALUES]) + (f" and {more} more" if more > 0 else "")
+
+
+def _counted_values(values: list[tuple[str, int]]) -> str:
+    """'Fully Paid' (5,000), 'Current' (3,000) and 4 more (95 rows)."""
+    shown = _listed([f"{value!r} ({rows:,})" for value, rows in values])
+    rest = values[SHOWN_TARGET_VALUES:]
+    return shown + (f" ({sum(rows for _, rows in rest):,} rows)" if rest else "")
+
+
+def _note_target_readings(target: str, readings: list[tuple[str | None, int, str]]) -> None:
+    """Say how a target of more than two values was read when only its bad values were named:
+    every other value counts as good, loans still running or late among them."""
+    from rich.markup import escape
+
+    from credo.model.columns import worded_bad
+
+    if len({value.casefold() for value, _, _ in readings if value is not None}) <= 2:
+        return
+    bad = [(value, rows) for value, rows, reading in readings if reading == "bad" and value]
+    good = [(value, rows) for value, rows, reading in readings if reading == "good" and value]
+    named_bad = {value.casefold() for value, _ in bad}
+    # "Default", or "Does not meet the credit policy. Status:Charged Off" under --bad-value
+    # "Charged Off": read as good, which the user may not have meant
+    suspect = [
+        value
+        for value, _ in good
+        if worded_bad(value) or any(named in value.casefold() for named in named_bad)
+    ]
+    finished = [v for v, _ in good if _FINISHED_GOOD.search(v)]
+    example = shlex.quote(finished[0]) if finished else "VALUE"
+    said = (
+        f"{target} holds {len(readings)} values, read as bad: {_counted_values(bad)}; as good,"
+        f" every other: {_counted_values(good)}."
+    )
+    if suspect:
+        said += (
+            f" {_listed([repr(value) for value in suspect])} count as good"
+            " though worded as bad: name them with --bad-value too if they mean bad."
+        )
+    said += (
+        " Outcomes not yet known (a loan still running or late) count as good so: to train on"
+        f" finished outcomes only, name the good one(s) with --good-value (e.g. --good-value"
+        f" {example}); rows holding neither are then left out and counted"
+    )
+    stdout.print(f"[yellow]note:[/] {escape(said)}")
 
 
 def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:

@@ -278,6 +278,28 @@ def target_as_bad(
     return as_bits.to_numpy(dtype=np.float64)
 
 
+def outcome_readings(
+    y: pd.Series, bad_values: Sequence[str], good_values: Sequence[str] = ()
+) -> list[tuple[str | None, int, str]]:
+    """How `target_as_bad` reads each value of a target coded by named values: (the value as
+    written, None for a blank; its rows; "bad", "good" or "left out"), most rows first."""
+    bad = {_value_key(v).casefold() for v in bad_values}
+    good = {_value_key(v).casefold() for v in good_values}
+
+    def reading(key: object) -> str:
+        if not isinstance(key, str):
+            return "left out"
+        if key.casefold() in bad:
+            return "bad"
+        return "good" if not good or key.casefold() in good else "left out"
+
+    counts = y.map(_value_key, na_action="ignore").value_counts(dropna=False)
+    return [
+        (key if isinstance(key, str) else None, int(rows), reading(key))
+        for key, rows in counts.items()
+    ]
+
+
 def known_outcomes(
     frame: pd.DataFrame,
     target: str,
@@ -298,11 +320,17 @@ _BAD_WORDS = re.compile(r"bad|default|charged|delinq|late|fail|writ|loss|yes|^y$
 _GOOD_WORDS = re.compile(r"^(no|non|not)[ _-]|good|paid|current", re.I)
 
 
+def worded_bad(value: str) -> bool:
+    """Whether an outcome's wording suggests bad ("Charged Off", "Default", "Late"): for
+    messages only, never applied."""
+    return bool(_BAD_WORDS.search(value)) and not _GOOD_WORDS.search(value)
+
+
 def _likely_bad(keys: pd.Series) -> str:
     """For the error's example only (never applied): a value whose wording suggests bad, else
     the rarest value (bad outcomes are the fewer in nearly every book)."""
     counts = keys.value_counts()
-    worded = [v for v in counts.index if _BAD_WORDS.search(v) and not _GOOD_WORDS.search(v)]
+    worded = [v for v in counts.index if worded_bad(v)]
     return worded[0] if worded else str(counts.index[-1])
 
 

@@ -26,6 +26,7 @@ from credo.model.columns import (
     TargetError,
     known_outcomes,
     name_words,
+    outcome_readings,
     unusable_columns,
 )
 from credo.model.scorecard import Scorecard
@@ -61,6 +62,8 @@ class TrainingData:
     # every input the source offers, --exclude or not: numbered for stable reason codes
     code_order: tuple[str, ...] = ()
     ids: pd.Series | None = None  # plain tables with --id: each kept row's id
+    # with --bad-value: each target value, its rows and how it was read (outcome_readings)
+    target_readings: list[tuple[str | None, int, str]] = field(default_factory=list)
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -95,6 +98,7 @@ def load_feature_training(
     catalog = tuple(names)
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
     joined = tables.join_outcomes(frame, outcomes)
+    readings = outcome_readings(joined["bad"], bad_values, good_values) if bad_values else []
     try:
         joined, y, left_out = known_outcomes(joined, "bad", bad_values, good_values, str(outcomes))
     except TargetError as exc:
@@ -118,6 +122,7 @@ def load_feature_training(
         good_values=tuple(str(v) for v in good_values),
         indeterminate_rows=left_out,
         unscorable_rows=unscorable_rows,
+        target_readings=readings,
     )
 
 
@@ -147,6 +152,7 @@ def load_table_training(
         raise TrainingError(f"{table}: --exclude names columns it lacks: {', '.join(unknown)}")
     drop = {target, id_column, *exclude} - {None}
     _refuse_names_alike_but_for_case(table, [c for c in frame.columns if c not in exclude])
+    readings = outcome_readings(frame[target], bad_values, good_values) if bad_values else []
     try:
         frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, str(table))
     except TargetError as exc:
@@ -166,6 +172,7 @@ def load_table_training(
         indeterminate_rows=left_out,
         text_numbers={c: k for c, k in text_numbers.items() if c not in drop},
         ids=frame[id_column].reset_index(drop=True) if id_column is not None else None,
+        target_readings=readings,
     )
 
 
