@@ -740,6 +740,53 @@ def test_train_names_a_leak_and_warns_of_a_near_one(tmp_path):
     assert said.count("warning:") == 1  # German's own features are not suspected
 
 
+def test_a_held_out_auc_too_good_for_credit_names_the_strongest_features(tmp_path):
+    rng = np.random.default_rng(6)
+    n = 3_000
+    rate = rng.uniform(5, 30, n)
+    bad = rng.random(n) < 1 / (1 + np.exp(4.0 - 0.15 * rate))
+    amount = rng.uniform(9_000, 11_000, n).round()
+    # what a loan has repaid when the book is exported: known after the outcome; a few bads
+    # repaid as much as goods did, so no separation leaves it out
+    repaid = rng.uniform(0.9, 1.0, n)
+    charged_off = bad & (rng.random(n) < 0.9)
+    repaid[charged_off] = rng.uniform(0.05, 0.8, int(charged_off.sum()))
+    table = pd.DataFrame(
+        {
+            "int_rate": rate,
+            "total_rec_prncp": (amount * repaid).round(2),
+            "annual_inc": rng.lognormal(11, 0.5, n).round(),
+            "bad": bad.astype(int),
+        }
+    )
+    path = tmp_path / "loans.csv"
+    table.to_csv(path, index=False)
+    model = tmp_path / "m.json"
+    said = " ".join(
+        credo("train", "--table", path, "--target", "bad", "--out", model).stdout.split()
+    )
+    artifact = load_model(model)
+    auc = artifact.metrics["holdout"]["auc"]
+    assert auc >= 0.95
+    card = artifact.scorecard
+    first = max(card.iv_, key=lambda name: card.iv_[name] if name in card.features_ else -1)
+    assert first == "total_rec_prncp"
+    assert (
+        f"warning: the scorecard's held-out AUC is {auc:.3f}, where real credit scores seldom"
+        " pass 0.85" in said
+    )
+    assert (
+        f"first suspects, the strongest features: total_rec_prncp (IV {card.iv_[first]:.3g})"
+        in said
+    )
+    assert "Leave out each one recorded after the outcome with --exclude" in said
+    # without the leak, nothing to say
+    honest = tmp_path / "honest.csv"
+    table.drop(columns="total_rec_prncp").to_csv(honest, index=False)
+    plain = credo("train", "--table", honest, "--target", "bad", "--out", tmp_path / "h.json")
+    assert "held-out AUC is" not in plain.stdout
+
+
 def test_people_no_consented_event_fed_are_left_out_and_not_all_of_them():
     from credo.model.unscorable import drop_unscorable
 

@@ -548,6 +548,11 @@ FEW_OUTCOMES = 50
 # A kept feature this strong is more likely a leak than a risk (the strongest real credit
 # features reach about 1: Taiwan's latest repayment status 0.87, German's checking account 0.67).
 SUSPICIOUS_IV = 2.0
+# A held-out AUC this high is nearly always a leak, a column known only after the outcome
+# (payments received, recoveries): real credit scores seldom pass 0.85 (Taiwan, German credit
+# and GMSC in BENCHMARKS.md: 0.77 to 0.81; the best public Home Credit models: about 0.80).
+LEAK_AUC = 0.95
+LEAK_SUSPECTS = 3  # the strongest features a leak warning names
 # Training AUC this far above the held-out AUC says the features learnt noise (German credit:
 # 0.06, the demo: 0.05; 150 noise columns beside 3 real ones on 2,000 rows: 0.22), when the
 # held-out rows are enough to tell (the gap is over twice the held-out AUC's standard error:
@@ -565,6 +570,27 @@ def _learnt_noise(metrics: dict, bad_rate: float) -> bool:
     bads = round(held["rows"] * bad_rate)
     error = auc_standard_error(held["auc"], bads, held["rows"] - bads)
     return gap > OVERFIT_GAP and gap > 2 * error
+
+
+def _warn_of_a_leaky_auc(metrics: dict, strongest: dict[str, float]) -> None:
+    """Say when a model ranks the held-out rows nearly perfectly, naming the features with
+    the largest information value as the first suspects of a leak."""
+    held = [
+        (metrics[key]["auc"], model)
+        for key, model in (("holdout", "scorecard"), ("challenger_holdout", "challenger"))
+        if key in metrics
+    ]
+    if not held or max(held)[0] < LEAK_AUC or not strongest:
+        return
+    auc, model = max(held)
+    suspects = sorted(strongest, key=strongest.__getitem__, reverse=True)[:LEAK_SUSPECTS]
+    named = ", ".join(f"{name} (IV {strongest[name]:.3g})" for name in suspects)
+    stdout.print(
+        f"[yellow]warning:[/] the {model}'s held-out AUC is {auc:.3f}, where real credit scores"
+        " seldom pass 0.85: nearly always a column known only after the outcome (a leak, such"
+        f" as payments or recoveries received); first suspects, the strongest features: {named}."
+        " Leave out each one recorded after the outcome with --exclude"
+    )
 
 
 _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
@@ -631,6 +657,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
                 f"[yellow]warning:[/] {name} has an information value of {iv:.3g}: nearly the "
                 "outcome itself; check that it is known before the outcome"
             )
+    _warn_of_a_leaky_auc(metrics, strongest)
     rows, bad_rate = artifact.training["rows"], artifact.training["bad_rate"]
     if bad_rate > 0.5:
         stdout.print(
