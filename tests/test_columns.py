@@ -125,6 +125,44 @@ def test_a_name_holding_the_word_id_anywhere_marks_an_identifier_that_nearly_nev
     }
 
 
+def test_european_dates_and_months_are_dates_and_numbers_as_text_are_not() -> None:
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "born": [f"{i % 28 + 1:02d}.{i % 12 + 1:02d}.19{50 + i % 40}" for i in range(n)],
+            "opened": [f"{i % 28 + 1}/{i % 12 + 1}/2019" for i in range(n)],  # dd/mm/yyyy
+            "stamped": [f"{i % 28 + 1:02d}.04.2020 10:3{i % 10}" for i in range(n)],
+            "dashed": [f"{i % 28 + 1:02d}-04-2020" for i in range(n)],
+            "client_since": [f"{i % 12 + 1:02d}/{1990 + i % 30}" for i in range(n)],
+            "short_month": [f"{i % 9 + 1}/{1990 + i % 30}" for i in range(n)],
+            "month_dots": [f"{i % 12 + 1:02d}.{1990 + i % 30}" for i in range(n)],
+            "month_digits": [f"{i % 12 + 1:02d}{1990 + i % 30}" for i in range(n)],
+            "compact": [f"{1990 + i % 30}{i % 12 + 1:02d}{i % 28 + 1:02d}" for i in range(n)],
+            # numbers held as text (a code among them elsewhere) are no dates
+            "rate": [f"{i % 20 + 1}.50" for i in range(n)],
+            "grouped": [f"{i % 9 + 1}.{234 + i}" for i in range(n)],
+            "decimals": [f"{i % 9 + 1}.{1416 + i}" for i in range(n)],
+            "months_of_13": [f"{i % 13 + 1:02d}.2019" for i in range(n)],
+            "fraction": [f"{i % 9 + 1}/{i % 7 + 2}" for i in range(n)],
+        }
+    )
+    # repeated rows: a text column of distinct values would be left out as an identifier
+    frame = pd.concat([frame, frame], ignore_index=True)
+    dates = [name for name, why in unusable_columns(frame).items() if why == DATE_REASON]
+    assert dates == [
+        "born",
+        "opened",
+        "stamped",
+        "dashed",
+        "client_since",
+        "short_month",
+        "month_dots",
+        "month_digits",
+        "compact",
+    ]
+    assert not set(unusable_columns(frame)) - set(dates)
+
+
 def _table_with_a_date(n: int = 3_000):
     rng = np.random.default_rng(3)
     x = rng.normal(size=n)

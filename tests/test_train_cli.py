@@ -18,7 +18,7 @@ from conftest import DATA
 from test_scorecard import as_list, constructed
 
 from credo.model.artifact import load_model
-from credo.model.columns import SEPARATION_REASON
+from credo.model.columns import DATE_REASON, SEPARATION_REASON
 
 CREDO = str(Path(sys.executable).with_name("credo"))
 GERMAN = DATA / "german_credit.csv"
@@ -635,6 +635,38 @@ def test_a_target_of_many_values_read_by_its_bad_value_alone_is_told(tmp_path):
     ).to_csv(two, index=False)
     only_two = credo(*base[:2], two, *base[3:], "--out", tmp_path / "t.json").stdout
     assert "note:" not in only_two
+
+
+def test_a_german_bureau_export_s_dates_are_left_out_as_dates(tmp_path):
+    rng = np.random.default_rng(7)
+    n = 1_500
+    born = pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 22_000, n), "D")
+    since = pd.Timestamp("1985-01-01") + pd.to_timedelta(rng.integers(0, 12_000, n), "D")
+    amount = rng.uniform(500, 20_000, n)
+    # older clients and long-standing ones default less: binned as text, the dates would fit it
+    risk = -1.5 + (born.year.to_numpy() - 1970) / 15 - (2020 - since.year.to_numpy()) / 20
+    bad = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
+    frame = pd.DataFrame(
+        {
+            "geburtsdatum": born.strftime("%d.%m.%Y"),
+            "kunde_seit": since.strftime("%m/%Y"),
+            "betrag": [
+                f"{a:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for a in amount
+            ],
+            "ausfall": bad,
+        }
+    )
+    path = tmp_path / "schufa.csv"
+    frame.to_csv(path, sep=";", index=False)
+    model = tmp_path / "m.json"
+    trained = credo(
+        "train", "--table", path, "--target", "ausfall", "--min-iv", "0", "--out", model
+    )
+    said = " ".join(trained.stdout.split())
+    assert f"{DATE_REASON}: geburtsdatum, kunde_seit" in said
+    artifact = load_model(model)
+    assert artifact.features == ["betrag"]  # "1.234,50" read as a number, not a date
+    assert artifact.training["text_numbers"] == {"betrag": "grouped_decimal_comma"}
 
 
 def test_sentinels_and_codes_of_a_plain_table(tmp_path):

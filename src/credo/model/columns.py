@@ -26,11 +26,23 @@ import pyarrow.compute as pc
 
 from credo.model.text_numbers import all_match, text_values
 
-# 2016-03-01[ time], 3/1/2016, 2016-03, Mar-2016 / Mar-16 (as loan books export issue months)
-_DATE_TEXT = re.compile(
-    r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{4}([ T].*)?|\d{4}-\d{2}"
-    r"|[A-Za-z]{3}-(\d{2}|\d{4}))\s*$"
+# Dates written as text. Which way round day and month stand does not matter to leaving a
+# column out (3/1/2016 is a date either way). A month and year without a day needs a year of
+# 1800 to 2099, and in dots or digits alone a month of two digits, so that numbers held as
+# text ("12.50", "1.234", "3.1416") never pass for one.
+_TIME = r"([ T].*)?"
+_YEAR = r"(1[89]|20)\d\d"
+_MONTH = r"(0[1-9]|1[0-2])"
+_DATE_FORMS = (
+    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}{_TIME}",  # 2016-03-01[ time]
+    rf"\d{{1,2}}(?P<separator>[/.-])\d{{1,2}}(?P=separator)\d{{4}}{_TIME}",  # 3/1/2016, 20.04.1959
+    r"\d{4}-\d{2}",  # 2016-03
+    rf"0?[1-9]/{_YEAR}|1[0-2]/{_YEAR}",  # 3/1998, 03/1998
+    rf"{_MONTH}\.?{_YEAR}",  # 03.1998, 031998
+    rf"{_YEAR}{_MONTH}(0[1-9]|[12]\d|3[01])?",  # 199803, 19590420
+    r"[A-Za-z]{3}-(\d{2}|\d{4})",  # Mar-2016, Mar-16 (as loan books export issue months)
 )
+_DATE_TEXT = re.compile(r"^\s*(" + "|".join(f"({form})" for form in _DATE_FORMS) + r")\s*$")
 MIN_ROWS_FOR_IDENTIFIER = 20
 # A column named as an identifier is one when its values nearly all differ: a few repeated
 # ids (a case exported twice) keep it an identifier; a code such as a region id or a 0/1
