@@ -17,6 +17,7 @@ from credo.model.columns import (
     NAMED_IDENTIFIER_REASON,
     SEPARATION_REASON,
     TargetError,
+    far_extreme,
     separates_outcome,
     separation_reason,
     target_as_bad,
@@ -161,6 +162,34 @@ def test_european_dates_and_months_are_dates_and_numbers_as_text_are_not() -> No
         "compact",
     ]
     assert not set(unusable_columns(frame)) - set(dates)
+
+
+def test_a_value_far_beyond_the_others_in_many_rows_is_taken_for_a_code() -> None:
+    rng = np.random.default_rng(2)
+    n = 2_000
+    days = -rng.integers(1, 17_913, n).astype(float)
+    days[rng.random(n) < 0.18] = 365243
+    days[:2] = np.nan  # a missing value is no value
+    found = far_extreme(pd.Series(days))
+    assert found is not None and found[0] == 365243 and found[1] == int((days == 365243).sum())
+    assert found[3] == np.nanmax(days[days != 365243])
+    below = np.where(rng.random(n) < 0.1, -999, rng.integers(0, 101, n))
+    assert far_extreme(pd.Series(below))[0] == -999
+    ordinary = {
+        "count": np.where(rng.random(n) < 0.6, 0, rng.integers(1, 21, n)),
+        "utilisation": np.minimum(rng.uniform(0, 1.3, n), 1.0),
+        "flag": rng.integers(0, 2, n),
+        "term": rng.choice([36, 60], n),
+        "income": rng.lognormal(10, 1, n),
+        "fee": np.where(rng.random(n) < 0.3, 0, rng.uniform(1_000, 1_200, n)),  # 0: no fee
+        "few": np.where(np.arange(n) < 0.04 * n, 365243, rng.integers(0, 100, n)),  # 4 %
+        "close": np.where(rng.random(n) < 0.2, -1, rng.integers(0, 50, n)),
+        "text": rng.choice(["a", "b"], n),
+        "booleans": rng.random(n) < 0.5,
+    }
+    assert {name: far_extreme(pd.Series(v)) for name, v in ordinary.items()} == dict.fromkeys(
+        ordinary
+    )
 
 
 def _table_with_a_date(n: int = 3_000):

@@ -723,6 +723,35 @@ def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     assert "--categorical row: the column is left out of the model (" in said
 
 
+def test_a_sentinel_far_beyond_a_column_s_values_is_named_with_the_option_to_give(tmp_path):
+    rng = np.random.default_rng(10)
+    n = 3_000
+    days = -rng.integers(1, 17_913, n)
+    days[rng.random(n) < 0.18] = 365243  # Home Credit's "not employed"
+    risk = -2.0 + np.where(days > 0, -0.8, days / 10_000)
+    table = pd.DataFrame(
+        {
+            "DAYS_EMPLOYED": days,
+            "CNT_CHILDREN": np.where(rng.random(n) < 0.7, 0, rng.integers(1, 5, n)),
+            "utilisation": np.minimum(rng.uniform(0, 1.3, n), 1.0).round(3),
+            "TARGET": (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int),
+        }
+    )
+    path = tmp_path / "application.csv"
+    table.to_csv(path, index=False)
+    base = ["train", "--table", path, "--target", "TARGET"]
+    said = " ".join(credo(*base, "--out", tmp_path / "m.json").stdout.split())
+    held = int((days == 365243).sum())
+    assert (
+        f"note: DAYS_EMPLOYED holds 365243 in {held:,} rows ({held / n:.0%}), far beyond its"
+        f" other values ({days.min():,} to {days[days < 0].max():,})" in said
+    )
+    assert "give it a bin of its own with --special DAYS_EMPLOYED=365243;" in said
+    assert said.count("note:") == 1  # not the children's zeros, nor the capped utilisation
+    named = credo(*base, "--special", "DAYS_EMPLOYED=365243", "--out", tmp_path / "s.json")
+    assert "note:" not in named.stdout
+
+
 def test_the_held_out_check_leaves_out_the_identifiers_the_model_leaves_out(tmp_path):
     # a row number named neither id nor key is an identifier by having no gap, which a sample
     # of the rows loses: the held-out fit must still leave it out, as the model kept does

@@ -318,6 +318,7 @@ def train(
         _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":
         _warn_of_coded_numbers(data.X, categorical or [])
+        _note_far_extremes(data.X, categorical or [], specials)
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
@@ -396,6 +397,34 @@ def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:
                 f" so; write {shown} as a number code and name it with --special (e.g."
                 f" --special {name}=-1), or leave those cells empty"
             )
+
+
+def _note_far_extremes(frame: Any, categorical: list[str], specials: dict[str, list]) -> None:
+    """Name the number columns holding a value at one end, in many rows, far beyond the others
+    (DAYS_EMPLOYED's 365243): a code for "no data" more likely than a quantity, which
+    --special gives a bin of its own."""
+    from rich.markup import escape
+
+    from credo.model.columns import far_extreme, unusable_columns
+
+    left_out = unusable_columns(frame)
+    for name in frame.columns:
+        if name in categorical or name in left_out:
+            continue
+        found = far_extreme(frame[name])
+        if found is None or found[0] in specials.get(name, []):
+            continue
+        value, rows, low, high = found
+        written = f"{value:.0f}" if value.is_integer() else repr(value)
+        option = shlex.quote(f"{name}={written}")
+        stdout.print(
+            f"[yellow]note:[/] {escape(str(name))} holds {written} in {rows:,} rows"
+            f" ({rows / len(frame):.0%}), far beyond its other values ({low:,.6g} to"
+            f" {high:,.6g}): if it is a code (not applicable, no data) rather than a quantity,"
+            " give it a bin of its own with"
+            f" --special {escape(option)}; binned as a number, it is ranked beside its nearest"
+            " values and may share their bin"
+        )
 
 
 def _warn_of_unusable_ids(

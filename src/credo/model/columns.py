@@ -204,6 +204,42 @@ def is_date_object(value: object) -> bool:
     return isinstance(value, (dt.date, pd.Timestamp, np.datetime64))
 
 
+# A value at one end of a number column, held by this share of the rows or more, and beyond
+# the other values by this many times their range, reads as a code ("not employed": Home
+# Credit's DAYS_EMPLOYED of 365243 in 18 % of rows, every other value between -17,912 and 0;
+# -999 beside values from 0 to 100, 999 beside 0 to 120): binned in the order, it would sit
+# next to the values nearest it. A count's many zeros (0 against 1 to 20) or a utilisation
+# capped at 1.0 sit at the edge of the others, not far beyond it; and 0 is never taken for a
+# code, being the natural "none" of an amount (no fee: 0 beside fees of 1,000 to 1,200).
+SENTINEL_MIN_SHARE = 0.05
+SENTINEL_MIN_GAP = 5.0
+
+
+def far_extreme(column: pd.Series) -> tuple[float, int, float, float] | None:
+    """A number column's value that looks like a code for "no data" rather than a quantity
+    (see SENTINEL_MIN_SHARE): (the value, its rows, the other values' lowest and highest), or
+    None."""
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        return None
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    for value in (values.max(), values.min()):
+        if value == 0:
+            continue
+        held = values == value
+        rows = int(held.sum())
+        others = values[~held]
+        if rows < SENTINEL_MIN_SHARE * len(column) or others.size == 0:
+            continue
+        low, high = float(others.min()), float(others.max())
+        gap = value - high if value > high else low - value
+        if high > low and gap > SENTINEL_MIN_GAP * (high - low):
+            return float(value), rows, low, high
+    return None
+
+
 class TargetError(ValueError):
     """A target column that cannot be read as 0 (good) / 1 (bad); the message says what to do."""
 
