@@ -3,6 +3,8 @@ names. Training, scoring and the exported SQL agree on them, or a clear error sa
 
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -113,3 +115,36 @@ def test_names_that_differ_only_in_case_are_refused_for_training(tmp_path):
     with pytest.raises(TrainingError, match="'Income' and 'income' differ only in case"):
         load_table_training(path, "bad")
     assert list(load_table_training(path, "bad", exclude=["income"]).X.columns) == ["Income"]
+
+
+def test_a_large_csv_whose_blocks_pandas_types_apart_is_typed_once_without_a_warning(tmp_path):
+    # pandas types a file by blocks of about 262,144 rows: numbers in the first, a code in
+    # the last left a column of both (ints and text) and a DtypeWarning on the terminal
+    rows = 270_000
+    path = tmp_path / "big.csv"
+    path.write_text(
+        "years_employed,bad\n" + "".join(f"{i % 40},{i % 2}\n" for i in range(rows)) + "XNA,0\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = read_plain_table(path)
+    column = frame["years_employed"]
+    assert column.map(type).nunique() == 1 and column.iloc[-1] == "XNA"
+    assert column.iloc[0] == "0"  # text throughout, as a column holding a code is
+
+
+def test_a_csv_read_as_one_column_says_the_header_may_be_below(tmp_path):
+    from credo.model.training import TrainingError, load_table_training
+
+    path = tmp_path / "LoanStats.csv"
+    path.write_text(
+        "Notes offered by Prospectus (https://www.lendingclub.com/info/prospectus.action)\n"
+        "loan_amnt,int_rate,loan_status\n5000,10.65%,Fully Paid\n2500,15.27%,Charged Off\n"
+    )
+    with pytest.raises(TrainingError, match="while line 2 holds 3 fields: if the header is on"):
+        load_table_training(path, "loan_status")
+    one = tmp_path / "one.csv"
+    one.write_text("x\n1\n2\n")
+    with pytest.raises(TrainingError) as refused:
+        load_table_training(one, "bad")
+    assert "reads as one column" not in str(refused.value)  # truly one column: no guess

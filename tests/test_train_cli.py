@@ -669,6 +669,46 @@ def test_a_german_bureau_export_s_dates_are_left_out_as_dates(tmp_path):
     assert artifact.training["text_numbers"] == {"betrag": "grouped_decimal_comma"}
 
 
+def test_a_loan_export_with_a_title_line_is_told_without_pandas_warnings(tmp_path):
+    rows = 270_000  # more than a block pandas types at once
+    path = tmp_path / "LoanStats3a.csv"
+    with open(path, "w") as handle:
+        handle.write(
+            "Notes offered by Prospectus (https://www.lendingclub.com/info/prospectus.action)\n"
+        )
+        # the header, read as a row, puts text in the first block of each column and not in
+        # the next: pandas warned of the last column's mixed types
+        handle.write("loan_status,int_rate,loan_amnt\n")
+        handle.writelines(f"Fully Paid,{10 + i % 13}.5%,{5000 + i % 97}\n" for i in range(rows))
+        handle.write("\nTotal amount funded in policy code 1: 1000\n")
+    args = ["--target", "loan_status", "--bad-value", "Charged Off", "--out", tmp_path / "m.json"]
+    refused = credo("train", "--table", path, *args, check=False)
+    assert refused.returncode == 1
+    assert "Warning" not in refused.stderr and "pandas" not in refused.stderr, refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert "the file reads as one column, while line 2 holds 3 fields" in said, said
+    assert "delete the lines above it" in said
+
+
+def test_a_blank_outcome_is_listed_as_blank(tmp_path):
+    path = tmp_path / "loans.csv"
+    path.write_text(
+        "x,loan_status\n1,Fully Paid\n2,\n3,Current\n4,Fully Paid\n5,Current\n6,Fully Paid\n"
+    )
+    args = [
+        "--bad-value",
+        "Charged Off",
+        "--good-value",
+        "Fully Paid",
+        "--out",
+        tmp_path / "m.json",
+    ]
+    refused = credo("train", "--table", path, "--target", "loan_status", *args, check=False)
+    said = " ".join(refused.stderr.split())
+    assert "its values are 'Fully Paid' (3), 'Current' (2), blank (1)" in said
+    assert "nan" not in said
+
+
 def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     rng = np.random.default_rng(9)
     n = 4_000

@@ -759,7 +759,7 @@ def score(
 
     from credo.model import unscorable
     from credo.model.artifact import ArtifactError, load_model
-    from credo.model.tables import TableError, check_built_under
+    from credo.model.tables import TableError, check_built_under, header_below_hint
     from credo.model.training import TrainingError, load_scoring_table
 
     _one_input(features, table)
@@ -785,6 +785,7 @@ def score(
         fail(
             f"the input lacks {len(missing)} column(s) the model needs: {', '.join(missing)}; "
             "score a table with the columns the model was trained on"
+            + (header_below_hint(table, frame) if table is not None else "")
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])
     # once: the chunks below find the inputs read

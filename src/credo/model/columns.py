@@ -276,7 +276,7 @@ def target_as_bad(
             "every row needs a known outcome: drop the others first, or name both outcomes"
             " (e.g. --bad-value 1 --good-value 0) to leave rows without one out"
         )
-    keys = y.map(_value_key)
+    keys = y.map(_value_key, na_action="ignore")
     if good_values and not bad_values:
         raise TargetError(f"{prefix}--good-value needs --bad-value: name the bad outcome too")
     if bad_values:
@@ -383,8 +383,11 @@ def _likely_bad(keys: pd.Series) -> str:
 
 
 def _some_values(keys: pd.Series, limit: int = 8) -> str:
-    counts = keys.value_counts()
-    shown = ", ".join(f"{k!r} ({n})" for k, n in counts.head(limit).items())
+    counts = keys.value_counts(dropna=False)
+    shown = ", ".join(
+        f"{k!r} ({n})" if isinstance(k, str) else f"blank ({n})"
+        for k, n in counts.head(limit).items()
+    )
     return shown + (f" and {len(counts) - limit} more" if len(counts) > limit else "")
 
 

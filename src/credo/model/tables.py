@@ -7,8 +7,10 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 from __future__ import annotations
 
 import csv
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +132,50 @@ def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) 
     types = dict.fromkeys(text_columns, str)
     for encoding in ENCODINGS[:-1]:
         try:
-            return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types)
+            return _read_csv_typed_once(path, delimiter, encoding, types)
         except UnicodeDecodeError:
             continue
-    return pd.read_csv(path, sep=delimiter, encoding=ENCODINGS[-1], dtype=types)
+    return _read_csv_typed_once(path, delimiter, ENCODINGS[-1], types)
+
+
+def _read_csv_typed_once(
+    path: Path, delimiter: str, encoding: str, types: dict[str, type]
+) -> pd.DataFrame:
+    """pandas types a large file by blocks of rows, and where blocks disagree (numbers in one,
+    text in the next) leaves a column of both and prints a DtypeWarning naming its own source
+    line: such a file is read again whole, each column typed once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.DtypeWarning)
+        try:
+            return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types)
+        except pd.errors.DtypeWarning:
+            pass
+    return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types, low_memory=False)
+
+
+# How far into a file a header below a title line is looked for
+HEADER_SEARCH_LINES = 50
+
+
+def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
+    """For a CSV file read as one column: where its header seems to be, when a line below the
+    first holds more fields (a title line above the header, as Lending Club's exports have:
+    "Notes offered by Prospectus ..."), as words to add to an error; else ""."""
+    path = Path(path)
+    if len(frame.columns) != 1 or path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return ""
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        lines = list(islice(handle, HEADER_SEARCH_LINES))
+    for number, line in enumerate(lines[1:], start=2):
+        delimiter = max(DELIMITERS, key=line.count)
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+        if len(fields) > 1:
+            return (
+                f"; the file reads as one column, while line {number} holds {len(fields)}"
+                f" fields: if the header is on line {number} (a title above it), delete the"
+                " lines above it"
+            )
+    return ""
 
 
 def _check_header(path: Path, delimiter: str) -> None:

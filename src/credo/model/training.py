@@ -145,7 +145,7 @@ def load_table_training(
         if column is not None and column not in frame.columns:
             raise TrainingError(
                 f"{table}: no column {column!r} for {option}; columns are "
-                f"{', '.join(map(str, frame.columns))}"
+                f"{', '.join(map(str, frame.columns))}{tables.header_below_hint(table, frame)}"
             )
     unknown = [c for c in exclude if c not in frame.columns]
     if unknown:
@@ -412,5 +412,7 @@ def load_scoring_table(
     if id_column is None:
         return frame, np.arange(len(frame)), None
     if id_column not in frame.columns:
-        raise TrainingError(f"{table}: no column {id_column!r} for --id")
+        raise TrainingError(
+            f"{table}: no column {id_column!r} for --id{tables.header_below_hint(table, frame)}"
+        )
     return frame, frame[id_column].to_numpy(), id_column
