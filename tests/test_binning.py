@@ -582,3 +582,15 @@ def test_cut_points_are_the_roundest_number_between_two_values() -> None:
         np.array([25.4, 64.6, 0.0174, 0.57, 25.39]), np.array([25.5, 64.7, 0.0175, 0.58, 25.4])
     )
     assert got.tolist() == [25.5, 64.7, 0.0175, 0.58, 25.4]
+
+
+def test_every_regular_bin_holds_a_good_and_a_bad() -> None:
+    """A run of values where every row is good joins its neighbour, however many rows it
+    holds (docs/model.md, binning): a bin of one outcome would have no finite WoE."""
+    x, y = _risk_data(4_000, 12, slope=-2.0)
+    y[x >= 9.0] = 0  # the safest tenth: all good, twice the rows a bin needs
+    bins = OptimalBinning(max_bins=6, min_bin_share=0.05).fit(x, y).bins_
+    count = np.asarray(bins.count[: bins.n_regular])
+    bad = np.asarray(bins.bad[: bins.n_regular])
+    assert np.all(bad >= 1) and np.all(count - bad >= 1)
+    assert bins.edges[-1] < 9.0  # the last bin reaches below the all-good run

@@ -6,8 +6,8 @@ few, else candidate cut points from quantiles and two binary trees) and the pre-
 by an exact dynamic programme (`_binning_dp`) that maximises the information value
 IV = sum (g_i/G - b_i/B) ln((g_i/G) / (b_i/B)) (a zero count read as 1/2; G, B = all goods and
 bads of the feature, specials and missing included) subject to at most `max_bins` regular bins,
-each holding at least `min_bin_share` of ALL rows of the feature, and bad rates that follow
-`monotonic`:
+each holding at least `min_bin_share` of ALL rows of the feature and at least one good and one
+bad (so a run of all-good values joins a neighbour), and bad rates that follow `monotonic`:
 
 * "ascending" / "descending": strictly rising / falling bad rate over the regular bins;
 * "auto": both are solved and the one with the higher IV is kept (ties: ascending);
