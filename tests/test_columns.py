@@ -20,6 +20,7 @@ from credo.model.columns import (
     far_extreme,
     separates_outcome,
     separation_reason,
+    summary_rows,
     target_as_bad,
     unusable_columns,
 )
@@ -555,3 +556,24 @@ def test_parquet_decimals_are_numbers(tmp_path) -> None:
     frame = read_plain_table(tmp_path / "t.parquet")
     assert frame["amount"].dtype == np.float64
     assert frame["amount"].tolist()[::2] == [1234.5, -5.25] and np.isnan(frame["amount"][1])
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Summe", "Gesamt", "Gesamtsumme:", "Zwischensumme", "Insgesamt", "Totaal", "Subtotaal",
+     "Totale", "Totale generale", "Somma", "Somme", "Sous-total", "TOTAL GÉNÉRAL", "Suma",
+     "Total general", "Soma", "Summa", "Totalt", "I alt"],
+)  # fmt: skip
+def test_totals_rows_of_decimal_comma_exports_are_summaries(label: str) -> None:
+    """A German export's "Summe" row was scored as a case without a word, where "Total" was
+    told: the labels of the languages whose files write a decimal comma are summaries too."""
+    export = pd.DataFrame(
+        {
+            "kunde": ["K1", "K2", "K3", label],
+            "zweck": ["Auto", "Möbel", "Auto", None],
+            "betrag": [1.0, 2.0, 3.0, 6.0],
+        }
+    )
+    assert summary_rows(export) == [(3, "kunde", label)]
+    # a case whose category is such a word has its other words
+    assert summary_rows(export.assign(zweck=["Auto", "Möbel", "Auto", "Auto"])) == []

@@ -63,9 +63,21 @@ LEAK_QUESTION = "the outcome itself, or known only after it?"
 SEPARATION_REASON = f"tells every good row from every bad one: {LEAK_QUESTION}"
 
 
-# A spreadsheet's summary row ("Total", "Grand total:", "Sum") exported with the cases. Such
-# rows are few: a label in more of a column's rows is one of its categories.
-_SUMMARY_LABEL = r"^\s*((grand|sub)[ -]?)?(totals?|sum)\s*:?\s*$"
+# A spreadsheet's summary row ("Total", "Grand total:", "Sum") exported with the cases, in
+# English or the languages of the decimal-comma exports credo reads. Such rows are few: a
+# label in more of a column's rows is one of its categories.
+_SUMMARY_LABEL = (
+    r"^\s*("
+    r"((grand|sub)[ -]?)?(totals?|sum)"  # English; Total is French, Spanish, Portuguese too
+    r"|(zwischen|end|gesamt)?summe|gesamt|insgesamt"  # German
+    r"|sous[ -]?total|total g[ée]n[ée]ral|somme"  # French
+    r"|(sub)?totale( generale)?|somma"  # Italian
+    r"|total general|suma"  # Spanish (Suma: Polish too)
+    r"|total geral|soma"  # Portuguese
+    r"|(sub|eind)?totaal|som"  # Dutch
+    r"|summa|delsumma|totalt|i alt"  # Swedish, Danish, Norwegian
+    r")\s*:?\s*$"
+)
 _MOST_SUMMARY_ROWS = (5, 0.001)  # in a column: at most 5 rows, or 0.1 % of them
 
 
