@@ -15,6 +15,7 @@ from credo.model.artifact import (
     content_hash,
     load_model,
     save_model,
+    unread_inputs_words,
 )
 from credo.model.scorecard import Scorecard
 
@@ -205,3 +206,32 @@ def test_an_output_through_a_link_or_over_a_private_file_stays_so(tmp_path):
         raise OSError(28, "No space left on device")
     assert failed.value.filename == str(tmp_path / "scores.csv")  # the name given, not the part
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "private.csv", "real.csv"]
+
+
+def test_categories_written_otherwise_are_said_in_any_number_of_rows(fitted):
+    """Training read " 36 months" and 30 % of the rows held "36 months" (or "c2" for "C2"): they
+    were scored as unseen, the riskiest group, without a word below half the rows: now said, with
+    an example pair; the scores stay those of an unseen level, as the exported SQL gives."""
+    card, X = fitted
+    artifact = ModelArtifact(scorecard=card)
+    name = "status_of_existing_checking_account"
+    assert card.bins_[name].kind == "categorical"
+    level = "no checking account"
+    rows = X.index[X[name] == level][:120]
+    changed = X.copy()
+    changed.loc[rows[:100], name] = " No Checking Account "
+    changed.loc[rows[100:], name] = "NO CHECKING ACCOUNT"
+    (said,) = [c for c in artifact.unread_inputs(changed) if c["name"] == name]
+    assert said["respelled"] == 120 and said["share"] == pytest.approx(0.12)
+    assert (said["given"], said["trained"]) == (" No Checking Account ", level)
+    words = " ".join(unread_inputs_words(said).split())
+    assert words.startswith(f"{name}: 120 rows (12% of the rows) hold categories training saw")
+    assert f"(e.g. ' No Checking Account ' for {level!r})" in words
+    assert "scored as categories training never saw, in its riskiest group" in words
+    # scored as any unseen level, as before
+    unseen = X.copy()
+    unseen.loc[rows, name] = "a level never seen"
+    assert artifact.score_table(changed).equals(artifact.score_table(unseen))
+    # a level written as at training, and a level that is no training level, say nothing new
+    assert artifact.unread_inputs(X) == []
+    assert all("respelled" not in c for c in artifact.unread_inputs(unseen))

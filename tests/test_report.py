@@ -624,6 +624,32 @@ def test_inputs_the_data_cannot_give_the_model_are_named(tmp_path, german_model)
     assert calm.returncode == 0 and "warning" not in calm.stderr
 
 
+def test_categories_written_otherwise_are_named_by_evaluate_and_score(tmp_path, german_model):
+    """A category written with other case or spaces in a third of the rows was scored as
+    unseen (the riskiest group) and said nothing below half the rows."""
+    holdout = pd.read_csv(german_model.parent / "holdout.csv")
+    card = load_model(german_model).scorecard
+    words = next(n for n in card.features_ if card.bins_[n].kind == "categorical")
+    third = holdout.index % 3 == 0
+    respelled = holdout.copy()
+    respelled.loc[third, words] = holdout.loc[third, words].str.upper() + " "
+    respelled.to_csv(tmp_path / "respelled.csv", index=False)
+    result, _ = _evaluate_table(german_model, tmp_path / "respelled.csv", tmp_path)
+    said = {c["name"]: c for c in result["checks"]}["Inputs as the model was trained on"]
+    rows = int(third.sum())
+    assert said["status"] == "flag"
+    assert f"{words}: {rows} rows (" in said["detail"] and "written otherwise" in said["detail"]
+    scored = subprocess.run(
+        [str(CREDO), "score", "--model", str(german_model), "--table",
+         str(tmp_path / "respelled.csv"), "--out", str(tmp_path / "s.csv")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    warned = " ".join(scored.stderr.split())
+    example = holdout[words].iloc[0]
+    assert f"warning: {words}: {rows} rows (" in warned, warned
+    assert f"(e.g. {example.upper() + ' '!r} for {example!r})" in warned, warned
+
+
 def _evaluate_table(model: Path, table: Path, tmp_path: Path) -> tuple[dict, str]:
     """`credo evaluate` of a plain table with target `bad`: its figures and what it said."""
     run = subprocess.run(

@@ -21,11 +21,13 @@ import pandas as pd
 
 from credo import output
 from credo.model import unscorable
+from credo.model.bins import level_key
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
 from credo.model.tables import as_frame
 from credo.model.text_numbers import (
+    SPACES,
     TEXT_CONVENTION,
     TEXT_NUMBER_WORDS,
     doubtful_readings,
@@ -119,9 +121,12 @@ class ModelArtifact:
         never saw in at least half (each scored in the riskiest group). A column of codes where
         training had words, or one left empty, is scored that way without an error: this says
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
-        the unseen values). `read`: X through `read_inputs`, and `chosen`, its `reading`,
-        when done already. A column whose text is no number is judged missing by the values
-        it lacks in the table as given (not again for what could not be read)."""
+        the unseen values). Categories training saw written otherwise, case and surrounding
+        spaces aside ("36 months" for " 36 months"), are said in any number of rows, since
+        they too are scored as unseen (name, respelled: rows, share, given, trained: an
+        example pair, unseen_rule). `read`: X through `read_inputs`, and `chosen`, its
+        `reading`, when done already. A column whose text is no number is judged missing by
+        the values it lacks in the table as given (not again for what could not be read)."""
         chosen = self.reading(X) if chosen is None else chosen
         used = set(self.scorecard.features_)
         given = X
@@ -138,17 +143,22 @@ class ModelArtifact:
         else:
             parts = [(self.scorecard, X)]
         found: dict[str, dict[str, Any]] = {}
+        respelled: dict[str, dict[str, Any]] = {}
         for card, part in parts:
             rows = len(part)
             for name in card.features_ if rows else ():
-                if name in found or name not in part.columns:
+                if name not in part.columns:
                     continue
                 bins = card.bins_[name]
+                values = part[name].to_numpy(dtype=object) if bins.kind == "categorical" else None
+                new = bins.unseen_levels(values) if values is not None else np.zeros(0, bool)
+                if new.any():
+                    _count_respellings(respelled, bins, values[new], len(X))
+                if name in found:
+                    continue
                 blanks = (given if name in chosen else part).loc[part.index, name].isna()
                 missing = float(blanks.mean())
                 trained = bins.count[bins.missing_index] / max(sum(bins.count), 1)
-                values = part[name].to_numpy(dtype=object) if bins.kind == "categorical" else None
-                new = bins.unseen_levels(values) if values is not None else np.zeros(0, bool)
                 unseen = float(new.sum()) / rows
                 if (missing >= 0.5 and missing - trained >= 0.25) or unseen >= 0.5:
                     found[name] = {
@@ -162,7 +172,7 @@ class ModelArtifact:
                             else []
                         ),
                     }
-        return odd + list(found.values())
+        return odd + list(found.values()) + list(respelled.values())
 
     def read_for_scoring(self, X: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], list[str]]:
         """The table with its number inputs read (`read_inputs`), the inputs it cannot give
@@ -275,6 +285,46 @@ def _written_as(kind: str, values: int) -> str:
     return f"written as {TEXT_NUMBER_WORDS[kind]}"
 
 
+def _bare(level: str) -> str:
+    """A level with its case and surrounding spaces set aside."""
+    return level.strip(SPACES).casefold()
+
+
+def respellings(bins: Any, unseen: np.ndarray) -> dict[str, str]:
+    """The distinct `unseen` values (levels a categorical's bins never saw) that are a level
+    it saw once case and surrounding spaces are set aside, each with that level: {"36 months":
+    " 36 months", "c2": "C2"}."""
+    trained: dict[str, str] = {}
+    for level in (*(lv for group in bins.groups for lv in group), *bins.specials):
+        trained.setdefault(_bare(str(level)), str(level))
+    keys = (level_key(v) for v in pd.unique(unseen))
+    return {k: trained[_bare(k)] for k in keys if k is not None and _bare(k) in trained}
+
+
+def _count_respellings(
+    respelled: dict[str, dict[str, Any]], bins: Any, unseen: np.ndarray, rows: int
+) -> None:
+    """Add to `respelled` the rows of `unseen` (values of one card's part of the table) that
+    are a training level written otherwise (`respellings`), under the feature's name."""
+    pairs = respellings(bins, unseen)
+    if not pairs:
+        return
+    count = int(pd.Series(unseen).map(level_key).isin(pairs).sum())
+    given, trained = next(iter(pairs.items()))
+    entry = respelled.setdefault(
+        bins.feature,
+        {
+            "name": bins.feature,
+            "respelled": 0,
+            "given": given,
+            "trained": trained,
+            "unseen_rule": bins.unseen,
+        },
+    )
+    entry["respelled"] += count
+    entry["share"] = entry["respelled"] / max(rows, 1)
+
+
 def _cards(scorecard: Any) -> list[Any]:
     """A segmented card's segment cards, or the card itself."""
     return [s.card for s in getattr(scorecard, "segments_", [])] or [scorecard]
@@ -294,6 +344,18 @@ def unread_inputs_words(column: dict[str, Any]) -> str:
     """One input column the data mostly cannot give the model (ModelArtifact.unread_inputs),
     in words that say what to check."""
     name = column["name"]
+    if "respelled" in column:
+        rows = column["respelled"]
+        share = column["share"]
+        of_rows = "under 1%" if share < 0.01 else f"{share:.0%}"
+        scored = "its missing bin" if column["unseen_rule"] == "missing" else "its riskiest group"
+        return (
+            f"{name}: {rows:,} {'row' if rows == 1 else 'rows'} ({of_rows} of the rows)"
+            f" {'holds a category' if rows == 1 else 'hold categories'} training saw written"
+            f" otherwise in case or surrounding spaces (e.g. {column['given']!r} for"
+            f" {column['trained']!r}), scored as categories training never saw, in {scored}:"
+            " write them as the file the model was trained on did"
+        )
     examples = ", ".join(repr(v) for v in column["examples"])
     if "kind" in column:
         values = column["values"]
