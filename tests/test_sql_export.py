@@ -645,9 +645,10 @@ def plain_numbers_case():
     card = ModelArtifact(scorecard=Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x, "u": u}), y))
     assert card.features == ["x", "u"]
     odd = ["\u00a05", "5\u00a0", "5d", "1_000", "0x10", "1e1", "inf", "true", " FALSE ",
-           "-.5", "+3.", "\u20075", "nan", ""]  # fmt: skip
+           "-.5", "+3.", "\u20075", "nan", "", " -Infinity", "+INF", "infinite"]  # fmt: skip
     probe = pd.DataFrame({"row_id": range(len(odd)), "x": odd, "u": [0.0] * len(odd)})
-    expected = [5, 5, None, None, None, 10, None, 1, 0, -0.5, 3, 5, None, None]
+    inf = float("inf")
+    expected = [5, 5, None, None, None, 10, inf, 1, 0, -0.5, 3, 5, None, None, -inf, inf, None]
     return card, probe, probe.assign(x=pd.array(expected, dtype="Float64").astype(float))
 
 
@@ -657,6 +658,24 @@ def test_a_number_column_held_as_text_reads_alike_in_python_and_sql():
     card, probe, numbers = plain_numbers_case()
     python = scored_alike_on_duckdb(card, probe)
     assert python["score"].tolist() == card.score_table(numbers)["score"].tolist()
+
+
+def test_infinity_scores_alike_whether_its_column_is_read_as_numbers_or_as_text(tmp_path):
+    """ "inf" fell in the top bin of a column read as numbers, and in the missing bin where
+    another cell ("abc") kept the column text: 58 points apart in one model. It is an
+    infinity either way now, in the outermost bins, in Python and in SQL."""
+    card, _, _ = plain_numbers_case()
+    cells = ["inf", "-Infinity", "INF", "1.5"]
+    numbers = tmp_path / "numbers.csv"
+    pd.DataFrame({"row_id": range(4), "x": cells, "u": 0.0}).to_csv(numbers, index=False)
+    text = tmp_path / "text.csv"
+    pd.DataFrame({"row_id": range(5), "x": [*cells, "abc"], "u": 0.0}).to_csv(text, index=False)
+    as_numbers, as_text = pd.read_csv(numbers), pd.read_csv(text)
+    assert as_numbers["x"].dtype.kind == "f" and as_text["x"].dtype.kind != "f"
+    bins = card.scorecard.bins_["x"]
+    assert bins.index(as_numbers["x"]).tolist()[:3] == [bins.n_regular - 1, 0, bins.n_regular - 1]
+    by_numbers = scored_alike_on_duckdb(card, as_numbers)["score"].tolist()
+    assert scored_alike_on_duckdb(card, as_text)["score"].tolist()[:4] == by_numbers
 
 
 @pytest.mark.spark

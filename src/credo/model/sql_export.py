@@ -15,6 +15,7 @@ both engines run the same logic as the Python scorer:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.artifact import number_kinds
 from credo.model.bins import level_key
-from credo.model.text_numbers import TEXT_NUMBER_EDITS, text_number_shape
+from credo.model.text_numbers import NUMBER_WORDS, TEXT_NUMBER_EDITS, text_number_shape
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -240,10 +241,11 @@ def bin_expression(
         shaped = exp.EQ(this=matched, expression=text.copy())
         read = exp.Case().when(shaped, _try_cast(replaced.copy(), "DOUBLE"))
         if kind == "plain":
-            # "True"/"False" as text (a CSV loaded all as text) is 1/0, as a CSV reader takes it
+            # "True"/"False" and "inf"/"-Infinity" as text (a CSV loaded all as text) are 1/0
+            # and infinities, as a CSV reader takes them
             word = exp.Lower(this=replaced)
-            read = read.when(word.eq(exp.Literal.string("true")), exp.Literal.number(1.0))
-            read = read.when(word.copy().eq(exp.Literal.string("false")), exp.Literal.number(0.0))
+            for text_word, number in NUMBER_WORDS.items():
+                read = read.when(word.copy().eq(exp.Literal.string(text_word)), _double(number))
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
         # are for text: 1234.5 with its points taken out would be 12345)
@@ -378,6 +380,13 @@ def _is_canonical_number(text: Any) -> bool:
 def _float(value: float) -> exp.Expression:
     """A double literal that reads back as exactly ``value`` in both engines."""
     return exp.cast(exp.Literal.number(repr(float(value))), "DOUBLE")
+
+
+def _double(value: float) -> exp.Expression:
+    """``_float``, or an infinity as the text both engines cast to it."""
+    if math.isinf(value):
+        return exp.cast(exp.Literal.string("Infinity" if value > 0 else "-Infinity"), "DOUBLE")
+    return _float(value)
 
 
 def _lookup(bin_column: str, values: Any, integer: bool = False) -> exp.Expression:

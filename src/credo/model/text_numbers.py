@@ -9,7 +9,8 @@ records each such column's kind, and scoring reads the column so again (`reading
 `read_numbers`), as does the exported SQL: a value is a number only when the whole of it has
 the kind's shape, checked with one pattern on every engine; any other value is missing and
 said so (`unreadable_values`). A number input a table holds as text is read as plain numbers
-the same way ("true"/"false" as 1/0, as a CSV reader takes them).
+the same way ("true"/"false" as 1/0 and "inf"/"-Infinity" as infinities, as a CSV reader takes
+them).
 
 A file written another way than training's ("0.544" where training read "0,544"; "$96,800.50"
 where it read "96.800,50 €") would have every value misread or missing: where training's kind
@@ -127,6 +128,17 @@ _KIND_CONVENTION = {
     "decimal_comma": "other",
     "grouped_decimal_comma": "other",
 }
+# The words a CSV reader (pandas) takes as numbers in a column of plain numbers, in any case:
+# a number input held as text reads them so too (spaces aside), on every engine, or one cell
+# would score otherwise by what the rest of its column holds ("inf" in the top bin where the
+# column is numbers, missing where another cell is "abc")
+_INFINITY = float("inf")
+NUMBER_WORDS = {
+    "true": 1.0,
+    "false": 0.0,
+    **dict.fromkeys(("inf", "+inf", "infinity", "+infinity"), _INFINITY),
+    **dict.fromkeys(("-inf", "-infinity"), -_INFINITY),
+}
 # DataFrame.attrs key: how the CSV file a table was read from writes numbers (a
 # TEXT_NUMBER_KINDS key, by its delimiter); absent for tables read otherwise
 TEXT_CONVENTION = "credo_text_convention"
@@ -174,19 +186,19 @@ def _matching(text: pd.Series, kind: str) -> pd.Series:
     return strings.str.fullmatch(_SCORING_SHAPES[kind].pattern).fillna(False).astype(bool)
 
 
-def _words(text: pd.Series) -> pd.Series:
-    """ "true"/"false" in any case and spacing, as 1/0 (else missing): a plain number column's
-    booleans as a CSV reader takes them."""
+def _number_words(text: pd.Series) -> pd.Series:
+    """NUMBER_WORDS in any case and spacing as their numbers (else missing)."""
     bare = text.astype("string[pyarrow]")
     for old, _ in _NO_SPACES:
         bare = bare.str.replace(old, "", regex=False)
-    return bare.str.lower().map({"true": 1.0, "false": 0.0}).astype(float)
+    return bare.str.lower().map(NUMBER_WORDS).astype(float)
 
 
 def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
     """The numbers a text column holds, read with the edits of `kind`; missing where the text
     is not a number written so ("12,50" is no amount whose comma groups thousands: read as
-    1250 it would be a hundred times too much). Plain numbers take "true"/"false" as 1/0."""
+    1250 it would be a hundred times too much). Plain numbers take NUMBER_WORDS ("true",
+    "-inf") as their numbers."""
     readable = _matching(text, kind)
     # in Arrow: the spaces in one pass, then the other edits (20 ms each on a million rows)
     edited = text.astype("string[pyarrow]").str.replace(f"[{SPACES}]", "", regex=True)
@@ -195,7 +207,7 @@ def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
             edited = edited.str.replace(old, new, regex=False)
     numbers = pd.to_numeric(edited, errors="coerce").astype(float).where(readable)
     if kind == "plain" and not readable.all():
-        numbers = numbers.fillna(_words(text[~readable.to_numpy()]))
+        numbers = numbers.fillna(_number_words(text[~readable.to_numpy()]))
     return numbers
 
 
