@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import DATA
+from conftest import DATA, REPO
 from test_scorecard import as_list, constructed
 
 from credo.model.scorecard import Scorecard
@@ -736,3 +736,40 @@ def test_a_column_only_the_challenger_uses_is_read_as_numbers_too(tmp_path):
     read = artifact.read_inputs(probe)
     assert np.isnan(read["z"][0]) and read["z"][1] == 0.3
     assert challenger.predict_proba(read).shape == (2, 2)
+
+
+def test_loading_a_csv_with_the_documented_missing_texts_gives_pythons_scores(tmp_path):
+    """docs/model.md gave DuckDB five of the texts pandas reads as missing: a category "NULL"
+    was an unseen level in SQL (453) and missing in Python (479). The documented list is
+    pandas' own, and a table of every such text scores alike loaded with it."""
+    import re
+
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    documented = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
+    call = re.search(r"read_csv\('people\.csv', nullstr = (\[[^]]*\])\)", documented)
+    assert call is not None, "docs/model.md lost its DuckDB read_csv call"
+    listed = call.group(1)
+    documented_texts = [re.sub(r"^'|'$", "", t.strip()) for t in listed[1:-1].split(",")]
+    texts = sorted(STR_NA_VALUES)
+    assert sorted(documented_texts) == texts
+    frame = pd.read_csv(DATA / "german_credit.csv")
+    y = frame.pop("bad").to_numpy()
+    X = frame.drop(columns=["personal_status_and_sex", "age_in_years", "foreign_worker"])
+    X.loc[::9, ["purpose", "credit_amount"]] = None  # missing bins of their own weight
+    card = Scorecard().fit(X, y)
+    for name in ("purpose", "credit_amount"):
+        bins = card.bins_[name]
+        assert bins.woe[bins.missing_index] != bins.woe[bins.riskiest_regular_index]
+    probe = X.head(3 * len(texts)).astype({"credit_amount": object})
+    probe.insert(0, "row_id", range(len(probe)))
+    for i, text in enumerate(texts):
+        probe.loc[i, "purpose"] = text
+        probe.loc[len(texts) + i, "credit_amount"] = text
+    probe.to_csv(tmp_path / "people.csv", index=False)
+    read = pd.read_csv(tmp_path / "people.csv")  # as credo score reads it
+    con = duckdb.connect()
+    path = tmp_path / "people.csv"
+    con.execute(f"CREATE TABLE features AS SELECT * FROM read_csv('{path}', nullstr = {listed})")
+    got = con.execute(model_to_sql(card, "duckdb", table="features", id_column="row_id")).df()
+    assert_same(card, read, got)

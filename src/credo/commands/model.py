@@ -952,8 +952,9 @@ def sql(
     --id names one; without, the query has no id and SQL keeps no row order, so name a key
     column with --id to match its rows to anything. A feature-table model passes the table's
     as_of after the id and leaves unscorable rows (prov_events 0) unscored. Load CSV files
-    into the database with their missing-value texts (NA, n/a, null) as NULL, and the columns
-    training read from text as numbers ("1.234,50 €") as text: see docs/model.md."""
+    into the database with every text pandas reads as missing (NA, NULL, None, NaN, #N/A,
+    -1.#IND and more: docs/model.md has the list and a DuckDB read_csv call) as NULL, and the
+    columns training read from text as numbers ("1.234,50 €") as text: see docs/model.md."""
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.sql_export import model_to_sql
 
