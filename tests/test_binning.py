@@ -161,12 +161,35 @@ def test_a_bin_of_one_row_says_about_the_base_rate_not_the_worst() -> None:
     # one good among 7 % bads: no evidence either way, so about WoE 0, not the worst bin's
     assert abs(bins.woe[special]) < 0.1
     assert bins.woe[special] > min(bins.woe[: bins.n_regular]) + 1.0
-    # a large bin without bads still reads as very safe
+    # a large bin without bads still reads as safe, by the evidence of its size: 300 goods
+    # and no bad where the sample's rate gives 21 says a bad rate of about 1.4 % (WoE 1.7),
+    # not the 0.02 % (WoE 5.8) a zero read as the sample's share of bads said
     x2, y2 = x.copy(), y.copy()
     safe_rows = np.flatnonzero(y2 == 0)[:300]
     x2[safe_rows] = -1.0e6
     many = OptimalBinning(special_values=[-1.0e6]).fit(x2, y2).bins_
-    assert many.bad[many.n_regular] == 0 and many.woe[many.n_regular] > max(many.woe[:-2])
+    assert many.bad[many.n_regular] == 0 and 1.5 < many.woe[many.n_regular] < 2.0
+
+
+@pytest.mark.parametrize(("bad_rate", "outcome"), [(0.078, 1), (0.374, 0), (0.078, 0), (0.374, 1)])
+def test_one_person_does_not_decide_a_special_bins_points(bad_rate: float, outcome: int) -> None:
+    """A special value seen once took -ln(1 - p) for a good and ln(p) for a bad (p the
+    sample's bad rate): one bad said WoE -2.56 at p = 0.078, against a worst regular bin
+    of -0.36, and one good +0.47 at p = 0.374, the feature's best bin. Read with a prior
+    of a few rows at the sample's rates, one row moves it by ln(1 + 1/5) at most."""
+    rng = np.random.default_rng(7)
+    n = 4_000
+    x = rng.uniform(0, 10, n)
+    logit = np.log(bad_rate / (1 - bad_rate)) + 0.25 * (x - 5)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    row = int(np.flatnonzero(y == outcome)[0])
+    x[row] = -1.0
+    bins = OptimalBinning(special_values=[-1.0]).fit(x, y).bins_
+    special = bins.n_regular
+    assert bins.count[special] == 1 and bins.bad[special] == outcome
+    assert abs(bins.woe[special]) <= np.log(1 + 1 / 5) + 1e-12
+    regular = bins.woe[: bins.n_regular]
+    assert min(regular) < bins.woe[special] < max(regular)
 
 
 def test_missing_bin_empty_at_fit_takes_the_riskiest_woe() -> None:

