@@ -577,10 +577,6 @@ FEW_OUTCOMES = 50
 # A kept feature this strong is more likely a leak than a risk (the strongest real credit
 # features reach about 1: Taiwan's latest repayment status 0.87, German's checking account 0.67).
 SUSPICIOUS_IV = 2.0
-# A held-out AUC this high is nearly always a leak, a column known only after the outcome
-# (payments received, recoveries): real credit scores seldom pass 0.85 (Taiwan, German credit
-# and GMSC in BENCHMARKS.md: 0.77 to 0.81; the best public Home Credit models: about 0.80).
-LEAK_AUC = 0.95
 LEAK_SUSPECTS = 3  # the strongest features a leak warning names
 # Training AUC this far above the held-out AUC says the features learnt noise (German credit:
 # 0.06, the demo: 0.05; 150 noise columns beside 3 real ones on 2,000 rows: 0.22), when the
@@ -609,6 +605,8 @@ def _warn_of_a_leaky_auc(metrics: dict, strongest: dict[str, float]) -> None:
         for key, model in (("holdout", "scorecard"), ("challenger_holdout", "challenger"))
         if key in metrics
     ]
+    from credo.model.training import LEAK_AUC
+
     if not held or max(held)[0] < LEAK_AUC or not strongest:
         return
     auc, model = max(held)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from credo.evaluate import fairness, metrics
 from credo.evaluate.plots import score_histogram, thin_curve
+from credo.model import training
 from credo.model.artifact import unread_inputs_words
 
 # Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
@@ -24,7 +25,6 @@ MIN_AUC = 0.70
 CALIBRATION_P_VALUE = 0.05
 BAND_FALL_P_VALUE = 0.05  # a fall in bad rate to a worse band this unlikely by chance is flagged
 CHALLENGER_MARGIN = 0.005
-LEAK_AUC = 0.95  # beyond this, a credit model almost always reads the outcome in an input
 
 
 def default_cutoff(score: np.ndarray, y: np.ndarray) -> float:
@@ -131,7 +131,7 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     if notes:
         checks.append(_check("How the input columns were read", None, " ".join(notes)))
     checks.append(_auc_check(card, result["data"]))
-    if card["auc"] >= LEAK_AUC:
+    if card["auc"] >= training.LEAK_AUC:
         checks.append(
             _check(
                 "No sign of outcomes leaked into the inputs",

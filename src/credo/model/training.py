@@ -241,6 +241,13 @@ def names_protected(column: str, protected: Sequence[str]) -> bool:
     return False
 
 
+# A held-out AUC this high is nearly always a leak, a column known only after the outcome
+# (payments received, recoveries): real credit scores seldom pass 0.85 (Taiwan, German credit
+# and GMSC in BENCHMARKS.md: 0.77 to 0.81; the best public Home Credit models: about 0.80).
+# `credo train` warns of it and `credo evaluate` flags it.
+LEAK_AUC = 0.95
+
+
 def auc_standard_error(auc: float, bads: int, goods: int) -> float:
     """Hanley and McNeil's (1982) standard error of an AUC measured on so many bads and
     goods: how far it may be from the model's true AUC by the luck of the sample."""
