@@ -126,18 +126,20 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
     points = np.array([10, 40, 30, 5, 12, 35, 5])  # best regular bin: 1
     texts = rs.catalog_reason_texts(balance_meta(), bins, points)
     assert texts == [
-        "Card balances are low",  # below the best bin
+        "Card balances are low",  # below the best bin, riskier than the average
         # the best regular bin costs points only against a better special value: its range
-        "Total card balance in the most recent month: [100, 1000)",
-        "Card balances are high",
+        "Total card balance in the most recent month: 100 to under 1000",
+        # safer than the average (WoE 0.2), only less safe than the best: "high" is not true
+        # of it, its range is
+        "Total card balance in the most recent month: 1000 to under 5000",
         "Card balances are high",
         "No data on total card balance in the most recent month",
         "Total card balance in the most recent month: never",
         "Total card balance in the most recent month: not known",
     ]
     one_sided = {**balance_meta(), "reason_low": ""}
-    high, _, higher, highest = rs.catalog_reason_texts(one_sided, bins, points)[:4]
-    assert high == higher == highest == "Card balances are high"
+    high, _, _, highest = rs.catalog_reason_texts(one_sided, bins, points)[:4]
+    assert high == highest == "Card balances are high"
     # parenthetical notes of a description stay out of the texts
     noted = {**balance_meta(), "description": "Months since the last inquiry (-2: none on file)"}
     assert rs.catalog_reason_texts(noted, bins, points)[-3:] == [
@@ -194,15 +196,16 @@ def test_a_trends_texts_follow_the_sign_of_its_bin_not_its_place_beside_the_best
     # costs points: its range); the next spans 0 (its range); the last rose
     texts = rs.catalog_reason_texts(trend, bins, np.array([10, 40, 30, 5, 0]))
     assert texts[:4] == [
-        "Change in statement amounts per month, 6 months: < -500",
-        "Change in statement amounts per month, 6 months: [-500, -139.8)",
-        "Change in statement amounts per month, 6 months: [-139.8, 651)",
+        "Change in statement amounts per month, 6 months: under -500",
+        "Change in statement amounts per month, 6 months: -500 to under -139.8",
+        "Change in statement amounts per month, 6 months: -139.8 to under 651",
         "Statement amounts have been rising",
     ]
     # where rising most scores best, a falling bin reads "falling" (by place alone: "rising")
-    texts = rs.catalog_reason_texts(trend, bins, np.array([5, 10, 30, 45, 0]))
+    rising = Bins.from_dict({**bins.to_dict(), "woe": [-1.5, -0.4, 0.2, 1.0, 0.0]})
+    texts = rs.catalog_reason_texts(trend, rising, np.array([5, 10, 30, 45, 0]))
     assert texts[:2] == ["Statement amounts have been falling"] * 2
-    assert texts[2] == "Change in statement amounts per month, 6 months: [-139.8, 651)"
+    assert texts[2] == "Change in statement amounts per month, 6 months: -139.8 to under 651"
 
 
 def test_a_model_read_back_from_its_file_keeps_its_trend_texts():

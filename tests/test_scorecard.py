@@ -208,12 +208,26 @@ def test_reasons_agree_with_a_per_person_reference(constructed_card):
 def test_reason_codes_and_texts_come_from_the_catalog(constructed_card):
     card, X, _, meta = constructed_card
     assert card.codes_ == rs.feature_codes([m.name for m in meta])
-    table = card.score_table(X.head(200), with_text=True)
+    people = X.head(200)
+    table = card.score_table(people, with_text=True)
     texts = {m.name: m.reason for m in meta}
     code_to_name = {code: name for name, code in card.codes_.items()}
-    for code, text in zip(as_list(table["reason_1"]), table["reason_1_text"], strict=True):
-        if code is not None:
-            assert text == texts[code_to_name[code]]
+    index = card.bin_indices(people)
+    told = 0
+    for row, (code, text) in enumerate(
+        zip(as_list(table["reason_1"]), table["reason_1_text"], strict=True)
+    ):
+        if code is None:
+            continue
+        name = code_to_name[code]
+        bins = card.bins_[name]
+        b = index[row, card.features_.index(name)]
+        if bins.woe[b] < 0:  # riskier than the average: the catalog's reason
+            assert text == texts[name]
+            told += 1
+        else:  # safer than the average, less safe than the best: the person's range
+            assert text == f"{name.replace('_', ' ')}: {rs.range_words(bins, b)}"
+    assert told > 0
 
 
 def test_plain_table_texts_name_the_column_and_bin(german_card):

@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 
+from credo.model.bins import format_number
+
 N_REASONS = 4
 NO_REASON = -1
 
@@ -104,20 +106,22 @@ def inquiry_reason(loss: np.ndarray, top: np.ndarray, inquiry_columns: list[int]
 def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     """What a person reads for each bin of a catalog feature when it costs them points.
 
-    ``safety`` ranks the bins (points or WoE: higher is safer). A regular bin below the best
-    one reads ``reason_low`` where the feature has one (its direction comes from the data, so
-    a low value can be what costs points), else ``reason``; the best regular bin costs points
-    only where a special value scores better ("never" applied for credit), so it says the
-    person's range instead of a reason that would be false there ("applied very recently" for
-    two years back); a special value's bin says what the value means ("no data", "never") and
-    the missing bin that the value is not known.
+    ``safety`` ranks the bins (points or WoE: higher is safer). A regular bin riskier than the
+    average person (WoE below 0) reads ``reason_low`` below the best bin where the feature has
+    one (its direction comes from the data, so a low value can be what costs points), else
+    ``reason``. A regular bin at least as safe as the average costs points only against a
+    better bin, and the reason's claim would be false of it ("the credit history is short" of
+    twenty years, where thirty score best): it says the person's range, as the best regular
+    bin does (which costs points only where a special value scores better, "never" applied
+    for credit). A special value's bin says what the value means ("no data", "never") and the
+    missing bin that the value is not known.
     """
     regular = bins.n_regular
     best = int(np.argmax(np.asarray(safety)[:regular])) if regular else 0
     reason, low = meta["reason"], meta.get("reason_low") or ""
     texts = [low if low and b < best else reason for b in range(regular)]
     described = feature_text(meta)
-    labels = bins.labels()
+    labels = [range_words(bins, b) for b in range(regular)]
     pivot = meta.get("reason_pivot")
     if low and pivot is not None and bins.kind == "numeric":
         # texts of a sign ("rising", "falling"): a bin wholly on the other side of the pivot
@@ -132,11 +136,27 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
         for b in range(regular):
             own = side(b)
             texts[b] = own if own and own != side(best) else f"{described}: {labels[b]}"
-    if regular:
-        texts[best] = f"{described}: {labels[best]}"
+    for b in range(regular):
+        if b == best or bins.woe[b] >= 0:
+            texts[b] = f"{described}: {labels[b]}"
     texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(f"{described}: not known")
     return texts
+
+
+def range_words(bins, b: int) -> str:
+    """A regular bin's values as a person reads them: "under 100", "100 to under 1000",
+    "5000 or more"; a group of categories as its label."""
+    if bins.kind != "numeric":
+        return bins.labels()[b]
+    if not bins.edges:
+        return "any value"
+    edges = [format_number(edge) for edge in bins.edges]
+    if b == 0:
+        return f"under {edges[0]}"
+    if b == len(edges):
+        return f"{edges[-1]} or more"
+    return f"{edges[b - 1]} to under {edges[b]}"
 
 
 def feature_text(meta: dict) -> str:
