@@ -310,7 +310,9 @@ def test_spark_reads_text_numbers_as_training_did(spark, tmp_path):
 
 
 def unscorable_case(tmp_path):
-    """A feature-table model and a table where some rows no consented event fed."""
+    """A feature-table model and a table where some rows no consented event fed, and some
+    (row_id % 13 == 5) events fed but none any feature reads: each missing (NULL, NaN) or at
+    its no-data value."""
     from credo.model.artifact import ModelArtifact
 
     X, y, meta = constructed(n=2000)
@@ -321,6 +323,11 @@ def unscorable_case(tmp_path):
         as_of=pd.Timestamp("2025-06-01").date(),  # a feature table's rows are people on a date
         prov_events=np.where(np.arange(len(X)) % 9, 30, 0),
     )
+    nothing = probe["row_id"] % 13 == 5
+    for m in meta:
+        probe[m.name] = probe[m.name].astype(float)
+        probe.loc[nothing, m.name] = np.nan if m.no_data is None else m.no_data
+    probe.loc[nothing & (probe["row_id"] % 2 == 0), "utilisation"] = None  # NULL, not NaN
     path = tmp_path / "features.parquet"
     pq.write_table(pa.Table.from_pandas(probe, preserve_index=False), path)
     return artifact, pq.read_table(path).to_pandas(), path
@@ -329,7 +336,7 @@ def unscorable_case(tmp_path):
 def assert_unscorable_alike(artifact, probe, got):
     expected = artifact.score_table(probe).assign(id=probe["row_id"])
     got = got.sort_values("id").reset_index(drop=True)
-    empty = (probe["prov_events"] == 0).to_numpy()
+    empty = ((probe["prov_events"] == 0) | (probe["row_id"] % 13 == 5)).to_numpy()
     assert 0 < empty.sum() < len(probe)
     assert got["id"].tolist() == expected["id"].tolist()
     assert got.columns.tolist()[:3] == ["id", "as_of", "score"]

@@ -328,7 +328,10 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     users = [f"u{i:05d}" for i in range(len(X))]
     as_of = pd.Timestamp("2025-06-01", tz="UTC")
     columns = {"user_id": users, "as_of": [as_of] * len(X)}
-    columns.update({name: X[name].to_numpy() for name in X.columns})
+    columns.update({name: X[name].to_numpy(dtype=float, copy=True) for name in X.columns})
+    # u00011: events, but none any feature reads (each missing, or at its no-data value)
+    for name, m in zip(X.columns, meta, strict=True):
+        columns[name][11] = np.nan if m.no_data is None else m.no_data
     columns["prov_sources"] = ["card"] * len(X)
     columns["prov_events"] = [0 if i == 7 else 40 for i in range(len(X))]  # u00007: none
     table = pa.table(columns)
@@ -371,14 +374,19 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     out = tmp_path / "scores.csv"
     scored = credo("score", "--model", model, "--features", features, "--out", out)
     said = " ".join(scored.stderr.split())
-    assert "1 rows have no event from a consented source (e.g. u00007)" in said
+    assert (
+        "2 rows have no event from a consented source in what the model reads (e.g. u00007,"
+        " u00011)" in said
+    )
     scores = pd.read_csv(out)
     assert scores["id"].tolist() == users
-    # u00007 is unscorable: no score, pd or reasons but the no-data code
-    unscored = scores.loc[scores["id"] == "u00007"].iloc[0]
-    assert pd.isna(unscored["score"]) and pd.isna(unscored["pd"]) and pd.isna(unscored["reason_2"])
-    assert (unscored["band"], unscored["reason_1"]) == ("Unscorable", "R00")
-    assert scores["score"].notna().sum() == len(X) - 1
+    # u00007 and u00011 are unscorable: no score, pd or reasons but the no-data code
+    for user in ("u00007", "u00011"):
+        unscored = scores.loc[scores["id"] == user].iloc[0]
+        assert pd.isna(unscored["score"]) and pd.isna(unscored["pd"])
+        assert pd.isna(unscored["reason_2"])
+        assert (unscored["band"], unscored["reason_1"]) == ("Unscorable", "R00")
+    assert scores["score"].notna().sum() == len(X) - 2
     sql = credo("model", "sql", model, "--table", "people").stdout
     con = duckdb.connect()
     con.execute(f"CREATE VIEW people AS SELECT * FROM read_parquet('{features}')")
@@ -418,10 +426,12 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     run = credo("evaluate", "--model", model, "--features", features, "--outcomes", outcomes,
                 "--report", tmp_path / "eval.html", "--json", figures)  # fmt: skip
     said = " ".join((run.stdout + run.stderr).split())
-    assert "1 people no event from a consented source fed are unscorable" in said
+    assert "2 people of whom the model reads no data from a consented source are unscorable" in said
     evaluated = json.loads(figures.read_text())
-    assert "1 people with no data from a consented source left out" in json.dumps(evaluated)
-    assert evaluated["data"]["rows"] == len(X) - 1
+    assert "2 people with no data from a consented source in what the model reads left out" in (
+        json.dumps(evaluated)
+    )
+    assert evaluated["data"]["rows"] == len(X) - 2
 
     # two dates for each person: the scores say which date each is for
     later = table.set_column(

@@ -41,9 +41,11 @@ def _load_labelled(
     bad_values: list[str],
     good_values: list[str],
     text_columns: list[str] | None = None,
+    scorecard: Any = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
     """The labelled rows, their outcomes, where they came from, how the outcome was read, and
-    which rows the model cannot score (no data from a consented source)."""
+    which rows the model (`scorecard`) cannot score (no data from a consented source in any
+    column it reads)."""
     import numpy as np
 
     from credo.model import unscorable
@@ -75,18 +77,19 @@ def _load_labelled(
     empty = np.zeros(len(frame), dtype=bool)
     if features is not None:  # the unscorable get no score: declined, in no other figure
         try:
-            empty = unscorable.unscorable_rows(frame)
+            empty = unscorable.unscorable_rows(frame, scorecard)
         except ValueError as exc:
             fail(f"{source}: {exc}")
         count = int(empty.sum())
         if count:
             outcome += (
-                f"; {count:,} people with no data from a consented source left out (counted"
-                " as declined in the fairness checks)"
+                f"; {count:,} people with no data from a consented source in what the model"
+                " reads left out (counted as declined in the fairness checks)"
             )
             console.print(
-                f"[yellow]note:[/] {count:,} people no event from a consented source fed are "
-                "unscorable: left out of every figure but the fairness checks (declined there)"
+                f"[yellow]note:[/] {count:,} people of whom the model reads no data from a "
+                "consented source are unscorable: left out of every figure but the fairness "
+                "checks (declined there)"
             )
     return frame, y.astype(np.int8), source, outcome, empty
 
@@ -268,6 +271,7 @@ def evaluate(
                 bad_values,
                 good_values,
                 artifact.text_inputs(),
+                artifact.scorecard,
             )
             # the attributes of everyone, the scored first: the people without a score are
             # declined in the fairness checks, and in no other figure

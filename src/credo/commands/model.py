@@ -828,8 +828,9 @@ def score(
         empty = empty.tolist()
         if empty:
             console.print(
-                f"[yellow]note:[/] {len(empty):,} rows have no event from a consented source "
-                f"(e.g. {', '.join(empty[:3])}): nothing is known of them, so they get no "
+                f"[yellow]note:[/] {len(empty):,} rows have no event from a consented source in "
+                f"what the model reads (e.g. {', '.join(empty[:3])}): nothing it uses is known "
+                "of them, so they get no "
                 f"score (band {unscorable.UNSCORABLE_BAND!r}, reason_1 {unscorable.NO_DATA_CODE})"
             )
 

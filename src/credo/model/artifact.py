@@ -97,12 +97,12 @@ class ModelArtifact:
         return read_numbers(X, self.reading(X) if chosen is None else chosen)
 
     def score_table(self, X: Any, with_text: bool = False) -> pd.DataFrame:
-        """The scorecard's scores; a feature-table model leaves the rows no consented event
-        fed unscored (credo.model.unscorable)."""
+        """The scorecard's scores; a feature-table model leaves unscored the rows of which it
+        reads nothing (credo.model.unscorable)."""
         X = self.read_inputs(X)
         scores = self.scorecard.score_table(X, with_text=with_text)
         if unscorable.applies(self.training):
-            return unscorable.blank_unscorable(scores, unscorable.no_evidence(X))
+            return unscorable.blank_unscorable(scores, unscorable.unscored(X, self.scorecard))
         return scores
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -211,7 +211,7 @@ class ModelArtifact:
         X = self.read_inputs(X)
         table = self.scorecard.breakdown(X).astype("Int64").add_prefix("points_")
         if unscorable.applies(self.training):
-            table.loc[unscorable.no_evidence(X)] = pd.NA
+            table.loc[unscorable.unscored(X, self.scorecard)] = pd.NA
         return table
 
     def challenger_model(self):

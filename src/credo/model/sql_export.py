@@ -67,9 +67,10 @@ def model_to_sql(
     if leaves_out:
         columns = ["id"] * bool(id_column) + [*carry, "score", "pd", "band"]
         columns += [f"reason_{r}" for r in range(1, 6)]
-        rest = unscorable.unscorable_select(table, id_column, columns, carry)
+        nothing_read = _reads_nothing(card, dialect)
+        rest = unscorable.unscorable_select(table, id_column, columns, carry, nothing_read)
         query = exp.union(query, rest, distinct=False).with_(
-            SCORABLE, as_=unscorable.scorable_rows(table)
+            SCORABLE, as_=unscorable.scorable_rows(table, nothing_read)
         )
     return query.sql(dialect=dialect, pretty=True)
 
@@ -339,6 +340,24 @@ def _loose_member(column: exp.Expression, options: Any) -> exp.Expression:
     if flags:
         tests.append(exp.Lower(this=exp.Trim(this=exp.cast(column, "TEXT"))).isin(*flags))
     return exp.or_(*tests) if tests else exp.false()
+
+
+def _reads_nothing(card: Any, dialect: str) -> exp.Expression:
+    """unscorable.reads_nothing in SQL: every column the model reads is missing (NULL, NaN or
+    a number column's text that is no number) or holds its feature's no-data value."""
+    terms = []
+    for name, kind in unscorable.model_inputs(card).items():
+        column = exp.column(name, quoted=True)
+        if kind != "numeric":
+            terms.append(column.is_(exp.null()))
+            continue
+        value = _try_cast(column, "DOUBLE")
+        term = _is_missing(value, value, dialect)
+        no_data = unscorable.no_data_value(card, name)
+        if no_data is not None:
+            term = exp.or_(term, value.eq(_float(no_data)))
+        terms.append(exp.paren(term))
+    return exp.and_(*terms) if terms else exp.false()
 
 
 def _is_missing(column: exp.Expression, value: exp.Expression, dialect: str) -> exp.Expression:

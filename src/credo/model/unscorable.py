@@ -1,11 +1,14 @@
-"""Who is not scored: a person no event from a consented source fed.
+"""Who is not scored: a person of whom the model reads nothing.
 
 A feature row built from nothing (``prov_events`` 0: an id the store does not know, or one
 whose every source had no consent for credit scoring at the as-of date) holds "no data" in
-every feature. A score from it would rest on the no-data bins alone, nothing known of the
-person, so a model trained on feature tables gives such a row no score, pd or reasons: its
-band reads UNSCORABLE_BAND and its first reason NO_DATA_CODE. Training and evaluation leave
-such rows out and say how many. Plain tables carry no provenance: every row is scored.
+every feature; so, for one model, does a row whose consented events feed none of the features
+it reads (a profile alone, or shopping alone, under a model of payments and balances). A score
+from either would rest on the no-data bins alone, nothing known of the person, so a model
+trained on feature tables gives such a row no score, pd or reasons: its band reads
+UNSCORABLE_BAND and its first reason NO_DATA_CODE. Training leaves out the rows no consented
+event fed (which features a model keeps is not known yet), evaluation every unscorable row,
+and both say how many. Plain tables carry no provenance: every row is scored.
 """
 
 from __future__ import annotations
@@ -34,15 +37,61 @@ def no_evidence(frame: pd.DataFrame) -> np.ndarray:
     return (pd.to_numeric(frame[EVENTS_COLUMN], errors="coerce") == 0).to_numpy()
 
 
-def unscorable_rows(frame: pd.DataFrame) -> np.ndarray:
-    """`no_evidence`, for rows with an outcome that are to be fitted or measured: ValueError
-    when none is left."""
-    empty = no_evidence(frame)
+def model_inputs(scorecard: Any) -> dict[str, str]:
+    """Each column a model reads, with its bins' kind ("numeric" or "categorical"): a card's
+    features; a segmented model's cards' features and the columns of its splits."""
+    segments = getattr(scorecard, "segments_", [])
+    kinds: dict[str, str] = {}
+    for card in [s.card for s in segments] or [scorecard]:
+        for name in card.features_:
+            kinds.setdefault(name, card.bins_[name].kind)
+    for segment in segments:
+        for condition in segment.conditions:
+            kinds.setdefault(condition.feature, condition.bins.kind)
+    return kinds
+
+
+def no_data_value(scorecard: Any, name: str) -> float | None:
+    """The value a catalog feature holds where there is no data (None: NULL says it)."""
+    return scorecard.meta_.get(name, {}).get("no_data")
+
+
+def reads_nothing(frame: pd.DataFrame, scorecard: Any) -> np.ndarray:
+    """The rows where every column the model reads says no data: missing (a number column's
+    text that is no number too, as the bins read it), or the feature's no-data value."""
+    kinds = model_inputs(scorecard)
+    if not kinds or any(name not in frame.columns for name in kinds):
+        return np.zeros(len(frame), dtype=bool)  # scoring names the missing columns
+    nothing = np.ones(len(frame), dtype=bool)
+    for name, kind in kinds.items():
+        if kind == "numeric":
+            values = pd.to_numeric(frame[name], errors="coerce")
+            empty = values.isna()
+            no_data = no_data_value(scorecard, name)
+            if no_data is not None:
+                empty |= values == no_data
+        else:
+            empty = frame[name].isna()
+        nothing &= empty.to_numpy(dtype=bool)
+    return nothing
+
+
+def unscored(frame: pd.DataFrame, scorecard: Any) -> np.ndarray:
+    """The rows a feature-table model leaves unscored: no consented event fed them
+    (`no_evidence`), or none fed a column the model reads (`reads_nothing`)."""
+    return no_evidence(frame) | reads_nothing(frame, scorecard)
+
+
+def unscorable_rows(frame: pd.DataFrame, scorecard: Any = None) -> np.ndarray:
+    """The rows with an outcome that cannot be fitted or measured: `no_evidence`, and with a
+    model `unscored`. ValueError when none is left."""
+    empty = no_evidence(frame) if scorecard is None else unscored(frame, scorecard)
     if empty.all():
         raise ValueError(
             f"no event from a consented source fed any of the {len(frame):,} people with an "
-            "outcome (prov_events 0): check the store's consents and the as-of dates the "
-            "features were built for"
+            "outcome"
+            + (" (prov_events 0)" if scorecard is None else " in a feature the model reads")
+            + ": check the store's consents and the as-of dates the features were built for"
         )
     return empty
 
@@ -85,10 +134,15 @@ def blank_unscorable(scores: pd.DataFrame, unscorable: np.ndarray) -> pd.DataFra
 
 
 def unscorable_select(
-    table: str, id_column: str | None, columns: list[str], carry: tuple[str, ...] = ()
+    table: str,
+    id_column: str | None,
+    columns: list[str],
+    carry: tuple[str, ...] = (),
+    nothing_read: exp.Expression | None = None,
 ) -> exp.Select:
     """The SQL export's rows for the unscorable: the same columns as the scored part (the
-    ``carry`` columns passed through as they are)."""
+    ``carry`` columns passed through as they are). ``nothing_read``: the condition of
+    `reads_nothing` in SQL."""
     values: list[exp.Expression] = []
     for name in columns:
         if name == "id" and id_column is not None:
@@ -102,15 +156,17 @@ def unscorable_select(
         else:
             value = exp.Null()
         values.append(exp.alias_(value, name, quoted=True))
-    return (
-        exp.select(*values)
-        .from_(exp.to_table(table))
-        .where(exp.column(EVENTS_COLUMN, quoted=True).eq(exp.Literal.number(0)))
-    )
+    empty = exp.column(EVENTS_COLUMN, quoted=True).eq(exp.Literal.number(0))
+    if nothing_read is not None:
+        empty = exp.or_(empty, nothing_read.copy())
+    return exp.select(*values).from_(exp.to_table(table)).where(empty)
 
 
-def scorable_rows(table: str) -> exp.Select:
-    """The rows the model scores: those some consented event fed (or of unknown provenance)."""
+def scorable_rows(table: str, nothing_read: exp.Expression | None = None) -> exp.Select:
+    """The rows the model scores: those some consented event fed (or of unknown provenance),
+    and (``nothing_read`` false) some column the model reads."""
     events = exp.column(EVENTS_COLUMN, quoted=True)
     kept = exp.or_(events.is_(exp.Null()), events.neq(exp.Literal.number(0)))
+    if nothing_read is not None:
+        kept = exp.and_(kept, exp.not_(nothing_read.copy()))
     return exp.select(exp.Star()).from_(exp.to_table(table)).where(kept)
