@@ -326,3 +326,25 @@ def test_segment_cards_keep_the_codes_of_the_order_given():
     assert len(model.segments_) > 1
     for segment in model.segments_:
         assert segment.card.codes_.items() <= model.codes_.items()
+
+
+def test_a_split_column_no_card_uses_is_read_as_numbers_too():
+    """A column only a segment's rule reads ("behind": 0 or 1, constant inside each segment)
+    was left as given: one cell of text in it stopped the whole table."""
+    rng = np.random.default_rng(3)
+    n = 6000
+    behind = (rng.random(n) < 0.35).astype(int)
+    util, paid = rng.random(n), rng.random(n)
+    z = np.where(behind > 0, 0.2 + 3.0 * (util - 0.5), -2.2 - 3.0 * (paid - 0.5))
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    X = pd.DataFrame({"behind": behind, "utilisation": util, "paid_share": paid})
+    model = SegmentedScorecard(**SMALL_SEARCH).fit(X, y)
+    assert {c.feature for s in model.segments_ for c in s.conditions} == {"behind"}
+    assert all("behind" not in s.card.features_ for s in model.segments_)
+    artifact = ModelArtifact(scorecard=model)
+    given = X.head(5).astype({"behind": str})  # as a CSV file gives a column with text in it
+    given.loc[2, "behind"] = "n/a "  # no number: missing, as in any number column
+    scores = artifact.score_table(given)
+    expected = X.head(5).astype({"behind": float})
+    expected.loc[2, "behind"] = np.nan
+    pd.testing.assert_frame_equal(scores, artifact.score_table(expected))

@@ -780,3 +780,30 @@ def test_loading_a_csv_with_the_documented_missing_texts_gives_pythons_scores(tm
     con.execute(f"CREATE TABLE features AS SELECT * FROM read_csv('{path}', nullstr = {listed})")
     got = con.execute(model_to_sql(card, "duckdb", table="features", id_column="row_id")).df()
     assert_same(card, read, got)
+
+
+def padded_codes_case():
+    """A column of numeric codes binned as categories, scored with the codes written with
+    the spaces exports leave around them (a no-break space, a thin one, a tab)."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    code = rng.integers(1, 6, n)
+    y = (rng.random(n) < 0.05 + 0.06 * code).astype(int)
+    card = Scorecard(min_iv=0.0, categorical=["code"]).fit(pd.DataFrame({"code": code}), y)
+    padded = ["3\u00a0", "\u202f2", "\t4", " 1 ", "5\u3000", "3", "2 2", "x"]
+    probe = pd.DataFrame({"code": padded, "row_id": np.arange(len(padded))})
+    return card, probe
+
+
+def test_duckdb_reads_padded_codes_as_python_does(tmp_path):
+    card, probe = padded_codes_case()
+    scores = card.score_table(probe)
+    assert scores["score"][0] == scores["score"][5]  # "3\u00a0" is the level 3
+    assert_same(card, *run_duckdb(card, probe, tmp_path))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_padded_codes_as_python_does(spark, tmp_path):
+    card, probe = padded_codes_case()
+    assert_same(card, *run_spark(spark, card, probe, tmp_path))

@@ -950,7 +950,10 @@ def sql(
     is (a challenger is not exported). The id column comes first when the model has one or
     --id names one; without, the query has no id and SQL keeps no row order, so name a key
     column with --id to match its rows to anything. A feature-table model passes the table's
-    as_of after the id and leaves unscorable rows (prov_events 0) unscored. Load CSV files
+    as_of after the id and leaves unscorable rows (no data it reads) unscored. The query reads
+    number columns held as text as training did; `credo score` reads a CSV column that
+    training's way reads less of as the file writes its numbers, and says so in a note: there
+    the two differ, and the note names the column. Load CSV files
     into the database with every text pandas reads as missing (NA, NULL, None, NaN, #N/A,
     -1.#IND and more: docs/model.md has the list and a DuckDB read_csv call) as NULL, and the
     columns training read from text as numbers ("1.234,50 €") as text: see docs/model.md."""

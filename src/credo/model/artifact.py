@@ -331,12 +331,10 @@ def _cards(scorecard: Any) -> list[Any]:
 
 
 def number_kinds(scorecard: Any, readers: dict[str, str] | None) -> dict[str, str]:
-    """A card's (or a segmented card's) number inputs, each with how training read it:
-    `readers`' kind for the columns it read from text, else "plain"."""
+    """A card's (or a segmented card's, its splits' columns too) number inputs, each with how
+    training read it: `readers`' kind for the columns it read from text, else "plain"."""
     readers = dict(readers or {})
-    numeric = {
-        n for card in _cards(scorecard) for n, b in card.bins_.items() if b.kind == "numeric"
-    }
+    numeric = {n for n, kind in unscorable.model_inputs(scorecard).items() if kind == "numeric"}
     return {**dict.fromkeys(sorted(numeric - set(readers)), "plain"), **readers}
 
 

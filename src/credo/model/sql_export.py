@@ -25,7 +25,7 @@ from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.artifact import number_kinds
 from credo.model.bins import level_key
-from credo.model.text_numbers import NUMBER_WORDS, TEXT_NUMBER_EDITS, text_number_shape
+from credo.model.text_numbers import NUMBER_WORDS, SPACES, TEXT_NUMBER_EDITS, text_number_shape
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -303,7 +303,8 @@ def _categorical_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Exp
         ]
     elif levels and all(_is_canonical_number(lv) for lv in levels):
         # numbers: 1.0 and 1 are one level, as in Python; text that is no number is unseen
-        value = _try_cast(column, "DOUBLE")
+        value = exp.Case().when(_is_text(column), _try_cast(_stripped(column), "DOUBLE"))
+        value = value.else_(_try_cast(column, "DOUBLE"))
         missing = _is_missing(column, value, dialect)
         passes = [lambda options: value.isin(*[_float(float(o)) for o in options])]
     else:
@@ -336,10 +337,16 @@ def _loose_member(column: exp.Expression, options: Any) -> exp.Expression:
     flags = [exp.Literal.string(str(o).lower()) for o in options if o in ("True", "False")]
     tests = []
     if numbers:
-        tests.append(_try_cast(exp.Trim(this=exp.cast(column, "TEXT")), "DOUBLE").isin(*numbers))
+        tests.append(_try_cast(_stripped(column), "DOUBLE").isin(*numbers))
     if flags:
-        tests.append(exp.Lower(this=exp.Trim(this=exp.cast(column, "TEXT"))).isin(*flags))
+        tests.append(exp.Lower(this=_stripped(column)).isin(*flags))
     return exp.or_(*tests) if tests else exp.false()
+
+
+def _stripped(column: exp.Expression) -> exp.Expression:
+    """The column as text without the spaces Python's str.strip takes at either end (a
+    no-break space too, which the engines' TRIM keeps: "3\u00a0" is the level 3 in Python)."""
+    return exp.Trim(this=exp.cast(column, "TEXT"), expression=exp.Literal.string(SPACES))
 
 
 def _reads_nothing(card: Any, dialect: str) -> exp.Expression:
