@@ -185,7 +185,8 @@ def test_the_query_is_deterministic():
 
 def text_numbers_case(tmp_path):
     """A semicolon file as spreadsheets in much of Europe write it: rates as "13,5%", amounts
-    with decimal commas. Training reads them as numbers; the exported SQL must too."""
+    with decimal commas (and an infinity a program wrote, "inf"). Training reads them as
+    numbers; the exported SQL must too."""
     from credo.model.training import load_table_training, train_model
 
     rng = np.random.default_rng(4)
@@ -194,8 +195,11 @@ def text_numbers_case(tmp_path):
     y = rng.random(n) < 1 / (1 + np.exp(3.0 - 0.12 * rate - 0.0002 * amount))
     # a tenth of the incomes negative, written in brackets as accounts write them
     income = rng.lognormal(10.5, 0.6, n) * np.where(rng.random(n) < 0.1, -1, 1)
+    amount[-3], income[-5] = np.inf, -np.inf
 
     def euro(value: float) -> str:
+        if np.isinf(value):
+            return "-Infinity" if value < 0 else "inf"
         text = f"{abs(value):,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".")
         return f"({text})" if value < 0 else text
 
@@ -203,7 +207,7 @@ def text_numbers_case(tmp_path):
         {
             "row_id": np.arange(n),
             "rate": [f"{r:.2f}%" for r in rate],
-            "amount": [f"{a:.2f}".replace(".", ",") for a in amount],
+            "amount": [f"{a:.2f}".replace(".", ",").lower() for a in amount],
             # 33.374,10 € and 20,9 %: grouped thousands, decimal commas, signs
             "income": [euro(v) for v in income],
             "rate_eu": [f"{r:.1f}%".replace(".", ",") for r in rate],

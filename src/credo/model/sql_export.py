@@ -25,7 +25,7 @@ from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.artifact import number_kinds
 from credo.model.bins import level_key
-from credo.model.text_numbers import NUMBER_WORDS, SPACES, TEXT_NUMBER_EDITS, text_number_shape
+from credo.model.text_numbers import SPACES, TEXT_NUMBER_EDITS, number_words, text_number_shape
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -241,12 +241,11 @@ def bin_expression(
         )
         shaped = exp.EQ(this=matched, expression=text.copy())
         read = exp.Case().when(shaped, _try_cast(replaced.copy(), "DOUBLE"))
-        if kind == "plain":
-            # "True"/"False" and "inf"/"-Infinity" as text (a CSV loaded all as text) are 1/0
-            # and infinities, as a CSV reader takes them
-            word = exp.Lower(this=replaced)
-            for text_word, number in NUMBER_WORDS.items():
-                read = read.when(word.copy().eq(exp.Literal.string(text_word)), _double(number))
+        # "inf"/"-Infinity" (and in plain numbers "True"/"False") as text are infinities (and
+        # 1/0), as a CSV reader takes them
+        word = exp.Lower(this=replaced)
+        for text_word, number in number_words(kind).items():
+            read = read.when(word.copy().eq(exp.Literal.string(text_word)), _double(number))
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
         # are for text: 1234.5 with its points taken out would be 12345)

@@ -133,12 +133,11 @@ _KIND_CONVENTION = {
 # would score otherwise by what the rest of its column holds ("inf" in the top bin where the
 # column is numbers, missing where another cell is "abc")
 _INFINITY = float("inf")
-NUMBER_WORDS = {
-    "true": 1.0,
-    "false": 0.0,
+INFINITY_WORDS = {
     **dict.fromkeys(("inf", "+inf", "infinity", "+infinity"), _INFINITY),
     **dict.fromkeys(("-inf", "-infinity"), -_INFINITY),
 }
+NUMBER_WORDS = {"true": 1.0, "false": 0.0, **INFINITY_WORDS}
 # DataFrame.attrs key: how the CSV file a table was read from writes numbers (a
 # TEXT_NUMBER_KINDS key, by its delimiter); absent for tables read otherwise
 TEXT_CONVENTION = "credo_text_convention"
@@ -186,19 +185,26 @@ def _matching(text: pd.Series, kind: str) -> pd.Series:
     return strings.str.fullmatch(_SCORING_SHAPES[kind].pattern).fillna(False).astype(bool)
 
 
-def _number_words(text: pd.Series) -> pd.Series:
-    """NUMBER_WORDS in any case and spacing as their numbers (else missing)."""
+def number_words(kind: str) -> dict[str, float]:
+    """The words a column of `kind` reads as numbers: plain numbers take NUMBER_WORDS ("true",
+    "-inf"), the kinds read from text the infinities alone (a decimal-comma file written by a
+    program holds "inf" beside "1,5"; true/false there is no amount)."""
+    return NUMBER_WORDS if kind == "plain" else INFINITY_WORDS
+
+
+def _words_as_numbers(text: pd.Series, words: dict[str, float]) -> pd.Series:
+    """`words` in any case and spacing as their numbers (else missing)."""
     bare = text.astype("string[pyarrow]")
     for old, _ in _NO_SPACES:
         bare = bare.str.replace(old, "", regex=False)
-    return bare.str.lower().map(NUMBER_WORDS).astype(float)
+    return bare.str.lower().map(words).astype(float)
 
 
 def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
     """The numbers a text column holds, read with the edits of `kind`; missing where the text
     is not a number written so ("12,50" is no amount whose comma groups thousands: read as
-    1250 it would be a hundred times too much). Plain numbers take NUMBER_WORDS ("true",
-    "-inf") as their numbers."""
+    1250 it would be a hundred times too much). The `number_words` of the kind ("true",
+    "-inf") read as their numbers."""
     readable = _matching(text, kind)
     # in Arrow: the spaces in one pass, then the other edits (20 ms each on a million rows)
     edited = text.astype("string[pyarrow]").str.replace(f"[{SPACES}]", "", regex=True)
@@ -206,8 +212,8 @@ def edited_numbers(text: pd.Series, kind: str) -> pd.Series:
         if old not in SPACES:
             edited = edited.str.replace(old, new, regex=False)
     numbers = pd.to_numeric(edited, errors="coerce").astype(float).where(readable)
-    if kind == "plain" and not readable.all():
-        numbers = numbers.fillna(_number_words(text[~readable.to_numpy()]))
+    if not readable.all():
+        numbers = numbers.fillna(_words_as_numbers(text[~readable.to_numpy()], number_words(kind)))
     return numbers
 
 
@@ -229,9 +235,14 @@ def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     converted = {}
     for name in frame.columns:
         text = text_values(frame[name])
-        if text is None or text.empty or not all_match(text, pattern):
+        if text is None or text.empty:
             continue
-        if amounts is not None and not _look_like_amounts(pd.unique(text), *amounts):
+        # an infinity among the numbers ("inf" beside "1,5") is one of them, as it is where
+        # pandas reads a comma-separated file's numbers
+        written = text[_words_as_numbers(text, INFINITY_WORDS).isna().to_numpy()]
+        if written.empty or not all_match(written, pattern):
+            continue
+        if amounts is not None and not _look_like_amounts(pd.unique(written), *amounts):
             continue
         converted[name] = edited_numbers(text, kind).reindex(frame.index)
     return frame.assign(**converted) if converted else frame
