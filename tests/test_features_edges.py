@@ -72,6 +72,14 @@ def store(tmp_path_factory) -> str:
               due_date=when.date())  # fmt: skip
         h.add("level", "card", "account_status", when, account_id="f", amount=amount,
               credit_limit=1001.0, days_past_due=0)  # fmt: skip
+    # a card applied for (a hard inquiry) and a phone contract opened: a file, but no report
+    # of how anything was paid; beside them, one card reporting on time
+    h.grant("applied", ("card", "telecom"))
+    h.add("applied", "card", "inquiry", dt.datetime(2025, 11, 2), category="hard")
+    h.add("applied", "telecom", "account_opened", dt.datetime(2025, 11, 5), account_id="t")
+    h.grant("on_time", ("card",))
+    h.add("on_time", "card", "account_status", dt.datetime(2025, 12, 5), account_id="c",
+          amount=10.0, days_past_due=0)  # fmt: skip
     h.load(path)
     return str(path)
 
@@ -85,6 +93,22 @@ def test_the_negative_data_horizon_counts_months_back_from_the_as_of_date(store,
     assert row["ph_late_share_12m"] == 0.0  # 0 of the 2 reports inside the horizon
     # under the preset the same reports count
     assert build(store, "us", engine, AS_OF)["late"]["ph_worst_dpd_6m"] == 60
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_an_inquiry_or_an_opening_is_no_record_of_payments(store, engine):
+    rows = build(store, "us", engine, AS_OF)
+    applied, on_time = rows["applied"], rows["on_time"]
+    reports = ("ph_dpd30_reports_24m", "ph_dpd60_reports_24m", "ph_dpd90_reports_24m")
+    # no report: no data, not "no late report" (0) nor "never late" (-2)
+    for name in (*reports, "ph_months_since_late", "ph_late_share_12m"):
+        assert applied[name] == -1.0, name
+    assert applied["ph_bill_late_reports_12m"] == -1.0
+    assert applied["nc_hard_inquiries_12m"] == 1  # the inquiry itself is known
+    for name in reports:
+        assert on_time[name] == 0, name
+    assert on_time["ph_months_since_late"] == -2.0 and on_time["ph_late_share_12m"] == 0.0
+    assert on_time["ph_bill_late_reports_12m"] == -1.0  # a card is no household bill
 
 
 @pytest.mark.parametrize("engine", ["batch", "one_person"])

@@ -39,6 +39,7 @@ from credo.features.spec import (
     CYCLE_TYPES,
     EVENT_AGGREGATES,
     MEASURE_TYPES,
+    REPORT_TYPES,
     SERIES_AGGREGATES,
     FeatureSpec,
     Series,
@@ -808,6 +809,10 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
     for spec in specs:
         if spec.aggregate in EVENT_AGGREGATES:
             presence = f"SUM({cells.presence(spec.sources)}) > 0"
+            if spec.types and set(spec.types) <= REPORT_TYPES:
+                # no report, no data: a card's inquiry alone is no clean payment record
+                reports = cells.name(Cell(spec.sources, spec.types, "n"))
+                presence = f"SUM({reports}) > 0"
             value = _event_value(spec, cells)
         elif spec.aggregate in SERIES_AGGREGATES:
             assert spec.series is not None

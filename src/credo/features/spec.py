@@ -164,6 +164,12 @@ class FeatureSpec:
         return tuple(s for s in SOURCES if s in wanted)
 
 
+# Events an account or bank account sends every month, whatever happened (its status, balance,
+# statement): a feature that counts such reports with a property (past due) knows something
+# only where there are reports, while a source's other events (an inquiry, an opening) say
+# nothing of how its accounts were paid.
+REPORT_TYPES = frozenset({"account_status", "balance", "statement"})
+
 # Measures worked out over events of set types (a stage of their own reads those alone)
 MEASURE_TYPES: dict[str, tuple[str, ...]] = {
     "signed_last": ("balance",),
