@@ -77,6 +77,12 @@ def store(tmp_path_factory) -> str:
     h.grant("applied", ("card", "telecom"))
     h.add("applied", "card", "inquiry", dt.datetime(2025, 11, 2), category="hard")
     h.add("applied", "telecom", "account_opened", dt.datetime(2025, 11, 5), account_id="t")
+    # a bank account reporting its balance every month, and income once in the year
+    h.grant("paid_once", ("bank",))
+    for month in range(1, 13):
+        h.add("paid_once", "bank", "balance", dt.datetime(2025, month, 3), account_id="b",
+              amount=800.0, category="credit")  # fmt: skip
+    h.add("paid_once", "bank", "income", dt.datetime(2025, 6, 15), amount=2500.0)
     h.grant("on_time", ("card",))
     h.add("on_time", "card", "account_status", dt.datetime(2025, 12, 5), account_id="c",
           amount=10.0, days_past_due=0)  # fmt: skip
@@ -109,6 +115,15 @@ def test_an_inquiry_or_an_opening_is_no_record_of_payments(store, engine):
         assert on_time[name] == 0, name
     assert on_time["ph_months_since_late"] == -2.0 and on_time["ph_late_share_12m"] == 0.0
     assert on_time["ph_bill_late_reports_12m"] == -1.0  # a card is no household bill
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_the_spread_of_one_month_is_not_known_and_no_data_is_no_data(store, engine):
+    rows = build(store, "us", engine, AS_OF)
+    # income in one month of twelve: its variability is not known (NULL), not "no data"
+    assert rows["paid_once"]["cb_income_months_12m"] == 1
+    assert rows["paid_once"]["cb_income_cv_12m"] is None
+    assert rows["on_time"]["cb_income_cv_12m"] == -1.0  # no bank data at all
 
 
 @pytest.mark.parametrize("engine", ["batch", "one_person"])

@@ -335,9 +335,9 @@ def test_a_series_of_counts_counts_every_month_whatever_other_sources_report(wor
         for user in ("social", "social_card"):  # active in both months since joining
             assert rows[user]["df_active_months_12m"] == 2
             assert rows[user]["df_activity_cv_12m"] == 0.0
-        for user in ("one_month",):  # one month of activity has no spread
+        for user in ("one_month",):  # one month on the platform: its spread is not known
             assert rows[user]["df_active_months_12m"] == 1
-            assert rows[user]["df_activity_cv_12m"] == NO_DATA
+            assert rows[user]["df_activity_cv_12m"] is None
         for user in ("old", "old_card"):  # on the platform, inactive for the last 12 months
             assert rows[user]["df_active_months_12m"] == 0
             assert rows[user]["df_activity_cv_12m"] == NO_DATA  # no activity: no variability

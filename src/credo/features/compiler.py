@@ -695,8 +695,7 @@ def _count_series_aggregate(spec: FeatureSpec) -> str:
     assert spec.series is not None
     s = f"s_{spec.series.name}"
     in_w = _in_window(s, spec.window)
-    first = f"MAX(CASE WHEN {s} IS NOT NULL THEN m END) + 1"
-    months = first if spec.window is None else f"LEAST({first}, {spec.window})"
+    months = _spread_months(spec)
     total = f"COALESCE(SUM(CASE WHEN {in_w} THEN {s} END), 0)"
     squares = f"COALESCE(SUM(CASE WHEN {in_w} THEN {s} * {s} END), 0)"
     variance = f"({squares} - {total} * {total} / ({months})) / NULLIF({months} - 1, 0)"
@@ -827,6 +826,9 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
         else:
             continue
         columns.append(f"{_with_presence(presence, value, spec.never)} AS r_{spec.name}")
+        if _spread_of_one(spec):
+            one = f"{presence} AND {_spread_months(spec)} = 1"
+            columns.append(f"CASE WHEN {one} THEN 1 ELSE 0 END AS k_{spec.name}")
     flags = ", ".join(
         f"CASE WHEN SUM({cells.source_count(s)}) > 0 THEN {sql_text(s)} END"
         for s in sorted(SOURCES)
@@ -838,6 +840,23 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
     return columns
 
 
+def _spread_of_one(spec: FeatureSpec) -> bool:
+    """A spread (standard deviation, coefficient of variation) with a no-data value: over a
+    single month it is not known (NULL), which is no "no data"."""
+    return spec.aggregate in ("series_std", "series_cv") and spec.no_data is not None
+
+
+def _spread_months(spec: FeatureSpec) -> str:
+    """The number of months a series aggregate is taken over: those with a value in the
+    window, or for a series of counts every month of the window since its sources reported."""
+    assert spec.series is not None
+    s = f"s_{spec.series.name}"
+    if _counted_sources(spec.series):
+        first = f"MAX(CASE WHEN {s} IS NOT NULL THEN m END) + 1"
+        return first if spec.window is None else f"LEAST({first}, {spec.window})"
+    return f"COUNT(CASE WHEN {_in_window(s, spec.window)} THEN 1 END)"
+
+
 def _final_column(spec: FeatureSpec) -> str:
     if spec.aggregate == "ratio":
         raw = f"r_{spec.numerator} / NULLIF(r_{spec.denominator}, 0)"
@@ -845,6 +864,10 @@ def _final_column(spec: FeatureSpec) -> str:
         raw = f"r_{spec.name}"
     if spec.no_data is not None:
         raw = f"COALESCE({raw}, {_num(spec.no_data)})"
+    if _spread_of_one(spec):
+        # data, but one month of it: income once in a year tells no variability, and "no data"
+        # (which a model may score well) would be false of the person
+        raw = f"CASE WHEN k_{spec.name} = 1 THEN NULL ELSE {raw} END"
     return f"CAST({raw} AS DOUBLE) AS {spec.name}"
 
 
