@@ -699,6 +699,14 @@ def test_figures_on_too_few_rows_to_judge_are_told_not_judged():
     calibration = checks["Predicted bad rates match what happened"]
     assert calibration["status"] == "info" and "too few" in calibration["detail"]
     assert checks["Bad rate rises as bands get worse"]["status"] == "info"
+    # the report's sections say the same as its summary, not a verdict of their own
+    page = render_report(result)
+    calibration = page[page.index('<section id="calibration">') :].split("</section>")[0]
+    assert '<span class="mark info">info</span>' in calibration and "too few" in calibration
+    bands_part = page[page.index('<section id="bands">') :].split("</section>")[0]
+    assert '<span class="mark info">info</span>' in bands_part and "pass" not in bands_part
+    discrimination = page[page.index('<section id="discrimination">') :].split("</section>")[0]
+    assert "95 % interval" in discrimination
     # the same model on 100 times the people is judged
     many = evaluate_scores(
         np.tile(y, 100), np.tile(pd_bad, 100), np.tile(score, 100), np.tile(bands, 100), ["A", "B"]

@@ -71,6 +71,8 @@ def render_report(result: dict[str, Any], title: str = "Credit model evaluation"
     template = _environment().get_template("report.html.j2")
     return template.render(
         r=result,
+        # the sections say what the summary's checks say, not a verdict of their own
+        check={c["name"]: c for c in result["checks"]},
         charts=_charts(result),
         title=title,
         min_group=fairness.MIN_GROUP_SIZE,
