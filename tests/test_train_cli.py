@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import DATA
+from sklearn.metrics import roc_auc_score
 from test_scorecard import as_list, constructed
 
 from credo.model.artifact import load_model
@@ -387,6 +388,10 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         assert pd.isna(unscored["reason_2"])
         assert (unscored["band"], unscored["reason_1"]) == ("Unscorable", "R00")
     assert scores["score"].notna().sum() == len(X) - 2
+    # the training figures are of the people the model scores, as evaluation's are
+    scored = scores["score"].notna().to_numpy()
+    auc = roc_auc_score(np.asarray(y)[scored], scores["pd"].to_numpy()[scored])
+    assert artifact.metrics["train"]["auc"] == pytest.approx(auc, abs=1e-9)
     sql = credo("model", "sql", model, "--table", "people").stdout
     con = duckdb.connect()
     con.execute(f"CREATE VIEW people AS SELECT * FROM read_parquet('{features}')")

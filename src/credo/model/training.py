@@ -298,13 +298,17 @@ def train_model(
             data.meta,
             lambda text: step(f"fitting on the training split: {text}"),
         )
+        # measured, as evaluation measures, on the people the model scores
+        test_rows = test_rows[_scored(data, data.X.iloc[test_rows], held)]
+        split = train_rows, test_rows
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["holdout"] = binary_metrics(data.y[test_rows], held_p)
         metrics["holdout"]["features"] = len(held.features_)
     step("fitting on all rows")
     _fit(card, data.X, data.y, data.meta, lambda text: step(f"fitting on all rows: {text}"))
-    train_scores = card.score_table(data.X)
-    metrics["train"] = binary_metrics(data.y, train_scores["pd"].to_numpy())
+    scored = _scored(data, data.X, card)
+    train_scores = card.score_table(data.X.loc[scored])
+    metrics["train"] = binary_metrics(data.y[scored], train_scores["pd"].to_numpy())
     challenger_data = None
     if challenger:
         challenger_data = _fit_challenger(data, split, held_X, metrics, step, leaks(card))
@@ -330,6 +334,14 @@ def train_model(
     return ModelArtifact(
         scorecard=card, training=training, metrics=metrics, challenger=challenger_data
     )
+
+
+def _scored(data: TrainingData, X: pd.DataFrame, card: Any) -> np.ndarray:
+    """Which rows of X the fitted `card` scores: a feature-table model leaves unscored those
+    of which it reads nothing (credo.model.unscorable); a plain table's, every row."""
+    if data.kind != "features":
+        return np.ones(len(X), dtype=bool)
+    return ~unscorable.unscored(X, card)
 
 
 def _fit(card: Any, X: Any, y: Any, meta: list | None, step: Callable[[str], None]) -> Any:
