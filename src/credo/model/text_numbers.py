@@ -238,11 +238,12 @@ def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         if text is None or text.empty:
             continue
         # an infinity among the numbers ("inf" beside "1,5") is one of them, as it is where
-        # pandas reads a comma-separated file's numbers
-        written = text[_words_as_numbers(text, INFINITY_WORDS).isna().to_numpy()]
+        # pandas reads a comma-separated file's numbers (each distinct value looked at once)
+        distinct = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+        written = distinct[_words_as_numbers(distinct, INFINITY_WORDS).isna().to_numpy()]
         if written.empty or not all_match(written, pattern):
             continue
-        if amounts is not None and not _look_like_amounts(pd.unique(written), *amounts):
+        if amounts is not None and not _look_like_amounts(written.tolist(), *amounts):
             continue
         converted[name] = edited_numbers(text, kind).reindex(frame.index)
     return frame.assign(**converted) if converted else frame
