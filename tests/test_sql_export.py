@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, REPO
@@ -331,9 +332,16 @@ def unscorable_case(tmp_path):
     for m in meta:
         probe[m.name] = probe[m.name].astype(float)
         probe.loc[nothing, m.name] = np.nan if m.no_data is None else m.no_data
-    probe.loc[nothing & (probe["row_id"] % 2 == 0), "utilisation"] = None  # NULL, not NaN
+    table = pa.Table.from_pandas(probe, preserve_index=False)
+    # the missing values of those rows NaN in half of them, NULL in the other half
+    null = (nothing & (probe["row_id"] % 2 == 0)).to_numpy()
+    for m in meta:
+        values = probe[m.name].to_numpy()
+        column = pa.array(values, mask=null & np.isnan(values))  # NaN stays NaN elsewhere
+        table = table.set_column(table.column_names.index(m.name), m.name, column)
+    assert any(pc.any(pc.is_nan(table[m.name])).as_py() for m in meta if m.no_data is None)
     path = tmp_path / "features.parquet"
-    pq.write_table(pa.Table.from_pandas(probe, preserve_index=False), path)
+    pq.write_table(table, path)
     return artifact, pq.read_table(path).to_pandas(), path
 
 

@@ -355,7 +355,10 @@ def _reads_nothing(card: Any, dialect: str) -> exp.Expression:
     for name, kind in unscorable.model_inputs(card).items():
         column = exp.column(name, quoted=True)
         if kind != "numeric":
-            terms.append(column.is_(exp.null()))
+            # NULL, or NaN where the database holds the codes as numbers (text "nan" is a level)
+            number = _try_cast(column, "DOUBLE")
+            nan = exp.and_(exp.not_(_is_text(column)), _is_nan(number, dialect))
+            terms.append(exp.paren(exp.or_(column.is_(exp.null()), nan)))
             continue
         value = _try_cast(column, "DOUBLE")
         term = _is_missing(value, value, dialect)
