@@ -348,7 +348,8 @@ def _note_target_readings(target: str, readings: list[tuple[str | None, int, str
 
     from credo.model.columns import worded_bad
 
-    if len({value.casefold() for value, _, _ in readings if value is not None}) <= 2:
+    values = {value.casefold() for value, _, _ in readings if value is not None}
+    if len(values) <= 2:
         return
     bad = [(value, rows) for value, rows, reading in readings if reading == "bad" and value]
     good = [(value, rows) for value, rows, reading in readings if reading == "good" and value]
@@ -363,7 +364,7 @@ def _note_target_readings(target: str, readings: list[tuple[str | None, int, str
     finished = [v for v, _ in good if _FINISHED_GOOD.search(v)]
     example = shlex.quote(finished[0]) if finished else "VALUE"
     said = (
-        f"{target} holds {len(readings)} values, read as bad: {_counted_values(bad)}; as good,"
+        f"{target} holds {len(values)} values, read as bad: {_counted_values(bad)}; as good,"
         f" every other: {_counted_values(good)}."
     )
     if suspect:

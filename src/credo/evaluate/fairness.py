@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, norm
 
+from credo.model.bins import format_number
 from credo.model.columns import is_date_object, name_words
 
 FOUR_FIFTHS = 0.8
@@ -187,8 +188,8 @@ def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
 def _edge_text(edges: np.ndarray, i: int) -> str:
     """A band edge with as many digits as it takes to tell it from its neighbours; a whole
     number in full (50000, not 5e+04, beside bands written "50000-139999")."""
-    if edges[i] == np.round(edges[i]) and abs(edges[i]) < 1e15:
-        return str(int(edges[i]))
+    if edges[i] == np.round(edges[i]):
+        return format_number(edges[i])
     for digits in range(4, 17):
         text = f"{edges[i]:.{digits}g}"
         neighbours = [edges[j] for j in (i - 1, i + 1) if 0 <= j < len(edges)]

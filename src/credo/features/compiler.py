@@ -722,7 +722,7 @@ def _series_aggregate(spec: FeatureSpec) -> str:
     s = f"s_{spec.series.name}"
     in_w = _in_window(s, spec.window)
     key = _window_key(s, spec.window)
-    count = f"COUNT(CASE WHEN {in_w} THEN 1 END)"
+    count = _spread_months(spec)
     agg = spec.aggregate
     mean = f"AVG(CASE WHEN {in_w} THEN {s} END)"
     std = (

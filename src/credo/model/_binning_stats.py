@@ -10,9 +10,8 @@ import numpy as np
 ZERO_COUNT_AS = 0.5
 # A special value's or the missing bin's WoE is read as if the bin also held this many rows of
 # the sample's rarer outcome, and of the other as the sample's rates give (side_bin_prior):
-# one row moves it by ln(1 + 1/5) = 0.18 at most, where one bad in a sample 8 % bad said
-# -2.56 alone; a bin of hundreds of rows keeps about its own WoE (GMSC's 6,031 missing
-# incomes: -0.0132 before, -0.0131 with it), and no benchmark's AUC moved.
+# one row moves it by ln(1 + 1/5) = 0.18 at most, where one bad in a sample 7.8 % bad says
+# -2.56 alone; a bin of hundreds of rows keeps about its own WoE.
 SIDE_BIN_PRIOR = 5.0
 
 
@@ -104,7 +103,7 @@ def woe_with_empty_rule(count: np.ndarray, bad: np.ndarray, n_regular: int) -> n
 
     A special value's or the missing bin's rows are read with the pseudo-counts of
     `side_bin_prior` added, which pull a bin of few rows towards WoE 0: such bins have no
-    minimum size, and one bad in a sample 8 % bad would otherwise say WoE -2.56 (a bad rate
+    minimum size, and one bad in a sample 7.8 % bad would otherwise say WoE -2.56 (a bad rate
     of one half, far beyond the worst regular bin), one good in a sample 37 % bad +0.47. A
     large bin keeps about its own WoE. A regular bin (at least one good and one bad, unless
     the data allow no cut) reads a zero count as that class's share of all rows.

@@ -7,7 +7,6 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 from __future__ import annotations
 
 import csv
-import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import islice
@@ -141,15 +140,9 @@ def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) 
 def _read_csv_typed_once(
     path: Path, delimiter: str, encoding: str, types: dict[str, type]
 ) -> pd.DataFrame:
-    """pandas types a large file by blocks of rows, and where blocks disagree (numbers in one,
-    text in the next) leaves a column of both and prints a DtypeWarning naming its own source
-    line: such a file is read again whole, each column typed once."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.DtypeWarning)
-        try:
-            return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types)
-        except pd.errors.DtypeWarning:
-            pass
+    """Each column typed once, over the whole file: pandas otherwise types a large file by
+    blocks of rows, and where blocks disagree (numbers in one, text in the next) leaves a
+    column of both and prints a DtypeWarning naming its own source line."""
     return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types, low_memory=False)
 
 

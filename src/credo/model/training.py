@@ -243,7 +243,7 @@ def names_protected(column: str, protected: Sequence[str]) -> bool:
 
 # A held-out AUC this high is nearly always a leak, a column known only after the outcome
 # (payments received, recoveries): real credit scores seldom pass 0.85 (Taiwan, German credit
-# and GMSC in BENCHMARKS.md: 0.77 to 0.81; the best public Home Credit models: about 0.80).
+# and GMSC in BENCHMARKS.md: 0.77 to 0.81).
 # `credo train` warns of it and `credo evaluate` flags it.
 LEAK_AUC = 0.95
 
