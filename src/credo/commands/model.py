@@ -273,7 +273,7 @@ def train(
         fail(f"--categorical names columns the table lacks: {', '.join(unknown)}")
     # Identifiers, dates and constant columns are left out of the model: a sentinel or a
     # grouping is for the columns it keeps (an index column holding 96 is no sentinel).
-    left_out = unusable_columns(data.X) if (special or categorical) else {}
+    left_out = unusable_columns(data.X) if (special or categorical or data.kind == "table") else {}
     for name in categorical or []:
         if name in left_out:
             fail(f"--categorical {name}: the column is left out of the model ({left_out[name]})")
@@ -317,8 +317,8 @@ def train(
     if not data.good_values:
         _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":
-        _warn_of_coded_numbers(data.X, categorical or [])
-        _note_far_extremes(data.X, categorical or [], specials)
+        _warn_of_coded_numbers(data.X, categorical or [], left_out)
+        _note_far_extremes(data.X, categorical or [], specials, left_out)
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
@@ -380,13 +380,12 @@ def _note_target_readings(target: str, readings: list[tuple[str | None, int, str
     stdout.print(f"[yellow]note:[/] {escape(said)}")
 
 
-def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:
+def _warn_of_coded_numbers(frame: Any, categorical: list[str], left_out: dict[str, str]) -> None:
     """Say which text columns are numbers but for a code or two ("XNA"): binned as categories,
-    their numbers lose their order, which a number code named by --special keeps."""
-    from credo.model.columns import unusable_columns
+    their numbers lose their order, which a number code named by --special keeps. `left_out`:
+    the columns the model leaves out (identifiers and dates are no quantities)."""
     from credo.model.text_numbers import numbers_but_for
 
-    left_out = unusable_columns(frame)  # identifiers and dates are no quantities
     for name in frame.columns:
         skip = name in categorical or name in left_out
         codes = None if skip else numbers_but_for(frame[name])
@@ -400,15 +399,16 @@ def _warn_of_coded_numbers(frame: Any, categorical: list[str]) -> None:
             )
 
 
-def _note_far_extremes(frame: Any, categorical: list[str], specials: dict[str, list]) -> None:
+def _note_far_extremes(
+    frame: Any, categorical: list[str], specials: dict[str, list], left_out: dict[str, str]
+) -> None:
     """Name the number columns holding a value at one end, in many rows, far beyond the others
     (DAYS_EMPLOYED's 365243): a code for "no data" more likely than a quantity, which
-    --special gives a bin of its own."""
+    --special gives a bin of its own (`left_out`: the columns the model leaves out)."""
     from rich.markup import escape
 
-    from credo.model.columns import far_extreme, unusable_columns
+    from credo.model.columns import far_extreme
 
-    left_out = unusable_columns(frame)
     for name in frame.columns:
         if name in categorical or name in left_out:
             continue
