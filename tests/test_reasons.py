@@ -130,8 +130,9 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
         # the best regular bin costs points only against a better special value: its range
         "Total card balance in the most recent month: 100 to under 1000",
         # safer than the average (WoE 0.2), only less safe than the best: "high" is not true
-        # of it, its range is
-        "Total card balance in the most recent month: 1000 to under 5000",
+        # of it, its range is, and which way scores better
+        "Total card balance in the most recent month: 1000 to under 5000"
+        " (a lower value scores better)",
         "Card balances are high",
         "No data on total card balance in the most recent month",
         "Total card balance in the most recent month: never",
@@ -196,16 +197,21 @@ def test_a_trends_texts_follow_the_sign_of_its_bin_not_its_place_beside_the_best
     # costs points: its range); the next spans 0 (its range); the last rose
     texts = rs.catalog_reason_texts(trend, bins, np.array([10, 40, 30, 5, 0]))
     assert texts[:4] == [
-        "Change in statement amounts per month, 6 months: under -500",
+        "Change in statement amounts per month, 6 months: under -500 (a higher value scores"
+        " better)",
         "Change in statement amounts per month, 6 months: -500 to under -139.8",
-        "Change in statement amounts per month, 6 months: -139.8 to under 651",
+        "Change in statement amounts per month, 6 months: -139.8 to under 651 (a lower value"
+        " scores better)",
         "Statement amounts have been rising",
     ]
     # where rising most scores best, a falling bin reads "falling" (by place alone: "rising")
     rising = Bins.from_dict({**bins.to_dict(), "woe": [-1.5, -0.4, 0.2, 1.0, 0.0]})
     texts = rs.catalog_reason_texts(trend, rising, np.array([5, 10, 30, 45, 0]))
     assert texts[:2] == ["Statement amounts have been falling"] * 2
-    assert texts[2] == "Change in statement amounts per month, 6 months: -139.8 to under 651"
+    assert texts[2] == (
+        "Change in statement amounts per month, 6 months: -139.8 to under 651 (a higher value"
+        " scores better)"
+    )
 
 
 def test_a_model_read_back_from_its_file_keeps_its_trend_texts():

@@ -121,7 +121,14 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     reason, low = meta["reason"], meta.get("reason_low") or ""
     texts = [low if low and b < best else reason for b in range(regular)]
     described = feature_text(meta)
-    labels = [range_words(bins, b) for b in range(regular)]
+
+    def ranged(b: int) -> str:
+        """The person's range, and which way scores better where it is not the best."""
+        said = f"{described}: {range_words(bins, b)}"
+        if b == best or bins.kind != "numeric":
+            return said
+        return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
+
     pivot = meta.get("reason_pivot")
     if low and pivot is not None and bins.kind == "numeric":
         # texts of a sign ("rising", "falling"): a bin wholly on the other side of the pivot
@@ -135,10 +142,10 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
 
         for b in range(regular):
             own = side(b)
-            texts[b] = own if own and own != side(best) else f"{described}: {labels[b]}"
+            texts[b] = own if own and own != side(best) else ranged(b)
     for b in range(regular):
         if b == best or bins.woe[b] >= 0:
-            texts[b] = f"{described}: {labels[b]}"
+            texts[b] = ranged(b)
     texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(f"{described}: not known")
     return texts

@@ -531,6 +531,8 @@ CREDIT_MIX: tuple[FeatureSpec, ...] = (
         reason="Few kinds of accounts are on file",
         aggregate="distinct_sources",
         sources=ACCOUNTS,
+        # an account reports its status; an inquiry is no account held
+        types=STATUS,
         direction=SAFER,
         no_data=0.0,
     ),

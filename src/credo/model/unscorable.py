@@ -22,7 +22,7 @@ from sqlglot import exp
 EVENTS_COLUMN = "prov_events"
 UNSCORABLE_BAND = "Unscorable"
 NO_DATA_CODE = "R00"  # catalog codes start at R01
-NO_DATA_TEXT = "No data from a source you agreed to share for credit scoring"
+NO_DATA_TEXT = "No data this score uses from a source you agreed to share for credit scoring"
 
 
 def applies(training: dict[str, Any]) -> bool:
