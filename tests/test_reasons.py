@@ -205,9 +205,17 @@ def test_a_trends_texts_follow_the_sign_of_its_bin_not_its_place_beside_the_best
         "Statement amounts have been rising",
     ]
     # where rising most scores best, a falling bin reads "falling" (by place alone: "rising")
-    rising = Bins.from_dict({**bins.to_dict(), "woe": [-1.5, -0.4, 0.2, 1.0, 0.0]})
+    rising = Bins.from_dict({**bins.to_dict(), "woe": [-1.5, -0.8, 0.2, 1.0, 0.0]})
     texts = rs.catalog_reason_texts(trend, rising, np.array([5, 10, 30, 45, 0]))
     assert texts[:2] == ["Statement amounts have been falling"] * 2
+    # just under the average (WoE -0.4 against the riskiest -1.5): its range, not the claim
+    near = Bins.from_dict({**bins.to_dict(), "woe": [-1.5, -0.4, 0.2, 1.0, 0.0]})
+    texts = rs.catalog_reason_texts(trend, near, np.array([5, 10, 30, 45, 0]))
+    assert texts[:2] == [
+        "Statement amounts have been falling",
+        "Change in statement amounts per month, 6 months: -500 to under -139.8 (a higher"
+        " value scores better)",
+    ]
     assert texts[2] == (
         "Change in statement amounts per month, 6 months: -139.8 to under 651 (a higher value"
         " scores better)"

@@ -222,10 +222,10 @@ def test_reason_codes_and_texts_come_from_the_catalog(constructed_card):
         name = code_to_name[code]
         bins = card.bins_[name]
         b = index[row, card.features_.index(name)]
-        if bins.woe[b] < 0:  # riskier than the average: the catalog's reason
+        if rs.claims(bins, b):  # clearly riskier than the average: the catalog's reason
             assert text == texts[name]
             told += 1
-        else:  # safer than the average, less safe than the best: the person's range
+        else:  # near or above the average, less safe than the best: the person's range
             assert text.startswith(f"{name.replace('_', ' ')}: {rs.range_words(bins, b)} (a ")
             assert text.endswith(" value scores better)")
     assert told > 0

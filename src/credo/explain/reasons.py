@@ -106,14 +106,15 @@ def inquiry_reason(loss: np.ndarray, top: np.ndarray, inquiry_columns: list[int]
 def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     """What a person reads for each bin of a catalog feature when it costs them points.
 
-    ``safety`` ranks the bins (points or WoE: higher is safer). A regular bin riskier than the
-    average person (WoE below 0) reads ``reason_low`` below the best bin where the feature has
-    one (its direction comes from the data, so a low value can be what costs points), else
-    ``reason``. A regular bin at least as safe as the average costs points only against a
-    better bin, and the reason's claim would be false of it ("the credit history is short" of
-    twenty years, where thirty score best): it says the person's range, as the best regular
-    bin does (which costs points only where a special value scores better, "never" applied
-    for credit). A special value's bin says what the value means ("no data", "never") and the
+    ``safety`` ranks the bins (points or WoE: higher is safer). A regular bin clearly riskier
+    than the average person (`claims`) reads ``reason_low`` below the best bin where the
+    feature has one (its direction comes from the data, so a low value can be what costs
+    points), else ``reason``. Any other regular bin costs points only against a better bin,
+    and the reason's claim would be false of it ("the credit history is short" of twenty
+    years, where thirty score best; "statements were rarely paid in full" at three of six):
+    it says the person's range and which way scores better, as the best regular bin says its
+    range (it costs points only where a special value scores better, "never" applied for
+    credit). A special value's bin says what the value means ("no data", "never") and the
     missing bin that the value is not known.
     """
     regular = bins.n_regular
@@ -144,11 +145,20 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
             own = side(b)
             texts[b] = own if own and own != side(best) else ranged(b)
     for b in range(regular):
-        if b == best or bins.woe[b] >= 0:
+        if b == best or not claims(bins, b):
             texts[b] = ranged(b)
     texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(f"{described}: not known")
     return texts
+
+
+def claims(bins, b: int) -> bool:
+    """Whether regular bin `b` is clearly riskier than the average person, so that the
+    catalog's reason may be said of it: its WoE below 0 and at least half as far below as the
+    feature's riskiest regular bin's (a bin just under the average, as three statements of six
+    paid in full can be, is told its range)."""
+    riskiest = min(bins.woe[: bins.n_regular])
+    return bool(bins.woe[b] < 0 and bins.woe[b] <= riskiest / 2)
 
 
 def range_words(bins, b: int) -> str:
