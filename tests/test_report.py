@@ -608,19 +608,11 @@ def test_inputs_the_data_cannot_give_the_model_are_named(tmp_path, german_model)
     assert said["status"] == "flag"
     assert f"{words}: 100% of the rows hold categories training never saw" in said["detail"]
     assert f"{number}: missing in 100% of the rows" in said["detail"]
-    scored = subprocess.run(
-        [str(CREDO), "score", "--model", str(german_model), "--table",
-         str(tmp_path / "changed.csv"), "--out", str(tmp_path / "s.csv")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    scored = _score_table(german_model, tmp_path / "changed.csv", tmp_path / "s.csv")
     warned = " ".join(scored.stderr.split())
     assert scored.returncode == 0 and f"warning: {words}: 100% of the rows" in warned, warned
     # the data the model was trained on the like of says nothing
-    calm = subprocess.run(
-        [str(CREDO), "score", "--model", str(german_model), "--table",
-         str(german_model.parent / "holdout.csv"), "--out", str(tmp_path / "t.csv")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    calm = _score_table(german_model, german_model.parent / "holdout.csv", tmp_path / "t.csv")
     assert calm.returncode == 0 and "warning" not in calm.stderr
 
 
@@ -639,15 +631,19 @@ def test_categories_written_otherwise_are_named_by_evaluate_and_score(tmp_path, 
     rows = int(third.sum())
     assert said["status"] == "flag"
     assert f"{words}: {rows} rows (" in said["detail"] and "written otherwise" in said["detail"]
-    scored = subprocess.run(
-        [str(CREDO), "score", "--model", str(german_model), "--table",
-         str(tmp_path / "respelled.csv"), "--out", str(tmp_path / "s.csv")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    scored = _score_table(german_model, tmp_path / "respelled.csv", tmp_path / "s.csv")
     warned = " ".join(scored.stderr.split())
     example = holdout[words].iloc[0]
     assert f"warning: {words}: {rows} rows (" in warned, warned
     assert f"(e.g. {example.upper() + ' '!r} for {example!r})" in warned, warned
+
+
+def _score_table(model: Path, table: Path, out: Path) -> subprocess.CompletedProcess:
+    """`credo score` of a plain table, as run from a shell."""
+    return subprocess.run(
+        [str(CREDO), "score", "--model", str(model), "--table", str(table), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
 
 
 def _evaluate_table(model: Path, table: Path, tmp_path: Path) -> tuple[dict, str]:

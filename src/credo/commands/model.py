@@ -601,13 +601,13 @@ def _learnt_noise(metrics: dict, bad_rate: float) -> bool:
 def _warn_of_a_leaky_auc(metrics: dict, strongest: dict[str, float]) -> None:
     """Say when a model ranks the held-out rows nearly perfectly, naming the features with
     the largest information value as the first suspects of a leak."""
+    from credo.model.training import LEAK_AUC
+
     held = [
         (metrics[key]["auc"], model)
         for key, model in (("holdout", "scorecard"), ("challenger_holdout", "challenger"))
         if key in metrics
     ]
-    from credo.model.training import LEAK_AUC
-
     if not held or max(held)[0] < LEAK_AUC or not strongest:
         return
     auc, model = max(held)

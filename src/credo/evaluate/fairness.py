@@ -443,12 +443,11 @@ def audit_attribute(
     y = np.r_[outcomes, unscored.ravel()]
     approved = np.r_[np.asarray(approved, dtype=bool).ravel(), np.zeros(unscored.size, bool)]
     years = years_since_dates(values)
-    ages = ages_from_days_since_birth(values, name)
     if years is not None:
         shown = "age" if set(name_words(name)) & _BIRTH_WORDS else "years since"
         # the new name has the word age where the years are ages: banded as ages
         values, name = years, f"{name} (as {shown} today)"
-    elif ages is not None:
+    elif (ages := ages_from_days_since_birth(values, name)) is not None:
         values, name = ages, f"{name} (as age)"
     labels, pooled = pool_small_groups(group_labels(values, name))
     groups = _grouping(labels, pooled)

@@ -267,8 +267,9 @@ def fall_p_value(safer: dict[str, Any], riskier: dict[str, Any]) -> float:
 
 def discrimination(y: Any, risk: Any) -> dict[str, Any]:
     """AUC (with its 95 % interval), Gini and KS of one risk ranking, together."""
-    area = auc(y, risk)
-    bads, goods = _both_classes(_as_labels(y))
+    labels = _as_labels(y)
+    area = auc(labels, risk)
+    bads, goods = _both_classes(labels)
     return {
         "auc": area,
         "auc_interval": auc_interval(area, bads, goods),

@@ -66,7 +66,7 @@ class ModelArtifact:
         categories (which another file's values must not turn into numbers)."""
         categorical = {
             name
-            for card in _cards(self.scorecard)
+            for card in unscorable.model_cards(self.scorecard)
             for name, bins in card.bins_.items()
             if bins.kind != "numeric"
         }
@@ -323,11 +323,6 @@ def _count_respellings(
     )
     entry["respelled"] += count
     entry["share"] = entry["respelled"] / max(rows, 1)
-
-
-def _cards(scorecard: Any) -> list[Any]:
-    """A segmented card's segment cards, or the card itself."""
-    return [s.card for s in getattr(scorecard, "segments_", [])] or [scorecard]
 
 
 def number_kinds(scorecard: Any, readers: dict[str, str] | None) -> dict[str, str]:

@@ -245,7 +245,7 @@ def bin_expression(
         # 1/0), as a CSV reader takes them
         word = exp.Lower(this=replaced)
         for text_word, number in number_words(kind).items():
-            read = read.when(word.copy().eq(exp.Literal.string(text_word)), _double(number))
+            read = read.when(word.copy().eq(exp.Literal.string(text_word)), _float(number))
         # text that is no number ("n/a") is missing, as in Python, not an error for the query;
         # a column the database holds as numbers is taken as the numbers it holds (the edits
         # are for text: 1234.5 with its points taken out would be 12345)
@@ -406,15 +406,11 @@ def _is_canonical_number(text: Any) -> bool:
 
 
 def _float(value: float) -> exp.Expression:
-    """A double literal that reads back as exactly ``value`` in both engines."""
-    return exp.cast(exp.Literal.number(repr(float(value))), "DOUBLE")
-
-
-def _double(value: float) -> exp.Expression:
-    """``_float``, or an infinity as the text both engines cast to it."""
+    """A double literal that reads back as exactly ``value`` in both engines (an infinity as
+    the text both cast to it)."""
     if math.isinf(value):
         return exp.cast(exp.Literal.string("Infinity" if value > 0 else "-Infinity"), "DOUBLE")
-    return _float(value)
+    return exp.cast(exp.Literal.number(repr(float(value))), "DOUBLE")
 
 
 def _lookup(bin_column: str, values: Any, integer: bool = False) -> exp.Expression:

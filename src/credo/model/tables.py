@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -129,21 +130,15 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) -> pd.DataFrame:
     types = dict.fromkeys(text_columns, str)
+    # each column typed over the whole file (low_memory off): by blocks of rows, pandas leaves
+    # a column of numbers in one block and text in the next mixed, with a warning of its own
+    read = partial(pd.read_csv, path, sep=delimiter, dtype=types, low_memory=False)
     for encoding in ENCODINGS[:-1]:
         try:
-            return _read_csv_typed_once(path, delimiter, encoding, types)
+            return read(encoding=encoding)
         except UnicodeDecodeError:
             continue
-    return _read_csv_typed_once(path, delimiter, ENCODINGS[-1], types)
-
-
-def _read_csv_typed_once(
-    path: Path, delimiter: str, encoding: str, types: dict[str, type]
-) -> pd.DataFrame:
-    """Each column typed once, over the whole file: pandas otherwise types a large file by
-    blocks of rows, and where blocks disagree (numbers in one, text in the next) leaves a
-    column of both and prints a DtypeWarning naming its own source line."""
-    return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=types, low_memory=False)
+    return read(encoding=ENCODINGS[-1])
 
 
 # How far into a file a header below a title line is looked for

@@ -37,15 +37,19 @@ def no_evidence(frame: pd.DataFrame) -> np.ndarray:
     return (pd.to_numeric(frame[EVENTS_COLUMN], errors="coerce") == 0).to_numpy()
 
 
+def model_cards(scorecard: Any) -> list[Any]:
+    """A segmented card's segment cards, or the card itself."""
+    return [s.card for s in getattr(scorecard, "segments_", [])] or [scorecard]
+
+
 def model_inputs(scorecard: Any) -> dict[str, str]:
     """Each column a model reads, with its bins' kind ("numeric" or "categorical"): a card's
     features; a segmented model's cards' features and the columns of its splits."""
-    segments = getattr(scorecard, "segments_", [])
     kinds: dict[str, str] = {}
-    for card in [s.card for s in segments] or [scorecard]:
+    for card in model_cards(scorecard):
         for name in card.features_:
             kinds.setdefault(name, card.bins_[name].kind)
-    for segment in segments:
+    for segment in getattr(scorecard, "segments_", []):
         for condition in segment.conditions:
             kinds.setdefault(condition.feature, condition.bins.kind)
     return kinds
@@ -137,8 +141,8 @@ def unscorable_select(
     table: str,
     id_column: str | None,
     columns: list[str],
-    carry: tuple[str, ...] = (),
-    nothing_read: exp.Expression | None = None,
+    carry: tuple[str, ...],
+    nothing_read: exp.Expression,
 ) -> exp.Select:
     """The SQL export's rows for the unscorable: the same columns as the scored part (the
     ``carry`` columns passed through as they are). ``nothing_read``: the condition of
@@ -157,16 +161,14 @@ def unscorable_select(
             value = exp.Null()
         values.append(exp.alias_(value, name, quoted=True))
     empty = exp.column(EVENTS_COLUMN, quoted=True).eq(exp.Literal.number(0))
-    if nothing_read is not None:
-        empty = exp.or_(empty, nothing_read.copy())
+    empty = exp.or_(empty, nothing_read.copy())
     return exp.select(*values).from_(exp.to_table(table)).where(empty)
 
 
-def scorable_rows(table: str, nothing_read: exp.Expression | None = None) -> exp.Select:
+def scorable_rows(table: str, nothing_read: exp.Expression) -> exp.Select:
     """The rows the model scores: those some consented event fed (or of unknown provenance),
     and (``nothing_read`` false) some column the model reads."""
     events = exp.column(EVENTS_COLUMN, quoted=True)
     kept = exp.or_(events.is_(exp.Null()), events.neq(exp.Literal.number(0)))
-    if nothing_read is not None:
-        kept = exp.and_(kept, exp.not_(nothing_read.copy()))
+    kept = exp.and_(kept, exp.not_(nothing_read.copy()))
     return exp.select(exp.Star()).from_(exp.to_table(table)).where(kept)
