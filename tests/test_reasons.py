@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -150,6 +151,81 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
     ]
 
 
+def test_a_range_is_written_in_the_features_unit():
+    """Utilisation read "0.181 to under 0.418", a limit "12600 to under 33500" and a slope of
+    utilisation "-0.00177 to under 0.0309": a person reads percentages, grouped amounts and
+    the unit's word."""
+    bins = Bins.from_dict(
+        {
+            "feature": "x",
+            "kind": "numeric",
+            "edges": [0.10582, 0.181, 0.418],
+            "specials": [],
+            "count": [10, 10, 10, 10, 0],
+            "bad": [1, 2, 3, 6, 0],
+            "woe": [1.0, 0.5, -0.2, -1.5, 0.0],
+        }
+    )
+    share = [rs.range_words(bins, b, "share") for b in range(4)]
+    assert share == [
+        "under 10.582%",
+        "10.582% to under 18.1%",
+        "18.1% to under 41.8%",
+        "41.8% or more",
+    ]
+    money = Bins.from_dict({**bins.to_dict(), "edges": [1.0, 12600.0, 1234567.5]})
+    assert [rs.range_words(money, b, "money") for b in range(4)] == [
+        "under 1",
+        "1 to under 12,600",
+        "12,600 to under 1,234,567.5",
+        "1,234,567.5 or more",
+    ]
+    days = Bins.from_dict({**bins.to_dict(), "edges": [1.0, 30.0, 60.0]})
+    assert [rs.range_words(days, b, "days") for b in range(4)] == [
+        "under 1 day",
+        "1 to under 30 days",
+        "30 to under 60 days",
+        "60 days or more",
+    ]
+    slope = Bins.from_dict({**bins.to_dict(), "edges": [-0.00177, 0.01, 0.0309]})
+    assert rs.range_words(slope, 0, "share_change") == "under -0.177 percentage points"
+    assert rs.range_words(slope, 2, "share_change") == "1 to under 3.09 percentage points"
+    # no unit (a plain table, or a model from before units): the number as the bins hold it
+    assert rs.range_words(money, 2) == "12600 to under 1234567.5"
+    # a catalog feature's text carries its unit; the percentage is the cut itself, not a
+    # float product (0.145 * 100 is 14.499999999999998)
+    meta = {**balance_meta(), "description": "Mean monthly card utilisation", "unit": "share"}
+    cut = Bins.from_dict({**bins.to_dict(), "edges": [0.145, 0.29, 0.57]})
+    texts = rs.catalog_reason_texts(meta, cut, np.array([40, 30, 10, 5, 0]))
+    assert texts[1] == (
+        "Mean monthly card utilisation: 14.5% to under 29% (a lower value scores better)"
+    )
+    assert rs.written(0.145, "share") == "14.5%" and rs.written(-1, "months") == "-1 month"
+
+
+def test_every_catalog_feature_has_a_unit_its_values_fit():
+    """Shares are 0..1 (payment ratios up to their cap), amounts are money, day and month
+    counts say so: a unit mistyped in the catalog would tell a person 4,200% of a limit."""
+    from credo.features.catalog import catalog_for
+    from credo.features.spec import UNITS
+    from credo.policy import load_policy
+
+    specs = catalog_for(load_policy("cn"))
+    units = {s.name: s.unit for s in specs}
+    assert set(units.values()) <= set(UNITS)
+    assert units["ao_utilisation_mean_6m"] == units["ph_late_share_12m"] == "share"
+    assert units["ao_utilisation_trend_6m"] == "share_change"
+    assert units["cb_income_mean_12m"] == units["ao_card_limit_latest"] == "money"
+    assert units["ph_worst_dpd_12m"] == "days" and units["hl_oldest_account_months"] == "months"
+    assert units["nc_hard_inquiries_12m"] == ""  # a count is a number
+    for spec in specs:
+        said = spec.description.lower()
+        if spec.unit == "months":
+            assert "month" in said, spec.name
+        if spec.unit == "days":
+            assert "days" in said, spec.name
+
+
 def test_a_scorecard_tells_a_low_balance_and_no_data_apart_from_a_high_balance():
     rng = np.random.default_rng(7)
     n = 6000
@@ -246,6 +322,28 @@ def test_a_model_read_back_from_its_file_keeps_its_trend_texts():
     loaded = Scorecard.from_dict(json.loads(json.dumps(card.to_dict())))
     assert loaded.reason_texts("bill_trend") == card.reason_texts("bill_trend")
     assert "Statement amounts have been rising" in card.reason_texts("bill_trend")
+
+
+def test_the_unit_travels_from_the_catalog_through_the_feature_table_into_a_model_file():
+    from credo.features.catalog import catalog_for
+    from credo.features.table import FeatureMeta
+    from credo.policy import load_policy
+
+    spec = next(s for s in catalog_for(load_policy("us")) if s.name == "ao_card_limit_latest")
+    meta = FeatureMeta.from_dict(json.loads(json.dumps(FeatureMeta.from_spec(spec).to_dict())))
+    assert meta.unit == "money"
+    rng = np.random.default_rng(3)
+    limit = rng.uniform(1_000, 60_000, 5000).round(-2)
+    y = (rng.random(limit.size) < 1 / (1 + np.exp(-(-1 + limit / 20_000 - 2)))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({spec.name: -limit}), y, meta=[meta.to_dict()])
+    loaded = Scorecard.from_dict(json.loads(json.dumps(card.to_dict())))
+    ranges = [t for t in loaded.reason_texts(spec.name) if " to under " in t]
+    assert ranges and loaded.reason_texts(spec.name) == card.reason_texts(spec.name)
+    # grouped thousands: "-41,300 to under -23,100", never "-41300"
+    assert all(re.search(r"\d,\d{3}", t) for t in ranges), ranges
+    # a feature table written before units: no unit, the number as it was
+    old = {k: v for k, v in meta.to_dict().items() if k != "unit"}
+    assert FeatureMeta.from_dict(old).unit == ""
 
 
 def test_a_level_written_with_padding_reads_without_it_in_a_sentence():

@@ -9,6 +9,7 @@ among the four is reported as a fifth reason (US adverse-action practice).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import numpy as np
 
@@ -125,7 +126,7 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
 
     def ranged(b: int) -> str:
         """The person's range, and which way scores better where it is not the best."""
-        said = f"{described}: {range_words(bins, b)}"
+        said = f"{described}: {range_words(bins, b, meta.get('unit') or '')}"
         if b == best or bins.kind != "numeric":
             return said
         return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
@@ -161,19 +162,48 @@ def claims(bins, b: int) -> bool:
     return bool(bins.woe[b] < 0 and bins.woe[b] <= riskiest / 2)
 
 
-def range_words(bins, b: int) -> str:
-    """A regular bin's values as a person reads them: "under 100", "100 to under 1000",
-    "5000 or more"; a group of categories as its label."""
+def range_words(bins, b: int, unit: str = "") -> str:
+    """A regular bin's values as a person reads them, in the feature's unit (spec.UNITS):
+    "under 100", "1,000 to under 2,500", "25% or more", "30 to under 60 days"; a group of
+    categories as its label."""
     if bins.kind != "numeric":
         return bins.labels()[b]
     if not bins.edges:
         return "any value"
-    edges = [format_number(edge) for edge in bins.edges]
+    edges = [_number(edge, unit) for edge in bins.edges]
     if b == 0:
-        return f"under {edges[0]}"
+        return f"under {_with_word(edges[0], unit)}"
     if b == len(edges):
-        return f"{edges[-1]} or more"
-    return f"{edges[b - 1]} to under {edges[b]}"
+        return f"{_with_word(edges[-1], unit)} or more"
+    return f"{edges[b - 1]} to under {_with_word(edges[b], unit)}"
+
+
+_UNIT_WORDS = {"days": "days", "months": "months", "share_change": "percentage points"}
+
+
+def written(value: float, unit: str = "") -> str:
+    """One value as a person reads it, in the feature's unit: 0.25 "25%", 12600 "12,600"."""
+    return _with_word(_number(value, unit), unit)
+
+
+def _with_word(number: str, unit: str) -> str:
+    word = _UNIT_WORDS.get(unit)
+    if word is None:
+        return number
+    return f"{number} {word[:-1] if number in ('1', '-1') else word}"
+
+
+def _number(value: float, unit: str) -> str:
+    # worked on the shortest decimal text of the value, so a percentage or a grouped amount is
+    # exactly the cut point (a float product would read 0.145 as 14.499999999999998%)
+    text = format_number(value)
+    if unit not in ("share", "share_change", "money"):
+        return text
+    number = Decimal(text)
+    if unit == "money":
+        return f"{number.normalize():,f}"
+    percent = f"{(number * 100).normalize():f}"
+    return f"{percent}%" if unit == "share" else percent
 
 
 def feature_text(meta: dict) -> str:

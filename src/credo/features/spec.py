@@ -81,6 +81,10 @@ AGGREGATES: tuple[str, ...] = EVENT_AGGREGATES + SERIES_AGGREGATES + ("ratio",)
 # "none": no hint; the model learns the direction from the data (binning "auto", no constraint
 # in the challenger). For features whose risk direction credit logic leaves open.
 DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer", "none")
+# How a value is written for a person (a reason's range): "share" as a percentage (0.25 is
+# 25%), "share_change" (a share's slope) in percentage points, "money" with grouped
+# thousands, "days" and "months" with the word; "" as a number.
+UNITS: tuple[str, ...] = ("", "share", "share_change", "money", "days", "months")
 WINDOWS: tuple[int | None, ...] = (1, 3, 6, 12, 24, None)
 
 CREDIT: tuple[str, ...] = ("card", "loan")
@@ -144,6 +148,7 @@ class FeatureSpec:
     never: float | None = None
     family: str | None = None
     reason_low: str = ""
+    unit: str = ""
 
     def __post_init__(self) -> None:
         problems = spec_problems(self)
@@ -197,6 +202,8 @@ def spec_problems(spec: FeatureSpec) -> list[str]:
         problems.append(f"aggregate must be one of {', '.join(AGGREGATES)}")
     if spec.direction not in DIRECTIONS:
         problems.append(f"direction must be one of {', '.join(DIRECTIONS)}")
+    if spec.unit not in UNITS:
+        problems.append(f"unit must be one of {', '.join(repr(u) for u in UNITS)}")
     if spec.window not in WINDOWS:
         problems.append("window must be 1, 3, 6, 12, 24 months or None (all history)")
     if spec.measure not in MEASURES:

@@ -66,6 +66,8 @@ class FeatureMeta:
     # where `reason` and `reason_low` change over: a slope's texts say rising or falling, so
     # they follow its sign, not its place beside the best bin (None: by that place)
     reason_pivot: float | None = None
+    # how a value is written for a person (spec.UNITS; "" in tables written before units)
+    unit: str = ""
 
     @property
     def specials(self) -> tuple[float, ...]:
@@ -85,6 +87,7 @@ class FeatureMeta:
             never=spec.never,
             reason_low=spec.reason_low,
             reason_pivot=0.0 if spec.aggregate == "series_slope" and spec.reason_low else None,
+            unit=spec.unit,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +108,7 @@ class FeatureMeta:
             never=data.get("never"),
             reason_low=data.get("reason_low") or "",
             reason_pivot=data.get("reason_pivot"),
+            unit=data.get("unit") or "",
         )
 
 

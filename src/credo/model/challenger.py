@@ -216,7 +216,16 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def _text_meta(self, meta: Sequence[Any] | None) -> dict[str, dict[str, Any]]:
         """What the reason texts need of each catalog feature (the scorecard's rules)."""
-        fields = ("name", "description", "reason", "reason_low", "reason_pivot", "no_data", "never")
+        fields = (
+            "name",
+            "description",
+            "reason",
+            "reason_low",
+            "reason_pivot",
+            "no_data",
+            "never",
+            "unit",
+        )
         return {
             str(_meta_field(item, "name")): {f: _meta_field(item, f) for f in fields}
             for item in meta or ()
@@ -379,7 +388,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
             # a text of a sign (rising, falling) follows the value's sign; at the pivot, the value
             out[values < pivot] = meta["reason_low"]
             at = values == pivot
-            out[at] = [f"{rs.feature_text(meta)}: {v:g}" for v in values[at]]
+            unit = meta.get("unit") or ""
+            out[at] = [f"{rs.feature_text(meta)}: {rs.written(v, unit)}" for v in values[at]]
         elif meta.get("reason_low") and name in self.medians_:
             out[values < self.medians_[name]] = meta["reason_low"]
         for value in {meta.get("no_data"), meta.get("never")} - {None}:

@@ -40,6 +40,7 @@ META_FIELDS = (
     "direction",
     "no_data",
     "never",
+    "unit",
 )
 # What a field is when a feature's metadata does not give it (None for the others)
 _META_DEFAULTS = {
@@ -47,6 +48,7 @@ _META_DEFAULTS = {
     "description": "",
     "reason": "",
     "reason_low": "",
+    "unit": "",
 }
 
 
