@@ -530,6 +530,19 @@ def _events(
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
     types = f" AND e.type IN ({_in_list(only_types)})" if only_types else ""
+    # A stage read twice is kept whole (DuckDB materialises it), unused columns and all: the
+    # profile's columns only where profiles are read.
+    profile_columns = (
+        f""",
+    CASE WHEN e.type = 'profile' AND {verified} IS NOT NULL THEN
+      CASE WHEN LOWER({verified}) IN ('true', '1', '1.0') THEN 1 ELSE 0 END
+    END AS id_verified,
+    CASE WHEN e.type = 'profile' AND {address} IS NOT NULL THEN COALESCE(
+      CASE WHEN {address_month} <= {as_of_month} THEN {as_of_month} - {address_month} END,
+      {_NOT_KNOWN}) END AS address_months"""
+        if not only_types or "profile" in only_types
+        else ""
+    )
 
     # Whole months back from the bucket anchor (the as-of date; for an instant within a day
     # the next midnight; from the 29th on the 1st of the next month: engines.bucket_anchor),
@@ -556,13 +569,7 @@ def _events(
     e.source, e.type,{"".join(f" e.{column}," for column in extra)}
     {months_back("e.ts")} AS m,
     CASE WHEN {months_back("e.ts")} < {policy.negative_data_months}
-      THEN e.days_past_due END AS dpd,
-    CASE WHEN e.type = 'profile' AND {verified} IS NOT NULL THEN
-      CASE WHEN LOWER({verified}) IN ('true', '1', '1.0') THEN 1 ELSE 0 END
-    END AS id_verified,
-    CASE WHEN e.type = 'profile' AND {address} IS NOT NULL THEN COALESCE(
-      CASE WHEN {address_month} <= {as_of_month} THEN {as_of_month} - {address_month} END,
-      {_NOT_KNOWN}) END AS address_months{due_month}
+      THEN e.days_past_due END AS dpd{profile_columns}{due_month}
   FROM {tables.events} AS e JOIN granted AS g
     ON e.user_id = g.user_id AND e.source = g.source
   WHERE e.ts < g.as_of{types}
