@@ -120,7 +120,7 @@ def test_reasons_are_the_largest_positive_contributions(fitted, data):
         assert list(reasons.iloc[i]) == expected
     texts = fitted.reasons(rows.head(20), k=4, as_text=True)
     allowed = {"Late payments", "Short credit history", "noise", "Segment", None}
-    allowed.add("tenure: not known")  # a missing tenure is not a short one
+    allowed.add("Too little data on tenure")  # a missing tenure is not a short one
     assert set(texts.to_numpy().ravel()) <= allowed
 
 
@@ -228,7 +228,7 @@ def test_reason_texts_are_true_of_the_persons_value():
     texts = model.reasons(probe, k=1, as_text=True)["reason_1"].tolist()
     assert texts == [
         "No data on total card balance",
-        "Total card balance: not known",
+        "Too little data on total card balance",
         "Card balances are low",
         "Card balances are high",
     ]

@@ -137,7 +137,7 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
         "Card balances are high",
         "No data on total card balance in the most recent month",
         "Total card balance in the most recent month: never",
-        "Total card balance in the most recent month: not known",
+        "Too little data on total card balance in the most recent month",
     ]
     one_sided = {**balance_meta(), "reason_low": ""}
     high, _, _, highest = rs.catalog_reason_texts(one_sided, bins, points)[:4]
@@ -147,7 +147,7 @@ def test_catalog_texts_follow_the_side_of_the_best_bin_and_say_what_specials_mea
     assert rs.catalog_reason_texts(noted, bins, points)[-3:] == [
         "No data on months since the last inquiry",
         "Months since the last inquiry: never",
-        "Months since the last inquiry: not known",
+        "Too little data on months since the last inquiry",
     ]
 
 

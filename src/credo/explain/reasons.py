@@ -116,7 +116,7 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     it says the person's range and which way scores better, as the best regular bin says its
     range (it costs points only where a special value scores better, "never" applied for
     credit). A special value's bin says what the value means ("no data", "never") and the
-    missing bin that the value is not known.
+    missing bin that there is too little data to work the value out.
     """
     regular = bins.n_regular
     best = int(np.argmax(np.asarray(safety)[:regular])) if regular else 0
@@ -149,7 +149,7 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
         if b == best or not claims(bins, b):
             texts[b] = ranged(b)
     texts += [special_value_text(meta, value) for value in bins.specials]
-    texts.append(f"{described}: not known")
+    texts.append(missing_value_text(meta))
     return texts
 
 
@@ -210,6 +210,14 @@ def feature_text(meta: dict) -> str:
     """The feature's description without its parenthetical notes ("(-2: none on file)")."""
     described = meta.get("description") or meta["name"].replace("_", " ")
     return re.sub(r"\s*\([^)]*\)", "", described).strip() or described
+
+
+def missing_value_text(meta: dict) -> str:
+    """The text for a catalog feature with no value (NULL): its sources sent too little to work
+    it out (a trend of one month, a spread of one deposit, a ratio over nothing), or nothing
+    where the feature has no "no data" value of its own. Worded beside "No data on ..."."""
+    described = feature_text(meta)
+    return f"Too little data on {described[:1].lower() + described[1:]}"
 
 
 def special_value_text(meta: dict, value: object) -> str:

@@ -394,7 +394,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             out[values < self.medians_[name]] = meta["reason_low"]
         for value in {meta.get("no_data"), meta.get("never")} - {None}:
             out[values == value] = rs.special_value_text(meta, value)
-        out[np.isnan(values)] = f"{rs.feature_text(meta)}: not known"
+        out[np.isnan(values)] = rs.missing_value_text(meta)
         return out
 
     # -- as data ---------------------------------------------------------------------------
