@@ -148,3 +148,33 @@ def test_a_csv_read_as_one_column_says_the_header_may_be_below(tmp_path):
     with pytest.raises(TrainingError) as refused:
         load_table_training(one, "bad")
     assert "reads as one column" not in str(refused.value)  # truly one column: no guess
+
+
+def test_question_marks_and_lone_dots_are_missing_cells(tmp_path):
+    """UCI's files write "?" for a missing cell, SAS and Stata exports ".": a column of ratios
+    with "?" in it was read as text and binned as thousands of categories (IV 0, left out),
+    and "?" was a category of its own."""
+    rng = np.random.default_rng(4)
+    n = 2000
+    ratio = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + 1.5 * ratio)))).astype(int)
+    frame = pd.DataFrame(
+        {
+            "Attr1": np.round(ratio, 4).astype(str),
+            "A1": np.where(rng.random(n) < 0.5, "a", "b"),
+            "Attr2": np.round(rng.normal(size=n), 3).astype(str),
+            "bad": y,
+        }
+    )
+    frame.loc[::20, "Attr1"] = "?"
+    frame.loc[1::30, "A1"] = "?"
+    frame.loc[2::25, "Attr2"] = "."
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    read = read_plain_table(tmp_path / "t.csv")
+    assert pd.api.types.is_numeric_dtype(read["Attr1"])
+    assert pd.api.types.is_numeric_dtype(read["Attr2"])
+    assert read["Attr1"].isna().sum() == len(frame.loc[::20]) and read["A1"].isna().any()
+    assert set(read["A1"].dropna()) == {"a", "b"}
+    card = Scorecard().fit(read.drop(columns="bad"), read["bad"])
+    bins = card.bins_["Attr1"]
+    assert bins.kind == "numeric" and bins.count[bins.missing_index] == len(frame.loc[::20])

@@ -760,18 +760,21 @@ def test_a_column_only_the_challenger_uses_is_read_as_numbers_too(tmp_path):
 def test_loading_a_csv_with_the_documented_missing_texts_gives_pythons_scores(tmp_path):
     """docs/model.md gave DuckDB five of the texts pandas reads as missing: a category "NULL"
     was an unseen level in SQL (453) and missing in Python (479). The documented list is
-    pandas' own, and a table of every such text scores alike loaded with it."""
-    import io
+    pandas' own and credo's ("?", "."), and a table of every such text scores alike loaded
+    with it."""
     import re
+
+    from credo.model.tables import read_plain_table
 
     documented = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
     call = re.search(r"read_csv\('people\.csv', nullstr = (\[[^]]*\])\)", documented)
     assert call is not None, "docs/model.md lost its DuckDB read_csv call"
     listed = call.group(1)
     texts = sorted(re.sub(r"^'|'$", "", t.strip()) for t in listed[1:-1].split(","))
-    # pandas' read_csv documents these as its missing-value texts: each one read as missing
-    assert len(texts) == 19
-    column = pd.read_csv(io.StringIO("x\n" + "\n".join(f'"{t}"' for t in texts)))["x"]
+    # pandas' read_csv documents 19 missing-value texts; credo reads two more so
+    assert len(texts) == 21 and {"?", "."} <= set(texts)
+    (tmp_path / "texts.csv").write_text("x,y\n" + "\n".join(f'"{t}",1' for t in texts))
+    column = read_plain_table(tmp_path / "texts.csv")["x"]
     assert len(column) == len(texts) and column.isna().all()
     frame = pd.read_csv(DATA / "german_credit.csv")
     y = frame.pop("bad").to_numpy()
@@ -787,7 +790,7 @@ def test_loading_a_csv_with_the_documented_missing_texts_gives_pythons_scores(tm
         probe.loc[i, "purpose"] = text
         probe.loc[len(texts) + i, "credit_amount"] = text
     probe.to_csv(tmp_path / "people.csv", index=False)
-    read = pd.read_csv(tmp_path / "people.csv")  # as credo score reads it
+    read = read_plain_table(tmp_path / "people.csv")  # as credo score reads it
     con = duckdb.connect()
     path = tmp_path / "people.csv"
     con.execute(f"CREATE TABLE features AS SELECT * FROM read_csv('{path}', nullstr = {listed})")

@@ -128,11 +128,25 @@ DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
+# Texts that mark a missing cell, beside those pandas reads so ("NA", "N/A", "NULL", ...): "?"
+# (UCI's repository and the tools that read it) and "." (SAS and Stata exports). Neither is a
+# value of any quantity or category: read as text, a column of ratios with "?" in it was
+# binned as thousands of categories, and "?" became a level of its own.
+MISSING_TEXTS = ("?", ".")
+
+
 def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) -> pd.DataFrame:
     types = dict.fromkeys(text_columns, str)
     # each column typed over the whole file (low_memory off): by blocks of rows, pandas leaves
     # a column of numbers in one block and text in the next mixed, with a warning of its own
-    read = partial(pd.read_csv, path, sep=delimiter, dtype=types, low_memory=False)
+    read = partial(
+        pd.read_csv,
+        path,
+        sep=delimiter,
+        dtype=types,
+        low_memory=False,
+        na_values=list(MISSING_TEXTS),
+    )
     for encoding in ENCODINGS[:-1]:
         try:
             return read(encoding=encoding)
