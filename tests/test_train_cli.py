@@ -1182,6 +1182,24 @@ def test_numbers_kept_text_by_a_code_are_named(tmp_path):
     assert "holds numbers but for" not in calm.stdout + calm.stderr
 
 
+def test_a_fit_that_fails_still_names_the_coded_column_that_may_be_why(tmp_path):
+    """Every column of ratios held "XNA" in a few cells: each was binned as thousands of
+    categories at IV 0 and training stopped on "no feature is strong enough", without the
+    warning that says why (it was printed only after a model was written)."""
+    rng = np.random.default_rng(2)
+    n = 2_000
+    ratio = rng.normal(size=n)
+    bad = rng.random(n) < 1 / (1 + np.exp(1.5 - 1.2 * ratio))
+    coded = np.where(rng.random(n) < 0.05, "XNA", np.round(ratio, 4).astype(str))
+    pd.DataFrame({"ratio": coded, "bad": bad.astype(int)}).to_csv(tmp_path / "t.csv", index=False)
+    done = credo("train", "--table", tmp_path / "t.csv", "--target", "bad",
+                 "--out", tmp_path / "m.json", check=False)  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 1 and "no feature is strong enough" in said
+    assert "warning: ratio holds numbers but for 'XNA'" in said
+    assert not (tmp_path / "m.json").exists()
+
+
 def test_row_numbers_for_ids_are_said_when_the_table_has_an_id_column(tmp_path):
     rng = np.random.default_rng(1)
     n = 1_500

@@ -299,6 +299,7 @@ def train(
         from credo.model.segments import SegmentedScorecard
 
         card = SegmentedScorecard(card, max_segments=segments)
+    failed = None
     with _progress() as progress:
         task = progress.add_task("training", total=None)
         try:
@@ -310,15 +311,18 @@ def train(
                 step=lambda text: progress.update(task, description=text),
             )
         except ValueError as exc:
-            fail(str(exc))
-    artifact.training["allowed_protected"] = refused if refused else []
-    digest = save_model(artifact, out)
-    _print_training_summary(artifact, time.perf_counter() - started)
-    if not data.good_values:
-        _note_target_readings(data.target, data.target_readings)
-    if data.kind == "table":
+            failed = str(exc)
+    if failed is None:
+        artifact.training["allowed_protected"] = refused if refused else []
+        digest = save_model(artifact, out)
+        _print_training_summary(artifact, time.perf_counter() - started)
+        if not data.good_values:
+            _note_target_readings(data.target, data.target_readings)
+    if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
         _note_far_extremes(data.X, categorical or [], specials, left_out)
+    if failed is not None:
+        fail(failed)
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
 
 
