@@ -150,7 +150,7 @@ def test_a_csv_read_as_one_column_says_the_header_may_be_below(tmp_path):
     assert "reads as one column" not in str(refused.value)  # truly one column: no guess
 
 
-def test_question_marks_and_lone_dots_are_missing_cells(tmp_path):
+def test_question_marks_lone_dots_and_spreadsheet_errors_are_missing_cells(tmp_path):
     """UCI's files write "?" for a missing cell, SAS and Stata exports ".": a column of ratios
     with "?" in it was read as text and binned as thousands of categories (IV 0, left out),
     and "?" was a category of its own."""
@@ -169,6 +169,7 @@ def test_question_marks_and_lone_dots_are_missing_cells(tmp_path):
     frame.loc[::20, "Attr1"] = "?"
     frame.loc[1::30, "A1"] = "?"
     frame.loc[2::25, "Attr2"] = "."
+    frame.loc[3::25, "Attr2"] = "#DIV/0!"
     frame.to_csv(tmp_path / "t.csv", index=False)
     read = read_plain_table(tmp_path / "t.csv")
     assert pd.api.types.is_numeric_dtype(read["Attr1"])

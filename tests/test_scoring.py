@@ -103,8 +103,11 @@ def test_a_cell_that_is_no_number_is_missing_and_said_so(tmp_path):
     artifact = train_model(load_table_training(tmp_path / "train.csv", "bad"), Scorecard())
     assert artifact.scorecard.features_ == ["x", "u"]
     save_model(artifact, tmp_path / "m.json")
-    rows = pd.DataFrame({"x": ["0.5", "#VALUE!", "-1.2", "true"], "u": [0.1, 0.2, -0.3, 1.0]})
-    rows.assign(bad=[0, 1, 0, 1]).to_csv(tmp_path / "new.csv", index=False)
+    # "#VALUE!" is a missing cell as read from a file; "n.a." is text that is no number
+    rows = pd.DataFrame(
+        {"x": ["0.5", "n.a.", "-1.2", "true", "#VALUE!"], "u": [0.1, 0.2, -0.3, 1.0, 0.5]}
+    )
+    rows.assign(bad=[0, 1, 0, 1, 0]).to_csv(tmp_path / "new.csv", index=False)
     scored = subprocess.run(
         [str(Path(sys.executable).with_name("credo")), "score", "--model", str(tmp_path / "m.json"),
          "--table", str(tmp_path / "new.csv"), "--out", str(tmp_path / "s.csv")],
@@ -112,11 +115,11 @@ def test_a_cell_that_is_no_number_is_missing_and_said_so(tmp_path):
     )  # fmt: skip
     said = " ".join(scored.stderr.split())
     assert scored.returncode == 0, said
-    assert "warning: x: 1 value (25% of the rows) is not a number (e.g. '#VALUE!')" in said
-    numbers = rows.assign(x=[0.5, None, -1.2, 1.0])
+    assert "warning: x: 1 value (20% of the rows) is not a number (e.g. 'n.a.')" in said
+    numbers = rows.assign(x=[0.5, None, -1.2, 1.0, None])
     expected = artifact.score_table(numbers)["score"].tolist()
     assert pd.read_csv(tmp_path / "s.csv")["score"].tolist() == expected
     con = duckdb.connect()
-    con.register("new", rows.assign(row_id=range(4)))
+    con.register("new", rows.assign(row_id=range(5)))
     got = con.execute(model_to_sql(artifact, "duckdb", table="new", id_column="row_id")).df()
     assert got.sort_values("id")["score"].tolist() == expected

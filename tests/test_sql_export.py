@@ -760,8 +760,8 @@ def test_a_column_only_the_challenger_uses_is_read_as_numbers_too(tmp_path):
 def test_loading_a_csv_with_the_documented_missing_texts_gives_pythons_scores(tmp_path):
     """docs/model.md gave DuckDB five of the texts pandas reads as missing: a category "NULL"
     was an unseen level in SQL (453) and missing in Python (479). The documented list is
-    pandas' own and credo's ("?", "."), and a table of every such text scores alike loaded
-    with it."""
+    pandas' own and credo's ("?", ".", spreadsheet errors), and a table of every such text
+    scores alike loaded with it."""
     import re
 
     from credo.model.tables import read_plain_table
@@ -771,8 +771,8 @@ def test_loading_a_csv_with_the_documented_missing_texts_gives_pythons_scores(tm
     assert call is not None, "docs/model.md lost its DuckDB read_csv call"
     listed = call.group(1)
     texts = sorted(re.sub(r"^'|'$", "", t.strip()) for t in listed[1:-1].split(","))
-    # pandas' read_csv documents 19 missing-value texts; credo reads two more so
-    assert len(texts) == 21 and {"?", "."} <= set(texts)
+    # pandas' read_csv documents 19 missing-value texts; credo reads eight more so
+    assert len(texts) == 27 and {"?", ".", "#DIV/0!"} <= set(texts)
     (tmp_path / "texts.csv").write_text("x,y\n" + "\n".join(f'"{t}",1' for t in texts))
     column = read_plain_table(tmp_path / "texts.csv")["x"]
     assert len(column) == len(texts) and column.isna().all()

@@ -129,10 +129,12 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
 # Texts that mark a missing cell, beside those pandas reads so ("NA", "N/A", "NULL", ...): "?"
-# (UCI's repository and the tools that read it) and "." (SAS and Stata exports). Neither is a
-# value of any quantity or category: read as text, a column of ratios with "?" in it was
-# binned as thousands of categories, and "?" became a level of its own.
-MISSING_TEXTS = ("?", ".")
+# (UCI's repository and the tools that read it), "." (SAS and Stata exports) and the error
+# values a spreadsheet writes for a formula without a value. None is a value of any quantity
+# or category: read as text, a column of ratios with "?" in it was binned as thousands of
+# categories, "?" became a level of its own, and a ratio with "#DIV/0!" in 2 % of rows was
+# binned as categories in training while scoring read the error as missing.
+MISSING_TEXTS = ("?", ".", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
 
 
 def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) -> pd.DataFrame:
