@@ -823,3 +823,35 @@ def test_duckdb_reads_padded_codes_as_python_does(tmp_path):
 def test_spark_reads_padded_codes_as_python_does(spark, tmp_path):
     card, probe = padded_codes_case()
     assert_same(card, *run_spark(spark, card, probe, tmp_path))
+
+
+def float32_case():
+    """Two-decimal ratios, trained as a CSV holds them, scored from float32 (pandas' memory
+    savers, Parquet FLOAT): 0.21 in 32 bits is 0.20999999344348907, below a cut at 0.21."""
+    rng = np.random.default_rng(21)
+    x = np.round(rng.uniform(0, 1, 4000), 2)
+    y = (rng.random(x.size) < 0.05 + 0.4 * x).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x}), y)
+    edges = np.asarray(card.bins_["x"].edges)
+    assert len(edges) >= 2
+    written = np.round(np.concatenate([edges, edges - 0.01, edges + 0.01, [0.0, 1.0]]), 6)
+    probe = pd.DataFrame({"x": written.astype(np.float32), "row_id": np.arange(written.size)})
+    assert (probe["x"].to_numpy(dtype=np.float64) != written).any()  # 32 bits do not hold them
+    return card, probe, written
+
+
+def test_float32_values_score_as_their_decimal_text_in_python_and_duckdb(tmp_path):
+    card, probe, written = float32_case()
+    as_written = card.score_table(pd.DataFrame({"x": written}))
+    assert card.score_table(probe)["score"].tolist() == as_written["score"].tolist()
+    bins = card.bins_["x"]
+    assert (bins.index(probe["x"])[: len(bins.edges)] == np.arange(1, len(bins.edges) + 1)).all()
+    seen, got = run_duckdb(card, probe, tmp_path)
+    assert pq.read_schema(tmp_path / "features.parquet").field("x").type == pa.float32()
+    assert_same(card, seen, got)
+
+
+@pytest.mark.spark
+def test_spark_reads_float32_values_as_python_does(spark, tmp_path):
+    card, probe, _ = float32_case()
+    assert_same(card, *run_spark(spark, card, probe, tmp_path))

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credo.model.bins import as_float_array
+from credo.model.bins import as_float_array, widened
 
 
 def column_names(X: Any) -> list[str]:
@@ -86,7 +86,10 @@ def numeric_values(column: Any, name: str) -> np.ndarray:
     if isinstance(column, pa.ChunkedArray | pa.Array):
         if not pa.types.is_floating(column.type):
             column = pc.cast(column, pa.float64())
-        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+        values = column.to_numpy(zero_copy_only=False)
+        if values.dtype.itemsize < 8:  # float32: as its decimal text reads
+            return widened(values)
+        return np.asarray(values, dtype=np.float64)
     return as_float_array(column, name)
 
 

@@ -83,9 +83,19 @@ def loose_level_key(value: Any) -> str | None:
     return level_key(number) if math.isfinite(number) else None
 
 
+def widened(values: np.ndarray) -> np.ndarray:
+    """float32 (or float16) values as the float64 of their shortest decimal text: 0.21 stored
+    in 32 bits is 0.21, not 0.20999999344348907, so a file of float32 bins as its CSV does and
+    a value written 0.21 is not below a cut at 0.21 (the exported SQL reads a FLOAT so too)."""
+    return np.asarray(np.asarray(values).astype(str), dtype=np.float64)
+
+
 def as_float_array(values: Any, feature: str = "x") -> np.ndarray:
-    """A 1-D float64 array of `values`; None/NA become NaN. Clear error on non-numbers."""
+    """A 1-D float64 array of `values`; None/NA become NaN; a float32 one `widened`. Clear
+    error on non-numbers."""
     if isinstance(values, pd.Series | pd.Index):
+        if values.dtype in (np.float32, np.float16, pd.Float32Dtype()):
+            return widened(values.to_numpy(dtype=np.float32, na_value=np.nan)).reshape(-1)
         try:
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as exc:
@@ -95,6 +105,8 @@ def as_float_array(values: Any, feature: str = "x") -> np.ndarray:
     array = np.asarray(values)
     if array.dtype.kind == "f" and array.dtype.itemsize == 8:
         return array.reshape(-1)
+    if array.dtype.kind == "f":
+        return widened(array).reshape(-1)
     try:
         return np.asarray(array, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError) as exc:

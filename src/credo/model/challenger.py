@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
 from credo.explain import reasons as rs
+from credo.model.bins import as_float_array
 from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
 
 FORMAT = "credo.challenger"
@@ -319,7 +320,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 matrix[:, j] = [np.nan if pd.isna(v) else codes.get(str(v), np.nan) for v in column]
             else:
                 try:
-                    matrix[:, j] = pd.to_numeric(column, errors="raise").astype(np.float64)
+                    matrix[:, j] = as_float_array(pd.to_numeric(column, errors="raise"), name)
                 except (TypeError, ValueError) as exc:
                     raise ValueError(f"column {name!r} must be numeric: {exc}") from exc
                 if name in self.specials_:
