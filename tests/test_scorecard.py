@@ -479,3 +479,27 @@ def test_a_feature_left_out_as_like_one_the_fit_refuses_says_so():
         "A": "coefficient against its bins' risk order",
         "B": "correlated with A (0.97), itself left out (coefficient against its bins' risk order)",
     }
+
+
+def test_a_feature_whose_coefficient_moves_nothing_is_left_out():
+    """A Polish-like table kept a ratio at coefficient -0.001: 24 points in every bin, a line
+    of the points table that explains nothing. A feature whose bins move the log-odds by
+    under NEGLIGIBLE_EFFECT is left out with the reason, and the fit redone without it."""
+    from credo.model.scorecard import NEGLIGIBLE_EFFECT
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    strong = rng.choice([-1.0, -0.2, 0.4, 1.1], n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 + 1.2 * strong))).astype(int)
+    # a faint echo of the strong column (WoE range 0.02): the ridge gives it a sliver of the
+    # strong one's coefficient, of the right sign, and it moves nothing
+    echo = 0.01 * strong
+    card = Scorecard()
+    card.dropped_ = {}
+    woe = np.column_stack([strong, echo])
+    names, coef, _ = card._fit_signed(woe, y, ["strong", "echo"])
+    assert names == ["strong"] and coef[0] < -1
+    assert card.dropped_["echo"].startswith("adds next to nothing beside the other features")
+    # kept alone, or moving the log-odds by enough, a feature stays
+    assert card._fit_signed(echo[:, None], y, ["echo"])[0] == ["echo"]
+    assert NEGLIGIBLE_EFFECT * 20 / np.log(2) < 1  # under a point where 20 double the odds

@@ -78,6 +78,10 @@ def plain_meta(name: str) -> dict:
     return meta_to_dict({"name": name, "description": name.replace("_", " ")})
 
 
+# A kept feature must move the log-odds by at least this much between its bins (about half a
+# point where 20 points double the odds): below it, every bin scores alike.
+NEGLIGIBLE_EFFECT = 0.02
+
 # The bar over a categorical's ordered levels, in multiples of their noise IV (measured on
 # pure-noise columns of 10 to 5,000 levels, 16,000 to 1M rows: at most 2.5; bench/noise_iv.py).
 ORDERED_LEVELS_NOISE_MULTIPLE = 3.0
@@ -358,19 +362,32 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             ) from None
 
     def _fit_signed(self, woe: np.ndarray, y: np.ndarray, names: list[str]):
-        """Fit; while any coefficient has the wrong sign, drop the worst one and refit.
+        """Fit; while any coefficient has the wrong sign, drop the worst one and refit; then,
+        while a feature moves the log-odds by under NEGLIGIBLE_EFFECT over its bins, drop the
+        weakest and refit.
 
-        Higher WoE is safer, so every coefficient on the log-odds of bad must be negative.
+        Higher WoE is safer, so every coefficient on the log-odds of bad must be negative. A
+        coefficient near 0 (another feature carries the signal) leaves a feature giving every
+        bin the same points: a line of the points table that explains nothing.
         """
         names = list(names)
         columns = list(range(len(names)))
+        spread = np.ptp(woe, axis=0) if len(woe) else np.zeros(len(names))
         start = None
         while columns:
             coef, intercept = self._fit_logistic(woe[:, columns], y, start)
             worst = int(np.argmax(coef))
-            if coef[worst] < 0:
-                return [names[c] for c in columns], coef, intercept
-            self.dropped_[names[columns[worst]]] = "coefficient against its bins' risk order"
+            if coef[worst] >= 0:
+                self.dropped_[names[columns[worst]]] = "coefficient against its bins' risk order"
+            else:
+                effect = -coef * spread[columns]
+                worst = int(np.argmin(effect))
+                if effect[worst] >= NEGLIGIBLE_EFFECT or len(columns) == 1:
+                    return [names[c] for c in columns], coef, intercept
+                self.dropped_[names[columns[worst]]] = (
+                    f"adds next to nothing beside the other features (coefficient"
+                    f" {coef[worst]:.2g}: its bins' log-odds differ by under {NEGLIGIBLE_EFFECT})"
+                )
             del columns[worst]
             start = (np.delete(coef, worst), intercept)
         return [], np.zeros(0), 0.0
