@@ -62,7 +62,13 @@ from credo.model._binning_prebin import (
     numeric_prebins,
     ordered_level_units,
 )
-from credo.model._binning_stats import iv_terms, noise_iv, trend_of, woe_with_empty_rule
+from credo.model._binning_stats import (
+    binned_iv,
+    iv_terms,
+    noise_iv,
+    trend_of,
+    woe_with_empty_rule,
+)
 from credo.model.bins import UNSEEN_RULES, Bins, level_key
 
 MONOTONIC_CHOICES = ("auto", "auto_bend", "ascending", "descending", "peak", "valley", "none")
@@ -271,7 +277,7 @@ def _best_partition(
     rising = _solve(count, bad, target, settings, min_count, "ascending")
     falling = _solve(count, bad, target, settings, min_count, "descending")
     best = falling if falling.iv > rising.iv + 1e-12 else rising
-    if trend == "auto_bend" and _may_bend(best.iv, target, settings):
+    if trend == "auto_bend" and _may_bend(best, count, bad, settings):
         # each bend against the monotone bins, the better bend taken (not the valley against
         # the peak: the order tried would decide)
         bar = best.iv * (1.0 + BEND_MIN_IV_GAIN) + 1e-12
@@ -282,12 +288,23 @@ def _best_partition(
     return best
 
 
-def _may_bend(monotone_iv: float, target: BinningTarget, settings: BinningSettings) -> bool:
+def _may_bend(
+    monotone: Partition, count: np.ndarray, bad: np.ndarray, settings: BinningSettings
+) -> bool:
     """Whether a feature is strong enough for its shape to be read from the data: its best
     monotone bins reach BEND_MIN_IV and BEND_NOISE_MULTIPLE times the IV noise reaches over
-    `max_bins` bins on this many goods and bads."""
-    noise = noise_iv(int(settings.max_bins), target.total_good, target.total_bad)
-    return monotone_iv >= max(BEND_MIN_IV, BEND_NOISE_MULTIPLE * noise)
+    `max_bins` bins, both among the rows that have a value. (Against all the feature's rows,
+    a missing bin of another bad rate than the rest lends the regular bins its IV: a
+    debt-to-income flat but for its 20 % missing read 0.25 against 0.04 among the values, and
+    was bent around a spurious valley.)"""
+    edges = np.asarray(monotone.starts, dtype=np.intp)
+    bin_count = np.add.reduceat(np.asarray(count, dtype=np.float64), edges)
+    bin_bad = np.add.reduceat(np.asarray(bad, dtype=np.float64), edges)
+    goods, bads = float(bin_count.sum() - bin_bad.sum()), float(bin_bad.sum())
+    noise = noise_iv(int(settings.max_bins), goods, bads)
+    return binned_iv(bin_count, bin_bad, len(bin_count)) >= max(
+        BEND_MIN_IV, BEND_NOISE_MULTIPLE * noise
+    )
 
 
 def _solve(
