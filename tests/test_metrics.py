@@ -31,6 +31,22 @@ def test_ks_by_hand():
     assert metrics.ks(y, risk) == pytest.approx(2 / 3)
 
 
+def test_ks_counts_only_separation_in_the_risk_direction():
+    # sorted by risk: bad, good, good, good, bad, bad. Bads' share at or above a threshold
+    # less the goods': 1/3, 0, -1/3, -2/3, -1/3, 0. The gap the other way (2/3) is the goods
+    # ranking riskier: no separation by this ranking.
+    y = [1, 0, 0, 0, 1, 1]
+    risk = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+    assert metrics.ks(y, risk) == pytest.approx(1 / 3)
+    # a ranking the wrong way round separates nothing in its own direction
+    assert metrics.ks([0, 0, 1, 1], [0.9, 0.8, 0.2, 0.1]) == 0.0
+    rng = np.random.default_rng(11)
+    y = (rng.random(2000) < 0.2).astype(int)
+    risk = rng.normal(size=2000) + 1.5 * y
+    assert metrics.ks(y, risk) > 0.5 and metrics.ks(y, -risk) < 0.02
+    assert metrics.discrimination(y, -risk)["ks"] == metrics.ks(y, -risk)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_auc_roc_and_brier_match_scikit_learn(seed):
     rng = np.random.default_rng(seed)

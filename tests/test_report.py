@@ -559,6 +559,35 @@ def test_a_figure_is_never_rounded_onto_the_bar_it_is_judged_by(value, bar, digi
     assert beside_bar(value, bar, digits) == shown
 
 
+def test_ks_of_a_ranking_the_wrong_way_round_reads_near_zero_everywhere():
+    """An outcome read the wrong way round (AUC 0.157) read KS 0.544: the gap in the goods'
+    favour counted. KS is the bads' lead in the risk direction, in the JSON, the page's
+    figures and the challenger's row alike."""
+    from credo.evaluate import metrics
+
+    rng = np.random.default_rng(8)
+    n = 4000
+    log_odds = rng.normal(-1.5, 1.2, n)
+    pd_bad = 1 / (1 + np.exp(-log_odds))
+    good_model = (rng.random(n) < pd_bad).astype(int)
+    y = 1 - good_model  # the outcome inverted: the model ranks it the wrong way round
+    score = np.round(600 - 40 * log_odds)
+    bands = np.where(score > 600, "A", "B")
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], challenger_pd=pd_bad)
+    card, challenger = result["scorecard"], result["challenger"]
+    assert card["auc"] < 0.3
+    for value in (card["ks"], card["ks_pd"], challenger["ks"]):
+        assert 0 <= value < 0.02
+    # what the absolute gap read
+    fpr, tpr = metrics.roc_curve(y, -score)
+    assert np.max(np.abs(tpr - fpr)) > 0.3
+    # the same model on the outcome the right way round: the same gap, now in its direction
+    right = evaluate_scores(good_model, pd_bad, score, bands, ["A", "B"], challenger_pd=pd_bad)
+    assert right["scorecard"]["ks"] == pytest.approx(np.max(np.abs(tpr - fpr)))
+    text = " ".join(_parse(render_report(result)).text)
+    assert f"{card['ks']:.3f}" in text and f"{np.max(np.abs(tpr - fpr)):.3f}" not in text
+
+
 def test_hosmer_lemeshow_counts_no_fitted_parameters_on_held_out_rows():
     from credo.evaluate import metrics
 

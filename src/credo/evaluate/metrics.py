@@ -82,9 +82,14 @@ def roc_curve(y: Any, risk: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ks(y: Any, risk: Any) -> float:
-    """Kolmogorov-Smirnov statistic: the largest gap between the bad and good cumulative shares."""
+    """Kolmogorov-Smirnov statistic in the ranking's risk direction: the largest amount by
+    which the bads' share at or above a risk threshold exceeds the goods' share there.
+
+    Never negative: 0 when no threshold holds more of the bads than of the goods. A gap the
+    other way (goods riskier than bads) is no separation by this ranking, so it does not count.
+    """
     fpr, tpr = roc_curve(y, risk)
-    return float(np.max(np.abs(tpr - fpr)))
+    return float(np.max(tpr - fpr))  # the curve starts at (0, 0): never below 0
 
 
 def brier(y: Any, pd: Any) -> float:
