@@ -161,6 +161,51 @@ def test_hosmer_lemeshow_says_when_too_few_are_expected_per_group():
         assert (test["expected_min"] < 1) is (not enough)
 
 
+def test_hosmer_lemeshow_merges_groups_that_expect_few_bads_or_goods():
+    # the safest groups expect 1.3, 1.6, 2.0 ... bads (a model that ranks well); the riskiest
+    # expects 3 goods. Merged in order until each expects 5 of both: 1-4, 5-6, 7-8, 9-10.
+    pds = [0.0013, 0.0016, 0.0020, 0.0024, 0.0031, 0.0031, 0.0041, 0.0059, 0.34, 0.997]
+    rows = [{"count": 1000, "predicted": p, "observed": 2 * p if p < 0.5 else p} for p in pds]
+    assert metrics.merge_sparse_groups(rows) == [[0, 1, 2, 3], [4, 5], [6, 7], [8, 9]]
+    test = metrics.hosmer_lemeshow(rows)
+    assert test["enough_rows"] and test["groups"] == 4
+    assert test["merged_groups"] == [[1, 4], [5, 6], [7, 8], [9, 10]]
+    statistic = 0.0
+    for run in ([0, 1, 2, 3], [4, 5], [6, 7], [8, 9]):
+        count = 1000 * len(run)
+        expected = sum(1000 * pds[i] for i in run)
+        observed = sum(1000 * rows[i]["observed"] for i in run)
+        p = expected / count
+        statistic += (observed - expected) ** 2 / (count * p * (1 - p))
+    assert test["statistic"] == pytest.approx(statistic)
+    assert test["dof"] == 4 and test["p_value"] == pytest.approx(chi2.sf(statistic, 4))
+    assert test["expected_min"] == pytest.approx(1.3)  # of the groups as given
+    assert metrics.hosmer_lemeshow(rows, fitted=True)["dof"] == 2
+    # nothing to merge: the groups as given
+    plenty = [{"count": 1000, "predicted": p, "observed": p} for p in (0.05, 0.1, 0.2)]
+    assert metrics.merge_sparse_groups(plenty) == [[0], [1], [2]]
+    # the first four groups expect 7 bads; the last one's 4 join them (a short last run joins
+    # the one before it): one group, told, not tested
+    few = [{"count": 100, "predicted": p, "observed": p} for p in (0.01, 0.02, 0.01, 0.03, 0.04)]
+    assert metrics.merge_sparse_groups(few) == [[0, 1, 2, 3, 4]]
+    assert not metrics.hosmer_lemeshow(few)["enough_rows"]
+
+
+def test_hosmer_lemeshow_judges_miscalibration_where_the_safest_groups_expect_few_bads():
+    """10,012 rows with 1,264 bads and HL 111 read "evaluate on more rows": the safest tenth
+    expected 1.3 bads, and every group had to expect 1 or more."""
+    rng = np.random.default_rng(12)
+    n = 10_000
+    pd_bad = 1 / (1 + np.exp(-rng.normal(-4.2, 1.8, n)))
+    calibrated = (rng.random(n) < pd_bad).astype(int)
+    under = (rng.random(n) < np.clip(1.25 * pd_bad, 0, 1)).astype(int)  # 25 % more bads
+    fit = metrics.hosmer_lemeshow(metrics.calibration_by_decile(calibrated, pd_bad))
+    off = metrics.hosmer_lemeshow(metrics.calibration_by_decile(under, pd_bad))
+    assert fit["expected_min"] < 1 and fit["enough_rows"] and off["enough_rows"]
+    assert fit["groups"] < 10
+    assert fit["p_value"] > 0.05 and off["p_value"] < 1e-4
+
+
 def test_a_small_fall_between_bands_reads_as_chance():
     # 40 people a band: 6 bads then 5: a fall any two equal bands often show
     y = np.concatenate([np.repeat([1, 0], [6, 34]), np.repeat([1, 0], [5, 35])])

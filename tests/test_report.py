@@ -741,6 +741,37 @@ def test_figures_on_too_few_rows_to_judge_are_told_not_judged():
     assert judged["Predicted bad rates match what happened"] in ("pass", "flag")
 
 
+def test_calibration_is_judged_on_merged_groups_where_the_safest_expect_few_bads():
+    """The summary judges the Hosmer-Lemeshow test on groups merged until each expects 5 bads
+    and 5 goods, says how they were merged, and the page keeps the ten groups."""
+    rng = np.random.default_rng(12)
+    n = 10_000
+    log_odds = rng.normal(-4.2, 1.8, n)
+    pd_bad = 1 / (1 + np.exp(-log_odds))
+    score = np.round(600 - 40 * log_odds)
+    bands = np.where(score > 700, "A", "B")
+
+    def calibration(y: np.ndarray) -> tuple[dict, dict]:
+        result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"])
+        (check,) = [c for c in result["checks"] if c["name"].startswith("Predicted bad rates")]
+        return result, check
+
+    result, check = calibration((rng.random(n) < np.clip(1.25 * pd_bad, 0, 1)).astype(int))
+    test = result["scorecard"]["hosmer_lemeshow"]
+    assert test["expected_min"] < 1 and check["status"] == "flag", check
+    assert test["groups"] < 10
+    merged = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in test["merged_groups"])
+    assert (
+        f"on {test['groups']} groups (the 10 by predicted pd merged as {merged}," in check["detail"]
+    )
+    assert "at least 5 bad and 5 good customers" in check["detail"]
+    page = render_report(result)
+    section = page[page.index('<section id="calibration">') :].split("</section>")[0]
+    assert section.count('<td class="n">10</td>') == 1 and "merged as" in section  # ten rows
+    result, check = calibration((rng.random(n) < pd_bad).astype(int))
+    assert check["status"] == "pass", check
+
+
 def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
     """Five of six fresh samples of 102-140 rows from the training population itself were
     flagged "moderate shift" (PSI 0.10-0.23): about what sampling alone gives at that size."""

@@ -257,19 +257,30 @@ def _calibration_check(card: dict[str, Any]) -> dict[str, str]:
         f" percentage points on average over {_groups_by_pd(card['calibration'])}"
     )
     name = "Predicted bad rates match what happened"
+    least = f"{metrics.HL_MIN_EXPECTED:g}"
     if not test["enough_rows"]:
         return _check(
             name,
             None,
-            f"{said}; too few bad (or good) customers are expected per group for the"
-            f" Hosmer-Lemeshow test (as few as {test['expected_min']:.1f}; it asks for at least"
-            " 1 in every group and 5 in most): evaluate on more rows to judge the gaps.",
+            f"{said}; too few bad (or good) customers are expected for the Hosmer-Lemeshow test"
+            f" (as few as {test['expected_min']:.1f} in a group): it asks for at least {least} of"
+            " each per group, and merged with their neighbours until each expects that many,"
+            f" the groups are too few to test ({test['groups']}; it needs"
+            f" {metrics.HL_MIN_GROUPS}): evaluate on more rows to judge the gaps.",
         )
     p_value = test["p_value"]
+    runs = test["merged_groups"]
+    on = (
+        f", on {len(runs)} groups (the {runs[-1][-1]} by predicted pd merged as "
+        + ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in runs)
+        + f", so that each expects at least {least} bad and {least} good customers),"
+        if len(runs) < runs[-1][-1]
+        else ""
+    )
     return _check(
         name,
         p_value >= CALIBRATION_P_VALUE,
-        f"{said}; the Hosmer-Lemeshow test gives p ="
+        f"{said}; the Hosmer-Lemeshow test{on} gives p ="
         f" {beside_bar(p_value, CALIBRATION_P_VALUE, 3)}: " + _chance_words(p_value),
     )
 

@@ -15,6 +15,11 @@ from scipy.stats import chi2, fisher_exact, rankdata
 
 PSI_SMOOTHING = 1e-4  # share floor so an empty bin gives a large but finite PSI term
 MIN_BAND_SIZE = 30  # smaller bands are shown, but their bad rates do not judge the order
+# Hosmer-Lemeshow: the bads and goods a group must expect for a chi-square's p to mean
+# something (groups expecting fewer are merged with their neighbours), and the groups the
+# test needs after merging (with two fewer degrees of freedom on the training rows)
+HL_MIN_EXPECTED = 5.0
+HL_MIN_GROUPS = 3
 
 
 def _as_labels(y: Any) -> np.ndarray:
@@ -318,7 +323,28 @@ def information_value(bin_index: Any, y: Any, n_bins: int, n_regular: int | None
     return binned_iv(count, bad, n_bins if n_regular is None else n_regular)
 
 
-def hosmer_lemeshow(rows: Sequence[dict[str, float]], fitted: bool = False) -> dict[str, float]:
+def merge_sparse_groups(rows: Sequence[dict[str, float]]) -> list[list[int]]:
+    """Runs of adjacent calibration groups (0-based, in the order given: by predicted pd) that
+    each expect at least HL_MIN_EXPECTED bads and as many goods: a group expecting fewer is
+    merged with the next ones until the run does; a short last run joins the run before it."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    bads = goods = 0.0
+    for i, row in enumerate(rows):
+        current.append(i)
+        bads += row["count"] * row["predicted"]
+        goods += row["count"] * (1 - row["predicted"])
+        if bads >= HL_MIN_EXPECTED and goods >= HL_MIN_EXPECTED:
+            runs.append(current)
+            current, bads, goods = [], 0.0, 0.0
+    if current and runs:
+        runs[-1].extend(current)
+    elif current:
+        runs.append(current)
+    return runs
+
+
+def hosmer_lemeshow(rows: Sequence[dict[str, Any]], fitted: bool = False) -> dict[str, Any]:
     """Hosmer-Lemeshow goodness of fit over calibration groups.
 
     Sum over groups of (observed bads - expected bads)^2 / (n * p * (1 - p)), p the group's
@@ -326,23 +352,31 @@ def hosmer_lemeshow(rows: Sequence[dict[str, float]], fitted: bool = False) -> d
     was not fitted to (nothing was estimated from them), groups - 2 on the rows it was fitted
     to (`fitted`). A small p-value (below 0.05) says the predicted bad rates do not match the
     observed ones beyond chance.
+
+    A chi-square's p means little where a group expects few bads (or goods): adjacent groups
+    are merged until each expects HL_MIN_EXPECTED of both (`merge_sparse_groups`), and the test
+    is on the merged groups (`merged_groups`: the first and last 1-based group of each).
+    `enough_rows` is False when fewer than HL_MIN_GROUPS groups remain: the test cannot judge.
     """
-    counts = np.array([row["count"] for row in rows], dtype=np.float64)
-    predicted = np.array([row["predicted"] for row in rows])
-    observed = np.array([row["observed"] for row in rows])
+    runs = merge_sparse_groups(rows)
+    sizes = np.array([row["count"] for row in rows], dtype=np.float64)
+    pds = np.array([row["predicted"] for row in rows])
+    rates = np.array([row["observed"] for row in rows])
+    starts = [run[0] for run in runs]  # runs are adjacent: sums over each by reduceat
+    counts = np.add.reduceat(sizes, starts)
+    expected = np.add.reduceat(sizes * pds, starts)
+    observed = np.add.reduceat(sizes * rates, starts)
+    predicted = expected / counts
     variance = counts * predicted * (1 - predicted)
     keep = variance > 0
-    statistic = float(
-        np.sum((counts[keep] * (observed[keep] - predicted[keep])) ** 2 / variance[keep])
-    )
+    statistic = float(np.sum((observed[keep] - expected[keep]) ** 2 / variance[keep]))
     dof = max(int(keep.sum()) - (2 if fitted else 0), 1)
-    # Cochran's rule for a chi-square's expected counts: every one at least 1, four in five
-    # at least 5; fewer bads (or goods) expected per group and the test's p means little.
-    expected = np.concatenate([counts * predicted, counts * (1 - predicted)])
     return {
         "statistic": statistic,
         "dof": dof,
         "p_value": float(chi2.sf(statistic, dof)),
-        "expected_min": float(expected.min()),
-        "enough_rows": bool(expected.min() >= 1 and np.mean(expected >= 5) >= 0.8),
+        "expected_min": float(np.minimum(sizes * pds, sizes * (1 - pds)).min()),  # unmerged
+        "groups": len(runs),
+        "merged_groups": [[run[0] + 1, run[-1] + 1] for run in runs],
+        "enough_rows": len(runs) >= HL_MIN_GROUPS,
     }

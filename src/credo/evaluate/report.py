@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from credo import output
-from credo.evaluate import fairness, plots
+from credo.evaluate import fairness, metrics, plots
 from credo.evaluate.evaluation import beside_bar
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,6 +79,7 @@ def render_report(result: dict[str, Any], title: str = "Credit model evaluation"
         four_fifths=fairness.FOUR_FIFTHS,
         max_gap=f"{fairness.MAX_RATE_GAP:.2f}",
         gap_p=fairness.GAP_P_VALUE,
+        hl_least=f"{metrics.HL_MIN_EXPECTED:g}",
     )
 
 
