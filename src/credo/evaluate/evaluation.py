@@ -201,7 +201,7 @@ def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bo
     # of everyone in the audit: the people without a score are declined
     approval_rate = audit["approval"]["approval_rate"]
     calibrated = not audit["calibration"]["flag"]
-    miscalibrated = _miscalibrated(audit)
+    calibration = _sentences(_calibration_words(audit["calibration"]))
     if approval_rate in (0.0, 1.0):
         # everyone approved, or no one: every group alike, whatever the model does
         everyone = "everyone" if approval_rate else "no one"
@@ -209,7 +209,7 @@ def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bo
             f"The cutoff {cutoff['score']:g} approves {everyone}: nothing to compare at it; "
             "choose a cutoff inside the scores (--cutoff)."
         )
-        return (None, said) if calibrated else (False, f"{said} {miscalibrated}")
+        return (None if calibrated else False), f"{said}{calibration}"
     size = fairness.MIN_GROUP_SIZE
     if audit["approval"]["judged_groups"] < 2:
         # one group's calibration is the model's, not a difference between groups
@@ -221,13 +221,42 @@ def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bo
             " people: nothing to compare by the four-fifths rule; choose a cutoff inside the"
             " scores (--cutoff)."
         )
-        return (None, said) if calibrated else (False, f"{said} {miscalibrated}")
+        return (None if calibrated else False), f"{said}{calibration}"
     return not audit["flag"], _fairness_sentence(audit)
 
 
-def _miscalibrated(audit: dict[str, Any]) -> str:
-    flagged = [g["group"] for g in audit["calibration"]["groups"] if g["flag"]]
-    return "Mis-calibrated for " + ", ".join(flagged) + "."
+def _sentences(parts: list[str]) -> str:
+    """Each part as a sentence of its own, each after a space."""
+    return "".join(f" {part[:1].upper()}{part[1:]}." for part in parts)
+
+
+def _calibration_words(calibration: dict[str, Any]) -> list[str]:
+    """The groups whose bad rate departs from their predictions unlike the others', and, where
+    the whole population's does, that this is the model's calibration, not the groups'."""
+    words = []
+    flagged = [g for g in calibration["groups"] if g["flag"]]
+    population = calibration["population"]
+    if flagged:
+        ratios = ", ".join(f"{g['group']} {_ratio(g['ratio'])}" for g in flagged)
+        words.append(
+            "mis-calibrated for " + ", ".join(g["group"] for g in flagged) + " against the"
+            f" other groups (observed / predicted bad rate: {ratios}; "
+            f"{_ratio(calibration['reference_ratio'])} over the other groups judged)"
+        )
+    if population["off"]:
+        way = "above" if population["observed"] > population["predicted"] else "below"
+        words.append(
+            f"the bad rate of the groups as a whole is {way} the model's prediction"
+            f" ({100 * population['observed']:.1f}% observed, {100 * population['predicted']:.1f}%"
+            " predicted): that much is the model's calibration on this population (judged under"
+            ' "Predicted bad rates match what happened"), not a difference between groups, which'
+            " are compared with one another on predictions scaled to their bad rate"
+        )
+    return words
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _auc_check(card: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
@@ -391,11 +420,9 @@ def _fairness_sentence(audit: dict[str, Any]) -> str:
             f"bad customers declined: not judged (fewer than two groups with"
             f" {fairness.MIN_GROUP_SIZE} or more bad customers)"
         )
-    flagged = [g["group"] for g in audit["calibration"]["groups"] if g["flag"]]
-    if flagged:
-        parts.append("mis-calibrated for " + ", ".join(flagged))
     sentence = "; ".join(parts)
-    return sentence[:1].upper() + sentence[1:] + "."
+    calibration = _sentences(_calibration_words(audit["calibration"]))
+    return sentence[:1].upper() + sentence[1:] + "." + calibration
 
 
 def evaluate_scores(

@@ -8,8 +8,10 @@ attribute:
   positive rate); among those who turned out bad, are some declined less often (true positive
   rate)? Gaps are the largest minus the smallest rate across groups; a gap is flagged when it
   is both wide and wider than chance would make it.
-* Calibration within groups: does the predicted probability of bad match the observed bad
-  rate inside each group, or is one group systematically over- or under-predicted?
+* Calibration within groups: is one group over- or under-predicted against the others? The
+  predictions are scaled to the groups' bad rate first (calibration in the large), so a model
+  off for everyone alike (the calibration section's finding, not a difference between
+  groups) flags no group.
 
 People the model could not score (no data from a consented source) are declined in practice:
 they count as declined in the approval rates and error rates of their group, and are left out
@@ -26,6 +28,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit, logit
 from scipy.stats import chi2_contingency, norm
 
 from credo.model.bins import format_number
@@ -40,6 +44,8 @@ GAP_P_VALUE = 0.05
 # Calibration within groups: the chance that some judged group of a well-calibrated model
 # is flagged by chance alone (each group tested at this level over their number).
 CALIBRATION_FALSE_ALARM = 0.05
+LOGIT_CLIP = 1e-12  # a pd of exactly 0 or 1 has no log-odds to shift
+MAX_SHIFT = 30.0  # log-odds: far beyond any population's miscalibration
 MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows to judge
 MAX_GROUPS = 50  # beyond this many groups, the small ones are pooled into one row
 MISSING = "missing"  # the group of people whose attribute is not known
@@ -326,34 +332,110 @@ def calibration_z(groups: int) -> float:
     return float(norm.ppf(1 - CALIBRATION_FALSE_ALARM / (2 * max(groups, 1))))
 
 
+def calibration_in_the_large(pd_bad: Any, bads: float) -> float:
+    """The shift of every prediction's log-odds that makes their sum the observed number of
+    bads (recalibration in the large: the ranking kept, each probability within 0 and 1)."""
+    return _shift(_log_odds(np.asarray(pd_bad, dtype=np.float64)), float(bads))
+
+
+def _log_odds(pd_bad: np.ndarray) -> np.ndarray:
+    return logit(np.clip(pd_bad, LOGIT_CLIP, 1 - LOGIT_CLIP))
+
+
+def _shift(odds: np.ndarray, bads: float) -> float:
+    low, high = -MAX_SHIFT, MAX_SHIFT
+    if expit(odds + low).sum() >= bads:  # no bads (or nearly): as far down as it goes
+        return low
+    if expit(odds + high).sum() <= bads:
+        return high
+    return float(brentq(lambda shift: expit(odds + shift).sum() - bads, low, high))
+
+
+@dataclass(frozen=True)
+class _Against:
+    """Each group's observed bads against the predictions shifted to the bad rate of the
+    groups `fitted` (a mask over the groups): z, the mean shifted pd, the shift."""
+
+    z: np.ndarray
+    rescaled: np.ndarray
+    shift: float
+
+
+def _against(
+    odds: np.ndarray, labels: np.ndarray, grouping: _Grouping, fitted: np.ndarray
+) -> _Against:
+    rows = fitted[grouping.index] if fitted.any() else np.ones(labels.size, dtype=bool)
+    shift = _shift(odds[rows], float(labels[rows].sum()))
+    shifted = expit(odds + shift)
+    expected, spread = grouping.sums(shifted), grouping.sums(shifted * (1 - shifted))
+    total = float(spread[fitted].sum() if fitted.any() else spread.sum())
+    share = spread / total if total > 0 else np.zeros_like(spread)
+    # a fitted group's own rows set the shift (less room to differ from it); another's did not
+    variance = spread * np.where(fitted, 1 - share, 1 + share)
+    residual = grouping.sums(labels) - expected
+    z = np.divide(residual, np.sqrt(variance), out=np.zeros_like(residual), where=variance > 1e-12)
+    counts = np.maximum(grouping.counts(), 1)
+    return _Against(z, expected / counts, shift)
+
+
 def calibration_within_groups(
     y: Any, pd_bad: Any, groups: Any, pooled: str | None = None
 ) -> dict[str, Any]:
-    """Predicted (mean pd) against observed bad rate inside each group.
+    """Predicted (mean pd) against observed bad rate inside each group, judged against the
+    other groups, not against the model's calibration overall (the calibration section's).
 
-    A group of at least MIN_GROUP_SIZE rows is flagged when the two differ by more standard
-    errors than `calibration_z` allows for the number of such groups (1.96 for one, 2.24 for
-    two, 2.81 for ten): the standard error of the observed bad rate were each person bad with
-    their predicted probability, sqrt(sum p(1 - p)) / n.
+    The predictions are shifted on the log-odds scale so that, over the groups of at least
+    MIN_GROUP_SIZE rows (the judged ones), they expect as many bads as were observed
+    (`calibration_in_the_large`): a population whose bad rate rose alike in every group flags
+    none. The judged group furthest from its shifted predictions is flagged when it is more
+    standard errors out than `calibration_z` allows for the number of judged groups (1.96 for
+    one, 2.24 for two, 2.81 for ten); the shift is then worked out again without it, and so
+    on while the remaining groups differ. Of two groups that differ, the one further from its
+    own predictions is flagged. The standard error of a group's observed bads less its shifted
+    predictions', were each person bad with their shifted probability, is sqrt(V_g (1 - V_g /
+    V)), V_g the sum of p (1 - p) over the group and V over the groups the shift was fitted on
+    (1 + V_g / V for a group outside them). `z` is against the last shift (`reference`: the
+    groups it was fitted on), `z_own` against the group's own predictions; `population` holds
+    the judged groups' predicted and observed bad rate and whether they differ beyond chance
+    (`off`): the model's calibration on them, not a difference between groups.
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
     grouping = _grouping(groups, pooled)
     counts = grouping.counts()
+    judged = np.array([grouping.may_judge(i, int(c)) for i, c in enumerate(counts)], dtype=bool)
+    odds = _log_odds(probabilities)
     predicted_sum, observed_sum = grouping.sums(probabilities), grouping.sums(labels)
     spread = grouping.sums(probabilities * (1 - probabilities))
-    judged = sum(grouping.may_judge(i, int(c)) for i, c in enumerate(counts))
-    threshold = calibration_z(judged)
+    own_z = np.divide(
+        observed_sum - predicted_sum,
+        np.sqrt(spread),
+        out=np.zeros_like(spread),
+        where=spread > 1e-12,
+    )
+    threshold = calibration_z(int(judged.sum()))
+    flagged = np.zeros(judged.size, dtype=bool)
+    while True:
+        fitted = judged & ~flagged
+        against = _against(odds, labels, grouping, fitted)
+        beyond = np.flatnonzero(fitted & (np.abs(against.z) > threshold))
+        if beyond.size == 0:
+            break
+        # two groups are equally far from a shift fitted on both: the one further from its
+        # own predictions is the one off
+        far = np.abs(own_z if fitted.sum() == 2 else against.z)
+        flagged[beyond[np.argmax(far[beyond])]] = True
+    in_judged = judged[grouping.index] if judged.any() else np.ones(labels.size, dtype=bool)
+    fitted = judged & ~flagged
     rows = []
     for i, name in enumerate(grouping.names):
         count = int(counts[i])
         if count == 0:  # a group of people without a score alone: nothing predicted
             rows.append({"group": name, "count": 0, "predicted": None, "observed": None,
-                         "ratio": None, "z": 0.0, "flag": False})  # fmt: skip
+                         "ratio": None, "rescaled": None, "z": 0.0, "z_own": 0.0,
+                         "flag": False})  # fmt: skip
             continue
         predicted, observed = float(predicted_sum[i] / count), float(observed_sum[i] / count)
-        variance = float(spread[i]) / count**2
-        z = (observed - predicted) / np.sqrt(variance) if variance > 0 else 0.0
         rows.append(
             {
                 "group": name,
@@ -361,11 +443,40 @@ def calibration_within_groups(
                 "predicted": predicted,
                 "observed": observed,
                 "ratio": observed / predicted if predicted > 0 else None,
-                "z": float(z),
-                "flag": bool(abs(z) > threshold and grouping.may_judge(i, count)),
+                "rescaled": float(against.rescaled[i]),
+                "z": float(against.z[i]),
+                "z_own": float(own_z[i]),
+                "flag": bool(flagged[i]),
             }
         )
-    return {"groups": rows, "flag": any(row["flag"] for row in rows)}
+    reference = [name for i, name in enumerate(grouping.names) if fitted[i]]
+    fitted_predicted = float(predicted_sum[fitted].sum())
+    return {
+        "groups": rows,
+        "population": _population_calibration(labels[in_judged], probabilities[in_judged]),
+        "reference": reference,
+        "reference_ratio": (
+            float(observed_sum[fitted].sum()) / fitted_predicted if fitted_predicted > 0 else None
+        ),
+        "shift": against.shift,
+        "flag": bool(flagged.any()),
+    }
+
+
+def _population_calibration(labels: np.ndarray, pd_bad: np.ndarray) -> dict[str, Any]:
+    """The rows' mean predicted and observed bad rate, and whether they differ beyond chance
+    (two-sided, at CALIBRATION_FALSE_ALARM)."""
+    if labels.size == 0:
+        return {"count": 0, "predicted": None, "observed": None, "z": 0.0, "off": False}
+    spread = float(np.sum(pd_bad * (1 - pd_bad)))
+    z = float((labels.sum() - pd_bad.sum()) / np.sqrt(spread)) if spread > 0 else 0.0
+    return {
+        "count": int(labels.size),
+        "predicted": float(pd_bad.mean()),
+        "observed": float(labels.mean()),
+        "z": z,
+        "off": bool(abs(z) > calibration_z(1)),
+    }
 
 
 ISO_DATE_TEXT = re.compile(r"^\s*(\d{4}-\d{1,2}(?:-\d{1,2})?)(?:[ T].*)?\s*$")
