@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from credo.explain import reasons as rs
-from credo.model.bins import Bins
+from credo.model.bins import Bins, format_number
 from credo.model.scorecard import Scorecard
 
 NO = rs.NO_REASON
@@ -353,3 +353,91 @@ def test_a_level_written_with_padding_reads_without_it_in_a_sentence():
     )
     assert rs.level_text("grade", "   ") == "grade:    "  # nothing but spaces: as it is
     assert rs.level_text("n", 3) == "n: 3"
+
+
+def test_a_plain_columns_range_says_which_way_scores_better_on_each_side_of_the_best():
+    """A plain table's bin read "age in [30, 45)": nothing said whether more or less would
+    score better, and where the points bend the two sides of the best bin want opposite
+    moves."""
+    bins = Bins.from_dict(
+        {
+            "feature": "years_at_address",
+            "kind": "numeric",
+            "edges": [1.0, 3.0, 10.0, 25.0],
+            "specials": [-1.0],
+            "count": [10, 10, 10, 10, 10, 5, 5],
+            "bad": [6, 4, 1, 3, 5, 2, 3],
+            "woe": [-1.0, -0.4, 1.0, -0.1, -0.7, 0.0, -0.4],
+        }
+    )
+    points = np.array([10, 30, 45, 30, 20, 60, 5])  # a peak of points at bin 2
+    assert rs.plain_reason_texts("years_at_address", bins, points) == [
+        "years at address: under 1 (a higher value scores better)",
+        "years at address: 1 to under 3 (a higher value scores better)",
+        "years at address: 3 to under 10",  # the best regular bin: no way scores better
+        "years at address: 10 to under 25 (a lower value scores better)",
+        "years at address: 25 or more (a lower value scores better)",
+        "years at address: special: -1",
+        "years at address: no value given",
+    ]
+    # a bin tied with the best loses nothing: neither way scores better
+    tied = rs.plain_reason_texts("n", bins, np.array([10, 45, 45, 30, 20, 0, 0]))
+    assert tied[1:4] == [
+        "n: 1 to under 3",
+        "n: 3 to under 10",
+        "n: 10 to under 25 (a lower value scores better)",
+    ]
+    groups = Bins.from_dict(
+        {
+            "feature": "home_ownership",
+            "kind": "categorical",
+            "groups": [["OWN"], ["MORTGAGE", "RENT"]],
+            "count": [10, 10, 0],
+            "bad": [2, 6, 0],
+            "woe": [1.0, -0.5, 0.0],
+        }
+    )
+    assert rs.plain_reason_texts("home_ownership", groups, np.array([40, 20, 20])) == [
+        "home ownership in {OWN}",
+        "home ownership in {MORTGAGE, RENT}",
+        "home ownership: no value given",
+    ]
+
+
+def test_a_plain_tables_scores_tell_the_way_to_a_better_score_on_both_sides_of_a_valley():
+    rng = np.random.default_rng(11)
+    n = 8000
+    age = rng.uniform(18, 80, n)
+    # riskiest young and old: a valley of risk, a peak of points in the middle
+    z = -1.5 + 0.004 * (age - 48) ** 2
+    region = rng.choice(["north", "south"], n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(z + (region == "south"))))).astype(int)
+    age[rng.random(n) < 0.05] = np.nan
+    X = pd.DataFrame({"age_years": age, "region": region})
+    card = Scorecard(min_iv=0.0).fit(X, y)
+    card = Scorecard.from_dict(json.loads(json.dumps(card.to_dict())))  # as a model file
+    bins, points = card.bins_["age_years"], card.points_["age_years"]
+    best = int(np.argmax(points[: bins.n_regular]))
+    assert 0 < best < bins.n_regular - 1, "the fit found no valley to test"
+    people = pd.DataFrame(
+        {
+            "age_years": [18.5, 79.5, float(np.mean(bins.edges[best - 1 : best + 1])), np.nan],
+            "region": ["north", "north", "south", "north"],
+        }
+    )
+    told = card.score_table(people, with_text=True)
+    texts = told[[f"reason_{r}_text" for r in range(1, 5)]].to_numpy().tolist()
+
+    def age_text(row: list) -> str:
+        return next(t for t in row if t and t.startswith("age years"))
+
+    young, old, middle, unknown = texts
+    low, high = format_number(bins.edges[0]), format_number(bins.edges[-1])
+    assert age_text(young) == f"age years: under {low} (a higher value scores better)"
+    assert age_text(old) == f"age years: {high} or more (a lower value scores better)"
+    assert not any(t and t.startswith("age years") for t in middle)  # the best bin: no reason
+    assert "region: south" in middle  # a category names the person's own level
+    assert age_text(unknown) == "age years: no value given"
+    # the best regular bin's own text states its range and no direction
+    best_text = card.reason_texts("age_years")[best]
+    assert " to under " in best_text and "scores better" not in best_text

@@ -122,14 +122,10 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     best = int(np.argmax(np.asarray(safety)[:regular])) if regular else 0
     reason, low = meta["reason"], meta.get("reason_low") or ""
     texts = [low if low and b < best else reason for b in range(regular)]
-    described = feature_text(meta)
+    described, unit = feature_text(meta), meta.get("unit") or ""
 
     def ranged(b: int) -> str:
-        """The person's range, and which way scores better where it is not the best."""
-        said = f"{described}: {range_words(bins, b, meta.get('unit') or '')}"
-        if b == best or bins.kind != "numeric":
-            return said
-        return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
+        return range_text(described, bins, b, best, unit)
 
     pivot = meta.get("reason_pivot")
     if low and pivot is not None and bins.kind == "numeric":
@@ -151,6 +147,39 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(missing_value_text(meta))
     return texts
+
+
+def plain_reason_texts(feature: str, bins, points: np.ndarray) -> list[str]:
+    """What a person reads for each bin of a plain table's column, which has no catalog text.
+
+    A numeric regular bin reads its range in words and, where it scores below the best regular
+    bin, which way scores better (`range_text`): without it "dti in [10.86, 17.99)" does not
+    say whether to move up or down, which matters where the points bend (a valley or a peak).
+    A bin tied with the best says no direction, as neither way scores better. Special values,
+    the missing bin and a categorical feature's groups read their labels (a category's own
+    level replaces its group when scoring: `level_text`).
+    """
+    labels = bins.labels()
+    regular = np.asarray(points)[: bins.n_regular]
+    if bins.kind != "numeric" or not len(regular):
+        return [reason_label_text(feature, label) for label in labels]
+    best = int(np.argmax(regular))
+    readable = feature.replace("_", " ")
+    ranged = [
+        range_text(readable, bins, b, b if regular[b] == regular[best] else best)
+        for b in range(len(regular))
+    ]
+    return ranged + [reason_label_text(feature, label) for label in labels[len(regular) :]]
+
+
+def range_text(described: str, bins, b: int, best: int, unit: str = "") -> str:
+    """Regular bin `b` as the feature's range in words, and which way scores better where it
+    is not the `best` regular bin: by the side of the best bin it lies on (a category's group
+    has no side)."""
+    said = f"{described}: {range_words(bins, b, unit)}"
+    if b == best or bins.kind != "numeric":
+        return said
+    return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
 
 
 def claims(bins, b: int) -> bool:
@@ -247,12 +276,11 @@ def _shown(value: object) -> object:
 
 
 def reason_label_text(feature: str, label: str) -> str:
-    """A generated reason text for a plain-table column (no catalog text exists)."""
+    """A plain-table column's text from a bin's label: the missing bin, a special value, or a
+    category's group (a numeric range reads in words: `plain_reason_texts`)."""
     readable = feature.replace("_", " ")
     if label == "missing":
         return f"{readable}: no value given"
-    if label.startswith(("<", ">")):
-        return f"{readable} {label}"
     if label.startswith("special"):
         return f"{readable}: {label}"
     return f"{readable} in {label}"
