@@ -404,6 +404,42 @@ def test_a_plain_columns_range_says_which_way_scores_better_on_each_side_of_the_
     ]
 
 
+def test_a_plain_columns_side_of_a_segment_split_reads_in_words_and_says_the_way_to_the_other():
+    """A segment's charge on a plain column read its rule, "months late >= 1 or missing",
+    beside bins reading "months late: 1 to under 2 (a lower value scores better)"."""
+    bins = Bins.from_dict(
+        {
+            "feature": "years_at_address",
+            "kind": "numeric",
+            "edges": [1.0, 3.0, 10.0],
+            "specials": [-1.0],
+            "count": [10, 10, 10, 10, 5, 5],
+            "bad": [6, 4, 1, 3, 2, 3],
+            "woe": [-1.0, -0.4, 1.0, -0.1, 0.0, -0.4],
+        }
+    )
+    assert rs.split_side_text("years_at_address", bins, [0, 1, 5]) == (
+        "years at address: under 3, or no value given (a higher value scores better)"
+    )
+    assert rs.split_side_text("years_at_address", bins, [4, 2, 3]) == (
+        "years at address: 3 or more, or special: -1 (a lower value scores better)"
+    )
+    assert rs.split_side_text("n", bins, [5]) == "n: no value given"
+    assert rs.split_side_text("n", bins, [1, 2]) == "n: 1 to under 10"  # cut on both sides
+    assert rs.split_side_text("n", bins, [0, 2]) is None  # no one range: the rule is told
+    groups = Bins.from_dict(
+        {
+            "feature": "region",
+            "kind": "categorical",
+            "groups": [["north"], ["south"]],
+            "count": [10, 10, 0],
+            "bad": [2, 6, 0],
+            "woe": [1.0, -0.5, 0.0],
+        }
+    )
+    assert rs.split_side_text("region", groups, [1]) is None
+
+
 def test_a_plain_tables_scores_tell_the_way_to_a_better_score_on_both_sides_of_a_valley():
     rng = np.random.default_rng(11)
     n = 8000

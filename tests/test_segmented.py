@@ -82,7 +82,10 @@ def test_the_segment_is_a_reason_where_it_costs_points(fitted):
     assert (reasons == code).any(axis=1).all()  # every late person is told
     first = table.loc[rows & (table["reason_1"] == code), "reason_1_text"]
     assert first.str.contains("months late").all()
-    # where the charge is the larger part of the loss, the text is the segment's rule
+    # the side of the split in words, and the way to the other side
+    told = model.segment_reason_text(late, "months_late")
+    assert told == "months late: 1 or more, or no value given (a lower value scores better)"
+    # where the charge is the larger part of the loss, the text is the segment's side
     if "months_late" in late.card.features_:
         j = late.card.features_.index("months_late")
         own = late.card.loss_["months_late"][late.card.bin_indices(X[rows])[:, j]]

@@ -197,14 +197,40 @@ def range_words(bins, b: int, unit: str = "") -> str:
     categories as its label."""
     if bins.kind != "numeric":
         return bins.labels()[b]
-    if not bins.edges:
+    return span_words(bins.edges, b, b, unit)
+
+
+def span_words(edges: list[float], low: int, high: int, unit: str = "") -> str:
+    """Regular bins `low` to `high` of a numeric feature cut at `edges` as one range of values,
+    worded as `range_words` words one bin."""
+    if low == 0 and high == len(edges):
         return "any value"
-    edges = [_number(edge, unit) for edge in bins.edges]
-    if b == 0:
-        return f"under {_with_word(edges[0], unit)}"
-    if b == len(edges):
-        return f"{_with_word(edges[-1], unit)} or more"
-    return f"{edges[b - 1]} to under {_with_word(edges[b], unit)}"
+    if low == 0:
+        return f"under {written(edges[high], unit)}"
+    if high == len(edges):
+        return f"{written(edges[low - 1], unit)} or more"
+    return f"{_number(edges[low - 1], unit)} to under {written(edges[high], unit)}"
+
+
+def split_side_text(feature: str, bins, members: list[int]) -> str | None:
+    """A plain-table column's side of a segment split, told for the charge of being on it:
+    its numeric bins as one range, its special values and missing bin, and which way scores
+    better (a charged side costs points against the other side of the cut, which lies above
+    or below it). None where the side is no one range (a category's groups, bins apart)."""
+    regular = sorted(b for b in members if b < bins.n_regular)
+    if bins.kind != "numeric" or (regular and regular[-1] - regular[0] + 1 != len(regular)):
+        return None
+    labels = bins.labels()
+    words = [span_words(bins.edges, regular[0], regular[-1])] if regular else []
+    words += [
+        "no value given" if labels[b] == "missing" else labels[b]
+        for b in sorted(members)
+        if b >= bins.n_regular
+    ]
+    said = f"{feature.replace('_', ' ')}: {', or '.join(words)}"
+    if not regular or (regular[0] == 0) == (regular[-1] == bins.n_regular - 1):
+        return said  # the other side's values lie on both sides of these, or none are cut
+    return f"{said} ({'a higher' if regular[0] == 0 else 'a lower'} value scores better)"
 
 
 _UNIT_WORDS = {"days": "days", "months": "months", "share_change": "percentage points"}

@@ -358,7 +358,8 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
 
     def segment_reason_text(self, segment: Segment, name: str) -> str:
         """The text of a segment's charge: the catalog text for the side of the split the
-        segment is on (its first regular bin, else its first bin), else the rule."""
+        segment is on (its first regular bin, else its first bin); for a plain table's column
+        that side in words and which way scores better, else the rule."""
         condition = next(c for c in segment.conditions if c.feature == name)
         meta = self.meta_.get(name, {})
         if meta.get("reason"):
@@ -366,8 +367,12 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
             texts = rs.catalog_reason_texts(meta, bins, np.asarray(bins.woe, dtype=float))
             regular = [b for b in condition.members if b < bins.n_regular]
             return texts[(regular or list(condition.members))[0]]
-        rule = " and ".join(c.label() for c in segment.conditions if c.feature == name)
-        return rule.replace("_", " ")
+        on_it = [c for c in segment.conditions if c.feature == name]
+        # two splits on one feature: each side's way to a better score need not agree
+        said = rs.split_side_text(name, condition.bins, condition.members)
+        if len(on_it) == 1 and said is not None:
+            return said
+        return " and ".join(c.label() for c in on_it).replace("_", " ")
 
     def breakdown(self, X: Any) -> pd.DataFrame:
         """Points per dimension and that dimension's most, from each row's segment card."""
