@@ -642,3 +642,18 @@ def test_a_strong_missing_bin_does_not_open_the_way_to_a_bend():
     x[rng.random(x.size) < np.where(y == 1, 0.4, 0.1)] = np.nan
     bent = OptimalBinning(max_bins=6, monotonic="auto_bend").fit(x, y).bins_
     assert bent.monotonic == "valley"
+
+
+def test_float32_values_are_binned_as_their_decimal_text():
+    """A Parquet of float32 ratios (as memory-saving scripts write them) binned at their
+    64-bit expansions: a cut printed 0.21 held the rows written 0.21 below it (0.2099999934),
+    so a bin's label was false of them."""
+    rng = np.random.default_rng(8)
+    x = np.round(rng.uniform(0, 1, 4000), 2)
+    y = (rng.random(x.size) < 0.05 + 0.4 * x).astype(int)
+    narrow = x.astype(np.float32)
+    for values in (narrow, pd.Series(narrow), pa.array(narrow)):
+        bins = OptimalBinning().fit(values, y).bins_
+        assert bins.edges == OptimalBinning().fit(x, y).bins_.edges
+        at_cuts = np.asarray(bins.edges, dtype=np.float32)
+        assert bins.index(at_cuts).tolist() == list(range(1, len(bins.edges) + 1))
