@@ -848,3 +848,37 @@ def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
     assert "no shift can be told from so few rows (samples of this size differ" in html
     assert check(rng.normal(630, 50, 5_000))[1] == "flag"
     assert check(rng.normal(600, 50, 5_000))[1] == "pass"
+
+
+def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_path):
+    """Utilisation trained as "51%" (read as 51) and evaluated as 0.51 (a spreadsheet's or a
+    database's share) moved every score: the report flagged the scores' PSI without saying
+    which column had moved."""
+    rng = np.random.default_rng(6)
+    n = 3000
+    util = np.round(rng.uniform(0, 1, n), 2)
+    other = rng.normal(size=n)
+    bad = (rng.random(n) < 1 / (1 + np.exp(2.5 - 3 * util - 0.3 * other))).astype(int)
+    table = pd.DataFrame({"util": [f"{u * 100:g}%" for u in util], "other": other, "bad": bad})
+    table.to_csv(tmp_path / "train.csv", index=False)
+    table.assign(util=util).to_parquet(tmp_path / "new.parquet")
+    trained = subprocess.run(
+        [str(CREDO), "train", "--table", str(tmp_path / "train.csv"), "--target", "bad",
+         "--out", str(tmp_path / "m.json")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    run = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"), "--table",
+         str(tmp_path / "new.parquet"), "--target", "bad", "--report", str(tmp_path / "r.html"),
+         "--json", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    figures = json.loads((tmp_path / "r.json").read_text())
+    psi = {f["name"]: f.get("psi") for f in figures["features"]}
+    assert psi["util"] > 1 and psi["other"] < 0.05
+    check = next(c for c in figures["checks"] if c["name"].startswith("Population like"))
+    assert check["status"] == "flag" and "util (" in check["detail"]
+    assert "other (" not in check["detail"]
+    assert "Stability (PSI)" in (tmp_path / "r.html").read_text()

@@ -79,6 +79,33 @@ def reason_frequency(
     ]
 
 
+# The most features a stability check names as having moved
+SHIFTED_SHOWN = 3
+
+
+def _shifted_features(features: Sequence[Mapping[str, Any]]) -> str:
+    """The model's features whose own stability index reads a shift (0.1 or more), largest
+    first: where the scores moved from (a column written in other units, "51%" in training
+    and 0.51 now, moves every score)."""
+    moved = sorted(
+        (
+            (f["psi"], f["name"])
+            for f in features
+            if f.get("status") == "used" and (f.get("psi") or 0.0) >= 0.1
+        ),
+        reverse=True,
+    )
+    if not moved:
+        return ""
+    named = ", ".join(f"{name} ({psi:.2f})" for psi, name in moved[:SHIFTED_SHOWN])
+    more = f" and {len(moved) - SHIFTED_SHOWN} more" if len(moved) > SHIFTED_SHOWN else ""
+    return (
+        f" Features whose own ranges hold other shares of the people than at training (PSI):"
+        f" {named}{more}; a column written in other units (51% then, 0.51 now) moves every"
+        " score."
+    )
+
+
 def _stability(score: np.ndarray, train: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if train is None:
         return None
@@ -166,6 +193,7 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                     " stable)."
                 ),
             )
+            said += _shifted_features(result["features"])
         checks.append(_check("Population like the training population", ok, said))
     challenger = result["challenger"]
     if challenger is not None:

@@ -198,6 +198,18 @@ def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, 
     return {"psi": float(terms.sum()), "bins": rows}
 
 
+def binned_psi(train_counts: Any, bin_index: Any, n_bins: int) -> float:
+    """A characteristic's stability index: PSI between the shares of the training rows in its
+    bins (`train_counts`) and those of the evaluated rows (`bin_index`: each row's bin)."""
+    train = np.asarray(train_counts, dtype=np.float64)
+    current = np.bincount(np.asarray(bin_index, dtype=np.int64), minlength=n_bins)[:n_bins]
+    if train.sum() <= 0 or current.sum() <= 0:
+        return float("nan")
+    expected = np.maximum(train / train.sum(), PSI_SMOOTHING)
+    actual = np.maximum(current / current.sum(), PSI_SMOOTHING)
+    return float(((actual - expected) * np.log(actual / expected)).sum())
+
+
 def psi_by_chance(bins: int, rows: int, train_rows: int | None = None) -> float:
     """The PSI two samples of one population reach by chance one time in twenty: for small
     differences PSI is about the sum of (p - q)^2 / p, which over samples of `rows` and

@@ -25,8 +25,9 @@ def _finite(value: Any) -> Any:
 
 
 def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dict[str, Any]]:
-    """Each candidate feature: dimension, IV at training and on this data, how its bad rate
-    runs over its bins, used or why not."""
+    """Each candidate feature: dimension, IV at training and on this data, its stability
+    index (PSI of its bins' shares, training against this data), how its bad rate runs over
+    its bins, used or why not."""
     rows = []
     for name, train_iv in sorted(scorecard.iv_.items(), key=lambda item: -item[1]):
         row: dict[str, Any] = {
@@ -39,6 +40,7 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
             bins = scorecard.bins_[name]
             index = bins.index(frame[name].to_numpy())
             row["iv_eval"] = metrics.information_value(index, y, bins.n_bins, bins.n_regular)
+            row["psi"] = _finite(metrics.binned_psi(bins.count, index, bins.n_bins))
             row["shape"] = bins.risk_shape()
         rows.append(row)
     for name, why in scorecard.dropped_.items():  # columns never binned (dates, identifiers)
