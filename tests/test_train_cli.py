@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import subprocess
@@ -1216,3 +1217,29 @@ def test_row_numbers_for_ids_are_said_when_the_table_has_an_id_column(tmp_path):
                   "--id", "customer_id", "--out", tmp_path / "k.csv")  # fmt: skip
     assert "row number" not in keyed.stderr
     assert pd.read_csv(tmp_path / "k.csv")["id"].tolist()[:2] == ["C00000", "C00001"]
+
+
+def test_big_ids_from_parquet_are_scored_exact(tmp_path):
+    # Spark and Oracle write NUMBER ids as DECIMAL(p, 0), pandas' Int64 with a gap as int64
+    # with a null: read as floats, 102381051276738123 came out as 1.0238105127673813e+17
+    table = pd.read_csv(GERMAN).drop(columns=PROTECTED)
+    big = [10**17 + 2381051276738123 + 7 * i for i in range(len(table))]
+    with_gap = [None, *big[1:]]
+    people = pa.Table.from_pandas(table, preserve_index=False)
+    for name, ids, written in (
+        ("decimal", pa.array([decimal.Decimal(v) for v in big], pa.decimal128(20, 0)), big),
+        ("int_null", pa.array(with_gap, pa.int64()), with_gap),
+    ):
+        source = tmp_path / f"{name}.parquet"
+        pq.write_table(people.append_column("cust_no", ids), source)
+        model = tmp_path / f"{name}.json"
+        credo("train", "--table", source, "--target", "bad", "--id", "cust_no", "--out", model)
+        for suffix in (".csv", ".parquet"):
+            out = tmp_path / f"scores_{name}{suffix}"
+            credo("score", "--model", model, "--table", source, "--out", out)
+            if suffix == ".csv":
+                lines = out.read_text().splitlines()[1:]
+                got = [int(line.split(",")[0]) if line.split(",")[0] else None for line in lines]
+            else:
+                got = pq.read_table(out).column("id").to_pylist()
+            assert got == written

@@ -59,19 +59,22 @@ def as_frame(X: Any) -> pd.DataFrame:
     return frame
 
 
-def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) -> pd.DataFrame:
+def read_plain_table(
+    path: str | Path, text_columns: Sequence[str | None] = (), id_column: str | None = None
+) -> pd.DataFrame:
     """A CSV or Parquet file with one row per person (percentages such as "13.5%", and in
     files not separated by commas numbers such as "1,5", read as numbers: see
-    `credo.model.columns`). A CSV's `text_columns` (an id) are read verbatim, as text:
-    customer numbers such as "000123" keep their zeros."""
-    verbatim = {str(c) for c in text_columns if c is not None}
+    `credo.model.columns`). A CSV's `text_columns` and `id_column` are read verbatim, as
+    text: customer numbers such as "000123" keep their zeros. A Parquet file's `id_column`
+    is kept exact (`_exact_id`)."""
+    verbatim = {str(c) for c in [*text_columns, id_column] if c is not None}
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
     suffix = path.suffix.lower()
     delimiter = ","
     if suffix == ".parquet":
-        frame = _decimals_as_floats(pq.read_table(path)).to_pandas()
+        frame = _parquet_frame(pq.read_table(path), id_column)
     elif suffix in (".csv", ".txt", ".tsv"):
         delimiter = csv_delimiter(path)
         try:
@@ -102,13 +105,45 @@ def read_plain_table(path: str | Path, text_columns: Sequence[str | None] = ()) 
     return frame
 
 
-def _decimals_as_floats(table: pa.Table) -> pa.Table:
-    """Parquet's DECIMAL columns (money, as databases export it) as floats: pandas would hold
-    them as Python Decimal objects, neither numbers nor text to a model."""
+def _parquet_frame(table: pa.Table, id_column: str | None) -> pd.DataFrame:
+    """A Parquet table in pandas: DECIMAL columns (money, as databases export it) as floats,
+    as pandas would hold them as Python Decimal objects, neither numbers nor text to a model;
+    the id column as it was written (`_exact_id`)."""
+    ids = table.column(id_column) if id_column in table.column_names else None
     for i, field in enumerate(table.schema):
-        if pa.types.is_decimal(field.type):
+        if pa.types.is_decimal(field.type) and field.name != id_column:
             table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
-    return table
+    frame = table.to_pandas()
+    if ids is not None:
+        frame[id_column] = _exact_id(ids)
+    return frame
+
+
+def _exact_id(ids: pa.ChunkedArray) -> pd.Series:
+    """An id column as written: whole numbers (integers, DECIMAL(p, 0) as Spark and Oracle
+    write NUMBER ids) as pandas' nullable integers, other DECIMALs as their text. As floats
+    (pandas' reading of integers with a null, our reading of DECIMAL) ids of more than 15
+    digits lose their last ones: 102381051276738123 became 1.0238105127673813e+17."""
+    if pa.types.is_decimal(ids.type):
+        try:
+            ids = ids.cast(pa.int64())  # a safe cast: fails on a fraction or an overflow
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ids = ids.cast(pa.string())
+    if pa.types.is_integer(ids.type):
+        return ids.to_pandas(types_mapper=_NULLABLE_INTEGERS.get)
+    return ids.to_pandas()
+
+
+_NULLABLE_INTEGERS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
 
 
 def _except(

@@ -139,7 +139,7 @@ def load_table_training(
     ``good_values`` too, rows holding neither (indeterminate outcomes) are left out."""
     if id_column is not None and id_column == target:
         raise TrainingError(f"--id and --target both name {target!r}: the id must be a key column")
-    frame = tables.read_plain_table(table, [id_column])
+    frame = tables.read_plain_table(table, id_column=id_column)
     text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
@@ -416,16 +416,16 @@ def load_scoring_table(
     id_column: str | None,
     text_columns: Sequence[str] = (),
     default_id: str | None = None,
-) -> tuple[pd.DataFrame, np.ndarray, str | None]:
-    """The rows to score, their ids (user_id, the --id column, else `default_id` where the
-    table has it, else the row number) and the id column taken. `text_columns`: the columns
-    to read from a CSV file as text, as training read them (ModelArtifact.text_inputs: "4.500"
-    would be 4.5 in a file whose other values pandas takes for decimals)."""
+) -> tuple[pd.DataFrame, Any, str | None]:
+    """The rows to score, their ids as written (user_id, the --id column, else `default_id`
+    where the table has it, else the row number) and the id column taken. `text_columns`: the
+    columns to read from a CSV file as text, as training read them (ModelArtifact.text_inputs:
+    "4.500" would be 4.5 in a file whose other values pandas takes for decimals)."""
     if features is not None:
         frame, _ = tables.read_features(features)
         return frame, frame["user_id"].to_numpy(), "user_id"
     assert table is not None
-    frame = tables.read_plain_table(table, [id_column or default_id, *text_columns])
+    frame = tables.read_plain_table(table, text_columns, id_column or default_id)
     if id_column is None and default_id in frame.columns:
         id_column = default_id
     if id_column is None:
@@ -434,4 +434,5 @@ def load_scoring_table(
         raise TrainingError(
             f"{table}: no column {id_column!r} for --id{tables.header_below_hint(table, frame)}"
         )
-    return frame, frame[id_column].to_numpy(), id_column
+    # the column's own array, not numpy's: ids with a gap would turn float
+    return frame, frame[id_column].array, id_column
