@@ -14,6 +14,7 @@ import pytest
 from test_scorecard import as_list
 
 from credo.model.bins import format_number
+from credo.model.columns import DURATION_REASON, NESTED_REASON, unusable_columns
 from credo.model.scorecard import Scorecard
 from credo.model.sql_export import model_to_sql
 from credo.model.tables import TableError, read_plain_table
@@ -179,3 +180,52 @@ def test_question_marks_lone_dots_and_spreadsheet_errors_are_missing_cells(tmp_p
     card = Scorecard().fit(read.drop(columns="bad"), read["bad"])
     bins = card.bins_["Attr1"]
     assert bins.kind == "numeric" and bins.count[bins.missing_index] == len(frame.loc[::20])
+
+
+def test_a_parquet_file_cut_short_or_of_another_format_is_a_clear_error(tmp_path):
+    z, y = _signal(200)
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pa.table({"sig": z, "bad": y}), whole)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(whole.read_bytes()[:500])
+    text = tmp_path / "text.parquet"
+    text.write_text("sig,bad\n1,0\n")
+    for path in (cut, text):
+        with pytest.raises(TableError, match=f"{path}: not a readable Parquet file"):
+            read_plain_table(path)
+
+
+def test_list_and_record_columns_are_left_out_with_the_reason(tmp_path):
+    z, y = _signal(300)
+    path = tmp_path / "nested.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "sig": z,
+                "tags": pa.array([["a"]] * len(z), pa.list_(pa.string())),
+                "limits": pa.array([[int(v > 0), 2] for v in z], pa.list_(pa.int64())),
+                "address": pa.array([{"zip": "10115"}] * len(z)),
+            }
+        ),
+        path,
+    )
+    frame = read_plain_table(path)
+    assert unusable_columns(frame) == dict.fromkeys(["tags", "limits", "address"], NESTED_REASON)
+    card = Scorecard(min_iv=0.0).fit(frame, y)
+    assert card.features_ == ["sig"]
+    assert card.dropped_["tags"] == NESTED_REASON
+
+
+def test_a_duration_is_read_as_a_number_of_days(tmp_path):
+    z, y = _signal()
+    days = np.round(z * 100 + 400)
+    path = tmp_path / "since.parquet"
+    spans = pd.to_timedelta(days, unit="D")
+    pd.DataFrame({"since_last_payment": spans}).to_parquet(path, index=False)
+    frame = read_plain_table(path)
+    assert frame["since_last_payment"].tolist() == days.tolist()
+    card = Scorecard(min_iv=0.0).fit(frame, y)
+    assert card.features_ == ["since_last_payment"]
+    assert 0 < min(card.bins_["since_last_payment"].edges) < 1000  # days, not nanoseconds
+    # a time span handed over in a DataFrame is left out with what to do, never binned
+    assert unusable_columns(pd.DataFrame({"since": spans})) == {"since": DURATION_REASON}

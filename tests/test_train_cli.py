@@ -1243,3 +1243,18 @@ def test_big_ids_from_parquet_are_scored_exact(tmp_path):
             else:
                 got = pq.read_table(out).column("id").to_pylist()
             assert got == written
+
+
+def test_a_parquet_file_cut_short_is_an_error_not_a_traceback(trained, tmp_path):
+    model, _ = trained
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pa.Table.from_pandas(pd.read_csv(GERMAN)), whole)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(whole.read_bytes()[:500])
+    for verb in (
+        ("train", "--table", cut, "--target", "bad", "--out", tmp_path / "m.json"),
+        ("score", "--model", model, "--table", cut, "--out", tmp_path / "s.csv"),
+    ):
+        result = credo(*verb, check=False)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "not a readable Parquet file" in " ".join(result.stderr.split())

@@ -8,7 +8,8 @@ noise: text columns whose every value is distinct, whole numbers, every one dist
 run without a gap (a row number, a CSV's index column), and columns named as an identifier
 (the word "id" anywhere, as in `SK_ID_CURR` or `ClientID`, or `loan_no`) whose values (whole
 numbers in every row, or text) nearly all differ; and columns with the same value in every
-row.
+row. Lists and records (Parquet's nested columns) and time spans (`credo.model.tables` reads
+a file's durations as days) are left out too, being no single number or category.
 The target is read as 0/1, from numbers, booleans or named values (`--bad-value`).
 """
 
@@ -54,6 +55,8 @@ _IDENTIFIER_LAST_WORDS = frozenset({"id", "key", "no", "nr", "num", "number"})
 _INDEX_COLUMN_NAME = re.compile(r"^unnamed: \d+$", re.IGNORECASE)
 
 DATE_REASON = "a date or time: derive a duration from it (e.g. months since) to use it"
+DURATION_REASON = "a duration held as a time span: give it as a number (of days, say)"
+NESTED_REASON = "a list or record of values, not one value per person: derive one from it"
 IDENTIFIER_REASON = "an identifier: every value is distinct"
 NAMED_IDENTIFIER_REASON = "an identifier: named so, and nearly every value is distinct"
 CONSTANT_REASON = "the same value in every row"
@@ -132,6 +135,12 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         if len(column) and column.isna().all():
             reasons[str(name)] = EMPTY_REASON
             continue
+        if _is_nested(column):
+            reasons[str(name)] = NESTED_REASON
+            continue
+        if pd.api.types.is_timedelta64_dtype(column):
+            reasons[str(name)] = DURATION_REASON
+            continue
         if _is_constant(column):
             reasons[str(name)] = CONSTANT_REASON
             continue
@@ -169,6 +178,15 @@ def named_as_identifier(name: str) -> bool:
     words = name_words(name)
     last = words[-1] if words else ""
     return "id" in words or last in _IDENTIFIER_LAST_WORDS or bool(_INDEX_COLUMN_NAME.match(name))
+
+
+def _is_nested(column: pd.Series) -> bool:
+    """Whether a column holds lists, arrays or records (Parquet's list, map and struct
+    columns) rather than one value a row."""
+    if column.dtype.kind != "O":
+        return False
+    values = column.dropna()
+    return not values.empty and isinstance(values.iloc[0], list | tuple | dict | np.ndarray)
 
 
 def _is_constant(column: pd.Series) -> bool:

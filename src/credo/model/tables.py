@@ -74,7 +74,7 @@ def read_plain_table(
     suffix = path.suffix.lower()
     delimiter = ","
     if suffix == ".parquet":
-        frame = _parquet_frame(pq.read_table(path), id_column)
+        frame = _parquet_frame(_read_parquet(path), id_column)
     elif suffix in (".csv", ".txt", ".tsv"):
         delimiter = csv_delimiter(path)
         try:
@@ -105,6 +105,17 @@ def read_plain_table(
     return frame
 
 
+def _read_parquet(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise TableError(
+            f"{path}: not a readable Parquet file ({exc}); it may be cut short (copied or"
+            " written only in part) or another format under a .parquet name: write it again,"
+            " or give it as CSV"
+        ) from None
+
+
 def _parquet_frame(table: pa.Table, id_column: str | None) -> pd.DataFrame:
     """A Parquet table in pandas: DECIMAL columns (money, as databases export it) as floats,
     as pandas would hold them as Python Decimal objects, neither numbers nor text to a model;
@@ -113,10 +124,18 @@ def _parquet_frame(table: pa.Table, id_column: str | None) -> pd.DataFrame:
     for i, field in enumerate(table.schema):
         if pa.types.is_decimal(field.type) and field.name != id_column:
             table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
-    frame = table.to_pandas()
+    frame = _durations_as_days(table.to_pandas())
     if ids is not None:
         frame[id_column] = _exact_id(ids)
     return frame
+
+
+def _durations_as_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """Durations (Parquet's duration type, pandas' timedelta64) as numbers of days, as a risk
+    analyst reads "since last payment": binned as they are, they came out as nonsense numbers
+    (a bin edge of -1.8e308)."""
+    spans = [c for c in frame.columns if pd.api.types.is_timedelta64_dtype(frame[c])]
+    return frame.assign(**{str(c): frame[c] / pd.Timedelta(days=1) for c in spans})
 
 
 def _exact_id(ids: pa.ChunkedArray) -> pd.Series:
