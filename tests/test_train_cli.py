@@ -21,6 +21,7 @@ from test_scorecard import as_list, constructed
 
 from credo.model.artifact import load_model
 from credo.model.columns import DATE_REASON, SEPARATION_REASON
+from credo.model.training import file_fingerprint
 
 CREDO = str(Path(sys.executable).with_name("credo"))
 GERMAN = DATA / "german_credit.csv"
@@ -1258,3 +1259,28 @@ def test_a_parquet_file_cut_short_is_an_error_not_a_traceback(trained, tmp_path)
         result = credo(*verb, check=False)
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert "not a readable Parquet file" in " ".join(result.stderr.split())
+
+
+def test_a_spark_output_folder_is_a_table_to_train_score_and_evaluate(tmp_path):
+    table = pa.Table.from_pandas(pd.read_csv(GERMAN).drop(columns=PROTECTED))
+    for folder in (tmp_path / "out.parquet", tmp_path / "out"):  # named so by Spark, or not
+        folder.mkdir()
+        pq.write_table(table.slice(0, 600), folder / "part-00000-a1.snappy.parquet")
+        pq.write_table(table.slice(600), folder / "part-00001-a1.snappy.parquet")
+        (folder / "_SUCCESS").touch()
+        (folder / ".part-00000-a1.snappy.parquet.crc").write_bytes(b"crc")
+        model, scores, figures = tmp_path / "m.json", tmp_path / "s.csv", tmp_path / "e.json"
+        credo("train", "--table", folder, "--target", "bad", "--out", model)
+        assert load_model(model).training["data_fingerprint"] == file_fingerprint(
+            [folder / "part-00000-a1.snappy.parquet", folder / "part-00001-a1.snappy.parquet"]
+        )
+        credo("score", "--model", model, "--table", folder, "--out", scores)
+        assert len(pd.read_csv(scores)) == table.num_rows
+        credo("evaluate", "--model", model, "--table", folder, "--target", "bad",
+              "--report", tmp_path / "r.html", "--json", figures)  # fmt: skip
+        checks = {c["name"]: c["status"] for c in json.loads(figures.read_text())["checks"]}
+        assert checks["Measured on data the model has not seen"] == "flag"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = credo("train", "--table", empty, "--target", "bad", "--out", model, check=False)
+    assert result.returncode == 1 and "folder without Parquet files" in result.stderr

@@ -52,7 +52,11 @@ FeaturesOption = Annotated[
 ]
 TableOption = Annotated[
     Path | None,
-    typer.Option("--table", help="A plain table, CSV or Parquet, one row per person."),
+    typer.Option(
+        "--table",
+        help="A plain table, CSV or Parquet (a file, or a folder of part files as Spark writes"
+        " one), one row per person.",
+    ),
 ]
 IdOption = Annotated[
     str | None,

@@ -71,8 +71,13 @@ def read_plain_table(
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
-    suffix = path.suffix.lower()
+    suffix = ".parquet" if path.is_dir() else path.suffix.lower()
     delimiter = ","
+    if path.is_dir() and not parquet_parts(path):
+        raise TableError(
+            f"{path} is a folder without Parquet files; give a CSV or Parquet table, or a"
+            " folder of Parquet part files (as Spark writes a table)"
+        )
     if suffix == ".parquet":
         frame = _parquet_frame(_read_parquet(path), id_column)
     elif suffix in (".csv", ".txt", ".tsv"):
@@ -103,6 +108,18 @@ def read_plain_table(
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
     return frame
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The data files of a folder holding a Parquet table (Spark's `out.parquet/`), in
+    sorted name order, as pyarrow reads them: names beginning with "_" or "." (`_SUCCESS`,
+    `.part-0.crc`), and whatever lies in such folders, are no data."""
+    return sorted(
+        part
+        for part in folder.rglob("*")
+        if part.is_file()
+        and not any(n.startswith(("_", ".")) for n in part.relative_to(folder).parts)
+    )
 
 
 def _read_parquet(path: Path) -> pa.Table:

@@ -67,9 +67,15 @@ class TrainingData:
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
-    """sha256 over the bytes of the input files, in order."""
+    """sha256 over the bytes of the input files, in order; a folder (a Parquet table as
+    Spark writes it) by its data files' bytes in sorted name order."""
     digest = hashlib.sha256()
-    for path in paths:
+    files = [
+        part
+        for path in map(Path, paths)
+        for part in (tables.parquet_parts(path) if path.is_dir() else [path])
+    ]
+    for path in files:
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
