@@ -201,6 +201,38 @@ def _table_with_a_date(n: int = 3_000):
     return pd.DataFrame({"x": x, "opened": opened, "opened_text": opened.strftime("%Y-%m-%d")}), y
 
 
+def test_dates_as_sas_stata_spreadsheets_and_us_tools_write_them_are_dates() -> None:
+    days = [dt.date(2017 + i // 12, i % 12 + 1, i % 28 + 1) for i in range(36)]
+    forms = {
+        "sas_date9": lambda d: d.strftime("%d%b%Y").upper(),  # 01APR2018
+        "sas_datetime": lambda d: d.strftime("%d%b%Y:10:%M:00").upper(),  # 01APR2018:10:00:00
+        "stata": lambda d: d.strftime("%d%b%Y").lower(),  # 01apr2018
+        "slashed_iso": lambda d: d.strftime("%Y/%m/%d"),  # 2018/04/01
+        "us_short": lambda d: f"{d.month}/{d.day}/{d:%y}",  # 4/1/18
+        "month_year": lambda d: d.strftime("%b %Y"),  # Apr 2018
+        "us_long": lambda d: d.strftime("%b %d, %Y"),  # Apr 01, 2018
+        "full_month": lambda d: f"{d:%B} {d.day}, {d.year}",  # April 1, 2018
+        "dotted_short": lambda d: d.strftime("%d.%m.%y"),  # 01.04.18
+        "excel": lambda d: d.strftime("%d-%b-%Y"),  # 01-Apr-2018
+        "oracle": lambda d: d.strftime("%d-%b-%y").upper(),  # 01-APR-18
+        "excel_short": lambda d: f"{d.day}-{d:%b-%y}",  # 1-Apr-18
+    }
+    columns = {name: [form(d) for d in days] * 2 for name, form in forms.items()}
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    others = {
+        # a month alone is a season: its levels come back every year, so it stays a category
+        "month_of_year": [months[i % 12] for i in range(72)],
+        "code": [f"{'ABC'[i % 3]}{i % 20 + 1}" for i in range(72)],  # A12
+        "branch": [f"{'XYZ'[i % 3]}{'KLM'[i % 3]}{'QRS'[i % 3]}-{i % 30 + 10}" for i in range(72)],
+        "version": [f"{i % 3 + 1}.{i % 5 + 2}.{i % 2 + 40}" for i in range(72)],
+        "grade": [f"{'ABC'[i % 3]}-{i % 5 + 1}" for i in range(72)],
+    }
+    frame = pd.DataFrame({**columns, **others})
+    reasons = unusable_columns(frame)
+    assert {name: reasons.get(name) for name in forms} == dict.fromkeys(forms, DATE_REASON)
+    assert {name: reasons[name] for name in others if name in reasons} == {}
+
+
 def test_scorecard_and_challenger_leave_dates_out() -> None:
     frame, y = _table_with_a_date()
     card = Scorecard().fit(frame, y)

@@ -30,20 +30,39 @@ from credo.model.text_numbers import all_match, text_values
 # Dates written as text. Which way round day and month stand does not matter to leaving a
 # column out (3/1/2016 is a date either way). A month and year without a day needs a year of
 # 1800 to 2099, and in dots or digits alone a month of two digits, so that numbers held as
-# text ("12.50", "1.234", "3.1416") never pass for one.
+# text ("12.50", "1.234", "3.1416") never pass for one; a year of two digits needs a day and
+# month of 1 to 31 beside it (in dots, of two digits each: "1.2.40" is a version). A month is
+# named by its English name or the name's first three letters ("Sept" too), in any case; a
+# month name alone ("Apr") is no date but a season, a category whose levels come back every
+# year, and codes such as "A12" or "ABC-12" are none.
 _TIME = r"([ T].*)?"
 _YEAR = r"(1[89]|20)\d\d"
 _MONTH = r"(0[1-9]|1[0-2])"
+_DAY = r"(0?[1-9]|[12]\d|3[01])"  # a month of one or two digits too
+_MONTH_NAME = (
+    r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?"
+    r"|oct(ober)?|nov(ember)?|dec(ember)?)"
+)
 _DATE_FORMS = (
-    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}{_TIME}",  # 2016-03-01[ time]
+    rf"\d{{4}}(?P<ymd>[/.-])\d{{1,2}}(?P=ymd)\d{{1,2}}{_TIME}",  # 2016-03-01[ time], 2018/04/01
     rf"\d{{1,2}}(?P<separator>[/.-])\d{{1,2}}(?P=separator)\d{{4}}{_TIME}",  # 3/1/2016, 20.04.1959
+    rf"{_DAY}(?P<short>[/-]){_DAY}(?P=short)\d\d{_TIME}",  # 4/1/18, 4-1-18
+    # 01.04.18: in dots, two digits each, as "1.2.40" is a version, not a date
+    rf"(0[1-9]|[12]\d|3[01])\.(0[1-9]|[12]\d|3[01])\.\d\d{_TIME}",
     r"\d{4}-\d{2}",  # 2016-03
     rf"0?[1-9]/{_YEAR}|1[0-2]/{_YEAR}",  # 3/1998, 03/1998
     rf"{_MONTH}\.?{_YEAR}",  # 03.1998, 031998
     rf"{_YEAR}{_MONTH}(0[1-9]|[12]\d|3[01])?",  # 199803, 19590420
-    r"[A-Za-z]{3}-(\d{2}|\d{4})",  # Mar-2016, Mar-16 (as loan books export issue months)
+    rf"{_MONTH_NAME}-(\d{{2}}|\d{{4}})",  # Mar-2016, Mar-16 (as loan books export issue months)
+    # 01APR2018 (SAS DATE9; DATETIME with ":10:00:00"), 01apr2018 (Stata)
+    rf"{_DAY}{_MONTH_NAME}(\d{{2}}|\d{{4}})([ T:].*)?",
+    rf"{_DAY}(?P<named>[- /]){_MONTH_NAME}(?P=named)(\d{{2}}|\d{{4}}){_TIME}",  # 1-Apr-18
+    rf"{_MONTH_NAME}\.? {_YEAR}",  # Apr 2018
+    rf"{_MONTH_NAME}\.? {_DAY},? {_YEAR}{_TIME}",  # Apr 01, 2018
 )
-_DATE_TEXT = re.compile(r"^\s*(" + "|".join(f"({form})" for form in _DATE_FORMS) + r")\s*$")
+_DATE_TEXT = re.compile(
+    r"^\s*(" + "|".join(f"({form})" for form in _DATE_FORMS) + r")\s*$", re.IGNORECASE
+)
 MIN_ROWS_FOR_IDENTIFIER = 20
 # A column named as an identifier is one when its values nearly all differ: a few repeated
 # ids (a case exported twice) keep it an identifier; a code such as a region id or a 0/1
