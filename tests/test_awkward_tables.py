@@ -229,3 +229,28 @@ def test_a_duration_is_read_as_a_number_of_days(tmp_path):
     assert 0 < min(card.bins_["since_last_payment"].edges) < 1000  # days, not nanoseconds
     # a time span handed over in a DataFrame is left out with what to do, never binned
     assert unusable_columns(pd.DataFrame({"since": spans})) == {"since": DURATION_REASON}
+
+
+def test_points_between_thousands_in_a_decimal_comma_file_are_read_as_such(tmp_path):
+    """A German spreadsheet's export writes 86,713 as "86.713" and 0.51 as "0,51": pandas
+    read the incomes as 86.713 beside 858, so an income under a thousand sorted above one of
+    86 thousand (its bins ran "highest at both ends")."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    income = np.round(rng.lognormal(10, 1, n)).astype(int)
+    util = np.round(rng.uniform(0, 1, n), 2)
+    bad = (rng.random(n) < 1 / (1 + np.exp(-(4.0 - 0.45 * np.log(income) + util)))).astype(int)
+    lines = ["id;income;util;bad"] + [
+        f"C{i:05d};{f'{v:,}'.replace(',', '.')};{str(u).replace('.', ',')};{b}"
+        for i, (v, u, b) in enumerate(zip(income, util, bad, strict=True))
+    ]
+    (tmp_path / "de.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    read = read_plain_table(tmp_path / "de.csv", id_column="id")
+    assert read["income"].tolist() == income.tolist()
+    assert read["util"].tolist() == util.tolist()
+    card = Scorecard().fit(read[["income", "util"]], read["bad"])
+    assert card.bins_["income"].monotonic == "descending"
+    # where no column writes a decimal comma, a point is a decimal point, as pandas reads it
+    plain = [line.replace(",", ".") if i else line for i, line in enumerate(lines)]
+    (tmp_path / "en.csv").write_text("\n".join(plain) + "\n")
+    assert read_plain_table(tmp_path / "en.csv")["income"].iloc[0] == float(plain[1].split(";")[1])

@@ -103,11 +103,52 @@ def read_plain_table(
         for name in text:
             if pd.api.types.is_numeric_dtype(frame[name]):
                 read_as_numbers[str(name)] = kind
+    if convention == "other" and _DECIMAL_COMMA_KINDS & set(read_as_numbers.values()):
+        frame = _points_between_thousands(path, delimiter, frame, verbatim, read_as_numbers)
     # which text columns were read as numbers, and how: the SQL export reads them the same way
     frame.attrs[TEXT_NUMBERS] = read_as_numbers
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
     return frame
+
+
+# The kinds of text number that show a file writes decimals with a comma
+_DECIMAL_COMMA_KINDS = {"decimal_comma", "grouped_decimal_comma"}
+
+
+def _points_between_thousands(
+    path: Path,
+    delimiter: str,
+    frame: pd.DataFrame,
+    verbatim: set[str],
+    read_as_numbers: dict[str, str],
+) -> pd.DataFrame:
+    """In a file that writes decimals with a comma (another of its columns shows it), a point
+    groups thousands: pandas reads a column of "86.713" and "858" as 86.713 and 858, so an
+    income of 858 sorted above one of 86,713. Such columns are read again as text and, where
+    every value is a number so written, read with the points between thousands (the model
+    records it, and scoring and the SQL read the column the same way)."""
+    dotted = [
+        str(name)
+        for name in frame.columns
+        if str(name) not in verbatim
+        and str(name) not in read_as_numbers
+        and pd.api.types.is_float_dtype(frame[name])
+    ]
+    if not dotted:
+        return frame
+    text = _read_csv(path, delimiter, set(dotted))[dotted]
+    grouped = text_columns_as_numbers(text, "grouped_decimal_comma")
+    read = {}
+    for name in dotted:
+        written = text[name].dropna().astype(str)
+        if (
+            pd.api.types.is_numeric_dtype(grouped[name])
+            and written.str.contains(".", regex=False).any()
+        ):
+            read[name] = grouped[name]
+            read_as_numbers[name] = "grouped_decimal_comma"
+    return frame.assign(**read) if read else frame
 
 
 def parquet_parts(folder: Path) -> list[Path]:
