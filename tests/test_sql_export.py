@@ -197,6 +197,7 @@ def text_numbers_case(tmp_path):
     # a tenth of the incomes negative, written in brackets as accounts write them
     income = rng.lognormal(10.5, 0.6, n) * np.where(rng.random(n) < 0.1, -1, 1)
     amount[-3], income[-5] = np.inf, -np.inf
+    change = rng.normal(0, 5, n)
 
     def euro(value: float) -> str:
         if np.isinf(value):
@@ -212,6 +213,8 @@ def text_numbers_case(tmp_path):
             # 33.374,10 € and 20,9 %: grouped thousands, decimal commas, signs
             "income": [euro(v) for v in income],
             "rate_eu": [f"{r:.1f}%".replace(".", ",") for r in rate],
+            # a change written with the minus sign U+2212, as some locales' exports write it
+            "change": [f"{c:.2f}".replace(".", ",").replace("-", "\u2212") for c in change],
             "bad": y.astype(int),
         }
     )
@@ -224,8 +227,10 @@ def text_numbers_case(tmp_path):
         "amount": "decimal_comma",
         "income": "grouped_decimal_comma",
         "rate_eu": "grouped_decimal_comma",
+        "change": "decimal_comma",
     }
     assert data.X["income"].round(2).tolist() == income.round(2).tolist()
+    assert data.X["change"].tolist() == change.round(2).tolist()
     expected = artifact.scorecard.score_table(data.X).assign(id=np.arange(n))
     return artifact, path, expected
 

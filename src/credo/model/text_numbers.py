@@ -39,18 +39,20 @@ SPACES = (
 )
 _SPACE = f"[{SPACES}]*"
 _CURRENCY = "$€£¥"
+# A number's sign: the minus sign U+2212 is what some locales' spreadsheets write ("−1 234,5")
+_SIGN = "[-+\u2212]?"
 
 
 def _signed_or_in_brackets(amount: str) -> re.Pattern:
     """An amount with a sign, or in brackets without one: "(1,234)" is -1,234 as accounts
     and spreadsheets write a negative amount."""
-    return re.compile(rf"^{_SPACE}(?:[-+]?{amount}|[(]{_SPACE}{amount}{_SPACE}[)]){_SPACE}$")
+    return re.compile(rf"^{_SPACE}(?:{_SIGN}{amount}|[(]{_SPACE}{amount}{_SPACE}[)]){_SPACE}$")
 
 
 # 12 / -1.5 / .5 / 1e3 (what every engine casts alike)
-_PLAIN = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?{_SPACE}$")
-_PERCENT = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
-_DECIMAL_COMMA = re.compile(rf"^{_SPACE}[-+]?[0-9]+(,[0-9]+)?{_SPACE}$")
+_PLAIN = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?{_SPACE}$")
+_PERCENT = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
+_DECIMAL_COMMA = re.compile(rf"^{_SPACE}{_SIGN}[0-9]+(,[0-9]+)?{_SPACE}$")
 # 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands;
 # no group of thousands follows a leading 0: "0,465" is none)
 _GROUPED = _signed_or_in_brackets(
@@ -69,16 +71,25 @@ _GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
 # Every space goes first: the shapes allow them only where they say nothing ("-$ 5" is -5,
 # "96 800,00 €" 96800, "12,5 %" 12.5), and engines trim different ones before a cast.
 _NO_SPACES = tuple((c, "") for c in SPACES)
+_MINUS = ("\u2212", "-")
 # How a kind is read: the edits, in order, that leave the number's text (the SQL export makes
 # the same edits, then a TRY_CAST)
 TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
-    "plain": _NO_SPACES,
-    "percent": (*_NO_SPACES, ("%", "")),
-    "decimal_comma": (*_NO_SPACES, (",", ".")),
+    "plain": (*_NO_SPACES, _MINUS),
+    "percent": (*_NO_SPACES, _MINUS, ("%", "")),
+    "decimal_comma": (*_NO_SPACES, _MINUS, (",", ".")),
     # brackets make a negative: "(1,234)" is -1234
-    "grouped": (*_NO_SPACES, ("(", "-"), (")", ""), *((c, "") for c in _CURRENCY), (",", "")),
+    "grouped": (
+        *_NO_SPACES,
+        _MINUS,
+        ("(", "-"),
+        (")", ""),
+        *((c, "") for c in _CURRENCY),
+        (",", ""),
+    ),
     "grouped_decimal_comma": (
         *_NO_SPACES,
+        _MINUS,
         ("(", "-"),
         (")", ""),
         *((c, "") for c in _CURRENCY + "%"),
@@ -90,9 +101,9 @@ TEXT_NUMBER_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
 # A column of grouped digits alone could be formatted numbers (phone numbers 612.345.678): it
 # is read as amounts unless every value has the same number of digits and two separators or
 # more, and no value has a currency or percent sign, a decimal part or three digits or fewer.
-_AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}(]|\.\d+\s*\)?\s*$|^\s*[-+]?\d{{1,3}}\s*$")
+_AMOUNT_SIGN = re.compile(rf"[{_CURRENCY}(]|\.\d+\s*\)?\s*$|^\s*{_SIGN}\d{{1,3}}\s*$")
 _AMOUNT_SIGN_DECIMAL_COMMA = re.compile(
-    rf"[{_CURRENCY}%(]|,\d+\s*[{_CURRENCY}%]?\s*\)?\s*$|^\s*[-+]?\d{{1,3}}\s*$"
+    rf"[{_CURRENCY}%(]|,\d+\s*[{_CURRENCY}%]?\s*\)?\s*$|^\s*{_SIGN}\d{{1,3}}\s*$"
 )
 
 # Each kind: the pattern a value must match as a whole to be read so, and for the grouped
@@ -111,7 +122,7 @@ _POINT_NOT_THOUSANDS = "0[.][0-9]+|[0-9]+[.]([0-9]{1,2}|[0-9]{4,})|[0-9]{4,}[.][
 _SCORING_SHAPES = {
     **{kind: shape for kind, (shape, _) in _SHAPES.items()},
     "decimal_comma": re.compile(
-        rf"^{_SPACE}[-+]?([0-9]+(,[0-9]+)?|{_POINT_NOT_THOUSANDS}){_SPACE}$"
+        rf"^{_SPACE}{_SIGN}([0-9]+(,[0-9]+)?|{_POINT_NOT_THOUSANDS}){_SPACE}$"
     ),
 }
 # The kinds training tries, in order, by the file's delimiter (plain numbers pandas reads).
