@@ -351,3 +351,38 @@ def test_a_split_column_no_card_uses_is_read_as_numbers_too():
     expected = X.head(5).astype({"behind": float})
     expected.loc[2, "behind"] = np.nan
     pd.testing.assert_frame_equal(scores, artifact.score_table(expected))
+
+
+def test_a_catalog_features_side_of_a_split_is_told_as_the_whole_side():
+    """A segment of late shares from 6.03 % told all its people "6.03% to under 11.63%" (its
+    first bin's text), false of the third of them at up to 58 %: the side is told whole, in
+    the feature's unit, with the way to the other side."""
+    X, y = planted(6000, 0)
+    meta = [
+        {
+            "name": name,
+            "dimension": "payment_history",
+            "description": description,
+            "reason": reason,
+            "direction": "none",
+            "unit": unit,
+        }
+        for name, description, reason, unit in (
+            ("months_late", "Months behind on payments", "Payments were late", "months"),
+            ("utilisation", "Card utilisation", "Card balances are high", "share"),
+            ("paid_share", "Share of the bill paid", "Little of the bill was paid", "share"),
+            ("noise", "Something else", "Something else is off", ""),
+        )
+    ]
+    model = SegmentedScorecard(**SMALL_SEARCH).fit(X, y, meta=meta)
+    late = model.segments_[[0 not in s.conditions[0].members for s in model.segments_].index(True)]
+    told = model.segment_reason_text(late, "months_late")
+    assert told == (
+        "Months behind on payments: 1 month or more, or too little data"
+        " (a lower value scores better)"
+    )
+    table = model.score_table(X, with_text=True)
+    code = model.codes_["months_late"]
+    rows = late.mask(X) & (table["reason_1"] == code).to_numpy()
+    said = table.loc[rows, "reason_1_text"]
+    assert (said == told).any() and (X.loc[said.index[said == told], "months_late"] >= 1).all()

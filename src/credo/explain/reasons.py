@@ -212,25 +212,37 @@ def span_words(edges: list[float], low: int, high: int, unit: str = "") -> str:
     return f"{_number(edges[low - 1], unit)} to under {written(edges[high], unit)}"
 
 
-def split_side_text(feature: str, bins, members: list[int]) -> str | None:
-    """A plain-table column's side of a segment split, told for the charge of being on it:
-    its numeric bins as one range, its special values and missing bin, and which way scores
-    better (a charged side costs points against the other side of the cut, which lies above
-    or below it). None where the side is no one range (a category's groups, bins apart)."""
+def split_side_text(feature: str, bins, members: list[int], meta: dict | None = None) -> str | None:
+    """A numeric feature's side of a segment split, told for the charge of being on it: its
+    regular bins as one range (in a catalog feature's unit, `meta`), its special values and
+    missing bin, and which way scores better (a charged side costs points against the other
+    side of the cut, which lies above or below it). None where the side is no one range (a
+    category's groups, bins apart)."""
     regular = sorted(b for b in members if b < bins.n_regular)
     if bins.kind != "numeric" or (regular and regular[-1] - regular[0] + 1 != len(regular)):
         return None
-    labels = bins.labels()
-    words = [span_words(bins.edges, regular[0], regular[-1])] if regular else []
-    words += [
-        "no value given" if labels[b] == "missing" else labels[b]
-        for b in sorted(members)
-        if b >= bins.n_regular
-    ]
-    said = f"{feature.replace('_', ' ')}: {', or '.join(words)}"
+    unit = (meta or {}).get("unit") or ""
+    words = [span_words(bins.edges, regular[0], regular[-1], unit)] if regular else []
+    words += [_side_bin_words(bins, b, meta) for b in sorted(members) if b >= bins.n_regular]
+    described = feature_text(meta) if meta else feature.replace("_", " ")
+    said = f"{described}: {', or '.join(words)}"
     if not regular or (regular[0] == 0) == (regular[-1] == bins.n_regular - 1):
         return said  # the other side's values lie on both sides of these, or none are cut
     return f"{said} ({'a higher' if regular[0] == 0 else 'a lower'} value scores better)"
+
+
+def _side_bin_words(bins, b: int, meta: dict | None) -> str:
+    """A special value's or the missing bin's words within a side of a split."""
+    label = bins.labels()[b]
+    if b == bins.missing_index:
+        return "too little data" if meta else "no value given"
+    if meta:
+        value = bins.specials[b - bins.n_regular]
+        if meta.get("no_data") is not None and value == meta["no_data"]:
+            return "no data"
+        if meta.get("never") is not None and value == meta["never"]:
+            return "never"
+    return label
 
 
 _UNIT_WORDS = {"days": "days", "months": "months", "share_change": "percentage points"}
