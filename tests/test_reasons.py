@@ -477,3 +477,31 @@ def test_a_plain_tables_scores_tell_the_way_to_a_better_score_on_both_sides_of_a
     # the best regular bin's own text states its range and no direction
     best_text = card.reason_texts("age_years")[best]
     assert " to under " in best_text and "scores better" not in best_text
+
+
+def test_a_catalog_bin_tied_with_the_best_says_no_way_scores_better():
+    """Months since a late payment scored [28, 30, 31, 35, 36, 36 | never 39]: a person at 24
+    months read "19 months or more (a lower value scores better)", where 15-19 months score
+    the same 36 points and only "never" scores better."""
+    meta = {
+        **balance_meta(),
+        "description": "Months since the last report past due",
+        "reason": "A payment was late recently",
+        "reason_low": "",
+        "unit": "months",
+    }
+    bins = Bins.from_dict(
+        {
+            "feature": "months_since_late",
+            "kind": "numeric",
+            "edges": [3.0, 6.0, 9.0, 15.0, 19.0],
+            "specials": [-2.0],
+            "count": [10] * 7 + [0],
+            "bad": [6, 5, 4, 3, 2, 2, 1, 0],
+            "woe": [-1.0, -0.6, -0.4, 0.1, 0.3, 0.3, 0.6, -1.0],
+        }
+    )
+    texts = rs.catalog_reason_texts(meta, bins, np.array([28, 30, 31, 35, 36, 36, 39, 28]))
+    assert texts[5] == "Months since the last report past due: 19 months or more"
+    assert texts[4] == "Months since the last report past due: 15 to under 19 months"
+    assert texts[3].endswith("(a higher value scores better)")

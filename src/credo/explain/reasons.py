@@ -125,7 +125,9 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     described, unit = feature_text(meta), meta.get("unit") or ""
 
     def ranged(b: int) -> str:
-        return range_text(described, bins, b, best, unit)
+        # a bin tied with the best scores as well: neither way scores better from it
+        tied = np.asarray(safety)[b] == np.asarray(safety)[best]
+        return range_text(described, bins, b, b if tied else best, unit)
 
     pivot = meta.get("reason_pivot")
     if low and pivot is not None and bins.kind == "numeric":
