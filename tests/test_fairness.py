@@ -133,6 +133,10 @@ def test_calibration_within_groups_flags_the_group_unlike_the_others(others, odd
     assert np.sign(result["groups"][3]["z"]) == np.sign(odd - others)
     assert result["reference"] == ["a", "b", "c"]
     assert result["reference_ratio"] == pytest.approx(others, abs=0.1)
+    # the population's calibration is the groups' alike: calibrated where they are, not
+    # blamed for the odd group's gap
+    population = result["population"]
+    assert population["count"] == 6000 and population["off"] == (others != 1.0)
 
 
 def test_a_population_off_alike_in_every_group_flags_no_group():

@@ -273,8 +273,9 @@ def _calibration_words(calibration: dict[str, Any]) -> list[str]:
         )
     if population["off"]:
         way = "above" if population["observed"] > population["predicted"] else "below"
+        whole = "the other groups" if flagged else "the groups as a whole"
         words.append(
-            f"the bad rate of the groups as a whole is {way} the model's prediction"
+            f"the bad rate of {whole} is {way} the model's prediction"
             f" ({100 * population['observed']:.1f}% observed, {100 * population['predicted']:.1f}%"
             " predicted): that much is the model's calibration on this population (judged under"
             ' "Predicted bad rates match what happened"), not a difference between groups, which'

@@ -396,8 +396,9 @@ def calibration_within_groups(
     V)), V_g the sum of p (1 - p) over the group and V over the groups the shift was fitted on
     (1 + V_g / V for a group outside them). `z` is against the last shift (`reference`: the
     groups it was fitted on), `z_own` against the group's own predictions; `population` holds
-    the judged groups' predicted and observed bad rate and whether they differ beyond chance
-    (`off`): the model's calibration on them, not a difference between groups.
+    the predicted and observed bad rate of those groups (the judged ones not flagged) and
+    whether they differ beyond chance (`off`): the model's calibration on them, not a
+    difference between groups.
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
@@ -425,8 +426,10 @@ def calibration_within_groups(
         # own predictions is the one off
         far = np.abs(own_z if fitted.sum() == 2 else against.z)
         flagged[beyond[np.argmax(far[beyond])]] = True
-    in_judged = judged[grouping.index] if judged.any() else np.ones(labels.size, dtype=bool)
     fitted = judged & ~flagged
+    # the population's calibration over the groups alike (a flagged group's gap is its own,
+    # not the population's: one group off by +0.9 in log-odds read as "the groups as a whole")
+    in_reference = fitted[grouping.index] if fitted.any() else np.ones(labels.size, dtype=bool)
     rows = []
     for i, name in enumerate(grouping.names):
         count = int(counts[i])
@@ -453,7 +456,7 @@ def calibration_within_groups(
     fitted_predicted = float(predicted_sum[fitted].sum())
     return {
         "groups": rows,
-        "population": _population_calibration(labels[in_judged], probabilities[in_judged]),
+        "population": _population_calibration(labels[in_reference], probabilities[in_reference]),
         "reference": reference,
         "reference_ratio": (
             float(observed_sum[fitted].sum()) / fitted_predicted if fitted_predicted > 0 else None
