@@ -882,3 +882,34 @@ def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_pat
     assert check["status"] == "flag" and "util (" in check["detail"]
     assert "other (" not in check["detail"]
     assert "Stability (PSI)" in (tmp_path / "r.html").read_text()
+
+
+def test_reason_frequency_counts_what_each_person_was_told():
+    """The report labelled every code with its catalog claim: "Card credit limits are low"
+    was given to 1,444 people of whom 68 read it (668 read "No data on ...", the rest a
+    range)."""
+    from credo.evaluate.evaluation import reason_frequency
+
+    reasons = pd.DataFrame(
+        {
+            "reason_1": ["R01", "R01", "R01", "R02", None],
+            "reason_2": ["R02", None, "R02", None, None],
+            "reason_1_text": ["Limits are low", "No data on limits", "Limits are low", "x", None],
+            "reason_2_text": ["Late", None, "Late", None, None],
+        }
+    )
+    rows = reason_frequency(reasons, {"R01": "Limits are low", "R02": "Late"})
+    got = {(r["reason"], r["text"]): (r["first"], r["any"]) for r in rows}
+    assert got == {
+        ("R01", "Limits are low"): (2, 2),
+        ("R01", "No data on limits"): (1, 1),
+        ("R02", "Late"): (0, 2),
+        ("R02", "x"): (1, 1),
+    }
+    assert rows[0]["share"] == pytest.approx(2 / 5)
+    # without the texts told, each code reads the text it is given
+    codes_only = reason_frequency(reasons[["reason_1", "reason_2"]], {"R01": "Limits are low"})
+    assert {(r["reason"], r["text"], r["any"]) for r in codes_only} == {
+        ("R01", "Limits are low", 3),
+        ("R02", "R02", 3),
+    }

@@ -7,6 +7,7 @@ saying what it means, so the report can be read without a statistician.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -58,24 +59,36 @@ def model_metrics(
 def reason_frequency(
     reasons: pd.DataFrame, texts: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """How often each reason is given first and at all, most frequent first."""
-    columns = [c for c in reasons.columns if str(c).startswith("reason_")]
-    first: Counter[str] = Counter()
-    anywhere: Counter[str] = Counter()
-    if columns:
-        first.update(v for v in reasons[columns[0]] if isinstance(v, str) and v)
-    for column in columns:
-        anywhere.update(v for v in reasons[column] if isinstance(v, str) and v)
+    """How often each reason is given first and at all, most frequent first: by code and the
+    text the people were told where `reasons` holds it (reason_1_text, ...: one code reads
+    "Card credit limits are low" in one bin, "No data on ..." or a range in others), else by
+    code with its text from `texts`."""
+    columns = [c for c in reasons.columns if re.fullmatch(r"reason_\d+", str(c))]
+    told = [f"{c}_text" for c in columns]
+    with_text = all(c in reasons.columns for c in told)
+    first: Counter[tuple[str, str]] = Counter()
+    anywhere: Counter[tuple[str, str]] = Counter()
+    for k, column in enumerate(columns):
+        codes = reasons[column].astype(object).tolist()
+        said = reasons[told[k]].astype(object).tolist() if with_text else [None] * len(codes)
+        given = [
+            (code, text if isinstance(text, str) else (texts or {}).get(code, code))
+            for code, text in zip(codes, said, strict=True)
+            if isinstance(code, str) and code
+        ]
+        anywhere.update(given)
+        if k == 0:
+            first.update(given)
     rows = len(reasons)
     return [
         {
-            "reason": reason,
-            "text": (texts or {}).get(reason, reason),
-            "first": first[reason],
+            "reason": code,
+            "text": text,
+            "first": first[(code, text)],
             "any": count,
             "share": count / rows if rows else 0.0,
         }
-        for reason, count in anywhere.most_common()
+        for (code, text), count in anywhere.most_common()
     ]
 
 

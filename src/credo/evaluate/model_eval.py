@@ -122,7 +122,7 @@ def evaluate_artifact(
     labels = np.asarray(y, dtype=np.int8)
     scorecard = artifact.scorecard
     frame, unread, reading_notes = artifact.read_for_scoring(frame)  # for the challenger too
-    scored = artifact.score_table(frame)
+    scored = artifact.score_table(frame, with_text=True)  # what each person was told
     challenger = artifact.challenger_model()
     challenger_pd = challenger.predict_proba(frame)[:, 1] if challenger is not None else None
     distribution = (artifact.training or {}).get(SCORE_DISTRIBUTION_KEY) or (
