@@ -882,6 +882,21 @@ def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_pat
     assert check["status"] == "flag" and "util (" in check["detail"]
     assert "other (" not in check["detail"]
     assert "Stability (PSI)" in (tmp_path / "r.html").read_text()
+    # a sample of the training population, written alike: no feature named as moved
+    same = table.sample(400, random_state=1)
+    same.to_csv(tmp_path / "same.csv", index=False)
+    calm = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"), "--table",
+         str(tmp_path / "same.csv"), "--target", "bad", "--report", str(tmp_path / "s.html"),
+         "--json", str(tmp_path / "s.json")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert calm.returncode == 0, calm.stderr
+    figures = json.loads((tmp_path / "s.json").read_text())
+    check = next(c for c in figures["checks"] if c["name"].startswith("Population like"))
+    assert check["status"] == "pass" and "features whose" not in check["detail"]
+    used = [f for f in figures["features"] if f["status"] == "used"]
+    assert all(f["psi_by_chance"] > 0 for f in used)
 
 
 def test_reason_frequency_counts_what_each_person_was_told():

@@ -97,14 +97,16 @@ SHIFTED_SHOWN = 3
 
 
 def _shifted_features(features: Sequence[Mapping[str, Any]]) -> str:
-    """The model's features whose own stability index reads a shift (0.1 or more), largest
-    first: where the scores moved from (a column written in other units, "51%" in training
-    and 0.51 now, moves every score)."""
+    """The model's features whose own stability index reads a shift (0.1 or more, and beyond
+    what chance reaches over the model's features together), largest first: where the scores
+    moved from (a column written in other units, "51%" in training and 0.51 now, moves every
+    score)."""
     moved = sorted(
         (
             (f["psi"], f["name"])
             for f in features
-            if f.get("status") == "used" and (f.get("psi") or 0.0) >= 0.1
+            if f.get("status") == "used"
+            and (f.get("psi") or 0.0) >= max(0.1, f.get("psi_by_chance") or 0.0)
         ),
         reverse=True,
     )
@@ -113,9 +115,9 @@ def _shifted_features(features: Sequence[Mapping[str, Any]]) -> str:
     named = ", ".join(f"{name} ({psi:.2f})" for psi, name in moved[:SHIFTED_SHOWN])
     more = f" and {len(moved) - SHIFTED_SHOWN} more" if len(moved) > SHIFTED_SHOWN else ""
     return (
-        f" Features whose own ranges hold other shares of the people than at training (PSI):"
-        f" {named}{more}; a column written in other units (51% then, 0.51 now) moves every"
-        " score."
+        f" The features whose own ranges hold other shares of the people than at training"
+        f" beyond chance (PSI): {named}{more}. Look at how they are written too: a column in"
+        " other units than at training (51% then, 0.51 now) moves every score."
     )
 
 
@@ -206,7 +208,8 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                     " stable)."
                 ),
             )
-            said += _shifted_features(result["features"])
+            if not ok:
+                said += _shifted_features(result["features"])
         checks.append(_check("Population like the training population", ok, said))
     challenger = result["challenger"]
     if challenger is not None:

@@ -29,6 +29,7 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
     index (PSI of its bins' shares, training against this data), how its bad rate runs over
     its bins, used or why not."""
     rows = []
+    filled: dict[str, tuple[int, int]] = {}  # each binned feature's bins with rows, and rows
     for name, train_iv in sorted(scorecard.iv_.items(), key=lambda item: -item[1]):
         row: dict[str, Any] = {
             "name": name,
@@ -41,8 +42,18 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
             index = bins.index(frame[name].to_numpy())
             row["iv_eval"] = metrics.information_value(index, y, bins.n_bins, bins.n_regular)
             row["psi"] = _finite(metrics.binned_psi(bins.count, index, bins.n_bins))
+            counts = np.asarray(bins.count)
+            filled[name] = (int((counts > 0).sum()), int(counts.sum()))
             row["shape"] = bins.risk_shape()
         rows.append(row)
+    # what chance alone reaches one time in twenty over the model's features together: a
+    # feature named as moved in a sample of the training population is a false alarm
+    used = [row for row in rows if row["status"] == "used" and row["name"] in filled]
+    for row in used:
+        bins, train_rows = filled[row["name"]]
+        row["psi_by_chance"] = metrics.psi_by_chance(
+            bins, len(y), train_rows, alarm=0.05 / len(used)
+        )
     for name, why in scorecard.dropped_.items():  # columns never binned (dates, identifiers)
         if name not in scorecard.iv_:
             rows.append({"name": name, "dimension": None, "iv": None, "status": why})
