@@ -217,7 +217,10 @@ def test_every_catalog_feature_has_a_unit_its_values_fit():
     assert units["ao_utilisation_trend_6m"] == "share_change"
     assert units["cb_income_mean_12m"] == units["ao_card_limit_latest"] == "money"
     assert units["ph_worst_dpd_12m"] == "days" and units["hl_oldest_account_months"] == "months"
-    assert units["nc_hard_inquiries_12m"] == ""  # a count is a number
+    assert units["nc_hard_inquiries_12m"] == ""  # a counting aggregate: a count
+    shown = {s.name: s.shown_unit for s in specs}
+    assert shown["nc_hard_inquiries_12m"] == shown["ph_late_months_12m"] == "count"
+    assert shown["cm_product_types"] == "count" and shown["ao_card_limit_latest"] == "money"
     for spec in specs:
         said = spec.description.lower()
         if spec.unit == "months":
@@ -505,3 +508,25 @@ def test_a_catalog_bin_tied_with_the_best_says_no_way_scores_better():
     assert texts[5] == "Months since the last report past due: 19 months or more"
     assert texts[4] == "Months since the last report past due: 15 to under 19 months"
     assert texts[3].endswith("(a higher value scores better)")
+
+
+def test_a_counts_range_reads_as_the_whole_numbers_it_holds():
+    """Reports past due read "3 to under 4" and "1 to under 2": a count's bin holds whole
+    numbers, "3" and "1"."""
+    bins = Bins.from_dict(
+        {
+            "feature": "reports",
+            "kind": "numeric",
+            "edges": [1.0, 3.0, 4.0, 6.5],
+            "specials": [],
+            "count": [10] * 5 + [0],
+            "bad": [1, 2, 3, 4, 5, 0],
+            "woe": [1.0, 0.5, 0.0, -0.5, -1.0, 0.0],
+        }
+    )
+    words = [rs.range_words(bins, b, "count") for b in range(5)]
+    assert words == ["0", "1 to 2", "3", "4 to 6", "7 or more"]
+    meta = {**balance_meta(), "description": "Monthly reports 30+ days past due",
+            "reason_low": "", "unit": "count"}  # fmt: skip
+    texts = rs.catalog_reason_texts(meta, bins, np.array([50, 40, 30, 20, 10, 0]))
+    assert texts[2] == "Monthly reports 30+ days past due: 3 (a lower value scores better)"

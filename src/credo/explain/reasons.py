@@ -8,6 +8,7 @@ among the four is reported as a fifth reason (US adverse-action practice).
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -207,11 +208,25 @@ def span_words(edges: list[float], low: int, high: int, unit: str = "") -> str:
     worded as `range_words` words one bin."""
     if low == 0 and high == len(edges):
         return "any value"
+    if unit == "count":
+        return _count_words(edges, low, high)
     if low == 0:
         return f"under {written(edges[high], unit)}"
     if high == len(edges):
         return f"{written(edges[low - 1], unit)} or more"
     return f"{_number(edges[low - 1], unit)} to under {written(edges[high], unit)}"
+
+
+def _count_words(edges: list[float], low: int, high: int) -> str:
+    """Bins of a count as the whole numbers they hold: [3, 4) is "3", [1, 3) "1 to 2", under 1
+    "0" (a count is never negative), 5 or more "5 or more"."""
+    first = math.ceil(edges[low - 1]) if low > 0 else 0
+    if high == len(edges):
+        return f"{first} or more"
+    last = math.ceil(edges[high]) - 1
+    if low == 0 and edges[0] <= 0:
+        return f"under {format_number(edges[0])}"  # no count lies there: as the cut reads
+    return str(first) if first >= last else f"{first} to {last}"
 
 
 def split_side_text(feature: str, bins, members: list[int], meta: dict | None = None) -> str | None:

@@ -83,8 +83,15 @@ AGGREGATES: tuple[str, ...] = EVENT_AGGREGATES + SERIES_AGGREGATES + ("ratio",)
 DIRECTIONS: tuple[str, ...] = ("higher_is_riskier", "higher_is_safer", "none")
 # How a value is written for a person (a reason's range): "share" as a percentage (0.25 is
 # 25%), "share_change" (a share's slope) in percentage points, "money" with grouped
-# thousands, "days" and "months" with the word; "" as a number.
-UNITS: tuple[str, ...] = ("", "share", "share_change", "money", "days", "months")
+# thousands, "days" and "months" with the word, "count" as whole numbers (3, not "3 to under
+# 4"); "" as a number. A counting aggregate's feature is a count unless its spec says more.
+UNITS: tuple[str, ...] = ("", "share", "share_change", "money", "days", "months", "count")
+COUNT_AGGREGATES: tuple[str, ...] = (
+    "count",
+    "series_months_ge",
+    "distinct_sources",
+    "open_accounts",
+)
 WINDOWS: tuple[int | None, ...] = (1, 3, 6, 12, 24, None)
 
 CREDIT: tuple[str, ...] = ("card", "loan")
@@ -161,6 +168,12 @@ class FeatureSpec:
         own = ((self.sources, self.types),) if self.sources else ()
         terms = tuple((t.sources, t.types) for t in self.series.terms) if self.series else ()
         return own + terms
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit a person reads the feature's values in: its own, else "count" for a
+        counting aggregate."""
+        return self.unit or ("count" if self.aggregate in COUNT_AGGREGATES else "")
 
     @property
     def fed_by(self) -> tuple[str, ...]:

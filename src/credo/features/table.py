@@ -87,7 +87,7 @@ class FeatureMeta:
             never=spec.never,
             reason_low=spec.reason_low,
             reason_pivot=0.0 if spec.aggregate == "series_slope" and spec.reason_low else None,
-            unit=spec.unit,
+            unit=spec.shown_unit,
         )
 
     def to_dict(self) -> dict[str, Any]:
