@@ -245,7 +245,7 @@ def test_points_between_thousands_in_a_decimal_comma_file_are_read_as_such(tmp_p
         for i, (v, u, b) in enumerate(zip(income, util, bad, strict=True))
     ]
     (tmp_path / "de.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
-    read = read_plain_table(tmp_path / "de.csv", id_column="id")
+    read = read_plain_table(tmp_path / "de.csv", id_column="id", for_training=True)
     assert read["income"].tolist() == income.tolist()
     assert read["util"].tolist() == util.tolist()
     card = Scorecard().fit(read[["income", "util"]], read["bad"])
@@ -254,3 +254,28 @@ def test_points_between_thousands_in_a_decimal_comma_file_are_read_as_such(tmp_p
     plain = [line.replace(",", ".") if i else line for i, line in enumerate(lines)]
     (tmp_path / "en.csv").write_text("\n".join(plain) + "\n")
     assert read_plain_table(tmp_path / "en.csv")["income"].iloc[0] == float(plain[1].split(";")[1])
+
+
+def test_a_model_reads_a_scoring_file_as_training_read_its_columns(tmp_path):
+    """A model trained where no column wrote a decimal comma read incomes "86.713" as 86.713;
+    a scoring file of the same rows with one more column ("4,5", unused) read them as 86713,
+    and 3,840 of 4,000 scores moved, apart from the SQL's."""
+    from credo.model.scorecard import Scorecard
+    from credo.model.training import load_scoring_table, load_table_training, train_model
+
+    rng = np.random.default_rng(2)
+    n = 2000
+    income = np.round(rng.uniform(1, 100, n), 3)  # each "d.ddd" fits thousands' shape too
+    bad = (rng.random(n) < 1 / (1 + np.exp(income / 25 - 1.5))).astype(int)
+    table = pd.DataFrame({"income": [f"{v:.3f}" for v in income], "bad": bad})
+    table.to_csv(tmp_path / "train.csv", sep=";", index=False)
+    artifact = train_model(load_table_training(tmp_path / "train.csv", "bad"), Scorecard())
+    table.assign(zins=["4,5"] * n).to_csv(tmp_path / "new.csv", sep=";", index=False)
+    frame, _, _ = load_scoring_table(None, tmp_path / "new.csv", None, artifact.text_inputs())
+    assert frame["income"].tolist() == income.tolist()
+    # training on the file with the decimal-comma column reads them as thousands, and
+    # scoring that file follows its model
+    trained = train_model(load_table_training(tmp_path / "new.csv", "bad"), Scorecard())
+    assert trained.training["text_numbers"]["income"] == "grouped_decimal_comma"
+    again, _, _ = load_scoring_table(None, tmp_path / "new.csv", None, trained.text_inputs())
+    assert trained.read_inputs(again)["income"].tolist() == (income * 1000).round().tolist()

@@ -1284,3 +1284,23 @@ def test_a_spark_output_folder_is_a_table_to_train_score_and_evaluate(tmp_path):
     empty.mkdir()
     result = credo("train", "--table", empty, "--target", "bad", "--out", model, check=False)
     assert result.returncode == 1 and "folder without Parquet files" in result.stderr
+
+
+def test_train_says_which_columns_it_read_with_points_between_thousands(tmp_path):
+    """A column of genuine ratios "1.250" in a file whose other columns write a decimal comma
+    was read a thousand times too large without a word: the guess is said, and how to undo it."""
+    rng = np.random.default_rng(4)
+    n = 1500
+    ratio = rng.uniform(1, 5, n)
+    util = rng.uniform(0, 1, n)
+    bad = (rng.random(n) < 1 / (1 + np.exp(ratio - 1.5 - 2 * util))).astype(int)
+    lines = ["ratio;util;bad"] + [
+        f"{r:.3f};{str(round(u, 2)).replace('.', ',')};{b}"
+        for r, u, b in zip(ratio, util, bad, strict=True)
+    ]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    done = credo("train", "--table", tmp_path / "t.csv", "--target", "bad",
+                 "--out", tmp_path / "m.json")  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert "note: read the points in ratio as separators of thousands" in said
+    assert "(util)" in said

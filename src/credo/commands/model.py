@@ -323,6 +323,7 @@ def train(
         if not data.good_values:
             _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
+        _note_thousands_points(data)
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
         _note_far_extremes(data.X, categorical or [], specials, left_out)
     if failed is not None:
@@ -386,6 +387,25 @@ def _note_target_readings(target: str, readings: list[tuple[str | None, int, str
         f" {example}); rows holding neither are then left out and counted"
     )
     stdout.print(f"[yellow]note:[/] {escape(said)}")
+
+
+def _note_thousands_points(data: Any) -> None:
+    """Say which columns' points were read as separators of thousands: a guess from the file's
+    other columns, which a column of decimals written with a point ("1.250") would belie."""
+    if not data.thousands_points:
+        return
+    shown = ", ".join(data.thousands_points)
+    commas = ", ".join(
+        name
+        for name, kind in data.text_numbers.items()
+        if kind in ("decimal_comma", "grouped_decimal_comma") and name not in data.thousands_points
+    )
+    stdout.print(
+        f"[yellow]note:[/] read the points in {shown} as separators of thousands ('86.713' is"
+        f" 86713), as this file writes decimals with a comma ({commas or 'other columns'}): if"
+        " one of them holds decimals written with a point, write them with a comma as the"
+        " other columns do"
+    )
 
 
 def _warn_of_coded_numbers(frame: Any, categorical: list[str], left_out: dict[str, str]) -> None:

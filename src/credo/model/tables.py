@@ -60,13 +60,18 @@ def as_frame(X: Any) -> pd.DataFrame:
 
 
 def read_plain_table(
-    path: str | Path, text_columns: Sequence[str | None] = (), id_column: str | None = None
+    path: str | Path,
+    text_columns: Sequence[str | None] = (),
+    id_column: str | None = None,
+    for_training: bool = False,
 ) -> pd.DataFrame:
     """A CSV or Parquet file with one row per person (percentages such as "13.5%", and in
     files not separated by commas numbers such as "1,5", read as numbers: see
     `credo.model.columns`). A CSV's `text_columns` and `id_column` are read verbatim, as
     text: customer numbers such as "000123" keep their zeros. A Parquet file's `id_column`
-    is kept exact (`_exact_id`)."""
+    is kept exact (`_exact_id`). `for_training`: points between thousands are worked out from
+    the file (`_points_between_thousands`); a model's table is read as its training recorded
+    (a column it read so is among its `text_columns`), whatever else the file holds."""
     verbatim = {str(c) for c in [*text_columns, id_column] if c is not None}
     path = Path(path)
     if not path.exists():
@@ -103,8 +108,11 @@ def read_plain_table(
         for name in text:
             if pd.api.types.is_numeric_dtype(frame[name]):
                 read_as_numbers[str(name)] = kind
-    if convention == "other" and _DECIMAL_COMMA_KINDS & set(read_as_numbers.values()):
+    decimal_commas = _DECIMAL_COMMA_KINDS & set(read_as_numbers.values())
+    if for_training and convention == "other" and decimal_commas:
+        before = set(read_as_numbers)
         frame = _points_between_thousands(path, delimiter, frame, verbatim, read_as_numbers)
+        frame.attrs[THOUSANDS_POINTS] = [c for c in read_as_numbers if c not in before]
     # which text columns were read as numbers, and how: the SQL export reads them the same way
     frame.attrs[TEXT_NUMBERS] = read_as_numbers
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
@@ -112,6 +120,8 @@ def read_plain_table(
     return frame
 
 
+# DataFrame.attrs key: the columns whose points were read as separators of thousands
+THOUSANDS_POINTS = "credo_thousands_points"
 # The kinds of text number that show a file writes decimals with a comma
 _DECIMAL_COMMA_KINDS = {"decimal_comma", "grouped_decimal_comma"}
 

@@ -64,6 +64,8 @@ class TrainingData:
     ids: pd.Series | None = None  # plain tables with --id: each kept row's id
     # with --bad-value: each target value, its rows and how it was read (outcome_readings)
     target_readings: list[tuple[str | None, int, str]] = field(default_factory=list)
+    # plain tables: the columns whose points were read as separators of thousands
+    thousands_points: tuple[str, ...] = ()
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -145,7 +147,7 @@ def load_table_training(
     ``good_values`` too, rows holding neither (indeterminate outcomes) are left out."""
     if id_column is not None and id_column == target:
         raise TrainingError(f"--id and --target both name {target!r}: the id must be a key column")
-    frame = tables.read_plain_table(table, id_column=id_column)
+    frame = tables.read_plain_table(table, id_column=id_column, for_training=True)
     text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
@@ -179,6 +181,9 @@ def load_table_training(
         text_numbers={c: k for c, k in text_numbers.items() if c not in drop},
         ids=frame[id_column].reset_index(drop=True) if id_column is not None else None,
         target_readings=readings,
+        thousands_points=tuple(
+            c for c in frame.attrs.get(tables.THOUSANDS_POINTS, ()) if c not in drop
+        ),
     )
 
 
