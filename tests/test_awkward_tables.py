@@ -169,6 +169,7 @@ def test_question_marks_lone_dots_and_spreadsheet_errors_are_missing_cells(tmp_p
     )
     frame.loc[::20, "Attr1"] = "?"
     frame.loc[1::30, "A1"] = "?"
+    frame.loc[7::30, "A1"] = " ?"  # after a ", " separator, as UCI's adult file has it
     frame.loc[2::25, "Attr2"] = "."
     frame.loc[3::25, "Attr2"] = "#DIV/0!"
     frame.to_csv(tmp_path / "t.csv", index=False)

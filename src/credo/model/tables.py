@@ -256,7 +256,19 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 # or category: read as text, a column of ratios with "?" in it was binned as thousands of
 # categories, "?" became a level of its own, and a ratio with "#DIV/0!" in 2 % of rows was
 # binned as categories in training while scoring read the error as missing.
-MISSING_TEXTS = ("?", ".", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+MISSING_TEXTS = (
+    "?",
+    " ?",  # UCI's files separated by ", " (adult): the mark after the separator's space
+    ".",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+)
 
 
 def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) -> pd.DataFrame:
