@@ -280,3 +280,21 @@ def test_a_model_reads_a_scoring_file_as_training_read_its_columns(tmp_path):
     assert trained.training["text_numbers"]["income"] == "grouped_decimal_comma"
     again, _, _ = load_scoring_table(None, tmp_path / "new.csv", None, trained.text_inputs())
     assert trained.read_inputs(again)["income"].tolist() == (income * 1000).round().tolist()
+
+
+def test_missing_marks_in_a_parquet_files_text_are_missing_as_in_a_csv(tmp_path):
+    """Spark writes a CSV read without a schema to Parquet as text, "?" and all: its numbers
+    became categories at IV 0, and a category "?" an unseen level when scored."""
+    frame = pd.DataFrame(
+        {
+            "income": ["1200.5", "?", "860", "#DIV/0!", "3100"],
+            "grade": ["A", "?", "B", ".", "A"],
+            "id": ["?", "x2", "x3", "x4", "x5"],
+        }
+    )
+    frame.to_parquet(tmp_path / "t.parquet")
+    read = read_plain_table(tmp_path / "t.parquet", id_column="id")
+    assert pd.api.types.is_numeric_dtype(read["income"])
+    assert read["income"].isna().tolist() == [False, True, False, True, False]
+    assert read["grade"].isna().tolist() == [False, True, False, True, False]
+    assert read["id"].tolist()[0] == "?"  # an id is as written

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.model.text_numbers import TEXT_CONVENTION, TEXT_NUMBER_KINDS, text_columns_as_numbers
@@ -187,11 +188,19 @@ def _read_parquet(path: Path) -> pa.Table:
 def _parquet_frame(table: pa.Table, id_column: str | None) -> pd.DataFrame:
     """A Parquet table in pandas: DECIMAL columns (money, as databases export it) as floats,
     as pandas would hold them as Python Decimal objects, neither numbers nor text to a model;
-    the id column as it was written (`_exact_id`)."""
+    the id column as it was written (`_exact_id`); in text columns, MISSING_TEXTS missing, as
+    in a CSV file (Spark writes a CSV read without a schema to Parquet as text, "?" and all)."""
     ids = table.column(id_column) if id_column in table.column_names else None
+    marks = pa.array(MISSING_TEXTS)
     for i, field in enumerate(table.schema):
-        if pa.types.is_decimal(field.type) and field.name != id_column:
+        if field.name == id_column:
+            continue
+        if pa.types.is_decimal(field.type):
             table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
+        elif pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = table.column(i)
+            marked = pc.is_in(column, value_set=marks.cast(field.type))
+            table = table.set_column(i, field.name, pc.if_else(marked, None, column))
     frame = _durations_as_days(table.to_pandas())
     if ids is not None:
         frame[id_column] = _exact_id(ids)
