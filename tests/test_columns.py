@@ -609,3 +609,31 @@ def test_totals_rows_of_decimal_comma_exports_are_summaries(label: str) -> None:
     assert summary_rows(export) == [(3, "kunde", label)]
     # a case whose category is such a word has its other words
     assert summary_rows(export.assign(zweck=["Auto", "Möbel", "Auto", "Auto"])) == []
+
+
+def test_dates_among_a_few_words_and_dates_in_digits_are_dates():
+    """An issue month in SAS form with 2 % "UNKNOWN" was binned as categories and kept (IV
+    0.38), and a CSV column of 20180401-style dates, which a reader takes as whole numbers,
+    was a model's strongest feature: both are dates, left out."""
+    days = pd.date_range("2015-01-01", periods=300, freq="D")
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "issue": [
+                d.strftime("%d%b%Y").upper() if i % 50 else "UNKNOWN" for i, d in enumerate(days)
+            ],  # fmt: skip
+            "ymd": [int(d.strftime("%Y%m%d")) for d in days],
+            "ym": [int(d.strftime("%Y%m")) for d in days],
+            "amount": rng.integers(1000, 90_000, days.size),
+            "year_built": rng.integers(1950, 2020, days.size),
+            "grade": rng.choice(["A", "B", "C"], days.size),
+            # a third of the rows no date: a column of its own kind, not a date column
+            "mixed": [
+                d.strftime("%Y-%m-%d") if i % 3 else f"code{i % 7}" for i, d in enumerate(days)
+            ],  # fmt: skip
+        }
+    )
+    reasons = unusable_columns(frame)
+    assert reasons["issue"] == f"{DATE_REASON} (its other values: 'UNKNOWN')"
+    assert reasons["ymd"] == reasons["ym"] == DATE_REASON
+    assert not {"amount", "year_built", "grade", "mixed"} & set(reasons)

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credo.model.text_numbers import all_match, text_values
+from credo.model.text_numbers import text_values
 
 # Dates written as text. Which way round day and month stand does not matter to leaving a
 # column out (3/1/2016 is a date either way). A month and year without a day needs a year of
@@ -166,7 +166,7 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         if pd.api.types.is_bool_dtype(column):
             continue
         if pd.api.types.is_numeric_dtype(column):
-            reason = _numeric_identifier_reason(str(name), column)
+            reason = _numeric_identifier_reason(str(name), column) or _digit_dates(column)
             if reason:
                 reasons[str(name)] = reason
             continue
@@ -180,8 +180,9 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         text = text_values(column)
         if text is None or text.empty:
             continue
-        if all_match(text, _DATE_TEXT):
-            reasons[str(name)] = DATE_REASON
+        odd = _dates_but_for(text)
+        if odd is not None:
+            reasons[str(name)] = DATE_REASON + (f" (its other values: {odd})" if odd else "")
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
         elif named_as_identifier(str(name)) and _nearly_all_distinct(text.to_numpy(object)):
@@ -235,6 +236,49 @@ def _numeric_identifier_reason(name: str, column: pd.Series) -> str | None:
     if distinct == values.size:
         return IDENTIFIER_REASON
     return NAMED_IDENTIFIER_REASON if named and _nearly_all_distinct(values) else None
+
+
+# A column of dates with a few words among them ("UNKNOWN", "0"): at most so many distinct
+# other values, in at most this share of the rows
+_MOST_OTHER_THAN_DATES = (3, 0.1)
+
+
+def _dates_but_for(text: pd.Series) -> str | None:
+    """"" where every value is a date written as text, the other values (quoted) where all but
+    a few are (an issue month with 2 % "UNKNOWN" was binned as categories and kept, and its
+    months to come would score as levels never seen), else None."""
+    distinct = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    dated = distinct.astype(str).str.match(_DATE_TEXT).to_numpy()
+    if dated.all():
+        return ""
+    most, share = _MOST_OTHER_THAN_DATES
+    others = distinct[~dated]
+    if not dated.any() or len(others) > most or dated.sum() < MIN_ROWS_FOR_IDENTIFIER:
+        return None
+    if text.isin(set(others)).mean() > share:
+        return None
+    return ", ".join(repr(str(v)) for v in others)
+
+
+def _digit_dates(column: pd.Series) -> str | None:
+    """DATE_REASON for whole numbers that are all dates written in digits, as a CSV reader
+    takes 20180401 or 201804 (YYYYMMDD, YYYYMM, years 1800 to 2099): kept, they were a
+    model's strongest feature, and every month to come would lie beyond its bins."""
+    values = column.dropna().to_numpy(dtype=np.float64)
+    if values.size < MIN_ROWS_FOR_IDENTIFIER or not (values == np.floor(values)).all():
+        return None
+    if np.unique(values).size < 2:
+        return None
+    whole = values.astype(np.int64)
+    for digits, has_day in ((8, True), (6, False)):
+        year = whole // (10_000 if has_day else 100)
+        if not ((year >= 1800) & (year <= 2099)).all() or (whole >= 10**digits).any():
+            continue
+        month = (whole // 100) % 100 if has_day else whole % 100
+        day = whole % 100 if has_day else np.ones_like(whole)
+        if ((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all():
+            return DATE_REASON
+    return None
 
 
 def _nearly_all_distinct(values: np.ndarray) -> bool:
