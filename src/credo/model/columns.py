@@ -244,9 +244,10 @@ _MOST_OTHER_THAN_DATES = (3, 0.1)
 
 
 def _dates_but_for(text: pd.Series) -> str | None:
-    """"" where every value is a date written as text, the other values (quoted) where all but
-    a few are (an issue month with 2 % "UNKNOWN" was binned as categories and kept, and its
-    months to come would score as levels never seen), else None."""
+    """Whether a text column is dates: an empty text where every value is a date, the other
+    values (quoted) where all but a few are (an issue month with 2 % "UNKNOWN" was binned as
+    categories and kept, and its months to come would score as levels never seen), else
+    None."""
     distinct = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
     dated = distinct.astype(str).str.match(_DATE_TEXT).to_numpy()
     if dated.all():
