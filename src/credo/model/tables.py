@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.model.text_numbers import TEXT_CONVENTION, TEXT_NUMBER_KINDS, text_columns_as_numbers
@@ -188,23 +187,32 @@ def _read_parquet(path: Path) -> pa.Table:
 def _parquet_frame(table: pa.Table, id_column: str | None) -> pd.DataFrame:
     """A Parquet table in pandas: DECIMAL columns (money, as databases export it) as floats,
     as pandas would hold them as Python Decimal objects, neither numbers nor text to a model;
-    the id column as it was written (`_exact_id`); in text columns, MISSING_TEXTS missing, as
-    in a CSV file (Spark writes a CSV read without a schema to Parquet as text, "?" and all)."""
+    the id column as it was written (`_exact_id`); a text column of numbers but for
+    MISSING_TEXTS with those missing (`_numbers_but_for_marks`)."""
     ids = table.column(id_column) if id_column in table.column_names else None
-    marks = pa.array(MISSING_TEXTS)
     for i, field in enumerate(table.schema):
-        if field.name == id_column:
-            continue
-        if pa.types.is_decimal(field.type):
+        if pa.types.is_decimal(field.type) and field.name != id_column:
             table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
-        elif pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            column = table.column(i)
-            marked = pc.is_in(column, value_set=marks.cast(field.type))
-            table = table.set_column(i, field.name, pc.if_else(marked, None, column))
-    frame = _durations_as_days(table.to_pandas())
+    frame = _numbers_but_for_marks(_durations_as_days(table.to_pandas()), id_column)
     if ids is not None:
         frame[id_column] = _exact_id(ids)
     return frame
+
+
+def _numbers_but_for_marks(frame: pd.DataFrame, id_column: str | None) -> pd.DataFrame:
+    """Text columns of numbers but for MISSING_TEXTS ("?", "#DIV/0!") with those cells missing,
+    as a CSV reader leaves them (Spark writes a CSV read without a schema to Parquet as text,
+    "?" and all: its numbers were binned as categories at IV 0). The marks in other text
+    columns stay as written: a category "?" is a level there, as the exported SQL and a
+    DataFrame handed to a model read it."""
+    from credo.model.text_numbers import numbers_but_for
+
+    marked = {}
+    for name in frame.columns:
+        codes = None if name == id_column else numbers_but_for(frame[name])
+        if codes and set(codes) <= set(MISSING_TEXTS):
+            marked[str(name)] = frame[name].where(~frame[name].isin(MISSING_TEXTS))
+    return frame.assign(**marked) if marked else frame
 
 
 def _durations_as_days(frame: pd.DataFrame) -> pd.DataFrame:
