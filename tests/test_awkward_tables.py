@@ -228,8 +228,14 @@ def test_a_duration_is_read_as_a_number_of_days(tmp_path):
     card = Scorecard(min_iv=0.0).fit(frame, y)
     assert card.features_ == ["since_last_payment"]
     assert 0 < min(card.bins_["since_last_payment"].edges) < 1000  # days, not nanoseconds
-    # a time span handed over in a DataFrame is left out with what to do, never binned
+    # a time span handed over in a DataFrame is never binned as nanoseconds: the model reads
+    # it as days, in fitting and scoring alike (scored as nanoseconds, every row fell in the
+    # top bin of a model trained on days); unusable_columns alone refuses one with what to do
     assert unusable_columns(pd.DataFrame({"since": spans})) == {"since": DURATION_REASON}
+    spanned = pd.DataFrame({"since_last_payment": spans})
+    assert card.score_table(spanned)["score"].tolist() == card.score_table(frame)["score"].tolist()
+    again = Scorecard(min_iv=0.0).fit(spanned, y)
+    assert again.bins_["since_last_payment"].edges == card.bins_["since_last_payment"].edges
 
 
 def test_points_between_thousands_in_a_decimal_comma_file_are_read_as_such(tmp_path):

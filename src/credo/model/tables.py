@@ -31,7 +31,8 @@ class TableError(ValueError):
 
 def as_frame(X: Any) -> pd.DataFrame:
     """A pandas DataFrame from a DataFrame, an Arrow table or a dict of arrays, its column
-    names as text (features are named by text everywhere: models, SQL, reasons)."""
+    names as text (features are named by text everywhere: models, SQL, reasons), its
+    durations as days."""
     if isinstance(X, pd.DataFrame):
         frame = X
     elif isinstance(X, pa.Table):
@@ -56,7 +57,9 @@ def as_frame(X: Any) -> pd.DataFrame:
         raise ValueError(f"column names repeat: {', '.join(repeated)}; give each column its own")
     if any(not isinstance(c, str) for c in frame.columns):
         frame = frame.set_axis(names, axis=1)
-    return frame
+    # a time span as days, in training and scoring alike (as nanoseconds every row scored in
+    # the top bin of a model trained on days)
+    return _durations_as_days(frame)
 
 
 def read_plain_table(
