@@ -928,3 +928,17 @@ def test_reason_frequency_counts_what_each_person_was_told():
         ("R01", "Limits are low", 3),
         ("R02", "R02", 3),
     }
+
+
+def test_reason_frequency_names_a_few_texts_of_a_code_and_counts_the_rest_together():
+    """A category's text names the person's own level: a job title of 800 levels gave the
+    report 784 rows of reason frequency."""
+    from credo.evaluate.evaluation import TEXTS_SHOWN_PER_CODE, reason_frequency
+
+    titles = [f"title: job {i % 40}" for i in range(400)]
+    reasons = pd.DataFrame({"reason_1": ["R01"] * 400, "reason_1_text": titles})
+    rows = reason_frequency(reasons)
+    assert len(rows) == TEXTS_SHOWN_PER_CODE + 1
+    other = next(r for r in rows if r["text"] == "other texts")
+    assert other["any"] == other["first"] == 400 - 10 * TEXTS_SHOWN_PER_CODE
+    assert sum(r["any"] for r in rows) == 400

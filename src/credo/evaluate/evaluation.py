@@ -56,6 +56,10 @@ def model_metrics(
     }
 
 
+# The texts of one code the reason frequency names; the rest are counted together
+TEXTS_SHOWN_PER_CODE = 6
+
+
 def reason_frequency(
     reasons: pd.DataFrame, texts: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
@@ -79,6 +83,15 @@ def reason_frequency(
         anywhere.update(given)
         if k == 0:
             first.update(given)
+    # a category's text names the person's own level: past the most told few, a code's texts
+    # are counted together (a title column of 800 levels gave 784 rows)
+    shown: Counter[str] = Counter()
+    for code, text in [key for key, _ in anywhere.most_common()]:
+        shown[code] += 1
+        if shown[code] > TEXTS_SHOWN_PER_CODE:
+            rest = (code, "other texts")
+            anywhere[rest] += anywhere.pop((code, text))
+            first[rest] += first.pop((code, text), 0)
     rows = len(reasons)
     return [
         {
