@@ -86,16 +86,18 @@ def loose_level_key(value: Any) -> str | None:
 def widened(values: np.ndarray) -> np.ndarray:
     """float32 (or float16) values as the float64 of their shortest decimal text: 0.21 stored
     in 32 bits is 0.21, not 0.20999999344348907, so a file of float32 bins as its CSV does and
-    a value written 0.21 is not below a cut at 0.21 (the exported SQL reads a FLOAT so too)."""
-    return np.asarray(np.asarray(values).astype(str), dtype=np.float64)
+    a value written 0.21 is not below a cut at 0.21 (the exported SQL reads a FLOAT so too).
+    Each distinct value is written once (0.8 s a million values one by one)."""
+    distinct, where = np.unique(np.asarray(values).reshape(-1), return_inverse=True)
+    return np.asarray(distinct.astype(str), dtype=np.float64)[where]
 
 
 def as_float_array(values: Any, feature: str = "x") -> np.ndarray:
     """A 1-D float64 array of `values`; None/NA become NaN; a float32 one `widened`. Clear
     error on non-numbers."""
     if isinstance(values, pd.Series | pd.Index):
-        if values.dtype in (np.float32, np.float16, pd.Float32Dtype()):
-            return widened(values.to_numpy(dtype=np.float32, na_value=np.nan)).reshape(-1)
+        if values.dtype.kind == "f" and values.dtype.itemsize < 8:  # numpy, nullable, Arrow
+            return widened(values.to_numpy(dtype=np.float32, na_value=np.nan))
         try:
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as exc:
@@ -106,7 +108,7 @@ def as_float_array(values: Any, feature: str = "x") -> np.ndarray:
     if array.dtype.kind == "f" and array.dtype.itemsize == 8:
         return array.reshape(-1)
     if array.dtype.kind == "f":
-        return widened(array).reshape(-1)
+        return widened(array)
     try:
         return np.asarray(array, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError) as exc:
