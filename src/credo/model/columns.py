@@ -64,6 +64,10 @@ _DATE_TEXT = re.compile(
     r"^\s*(" + "|".join(f"({form})" for form in _DATE_FORMS) + r")\s*$", re.IGNORECASE
 )
 MIN_ROWS_FOR_IDENTIFIER = 20
+# A column of dates with a few words among them ("UNKNOWN", "0"): at most so many distinct
+# other values, in at most this share of the rows, beside at least so many distinct dates
+_MOST_OTHER_THAN_DATES = (3, 0.1)
+_MIN_DATED_VALUES = 20
 # A column named as an identifier is one when its values nearly all differ: a few repeated
 # ids (a case exported twice) keep it an identifier; a code such as a region id or a 0/1
 # id_verified flag repeats far more.
@@ -182,7 +186,8 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
             continue
         odd = _dates_but_for(text)
         if odd is not None:
-            reasons[str(name)] = DATE_REASON + (f" (its other values: {odd})" if odd else "")
+            listed = ", ".join(repr(value) for value in odd)
+            reasons[str(name)] = DATE_REASON + (f" (its other values: {listed})" if odd else "")
         elif len(text) >= MIN_ROWS_FOR_IDENTIFIER and text.is_unique:
             reasons[str(name)] = IDENTIFIER_REASON
         elif named_as_identifier(str(name)) and _nearly_all_distinct(text.to_numpy(object)):
@@ -238,27 +243,23 @@ def _numeric_identifier_reason(name: str, column: pd.Series) -> str | None:
     return NAMED_IDENTIFIER_REASON if named and _nearly_all_distinct(values) else None
 
 
-# A column of dates with a few words among them ("UNKNOWN", "0"): at most so many distinct
-# other values, in at most this share of the rows
-_MOST_OTHER_THAN_DATES = (3, 0.1)
-
-
-def _dates_but_for(text: pd.Series) -> str | None:
-    """Whether a text column is dates: an empty text where every value is a date, the other
-    values (quoted) where all but a few are (an issue month with 2 % "UNKNOWN" was binned as
-    categories and kept, and its months to come would score as levels never seen), else
-    None."""
-    distinct = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
-    dated = distinct.astype(str).str.match(_DATE_TEXT).to_numpy()
-    if dated.all():
-        return ""
+def _dates_but_for(text: pd.Series) -> list[str] | None:
+    """The values of a text column that are no dates, where all the others are (none: a
+    column of dates; "UNKNOWN" in 2 % of an issue month's rows: it was binned as categories and
+    kept, and its months to come would score as levels never seen); None where it is no column
+    of dates."""
+    distinct = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object).astype(str)
     most, share = _MOST_OTHER_THAN_DATES
-    others = distinct[~dated]
-    if not dated.any() or len(others) > most or dated.sum() < MIN_ROWS_FOR_IDENTIFIER:
+    # a look at the first values first: a column of a million names is no date column
+    if (~distinct.head(100).str.match(_DATE_TEXT)).sum() > most:
         return None
-    if text.isin(set(others)).mean() > share:
+    dated = distinct.str.match(_DATE_TEXT).to_numpy()
+    others = distinct[~dated].tolist()
+    if not others:
+        return []
+    if len(others) > most or dated.sum() < _MIN_DATED_VALUES:
         return None
-    return ", ".join(repr(str(v)) for v in others)
+    return others if text.astype(str).isin(others).mean() <= share else None
 
 
 def _digit_dates(column: pd.Series) -> str | None:
