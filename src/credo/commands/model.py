@@ -392,13 +392,15 @@ def _note_target_readings(target: str, readings: list[tuple[str | None, int, str
 def _note_thousands_points(data: Any) -> None:
     """Say which columns' points were read as separators of thousands: a guess from the file's
     other columns, which a column of decimals written with a point ("1.250") would belie."""
+    from credo.model.tables import DECIMAL_COMMA_KINDS
+
     if not data.thousands_points:
         return
     shown = ", ".join(data.thousands_points)
     commas = ", ".join(
         name
         for name, kind in data.text_numbers.items()
-        if kind in ("decimal_comma", "grouped_decimal_comma") and name not in data.thousands_points
+        if kind in DECIMAL_COMMA_KINDS and name not in data.thousands_points
     )
     stdout.print(
         f"[yellow]note:[/] read the points in {shown} as separators of thousands ('86.713' is"

@@ -111,11 +111,12 @@ def read_plain_table(
         for name in text:
             if pd.api.types.is_numeric_dtype(frame[name]):
                 read_as_numbers[str(name)] = kind
-    decimal_commas = _DECIMAL_COMMA_KINDS & set(read_as_numbers.values())
+    decimal_commas = DECIMAL_COMMA_KINDS & set(read_as_numbers.values())
     if for_training and convention == "other" and decimal_commas:
-        before = set(read_as_numbers)
-        frame = _points_between_thousands(path, delimiter, frame, verbatim, read_as_numbers)
-        frame.attrs[THOUSANDS_POINTS] = [c for c in read_as_numbers if c not in before]
+        read = _points_between_thousands(path, delimiter, frame, verbatim | set(read_as_numbers))
+        frame = frame.assign(**read) if read else frame
+        read_as_numbers.update(dict.fromkeys(read, "grouped_decimal_comma"))
+        frame.attrs[THOUSANDS_POINTS] = list(read)
     # which text columns were read as numbers, and how: the SQL export reads them the same way
     frame.attrs[TEXT_NUMBERS] = read_as_numbers
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
@@ -126,31 +127,26 @@ def read_plain_table(
 # DataFrame.attrs key: the columns whose points were read as separators of thousands
 THOUSANDS_POINTS = "credo_thousands_points"
 # The kinds of text number that show a file writes decimals with a comma
-_DECIMAL_COMMA_KINDS = {"decimal_comma", "grouped_decimal_comma"}
+DECIMAL_COMMA_KINDS = frozenset({"decimal_comma", "grouped_decimal_comma"})
 
 
 def _points_between_thousands(
-    path: Path,
-    delimiter: str,
-    frame: pd.DataFrame,
-    verbatim: set[str],
-    read_as_numbers: dict[str, str],
-) -> pd.DataFrame:
+    path: Path, delimiter: str, frame: pd.DataFrame, skipped: set[str]
+) -> dict[str, pd.Series]:
     """In a file that writes decimals with a comma (another of its columns shows it), a point
     groups thousands: pandas reads a column of "86.713" and "858" as 86.713 and 858, so an
     income of 858 sorted above one of 86,713. Such columns are read again as text and, where
     every value is a number so written, read with the points between thousands (the model
-    records it, and scoring and the SQL read the column the same way)."""
+    records it, and scoring and the SQL read the column the same way): those columns, as the
+    numbers they hold (`skipped`: columns read verbatim or from text already)."""
     dotted = [
         str(name)
         for name in frame.columns
-        if str(name) not in verbatim
-        and str(name) not in read_as_numbers
-        and pd.api.types.is_float_dtype(frame[name])
+        if str(name) not in skipped and pd.api.types.is_float_dtype(frame[name])
     ]
     if not dotted:
-        return frame
-    text = _read_csv(path, delimiter, set(dotted))[dotted]
+        return {}
+    text = _read_csv(path, delimiter, set(dotted), only=dotted)[dotted]
     grouped = text_columns_as_numbers(text, "grouped_decimal_comma")
     read = {}
     for name in dotted:
@@ -160,8 +156,7 @@ def _points_between_thousands(
             and written.str.contains(".", regex=False).any()
         ):
             read[name] = grouped[name]
-            read_as_numbers[name] = "grouped_decimal_comma"
-    return frame.assign(**read) if read else frame
+    return read
 
 
 def parquet_parts(folder: Path) -> list[Path]:
@@ -291,7 +286,13 @@ MISSING_TEXTS = (
 )
 
 
-def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) -> pd.DataFrame:
+def _read_csv(
+    path: Path,
+    delimiter: str,
+    text_columns: set[str] = frozenset(),
+    only: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The file's columns (`only` these, where given), `text_columns` as text."""
     types = dict.fromkeys(text_columns, str)
     # each column typed over the whole file (low_memory off): by blocks of rows, pandas leaves
     # a column of numbers in one block and text in the next mixed, with a warning of its own
@@ -300,6 +301,7 @@ def _read_csv(path: Path, delimiter: str, text_columns: set[str] = frozenset()) 
         path,
         sep=delimiter,
         dtype=types,
+        usecols=only,
         low_memory=False,
         na_values=list(MISSING_TEXTS),
     )
