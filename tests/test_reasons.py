@@ -221,6 +221,7 @@ def test_every_catalog_feature_has_a_unit_its_values_fit():
     shown = {s.name: s.shown_unit for s in specs}
     assert shown["nc_hard_inquiries_12m"] == shown["ph_late_months_12m"] == "count"
     assert shown["cm_product_types"] == "count" and shown["ao_card_limit_latest"] == "money"
+    assert shown["ao_accounts_with_balance"] == "count"  # a count kept as the latest month's
     for spec in specs:
         said = spec.description.lower()
         if spec.unit == "months":

@@ -177,12 +177,10 @@ def psi(train_values: Any, eval_values: Any, edges: Any | None = None) -> dict[s
 
 def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, Any]:
     """PSI from per-bin shares (e.g. a training histogram stored in a model artifact)."""
-    expected = np.maximum(np.asarray(train_share, dtype=np.float64), PSI_SMOOTHING)
-    actual = np.maximum(np.asarray(eval_share, dtype=np.float64), PSI_SMOOTHING)
+    expected, actual, terms = _psi_terms(train_share, eval_share)
     cuts = np.asarray(edges, dtype=np.float64)
     if expected.shape != actual.shape or expected.size != cuts.size + 1:
         raise ValueError("PSI needs one share per bin: len(edges) + 1 shares on both sides")
-    terms = (actual - expected) * np.log(actual / expected)
     lows = [None, *cuts.tolist()]  # None: the open end of the first and last bins
     highs = [*cuts.tolist(), None]
     rows = [
@@ -198,6 +196,14 @@ def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, 
     return {"psi": float(terms.sum()), "bins": rows}
 
 
+def _psi_terms(train_share: Any, eval_share: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Both sides' shares, floored at PSI_SMOOTHING (an empty bin gives a large but finite
+    term), and each bin's PSI term."""
+    expected = np.maximum(np.asarray(train_share, dtype=np.float64), PSI_SMOOTHING)
+    actual = np.maximum(np.asarray(eval_share, dtype=np.float64), PSI_SMOOTHING)
+    return expected, actual, (actual - expected) * np.log(actual / expected)
+
+
 def binned_psi(train_counts: Any, bin_index: Any, n_bins: int) -> float:
     """A characteristic's stability index: PSI between the shares of the training rows in its
     bins (`train_counts`) and those of the evaluated rows (`bin_index`: each row's bin)."""
@@ -205,15 +211,14 @@ def binned_psi(train_counts: Any, bin_index: Any, n_bins: int) -> float:
     current = np.bincount(np.asarray(bin_index, dtype=np.int64), minlength=n_bins)[:n_bins]
     if train.sum() <= 0 or current.sum() <= 0:
         return float("nan")
-    expected = np.maximum(train / train.sum(), PSI_SMOOTHING)
-    actual = np.maximum(current / current.sum(), PSI_SMOOTHING)
-    return float(((actual - expected) * np.log(actual / expected)).sum())
+    return float(_psi_terms(train / train.sum(), current / current.sum())[2].sum())
 
 
 def psi_by_chance(
     bins: int, rows: int, train_rows: int | None = None, alarm: float = 0.05
 ) -> float:
-    """The PSI two samples of one population reach by chance one time in twenty (`alarm`):
+    """The PSI two samples of one population reach by chance with probability `alarm` (one
+    time in twenty by default):
     for small differences PSI is about the sum of (p - q)^2 / p, which over samples of `rows`
     and `train_rows` is (1/rows + 1/train_rows) times a chi-square of bins - 1 degrees of
     freedom (simulated on ten deciles: 0.148 / 0.034 / 0.0086 at 120 / 500 / 2,000 rows against

@@ -412,6 +412,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         name="ao_accounts_with_balance",
         dimension="amounts_owed",
         description="Card and loan accounts with a balance owed in the most recent month",
+        unit="count",
         reason="Many accounts carry a balance",
         reason_low="Few accounts carry a balance",
         aggregate="series_last",

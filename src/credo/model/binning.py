@@ -297,9 +297,9 @@ def _may_bend(
     a missing bin of another bad rate than the rest lends the regular bins its IV: a
     debt-to-income flat but for its 20 % missing read 0.25 against 0.04 among the values, and
     was bent around a spurious valley.)"""
-    edges = np.asarray(monotone.starts, dtype=np.intp)
-    bin_count = np.add.reduceat(np.asarray(count, dtype=np.float64), edges)
-    bin_bad = np.add.reduceat(np.asarray(bad, dtype=np.float64), edges)
+    starts = np.asarray(monotone.starts, dtype=np.intp)
+    bin_count = np.add.reduceat(np.asarray(count, dtype=np.float64), starts)
+    bin_bad = np.add.reduceat(np.asarray(bad, dtype=np.float64), starts)
     goods, bads = float(bin_count.sum() - bin_bad.sum()), float(bin_bad.sum())
     noise = noise_iv(int(settings.max_bins), goods, bads)
     return binned_iv(bin_count, bin_bad, len(bin_count)) >= max(

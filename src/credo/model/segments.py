@@ -362,14 +362,14 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         one range, or the feature is split twice, a catalog feature's reason, else the rule.
         (One bin's text would be false of the rest of the side: a side of late shares from
         6 % read "6.03% to under 11.63%" to people at 58 %.)"""
-        condition = next(c for c in segment.conditions if c.feature == name)
+        on_it = [c for c in segment.conditions if c.feature == name]
         meta = self.meta_.get(name, {})
         catalog = meta if meta.get("reason") else None
-        on_it = [c for c in segment.conditions if c.feature == name]
         # two splits on one feature: each side's way to a better score need not agree
-        said = rs.split_side_text(name, condition.bins, condition.members, catalog)
-        if len(on_it) == 1 and said is not None:
-            return said
+        if len(on_it) == 1:
+            said = rs.split_side_text(name, on_it[0].bins, on_it[0].members, catalog)
+            if said is not None:
+                return said
         if catalog:
             return str(catalog["reason"])
         return " and ".join(c.label() for c in on_it).replace("_", " ")
