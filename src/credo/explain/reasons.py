@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -126,9 +127,7 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     described, unit = feature_text(meta), meta.get("unit") or ""
 
     def ranged(b: int) -> str:
-        # a bin tied with the best scores as well: neither way scores better from it
-        tied = np.asarray(safety)[b] == np.asarray(safety)[best]
-        return range_text(described, bins, b, b if tied else best, unit)
+        return range_text(described, bins, b, safety, unit)
 
     pivot = meta.get("reason_pivot")
     if low and pivot is not None and bins.kind == "numeric":
@@ -166,21 +165,20 @@ def plain_reason_texts(feature: str, bins, points: np.ndarray) -> list[str]:
     regular = np.asarray(points)[: bins.n_regular]
     if bins.kind != "numeric" or not len(regular):
         return [reason_label_text(feature, label) for label in labels]
-    best = int(np.argmax(regular))
     readable = feature.replace("_", " ")
-    ranged = [
-        range_text(readable, bins, b, b if regular[b] == regular[best] else best)
-        for b in range(len(regular))
-    ]
+    ranged = [range_text(readable, bins, b, regular) for b in range(len(regular))]
     return ranged + [reason_label_text(feature, label) for label in labels[len(regular) :]]
 
 
-def range_text(described: str, bins, b: int, best: int, unit: str = "") -> str:
-    """Regular bin `b` as the feature's range in words, and which way scores better where it
-    is not the `best` regular bin: by the side of the best bin it lies on (a category's group
-    has no side)."""
+def range_text(described: str, bins, b: int, scores: Any, unit: str = "") -> str:
+    """Regular bin `b` as the feature's range in words, and which way scores better where a
+    regular bin scores more (`scores`: each bin's points or WoE, the regular ones first): by
+    the side of the best bin it lies on. A bin tied with the best scores as well, so neither
+    way is better from it; a category's group has no side."""
+    regular = np.asarray(scores, dtype=float)[: bins.n_regular]
+    best = int(np.argmax(regular))
     said = f"{described}: {range_words(bins, b, unit)}"
-    if b == best or bins.kind != "numeric":
+    if bins.kind != "numeric" or regular[b] == regular[best]:
         return said
     return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
 
