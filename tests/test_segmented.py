@@ -90,7 +90,9 @@ def test_the_segment_is_a_reason_where_it_costs_points(fitted):
         j = late.card.features_.index("months_late")
         own = late.card.loss_["months_late"][late.card.bin_indices(X[rows])[:, j]]
         told = (table.loc[rows, "reason_1"] == code).to_numpy()
-        rule = model.segment_reason_text(late, "months_late")
+        # each person is told the part of the side they are on: every late person here has
+        # a value, so the range alone, not "or no value given"
+        rule = "months late: 1 or more (a lower value scores better)"
         texts = table.loc[rows, "reason_1_text"].to_numpy()
         assert (texts[told & (charge >= own)] == rule).all()
         assert (texts[told & (charge < own)] != rule).all()
@@ -385,4 +387,14 @@ def test_a_catalog_features_side_of_a_split_is_told_as_the_whole_side():
     code = model.codes_["months_late"]
     rows = late.mask(X) & (table["reason_1"] == code).to_numpy()
     said = table.loc[rows, "reason_1_text"]
-    assert (said == told).any() and (X.loc[said.index[said == told], "months_late"] >= 1).all()
+    # a person is told the part of the side they are on: a months value, the range alone
+    alone = "Months behind on payments: 1 month or more (a lower value scores better)"
+    assert (said == alone).any() and (X.loc[said.index[said == alone], "months_late"] >= 1).all()
+    # one whose value is missing reads that there was too little data
+    gap = X.head(50).assign(months_late=np.nan)
+    texts = model.score_table(gap, with_text=True)
+    told_gap = pd.concat(
+        texts.loc[texts[f"reason_{r}"].astype(object) == code, f"reason_{r}_text"]
+        for r in range(1, 5)
+    )
+    assert len(told_gap) and (told_gap == "Too little data on months behind on payments").all()
