@@ -210,7 +210,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_mean_6m",
         dimension="payment_history",
-        description="Mean share of the card and loan statements due that was paid, 6m (cap 5)",
+        description="Mean share paid of the card and loan statements due, 6 months (cap 5)",
         unit="share",
         reason="Payments have covered little of the amounts due",
         aggregate="series_mean",
@@ -222,7 +222,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_paid_full_share_6m",
         dimension="payment_history",
-        description="Share of months whose payments covered the card and loan statements due, 6m",
+        description="Share of months paid in full (the card and loan statements due), 6 months",
         unit="share",
         reason="Statements were rarely paid in full",
         aggregate="series_share_ge",
@@ -235,7 +235,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="ph_payment_ratio_min_6m",
         dimension="payment_history",
-        description="Lowest share of the card and loan statements due that was paid, 6m (cap 5)",
+        description="Lowest share paid of the card and loan statements due, 6 months (cap 5)",
         unit="share",
         reason="A payment in the last six months covered little of the amount due",
         aggregate="series_min",
@@ -637,7 +637,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="cb_net_flow_mean_12m",
         dimension="capacity",
-        description="Mean monthly net cash flow (income and transfers in, minus out), 12m",
+        description="Mean monthly net cash flow (income and transfers in, minus out), 12 months",
         unit="money",
         reason="More money goes out than comes in",
         aggregate="series_mean",
