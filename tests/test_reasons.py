@@ -531,3 +531,28 @@ def test_a_counts_range_reads_as_the_whole_numbers_it_holds():
             "reason_low": "", "unit": "count"}  # fmt: skip
     texts = rs.catalog_reason_texts(meta, bins, np.array([50, 40, 30, 20, 10, 0]))
     assert texts[2] == "Monthly reports 30+ days past due: 3 (a lower value scores better)"
+
+
+def test_a_plain_columns_range_reads_as_its_file_wrote_it(tmp_path):
+    """A utilisation written "51%" was read as 51 and told "util: 12.4 to under 19.2": a
+    column read from percentages reads them with the sign, amounts with grouped thousands."""
+    from credo.model.artifact import load_model, save_model
+    from credo.model.training import load_table_training, train_model
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    util = rng.uniform(0, 100, n).round(1)
+    debt = rng.uniform(100, 90_000, n).round(2)
+    bad = (rng.random(n) < 1 / (1 + np.exp(3 - util / 25 - debt / 60_000))).astype(int)
+    table = pd.DataFrame(
+        {"util": [f"{u}%" for u in util], "debt": [f"${d:,.2f}" for d in debt], "bad": bad}
+    )
+    table.to_csv(tmp_path / "t.csv", index=False)
+    artifact = train_model(load_table_training(tmp_path / "t.csv", "bad"), Scorecard())
+    save_model(artifact, tmp_path / "m.json")
+    card = load_model(tmp_path / "m.json").scorecard
+    ranges = [t for name in card.features_ for t in card.reason_texts(name) if "under" in t]
+    util_texts = [t for t in ranges if t.startswith("util:")]
+    debt_texts = [t for t in ranges if t.startswith("debt:")]
+    assert util_texts and all(re.search(r"\d%", t) for t in util_texts), util_texts
+    assert debt_texts and all(re.search(r"\d,\d{3}", t) for t in debt_texts), debt_texts

@@ -151,7 +151,7 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
     return texts
 
 
-def plain_reason_texts(feature: str, bins, points: np.ndarray) -> list[str]:
+def plain_reason_texts(feature: str, bins, points: np.ndarray, unit: str = "") -> list[str]:
     """What a person reads for each bin of a plain table's column, which has no catalog text.
 
     A numeric regular bin reads its range in words and, where it scores below the best regular
@@ -166,7 +166,7 @@ def plain_reason_texts(feature: str, bins, points: np.ndarray) -> list[str]:
     if bins.kind != "numeric" or not len(regular):
         return [reason_label_text(feature, label) for label in labels]
     readable = feature.replace("_", " ")
-    ranged = [range_text(readable, bins, b, regular) for b in range(len(regular))]
+    ranged = [range_text(readable, bins, b, regular, unit) for b in range(len(regular))]
     return ranged + [reason_label_text(feature, label) for label in labels[len(regular) :]]
 
 
@@ -279,6 +279,8 @@ def _number(value: float, unit: str) -> str:
     # worked on the shortest decimal text of the value, so a percentage or a grouped amount is
     # exactly the cut point (a float product would read 0.145 as 14.499999999999998%)
     text = format_number(value)
+    if unit == "percent":  # a plain table's percentage, read from "13.5%" as 13.5
+        return f"{text}%"
     if unit not in ("share", "share_change", "money"):
         return text
     number = Decimal(text)

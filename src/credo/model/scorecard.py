@@ -559,7 +559,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         bins = self.bins_[name]
         if self.meta_[name]["reason"]:
             return rs.catalog_reason_texts(self.meta_[name], bins, self.points_[name])
-        return rs.plain_reason_texts(name, bins, self.points_[name])
+        unit = self.meta_[name].get("unit") or ""
+        return rs.plain_reason_texts(name, bins, self.points_[name], unit)
 
     def points_matrix(self, index: np.ndarray) -> np.ndarray:
         """(n, k) points of each person's bin for each feature."""

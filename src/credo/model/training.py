@@ -317,6 +317,7 @@ def train_model(
         metrics["holdout"]["features"] = len(held.features_)
     step("fitting on all rows")
     _fit(card, data.X, data.y, data.meta, lambda text: step(f"fitting on all rows: {text}"))
+    _write_as_read(card, data.text_numbers)
     scored = _scored(data, data.X, card)
     train_scores = card.score_table(data.X.loc[scored])
     metrics["train"] = binary_metrics(data.y[scored], train_scores["pd"].to_numpy())
@@ -345,6 +346,21 @@ def train_model(
     return ModelArtifact(
         scorecard=card, training=training, metrics=metrics, challenger=challenger_data
     )
+
+
+# How a plain table's column read from text is written back in its reasons: a percentage
+# ("13.5%", read as 13.5) with its sign, an amount ("$1,234.50") with grouped thousands
+_UNIT_OF_TEXT_KIND = {"percent": "percent", "grouped": "money", "grouped_decimal_comma": "money"}
+
+
+def _write_as_read(card: Any, text_numbers: dict[str, str]) -> None:
+    """Give each column read from text the unit its reasons are written in ("util: 12.4% to
+    under 19.2%", not "12.4 to under 19.2", of a column written "51%")."""
+    for model_card in unscorable.model_cards(card):
+        for name, kind in text_numbers.items():
+            unit = _UNIT_OF_TEXT_KIND.get(kind)
+            if unit and name in model_card.meta_ and not model_card.meta_[name].get("reason"):
+                model_card.meta_[name]["unit"] = unit
 
 
 def _scored(data: TrainingData, X: pd.DataFrame, card: Any) -> np.ndarray:
