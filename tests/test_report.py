@@ -868,14 +868,7 @@ def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_pat
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert trained.returncode == 0, trained.stderr
-    run = subprocess.run(
-        [str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"), "--table",
-         str(tmp_path / "new.parquet"), "--target", "bad", "--report", str(tmp_path / "r.html"),
-         "--json", str(tmp_path / "r.json")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    figures = json.loads((tmp_path / "r.json").read_text())
+    figures, _ = _evaluate_table(tmp_path / "m.json", tmp_path / "new.parquet", tmp_path)
     psi = {f["name"]: f.get("psi") for f in figures["features"]}
     assert psi["util"] > 1 and psi["other"] < 0.05
     check = next(c for c in figures["checks"] if c["name"].startswith("Population like"))
@@ -885,14 +878,7 @@ def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_pat
     # a sample of the training population, written alike: no feature named as moved
     same = table.sample(400, random_state=1)
     same.to_csv(tmp_path / "same.csv", index=False)
-    calm = subprocess.run(
-        [str(CREDO), "evaluate", "--model", str(tmp_path / "m.json"), "--table",
-         str(tmp_path / "same.csv"), "--target", "bad", "--report", str(tmp_path / "s.html"),
-         "--json", str(tmp_path / "s.json")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert calm.returncode == 0, calm.stderr
-    figures = json.loads((tmp_path / "s.json").read_text())
+    figures, _ = _evaluate_table(tmp_path / "m.json", tmp_path / "same.csv", tmp_path)
     check = next(c for c in figures["checks"] if c["name"].startswith("Population like"))
     assert check["status"] == "pass" and "features whose" not in check["detail"]
     used = [f for f in figures["features"] if f["status"] == "used"]

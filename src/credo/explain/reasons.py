@@ -246,6 +246,16 @@ def split_side_text(feature: str, bins, members: list[int], meta: dict | None = 
     return f"{said} ({'a higher' if regular[0] == 0 else 'a lower'} value scores better)"
 
 
+def side_bin_text(feature: str, bins, b: int, meta: dict | None = None) -> str:
+    """A special value's or the missing bin's text: a catalog feature's (`meta`) "No data on
+    ...", "...: never", "Too little data on ...", a plain column's from the bin's label."""
+    if meta is None:
+        return reason_label_text(feature, bins.labels()[b])
+    if b == bins.missing_index:
+        return missing_value_text(meta)
+    return special_value_text(meta, bins.specials[b - bins.n_regular])
+
+
 def _side_bin_words(bins, b: int, meta: dict | None) -> str:
     """A special value's or the missing bin's words within a side of a split."""
     label = bins.labels()[b]
@@ -300,15 +310,18 @@ def missing_value_text(meta: dict) -> str:
     """The text for a catalog feature with no value (NULL): its sources sent too little to work
     it out (a trend of one month, a spread of one deposit, a ratio over nothing), or nothing
     where the feature has no "no data" value of its own. Worded beside "No data on ..."."""
-    described = feature_text(meta)
-    return f"Too little data on {described[:1].lower() + described[1:]}"
+    return f"Too little data on {_in_a_sentence(feature_text(meta))}"
+
+
+def _in_a_sentence(described: str) -> str:
+    return described[:1].lower() + described[1:]
 
 
 def special_value_text(meta: dict, value: object) -> str:
     """The text for a special value of a catalog feature: "no data", "never", or the value."""
     described = feature_text(meta)
     if meta.get("no_data") is not None and value == meta["no_data"]:
-        return f"No data on {described[:1].lower() + described[1:]}"
+        return f"No data on {_in_a_sentence(described)}"
     if meta.get("never") is not None and value == meta["never"]:
         return f"{described}: never"
     return f"{described}: {value}"

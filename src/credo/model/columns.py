@@ -262,14 +262,22 @@ def _dates_but_for(text: pd.Series) -> list[str] | None:
     return others if text.astype(str).isin(others).mean() <= share else None
 
 
+# The numbers dates in digits can be: YYYYMM and YYYYMMDD, years 1800 to 2099
+_DIGIT_DATE_SPANS = ((180_001, 209_912), (18_000_101, 20_991_231))
+
+
 def _digit_dates(column: pd.Series) -> str | None:
     """DATE_REASON for whole numbers that are all dates written in digits, as a CSV reader
     takes 20180401 or 201804 (YYYYMMDD, YYYYMM, years 1800 to 2099): kept, they were a
     model's strongest feature, and every month to come would lie beyond its bins."""
     values = column.dropna().to_numpy(dtype=np.float64)
-    if values.size < MIN_ROWS_FOR_IDENTIFIER or not (values == np.floor(values)).all():
+    if values.size < MIN_ROWS_FOR_IDENTIFIER:
         return None
-    if np.unique(values).size < 2:
+    # the range first, one pass without copies: nearly every number column ends here
+    low, high = values.min(), values.max()
+    if not any(first <= low <= high <= last for first, last in _DIGIT_DATE_SPANS):
+        return None
+    if low == high or not (values == np.floor(values)).all():
         return None
     whole = values.astype(np.int64)
     for digits, has_day in ((8, True), (6, False)):

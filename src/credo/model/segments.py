@@ -322,13 +322,11 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
             chosen[:, rows] = name_codes[picks]
             if texts is not None:
                 own_levels = {n: card.level_texts(part, n) for n in card.features_}
-                # each charged feature's bin under its split: the part of the side a person is on
-                sides = {
-                    name: condition.bins.index(part[name].to_numpy())
-                    for name, condition in self._single_conditions(segment).items()
-                }
+                charged = {n: self._charge_texts(segment, n, part[n]) for n in segment.charges}
                 for r in range(len(picks)):
-                    texts[r, rows] = self._texts(segment, names, picks[r], index, own_levels, sides)
+                    texts[r, rows] = self._texts(
+                        segment, names, picks[r], index, own_levels, charged
+                    )
         table = {"score": score, "pd": p_bad, "band": band_column(score, self.scale_)}
         for r in range(len(chosen)):
             table[f"reason_{r + 1}"] = pd.Categorical.from_codes(chosen[r], categories=codes)
@@ -337,7 +335,7 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
                 table[f"reason_{r + 1}_text"] = pd.Series(texts[r], dtype=object)
         return pd.DataFrame(table)
 
-    def _texts(self, segment, names, picks, index, own_levels, sides) -> np.ndarray:
+    def _texts(self, segment, names, picks, index, own_levels, charged) -> np.ndarray:
         card = segment.card
         out = np.full(len(picks), None, dtype=object)
         for j, name in enumerate(names):
@@ -356,48 +354,34 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
                 charge = segment.charges.get(name, 0)
                 if charge:
                     larger = rows[charge >= card.loss_[name][bins]]
-                    out[larger] = self._charge_texts(segment, name, sides, larger)
+                    out[larger] = charged[name][larger]
             else:
-                out[rows] = self._charge_texts(segment, name, sides, rows)
+                out[rows] = charged[name][rows]
         return out
 
-    def _single_conditions(self, segment: Segment) -> dict[str, Condition]:
-        """The segment's conditions on features split once on its path."""
-        features = [c.feature for c in segment.conditions]
-        return {c.feature: c for c in segment.conditions if features.count(c.feature) == 1}
-
-    def _charge_texts(
-        self, segment: Segment, name: str, sides: dict[str, np.ndarray], rows: np.ndarray
-    ) -> np.ndarray:
-        """Each person's text for a segment's charge: where the side of the split holds a range
-        and special values or the missing bin, the part the person is on ("Days past due ...:
-        40 days or more", "No data on ..."), not the whole side's "40 days or more, or no data,
-        or too little data", which left a person 60 days late guessing."""
+    def _charge_texts(self, segment: Segment, name: str, values: pd.Series) -> np.ndarray:
+        """Each of the segment's people's text for its charge on `name` (`values`: theirs):
+        where the side of the split holds a range and special values or the missing bin, the
+        part the person is on ("Days past due ...: 40 days or more", "No data on ..."), not the
+        whole side's "40 days or more, or no data, or too little data", which left a person 60
+        days late guessing."""
         whole = self.segment_reason_text(segment, name)
-        out = np.full(len(rows), whole, dtype=object)
-        if name not in sides:
+        out = np.full(len(values), whole, dtype=object)
+        on_it = [c for c in segment.conditions if c.feature == name]
+        if len(on_it) != 1 or on_it[0].bins.kind != "numeric":
             return out
-        condition = self._single_conditions(segment)[name]
-        bins = condition.bins
-        regular = tuple(b for b in condition.members if b < bins.n_regular)
-        if bins.kind != "numeric" or len(regular) == len(condition.members):
+        bins, members = on_it[0].bins, on_it[0].members
+        regular = [b for b in members if b < bins.n_regular]
+        if len(regular) == len(members):
             return out
         meta = self.meta_.get(name, {})
         catalog = meta if meta.get("reason") else None
-        side = sides[name][rows]
+        side = bins.index(values.to_numpy())
         for b in set(side.tolist()):
             if b < bins.n_regular:
-                said = rs.split_side_text(name, bins, list(regular), catalog) or whole
-            elif b == bins.missing_index:
-                said = (
-                    rs.missing_value_text(catalog)
-                    if catalog
-                    else rs.reason_label_text(name, "missing")
-                )
-            elif catalog:
-                said = rs.special_value_text(catalog, bins.specials[b - bins.n_regular])
+                said = rs.split_side_text(name, bins, regular, catalog) or whole
             else:
-                said = rs.reason_label_text(name, bins.labels()[b])
+                said = rs.side_bin_text(name, bins, b, catalog)
             out[side == b] = said
         return out
 

@@ -19,7 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.text_numbers import TEXT_CONVENTION, TEXT_NUMBER_KINDS, text_columns_as_numbers
+from credo.model.text_numbers import (
+    TEXT_CONVENTION,
+    TEXT_NUMBER_KINDS,
+    numbers_but_for,
+    text_columns_as_numbers,
+)
 
 FEATURE_KEYS = ("user_id", "as_of")
 TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: a TEXT_NUMBER_EDITS kind}
@@ -203,8 +208,6 @@ def _numbers_but_for_marks(frame: pd.DataFrame, id_column: str | None) -> pd.Dat
     "?" and all: its numbers were binned as categories at IV 0). The marks in other text
     columns stay as written: a category "?" is a level there, as the exported SQL and a
     DataFrame handed to a model read it."""
-    from credo.model.text_numbers import numbers_but_for
-
     marked = {}
     for name in frame.columns:
         codes = None if name == id_column else numbers_but_for(frame[name])
