@@ -207,7 +207,9 @@ def run_peers(
     workdir: Path,
     systems: list[str],
 ) -> list[dict[str, Any]]:
-    """Hand the same rows and folds to the peers' process; collect its AUCs."""
+    """Hand the same rows and folds to the peers, each in a process of its own (a peer that
+    crashes its interpreter, e.g. a solver's panic, must not take the others' figures with
+    it); collect their AUCs."""
     if not systems:
         return []
     table = workdir / f"{dataset}.csv"
@@ -219,20 +221,22 @@ def run_peers(
         "columns": list(X.columns),
         "categorical": [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])],
         "folds": [{"train": tr.tolist(), "test": te.tolist()} for tr, te in folds],
-        "systems": systems,
     }
-    job_path = workdir / f"{dataset}-job.json"
-    job_path.write_text(json.dumps(job))
-    run = subprocess.run(
-        [python, str(PEERS_SCRIPT), str(job_path)], capture_output=True, text=True, check=False
-    )
-    try:
-        if run.returncode != 0:
-            raise ValueError("the peers' process failed")
-        return [{"dataset": dataset, **row} for row in json.loads(run.stdout)]
-    except ValueError:  # a failed process, or one that printed no JSON
-        reason = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "no output"
-        return [{"dataset": dataset, "system": s, "error": reason} for s in systems]
+    results = []
+    for system in systems:
+        job_path = workdir / f"{dataset}-{system}-job.json"
+        job_path.write_text(json.dumps({**job, "systems": [system]}))
+        run = subprocess.run(
+            [python, str(PEERS_SCRIPT), str(job_path)], capture_output=True, text=True, check=False
+        )
+        try:
+            if run.returncode != 0:
+                raise ValueError("the peer's process failed")
+            results += [{"dataset": dataset, **row} for row in json.loads(run.stdout)]
+        except ValueError:  # a failed process, or one that printed no JSON
+            reason = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "no output"
+            results.append({"dataset": dataset, "system": system, "error": reason})
+    return results
 
 
 # ---------------------------------------------------------------------------- data
