@@ -295,7 +295,8 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, An
             aucs = np.asarray(entry.pop("aucs"))
             seconds = entry.pop("seconds")
             entry["folds"] = int(aucs.size)
-            entry["mean_auc"] = float(aucs.mean()) if aucs.size else None
+            # a system that failed part-way has figures on some folds only: not comparable
+            entry["mean_auc"] = float(aucs.mean()) if aucs.size and not entry["error"] else None
             entry["sd_auc"] = float(aucs.std(ddof=1)) if aucs.size > 1 else None
             entry["mean_fit_seconds"] = float(np.mean(seconds)) if seconds else None
     return summary
@@ -367,7 +368,8 @@ def print_table(summary: dict, checks: list[dict[str, Any]]) -> None:
         ordered = sorted(systems.items(), key=lambda item: -(item[1]["mean_auc"] or 0))
         for name, entry in ordered:
             if entry["mean_auc"] is None:
-                print(f"  {name:<40} failed: {entry['error']}")
+                after = f" after {entry['folds']} folds" if entry["folds"] else ""
+                print(f"  {name:<40} failed{after}: {entry['error']}")
                 continue
             delta = f"{entry['mean_auc'] - reference_auc:+.4f}" if reference_auc is not None else ""
             sd = f"{entry['sd_auc']:.4f}" if entry["sd_auc"] is not None else ""
