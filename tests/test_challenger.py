@@ -282,3 +282,33 @@ def test_a_column_the_scorecard_finds_a_leak_is_no_input_of_the_challenger(tmp_p
     assert challenger.features_ == ["x", "u"]
     held = artifact.metrics["challenger_holdout"]["auc"]
     assert abs(held - artifact.metrics["holdout"]["auc"]) < 0.03  # no longer 0.97
+
+
+def test_a_value_short_of_the_reason_bound_is_told_as_the_value():
+    # utilisation is riskier the higher it is; were the reason ("high compared with the
+    # limits") true only above 70 %, 65 % costing points reads as the value it is
+    rng = np.random.default_rng(9)
+    n = 4000
+    util = rng.uniform(0, 1, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-2.5 + 3 * util)))).astype(int)
+    meta = [
+        {
+            "name": "util",
+            "direction": "higher_is_riskier",
+            "description": "Card utilisation in the most recent month",
+            "reason": "Card balances are high compared with the credit limits",
+            "no_data": -1.0,
+            "unit": "share",
+            "reason_bound": 0.7,
+        }
+    ]
+    model = Challenger(n_jobs=1).fit(pd.DataFrame({"util": util}), y, meta=meta)
+    probe = pd.DataFrame({"util": [0.65, 0.7, 0.9]})
+    texts = model.reasons(probe, k=1, as_text=True)["reason_1"].tolist()
+    assert texts == [
+        "Card utilisation in the most recent month: 65%",
+        "Card utilisation in the most recent month: 70%",
+        "Card balances are high compared with the credit limits",
+    ]
+    restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts

@@ -18,6 +18,7 @@ from credo.model.columns import (
     SEPARATION_REASON,
     TargetError,
     far_extreme,
+    negative_codes,
     separates_outcome,
     separation_reason,
     summary_rows,
@@ -637,3 +638,29 @@ def test_dates_among_a_few_words_and_dates_in_digits_are_dates():
     assert reasons["issue"] == f"{DATE_REASON} (its other values: 'UNKNOWN')"
     assert reasons["ymd"] == reasons["ym"] == DATE_REASON
     assert not {"amount", "year_built", "grade", "mixed"} & set(reasons)
+
+
+def test_a_few_negative_whole_numbers_beside_values_never_negative_are_codes() -> None:
+    rng = np.random.default_rng(4)
+    n = 5_000
+    months = rng.integers(0, 95, n).astype(float)
+    months[rng.random(n) < 0.55] = -7  # never delinquent
+    months[rng.random(n) < 0.05] = -9  # no bureau record
+    months[:3] = np.nan
+    assert negative_codes(pd.Series(months)) == [-7.0, -9.0]
+    status = rng.integers(-2, 9, n)  # Taiwan's repayment status: -2 no use, -1 paid in full
+    assert negative_codes(pd.Series(status)) == [-1.0, -2.0]
+    ordinary = {
+        "balance": rng.normal(500, 800, n).round(2),  # an overdraft is a quantity
+        "whole_balance": rng.integers(-300, 3_000, n),  # many negative values
+        "flag": rng.choice([-1, 0, 1], n),  # three values: no quantity beside the -1
+        "rare": np.where(np.arange(n) < 8, -1, rng.integers(0, 50, n)),  # 8 rows
+        "fraction": np.where(rng.random(n) < 0.1, -0.5, rng.uniform(0, 1, n)),
+        "four": np.where(rng.random(n) < 0.2, rng.integers(-4, 0, n), rng.integers(0, 9, n)),
+        "positive": rng.integers(0, 50, n),
+        "text": rng.choice(["-1", "2", "3"], n),
+        "booleans": rng.random(n) < 0.5,
+    }
+    assert {name: negative_codes(pd.Series(v)) for name, v in ordinary.items()} == {
+        name: [] for name in ordinary
+    }

@@ -83,6 +83,9 @@ def world(tmp_path_factory) -> dict:
         ("reopened", [("card", "a", "account_opened", day(2023, 1, 10)),
                       ("card", "a", "account_closed", day(2024, 1, 10)),
                       ("card", "a", "account_opened", day(2024, 6, 10))]),
+        # an application alone; a loan known from its monthly reports alone
+        ("inquiry_only", [("loan", None, "inquiry", day(2022, 2, 5))]),
+        ("reports_only", [("loan", "l", "account_status", day(2024, 11, 5))]),
     ):  # fmt: skip
         h.grant(user, ("card", "loan"))
         for source, account, type_, when in events:
@@ -288,6 +291,8 @@ def test_accounts_opened_and_closed_are_counted_by_account(world):
         # the loan's closing does not cancel the card's opening
         assert rows["closed_unseen"]["cm_open_credit_accounts"] == 1
         assert rows["closed_unseen"]["cm_open_loans"] == 0
+        # no loan on file at all is no data, apart from every loan closed
+        assert rows["reopened"]["cm_open_loans"] == NO_DATA
         # a: closed (twice over); b: open; c: opened twice, then closed
         assert rows["sent_twice"]["cm_open_credit_accounts"] == 1
         assert rows["sent_twice"]["nc_accounts_opened_12m"] == 3
@@ -295,6 +300,19 @@ def test_accounts_opened_and_closed_are_counted_by_account(world):
         assert rows["reopened"]["cm_open_credit_accounts"] == 1
         assert rows["reopened"]["hl_mean_account_months"] == 23
         assert rows["reopened"]["nc_accounts_opened_12m"] == 0
+
+
+def test_an_inquiry_alone_tells_no_credit_history_and_no_count_of_open_accounts(world):
+    people = ["inquiry_only", "reports_only", "closed_unseen"]
+    for rows in _rows(world, dt.date(2025, 1, 1), people).values():
+        # an application is no account: nothing is known of open ones, or of history
+        assert rows["inquiry_only"]["cm_open_loans"] == NO_DATA
+        assert rows["inquiry_only"]["cm_open_credit_accounts"] == NO_DATA
+        assert rows["inquiry_only"]["hl_months_since_first_credit"] == NO_DATA
+        # a loan known from a report: on file, its opening unseen (none counted open)
+        assert rows["reports_only"]["cm_open_loans"] == 0
+        assert rows["reports_only"]["hl_months_since_first_credit"] == 1
+        assert rows["closed_unseen"]["hl_months_since_first_credit"] == 21  # 2023-03-05
 
 
 def test_a_source_read_only_for_its_openings_and_closings_still_counts_its_events(world):

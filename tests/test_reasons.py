@@ -556,3 +556,84 @@ def test_a_plain_columns_range_reads_as_its_file_wrote_it(tmp_path):
     debt_texts = [t for t in ranges if t.startswith("debt:")]
     assert util_texts and all(re.search(r"\d%", t) for t in util_texts), util_texts
     assert debt_texts and all(re.search(r"\d,\d{3}", t) for t in debt_texts), debt_texts
+
+
+def test_a_reason_is_told_only_past_the_value_where_it_is_true():
+    """In a loan book nearly everyone opened an account lately, so a newest account 12 months
+    old was clearly riskier than average and read "A credit account was opened very recently";
+    one account opened was "Several credit accounts were opened recently". Past the catalog's
+    bound the reason is told, short of it the range."""
+    opened = {**balance_meta(), "description": "Months since the newest card or loan account"
+              " was opened", "reason": "A credit account was opened very recently",
+              "reason_low": "", "direction": "higher_is_safer", "unit": "months",
+              "reason_bound": 6.0}  # fmt: skip
+    bins = Bins.from_dict(
+        {
+            "feature": "months_since_opened",
+            "kind": "numeric",
+            "edges": [3.0, 6.0, 12.0, 30.0],
+            "specials": [],
+            "count": [10] * 5 + [0],
+            "bad": [5, 4, 4, 2, 1, 0],
+            "woe": [-1.2, -0.8, -0.7, 0.2, 0.5, 0.0],
+        }
+    )
+    texts = rs.catalog_reason_texts(opened, bins, np.array([0, 10, 12, 40, 50, 0]))
+    assert texts[:2] == ["A credit account was opened very recently"] * 2
+    assert texts[2] == (
+        "Months since the newest card or loan account was opened: 6 to under 12 months"
+        " (a higher value scores better)"
+    )
+    several = {**opened, "description": "Card and loan accounts opened in the last 6 months",
+               "reason": "Several credit accounts were opened recently",
+               "direction": "higher_is_riskier", "unit": "count", "reason_bound": 1.0}  # fmt: skip
+    counts = Bins.from_dict({**bins.to_dict(), "edges": [1.0, 2.0, 4.0],
+                             "woe": [0.3, -0.9, -1.0, -1.5, 0.0], "count": [10] * 4 + [0],
+                             "bad": [1, 3, 4, 5, 0]})  # fmt: skip
+    texts = rs.catalog_reason_texts(several, counts, np.array([50, 20, 15, 5, 0]))
+    assert texts[1] == (
+        "Card and loan accounts opened in the last 6 months: 1 (a lower value scores better)"
+    )
+    assert texts[2:4] == ["Several credit accounts were opened recently"] * 2
+    # without a bound, as before: every clearly risky bin reads the reason
+    texts = rs.catalog_reason_texts(
+        {**several, "reason_bound": None}, counts, np.array([50, 20, 15, 5, 0])
+    )
+    assert texts[1:4] == ["Several credit accounts were opened recently"] * 3
+
+
+def test_every_catalog_reason_bound_lies_where_its_text_turns_true():
+    """A bound on the wrong side (a riskier feature's reason told below it) would say the
+    reason of the safest values: each lies inside the values its feature takes."""
+    from credo.features.catalog import CATALOG
+
+    bounded = [s for s in CATALOG if s.reason_bound is not None]
+    assert len(bounded) >= 40
+    for spec in bounded:
+        assert spec.direction in ("higher_is_riskier", "higher_is_safer"), spec.name
+        assert spec.reason_bound >= 0, spec.name
+        if spec.unit == "share" and spec.name.startswith(("ao_util", "ph_pay", "ph_paid")):
+            assert 0 <= spec.reason_bound < 1, spec.name
+
+
+def test_a_valleys_far_side_is_not_told_that_a_higher_value_scores_better():
+    """Points 625, 577, 524, 557, 606, 682: from the first bin a higher value scores less
+    until 77.6, so "a higher value scores better" was false of the next 50 values."""
+    bins = Bins.from_dict(
+        {
+            "feature": "x",
+            "kind": "numeric",
+            "edges": [26.8, 33.3, 47.1, 60.2, 77.6],
+            "specials": [],
+            "count": [10] * 6 + [0],
+            "bad": [3, 4, 5, 4, 3, 1, 0],
+            "woe": [0.0] * 7,
+        }
+    )
+    points = np.array([625, 577, 524, 557, 606, 682, 600])
+    texts = rs.plain_reason_texts("x", bins, points)
+    assert texts[0] == "x: under 26.8 (values 77.6 or more score best)"
+    assert texts[1] == "x: 26.8 to under 33.3 (values 77.6 or more score best)"
+    assert texts[3] == "x: 47.1 to under 60.2 (a higher value scores better)"
+    assert texts[4] == "x: 60.2 to under 77.6 (a higher value scores better)"
+    assert texts[5] == "x: 77.6 or more"

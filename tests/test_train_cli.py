@@ -1304,3 +1304,36 @@ def test_train_says_which_columns_it_read_with_points_between_thousands(tmp_path
     said = " ".join((done.stdout + done.stderr).split())
     assert "note: read the points in ratio as separators of thousands" in said
     assert "(util)" in said
+
+
+def test_negative_codes_of_a_plain_table_get_bins_of_their_own(tmp_path):
+    # a bureau attribute: months since the last delinquency, -7 never delinquent (safest),
+    # -9 no bureau record (riskiest); ranked as numbers, -9 would share the bin of -7 and
+    # of the most recent delinquencies
+    rng = np.random.default_rng(12)
+    n = 4_000
+    months = rng.integers(0, 80, n).astype(float)
+    never = rng.random(n) < 0.4
+    months[never] = -7
+    no_record = rng.random(n) < 0.06
+    months[no_record] = -9
+    risk = np.where(no_record, 0.8, np.where(never, -1.5, -0.2 - months / 80))
+    table = pd.DataFrame(
+        {
+            "MSinceMostRecentDelq": months,
+            "RiskPerformance": np.where(rng.random(n) < 1 / (1 + np.exp(-risk)), "Bad", "Good"),
+        }
+    )
+    path = tmp_path / "heloc.csv"
+    table.to_csv(path, index=False)
+    base = ["train", "--table", path, "--target", "RiskPerformance", "--bad-value", "Bad"]
+    said = " ".join(credo(*base, "--out", tmp_path / "m.json").stdout.split())
+    assert "read as codes, each with a bin of its own" in said
+    assert "MSinceMostRecentDelq -7, -9;" in said
+    bins = load_model(tmp_path / "m.json").scorecard.bins_["MSinceMostRecentDelq"]
+    assert list(bins.specials) == [-7.0, -9.0]
+    woe = dict(zip(bins.specials, bins.woe[bins.n_regular :], strict=False))
+    assert woe[-9.0] < 0 < woe[-7.0]  # no record: risky; never delinquent: safe
+    off = credo(*base, "--no-negative-codes", "--out", tmp_path / "n.json")
+    assert "read as codes" not in off.stdout
+    assert load_model(tmp_path / "n.json").scorecard.bins_["MSinceMostRecentDelq"].specials == ()

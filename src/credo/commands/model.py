@@ -173,6 +173,15 @@ def train(
             "e.g. --special DAYS_EMPLOYED=365243 --special -999.",
         ),
     ] = None,
+    negative_codes: Annotated[
+        bool,
+        typer.Option(
+            "--negative-codes/--no-negative-codes",
+            help="Read a plain-table column's few negative whole numbers, beside values never "
+            "negative (the bureaus' -9 no record, -7 never; a status's -2 no use), as codes "
+            "with bins of their own; --no-negative-codes ranks them as numbers.",
+        ),
+    ] = True,
     categorical: Annotated[
         list[str] | None,
         typer.Option(
@@ -289,6 +298,7 @@ def train(
         fail(str(exc))
     card = Scorecard(
         special_values=specials or None,
+        negative_codes=negative_codes,
         categorical=list(categorical) if categorical else None,
         monotonic=monotonic,
         scale=scale,
@@ -325,7 +335,8 @@ def train(
     if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
         _note_thousands_points(data)
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
-        _note_far_extremes(data.X, categorical or [], specials, left_out)
+        codes = _note_negative_codes(data.X, categorical or [], left_out) if negative_codes else {}
+        _note_far_extremes(data.X, categorical or [], specials, left_out, codes)
     if failed is not None:
         fail(failed)
     console.print(f"model written to [bold]{out}[/] ({digest[:19]}…)")
@@ -429,12 +440,46 @@ def _warn_of_coded_numbers(frame: Any, categorical: list[str], left_out: dict[st
             )
 
 
+def _note_negative_codes(
+    frame: Any, categorical: list[str], left_out: dict[str, str]
+) -> dict[str, list[float]]:
+    """Say which columns' negative codes get bins of their own (columns.negative_codes), and
+    return them by column."""
+    from rich.markup import escape
+
+    from credo.model.columns import negative_codes
+
+    found = {
+        name: codes
+        for name in frame.columns
+        if name not in categorical
+        and name not in left_out
+        and (codes := negative_codes(frame[name]))
+    }
+    if found:
+        shown = "; ".join(
+            f"{escape(str(name))} {', '.join(f'{c:.0f}' for c in codes)}"
+            for name, codes in found.items()
+        )
+        stdout.print(
+            f"[yellow]note:[/] read as codes, each with a bin of its own (negative whole numbers"
+            f" beside values never negative): {shown}; --no-negative-codes ranks them as"
+            " numbers"
+        )
+    return found
+
+
 def _note_far_extremes(
-    frame: Any, categorical: list[str], specials: dict[str, list], left_out: dict[str, str]
+    frame: Any,
+    categorical: list[str],
+    specials: dict[str, list],
+    left_out: dict[str, str],
+    codes: dict[str, list[float]],
 ) -> None:
     """Name the number columns holding a value at one end, in many rows, far beyond the others
     (DAYS_EMPLOYED's 365243): a code for "no data" more likely than a quantity, which
-    --special gives a bin of its own (`left_out`: the columns the model leaves out)."""
+    --special gives a bin of its own (`left_out`: the columns the model leaves out; `codes`:
+    the negative codes already given bins of their own)."""
     from rich.markup import escape
 
     from credo.model.columns import far_extreme
@@ -443,7 +488,7 @@ def _note_far_extremes(
         if name in categorical or name in left_out:
             continue
         found = far_extreme(frame[name])
-        if found is None or found[0] in specials.get(name, []):
+        if found is None or found[0] in [*specials.get(name, []), *codes.get(name, [])]:
             continue
         value, rows, low, high = found
         written = f"{value:.0f}" if value.is_integer() else repr(value)

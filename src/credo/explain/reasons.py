@@ -144,7 +144,7 @@ def catalog_reason_texts(meta: dict, bins, safety: np.ndarray) -> list[str]:
             own = side(b)
             texts[b] = own if own and own != side(best) else ranged(b)
     for b in range(regular):
-        if b == best or not claims(bins, b):
+        if b == best or not claims(bins, b, meta):
             texts[b] = ranged(b)
     texts += [special_value_text(meta, value) for value in bins.specials]
     texts.append(missing_value_text(meta))
@@ -173,23 +173,46 @@ def plain_reason_texts(feature: str, bins, points: np.ndarray, unit: str = "") -
 def range_text(described: str, bins, b: int, scores: Any, unit: str = "") -> str:
     """Regular bin `b` as the feature's range in words, and which way scores better where a
     regular bin scores more (`scores`: each bin's points or WoE, the regular ones first): by
-    the side of the best bin it lies on. A bin tied with the best scores as well, so neither
-    way is better from it; a category's group has no side."""
+    the side of the best bin it lies on, where every bin on the way scores at least as much
+    as this one; else (a valley with its best bin at the far end: the next values score less)
+    which values score best. A bin tied with the best scores as well, so neither way is better
+    from it; a category's group has no side."""
     regular = np.asarray(scores, dtype=float)[: bins.n_regular]
     best = int(np.argmax(regular))
     said = f"{described}: {range_words(bins, b, unit)}"
     if bins.kind != "numeric" or regular[b] == regular[best]:
         return said
-    return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
+    between = regular[min(b, best) + 1 : max(b, best)]
+    if np.all(between >= regular[b]):
+        return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
+    return f"{said} (values {range_words(bins, best, unit)} score best)"
 
 
-def claims(bins, b: int) -> bool:
-    """Whether regular bin `b` is clearly riskier than the average person, so that the
-    catalog's reason may be said of it: its WoE below 0 and at least half as far below as the
-    feature's riskiest regular bin's (a bin just under the average, as three statements of six
-    paid in full can be, is told its range)."""
+def claims(bins, b: int, meta: dict | None = None) -> bool:
+    """Whether the catalog's reason may be said of regular bin `b`: the bin is clearly riskier
+    than the average person, its WoE below 0 and at least half as far below as the feature's
+    riskiest regular bin's (a bin just under the average, as three statements of six paid in
+    full can be, is told its range), and every value in it lies past the feature's reason
+    bound, where there is one (`reason_holds`)."""
     riskiest = min(bins.woe[: bins.n_regular])
-    return bool(bins.woe[b] < 0 and bins.woe[b] <= riskiest / 2)
+    if not (bins.woe[b] < 0 and bins.woe[b] <= riskiest / 2):
+        return False
+    if bins.kind != "numeric":
+        return True
+    edges = [-math.inf, *bins.edges, math.inf]
+    return bool(reason_holds(meta, edges[b], edges[b + 1]))
+
+
+def reason_holds(meta: dict | None, low: Any, high: Any) -> Any:
+    """Whether a feature's reason is true of every value from `low` to under `high` (numbers,
+    or arrays of them): past its `reason_bound` (above it where a higher value is riskier,
+    below it where safer), or anywhere if it has none."""
+    bound = (meta or {}).get("reason_bound")
+    if bound is None:
+        return np.ones(np.shape(low), dtype=bool) if np.ndim(low) else True
+    if meta.get("direction") == "higher_is_riskier":
+        return np.asarray(low) > bound
+    return np.asarray(high) <= bound
 
 
 def range_words(bins, b: int, unit: str = "") -> str:

@@ -92,13 +92,16 @@ def _late_months(window: int) -> FeatureSpec:
         name=f"ph_late_months_{window}m",
         dimension="payment_history",
         description=f"Months in the last {window} with any account or bill past due",
-        reason=f"Payments were late in the last {window} months",
+        reason="Payments were late last month"
+        if window == 1
+        else f"Payments were late in the last {window} months",
         aggregate="series_months_ge",
         series=WORST_DPD,
         threshold=1.0,
         window=window,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.0,
     )
 
 
@@ -114,6 +117,8 @@ def _worst_dpd(window: int) -> FeatureSpec:
         window=window,
         direction=RISKIER,
         no_data=NO_DATA,
+        # seriously: 30 days or more, as a lender first reports a payment late
+        reason_bound=29.0,
     )
 
 
@@ -130,6 +135,7 @@ def _dpd_count(days: int) -> FeatureSpec:
         window=24,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.0,
     )
 
 
@@ -150,6 +156,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         series=WORST_DPD,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.0,
     ),
     *(_late_months(w) for w in (1, 3, 6, 12, 24)),
     *(_worst_dpd(w) for w in (3, 6, 12)),
@@ -167,6 +174,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         direction=SAFER,
         no_data=NO_DATA,
         never=NEVER,
+        reason_bound=12.0,
     ),
     FeatureSpec(
         name="ph_late_share_12m",
@@ -181,6 +189,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=12,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.0,
     ),
     FeatureSpec(
         name="ph_bill_late_reports_12m",
@@ -194,6 +203,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=12,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.0,
     ),
     FeatureSpec(
         name="ph_payment_ratio_latest",
@@ -206,6 +216,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         series=PAYMENT_RATIO,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=0.5,
     ),
     FeatureSpec(
         name="ph_payment_ratio_mean_6m",
@@ -218,6 +229,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=0.5,
     ),
     FeatureSpec(
         name="ph_paid_full_share_6m",
@@ -231,6 +243,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=0.5,
     ),
     FeatureSpec(
         name="ph_payment_ratio_min_6m",
@@ -243,6 +256,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=0.5,
     ),
     FeatureSpec(
         name="ph_dpd_mean_6m",
@@ -255,6 +269,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=14.0,
     ),
     FeatureSpec(
         name="ph_paid_amount_mean_6m",
@@ -295,6 +310,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         series=CARD_UTILISATION,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.3,
     ),
     FeatureSpec(
         name="ao_utilisation_max_6m",
@@ -307,6 +323,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         window=6,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.75,
     ),
     FeatureSpec(
         name="ao_utilisation_mean_6m",
@@ -319,6 +336,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         window=6,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.3,
     ),
     FeatureSpec(
         name="ao_utilisation_trend_6m",
@@ -446,6 +464,7 @@ HISTORY_LENGTH: tuple[FeatureSpec, ...] = (
         types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=36.0,
     ),
     FeatureSpec(
         name="hl_mean_account_months",
@@ -458,17 +477,21 @@ HISTORY_LENGTH: tuple[FeatureSpec, ...] = (
         types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=24.0,
     ),
     FeatureSpec(
         name="hl_months_since_first_credit",
         dimension="history_length",
-        description="Months since the first card or loan event",
+        description="Months since the first card or loan account event (inquiries aside)",
         unit="months",
         reason="The card and loan history is short",
         aggregate="months_since_first",
         sources=CREDIT,
+        # an application is no credit history: an inquiry alone must not read as one
+        types=("account_opened", "account_closed", "statement", "payment", "account_status"),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=36.0,
     ),
     FeatureSpec(
         name="hl_months_since_first_bill",
@@ -480,6 +503,7 @@ HISTORY_LENGTH: tuple[FeatureSpec, ...] = (
         sources=BILLS,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=36.0,
     ),
     FeatureSpec(
         name="hl_months_since_first_bank",
@@ -491,6 +515,7 @@ HISTORY_LENGTH: tuple[FeatureSpec, ...] = (
         sources=("bank",),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=36.0,
     ),
 )
 
@@ -500,13 +525,14 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
             name=f"nc_hard_inquiries_{w}m",
             dimension="new_credit",
             description=f"Hard credit inquiries in the last {w} months",
-            reason="There were many recent applications for credit",
+            reason="There were several recent applications for credit",
             aggregate="count",
             sources=CREDIT,
             types=("inquiry",),
             measure="n_hard",
             window=w,
             direction=RISKIER,
+            reason_bound=1.0,
         )
         for w in (6, 12)
     ),
@@ -521,6 +547,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
             types=("account_opened",),
             window=w,
             direction=RISKIER,
+            reason_bound=1.0,
         )
         for w in (6, 12)
     ),
@@ -535,6 +562,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
         types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=6.0,
     ),
     FeatureSpec(
         name="nc_months_since_inquiry",
@@ -549,6 +577,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
         direction=SAFER,
         no_data=NO_DATA,
         never=NEVER,
+        reason_bound=12.0,
     ),
 )
 
@@ -564,6 +593,7 @@ CREDIT_MIX: tuple[FeatureSpec, ...] = (
         types=STATUS,
         direction=SAFER,
         no_data=0.0,
+        reason_bound=3.0,
     ),
     FeatureSpec(
         name="cm_open_credit_accounts",
@@ -574,26 +604,31 @@ CREDIT_MIX: tuple[FeatureSpec, ...] = (
         sources=CREDIT,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=3.0,
     ),
     FeatureSpec(
         name="cm_open_loans",
         dimension="credit_mix",
         description="Open instalment loan accounts",
-        reason="No instalment loan is on file",
+        reason="No instalment loan is open",
         aggregate="open_accounts",
         sources=("loan",),
         direction=SAFER,
-        no_data=0.0,
+        # no loan on file is not "every loan paid off": apart, or the card would give the
+        # one the other's points
+        no_data=NO_DATA,
+        reason_bound=1.0,
     ),
     FeatureSpec(
         name="cm_open_bill_accounts",
         dimension="credit_mix",
         description="Open utility, telecom and rent accounts",
-        reason="Few household bills are on file",
+        reason="Few household bill accounts are open",
         aggregate="open_accounts",
         sources=BILLS,
         direction=SAFER,
-        no_data=0.0,
+        no_data=NO_DATA,
+        reason_bound=2.0,
     ),
 )
 
@@ -621,6 +656,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         window=12,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.2,
     ),
     FeatureSpec(
         name="cb_income_months_12m",
@@ -633,6 +669,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         window=12,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=12.0,
     ),
     FeatureSpec(
         name="cb_net_flow_mean_12m",
@@ -644,6 +681,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         series=NET_FLOW,
         window=12,
         direction=SAFER,
+        reason_bound=0.0,
     ),
     FeatureSpec(
         name="cb_overdrawn_months_12m",
@@ -656,6 +694,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         window=12,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.0,
     ),
     FeatureSpec(
         name="cb_bank_balance_latest",
@@ -678,6 +717,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         numerator="cb_bank_balance_latest",
         denominator="cb_income_mean_12m",
         direction=SAFER,
+        reason_bound=0.5,
     ),
     FeatureSpec(
         name="cb_spend_cv_12m",
@@ -690,6 +730,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         window=12,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.5,
     ),
     FeatureSpec(
         name="cb_spend_mean_12m",
@@ -712,6 +753,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         numerator="cb_spend_mean_12m",
         denominator="cb_income_mean_12m",
         direction=RISKIER,
+        reason_bound=0.8,
     ),
     FeatureSpec(
         name="cb_refunds_12m",
@@ -723,6 +765,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         types=("refund",),
         window=12,
         direction=RISKIER,
+        reason_bound=2.0,
     ),
     FeatureSpec(
         name="cb_online_purchases_12m",
@@ -734,6 +777,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         types=("purchase",),
         window=12,
         direction=SAFER,
+        reason_bound=6.0,
     ),
 )
 
@@ -749,6 +793,7 @@ IDENTITY: tuple[FeatureSpec, ...] = (
         measure="id_verified",
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=1.0,
     ),
     FeatureSpec(
         name="id_address_months",
@@ -762,6 +807,7 @@ IDENTITY: tuple[FeatureSpec, ...] = (
         measure="address_months",
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=24.0,
         family="address_tenure",
     ),
     FeatureSpec(
@@ -774,6 +820,7 @@ IDENTITY: tuple[FeatureSpec, ...] = (
         sources=("identity",),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=24.0,
     ),
 )
 
@@ -788,6 +835,7 @@ DIGITAL_FOOTPRINT: tuple[FeatureSpec, ...] = (
         sources=("social",),
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=12.0,
         family="digital_footprint",
     ),
     FeatureSpec(
@@ -801,6 +849,7 @@ DIGITAL_FOOTPRINT: tuple[FeatureSpec, ...] = (
         window=12,
         direction=SAFER,
         no_data=NO_DATA,
+        reason_bound=12.0,
         family="digital_footprint",
     ),
     FeatureSpec(
@@ -814,6 +863,7 @@ DIGITAL_FOOTPRINT: tuple[FeatureSpec, ...] = (
         window=12,
         direction=RISKIER,
         no_data=NO_DATA,
+        reason_bound=0.5,
         family="digital_footprint",
     ),
 )

@@ -819,6 +819,11 @@ def _rollup_columns(specs: Sequence[FeatureSpec], cells: _Cells) -> list[str]:
                 # no report, no data: a card's inquiry alone is no clean payment record
                 reports = cells.name(Cell(spec.sources, spec.types, "n"))
                 presence = f"SUM({reports}) > 0"
+            elif spec.aggregate == "open_accounts":
+                # an application alone is no account: "none open" would be said of a person
+                # with no account on file
+                inquiries = cells.name(Cell(spec.sources, ("inquiry",), "n"))
+                presence = f"SUM({cells.presence(spec.sources)}) - SUM({inquiries}) > 0"
             value = _event_value(spec, cells)
         elif spec.aggregate in SERIES_AGGREGATES:
             assert spec.series is not None

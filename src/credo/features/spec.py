@@ -135,7 +135,12 @@ class FeatureSpec:
     feature's sources in its window (None: NULL); `never` the value of a months-since feature
     when there is history but the thing never happened. `reason` is what a person reads when
     the feature lowers their score; a feature whose direction comes from the data has a
-    `reason_low` too, read instead when a value below the best bin is what costs points."""
+    `reason_low` too, read instead when a value below the best bin is what costs points.
+    `reason_bound` is where `reason` starts to be true of a value ("a payment was late
+    recently": within 12 months), for a feature with a direction: higher-is-riskier values
+    above it, higher-is-safer values below it. A value on the other side is told its range
+    even where it costs points (None: the reason is told wherever the value is clearly
+    riskier than the average person's)."""
 
     name: str
     dimension: str
@@ -156,6 +161,7 @@ class FeatureSpec:
     family: str | None = None
     reason_low: str = ""
     unit: str = ""
+    reason_bound: float | None = None
 
     def __post_init__(self) -> None:
         problems = spec_problems(self)
@@ -227,6 +233,8 @@ def spec_problems(spec: FeatureSpec) -> list[str]:
         problems += _measure_type_problems(spec.measure, spec.types, "")
     if not spec.description or not spec.reason:
         problems.append("description and reason text are required")
+    if spec.reason_bound is not None and spec.direction == "none":
+        problems.append("a reason bound needs a direction (higher is riskier or safer)")
     if spec.aggregate in SERIES_AGGREGATES:
         if spec.series is None:
             problems.append("a series aggregate needs a series")

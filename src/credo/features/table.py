@@ -68,6 +68,8 @@ class FeatureMeta:
     reason_pivot: float | None = None
     # how a value is written for a person (spec.UNITS; "" in tables written before units)
     unit: str = ""
+    # where `reason` starts to be true of a value (FeatureSpec.reason_bound)
+    reason_bound: float | None = None
 
     @property
     def specials(self) -> tuple[float, ...]:
@@ -88,6 +90,7 @@ class FeatureMeta:
             reason_low=spec.reason_low,
             reason_pivot=0.0 if spec.aggregate == "series_slope" and spec.reason_low else None,
             unit=spec.shown_unit,
+            reason_bound=spec.reason_bound,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +112,7 @@ class FeatureMeta:
             reason_low=data.get("reason_low") or "",
             reason_pivot=data.get("reason_pivot"),
             unit=data.get("unit") or "",
+            reason_bound=data.get("reason_bound"),
         )
 
 

@@ -226,6 +226,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
             "no_data",
             "never",
             "unit",
+            "direction",
+            "reason_bound",
         )
         return {
             str(_meta_field(item, "name")): {f: _meta_field(item, f) for f in fields}
@@ -393,6 +395,12 @@ class Challenger(ClassifierMixin, BaseEstimator):
             out[at] = [f"{rs.feature_text(meta)}: {rs.written(v, unit)}" for v in values[at]]
         elif meta.get("reason_low") and name in self.medians_:
             out[values < self.medians_[name]] = meta["reason_low"]
+        elif meta.get("reason_bound") is not None:
+            # the reason is not true of a value short of its bound: the value is told instead
+            holds = rs.reason_holds(meta, values, np.nextafter(values, np.inf))
+            short = np.isfinite(values) & ~holds
+            unit = meta.get("unit") or ""
+            out[short] = [f"{rs.feature_text(meta)}: {rs.written(v, unit)}" for v in values[short]]
         for value in {meta.get("no_data"), meta.get("never")} - {None}:
             out[values == value] = rs.special_value_text(meta, value)
         out[np.isnan(values)] = rs.missing_value_text(meta)

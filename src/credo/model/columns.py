@@ -318,6 +318,41 @@ SENTINEL_MIN_SHARE = 0.05
 SENTINEL_MIN_GAP = 5.0
 
 
+# A few negative whole numbers in a column of quantities that are otherwise never negative read
+# as codes: the credit bureaus' convention (-9 no record, -8 no usable trade, -7 condition not
+# met; "-1: never"; a repayment status of -2 "no use" and -1 "paid in full" beside months
+# late). Binned in the order, a code sits beside the lowest quantities and shares their bin
+# (no bureau record with no inquiries in six months). At most this many distinct codes, each
+# in this share of the rows and this many rows at least; the column's other values must be
+# at least 0 and take this many distinct values (a quantity, not a flag).
+NEGATIVE_CODES_MAX = 3
+NEGATIVE_CODE_MIN_SHARE = 0.005
+NEGATIVE_CODE_MIN_ROWS = 10
+NEGATIVE_CODES_MIN_OTHERS = 3
+
+
+def negative_codes(column: pd.Series) -> list[float]:
+    """The negative whole numbers of a number column that read as codes rather than
+    quantities (see NEGATIVE_CODES_MAX), in falling order; empty where there are none."""
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        return []
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values[np.isfinite(values)]
+    negative = values[values < 0]
+    if negative.size == 0:
+        return []
+    codes, rows = np.unique(negative, return_counts=True)
+    least = max(NEGATIVE_CODE_MIN_ROWS, NEGATIVE_CODE_MIN_SHARE * values.size)
+    if (
+        codes.size > NEGATIVE_CODES_MAX
+        or not np.all(codes == np.round(codes))
+        or rows.min() < least
+        or np.unique(values[values >= 0]).size < NEGATIVE_CODES_MIN_OTHERS
+    ):
+        return []
+    return [float(c) for c in codes[::-1]]
+
+
 def far_extreme(column: pd.Series) -> tuple[float, int, float, float] | None:
     """A number column's value that looks like a code for "no data" rather than a quantity
     (see SENTINEL_MIN_SHARE): (the value, its rows, the other values' lowest and highest), or

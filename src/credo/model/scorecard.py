@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model._binning_stats import noise_iv
-from credo.model.columns import separation_reason, unusable_columns
+from credo.model.columns import negative_codes, separation_reason, unusable_columns
 from credo.model.logistic import NotConverged, fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame
@@ -41,6 +41,7 @@ META_FIELDS = (
     "no_data",
     "never",
     "unit",
+    "reason_bound",
 )
 # What a field is when a feature's metadata does not give it (None for the others)
 _META_DEFAULTS = {
@@ -108,7 +109,10 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     Parameters: binning (``max_bins``, ``min_bin_share`` (0.03: on the quality bench German
     credit gained 0.002 AUC over 0.05, Taiwan alike), ``max_prebins``, ``monotonic`` ("auto_bend":
     a peak or valley only for a strong feature without a direction hint, see binning.py),
-    ``special_values``, ``categorical``), selection (``min_iv`` drops weak features, or
+    ``special_values``, ``negative_codes`` (a plain table's few negative whole numbers beside
+    values never negative, the bureaus' -9 / -8 / -7 or a status's -2 / -1, get bins of their
+    own, `columns.negative_codes`: HELOC-like 0.8050 -> 0.8072, Taiwan's raw columns 0.7688 ->
+    0.7703; the rest unchanged), ``categorical``), selection (``min_iv`` drops weak features, or
     on a large sample those below ``iv_noise_multiple`` (10) times the IV that noise reaches
     there when that is lower (`noise_iv`): 16,000 rows with 3,500 bads put the bar at 0.004-0.02
     instead of 0.02, keeping weak but real features (a generated loan book: 0.7495 -> 0.7518
@@ -138,6 +142,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         max_prebins: int = 32,
         monotonic: str = "auto_bend",
         special_values: dict | list | None = None,
+        negative_codes: bool = True,
         categorical: list[str] | None = None,
         min_iv: float = 0.02,
         iv_noise_multiple: float | None = 10.0,
@@ -154,6 +159,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         self.max_prebins = max_prebins
         self.monotonic = monotonic
         self.special_values = special_values
+        self.negative_codes = negative_codes
         self.categorical = categorical
         self.min_iv = min_iv
         self.iv_noise_multiple = iv_noise_multiple
@@ -182,7 +188,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         codes = rs.feature_codes(order + [name for name in candidates if name not in ordered])
         self.codes_ = {name: codes[name] for name in candidates}
 
-        self.binning_ = self._make_binning(candidates).fit(frame[candidates], target)
+        plain = frame if meta is None else None  # a plain table's columns may hold codes
+        self.binning_ = self._make_binning(candidates, plain).fit(frame[candidates], target)
         all_bins = self.binning_.bins_
         self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
         self.dropped_ = dict(unusable)
@@ -281,7 +288,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             limits.append((limit, why))
         return limits
 
-    def _make_binning(self, candidates: list[str]):
+    def _make_binning(self, candidates: list[str], plain: pd.DataFrame | None):
         from credo.model.binning import BinningProcess
 
         monotonic_by_feature = {}
@@ -304,6 +311,17 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
                 special_values[name] = list(special_values.get(name, [])) + list(
                     self.special_values
                 )
+        # a plain table's negative codes (columns.negative_codes) get bins of their own
+        self.negative_codes_: dict[str, list[float]] = {}
+        searched = [] if plain is None or not self.negative_codes else candidates
+        for name in searched:
+            if name in (self.categorical or ()):
+                continue
+            own = special_values.get(name, [])
+            codes = [c for c in negative_codes(plain[name]) if c not in own]
+            if codes:
+                self.negative_codes_[name] = codes
+                special_values[name] = [*own, *codes]
         return BinningProcess(
             max_bins=self.max_bins,
             min_bin_share=self.min_bin_share,
