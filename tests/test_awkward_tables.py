@@ -149,6 +149,16 @@ def test_a_csv_read_as_one_column_says_the_header_may_be_below(tmp_path):
     with pytest.raises(TrainingError) as refused:
         load_table_training(one, "bad")
     assert "reads as one column" not in str(refused.value)  # truly one column: no guess
+    # UCI's Australian credit: fields separated by spaces, where "columns are A1 A2 ... A15"
+    # looked as if A15 were there
+    spaced = tmp_path / "australian.csv"
+    spaced.write_text("A1 A2 A15\n1 22.08 0\n0 22.67 1\n")
+    with pytest.raises(TrainingError, match="first lines hold 3 fields separated by spaces"):
+        load_table_training(spaced, "A15")
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Credit approvals 2024\nA1,A2,A15\n1,22.08,0\n0,22.67,1\n")
+    with pytest.raises(TrainingError, match="while line 2 holds 3 fields"):
+        load_table_training(titled, "A15")  # a title of words is no header of spaced fields
 
 
 def test_question_marks_lone_dots_and_spreadsheet_errors_are_missing_cells(tmp_path):

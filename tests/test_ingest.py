@@ -473,10 +473,30 @@ def test_jsonl_lines_that_are_not_objects_are_quarantined(store_path, tmp_path):
 
 
 def test_jsonl_unknown_fields_are_fatal(store_path, tmp_path):
-    path = write_jsonl(tmp_path / "extra.jsonl", [dict(event(), colour="red")])
-    with pytest.raises(IngestError, match="colour"):
+    # each named with the first line holding it: in a file of 235,000 lines a typo's line is
+    # what the furnisher needs
+    rows = [event("payment", n) for n in range(5)]
+    rows[3] = dict(rows[3], colour="red")
+    rows[1] = dict(rows[1], acount_id="a")
+    rows[4] = dict(rows[4], colour="blue")
+    path = write_jsonl(tmp_path / "extra.jsonl", rows)
+    with pytest.raises(
+        IngestError, match=r"unknown field\(s\) acount_id \(line 2\), colour \(line 4\);"
+    ):
         ingest_paths(store_path, [path], progress=False)
     _assert_nothing_stored(store_path)
+
+
+def test_a_utc_offset_no_place_has_is_refused(store_path, tmp_path):
+    # DuckDB reads +25:00 as a day and an hour: the event would be stored a day off
+    offsets = ["+25:00", "-99:00", "+25", "+05:75", "+14:00", "-0800"]
+    rows = [event(event_id=f"t{n}", ts=f"2024-05-07T09:00:00{o}") for n, o in enumerate(offsets)]
+    result = ingest_paths(store_path, [write_csv(tmp_path / "ts.csv", rows)], progress=False)
+    assert result.accepted == 2 and result.rejected == 4
+    fields = [f for (f,) in query(store_path, "SELECT field FROM quarantine ORDER BY row_number")]
+    assert fields == ["ts"] * 4
+    got = dict(query(store_path, "SELECT event_id, ts FROM events"))
+    assert got == {"t4": datetime(2024, 5, 6, 19), "t5": datetime(2024, 5, 7, 17)}
 
 
 def test_a_directory_of_files(store_path, tmp_path):

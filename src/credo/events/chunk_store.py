@@ -165,7 +165,7 @@ class ChunkPipeline:
         con, reader = self.con, self.reader
         source = reader.source_sql
         if isinstance(reader, JsonlReader):
-            unknown = [row[0] for row in run(con, unknown_json_keys_sql())]
+            unknown = [f"{key} (line {line})" for key, line in run(con, unknown_json_keys_sql())]
             if unknown:
                 raise ReadError(
                     f"{reader.path}: unknown field(s) {', '.join(unknown)}; put extra data in"

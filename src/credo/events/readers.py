@@ -397,12 +397,14 @@ class JsonlReader(Reader):
 
 
 def unknown_json_keys_sql() -> str:
-    """SQL listing keys of the chunk's JSON objects that are not event fields."""
+    """SQL listing keys of the chunk's JSON objects that are not event fields, each with the
+    first line holding it, in the order of those lines."""
     known = ", ".join(f"'{name}'" for name in FIELDS)
     return (
-        f"SELECT DISTINCT k FROM (SELECT unnest(json_keys(doc)) AS k FROM"
-        f" (SELECT TRY_CAST(line AS JSON) AS doc FROM {CHUNK_TABLE})"
-        f" WHERE json_type(doc) = 'OBJECT') WHERE k NOT IN ({known}) ORDER BY k"
+        f"SELECT k, MIN({ROW_NUMBER}) AS line FROM (SELECT {ROW_NUMBER},"
+        f" unnest(json_keys(doc)) AS k FROM"
+        f" (SELECT {ROW_NUMBER}, TRY_CAST(line AS JSON) AS doc FROM {CHUNK_TABLE})"
+        f" WHERE json_type(doc) = 'OBJECT') WHERE k NOT IN ({known}) GROUP BY k ORDER BY line, k"
     )
 
 

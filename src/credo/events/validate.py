@@ -201,10 +201,17 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
             # A plain TIMESTAMP cast ignores a UTC offset or a named zone; TIMESTAMPTZ honours
             # both but is slower, so only strings whose time part holds anything beyond digits,
             # separators and Z take that path.
+            # DuckDB reads any offset, +25:00 too (a day and an hour off): the world's run
+            # from -12:00 to +14:00, minutes under 60
             tail = f"substr({raw}, 11)"
+            offset = (
+                f"regexp_extract({tail}, '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?$', ['h', '_', 'm'])"
+            )
             return (
                 f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
-                f" THEN TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+                f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) > 14"
+                f" OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
+                f" ELSE TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP) END"
                 f" ELSE TRY_CAST({raw} AS TIMESTAMP) END"
             )
     if name == "ts" and pa.types.is_timestamp(arrow_type) and arrow_type.tz is None:

@@ -329,6 +329,14 @@ def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
         return ""
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         lines = list(islice(handle, HEADER_SEARCH_LINES))
+    spaced = [len(line.split()) for line in lines[:2]]
+    if len(spaced) == 2 and spaced[0] == spaced[1] > 1:
+        return (
+            f"; the file reads as one column, while its first lines hold {spaced[0]} fields"
+            " separated by spaces (as UCI's .dat files are): credo reads fields separated by"
+            " commas, semicolons, tabs or |; write it so (in a spreadsheet, or e.g."
+            " `tr -s ' ' ',' < file.dat > file.csv`)"
+        )
     for number, line in enumerate(lines[1:], start=2):
         delimiter = max(DELIMITERS, key=line.count)
         fields = next(csv.reader([line], delimiter=delimiter), [])
