@@ -556,6 +556,24 @@ def test_a_plain_columns_range_reads_as_its_file_wrote_it(tmp_path):
     debt_texts = [t for t in ranges if t.startswith("debt:")]
     assert util_texts and all(re.search(r"\d%", t) for t in util_texts), util_texts
     assert debt_texts and all(re.search(r"\d,\d{3}", t) for t in debt_texts), debt_texts
+    # a decimal-comma file's amounts ("1 648,05 €") and rates ("18,06") read as it wrote
+    # them: "1,006.2" would be a thousand there
+    table = pd.DataFrame(
+        {
+            "rate": [f"{v:.2f}".replace(".", ",") for v in util / 4],
+            "income": [f"{v:,.2f} €".replace(",", " ").replace(".", ",") for v in debt],
+            "bad": table["bad"],
+        }
+    )
+    table.to_csv(tmp_path / "eu.csv", index=False, sep=";")
+    artifact = train_model(load_table_training(tmp_path / "eu.csv", "bad"), Scorecard())
+    card = artifact.scorecard
+    ranges = [t for name in card.features_ for t in card.reason_texts(name) if "under" in t]
+    rate_texts = [t for t in ranges if t.startswith("rate:")]
+    income_texts = [t for t in ranges if t.startswith("income:")]
+    assert rate_texts and all(re.search(r"\d,\d", t) for t in rate_texts), rate_texts
+    assert not any("." in t for t in rate_texts + income_texts)
+    assert income_texts and all(re.search(r"\d \d{3}", t) for t in income_texts), income_texts
 
 
 def test_a_reason_is_told_only_past_the_value_where_it_is_true():

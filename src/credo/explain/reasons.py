@@ -314,11 +314,16 @@ def _number(value: float, unit: str) -> str:
     text = format_number(value)
     if unit == "percent":  # a plain table's percentage, read from "13.5%" as 13.5
         return f"{text}%"
-    if unit not in ("share", "share_change", "money"):
+    if unit == "decimal_comma":  # a plain table's column written "18,06": read as it was
+        return text.replace(".", ",")
+    if unit not in ("share", "share_change", "money", "money_decimal_comma"):
         return text
     number = Decimal(text)
     if unit == "money":
         return f"{number.normalize():,f}"
+    if unit == "money_decimal_comma":  # "1 648,05": thousands apart by a space, either way
+        grouped = f"{number.normalize():,f}"
+        return grouped.replace(",", " ").replace(".", ",")
     percent = f"{(number * 100).normalize():f}"
     return f"{percent}%" if unit == "share" else percent
 

@@ -350,7 +350,12 @@ def train_model(
 
 # How a plain table's column read from text is written back in its reasons: a percentage
 # ("13.5%", read as 13.5) with its sign, an amount ("$1,234.50") with grouped thousands
-_UNIT_OF_TEXT_KIND = {"percent": "percent", "grouped": "money", "grouped_decimal_comma": "money"}
+_UNIT_OF_TEXT_KIND = {
+    "percent": "percent",
+    "grouped": "money",
+    "decimal_comma": "decimal_comma",
+    "grouped_decimal_comma": "money_decimal_comma",
+}
 
 
 def _write_as_read(card: Any, text_numbers: dict[str, str]) -> None:
