@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from test_ingest_support import credo, query
+from test_ingest_support import credo, event, query, write_csv
 
 from credo.store import consent
 from credo.store.db import connect
@@ -107,3 +107,54 @@ def test_a_consent_dated_in_the_future_is_refused(con):
     assert consent.grant(con, "u9", "bank", "credit_scoring")  # the person can still grant
     with pytest.raises(consent.ConsentError, match="in the future"):
         consent.revoke(con, "u9", "bank", "credit_scoring", "2999-01-01")
+
+
+def test_a_consents_csv_is_loaded_by_ingest_beside_the_events(store_path, tmp_path):
+    # a lender's consent records, as its systems export them: one `credo consent grant` per
+    # person was the only way in besides a dataset directory's Parquet
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u1,card,credit_scoring,2024-01-01T09:00:00+02:00,\n"
+        "u1,loan,credit_scoring,2024-01-01,2024-06-01T00:00:00Z\n"
+        "u2,card,credit_scoring,2024-02-01 12:00:00,\n"
+    )
+    events = write_csv(tmp_path / "events.csv", [event("payment", 1)])
+    ran = credo("ingest", events, path, "--db", store_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "3 consents" in " ".join((ran.stdout + ran.stderr).split())
+    stored = query(store_path, "SELECT * FROM consents ORDER BY user_id, source")
+    assert stored == [
+        ("u1", "card", "credit_scoring", datetime(2024, 1, 1, 7), None),
+        ("u1", "loan", "credit_scoring", datetime(2024, 1, 1), datetime(2024, 6, 1)),
+        ("u2", "card", "credit_scoring", datetime(2024, 2, 1, 12), None),
+    ]
+    # again, with a revocation added: one change, nothing twice
+    path.write_text(path.read_text().replace("+02:00,\n", "+02:00,2024-09-01\n", 1))
+    again = credo("ingest", path, "--db", store_path)
+    assert "1 consents" in " ".join((again.stdout + again.stderr).split())
+    assert query(store_path, "SELECT count(*) FROM consents") == [(3,)]
+    assert query(
+        store_path, "SELECT revoked_at FROM consents WHERE source = 'card' AND user_id = 'u1'"
+    ) == [(datetime(2024, 9, 1),)]
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("u3,card,credit_scoring,soon,", "line 3, field granted_at: 'soon' is not an ISO 8601"),
+        ("u3,card,credit_scoring,2024-01-01T00:00:00+25:00,", "line 3, field granted_at"),
+        ("u3,cards,credit_scoring,2024-01-01,", "line 3, field source: unknown source cards"),
+        (",card,credit_scoring,2024-01-01,", "line 3, field user_id: must not be empty"),
+        ("u3,card,credit_scoring,2024-05-01,2024-01-01", "line 3, field revoked_at: is before"),
+    ],
+)
+def test_a_bad_consents_csv_line_is_named_and_nothing_is_stored(store_path, tmp_path, line, said):
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\nu1,card,credit_scoring,2024-01-01,\n"
+        f"{line}\n"
+    )
+    ran = credo("ingest", path, "--db", store_path)
+    assert ran.returncode != 0 and said in " ".join(ran.stderr.split()), ran.stderr
+    assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]

@@ -118,6 +118,8 @@ def plan_paths(paths: Iterable[str | os.PathLike[str]], fmt: str | None = None) 
             if not found:
                 raise IngestError(f"{path}: no .csv, .jsonl or .parquet files in this directory")
             plan.events += found
+        elif consent.is_consents_file(path):
+            plan.consents.append(path)
         else:
             try:
                 plan.events.append(EventFile(path, format_of(path, fmt)))

@@ -182,6 +182,24 @@ def _types_requiring(name: str) -> tuple[str, ...]:
     return tuple(t for t, fields in TYPE_REQUIRED.items() if name in fields)
 
 
+def timestamp_of_text_sql(text: str) -> str:
+    """SQL for the UTC timestamp of ISO 8601 text (NULL where it is none): an offset or a
+    named zone read as such, none as UTC (the session's time zone must be UTC)."""
+    # A plain TIMESTAMP cast ignores a UTC offset or a named zone; TIMESTAMPTZ honours both
+    # but is slower, so only strings whose time part holds anything beyond digits, separators
+    # and Z take that path. DuckDB reads any offset, +25:00 too (a day and an hour off): the
+    # world's run from -12:00 to +14:00, minutes under 60.
+    tail = f"substr({text}, 11)"
+    offset = f"regexp_extract({tail}, '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?$', ['h', '_', 'm'])"
+    return (
+        f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
+        f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) > 14"
+        f" OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
+        f" ELSE TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        f" ELSE TRY_CAST({text} AS TIMESTAMP) END"
+    )
+
+
 def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
     """The typed value of one field, NULL when absent or not convertible."""
     raw = _raw(name)
@@ -198,22 +216,7 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
         if SQL_TYPES[name] == "VARCHAR":
             return f"NULLIF({raw}, '')"
         if name == "ts":
-            # A plain TIMESTAMP cast ignores a UTC offset or a named zone; TIMESTAMPTZ honours
-            # both but is slower, so only strings whose time part holds anything beyond digits,
-            # separators and Z take that path.
-            # DuckDB reads any offset, +25:00 too (a day and an hour off): the world's run
-            # from -12:00 to +14:00, minutes under 60
-            tail = f"substr({raw}, 11)"
-            offset = (
-                f"regexp_extract({tail}, '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?$', ['h', '_', 'm'])"
-            )
-            return (
-                f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
-                f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) > 14"
-                f" OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
-                f" ELSE TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP) END"
-                f" ELSE TRY_CAST({raw} AS TIMESTAMP) END"
-            )
+            return timestamp_of_text_sql(raw)
     if name == "ts" and pa.types.is_timestamp(arrow_type) and arrow_type.tz is None:
         return f"CAST({raw} AS TIMESTAMP)"
     numeric = SQL_TYPES[name] in ("DOUBLE", "INTEGER", "BIGINT")

@@ -13,6 +13,7 @@ DuckDB and Spark SQL accept.
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.events.schema import CONSENT_SCHEMA, MAX_CLOCK_SKEW, PURPOSES, SOURCES, utc_now
+from credo.events.validate import timestamp_of_text_sql
 from credo.store.sql import first, run, scalar
 
 
@@ -169,13 +171,76 @@ def active_sources(
     return [row[0] for row in rows]
 
 
+def is_consents_file(path: Path) -> bool:
+    """A CSV or Parquet file whose columns are exactly the consent fields (CONSENT_SCHEMA),
+    in any order: a lender's consent records, loaded with its events by `credo ingest`."""
+    names: list[str] = []
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+                names = next(csv.reader(handle), [])
+        elif suffix == ".parquet":
+            names = pq.read_schema(path).names
+    except (OSError, pa.ArrowException):
+        return False  # the reader that fails on it as events says why
+    return sorted(names) == sorted(CONSENT_SCHEMA.names)
+
+
 def read_consents_file(path: Path) -> pa.Table:
-    """Read and check a consents.parquet (CONSENT_SCHEMA); raises ConsentError naming the
-    first bad row."""
+    """Read and check consents (CONSENT_SCHEMA) from Parquet, or from CSV with timestamps as
+    ISO 8601 text (an offset or Z read as such, none as UTC; an empty `revoked_at` for a
+    grant that stands); raises ConsentError naming the first bad row (a CSV's line)."""
+    if path.suffix.lower() == ".csv":
+        return _read_consents_csv(path)
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise ConsentError(f"{path}: not a readable Parquet file ({exc})") from exc
+    return _checked_consents(path, table, "row", 0)
+
+
+def _read_consents_csv(path: Path) -> pa.Table:
+    con = duckdb.connect()
+    try:
+        run(con, "SET TimeZone = 'UTC'")
+        try:
+            run(
+                con,
+                "CREATE TABLE given AS SELECT row_number() OVER () AS n, * FROM"
+                " read_csv(?, all_varchar = true, header = true, delim = ',')",
+                [str(path)],
+            )
+        except duckdb.Error as exc:
+            raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
+        stamps = {"granted_at": "", "revoked_at": ""}
+        for name in stamps:
+            text = f"NULLIF(trim({name}), '')"
+            stamps[name] = timestamp_of_text_sql(text)
+            bad = first(
+                con,
+                f"SELECT n, {name} FROM given WHERE {text} IS NOT NULL"
+                f" AND {stamps[name]} IS NULL ORDER BY n LIMIT 1",
+            )
+            if bad is not None:
+                raise ConsentError(
+                    f"{path}: line {bad[0] + 1}, field {name}: {bad[1]!r} is not an ISO 8601"
+                    " date or timestamp (e.g. 2024-05-01T12:00:00Z); fix the file"
+                )
+        table = con.sql(
+            "SELECT NULLIF(trim(user_id), '') AS user_id, trim(source) AS source,"
+            " trim(purpose) AS purpose,"
+            f" {stamps['granted_at']} AS granted_at, {stamps['revoked_at']} AS revoked_at"
+            " FROM given ORDER BY n"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return _checked_consents(path, table, "line", 1)
+
+
+def _checked_consents(path: Path, table: pa.Table, unit: str, header_lines: int) -> pa.Table:
+    """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
+    first bad one (`unit` "row" or "line", lines counted after `header_lines`)."""
     extra = [n for n in table.column_names if n not in CONSENT_SCHEMA.names]
     missing = [n for n in CONSENT_SCHEMA.names if n not in table.column_names]
     if extra or missing:
@@ -193,7 +258,8 @@ def read_consents_file(path: Path) -> pa.Table:
         con.close()
     if problem is not None:
         row, field, reason = problem
-        raise ConsentError(f"{path}: row {row}, field {field}: {reason}; fix the file")
+        where = f"{unit} {row + header_lines}"
+        raise ConsentError(f"{path}: {where}, field {field}: {reason}; fix the file")
     return table.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA.remove_metadata(), safe=True)
 
 
@@ -224,7 +290,8 @@ SELECT n, field, reason FROM (
 
 
 def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
-    """Store a dataset directory's consents idempotently; returns how many rows were new.
+    """Store a consents file's rows idempotently; returns how many were new or revoked an
+    open grant.
 
     A grant is identified by (user_id, source, purpose, granted_at): one already stored is
     not stored again, but a revocation the file adds to an open stored grant is applied.
@@ -233,7 +300,7 @@ def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     try:
         run(con, "BEGIN TRANSACTION")
         try:
-            run(
+            revoked = scalar(
                 con,
                 "UPDATE consents SET revoked_at = i.revoked_at FROM incoming_consents i"
                 " WHERE consents.user_id = i.user_id AND consents.source = i.source"
@@ -254,7 +321,7 @@ def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             raise
     finally:
         con.unregister("incoming_consents")
-    return int(added)
+    return int(added) + int(revoked)
 
 
 def list_consents(
