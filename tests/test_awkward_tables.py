@@ -159,6 +159,10 @@ def test_a_csv_read_as_one_column_says_the_header_may_be_below(tmp_path):
     titled.write_text("Credit approvals 2024\nA1,A2,A15\n1,22.08,0\n0,22.67,1\n")
     with pytest.raises(TrainingError, match="while line 2 holds 3 fields"):
         load_table_training(titled, "A15")  # a title of words is no header of spaced fields
+    named = tmp_path / "named.csv"
+    named.write_text("Loan book\ncustomer id,bad\n1,0\n2,1\n")
+    with pytest.raises(TrainingError, match="while line 2 holds 2 fields"):
+        load_table_training(named, "bad")  # two words each, but the second line is delimited
 
 
 def test_question_marks_lone_dots_and_spreadsheet_errors_are_missing_cells(tmp_path):

@@ -286,11 +286,12 @@ def test_feature_table_round_trip_keeps_the_metadata(batch, tmp_path):
     assert table.column_names[:2] == ["user_id", "as_of"]
     for meta, spec in zip(metas, specs, strict=True):
         assert table.schema.field(meta.name).type == pa.float64()
-        assert (meta.dimension, meta.direction, meta.no_data, meta.reason) == (
+        assert (meta.dimension, meta.direction, meta.no_data, meta.reason, meta.reason_bound) == (
             spec.dimension,
             spec.direction,
             spec.no_data,
             spec.reason,
+            spec.reason_bound,
         )
         assert meta.sources, meta.name
     ratio = next(m for m in metas if m.name == "ao_debt_to_income")

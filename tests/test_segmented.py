@@ -398,3 +398,33 @@ def test_a_catalog_features_side_of_a_split_is_told_as_the_whole_side():
         for r in range(1, 5)
     )
     assert len(told_gap) and (told_gap == "Too little data on months behind on payments").all()
+
+
+def test_a_segments_fallback_text_is_the_catalog_reason_only_where_it_is_true():
+    """A feature split twice (or a side of no one range) read the catalog's reason whatever
+    values the segment held: "Several credit accounts were opened recently" of 1 account."""
+    from credo.model.bins import Bins
+    from credo.model.segments import Condition, _reason_holds_on
+
+    bins = Bins.from_dict(
+        {
+            "feature": "opened",
+            "kind": "numeric",
+            "edges": [1.0, 2.0, 4.0],
+            "specials": [-1.0],
+            "count": [10] * 6,
+            "bad": [1, 2, 3, 4, 1, 0],
+            "woe": [0.5, 0.1, -0.2, -0.6, 0.0, 0.0],
+        }
+    )
+    meta = {"reason": "Several credit accounts were opened recently",
+            "direction": "higher_is_riskier", "reason_bound": 2.0}  # fmt: skip
+
+    def holds(*members: tuple[int, ...]) -> bool:
+        return _reason_holds_on([Condition("opened", bins, m) for m in members], meta)
+
+    assert not holds((1, 2))  # 1 account, and 2 to 3
+    assert holds((3,))  # 4 or more
+    assert holds((1, 2, 3), (3,))  # what both let in: 4 or more
+    assert not holds((3, 4))  # the special value's bin: no data is no count of accounts
+    assert _reason_holds_on([Condition("opened", bins, (1, 2))], {**meta, "reason_bound": None})

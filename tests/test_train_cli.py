@@ -19,7 +19,7 @@ from conftest import DATA
 from sklearn.metrics import roc_auc_score
 from test_scorecard import as_list, constructed
 
-from credo.model.artifact import load_model
+from credo.model.artifact import load_model, save_model
 from credo.model.columns import DATE_REASON, SEPARATION_REASON
 from credo.model.training import file_fingerprint
 
@@ -347,6 +347,8 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
             direction=m.direction or "",
             no_data=m.no_data,
             sources=("card",),
+            # where the reason turns true: carried from the table into the model file
+            reason_bound=1.0 if m.direction == "higher_is_riskier" else None,
         )
         for m in meta
     ]
@@ -374,6 +376,11 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert "left out │ 1 unscorable (no consented data)" in shown
     reasons = {artifact.scorecard.meta_[n]["reason"] for n in artifact.features}
     assert reasons <= {m.reason for m in meta}
+    bounds = {m.name: m.reason_bound for m in metas}
+    assert {n: artifact.scorecard.meta_[n]["reason_bound"] for n in artifact.features} == {
+        n: bounds[n] for n in artifact.features
+    }
+    assert 1.0 in {bounds[n] for n in artifact.features}
     out = tmp_path / "scores.csv"
     scored = credo("score", "--model", model, "--features", features, "--out", out)
     said = " ".join(scored.stderr.split())
@@ -489,6 +496,34 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         assert "credo features --policy us" in said
     credo("train", "--features", other, "--outcomes", outcomes, "--out", tmp_path / "m3.json")
     assert load_model(tmp_path / "m3.json").training["policy"] == "cn"  # the table's own
+
+    # a table of another feature catalog: a feature whose meaning changed would be scored by
+    # the other's bins (no loan on file became -1 where it was 0)
+    assert artifact.training["catalog_version"] == "test"
+    newer = write_feature_table(
+        table, tmp_path / "newer.parquet", metas, catalog_version="test-2", policy="us",
+        provenance_columns=["prov_sources", "prov_events"],
+    )  # fmt: skip
+    for verb in (
+        ["score", "--model", model, "--features", newer, "--out", tmp_path / "s.csv"],
+        ["evaluate", "--model", model, "--features", newer, "--outcomes", outcomes,
+         "--report", tmp_path / "r.html"],
+    ):  # fmt: skip
+        refused = credo(*verb, check=False)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1, verb[0]
+        assert (
+            "built with feature catalog test-2, the model was trained on features of catalog test"
+            in said
+        )
+    # a model written before it recorded its catalog was trained on catalog 1.4 or earlier
+    unrecorded = load_model(model)
+    del unrecorded.training["catalog_version"]
+    save_model(unrecorded, tmp_path / "old.json")
+    refused = credo("score", "--model", tmp_path / "old.json", "--features", features,
+                    "--out", tmp_path / "s.csv", check=False)  # fmt: skip
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode == 1 and "trained on features of catalog 1.4" in said
 
     # outcomes as words, named by --bad-value, on the feature-table path as on a plain table
     words = tmp_path / "words.csv"

@@ -244,7 +244,7 @@ def evaluate(
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
     from credo.model.artifact import load_model
-    from credo.model.tables import check_built_under
+    from credo.model.tables import check_built_under, check_same_catalog
     from credo.model.training import file_fingerprint
 
     inputs = (model, table, features, outcomes, protected_file)
@@ -258,6 +258,7 @@ def evaluate(
             artifact = load_model(model)
             if features is not None:
                 check_built_under(features, artifact.training.get("policy"), "the model follows")
+                check_same_catalog(features, artifact.training)
             progress.update(step, advance=1, description="reading the data")
             # the outcome is read as the model was trained on, unless told otherwise
             trained = {} if bad_value else artifact.training

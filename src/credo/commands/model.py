@@ -833,7 +833,12 @@ def score(
 
     from credo.model import unscorable
     from credo.model.artifact import ArtifactError, load_model
-    from credo.model.tables import TableError, check_built_under, header_below_hint
+    from credo.model.tables import (
+        TableError,
+        check_built_under,
+        check_same_catalog,
+        header_below_hint,
+    )
     from credo.model.training import TrainingError, load_scoring_table
 
     _one_input(features, table)
@@ -842,6 +847,7 @@ def score(
         artifact = load_model(model)
         if features is not None:
             check_built_under(features, artifact.training.get("policy"), "the model follows")
+            check_same_catalog(features, artifact.training)
         training = artifact.training
         frame, ids, taken = load_scoring_table(
             features,

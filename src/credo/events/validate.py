@@ -190,7 +190,10 @@ def timestamp_of_text_sql(text: str) -> str:
     # and Z take that path. DuckDB reads any offset, +25:00 too (a day and an hour off): the
     # world's run from -12:00 to +14:00, minutes under 60.
     tail = f"substr({text}, 11)"
-    offset = f"regexp_extract({tail}, '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?$', ['h', '_', 'm'])"
+    offset = (
+        f"regexp_extract(trim({tail}), '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?(:?[0-9]{{2}})?$',"
+        " ['h', '_', 'm'])"
+    )
     return (
         f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
         f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) > 14"

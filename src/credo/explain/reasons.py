@@ -296,6 +296,14 @@ def _side_bin_words(bins, b: int, meta: dict | None) -> str:
 _UNIT_WORDS = {"days": "days", "months": "months", "share_change": "percentage points"}
 
 
+def shown_value(value: float) -> float:
+    """A person's own value as told: to the cent from 1 up, else to four significant digits
+    (a mean share paid of 0.883305259218 reads 88.33%, not 88.3305259218%)."""
+    if not math.isfinite(value) or value == 0:
+        return value
+    return round(value, 2) if abs(value) >= 1 else float(f"{value:.4g}")
+
+
 def written(value: float, unit: str = "") -> str:
     """One value as a person reads it, in the feature's unit: 0.25 "25%", 12600 "12,600"."""
     return _with_word(_number(value, unit), unit)

@@ -14,7 +14,9 @@ from credo.policy.policy import Policy
 # are counted back from the as-of date for negative data; a month billed and not paid is a
 # payment ratio of 0; utilisation counts the balances of reports that give a limit. 1.4: the
 # payment ratio measures each billing cycle's payments against the statement it began with.
-CATALOG_VERSION = "1.4"
+# 1.5: open loans and bill accounts say "no data" (-1) where none is on file, apart from 0
+# open; an inquiry alone is no account on file, nor credit history; reason bounds.
+CATALOG_VERSION = "1.5"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened
@@ -181,7 +183,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         dimension="payment_history",
         description="Share of monthly account and bill reports past due, 12 months",
         unit="share",
-        reason="Too many payments were late in the last year",
+        reason="Some payments were late in the last year",
         aggregate="share",
         sources=ACCOUNTS,
         types=STATUS,
@@ -216,7 +218,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         series=PAYMENT_RATIO,
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=0.5,
+        reason_bound=0.25,
     ),
     FeatureSpec(
         name="ph_payment_ratio_mean_6m",
@@ -229,7 +231,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=0.5,
+        reason_bound=0.25,
     ),
     FeatureSpec(
         name="ph_paid_full_share_6m",
@@ -243,7 +245,7 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=0.5,
+        reason_bound=0.34,
     ),
     FeatureSpec(
         name="ph_payment_ratio_min_6m",
@@ -256,14 +258,14 @@ PAYMENT_HISTORY: tuple[FeatureSpec, ...] = (
         window=6,
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=0.5,
+        reason_bound=0.25,
     ),
     FeatureSpec(
         name="ph_dpd_mean_6m",
         dimension="payment_history",
         description="Mean of the monthly worst days past due, 6 months (how long and how late)",
         unit="days",
-        reason="Payments have been late for much of the last six months",
+        reason="Payments were well past due on average in the last six months",
         aggregate="series_mean",
         series=WORST_DPD,
         window=6,
@@ -449,6 +451,7 @@ AMOUNTS_OWED: tuple[FeatureSpec, ...] = (
         numerator="ao_credit_balance_latest",
         denominator="cb_income_mean_12m",
         direction=RISKIER,
+        reason_bound=4.0,  # four months' income or more
     ),
 )
 
@@ -477,7 +480,7 @@ HISTORY_LENGTH: tuple[FeatureSpec, ...] = (
         types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=24.0,
+        reason_bound=12.0,
     ),
     FeatureSpec(
         name="hl_months_since_first_credit",
@@ -532,7 +535,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
             measure="n_hard",
             window=w,
             direction=RISKIER,
-            reason_bound=1.0,
+            reason_bound=2.0,  # several: 3 or more
         )
         for w in (6, 12)
     ),
@@ -547,7 +550,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
             types=("account_opened",),
             window=w,
             direction=RISKIER,
-            reason_bound=1.0,
+            reason_bound=2.0,  # several: 3 or more
         )
         for w in (6, 12)
     ),
@@ -562,7 +565,7 @@ NEW_CREDIT: tuple[FeatureSpec, ...] = (
         types=("account_opened",),
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=6.0,
+        reason_bound=3.0,
     ),
     FeatureSpec(
         name="nc_months_since_inquiry",
@@ -662,7 +665,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         name="cb_income_months_12m",
         dimension="capacity",
         description="Months with an income deposit, 12 months",
-        reason="Income did not arrive every month",
+        reason="Income was not seen in every month of the last year",
         aggregate="series_months_ge",
         series=INCOME_MONTHS,
         threshold=0.01,
@@ -717,7 +720,7 @@ CAPACITY: tuple[FeatureSpec, ...] = (
         numerator="cb_bank_balance_latest",
         denominator="cb_income_mean_12m",
         direction=SAFER,
-        reason_bound=0.5,
+        reason_bound=0.25,
     ),
     FeatureSpec(
         name="cb_spend_cv_12m",
@@ -807,7 +810,7 @@ IDENTITY: tuple[FeatureSpec, ...] = (
         measure="address_months",
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=24.0,
+        reason_bound=12.0,
         family="address_tenure",
     ),
     FeatureSpec(
@@ -820,7 +823,7 @@ IDENTITY: tuple[FeatureSpec, ...] = (
         sources=("identity",),
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=24.0,
+        reason_bound=12.0,
     ),
 )
 
@@ -842,14 +845,14 @@ DIGITAL_FOOTPRINT: tuple[FeatureSpec, ...] = (
         name="df_active_months_12m",
         dimension="digital_footprint",
         description="Months with platform activity, 12 months (metadata only)",
-        reason="Platform activity is irregular",
+        reason="Platform activity was seen in few months of the last year",
         aggregate="series_months_ge",
         series=ACTIVITY,
         threshold=1.0,
         window=12,
         direction=SAFER,
         no_data=NO_DATA,
-        reason_bound=12.0,
+        reason_bound=6.0,
         family="digital_footprint",
     ),
     FeatureSpec(

@@ -157,11 +157,14 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.specials_ = self._special_values(meta)
         self.text_meta_ = self._text_meta(meta)
         matrix = self._matrix(frame)
-        # where a value reads as low, for the features with a text for low values
-        self.medians_ = {
-            name: float(np.nanmedian(matrix[:, j]))
-            for j, name in enumerate(self.features_)
-            if self.text_meta_.get(name, {}).get("reason_low") and np.isfinite(matrix[:, j]).any()
+        # the quartiles of each catalog feature's values (special values aside): a text of
+        # "low" or "high" is told only beyond them, where it is clearly true (`_value_texts`)
+        self.text_cuts_ = {
+            name: (float(np.nanquantile(column, 0.25)), float(np.nanquantile(column, 0.75)))
+            for name, column in zip(self.features_, matrix.T, strict=True)
+            if name in self.text_meta_
+            and name not in self.categories_
+            and np.isfinite(column).any()
         }
         self.min_child_samples_ = (
             int(min(100, max(20, 0.025 * labels.size)))
@@ -379,28 +382,35 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def _value_texts(self, name: str, column: pd.Series) -> np.ndarray:
         """Each row's reason text for `name`, true of its value: a catalog feature's special
-        values ("no data", "never") and missing values say so, and a feature with a text for
-        low values reads it below the training median; the rest read the feature's reason."""
+        values ("no data", "never") and missing values say so; its reason (or the text for low
+        values) is told past the reason's bound where the catalog gives one, else beyond the
+        training quartiles on the risky side (the lowest quarter of repayments is "little
+        repaid", the rest is not clearly so); any other value is told as itself."""
         out = np.full(len(column), self.reason_texts_[name], dtype=object)
         meta = self.text_meta_.get(name)
         if meta is None or name in self.categories_:
             return out
         values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
-        pivot = meta.get("reason_pivot")
+        unit = meta.get("unit") or ""
+        pivot, cuts = meta.get("reason_pivot"), self.text_cuts_.get(name)
+        as_value = np.zeros(len(values), dtype=bool)
         if meta.get("reason_low") and pivot is not None:
             # a text of a sign (rising, falling) follows the value's sign; at the pivot, the value
             out[values < pivot] = meta["reason_low"]
-            at = values == pivot
-            unit = meta.get("unit") or ""
-            out[at] = [f"{rs.feature_text(meta)}: {rs.written(v, unit)}" for v in values[at]]
-        elif meta.get("reason_low") and name in self.medians_:
-            out[values < self.medians_[name]] = meta["reason_low"]
+            as_value = values == pivot
+        elif meta.get("reason_low") and cuts is not None:
+            out[values < cuts[0]] = meta["reason_low"]
+            as_value = (values >= cuts[0]) & (values <= cuts[1])
         elif meta.get("reason_bound") is not None:
-            # the reason is not true of a value short of its bound: the value is told instead
-            holds = rs.reason_holds(meta, values, np.nextafter(values, np.inf))
-            short = np.isfinite(values) & ~holds
-            unit = meta.get("unit") or ""
-            out[short] = [f"{rs.feature_text(meta)}: {rs.written(v, unit)}" for v in values[short]]
+            as_value = ~rs.reason_holds(meta, values, np.nextafter(values, np.inf))
+        elif meta.get("direction") in ("higher_is_riskier", "higher_is_safer") and cuts:
+            riskier = meta["direction"] == "higher_is_riskier"
+            as_value = ~(values > cuts[1] if riskier else values < cuts[0])
+        as_value &= np.isfinite(values)
+        out[as_value] = [
+            f"{rs.feature_text(meta)}: {rs.written(rs.shown_value(v), unit)}"
+            for v in values[as_value]
+        ]
         for value in {meta.get("no_data"), meta.get("never")} - {None}:
             out[values == value] = rs.special_value_text(meta, value)
         out[np.isnan(values)] = rs.missing_value_text(meta)
@@ -420,7 +430,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             "reason_texts": dict(self.reason_texts_),
             "specials": {name: list(v) for name, v in self.specials_.items()},
             "text_meta": {name: dict(m) for name, m in self.text_meta_.items()},
-            "medians": dict(self.medians_),
+            "text_cuts": {name: list(cuts) for name, cuts in self.text_cuts_.items()},
             "n_iter": int(self.n_iter_),
             "min_child_samples": int(self.min_child_samples_),
             "booster": self.booster_.model_to_string(),
@@ -445,7 +455,12 @@ class Challenger(ClassifierMixin, BaseEstimator):
             model.specials_ = {n: [float(v) for v in vs] for n, vs in data["specials"].items()}
             # absent from models saved before texts followed values: the feature's reason
             model.text_meta_ = {n: dict(m) for n, m in data.get("text_meta", {}).items()}
-            model.medians_ = {n: float(v) for n, v in data.get("medians", {}).items()}
+            model.text_cuts_ = {
+                n: (float(low), float(high)) for n, (low, high) in data.get("text_cuts", {}).items()
+            }
+            # saved before the quartiles: low and high texts met at the median
+            for n, median in data.get("medians", {}).items():
+                model.text_cuts_.setdefault(n, (float(median), float(median)))
             model.n_iter_ = int(data["n_iter"])
             model.min_child_samples_ = int(data["min_child_samples"])
             model.booster_ = lgb.Booster(model_str=data["booster"])

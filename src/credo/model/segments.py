@@ -138,6 +138,22 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
     return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+def _reason_holds_on(conditions: list[Condition], meta: dict) -> bool:
+    """Whether a catalog feature's reason is true of every value its conditions let in (the
+    values all of them hold): so where one condition holds only regular bins of a number (a
+    special value's or the missing bin's is no such value) past the reason's bound, or any
+    regular bins where it has none (`reasons.reason_holds`)."""
+
+    def past_the_bound(condition: Condition) -> bool:
+        bins = condition.bins
+        if bins.kind != "numeric" or any(b >= bins.n_regular for b in condition.members):
+            return False
+        edges = [-np.inf, *bins.edges, np.inf]
+        return all(rs.reason_holds(meta, edges[b], edges[b + 1]) for b in condition.members)
+
+    return any(past_the_bound(c) for c in conditions)
+
+
 class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
     """Scorecards per data-chosen segment (module docstring); ``scorecard`` gives their
     parameters (a ``Scorecard``, default settings when None). ``align``: calibrate each
@@ -388,9 +404,10 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
     def segment_reason_text(self, segment: Segment, name: str) -> str:
         """The text of a segment's charge: the side of the split the segment is on, in words
         (a catalog feature's in its unit) and which way scores better; where the side is no
-        one range, or the feature is split twice, a catalog feature's reason, else the rule.
-        (One bin's text would be false of the rest of the side: a side of late shares from
-        6 % read "6.03% to under 11.63%" to people at 58 %.)"""
+        one range, or the feature is split twice, a catalog feature's reason where it is true
+        of every value the segment holds (`_reason_holds_on`), else the rule. (One bin's text
+        would be false of the rest of the side: a side of late shares from 6 % read "6.03% to
+        under 11.63%" to people at 58 %.)"""
         on_it = [c for c in segment.conditions if c.feature == name]
         meta = self.meta_.get(name, {})
         catalog = meta if meta.get("reason") else None
@@ -399,7 +416,7 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
             said = rs.split_side_text(name, on_it[0].bins, on_it[0].members, catalog)
             if said is not None:
                 return said
-        if catalog:
+        if catalog and _reason_holds_on(on_it, catalog):
             return str(catalog["reason"])
         return " and ".join(c.label() for c in on_it).replace("_", " ")
 

@@ -330,7 +330,8 @@ def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         lines = list(islice(handle, HEADER_SEARCH_LINES))
     spaced = [len(line.split()) for line in lines[:2]]
-    if len(spaced) == 2 and spaced[0] == spaced[1] > 1:
+    delimited = any(d in line for line in lines[:2] for d in DELIMITERS)
+    if len(spaced) == 2 and spaced[0] == spaced[1] > 1 and not delimited:
         return (
             f"; the file reads as one column, while its first lines hold {spaced[0]} fields"
             " separated by spaces (as UCI's .dat files are): credo reads fields separated by"
@@ -400,6 +401,17 @@ def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
     return table.to_pandas(), list(meta)
 
 
+def feature_table_catalog(path: str | Path) -> str | None:
+    """The feature catalog a credo feature table was built with (None when it does not say)."""
+    from credo.features.table import FeatureTableError, read_table_metadata
+
+    try:
+        version = read_table_metadata(path).get("catalog_version")
+    except (FeatureTableError, OSError, ValueError):
+        return None
+    return None if version is None else str(version)
+
+
 def feature_table_policy(path: str | Path) -> str | None:
     """The policy a credo feature table was built under (None when it does not say)."""
     from credo.features.table import FeatureTableError, read_table_metadata
@@ -408,6 +420,27 @@ def feature_table_policy(path: str | Path) -> str | None:
         return read_table_metadata(path).get("policy")
     except (FeatureTableError, OSError, ValueError):
         return None
+
+
+# The catalog of the feature tables a model was trained on, where its training record does not
+# say (models written before it did)
+UNRECORDED_CATALOG = "1.4"
+
+
+def check_same_catalog(path: str | Path, training: dict) -> None:
+    """Refuse a feature table built with another feature catalog than the model was trained
+    on: a feature whose meaning changed (no data written -1 where it was 0) would be scored
+    by the other's bins."""
+    if training.get("kind") != "features":
+        return
+    built = feature_table_catalog(path)
+    trained = training.get("catalog_version", UNRECORDED_CATALOG)
+    if built is not None and built != str(trained):
+        raise TableError(
+            f"{path} was built with feature catalog {built}, the model was trained on features"
+            f" of catalog {trained}: score it on features built by the credo it was trained"
+            " with, or train the model again on features built now"
+        )
 
 
 def _policy_argument(name: str) -> str:

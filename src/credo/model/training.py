@@ -66,6 +66,7 @@ class TrainingData:
     target_readings: list[tuple[str | None, int, str]] = field(default_factory=list)
     # plain tables: the columns whose points were read as separators of thousands
     thousands_points: tuple[str, ...] = ()
+    catalog_version: str | None = None  # feature tables: the catalog they were built with
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -117,6 +118,7 @@ def load_feature_training(
     except ValueError as exc:
         raise TrainingError(f"{features}: {exc}") from None
     return TrainingData(
+        catalog_version=tables.feature_table_catalog(features),
         code_order=catalog,
         X=joined[names],
         y=y,
@@ -339,6 +341,7 @@ def train_model(
         "sources": [Path(s).name for s in data.sources],
         "data_fingerprint": data.fingerprint,
         "policy": policy,
+        **({"catalog_version": data.catalog_version} if data.kind == "features" else {}),
         "holdout_share": HOLDOUT_SHARE if split is not None else 0.0,
         "score_distribution": score_distribution(train_scores["score"].to_numpy()),
         "seconds": round(time.perf_counter() - started, 3),
