@@ -348,3 +348,25 @@ def test_a_claim_without_a_bound_is_told_only_in_the_risky_quarter_of_values():
     ]
     restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts
+
+
+def test_a_challenger_saved_with_medians_splits_its_texts_there():
+    # saved before the quartiles: the low and high texts met at the training median
+    rng = np.random.default_rng(11)
+    balance = rng.uniform(0, 10_000, 3000)
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(-2 + np.abs(balance - 5000) / 2500)))).astype(int)
+    meta = [{"name": "card_balance", "direction": None, "description": "Total card balance",
+             "reason": "Card balances are high", "reason_low": "Card balances are low",
+             "no_data": -1.0}]  # fmt: skip
+    model = Challenger(n_jobs=1).fit(pd.DataFrame({"card_balance": balance}), y, meta=meta)
+    saved = model.to_dict()
+    del saved["text_cuts"]
+    saved["medians"] = {"card_balance": 5000.0}
+    old = Challenger.from_dict(json.loads(json.dumps(saved)))
+    assert old.text_cuts_ == {"card_balance": (5000.0, 5000.0)}
+    texts = old._value_texts("card_balance", pd.Series([4000.0, 6000.0, 5000.0]))
+    assert texts.tolist() == [
+        "Card balances are low",
+        "Card balances are high",
+        "Total card balance: 5000",  # no unit given: the number as it is
+    ]

@@ -117,7 +117,7 @@ def test_a_consents_csv_is_loaded_by_ingest_beside_the_events(store_path, tmp_pa
         "user_id,source,purpose,granted_at,revoked_at\n"
         "u1,card,credit_scoring,2024-01-01T09:00:00+02:00,\n"
         "u1,loan,credit_scoring,2024-01-01,2024-06-01T00:00:00Z\n"
-        "u2,card,credit_scoring,2024-02-01 12:00:00,\n"
+        "u2,card,credit_scoring,2024-02-01 12:00:00,NA\n"
     )
     events = write_csv(tmp_path / "events.csv", [event("payment", 1)])
     ran = credo("ingest", events, path, "--db", store_path)
@@ -158,3 +158,32 @@ def test_a_bad_consents_csv_line_is_named_and_nothing_is_stored(store_path, tmp_
     ran = credo("ingest", path, "--db", store_path)
     assert ran.returncode != 0 and said in " ".join(ran.stderr.split()), ran.stderr
     assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
+
+
+def test_a_consents_file_in_a_folder_of_events_and_a_grant_revoked_in_a_later_row(
+    store_path, tmp_path
+):
+    # an export of changes gives a grant as granted, then again as revoked: the revocation
+    # stands (two rows were stored, one of them still open); a blank line still counts
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    write_csv(folder / "events.csv", [event("payment", 1)])
+    (folder / "consents.csv").write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u1,card,credit_scoring,2024-01-01,\n\n"
+        "u1,card,credit_scoring,2024-01-01,2024-03-01\n"
+    )
+    ran = credo("ingest", folder, "--db", store_path)
+    assert ran.returncode == 0, ran.stderr
+    assert query(store_path, "SELECT user_id, revoked_at FROM consents") == [
+        ("u1", datetime(2024, 3, 1))
+    ]
+    with connect(store_path, read_only=True) as con:
+        assert consent.active_sources(con, "u1", "credit_scoring", "2024-05-01") == []
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\nu1,card,credit_scoring,2024-01-01,\n\n"
+        "u2,card,credit_scoring,soon,\n"
+    )
+    refused = credo("ingest", bad, "--db", store_path)
+    assert refused.returncode != 0 and "line 4, field granted_at" in refused.stderr

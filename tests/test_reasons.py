@@ -632,11 +632,15 @@ def test_every_catalog_reason_bound_lies_where_its_text_turns_true():
         "Several": ("higher_is_riskier", lambda b: b >= 2),
         "seriously late": ("higher_is_riskier", lambda b: b >= 29),
         "late": ("higher_is_riskier", lambda b: b >= 0),
+        "very recently": ("higher_is_safer", lambda b: b <= 3),
         "recent": ("higher_is_safer", lambda b: b <= 12),
         "short": ("higher_is_safer", lambda b: b <= 36),
         "new": ("higher_is_safer", lambda b: b <= 12),
-        "little": ("higher_is_safer", lambda b: b <= 0.5),
-        "rarely": ("higher_is_safer", lambda b: b <= 0.5),
+        "covered little": ("higher_is_safer", lambda b: b <= 0.25),
+        "little of a month": ("higher_is_safer", lambda b: b <= 0.25),
+        "rarely": ("higher_is_safer", lambda b: b <= 0.34),
+        "Debts are high": ("higher_is_riskier", lambda b: b >= 1),
+        "few months": ("higher_is_safer", lambda b: b <= 6),
         "No instalment loan": ("higher_is_safer", lambda b: b <= 1),
         "not verified": ("higher_is_safer", lambda b: b <= 1),
         "high compared with the": ("higher_is_riskier", lambda b: b >= 0.3),
@@ -673,3 +677,12 @@ def test_a_valleys_far_side_is_not_told_that_a_higher_value_scores_better():
     assert texts[3] == "x: 47.1 to under 60.2 (a higher value scores better)"
     assert texts[4] == "x: 60.2 to under 77.6 (a higher value scores better)"
     assert texts[5] == "x: 77.6 or more"
+
+
+def test_a_persons_own_value_is_told_to_the_cent_or_four_significant_digits():
+    assert rs.written(rs.shown_value(0.883305259218, "share"), "share") == "88.33%"
+    assert rs.written(rs.shown_value(1.0064, "share"), "share") == "100.6%"
+    assert rs.written(rs.shown_value(1135.4712, "money"), "money") == "1,135.47"
+    change = rs.shown_value(-0.0123456, "share_change")
+    assert rs.written(change, "share_change") == "-1.235 percentage points"
+    assert rs.written(rs.shown_value(0.0, "share"), "share") == "0%"

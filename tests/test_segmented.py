@@ -427,4 +427,8 @@ def test_a_segments_fallback_text_is_the_catalog_reason_only_where_it_is_true():
     assert holds((3,))  # 4 or more
     assert holds((1, 2, 3), (3,))  # what both let in: 4 or more
     assert not holds((3, 4))  # the special value's bin: no data is no count of accounts
+    # with no bound, the reason stands for regular bins (the relative claim of the card)...
     assert _reason_holds_on([Condition("opened", bins, (1, 2))], {**meta, "reason_bound": None})
+    # ...but not where the feature has a text for low values too: no one claim fits a range
+    two_texts = {**meta, "reason_bound": None, "reason_low": "Few accounts were opened"}
+    assert not _reason_holds_on([Condition("opened", bins, (1, 2))], two_texts)

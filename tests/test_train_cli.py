@@ -516,14 +516,21 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
             "built with feature catalog test-2, the model was trained on features of catalog test"
             in said
         )
-    # a model written before it recorded its catalog was trained on catalog 1.4 or earlier
+    # a model written before it recorded its catalog was trained on catalog 1.4 or earlier:
+    # a table of 1.5 is refused, one of 1.3 taken as it was
     unrecorded = load_model(model)
     del unrecorded.training["catalog_version"]
     save_model(unrecorded, tmp_path / "old.json")
-    refused = credo("score", "--model", tmp_path / "old.json", "--features", features,
+    for version, refuses in (("1.5", True), ("1.3", False)):
+        built = write_feature_table(
+            table, tmp_path / f"c{version}.parquet", metas, catalog_version=version,
+            policy="us", provenance_columns=["prov_sources", "prov_events"],
+        )  # fmt: skip
+        ran = credo("score", "--model", tmp_path / "old.json", "--features", built,
                     "--out", tmp_path / "s.csv", check=False)  # fmt: skip
-    said = " ".join(refused.stderr.split())
-    assert refused.returncode == 1 and "trained on features of catalog 1.4" in said
+        said = " ".join(ran.stderr.split())
+        assert (ran.returncode == 1) == refuses, (version, said)
+        assert ("trained on features of catalog 1.4 or earlier" in said) == refuses
 
     # outcomes as words, named by --bad-value, on the feature-table path as on a plain table
     words = tmp_path / "words.csv"

@@ -51,7 +51,8 @@ INGEST_HELP = f"""Validate event files and store them.
 PATH is a CSV, JSONL or Parquet file (format from the extension, or --format), a directory
 of such files, or a dataset directory (an events/ folder of Parquet files plus
 consents.parquet, as `credo generate` and `credo import` write): its events and consents
-are loaded.
+are loaded. A CSV or Parquet file whose columns are exactly user_id, source, purpose,
+granted_at and revoked_at holds consents, and is loaded as such (checked whole first).
 
 Each file streams in chunks of --chunk-rows rows; each chunk is stored in one transaction,
 its accepted rows as Parquet segments beside the store (`credo compact` moves them into the

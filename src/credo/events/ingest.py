@@ -110,14 +110,16 @@ def plan_paths(paths: Iterable[str | os.PathLike[str]], fmt: str | None = None) 
             files, skipped = _event_files(path / "events", "parquet" if fmt is None else fmt)
             plan.events += files
             plan.skipped += skipped
-            if (path / "consents.parquet").exists():
-                plan.consents.append(path / "consents.parquet")
+            named = (path / "consents.parquet", path / "consents.csv")
+            plan.consents += [file for file in named if file.exists()]
         elif path.is_dir():
             found, skipped = _event_files(path, fmt)
             plan.skipped += skipped
             if not found:
                 raise IngestError(f"{path}: no .csv, .jsonl or .parquet files in this directory")
-            plan.events += found
+            consents = [f for f in found if consent.is_consents_file(f.path)]
+            plan.consents += [f.path for f in consents]
+            plan.events += [f for f in found if f not in consents]
         elif consent.is_consents_file(path):
             plan.consents.append(path)
         else:

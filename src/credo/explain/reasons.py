@@ -296,12 +296,15 @@ def _side_bin_words(bins, b: int, meta: dict | None) -> str:
 _UNIT_WORDS = {"days": "days", "months": "months", "share_change": "percentage points"}
 
 
-def shown_value(value: float) -> float:
-    """A person's own value as told: to the cent from 1 up, else to four significant digits
-    (a mean share paid of 0.883305259218 reads 88.33%, not 88.3305259218%)."""
+def shown_value(value: float, unit: str = "") -> float:
+    """A person's own value as told: a share to four significant digits (a mean share paid of
+    0.883305259218 reads 88.33%, not 88.3305259218%; 1.0064 reads 100.6%), any other number to
+    the cent from 1 up, else to four significant digits."""
     if not math.isfinite(value) or value == 0:
         return value
-    return round(value, 2) if abs(value) >= 1 else float(f"{value:.4g}")
+    if abs(value) >= 1 and unit not in ("share", "share_change"):
+        return round(value, 2)
+    return float(f"{value:.4g}")
 
 
 def written(value: float, unit: str = "") -> str:

@@ -408,7 +408,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             as_value = ~(values > cuts[1] if riskier else values < cuts[0])
         as_value &= np.isfinite(values)
         out[as_value] = [
-            f"{rs.feature_text(meta)}: {rs.written(rs.shown_value(v), unit)}"
+            f"{rs.feature_text(meta)}: {rs.written(rs.shown_value(v, unit), unit)}"
             for v in values[as_value]
         ]
         for value in {meta.get("no_data"), meta.get("never")} - {None}:

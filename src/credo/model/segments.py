@@ -142,7 +142,10 @@ def _reason_holds_on(conditions: list[Condition], meta: dict) -> bool:
     """Whether a catalog feature's reason is true of every value its conditions let in (the
     values all of them hold): so where one condition holds only regular bins of a number (a
     special value's or the missing bin's is no such value) past the reason's bound, or any
-    regular bins where it has none (`reasons.reason_holds`)."""
+    regular bins where it has none (`reasons.reason_holds`). A feature with a text for low
+    values too has no one claim of a range ("Card balances are high" of 200 to under 1,000)."""
+    if meta.get("reason_low"):
+        return False
 
     def past_the_bound(condition: Condition) -> bool:
         bins = condition.bins

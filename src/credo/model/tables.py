@@ -422,8 +422,8 @@ def feature_table_policy(path: str | Path) -> str | None:
         return None
 
 
-# The catalog of the feature tables a model was trained on, where its training record does not
-# say (models written before it did)
+# Models written before their training record named the feature catalog were trained on this
+# one or an earlier: a table of a later catalog is refused, an earlier one taken as it was
 UNRECORDED_CATALOG = "1.4"
 
 
@@ -434,13 +434,24 @@ def check_same_catalog(path: str | Path, training: dict) -> None:
     if training.get("kind") != "features":
         return
     built = feature_table_catalog(path)
-    trained = training.get("catalog_version", UNRECORDED_CATALOG)
-    if built is not None and built != str(trained):
+    trained = training.get("catalog_version")
+    if trained is None:
+        different = _version(built) is not None and _version(built) > _version(UNRECORDED_CATALOG)
+        trained = f"{UNRECORDED_CATALOG} or earlier"
+    else:
+        different = built is not None and built != str(trained)
+    if different:
         raise TableError(
             f"{path} was built with feature catalog {built}, the model was trained on features"
             f" of catalog {trained}: score it on features built by the credo it was trained"
             " with, or train the model again on features built now"
         )
+
+
+def _version(text: str | None) -> tuple[int, ...] | None:
+    """A catalog version's numbers ("1.4" -> (1, 4)); None for one that is no such version."""
+    parts = (text or "").split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
 
 
 def _policy_argument(name: str) -> str:

@@ -14,6 +14,7 @@ DuckDB and Spark SQL accept.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -182,7 +183,7 @@ def is_consents_file(path: Path) -> bool:
                 names = next(csv.reader(handle), [])
         elif suffix == ".parquet":
             names = pq.read_schema(path).names
-    except (OSError, pa.ArrowException):
+    except (OSError, pa.ArrowException, csv.Error):
         return False  # the reader that fails on it as events says why
     return sorted(names) == sorted(CONSENT_SCHEMA.names)
 
@@ -197,50 +198,64 @@ def read_consents_file(path: Path) -> pa.Table:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise ConsentError(f"{path}: not a readable Parquet file ({exc})") from exc
-    return _checked_consents(path, table, "row", 0)
+    return _checked_consents(path, table, lambda row: f"row {row}")
+
+
+_MISSING_TEXTS = "('', 'NA', 'N/A', 'NULL', 'NAN', 'NONE')"
 
 
 def _read_consents_csv(path: Path) -> pa.Table:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows, lines = [], []
+            for row in reader:
+                if any((value or "").strip() for value in row.values()):
+                    rows.append(row)
+                    # the line the row starts on: a quoted value may hold line breaks
+                    inside = sum(str(value or "").count("\n") for value in row.values())
+                    lines.append(reader.line_num - inside)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
+    text = pa.table(
+        {
+            "line": pa.array(lines, pa.int64()),
+            **{n: pa.array([r.get(n) for r in rows], pa.string()) for n in CONSENT_SCHEMA.names},
+        }
+    )
     con = duckdb.connect()
     try:
         run(con, "SET TimeZone = 'UTC'")
-        try:
-            run(
-                con,
-                "CREATE TABLE given AS SELECT row_number() OVER () AS n, * FROM"
-                " read_csv(?, all_varchar = true, header = true, delim = ',')",
-                [str(path)],
-            )
-        except duckdb.Error as exc:
-            raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
-        stamps = {"granted_at": "", "revoked_at": ""}
-        for name in stamps:
-            text = f"NULLIF(trim({name}), '')"
-            stamps[name] = timestamp_of_text_sql(text)
+        con.register("given", text)
+        stamps = {}
+        for name in ("granted_at", "revoked_at"):
+            # missing as the events' CSV reads it: empty, NA, NULL, ...
+            value = f"CASE WHEN upper(trim({name})) IN {_MISSING_TEXTS} THEN NULL ELSE {name} END"
+            stamps[name] = timestamp_of_text_sql(value)
             bad = first(
                 con,
-                f"SELECT n, {name} FROM given WHERE {text} IS NOT NULL"
-                f" AND {stamps[name]} IS NULL ORDER BY n LIMIT 1",
+                f"SELECT line, {name} FROM given WHERE {value} IS NOT NULL"
+                f" AND {stamps[name]} IS NULL ORDER BY line LIMIT 1",
             )
             if bad is not None:
                 raise ConsentError(
-                    f"{path}: line {bad[0] + 1}, field {name}: {bad[1]!r} is not an ISO 8601"
+                    f"{path}: line {bad[0]}, field {name}: {bad[1]!r} is not an ISO 8601"
                     " date or timestamp (e.g. 2024-05-01T12:00:00Z); fix the file"
                 )
         table = con.sql(
             "SELECT NULLIF(trim(user_id), '') AS user_id, trim(source) AS source,"
             " trim(purpose) AS purpose,"
             f" {stamps['granted_at']} AS granted_at, {stamps['revoked_at']} AS revoked_at"
-            " FROM given ORDER BY n"
+            " FROM given ORDER BY line"
         ).to_arrow_table()
     finally:
         con.close()
-    return _checked_consents(path, table, "line", 1)
+    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}")
 
 
-def _checked_consents(path: Path, table: pa.Table, unit: str, header_lines: int) -> pa.Table:
+def _checked_consents(path: Path, table: pa.Table, where: Callable[[int], str]) -> pa.Table:
     """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
-    first bad one (`unit` "row" or "line", lines counted after `header_lines`)."""
+    first bad one (`where` says where row n, counted from 1, is in the file)."""
     extra = [n for n in table.column_names if n not in CONSENT_SCHEMA.names]
     missing = [n for n in CONSENT_SCHEMA.names if n not in table.column_names]
     if extra or missing:
@@ -258,8 +273,7 @@ def _checked_consents(path: Path, table: pa.Table, unit: str, header_lines: int)
         con.close()
     if problem is not None:
         row, field, reason = problem
-        where = f"{unit} {row + header_lines}"
-        raise ConsentError(f"{path}: {where}, field {field}: {reason}; fix the file")
+        raise ConsentError(f"{path}: {where(row)}, field {field}: {reason}; fix the file")
     return table.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA.remove_metadata(), safe=True)
 
 
@@ -294,9 +308,17 @@ def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     open grant.
 
     A grant is identified by (user_id, source, purpose, granted_at): one already stored is
-    not stored again, but a revocation the file adds to an open stored grant is applied.
+    not stored again, but a revocation the file adds to an open stored grant is applied. A
+    file may give a grant twice, as granted and as revoked later (an export of changes): its
+    earliest revocation stands.
     """
-    con.register("incoming_consents", table)
+    con.register("incoming_rows", table)
+    run(
+        con,
+        "CREATE OR REPLACE TEMP VIEW incoming_consents AS SELECT user_id, source, purpose,"
+        " granted_at, MIN(revoked_at) AS revoked_at FROM incoming_rows"
+        " GROUP BY user_id, source, purpose, granted_at",
+    )
     try:
         run(con, "BEGIN TRANSACTION")
         try:
@@ -320,7 +342,8 @@ def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             run(con, "ROLLBACK")
             raise
     finally:
-        con.unregister("incoming_consents")
+        run(con, "DROP VIEW incoming_consents")
+        con.unregister("incoming_rows")
     return int(added) + int(revoked)
 
 
