@@ -187,3 +187,24 @@ def test_a_consents_file_in_a_folder_of_events_and_a_grant_revoked_in_a_later_ro
     )
     refused = credo("ingest", bad, "--db", store_path)
     assert refused.returncode != 0 and "line 4, field granted_at" in refused.stderr
+
+
+def test_a_datasets_consents_csv_is_checked_for_its_columns(store_path, tmp_path):
+    # a dataset's consents.csv is read as consents by its name, not by its columns: a column
+    # too many or too few is refused by name (it was read as an empty purpose), and a header
+    # with spaces around a name is read as the name
+    dataset = tmp_path / "dataset"
+    (dataset / "events").mkdir(parents=True)
+    write_csv(dataset / "events" / "part-0.csv", [event("payment", 1)])
+    consents = dataset / "consents.csv"
+    consents.write_text("user_id,source,channel,granted_at,revoked_at\nu1,card,app,2024-01-01,\n")
+    ran = credo("ingest", dataset, "--format", "csv", "--db", store_path)
+    said = " ".join(ran.stderr.split())
+    assert ran.returncode != 0 and "unknown: channel; missing: purpose" in said, ran.stderr
+    assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
+    consents.write_text(
+        "user_id, source ,purpose,granted_at,revoked_at\nu1,card,credit_scoring,2024-01-01,\n"
+    )
+    ran = credo("ingest", dataset, "--format", "csv", "--db", store_path)
+    assert ran.returncode == 0, ran.stderr
+    assert query(store_path, "SELECT user_id, source FROM consents") == [("u1", "card")]

@@ -180,7 +180,7 @@ def is_consents_file(path: Path) -> bool:
     try:
         if suffix == ".csv":
             with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-                names = next(csv.reader(handle), [])
+                names = [name.strip() for name in next(csv.reader(handle), [])]
         elif suffix == ".parquet":
             names = pq.read_schema(path).names
     except (OSError, pa.ArrowException, csv.Error):
@@ -208,6 +208,8 @@ def _read_consents_csv(path: Path) -> pa.Table:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
+            reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+            _check_columns(path, reader.fieldnames)
             rows, lines = [], []
             for row in reader:
                 if any((value or "").strip() for value in row.values()):
@@ -253,17 +255,22 @@ def _read_consents_csv(path: Path) -> pa.Table:
     return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}")
 
 
-def _checked_consents(path: Path, table: pa.Table, where: Callable[[int], str]) -> pa.Table:
-    """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
-    first bad one (`where` says where row n, counted from 1, is in the file)."""
-    extra = [n for n in table.column_names if n not in CONSENT_SCHEMA.names]
-    missing = [n for n in CONSENT_SCHEMA.names if n not in table.column_names]
+def _check_columns(path: Path, names: list[str]) -> None:
+    """A ConsentError unless the file's columns are exactly the consent fields."""
+    extra = [n for n in names if n not in CONSENT_SCHEMA.names]
+    missing = [n for n in CONSENT_SCHEMA.names if n not in names]
     if extra or missing:
         raise ConsentError(
             f"{path}: consent columns must be {', '.join(CONSENT_SCHEMA.names)}"
             + (f"; unknown: {', '.join(extra)}" if extra else "")
             + (f"; missing: {', '.join(missing)}" if missing else "")
         )
+
+
+def _checked_consents(path: Path, table: pa.Table, where: Callable[[int], str]) -> pa.Table:
+    """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
+    first bad one (`where` says where row n, counted from 1, is in the file)."""
+    _check_columns(path, table.column_names)
     con = duckdb.connect()
     try:
         run(con, "SET TimeZone = 'UTC'")
