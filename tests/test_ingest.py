@@ -489,14 +489,28 @@ def test_jsonl_unknown_fields_are_fatal(store_path, tmp_path):
 
 def test_a_utc_offset_no_place_has_is_refused(store_path, tmp_path):
     # DuckDB reads +25:00 as a day and an hour: the event would be stored a day off
-    offsets = ["+25:00", "-99:00", "+25", "+05:75", "+25:00:00", "+25:00 ", "+14:00", "-0800"]
+    offsets = ["+25:00", "-99:00", "+25", "+05:75", "+25:00:00", "+25:00 ", "+14:30", "-1401"]
+    offsets += ["+14:00", "-0800", "-14"]
     rows = [event(event_id=f"t{n}", ts=f"2024-05-07T09:00:00{o}") for n, o in enumerate(offsets)]
     result = ingest_paths(store_path, [write_csv(tmp_path / "ts.csv", rows)], progress=False)
-    assert result.accepted == 2 and result.rejected == 6
+    assert result.accepted == 3 and result.rejected == 8
     fields = [f for (f,) in query(store_path, "SELECT field FROM quarantine ORDER BY row_number")]
-    assert fields == ["ts"] * 6
+    assert fields == ["ts"] * 8
     got = dict(query(store_path, "SELECT event_id, ts FROM events"))
-    assert got == {"t6": datetime(2024, 5, 6, 19), "t7": datetime(2024, 5, 7, 17)}
+    assert got == {
+        "t8": datetime(2024, 5, 6, 19),
+        "t9": datetime(2024, 5, 7, 17),
+        "t10": datetime(2024, 5, 7, 23),
+    }
+    # the event model, checking one event alone, draws the same line
+    from pydantic import ValidationError
+
+    from credo.events.schema import Event
+
+    fields = {k: v for k, v in rows[0].items() if v not in (None, "")}
+    with pytest.raises(ValidationError, match="more than 14 hours"):
+        Event(**dict(fields, ts="2024-05-07T09:00:00+14:30"))
+    assert Event(**dict(fields, ts="2024-05-07T09:00:00-14:00")).ts == datetime(2024, 5, 7, 23)
 
 
 def test_a_directory_of_files(store_path, tmp_path):

@@ -105,11 +105,12 @@ def ingest(
     if as_json:
         print(json.dumps(result.to_dict()))
     else:
+        # consents files alone: no event file was read, so no rate to tell
+        rate = f" ({result.events_per_s:,.0f} events/s)" if result.files else ""
         console.print(
             f"{result.files} file(s): [green]{result.accepted:,} accepted[/],"
             f" {result.duplicates:,} duplicates, [yellow]{result.conflicts:,} conflicts[/],"
-            f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents"
-            f" ({result.events_per_s:,.0f} events/s)"
+            f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents{rate}"
         )
         if result.skipped:
             names = ", ".join(Path(p).name for p in result.skipped[:5])

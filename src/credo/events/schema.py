@@ -49,6 +49,8 @@ INQUIRY_KINDS: tuple[str, ...] = ("hard", "soft")
 # How far in the future a timestamp may be (furnisher clock skew) before it is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_TS = datetime(1900, 1, 1)
+# The widest UTC offset a place has (Kiribati's +14:00; -12:00 the other way)
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 # Attribute keys that hold what people wrote, whom they know or what they browsed. credo
 # never stores such content (no policy may use messages; contacts and browsing feed no
@@ -283,6 +285,9 @@ class Event(BaseModel):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         if value.tzinfo is not None:
+            offset = value.utcoffset()
+            if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+                raise ValueError(f"UTC offset {offset} is more than 14 hours: no place has it")
             value = value.astimezone(UTC).replace(tzinfo=None)
         if value > utc_now() + MAX_CLOCK_SKEW:
             raise ValueError("timestamp is in the future")

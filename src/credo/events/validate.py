@@ -188,7 +188,7 @@ def timestamp_of_text_sql(text: str) -> str:
     # A plain TIMESTAMP cast ignores a UTC offset or a named zone; TIMESTAMPTZ honours both
     # but is slower, so only strings whose time part holds anything beyond digits, separators
     # and Z take that path. DuckDB reads any offset, +25:00 too (a day and an hour off): the
-    # world's run from -12:00 to +14:00, minutes under 60.
+    # world's run from -12:00 to +14:00; any within 14 hours is taken, minutes under 60.
     tail = f"substr({text}, 11)"
     offset = (
         f"regexp_extract(trim({tail}), '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?(:?[0-9]{{2}})?$',"
@@ -196,8 +196,8 @@ def timestamp_of_text_sql(text: str) -> str:
     )
     return (
         f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
-        f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) > 14"
-        f" OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
+        f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) * 60 + COALESCE(TRY_CAST({offset}.m AS INT),"
+        f" 0) > 14 * 60 OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
         f" ELSE TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
         f" ELSE TRY_CAST({text} AS TIMESTAMP) END"
     )
