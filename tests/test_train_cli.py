@@ -366,7 +366,7 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     trained = credo(
         "train", "--features", features, "--outcomes", outcomes, "--scale", "sesame", "--out", model
     )
-    assert "1 people no event from a consented source fed" in " ".join(trained.stdout.split())
+    assert "1 person no event from a consented source fed" in " ".join(trained.stdout.split())
     artifact = load_model(model)
     assert artifact.training["kind"] == "features"
     assert artifact.training["unscorable_rows"] == 1 and artifact.training["rows"] == len(X) - 1

@@ -20,6 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def people(count: int) -> str:
+    """A count of people as a sentence says it: "1 person", "2 people"."""
+    return f"{count:,} {'person' if count == 1 else 'people'}"
+
+
 @contextlib.contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """A temporary path to write to; on success it becomes `path` (parents made as needed).

@@ -83,13 +83,13 @@ def _load_labelled(
         count = int(empty.sum())
         if count:
             outcome += (
-                f"; {count:,} people with no data from a consented source in what the model"
+                f"; {output.people(count)} with no data from a consented source in what the model"
                 " reads left out (counted as declined in the fairness checks)"
             )
             console.print(
-                f"[yellow]note:[/] {count:,} people of whom the model reads no data from a "
-                "consented source are unscorable: left out of every figure but the fairness "
-                "checks (declined there)"
+                f"[yellow]note:[/] {output.people(count)} of whom the model reads no data from a"
+                f" consented source {'is' if count == 1 else 'are'} unscorable: left out of every"
+                " figure but the fairness checks (declined there)"
             )
     return frame, y.astype(np.int8), source, outcome, empty
 

@@ -746,9 +746,10 @@ def _print_training_summary(artifact, seconds: float) -> None:
             "--bad-value nor a --good-value (or blank) were left out"
         )
     if artifact.training.get("unscorable_rows"):
+        unscorable_rows = artifact.training["unscorable_rows"]
         stdout.print(
-            f"{artifact.training['unscorable_rows']:,} people no event from a consented source "
-            "fed (prov_events 0) were left out: they are not scored"
+            f"{output.people(unscorable_rows)} no event from a consented source fed (prov_events 0)"
+            f" {'was' if unscorable_rows == 1 else 'were'} left out: not scored"
         )
     strongest: dict[str, float] = {}
     for _, part in _cards(card):

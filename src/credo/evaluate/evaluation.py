@@ -20,6 +20,7 @@ from credo.evaluate import fairness, metrics
 from credo.evaluate.plots import score_histogram, thin_curve
 from credo.model import training
 from credo.model.artifact import unread_inputs_words
+from credo.output import people
 
 # Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
 MIN_AUC = 0.70
@@ -460,7 +461,7 @@ def _fairness_sentence(audit: dict[str, Any]) -> str:
     unscored = audit["approval"].get("unscored", 0)
     if unscored:
         parts.append(
-            f"{unscored:,} people without a score (no data from a consented source) counted"
+            f"{people(unscored)} without a score (no data from a consented source) counted"
             " as declined in their groups"
         )
     errors = audit["errors"]
