@@ -664,3 +664,32 @@ def test_a_few_negative_whole_numbers_beside_values_never_negative_are_codes() -
     assert {name: negative_codes(pd.Series(v)) for name, v in ordinary.items()} == {
         name: [] for name in ordinary
     }
+
+
+def test_codes_written_in_digits_are_found_by_their_zeros_or_a_postal_name(tmp_path):
+    from credo.model.tables import codes_in_digits
+
+    rng = np.random.default_rng(3)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "branch": [f"{v:05d}" for v in rng.integers(100, 99999, n)],  # some with zeros
+            "plz": rng.integers(10000, 99999, n),  # no zero, but a postal code by name
+            "months": rng.integers(0, 120, n),  # a count: no zeros in front
+            "amount": rng.normal(100, 10, n).round(2),  # not whole numbers
+            "cap_rate": rng.integers(1, 9, n),  # "cap" is no postal code
+        }
+    )
+    csv_path = tmp_path / "t.csv"
+    frame.to_csv(csv_path, index=False)
+    table = read_plain_table(csv_path, for_training=True)
+    assert table["branch"].dtype.kind in "iuf"  # the CSV reader took the zeros away
+    found = codes_in_digits(csv_path, table, set())
+    assert set(found) == {"branch", "plz"}, found
+    assert "leading zero, as 0" in found["branch"] and "postal" in found["plz"]
+    assert codes_in_digits(csv_path, table, {"branch"}).keys() == {"plz"}
+    # a Parquet file's text column of digits, read as numbers, is found alike
+    parquet_path = tmp_path / "t.parquet"
+    frame.to_parquet(parquet_path)
+    table = read_plain_table(parquet_path, for_training=True)
+    assert set(codes_in_digits(parquet_path, table, set())) == {"branch", "plz"}

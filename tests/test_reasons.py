@@ -686,3 +686,12 @@ def test_a_persons_own_value_is_told_to_the_cent_or_four_significant_digits():
     change = rs.shown_value(-0.0123456, "share_change")
     assert rs.written(change, "share_change") == "-1.235 percentage points"
     assert rs.written(rs.shown_value(0.0, "share"), "share") == "0%"
+
+
+def test_a_true_false_column_reads_yes_or_no():
+    # cut at 1 or at 0.5, the bins of a true/false column hold a no and a yes
+    for cut in (1.0, 0.5):
+        assert rs.span_words([cut], 0, 0, "yes_no") == "no"
+        assert rs.span_words([cut], 1, 1, "yes_no") == "yes"
+    assert rs.span_words([1.0], 0, 1, "yes_no") == "any value"
+    assert rs.written(1.0, "yes_no") == "yes" and rs.written(0.0, "yes_no") == "no"

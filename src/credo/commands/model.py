@@ -296,6 +296,13 @@ def train(
         )
     except ValueError as exc:
         fail(str(exc))
+    digit_codes: dict[str, str] = {}
+    if data.kind == "table":
+        from credo.model.tables import codes_in_digits
+
+        skip = set(left_out) | set(categorical or []) | set(specials or {})
+        digit_codes = codes_in_digits(data.sources[0], data.X, skip)
+        categorical = [*(categorical or []), *digit_codes]
     card = Scorecard(
         special_values=specials or None,
         negative_codes=negative_codes,
@@ -334,6 +341,11 @@ def train(
             _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
         _note_thousands_points(data)
+        for name, why in digit_codes.items():
+            console.print(
+                f"[yellow]note:[/] {name} is read as a code, not a quantity ({why}): its"
+                " values are grouped as categories, not ranked"
+            )
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
         codes = _note_negative_codes(data.X, categorical or [], left_out) if negative_codes else {}
         _note_far_extremes(data.X, categorical or [], specials, left_out, codes)

@@ -180,8 +180,8 @@ def range_text(described: str, bins, b: int, scores: Any, unit: str = "") -> str
     regular = np.asarray(scores, dtype=float)[: bins.n_regular]
     best = int(np.argmax(regular))
     said = f"{described}: {range_words(bins, b, unit)}"
-    if bins.kind != "numeric" or regular[b] == regular[best]:
-        return said
+    if bins.kind != "numeric" or regular[b] == regular[best] or unit == "yes_no":
+        return said  # of a yes or a no, the other is the way to score better
     between = regular[min(b, best) + 1 : max(b, best)]
     if np.all(between >= regular[b]):
         return f"{said} ({'a higher' if b < best else 'a lower'} value scores better)"
@@ -231,11 +231,21 @@ def span_words(edges: list[float], low: int, high: int, unit: str = "") -> str:
         return "any value"
     if unit == "count":
         return _count_words(edges, low, high)
+    if unit == "yes_no":
+        return _yes_no_words(edges, low, high)
     if low == 0:
         return f"under {written(edges[high], unit)}"
     if high == len(edges):
         return f"{written(edges[low - 1], unit)} or more"
     return f"{_number(edges[low - 1], unit)} to under {written(edges[high], unit)}"
+
+
+def _yes_no_words(edges: list[float], low: int, high: int) -> str:
+    """Bins of a true/false column (read as 1 and 0) as the answers they hold: "no", "yes"."""
+    bottom = edges[low - 1] if low > 0 else -math.inf
+    top = edges[high] if high < len(edges) else math.inf
+    held = [word for value, word in ((1, "yes"), (0, "no")) if bottom <= value < top]
+    return " or ".join(held) if held else span_words(edges, low, high)
 
 
 def _count_words(edges: list[float], low: int, high: int) -> str:
@@ -264,7 +274,7 @@ def split_side_text(feature: str, bins, members: list[int], meta: dict | None = 
     words += [_side_bin_words(bins, b, meta) for b in sorted(members) if b >= bins.n_regular]
     described = feature_text(meta) if meta else feature.replace("_", " ")
     said = f"{described}: {', or '.join(words)}"
-    if not regular or (regular[0] == 0) == (regular[-1] == bins.n_regular - 1):
+    if not regular or (regular[0] == 0) == (regular[-1] == bins.n_regular - 1) or unit == "yes_no":
         return said  # the other side's values lie on both sides of these, or none are cut
     return f"{said} ({'a higher' if regular[0] == 0 else 'a lower'} value scores better)"
 
@@ -323,6 +333,8 @@ def _number(value: float, unit: str) -> str:
     # worked on the shortest decimal text of the value, so a percentage or a grouped amount is
     # exactly the cut point (a float product would read 0.145 as 14.499999999999998%)
     text = format_number(value)
+    if unit == "yes_no" and value in (0, 1):  # a true/false column, read as 1 and 0
+        return "yes" if value == 1 else "no"
     if unit == "percent":  # a plain table's percentage, read from "13.5%" as 13.5
         return f"{text}%"
     if unit == "decimal_comma":  # a plain table's column written "18,06": read as it was

@@ -736,7 +736,7 @@ def check_columns(frame: pd.DataFrame, names: list[str]) -> None:
         )
 
 
-def _holds_booleans(column: pd.Series) -> bool:
+def holds_booleans(column: pd.Series) -> bool:
     """A column of true/false values, missing ones among them or not."""
     if pd.api.types.is_bool_dtype(column):
         return True
@@ -752,7 +752,7 @@ def check_no_booleans_for_numbers(frame: pd.DataFrame, bins: dict, names: list[s
     without a word. (A feature trained on booleans has its cuts between 0 and 1.)"""
     for name in names:
         bin_ = bins[name]
-        if bin_.kind != "numeric" or not _holds_booleans(frame[name]):
+        if bin_.kind != "numeric" or not holds_booleans(frame[name]):
             continue
         edges = np.asarray(bin_.edges, dtype=float)
         if edges.size and ((edges < 0) | (edges > 1)).any():

@@ -7,6 +7,7 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -361,6 +362,90 @@ def _check_header(path: Path, delimiter: str) -> None:
             f"{path}: column names repeat in the header: {', '.join(repeated)}; give each"
             " column its own name"
         )
+
+
+# A number written with a zero before its first digit ("04410", "007") is a code: an amount
+# or a count is never written so (a postcode, a branch or an account type is)
+_LEADING_ZERO = re.compile(r"\s*[+-]?0[0-9]")
+# Names of postal codes, which are codes in digits whether or not a value begins with 0
+_POSTAL_CODE_NAME = re.compile(
+    r"(^|[^a-z])(zip|plz)([^a-z]|$)|post(al)?[ _.-]?code|postleitzahl|code[ _.-]?postal",
+    re.IGNORECASE,
+)
+# How many rows of a CSV file are read again as written to find the zeros (a code column
+# holds many values that begin with one)
+_ZERO_SAMPLE_ROWS = 20_000
+
+
+def codes_in_digits(path: str | Path, frame: pd.DataFrame, skip: set[str]) -> dict[str, str]:
+    """The whole-number columns of a plain table that are codes, not quantities, with why:
+    values written with a leading zero in the file ("04410", read as 4410), or a name of a
+    postal code. Ranked as numbers, a postcode's digits would be binned and told as a range
+    ("postcode: 13,313 to under 92,182") and noise in them taken for a trend."""
+    path = Path(path)
+    candidates = [
+        str(name)
+        for name in frame.columns
+        if str(name) not in skip
+        and pd.api.types.is_numeric_dtype(frame[name])
+        and not pd.api.types.is_bool_dtype(frame[name])
+        and _whole_numbers(frame[name])
+    ]
+    found = {
+        name: "its name is a postal code's" for name in candidates if _POSTAL_CODE_NAME.search(name)
+    }
+    written = _as_written(path, [c for c in candidates if c not in found])
+    for name, values in written.items():
+        zeros = values[values.str.match(_LEADING_ZERO)]
+        if len(zeros):
+            found[name] = f"its values are written with a leading zero, as {zeros.iloc[0].strip()}"
+    return found
+
+
+def _whole_numbers(column: pd.Series) -> bool:
+    values = column.dropna().to_numpy(dtype=float)
+    return len(values) > 0 and bool(np.all(np.isfinite(values) & (values == np.round(values))))
+
+
+def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
+    """These columns' values as the file writes them (a CSV's first _ZERO_SAMPLE_ROWS rows; a
+    Parquet file's text columns), for the ones it holds as text."""
+    if not names:
+        return {}
+    if path.is_dir() or path.suffix.lower() == ".parquet":
+        try:
+            schema = pq.read_schema(parquet_parts(path)[0] if path.is_dir() else path)
+            text = [n for n in names if n in schema.names]
+            text = [
+                n
+                for n in text
+                if pa.types.is_string(schema.field(n).type)
+                or pa.types.is_large_string(schema.field(n).type)
+            ]
+            table = pq.read_table(path, columns=text) if text else None
+        except (pa.ArrowException, OSError, IndexError):
+            return {}
+        if table is None:
+            return {}
+        return {n: table[n].to_pandas().dropna().astype(str) for n in text}
+    read = partial(
+        pd.read_csv,
+        path,
+        sep=csv_delimiter(path),
+        usecols=names,
+        dtype=str,
+        nrows=_ZERO_SAMPLE_ROWS,
+        keep_default_na=False,
+    )
+    for encoding in ENCODINGS:
+        try:
+            frame = read(encoding=encoding)
+            return {n: frame[n] for n in names}
+        except UnicodeDecodeError:
+            continue
+        except (ValueError, pd.errors.ParserError):
+            return {}
+    return {}
 
 
 def csv_delimiter(path: str | Path) -> str:

@@ -319,7 +319,7 @@ def train_model(
         metrics["holdout"]["features"] = len(held.features_)
     step("fitting on all rows")
     _fit(card, data.X, data.y, data.meta, lambda text: step(f"fitting on all rows: {text}"))
-    _write_as_read(card, data.text_numbers)
+    _write_as_read(card, data.text_numbers, _yes_no_columns(data))
     scored = _scored(data, data.X, card)
     train_scores = card.score_table(data.X.loc[scored])
     metrics["train"] = binary_metrics(data.y[scored], train_scores["pd"].to_numpy())
@@ -361,14 +361,26 @@ _UNIT_OF_TEXT_KIND = {
 }
 
 
-def _write_as_read(card: Any, text_numbers: dict[str, str]) -> None:
+def _write_as_read(card: Any, text_numbers: dict[str, str], yes_no: list[str] = ()) -> None:
     """Give each column read from text the unit its reasons are written in ("util: 12.4% to
-    under 19.2%", not "12.4 to under 19.2", of a column written "51%")."""
+    under 19.2%", not "12.4 to under 19.2", of a column written "51%"), and each column of
+    true/false values "yes_no" ("has guarantor: no", not "under 1")."""
+    units = {name: _UNIT_OF_TEXT_KIND.get(kind) for name, kind in text_numbers.items()}
+    units.update(dict.fromkeys(yes_no, "yes_no"))
     for model_card in unscorable.model_cards(card):
-        for name, kind in text_numbers.items():
-            unit = _UNIT_OF_TEXT_KIND.get(kind)
+        for name, unit in units.items():
             if unit and name in model_card.meta_ and not model_card.meta_[name].get("reason"):
                 model_card.meta_[name]["unit"] = unit
+
+
+def _yes_no_columns(data: TrainingData) -> list[str]:
+    """A plain table's columns of true/false values (a Parquet boolean, a CSV's True/False),
+    binned as 0 and 1; a feature table's units are its catalog's."""
+    from credo.model.scorecard import holds_booleans
+
+    if data.meta is not None:
+        return []
+    return [str(name) for name in data.X.columns if holds_booleans(data.X[name])]
 
 
 def _scored(data: TrainingData, X: pd.DataFrame, card: Any) -> np.ndarray:
