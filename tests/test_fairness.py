@@ -339,6 +339,9 @@ def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
     assert fairness.years_since_dates(np.array(["A91", "A92"] * 10, dtype=object)) is None
     assert fairness.years_since_dates(np.array(["Sep-56", "Apr-75"], dtype=object)) is None
     assert fairness.years_since_dates(np.array(["3/1/1956", "4/5/1975"], dtype=object)) is None
+    # day.month.year reads one way only, as a German export writes a date of birth
+    dotted = born.strftime("%d.%m.%Y").to_numpy(dtype=object)
+    assert np.array_equal(fairness.years_since_dates(dotted), expected.to_numpy(dtype=float))
     later = fairness.years_since_dates(np.array(["1956-09", "2999-01-01"], dtype=object))
     assert later[0] >= 69 and np.isnan(later[1])
     # a birth date is the calendar day written, whatever zone follows (in UTC it moved a day)

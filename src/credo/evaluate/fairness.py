@@ -487,12 +487,23 @@ ISO_DATE_TEXT = re.compile(r"^\s*(\d{4}-\d{1,2}(?:-\d{1,2})?)(?:[ T].*)?\s*$")
 _BIRTH_WORDS = frozenset({"birth", "birthdate", "born", "dob"})
 
 
+# A date written day.month.year ("29.10.1956"): dots are written in that order alone
+_DOTTED_DATE = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(\s|$)")
+
+
 def _calendar_day(value: Any) -> str | None:
-    """The day a date value names as written (ISO text's date part, a timestamp's own day in
-    its own zone), or None for a value that is no date reading one way."""
+    """The day a date value names as written (ISO text's date part, or a day.month.year one's,
+    a timestamp's own day in its own zone), or None for a value that is no date reading one
+    way."""
     if isinstance(value, str):
         found = ISO_DATE_TEXT.match(value)
-        return found.group(1) if found else None
+        if found:
+            return found.group(1)
+        dotted = _DOTTED_DATE.match(value)
+        if dotted:
+            day, month, year = dotted.group(1, 2, 3)
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        return None
     return pd.Timestamp(value).strftime("%Y-%m-%d") if is_date_object(value) else None
 
 
