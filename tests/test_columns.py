@@ -677,7 +677,10 @@ def test_codes_written_in_digits_are_found_by_their_zeros_or_a_postal_name(tmp_p
             "plz": rng.integers(10000, 99999, n),  # no zero, but a postal code by name
             "months": rng.integers(0, 120, n),  # a count: no zeros in front
             "amount": rng.normal(100, 10, n).round(2),  # not whole numbers
-            "cap_rate": rng.integers(1, 9, n),  # "cap" is no postal code
+            "zip_income_median": rng.integers(20000, 90000, n),  # a quantity by a postal code
+            "ZipCode": rng.integers(10000, 99999, n),
+            # a count with a stray "07" among "7" and "12": a typo, not a code
+            "months_open": ["07"] + [str(v) for v in rng.integers(5, 60, n - 1)],
         }
     )
     csv_path = tmp_path / "t.csv"
@@ -685,11 +688,15 @@ def test_codes_written_in_digits_are_found_by_their_zeros_or_a_postal_name(tmp_p
     table = read_plain_table(csv_path, for_training=True)
     assert table["branch"].dtype.kind in "iuf"  # the CSV reader took the zeros away
     found = codes_in_digits(csv_path, table, set())
-    assert set(found) == {"branch", "plz"}, found
-    assert "leading zero, as 0" in found["branch"] and "postal" in found["plz"]
-    assert codes_in_digits(csv_path, table, {"branch"}).keys() == {"plz"}
+    assert set(found) == {"branch", "plz", "ZipCode"}, found
+    assert "padded with zeros, as 0" in found["branch"] and "postal" in found["plz"]
+    assert codes_in_digits(csv_path, table, {"branch"}).keys() == {"plz", "ZipCode"}
     # a Parquet file's text column of digits, read as numbers, is found alike
     parquet_path = tmp_path / "t.parquet"
     frame.to_parquet(parquet_path)
     table = read_plain_table(parquet_path, for_training=True)
-    assert set(codes_in_digits(parquet_path, table, set())) == {"branch", "plz"}
+    assert set(codes_in_digits(parquet_path, table, set())) == {"branch", "plz", "ZipCode"}
+    # a category column of Parquet (a dictionary of strings) is read as written too
+    frame.assign(branch=frame["branch"].astype("category")).to_parquet(parquet_path)
+    table = read_plain_table(parquet_path, for_training=True)
+    assert "branch" in codes_in_digits(parquet_path, table, set())

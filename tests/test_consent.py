@@ -201,7 +201,7 @@ def test_a_datasets_consents_csv_is_checked_for_its_columns(store_path, tmp_path
     consents.write_text("user_id,source,channel,granted_at,revoked_at\nu1,card,app,2024-01-01,\n")
     ran = credo("ingest", dataset, "--format", "csv", "--db", store_path)
     said = " ".join(ran.stderr.split())
-    assert ran.returncode != 0 and "unknown: channel; missing: purpose" in said, ran.stderr
+    assert ran.returncode != 0 and "unknown: 'channel'; missing: purpose" in said, ran.stderr
     assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
     consents.write_text(
         "user_id, source ,purpose,granted_at,revoked_at\nu1,card,credit_scoring,2024-01-01,\n"
@@ -209,3 +209,15 @@ def test_a_datasets_consents_csv_is_checked_for_its_columns(store_path, tmp_path
     ran = credo("ingest", dataset, "--format", "csv", "--db", store_path)
     assert ran.returncode == 0, ran.stderr
     assert query(store_path, "SELECT user_id, source FROM consents") == [("u1", "card")]
+    # a column given twice is refused by name (the reader kept the last, silently)
+    consents.write_text(
+        "user_id,source,purpose,granted_at,revoked_at,purpose\n"
+        "u2,card,credit_scoring,2024-01-01,,marketing\n"
+    )
+    ran = credo("ingest", dataset, "--format", "csv", "--db", store_path)
+    assert ran.returncode != 0 and "given twice: purpose" in " ".join(ran.stderr.split())
+    # an empty file holds no consents
+    consents.write_text("")
+    ran = credo("ingest", dataset, "--format", "csv", "--db", store_path)
+    assert ran.returncode == 0, ran.stderr
+    assert query(store_path, "SELECT count(*) FROM consents") == [(1,)]

@@ -1429,8 +1429,30 @@ def test_a_postcode_written_in_digits_is_a_code_not_a_range(tmp_path):
     trained = credo("train", "--table", source, "--target", "bad", "--out", model)
     said = " ".join((trained.stdout + trained.stderr).split())
     assert "postcode is read as a code, not a quantity (its name is a postal code's)" in said
-    assert "branch is read as a code, not a quantity (its values are written with a" in said
+    assert "branch is read as a code, not a quantity (its values are padded with zeros" in said
     card = load_model(model).scorecard
     for name in ("postcode", "branch"):
         assert name in card.categorical
         assert name not in card.features_ or card.bins_[name].kind != "numeric"
+
+
+def test_a_true_false_split_of_segments_is_told_yes_or_no(tmp_path):
+    # the segments' split on a true/false column reads the answer too (it read "has
+    # guarantor: under 1, or no value given (a higher value scores better)")
+    rng = np.random.default_rng(2)
+    n = 8000
+    guarantor = rng.random(n) < 0.5
+    income = rng.normal(3000, 800, n)
+    risk = np.where(guarantor, -2.5 - (income - 3000) / 500, -0.5 - (income - 3000) / 2000)
+    bad = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
+    source = tmp_path / "applications.parquet"
+    pd.DataFrame({"has_guarantor": guarantor, "income": income, "bad": bad}).to_parquet(source)
+    model = tmp_path / "model.json"
+    credo("train", "--table", source, "--target", "bad", "--segments", "2", "--out", model)
+    assert len(load_model(model).scorecard.segments_) == 2
+    out = tmp_path / "scores.csv"
+    credo("score", "--model", model, "--table", source, "--with-texts", "--out", out)
+    scores = pd.read_csv(out)
+    texts = pd.concat([scores[f"reason_{r}_text"] for r in range(1, 5)]).dropna()
+    told = set(texts[texts.str.startswith("has guarantor")])
+    assert told and told <= {"has guarantor: no", "has guarantor: yes"}, told

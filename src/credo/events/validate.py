@@ -191,13 +191,15 @@ def timestamp_of_text_sql(text: str) -> str:
     # world's run from -12:00 to +14:00; any within 14 hours is taken, minutes under 60.
     tail = f"substr({text}, 11)"
     offset = (
-        f"regexp_extract(trim({tail}), '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?(:?[0-9]{{2}})?$',"
-        " ['h', '_', 'm'])"
+        f"regexp_extract(trim({tail}), '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?(:?([0-9]{{2}}))?$',"
+        " ['h', '_', 'm', '__', 's'])"
     )
     return (
         f"CASE WHEN NOT regexp_full_match({tail}, '[0-9T :.Z]*')"
-        f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) * 60 + COALESCE(TRY_CAST({offset}.m AS INT),"
-        f" 0) > 14 * 60 OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
+        f" THEN CASE WHEN TRY_CAST({offset}.h AS INT) * 3600"
+        f" + COALESCE(TRY_CAST({offset}.m AS INT), 0) * 60"
+        f" + COALESCE(TRY_CAST({offset}.s AS INT), 0) > 14 * 3600"
+        f" OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
         f" ELSE TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
         f" ELSE TRY_CAST({text} AS TIMESTAMP) END"
     )

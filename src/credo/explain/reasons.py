@@ -260,7 +260,9 @@ def _count_words(edges: list[float], low: int, high: int) -> str:
     return str(first) if first >= last else f"{first} to {last}"
 
 
-def split_side_text(feature: str, bins, members: list[int], meta: dict | None = None) -> str | None:
+def split_side_text(
+    feature: str, bins, members: list[int], meta: dict | None = None, unit: str = ""
+) -> str | None:
     """A numeric feature's side of a segment split, told for the charge of being on it: its
     regular bins as one range (in a catalog feature's unit, `meta`), its special values and
     missing bin, and which way scores better (a charged side costs points against the other
@@ -269,7 +271,7 @@ def split_side_text(feature: str, bins, members: list[int], meta: dict | None = 
     regular = sorted(b for b in members if b < bins.n_regular)
     if bins.kind != "numeric" or (regular and regular[-1] - regular[0] + 1 != len(regular)):
         return None
-    unit = (meta or {}).get("unit") or ""
+    unit = (meta or {}).get("unit") or unit
     words = [span_words(bins.edges, regular[0], regular[-1], unit)] if regular else []
     words += [_side_bin_words(bins, b, meta) for b in sorted(members) if b >= bins.n_regular]
     described = feature_text(meta) if meta else feature.replace("_", " ")

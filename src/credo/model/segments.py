@@ -398,7 +398,8 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         side = bins.index(values.to_numpy())
         for b in set(side.tolist()):
             if b < bins.n_regular:
-                said = rs.split_side_text(name, bins, regular, catalog) or whole
+                unit = meta.get("unit") or ""
+                said = rs.split_side_text(name, bins, regular, catalog, unit) or whole
             else:
                 said = rs.side_bin_text(name, bins, b, catalog)
             out[side == b] = said
@@ -416,7 +417,8 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         catalog = meta if meta.get("reason") else None
         # two splits on one feature: each side's way to a better score need not agree
         if len(on_it) == 1:
-            said = rs.split_side_text(name, on_it[0].bins, on_it[0].members, catalog)
+            unit = meta.get("unit") or ""
+            said = rs.split_side_text(name, on_it[0].bins, on_it[0].members, catalog, unit)
             if said is not None:
                 return said
         if catalog and _reason_holds_on(on_it, catalog):

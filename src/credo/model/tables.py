@@ -364,23 +364,40 @@ def _check_header(path: Path, delimiter: str) -> None:
         )
 
 
-# A number written with a zero before its first digit ("04410", "007") is a code: an amount
-# or a count is never written so (a postcode, a branch or an account type is)
+# A number written with a zero before its first digit ("04410", "007"): a code's padding. A
+# column is taken for codes where such values are no stray cell (at least 1 % of them) and
+# every value is padded to one width, as codes are ("07" beside "12" and "7" is a typo in a
+# count; "0001500" among "0012000" is a fixed-width export, which `--special` keeps numbers)
 _LEADING_ZERO = re.compile(r"\s*[+-]?0[0-9]")
-# Names of postal codes, which are codes in digits whether or not a value begins with 0
-_POSTAL_CODE_NAME = re.compile(
-    r"(^|[^a-z])(zip|plz)([^a-z]|$)|post(al)?[ _.-]?code|postleitzahl|code[ _.-]?postal",
-    re.IGNORECASE,
+_LEAST_PADDED_SHARE = 0.01
+# The words of a postal code's name, the name's last words ("zip", "ZipCode", "home_plz",
+# "postal_code"; not "zip_income_median" or "postcode_count", which are quantities)
+_POSTAL_ENDINGS = (
+    ("zip",),
+    ("zipcode",),
+    ("plz",),
+    ("postcode",),
+    ("postalcode",),
+    ("postleitzahl",),
+    ("zip", "code"),
+    ("post", "code"),
+    ("postal", "code"),
+    ("code", "postal"),
 )
-# How many rows of a CSV file are read again as written to find the zeros (a code column
-# holds many values that begin with one)
+# How many rows of a CSV file are read again as written to find the zeros
 _ZERO_SAMPLE_ROWS = 20_000
+
+
+def is_postal_code_name(name: str) -> bool:
+    """Whether a column's name ends in the words of a postal code's."""
+    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", name)]
+    return any(tuple(words[-len(end) :]) == end for end in _POSTAL_ENDINGS if words)
 
 
 def codes_in_digits(path: str | Path, frame: pd.DataFrame, skip: set[str]) -> dict[str, str]:
     """The whole-number columns of a plain table that are codes, not quantities, with why:
-    values written with a leading zero in the file ("04410", read as 4410), or a name of a
-    postal code. Ranked as numbers, a postcode's digits would be binned and told as a range
+    values padded with zeros to one width in the file ("04410", read as 4410), or a postal
+    code's name. Ranked as numbers, a postcode's digits would be binned and told as a range
     ("postcode: 13,313 to under 92,182") and noise in them taken for a trend."""
     path = Path(path)
     candidates = [
@@ -391,20 +408,28 @@ def codes_in_digits(path: str | Path, frame: pd.DataFrame, skip: set[str]) -> di
         and not pd.api.types.is_bool_dtype(frame[name])
         and _whole_numbers(frame[name])
     ]
-    found = {
-        name: "its name is a postal code's" for name in candidates if _POSTAL_CODE_NAME.search(name)
-    }
+    postal = [name for name in candidates if is_postal_code_name(name)]
+    found = dict.fromkeys(postal, "its name is a postal code's")
     written = _as_written(path, [c for c in candidates if c not in found])
     for name, values in written.items():
-        zeros = values[values.str.match(_LEADING_ZERO)]
-        if len(zeros):
-            found[name] = f"its values are written with a leading zero, as {zeros.iloc[0].strip()}"
+        values = values.str.strip()
+        values = values[values != ""]
+        padded = values[values.str.match(_LEADING_ZERO)]
+        one_width = values.str.len().nunique() == 1
+        if one_width and len(padded) >= max(1, _LEAST_PADDED_SHARE * len(values)):
+            found[name] = f"its values are padded with zeros, as {padded.iloc[0]}"
     return found
 
 
 def _whole_numbers(column: pd.Series) -> bool:
     values = column.dropna().to_numpy(dtype=float)
     return len(values) > 0 and bool(np.all(np.isfinite(values) & (values == np.round(values))))
+
+
+def _is_text_type(arrow_type: pa.DataType) -> bool:
+    if pa.types.is_dictionary(arrow_type):
+        return _is_text_type(arrow_type.value_type)
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
 
 
 def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
@@ -415,13 +440,7 @@ def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
     if path.is_dir() or path.suffix.lower() == ".parquet":
         try:
             schema = pq.read_schema(parquet_parts(path)[0] if path.is_dir() else path)
-            text = [n for n in names if n in schema.names]
-            text = [
-                n
-                for n in text
-                if pa.types.is_string(schema.field(n).type)
-                or pa.types.is_large_string(schema.field(n).type)
-            ]
+            text = [n for n in names if n in schema.names and _is_text_type(schema.field(n).type)]
             table = pq.read_table(path, columns=text) if text else None
         except (pa.ArrowException, OSError, IndexError):
             return {}
@@ -437,13 +456,15 @@ def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
         nrows=_ZERO_SAMPLE_ROWS,
         keep_default_na=False,
     )
+    # the encoding the whole file was read in may be a later one than its first rows need:
+    # the names then read otherwise, and the next encoding is tried
     for encoding in ENCODINGS:
         try:
             frame = read(encoding=encoding)
             return {n: frame[n] for n in names}
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, ValueError):
             continue
-        except (ValueError, pd.errors.ParserError):
+        except pd.errors.ParserError:
             return {}
     return {}
 

@@ -367,7 +367,8 @@ def _write_as_read(card: Any, text_numbers: dict[str, str], yes_no: list[str] = 
     true/false values "yes_no" ("has guarantor: no", not "under 1")."""
     units = {name: _UNIT_OF_TEXT_KIND.get(kind) for name, kind in text_numbers.items()}
     units.update(dict.fromkeys(yes_no, "yes_no"))
-    for model_card in unscorable.model_cards(card):
+    # the segmented model's own meta too: its splits' texts read it
+    for model_card in {id(c): c for c in [card, *unscorable.model_cards(card)]}.values():
         for name, unit in units.items():
             if unit and name in model_card.meta_ and not model_card.meta_[name].get("reason"):
                 model_card.meta_[name]["unit"] = unit

@@ -208,7 +208,9 @@ def _read_consents_csv(path: Path) -> pa.Table:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+            if reader.fieldnames is None:  # an empty file: no consents
+                return pa.Table.from_pylist([], schema=CONSENT_SCHEMA.remove_metadata())
+            reader.fieldnames = [name.strip() for name in reader.fieldnames]
             _check_columns(path, reader.fieldnames)
             rows, lines = [], []
             for row in reader:
@@ -257,13 +259,15 @@ def _read_consents_csv(path: Path) -> pa.Table:
 
 def _check_columns(path: Path, names: list[str]) -> None:
     """A ConsentError unless the file's columns are exactly the consent fields."""
-    extra = [n for n in names if n not in CONSENT_SCHEMA.names]
+    extra = [repr(n) for n in names if n not in CONSENT_SCHEMA.names]
     missing = [n for n in CONSENT_SCHEMA.names if n not in names]
-    if extra or missing:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if extra or missing or repeated:
         raise ConsentError(
-            f"{path}: consent columns must be {', '.join(CONSENT_SCHEMA.names)}"
+            f"{path}: consent columns must be {', '.join(CONSENT_SCHEMA.names)}, each once"
             + (f"; unknown: {', '.join(extra)}" if extra else "")
             + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; given twice: {', '.join(repeated)}" if repeated else "")
         )
 
 
