@@ -230,15 +230,12 @@ def test_reason_texts_are_true_of_the_persons_value():
     frame = pd.DataFrame({"card_balance": balance})
     model = Challenger(n_jobs=1).fit(frame, y, meta=meta)
     probe = pd.DataFrame({"card_balance": [-1.0, np.nan, 200.0, 9_900.0]})
-    texts = model.reasons(probe, k=1, as_text=True)["reason_1"].tolist()
-    assert texts == [
+    assert _told(model, probe) == [
         "No data on total card balance",
         "Too little data on total card balance",
         "Card balances are low",
         "Card balances are high",
     ]
-    restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
-    assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts
 
 
 def test_the_thread_count_does_not_change_the_trees():
@@ -309,14 +306,11 @@ def test_a_value_short_of_the_reason_bound_is_told_as_the_value():
     ]
     model = Challenger(n_jobs=1).fit(pd.DataFrame({"util": util}), y, meta=meta)
     probe = pd.DataFrame({"util": [0.65, 0.7, 0.9]})
-    texts = model.reasons(probe, k=1, as_text=True)["reason_1"].tolist()
-    assert texts == [
+    assert _told(model, probe) == [
         "Card utilisation in the most recent month: 65%",
         "Card utilisation in the most recent month: 70%",
         "Card balances are high compared with the credit limits",
     ]
-    restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
-    assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts
 
 
 def test_a_claim_without_a_bound_is_told_only_in_the_risky_quarter_of_values():
@@ -370,3 +364,11 @@ def test_a_challenger_saved_with_medians_splits_its_texts_there():
         "Card balances are high",
         "Total card balance: 5000",  # no unit given: the number as it is
     ]
+
+
+def _told(model: Challenger, probe: pd.DataFrame) -> list[str]:
+    """Each probe row's first reason text; the model read back from its JSON tells the same."""
+    texts = model.reasons(probe, k=1, as_text=True)["reason_1"].tolist()
+    restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts
+    return texts
