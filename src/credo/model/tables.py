@@ -509,23 +509,24 @@ def read_features(path: str | Path) -> tuple[pd.DataFrame, list]:
 
 def feature_table_catalog(path: str | Path) -> str | None:
     """The feature catalog a credo feature table was built with (None when it does not say)."""
-    from credo.features.table import FeatureTableError, read_table_metadata
-
-    try:
-        version = read_table_metadata(path).get("catalog_version")
-    except (FeatureTableError, OSError, ValueError):
-        return None
-    return None if version is None else str(version)
+    return _feature_table_says(path, "catalog_version")
 
 
 def feature_table_policy(path: str | Path) -> str | None:
     """The policy a credo feature table was built under (None when it does not say)."""
+    return _feature_table_says(path, "policy")
+
+
+def _feature_table_says(path: str | Path, key: str) -> str | None:
+    """One entry of a credo feature table's metadata as text (None when it does not say, or
+    is no feature table)."""
     from credo.features.table import FeatureTableError, read_table_metadata
 
     try:
-        return read_table_metadata(path).get("policy")
+        value = read_table_metadata(path).get(key)
     except (FeatureTableError, OSError, ValueError):
         return None
+    return None if value is None else str(value)
 
 
 # Models written before their training record named the feature catalog were trained on this
