@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from test_scorecard import as_list
 
-from credo.model.bins import format_number
+from credo.model.bins import as_float_array, format_number
 from credo.model.columns import DURATION_REASON, NESTED_REASON, unusable_columns
 from credo.model.scorecard import Scorecard
 from credo.model.sql_export import model_to_sql
@@ -58,6 +58,23 @@ def test_nullable_booleans_with_gaps_train_score_and_export(tmp_path):
         "False",
     }
     _assert_sql_agrees(card, frame, tmp_path)
+
+
+def test_half_floats_bin_as_the_database_reads_them(tmp_path):
+    # DuckDB reads a Parquet HALF as a FLOAT: 0.8198242, which a numpy or Arrow array of
+    # halves had read as 0.82 (the half's own shortest text; a pandas column went through
+    # float32 already), and values by a cut scored in the next bin
+    rng = np.random.default_rng(3)
+    x = rng.random(4000).astype(np.float16)
+    as_float32 = as_float_array(x.astype(np.float32))
+    for given in (x, pa.array(x), pd.Series(x)):
+        assert np.array_equal(as_float_array(given), as_float32)
+    y = (rng.random(4000) < 1 / (1 + np.exp(2 - 3 * x.astype(float)))).astype(int)
+    frame = pd.DataFrame({"x": x})
+    card = Scorecard(min_iv=0.0).fit(frame, y)
+    assert len(card.bins_["x"].edges) >= 3
+    _assert_sql_agrees(card, frame, tmp_path)
+    assert np.array_equal(card.bins_["x"].index(x), card.bins_["x"].index(frame["x"]))
 
 
 def test_levels_that_look_like_numbers_are_compared_as_python_compares_them(tmp_path):

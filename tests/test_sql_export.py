@@ -419,7 +419,7 @@ def mixed_levels_case():
     typed = pd.DataFrame({"row_id": np.arange(10), "code": np.arange(10) % 5,
                           "flag": np.arange(10) % 2 == 0})  # fmt: skip
     texts = pd.DataFrame({"row_id": np.arange(6), "code": ["01", "1.0", " 2", "4", "X", "7"],
-                          "flag": ["TRUE", "false", "True", "Unknown", "yes", None]})  # fmt: skip
+                          "flag": ["TRUE", "false", "yes", "Unknown", "maybe", None]})  # fmt: skip
     return card, [typed, texts]
 
 
@@ -428,8 +428,8 @@ def test_duckdb_reads_numbers_and_booleans_among_words_as_python_does(which, tmp
     card, probes = mixed_levels_case()
     seen, got = run_duckdb(card, probes[which], tmp_path)
     assert_same(card, seen, got)
-    # a typed 1 or True, or the text "01" or "TRUE", is the level training saw; "7" and "yes"
-    # are not
+    # a typed 1 or True, or the text "01", "TRUE" or "yes", is the level training saw; "7" and
+    # "maybe" are not
     unseen = [card.bins_[c].unseen_levels(seen[c]).tolist() for c in ("code", "flag")]
     if which == 0:
         assert unseen == [[False] * 10, [False] * 10]
@@ -443,6 +443,93 @@ def test_spark_reads_numbers_and_booleans_among_words_as_python_does(spark, tmp_
     card, probes = mixed_levels_case()
     for probe in probes:
         assert_same(card, *run_spark(spark, card, probe, tmp_path))
+
+
+def true_false_case():
+    """A true/false column with gaps, binned as 0 and 1, and a probe of it with gaps too."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    flag = rng.random(n) < 0.4
+    z = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 + z + flag))).astype(int)
+    X = pd.DataFrame({"z": z, "flag": pd.array(flag, dtype="boolean")})
+    X.loc[::7, "flag"] = pd.NA
+    card = Scorecard(min_iv=0.0).fit(X, y)
+    assert card.bins_["flag"].kind == "numeric"
+    probe = X.head(200).assign(row_id=np.arange(200))
+    return card, probe
+
+
+def test_duckdb_reads_a_csv_of_true_and_false_as_python_does(tmp_path):
+    # DuckDB reads the column as BOOLEAN and pushed the SQL's cast of it to a number into the
+    # CSV reader, which failed on "False"
+    card, probe = true_false_case()
+    path = tmp_path / "people.csv"
+    probe.to_csv(path, index=False)
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW people AS SELECT * FROM read_csv_auto('{path}')")
+    assert con.execute("SELECT TYPEOF(flag) FROM people LIMIT 1").fetchone()[0] == "BOOLEAN"
+    got = con.execute(model_to_sql(card, "duckdb", table="people", id_column="row_id")).df()
+    assert_same(card, probe, got)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_true_and_false_as_python_does(spark, tmp_path):
+    card, probe = true_false_case()
+    assert_same(card, *run_spark(spark, card, probe, tmp_path))
+    card, _, as_booleans, respelt = yes_no_case(("yes", "no"))
+    assert_same(card, *run_spark(spark, card, as_booleans, tmp_path))
+    assert_same(card, *run_spark(spark, card, respelt, tmp_path))
+
+
+def yes_no_case(words: tuple[str, str]):
+    """A column of yes and no in words with gaps, binned as categories; a probe of it as
+    written, one of it as booleans and one spelt otherwise (" Yes", "NO", "y", "F")."""
+    rng = np.random.default_rng(13)
+    n = 3000
+    flag = rng.random(n) < 0.4
+    z = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 + z + flag))).astype(int)
+    written = pd.Series(np.where(flag, words[0], words[1]), dtype=object)
+    written[::9] = None
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"z": z, "flag": written}), y)
+    assert card.bins_["flag"].kind == "categorical"
+    probe = pd.DataFrame({"row_id": np.arange(300), "z": z[:300], "flag": written[:300]})
+    as_booleans = probe.assign(flag=written[:300].map({words[0]: True, words[1]: False}))
+    spellings = {True: [" Yes", "YES", "y", "True"], False: ["NO", "n", "F", "false "]}
+    respelt = probe.assign(
+        flag=[None if pd.isna(b) else spellings[b][i % 4] for i, b in enumerate(as_booleans.flag)]
+    )
+    return card, probe, as_booleans, respelt
+
+
+@pytest.mark.parametrize("words", [("yes", "no"), ("T", "F")])
+def test_yes_and_no_in_words_read_as_a_boolean_score_as_written(words, tmp_path):
+    # DuckDB's CSV reader takes a column of yes/no or T/F for BOOLEAN: the SQL compared its
+    # text, "true", with the level "yes", and every row scored as an unseen level
+    card, probe, as_booleans, respelt = yes_no_case(words)
+    path = tmp_path / "people.csv"
+    probe.to_csv(path, index=False)
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW people AS SELECT * FROM read_csv_auto('{path}')")
+    assert con.execute("SELECT TYPEOF(flag) FROM people LIMIT 1").fetchone()[0] == "BOOLEAN"
+    sql = model_to_sql(card, "duckdb", table="people", id_column="row_id")
+    assert_same(card, probe, con.execute(sql).df())
+    # a true/false column (a Parquet boolean) reads as the answer too, in Python and in SQL
+    assert not card.bins_["flag"].unseen_levels(as_booleans["flag"]).any()
+    assert_same(card, *run_duckdb(card, as_booleans, tmp_path))
+    # so does another spelling of the answer: DuckDB types "Yes"/"NO" BOOLEAN as well, while
+    # pandas keeps the text
+    for other in ("Yes", "No"), ("TRUE", "FALSE"):
+        spelt = probe.assign(flag=as_booleans["flag"].map({True: other[0], False: other[1]}))
+        spelt.to_csv(path, index=False)
+        con.execute(f"CREATE OR REPLACE VIEW people AS SELECT * FROM read_csv_auto('{path}')")
+        assert con.execute("SELECT TYPEOF(flag) FROM people LIMIT 1").fetchone()[0] == "BOOLEAN"
+        assert_same(card, spelt, con.execute(sql).df())
+    assert not card.bins_["flag"].unseen_levels(respelt["flag"]).any()
+    (tmp_path / "respelt").mkdir()
+    assert_same(card, *run_duckdb(card, respelt, tmp_path / "respelt"))
 
 
 def scored_alike_on_duckdb(artifact, probe: pd.DataFrame) -> pd.DataFrame:

@@ -1381,15 +1381,19 @@ def test_negative_codes_of_a_plain_table_get_bins_of_their_own(tmp_path):
     assert load_model(tmp_path / "n.json").scorecard.bins_["MSinceMostRecentDelq"].specials == ()
 
 
-def test_a_true_false_column_is_told_yes_or_no(tmp_path):
-    # a Parquet boolean (or a CSV's True/False) is binned as 0 and 1: its reasons read "has
-    # guarantor: no", not "has guarantor: under 1 (a higher value scores better)"
-    rng = np.random.default_rng(7)
-    n = 4000
+def _guarantors(seed: int, n: int = 4000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Applicants with a guarantor or not, their incomes and outcomes (a guarantor is safer)."""
+    rng = np.random.default_rng(seed)
     guarantor = rng.random(n) < 0.5
     income = rng.normal(3000, 800, n)
     risk = -1.0 - 1.5 * guarantor - (income - 3000) / 800
-    bad = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
+    return guarantor, income, (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
+
+
+def test_a_true_false_column_is_told_yes_or_no(tmp_path):
+    # a Parquet boolean (or a CSV's True/False) is binned as 0 and 1: its reasons read "has
+    # guarantor: no", not "has guarantor: under 1 (a higher value scores better)"
+    guarantor, income, bad = _guarantors(7)
     table = pd.DataFrame({"has_guarantor": guarantor, "income": income, "bad": bad})
     source = tmp_path / "applications.parquet"
     table.to_parquet(source)
@@ -1411,6 +1415,41 @@ def test_a_true_false_column_is_told_yes_or_no(tmp_path):
     assert not charged[guarantor].any() and charged[~guarantor].mean() > 0.5
 
 
+def test_a_true_false_column_with_gaps_is_told_yes_or_no_and_exported_alike(tmp_path):
+    # a CSV's True/False with empty cells (pandas holds them as objects) was grouped as
+    # categories, and a person read "has guarantor: False"
+    guarantor, income, bad = _guarantors(8)
+    gaps = np.random.default_rng(9).random(len(bad)) < 0.1
+    written = pd.Series(guarantor, dtype=object).where(~gaps, None)
+    table = pd.DataFrame({"has_guarantor": written, "income": income.round(2), "bad": bad})
+    source = tmp_path / "applications.csv"
+    table.to_csv(source, index=False)
+    model = tmp_path / "model.json"
+    credo("train", "--table", source, "--target", "bad", "--challenger", "--out", model)
+    artifact = load_model(model)
+    card = artifact.scorecard
+    assert card.bins_["has_guarantor"].kind == "numeric"
+    assert card.meta_["has_guarantor"]["unit"] == "yes_no"
+    assert "has_guarantor" not in artifact.challenger_model().categories_
+    out = tmp_path / "scores.csv"
+    credo("score", "--model", model, "--table", source, "--with-texts", "--out", out)
+    scores = pd.read_csv(out)
+    texts = scores[[f"reason_{r}_text" for r in range(1, 5)]]
+    told = {t for t in pd.concat([texts[c] for c in texts]).dropna() if t.startswith("has g")}
+    assert told == {"has guarantor: no", "has guarantor: no value given"}, told
+    charged = texts.eq("has guarantor: no").any(axis=1)
+    assert not charged[guarantor | written.isna()].any()
+    assert charged[~guarantor & written.notna()].mean() > 0.5
+    sql = credo("model", "sql", model, "--table", "people").stdout
+    con = duckdb.connect()
+    # DuckDB reads the CSV's column as BOOLEAN (a cast of it to a number had failed); no id
+    # column: the rows come in the file's order
+    con.execute(f"CREATE VIEW people AS SELECT * FROM read_csv_auto('{source}')")
+    got = con.execute(sql).df()
+    assert got["score"].tolist() == scores["score"].tolist()
+    assert as_list(got["reason_1"]) == as_list(scores["reason_1"])
+
+
 def test_a_postcode_written_in_digits_is_a_code_not_a_range(tmp_path):
     # "04410" is read by the CSV reader as 4410: ranked as a number, a noise postcode was
     # binned, kept and told as "postcode: 13,313 to under 92,182" to a thousand people
@@ -1426,14 +1465,23 @@ def test_a_postcode_written_in_digits_is_a_code_not_a_range(tmp_path):
     source = tmp_path / "applications.csv"
     table.to_csv(source, index=False)
     model = tmp_path / "model.json"
-    trained = credo("train", "--table", source, "--target", "bad", "--out", model)
+    trained = credo("train", "--table", source, "--target", "bad", "--challenger", "--out", model)
     said = " ".join((trained.stdout + trained.stderr).split())
     assert "postcode is read as a code, not a quantity (its name is a postal code's)" in said
     assert "branch is read as a code, not a quantity (its values are padded with zeros" in said
-    card = load_model(model).scorecard
+    artifact = load_model(model)
+    card = artifact.scorecard
     for name in ("postcode", "branch"):
         assert name in card.categorical
         assert name not in card.features_ or card.bins_[name].kind != "numeric"
+    # the challenger takes them as categories too (it had ranked them as numbers), and a
+    # code reads the same written "04410" or read as the number 4410
+    trees = artifact.challenger_model()
+    assert {"postcode", "branch"} <= set(trees.categories_)
+    as_numbers = pd.read_csv(source)
+    as_text = pd.read_csv(source, dtype={"postcode": str, "branch": str})
+    assert as_text["branch"].str.startswith("0").any()
+    assert np.array_equal(trees.predict_proba(as_numbers), trees.predict_proba(as_text))
 
 
 def test_a_true_false_split_of_segments_is_told_yes_or_no(tmp_path):

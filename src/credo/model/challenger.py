@@ -22,8 +22,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
 from credo.explain import reasons as rs
-from credo.model.bins import as_float_array
+from credo.model.bins import answer_level, as_float_array, level_key, loose_level_key
 from credo.model.columns import SEPARATION_REASON, separates_outcome, unusable_columns
+from credo.model.tables import booleans_with_gaps
 
 FORMAT = "credo.challenger"
 FORMAT_VERSION = 1
@@ -42,11 +43,13 @@ DIRECTION_CONSTRAINTS: dict[str, int] = {
 def as_frame(X: Any) -> pd.DataFrame:
     """A pandas DataFrame view of a DataFrame, pyarrow Table, dict of arrays or 2-D array."""
     if isinstance(X, pd.DataFrame):
-        return X
+        return booleans_with_gaps(X)
     if isinstance(X, pa.Table):
-        return X.to_pandas()
+        return booleans_with_gaps(X.to_pandas())
     if isinstance(X, Mapping):
-        return pd.DataFrame({name: np.asarray(column) for name, column in X.items()})
+        return booleans_with_gaps(
+            pd.DataFrame({name: np.asarray(column) for name, column in X.items()})
+        )
     array = np.asarray(X)
     if array.ndim != 2:
         raise ValueError("X must be a table (DataFrame, Arrow table, dict) or a 2-D array")
@@ -55,6 +58,21 @@ def as_frame(X: Any) -> pd.DataFrame:
 
 def _meta_field(meta: Any, field: str) -> Any:
     return meta.get(field) if isinstance(meta, Mapping) else getattr(meta, field, None)
+
+
+def _level_code(value: Any, codes: Mapping[str, float]) -> float:
+    """A categorical value's code; NaN where missing or unseen. A number or boolean written
+    as text ("007", " 7", "true") is the level training saw as a number, and a boolean or
+    another spelling of yes or no the level spelling that answer, as the scorecard reads them
+    (bins.loose_level_key, bins.answer_level)."""
+    key = level_key(value)
+    if key is None:
+        return np.nan
+    if key not in codes:
+        key = loose_level_key(value) or key
+    if key not in codes:  # "Yes" or True where "yes" was written
+        key = answer_level(value, list(codes)) or key
+    return codes.get(key, np.nan)
 
 
 def _is_categorical(column: pd.Series) -> bool:
@@ -82,6 +100,9 @@ class Challenger(ClassifierMixin, BaseEstimator):
     random_state: the seed of the split and of LightGBM's sampling.
     left_out: columns not to use, each with the reason (a scorecard's leaks: a column that
         nearly tells the outcome would otherwise carry the trees).
+    categorical: columns taken as categories whatever their type (codes written in digits,
+        such as a branch or postal code: ranked as numbers, their order is noise); text
+        columns are categories anyway.
     n_jobs: LightGBM threads (default None: all cores). The histograms are built column by
         column, each by one thread, so the trees are the same whatever the thread count.
     """
@@ -103,6 +124,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         random_state: int = 0,
         n_jobs: int | None = None,
         left_out: dict[str, str] | None = None,
+        categorical: Sequence[str] | None = None,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -119,6 +141,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.left_out = left_out
+        self.categorical = categorical
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -142,15 +165,17 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.features_ = self._choose_features(frame, meta)
         # as for the scorecard: a column that alone tells the outcome is a leak, not an input
         for name in self.features_:
-            if separates_outcome(frame[name], labels, ordered=not _is_categorical(frame[name])):
+            ordered = name not in (self.categorical or ()) and not _is_categorical(frame[name])
+            if separates_outcome(frame[name], labels, ordered=ordered):
                 self.dropped_[name] = SEPARATION_REASON
         self.features_ = [name for name in self.features_ if name not in self.dropped_]
         if not self.features_:
             raise ValueError(f"no column can be an input: {self.dropped_}")
+        chosen = set(self.categorical or ())
         self.categories_ = {
-            name: sorted(map(str, frame[name].dropna().unique()))
+            name: sorted({level_key(v) for v in frame[name].dropna().unique()} - {None})
             for name in self.features_
-            if _is_categorical(frame[name])
+            if name in chosen or _is_categorical(frame[name])
         }
         self.monotone_ = [self._constraint(name, meta) for name in self.features_]
         self.reason_texts_ = self._reason_texts(meta)
@@ -322,7 +347,10 @@ class Challenger(ClassifierMixin, BaseEstimator):
             if name in self.categories_:
                 # unseen levels become missing: LightGBM sends them down the missing branch
                 codes = {level: float(i) for i, level in enumerate(self.categories_[name])}
-                matrix[:, j] = [np.nan if pd.isna(v) else codes.get(str(v), np.nan) for v in column]
+                # each distinct value looked up once
+                found, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+                looked_up = np.array([*(_level_code(v, codes) for v in uniques), np.nan])
+                matrix[:, j] = looked_up[found]
             else:
                 try:
                     matrix[:, j] = as_float_array(pd.to_numeric(column, errors="raise"), name)

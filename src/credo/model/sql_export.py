@@ -24,7 +24,7 @@ from sqlglot import exp
 from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.artifact import number_kinds
-from credo.model.bins import level_key
+from credo.model.bins import FALSE_WORDS, TRUE_WORDS, boolean_word_levels, level_key
 from credo.model.text_numbers import SPACES, TEXT_NUMBER_EDITS, number_words, text_number_shape
 
 DIALECTS = ("duckdb", "spark")
@@ -315,6 +315,9 @@ def _categorical_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Exp
         passes = [lambda options: text.isin(*[exp.Literal.string(str(o)) for o in options])]
         if any(_is_canonical_number(lv) or lv in ("True", "False") for lv in levels):
             passes.append(lambda options: _loose_member(column, options))
+        answers = boolean_word_levels([lv for group in bins.groups for lv in group])
+        if answers:  # another spelling of yes or no, or a BOOLEAN, as Python reads them
+            passes.append(lambda options: _answer_member(column, options, answers))
 
     case = exp.Case().when(missing, exp.Literal.number(bins.missing_index))
     for member in passes:
@@ -340,6 +343,19 @@ def _loose_member(column: exp.Expression, options: Any) -> exp.Expression:
     if flags:
         tests.append(exp.Lower(this=_stripped(column)).isin(*flags))
     return exp.or_(*tests) if tests else exp.false()
+
+
+def _answer_member(column: exp.Expression, options: Any, answers: dict[str, str]) -> exp.Expression:
+    """Whether the column spells, in any of bins.TRUE_WORDS / FALSE_WORDS and any case, the
+    answer that one of `options` spells (`answers`: bins.boolean_word_levels): "Yes" or "Y"
+    for a level "yes", and a BOOLEAN, whose text is "true" (DuckDB's CSV reader types a column
+    of yes/no or T/F BOOLEAN: every row had scored as an unseen level)."""
+    words = {"True": TRUE_WORDS, "False": FALSE_WORDS}
+    spelt = sorted(w for a, level in answers.items() if level in options for w in words[a])
+    if not spelt:
+        return exp.false()
+    text = exp.Lower(this=_stripped(column))
+    return text.isin(*[exp.Literal.string(w) for w in spelt])
 
 
 def _stripped(column: exp.Expression) -> exp.Expression:
@@ -392,10 +408,21 @@ def _is_nan(value: exp.Expression, dialect: str) -> exp.Expression:
 def _as_double(column: exp.Column) -> exp.Expression:
     """A number column as DOUBLE; a FLOAT (32 bits) as its shortest decimal text reads, as
     Python widens one (bins.widened): 0.21, not 0.20999999344348907 below a cut at 0.21."""
-    single = exp.Lower(this=exp.func("TYPEOF", column.copy())).eq(exp.Literal.string("float"))
+    type_name = exp.Lower(this=exp.func("TYPEOF", column.copy()))
+    single = type_name.eq(exp.Literal.string("float"))
+    # A BOOLEAN as 1 and 0 by its text: DuckDB (2.0) pushes a cast of a column read by
+    # read_csv into the reader, which then fails on "False" as a number
+    boolean = type_name.copy().eq(exp.Literal.string("boolean"))
+    as_text = exp.Lower(this=exp.cast(column.copy(), "TEXT"))
+    one_or_zero = (
+        exp.Case()
+        .when(as_text.eq(exp.Literal.string("true")), _float(1.0))
+        .when(as_text.copy().eq(exp.Literal.string("false")), _float(0.0))
+    )
     return (
         exp.Case()
         .when(single, _try_cast(exp.cast(column.copy(), "TEXT"), "DOUBLE"))
+        .when(boolean, one_or_zero)
         .else_(_try_cast(column, "DOUBLE"))
     )
 

@@ -65,7 +65,21 @@ def as_frame(X: Any) -> pd.DataFrame:
         frame = frame.set_axis(names, axis=1)
     # a time span as days, in training and scoring alike (as nanoseconds every row scored in
     # the top bin of a model trained on days)
-    return _durations_as_days(frame)
+    return booleans_with_gaps(_durations_as_days(frame))
+
+
+def booleans_with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of true/false values with some missing (pandas holds them as objects: a CSV's
+    True/False with empty cells, a Parquet boolean with nulls) as pandas' nullable booleans,
+    binned as 0 and 1 like a boolean column with none missing (as objects they were grouped
+    as categories, and a person read "has guarantor: False")."""
+    gaps = [
+        name
+        for name in frame.columns
+        if frame[name].dtype == object
+        and pd.api.types.infer_dtype(frame[name], skipna=True) == "boolean"
+    ]
+    return frame.astype(dict.fromkeys(gaps, "boolean")) if gaps else frame
 
 
 def read_plain_table(

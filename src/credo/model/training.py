@@ -325,7 +325,9 @@ def train_model(
     metrics["train"] = binary_metrics(data.y[scored], train_scores["pd"].to_numpy())
     challenger_data = None
     if challenger:
-        challenger_data = _fit_challenger(data, split, held_X, metrics, step, leaks(card))
+        challenger_data = _fit_challenger(
+            data, split, held_X, metrics, step, leaks(card), _categorical(card)
+        )
     training = {
         "kind": data.kind,
         "rows": int(len(data.y)),
@@ -429,17 +431,31 @@ def leaks(card: Any) -> dict[str, str]:
     return {n: why for n, why in card.dropped_.items() if why.endswith(LEAK_QUESTION)}
 
 
+def _categorical(card: Any) -> list[str]:
+    """The columns the scorecard was told to take as categories (--categorical, codes written
+    in digits), a segmented one's too."""
+    inner = card.scorecard if isinstance(card, SegmentedScorecard) else card
+    return list(getattr(inner, "categorical", None) or ())
+
+
 def _fit_challenger(
-    data: TrainingData, split, held_X, metrics: dict, step, left_out: dict[str, str]
+    data: TrainingData,
+    split,
+    held_X,
+    metrics: dict,
+    step,
+    left_out: dict[str, str],
+    categorical: list[str],
 ) -> dict:
-    """The challenger, without the columns the scorecard found to be leaks: the trees would
-    build on them (0.97 AUC from a written-off flag the card had left out)."""
+    """The challenger, without the columns the scorecard found to be leaks (the trees would
+    build on them: 0.97 AUC from a written-off flag the card had left out), and with its
+    categories."""
     from credo.model.challenger import Challenger
 
     if split is not None:
         step("fitting the challenger on the training split")
         train_rows, test_rows = split
-        held = Challenger(left_out=left_out).fit(
+        held = Challenger(left_out=left_out, categorical=categorical or None).fit(
             held_X,
             data.y[train_rows],
             meta=data.meta,
@@ -448,7 +464,7 @@ def _fit_challenger(
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["challenger_holdout"] = binary_metrics(data.y[test_rows], held_p)
     step("fitting the challenger on all rows")
-    model = Challenger(left_out=left_out).fit(
+    model = Challenger(left_out=left_out, categorical=categorical or None).fit(
         data.X,
         data.y,
         meta=data.meta,
