@@ -928,8 +928,9 @@ sv AS (
   FROM mp AS cur
 )"""
     )
-    stages.append(
-        f"""
+    if means:  # without a spread or a slope to work out, no means to join back
+        stages.append(
+            f"""
 sm AS (
   SELECT pid{"".join(f",{chr(10)}    {m}" for m in means)}
   FROM sv GROUP BY pid
@@ -938,13 +939,13 @@ sw AS (
   SELECT sv.*{"".join(f", sm.{m.rsplit(' AS ', 1)[1]}" for m in means)}
   FROM sv JOIN sm ON sm.pid = sv.pid
 )"""
-    )
+        )
     stages.append(
         f"""
 ur AS (
   SELECT pid,
     {_SEP.join(rollup)}
-  FROM sw GROUP BY pid
+  FROM {"sw" if means else "sv"} GROUP BY pid
 )"""
     )
     joins = ["LEFT JOIN ur ON ur.pid = a.pid"]
