@@ -253,7 +253,6 @@ def pandas_core(events: pd.DataFrame, consents: pd.DataFrame, as_of: pd.DataFram
     out["hl_months_since_first_credit"] = credit[credit.type != "inquiry"].groupby(key).m.max()
     income = ev[(ev.source == "bank") & (ev.type == "income") & (ev.m < 12)]
     out["cb_income_mean_12m"] = income.groupby(key + ["m"]).amount.sum().groupby(key).mean()
-    months = ev[ev.m < 12].groupby(key + ["m"]).size().rename("any").reset_index()
     spend = ev[ev.source.isin(["bank", "ecommerce"]) & (ev.type == "purchase") & (ev.m < 12)]
     spend = spend.groupby(key + ["m"]).amount.sum()
     out["cb_spend_mean_12m"] = spend.groupby(key).mean()
@@ -261,7 +260,6 @@ def pandas_core(events: pd.DataFrame, consents: pd.DataFrame, as_of: pd.DataFram
     out["cb_refunds_12m"] = (
         refunds.groupby(key).size().reindex(has(["ecommerce"]).index, fill_value=0)
     )
-    del months
     for name in CORE:
         spec_no_data = NO_DATA_OF[name]
         if spec_no_data is not None:
