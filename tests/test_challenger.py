@@ -137,6 +137,21 @@ def test_round_trip_through_json(fitted, data):
     assert restored.get_params() == fitted.get_params()
 
 
+def test_codes_named_categorical_are_categories_read_as_written_or_as_numbers(data):
+    frame, y = data
+    coded = frame[["tenure"]].assign(branch=frame["dpd_max"].astype(int) * 7)
+    model = Challenger(n_jobs=1, categorical=["branch"]).fit(coded, y)
+    assert model.categories_ == {"branch": ["0", "14", "21", "28", "35", "7"]}
+    saved = model.to_dict()
+    assert saved["params"]["categorical"] == ["branch"]
+    restored = Challenger.from_dict(json.loads(json.dumps(saved)))
+    # the codes as a file with padded digits writes them ("007"), read as text
+    as_text = coded.assign(branch=coded["branch"].map(lambda v: f"{v:03d}"))
+    np.testing.assert_array_equal(restored.predict_proba(as_text), model.predict_proba(coded))
+    # a model that names none saves no such parameter (a credo before it reads the file)
+    assert "categorical" not in Challenger(n_jobs=1).fit(coded, y).to_dict()["params"]
+
+
 def test_same_seed_same_model_and_other_inputs(data):
     frame, y = data
     small = frame.head(1500)

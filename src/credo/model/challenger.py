@@ -451,7 +451,10 @@ class Challenger(ClassifierMixin, BaseEstimator):
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "params": self.get_params(),
+            # a credo before the categorical parameter reads a model that sets none
+            "params": {
+                k: v for k, v in self.get_params().items() if not (k == "categorical" and v is None)
+            },
             "features": list(self.features_),
             "categories": {name: list(levels) for name, levels in self.categories_.items()},
             "monotone": list(self.monotone_),
