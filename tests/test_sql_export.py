@@ -532,6 +532,24 @@ def test_yes_and_no_in_words_read_as_a_boolean_score_as_written(words, tmp_path)
     assert_same(card, *run_duckdb(card, respelt, tmp_path / "respelt"))
 
 
+def test_each_input_is_read_once():
+    # every bin edge had repeated the expression reading a number held as text: over a table
+    # of text Spark's generated code for a model of ten number features outgrew 64 KB
+    rng = np.random.default_rng(14)
+    X = pd.DataFrame({f"f{i}": rng.normal(size=3000).round(3) for i in range(4)})
+    y = (rng.random(3000) < 1 / (1 + np.exp(1.5 - X.sum(axis=1)))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(X, y)
+    assert all(len(card.bins_[n].edges) >= 3 for n in card.features_)
+    for dialect in ("duckdb", "spark"):
+        sql = model_to_sql(card, dialect, table="people").upper()
+        assert sql.count("REGEXP_EXTRACT(") == len(card.features_) == 4, dialect
+    probe = X.head(300).astype(str).assign(row_id=np.arange(300))
+    con = duckdb.connect()
+    con.register("people", probe)
+    got = con.execute(model_to_sql(card, "duckdb", table="people", id_column="row_id")).df()
+    assert_same(card, probe, got)
+
+
 def scored_alike_on_duckdb(artifact, probe: pd.DataFrame) -> pd.DataFrame:
     """The model's Python scores of `probe`, checked equal to its SQL's on DuckDB."""
     python = artifact.score_table(probe)

@@ -158,13 +158,24 @@ def build_query(
     passthrough += [exp.column(c, quoted=True).as_(c) for c in carry]
     id_out = [exp.column("id")] * bool(id_column) + [exp.column(c) for c in carry]
 
-    binned = exp.select(
+    # Each input read once, in a SELECT of its own: a value read from text is a long
+    # expression, which every bin edge would otherwise repeat (over a table of text, Spark's
+    # generated code for a model of ten number features outgrew its 64 KB limit).
+    value_cols = [f"__value_{j}" for j in range(len(names))]
+    inputs = exp.select(
         *passthrough,
         *(
-            bin_expression(card.bins_[n], n, dialect, readers).as_(b)
-            for n, b in zip(names, bin_cols, strict=True)
+            input_value(card.bins_[n], n, readers).as_(v)
+            for n, v in zip(names, value_cols, strict=True)
         ),
     ).from_(source if source is not None else exp.to_table(table))
+    binned = exp.select(
+        *id_out,
+        *(
+            bin_of_value(card.bins_[n], exp.column(v), dialect).as_(b)
+            for n, v, b in zip(names, value_cols, bin_cols, strict=True)
+        ),
+    ).from_(inputs.subquery("inputs"))
 
     raw_points = _sum(
         [_lookup(b, card.points_[n], integer=True) for n, b in zip(names, bin_cols, strict=True)]
@@ -226,33 +237,49 @@ def bin_expression(
     """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
     names the columns training read from text as numbers, and how (a number column the
     database holds as text is read as plain numbers, as credo.model.text_numbers reads it)."""
+    return bin_of_value(bins, input_value(bins, name, readers), dialect)
+
+
+def input_value(bins: Any, name: str, readers: dict[str, str] | None = None) -> exp.Expression:
+    """The value ``bin_of_value`` bins: a number column's value as DOUBLE (read from text as
+    training read it), a categorical column as the database holds it."""
     column: exp.Expression = exp.column(name, quoted=True)
+    if bins.kind != "numeric":
+        return column
     kind = (readers or {}).get(name, "")
-    if kind:
-        text = exp.cast(column, "TEXT")
-        replaced = _edited(text.copy(), kind)
-        # only a value written as training read them is read ("12,50" is no amount whose
-        # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses;
-        # the whole value must be what matched (Java's `$` matches before a last line break)
-        matched = exp.RegexpExtract(
-            this=text.copy(),
-            expression=exp.Literal.string(text_number_shape(kind)),
-            group=exp.Literal.number(0),
-        )
-        shaped = exp.EQ(this=matched, expression=text.copy())
-        read = exp.Case().when(shaped, _try_cast(replaced.copy(), "DOUBLE"))
-        # "inf"/"-Infinity" (and in plain numbers "True"/"False") as text are infinities (and
-        # 1/0), as a CSV reader takes them
-        word = exp.Lower(this=replaced)
-        for text_word, number in number_words(kind).items():
-            read = read.when(word.copy().eq(exp.Literal.string(text_word)), _float(number))
-        # text that is no number ("n/a") is missing, as in Python, not an error for the query;
-        # a column the database holds as numbers is taken as the numbers it holds (the edits
-        # are for text: 1234.5 with its points taken out would be 12345)
-        column = exp.Case().when(_is_text(column), read).else_(_as_double(column))
+    if not kind:
+        return _as_double(column)
+    text = exp.cast(column, "TEXT")
+    replaced = _edited(text.copy(), kind)
+    # only a value written as training read them is read ("12,50" is no amount whose
+    # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses;
+    # the whole value must be what matched (Java's `$` matches before a last line break)
+    matched = exp.RegexpExtract(
+        this=text.copy(),
+        expression=exp.Literal.string(text_number_shape(kind)),
+        group=exp.Literal.number(0),
+    )
+    shaped = exp.EQ(this=matched, expression=text.copy())
+    read = exp.Case().when(shaped, _try_cast(replaced.copy(), "DOUBLE"))
+    # "inf"/"-Infinity" (and in plain numbers "True"/"False") as text are infinities (and
+    # 1/0), as a CSV reader takes them
+    word = exp.Lower(this=replaced)
+    spellings: dict[float, list[str]] = {}
+    for text_word, number in number_words(kind).items():
+        spellings.setdefault(number, []).append(text_word)
+    for number, words in spellings.items():
+        read = read.when(word.copy().isin(*map(exp.Literal.string, words)), _float(number))
+    # text that is no number ("n/a") is missing, as in Python, not an error for the query;
+    # a column the database holds as numbers is taken as the numbers it holds (the edits
+    # are for text: 1234.5 with its points taken out would be 12345)
+    return exp.Case().when(_is_text(column), read).else_(_as_double(column))
+
+
+def bin_of_value(bins: Any, value: exp.Expression, dialect: str) -> exp.Expression:
+    """CASE giving the bin index of an ``input_value``."""
     if bins.kind == "numeric":
-        return _numeric_bin(bins, column, dialect)
-    return _categorical_bin(bins, column, dialect)
+        return _numeric_bin(bins, value, dialect)
+    return _categorical_bin(bins, value, dialect)
 
 
 def _edited(text: exp.Expression, kind: str) -> exp.Expression:
@@ -276,9 +303,9 @@ def _is_text(column: exp.Expression) -> exp.Expression:
     )
 
 
-def _numeric_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Expression:
-    # TRY_CAST: text a table left in a number column ("n/a") is missing, as it reads in Python
-    value = _as_double(column) if isinstance(column, exp.Column) else _try_cast(column, "DOUBLE")
+def _numeric_bin(bins: Any, value: exp.Expression, dialect: str) -> exp.Expression:
+    """The bin of a DOUBLE value (`input_value`: text a table left in a number column, "n/a",
+    is NULL there, missing, as it reads in Python)."""
     missing = _is_missing(value, value, dialect)
     case = exp.Case().when(missing, exp.Literal.number(bins.missing_index))
     for offset, special in enumerate(bins.specials):
