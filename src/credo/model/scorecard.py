@@ -22,7 +22,7 @@ from credo.model._binning_stats import noise_iv
 from credo.model.columns import negative_codes, separation_reason, unusable_columns
 from credo.model.logistic import NotConverged, fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
-from credo.model.tables import as_frame
+from credo.model.tables import as_frame, holds_booleans
 
 PLAIN_DIMENSION = "attributes"
 DIRECTION_TO_MONOTONIC = {"higher_is_riskier": "ascending", "higher_is_safer": "descending"}
@@ -734,16 +734,6 @@ def check_columns(frame: pd.DataFrame, names: list[str]) -> None:
             f"the table lacks {len(missing)} column(s) the model needs: "
             f"{', '.join(missing)}; score a table with the same columns it was trained on"
         )
-
-
-def holds_booleans(column: pd.Series) -> bool:
-    """A column of true/false values, missing ones among them or not."""
-    if pd.api.types.is_bool_dtype(column):
-        return True
-    if column.dtype != object:
-        return False
-    values = column.dropna()
-    return len(values) > 0 and all(isinstance(v, bool | np.bool_) for v in values.head(1000))
 
 
 def check_no_booleans_for_numbers(frame: pd.DataFrame, bins: dict, names: list[str]) -> None:

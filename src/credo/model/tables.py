@@ -73,13 +73,15 @@ def booleans_with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
     True/False with empty cells, a Parquet boolean with nulls) as pandas' nullable booleans,
     binned as 0 and 1 like a boolean column with none missing (as objects they were grouped
     as categories, and a person read "has guarantor: False")."""
-    gaps = [
-        name
-        for name in frame.columns
-        if frame[name].dtype == object
-        and pd.api.types.infer_dtype(frame[name], skipna=True) == "boolean"
-    ]
+    gaps = [n for n in frame.columns if frame[n].dtype == object and holds_booleans(frame[n])]
     return frame.astype(dict.fromkeys(gaps, "boolean")) if gaps else frame
+
+
+def holds_booleans(column: pd.Series) -> bool:
+    """A column of true/false values, missing ones among them or not."""
+    if pd.api.types.is_bool_dtype(column):
+        return True
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "boolean"
 
 
 def read_plain_table(

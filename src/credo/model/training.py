@@ -379,7 +379,7 @@ def _write_as_read(card: Any, text_numbers: dict[str, str], yes_no: list[str] = 
 def _yes_no_columns(data: TrainingData) -> list[str]:
     """A plain table's columns of true/false values (a Parquet boolean, a CSV's True/False),
     binned as 0 and 1; a feature table's units are its catalog's."""
-    from credo.model.scorecard import holds_booleans
+    from credo.model.tables import holds_booleans
 
     if data.meta is not None:
         return []
