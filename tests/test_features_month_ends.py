@@ -63,7 +63,13 @@ def world(tmp_path_factory) -> dict:
         h.add("two_banks", "bank", "balance", when, account_id=account, amount=amount,
               category=category)  # fmt: skip
     # address dates that are no month, or after the as-of date
-    for user, since in (("moved_13", "2019-13"), ("moved_later", "2030-01"), ("moved", "2019-02")):
+    for user, since in (
+        ("moved_13", "2019-13"),
+        ("moved_later", "2030-01"),
+        ("moved", "2019-02"),
+        ("moved_year_0", "0000-01"),
+        ("moved_1899", "1899-12-31"),
+    ):
         h.grant(user, ("identity",))
         h.add(user, "identity", "profile", dt.datetime(2023, 6, 1),
               attributes={"id_verified": True, "address_since": since})  # fmt: skip
@@ -83,6 +89,14 @@ def world(tmp_path_factory) -> dict:
         ("reopened", [("card", "a", "account_opened", day(2023, 1, 10)),
                       ("card", "a", "account_closed", day(2024, 1, 10)),
                       ("card", "a", "account_opened", day(2024, 6, 10))]),
+        # dates without a time of day: a loan opened and closed on one day, a card closed and
+        # reopened on one day; both read closed (the documented tie)
+        ("same_day", [("loan", "l", "account_opened", day(2024, 3, 10)),
+                      ("loan", "l", "account_closed", day(2024, 3, 10)),
+                      ("card", "a", "account_opened", day(2024, 1, 10)),
+                      ("card", "a", "account_closed", day(2024, 3, 10)),
+                      ("card", "a", "account_opened", day(2024, 3, 10)),
+                      ("card", "b", "account_opened", day(2024, 4, 10))]),
         # an application alone; a loan known from its monthly reports alone
         ("inquiry_only", [("loan", None, "inquiry", day(2022, 2, 5))]),
         ("reports_only", [("loan", "l", "account_status", day(2024, 11, 5))]),
@@ -157,6 +171,17 @@ def world(tmp_path_factory) -> dict:
     ):
         h.add("two_cards", "card", "account_status", when, account_id=account, amount=balance,
               credit_limit=limit, days_past_due=0)  # fmt: skip
+    # a card reporting a limit of 0 in its latest month (a line closed to spending), alone and
+    # beside a card with a limit
+    for user, beside in (("limit_0", False), ("limit_0_beside", True)):
+        h.grant(user, ("card",))
+        for when, balance, limit in ((dt.datetime(2025, 5, 10), 100.0, 1000.0),
+                                     (dt.datetime(2025, 6, 10), 900.0, 0.0)):  # fmt: skip
+            h.add(user, "card", "account_status", when, account_id="a", amount=balance,
+                  credit_limit=limit, days_past_due=0)  # fmt: skip
+        if beside:
+            h.add(user, "card", "account_status", dt.datetime(2025, 6, 12), account_id="b",
+                  amount=200.0, credit_limit=1000.0, days_past_due=0)  # fmt: skip
     # a card billed on the 3rd (a different amount every month), due on the 23rd and paid in
     # full on the 20th
     h.grant("pays_in_full", ("card",))
@@ -276,17 +301,20 @@ def test_the_bank_balance_adds_up_each_accounts_latest(world):
 
 
 def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
-    people = ["moved_13", "moved_later", "moved", "verified_1.0"]
+    people = ["moved_13", "moved_later", "moved", "verified_1.0", "moved_year_0", "moved_1899"]
     for rows in _rows(world, dt.date(2024, 3, 1), people).values():
         assert rows["verified_1.0"]["id_verified"] == 1
         assert rows["moved_13"]["id_address_months"] == NO_DATA
         assert rows["moved_later"]["id_address_months"] == NO_DATA
+        # a year before 1900 is no date (year 0 read 24,314 months at one address)
+        assert rows["moved_year_0"]["id_address_months"] == NO_DATA
+        assert rows["moved_1899"]["id_address_months"] == NO_DATA
         assert rows["moved"]["id_address_months"] == 61  # 2019-02 to 2024-03
         assert rows["moved_13"]["id_verified"] == 1
 
 
 def test_accounts_opened_and_closed_are_counted_by_account(world):
-    people = ["closed_unseen", "sent_twice", "reopened"]
+    people = ["closed_unseen", "sent_twice", "reopened", "same_day"]
     for rows in _rows(world, dt.date(2025, 1, 1), people).values():
         # the loan's closing does not cancel the card's opening
         assert rows["closed_unseen"]["cm_open_credit_accounts"] == 1
@@ -298,6 +326,9 @@ def test_accounts_opened_and_closed_are_counted_by_account(world):
         assert rows["sent_twice"]["nc_accounts_opened_12m"] == 3
         # one card, open again; its age from its first opening (23 months)
         assert rows["reopened"]["cm_open_credit_accounts"] == 1
+        # a closing at the instant of the latest opening closes: only card b is open
+        assert rows["same_day"]["cm_open_loans"] == 0
+        assert rows["same_day"]["cm_open_credit_accounts"] == 1
         assert rows["reopened"]["hl_mean_account_months"] == 23
         assert rows["reopened"]["nc_accounts_opened_12m"] == 0
 
@@ -456,6 +487,20 @@ def test_an_account_reporting_twice_in_a_month_counts_once_by_its_latest_report(
         assert both["ao_accounts_with_balance"] == 2
 
 
+def test_a_credit_limit_of_0_is_no_limit_to_use(world):
+    """A card reporting a limit of 0 gives no utilisation: alone, the month before's stands;
+    beside a card with a limit, its balance is not set against the other's limit (it read
+    1.1, the 900 owed on the line of 0 over the other card's 1,000)."""
+    for engine, rows in _rows(world, dt.date(2025, 7, 1), ["limit_0", "limit_0_beside"]).items():
+        alone, beside = rows["limit_0"], rows["limit_0_beside"]
+        assert alone["ao_card_limit_latest"] == 0 and alone["ao_card_balance_latest"] == 900
+        assert alone["ao_utilisation_latest"] == pytest.approx(0.1), engine  # May's
+        assert beside["ao_card_limit_latest"] == 1000
+        assert beside["ao_card_balance_latest"] == 1100
+        assert beside["ao_utilisation_latest"] == pytest.approx(0.2), engine
+        assert beside["ao_utilisation_max_6m"] == pytest.approx(0.2), engine
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_gives_the_same_values_at_these_edges(world, spark):
@@ -469,6 +514,10 @@ def test_spark_gives_the_same_values_at_these_edges(world, spark):
         ("moved_day", dt.date(2025, 11, 30)),
         ("corrected", dt.date(2025, 6, 15)),
         ("two_cards", dt.date(2025, 6, 15)),
+        ("limit_0", dt.date(2025, 7, 1)),
+        ("limit_0_beside", dt.date(2025, 7, 1)),
+        ("moved_year_0", dt.date(2024, 3, 1)),
+        ("same_day", dt.date(2025, 1, 1)),
         ("pays_in_full", dt.date(2024, 11, 29)),
         ("cycles", dt.date(2024, 4, 25)),
         ("closed_loan", dt.date(2025, 4, 10)),

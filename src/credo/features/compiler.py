@@ -82,7 +82,8 @@ _MEASURE_SQL: dict[str, tuple[str, str]] = {
     "amount_max": ("amount", "max"),
     "limit": ("credit_limit", "sum"),
     # a balance over a limit counts only where the report gives the limit (the field is optional)
-    "amount_limited": ("CASE WHEN credit_limit IS NOT NULL THEN amount END", "sum"),
+    # a limit of 0 (a charge card, a line closed to spending) is no limit to be used against
+    "amount_limited": ("CASE WHEN credit_limit > 0 THEN amount END", "sum"),
     # a column of the balance stage (`_account_balances`): each account's latest balance
     "signed_last": ("amount", "sum"),
     "dpd_max": ("dpd", "max"),
@@ -519,13 +520,14 @@ def _events(
     as_of_month = "g.as_of_month"  # worked out once per person in `granted`, not per event
     # address_since is "YYYY-MM" or "YYYY-MM-DD": read the year and month parts. The pattern
     # decides what is a date, alike on every engine (their casts of odd text differ); a month
-    # that is none (13) or a date after the as-of month is not known.
+    # that is none (13), a year before 1900 (as ingest refuses timestamps; "0000-01" would be
+    # two thousand years at one address) or a date after the as-of month is not known.
     # A profile that leaves a field out says nothing of it (an earlier profile's value stands);
     # an address date it gives that is no month stands over earlier ones, as not known.
     verified = "(e.attributes ->> '$.id_verified')"
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
-        f"(CASE WHEN REGEXP_MATCHES({address}, '^[0-9]{{4}}-(0[1-9]|1[0-2])')"
+        f"(CASE WHEN REGEXP_MATCHES({address}, '^(19|[2-9][0-9])[0-9]{{2}}-(0[1-9]|1[0-2])')"
         f" THEN TRY_CAST(SUBSTRING({address}, 1, 4) AS INT) * 12"
         f" + TRY_CAST(SUBSTRING({address}, 6, 2) AS INT) END)"
     )
