@@ -429,7 +429,7 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
     features = pd.DataFrame(
         {
             "user_id": ["a", "b", "c"],
-            "as_of": pd.to_datetime(["2025-06-01", "2025-06-01", "2025-05-31"]).date,
+            "as_of": pd.to_datetime(["2025-06-01", "2025-06-01", "2025-06-01"]).date,
             "f": [1.0, 2.0, 3.0],
             "bad": [9, 9, 9],  # a stray outcome column in the feature table: not the one used
         }
@@ -437,7 +437,9 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
     stamps = [
         pd.Timestamp("2025-06-01 10:00", tz="UTC"),
         pd.Timestamp("2025-06-01 23:59", tz="UTC"),
-        pd.Timestamp("2025-06-01 00:00", tz="Asia/Shanghai"),  # 2025-05-31 16:00 UTC: c's day
+        # 2025-05-31 16:00 in UTC, but June 1st where it was written, as `credo features`
+        # reads it (the UTC day had every such outcome missing its feature row)
+        pd.Timestamp("2025-06-01 00:00", tz="Asia/Shanghai"),
     ]
     outcomes = tmp_path / "o.csv"
     pd.DataFrame({"user_id": ["a", "b", "c"], "as_of": stamps, "bad": [1, 0, 1]}).to_csv(
@@ -445,6 +447,19 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
     )
     joined = join_outcomes(features, outcomes)
     assert joined["f"].tolist() == [1.0, 2.0, 3.0] and joined["bad"].tolist() == [1, 0, 1]
+    # the same outcomes in Parquet, zoned: the same days
+    zoned = tmp_path / "zoned.parquet"
+    shanghai = pd.Series(pd.to_datetime(["2025-06-01 00:00"] * 3)).dt.tz_localize("Asia/Shanghai")
+    pd.DataFrame({"user_id": ["a", "b", "c"], "as_of": shanghai, "bad": [1, 0, 1]}).to_parquet(
+        zoned
+    )
+    assert join_outcomes(features, zoned)["bad"].tolist() == [1, 0, 1]
+    # June 1st 23:59 in UTC is June 2nd in Auckland, where it was written: no row of that day
+    elsewhere = tmp_path / "elsewhere.csv"
+    auckland = stamps[1].tz_convert("Pacific/Auckland")
+    pd.DataFrame({"user_id": ["c"], "as_of": [auckland], "bad": [1]}).to_csv(elsewhere, index=False)
+    with pytest.raises(TableError, match="no feature row"):
+        join_outcomes(features, elsewhere)
 
     twice = pd.concat([features, features.iloc[:1]], ignore_index=True)
     with pytest.raises(TableError, match="more than one row per user_id"):

@@ -610,9 +610,26 @@ def read_outcomes(path: Path) -> pd.DataFrame:
         ) from None
 
 
+def _wall_day(value: object) -> pd.Timestamp:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return pd.NaT
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise TableError(f"as_of value {value!r} is no date: write dates YYYY-MM-DD") from None
+    return (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp).floor("D")
+
+
 def _as_of_day(values: pd.Series) -> pd.Series:
-    # features are built as of a day (a timestamp is read as its UTC day): match on the day
-    return pd.to_datetime(values, utc=True).dt.floor("D")
+    """The day of each as-of value as `credo features` reads it: a timestamp with a time zone
+    on its own clock (a midnight of May 1st in Shanghai is May 1st), one without as written."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_localize(None).dt.floor("D")
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.floor("D")
+    # text or dates, each zone its own (a CSV may mix offsets): looked up once per value
+    days = {value: _wall_day(value) for value in pd.unique(values)}
+    return pd.to_datetime(values.map(days))
 
 
 def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataFrame:
