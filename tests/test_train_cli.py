@@ -1204,6 +1204,55 @@ def test_a_missing_protected_file_is_named(trained, tmp_path):
     assert done.returncode == 1 and "nope.parquet: no such protected-attributes file" in said
 
 
+def test_protected_attributes_come_from_a_csv_as_well(trained, tmp_path):
+    """A CSV given as --protected-file failed with pyarrow's "Parquet magic bytes not found",
+    naming neither the option nor what to do."""
+    model, _ = trained
+    german = pd.read_csv(GERMAN)
+    ids = [f"{i:05d}" for i in range(len(german))]  # zeros kept: read as text on both sides
+    table = tmp_path / "people.csv"
+    german.drop(columns=PROTECTED).assign(user_id=ids).to_csv(table, index=False)
+    attributes = tmp_path / "protected.csv"
+    german[PROTECTED].assign(user_id=ids).to_csv(attributes, index=False)
+    figures = tmp_path / "e.json"
+    credo("evaluate", "--model", model, "--table", table, "--target", "bad",
+          "--protected-file", attributes, "--protected", "foreign_worker",
+          "--report", tmp_path / "r.html", "--json", figures)  # fmt: skip
+    fairness = json.dumps(json.loads(figures.read_text())["fairness"])
+    assert '"attribute": "foreign_worker"' in fairness
+    assert '"group": "no", "count": 37' in fairness  # the 37 of German credit's 1,000
+    garbled = tmp_path / "protected.parquet"
+    garbled.write_text("user_id,sex\n00001,f\n")  # CSV under a Parquet name
+    done = credo("evaluate", "--model", model, "--table", table, "--target", "bad",
+                 "--protected-file", garbled, "--report", tmp_path / "r.html",
+                 check=False)  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and said.startswith("error: --protected-file:")
+    assert "Parquet or CSV" in said and "Traceback" not in said
+
+
+def test_a_model_given_the_other_kind_of_input_says_which_it_needs(trained, tmp_path):
+    model, _ = trained
+    from credo.features.table import write_feature_table
+
+    features, outcomes = tmp_path / "features.parquet", tmp_path / "outcomes.csv"
+    when = pd.Timestamp("2025-01-01").date()
+    rows = pa.table({"user_id": ["a", "b"], "as_of": pa.array([when] * 2, pa.date32())})
+    write_feature_table(
+        rows, features, [], catalog_version="1.5", policy="us", provenance_columns=[]
+    )
+    outcomes.write_text("user_id,as_of,bad\na,2025-01-01,1\nb,2025-01-01,0\n")
+    for verb in (
+        ("score", "--model", model, "--features", features, "--out", tmp_path / "s.csv"),
+        ("evaluate", "--model", model, "--features", features, "--outcomes", outcomes,
+         "--report", tmp_path / "r.html"),
+    ):  # fmt: skip
+        done = credo(*verb, check=False)
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and "column(s) the model needs" in said, said
+        assert "trained on a plain table (german_credit.csv): give one with --table" in said
+
+
 def test_numbers_kept_text_by_a_code_are_named(tmp_path):
     """Years employed with "XNA" for 8 % of rows were binned as categories: 0 years, the
     riskiest, was pooled with 11-45 years and scored as well as 44 years, without a word."""
@@ -1326,6 +1375,15 @@ def test_a_spark_output_folder_is_a_table_to_train_score_and_evaluate(tmp_path):
     empty.mkdir()
     result = credo("train", "--table", empty, "--target", "bad", "--out", model, check=False)
     assert result.returncode == 1 and "folder without Parquet files" in result.stderr
+    # a folder of CSV files and a README (a data folder) is no Parquet table: which file?
+    (empty / "README.md").write_text("the data")
+    pd.read_csv(GERMAN).to_csv(empty / "german.csv", index=False)
+    result = credo("train", "--table", empty, "--target", "bad", "--out", model, check=False)
+    said = " ".join(result.stderr.split())
+    assert (
+        result.returncode == 1 and "files that are no Parquet parts (README.md and 1 more)" in said
+    )
+    assert f"e.g. --table {empty / 'german.csv'}" in said and "Traceback" not in said
 
 
 def test_train_says_which_columns_it_read_with_points_between_thousands(tmp_path):

@@ -42,10 +42,11 @@ def _load_labelled(
     good_values: list[str],
     text_columns: list[str] | None = None,
     scorecard: Any = None,
+    id_column: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
     """The labelled rows, their outcomes, where they came from, how the outcome was read, and
     which rows the model (`scorecard`) cannot score (no data from a consented source in any
-    column it reads)."""
+    column it reads). A plain table's `id_column` is read as written (zeros kept)."""
     import numpy as np
 
     from credo.model import unscorable
@@ -58,7 +59,7 @@ def _load_labelled(
         if not target:
             fail("--table needs --target COL: the column holding 1 for bad and 0 for good")
         # the columns training read as text are read so again (ModelArtifact.text_inputs)
-        frame = read_plain_table(table, text_columns or [])
+        frame = read_plain_table(table, text_columns or [], id_column=id_column)
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         source = str(table)
@@ -109,16 +110,22 @@ def _protected_values(
     protected_file: Path | None,
     policy: str,
 ) -> dict[str, Any]:
-    import pyarrow.parquet as pq
+    from credo.model.tables import TableError, read_plain_table
 
     source = frame
     if protected_file is not None:
         if not protected_file.is_file():
             fail(
-                f"{protected_file}: no such protected-attributes file (Parquet of user_id and"
-                " the attributes, e.g. a dataset's protected.parquet)"
+                f"{protected_file}: no such protected-attributes file (Parquet or CSV of user_id"
+                " and the attributes, e.g. a dataset's protected.parquet)"
             )
-        extra = pq.read_table(protected_file).to_pandas()
+        try:  # ids read as text, as written ("007" is not 7)
+            extra = read_plain_table(protected_file, id_column=PROTECTED_FILE_KEY)
+        except TableError as exc:
+            fail(
+                f"--protected-file: {exc} (it holds user_id and the protected attributes, as"
+                " Parquet or CSV)"
+            )
         if PROTECTED_FILE_KEY not in extra.columns or PROTECTED_FILE_KEY not in frame.columns:
             fail(f"{protected_file}: joining protected attributes needs a user_id column on both")
         # ids are matched as text (7 and "7" are one person)
@@ -218,8 +225,8 @@ def evaluate(
         Path | None,
         typer.Option(
             "--protected-file",
-            help="Parquet of protected attributes joined on user_id (e.g. a dataset's "
-            "protected.parquet).",
+            help="Parquet or CSV of protected attributes joined on user_id (e.g. a "
+            "dataset's protected.parquet).",
         ),
     ] = None,
     policy: Annotated[
@@ -244,7 +251,7 @@ def evaluate(
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
     from credo.model.artifact import load_model
-    from credo.model.tables import check_built_under, check_same_catalog
+    from credo.model.tables import check_built_under, check_same_catalog, wrong_input_hint
     from credo.model.training import file_fingerprint
 
     inputs = (model, table, features, outcomes, protected_file)
@@ -273,7 +280,16 @@ def evaluate(
                 good_values,
                 artifact.text_inputs(),
                 artifact.scorecard,
+                # people matched to a protected-attributes file by their ids as written
+                PROTECTED_FILE_KEY if protected_file is not None else None,
             )
+            missing = [n for n in artifact.scorecard.features_ if n not in frame.columns]
+            if missing:
+                fail(
+                    f"the input lacks {len(missing)} column(s) the model needs: "
+                    f"{', '.join(missing)}; evaluate on data with the columns the model was "
+                    "trained on" + wrong_input_hint(artifact.training, features is not None)
+                )
             # the attributes of everyone, the scored first: the people without a score are
             # declined in the fairness checks, and in no other figure
             groups = _protected_values(frame, protected, protected_file, policy)

@@ -851,6 +851,7 @@ def score(
         check_built_under,
         check_same_catalog,
         header_below_hint,
+        wrong_input_hint,
     )
     from credo.model.training import TrainingError, load_scoring_table
 
@@ -878,6 +879,7 @@ def score(
         fail(
             f"the input lacks {len(missing)} column(s) the model needs: {', '.join(missing)}; "
             "score a table with the columns the model was trained on"
+            + wrong_input_hint(training, features is not None)
             + (header_below_hint(table, frame) if table is not None else "")
         )
     columns = SCORE_COLUMNS + (TEXT_COLUMNS if with_texts else [])

@@ -103,11 +103,8 @@ def read_plain_table(
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
     suffix = ".parquet" if path.is_dir() else path.suffix.lower()
     delimiter = ","
-    if path.is_dir() and not parquet_parts(path):
-        raise TableError(
-            f"{path} is a folder without Parquet files; give a CSV or Parquet table, or a"
-            " folder of Parquet part files (as Spark writes a table)"
-        )
+    if path.is_dir():
+        _check_parquet_folder(path)
     if suffix == ".parquet":
         frame = _parquet_frame(_read_parquet(path), id_column)
     elif suffix in (".csv", ".txt", ".tsv"):
@@ -191,6 +188,44 @@ def parquet_parts(folder: Path) -> list[Path]:
         if part.is_file()
         and not any(n.startswith(("_", ".")) for n in part.relative_to(folder).parts)
     )
+
+
+# files a folder of a Parquet table's parts does not hold: a folder of these is no table
+_NOT_PARTS = (".csv", ".tsv", ".txt", ".md", ".json", ".jsonl", ".xlsx", ".xls", ".zip", ".gz")
+
+
+def _check_parquet_folder(path: Path) -> None:
+    parts = parquet_parts(path)
+    if not parts:
+        raise TableError(
+            f"{path} is a folder without Parquet files; give a CSV or Parquet table, or a"
+            " folder of Parquet part files (as Spark writes a table)"
+        )
+    others = [p for p in parts if p.suffix.lower() in _NOT_PARTS]
+    if others:
+        tables = [p for p in others if p.suffix.lower() in (".csv", ".tsv", ".txt")]
+        example = f", e.g. --table {tables[0]}" if tables else ""
+        more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+        raise TableError(
+            f"{path} is a folder holding files that are no Parquet parts ({others[0].name}"
+            f"{more}): give the table's own file{example}"
+        )
+
+
+def wrong_input_hint(training: dict, features_given: bool) -> str:
+    """Words to add to a missing-columns error where the input is not of the kind the model
+    was trained on (a feature table against a plain table's model, or the reverse)."""
+    kind = training.get("kind")
+    if kind == "features" and not features_given:
+        return (
+            "; the model was trained on a feature table (built by `credo features`): give one"
+            " with --features"
+        )
+    if kind == "table" and features_given:
+        names = ", ".join(Path(str(s)).name for s in training.get("sources") or [])
+        trained_on = names or "a CSV or Parquet file"
+        return f"; the model was trained on a plain table ({trained_on}): give one with --table"
+    return ""
 
 
 def _read_parquet(path: Path) -> pa.Table:
