@@ -474,6 +474,26 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     typo = credo("train", *inputs, "--exclude", "nosuch", "--out", fewer, check=False)
     assert typo.returncode == 1 and "nosuch" in typo.stderr
 
+    # an outcomes file whose outcome is named otherwise: --target names it (it was ignored
+    # beside --features, and "no 'bad' column" said nothing of what to do); --id is refused
+    named = tmp_path / "named.csv"
+    pd.read_parquet(outcomes).rename(columns={"bad": "default"}).to_csv(named, index=False)
+    unnamed = credo("train", "--features", features, "--outcomes", named, "--out", fewer,
+                    check=False)  # fmt: skip
+    said = " ".join(unnamed.stderr.split())
+    assert unnamed.returncode == 1 and "no 'bad' column (it has user_id, as_of, default)" in said
+    assert "name its outcome column with --target" in said
+    by_name = tmp_path / "by_name.json"
+    credo("train", "--features", features, "--outcomes", named, "--target", "default",
+          "--scale", "sesame", "--out", by_name)  # fmt: skip
+    assert np.array_equal(load_model(by_name).scorecard.coef_, artifact.scorecard.coef_)
+    assert load_model(by_name).training["target"] == "default"
+    judged = tmp_path / "by_name.json.eval"
+    credo("evaluate", "--model", by_name, "--features", features, "--outcomes", named,
+          "--report", tmp_path / "n.html", "--json", judged)  # fmt: skip
+    with_id = credo("train", *inputs, "--id", "user_id", "--out", fewer, check=False)
+    assert with_id.returncode == 1 and "--id is for plain tables" in with_id.stderr
+
     # a table built under another policy (other sources, features, negative-data horizon)
     other = write_feature_table(
         table,

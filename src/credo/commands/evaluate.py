@@ -43,6 +43,7 @@ def _load_labelled(
     text_columns: list[str] | None = None,
     scorecard: Any = None,
     id_column: str | None = None,
+    trained_target: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
     """The labelled rows, their outcomes, where they came from, how the outcome was read, and
     which rows the model (`scorecard`) cannot score (no data from a consented source in any
@@ -67,7 +68,8 @@ def _load_labelled(
         if features is None or outcomes is None:
             fail("give --table T --target COL, or --features F --outcomes O")
         frame, _ = read_features(features)
-        frame = join_outcomes(frame, outcomes)
+        # the outcomes file's column as named, else as the model's training named it
+        frame = join_outcomes(frame, outcomes, target or trained_target or "bad")
         target = "bad"
         source = f"{features}, outcomes from {outcomes}"
     try:
@@ -200,7 +202,11 @@ def evaluate(
         typer.Option("--table", help="A labelled plain table (CSV or Parquet), with --target."),
     ] = None,
     target: Annotated[
-        str | None, typer.Option("--target", help="The outcome column of --table: 1 bad, 0 good.")
+        str | None,
+        typer.Option(
+            "--target",
+            help="The outcome column, 1 bad, 0 good: of --table, or of --outcomes (default bad).",
+        ),
     ] = None,
     bad_value: EvalBadValueOption = None,
     good_value: EvalGoodValueOption = None,
@@ -282,6 +288,7 @@ def evaluate(
                 artifact.scorecard,
                 # people matched to a protected-attributes file by their ids as written
                 PROTECTED_FILE_KEY if protected_file is not None else None,
+                artifact.training.get("target"),
             )
             missing = [n for n in artifact.scorecard.features_ if n not in frame.columns]
             if missing:

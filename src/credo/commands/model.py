@@ -96,9 +96,20 @@ def train(
     table: TableOption = None,
     target: Annotated[
         str | None,
-        typer.Option("--target", help="The plain table's outcome column: 1 (bad) or 0 (good)."),
+        typer.Option(
+            "--target",
+            help="The outcome column, 1 (bad) or 0 (good): the plain table's, or the --outcomes"
+            " file's (default bad).",
+        ),
     ] = None,
-    id_column: IdOption = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="The plain table's id column: never an input, and passed through by `credo "
+            "score` as the id of each row.",
+        ),
+    ] = None,
     bad_value: BadValueOption = None,
     good_value: GoodValueOption = None,
     scale: Annotated[
@@ -229,6 +240,8 @@ def train(
         fail("--features needs --outcomes (the Parquet file of user_id, as_of, bad)")
     if table is not None and target is None:
         fail("--table needs --target COL (the 0/1 column, 1 = bad)")
+    if features is not None and id_column is not None:
+        fail("--id is for plain tables: a feature table's rows are people, named by user_id")
     check_scale(scale)
     check_output(out, "--out", inputs=(features, outcomes, table))
     started = time.perf_counter()
@@ -241,7 +254,12 @@ def train(
             if policy is not None:  # else the table's own policy was taken
                 check_built_under(features, policy_obj.name, "the model is to follow")
             data = load_feature_training(
-                features, outcomes, exclude or [], bad_value or [], good_value or []
+                features,
+                outcomes,
+                exclude or [],
+                bad_value or [],
+                good_value or [],
+                target or "bad",
             )
         else:
             data = load_table_training(

@@ -667,8 +667,11 @@ def _as_of_day(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.map(days))
 
 
-def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataFrame:
-    """Feature rows with their ``bad`` outcome, matched on user_id (and as_of when both have it).
+def join_outcomes(
+    features: pd.DataFrame, outcomes_path: str | Path, target: str = "bad"
+) -> pd.DataFrame:
+    """Feature rows with their ``bad`` outcome (the outcomes file's `target` column), matched
+    on user_id (and as_of when both have it).
 
     The outcomes file chooses the sample: feature rows without an outcome (people the file
     does not label, such as a held-out set) are left out; an outcome without a feature row is
@@ -676,9 +679,16 @@ def join_outcomes(features: pd.DataFrame, outcomes_path: str | Path) -> pd.DataF
     """
     path = Path(outcomes_path)
     outcomes = read_outcomes(path)
-    for column in ("user_id", "bad"):
-        if column not in outcomes.columns:
-            raise TableError(f"{path}: the outcomes file has no {column!r} column")
+    if "user_id" not in outcomes.columns:
+        raise TableError(f"{path}: the outcomes file has no 'user_id' column")
+    if target not in outcomes.columns:
+        others = ", ".join(map(str, outcomes.columns))
+        raise TableError(
+            f"{path}: the outcomes file has no {target!r} column (it has {others}); name its"
+            " outcome column with --target"
+        )
+    if target != "bad":
+        outcomes = outcomes.drop(columns=["bad"], errors="ignore").rename(columns={target: "bad"})
     outcomes = outcomes.assign(user_id=outcomes["user_id"].astype(str))
     # an outcome column the feature table carries too is the outcomes file's to give
     features = features.drop(columns=[c for c in ("bad",) if c in features.columns])

@@ -91,9 +91,11 @@ def load_feature_training(
     exclude: Sequence[str] = (),
     bad_values: Sequence[str] = (),
     good_values: Sequence[str] = (),
+    target: str = "bad",
 ) -> TrainingData:
-    """A credo feature table joined to its outcomes (user_id[, as_of] -> bad); every feature
-    but those in ``exclude`` is a candidate. ``bad`` is read as for a plain table's target."""
+    """A credo feature table joined to its outcomes (user_id[, as_of] -> the outcomes file's
+    `target` column, named ``bad`` from here on); every feature but those in ``exclude`` is a
+    candidate. The outcome is read as for a plain table's target."""
     frame, meta = tables.read_features(features)
     names = [m.name if not isinstance(m, dict) else m["name"] for m in meta]
     unknown = [name for name in exclude if name not in names]
@@ -106,7 +108,7 @@ def load_feature_training(
     kept = [i for i, name in enumerate(names) if name not in left_out]
     catalog = tuple(names)
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
-    joined = tables.join_outcomes(frame, outcomes)
+    joined = tables.join_outcomes(frame, outcomes, target)
     readings = outcome_readings(joined["bad"], bad_values, good_values) if bad_values else []
     try:
         joined, y, left_out = known_outcomes(joined, "bad", bad_values, good_values, str(outcomes))
@@ -125,7 +127,7 @@ def load_feature_training(
         meta=meta,
         kind="features",
         id_column="user_id",
-        target="bad",
+        target=target,
         sources=[str(features), str(outcomes)],
         fingerprint=file_fingerprint([features, outcomes]),
         bad_values=tuple(str(v) for v in bad_values),
