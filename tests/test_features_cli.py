@@ -173,6 +173,11 @@ def test_person_not_in_the_store_gets_a_clear_error(store):
         (["--out", "x.parquet"], "exactly one of --as-of"),
         (["--as-of", "July", "--out", "x.parquet"], "YYYY-MM-DD"),
         (["--as-of", "2024-07-01", "--policy", "mars", "--out", "x.parquet"], "unknown policy"),
+        (
+            ["--as-of", "2024-07-01", "--policy", "p/mars.json", "--out", "x.parquet"],
+            "no policy file at p/mars.json",
+        ),
+        (["--as-of-file", ".", "--out", "x.parquet"], ". is a folder: give the as-of file"),
         # a time of day would count events the table's as_of date does not show
         (["--as-of", "2024-07-01T10:00", "--out", "x.parquet"], "YYYY-MM-DD"),
         (["--as-of", "2024-07-01", "--out", "x.csv"], "written as .parquet"),

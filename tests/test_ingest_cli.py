@@ -192,7 +192,7 @@ def test_refused_rows_come_back_as_an_event_file_to_fix_and_send_again(store_pat
     listed = credo("quarantine", "list", "--db", store_path)
     said = " ".join((listed.stdout + listed.stderr).split())
     assert listed.returncode == 0 and "no refused rows left to fix (3 in all)" in said, said
-    assert "3 refused row(s) a fixed copy of was accepted since are left out" in said
+    assert "3 refused row(s) left out: a corrected copy of each was accepted later" in said
     assert json.loads(credo("quarantine", "list", "--db", store_path, "--json").stdout) == []
     again = credo("quarantine", "list", "--db", store_path, "--out", out, "--as-events")
     assert "no refused rows match" in again.stdout + again.stderr

@@ -202,6 +202,14 @@ def test_cli_imports_and_reports_bad_files(tmp_path, rows):
     )
     assert failed.returncode == 1
     assert "limit_bal" in failed.stderr and "missing" in failed.stderr
+    folder = subprocess.run(
+        [str(CREDO), "import", "taiwan", str(tmp_path), "--out", str(tmp_path / "no")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    said = " ".join(folder.stderr.split())
+    assert folder.returncode == 1 and "is a folder: give the Taiwan CSV file itself" in said
 
 
 def test_the_store_accepts_every_imported_event(imported, store_path):

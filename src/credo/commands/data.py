@@ -105,7 +105,10 @@ def generate(
 
 def taiwan(
     csv: Annotated[
-        Path, typer.Argument(help="The Taiwan credit card CSV (or any file with its columns).")
+        Path,
+        typer.Argument(
+            metavar="CSV", help="The Taiwan credit card CSV (or any file with its columns)."
+        ),
     ],
     out: OutOption,
     overwrite: OverwriteOption = False,

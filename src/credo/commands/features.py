@@ -184,6 +184,13 @@ def _read_as_of_file(path: Path):
 
     from credo.model.tables import csv_delimiter
 
+    if path.is_dir():
+        inside = path / "outcomes.parquet"
+        example = f" (e.g. {inside})" if inside.is_file() else ""
+        fail(
+            f"{path} is a folder: give the as-of file itself{example}, a Parquet or CSV file"
+            " with user_id and as_of columns"
+        )
     if not path.is_file():
         fail(f"no as-of file at {path}: give a Parquet or CSV file with user_id and as_of columns")
     is_csv = path.suffix.lower() in (".csv", ".txt")
@@ -277,7 +284,9 @@ PERSON_HELP = (
 
 
 def person(
-    user_id: Annotated[str, typer.Argument(help="The person's user_id in the store.")],
+    user_id: Annotated[
+        str, typer.Argument(metavar="USER_ID", help="The person's user_id in the store.")
+    ],
     db: DbOption = None,
     as_of: Annotated[
         str | None,

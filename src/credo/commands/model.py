@@ -962,7 +962,7 @@ def _left_out(training: dict) -> str:
 
 @model_app.command("show")
 def show(
-    model: Annotated[Path, typer.Argument(help="The model JSON.")],
+    model: Annotated[Path, typer.Argument(metavar="MODEL", help="The model JSON.")],
     bins: Annotated[
         bool, flag("--bins/--no-bins", help="Show the points table (every bin).")
     ] = True,
@@ -1042,7 +1042,7 @@ def show(
 
 @model_app.command("sql")
 def sql(
-    model: Annotated[Path, typer.Argument(help="The model JSON.")],
+    model: Annotated[Path, typer.Argument(metavar="MODEL", help="The model JSON.")],
     dialect: Annotated[
         str, typer.Option("--dialect", help=f"SQL dialect: {' or '.join(DIALECTS)}.")
     ] = "duckdb",
@@ -1066,9 +1066,10 @@ def sql(
     --id names one; without, the query has no id and SQL keeps no row order, so name a key
     column with --id to match its rows to anything. A feature-table model passes the table's
     as_of after the id and leaves unscorable rows (no data it reads) unscored. The query reads
-    number columns held as text as training did; `credo score` reads a CSV column that
-    training's way reads less of as the file writes its numbers, and says so in a note: there
-    the two differ, and the note names the column. Load CSV files
+    number columns held as text as training did. Where a CSV column to score holds numbers
+    written otherwise than in training (so that training's reading would lose more of them),
+    `credo score` reads them as this file writes them and names the column in a note: for
+    that column the query and `credo score` differ. Load CSV files
     into the database with every text pandas reads as missing (NA, NULL, None, NaN, #N/A,
     -1.#IND and more: docs/model.md has the list and a DuckDB read_csv call) as NULL, and the
     columns training read from text as numbers ("1.234,50 €") as text: see docs/model.md."""

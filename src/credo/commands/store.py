@@ -78,7 +78,8 @@ Default chunk size: {DEFAULT_CHUNK_ROWS:,} rows."""
 
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Event files, directories or dataset directories.")
+        list[Path],
+        typer.Argument(metavar="PATH", help="Event files, directories or dataset directories."),
     ],
     db: DbOption = None,
     as_json: Annotated[
@@ -158,7 +159,7 @@ def quarantine_filter(
     accepted_later: bool = True,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) that keeps the quarantined rows asked for
-    (`accepted_later`: also those a fixed copy of has since been accepted)."""
+    (`accepted_later`: also those whose corrected copy was accepted later)."""
     where, params = [] if accepted_later else [f"NOT {_ACCEPTED_LATER}"], []
     if batch:
         where.append(f"batch_id IN ({', '.join('?' * len(batch))})")
@@ -216,14 +217,14 @@ def quarantine_list(
         bool,
         flag(
             "--all",
-            help="Also the rows a fixed copy of was accepted since (ingested later under the"
+            help="Also list refused rows whose corrected copy was accepted later (under the"
             " same event id), marked so.",
         ),
     ] = False,
 ) -> None:
     """Show refused rows, newest first: file, line/row number, event id, field, reason.
 
-    Rows a fixed copy of has since been accepted are left out unless --all. The table ends
+    Rows whose corrected copy was accepted later are left out unless --all. The table ends
     with how many matching rows each field was refused for. Filters combine: e.g. `credo
     quarantine list --batch 3 --field amount --out amount.csv`."""
     from credo.store.db import connect, db_path
@@ -282,8 +283,8 @@ def quarantine_list(
         console.print(f"note: no row was refused for field {field!r} (fields refused: {known})")
     if fixed:
         console.print(
-            f"[dim]{fixed:,} refused row(s) a fixed copy of was accepted since are left out"
-            " (--all lists them)[/dim]"
+            f"[dim]{fixed:,} refused row(s) left out: a corrected copy of each was accepted"
+            " later (--all lists them)[/dim]"
         )
     if out is not None and as_events:
         if not raws:
@@ -397,8 +398,12 @@ AtOption = Annotated[
     str | None,
     typer.Option("--at", help="When (ISO 8601 date or timestamp; UTC unless an offset is given)."),
 ]
-UserArg = Annotated[str, typer.Argument(help="The person's (pseudonymous) user id.")]
-SourceArg = Annotated[str, typer.Argument(help=f"The data source: {', '.join(SOURCES)}.")]
+UserArg = Annotated[
+    str, typer.Argument(metavar="USER", help="The person's (pseudonymous) user id.")
+]
+SourceArg = Annotated[
+    str, typer.Argument(metavar="SOURCE", help=f"The data source: {', '.join(SOURCES)}.")
+]
 
 
 def _change_consent(verb: str, db: Path | None, *args: str | None) -> Any:
@@ -447,7 +452,7 @@ def consent_revoke(
 
 @consent_app.command("list")
 def consent_list(
-    user: Annotated[str | None, typer.Argument(help="Only this user.")] = None,
+    user: Annotated[str | None, typer.Argument(metavar="USER", help="Only this user.")] = None,
     db: DbOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 100,
 ) -> None:

@@ -98,6 +98,8 @@ class TaiwanClients:
 def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
     """Read and validate a CSV with the Taiwan columns; raise TaiwanFormatError on bad input."""
     path = Path(csv_path)
+    if path.is_dir():
+        raise TaiwanFormatError(f"{path} is a folder: give the Taiwan CSV file itself")
     if not path.is_file():
         raise TaiwanFormatError(f"{path}: no such file")
     try:

@@ -93,8 +93,12 @@ def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
         return _preset(text)
     path = Path(text)
     if not path.is_file():
+        looks_like_a_path = path.suffix or "/" in text or "\\" in text
         raise PolicyError(
-            f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
+            f"no policy file at {text}: give the path of a policy JSON file, or one of the"
+            f" presets {', '.join(PRESETS)}"
+            if looks_like_a_path
+            else f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
             " policy JSON file"
         )
     policy = _parse(path.read_text(), str(path))
