@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)
+
+def make_console(stderr: bool = False) -> Console:
+    """A console that wraps words to a terminal's width, and writes a message as one line
+    where the output is a file or a pipe (a log to grep), not wrapped at 80 columns."""
+    made = Console(stderr=stderr)
+    made.soft_wrap = not made.is_terminal
+    return made
+
+
+console = make_console(stderr=True)
 
 DbOption = Annotated[
     Path | None,

@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import console, fail, flag
+from credo.commands.common import console, fail, flag, make_console
 from credo.events.synthetic_defaults import CHUNK_USERS, DEFAULT_LATEST_AS_OF
 
 if TYPE_CHECKING:  # the verbs import their engines when they run: `--help` stays fast
     from credo.events.dataset import DatasetSummary
 
-stdout = Console()
+stdout = make_console()
 
 import_app = typer.Typer(
     help="Turn a public data set into a credo dataset directory.", no_args_is_help=True

@@ -16,7 +16,15 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from credo.commands.common import DbOption, check_output, console, fail, flag, handle_store_errors
+from credo.commands.common import (
+    DbOption,
+    check_output,
+    console,
+    fail,
+    flag,
+    handle_store_errors,
+    make_console,
+)
 
 PolicyOption = Annotated[
     str,
@@ -241,7 +249,6 @@ def _build_spark(db, policy, as_of, as_of_table, master, events_dir):
 def list_features(policy: PolicyOption = "us") -> None:
     """Print the catalog by dimension: each feature, whether the policy allows it, its
     direction, its no-data value and its description."""
-    from rich.console import Console
 
     from credo.features.catalog import CATALOG, catalog_for
     from credo.policy import PolicyError, load_policy
@@ -252,7 +259,7 @@ def list_features(policy: PolicyOption = "us") -> None:
     except PolicyError as exc:
         fail(str(exc))
     allowed = {s.name for s in catalog_for(chosen)}
-    out = Console()
+    out = make_console()
     for dimension in DIMENSIONS:
         specs = [s for s in CATALOG if s.dimension == dimension]
         table = Table(title=dimension.replace("_", " "), title_justify="left", expand=False)
@@ -336,9 +343,8 @@ def person(
     if as_json:
         typer.echo(json.dumps(row, default=str, indent=2))
         return
-    from rich.console import Console
 
-    out = Console()
+    out = make_console()
     specs = catalog_for(chosen)
     for dimension in DIMENSIONS:
         mine = [s for s in specs if s.dimension == dimension]

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +20,7 @@ from credo.commands.common import (
     console,
     fail,
     flag,
+    make_console,
 )
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
@@ -38,7 +38,7 @@ def check_scale(scale: str) -> None:
 MONOTONIC_CHOICES = ("auto", "auto_bend", "ascending", "descending", "peak", "valley", "none")
 DIALECTS = ("duckdb", "spark")
 
-stdout = Console()
+stdout = make_console()
 model_app = typer.Typer(
     help="Look inside a trained model, or compile it to SQL.", no_args_is_help=True
 )
@@ -960,6 +960,15 @@ def _left_out(training: dict) -> str:
     return "; ".join(parts) or "none"
 
 
+# `model show`'s names for the metrics a model records
+_METRIC_LABELS = {
+    "holdout": "held-out",
+    "train": "train",
+    "challenger_holdout": "challenger held-out",
+    "challenger_train": "challenger train",
+}
+
+
 @model_app.command("show")
 def show(
     model: Annotated[Path, typer.Argument(metavar="MODEL", help="The model JSON.")],
@@ -1012,7 +1021,11 @@ def show(
         meta.add_row(field, value)
     for name, values in artifact.metrics.items():
         if isinstance(values, dict) and "auc" in values:
-            meta.add_row(f"{name} AUC", f"{values['auc']:.4f} ({values.get('rows', '?')} rows)")
+            rows = values.get("rows")
+            # the rows measured: the model's training rows less the unscorable (no data)
+            measured = f"{rows:,} rows measured" if isinstance(rows, int) else "rows not recorded"
+            label = _METRIC_LABELS.get(name, name.replace("_", " "))
+            meta.add_row(f"{label} AUC", f"{values['auc']:.4f} ({measured})")
     stdout.print(meta)
     if hasattr(card, "segments_"):
         segments = Table(title="Segments (each scored by its own card)")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from credo import output
@@ -19,6 +18,7 @@ from credo.commands.common import (
     fail,
     flag,
     handle_store_errors,
+    make_console,
 )
 from credo.events.enums import PURPOSES, SOURCES
 from credo.events.ingest_options import DEFAULT_CHUNK_ROWS, FORMATS
@@ -26,7 +26,7 @@ from credo.events.ingest_options import DEFAULT_CHUNK_ROWS, FORMATS
 # The verbs import the store, readers and pyarrow when they run, so that `credo --help`
 # (and every other verb) starts without loading them.
 
-stdout = Console()
+stdout = make_console()
 
 quarantine_app = typer.Typer(help="What ingestion refused, and why.", no_args_is_help=True)
 consent_app = typer.Typer(
