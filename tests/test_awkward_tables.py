@@ -123,6 +123,21 @@ def test_a_csv_header_that_repeats_a_name_is_refused(tmp_path):
         read_plain_table(path)
 
 
+def test_a_file_without_a_header_is_refused_and_numbered_columns_are_not(tmp_path):
+    # a loan-level file comes without a header: its first loan's values were taken for
+    # column names ("757", "24"), that loan left out, and the exported SQL could not run
+    path = tmp_path / "loans.txt"
+    path.write_text("757|24|F21Q2001|N|0\n690|41|F21Q2002|Y|1\n702|38|F21Q2003|N|0\n")
+    with pytest.raises(TableError, match=r"first line reads as data, not column names \(757, 24"):
+        read_plain_table(path)
+    numbered = tmp_path / "numbered.csv"  # a table's unnamed columns, as pandas writes them
+    numbered.write_text("0,1,2\n1.5,2,0\n2.5,3,1\n")
+    assert list(read_plain_table(numbered).columns) == ["0", "1", "2"]
+    named = tmp_path / "named.csv"  # some names that are numbers, among words
+    named.write_text("id,2019,2020,region,bad\na,1,2,x,0\nb,3,4,y,1\n")
+    assert list(read_plain_table(named).columns)[:3] == ["id", "2019", "2020"]
+
+
 def test_names_that_differ_only_in_case_are_refused_for_training(tmp_path):
     from credo.model.training import TrainingError, load_table_training
 

@@ -19,6 +19,7 @@ from credo.model.columns import (
     TargetError,
     far_extreme,
     negative_codes,
+    nines_codes,
     separates_outcome,
     separation_reason,
     summary_rows,
@@ -677,6 +678,34 @@ def test_a_few_negative_whole_numbers_beside_values_never_negative_are_codes() -
         "booleans": rng.random(n) < 0.5,
     }
     assert {name: negative_codes(pd.Series(v)) for name, v in ordinary.items()} == {
+        name: [] for name in ordinary
+    }
+
+
+def test_whole_numbers_of_nines_far_above_the_other_values_are_codes() -> None:
+    rng = np.random.default_rng(5)
+    n = 5_000
+    score = rng.integers(300, 851, n).astype(float)
+    score[rng.random(n) < 0.01] = 9999  # not available
+    score[:3] = np.nan
+    assert nines_codes(pd.Series(score)) == [9999.0]
+    late = rng.poisson(0.3, n)
+    late[:40], late[40:70] = 98, 96  # a count's "unknown" and "refused"
+    assert nines_codes(pd.Series(late)) == [98.0, 96.0]
+    dti = np.where(rng.random(n) < 0.03, 999, rng.integers(1, 66, n))
+    assert nines_codes(pd.Series(dti)) == [999.0]
+    ordinary = {
+        "ages": rng.integers(18, 100, n),  # 99 is an age beside 98
+        "near": np.where(rng.random(n) < 0.02, 999, rng.integers(0, 800, n)),  # not far beyond
+        "rare": np.where(np.arange(n) < 9, 9999, rng.integers(300, 851, n)),  # 9 rows
+        "amounts": rng.normal(5_000, 2_000, n).round(2),
+        "not_nines": np.where(rng.random(n) < 0.02, 5000, rng.integers(0, 100, n)),
+        "flag": np.where(rng.random(n) < 0.02, 99, rng.integers(0, 2, n)),  # no quantity
+        "fraction": np.where(rng.random(n) < 0.02, 999.5, rng.uniform(0, 1, n)),
+        "text": rng.choice(["9999", "2", "3"], n),
+        "booleans": rng.random(n) < 0.5,
+    }
+    assert {name: nines_codes(pd.Series(v)) for name, v in ordinary.items()} == {
         name: [] for name in ordinary
     }
 

@@ -1459,6 +1459,38 @@ def test_negative_codes_of_a_plain_table_get_bins_of_their_own(tmp_path):
     assert load_model(tmp_path / "n.json").scorecard.bins_["MSinceMostRecentDelq"].specials == ()
 
 
+def test_nines_codes_of_a_plain_table_get_bins_of_their_own(tmp_path):
+    """A loan-level file's credit score of 9999, "not available" (riskier than most), was
+    ranked as a number: above 850, in the best score's bin, with its points."""
+    rng = np.random.default_rng(13)
+    n = 6_000
+    score = rng.integers(550, 851, n).astype(float)
+    missing = rng.random(n) < 0.02
+    score[missing] = 9999
+    risk = np.where(missing, 0.0, -1.0 - (score - 700) / 60)
+    bad = (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)
+    path = tmp_path / "loans.txt"
+    pd.DataFrame({"CREDIT_SCORE": score, "DEFAULT": bad}).to_csv(path, sep="|", index=False)
+    base = ["train", "--table", path, "--target", "DEFAULT"]
+    said = " ".join(credo(*base, "--out", tmp_path / "m.json").stdout.split())
+    assert "read as codes, each with a bin of its own (nines far above" in said
+    assert "CREDIT_SCORE 9999;" in said
+    model = load_model(tmp_path / "m.json")
+    bins = model.scorecard.bins_["CREDIT_SCORE"]
+    assert list(bins.specials) == [9999.0]
+    assert "nines_codes" not in model.to_dict()["scorecard"]["params"]  # the default: unsaid
+    scores = tmp_path / "s.csv"
+    credo("score", "--model", tmp_path / "m.json", "--table", path, "--out", scores)
+    scored = pd.read_csv(scores)["score"]
+    # the unavailable score's points are its own bad rate's, not the best scores'
+    assert scored[missing].mean() < scored[score >= 800].mean() - 50
+    off = credo(*base, "--no-nines-codes", "--out", tmp_path / "n.json")
+    assert "nines far above" not in off.stdout
+    off_model = load_model(tmp_path / "n.json")
+    assert off_model.scorecard.bins_["CREDIT_SCORE"].specials == ()
+    assert off_model.to_dict()["scorecard"]["params"]["nines_codes"] is False
+
+
 def _guarantors(seed: int, n: int = 4000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Applicants with a guarantor or not, their incomes and outcomes (a guarantor is safer)."""
     rng = np.random.default_rng(seed)

@@ -193,6 +193,15 @@ def train(
             "with bins of their own; --no-negative-codes ranks them as numbers.",
         ),
     ] = True,
+    nines_codes: Annotated[
+        bool,
+        typer.Option(
+            "--nines-codes/--no-nines-codes",
+            help="Read a plain-table column's whole numbers of nines (9999, 999; 98, 998) far "
+            "above its other values (the loan-level files' 9999 'not available') as codes with "
+            "bins of their own; --no-nines-codes ranks them as numbers.",
+        ),
+    ] = True,
     categorical: Annotated[
         list[str] | None,
         typer.Option(
@@ -324,6 +333,7 @@ def train(
     card = Scorecard(
         special_values=specials or None,
         negative_codes=negative_codes,
+        nines_codes=nines_codes,
         categorical=list(categorical) if categorical else None,
         monotonic=monotonic,
         scale=scale,
@@ -366,6 +376,9 @@ def train(
             )
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
         codes = _note_negative_codes(data.X, categorical or [], left_out) if negative_codes else {}
+        if nines_codes:
+            for name, nines in _note_nines_codes(data.X, categorical or [], left_out).items():
+                codes[name] = [*codes.get(name, []), *nines]
         _note_far_extremes(data.X, categorical or [], specials, left_out, codes)
     if failed is not None:
         fail(failed)
@@ -495,6 +508,33 @@ def _note_negative_codes(
             f"[yellow]note:[/] read as codes, each with a bin of its own (negative whole numbers"
             f" beside values never negative): {shown}; --no-negative-codes ranks them as"
             " numbers"
+        )
+    return found
+
+
+def _note_nines_codes(
+    frame: Any, categorical: list[str], left_out: dict[str, str]
+) -> dict[str, list[float]]:
+    """Say which columns' nines codes get bins of their own (columns.nines_codes), and return
+    them by column."""
+    from rich.markup import escape
+
+    from credo.model.columns import nines_codes
+
+    found = {
+        name: codes
+        for name in frame.columns
+        if name not in categorical and name not in left_out and (codes := nines_codes(frame[name]))
+    }
+    if found:
+        shown = "; ".join(
+            f"{escape(str(name))} {', '.join(f'{c:.0f}' for c in codes)}"
+            for name, codes in found.items()
+        )
+        stdout.print(
+            f"[yellow]note:[/] read as codes, each with a bin of its own (nines far above the"
+            f" column's other values, as loan-level files write 'not available'): {shown};"
+            " --no-nines-codes ranks them as numbers"
         )
     return found
 

@@ -353,6 +353,49 @@ def negative_codes(column: pd.Series) -> list[float]:
     return [float(c) for c in codes[::-1]]
 
 
+# Whole numbers of nines (99, 999, 9999; or 96-98, 996-998 ...: nines ending in 6-8) above a
+# column's other values, far beyond them, read as codes: the loan-level files' convention
+# (Freddie Mac's credit score 9999 and debt-to-income 999 "not available", months since a
+# delinquency 999 "never", a count's 96 / 98 "refused" / "unknown"). Ranked as numbers, a
+# credit score of 9999 falls in the best score's bin. At most NINES_CODES_MAX such values,
+# each in NEGATIVE_CODE_MIN_ROWS rows at least; the lowest of them beyond the highest other
+# value by NINES_MIN_GAP times the other values' range; those take
+# NEGATIVE_CODES_MIN_OTHERS distinct values at least (a quantity, not a flag).
+NINES_CODES_MAX = 3
+NINES_MIN_GAP = 2.0
+_NINES = re.compile(r"9+[6-9]")
+
+
+def nines_codes(column: pd.Series) -> list[float]:
+    """The whole numbers of nines at the top of a number column that read as codes rather
+    than quantities (see NINES_CODES_MAX), in falling order; empty where there are none."""
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        return []
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return []
+    distinct, rows = np.unique(values, return_counts=True)
+    codes: list[float] = []
+    for value, held in zip(distinct[::-1], rows[::-1], strict=True):
+        if len(codes) == NINES_CODES_MAX or value != np.round(value) or value < 96:
+            break
+        if not _NINES.fullmatch(f"{value:.0f}"):
+            break
+        if held < NEGATIVE_CODE_MIN_ROWS:
+            return []  # a nines value too rare to bin alone above the others: left ranked
+        codes.append(float(value))
+    if not codes:
+        return []
+    others = distinct[distinct < min(codes)]
+    if others.size < NEGATIVE_CODES_MIN_OTHERS:
+        return []
+    low, high = float(others.min()), float(others.max())
+    if min(codes) - high < NINES_MIN_GAP * (high - low):
+        return []
+    return codes
+
+
 def far_extreme(column: pd.Series) -> tuple[float, int, float, float] | None:
     """A number column's value that looks like a code for "no data" rather than a quantity
     (see SENTINEL_MIN_SHARE): (the value, its rows, the other values' lowest and highest), or

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from credo.explain import reasons as rs
 from credo.model import scaling
 from credo.model._binning_stats import noise_iv
-from credo.model.columns import negative_codes, separation_reason, unusable_columns
+from credo.model.columns import negative_codes, nines_codes, separation_reason, unusable_columns
 from credo.model.logistic import NotConverged, fit_logistic, one_blas_thread, weighted_gram
 from credo.model.scoring import compile_tables, score_bins
 from credo.model.tables import as_frame, holds_booleans
@@ -103,6 +103,10 @@ class OutcomeClassifier(ClassifierMixin):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
+# Parameters added after models were first saved, with their defaults (see to_dict).
+_NEWER_PARAMS = {"nines_codes": True}
+
+
 class Scorecard(OutcomeClassifier, BaseEstimator):
     """A points scorecard on optimally binned WoE features.
 
@@ -112,7 +116,10 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     ``special_values``, ``negative_codes`` (a plain table's few negative whole numbers beside
     values never negative, the bureaus' -9 / -8 / -7 or a status's -2 / -1, get bins of their
     own, `columns.negative_codes`: HELOC-like 0.8050 -> 0.8072, Taiwan's raw columns 0.7688 ->
-    0.7703; the rest unchanged), ``categorical``), selection (``min_iv`` drops weak features, or
+    0.7703; the rest unchanged), ``nines_codes`` (a plain table's whole numbers of nines far
+    above its other values, the loan-level files' 9999 / 999 "not available", get bins of their
+    own, `columns.nines_codes`: a credit score of 9999 had the best score's points),
+    ``categorical``), selection (``min_iv`` drops weak features, or
     on a large sample those below ``iv_noise_multiple`` (10) times the IV that noise reaches
     there when that is lower (`noise_iv`): 16,000 rows with 3,500 bads put the bar at 0.004-0.02
     instead of 0.02, keeping weak but real features (a generated loan book: 0.7495 -> 0.7518
@@ -144,6 +151,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         special_values: dict | list | None = None,
         negative_codes: bool = True,
         categorical: list[str] | None = None,
+        nines_codes: bool = True,
         min_iv: float = 0.02,
         iv_noise_multiple: float | None = 10.0,
         max_corr: float = 0.95,
@@ -161,6 +169,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         self.special_values = special_values
         self.negative_codes = negative_codes
         self.categorical = categorical
+        self.nines_codes = nines_codes
         self.min_iv = min_iv
         self.iv_noise_multiple = iv_noise_multiple
         self.max_corr = max_corr
@@ -311,17 +320,22 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
                 special_values[name] = list(special_values.get(name, [])) + list(
                     self.special_values
                 )
-        # a plain table's negative codes (columns.negative_codes) get bins of their own
+        # a plain table's negative codes (columns.negative_codes) and nines codes
+        # (columns.nines_codes) get bins of their own
         self.negative_codes_: dict[str, list[float]] = {}
-        searched = [] if plain is None or not self.negative_codes else candidates
-        for name in searched:
-            if name in (self.categorical or ()):
-                continue
-            own = special_values.get(name, [])
-            codes = [c for c in negative_codes(plain[name]) if c not in own]
-            if codes:
-                self.negative_codes_[name] = codes
-                special_values[name] = [*own, *codes]
+        self.nines_codes_: dict[str, list[float]] = {}
+        for found, finder, wanted in (
+            (self.negative_codes_, negative_codes, self.negative_codes),
+            (self.nines_codes_, nines_codes, self.nines_codes),
+        ):
+            for name in [] if plain is None or not wanted else candidates:
+                if name in (self.categorical or ()):
+                    continue
+                own = special_values.get(name, [])
+                codes = [c for c in finder(plain[name]) if c not in own]
+                if codes:
+                    found[name] = codes
+                    special_values[name] = [*own, *codes]
         return BinningProcess(
             max_bins=self.max_bins,
             min_bin_share=self.min_bin_share,
@@ -638,8 +652,14 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     # ------------------------------------------------------------------ data
     def to_dict(self) -> dict:
         """Everything needed to score, as JSON-ready data."""
+        params = self.get_params()
+        # a parameter newer than the file format, at its default, is left out: an earlier
+        # credo still reads the model
+        for name, default in _NEWER_PARAMS.items():
+            if params.get(name) == default:
+                params.pop(name)
         return {
-            "params": self.get_params(),
+            "params": params,
             "features": [
                 {
                     **self.meta_[name],

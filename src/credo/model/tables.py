@@ -402,11 +402,40 @@ def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
     return ""
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _header_is_data(names: list[str]) -> bool:
+    """Whether a first line reads as a row of data rather than column names: half of its
+    fields or more are numbers (a file without a header, as loan-level files come), unless
+    they are 0, 1, 2 ... or 1, 2, 3 ... (a table's unnamed columns, numbered)."""
+    numbers = [n for n in map(_number, names) if n is not None]
+    if len(numbers) < 2 or 2 * len(numbers) < len(names):
+        return False
+    counted = sorted(numbers)
+    return counted not in (
+        [float(i) for i in range(len(counted))],
+        [float(i + 1) for i in range(len(counted))],
+    )
+
+
 def _check_header(path: Path, delimiter: str) -> None:
-    """Refuse repeated column names, which pandas would quietly rename ("income.1")."""
+    """Refuse a first line of data (no header) and repeated column names, which pandas would
+    quietly rename ("income.1")."""
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         header = next(csv.reader(handle, delimiter=delimiter), [])
     names = [name.strip() for name in header if name.strip()]
+    if _header_is_data(names):
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise TableError(
+            f"{path}: the first line reads as data, not column names ({shown}): the file needs"
+            " a header line naming its columns (loan-level files such as Freddie Mac's come"
+            " without one: add the names of their file layout as the first line)"
+        )
     repeated = sorted(n for n, count in Counter(names).items() if count > 1)
     if repeated:
         raise TableError(
