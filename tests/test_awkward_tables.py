@@ -352,3 +352,27 @@ def test_missing_marks_in_a_parquet_files_text_are_missing_as_in_a_csv(tmp_path)
     assert read["income"].isna().tolist() == [False, True, False, True] + [False] * 4
     assert read["grade"].tolist() == frame["grade"].tolist()
     assert read["id"].tolist()[0] == "?"  # an id is as written
+
+
+def test_a_tab_or_pipe_file_whose_numbers_group_thousands_with_commas_is_read_so(tmp_path):
+    """An American tab or pipe export ("1,005,000", "$52,659.86") was read with decimal
+    commas: "69,000" as 69 and "1,005,000" as no number, so amounts were binned as text."""
+    from credo.model.tables import TEXT_NUMBERS
+
+    american = tmp_path / "loans.txt"
+    american.write_text(
+        "loan\tupb\tincome\tbad\na\t69,000\t$52,659.86\t0\nb\t1,005,000\t$8,000.00\t1\n"
+        "c\t145,000\t$120,000.50\t0\n"
+    )
+    frame = read_plain_table(american)
+    assert frame["upb"].tolist() == [69_000, 1_005_000, 145_000]
+    assert frame["income"].tolist() == [52_659.86, 8_000.0, 120_000.5]
+    assert frame.attrs[TEXT_NUMBERS] == {"upb": "grouped", "income": "grouped"}
+    european = tmp_path / "loans_eu.txt"  # a decimal comma anywhere: the file's commas are decimal
+    european.write_text("loan|upb|rate|bad\na|69,000|4,5|0\nb|1.005.000|3,25|1\nc|145,000|5|0\n")
+    assert read_plain_table(european)["rate"].tolist() == [4.5, 3.25, 5.0]
+    either = tmp_path / "either.txt"  # "69,000" alone could be either: decimal unless told
+    either.write_text("loan\tupb\tbad\na\t69,000\t0\nb\t145,000\t1\nc\t8,500\t0\n")
+    assert read_plain_table(either)["upb"].tolist() == [69.0, 145.0, 8.5]
+    told = read_plain_table(either, comma_thousands=True)
+    assert told["upb"].tolist() == [69_000, 145_000, 8_500]

@@ -1614,3 +1614,22 @@ def test_a_true_false_split_of_segments_is_told_yes_or_no(tmp_path):
     texts = pd.concat([scores[f"reason_{r}_text"] for r in range(1, 5)]).dropna()
     told = set(texts[texts.str.startswith("has guarantor")])
     assert told and told <= {"has guarantor: no", "has guarantor: yes"}, told
+
+
+def test_commas_that_may_group_thousands_are_named_and_comma_thousands_reads_them_so(tmp_path):
+    rng = np.random.default_rng(17)
+    n = 3_000
+    upb = rng.integers(40, 400, n) * 1_000
+    bad = (rng.random(n) < 1 / (1 + np.exp(2.5 - upb / 200_000))).astype(int)
+    path = tmp_path / "loans.txt"
+    pd.DataFrame({"upb": [f"{v:,}" for v in upb], "bad": bad}).to_csv(path, sep="\t", index=False)
+    said = " ".join(credo("train", "--table", path, "--target", "bad", "--out",
+                          tmp_path / "m.json").stderr.split())  # fmt: skip
+    assert "upb is read with a decimal comma" in said and "train with --comma-thousands" in said
+    assert load_model(tmp_path / "m.json").training["text_numbers"] == {"upb": "decimal_comma"}
+    told = credo("train", "--table", path, "--target", "bad", "--comma-thousands",
+                 "--out", tmp_path / "t.json")  # fmt: skip
+    assert "--comma-thousands" not in told.stderr
+    model = load_model(tmp_path / "t.json")
+    assert model.training["text_numbers"] == {"upb": "grouped"}
+    assert min(model.scorecard.bins_["upb"].edges) > 1_000  # cut on amounts, not on 69.0

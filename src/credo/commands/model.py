@@ -193,6 +193,16 @@ def train(
             "with bins of their own; --no-negative-codes ranks them as numbers.",
         ),
     ] = True,
+    comma_thousands: Annotated[
+        bool,
+        flag(
+            "--comma-thousands",
+            help="In a tab, pipe or semicolon file, read commas as separators of thousands "
+            "(69,000 is 69000), as American exports write numbers; without it, such a file's "
+            "commas are decimal (1,5) unless its numbers show otherwise (1,005,000 or "
+            "52,659.86).",
+        ),
+    ] = False,
     nines_codes: Annotated[
         bool,
         typer.Option(
@@ -272,7 +282,13 @@ def train(
             )
         else:
             data = load_table_training(
-                table, target, id_column, exclude or [], bad_value or [], good_value or []
+                table,
+                target,
+                id_column,
+                exclude or [],
+                bad_value or [],
+                good_value or [],
+                comma_thousands,
             )
     except (TableError, TrainingError) as exc:
         fail(str(exc))
@@ -369,6 +385,7 @@ def train(
             _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
         _note_thousands_points(data)
+        _note_commas_that_may_group_thousands(data)
         for name, why in digit_codes.items():
             console.print(
                 f"[yellow]note:[/] {name} is read as a code, not a quantity ({why}): its"
@@ -510,6 +527,36 @@ def _note_negative_codes(
             " numbers"
         )
     return found
+
+
+def _note_commas_that_may_group_thousands(data: Any) -> None:
+    """Name the columns read with a decimal comma whose every comma is followed by three
+    digits ("69,000"): as an American tab or pipe export writes them, those are thousands."""
+    from rich.markup import escape
+
+    from credo.model.tables import TableError, csv_delimiter, read_csv_text
+
+    ambiguous = [n for n, kind in data.text_numbers.items() if kind == "decimal_comma"]
+    source = Path(data.sources[0])
+    if not ambiguous or source.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return
+    try:
+        text = read_csv_text(source, csv_delimiter(source), ambiguous)
+    except (TableError, OSError, ValueError):
+        return
+    for name in ambiguous:
+        values = text[name].dropna().astype(str)
+        with_comma = values[values.str.contains(",", regex=False)]
+        thousands = r"\s*[-+]?[1-9][0-9]{0,2},[0-9]{3}\s*"
+        if with_comma.empty or not with_comma.str.fullmatch(thousands).all():
+            continue
+        example = with_comma.iloc[0].strip()
+        console.print(
+            f"[yellow]note:[/] {escape(str(name))} is read with a decimal comma ({example} as"
+            f" {float(example.replace(',', '.')):g}), as files separated otherwise than by"
+            " commas write numbers; if its commas separate thousands, train with"
+            " --comma-thousands"
+        )
 
 
 def _note_nines_codes(

@@ -89,6 +89,7 @@ def read_plain_table(
     text_columns: Sequence[str | None] = (),
     id_column: str | None = None,
     for_training: bool = False,
+    comma_thousands: bool = False,
 ) -> pd.DataFrame:
     """A CSV or Parquet file with one row per person (percentages such as "13.5%", and in
     files not separated by commas numbers such as "1,5", read as numbers: see
@@ -96,7 +97,10 @@ def read_plain_table(
     text: customer numbers such as "000123" keep their zeros. A Parquet file's `id_column`
     is kept exact (`_exact_id`). `for_training`: points between thousands are worked out from
     the file (`_points_between_thousands`); a model's table is read as its training recorded
-    (a column it read so is among its `text_columns`), whatever else the file holds."""
+    (a column it read so is among its `text_columns`), whatever else the file holds.
+    `comma_thousands`: a file not separated by commas writes its numbers as a comma-separated
+    one does ("69,000" is 69000), where its numbers do not say so themselves
+    (`_writes_numbers_as_a_comma_file`)."""
     verbatim = {str(c) for c in [*text_columns, id_column] if c is not None}
     path = Path(path)
     if not path.exists():
@@ -121,7 +125,8 @@ def read_plain_table(
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
     read_as_numbers: dict[str, str] = {}
-    convention = "," if delimiter == "," else "other"
+    comma_file = delimiter == "," or comma_thousands or _writes_numbers_as_a_comma_file(frame)
+    convention = "," if comma_file else "other"
     for kind in TEXT_NUMBER_KINDS[convention]:
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         frame = _except(
@@ -141,6 +146,40 @@ def read_plain_table(
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
     return frame
+
+
+# Numbers only a file whose commas group thousands writes: two groups or more ("1,005,000"),
+# or a group before a decimal point ("$52,659.86"); and only a file of decimal commas: a comma
+# before other than three digits ("12,5", "0,465" after a 0), or points between groups before
+# a decimal comma or twice ("1.234,56", "1.005.000"). "69,000" and "1.234" are either.
+_COMMA_GROUPS = re.compile(
+    r"\s*[-+(]?[$€£¥]?\s*[1-9][0-9]{0,2}((,[0-9]{3}){2,}([.][0-9]+)?|,[0-9]{3}[.][0-9]+)"
+    r"\s*[)]?\s*"
+)
+_DECIMAL_COMMA = re.compile(
+    r"\s*[-+(]?\s*([0-9]+,([0-9]{1,2}|[0-9]{4,})|0,[0-9]+|[1-9][0-9]{0,2}([.][0-9]{3})+,[0-9]+"
+    r"|[1-9][0-9]{0,2}([.][0-9]{3}){2,})\s*[%€$£¥]?\s*[)]?\s*"
+)
+# How many distinct values of each text column are looked at for the file's way
+_CONVENTION_SAMPLE = 2_000
+
+
+def _writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
+    """Whether a file not separated by commas (tab, pipe, semicolon) writes its numbers as a
+    comma-separated file does, a comma between thousands and a point before decimals (an
+    American export: "1,005,000", "$52,659.86"): some text column holds numbers only so
+    written and none holds decimal commas. Else its commas are decimal ("1,5"), as where a
+    semicolon separates the fields."""
+    grouped = False
+    for name in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
+            continue
+        values = pd.unique(frame[name].dropna().astype(str).to_numpy(dtype=object))
+        values = values[:_CONVENTION_SAMPLE]
+        if any(_DECIMAL_COMMA.fullmatch(v) for v in values):
+            return False
+        grouped = grouped or any(_COMMA_GROUPS.fullmatch(v) for v in values)
+    return grouped
 
 
 # DataFrame.attrs key: the columns whose points were read as separators of thousands
@@ -366,6 +405,11 @@ def _read_csv(
         except UnicodeDecodeError:
             continue
     return read(encoding=ENCODINGS[-1])
+
+
+def read_csv_text(path: Path, delimiter: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Some columns of a CSV file as the text they hold."""
+    return _read_csv(path, delimiter, set(columns), only=list(columns))
 
 
 # How far into a file a header below a title line is looked for

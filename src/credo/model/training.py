@@ -145,13 +145,16 @@ def load_table_training(
     exclude: Sequence[str] = (),
     bad_values: Sequence[str] = (),
     good_values: Sequence[str] = (),
+    comma_thousands: bool = False,
 ) -> TrainingData:
     """A plain table: every column but the target, the id and ``exclude`` is a candidate.
     The target is 0/1 (or booleans), or bad where it holds one of ``bad_values``; with
     ``good_values`` too, rows holding neither (indeterminate outcomes) are left out."""
     if id_column is not None and id_column == target:
         raise TrainingError(f"--id and --target both name {target!r}: the id must be a key column")
-    frame = tables.read_plain_table(table, id_column=id_column, for_training=True)
+    frame = tables.read_plain_table(
+        table, id_column=id_column, for_training=True, comma_thousands=comma_thousands
+    )
     text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
