@@ -1633,3 +1633,15 @@ def test_commas_that_may_group_thousands_are_named_and_comma_thousands_reads_the
     model = load_model(tmp_path / "t.json")
     assert model.training["text_numbers"] == {"upb": "grouped"}
     assert min(model.scorecard.bins_["upb"].edges) > 1_000  # cut on amounts, not on 69.0
+
+
+def test_the_cli_has_openmp_threads_wait_passively_unless_told_otherwise():
+    # spinning OpenMP threads made a challenger of 10,000 rows take 119 s instead of 9 on a
+    # 2-core machine with one core busy (BENCHMARKS.md)
+    show = "import os, credo.cli; print(os.environ['OMP_WAIT_POLICY'])"
+    bare = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    said = subprocess.run([sys.executable, "-c", show], env=bare, capture_output=True, text=True)
+    assert said.stdout.strip() == "PASSIVE", said.stderr
+    told = subprocess.run([sys.executable, "-c", show], env={**bare, "OMP_WAIT_POLICY": "ACTIVE"},
+                          capture_output=True, text=True)  # fmt: skip
+    assert told.stdout.strip() == "ACTIVE"
