@@ -48,6 +48,13 @@ def trained(tmp_path_factory):
 def test_train_prints_a_summary_and_writes_a_checked_model(trained):
     model, result = trained
     assert "held-out AUC" in result.stdout
+    # how sure the held-out figure is: its bad rows (60 of German credit's 200 held out) and
+    # the AUC's 95 % interval, which is wide with so few
+    said = " ".join(result.stdout.split())
+    auc = load_model(model).metrics["holdout"]["auc"]
+    assert load_model(model).metrics["holdout"]["bads"] == 60
+    low, high = (float(v) for v in said.split("60 bad: 95 % interval ")[1].split()[0].split("-"))
+    assert low < auc < high and 0.1 < high - low < 0.2
     assert "Features kept" in result.stdout
     artifact = load_model(model)
     assert artifact.training["kind"] == "table" and artifact.training["rows"] == 1000

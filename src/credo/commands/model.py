@@ -837,7 +837,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
         h = metrics["holdout"]
         stdout.print(
             f"held-out AUC {h['auc']:.4f} (Gini {h['gini']:.3f}, KS {h['ks']:.3f}) on "
-            f"{h['rows']:,} rows of an internal 80/20 split"
+            f"{h['rows']:,} rows of an internal 80/20 split{_auc_interval(h)}"
         )
     if "challenger_holdout" in metrics:
         stdout.print(f"challenger held-out AUC {metrics['challenger_holdout']['auc']:.4f}")
@@ -1045,6 +1045,27 @@ def _left_out(training: dict) -> str:
     if training.get("unscorable_rows"):
         parts.append(f"{training['unscorable_rows']:,} unscorable (no consented data)")
     return "; ".join(parts) or "none"
+
+
+# Held-out bad rows below this many make the held-out AUC a rough guide, said so
+FEW_HELD_OUT_BADS = 30
+
+
+def _auc_interval(measured: dict) -> str:
+    """ ", N bad: 95 % interval a-b" for a held-out AUC (Hanley and McNeil), or ""."""
+    import math
+
+    from credo.model.training import auc_standard_error
+
+    bads = measured.get("bads")
+    if bads is None:
+        return ""
+    error = auc_standard_error(measured["auc"], bads, measured["rows"] - bads)
+    if not math.isfinite(error):
+        return f", {bads:,} bad: no interval"
+    low, high = max(measured["auc"] - 1.96 * error, 0.0), min(measured["auc"] + 1.96 * error, 1.0)
+    rough = " (few bad rows: a rough guide)" if bads < FEW_HELD_OUT_BADS else ""
+    return f", {bads:,} bad: 95 % interval {low:.3f}-{high:.3f}{rough}"
 
 
 # `model show`'s names for the metrics a model records

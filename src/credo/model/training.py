@@ -279,10 +279,16 @@ def auc_standard_error(auc: float, bads: int, goods: int) -> float:
 
 
 def binary_metrics(y: np.ndarray, p_bad: np.ndarray) -> dict[str, float]:
-    """AUC, Gini and KS of predicted bad probabilities."""
+    """AUC, Gini and KS of predicted bad probabilities, and the rows (and bad rows) measured."""
     auc = float(roc_auc_score(y, p_bad))
     fpr, tpr, _ = roc_curve(y, p_bad)
-    return {"auc": auc, "gini": 2 * auc - 1, "ks": float(np.max(tpr - fpr)), "rows": int(len(y))}
+    return {
+        "auc": auc,
+        "gini": 2 * auc - 1,
+        "ks": float(np.max(tpr - fpr)),
+        "rows": int(len(y)),
+        "bads": int(np.sum(y)),
+    }
 
 
 def score_distribution(scores: np.ndarray) -> dict[str, list]:
