@@ -235,3 +235,21 @@ def test_categories_written_otherwise_are_said_in_any_number_of_rows(fitted):
     # a level written as at training, and a level that is no training level, say nothing new
     assert artifact.unread_inputs(X) == []
     assert all("respelled" not in c for c in artifact.unread_inputs(unseen))
+
+
+def test_categories_never_seen_in_a_twentieth_of_the_rows_are_said(fitted):
+    """A new state in 30 % of a batch was scored in the riskiest group without a word (the
+    bar was half the rows)."""
+    card, X = fitted
+    artifact = ModelArtifact(scorecard=card)
+    name = "status_of_existing_checking_account"
+    new = X.copy()
+    new.loc[X.index[:100], name] = "a level never seen"  # 10 % of German credit's 1,000
+    (said,) = [c for c in artifact.unread_inputs(new) if c["name"] == name]
+    assert said["unseen"] == pytest.approx(0.1)
+    words = " ".join(unread_inputs_words(said).split())
+    assert words.startswith(f"{name}: 10% of the rows hold categories training never saw")
+    assert "(e.g. 'a level never seen')" in words
+    few = X.copy()
+    few.loc[X.index[:30], name] = "a level never seen"  # 3 %: below the bar
+    assert [c for c in artifact.unread_inputs(few) if c["name"] == name] == []
