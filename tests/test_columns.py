@@ -744,3 +744,29 @@ def test_codes_written_in_digits_are_found_by_their_zeros_or_a_postal_name(tmp_p
     frame.assign(branch=frame["branch"].astype("category")).to_parquet(parquet_path)
     table = read_plain_table(parquet_path, for_training=True)
     assert "branch" in codes_in_digits(parquet_path, table, set())
+
+
+def test_dates_held_as_counts_are_told_by_their_names() -> None:
+    """A spreadsheet's serial day and Unix seconds were kept as features: a vintage (recent
+    loans have had less time to go bad), every later date beyond the bins (PSI 2.8)."""
+    rng = np.random.default_rng(8)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "application_date": rng.integers(43_466, 44_000, n),  # Excel serial days, 2019
+            "created_ts": rng.integers(1_546_300_800, 1_577_836_800, n),  # Unix seconds
+            "OpenedAt": rng.integers(1_546_300_800_000, 1_577_836_800_000, n),  # milliseconds
+            "time_at_address": rng.integers(0, 400, n),  # months: a duration, kept
+            "income": rng.integers(20_000, 80_000, n),  # in the serial days' range, no date name
+            "ts_ratio": rng.uniform(0.1, 0.9, n),  # a date word, no whole numbers
+        }
+    )
+    reasons = unusable_columns(frame)
+    assert {n: reasons.get(n) for n in frame.columns} == {
+        "application_date": DATE_REASON,
+        "created_ts": DATE_REASON,
+        "OpenedAt": DATE_REASON,
+        "time_at_address": None,
+        "income": None,
+        "ts_ratio": None,
+    }

@@ -170,7 +170,11 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         if pd.api.types.is_bool_dtype(column):
             continue
         if pd.api.types.is_numeric_dtype(column):
-            reason = _numeric_identifier_reason(str(name), column) or _digit_dates(column)
+            reason = (
+                _numeric_identifier_reason(str(name), column)
+                or _digit_dates(column)
+                or _numbered_dates(str(name), column)
+            )
             if reason:
                 reasons[str(name)] = reason
             continue
@@ -289,6 +293,34 @@ def _digit_dates(column: pd.Series) -> str | None:
         if ((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all():
             return DATE_REASON
     return None
+
+
+# Dates and times held as counts, told by a column's name: spreadsheet serial days (Excel's
+# 20,000 to 80,000: 1954 to 2119), seconds and milliseconds since 1970 (1973 to 2100)
+_NUMBERED_DATE_SPANS = ((20_000, 80_000), (1e8, 4.1e9), (1e11, 4.1e12))
+_DATE_NAME_WORDS = frozenset(
+    ("date", "dt", "time", "timestamp", "ts", "datetime", "epoch", "created", "updated")
+)
+_DATE_NAME_LAST_WORDS = frozenset(("at", "on", "day"))
+
+
+def _numbered_dates(name: str, column: pd.Series) -> str | None:
+    """DATE_REASON for whole numbers that are dates or times held as counts (a spreadsheet's
+    serial day 43466, Unix seconds 1546300800) in a column whose name says so (application_date,
+    created_ts, opened_at): kept, a vintage becomes a feature (a recent one has had less time
+    to go bad), and every later date lies beyond its bins."""
+    words = name_words(name)
+    if not words or not (
+        _DATE_NAME_WORDS.intersection(words) or words[-1] in _DATE_NAME_LAST_WORDS
+    ):
+        return None
+    values = column.dropna().to_numpy(dtype=np.float64)
+    if values.size < MIN_ROWS_FOR_IDENTIFIER:
+        return None
+    low, high = values.min(), values.max()
+    if low == high or not any(first <= low <= high <= last for first, last in _NUMBERED_DATE_SPANS):
+        return None
+    return DATE_REASON if (values == np.floor(values)).all() else None
 
 
 def _nearly_all_distinct(values: np.ndarray) -> bool:
