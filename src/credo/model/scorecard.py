@@ -650,16 +650,19 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ data
-    def to_dict(self) -> dict:
-        """Everything needed to score, as JSON-ready data."""
+    def saved_params(self) -> dict:
+        """The parameters as a model file holds them: one newer than the file format, at its
+        default, is left out, so that an earlier credo still reads the model."""
         params = self.get_params()
-        # a parameter newer than the file format, at its default, is left out: an earlier
-        # credo still reads the model
         for name, default in _NEWER_PARAMS.items():
             if params.get(name) == default:
                 params.pop(name)
+        return params
+
+    def to_dict(self) -> dict:
+        """Everything needed to score, as JSON-ready data."""
         return {
-            "params": params,
+            "params": self.saved_params(),
             "features": [
                 {
                     **self.meta_[name],

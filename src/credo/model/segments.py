@@ -458,7 +458,7 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
     def to_dict(self) -> dict:
         params = self.get_params(deep=False)
         card = params.pop("scorecard")
-        params["scorecard"] = (card if card is not None else Scorecard()).get_params()
+        params["scorecard"] = (card if card is not None else Scorecard()).saved_params()
         return {
             "kind": KIND,
             "params": params,
