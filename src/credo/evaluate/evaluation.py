@@ -228,11 +228,12 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     challenger = result["challenger"]
     if challenger is not None:
         delta = challenger["auc"] - card["auc_pd"]
+        told = round(delta, 3) + 0.0  # -0.00004 told as +0.000, not -0.000
         checks.append(
             _check(
                 "Challenger against scorecard",
                 None,
-                f"The challenger's AUC is {delta:+.3f} against the scorecard's (both of the "
+                f"The challenger's AUC is {told:+.3f} against the scorecard's (both of the "
                 f"predicted pd): "
                 + (
                     f"above +{CHALLENGER_MARGIN}, enough to weigh its gain against the "

@@ -293,7 +293,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             rarer = int(min(target.sum(), len(target) - target.sum()))
             limit = max(1, rarer // int(self.min_events_per_feature))
             per = self.min_events_per_feature
-            why = f"beyond {limit} features (one per {per} rows of the rarer class)"
+            kept = f"{limit} feature{'' if limit == 1 else 's'}"
+            why = f"beyond {kept} (one per {per} rows of the rarer class)"
             limits.append((limit, why))
         return limits
 

@@ -121,7 +121,12 @@ def read_plain_table(
         except pd.errors.ParserError as exc:
             raise TableError(f"{path}: not a readable CSV table ({exc})") from None
     else:
-        raise TableError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
+        raise TableError(
+            f"{path}: unknown table format {suffix!r}; give a CSV file (.csv, .txt or .tsv:"
+            " fields separated by commas, semicolons, tabs or bars) or Parquet (.parquet, or a"
+            " folder of parts); a compressed file (.gz, .zip) decompressed first, and a .psv or"
+            " .dat file of delimited text named .txt"
+        )
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
     read_as_numbers: dict[str, str] = {}
