@@ -392,9 +392,9 @@ def train(
                 " values are grouped as categories, not ranked"
             )
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
-        codes = _note_negative_codes(data.X, categorical or [], left_out) if negative_codes else {}
+        codes = _note_codes(data.X, categorical or [], left_out) if negative_codes else {}
         if nines_codes:
-            for name, nines in _note_nines_codes(data.X, categorical or [], left_out).items():
+            for name, nines in _note_codes(data.X, categorical or [], left_out, True).items():
                 codes[name] = [*codes.get(name, []), *nines]
         _note_far_extremes(data.X, categorical or [], specials, left_out, codes)
     if failed is not None:
@@ -500,31 +500,35 @@ def _warn_of_coded_numbers(frame: Any, categorical: list[str], left_out: dict[st
             )
 
 
-def _note_negative_codes(
-    frame: Any, categorical: list[str], left_out: dict[str, str]
+def _note_codes(
+    frame: Any, categorical: list[str], left_out: dict[str, str], nines: bool = False
 ) -> dict[str, list[float]]:
-    """Say which columns' negative codes get bins of their own (columns.negative_codes), and
-    return them by column."""
+    """Say which columns' negative codes (columns.negative_codes) or, with `nines`, nines
+    codes (columns.nines_codes) get bins of their own, and return them by column."""
     from rich.markup import escape
 
-    from credo.model.columns import negative_codes
+    from credo.model.columns import negative_codes, nines_codes
 
+    finder = nines_codes if nines else negative_codes
     found = {
         name: codes
         for name in frame.columns
-        if name not in categorical
-        and name not in left_out
-        and (codes := negative_codes(frame[name]))
+        if name not in categorical and name not in left_out and (codes := finder(frame[name]))
     }
     if found:
         shown = "; ".join(
             f"{escape(str(name))} {', '.join(f'{c:.0f}' for c in codes)}"
             for name, codes in found.items()
         )
+        what, option = (
+            ("nines far above the column's other values, as loan-level files write 'not"
+             " available'", "--no-nines-codes")
+            if nines
+            else ("negative whole numbers beside values never negative", "--no-negative-codes")
+        )  # fmt: skip
         stdout.print(
-            f"[yellow]note:[/] read as codes, each with a bin of its own (negative whole numbers"
-            f" beside values never negative): {shown}; --no-negative-codes ranks them as"
-            " numbers"
+            f"[yellow]note:[/] read as codes, each with a bin of its own ({what}): {shown};"
+            f" {option} ranks them as numbers"
         )
     return found
 
@@ -557,33 +561,6 @@ def _note_commas_that_may_group_thousands(data: Any) -> None:
             " commas write numbers; if its commas separate thousands, train with"
             " --comma-thousands"
         )
-
-
-def _note_nines_codes(
-    frame: Any, categorical: list[str], left_out: dict[str, str]
-) -> dict[str, list[float]]:
-    """Say which columns' nines codes get bins of their own (columns.nines_codes), and return
-    them by column."""
-    from rich.markup import escape
-
-    from credo.model.columns import nines_codes
-
-    found = {
-        name: codes
-        for name in frame.columns
-        if name not in categorical and name not in left_out and (codes := nines_codes(frame[name]))
-    }
-    if found:
-        shown = "; ".join(
-            f"{escape(str(name))} {', '.join(f'{c:.0f}' for c in codes)}"
-            for name, codes in found.items()
-        )
-        stdout.print(
-            f"[yellow]note:[/] read as codes, each with a bin of its own (nines far above the"
-            f" column's other values, as loan-level files write 'not available'): {shown};"
-            " --no-nines-codes ranks them as numbers"
-        )
-    return found
 
 
 def _note_far_extremes(
