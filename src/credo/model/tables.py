@@ -723,8 +723,13 @@ def read_outcomes(path: Path) -> pd.DataFrame:
         ) from None
 
 
+def _missing_key(value: object) -> object:
+    """The value, or None for any kind of missing one (None, NaN, NaT, NA)."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def _wall_day(value: object) -> pd.Timestamp:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if _missing_key(value) is None:
         return pd.NaT
     try:
         stamp = pd.Timestamp(value)
@@ -740,9 +745,12 @@ def _as_of_day(values: pd.Series) -> pd.Series:
         return values.dt.tz_localize(None).dt.floor("D")
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.dt.floor("D")
-    # text or dates, each zone its own (a CSV may mix offsets): looked up once per value
-    days = {value: _wall_day(value) for value in pd.unique(values)}
-    return pd.to_datetime(values.map(days))
+    # text or dates, each zone its own (a CSV may mix offsets): worked out once per value
+    days: dict[object, pd.Timestamp] = {}
+    for value in pd.unique(values):
+        days.setdefault(_missing_key(value), _wall_day(value))
+    read = [days[_missing_key(v)] for v in values.to_numpy(dtype=object)]
+    return pd.to_datetime(pd.Series(read, index=values.index, dtype=object))
 
 
 def join_outcomes(
