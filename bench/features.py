@@ -239,7 +239,7 @@ def pandas_core(events: pd.DataFrame, consents: pd.DataFrame, as_of: pd.DataFram
     recent = status[status.m < 12]
     out["ph_late_share_12m"] = recent.groupby(key).late.mean()
     card = status[(status.source == "card") & (status.m < 12)]
-    card = card.assign(limited=card.amount.where(card.credit_limit.notna()))
+    card = card.assign(limited=card.amount.where(card.credit_limit > 0))
     monthly = card.groupby(key + ["m"]).agg(bal=("limited", "sum"), lim=("credit_limit", "sum"))
     monthly = monthly[monthly.lim > 0].reset_index().sort_values("m")
     latest = monthly.groupby(key).first()

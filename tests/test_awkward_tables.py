@@ -136,6 +136,9 @@ def test_a_file_without_a_header_is_refused_and_numbered_columns_are_not(tmp_pat
     named = tmp_path / "named.csv"  # some names that are numbers, among words
     named.write_text("id,2019,2020,region,bad\na,1,2,x,0\nb,3,4,y,1\n")
     assert list(read_plain_table(named).columns)[:3] == ["id", "2019", "2020"]
+    wide = tmp_path / "wide.csv"  # columns named by month: names, not a row of data
+    wide.write_text("id,bad,202301,202302,202303\na,0,1,2,3\nb,1,4,5,6\n")
+    assert list(read_plain_table(wide).columns)[2:] == ["202301", "202302", "202303"]
 
 
 def test_names_that_differ_only_in_case_are_refused_for_training(tmp_path):
@@ -371,6 +374,11 @@ def test_a_tab_or_pipe_file_whose_numbers_group_thousands_with_commas_is_read_so
     european = tmp_path / "loans_eu.txt"  # a decimal comma anywhere: the file's commas are decimal
     european.write_text("loan|upb|rate|bad\na|69,000|4,5|0\nb|1.005.000|3,25|1\nc|145,000|5|0\n")
     assert read_plain_table(european)["rate"].tolist() == [4.5, 3.25, 5.0]
+    with_ip = tmp_path / "with_ip.txt"  # an address of four groups says nothing of numbers
+    with_ip.write_text(
+        "loan\tip\tupb\tbad\na\t10.100.200.150\t1,005,000\t0\nb\t192.168.1.7\t69,000\t1\n"
+    )
+    assert read_plain_table(with_ip)["upb"].tolist() == [1_005_000, 69_000]
     either = tmp_path / "either.txt"  # "69,000" alone could be either: decimal unless told
     either.write_text("loan\tupb\tbad\na\t69,000\t0\nb\t145,000\t1\nc\t8,500\t0\n")
     assert read_plain_table(either)["upb"].tolist() == [69.0, 145.0, 8.5]

@@ -694,6 +694,11 @@ def test_whole_numbers_of_nines_far_above_the_other_values_are_codes() -> None:
     assert nines_codes(pd.Series(late)) == [98.0, 96.0]
     dti = np.where(rng.random(n) < 0.03, 999, rng.integers(1, 66, n))
     assert nines_codes(pd.Series(dti)) == [999.0]
+    # two people aged 99 below a 999 "unknown": they are ages, and 999 still a code (the
+    # rare 99 had cancelled it)
+    age = rng.integers(18, 90, n).astype(float)
+    age[:2], age[2:150] = 99, 999
+    assert nines_codes(pd.Series(age)) == [999.0]
     ordinary = {
         "ages": rng.integers(18, 100, n),  # 99 is an age beside 98
         "near": np.where(rng.random(n) < 0.02, 999, rng.integers(0, 800, n)),  # not far beyond
@@ -759,6 +764,11 @@ def test_dates_held_as_counts_are_told_by_their_names() -> None:
             "time_at_address": rng.integers(0, 400, n),  # months: a duration, kept
             "income": rng.integers(20_000, 80_000, n),  # in the serial days' range, no date name
             "ts_ratio": rng.uniform(0.1, 0.9, n),  # a date word, no whole numbers
+            # date words that qualify an amount, not name a date
+            "full_time_income": rng.integers(20_000, 80_000, n),
+            "time_deposit_balance": rng.integers(25_000, 79_000, n),
+            "updated_limit": rng.integers(20_000, 60_000, n),
+            "date_opened": rng.integers(43_466, 44_000, n),  # a date word first: a date
         }
     )
     reasons = unusable_columns(frame)
@@ -769,4 +779,8 @@ def test_dates_held_as_counts_are_told_by_their_names() -> None:
         "time_at_address": None,
         "income": None,
         "ts_ratio": None,
+        "full_time_income": None,
+        "time_deposit_balance": None,
+        "updated_limit": None,
+        "date_opened": DATE_REASON,
     }

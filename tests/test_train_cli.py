@@ -1278,6 +1278,14 @@ def test_a_model_given_the_other_kind_of_input_says_which_it_needs(trained, tmp_
         said = " ".join(done.stderr.split())
         assert done.returncode == 1 and "column(s) the model needs" in said, said
         assert "trained on a plain table (german_credit.csv): give one with --table" in said
+    # a plain table's outcome named otherwise is no name for the outcomes file's column
+    other = load_model(model)
+    other.training["target"] = "DEFAULT"
+    save_model(other, tmp_path / "default.json")
+    done = credo("evaluate", "--model", tmp_path / "default.json", "--features", features,
+                 "--outcomes", outcomes, "--report", tmp_path / "r.html", check=False)  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert "give one with --table" in said and "no 'DEFAULT' column" not in said
 
 
 def test_numbers_kept_text_by_a_code_are_named(tmp_path):

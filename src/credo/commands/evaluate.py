@@ -288,7 +288,10 @@ def evaluate(
                 artifact.scorecard,
                 # people matched to a protected-attributes file by their ids as written
                 PROTECTED_FILE_KEY if protected_file is not None else None,
-                artifact.training.get("target"),
+                # a feature-table model's outcome column (a plain table's names its own)
+                artifact.training.get("target")
+                if artifact.training.get("kind") == "features"
+                else None,
             )
             missing = [n for n in artifact.scorecard.features_ if n not in frame.columns]
             if missing:

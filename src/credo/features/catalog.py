@@ -15,8 +15,9 @@ from credo.policy.policy import Policy
 # payment ratio of 0; utilisation counts the balances of reports that give a limit. 1.4: the
 # payment ratio measures each billing cycle's payments against the statement it began with.
 # 1.5: open loans and bill accounts say "no data" (-1) where none is on file, apart from 0
-# open; an inquiry alone is no account on file, nor credit history; reason bounds.
-CATALOG_VERSION = "1.5"
+# open; an inquiry alone is no account on file, nor credit history; reason bounds. 1.6: a
+# credit limit of 0 is no limit in utilisation; an address date before 1900 is not known.
+CATALOG_VERSION = "1.6"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened

@@ -29,7 +29,7 @@ MEASURES: tuple[str, ...] = (
     "amount",  # sum of amounts (for monthly account_status: the balances owed)
     "amount_max",  # largest amount
     "limit",  # sum of credit limits reported (monthly account_status: total limit)
-    "amount_limited",  # sum of amounts of the reports that carry a credit limit (utilisation)
+    "amount_limited",  # sum of amounts of the reports that carry a credit limit above 0
     "signed_last",  # the last balance reported in the month, negative when overdrawn
     "dpd_max",  # worst days past due (within the policy's negative-data window)
     "n_late",  # reports with days past due > 0

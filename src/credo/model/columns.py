@@ -298,10 +298,13 @@ def _digit_dates(column: pd.Series) -> str | None:
 # Dates and times held as counts, told by a column's name: spreadsheet serial days (Excel's
 # 20,000 to 80,000: 1954 to 2119), seconds and milliseconds since 1970 (1973 to 2100)
 _NUMBERED_DATE_SPANS = ((20_000, 80_000), (1e8, 4.1e9), (1e11, 4.1e12))
-_DATE_NAME_WORDS = frozenset(
-    ("date", "dt", "time", "timestamp", "ts", "datetime", "epoch", "created", "updated")
+# the words as a name's last (application_date, created_ts, opened_at) or first (date_opened,
+# ts_created); elsewhere they qualify an amount (full_time_income, time_deposit_balance)
+_DATE_NAME_LAST_WORDS = frozenset(
+    ("date", "dt", "time", "timestamp", "ts", "datetime", "epoch", "created", "updated", "at")
+    + ("on", "day")
 )
-_DATE_NAME_LAST_WORDS = frozenset(("at", "on", "day"))
+_DATE_NAME_FIRST_WORDS = frozenset(("date", "dt", "timestamp", "ts", "datetime", "epoch"))
 
 
 def _numbered_dates(name: str, column: pd.Series) -> str | None:
@@ -310,9 +313,7 @@ def _numbered_dates(name: str, column: pd.Series) -> str | None:
     created_ts, opened_at): kept, a vintage becomes a feature (a recent one has had less time
     to go bad), and every later date lies beyond its bins."""
     words = name_words(name)
-    if not words or not (
-        _DATE_NAME_WORDS.intersection(words) or words[-1] in _DATE_NAME_LAST_WORDS
-    ):
+    if not words or not (words[-1] in _DATE_NAME_LAST_WORDS or words[0] in _DATE_NAME_FIRST_WORDS):
         return None
     values = column.dropna().to_numpy(dtype=np.float64)
     if values.size < MIN_ROWS_FOR_IDENTIFIER:
@@ -408,24 +409,26 @@ def nines_codes(column: pd.Series) -> list[float]:
     if values.size == 0:
         return []
     distinct, rows = np.unique(values, return_counts=True)
-    codes: list[float] = []
+    # the nines at the top, highest first; then the most of them that clear the others (an
+    # age of 99 held by two people below a 999 "unknown" is an age: one of the others)
+    top: list[tuple[float, int]] = []
     for value, held in zip(distinct[::-1], rows[::-1], strict=True):
-        if len(codes) == NINES_CODES_MAX or value != np.round(value) or value < 96:
+        if len(top) == NINES_CODES_MAX or value != np.round(value) or value < 96:
             break
         if not _NINES.fullmatch(f"{value:.0f}"):
             break
-        if held < NEGATIVE_CODE_MIN_ROWS:
-            return []  # a nines value too rare to bin alone above the others: left ranked
-        codes.append(float(value))
-    if not codes:
-        return []
-    others = distinct[distinct < min(codes)]
-    if others.size < NEGATIVE_CODES_MIN_OTHERS:
-        return []
-    low, high = float(others.min()), float(others.max())
-    if min(codes) - high < NINES_MIN_GAP * (high - low):
-        return []
-    return codes
+        top.append((float(value), int(held)))
+    for count in range(len(top), 0, -1):
+        codes = [value for value, _ in top[:count]]
+        if any(held < NEGATIVE_CODE_MIN_ROWS for _, held in top[:count]):
+            continue
+        others = distinct[distinct < min(codes)]
+        if others.size < NEGATIVE_CODES_MIN_OTHERS:
+            continue
+        low, high = float(others.min()), float(others.max())
+        if min(codes) - high >= NINES_MIN_GAP * (high - low):
+            return codes
+    return []
 
 
 def far_extreme(column: pd.Series) -> tuple[float, int, float, float] | None:

@@ -165,6 +165,8 @@ _DECIMAL_COMMA = re.compile(
     r"\s*[-+(]?\s*([0-9]+,([0-9]{1,2}|[0-9]{4,})|0,[0-9]+|[1-9][0-9]{0,2}([.][0-9]{3})+,[0-9]+"
     r"|[1-9][0-9]{0,2}([.][0-9]{3}){2,})\s*[%€$£¥]?\s*[)]?\s*"
 )
+# a number either way reads: digits with at most one point or comma ("69,000", "1.234", "12")
+_EITHER_WAY = re.compile(r"\s*[-+(]?[$€£¥]?\s*[0-9]+([.,][0-9]+)?\s*[%€$£¥]?\s*[)]?\s*")
 # How many distinct values of each text column are looked at for the file's way
 _CONVENTION_SAMPLE = 2_000
 
@@ -181,9 +183,18 @@ def _writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
             continue
         values = pd.unique(frame[name].dropna().astype(str).to_numpy(dtype=object))
         values = values[:_CONVENTION_SAMPLE]
-        if any(_DECIMAL_COMMA.fullmatch(v) for v in values):
+        decimal = [bool(_DECIMAL_COMMA.fullmatch(v)) for v in values]
+        groups = [bool(_COMMA_GROUPS.fullmatch(v)) for v in values]
+        # a column of numbers only: a stray value elsewhere (an IP address 10.100.200.150, a
+        # note) tells nothing of how the file writes numbers
+        if not all(
+            d or g or _EITHER_WAY.fullmatch(v)
+            for d, g, v in zip(decimal, groups, values, strict=True)
+        ):
+            continue
+        if any(decimal):
             return False
-        grouped = grouped or any(_COMMA_GROUPS.fullmatch(v) for v in values)
+        grouped = grouped or any(groups)
     return grouped
 
 
@@ -460,16 +471,18 @@ def _number(text: str) -> float | None:
 
 def _header_is_data(names: list[str]) -> bool:
     """Whether a first line reads as a row of data rather than column names: half of its
-    fields or more are numbers (a file without a header, as loan-level files come), unless
-    they are 0, 1, 2 ... or 1, 2, 3 ... (a table's unnamed columns, numbered)."""
-    numbers = [n for n in map(_number, names) if n is not None]
-    if len(numbers) < 2 or 2 * len(numbers) < len(names):
+    fields or more are numbers (a file without a header, as loan-level files come), and they
+    read as values, not names: columns numbered 0, 1, 2 ... (or from 1), or named by years,
+    months or days of one width (2019, 202301, 20230101) are names."""
+    written = [name for name in names if _number(name) is not None]
+    if len(written) < 2 or 2 * len(written) < len(names):
         return False
-    counted = sorted(numbers)
-    return counted not in (
-        [float(i) for i in range(len(counted))],
-        [float(i + 1) for i in range(len(counted))],
-    )
+    if len(set(written)) < len(written) or not all(name.isdigit() for name in written):
+        return True  # a repeat, a decimal point or a sign: values
+    counted = sorted(int(name) for name in written)
+    numbered = counted in (list(range(len(counted))), list(range(1, len(counted) + 1)))
+    dated = len({len(name) for name in written}) == 1 and len(written[0]) >= 4
+    return not (numbered or dated)
 
 
 def _check_header(path: Path, delimiter: str) -> None:
