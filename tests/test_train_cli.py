@@ -1647,7 +1647,22 @@ def test_commas_that_may_group_thousands_are_named_and_comma_thousands_reads_the
     assert "--comma-thousands" not in told.stderr
     model = load_model(tmp_path / "t.json")
     assert model.training["text_numbers"] == {"upb": "grouped"}
+    assert model.training["comma_thousands"] is True
     assert min(model.scorecard.bins_["upb"].edges) > 1_000  # cut on amounts, not on 69.0
+    # scored later, a batch is read as training read its file, without a note to check it
+    batch = tmp_path / "batch.txt"
+    pd.read_csv(path, sep="\t", dtype=str).head(50).to_csv(batch, sep="\t", index=False)
+    scored = credo("score", "--model", tmp_path / "t.json", "--table", batch,
+                   "--out", tmp_path / "s.csv")  # fmt: skip
+    assert "check which this file means" not in " ".join(
+        scored.stdout.split() + scored.stderr.split()
+    )
+    whole = tmp_path / "whole.csv"
+    credo("score", "--model", tmp_path / "t.json", "--table", path, "--out", whole)
+    assert (
+        pd.read_csv(tmp_path / "s.csv")["score"].tolist()
+        == pd.read_csv(whole)["score"].head(50).tolist()
+    )
 
 
 def test_the_cli_has_openmp_threads_wait_passively_unless_told_otherwise():

@@ -44,6 +44,7 @@ def _load_labelled(
     scorecard: Any = None,
     id_column: str | None = None,
     trained_target: str | None = None,
+    comma_thousands: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
     """The labelled rows, their outcomes, where they came from, how the outcome was read, and
     which rows the model (`scorecard`) cannot score (no data from a consented source in any
@@ -60,7 +61,9 @@ def _load_labelled(
         if not target:
             fail("--table needs --target COL: the column holding 1 for bad and 0 for good")
         # the columns training read as text are read so again (ModelArtifact.text_inputs)
-        frame = read_plain_table(table, text_columns or [], id_column=id_column)
+        frame = read_plain_table(
+            table, text_columns or [], id_column=id_column, comma_thousands=comma_thousands
+        )
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         source = str(table)
@@ -292,6 +295,7 @@ def evaluate(
                 artifact.training.get("target")
                 if artifact.training.get("kind") == "features"
                 else None,
+                bool(artifact.training.get("comma_thousands")),
             )
             missing = [n for n in artifact.scorecard.features_ if n not in frame.columns]
             if missing:

@@ -952,6 +952,7 @@ def score(
             artifact.text_inputs(),
             # a plain table's id column as the model was trained with it, as `model sql` takes it
             default_id=training.get("id_column") if training.get("kind") == "table" else None,
+            comma_thousands=bool(training.get("comma_thousands")),
         )
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))

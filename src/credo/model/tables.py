@@ -132,6 +132,8 @@ def read_plain_table(
     read_as_numbers: dict[str, str] = {}
     comma_file = delimiter == "," or comma_thousands or _writes_numbers_as_a_comma_file(frame)
     convention = "," if comma_file else "other"
+    # a file separated otherwise read as a comma-separated one: its model reads so again
+    frame.attrs[COMMA_THOUSANDS] = comma_file and delimiter != ","
     for kind in TEXT_NUMBER_KINDS[convention]:
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         frame = _except(
@@ -198,6 +200,8 @@ def _writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
     return grouped
 
 
+# DataFrame.attrs key: a file not separated by commas whose commas separate thousands
+COMMA_THOUSANDS = "credo_comma_thousands"
 # DataFrame.attrs key: the columns whose points were read as separators of thousands
 THOUSANDS_POINTS = "credo_thousands_points"
 # The kinds of text number that show a file writes decimals with a comma

@@ -67,6 +67,8 @@ class TrainingData:
     # plain tables: the columns whose points were read as separators of thousands
     thousands_points: tuple[str, ...] = ()
     catalog_version: str | None = None  # feature tables: the catalog they were built with
+    # plain tables: a tab, bar or semicolon file read with commas between thousands
+    comma_thousands: bool = False
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -191,6 +193,7 @@ def load_table_training(
         thousands_points=tuple(
             c for c in frame.attrs.get(tables.THOUSANDS_POINTS, ()) if c not in drop
         ),
+        comma_thousands=bool(frame.attrs.get(tables.COMMA_THOUSANDS)),
     )
 
 
@@ -355,6 +358,8 @@ def train_model(
         "data_fingerprint": data.fingerprint,
         "policy": policy,
         **({"catalog_version": data.catalog_version} if data.kind == "features" else {}),
+        # said only where true: an earlier credo reads the file as it always did
+        **({"comma_thousands": True} if data.comma_thousands else {}),
         "holdout_share": HOLDOUT_SHARE if split is not None else 0.0,
         "score_distribution": score_distribution(train_scores["score"].to_numpy()),
         "seconds": round(time.perf_counter() - started, 3),
@@ -491,16 +496,21 @@ def load_scoring_table(
     id_column: str | None,
     text_columns: Sequence[str] = (),
     default_id: str | None = None,
+    comma_thousands: bool = False,
 ) -> tuple[pd.DataFrame, Any, str | None]:
     """The rows to score, their ids as written (user_id, the --id column, else `default_id`
     where the table has it, else the row number) and the id column taken. `text_columns`: the
     columns to read from a CSV file as text, as training read them (ModelArtifact.text_inputs:
-    "4.500" would be 4.5 in a file whose other values pandas takes for decimals)."""
+    "4.500" would be 4.5 in a file whose other values pandas takes for decimals).
+    `comma_thousands`: as the model's training file, a tab, bar or semicolon file writes
+    numbers with commas between thousands."""
     if features is not None:
         frame, _ = tables.read_features(features)
         return frame, frame["user_id"].to_numpy(), "user_id"
     assert table is not None
-    frame = tables.read_plain_table(table, text_columns, id_column or default_id)
+    frame = tables.read_plain_table(
+        table, text_columns, id_column or default_id, comma_thousands=comma_thousands
+    )
     if id_column is None and default_id in frame.columns:
         id_column = default_id
     if id_column is None:
