@@ -538,23 +538,7 @@ def _note_commas_that_may_group_thousands(data: Any) -> None:
     digits ("69,000"): as an American tab or pipe export writes them, those are thousands."""
     from rich.markup import escape
 
-    from credo.model.tables import TableError, csv_delimiter, read_csv_text
-
-    ambiguous = [n for n, kind in data.text_numbers.items() if kind == "decimal_comma"]
-    source = Path(data.sources[0])
-    if not ambiguous or source.suffix.lower() not in (".csv", ".txt", ".tsv"):
-        return
-    try:
-        text = read_csv_text(source, csv_delimiter(source), ambiguous)
-    except (TableError, OSError, ValueError):
-        return
-    for name in ambiguous:
-        values = text[name].dropna().astype(str)
-        with_comma = values[values.str.contains(",", regex=False)]
-        thousands = r"\s*[-+]?[1-9][0-9]{0,2},[0-9]{3}\s*"
-        if with_comma.empty or not with_comma.str.fullmatch(thousands).all():
-            continue
-        example = with_comma.iloc[0].strip()
+    for name, example in data.commas_like_thousands.items():
         console.print(
             f"[yellow]note:[/] {escape(str(name))} is read with a decimal comma ({example} as"
             f" {float(example.replace(',', '.')):g}), as files separated otherwise than by"

@@ -23,8 +23,10 @@ import pyarrow.parquet as pq
 from credo.model.text_numbers import (
     TEXT_CONVENTION,
     TEXT_NUMBER_KINDS,
+    commas_like_thousands,
     numbers_but_for,
     text_columns_as_numbers,
+    writes_numbers_as_a_comma_file,
 )
 
 FEATURE_KEYS = ("user_id", "as_of")
@@ -100,7 +102,7 @@ def read_plain_table(
     (a column it read so is among its `text_columns`), whatever else the file holds.
     `comma_thousands`: a file not separated by commas writes its numbers as a comma-separated
     one does ("69,000" is 69000), where its numbers do not say so themselves
-    (`_writes_numbers_as_a_comma_file`)."""
+    (`text_numbers.writes_numbers_as_a_comma_file`)."""
     verbatim = {str(c) for c in [*text_columns, id_column] if c is not None}
     path = Path(path)
     if not path.exists():
@@ -130,10 +132,9 @@ def read_plain_table(
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
     read_as_numbers: dict[str, str] = {}
-    comma_file = delimiter == "," or comma_thousands or _writes_numbers_as_a_comma_file(frame)
+    comma_file = delimiter == "," or comma_thousands or writes_numbers_as_a_comma_file(frame)
     convention = "," if comma_file else "other"
-    # a file separated otherwise read as a comma-separated one: its model reads so again
-    frame.attrs[COMMA_THOUSANDS] = comma_file and delimiter != ","
+    as_written = frame  # the text as the file holds it, before any is read as numbers
     for kind in TEXT_NUMBER_KINDS[convention]:
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         frame = _except(
@@ -150,58 +151,21 @@ def read_plain_table(
         frame.attrs[THOUSANDS_POINTS] = list(read)
     # which text columns were read as numbers, and how: the SQL export reads them the same way
     frame.attrs[TEXT_NUMBERS] = read_as_numbers
+    # a file separated otherwise read as a comma-separated one: its model reads so again
+    frame.attrs[COMMA_THOUSANDS] = comma_file and delimiter != ","
+    if for_training:  # read with decimal commas, though written as thousands may be
+        frame.attrs[COMMAS_LIKE_THOUSANDS] = commas_like_thousands(
+            as_written, [n for n, kind in read_as_numbers.items() if kind == "decimal_comma"]
+        )
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
     return frame
 
 
-# Numbers only a file whose commas group thousands writes: two groups or more ("1,005,000"),
-# or a group before a decimal point ("$52,659.86"); and only a file of decimal commas: a comma
-# before other than three digits ("12,5", "0,465" after a 0), or points between groups before
-# a decimal comma or twice ("1.234,56", "1.005.000"). "69,000" and "1.234" are either.
-_COMMA_GROUPS = re.compile(
-    r"\s*[-+(]?[$€£¥]?\s*[1-9][0-9]{0,2}((,[0-9]{3}){2,}([.][0-9]+)?|,[0-9]{3}[.][0-9]+)"
-    r"\s*[)]?\s*"
-)
-_DECIMAL_COMMA = re.compile(
-    r"\s*[-+(]?\s*([0-9]+,([0-9]{1,2}|[0-9]{4,})|0,[0-9]+|[1-9][0-9]{0,2}([.][0-9]{3})+,[0-9]+"
-    r"|[1-9][0-9]{0,2}([.][0-9]{3}){2,})\s*[%€$£¥]?\s*[)]?\s*"
-)
-# a number either way reads: digits with at most one point or comma ("69,000", "1.234", "12")
-_EITHER_WAY = re.compile(r"\s*[-+(]?[$€£¥]?\s*[0-9]+([.,][0-9]+)?\s*[%€$£¥]?\s*[)]?\s*")
-# How many distinct values of each text column are looked at for the file's way
-_CONVENTION_SAMPLE = 2_000
-
-
-def _writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
-    """Whether a file not separated by commas (tab, pipe, semicolon) writes its numbers as a
-    comma-separated file does, a comma between thousands and a point before decimals (an
-    American export: "1,005,000", "$52,659.86"): some text column holds numbers only so
-    written and none holds decimal commas. Else its commas are decimal ("1,5"), as where a
-    semicolon separates the fields."""
-    grouped = False
-    for name in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
-            continue
-        values = pd.unique(frame[name].dropna().astype(str).to_numpy(dtype=object))
-        values = values[:_CONVENTION_SAMPLE]
-        decimal = [bool(_DECIMAL_COMMA.fullmatch(v)) for v in values]
-        groups = [bool(_COMMA_GROUPS.fullmatch(v)) for v in values]
-        # a column of numbers only: a stray value elsewhere (an IP address 10.100.200.150, a
-        # note) tells nothing of how the file writes numbers
-        if not all(
-            d or g or _EITHER_WAY.fullmatch(v)
-            for d, g, v in zip(decimal, groups, values, strict=True)
-        ):
-            continue
-        if any(decimal):
-            return False
-        grouped = grouped or any(groups)
-    return grouped
-
-
-# DataFrame.attrs key: a file not separated by commas whose commas separate thousands
+# DataFrame.attrs keys: a file not separated by commas whose commas separate thousands; the
+# columns read with a decimal comma whose every comma is followed by three digits ("69,000")
 COMMA_THOUSANDS = "credo_comma_thousands"
+COMMAS_LIKE_THOUSANDS = "credo_commas_like_thousands"
 # DataFrame.attrs key: the columns whose points were read as separators of thousands
 THOUSANDS_POINTS = "credo_thousands_points"
 # The kinds of text number that show a file writes decimals with a comma
@@ -425,11 +389,6 @@ def _read_csv(
         except UnicodeDecodeError:
             continue
     return read(encoding=ENCODINGS[-1])
-
-
-def read_csv_text(path: Path, delimiter: str, columns: Sequence[str]) -> pd.DataFrame:
-    """Some columns of a CSV file as the text they hold."""
-    return _read_csv(path, delimiter, set(columns), only=list(columns))
 
 
 # How far into a file a header below a title line is looked for

@@ -68,6 +68,68 @@ _GROUPED_DECIMAL_COMMA = _signed_or_in_brackets(
     rf"[{_CURRENCY}]?{_SPACE}({_GROUPS_OF_THOUSANDS}|[0-9]+)(,[0-9]+)?{_SPACE}[{_CURRENCY}%]?"
 )
 
+# Numbers only a file whose commas group thousands writes: two groups or more ("1,005,000"),
+# or a group before a decimal point ("$52,659.86"); and only a file of decimal commas: a comma
+# before other than three digits ("12,5", "0,465" after a 0), or points between groups before
+# a decimal comma or twice ("1.234,56", "1.005.000"); and what either reads: digits with at
+# most one point or comma ("69,000", "1.234", "12").
+_COMMA_GROUPS = _signed_or_in_brackets(
+    rf"[{_CURRENCY}]?{_SPACE}[1-9][0-9]{{0,2}}((,[0-9]{{3}}){{2,}}([.][0-9]+)?|,[0-9]{{3}}[.][0-9]+)"
+)
+_DECIMAL_COMMAS_ONLY = _signed_or_in_brackets(
+    r"([0-9]+,([0-9]{1,2}|[0-9]{4,})|0,[0-9]+|[1-9][0-9]{0,2}([.][0-9]{3})+,[0-9]+"
+    rf"|[1-9][0-9]{{0,2}}([.][0-9]{{3}}){{2,}}){_SPACE}[%{_CURRENCY}]?"
+)
+_EITHER_WAY = _signed_or_in_brackets(
+    rf"[{_CURRENCY}]?{_SPACE}[0-9]+([.,][0-9]+)?{_SPACE}[%{_CURRENCY}]?"
+)
+# How many distinct values of each text column are looked at for a file's way with numbers
+_CONVENTION_SAMPLE = 2_000
+# A decimal comma that may as well separate thousands: "69,000"
+_COMMA_LIKE_THOUSANDS = re.compile(rf"{_SPACE}{_SIGN}[1-9][0-9]{{0,2}},[0-9]{{3}}{_SPACE}")
+
+
+def writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
+    """Whether a file not separated by commas (tab, pipe, semicolon) writes its numbers as a
+    comma-separated file does, a comma between thousands and a point before decimals (an
+    American export: "1,005,000", "$52,659.86"): some text column of numbers holds numbers
+    only so written and none holds decimal commas. Else its commas are decimal ("1,5"), as
+    where a semicolon separates the fields. A column holding other text (an IP address
+    10.100.200.150, a note) tells nothing of how the file writes numbers."""
+    grouped = False
+    for name in frame.columns:
+        text = text_values(frame[name])
+        if text is None:
+            continue
+        values = pd.unique(text.to_numpy(dtype=object))[:_CONVENTION_SAMPLE]
+        decimal = [bool(_DECIMAL_COMMAS_ONLY.fullmatch(v)) for v in values]
+        groups = [bool(_COMMA_GROUPS.fullmatch(v)) for v in values]
+        if not all(
+            d or g or _EITHER_WAY.fullmatch(v)
+            for d, g, v in zip(decimal, groups, values, strict=True)
+        ):
+            continue
+        if any(decimal):
+            return False
+        grouped = grouped or any(groups)
+    return grouped
+
+
+def commas_like_thousands(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, str]:
+    """Of the text columns `names` (read with a decimal comma), those whose every value with a
+    comma has three digits after it and one to three before ("69,000"), as an American tab or
+    pipe export writes thousands, each with one such value."""
+    found = {}
+    for name in names:
+        text = text_values(frame[name])
+        if text is None:
+            continue
+        with_comma = [v for v in pd.unique(text.to_numpy(dtype=object)) if "," in v]
+        if with_comma and all(_COMMA_LIKE_THOUSANDS.fullmatch(v) for v in with_comma):
+            found[name] = with_comma[0].strip()
+    return found
+
+
 # Every space goes first: the shapes allow them only where they say nothing ("-$ 5" is -5,
 # "96 800,00 €" 96800, "12,5 %" 12.5), and engines trim different ones before a cast.
 _NO_SPACES = tuple((c, "") for c in SPACES)

@@ -69,6 +69,9 @@ class TrainingData:
     catalog_version: str | None = None  # feature tables: the catalog they were built with
     # plain tables: a tab, bar or semicolon file read with commas between thousands
     comma_thousands: bool = False
+    # plain tables: columns read with a decimal comma that may separate thousands, each with
+    # such a value ("69,000")
+    commas_like_thousands: dict[str, str] = field(default_factory=dict)
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -194,6 +197,11 @@ def load_table_training(
             c for c in frame.attrs.get(tables.THOUSANDS_POINTS, ()) if c not in drop
         ),
         comma_thousands=bool(frame.attrs.get(tables.COMMA_THOUSANDS)),
+        commas_like_thousands={
+            c: v
+            for c, v in frame.attrs.get(tables.COMMAS_LIKE_THOUSANDS, {}).items()
+            if c not in drop
+        },
     )
 
 
