@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import math
 import subprocess
@@ -92,6 +93,14 @@ def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
     result = credo(*args, "--out", str(again))
     assert result.returncode == 0, result.stderr
     assert read_feature_table(again)[0].to_pylist() == table.to_pylist()
+    # and compressed, as exports come
+    as_gz = tmp_path / "outcomes.csv.gz"
+    as_gz.write_bytes(gzip.compress(as_csv.read_bytes()))
+    packed = tmp_path / "h.parquet"
+    args = ["features", "--db", str(store), "--as-of-file", str(as_gz), "--policy", "cn"]
+    result = credo(*args, "--out", str(packed))
+    assert result.returncode == 0, result.stderr
+    assert read_feature_table(packed)[0].to_pylist() == table.to_pylist()
 
 
 def test_repeated_rows_and_dates_after_today_are_told(store, tmp_path):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import bz2
 import decimal
+import gzip
 import json
+import lzma
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -111,6 +115,57 @@ def test_score_parquet_with_an_id_column_and_extra_columns(trained, tmp_path):
     scores = pq.read_table(out).to_pandas()
     assert scores.columns.tolist() == SCORE_COLUMNS
     assert scores["id"].tolist() == table["customer"].tolist()
+
+
+def test_compressed_tables_are_read_as_the_file_inside(trained, tmp_path):
+    model, _ = trained
+    frame = pd.read_csv(GERMAN)
+    packed = {
+        "german.csv.gz": gzip.compress(GERMAN.read_bytes()),
+        "german.csv.bz2": bz2.compress(GERMAN.read_bytes()),
+        "german.tsv.xz": lzma.compress(frame.to_csv(sep="\t", index=False).encode()),
+    }
+    for name, data in packed.items():
+        (tmp_path / name).write_bytes(data)
+    with zipfile.ZipFile(tmp_path / "german.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(GERMAN, "german_credit.csv")
+    expected = pd.read_csv(_scored(model, GERMAN, tmp_path / "plain.csv"))
+    for name in [*packed, "german.zip"]:
+        got = pd.read_csv(_scored(model, tmp_path / name, tmp_path / f"{name}.scores.csv"))
+        pd.testing.assert_frame_equal(got, expected)
+    # trained on a compressed file: the same model as on the file itself
+    again = tmp_path / "again.json"
+    credo("train", "--table", tmp_path / "german.zip", "--target", "bad", *EXCLUDE, "--out", again)
+    assert load_model(again).scorecard.features_ == load_model(model).scorecard.features_
+    # an archive of two tables, a Parquet file compressed, a file cut short: told what to do
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.write(GERMAN, "a.csv")
+        archive.write(GERMAN, "b.csv")
+    (tmp_path / "t.parquet.gz").write_bytes(gzip.compress(b"PAR1"))
+    (tmp_path / "cut.csv.gz").write_bytes(packed["german.csv.gz"][:4000])
+    told = {
+        "two.zip": "the zip archive holds 2 files (a.csv, b.csv); give one table",
+        "t.parquet.gz": "a compressed Parquet file",
+        "cut.csv.gz": "cannot be decompressed",
+    }
+    for name, words in told.items():
+        result = credo(
+            "score",
+            "--model",
+            model,
+            "--table",
+            tmp_path / name,
+            "--out",
+            tmp_path / "x.csv",
+            check=False,
+        )
+        assert result.returncode != 0 and words in " ".join(result.stderr.split()), name
+        assert "Traceback" not in result.stderr
+
+
+def _scored(model: Path, table: Path, out: Path) -> Path:
+    credo("score", "--model", model, "--table", table, "--out", out)
+    return out
 
 
 def test_customer_numbers_stay_verbatim_and_are_never_inputs(tmp_path):

@@ -190,7 +190,8 @@ def _read_as_of_file(path: Path):
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    from credo.model.tables import csv_delimiter
+    from credo.model.compressed import open_binary
+    from credo.model.tables import TableError, csv_delimiter, table_suffix
 
     if path.is_dir():
         inside = path / "outcomes.parquet"
@@ -201,16 +202,20 @@ def _read_as_of_file(path: Path):
         )
     if not path.is_file():
         fail(f"no as-of file at {path}: give a Parquet or CSV file with user_id and as_of columns")
-    is_csv = path.suffix.lower() in (".csv", ".txt")
+    try:
+        is_csv = table_suffix(path) in (".csv", ".txt")
+    except TableError as exc:
+        fail(str(exc))
     try:
         if is_csv:  # as `credo train` reads an outcomes CSV: ids as text, dates YYYY-MM-DD
-            return pa_csv.read_csv(
-                path,
-                parse_options=pa_csv.ParseOptions(delimiter=csv_delimiter(path)),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types={"user_id": pa.string(), "as_of": pa.string()}
-                ),
-            )
+            with open_binary(path) as handle:
+                return pa_csv.read_csv(
+                    handle,
+                    parse_options=pa_csv.ParseOptions(delimiter=csv_delimiter(path)),
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types={"user_id": pa.string(), "as_of": pa.string()}
+                    ),
+                )
         return pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for unreadable files
         fail(f"cannot read {path} as {'CSV' if is_csv else 'Parquet'}: {exc}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -20,6 +21,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credo.model.compressed import (
+    CompressedTableError,
+    inner_suffix,
+    is_compressed,
+    open_text,
+)
 from credo.model.text_numbers import (
     TEXT_CONVENTION,
     TEXT_NUMBER_KINDS,
@@ -107,27 +114,39 @@ def read_plain_table(
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: no such file; give a CSV or Parquet table")
-    suffix = ".parquet" if path.is_dir() else path.suffix.lower()
+    suffix = ".parquet" if path.is_dir() else table_suffix(path)
     delimiter = ","
     if path.is_dir():
         _check_parquet_folder(path)
+    if suffix == ".parquet" and is_compressed(path):
+        raise TableError(
+            f"{path}: a compressed Parquet file; Parquet compresses its own columns: give the"
+            " .parquet file itself, decompressed"
+        )
     if suffix == ".parquet":
         frame = _parquet_frame(_read_parquet(path), id_column)
     elif suffix in (".csv", ".txt", ".tsv"):
-        delimiter = csv_delimiter(path)
         try:
+            delimiter = csv_delimiter(path)
             frame = _read_csv(path, delimiter, verbatim)
             _check_header(path, delimiter)
         except pd.errors.EmptyDataError:
             raise TableError(f"{path}: the file is empty; give a header line and rows") from None
         except pd.errors.ParserError as exc:
             raise TableError(f"{path}: not a readable CSV table ({exc})") from None
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            if not is_compressed(path):
+                raise
+            raise TableError(
+                f"{path}: cannot be decompressed ({exc}); it may be cut short or not of the"
+                " kind its name says: decompress it with the tool that made it"
+            ) from None
     else:
         raise TableError(
             f"{path}: unknown table format {suffix!r}; give a CSV file (.csv, .txt or .tsv:"
-            " fields separated by commas, semicolons, tabs or bars) or Parquet (.parquet, or a"
-            " folder of parts); a compressed file (.gz, .zip) decompressed first, and a .psv or"
-            " .dat file of delimited text named .txt"
+            " fields separated by commas, semicolons, tabs or bars; compressed as .csv.gz,"
+            " .csv.bz2, .csv.xz or a .zip holding one) or Parquet (.parquet, or a folder of"
+            " parts); a .psv or .dat file of delimited text named .txt"
         )
     if frame.empty:
         raise TableError(f"{path}: the table has no rows")
@@ -199,6 +218,15 @@ def _points_between_thousands(
         ):
             read[name] = grouped[name]
     return read
+
+
+def table_suffix(path: str | Path) -> str:
+    """A table file's format as its name says, lower case: ".csv" for `loans.csv.gz` and for
+    a zip archive holding `loans.csv` (see `credo.model.compressed`)."""
+    try:
+        return inner_suffix(path)
+    except CompressedTableError as exc:
+        raise TableError(str(exc)) from None
 
 
 def parquet_parts(folder: Path) -> list[Path]:
@@ -400,9 +428,9 @@ def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
     first holds more fields (a title line above the header, as Lending Club's exports have:
     "Notes offered by Prospectus ..."), as words to add to an error; else ""."""
     path = Path(path)
-    if len(frame.columns) != 1 or path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+    if len(frame.columns) != 1 or table_suffix(path) not in (".csv", ".txt", ".tsv"):
         return ""
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+    with open_text(path, newline="") as handle:
         lines = list(islice(handle, HEADER_SEARCH_LINES))
     spaced = [len(line.split()) for line in lines[:2]]
     delimited = any(d in line for line in lines[:2] for d in DELIMITERS)
@@ -451,7 +479,7 @@ def _header_is_data(names: list[str]) -> bool:
 def _check_header(path: Path, delimiter: str) -> None:
     """Refuse a first line of data (no header) and repeated column names, which pandas would
     quietly rename ("income.1")."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+    with open_text(path, newline="") as handle:
         header = next(csv.reader(handle, delimiter=delimiter), [])
     names = [name.strip() for name in header if name.strip()]
     if _header_is_data(names):
@@ -542,7 +570,7 @@ def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
     Parquet file's text columns), for the ones it holds as text."""
     if not names:
         return {}
-    if path.is_dir() or path.suffix.lower() == ".parquet":
+    if path.is_dir() or table_suffix(path) == ".parquet":
         try:
             schema = pq.read_schema(parquet_parts(path)[0] if path.is_dir() else path)
             text = [n for n in names if n in schema.names and _is_text_type(schema.field(n).type)]
@@ -577,7 +605,7 @@ def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
 def csv_delimiter(path: str | Path) -> str:
     """The delimiter of a CSV file's header line: the most frequent of , ; tab | outside
     quotes (comma when there is none, as for a one-column file)."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    with open_text(path) as handle:
         header = handle.readline()
     outside, quoted = [], False
     for char in header:
@@ -688,11 +716,12 @@ def read_outcomes(path: Path) -> pd.DataFrame:
     """An outcomes file: Parquet, or CSV (its user_id read as text)."""
     if not path.exists():
         raise TableError(f"{path}: no such outcomes file (Parquet or CSV of user_id, as_of, bad)")
+    suffix = table_suffix(path)
     try:
-        if path.suffix.lower() in (".csv", ".txt"):
+        if suffix in (".csv", ".txt"):
             return pd.read_csv(path, dtype={"user_id": str}, sep=csv_delimiter(path))
         return pq.read_table(path).to_pandas()
-    except (OSError, ValueError, pa.ArrowException) as exc:
+    except (OSError, ValueError, pa.ArrowException, EOFError) as exc:
         raise TableError(
             f"{path}: not a readable outcomes file ({exc}); give Parquet or CSV with columns "
             "user_id, as_of, bad"
