@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime
 
 import pytest
@@ -138,6 +139,13 @@ def test_a_consents_csv_is_loaded_by_ingest_beside_the_events(store_path, tmp_pa
     assert query(
         store_path, "SELECT revoked_at FROM consents WHERE source = 'card' AND user_id = 'u1'"
     ) == [(datetime(2024, 9, 1),)]
+    # compressed as exported: read as consents, the new revocation counted, nothing twice
+    packed = tmp_path / "consents.csv.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes().replace(b",NA\n", b",2024-10-01\n")))
+    third = credo("ingest", packed, "--db", store_path)
+    assert third.returncode == 0, third.stderr
+    assert "1 consents" in " ".join((third.stdout + third.stderr).split())
+    assert query(store_path, "SELECT count(*) FROM consents") == [(3,)]
 
 
 @pytest.mark.parametrize(

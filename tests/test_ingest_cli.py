@@ -3,16 +3,30 @@ object, help texts, and a kill -9 in the middle of a file followed by a re-run."
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import os
 import re
 import signal
 import subprocess
 import threading
 import time
+import zipfile
+from pathlib import Path
 
 import pytest
-from test_ingest_support import CREDO, credo, event, every_type, query, write_csv
+from test_ingest_support import (
+    CREDO,
+    credo,
+    event,
+    every_type,
+    query,
+    stored_events,
+    write_csv,
+    write_jsonl,
+)
 
 from credo.events.chunk_store import MIN_SEGMENT_ROWS
 from credo.events.ingest import ingest_paths
@@ -90,6 +104,48 @@ def test_a_line_that_is_not_utf8_is_named(store_path, tmp_path):
     message = " ".join(result.stderr.split())
     assert "line 4 is not UTF-8 text (byte 0xff" in message and "re-encode" in message
     assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_compressed_event_files_ingest_as_the_files_inside(tmp_path):
+    from credo.store.db import init_store
+
+    rows = every_type(400)
+    plain = write_csv(tmp_path / "plain.csv", rows)
+    lines = write_jsonl(tmp_path / "plain.jsonl", rows)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cards.csv.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    (folder / "bank.jsonl.bz2").write_bytes(bz2.compress(lines.read_bytes()))
+    (folder / "shop.jsonl.xz").write_bytes(lzma.compress(lines.read_bytes()))
+    with zipfile.ZipFile(folder / "telecom.csv.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(plain, "telecom.csv")
+    expected = stored_events(_ingested(init_store(tmp_path / "plain.duckdb"), plain))
+    for file in sorted(folder.iterdir()):
+        db = init_store(tmp_path / f"{file.name}.duckdb")
+        assert stored_events(_ingested(db, file, "--chunk-rows", "150")) == expected, file.name
+    # a folder of them: each file's events found (the same events, so duplicates after one)
+    db = init_store(tmp_path / "folder.duckdb")
+    done = credo("ingest", folder, "--db", db, "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert (payload["accepted"], payload["duplicates"]) == (400, 1200)
+    # cut short part way: told, and nothing from the file is stored
+    for name, data in (("cut.csv.gz", plain), ("cut.jsonl.gz", lines)):
+        cut = tmp_path / name
+        packed = gzip.compress(data.read_bytes())
+        cut.write_bytes(packed[: len(packed) * 2 // 3])
+        db = init_store(tmp_path / f"{name}.duckdb")
+        result = credo("ingest", cut, "--db", db, "--chunk-rows", "50")
+        message = " ".join(result.stderr.split())
+        assert result.returncode == 1 and "cannot be decompressed" in message, message
+        assert "may be cut short" in message and "Traceback" not in result.stderr
+        assert query(db, "SELECT count(*) FROM events") == [(0,)]
+
+
+def _ingested(db: Path, file: Path, *options: str) -> Path:
+    done = credo("ingest", file, "--db", db, *options)
+    assert done.returncode == 0, done.stderr
+    return db
 
 
 def test_a_missing_store_says_how_to_create_one(tmp_path):

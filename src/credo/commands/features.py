@@ -190,7 +190,7 @@ def _read_as_of_file(path: Path):
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    from credo.model.compressed import open_binary
+    from credo.compressed import open_binary
     from credo.model.tables import TableError, csv_delimiter, table_suffix
 
     if path.is_dir():

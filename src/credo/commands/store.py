@@ -53,6 +53,8 @@ of such files, or a dataset directory (an events/ folder of Parquet files plus
 consents.parquet, as `credo generate` and `credo import` write): its events and consents
 are loaded. A CSV or Parquet file whose columns are exactly user_id, source, purpose,
 granted_at and revoked_at holds consents, and is loaded as such (checked whole first).
+A CSV or JSONL file may come compressed (events.jsonl.gz, .bz2, .xz, or a .zip holding
+one file): it is read as it is.
 
 Each file streams in chunks of --chunk-rows rows; each chunk is stored in one transaction,
 its accepted rows as Parquet segments beside the store (`credo compact` moves them into the

@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 from rich.progress import Progress
 
+from credo.compressed import is_compressed
 from credo.events.chunk_store import Batch, ChunkCounts, ChunkPipeline, register_batch
 from credo.events.ingest_options import DEFAULT_CHUNK_ROWS
 from credo.events.progress import NoProgress, progress_bar
@@ -137,8 +138,12 @@ def _event_files(directory: Path, fmt: str | None) -> tuple[list[EventFile], lis
     for child in sorted(directory.iterdir()):
         if not child.is_file() or child.name.startswith("."):
             continue
-        if fmt is not None or child.suffix.lower() in EXTENSIONS:
-            files.append(EventFile(child, format_of(child, fmt)))
+        named = Path(child.stem) if is_compressed(child) else child  # events.jsonl.gz
+        if fmt is not None or named.suffix.lower() in EXTENSIONS:
+            try:
+                files.append(EventFile(child, format_of(child, fmt)))
+            except ReadError as exc:
+                raise IngestError(str(exc)) from exc
         elif child.stat().st_size > 0 and child.name not in ("_SUCCESS", "_committed"):
             skipped.append(child)
     return files, skipped

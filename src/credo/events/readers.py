@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from credo.compressed import (
+    CompressedTableError,
+    inner_suffix,
+    is_compressed,
+    open_binary,
+    open_counted,
+    open_text,
+)
 from credo.events.ingest_options import EXTENSIONS, FORMATS
 from credo.events.schema import COMMON_REQUIRED, FIELDS, MOSTLY_DISTINCT_TEXT
 from credo.events.validate import (
@@ -49,11 +58,21 @@ def format_of(path: Path, forced: str | None = None) -> str:
         if forced not in FORMATS:
             raise ReadError(f"unknown format {forced!r}; use one of {', '.join(FORMATS)}")
         return forced
-    fmt = EXTENSIONS.get(path.suffix.lower())
+    try:
+        suffix = inner_suffix(path)  # events.jsonl.gz: JSON Lines
+    except CompressedTableError as exc:
+        raise ReadError(str(exc)) from None
+    fmt = EXTENSIONS.get(suffix)
     if fmt is None:
         raise ReadError(
-            f"{path}: cannot tell the format from the extension {path.suffix!r};"
-            f" name it .csv, .jsonl or .parquet, or pass --format"
+            f"{path}: cannot tell the format from the extension {suffix or path.suffix!r};"
+            f" name it .csv, .jsonl or .parquet (compressed too: .csv.gz, .jsonl.gz, .bz2,"
+            f" .xz, .zip), or pass --format"
+        )
+    if fmt == "parquet" and is_compressed(path):
+        raise ReadError(
+            f"{path}: a compressed Parquet file; Parquet compresses its own columns: give the"
+            " .parquet file itself, decompressed"
         )
     return fmt
 
@@ -175,19 +194,26 @@ CSV_MISSING: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NULL", "null", "NaN", "
 class CsvReader(Reader):
     _reader: pa_csv.CSVStreamingReader | None = None
     _stream: pa.NativeFile | None = None
+    _file_bytes_read: Callable[[], int] | None = None
 
     def open(self) -> None:
         self.progress_total = self.path.stat().st_size
-        if self.progress_total == 0:
+        try:
+            with open_binary(self.path) as handle:
+                start = handle.read(1 << 16)
+        except (OSError, EOFError, CompressedTableError, zipfile.BadZipFile) as exc:
+            raise _unreadable(self.path, exc) from exc
+        if not start:
             raise ReadError(f"{self.path}: the file is empty: a CSV file needs a header line")
-        with open(self.path, "rb") as handle:
-            start = handle.read(1 << 16)
         # A header and no line end (a short file without one): Arrow cannot tell it is one
         # ("cannot infer the number of columns"); it is a file of no rows, as with the line end.
         header_only = len(start) < (1 << 16) and b"\n" not in start and b"\r" not in start
         try:
             if header_only:
                 self._stream = pa.BufferReader(start + b"\n")
+            elif is_compressed(self.path):
+                handle, self._file_bytes_read = open_counted(self.path)
+                self._stream = pa.PythonFile(handle, mode="r")
             else:
                 self._stream = pa.OSFile(str(self.path))
             self._reader = pa_csv.open_csv(
@@ -209,6 +235,8 @@ class CsvReader(Reader):
                     quoted_strings_can_be_null=False,
                 ),
             )
+        except (EOFError, zipfile.BadZipFile) as exc:  # decompressing the first block
+            raise _cut_short(self.path, "", exc) from exc
         except (OSError, pa.ArrowException) as exc:
             # the first block is parsed here: a ragged row in it is named by its line too
             line = _ragged_line(self.path) if isinstance(exc, pa.ArrowInvalid) else None
@@ -223,7 +251,7 @@ class CsvReader(Reader):
     def close(self) -> None:
         if self._stream is not None:
             self._stream.close()
-        self._stream = self._reader = None
+        self._stream = self._reader = self._file_bytes_read = None
 
     def chunks(self) -> Iterator[pa.Table]:
         if self._reader is None:
@@ -233,10 +261,13 @@ class CsvReader(Reader):
         try:
             for table in _rechunk(iter(self._reader), self.chunk_rows):
                 lines, next_line = _line_numbers(table, next_line)
-                self.progress_done = self._stream.tell()
+                read = self._file_bytes_read or self._stream.tell
+                self.progress_done = read()
                 numbered = table.add_column(0, ROW_NUMBER, lines)
                 blank = _blank_rows(table)
                 yield numbered.filter(pc.invert(blank)) if blank is not None else numbered
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:  # decompressing
+            raise _cut_short(self.path, f"the line after line {next_line - 1}", exc) from exc
         except pa.ArrowException as exc:
             line = _ragged_line(self.path, len(self.columns))
             where = f"line {line}" if line else f"a line after line {next_line - 1}"
@@ -248,12 +279,27 @@ class CsvReader(Reader):
             self.close()
 
 
+def _unreadable(path: Path, exc: Exception) -> ReadError:
+    if is_compressed(path) and not isinstance(exc, CompressedTableError):
+        return _cut_short(path, "", exc)
+    return ReadError(f"{path}: cannot read the file ({exc})")
+
+
+def _cut_short(path: Path, where: str, exc: Exception) -> ReadError:
+    """A compressed file that stops decompressing (`where`: from which line, if known)."""
+    onwards = f" from {where} onwards" if where else ""
+    return ReadError(
+        f"{path}: cannot be decompressed{onwards} ({exc}); it may be cut short (copied only in"
+        " part) or not of the kind its name says"
+    )
+
+
 def _ragged_line(path: Path, columns: int | None = None) -> int | None:
     """The line where the first record with another number of fields than the header
     (`columns` of them, else as many as the header has) starts: the file read again with
     Python's csv module, only when Arrow has refused it."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
+        with open_text(path, newline="", encoding="utf-8-sig", errors="strict") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             columns = len(header) if columns is None else columns
@@ -262,7 +308,7 @@ def _ragged_line(path: Path, columns: int | None = None) -> int | None:
                 if record and len(record) != columns:
                     return start
                 start = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile):
         return None
     return None
 
@@ -283,7 +329,7 @@ def _not_utf8(path: Path, exc: Exception) -> ReadError | None:
     """For Arrow's "invalid UTF8" (which names no line): the first line that is not UTF-8."""
     if "utf8" not in str(exc).lower().replace("-", ""):
         return None
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 line.decode("utf-8")
@@ -335,10 +381,10 @@ class JsonlReader(Reader):
     def open(self) -> None:
         self.progress_total = self.path.stat().st_size
         try:
-            with self.path.open("rb") as handle:
+            with open_binary(self.path) as handle:
                 start = handle.read(4096).removeprefix(_UTF8_BOM).lstrip()
-        except OSError as exc:
-            raise ReadError(f"{self.path}: cannot read the file ({exc})") from exc
+        except (OSError, EOFError, CompressedTableError, zipfile.BadZipFile) as exc:
+            raise _unreadable(self.path, exc) from exc
         if start.startswith(b"["):
             raise ReadError(
                 f"{self.path}: holds a JSON array, not JSON Lines: write one event object per"
@@ -369,16 +415,20 @@ class JsonlReader(Reader):
 
     def chunks(self) -> Iterator[pa.Table]:
         line_number = 1
-        with self.path.open("rb") as handle:
+        handle, file_bytes_read = open_counted(self.path)
+        with handle:
             while True:
-                lines = list(itertools.islice(handle, self.chunk_rows))
+                try:
+                    lines = list(itertools.islice(handle, self.chunk_rows))
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise _cut_short(self.path, f"line {line_number}", exc) from exc
                 if not lines:
                     return
                 if line_number == 1:  # a byte-order mark is no part of the first event
                     lines[0] = lines[0].removeprefix(_UTF8_BOM)
                 numbers = range(line_number, line_number + len(lines))
                 line_number += len(lines)
-                self.progress_done += sum(map(len, lines))
+                self.progress_done = file_bytes_read()
                 try:
                     text = pc.utf8_rtrim(
                         pa.array(lines, pa.binary()).cast(pa.string()), characters="\r\n"

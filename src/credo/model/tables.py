@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credo.model.compressed import (
+from credo.compressed import (
     CompressedTableError,
     inner_suffix,
     is_compressed,
@@ -222,7 +222,7 @@ def _points_between_thousands(
 
 def table_suffix(path: str | Path) -> str:
     """A table file's format as its name says, lower case: ".csv" for `loans.csv.gz` and for
-    a zip archive holding `loans.csv` (see `credo.model.compressed`)."""
+    a zip archive holding `loans.csv` (see `credo.compressed`)."""
     try:
         return inner_suffix(path)
     except CompressedTableError as exc:

@@ -14,6 +14,7 @@ DuckDB and Spark SQL accept.
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credo.compressed import inner_suffix, is_compressed, open_text
 from credo.events.schema import CONSENT_SCHEMA, MAX_CLOCK_SKEW, PURPOSES, SOURCES, utc_now
 from credo.events.validate import timestamp_of_text_sql
 from credo.store.sql import first, run, scalar
@@ -176,14 +178,14 @@ def is_consents_file(path: Path) -> bool:
     """A CSV or Parquet file whose columns are exactly the consent fields (CONSENT_SCHEMA),
     in any order: a lender's consent records, loaded with its events by `credo ingest`."""
     names: list[str] = []
-    suffix = path.suffix.lower()
     try:
+        suffix = inner_suffix(path)  # consents.csv.gz: a CSV file
         if suffix == ".csv":
-            with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            with open_text(path, encoding="utf-8-sig", newline="") as handle:
                 names = [name.strip() for name in next(csv.reader(handle), [])]
-        elif suffix == ".parquet":
+        elif suffix == ".parquet" and not is_compressed(path):
             names = pq.read_schema(path).names
-    except (OSError, pa.ArrowException, csv.Error):
+    except (OSError, EOFError, ValueError, pa.ArrowException, csv.Error, zipfile.BadZipFile):
         return False  # the reader that fails on it as events says why
     return sorted(names) == sorted(CONSENT_SCHEMA.names)
 
@@ -192,7 +194,7 @@ def read_consents_file(path: Path) -> pa.Table:
     """Read and check consents (CONSENT_SCHEMA) from Parquet, or from CSV with timestamps as
     ISO 8601 text (an offset or Z read as such, none as UTC; an empty `revoked_at` for a
     grant that stands); raises ConsentError naming the first bad row (a CSV's line)."""
-    if path.suffix.lower() == ".csv":
+    if inner_suffix(path) == ".csv":
         return _read_consents_csv(path)
     try:
         table = pq.read_table(path)
@@ -206,7 +208,7 @@ _MISSING_TEXTS = "('', 'NA', 'N/A', 'NULL', 'NAN', 'NONE')"
 
 def _read_consents_csv(path: Path) -> pa.Table:
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with open_text(path, encoding="utf-8-sig", errors="strict", newline="") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames is None:  # an empty file: no consents
                 return pa.Table.from_pylist([], schema=CONSENT_SCHEMA.remove_metadata())
@@ -219,7 +221,7 @@ def _read_consents_csv(path: Path) -> pa.Table:
                     # the line the row starts on: a quoted value may hold line breaks
                     inside = sum(str(value or "").count("\n") for value in row.values())
                     lines.append(reader.line_num - inside)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as exc:
         raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
     text = pa.table(
         {

@@ -9,6 +9,7 @@ import gzip
 import io
 import lzma
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -58,18 +59,58 @@ def inner_suffix(path: str | Path) -> str:
 
 def open_binary(path: str | Path) -> BinaryIO:
     """The file's bytes, decompressed where its suffix says it is compressed."""
+    return open_counted(path)[0]
+
+
+def open_counted(path: str | Path) -> tuple[BinaryIO, Callable[[], int]]:
+    """The file's bytes, decompressed where its suffix says it is compressed, and how many
+    of the file's own bytes have been read (for progress against the file's size)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".xz":
-        return lzma.open(path, "rb")
-    if suffix == ".zip":
-        # the member keeps the archive's file open until it is closed itself
-        return zipfile.ZipFile(path).open(_zip_member(path))  # type: ignore[return-value]
-    return open(path, "rb")
+    member = _zip_member(path) if suffix == ".zip" else None
+    raw = open(path, "rb")  # noqa: SIM115 (closed by the reader returned)
+    try:
+        if suffix == ".gz":
+            handle: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        elif suffix == ".bz2":
+            handle = bz2.BZ2File(raw, "rb")  # type: ignore[assignment]  # noqa: SIM115
+        elif suffix == ".xz":
+            handle = lzma.LZMAFile(raw, "rb")  # type: ignore[assignment]  # noqa: SIM115
+        elif member is not None:
+            handle = zipfile.ZipFile(raw).open(member)  # type: ignore[assignment]  # noqa: SIM115
+        else:
+            return raw, raw.tell
+    except Exception:
+        raw.close()
+        raise
+    return _Closing(handle, raw), raw.tell  # type: ignore[return-value]
+
+
+class _Closing(io.BufferedIOBase):
+    """A decompressing reader that closes the file under it when it is closed."""
+
+    def __init__(self, inner: BinaryIO, raw: BinaryIO) -> None:
+        self._inner, self._raw = inner, raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._inner.read(-1 if size is None else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._inner.read1(size) if hasattr(self._inner, "read1") else self.read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._inner.readline(-1 if size is None else size)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                self._raw.close()
+                super().close()
 
 
 def open_text(
