@@ -84,6 +84,12 @@ def test_tpr_gap_is_judged_among_groups_with_enough_bad_customers(times):
     p_value = result["tpr_gap_p_value"]
     assert p_value == pytest.approx(0.0578, abs=1e-4) if times == 1 else p_value < 1e-8
     assert result["flag"] == (times == 10)
+    # a flagged gap is marked on the two groups it is between (c is not judged)
+    marks = {row["group"]: row["tpr_flag"] for row in result["groups"]}
+    assert marks == (
+        {"a": "lowest", "b": "highest", "c": None} if times == 10 else dict.fromkeys("abc")
+    )
+    assert all(row["fpr_flag"] is None for row in result["groups"])
 
 
 def test_random_groups_are_rarely_flagged():
@@ -218,6 +224,20 @@ def test_band_edges_that_are_whole_numbers_are_written_in_full():
     limits = np.repeat(np.arange(10_000.0, 1_000_000.0, 10_000.0), 3)
     labels = set(fairness.group_labels(limits, "limit_bal"))
     assert labels == {"< 250000", "250000-499999", "500000-749999", ">= 750000"}
+
+
+def test_a_band_label_is_the_rule_that_put_each_person_in_the_band():
+    incomes = np.round(np.random.default_rng(5).lognormal(10, 0.6, 2000), 2) + 0.25
+    labels = fairness.group_labels(incomes, "monthly_income")
+    assert len(set(labels)) == 4 and not any("e+" in label for label in labels)
+    for value, label in zip(incomes, labels, strict=True):
+        if label.startswith("< "):
+            low, high = -np.inf, float(label[2:])
+        elif label.startswith(">= "):
+            low, high = float(label[3:]), np.inf
+        else:
+            low, high = (float(v) for v in label.split(" to under "))
+        assert low <= value < high, (value, label)
 
 
 def test_audit_attribute_combines_the_three_checks():

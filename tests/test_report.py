@@ -731,6 +731,27 @@ def test_an_evaluation_without_protected_attributes_says_it_has_no_audit(tmp_pat
     assert result["fairness"] == [] and "the report has no fairness audit" in said
 
 
+def test_a_model_that_takes_a_protected_attribute_is_not_said_to_leave_it_out(tmp_path):
+    # trained with --allow-protected: its report names the protected inputs, and a model
+    # without them says they are not inputs
+    frame = pd.read_csv(DATA / "german_credit.csv")
+    frame.to_csv(tmp_path / "german.csv", index=False)
+    model = tmp_path / "allowed.json"
+    run = subprocess.run(
+        [str(CREDO), "train", "--table", str(tmp_path / "german.csv"), "--target", "bad",
+         "--allow-protected", "--out", str(model)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    taken = sorted(set(load_model(model).scorecard.features_) & set(PROTECTED))
+    assert taken  # age and foreign worker carry risk in German credit
+    result, _ = _evaluate_table(model, tmp_path / "german.csv", tmp_path)
+    html = " ".join((tmp_path / "r.html").read_text().split())
+    assert result["model"]["protected_inputs"] == taken
+    assert f"This model takes {', '.join(taken)} as" in html
+    assert "are not inputs to the model" not in html
+
+
 def test_an_auc_too_good_for_credit_data_is_flagged_as_a_leak():
     rng = np.random.default_rng(6)
     y = (rng.random(2000) < 0.2).astype(int)

@@ -130,12 +130,15 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
     present = numeric[~np.isnan(numeric)]
     if np.unique(present).size <= 10:
         as_int = np.all(present == np.round(present))
-        shown = [MISSING if np.isnan(v) else (str(int(v)) if as_int else f"{v:g}") for v in numeric]
+        shown = [
+            MISSING if np.isnan(v) else (str(int(v)) if as_int else format_number(v))
+            for v in numeric
+        ]
         return np.array(shown, dtype=object)
     if says_age:
         edges = np.asarray(AGE_BANDS)
     else:
-        edges = np.unique(np.quantile(present, [0.25, 0.5, 0.75]))
+        edges = _short_edges(np.unique(np.quantile(present, [0.25, 0.5, 0.75])))
     return _band_labels(numeric, edges)
 
 
@@ -175,7 +178,7 @@ def _numbers(values: Any) -> np.ndarray | None:
 
 def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Bands [edge, next edge): "25-34" for whole numbers (ages), "0.5 to under 1.2" else."""
-    shown = [_edge_text(edges, i) for i in range(len(edges))]
+    shown = [format_number(edge) for edge in edges]
     present = numeric[~np.isnan(numeric)]
     whole = bool(np.all(present == np.round(present)) and np.all(edges == np.round(edges)))
     names = [f"< {shown[0]}"]
@@ -191,17 +194,15 @@ def _band_labels(numeric: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _edge_text(edges: np.ndarray, i: int) -> str:
-    """A band edge with as many digits as it takes to tell it from its neighbours; a whole
-    number in full (50000, not 5e+04, beside bands written "50000-139999")."""
-    if edges[i] == np.round(edges[i]):
-        return format_number(edges[i])
-    for digits in range(4, 17):
-        text = f"{edges[i]:.{digits}g}"
-        neighbours = [edges[j] for j in (i - 1, i + 1) if 0 <= j < len(edges)]
-        if all(text != f"{v:.{digits}g}" for v in neighbours):
-            return text
-    return repr(float(edges[i]))
+def _short_edges(edges: np.ndarray) -> np.ndarray:
+    """Quartile edges rounded to the fewest significant digits (two at least) that keep them
+    apart: an income's bands cut at 13900 and 23300, not at 13881.25, and told as cut, so a
+    band's label is the rule that put a person in it."""
+    for digits in range(2, 18):
+        short = np.array([float(f"{edge:.{digits}g}") for edge in edges])
+        if len(np.unique(short)) == len(edges):
+            return short
+    return edges
 
 
 def group_order(names: Any) -> list[str]:
@@ -297,6 +298,12 @@ def error_rate_gaps(
     # of a group for its TPR (eight bads in a group of a hundred move it 12 points apiece).
     tpr = _rate_gap(rows, bads_declined, "bads", grouping)
     fpr = _rate_gap(rows, goods_declined, "goods", grouping)
+    # a flagged gap is marked on the two groups it is between
+    for key, (_, _, flag, ends) in (("tpr_flag", tpr), ("fpr_flag", fpr)):
+        for row in rows:
+            row[key] = None
+        if flag:
+            rows[ends[0]][key], rows[ends[1]][key] = "lowest", "highest"
     return {
         "groups": rows,
         "tpr_gap": tpr[0],
@@ -309,20 +316,22 @@ def error_rate_gaps(
 
 def _rate_gap(
     rows: list[dict[str, Any]], declined: np.ndarray, of: str, grouping: _Grouping
-) -> tuple[float | None, float | None, bool]:
-    """(gap, p-value, flag) of the declined share of `of` ("bads" or "goods") over the judged
-    groups: the gap is the largest rate less the smallest; the p-value (worked out for a gap
-    above MAX_RATE_GAP) that of a chi-square test that every group has the same rate."""
+) -> tuple[float | None, float | None, bool, tuple[int, int]]:
+    """(gap, p-value, flag, (row of the lowest rate, row of the highest)) of the declined
+    share of `of` ("bads" or "goods") over the judged groups: the gap is the largest rate
+    less the smallest; the p-value (worked out for a gap above MAX_RATE_GAP) that of a
+    chi-square test that every group has the same rate."""
     positions = [i for i, row in enumerate(rows) if grouping.may_judge(i, row[of])]
     if len(positions) < 2:
-        return None, None, False
+        return None, None, False, (-1, -1)
     rates = [declined[i] / rows[i][of] for i in positions]
     gap = float(max(rates) - min(rates))
+    ends = (positions[int(np.argmin(rates))], positions[int(np.argmax(rates))])
     if gap <= MAX_RATE_GAP:
-        return gap, None, False
+        return gap, None, False, ends
     table = np.array([[declined[i], rows[i][of] - declined[i]] for i in positions])
     p_value = float(chi2_contingency(table, correction=False).pvalue)
-    return gap, p_value, p_value < GAP_P_VALUE
+    return gap, p_value, p_value < GAP_P_VALUE, ends
 
 
 def calibration_z(groups: int) -> float:

@@ -109,6 +109,16 @@ def band_order(scorecard: Any) -> list[str]:
     return [band.name for band in bands]
 
 
+def _protected_inputs(
+    artifact: Any, challenger: Any, protected: Mapping[str, Sequence[Any]] | None
+) -> list[str]:
+    inputs = set(artifact.scorecard.features_)
+    if challenger is not None:
+        inputs |= set(challenger.features_)
+    allowed = set((artifact.training or {}).get("allowed_protected") or ())
+    return sorted((allowed | set(protected or ())) & inputs)
+
+
 def evaluate_artifact(
     artifact: Any,
     frame: pd.DataFrame,
@@ -154,6 +164,9 @@ def evaluate_artifact(
             sum(1 for c in challenger.monotone_ if c) if challenger is not None else 0
         ),
         "challenger_inputs": len(challenger.features_) if challenger is not None else 0,
+        # protected attributes the model reads: allowed at training (--allow-protected), or
+        # audited here though the policy does not name them
+        "protected_inputs": _protected_inputs(artifact, challenger, protected),
     }
     return evaluate_scores(
         labels,
