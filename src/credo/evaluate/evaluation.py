@@ -204,14 +204,16 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     stability = result["stability"]
     if stability is not None:
         psi, chance = stability["psi"], stability.get("by_chance", 0.0)
-        if psi >= 0.1 and psi < chance:  # a small sample: chance alone reaches it
+        # a small sample: chance alone reaches the figure, or the bar (a PSI under 0.1 on
+        # rows where chance reaches 0.1 no more shows stability than one above it a shift)
+        if chance >= 0.1 or (psi >= 0.1 and psi < chance):
             ok, said = (
                 None,
                 (
                     f"PSI {beside_bar(psi, 0.1, 3)} reads as a {stability['label']}, but samples"
                     f" of {result['data']['rows']:,} rows differ by {chance:.3f} or more one time"
-                    " in twenty from chance alone: no shift can be told from these rows; evaluate"
-                    " on more."
+                    " in twenty from chance alone: neither a shift nor its absence can be told"
+                    " from these rows; evaluate on more."
                 ),
             )
         else:
