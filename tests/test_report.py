@@ -487,6 +487,10 @@ def test_fairness_is_not_judged_where_there_is_nothing_to_compare():
     check = {c["name"]: c for c in result["checks"]}["Fair across zone"]
     assert 0 < result["cutoff"]["approval_rate"] < 1
     assert check["status"] == "info" and "no one in any group of 30" in check["detail"], check
+    # the group of ten is marked in the table as not judged, the others are not
+    rows = [r for r in render_report(result).split("<tr>") if r.startswith("<td>")]
+    marked = {r[4:5]: "under 30: not judged" in r for r in rows if r[4:5] in "xyz"}
+    assert marked == {"x": False, "y": False, "z": True}
     # a cutoff that approves everyone scored does not approve the people without a score
     everyone = {"sex": np.r_[groups["sex"], ["f"] * 40]}
     result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=everyone,
