@@ -248,6 +248,28 @@ def test_credo_evaluate_end_to_end_on_german(tmp_path, german_model):
     assert "<th>Bad rate</th>" in report.read_text()
     page = _parse(report.read_text())
     assert page.errors == [] and set(SECTIONS) <= page.ids and page.external == []
+    # the scores the model can give, from its points table, and the bands beyond them
+    low = sum(int(card.points_[n].min()) for n in card.features_)
+    high = sum(int(card.points_[n].max()) for n in card.features_)
+    scale = card.scale_
+    low, high = max(low, scale.min_score), min(high, scale.max_score)
+    assert result["model"]["score_range"] == [low, high]
+    beyond = [b.name for b in scale.bands if b.high < low or b.low > high]
+    assert result["model"]["bands_out_of_reach"] == beyond
+    said = " ".join(report.read_text().split())
+    assert f"This model's scores run from {low} to {high}" in said
+    assert ("no one can reach" in said) == bool(beyond)
+    # which bands the cutoff of 600 parts, as the scores say
+    scores = pd.read_csv(_scored(model, holdout, tmp_path / "s.csv"))
+    split = [
+        {"band": name, "people": len(part), "approved": int((part["score"] >= 600).sum())}
+        for name, part in scores.groupby("band", sort=False)
+        if 0 < (part["score"] >= 600).sum() < len(part)
+    ]
+    assert result["cutoff"]["inside_bands"] == split
+    for part in split:
+        assert f"The cutoff falls inside band {part['band']}: {part['approved']}" in said
+    assert "cutoff of 600 " in said
 
     explicit = subprocess.run(
         [
@@ -274,6 +296,15 @@ def test_credo_evaluate_end_to_end_on_german(tmp_path, german_model):
     assert [a["attribute"] for a in json.loads(figures.read_text())["fairness"]] == [
         "foreign_worker"
     ]
+
+
+def _scored(model: Path, table: Path, out: Path) -> Path:
+    run = subprocess.run(
+        [str(CREDO), "score", "--model", str(model), "--table", str(table), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return out
 
 
 def test_credo_evaluate_errors_name_the_problem(tmp_path, german_model):

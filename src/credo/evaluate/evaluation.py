@@ -376,6 +376,20 @@ def _calibration_check(card: dict[str, Any]) -> dict[str, str]:
     )
 
 
+def _bands_the_cutoff_splits(
+    band: np.ndarray, approved: np.ndarray, band_order: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The bands whose people the cutoff parts, some approved and some declined, with how
+    many of each: a cutoff inside a band approves part of a band called, say, "Poor"."""
+    split = []
+    for name in band_order:
+        mine = band == name
+        taken = int(approved[mine].sum())
+        if 0 < taken < int(mine.sum()):
+            split.append({"band": name, "people": int(mine.sum()), "approved": taken})
+    return split
+
+
 def _band_order_check(bands: dict[str, Any]) -> dict[str, str]:
     """Flags a fall in bad rate from a band to the next worse one that chance would rarely
     give; a fall within chance (small bands, close rates) is told, not flagged."""
@@ -538,6 +552,9 @@ def evaluate_scores(
             "given": cutoff is not None,
             "approval_rate": float(approved.mean()),
             "bad_rate_approved": float(labels[approved].mean()) if approved.any() else None,
+            "inside_bands": _bands_the_cutoff_splits(
+                np.asarray(band).ravel(), approved, band_order
+            ),
         },
         "scorecard": {
             **model_metrics(labels, probabilities, -scores, fitted),

@@ -109,6 +109,19 @@ def band_order(scorecard: Any) -> list[str]:
     return [band.name for band in bands]
 
 
+def _score_range(scorecard: Any) -> dict[str, Any]:
+    """The lowest and highest score the model can give (its cards' fewest and most points,
+    within the scale), and the bands outside that range, which no one can reach."""
+    segments = getattr(scorecard, "segments_", None)
+    cards = [segment.card for segment in segments] if segments else [scorecard]
+    scale = scorecard.scale_
+    low = min(sum(int(card.points_[n].min()) for n in card.features_) for card in cards)
+    high = max(sum(int(card.points_[n].max()) for n in card.features_) for card in cards)
+    low, high = (min(max(v, scale.min_score), scale.max_score) for v in (low, high))
+    out_of_reach = [b.name for b in scale.bands if b.high < low or b.low > high]
+    return {"score_range": [low, high], "bands_out_of_reach": out_of_reach}
+
+
 def _protected_inputs(
     artifact: Any, challenger: Any, protected: Mapping[str, Sequence[Any]] | None
 ) -> list[str]:
@@ -167,6 +180,7 @@ def evaluate_artifact(
         # protected attributes the model reads: allowed at training (--allow-protected), or
         # audited here though the policy does not name them
         "protected_inputs": _protected_inputs(artifact, challenger, protected),
+        **_score_range(scorecard),
     }
     return evaluate_scores(
         labels,
