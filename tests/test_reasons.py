@@ -381,7 +381,7 @@ def test_a_plain_columns_range_says_which_way_scores_better_on_each_side_of_the_
         "years at address: 3 to under 10",  # the best regular bin: no way scores better
         "years at address: 10 to under 25 (a lower value scores better)",
         "years at address: 25 or more (a lower value scores better)",
-        "years at address: special: -1",
+        "years at address: the code -1",
         "years at address: no value given",
     ]
     # a bin tied with the best loses nothing: neither way scores better
@@ -426,7 +426,7 @@ def test_a_plain_columns_side_of_a_segment_split_reads_in_words_and_says_the_way
         "years at address: under 3, or no value given (a higher value scores better)"
     )
     assert rs.split_side_text("years_at_address", bins, [4, 2, 3]) == (
-        "years at address: 3 or more, or special: -1 (a lower value scores better)"
+        "years at address: 3 or more, or the code -1 (a lower value scores better)"
     )
     assert rs.split_side_text("n", bins, [5]) == "n: no value given"
     assert rs.split_side_text("n", bins, [1, 2]) == "n: 1 to under 10"  # cut on both sides

@@ -302,7 +302,7 @@ def _side_bin_words(bins, b: int, meta: dict | None) -> str:
             return "no data"
         if meta.get("never") is not None and value == meta["never"]:
             return "never"
-    return label
+    return _code_words(label) if label.startswith(SPECIAL_LABEL) else label
 
 
 _UNIT_WORDS = {"days": "days", "months": "months", "share_change": "percentage points"}
@@ -402,6 +402,16 @@ def reason_label_text(feature: str, label: str) -> str:
     readable = feature.replace("_", " ")
     if label == "missing":
         return f"{readable}: no value given"
-    if label.startswith("special"):
-        return f"{readable}: {label}"
+    if label.startswith(SPECIAL_LABEL):
+        return f"{readable}: {_code_words(label)}"
     return f"{readable} in {label}"
+
+
+SPECIAL_LABEL = "special: "  # how `Bins.labels` labels a special value's bin
+
+
+def _code_words(label: str) -> str:
+    """A special value's bin as a person reads it: "the code -1" (a value kept apart from
+    the column's range, as a file's code for "paid duly" or "not employed" is), not the
+    analyst's label "special: -1"."""
+    return f"the code {label.removeprefix(SPECIAL_LABEL)}"
