@@ -142,6 +142,30 @@ def test_compressed_event_files_ingest_as_the_files_inside(tmp_path):
         assert query(db, "SELECT count(*) FROM events") == [(0,)]
 
 
+def test_a_folder_whose_file_fails_part_way_loads_its_consents_and_names_what_was_not_read(
+    store_path, tmp_path
+):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "consents.csv").write_text(
+        "user_id,source,purpose,granted_at,revoked_at\nuser-1,card,credit_scoring,2024-01-01,\n"
+    )
+    write_csv(folder / "a_cards.csv", [event("payment", n) for n in range(1, 4)])
+    # an unknown field in a JSON line: found as the file is read, the file refused whole
+    odd = [{**event("payment", 10), "amount_cents": "250"}]
+    write_jsonl(folder / "b_shop.jsonl", [event("payment", n) for n in range(4, 7)] + odd)
+    write_csv(folder / "c_bills.csv", [event("payment", 20)])
+    write_csv(folder / "d_rent.csv", [event("payment", 21)])
+    result = credo("ingest", folder, "--db", store_path)
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 1 and "amount_cents" in said, said
+    assert "nothing from" in said and "b_shop.jsonl was stored" in said
+    assert "1 file(s) before it were stored, 1 consents loaded" in said
+    assert "not read: c_bills.csv, d_rent.csv (run the same command again" in said
+    assert query(store_path, "SELECT count(*) FROM consents") == [(1,)]
+    assert query(store_path, "SELECT count(*) FROM events") == [(3,)]
+
+
 def _ingested(db: Path, file: Path, *options: str) -> Path:
     done = credo("ingest", file, "--db", db, *options)
     assert done.returncode == 0, done.stderr

@@ -70,7 +70,9 @@ killed completes it.
 
 Exit status: 0 when every row was accepted or a duplicate; 2 when some rows were rejected
 or conflicting (the valid ones are stored); 1 on a fatal error (missing or unreadable file,
-unknown format, unknown or missing columns), with nothing from that file stored.
+unknown format, unknown or missing columns), with nothing from that file stored; the
+consents given are loaded first, the files before it stay stored and those after it are
+named as not read (run the same command again once it is fixed).
 
 With --json, prints one JSON object: accepted, duplicates, conflicts, rejected,
 events_per_s, consents, files, seconds, batches (skipped: the files of a directory that are
@@ -108,13 +110,15 @@ def ingest(
     if as_json:
         print(json.dumps(result.to_dict()))
     else:
-        # consents files alone: no event file was read, so no rate to tell
-        rate = f" ({result.events_per_s:,.0f} events/s)" if result.files else ""
-        console.print(
-            f"{result.files} file(s): [green]{result.accepted:,} accepted[/],"
-            f" {result.duplicates:,} duplicates, [yellow]{result.conflicts:,} conflicts[/],"
-            f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents{rate}"
-        )
+        if result.files:
+            console.print(
+                f"{result.files} file(s): [green]{result.accepted:,} accepted[/],"
+                f" {result.duplicates:,} duplicates, [yellow]{result.conflicts:,} conflicts[/],"
+                f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents"
+                f" ({result.events_per_s:,.0f} events/s)"
+            )
+        else:  # consents files alone: no event file was read, so no events and no rate
+            console.print(f"{result.consents:,} consents (no event file given)")
         if result.skipped:
             names = ", ".join(Path(p).name for p in result.skipped[:5])
             more = f" and {len(result.skipped) - 5} more" if len(result.skipped) > 5 else ""

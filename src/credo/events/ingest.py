@@ -189,21 +189,39 @@ def ingest_paths(
         segment_dir = segments.segments_dir(segments.store_file(con))
         segments.remove_unlisted(con, segment_dir)
         keys = StoredKeys.load(con)
+        # consents first (each file was checked whole above): an event file that fails part
+        # way through the run must not keep them out
+        for table in consent_tables:
+            result.consents += consent.load_consents(con, table)
         with progress_bar(progress) as bar:
-            for item, reader in zip(plan.events, readers, strict=True):
+            for number, (item, reader) in enumerate(zip(plan.events, readers, strict=True)):
                 try:
                     _ingest_file(con, item, reader, result, bar, keys, segment_dir)
                 except IngestError as exc:
                     result.seconds = time.perf_counter() - started
-                    exc.result = result
-                    raise
+                    raise IngestError(
+                        f"{exc}{_not_read(plan.events[number + 1 :], result)}", result
+                    ) from exc
                 result.files += 1
-        for table in consent_tables:
-            result.consents += consent.load_consents(con, table)
     finally:
         con.close()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _not_read(rest: list[EventFile], result: IngestResult) -> str:
+    """What a fatal error left: the files stored before it, and those not read after it."""
+    said = f"; {result.files} file(s) before it were stored" if result.files else ""
+    if result.consents:
+        said += f", {result.consents:,} consents loaded" if said else "; consents loaded"
+    if rest:
+        names = ", ".join(item.path.name for item in rest[:5])
+        more = f" and {len(rest) - 5} more" if len(rest) > 5 else ""
+        said += (
+            f"; not read: {names}{more} (run the same command again once the file is fixed:"
+            " what was stored counts as duplicates)"
+        )
+    return said
 
 
 def _tune(con: duckdb.DuckDBPyConnection) -> None:
