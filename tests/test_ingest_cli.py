@@ -16,6 +16,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_ingest_support import (
     CREDO,
@@ -164,6 +165,26 @@ def test_a_folder_whose_file_fails_part_way_loads_its_consents_and_names_what_wa
     assert "not read: c_bills.csv, d_rent.csv (run the same command again" in said
     assert query(store_path, "SELECT count(*) FROM consents") == [(1,)]
     assert query(store_path, "SELECT count(*) FROM events") == [(3,)]
+
+
+def test_event_files_separated_by_semicolons_tabs_or_bars_read_as_comma_ones(tmp_path):
+    from credo.store.db import init_store
+
+    rows = every_type(60)
+    plain = write_csv(tmp_path / "plain.csv", rows)
+    expected = stored_events(_ingested(init_store(tmp_path / "plain.duckdb"), plain))
+    text = pd.read_csv(plain, dtype=str, keep_default_na=False)
+    for name, delimiter in (("semi", ";"), ("tab", "\t"), ("bar", "|")):
+        path = tmp_path / f"{name}.csv"
+        text.to_csv(path, sep=delimiter, index=False)
+        db = _ingested(init_store(tmp_path / f"{name}.duckdb"), path)
+        assert stored_events(db) == expected, name
+    # a ragged line of a semicolon file is named by its line
+    lines = (tmp_path / "semi.csv").read_text().splitlines()
+    lines[7] += ";extra"
+    (tmp_path / "ragged.csv").write_text("\n".join(lines) + "\n")
+    result = credo("ingest", tmp_path / "ragged.csv", "--db", init_store(tmp_path / "r.duckdb"))
+    assert result.returncode == 1 and "line 8" in " ".join(result.stderr.split()), result.stderr
 
 
 def _ingested(db: Path, file: Path, *options: str) -> Path:

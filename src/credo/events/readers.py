@@ -195,6 +195,7 @@ class CsvReader(Reader):
     _reader: pa_csv.CSVStreamingReader | None = None
     _stream: pa.NativeFile | None = None
     _file_bytes_read: Callable[[], int] | None = None
+    delimiter: str = ","
 
     def open(self) -> None:
         self.progress_total = self.path.stat().st_size
@@ -208,6 +209,7 @@ class CsvReader(Reader):
         # A header and no line end (a short file without one): Arrow cannot tell it is one
         # ("cannot infer the number of columns"); it is a file of no rows, as with the line end.
         header_only = len(start) < (1 << 16) and b"\n" not in start and b"\r" not in start
+        self.delimiter = header_delimiter(start)
         try:
             if header_only:
                 self._stream = pa.BufferReader(start + b"\n")
@@ -223,7 +225,9 @@ class CsvReader(Reader):
                 ),
                 # Blank lines are read as rows of empty fields, so that every line is counted
                 # in the line numbers; such rows are dropped before validation (_blank_rows).
-                parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=self.delimiter, ignore_empty_lines=False
+                ),
                 # Missing: an empty field and the few texts that tools write for it
                 # (CSV_MISSING); other text is a value validation judges (Arrow's own list
                 # holds "-nan", "1.#QNAN", "#N/A N/A" and more).
@@ -239,7 +243,8 @@ class CsvReader(Reader):
             raise _cut_short(self.path, "", exc) from exc
         except (OSError, pa.ArrowException) as exc:
             # the first block is parsed here: a ragged row in it is named by its line too
-            line = _ragged_line(self.path) if isinstance(exc, pa.ArrowInvalid) else None
+            ragged = isinstance(exc, pa.ArrowInvalid)
+            line = _ragged_line(self.path, delimiter=self.delimiter) if ragged else None
             where = f" at line {line}" if line else ""
             raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: not a readable CSV file{where} ({exc})"
@@ -269,7 +274,7 @@ class CsvReader(Reader):
         except (OSError, EOFError, zipfile.BadZipFile) as exc:  # decompressing
             raise _cut_short(self.path, f"the line after line {next_line - 1}", exc) from exc
         except pa.ArrowException as exc:
-            line = _ragged_line(self.path, len(self.columns))
+            line = _ragged_line(self.path, len(self.columns), self.delimiter)
             where = f"line {line}" if line else f"a line after line {next_line - 1}"
             raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: malformed CSV at {where} ({exc}); fix the file"
@@ -294,13 +299,28 @@ def _cut_short(path: Path, where: str, exc: Exception) -> ReadError:
     )
 
 
-def _ragged_line(path: Path, columns: int | None = None) -> int | None:
+# What a CSV file of events may separate its fields with, as spreadsheets and databases
+# export them: commas, semicolons (where a comma is the decimal mark), tabs or bars.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def header_delimiter(start: bytes) -> str:
+    """The delimiter of the header line at the file's `start`: the most frequent of
+    DELIMITERS outside quotes (a comma where there is none)."""
+    header = start.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    outside = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _ragged_line(path: Path, columns: int | None = None, delimiter: str = ",") -> int | None:
     """The line where the first record with another number of fields than the header
     (`columns` of them, else as many as the header has) starts: the file read again with
     Python's csv module, only when Arrow has refused it."""
     try:
         with open_text(path, newline="", encoding="utf-8-sig", errors="strict") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, delimiter=delimiter)
             header = next(reader, [])
             columns = len(header) if columns is None else columns
             start = reader.line_num + 1
