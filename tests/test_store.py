@@ -90,6 +90,9 @@ def test_export_cli_writes_a_dataset_directory(tmp_path):
     done = credo("export", "events", "--db", store, "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert len(pq.read_table(tmp_path / "out" / "events")) == 52
+    consents = len(pq.read_table(tmp_path / "out" / "consents.parquet"))
+    said = " ".join((done.stdout + done.stderr).split())
+    assert f"exported 52 events in 1 file(s) and {consents} consents to" in said, said
     again = credo("export", "events", "--db", store, "--out", tmp_path / "out")
     assert again.returncode == 1 and "already holds files" in again.stderr
 

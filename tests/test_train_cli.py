@@ -428,7 +428,8 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     trained = credo(
         "train", "--features", features, "--outcomes", outcomes, "--scale", "sesame", "--out", model
     )
-    assert "1 person no event from a consented source fed" in " ".join(trained.stdout.split())
+    said = " ".join(trained.stdout.split())
+    assert "1 person was left out of training: no event from a source they consented" in said
     artifact = load_model(model)
     assert artifact.training["kind"] == "features"
     assert artifact.training["unscorable_rows"] == 1 and artifact.training["rows"] == len(X) - 1

@@ -233,9 +233,16 @@ def _build_duckdb(db, policy, as_of, as_of_table):
 
 
 def _build_spark(db, policy, as_of, as_of_table, master, events_dir):
+    import warnings
+
     from credo.features.engines import build_features_spark
     from credo.features.spark import spark_session
 
+    # pyspark warns of the pandas it runs beside on every conversion; that is for its own
+    # developers, not for the person building features (the tests compare its numbers)
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module="pyspark")
+    warnings.filterwarnings("ignore", message=".*copy keyword is deprecated.*")
     spark = spark_session(master)
     if events_dir is not None:
         return build_features_spark(spark, events_dir, policy, as_of=as_of, as_of_table=as_of_table)

@@ -826,8 +826,9 @@ def _print_training_summary(artifact, seconds: float) -> None:
     if artifact.training.get("unscorable_rows"):
         unscorable_rows = artifact.training["unscorable_rows"]
         stdout.print(
-            f"{output.people(unscorable_rows)} no event from a consented source fed (prov_events 0)"
-            f" {'was' if unscorable_rows == 1 else 'were'} left out: not scored"
+            f"{output.people(unscorable_rows)} {'was' if unscorable_rows == 1 else 'were'} left"
+            " out of training: no event from a source they consented to fed their features"
+            " (prov_events 0); such people are not scored"
         )
     strongest: dict[str, float] = {}
     for _, part in _cards(card):

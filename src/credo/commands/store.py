@@ -501,7 +501,15 @@ def export_events_command(
             fail(str(exc))
         finally:
             con.close()
-    console.print(f"exported to {written} (store {db_path(db)})")
+    import pyarrow.parquet as pq
+
+    parts = sorted((written / "events").glob("*.parquet"))
+    events = sum(pq.ParquetFile(part).metadata.num_rows for part in parts)
+    consents = pq.ParquetFile(written / "consents.parquet").metadata.num_rows
+    console.print(
+        f"exported {events:,} events in {len(parts)} file(s) and {consents:,} consents to"
+        f" {written} (store {db_path(db)})"
+    )
 
 
 def compact(db: DbOption = None) -> None:
