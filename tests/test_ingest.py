@@ -496,6 +496,20 @@ def test_a_utc_offset_no_place_has_is_refused(store_path, tmp_path):
     assert result.accepted == 3 and result.rejected == 8
     fields = [f for (f,) in query(store_path, "SELECT field FROM quarantine ORDER BY row_number")]
     assert fields == ["ts"] * 8
+    # each told that its offset is the trouble, not that it is no timestamp
+    reasons = [r for (r,) in query(store_path, "SELECT reason FROM quarantine")]
+    assert all("has an offset no place has" in r for r in reasons), reasons
+    told = ingest_paths(
+        store_path,
+        [write_csv(tmp_path / "basic.csv", [event(event_id="b", ts="20240507T090000Z")])],
+        progress=False,
+    )
+    assert told.rejected == 1
+    (reason,) = query(store_path, "SELECT reason FROM quarantine WHERE event_id = 'b'")
+    assert (
+        reason[0]
+        == "'20240507T090000Z' is not a timestamp (ISO 8601 expected, e.g. 2024-05-01T12:00:00Z)"
+    )
     got = dict(query(store_path, "SELECT event_id, ts FROM events"))
     assert got == {
         "t8": datetime(2024, 5, 6, 19),

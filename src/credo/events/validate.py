@@ -302,7 +302,19 @@ def _checks(
         )
     )
     checks.append(missing("ts"))
-    checks.append(unconvertible("ts", "a timestamp (ISO 8601 expected, e.g. 2024-05-01T12:00:00Z)"))
+    # a time DuckDB reads with an offset no place has (+25:00, -15:00, +05:60) is told so
+    as_text = f"trim(CAST({_raw('ts')} AS VARCHAR))"
+    offset = "'[+-][0-9]{2}(:?[0-9]{2}){0,2}$'"
+    checks.append(
+        Check(
+            "ts",
+            f"NOT {_blank('ts', columns)} AND ts IS NULL",
+            f"{_quoted_raw('ts')} || CASE WHEN regexp_matches({as_text}, {offset}) AND TRY_CAST("
+            f"regexp_replace({as_text}, {offset}, '') AS TIMESTAMP) IS NOT NULL THEN ' has an"
+            " offset no place has (more than 14 hours, or 60 minutes or more)' ELSE ' is not a"
+            " timestamp (ISO 8601 expected, e.g. 2024-05-01T12:00:00Z)' END",
+        )
+    )
     latest = now + MAX_CLOCK_SKEW
     checks.append(
         Check(
