@@ -337,6 +337,39 @@ def test_a_model_reads_a_scoring_file_as_training_read_its_columns(tmp_path):
     assert trained.read_inputs(again)["income"].tolist() == (income * 1000).round().tolist()
 
 
+def test_points_between_thousands_at_scoring_are_said_where_the_model_read_plain_numbers(
+    tmp_path,
+):
+    """A model trained on a comma file's plain incomes read "250.600" in a semicolon file of
+    decimal commas as 250.6 without a word: each such income scored as a tiny one."""
+    from credo.model.training import load_scoring_table, load_table_training, train_model
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    income = rng.integers(1_000, 900_000, n)
+    rate = np.round(rng.uniform(1, 20, n), 1)
+    bad = (rng.random(n) < 1 / (1 + np.exp(income / 200_000 - 1))).astype(int)
+    pd.DataFrame({"income": income, "rate": rate, "bad": bad}).to_csv(
+        tmp_path / "train.csv", index=False
+    )
+    artifact = train_model(load_table_training(tmp_path / "train.csv", "bad"), Scorecard())
+    assert "income" in artifact.scorecard.features_
+    written = [f"{v:,}".replace(",", ".") for v in income]
+    german = pd.DataFrame({"income": written, "rate": [f"{r}".replace(".", ",") for r in rate]})
+    german.to_csv(tmp_path / "de.csv", sep=";", index=False)
+    frame, _, _ = load_scoring_table(None, tmp_path / "de.csv", None, artifact.text_inputs())
+    said = " ".join(artifact.read_otherwise(frame))
+    example = next(v for v in written if "." in v)
+    assert (
+        "income read as training read it, plain numbers such as 1234.5, though values such"
+        f" as {example!r} are thousands in a file that writes decimal commas"
+    ) in said
+    # without a decimal comma the file's points are decimal points, and nothing is said
+    german.assign(rate=rate).to_csv(tmp_path / "points.csv", sep=";", index=False)
+    frame, _, _ = load_scoring_table(None, tmp_path / "points.csv", None, artifact.text_inputs())
+    assert artifact.read_otherwise(frame) == []
+
+
 def test_missing_marks_in_a_parquet_files_text_are_missing_as_in_a_csv(tmp_path):
     """Spark writes a CSV read without a schema to Parquet as text, "?" and all: its numbers
     became categories at IV 0. A column of numbers but for the marks reads them as missing (as

@@ -740,6 +740,11 @@ def test_codes_written_in_digits_are_found_by_their_zeros_or_a_postal_name(tmp_p
     assert set(found) == {"branch", "plz", "ZipCode"}, found
     assert "padded with zeros, as 0" in found["branch"] and "postal" in found["plz"]
     assert codes_in_digits(csv_path, table, {"branch"}).keys() == {"plz", "ZipCode"}
+    # marks of a missing cell among the codes ("?", "NA") leave them codes
+    marked = frame.assign(branch=["?", "NA", " ?", "#DIV/0!", *frame["branch"][4:]])
+    marked.to_csv(csv_path, index=False)
+    table = read_plain_table(csv_path, for_training=True)
+    assert "branch" in codes_in_digits(csv_path, table, set())
     # a Parquet file's text column of digits, read as numbers, is found alike
     parquet_path = tmp_path / "t.parquet"
     frame.to_parquet(parquet_path)

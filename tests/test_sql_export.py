@@ -186,8 +186,9 @@ def test_the_query_is_deterministic():
 
 def text_numbers_case(tmp_path):
     """A semicolon file as spreadsheets in much of Europe write it: rates as "13,5%", amounts
-    with decimal commas (and an infinity a program wrote, "inf"). Training reads them as
-    numbers; the exported SQL must too."""
+    with decimal commas (and an infinity a program wrote, "inf", and powers of ten as R's
+    write.csv2 writes them, "1,23457e+03"). Training reads them as numbers; the exported SQL
+    must too."""
     from credo.model.training import load_table_training, train_model
 
     rng = np.random.default_rng(4)
@@ -208,7 +209,10 @@ def text_numbers_case(tmp_path):
         {
             "row_id": np.arange(n),
             "rate": [f"{r:.2f}%" for r in rate],
-            "amount": [f"{a:.2f}".replace(".", ",").lower() for a in amount],
+            "amount": [
+                (f"{a:.5e}" if i % 50 == 7 else f"{a:.2f}").replace(".", ",").lower()
+                for i, a in enumerate(amount)
+            ],
             # 33.374,10 € and 20,9 %: grouped thousands, decimal commas, signs
             "income": [euro(v) for v in income],
             "rate_eu": [f"{r:.1f}%".replace(".", ",") for r in rate],
@@ -226,6 +230,7 @@ def text_numbers_case(tmp_path):
         "rate_eu": "grouped_decimal_comma",
     }
     assert data.X["income"].round(2).tolist() == income.round(2).tolist()
+    assert data.X["amount"].iloc[7] == float(f"{amount[7]:.5e}")
     expected = artifact.scorecard.score_table(data.X).assign(id=np.arange(n))
     return artifact, path, expected
 

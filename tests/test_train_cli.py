@@ -1382,6 +1382,12 @@ def test_a_fit_that_fails_still_names_the_coded_column_that_may_be_why(tmp_path)
     assert done.returncode == 1 and "no feature is strong enough" in said
     assert "warning: ratio holds numbers but for 'XNA'" in said
     assert not (tmp_path / "m.json").exists()
+    # decimal commas, as a semicolon file writes them, are as much numbers
+    european = pd.DataFrame({"ratio": np.char.replace(coded, ".", ","), "bad": bad.astype(int)})
+    european.to_csv(tmp_path / "eu.csv", sep=";", index=False)
+    done = credo("train", "--table", tmp_path / "eu.csv", "--target", "bad",
+                 "--out", tmp_path / "m.json", check=False)  # fmt: skip
+    assert "warning: ratio holds numbers but for 'XNA'" in " ".join(done.stdout.split())
 
 
 def test_row_numbers_for_ids_are_said_when_the_table_has_an_id_column(tmp_path):

@@ -25,7 +25,7 @@ from credo.model.bins import level_key
 from credo.model.scorecard import Scorecard
 from credo.model.segments import KIND as SEGMENTED
 from credo.model.segments import SegmentedScorecard
-from credo.model.tables import as_frame
+from credo.model.tables import POINTS_LIKE_THOUSANDS, as_frame
 from credo.model.text_numbers import (
     SPACES,
     TEXT_CONVENTION,
@@ -199,6 +199,13 @@ class ModelArtifact:
             if k != kinds[n]
         ]
         comma = X.attrs.get(TEXT_CONVENTION) == ","
+        for name, example in X.attrs.get(POINTS_LIKE_THOUSANDS, {}).items():
+            if name in set(self.scorecard.features_) and kinds.get(name) == "plain":
+                said.append(
+                    f"{name} read as training read it, {TEXT_NUMBER_WORDS['plain']}, though"
+                    f" values such as {example!r} are thousands in a file that writes decimal"
+                    " commas, as this one does in other columns: check which this file means"
+                )
         for name, (other, example) in doubtful_readings(X, kinds, used).items():
             said.append(
                 f"{name} read as training read it, {TEXT_NUMBER_WORDS[kinds[name]]}, though"

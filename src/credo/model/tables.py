@@ -33,6 +33,7 @@ from credo.model.text_numbers import (
     commas_like_thousands,
     numbers_but_for,
     text_columns_as_numbers,
+    writes_decimal_commas,
     writes_numbers_as_a_comma_file,
 )
 
@@ -164,7 +165,12 @@ def read_plain_table(
                 read_as_numbers[str(name)] = kind
     decimal_commas = DECIMAL_COMMA_KINDS & set(read_as_numbers.values())
     if for_training and convention == "other" and decimal_commas:
-        read = _points_between_thousands(path, delimiter, frame, verbatim | set(read_as_numbers))
+        read = {
+            name: numbers
+            for name, (numbers, _) in _points_between_thousands(
+                path, delimiter, frame, verbatim | set(read_as_numbers)
+            ).items()
+        }
         frame = frame.assign(**read) if read else frame
         read_as_numbers.update(dict.fromkeys(read, "grouped_decimal_comma"))
         frame.attrs[THOUSANDS_POINTS] = list(read)
@@ -172,6 +178,21 @@ def read_plain_table(
     frame.attrs[TEXT_NUMBERS] = read_as_numbers
     # a file separated otherwise read as a comma-separated one: its model reads so again
     frame.attrs[COMMA_THOUSANDS] = comma_file and delimiter != ","
+    if (
+        not for_training
+        and convention == "other"
+        and (
+            decimal_commas or writes_decimal_commas(as_written[sorted(verbatim & set(as_written))])
+        )
+    ):
+        # read as plain numbers, as a model of plain numbers reads them, though this file's
+        # decimal commas say its points group thousands ("250.600" beside "0,5")
+        frame.attrs[POINTS_LIKE_THOUSANDS] = {
+            name: example
+            for name, (_, example) in _points_between_thousands(
+                path, delimiter, frame, verbatim | set(read_as_numbers)
+            ).items()
+        }
     if for_training:  # read with decimal commas, though written as thousands may be
         frame.attrs[COMMAS_LIKE_THOUSANDS] = commas_like_thousands(
             as_written, [n for n, kind in read_as_numbers.items() if kind == "decimal_comma"]
@@ -187,19 +208,23 @@ COMMA_THOUSANDS = "credo_comma_thousands"
 COMMAS_LIKE_THOUSANDS = "credo_commas_like_thousands"
 # DataFrame.attrs key: the columns whose points were read as separators of thousands
 THOUSANDS_POINTS = "credo_thousands_points"
+# DataFrame.attrs key: in a file to score, the columns read as plain numbers whose points
+# group thousands as the file's decimal commas say ({column: a value so written})
+POINTS_LIKE_THOUSANDS = "credo_points_like_thousands"
 # The kinds of text number that show a file writes decimals with a comma
 DECIMAL_COMMA_KINDS = frozenset({"decimal_comma", "grouped_decimal_comma"})
 
 
 def _points_between_thousands(
     path: Path, delimiter: str, frame: pd.DataFrame, skipped: set[str]
-) -> dict[str, pd.Series]:
+) -> dict[str, tuple[pd.Series, str]]:
     """In a file that writes decimals with a comma (another of its columns shows it), a point
     groups thousands: pandas reads a column of "86.713" and "858" as 86.713 and 858, so an
     income of 858 sorted above one of 86,713. Such columns are read again as text and, where
     every value is a number so written, read with the points between thousands (the model
     records it, and scoring and the SQL read the column the same way): those columns, as the
-    numbers they hold (`skipped`: columns read verbatim or from text already)."""
+    numbers they hold, each with a value so written (`skipped`: columns read verbatim or from
+    text already)."""
     dotted = [
         str(name)
         for name in frame.columns
@@ -216,7 +241,8 @@ def _points_between_thousands(
             pd.api.types.is_numeric_dtype(grouped[name])
             and written.str.contains(".", regex=False).any()
         ):
-            read[name] = grouped[name]
+            example = written[written.str.contains(".", regex=False)].iloc[0]
+            read[name] = (grouped[name], example)
     return read
 
 
@@ -545,8 +571,8 @@ def codes_in_digits(path: str | Path, frame: pd.DataFrame, skip: set[str]) -> di
     found = dict.fromkeys(postal, "its name is a postal code's")
     written = _as_written(path, [c for c in candidates if c not in found])
     for name, values in written.items():
-        values = values.str.strip()
-        values = values[values != ""]
+        values = values.dropna().str.strip()
+        values = values[(values != "") & ~values.isin([m.strip() for m in MISSING_TEXTS])]
         padded = values[values.str.match(_LEADING_ZERO)]
         one_width = values.str.len().nunique() == 1
         if one_width and len(padded) >= max(1, _LEAST_PADDED_SHARE * len(values)):
@@ -567,7 +593,8 @@ def _is_text_type(arrow_type: pa.DataType) -> bool:
 
 def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
     """These columns' values as the file writes them (a CSV's first _ZERO_SAMPLE_ROWS rows; a
-    Parquet file's text columns), for the ones it holds as text."""
+    Parquet file's text columns), for the ones it holds as text; a CSV's marks of a missing
+    cell ("NA", "?") missing, as the file was read."""
     if not names:
         return {}
     if path.is_dir() or table_suffix(path) == ".parquet":
@@ -587,7 +614,7 @@ def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
         usecols=names,
         dtype=str,
         nrows=_ZERO_SAMPLE_ROWS,
-        keep_default_na=False,
+        na_values=list(MISSING_TEXTS),
     )
     # the encoding the whole file was read in may be a later one than its first rows need:
     # the names then read otherwise, and the next encoding is tried

@@ -24,7 +24,7 @@ SQL's database table) is read value by value as training read it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -49,10 +49,13 @@ def _signed_or_in_brackets(amount: str) -> re.Pattern:
     return re.compile(rf"^{_SPACE}(?:{_SIGN}{amount}|[(]{_SPACE}{amount}{_SPACE}[)]){_SPACE}$")
 
 
+# A power of ten after the digits: "1e3", "8,22765e-05" (as R's write.csv2 and a spreadsheet's
+# scientific format write small numbers in a file of decimal commas)
+_EXPONENT = "([eE][-+]?[0-9]+)?"
 # 12 / -1.5 / .5 / 1e3 (what every engine casts alike)
-_PLAIN = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?{_SPACE}$")
+_PLAIN = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_EXPONENT}{_SPACE}$")
 _PERCENT = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
-_DECIMAL_COMMA = re.compile(rf"^{_SPACE}{_SIGN}[0-9]+(,[0-9]+)?{_SPACE}$")
+_DECIMAL_COMMA = re.compile(rf"^{_SPACE}{_SIGN}[0-9]+(,[0-9]+)?{_EXPONENT}{_SPACE}$")
 # 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands;
 # no group of thousands follows a leading 0: "0,465" is none)
 _GROUPED = _signed_or_in_brackets(
@@ -78,7 +81,8 @@ _COMMA_GROUPS = _signed_or_in_brackets(
 )
 _DECIMAL_COMMAS_ONLY = _signed_or_in_brackets(
     r"([0-9]+,([0-9]{1,2}|[0-9]{4,})|0,[0-9]+|[1-9][0-9]{0,2}([.][0-9]{3})+,[0-9]+"
-    rf"|[1-9][0-9]{{0,2}}([.][0-9]{{3}}){{2,}}){_SPACE}[%{_CURRENCY}]?"
+    rf"|[1-9][0-9]{{0,2}}([.][0-9]{{3}}){{2,}}|[0-9]+,[0-9]+[eE][-+]?[0-9]+)"
+    rf"{_SPACE}[%{_CURRENCY}]?"
 )
 _EITHER_WAY = _signed_or_in_brackets(
     rf"[{_CURRENCY}]?{_SPACE}[0-9]+([.,][0-9]+)?{_SPACE}[%{_CURRENCY}]?"
@@ -97,6 +101,23 @@ def writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
     where a semicolon separates the fields. A column holding other text (an IP address
     10.100.200.150, a note) tells nothing of how the file writes numbers."""
     grouped = False
+    for decimal, groups in _ways_shown(frame):
+        if decimal:
+            return False
+        grouped = grouped or groups
+    return grouped
+
+
+def writes_decimal_commas(frame: pd.DataFrame) -> bool:
+    """Whether some text column of numbers holds numbers only a file of decimal commas writes
+    ("12,5", "1.234,56"): where it does, a point in another column groups thousands."""
+    return any(decimal for decimal, _ in _ways_shown(frame))
+
+
+def _ways_shown(frame: pd.DataFrame) -> Iterator[tuple[bool, bool]]:
+    """For each text column of numbers (a column of other text tells nothing: an IP address
+    10.100.200.150, a note), whether it holds numbers only a file of decimal commas writes,
+    and whether it holds numbers only a file whose commas group thousands writes."""
     for name in frame.columns:
         text = text_values(frame[name])
         if text is None:
@@ -104,15 +125,11 @@ def writes_numbers_as_a_comma_file(frame: pd.DataFrame) -> bool:
         values = pd.unique(text.to_numpy(dtype=object))[:_CONVENTION_SAMPLE]
         decimal = [bool(_DECIMAL_COMMAS_ONLY.fullmatch(v)) for v in values]
         groups = [bool(_COMMA_GROUPS.fullmatch(v)) for v in values]
-        if not all(
+        if all(
             d or g or _EITHER_WAY.fullmatch(v)
             for d, g, v in zip(decimal, groups, values, strict=True)
         ):
-            continue
-        if any(decimal):
-            return False
-        grouped = grouped or any(groups)
-    return grouped
+            yield any(decimal), any(groups)
 
 
 def commas_like_thousands(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, str]:
@@ -178,13 +195,15 @@ _SHAPES: dict[str, tuple[re.Pattern, tuple[re.Pattern, str] | None]] = {
     "grouped_decimal_comma": (_GROUPED_DECIMAL_COMMA, (_AMOUNT_SIGN_DECIMAL_COMMA, "." + SPACES)),
 }
 # At scoring a decimal-comma column reads a decimal point too where it cannot group thousands
-# ("17.17", "0.465", "1234.5"; "1.234" is missing, as a semicolon file's thousands it would be
-# 1234); training tells the kinds apart by the comma.
-_POINT_NOT_THOUSANDS = "0[.][0-9]+|[0-9]+[.]([0-9]{1,2}|[0-9]{4,})|[0-9]{4,}[.][0-9]+"
+# ("17.17", "0.465", "1234.5", "2.26648e+02"; "1.234" is missing, as a semicolon file's
+# thousands it would be 1234); training tells the kinds apart by the comma.
+_POINT_NOT_THOUSANDS = (
+    "0[.][0-9]+|[0-9]+[.]([0-9]{1,2}|[0-9]{4,})|[0-9]{4,}[.][0-9]+|[0-9]+[.][0-9]+[eE][-+]?[0-9]+"
+)
 _SCORING_SHAPES = {
     **{kind: shape for kind, (shape, _) in _SHAPES.items()},
     "decimal_comma": re.compile(
-        rf"^{_SPACE}{_SIGN}([0-9]+(,[0-9]+)?|{_POINT_NOT_THOUSANDS}){_SPACE}$"
+        rf"^{_SPACE}{_SIGN}([0-9]+(,[0-9]+)?{_EXPONENT}|{_POINT_NOT_THOUSANDS}){_SPACE}$"
     ),
 }
 # The kinds training tries, in order, by the file's delimiter (plain numbers pandas reads).
@@ -421,6 +440,17 @@ def read_numbers(frame: pd.DataFrame, chosen: dict[str, str]) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
+def _written_numbers(text: pd.Series) -> pd.Series:
+    """Each text as the number it is written as by any kind but plain, else missing."""
+    numbers = pd.Series(float("nan"), index=text.index)
+    for kind in ("decimal_comma", "grouped_decimal_comma", "grouped", "percent"):
+        unread = numbers.isna().to_numpy()
+        fits = _matching(text[unread], kind).to_numpy()
+        if fits.any():
+            numbers[text.index[unread][fits]] = edited_numbers(text[unread][fits], kind)
+    return numbers
+
+
 def numbers_but_for(column: pd.Series, most: int = 3) -> list[str] | None:
     """The few texts (at most `most`) that keep a column of numbers text ("XNA" among years
     employed), or None when it is no such column (or one of codes: "001", "0950"): binned as
@@ -429,6 +459,14 @@ def numbers_but_for(column: pd.Series, most: int = 3) -> list[str] | None:
     if text is None or text.empty:
         return None
     numbers = pd.to_numeric(text.str.strip(), errors="coerce")
+    # numbers written another way ("1,5", "13.5%", "$1,234.50") are numbers too: a column of
+    # decimal commas but for "XNA" is as much a column of numbers as one of points (each
+    # distinct text read once; a column of names or ids fails on its first thousand)
+    unread = numbers.isna().to_numpy()
+    others = pd.Series(pd.unique(text[unread].to_numpy(dtype=object))[:1000])
+    if _written_numbers(others).isna().sum() > most:
+        return None
+    numbers[unread] = _written_numbers(text[unread]).to_numpy()
     as_numbers = text[numbers.notna().to_numpy()].str.strip()
     if as_numbers.str.match("^[-+]?0[0-9]").any():  # leading zeros: codes, not quantities
         return None
