@@ -189,6 +189,14 @@ def test_a_consents_file_in_a_folder_of_events_and_a_grant_revoked_in_a_later_ro
     ]
     with connect(store_path, read_only=True) as con:
         assert consent.active_sources(con, "u1", "credit_scoring", "2024-05-01") == []
+    # a later file corrects the revocation to an earlier day: the earliest stands, as within
+    # a file (it was left at the first day told, silently); a later day changes nothing
+    for day, stored in (("2024-02-01", datetime(2024, 2, 1)), ("2024-04-01", datetime(2024, 2, 1))):
+        (folder / "consents.csv").write_text(
+            f"user_id,source,purpose,granted_at,revoked_at\nu1,card,credit_scoring,2024-01-01,{day}\n"
+        )
+        assert credo("ingest", folder, "--db", store_path).returncode == 0
+        assert query(store_path, "SELECT revoked_at FROM consents") == [(stored,)]
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "user_id,source,purpose,granted_at,revoked_at\nu1,card,credit_scoring,2024-01-01,\n\n"

@@ -650,3 +650,25 @@ def test_a_generated_population_ingests_cleanly(store_path, tmp_path):
     assert (result.accepted, result.rejected, result.conflicts) == (made.events, 0, 0)
     consents = pq.read_table(made.path / "consents.parquet").num_rows
     assert result.consents == consents > 0
+
+
+def test_a_user_id_padded_with_spaces_is_the_same_person(store_path, tmp_path):
+    """ " user-1" and "user-1 " were stored as people of their own, apart from the consents
+    of "user-1" (the consents file reads ids trimmed): their events fed no feature."""
+    from credo.events.schema import Event
+
+    rows = [
+        event(n=1, event_id="a", user_id="user-1"),
+        event(n=2, event_id="b", user_id=" user-1"),
+        event(n=3, event_id="c", user_id="user-1  "),
+        event(n=4, event_id="d", user_id="   "),
+    ]
+    writers = ((write_csv, "e.csv"), (write_jsonl, "e.jsonl"), (write_parquet, "e.parquet"))
+    for writer, name in writers:
+        store = init_store(tmp_path / f"{name}.duckdb")
+        told = ingest_paths(store, [writer(tmp_path / name, rows)], progress=False)
+        assert (told.accepted, told.rejected) == (3, 1)
+        assert query(store, "SELECT DISTINCT user_id FROM events") == [("user-1",)]
+        (reason,) = query(store, "SELECT reason FROM quarantine WHERE event_id = 'd'")
+        assert reason[0].startswith("user_id: ")
+    assert Event(**{k: v for k, v in rows[1].items() if v is not None}).user_id == "user-1"

@@ -6,7 +6,8 @@ copying them out of DuckDB again would cost more than the validation itself, so 
 taken from the chunk as read whenever its cast is the identity:
 
 * the chunk's column has the field's Arrow type (a dictionary of strings counts as text);
-* for text, no value is the empty string (which the cast turns into NULL);
+* for text, no value is the empty string (which the cast turns into NULL), and no user_id
+  begins or ends with a space (which the cast trims);
 * `attributes` always comes from the cast, which stores JSON minified.
 
 Every other field, and every field of a chunk whose raw rows live only in DuckDB (JSONL),
@@ -32,6 +33,13 @@ def _has_empty_text(column: pa.ChunkedArray) -> bool:
     return bool(pc.any(pc.equal(column, "")).as_py())
 
 
+def _has_padded_text(column: pa.ChunkedArray) -> bool:
+    chunks = column.chunks
+    if pa.types.is_dictionary(column.type):
+        chunks = [chunk.dictionary for chunk in chunks]
+    return any(bool(pc.any(pc.match_substring_regex(chunk, "^ | $")).as_py()) for chunk in chunks)
+
+
 def fields_as_read(chunk: pa.Table | None) -> list[str]:
     """The fields whose stored values are the chunk's values unchanged."""
     if chunk is None:
@@ -45,6 +53,8 @@ def fields_as_read(chunk: pa.Table | None) -> list[str]:
         if value_type(column.type) != wanted:
             continue
         if pa.types.is_string(wanted) and _has_empty_text(column):
+            continue
+        if name == "user_id" and _has_padded_text(column):
             continue
         same.append(name)
     return same

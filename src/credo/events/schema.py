@@ -260,6 +260,13 @@ class Event(BaseModel):
     counterparty_id: str | None = None
     attributes: dict[str, Any] | None = None
 
+    @field_validator("user_id")
+    @classmethod
+    def _trimmed_user(cls, value: str) -> str:
+        if not value.strip(" "):
+            raise ValueError("must not be empty")
+        return value.strip(" ")
+
     @field_validator("source")
     @classmethod
     def _known_source(cls, value: str) -> str:

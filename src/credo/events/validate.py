@@ -218,6 +218,10 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
                 f"CASE WHEN json_valid({raw}) THEN CAST(json({raw}) AS VARCHAR)"
                 f" ELSE NULLIF({raw}, '') END"
             )
+        if name == "user_id":
+            # " u1" and "u1" are one person, as the consents file reads them: a padded id
+            # made a second person without the first one's consents
+            return f"NULLIF(trim({raw}), '')"
         if SQL_TYPES[name] == "VARCHAR":
             return f"NULLIF({raw}, '')"
         if name == "ts":

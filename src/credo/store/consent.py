@@ -321,9 +321,10 @@ def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     open grant.
 
     A grant is identified by (user_id, source, purpose, granted_at): one already stored is
-    not stored again, but a revocation the file adds to an open stored grant is applied. A
-    file may give a grant twice, as granted and as revoked later (an export of changes): its
-    earliest revocation stands.
+    not stored again, but a revocation the file adds to an open stored grant is applied, and
+    so is one earlier than the stored grant's (a correction: the person withdrew sooner than
+    first told). A file may give a grant twice, as granted and as revoked later (an export of
+    changes): its earliest revocation stands, as across files; a later one changes nothing.
     """
     con.register("incoming_rows", table)
     run(
@@ -340,7 +341,8 @@ def load_consents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
                 "UPDATE consents SET revoked_at = i.revoked_at FROM incoming_consents i"
                 " WHERE consents.user_id = i.user_id AND consents.source = i.source"
                 " AND consents.purpose = i.purpose AND consents.granted_at = i.granted_at"
-                " AND consents.revoked_at IS NULL AND i.revoked_at IS NOT NULL",
+                " AND i.revoked_at IS NOT NULL"
+                " AND (consents.revoked_at IS NULL OR i.revoked_at < consents.revoked_at)",
             )
             added = scalar(
                 con,
