@@ -241,3 +241,36 @@ def test_help_texts():
     ):
         result = credo(*args)
         assert result.returncode == 0 and "--policy" in result.stdout
+
+
+def test_amounts_in_more_than_one_currency_are_told(tmp_path):
+    """Amounts in EUR and USD were summed as one currency without a word."""
+    from credo.store.db import init_store
+
+    h = History()
+    alice(h)
+    for day in (3, 4, 5):
+        h.add("carl", "bank", "income", dt.datetime(2024, 6, day), amount=900.0,
+              currency="EUR")  # fmt: skip
+    h.grant("carl")
+    path = init_store(tmp_path / "credo.duckdb")
+    h.load(path)
+    out = tmp_path / "f.parquet"
+    result = credo("features", "--db", str(path), "--as-of", str(AS_OF), "--out", str(out))
+    said = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0, said
+    assert "warning: the store's amounts are in 2 currencies (USD" in said and "EUR" in said
+    assert "converting none" in said
+    one = credo("features", "--db", str(store_of_alice(tmp_path)), "--as-of", str(AS_OF),
+                "--out", str(out))  # fmt: skip
+    assert one.returncode == 0 and "currencies" not in one.stdout + one.stderr
+
+
+def store_of_alice(tmp_path: Path) -> Path:
+    from credo.store.db import init_store
+
+    h = History()
+    alice(h)
+    path = init_store(tmp_path / "alice.duckdb")
+    h.load(path)
+    return path

@@ -134,6 +134,7 @@ def build(
             " (user_id, as_of) pair of another row: each pair has one feature row"
         )
     _warn_of_future_dates(table)
+    _warn_of_mixed_currencies(db)
     empty = no_data_people(table)
     if empty:
         console.print(
@@ -163,6 +164,35 @@ def _warn_of_future_dates(table) -> None:
             f"[yellow]warning:[/] {later:,} row(s) are as of a date after today (the latest"
             f" {latest:%Y-%m-%d}): no event after today is known yet, so their recent months"
             " read no data and their months-since features run on; check the dates"
+        )
+
+
+def _warn_of_mixed_currencies(db) -> None:
+    """Say when the store's amounts are in more than one currency: features add and compare
+    amounts as written (a sum of 100 EUR and 100 JPY is 200), converting none."""
+    from credo.store.db import connect
+
+    try:
+        con = connect(db, read_only=True)
+    except Exception:  # the Spark engine may have been given events without a store
+        return
+    try:
+        counts = con.execute(
+            "SELECT currency, count(*) FROM events WHERE amount IS NOT NULL"
+            " GROUP BY currency ORDER BY 2 DESC, 1"
+        ).fetchall()
+    except Exception:
+        return
+    finally:
+        con.close()
+    if len(counts) > 1:
+        total = sum(n for _, n in counts)
+        shares = ", ".join(f"{c or 'none'} {n / total:.1%}" for c, n in counts[:4])
+        more = f" and {len(counts) - 4} more" if len(counts) > 4 else ""
+        console.print(
+            f"[yellow]warning:[/] the store's amounts are in {len(counts)} currencies ({shares}"
+            f"{more}): features add and compare amounts as written, converting none; convert"
+            " them to one currency before ingest, or score each currency's people apart"
         )
 
 
