@@ -100,7 +100,7 @@ def _parse(html: str) -> PageParser:
     return parser
 
 
-def _synthetic_result(with_extras: bool = True):
+def _synthetic_result(with_extras: bool = True, **more):
     rng = np.random.default_rng(0)
     n = 3000
     log_odds = rng.normal(-1.5, 1.0, n)
@@ -133,7 +133,7 @@ def _synthetic_result(with_extras: bool = True):
                 }
             ],
         }
-    return evaluate_scores(y, pd_bad, score, bands, ["A", "B", "C", "D"], **extras)
+    return evaluate_scores(y, pd_bad, score, bands, ["A", "B", "C", "D"], **extras, **more)
 
 
 def test_report_is_valid_self_contained_html_with_every_section():
@@ -182,6 +182,13 @@ def test_result_is_json_and_checks_follow_the_figures():
         else ("flag" if min(bands["break_p_values"]) < 0.05 else "info")
     )
     assert names["Challenger against scorecard"] == "info"
+    told = {c["name"]: c["detail"] for c in result["checks"]}["Challenger against scorecard"]
+    assert "earn its place" in told or "enough to weigh" in told
+    # on the training rows the trees' lead is no verdict
+    seen = _synthetic_result(data_info={"same_as_training": True})
+    told = {c["name"]: c["detail"] for c in seen["checks"]}["Challenger against scorecard"]
+    assert "says nothing of which ranks new people better" in told
+    assert "earn its place" not in told and "enough to weigh" not in told
     assert {a["attribute"] for a in result["fairness"]} == {"sex <script>", "age"}
     assert result["cutoff"]["approval_rate"] == pytest.approx(
         1 - result["data"]["bad_rate"], abs=0.02

@@ -238,7 +238,11 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                 f"The challenger's AUC is {told:+.3f} against the scorecard's (both of the "
                 f"predicted pd): "
                 + (
-                    f"above +{CHALLENGER_MARGIN}, enough to weigh its gain against the "
+                    "measured on the rows both were trained on, where boosted trees fit their"
+                    " own training rows more closely than a scorecard does, this says nothing"
+                    " of which ranks new people better: compare them on held-out rows."
+                    if result["data"].get("same_as_training")
+                    else f"above +{CHALLENGER_MARGIN}, enough to weigh its gain against the "
                     "scorecard's simpler explanations."
                     if delta > CHALLENGER_MARGIN
                     else f"it would earn its place only above +{CHALLENGER_MARGIN}."
