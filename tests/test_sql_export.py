@@ -278,6 +278,7 @@ def test_model_show_lists_the_columns_read_from_text(tmp_path):
     ).stdout
     said = " ".join(shown.split())
     assert "read from text" in said and "income (grouped_decimal_comma)" in said
+    assert "rows left out │ none (every row with an outcome was fitted on)" in said
 
 
 def test_thousands_commas_and_currency_signs_of_a_comma_file(tmp_path):

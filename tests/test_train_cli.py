@@ -436,7 +436,7 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     assert artifact.scorecard.scale_.name == "sesame"
     shown = " ".join(credo("model", "show", model, "--no-bins").stdout.split())
     assert "Poor 较差 350-549" in shown and "Excellent 极好 700-950" in shown
-    assert "left out │ 1 unscorable (no consented data)" in shown
+    assert "rows left out │ 1 unscorable (no consented data)" in shown
     reasons = {artifact.scorecard.meta_[n]["reason"] for n in artifact.features}
     assert reasons <= {m.reason for m in meta}
     bounds = {m.name: m.reason_bound for m in metas}

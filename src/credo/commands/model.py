@@ -1007,7 +1007,7 @@ def _left_out(training: dict) -> str:
         parts.append(f"{training['indeterminate_rows']:,} of neither outcome")
     if training.get("unscorable_rows"):
         parts.append(f"{training['unscorable_rows']:,} unscorable (no consented data)")
-    return "; ".join(parts) or "none"
+    return "; ".join(parts) or "none (every row with an outcome was fitted on)"
 
 
 # Held-out bad rows below this many make the held-out AUC a rough guide, said so
@@ -1068,7 +1068,7 @@ def show(
         ("credo version", artifact.credo_version),
         ("input", f"{training.get('kind', '?')}: {', '.join(training.get('sources', []))}"),
         ("rows / bad rate", f"{training.get('rows', '?')} / {training.get('bad_rate', 0):.4f}"),
-        ("left out", _left_out(training)),
+        ("rows left out", _left_out(training)),
         (
             "read from text",
             ", ".join(f"{n} ({kind})" for n, kind in (training.get("text_numbers") or {}).items())
