@@ -530,8 +530,12 @@ def test_a_large_group_of_one_outcome_is_a_leak_not_noise() -> None:
 
 def test_the_target_hint_names_the_rarer_value_and_blank_outcomes_can_be_left_out() -> None:
     minus = pd.Series([-1] * 90 + [1] * 10, name="dflt")
-    with pytest.raises(TargetError, match=r"--bad-value '1'\)"):
+    with pytest.raises(TargetError, match=r"--bad-value '1' if '1', the rarer, marks a bad"):
         target_as_bad(minus)
+    # values that say nothing of risk ("+" approved and "-" refused in UCI's crx) are a guess
+    signs = pd.Series(["-"] * 383 + ["+"] * 307, name="A16")
+    with pytest.raises(TargetError, match=r"--bad-value '\+' if '\+', the rarer, marks a bad"):
+        target_as_bad(signs)
     worded = pd.Series(["non-default"] * 90 + ["default"] * 10, name="status")
     with pytest.raises(TargetError, match=r"--bad-value 'default'\)"):
         target_as_bad(worded)

@@ -531,9 +531,11 @@ def target_as_bad(
                 " or fix them"
             )
         else:
+            likely = _likely_bad(keys)
+            guess = "" if worded_bad(likely) else f" if {likely!r}, the rarer, marks a bad outcome"
             hint = (
                 "name the value(s) that mean bad with --bad-value (e.g. --bad-value"
-                f" {_likely_bad(keys)!r})"
+                f" {likely!r}{guess})"
             )
         raise TargetError(
             f"{prefix}the target {y.name!r} must be 0 (good) or 1 (bad); row {row + 1} has "
