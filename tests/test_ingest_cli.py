@@ -184,7 +184,18 @@ def test_event_files_separated_by_semicolons_tabs_or_bars_read_as_comma_ones(tmp
     lines[7] += ";extra"
     (tmp_path / "ragged.csv").write_text("\n".join(lines) + "\n")
     result = credo("ingest", tmp_path / "ragged.csv", "--db", init_store(tmp_path / "r.duckdb"))
-    assert result.returncode == 1 and "line 8" in " ".join(result.stderr.split()), result.stderr
+    assert result.returncode == 1 and "line 8 " in " ".join(result.stderr.split()), result.stderr
+    # several are named at once, to be mended in one go (the first alone was named)
+    for extra in (11, 30):
+        lines[extra - 1] = lines[extra - 1].rsplit(";", 1)[0]  # a field short
+    (tmp_path / "ragged.csv").write_text("\n".join(lines) + "\n")
+    result = credo("ingest", tmp_path / "ragged.csv", "--db", init_store(tmp_path / "s.duckdb"))
+    assert "at lines 8, 11 and 30 " in " ".join(result.stderr.split()), result.stderr
+    for extra in range(40, 60, 3):
+        lines[extra - 1] += ";extra"
+    (tmp_path / "ragged.csv").write_text("\n".join(lines) + "\n")
+    result = credo("ingest", tmp_path / "ragged.csv", "--db", init_store(tmp_path / "t.duckdb"))
+    assert "at lines 8, 11, 30, 40, 43 and maybe more " in " ".join(result.stderr.split())
 
 
 def _ingested(db: Path, file: Path, *options: str) -> Path:

@@ -244,8 +244,8 @@ class CsvReader(Reader):
         except (OSError, pa.ArrowException) as exc:
             # the first block is parsed here: a ragged row in it is named by its line too
             ragged = isinstance(exc, pa.ArrowInvalid)
-            line = _ragged_line(self.path, delimiter=self.delimiter) if ragged else None
-            where = f" at line {line}" if line else ""
+            lines = _ragged_lines(self.path, delimiter=self.delimiter) if ragged else []
+            where = f" at {_lines_in_words(lines)}" if lines else ""
             raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: not a readable CSV file{where} ({exc})"
             ) from exc
@@ -274,8 +274,8 @@ class CsvReader(Reader):
         except (OSError, EOFError, zipfile.BadZipFile) as exc:  # decompressing
             raise _cut_short(self.path, f"the line after line {next_line - 1}", exc) from exc
         except pa.ArrowException as exc:
-            line = _ragged_line(self.path, len(self.columns), self.delimiter)
-            where = f"line {line}" if line else f"a line after line {next_line - 1}"
+            lines = _ragged_lines(self.path, len(self.columns), self.delimiter)
+            where = _lines_in_words(lines) if lines else f"a line after line {next_line - 1}"
             raise _not_utf8(self.path, exc) or ReadError(
                 f"{self.path}: malformed CSV at {where} ({exc}); fix the file"
                 " (quote fields that contain commas or newlines) and ingest it again"
@@ -314,10 +314,15 @@ def header_delimiter(start: bytes) -> str:
     return best if counts[best] else ","
 
 
-def _ragged_line(path: Path, columns: int | None = None, delimiter: str = ",") -> int | None:
-    """The line where the first record with another number of fields than the header
-    (`columns` of them, else as many as the header has) starts: the file read again with
-    Python's csv module, only when Arrow has refused it."""
+# How many ragged lines a refused file's error names: enough to fix a few in one go
+RAGGED_LINES_SHOWN = 5
+
+
+def _ragged_lines(path: Path, columns: int | None = None, delimiter: str = ",") -> list[int]:
+    """The lines where the first RAGGED_LINES_SHOWN records with another number of fields
+    than the header (`columns` of them, else as many as the header has) start: the file read
+    again with Python's csv module, only when Arrow has refused it."""
+    found: list[int] = []
     try:
         with open_text(path, newline="", encoding="utf-8-sig", errors="strict") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
@@ -326,11 +331,22 @@ def _ragged_line(path: Path, columns: int | None = None, delimiter: str = ",") -
             start = reader.line_num + 1
             for record in reader:
                 if record and len(record) != columns:
-                    return start
+                    found.append(start)
+                    if len(found) == RAGGED_LINES_SHOWN:
+                        break
                 start = reader.line_num + 1
     except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile):
-        return None
-    return None
+        pass
+    return found
+
+
+def _lines_in_words(lines: list[int]) -> str:
+    """ "line 8", "lines 8, 12 and 30", or "lines 8, 12, 30, 31, 40 and maybe more"."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if len(lines) == RAGGED_LINES_SHOWN:
+        return f"lines {', '.join(map(str, lines))} and maybe more"
+    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
 
 
 def _blank_rows(table: pa.Table) -> pa.ChunkedArray | None:
