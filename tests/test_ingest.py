@@ -422,16 +422,52 @@ def test_a_missing_required_column_is_fatal(store_path, tmp_path):
 
 def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
     path = write_csv(tmp_path / "broken.csv", every_type(3000))  # several read blocks
-    with path.open("a") as handle:
-        handle.write("x,y,z,too,many,fields,here,a,b,c,d,e,f,g,h,i,j\n")
+    with path.open("ab") as handle:
+        handle.write(
+            b"ev-x,caf\xe9,card,first-bank,payment,2024-01-01T00:00:00Z" + b"," * 9 + b"\n"
+        )
     with pytest.raises(IngestError, match="nothing from .*broken.csv was stored") as info:
         ingest_paths(store_path, [path], chunk_rows=50, progress=False)
-    assert "malformed CSV at line 3002 " in str(info.value)  # the ragged line itself
+    assert "line 3002 is not UTF-8" in str(info.value)  # the broken line itself
     _assert_nothing_stored(store_path)
-    # at the default chunk size the whole file is one block, refused before anything is read
-    with pytest.raises(IngestError, match="not a readable CSV file at line 3002 "):
-        ingest_paths(store_path, [path], progress=False)
     assert query(store_path, "SELECT status FROM ingest_batches") == [("failed",)]
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 1000])
+def test_ragged_rows_are_quarantined_as_written_and_the_rest_kept(store_path, tmp_path, chunk_rows):
+    """A line of more or fewer fields than the header (a comma left unquoted, a line cut
+    short) refused the whole file; it is a refused row, kept as written, its line named, and
+    the rows after it keep their line numbers."""
+    rows = every_type(40)
+    rows[30] = event("payment", 30, amount="-5")  # refused by validation
+    rows[5] = event("payment", 5, furnisher="first\nbank")  # a row of two lines
+    path = write_csv(tmp_path / "ragged.csv", rows)
+    lines = path.read_text().splitlines(keepends=True)
+    lines.insert(3, "ev-r1,user-1,card,first-bank,payment,2024-01-05T00:00:00Z,5,USD,x,y\n")
+    lines.insert(
+        12, "ev-r2,user-2,card,first-bank,payment,2024-01-05T00:00:00Z,5,USD,x,y,z,z,z,z,z,z\n"
+    )
+    lines.append("ev-r3," + lines[-1].split(",", 1)[1].rstrip("\n") + ",extra")
+    path.write_text("".join(lines))
+    told = ingest_paths(store_path, [path], chunk_rows=chunk_rows, progress=False)
+    assert (told.accepted, told.rejected) == (39, 4)
+    quarantined = query(
+        store_path, "SELECT row_number, field, reason, raw FROM quarantine ORDER BY row_number"
+    )
+    # line 13 lies after the row of two lines; the row refused for its amount, first on line
+    # 32, after three more lines
+    assert [(r[0], r[1]) for r in quarantined] == [
+        (4, "row"), (13, "row"), (35, "amount"), (45, "row")
+    ]  # fmt: skip
+    assert "10 field(s) where the header has 15 (the line may be cut short)" in quarantined[0][2]
+    assert quarantined[0][3] == lines[3].rstrip("\n")
+    assert "16 fields where the header has 15 (a field that holds" in quarantined[1][2]
+    assert quarantined[3][3].startswith("ev-r3,") and quarantined[3][3].endswith(",extra")
+    # again: nothing new stored or quarantined
+    again = ingest_paths(store_path, [path], chunk_rows=chunk_rows, progress=False)
+    assert (again.accepted, again.duplicates, again.rejected) == (0, 39, 4)
+    assert again.quarantined_before == 4
+    assert query(store_path, "SELECT count(*) FROM quarantine") == [(4,)]
 
 
 @pytest.mark.parametrize(

@@ -301,8 +301,8 @@ def quarantine_list(
         if unread:
             console.print(
                 f"[yellow]{unread:,} row(s) could not be read into fields (not written): see"
-                " their `raw` text with --out FILE.jsonl --as-events, or fix them in the"
-                " file they came from[/yellow]"
+                " their `raw` text with --out FILE.csv (without --as-events), or fix them in"
+                " the file they came from[/yellow]"
             )
         return
     if out is not None:
@@ -350,15 +350,16 @@ def _write_quarantine(con, select: str, params: list[Any], out: Path) -> None:
 
 def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     """The refused rows as an event file, as they were read: JSONL, each row's text as it was
-    read, a line each; CSV, the event fields as columns, in the order of the event
-    format, every value quoted (a quoted "NA" is the text NA, not a missing value) and a
-    missing one empty (a row that was not read into fields is left out). Returns (written,
-    left out)."""
+    read, a line each (text that is no JSON, a CSV line of too many fields, is left out);
+    CSV, the event fields as columns, in the order of the event format, every value quoted (a
+    quoted "NA" is the text NA, not a missing value) and a missing one empty (a row that was
+    not read into fields is left out). Returns (written, left out)."""
     from credo.events.schema import FIELDS
 
     texts = [raw for raw in raws if raw is not None]
     with output.replacing(out) as temporary:
         if out.suffix.lower() == ".jsonl":
+            texts = [text for text in texts if _is_json(text)]
             temporary.write_text("".join(f"{text}\n" for text in texts), encoding="utf-8")
             return len(texts), len(raws) - len(texts)
         rows = [row for row in map(_json_object, texts) if row is not None]
@@ -368,6 +369,14 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
         lines += [",".join(_csv_cell(row.get(key)) for key in header) for row in rows]
         temporary.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     return len(rows), len(raws) - len(rows)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _json_object(text: str) -> dict[str, Any] | None:

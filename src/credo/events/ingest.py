@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -279,6 +280,9 @@ def _ingest_file(
             if committed is not None:
                 file_counts.add(committed)
                 rows += committed.rows
+            if reader.ragged:
+                file_counts.add(_quarantine_ragged(con, batch, reader, now))
+                rows += len(reader.ragged)
             bar.update(task, completed=reader.progress_total or rows, rows=rows)
         except (ReadError, duckdb.Error, OSError) as exc:
             pipeline.abort()
@@ -335,6 +339,57 @@ def _prefetched(reader: Reader) -> Iterator[Prefetched]:
     finally:
         stop.set()
         producer.join()
+
+
+def _quarantine_ragged(
+    con: duckdb.DuckDBPyConnection, batch: Batch, reader: Reader, now: datetime
+) -> ChunkCounts:
+    """Quarantine the file's records of another number of fields than its header, as written
+    (field "row", as a JSONL line that is no object), each once; their counts."""
+    if not batch.registered:
+        register_batch(con, batch)
+    fingerprint = batch.fingerprint.result()
+    expected = len(reader.columns)
+    rows = pa.table(
+        {
+            "row_number": [row.line for row in reader.ragged],
+            "reason": [_ragged_reason(row.fields, expected) for row in reader.ragged],
+            "raw": [row.text for row in reader.ragged],
+        }
+    )
+    con.register("ragged_rows", rows)
+    try:
+        run(con, "BEGIN TRANSACTION")
+        inserted = scalar(
+            con,
+            "INSERT INTO quarantine (batch_id, path, fingerprint, row_number, event_id, field,"
+            " reason, raw, quarantined_at)"
+            " SELECT ?, ?, ?, r.row_number, NULL, 'row', r.reason, r.raw, ? FROM ragged_rows r"
+            " WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.fingerprint = ?"
+            " AND q.row_number = r.row_number)",
+            [batch.batch_id, batch.path, fingerprint, now, fingerprint],
+        )
+        run(
+            con,
+            "UPDATE ingest_batches SET rejected = rejected + ? WHERE batch_id = ?",
+            [rows.num_rows, batch.batch_id],
+        )
+        run(con, "COMMIT")
+    except BaseException:
+        run(con, "ROLLBACK")
+        raise
+    finally:
+        con.unregister("ragged_rows")
+    return ChunkCounts(rejected=rows.num_rows, quarantined_before=rows.num_rows - int(inserted))
+
+
+def _ragged_reason(fields: int, expected: int) -> str:
+    if fields > expected:
+        return (
+            f"row: {fields} fields where the header has {expected} (a field that holds the"
+            " delimiter must be in double quotes)"
+        )
+    return f"row: {fields} field(s) where the header has {expected} (the line may be cut short)"
 
 
 def _finish_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:

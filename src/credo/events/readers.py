@@ -52,6 +52,16 @@ class ReadError(ValueError):
     """The file cannot be read as events; nothing from it may be stored."""
 
 
+@dataclass(frozen=True)
+class RaggedRow:
+    """A CSV record with more or fewer fields than the header: it is no event, and goes to
+    the quarantine as written."""
+
+    line: int  # where the record starts
+    fields: int
+    text: str  # as written, its line end aside
+
+
 def format_of(path: Path, forced: str | None = None) -> str:
     """The file's format: the forced one, else from its extension."""
     if forced is not None:
@@ -105,6 +115,9 @@ class Reader:
     source_sql: str = CHUNK_TABLE
     progress_total: int = 0  # in progress units: bytes for text files, rows for Parquet
     progress_done: int = 0
+    # records read past as no event (CSV lines of another number of fields than the header),
+    # known once the chunks are read
+    ragged: list[RaggedRow] = field(default_factory=list)
 
     def open(self) -> None:
         """Read the header or metadata and check the columns; raises ReadError."""
@@ -196,8 +209,18 @@ class CsvReader(Reader):
     _stream: pa.NativeFile | None = None
     _file_bytes_read: Callable[[], int] | None = None
     delimiter: str = ","
+    # how many records Arrow skipped as ragged, and where those records lie (_true_lines)
+    _skipped: int = 0
+    _shift: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _skip_ragged(self, row: object) -> str:
+        """Arrow's handler of a record with another number of fields than the header: read
+        past it, counted; the line reader finds it again (`_ragged_rows`), text and line."""
+        self._skipped += 1
+        return "skip"
 
     def open(self) -> None:
+        self._skipped, self._shift, self.ragged = 0, None, []
         self.progress_total = self.path.stat().st_size
         try:
             with open_binary(self.path) as handle:
@@ -226,7 +249,9 @@ class CsvReader(Reader):
                 # Blank lines are read as rows of empty fields, so that every line is counted
                 # in the line numbers; such rows are dropped before validation (_blank_rows).
                 parse_options=pa_csv.ParseOptions(
-                    delimiter=self.delimiter, ignore_empty_lines=False
+                    delimiter=self.delimiter,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=self._skip_ragged,
                 ),
                 # Missing: an empty field and the few texts that tools write for it
                 # (CSV_MISSING); other text is a value validation judges (Arrow's own list
@@ -242,12 +267,8 @@ class CsvReader(Reader):
         except (EOFError, zipfile.BadZipFile) as exc:  # decompressing the first block
             raise _cut_short(self.path, "", exc) from exc
         except (OSError, pa.ArrowException) as exc:
-            # the first block is parsed here: a ragged row in it is named by its line too
-            ragged = isinstance(exc, pa.ArrowInvalid)
-            lines = _ragged_lines(self.path, delimiter=self.delimiter) if ragged else []
-            where = f" at {_lines_in_words(lines)}" if lines else ""
             raise _not_utf8(self.path, exc) or ReadError(
-                f"{self.path}: not a readable CSV file{where} ({exc})"
+                f"{self.path}: not a readable CSV file ({exc})"
             ) from exc
         names = self._reader.schema.names
         check_columns(self.path, names)
@@ -266,22 +287,74 @@ class CsvReader(Reader):
         try:
             for table in _rechunk(iter(self._reader), self.chunk_rows):
                 lines, next_line = _line_numbers(table, next_line)
+                if self._skipped:  # Arrow has parsed every record of this table by now
+                    lines = self._true_lines(lines)
                 read = self._file_bytes_read or self._stream.tell
                 self.progress_done = read()
                 numbered = table.add_column(0, ROW_NUMBER, lines)
                 blank = _blank_rows(table)
                 yield numbered.filter(pc.invert(blank)) if blank is not None else numbered
+            if self._skipped:
+                self._true_lines(np.zeros(0, dtype=np.int64))
+                if len(self.ragged) != self._skipped:
+                    raise ReadError(
+                        f"{self.path}: {self._skipped:,} record(s) have another number of fields"
+                        f" than the header, but {len(self.ragged):,} were found line by line;"
+                        " fix the file (quote fields that contain the delimiter or newlines)"
+                        " and ingest it again"
+                    )
         except (OSError, EOFError, zipfile.BadZipFile) as exc:  # decompressing
             raise _cut_short(self.path, f"the line after line {next_line - 1}", exc) from exc
         except pa.ArrowException as exc:
-            lines = _ragged_lines(self.path, len(self.columns), self.delimiter)
-            where = _lines_in_words(lines) if lines else f"a line after line {next_line - 1}"
             raise _not_utf8(self.path, exc) or ReadError(
-                f"{self.path}: malformed CSV at {where} ({exc}); fix the file"
-                " (quote fields that contain commas or newlines) and ingest it again"
+                f"{self.path}: malformed CSV after line {next_line - 1} ({exc}); fix the file"
+                " (quote fields that contain the delimiter or newlines) and ingest it again"
             ) from exc
         finally:
             self.close()
+
+    def _true_lines(self, lines: np.ndarray) -> pa.Array:
+        """The line numbers of records counted as if no ragged record lay between them,
+        moved past the ragged ones (the file read once more, line by line, to find them)."""
+        if self._shift is None:
+            try:
+                self.ragged, spans = _ragged_rows(self.path, len(self.columns), self.delimiter)
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise ReadError(f"{self.path}: not a readable CSV file ({exc})") from exc
+            before = np.cumsum([0, *spans])
+            starts = np.array([row.line for row in self.ragged], dtype=np.int64)
+            self._shift = (starts - before[:-1], before)
+        counted_at, before = self._shift
+        lines = np.asarray(lines, dtype=np.int64)
+        return pa.array(lines + before[np.searchsorted(counted_at, lines, side="right")])
+
+
+def _ragged_rows(path: Path, columns: int, delimiter: str) -> tuple[list[RaggedRow], list[int]]:
+    """Every record with another number of fields than `columns`, and the lines each spans:
+    Python's csv module, as Arrow splits fields (a field in double quotes holds delimiters
+    and newlines; a blank line is no record)."""
+    found: list[RaggedRow] = []
+    spans: list[int] = []
+    read: list[str] = []
+
+    def lines_of(handle: Iterator[str]) -> Iterator[str]:
+        for line in handle:
+            read.append(line)
+            yield line
+
+    with open_text(path, newline="", encoding="utf-8-sig", errors="strict") as handle:
+        reader = csv.reader(lines_of(handle), delimiter=delimiter)
+        next(reader, [])
+        start = reader.line_num + 1
+        read.clear()
+        for record in reader:
+            if record and len(record) != columns:
+                text = "".join(read).rstrip("\r\n")
+                found.append(RaggedRow(start, len(record), text))
+                spans.append(reader.line_num - start + 1)
+            read.clear()
+            start = reader.line_num + 1
+    return found, spans
 
 
 def _unreadable(path: Path, exc: Exception) -> ReadError:
@@ -314,41 +387,6 @@ def header_delimiter(start: bytes) -> str:
     return best if counts[best] else ","
 
 
-# How many ragged lines a refused file's error names: enough to fix a few in one go
-RAGGED_LINES_SHOWN = 5
-
-
-def _ragged_lines(path: Path, columns: int | None = None, delimiter: str = ",") -> list[int]:
-    """The lines where the first RAGGED_LINES_SHOWN records with another number of fields
-    than the header (`columns` of them, else as many as the header has) start: the file read
-    again with Python's csv module, only when Arrow has refused it."""
-    found: list[int] = []
-    try:
-        with open_text(path, newline="", encoding="utf-8-sig", errors="strict") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = next(reader, [])
-            columns = len(header) if columns is None else columns
-            start = reader.line_num + 1
-            for record in reader:
-                if record and len(record) != columns:
-                    found.append(start)
-                    if len(found) == RAGGED_LINES_SHOWN:
-                        break
-                start = reader.line_num + 1
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile):
-        pass
-    return found
-
-
-def _lines_in_words(lines: list[int]) -> str:
-    """ "line 8", "lines 8, 12 and 30", or "lines 8, 12, 30, 31, 40 and maybe more"."""
-    if len(lines) == 1:
-        return f"line {lines[0]}"
-    if len(lines) == RAGGED_LINES_SHOWN:
-        return f"lines {', '.join(map(str, lines))} and maybe more"
-    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
-
-
 def _blank_rows(table: pa.Table) -> pa.ChunkedArray | None:
     """The rows every field of which is empty (blank lines), or None when there are none."""
     if table.num_rows == 0 or table.num_columns == 0:
@@ -363,7 +401,9 @@ def _blank_rows(table: pa.Table) -> pa.ChunkedArray | None:
 
 def _not_utf8(path: Path, exc: Exception) -> ReadError | None:
     """For Arrow's "invalid UTF8" (which names no line): the first line that is not UTF-8."""
-    if "utf8" not in str(exc).lower().replace("-", ""):
+    # a ragged line that is not UTF-8 either reaches no handler: Arrow names its columns
+    said = str(exc).lower().replace("-", "")
+    if "utf8" not in said and "columns, got" not in said:
         return None
     with open_binary(path) as handle:
         for number, line in enumerate(handle, start=1):
