@@ -656,7 +656,11 @@ def test_a_dataset_directory_loads_events_and_consents_once(store_path, tmp_path
     root = _dataset_dir(tmp_path)
     first = ingest_paths(store_path, [root], chunk_rows=10, progress=False)
     assert (first.files, first.accepted, first.consents) == (2, 40, 3)
+    # the same bytes again are not read again; --recheck reads them, all duplicates
     again = ingest_paths(store_path, [root], chunk_rows=10, progress=False)
+    assert (again.files, again.accepted, again.duplicates, again.consents) == (0, 0, 0, 0)
+    assert list(again.unchanged.values()) == first.batches
+    again = ingest_paths(store_path, [root], chunk_rows=10, progress=False, recheck=True)
     assert (again.accepted, again.duplicates, again.consents) == (0, 40, 0)
     assert query(store_path, "SELECT count(*) FROM events") == [(40,)]
     assert query(store_path, "SELECT user_id, source, revoked_at FROM consents ORDER BY 1, 2") == [

@@ -46,9 +46,36 @@ def test_clean_ingest_exits_0_and_prints_one_json_object(store_path, tmp_path):
     assert (payload["accepted"], payload["rejected"], payload["duplicates"]) == (20, 0, 0)
     assert payload["events_per_s"] > 0
 
-    again = credo("ingest", path, "--db", store_path, "--json")
+    again = credo("ingest", path, "--db", store_path, "--recheck", "--json")
     assert again.returncode == 0  # duplicates only
     assert json.loads(again.stdout)["duplicates"] == 20
+
+
+def test_a_file_stored_whole_is_not_read_again_but_one_with_refused_rows_is(store_path, tmp_path):
+    """A folder that grows by a file a day was read whole every day, old files and all."""
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    write_csv(folder / "day1.csv", every_type(20))
+    refused = [event("payment", 90, currency="EURO"), event("payment", 91)]
+    write_csv(folder / "day2.csv", refused)
+    first = json.loads(credo("ingest", folder, "--db", store_path, "--json").stdout)
+    assert (first["accepted"], first["rejected"], first["files"]) == (21, 1, 2)
+    write_csv(folder / "day3.csv", [event("payment", 92)])
+    copy = folder / "day1-copy.csv"
+    copy.write_bytes((folder / "day1.csv").read_bytes())  # the same bytes under another name
+    done = credo("ingest", folder, "--db", store_path)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert "2 file(s) not read again, their very bytes stored whole before: day1-copy.csv" in said
+    assert "2 file(s): 1 accepted, 1 duplicates" in said  # day2 read again, and day3
+    assert "(--recheck reads them again)" in said
+    payload = json.loads(credo("ingest", folder, "--db", store_path, "--json").stdout)
+    assert set(payload["unchanged"]) == {
+        str(folder / n) for n in ("day1.csv", "day1-copy.csv", "day3.csv")
+    }
+    # a file changed since is read again
+    write_csv(folder / "day1.csv", every_type(21))
+    payload = json.loads(credo("ingest", folder, "--db", store_path, "--json").stdout)
+    assert str(folder / "day1.csv") not in payload["unchanged"] and payload["accepted"] == 1
 
 
 def test_rejected_rows_exit_2_and_keep_the_valid_ones(store_path, tmp_path):

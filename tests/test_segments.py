@@ -120,8 +120,10 @@ def test_a_file_left_by_a_killed_writer_is_never_read_and_is_removed(store_path,
 
 def test_a_file_rolled_back_midway_leaves_no_segment(store_path, tmp_path):
     path = write_csv(tmp_path / "broken.csv", every_type(3000))
-    with path.open("a") as handle:
-        handle.write("x,y,z,too,many,fields,here,a,b,c,d,e,f,g,h,i,j\n")
+    with path.open("ab") as handle:  # a line that is not UTF-8: the file is refused
+        handle.write(
+            b"ev-x,caf\xe9,card,first-bank,payment,2024-01-01T00:00:00Z" + b"," * 9 + b"\n"
+        )
     with pytest.raises(Exception, match="nothing from"):
         ingest_paths(store_path, [path], chunk_rows=50, progress=False)
     assert _segment_files(store_path) == []

@@ -66,7 +66,9 @@ written); blank lines are skipped and counted in the line numbers. A row whose e
 already stored with the same content is a duplicate and skipped; with other content it is a
 conflict and quarantined.
 Ingesting the same input again stores nothing new, and re-running a command that was
-killed completes it.
+killed completes it. A file whose very bytes were stored whole before (every row accepted or
+a duplicate) is not read again, and said so: a folder that grows by a file a day costs the
+new file only (--recheck reads every file again). A file with refused rows is read again.
 
 Exit status: 0 when every row was accepted or a duplicate; 2 when some rows were rejected
 or conflicting (the valid ones are stored); 1 on a fatal error (missing or unreadable file,
@@ -76,7 +78,8 @@ named as not read (run the same command again once it is fixed).
 
 With --json, prints one JSON object: accepted, duplicates, conflicts, rejected,
 events_per_s, consents, files, seconds, batches (skipped: the files of a directory that are
-no event files; error on a fatal error).
+no event files; unchanged: the files not read again, each with the batch that stored it;
+error on a fatal error).
 Default chunk size: {DEFAULT_CHUNK_ROWS:,} rows."""
 
 
@@ -96,12 +99,21 @@ def ingest(
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", min=1, help="Rows per chunk (one transaction each).")
     ] = DEFAULT_CHUNK_ROWS,
+    recheck: Annotated[
+        bool,
+        flag(
+            "--recheck",
+            help="Read every file again, also those whose very bytes were stored whole before.",
+        ),
+    ] = False,
 ) -> None:
     from credo.events.ingest import IngestError, ingest_paths
     from credo.store.db import StoreError
 
     try:
-        result = ingest_paths(db, paths, fmt=fmt, chunk_rows=chunk_rows, progress=True)
+        result = ingest_paths(
+            db, paths, fmt=fmt, chunk_rows=chunk_rows, progress=True, recheck=recheck
+        )
     except (IngestError, StoreError) as exc:
         if as_json:
             done = getattr(exc, "result", None)
@@ -117,8 +129,18 @@ def ingest(
                 f" [red]{result.rejected:,} rejected[/], {result.consents:,} consents"
                 f" ({result.events_per_s:,.0f} events/s)"
             )
-        else:  # consents files alone: no event file was read, so no events and no rate
+        elif not result.unchanged:  # consents alone: no event file, so no events and no rate
             console.print(f"{result.consents:,} consents (no event file given)")
+        if result.unchanged:
+            names = ", ".join(
+                f"{Path(p).name} (batch {b})" for p, b in list(result.unchanged.items())[:5]
+            )
+            more = f" and {len(result.unchanged) - 5} more" if len(result.unchanged) > 5 else ""
+            consents = "" if result.files else f"; {result.consents:,} consents"
+            console.print(
+                f"{len(result.unchanged)} file(s) not read again, their very bytes stored whole"
+                f" before: {names}{more} (--recheck reads them again){consents}"
+            )
         if result.skipped:
             names = ", ".join(Path(p).name for p in result.skipped[:5])
             more = f" and {len(result.skipped) - 5} more" if len(result.skipped) > 5 else ""

@@ -56,6 +56,8 @@ class IngestResult(ChunkCounts):
     batches: list[int] = field(default_factory=list)
     # files in the directories given that were not read (no event file's extension)
     skipped: list[str] = field(default_factory=list)
+    # event files not read again: the same bytes were stored whole before, as these batches
+    unchanged: dict[str, int] = field(default_factory=dict)
 
     @property
     def events_per_s(self) -> float:
@@ -78,6 +80,8 @@ class IngestResult(ChunkCounts):
         out["batches"] = list(self.batches)
         if self.skipped:
             out["skipped"] = list(self.skipped)
+        if self.unchanged:
+            out["unchanged"] = dict(self.unchanged)
         return out
 
 
@@ -157,12 +161,18 @@ def ingest_paths(
     fmt: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool = True,
+    recheck: bool = False,
 ) -> IngestResult:
     """Ingest event files, directories of them and dataset directories into the store.
 
     Raises IngestError on a fatal error (unreadable file, unknown format or columns): every
     file is checked before anything is stored, and a file that fails while it is read is
     rolled back whole; files ingested before it stay (its `result` says what they did).
+
+    A file whose bytes were stored whole before (a finished batch of the same fingerprint
+    in which every row was accepted or a duplicate) is not read again, unless `recheck`: a
+    folder that grows by a file a day costs the new file only. A file with refused rows is
+    read again, as a row refused then (a time then in the future) may pass now.
     """
     if chunk_rows < 1:
         raise IngestError("--chunk-rows must be at least 1")
@@ -196,6 +206,10 @@ def ingest_paths(
             result.consents += consent.load_consents(con, table)
         with progress_bar(progress) as bar:
             for number, (item, reader) in enumerate(zip(plan.events, readers, strict=True)):
+                stored = None if recheck else _stored_whole(con, item.path)
+                if stored is not None:
+                    result.unchanged[str(item.path)] = stored
+                    continue
                 try:
                     _ingest_file(con, item, reader, result, bar, keys, segment_dir)
                 except IngestError as exc:
@@ -223,6 +237,22 @@ def _not_read(rest: list[EventFile], result: IngestResult) -> str:
             " what was stored counts as duplicates)"
         )
     return said
+
+
+def _stored_whole(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """The finished batch that stored these very bytes whole (no row refused), or None. The
+    file is hashed only where a batch of its size is on record."""
+    size = path.stat().st_size
+    found = run(
+        con,
+        "SELECT fingerprint, max(batch_id) FROM ingest_batches WHERE status = 'done'"
+        " AND rejected = 0 AND conflicts = 0 AND fingerprint LIKE ? GROUP BY fingerprint",
+        [f"%:{size}"],
+    )
+    if not found:
+        return None
+    batches = dict(found)
+    return batches.get(_fingerprint(path))
 
 
 def _tune(con: duckdb.DuckDBPyConnection) -> None:
