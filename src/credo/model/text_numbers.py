@@ -51,7 +51,8 @@ def _signed_or_in_brackets(amount: str) -> re.Pattern:
 
 # A power of ten after the digits: "1e3", "8,22765e-05" (as R's write.csv2 and a spreadsheet's
 # scientific format write small numbers in a file of decimal commas)
-_EXPONENT = "([eE][-+]?[0-9]+)?"
+_POWER = "[eE][-+]?[0-9]+"
+_EXPONENT = f"({_POWER})?"
 # 12 / -1.5 / .5 / 1e3 (what every engine casts alike)
 _PLAIN = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_EXPONENT}{_SPACE}$")
 _PERCENT = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
@@ -81,7 +82,7 @@ _COMMA_GROUPS = _signed_or_in_brackets(
 )
 _DECIMAL_COMMAS_ONLY = _signed_or_in_brackets(
     r"([0-9]+,([0-9]{1,2}|[0-9]{4,})|0,[0-9]+|[1-9][0-9]{0,2}([.][0-9]{3})+,[0-9]+"
-    rf"|[1-9][0-9]{{0,2}}([.][0-9]{{3}}){{2,}}|[0-9]+,[0-9]+[eE][-+]?[0-9]+)"
+    rf"|[1-9][0-9]{{0,2}}([.][0-9]{{3}}){{2,}}|[0-9]+,[0-9]+{_POWER})"
     rf"{_SPACE}[%{_CURRENCY}]?"
 )
 _EITHER_WAY = _signed_or_in_brackets(
@@ -198,7 +199,7 @@ _SHAPES: dict[str, tuple[re.Pattern, tuple[re.Pattern, str] | None]] = {
 # ("17.17", "0.465", "1234.5", "2.26648e+02"; "1.234" is missing, as a semicolon file's
 # thousands it would be 1234); training tells the kinds apart by the comma.
 _POINT_NOT_THOUSANDS = (
-    "0[.][0-9]+|[0-9]+[.]([0-9]{1,2}|[0-9]{4,})|[0-9]{4,}[.][0-9]+|[0-9]+[.][0-9]+[eE][-+]?[0-9]+"
+    f"0[.][0-9]+|[0-9]+[.]([0-9]{{1,2}}|[0-9]{{4,}})|[0-9]{{4,}}[.][0-9]+|[0-9]+[.][0-9]+{_POWER}"
 )
 _SCORING_SHAPES = {
     **{kind: shape for kind, (shape, _) in _SHAPES.items()},
@@ -460,8 +461,8 @@ def numbers_but_for(column: pd.Series, most: int = 3) -> list[str] | None:
         return None
     numbers = pd.to_numeric(text.str.strip(), errors="coerce")
     # numbers written another way ("1,5", "13.5%", "$1,234.50") are numbers too: a column of
-    # decimal commas but for "XNA" is as much a column of numbers as one of points (each
-    # distinct text read once; a column of names or ids fails on its first thousand)
+    # decimal commas but for "XNA" is as much a column of numbers as one of points (the first
+    # thousand distinct texts tried first: a column of names or ids fails there)
     unread = numbers.isna().to_numpy()
     others = pd.Series(pd.unique(text[unread].to_numpy(dtype=object))[:1000])
     if _written_numbers(others).isna().sum() > most:
