@@ -26,18 +26,21 @@ from credo.events.validate import ROW_NUMBER, value_type
 KEEP = "credo_keep"
 
 
-def _has_empty_text(column: pa.ChunkedArray) -> bool:
+def _any_text(column: pa.ChunkedArray, test) -> bool:
+    """Whether `test` (an Arrow compute function of text) holds for some value."""
+    chunks = column.chunks
     if pa.types.is_dictionary(column.type):
         # An unused dictionary entry may answer True: the field is then cast, still exact.
-        return any(bool(pc.any(pc.equal(chunk.dictionary, "")).as_py()) for chunk in column.chunks)
-    return bool(pc.any(pc.equal(column, "")).as_py())
+        chunks = [chunk.dictionary for chunk in chunks]
+    return any(bool(pc.any(test(chunk)).as_py()) for chunk in chunks)
+
+
+def _has_empty_text(column: pa.ChunkedArray) -> bool:
+    return _any_text(column, lambda text: pc.equal(text, ""))
 
 
 def _has_padded_text(column: pa.ChunkedArray) -> bool:
-    chunks = column.chunks
-    if pa.types.is_dictionary(column.type):
-        chunks = [chunk.dictionary for chunk in chunks]
-    return any(bool(pc.any(pc.match_substring_regex(chunk, "^ | $")).as_py()) for chunk in chunks)
+    return _any_text(column, lambda text: pc.match_substring_regex(text, "^ | $"))
 
 
 def fields_as_read(chunk: pa.Table | None) -> list[str]:

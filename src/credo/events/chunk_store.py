@@ -429,7 +429,7 @@ def _classify(con: duckdb.DuckDBPyConnection, sql: _ChunkSql, chunk_keys: ChunkK
             f" CASE WHEN {_same_content('s', 'e')} THEN 'duplicate' ELSE 'conflict' END AS kind,"
             # the reason of a conflict only: naming the differing fields of every duplicate
             # cost as much as the comparison
-            f" CASE WHEN NOT ({_same_content('s', 'e')}) THEN"
+            " CASE WHEN kind = 'conflict' THEN"
             " 'event_id ' || s.event_id || ' is already stored with different content ('"
             f" || {_differing_fields('s', 'e')} || '; batch ' || e.batch_id"
             " || coalesce(', ' || b.path, '') || ')' END AS reason"

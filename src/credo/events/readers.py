@@ -295,7 +295,7 @@ class CsvReader(Reader):
                 blank = _blank_rows(table)
                 yield numbered.filter(pc.invert(blank)) if blank is not None else numbered
             if self._skipped:
-                self._true_lines(np.zeros(0, dtype=np.int64))
+                self._locate_ragged()
                 if len(self.ragged) != self._skipped:
                     raise ReadError(
                         f"{self.path}: {self._skipped:,} record(s) have another number of fields"
@@ -315,7 +315,14 @@ class CsvReader(Reader):
 
     def _true_lines(self, lines: np.ndarray) -> pa.Array:
         """The line numbers of records counted as if no ragged record lay between them,
-        moved past the ragged ones (the file read once more, line by line, to find them)."""
+        moved past the ragged ones."""
+        counted_at, before = self._locate_ragged()
+        lines = np.asarray(lines, dtype=np.int64)
+        return pa.array(lines + before[np.searchsorted(counted_at, lines, side="right")])
+
+    def _locate_ragged(self) -> tuple[np.ndarray, np.ndarray]:
+        """Find the ragged records once (the file read again, line by line): `ragged`, and
+        where each lies among the others' line numbers with the lines before it."""
         if self._shift is None:
             try:
                 self.ragged, spans = _ragged_rows(self.path, len(self.columns), self.delimiter)
@@ -324,9 +331,7 @@ class CsvReader(Reader):
             before = np.cumsum([0, *spans])
             starts = np.array([row.line for row in self.ragged], dtype=np.int64)
             self._shift = (starts - before[:-1], before)
-        counted_at, before = self._shift
-        lines = np.asarray(lines, dtype=np.int64)
-        return pa.array(lines + before[np.searchsorted(counted_at, lines, side="right")])
+        return self._shift
 
 
 def _ragged_rows(path: Path, columns: int, delimiter: str) -> tuple[list[RaggedRow], list[int]]:
