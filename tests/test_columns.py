@@ -472,6 +472,10 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
     with pytest.raises(TableError, match="several as-of dates for some people"):
         join_outcomes(two_dates, undated)
     assert join_outcomes(features, undated)["bad"].tolist() == [1, 0, 1]  # one date each
+    # padded ids, as a spreadsheet leaves them, are the stored people (ingest trims them)
+    padded = tmp_path / "padded.csv"
+    pd.DataFrame({"user_id": [" a", "b ", "c"], "bad": [1, 0, 1]}).to_csv(padded, index=False)
+    assert join_outcomes(features, padded)["bad"].tolist() == [1, 0, 1]
     garbage = tmp_path / "o.parquet"
     garbage.write_text("not parquet")
     with pytest.raises(TableError, match="not a readable outcomes file"):

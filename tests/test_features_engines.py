@@ -345,3 +345,12 @@ def test_empty_ids_and_dates_of_an_as_of_file_are_refused():
     unnamed = pa.table({"user_id": ["a", " "], "as_of": ["2024-07-01", "2024-07-01"]})
     with pytest.raises(FeatureInputError, match="1 empty user_id"):
         as_of_table_from_outcomes(unnamed)
+
+
+def test_an_as_of_files_padded_ids_are_the_stored_people():
+    from credo.features.engines import as_of_table_from_outcomes
+
+    # ingest stores " a " as a: the as-of file's padding must not make a stranger of them
+    padded = pa.table({"user_id": [" a ", "b", "b "], "as_of": ["2024-07-01"] * 3})
+    read = as_of_table_from_outcomes(padded)
+    assert read["user_id"].to_pylist() == ["a", "b"]

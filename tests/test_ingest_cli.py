@@ -134,6 +134,19 @@ def test_a_line_that_is_not_utf8_is_named(store_path, tmp_path):
     assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
 
 
+def test_a_ragged_line_that_is_not_utf8_is_named_without_a_trace(store_path, tmp_path):
+    path = write_csv(tmp_path / "e.csv", every_type(5))
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b"user-", b"us\xffer-", 1).rstrip(b"\r\n") + b",extra\n"
+    path.write_bytes(b"".join(lines))
+    result = credo("ingest", path, "--db", store_path)
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "line 4 is not UTF-8 text (byte 0xff" in message
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
+
+
 def test_compressed_event_files_ingest_as_the_files_inside(tmp_path):
     from credo.store.db import init_store
 

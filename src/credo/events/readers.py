@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -201,6 +202,21 @@ class ParquetReader(Reader):
 # What a CSV file may write for a missing value: an empty field, R's NA, SQL's NULL, pandas'
 # NaN, Python's None (so a user id written NULL is missing, not a person called "NULL").
 CSV_MISSING: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None")
+
+
+def _quiet_ragged_decoding(hook: Callable[[object], None]) -> Callable[[object], None]:
+    """Arrow decodes a ragged record to text before it calls the handler; where the record is
+    not UTF-8 the decoding fails inside Arrow, which can only print the trace, and then stops
+    the read with an error that `_not_utf8` words for the person. The trace says nothing more,
+    so it is not printed; any other such exception still is."""
+
+    def quiet(unraisable: object) -> None:
+        exc = getattr(unraisable, "exc_value", None)
+        handler = getattr(getattr(unraisable, "object", None), "__func__", None)
+        if not (isinstance(exc, UnicodeDecodeError) and handler is CsvReader._skip_ragged):
+            hook(unraisable)
+
+    return quiet
 
 
 @dataclass
@@ -546,3 +562,6 @@ def reader_for(path: Path, fmt: str, chunk_rows: int) -> Reader:
         "parquet": ParquetReader,
     }
     return kinds[fmt](path=path, chunk_rows=chunk_rows)
+
+
+sys.unraisablehook = _quiet_ragged_decoding(sys.unraisablehook)

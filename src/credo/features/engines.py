@@ -153,7 +153,8 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
         raise FeatureInputError(
             f"as_of must be a date column (or dates written YYYY-MM-DD), not {as_of.type}"
         )
-    users = outcomes["user_id"].cast(pa.string())
+    # " u1" is u1, as ingest stores the events' ids
+    users = pc.utf8_trim(outcomes["user_id"].cast(pa.string()), characters=" ")
     blank_ids = pc.sum(pc.equal(pc.utf8_trim_whitespace(users), "").fill_null(False)).as_py()
     nulls = users.null_count + as_of.null_count + (blank_ids or 0)
     if nulls:

@@ -807,7 +807,8 @@ def join_outcomes(
         )
     if target != "bad":
         outcomes = outcomes.drop(columns=["bad"], errors="ignore").rename(columns={target: "bad"})
-    outcomes = outcomes.assign(user_id=outcomes["user_id"].astype(str))
+    # " u1" is u1, as ingest stores the events' ids and `credo features` reads the as-of file
+    outcomes = outcomes.assign(user_id=outcomes["user_id"].astype(str).str.strip(" "))
     # an outcome column the feature table carries too is the outcomes file's to give
     features = features.drop(columns=[c for c in ("bad",) if c in features.columns])
     keys = ["user_id"]
