@@ -246,6 +246,15 @@ def test_credo_evaluate_end_to_end_on_german(tmp_path, german_model):
     assert 0.6 < result["scorecard"]["auc"] < 0.95
     assert result["challenger"] is not None
     assert result["stability"]["psi"] < 0.25  # a random third of the same data
+    # each stability range is told by its scores, in the chart and the table under it
+    bins = result["stability"]["bins"]
+    cuts = [b["high"] for b in bins[:-1]]
+    assert cuts == sorted(cuts) and [b["low"] for b in bins[1:]] == cuts
+    assert bins[0]["range"] == f"under {cuts[0]:,.1f}".removesuffix(".0")
+    assert bins[-1]["range"].endswith(" and over")
+    shown = report.read_text()
+    assert all(b["range"] in shown for b in bins)
+    assert f"&lt;{cuts[0]:,.1f}".removesuffix(".0") in shown  # the chart's first tick
     # the policy's protected attributes are found among the columns and audited
     assert {a["attribute"] for a in result["fairness"]} == set(PROTECTED)
     assert any(f["status"] == "used" for f in result["features"])

@@ -175,6 +175,29 @@ def psi(train_values: Any, eval_values: Any, edges: Any | None = None) -> dict[s
     return psi_from_shares(_bin_shares(train, cuts), _bin_shares(current, cuts), cuts)
 
 
+def _cut_text(value: float) -> str:
+    """A cut as people write it: a score 612.0 is 612, a probability keeps its digits."""
+    if abs(value) >= 1:
+        return f"{value:,.1f}".removesuffix(".0")
+    return f"{value:.3g}"
+
+
+def range_label(low: float | None, high: float | None, short: bool = False) -> str:
+    """A bin [low, high) in words ("612 to 640", "under 612", "802 and over"), or compact
+    for a chart's axis ("<612", "612–640", "≥802")."""
+    if low is None and high is None:
+        return "all" if short else "every value"
+    if low is None:
+        return f"<{_cut_text(high)}" if short else f"under {_cut_text(high)}"
+    if high is None:
+        return f"≥{_cut_text(low)}" if short else f"{_cut_text(low)} and over"
+    return (
+        f"{_cut_text(low)}–{_cut_text(high)}"
+        if short
+        else (f"{_cut_text(low)} to {_cut_text(high)}")
+    )
+
+
 def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, Any]:
     """PSI from per-bin shares (e.g. a training histogram stored in a model artifact)."""
     expected, actual, terms = _psi_terms(train_share, eval_share)
@@ -187,6 +210,7 @@ def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, 
         {
             "low": low,
             "high": high,
+            "range": range_label(low, high),
             "train_share": float(e),
             "eval_share": float(a),
             "term": float(t),

@@ -13,6 +13,8 @@ import numpy as np
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+from credo.evaluate.metrics import range_label
+
 GOOD_COLOUR = "#2e7d32"
 BAD_COLOUR = "#c62828"
 LINE_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a", "#00838f")
@@ -143,15 +145,17 @@ def score_distribution_svg(histogram: Mapping[str, Sequence[float]], cutoff: flo
     return _to_svg(figure, "Score distribution")
 
 
-def psi_svg(bins: Sequence[Mapping[str, float]]) -> str:
-    """Training against evaluation share of customers in each score bin."""
+def psi_svg(bins: Sequence[Mapping[str, Any]]) -> str:
+    """Training against evaluation share of customers in each score range (the ranges cut at
+    training: each holds its lower bound)."""
     figure = _figure()
     axes = figure.add_subplot()
     index = np.arange(len(bins))
     axes.bar(index - 0.2, [b["train_share"] for b in bins], 0.4, color="#90a4ae", label="training")
     axes.bar(index + 0.2, [b["eval_share"] for b in bins], 0.4, color="#1f4e79", label="evaluation")
-    axes.set_xticks(index, [str(i + 1) for i in index])
-    axes.set_xlabel("score bin from training (1 = lowest score)")
+    ranges = [range_label(b.get("low"), b.get("high"), short=True) for b in bins]
+    axes.set_xticks(index, ranges, rotation=40, ha="right", fontsize=8)
+    axes.set_xlabel("score range cut at training")
     axes.set_ylabel("share of customers")
     axes.legend(frameon=False)
     _style(axes)
