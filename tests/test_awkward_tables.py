@@ -130,6 +130,14 @@ def test_a_file_without_a_header_is_refused_and_numbered_columns_are_not(tmp_pat
     path.write_text("757|24|F21Q2001|N|0\n690|41|F21Q2002|Y|1\n702|38|F21Q2003|N|0\n")
     with pytest.raises(TableError, match=r"first line reads as data, not column names \(757, 24"):
         read_plain_table(path)
+    # a row of codes and amounts, fewer than half of them numbers (UCI's german.data made
+    # a CSV): two columns "named" 4 are values, not a header with a repeated name
+    coded = tmp_path / "german.csv"
+    coded.write_text(
+        "A11,6,A32,A48,1169,A65,4,A92,A103,4,A123\nA12,48,A32,A43,5951,A61,2,A92,A101,2,A121\n"
+    )
+    with pytest.raises(TableError, match=r"first line reads as data, not column names \(A11, 6"):
+        read_plain_table(coded)
     numbered = tmp_path / "numbered.csv"  # a table's unnamed columns, as pandas writes them
     numbered.write_text("0,1,2\n1.5,2,0\n2.5,3,1\n")
     assert list(read_plain_table(numbered).columns) == ["0", "1", "2"]

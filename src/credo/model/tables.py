@@ -486,12 +486,23 @@ def _number(text: str) -> float | None:
         return None
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def _header_is_data(names: list[str]) -> bool:
-    """Whether a first line reads as a row of data rather than column names: half of its
+    """Whether a first line reads as a row of data rather than column names: two of its
+    fields are one number, or numbers with a decimal point or a sign; or half of its
     fields or more are numbers (a file without a header, as loan-level files come), and they
     read as values, not names: columns numbered 0, 1, 2 ... (or from 1), or named by years,
     months or days of one width (2019, 202301, 20230101) are names."""
     written = [name for name in names if _number(name) is not None]
+    plain = [name for name in written if _PLAIN_NUMBER.fullmatch(name)]
+    # Two columns named by one number, or by numbers with a decimal point or a sign, are
+    # values whatever the rest of the line: a row of codes and amounts ("A11,6,A32,...,4")
+    if len(plain) >= 2 and (
+        len(set(plain)) < len(plain) or sum(not name.isdigit() for name in plain) >= 2
+    ):
+        return True
     if len(written) < 2 or 2 * len(written) < len(names):
         return False
     if len(set(written)) < len(written) or not all(name.isdigit() for name in written):
