@@ -295,6 +295,42 @@ def test_protected_attributes_are_refused_unless_allowed(tmp_path):
     assert set(load_model(out).training["inputs"]) >= set(PROTECTED)
 
 
+def test_a_column_only_named_like_a_protected_attribute_is_an_input_once_said_so(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 3000
+    tenure = rng.integers(0, 2000, n)  # days since the first purchase: no person's age
+    sex = rng.choice(["f", "m"], n)
+    bad = (rng.random(n) < 0.3 - 0.2 * tenure / 2000).astype(int)
+    table = tmp_path / "bnpl.csv"
+    pd.DataFrame(
+        {"customer_age_days": tenure, "basket": rng.gamma(2, 50, n), "sex": sex, "bad": bad}
+    ).to_csv(table, index=False)
+    out = tmp_path / "m.json"
+    train = ["train", "--table", table, "--target", "bad", "--out", out]
+    refused = credo(*train, check=False)
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode != 0 and "customer_age_days, sex" in said
+    assert "--not-protected COLUMN" in said
+    for wrong, why in (
+        (["--not-protected", "Customer_Age_Days"], "names no input column: Customer_Age_Days"),
+        (["--protected", "basket", "--not-protected", "basket"], "both --protected and"),
+    ):
+        failed = credo(*train, "--exclude", "sex", *wrong, check=False)
+        assert failed.returncode != 0 and why in " ".join(failed.stderr.split())
+    credo(*train, "--exclude", "sex", "--not-protected", "customer_age_days")
+    model = load_model(out)
+    assert "customer_age_days" in model.scorecard.features_
+    assert model.training["not_protected"] == ["customer_age_days"]
+    # evaluation audits sex, found by its name, and not the column said to be no attribute
+    figures = tmp_path / "e.json"
+    credo(
+        "evaluate", "--model", out, "--table", table, "--target", "bad", "--json", figures,
+        "--report", tmp_path / "r.html",
+    )  # fmt: skip
+    audited = {a["attribute"] for a in json.loads(figures.read_text())["fairness"]}
+    assert audited == {"sex"}
+
+
 def test_model_show_and_sql(trained, tmp_path):
     model, _ = trained
     shown = credo("model", "show", model)

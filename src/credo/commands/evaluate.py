@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -114,6 +115,7 @@ def _protected_values(
     columns: list[str] | None,
     protected_file: Path | None,
     policy: str,
+    not_protected: Sequence[str] = (),
 ) -> dict[str, Any]:
     from credo.model.tables import TableError, read_plain_table
 
@@ -171,7 +173,10 @@ def _protected_values(
         from credo.policy import load_policy
 
         names = load_policy(policy).protected_attributes
-        candidates = [c for c in source.columns if c != PROTECTED_FILE_KEY]
+        # columns training was told are only named like a protected attribute are not audited
+        candidates = [
+            c for c in source.columns if c != PROTECTED_FILE_KEY and str(c) not in not_protected
+        ]
         chosen = _protected_matches(candidates, names)
         if not chosen:
             where = f"{protected_file}" if protected_file is not None else "the data"
@@ -306,7 +311,13 @@ def evaluate(
                 )
             # the attributes of everyone, the scored first: the people without a score are
             # declined in the fairness checks, and in no other figure
-            groups = _protected_values(frame, protected, protected_file, policy)
+            groups = _protected_values(
+                frame,
+                protected,
+                protected_file,
+                policy,
+                artifact.training.get("not_protected") or (),
+            )
             unscored_y = None
             if unscored.any():
                 order = np.r_[np.flatnonzero(~unscored), np.flatnonzero(unscored)]

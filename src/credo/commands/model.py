@@ -84,6 +84,22 @@ def _progress() -> Progress:
     )
 
 
+def _columns_not_protected(named: list[str], columns: list[str], protected: list[str]) -> set[str]:
+    """The --not-protected columns, each checked: a column of the data, and not one also
+    named --protected."""
+    given = {str(c) for c in columns}
+    absent = [c for c in named if c not in given]
+    if absent:
+        fail(
+            f"--not-protected names no input column: {', '.join(absent)} (columns are named as"
+            " the file writes them, case included)"
+        )
+    both = sorted(set(named) & set(protected))
+    if both:
+        fail(f"{', '.join(both)}: named both --protected and --not-protected; choose one")
+    return set(named)
+
+
 def train(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model JSON.")],
     features: FeaturesOption = None,
@@ -132,6 +148,15 @@ def train(
         bool,
         flag("--allow-protected", help="Use protected attributes as inputs anyway."),
     ] = False,
+    not_protected: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--not-protected",
+            help="A column whose name reads as a protected attribute but is none (an "
+            "account's or a customer relationship's age: customer_age_days as days since the "
+            "first purchase): an input like any other (repeat the option).",
+        ),
+    ] = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
@@ -307,15 +332,22 @@ def train(
             f"[yellow]note:[/] --protected names no column of the data: "
             f"{', '.join(unknown_protected)} (check the spelling)"
         )
-    refused = protected_inputs(
-        list(data.X.columns), policy_obj.protected_attributes, protected or []
-    )
+    cleared = _columns_not_protected(not_protected or [], list(data.X.columns), protected or [])
+    refused = [
+        c
+        for c in protected_inputs(
+            list(data.X.columns), policy_obj.protected_attributes, protected or []
+        )
+        if str(c) not in cleared
+    ]
     if refused and not (allow_protected or policy_obj.allow_protected):
         hint = " ".join(f"--exclude {shlex.quote(str(c))}" for c in refused)  # "sex " too
         fail(
             f"protected attributes may not be model inputs under policy {policy_obj.name!r}: "
             f"{', '.join(refused)}. Leave them out ({hint}; they stay usable for "
-            "`credo evaluate --protected`), or pass --allow-protected where the law permits"
+            "`credo evaluate --protected`), or pass --allow-protected where the law permits."
+            " A column only named like one (an account's age, days since a first purchase) is"
+            " an input once said so: --not-protected COLUMN"
         )
     if monotonic not in MONOTONIC_CHOICES:
         fail(f"unknown --monotonic {monotonic!r}: choose one of {', '.join(MONOTONIC_CHOICES)}")
@@ -379,6 +411,8 @@ def train(
             failed = str(exc)
     if failed is None:
         artifact.training["allowed_protected"] = refused if refused else []
+        # said at training, so that evaluation does not audit them as people's attributes
+        artifact.training["not_protected"] = sorted(cleared)
         digest = save_model(artifact, out)
         _print_training_summary(artifact, time.perf_counter() - started)
         if not data.good_values:
