@@ -403,6 +403,39 @@ def test_a_noise_category_of_many_levels_stays_out_and_a_weak_real_one_gets_in()
     assert card.bins_["region"].ordered_levels == 50
 
 
+def _merchant_book(n: int, rng: np.random.Generator, merchants: np.ndarray, risk: np.ndarray):
+    popularity = np.exp(np.random.default_rng(0).normal(0.0, 1.0, merchants.size))
+    chosen = rng.choice(merchants.size, n, p=popularity / popularity.sum())
+    x = rng.normal(size=n)
+    logit = -1.8 + 0.8 * x + risk[chosen]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"x": x, "merchant": merchants[chosen]}), y
+
+
+def test_a_category_of_many_small_levels_is_weighed_by_what_it_tells_of_other_rows(monkeypatch):
+    # 1,000 merchants of 20 rows each on average, a real but modest risk each: grouped by the
+    # outcomes their WoE then measures, the groups looked far stronger than they are, and the
+    # fit trusted them beyond what held-out rows bore out; fitted on out-of-fold WoE it does not
+    from credo.model import scorecard as module
+
+    merchants = np.array([f"M{i:05d}" for i in range(1000)], dtype=object)
+    risk = np.random.default_rng(1).normal(0.0, 0.5, merchants.size)
+    X, y = _merchant_book(20_000, np.random.default_rng(2), merchants, risk)
+    held_x, held_y = _merchant_book(20_000, np.random.default_rng(3), merchants, risk)
+    card = Scorecard().fit(X, y)
+    assert card.training_["cross_fitted"] == ["merchant"]
+    cross_fitted = roc_auc_score(held_y, card.predict_proba(held_x)[:, 1])
+    monkeypatch.setattr(module, "CROSS_FIT_LEVELS", 10**9)  # the fit as it was
+    trusting = Scorecard().fit(X, y)
+    assert "cross_fitted" not in trusting.training_
+    assert trusting.coef_[1] < card.coef_[1] < 0  # the merchants weigh less, still count
+    in_sample = roc_auc_score(held_y, trusting.predict_proba(held_x)[:, 1])
+    alone = roc_auc_score(held_y, Scorecard().fit(X[["x"]], y).predict_proba(held_x)[:, 1])
+    assert cross_fitted > max(in_sample, alone) + 0.008, (cross_fitted, in_sample, alone)
+    # the points are still those of the bins fitted on every row
+    assert card.bins_["merchant"].to_dict() == trusting.bins_["merchant"].to_dict()
+
+
 def test_booleans_where_the_model_binned_numbers_are_refused():
     rng = np.random.default_rng(8)
     n = 3000

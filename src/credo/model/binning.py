@@ -457,7 +457,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> BinningProcess:
         """Find the bins of every column of `X` against the 0/1 target `y`."""
-        settings = _settings_of(self)
+        _settings_of(self)  # wrong settings fail before any column is read
         features = column_names(X)
         if not features:
             raise ValueError("X has no columns to bin")
@@ -476,24 +476,32 @@ class BinningProcess(TransformerMixin, BaseEstimator):
             raise ValueError(f"categorical names columns not in X: {absent}")
 
         def fit_one(name: str) -> Bins:
-            column = raw_column(X, name)
-            own = BinningSettings(
-                settings.max_bins,
-                settings.min_bin_share,
-                settings.max_prebins,
-                by_feature.get(name, settings.monotonic),
-                settings.unseen,
-            )
-            specials = self._specials_of(name)
-            if name in declared or not is_numeric(column):
-                return fit_categorical_bins(name, categorical_values(column), target, own, specials)
-            return fit_numeric_bins(name, numeric_values(column, name), target, own, specials)
+            return self._fit_feature(name, raw_column(X, name), target)
 
         fitted = _map_threads(fit_one, features, self.n_jobs)
         self.features_ = features
         self.bins_ = dict(zip(features, fitted, strict=True))
         self.iv_ = {name: bins.iv for name, bins in self.bins_.items()}
         return self
+
+    def _fit_feature(self, name: str, column: Any, target: BinningTarget) -> Bins:
+        settings = _settings_of(self)
+        own = BinningSettings(
+            settings.max_bins,
+            settings.min_bin_share,
+            settings.max_prebins,
+            monotonic_for((self.monotonic_by_feature or {}).get(name, settings.monotonic)),
+            settings.unseen,
+        )
+        specials = self._specials_of(name)
+        if name in set(self.categorical or ()) or not is_numeric(column):
+            return fit_categorical_bins(name, categorical_values(column), target, own, specials)
+        return fit_numeric_bins(name, numeric_values(column, name), target, own, specials)
+
+    def fit_feature(self, name: str, column: Any, y: Any) -> Bins:
+        """The bins of one feature fitted on other rows (a column's values and their 0/1
+        target) with this process's settings for it, leaving the fitted process as it is."""
+        return self._fit_feature(name, column, BinningTarget.of(as_target(y, len(column))))
 
     def _specials_of(self, name: str) -> list[Any]:
         if self.special_values is None:

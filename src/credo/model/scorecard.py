@@ -83,6 +83,16 @@ def plain_meta(name: str) -> dict:
 # point where 20 points double the odds): below it, every bin scores alike.
 NEGLIGIBLE_EFFECT = 0.02
 
+# A categorical grouped from this many levels or more, each placed by its own bad rate, is
+# fitted on out-of-fold WoE: a merchant code of 2,000 levels of a few dozen rows each had its
+# groups chosen by the very outcomes their WoE then measured, so the logistic fit trusted it
+# far beyond what held-out rows bore out (a generated BNPL book: held-out AUC 0.718 with it
+# against 0.745 without it; 0.748 cross-fitted). Fewer levels, each of many rows, lose little
+# to that selection: cross-fitting German credit's ten purposes lost 0.0009 of AUC.
+CROSS_FIT_LEVELS = 20
+CROSS_FIT_FOLDS = 5
+_CROSS_FIT_SEED = 20_261_202
+
 # The bar over a categorical's ordered levels, in multiples of their noise IV (measured on
 # pure-noise columns of 10 to 5,000 levels, 16,000 to 1M rows: at most 2.5; bench/noise_iv.py).
 ORDERED_LEVELS_NOISE_MULTIPLE = 3.0
@@ -233,6 +243,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         strong.sort(key=lambda n: -self.iv_[n])
 
         woe = woe_matrix(all_bins, frame, strong)
+        cross_fitted = self._cross_fit(woe, frame, target, strong)
         kept, coef, intercept = self._select_and_fit(woe, target, strong)
         if not kept:
             raise ValueError(
@@ -252,6 +263,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             "bad_rate": float(target.mean()),
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
+        if cross_fitted:  # weighed by out-of-fold WoE (see _cross_fit)
+            self.training_["cross_fitted"] = [n for n in cross_fitted if n in self.bins_]
         return self
 
     def align(self, shift: float, slope: float) -> Scorecard:
@@ -265,6 +278,36 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         self._set_points()
         self.training_["alignment"] = {"shift": float(shift), "slope": float(slope)}
         return self
+
+    def _cross_fit(
+        self, woe: np.ndarray, frame: pd.DataFrame, target: np.ndarray, names: list[str]
+    ) -> list[str]:
+        """Put out-of-fold WoE in `woe`'s columns of the categoricals grouped from many levels
+        (CROSS_FIT_LEVELS): each row's WoE from that feature's bins fitted without its fold, as
+        a person scored later is. The logistic fit then weighs such a feature by what its
+        groups tell of rows they were not chosen on; the points keep the bins of every row.
+        Returns the names cross-fitted."""
+        chosen = [
+            j
+            for j, name in enumerate(names)
+            if self.binning_.bins_[name].kind == "categorical"
+            and self.binning_.bins_[name].ordered_levels >= CROSS_FIT_LEVELS
+        ]
+        if not chosen:
+            return []
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = min(CROSS_FIT_FOLDS, int(np.bincount(target.astype(int), minlength=2).min()))
+        if folds < 2:
+            return []
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=_CROSS_FIT_SEED)
+        splits = list(splitter.split(np.zeros(len(target)), target))
+        for j in chosen:
+            column = frame[names[j]]
+            for rest, held in splits:
+                bins = self.binning_.fit_feature(names[j], column.iloc[rest], target[rest])
+                woe[held, j] = bins.woe_of(column.iloc[held].to_numpy())
+        return [names[j] for j in chosen]
 
     def _iv_floor(self, bins: Any, goods: int, bads: int) -> float:
         """The IV a feature needs: `min_iv`, or less where the sample is large enough that
