@@ -387,3 +387,30 @@ def _told(model: Challenger, probe: pd.DataFrame) -> list[str]:
     restored = Challenger.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored.reasons(probe, k=1, as_text=True)["reason_1"].tolist() == texts
     return texts
+
+
+def test_a_split_of_a_category_of_many_levels_sends_few_of_them_one_way():
+    # 1,000 merchants of 20 rows each: LightGBM's own limit let one split send 32 of them one
+    # way, each there by the noise of its few rows
+    from credo.model.challenger import MAX_CATEGORY_LEVELS_A_SPLIT
+
+    rng = np.random.default_rng(2)
+    merchants = np.array([f"M{i:05d}" for i in range(1000)], dtype=object)
+    risk = np.random.default_rng(1).normal(0.0, 0.5, merchants.size)
+    chosen = rng.integers(0, merchants.size, 20_000)
+    x = rng.normal(size=chosen.size)
+    logit = -1.8 + 0.8 * x + risk[chosen]
+    y = (rng.random(chosen.size) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = Challenger(n_jobs=1).fit(pd.DataFrame({"x": x, "merchant": merchants[chosen]}), y)
+    sent = []
+
+    def walk(node: dict) -> None:
+        if "split_index" in node:
+            if node["decision_type"] == "==":  # a category's split: the levels sent left
+                sent.append(len(str(node["threshold"]).split("||")))
+            walk(node["left_child"])
+            walk(node["right_child"])
+
+    for tree in model.booster_.dump_model()["tree_info"]:
+        walk(tree["tree_structure"])
+    assert sent and max(sent) == MAX_CATEGORY_LEVELS_A_SPLIT
