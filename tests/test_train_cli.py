@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import DATA
 from sklearn.metrics import roc_auc_score
-from test_scorecard import as_list, constructed
+from test_scorecard import _merchant_book, as_list, constructed
 
 from credo.model.artifact import load_model, save_model
 from credo.model.columns import DATE_REASON, SEPARATION_REASON
@@ -329,6 +329,24 @@ def test_a_column_only_named_like_a_protected_attribute_is_an_input_once_said_so
     )  # fmt: skip
     audited = {a["attribute"] for a in json.loads(figures.read_text())["fairness"]}
     assert audited == {"sex"}
+
+
+def test_train_says_which_categories_it_weighed_by_rows_they_were_not_grouped_on(tmp_path):
+    merchants = np.array([f"M{i:05d}" for i in range(1000)], dtype=object)
+    risk = np.random.default_rng(1).normal(0.0, 0.5, merchants.size)
+    X, y = _merchant_book(20_000, np.random.default_rng(2), merchants, risk)
+    table = tmp_path / "book.csv"
+    X.assign(bad=y).to_csv(table, index=False)
+    out = tmp_path / "m.json"
+    said = " ".join(
+        credo("train", "--table", table, "--target", "bad", "--out", out).stdout.split()
+    )
+    card = load_model(out).scorecard
+    held_out = card.training_["cross_fitted"]["merchant"]
+    assert (
+        f"merchant (IV {card.iv_['merchant']:.3g} on the rows that grouped it, {held_out:.3g} on"
+        " others)" in said
+    )
 
 
 def test_model_show_and_sql(trained, tmp_path):

@@ -827,6 +827,17 @@ def _print_training_summary(artifact, seconds: float) -> None:
         stdout.print("left out:")
         for why, names in by_reason.items():
             stdout.print(f"  {why}: {', '.join(names)}")
+    for _, part in _cards(card):
+        held_out = part.training_.get("cross_fitted") or {}
+        if held_out:  # each with the IV kept on rows not used to group it
+            named = ", ".join(
+                f"{name} (IV {part.iv_[name]:.3g} on the rows that grouped it, {iv:.3g} on others)"
+                for name, iv in held_out.items()
+            )
+            stdout.print(
+                "weighed by what their groups tell of rows they were not formed on (categories"
+                f" of many levels, grouped by their own rates): {named}"
+            )
     metrics = artifact.metrics
     if "holdout" in metrics:
         h = metrics["holdout"]

@@ -263,8 +263,10 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             "bad_rate": float(target.mean()),
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
-        if cross_fitted:  # weighed by out-of-fold WoE (see _cross_fit)
-            self.training_["cross_fitted"] = [n for n in cross_fitted if n in self.bins_]
+        # weighed by out-of-fold WoE (see _cross_fit), with the IV their groups kept there
+        kept_cross_fitted = {n: iv for n, iv in cross_fitted.items() if n in self.bins_}
+        if kept_cross_fitted:
+            self.training_["cross_fitted"] = kept_cross_fitted
         return self
 
     def align(self, shift: float, slope: float) -> Scorecard:
@@ -281,12 +283,13 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
 
     def _cross_fit(
         self, woe: np.ndarray, frame: pd.DataFrame, target: np.ndarray, names: list[str]
-    ) -> list[str]:
+    ) -> dict[str, float]:
         """Put out-of-fold WoE in `woe`'s columns of the categoricals grouped from many levels
         (CROSS_FIT_LEVELS): each row's WoE from that feature's bins fitted without its fold, as
         a person scored later is. The logistic fit then weighs such a feature by what its
         groups tell of rows they were not chosen on; the points keep the bins of every row.
-        Returns the names cross-fitted."""
+        Returns each name cross-fitted with the IV its groups keep on rows they were not
+        fitted on (the mean over the folds of the held-out rows' shares against the WoE)."""
         chosen = [
             j
             for j, name in enumerate(names)
@@ -294,20 +297,25 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             and self.binning_.bins_[name].ordered_levels >= CROSS_FIT_LEVELS
         ]
         if not chosen:
-            return []
+            return {}
         from sklearn.model_selection import StratifiedKFold
 
         folds = min(CROSS_FIT_FOLDS, int(np.bincount(target.astype(int), minlength=2).min()))
         if folds < 2:
-            return []
+            return {}
         splitter = StratifiedKFold(folds, shuffle=True, random_state=_CROSS_FIT_SEED)
         splits = list(splitter.split(np.zeros(len(target)), target))
+        held_out_iv = {}
         for j in chosen:
-            column = frame[names[j]]
+            column, ivs = frame[names[j]], []
             for rest, held in splits:
                 bins = self.binning_.fit_feature(names[j], column.iloc[rest], target[rest])
                 woe[held, j] = bins.woe_of(column.iloc[held].to_numpy())
-        return [names[j] for j in chosen]
+                bad = target[held] == 1
+                shares = np.where(bad, -1.0 / max(bad.sum(), 1), 1.0 / max((~bad).sum(), 1))
+                ivs.append(float(shares @ woe[held, j]))
+            held_out_iv[names[j]] = float(np.mean(ivs))
+        return held_out_iv
 
     def _iv_floor(self, bins: Any, goods: int, bads: int) -> float:
         """The IV a feature needs: `min_iv`, or less where the sample is large enough that
