@@ -58,16 +58,26 @@ def segmented(**params) -> SegmentedScorecard:
     return SegmentedScorecard(card, **search)
 
 
+def calibration_slope(t: np.ndarray, p: np.ndarray) -> float:
+    """The slope of a logistic fit of the outcomes on the predicted log-odds: 1 is calibrated,
+    below 1 the predictions lie too far apart (an overfit), above 1 too close together."""
+    from sklearn.linear_model import LogisticRegression
+
+    z = np.log(p / (1 - p))[:, None]
+    return float(LogisticRegression(C=1e6).fit(z, t).coef_[0, 0])
+
+
 def cv(X: pd.DataFrame, y: np.ndarray, folds, params: dict, meta=None, kind=Scorecard) -> dict:
-    """Mean held-out AUC, log-loss and Brier score over the folds."""
+    """Mean held-out AUC, log-loss, Brier score and calibration slope over the folds."""
     scores = []
     for train, test in folds:
         model = kind(**params).fit(X.iloc[train].reset_index(drop=True), y[train], meta=meta)
         p, t = model.predict_proba(X.iloc[test])[:, 1], y[test]
         clipped = np.clip(p, 1e-12, 1 - 1e-12)
         log_loss = -np.mean(t * np.log(clipped) + (1 - t) * np.log(1 - clipped))
-        scores.append((auc(t, p), log_loss, brier(t, p)))
-    return dict(zip(("auc", "log_loss", "brier"), np.mean(scores, axis=0).tolist(), strict=True))
+        scores.append((auc(t, p), log_loss, brier(t, p), calibration_slope(t, clipped)))
+    names = ("auc", "log_loss", "brier", "slope")
+    return dict(zip(names, np.mean(scores, axis=0).tolist(), strict=True))
 
 
 def main() -> int:
