@@ -191,11 +191,8 @@ def range_label(low: float | None, high: float | None, short: bool = False) -> s
         return f"<{_cut_text(high)}" if short else f"under {_cut_text(high)}"
     if high is None:
         return f"≥{_cut_text(low)}" if short else f"{_cut_text(low)} and over"
-    return (
-        f"{_cut_text(low)}–{_cut_text(high)}"
-        if short
-        else (f"{_cut_text(low)} to {_cut_text(high)}")
-    )
+    between = "–" if short else " to "
+    return f"{_cut_text(low)}{between}{_cut_text(high)}"
 
 
 def psi_from_shares(train_share: Any, eval_share: Any, edges: Any) -> dict[str, Any]:

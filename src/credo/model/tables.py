@@ -491,7 +491,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 def _header_is_data(names: list[str]) -> bool:
     """Whether a first line reads as a row of data rather than column names: two of its
-    fields are one number, or numbers with a decimal point or a sign; or half of its
+    fields are the same number, or two are numbers with a decimal point or a sign; or half of its
     fields or more are numbers (a file without a header, as loan-level files come), and they
     read as values, not names: columns numbered 0, 1, 2 ... (or from 1), or named by years,
     months or days of one width (2019, 202301, 20230101) are names."""
