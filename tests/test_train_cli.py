@@ -343,10 +343,10 @@ def test_train_says_which_categories_it_weighed_by_rows_they_were_not_grouped_on
     )
     card = load_model(out).scorecard
     held_out = card.training_["cross_fitted"]["merchant"]
-    assert (
-        f"merchant (IV {card.iv_['merchant']:.3g} on the rows that grouped it, {held_out:.3g} on"
-        " others)" in said
-    )
+    line = f"merchant (IV {card.iv_['merchant']:.3g} on the rows that grouped it, {held_out:.3g} on"
+    assert f"{line} others)" in said
+    shown = " ".join(credo("model", "show", out, "--no-bins").stdout.split())
+    assert f"{line} others)" in shown
 
 
 def test_model_show_and_sql(trained, tmp_path):

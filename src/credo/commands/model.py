@@ -811,6 +811,21 @@ def _warn_of_a_leaky_auc(metrics: dict, strongest: dict[str, float]) -> None:
 _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
 
 
+def _print_cross_fitted(card: Any) -> None:
+    """The categories the card weighed by out-of-fold WoE, each with the IV its groups kept on
+    rows not used to form them beside its training IV."""
+    held_out = card.training_.get("cross_fitted") or {}
+    if held_out:
+        named = ", ".join(
+            f"{name} (IV {card.iv_[name]:.3g} on the rows that grouped it, {iv:.3g} on others)"
+            for name, iv in held_out.items()
+        )
+        stdout.print(
+            "weighed by what their groups tell of rows they were not formed on (categories"
+            f" of many levels, grouped by their own rates): {named}"
+        )
+
+
 def _print_training_summary(artifact, seconds: float) -> None:
     from credo.model.scorecard import rarer_class
 
@@ -828,16 +843,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
         for why, names in by_reason.items():
             stdout.print(f"  {why}: {', '.join(names)}")
     for _, part in _cards(card):
-        held_out = part.training_.get("cross_fitted") or {}
-        if held_out:  # each with the IV kept on rows not used to group it
-            named = ", ".join(
-                f"{name} (IV {part.iv_[name]:.3g} on the rows that grouped it, {iv:.3g} on others)"
-                for name, iv in held_out.items()
-            )
-            stdout.print(
-                "weighed by what their groups tell of rows they were not formed on (categories"
-                f" of many levels, grouped by their own rates): {named}"
-            )
+        _print_cross_fitted(part)
     metrics = artifact.metrics
     if "holdout" in metrics:
         h = metrics["holdout"]
@@ -1157,6 +1163,7 @@ def show(
         stdout.print(segments)
     for suffix, part in _cards(card):
         stdout.print(_features_table(f"Features{suffix}", part, detail=True))
+        _print_cross_fitted(part)
         if bins:
             points = Table(title=f"Points table{suffix}")
             for column in ("feature", "bin", "count", "bad rate", "WoE", "points"):
