@@ -439,6 +439,38 @@ def test_a_category_of_many_small_levels_is_weighed_by_what_it_tells_of_other_ro
     assert card.bins_["merchant"].to_dict() == trusting.bins_["merchant"].to_dict()
 
 
+def test_a_number_column_of_codes_whose_risk_follows_no_order_is_binned_as_categories():
+    # a purpose coded 1-5 whose risks follow no order of the codes, beside a count whose risk
+    # rises with it: ordered bins had to merge the purposes into a monotone run
+    rng = np.random.default_rng(5)
+    n = 6000
+    purpose = rng.integers(1, 6, n)
+    credits = rng.integers(0, 5, n)
+    logit = -1.2 + np.array([0.0, 0.6, -0.9, 0.8, -0.5, 0.5])[purpose] + 0.25 * credits
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame({"purpose": purpose, "credits": credits})
+    card = Scorecard().fit(X, y)
+    assert card.training_["read_as_codes"] == ["purpose"]
+    assert card.bins_["purpose"].kind == "categorical" and card.bins_["credits"].kind == "numeric"
+    # the codes' groups keep their risks apart: 2 and 4 the safe ones, between risky codes
+    woe = {code: card.bins_["purpose"].woe_of(np.array([code]))[0] for code in range(1, 6)}
+    assert min(woe[2], woe[4]) > max(woe[1], woe[3], woe[5])
+    scored = card.predict_proba(X.assign(purpose=X["purpose"].astype(float)))[:, 1]
+    assert np.allclose(scored, card.predict_proba(X)[:, 1])  # 3.0 is the code 3
+    held = np.random.default_rng(6)
+    hp, hc = held.integers(1, 6, n), held.integers(0, 5, n)
+    hy = held.random(n) < 1 / (
+        1 + np.exp(-(-1.2 + np.array([0.0, 0.6, -0.9, 0.8, -0.5, 0.5])[hp] + 0.25 * hc))
+    )
+    ordered = Scorecard(categorical=None)
+    ordered_card = ordered.fit(X.assign(purpose=X["purpose"] * 1.5), y)  # not whole: ranked
+    assert "read_as_codes" not in ordered_card.training_
+    held_x = pd.DataFrame({"purpose": hp, "credits": hc})
+    assert roc_auc_score(hy, card.predict_proba(held_x)[:, 1]) > roc_auc_score(
+        hy, ordered_card.predict_proba(held_x.assign(purpose=hp * 1.5))[:, 1]
+    )
+
+
 def test_booleans_where_the_model_binned_numbers_are_refused():
     rng = np.random.default_rng(8)
     n = 3000

@@ -349,6 +349,30 @@ def test_train_says_which_categories_it_weighed_by_rows_they_were_not_grouped_on
     assert f"{line} others)" in shown
 
 
+def test_train_names_the_number_columns_it_read_as_codes(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 6000
+    purpose, credits = rng.integers(1, 6, n), rng.integers(0, 5, n)
+    logit = -1.2 + np.array([0.0, 0.6, -0.9, 0.8, -0.5, 0.5])[purpose] + 0.25 * credits
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    table = tmp_path / "codes.csv"
+    pd.DataFrame({"purpose": purpose, "credits": credits, "bad": y}).to_csv(table, index=False)
+    out = tmp_path / "m.json"
+    said = " ".join(
+        credo("train", "--table", table, "--target", "bad", "--out", out).stdout.split()
+    )
+    assert "read as codes, binned as categories" in said and "order of their values" in said
+    assert said.split("read as codes")[1].split(";")[0].endswith(": purpose")
+    # scored from the file as training read it, and by the SQL alike
+    scores = tmp_path / "s.csv"
+    credo("score", "--model", out, "--table", table, "--out", scores)
+    sql = credo("model", "sql", out, "--table", "people").stdout
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE people AS SELECT * FROM read_csv_auto('{table}')")
+    from_sql = con.execute(f"SELECT score FROM ({sql})").fetchnumpy()["score"]
+    assert sorted(from_sql.tolist()) == sorted(pd.read_csv(scores)["score"].tolist())
+
+
 def test_model_show_and_sql(trained, tmp_path):
     model, _ = trained
     shown = credo("model", "show", model)

@@ -812,8 +812,15 @@ _WEAK_FEATURE = re.compile(r"information value (\S+) below its bar of (\S+)")
 
 
 def _print_cross_fitted(card: Any) -> None:
-    """The categories the card weighed by out-of-fold WoE, each with the IV its groups kept on
-    rows not used to form them beside its training IV."""
+    """The number columns the card binned as codes, and the categories it weighed by
+    out-of-fold WoE, each with the IV its groups kept on rows not used to form them beside its
+    training IV."""
+    codes = card.training_.get("read_as_codes") or []
+    if codes:
+        stdout.print(
+            "read as codes, binned as categories (their risk follows no order of their values,"
+            f" on rows held out of each fit): {', '.join(codes)}; --categorical names more"
+        )
     held_out = card.training_.get("cross_fitted") or {}
     if held_out:
         named = ", ".join(

@@ -484,7 +484,9 @@ class BinningProcess(TransformerMixin, BaseEstimator):
         self.iv_ = {name: bins.iv for name, bins in self.bins_.items()}
         return self
 
-    def _fit_feature(self, name: str, column: Any, target: BinningTarget) -> Bins:
+    def _fit_feature(
+        self, name: str, column: Any, target: BinningTarget, categorical: bool | None = None
+    ) -> Bins:
         settings = _settings_of(self)
         own = BinningSettings(
             settings.max_bins,
@@ -494,14 +496,18 @@ class BinningProcess(TransformerMixin, BaseEstimator):
             settings.unseen,
         )
         specials = self._specials_of(name)
-        if name in set(self.categorical or ()) or not is_numeric(column):
+        if categorical is None:
+            categorical = name in set(self.categorical or ()) or not is_numeric(column)
+        if categorical:
             return fit_categorical_bins(name, categorical_values(column), target, own, specials)
         return fit_numeric_bins(name, numeric_values(column, name), target, own, specials)
 
-    def fit_feature(self, name: str, column: Any, y: Any) -> Bins:
+    def fit_feature(self, name: str, column: Any, y: Any, categorical: bool | None = None) -> Bins:
         """The bins of one feature fitted on other rows (a column's values and their 0/1
-        target) with this process's settings for it, leaving the fitted process as it is."""
-        return self._fit_feature(name, column, BinningTarget.of(as_target(y, len(column))))
+        target) with this process's settings for it, leaving the fitted process as it is;
+        `categorical` True bins a number column's values as categories."""
+        target = BinningTarget.of(as_target(y, len(column)))
+        return self._fit_feature(name, column, target, categorical)
 
     def _specials_of(self, name: str) -> list[Any]:
         if self.special_values is None:

@@ -93,6 +93,13 @@ CROSS_FIT_LEVELS = 20
 CROSS_FIT_FOLDS = 5
 _CROSS_FIT_SEED = 20_261_202
 
+# A plain table's number column of at most this many whole values (3 or more) may be codes
+# whose risk follows no order of theirs (a purpose code 0-10, a housing code 1-3 whose middle
+# value is the safest): it is binned as categories where those tell rows held out of their
+# fit more than the ordered bins do. A South German-like table of such codes: 0.7381 ->
+# 0.7465 held-out AUC; German credit's counts and Taiwan's codes -0.00002 / +0.0005.
+CODE_LEVELS = 12
+
 # The bar over a categorical's ordered levels, in multiples of their noise IV (measured on
 # pure-noise columns of 10 to 5,000 levels, 16,000 to 1M rows: at most 2.5; bench/noise_iv.py).
 ORDERED_LEVELS_NOISE_MULTIPLE = 3.0
@@ -209,6 +216,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
 
         plain = frame if meta is None else None  # a plain table's columns may hold codes
         self.binning_ = self._make_binning(candidates, plain).fit(frame[candidates], target)
+        read_as_codes = [] if plain is None else self._codes_as_categories(frame, target)
         all_bins = self.binning_.bins_
         self.iv_ = {name: float(all_bins[name].iv) for name in candidates}
         self.dropped_ = dict(unusable)
@@ -263,6 +271,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             "bad_rate": float(target.mean()),
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
+        if read_as_codes:  # number columns binned as categories (see _codes_as_categories)
+            self.training_["read_as_codes"] = read_as_codes
         # weighed by out-of-fold WoE (see _cross_fit), with the IV their groups kept there
         kept_cross_fitted = {n: iv for n, iv in cross_fitted.items() if n in self.bins_}
         if kept_cross_fitted:
@@ -296,26 +306,59 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             if self.binning_.bins_[name].kind == "categorical"
             and self.binning_.bins_[name].ordered_levels >= CROSS_FIT_LEVELS
         ]
-        if not chosen:
+        splits = _cross_fit_splits(target)
+        if not chosen or not splits:
             return {}
-        from sklearn.model_selection import StratifiedKFold
-
-        folds = min(CROSS_FIT_FOLDS, int(np.bincount(target.astype(int), minlength=2).min()))
-        if folds < 2:
-            return {}
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=_CROSS_FIT_SEED)
-        splits = list(splitter.split(np.zeros(len(target)), target))
         held_out_iv = {}
         for j in chosen:
-            column, ivs = frame[names[j]], []
-            for rest, held in splits:
-                bins = self.binning_.fit_feature(names[j], column.iloc[rest], target[rest])
-                woe[held, j] = bins.woe_of(column.iloc[held].to_numpy())
-                bad = target[held] == 1
-                shares = np.where(bad, -1.0 / max(bad.sum(), 1), 1.0 / max((~bad).sum(), 1))
-                ivs.append(float(shares @ woe[held, j]))
-            held_out_iv[names[j]] = float(np.mean(ivs))
+            woe[:, j], held_out_iv[names[j]] = self._out_of_fold(
+                names[j], frame[names[j]], target, splits
+            )
         return held_out_iv
+
+    def _out_of_fold(
+        self,
+        name: str,
+        column: pd.Series,
+        target: np.ndarray,
+        splits: list[tuple[np.ndarray, np.ndarray]],
+        categorical: bool | None = None,
+    ) -> tuple[np.ndarray, float]:
+        """Each row's WoE from the feature's bins fitted without its fold, and the IV those
+        bins keep on the rows held out (the mean over the folds of the held-out rows' shares
+        against the WoE)."""
+        woe, ivs = np.empty(len(column)), []
+        for rest, held in splits:
+            bins = self.binning_.fit_feature(name, column.iloc[rest], target[rest], categorical)
+            woe[held] = bins.woe_of(column.iloc[held].to_numpy())
+            bad = target[held] == 1
+            shares = np.where(bad, -1.0 / max(bad.sum(), 1), 1.0 / max((~bad).sum(), 1))
+            ivs.append(float(shares @ woe[held]))
+        return woe, float(np.mean(ivs))
+
+    def _codes_as_categories(self, frame: pd.DataFrame, target: np.ndarray) -> list[str]:
+        """Bin as categories the number columns of a few whole values (CODE_LEVELS) whose
+        categories tell rows held out of their fit more than ordered bins do; returns them."""
+        splits = _cross_fit_splits(target)
+        found = []
+        for name, bins in list(self.binning_.bins_.items()):
+            if bins.kind != "numeric" or name in (self.categorical or ()) or not splits:
+                continue
+            values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+            values = values[np.isfinite(values) & ~np.isin(values, list(bins.specials))]
+            levels = np.unique(values)
+            if not 3 <= levels.size <= CODE_LEVELS or (levels != np.round(levels)).any():
+                continue
+            column = frame[name]
+            _, ordered = self._out_of_fold(name, column, target, splits)
+            _, as_codes = self._out_of_fold(name, column, target, splits, categorical=True)
+            if as_codes > ordered:
+                self.binning_.bins_[name] = self.binning_.fit_feature(
+                    name, column, target, categorical=True
+                )
+                self.binning_.iv_[name] = self.binning_.bins_[name].iv
+                found.append(name)
+        return found
 
     def _iv_floor(self, bins: Any, goods: int, bads: int) -> float:
         """The IV a feature needs: `min_iv`, or less where the sample is large enough that
@@ -838,6 +881,18 @@ def candidate_meta(frame: pd.DataFrame, meta: list | None) -> tuple[list[str], d
     if absent:
         raise ValueError(f"the feature table lacks columns its metadata lists: {', '.join(absent)}")
     return [i["name"] for i in infos], {i["name"]: i for i in infos}
+
+
+def _cross_fit_splits(target: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The stratified folds (CROSS_FIT_FOLDS, fewer where a class has fewer rows; none below
+    two) that out-of-fold WoE is worked out on: seeded, so a fit is the same every run."""
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = min(CROSS_FIT_FOLDS, int(np.bincount(target.astype(int), minlength=2).min()))
+    if folds < 2:
+        return []
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=_CROSS_FIT_SEED)
+    return list(splitter.split(np.zeros(len(target)), target))
 
 
 def woe_matrix(bins: dict, frame: pd.DataFrame, names: list[str]) -> np.ndarray:
