@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from credo.explain import reasons as rs
 from credo.model import scaling
+from credo.model._binning_input import numeric_values
 from credo.model._binning_stats import noise_iv
 from credo.model.columns import negative_codes, nines_codes, separation_reason, unusable_columns
 from credo.model.logistic import NotConverged, fit_logistic, one_blas_thread, weighted_gram
@@ -298,8 +299,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         (CROSS_FIT_LEVELS): each row's WoE from that feature's bins fitted without its fold, as
         a person scored later is. The logistic fit then weighs such a feature by what its
         groups tell of rows they were not chosen on; the points keep the bins of every row.
-        Returns each name cross-fitted with the IV its groups keep on rows they were not
-        fitted on (the mean over the folds of the held-out rows' shares against the WoE)."""
+        Returns each name cross-fitted with its held-out IV (`_out_of_fold`)."""
         chosen = [
             j
             for j, name in enumerate(names)
@@ -340,11 +340,13 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         """Bin as categories the number columns of a few whole values (CODE_LEVELS) whose
         categories tell rows held out of their fit more than ordered bins do; returns them."""
         splits = _cross_fit_splits(target)
+        if not splits:
+            return []
         found: list[str] = []
-        for name, bins in list(self.binning_.bins_.items()) if splits else []:
+        for name, bins in list(self.binning_.bins_.items()):
             if bins.kind != "numeric" or name in (self.categorical or ()):
                 continue
-            values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+            values = numeric_values(frame[name], name)  # as the binning read them
             values = values[np.isfinite(values) & ~np.isin(values, list(bins.specials))]
             levels = np.unique(values)
             if not 3 <= levels.size <= CODE_LEVELS or (levels != np.round(levels)).any():
