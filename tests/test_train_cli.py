@@ -349,6 +349,26 @@ def test_train_says_which_categories_it_weighed_by_rows_they_were_not_grouped_on
     assert f"{line} others)" in shown
 
 
+def test_train_says_when_its_folds_chose_a_stronger_ridge(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 1500
+    real, noise = rng.normal(size=(n, 4)), rng.normal(size=(n, 30))
+    logit = -1.2 + real @ np.array([0.8, 0.5, 0.3, 0.2])
+    frame = pd.DataFrame(np.hstack([real, noise])).add_prefix("x")
+    frame["bad"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    table, out = tmp_path / "wide.csv", tmp_path / "m.json"
+    frame.to_csv(table, index=False)
+    said = " ".join(
+        credo("train", "--table", table, "--target", "bad", "--out", out).stdout.split()
+    )
+    ridge = load_model(out).scorecard.training_["l2"]
+    line = f"ridge penalty {ridge['chosen']:g} in place of 1: on five folds its held-out log-loss"
+    assert ridge["chosen"] > 1 and line in said
+    assert f"better by {ridge['standard_errors']:g} standard errors" in said
+    shown = " ".join(credo("model", "show", out, "--no-bins").stdout.split())
+    assert line in shown
+
+
 def test_train_names_the_number_columns_it_read_as_codes(tmp_path):
     rng = np.random.default_rng(5)
     n = 6000
@@ -1226,7 +1246,7 @@ def test_train_warns_of_ids_shared_by_training_rows(tmp_path):
 
 def test_train_warns_when_the_features_learnt_noise(trained, tmp_path):
     rng = np.random.default_rng(5)
-    n = 2000
+    n = 1200
     real = rng.normal(size=(n, 3))
     y = (rng.random(n) < 1 / (1 + np.exp(2 - real @ np.array([0.8, 0.5, 0.3])))).astype(int)
     columns = {f"r{i}": real[:, i] for i in range(3)}

@@ -47,7 +47,7 @@ PREBIN_SHARE_FRACTION = 1.0
 _SAMPLE_SEED = 20_240_601
 # A categorical level below the minimum bin count is pooled with the other rare levels unless
 # it has this many rows: ordered by their own rates, 250 levels of pure noise with 100 / 200 /
-# 400 rows each still reached IVs of about 0.06 / 0.03 / 0.015 (the selection's floor is 0.02).
+# 400 rows each still reached IVs of about 0.06 / 0.03 / 0.015 (the selection's floor is 0.01).
 RARE_LEVEL_ROWS = 250.0
 
 
