@@ -161,9 +161,9 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     AUC; None: always min_iv). The bar was 0.02 until the ridge search below kept the noise
     that 0.01 lets into small tables from costing them: with it, a South German-like table of
     eight weak but real codes among twenty gained 0.0032, German credit lost 0.0008. 10, not
-    less: the binning's
-    search lifts a noise column's IV above the fixed-bin average, to 3-8 times it at the 99th
-    percentile (bench/noise_iv.py), so 5 times let noise in; a categorical's bar also stands
+    less: the binning's search lifts a noise column's IV above the fixed-bin average, to 3-8
+    times it at the 99th percentile (bench/noise_iv.py), so 5 times let noise in; a
+    categorical's bar also stands
     3 times above the noise of the levels its grouping ordered by their own rates, which
     noise keeps: `bench/noise_iv.py --levels`),
     ``max_corr`` drops the lower-IV one of each pair of WoE columns correlated above it (0.95:

@@ -158,8 +158,8 @@ def _reason_holds_on(conditions: list[Condition], meta: dict) -> bool:
 
 
 # The scorecard's IV bar before its ridge search (Scorecard._searched_l2) let it come down to
-# 0.01: at 0.01 the segment search's cards, which do without that search, took the Taiwan
-# events' segmented card from 0.78247 to 0.78183 five-fold AUC.
+# 0.01 (docs/model.md): at 0.01 the segment search's cards, which do without that search, took
+# the Taiwan events' segmented card from 0.78247 to 0.78183 five-fold AUC.
 IV_BAR_WITHOUT_SEARCH = 0.02
 
 
@@ -542,8 +542,9 @@ class _Search:
         # The search's hundreds of cards keep the weak ridge: with the scorecard's ridge search
         # (five more binnings each) five-fold CV of the Taiwan events' segmented card was
         # stopped unfinished after 31 CPU-minutes (529 s without), and each segment is
-        # calibrated on held-out rows after the search (`align`). Without that search they keep
-        # the IV bar it was made for (IV_BAR_WITHOUT_SEARCH), unless one was asked for.
+        # calibrated on held-out rows after the search (`align`). Without the ridge search they
+        # keep the IV bar of before it (IV_BAR_WITHOUT_SEARCH), unless another bar than the
+        # default was asked for.
         card = self.model._card().set_params(reason_code_order=self.code_order, l2_search=None)
         if card.min_iv == Scorecard().min_iv:
             card.set_params(min_iv=IV_BAR_WITHOUT_SEARCH)
