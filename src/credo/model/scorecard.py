@@ -402,11 +402,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         other rows and the held-out rows scored. Returns the penalty and, where it moved, the
         standard errors of its gain (else None)."""
         rarer = int(min(target.sum(), len(target) - target.sum()))
-        if not names or not self.l2_search or rarer >= self.l2_search_below:
-            return self.l2, None
-        if rarer >= L2_SEARCH_ROWS_PER_FEATURE * len(names):
-            return self.l2, None
-        splits = _cross_fit_splits(target)
+        limit = min(self.l2_search_below, L2_SEARCH_ROWS_PER_FEATURE * len(names))
+        splits = _cross_fit_splits(target) if self.l2_search and rarer < limit else []
         if not splits:
             return self.l2, None
         grid = sorted({float(v) for v in self.l2_search} | {float(self.l2)})
