@@ -1007,3 +1007,43 @@ def test_reason_frequency_names_a_few_texts_of_a_code_and_counts_the_rest_togeth
     other = next(r for r in rows if r["text"] == "other texts")
     assert other["any"] == other["first"] == 400 - 10 * TEXTS_SHOWN_PER_CODE
     assert sum(r["any"] for r in rows) == 400
+
+
+def test_a_protected_file_joins_a_plain_table_on_its_id_column(tmp_path, german_model):
+    """A plain table's people are named by its own id column: a protected-attributes file
+    could only be joined on a column called user_id, so an application table keyed by a
+    customer number could not be audited against attributes kept apart."""
+    holdout = pd.read_csv(german_model.parent / "holdout.csv")
+    numbers = [f"C{i:05d}" for i in range(len(holdout))]
+    holdout.drop(columns=PROTECTED).assign(customer_no=numbers).to_csv(
+        tmp_path / "people.csv", index=False
+    )
+    # the file names the ids as the table does, or as user_id; its rows in another order
+    attributes = holdout[["age_in_years"]].assign(customer_no=numbers).iloc[::-1]
+    attributes.to_csv(tmp_path / "by_number.csv", index=False)
+    attributes.rename(columns={"customer_no": "user_id"}).to_csv(
+        tmp_path / "by_user_id.csv", index=False
+    )
+    for name in ("by_number", "by_user_id"):
+        run = subprocess.run(
+            [str(CREDO), "evaluate", "--model", str(german_model), "--table",
+             str(tmp_path / "people.csv"), "--target", "bad", "--id", "customer_no",
+             "--protected-file", str(tmp_path / f"{name}.csv"), "--protected", "age_in_years",
+             "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / f"{name}.json")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        (age,) = json.loads((tmp_path / f"{name}.json").read_text())["fairness"]
+        assert sum(g["count"] for g in age["approval"]["groups"]) == len(holdout)
+        assert "missing" not in {g["group"] for g in age["approval"]["groups"]}
+    # the same split of ages whichever way the file names the ids
+    by_number = json.loads((tmp_path / "by_number.json").read_text())["fairness"]
+    assert by_number == json.loads((tmp_path / "by_user_id.json").read_text())["fairness"]
+    wrong = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(german_model), "--table",
+         str(tmp_path / "people.csv"), "--target", "bad", "--id", "customer",
+         "--protected-file", str(tmp_path / "by_number.csv"), "--report", str(tmp_path / "r.html")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(wrong.stderr.split())
+    assert wrong.returncode == 1 and "no id column 'customer' (--id)" in said

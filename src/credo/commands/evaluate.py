@@ -27,6 +27,25 @@ if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load
 PROTECTED_FILE_KEY = "user_id"
 
 
+def protected_key(
+    id_option: str | None, trained_id: str | None, table: Path | None, columns: Sequence[str]
+) -> str:
+    """The column a protected-attributes file is joined on: user_id for a feature table; for
+    a plain table its --id, else the id column the model was trained with where the table
+    has it, else user_id."""
+    if table is None:
+        if id_option is not None and id_option != PROTECTED_FILE_KEY:
+            fail(f"--id is for plain tables: a feature table's people are its {PROTECTED_FILE_KEY}")
+        return PROTECTED_FILE_KEY
+    if id_option is not None:
+        if id_option not in columns:
+            fail(f"{table}: no id column {id_option!r} (--id); columns are {', '.join(columns)}")
+        return id_option
+    if trained_id and trained_id in columns:
+        return trained_id
+    return PROTECTED_FILE_KEY
+
+
 def _protected_matches(columns: list[str], names: tuple[str, ...]) -> list[str]:
     """Columns that name a protected attribute, by the rule training refuses them with."""
     from credo.model.training import names_protected
@@ -116,45 +135,59 @@ def _protected_values(
     protected_file: Path | None,
     policy: str,
     not_protected: Sequence[str] = (),
+    key: str = PROTECTED_FILE_KEY,
 ) -> dict[str, Any]:
+    """Each protected attribute's values, row for row with `frame`: its own columns, or a
+    protected-attributes file's, joined on `key` (which the file may also call user_id)."""
     from credo.model.tables import TableError, read_plain_table
 
     source = frame
     if protected_file is not None:
         if not protected_file.is_file():
             fail(
-                f"{protected_file}: no such protected-attributes file (Parquet or CSV of user_id"
+                f"{protected_file}: no such protected-attributes file (Parquet or CSV of {key}"
                 " and the attributes, e.g. a dataset's protected.parquet)"
             )
         try:  # ids read as text, as written ("007" is not 7)
-            extra = read_plain_table(protected_file, id_column=PROTECTED_FILE_KEY)
+            extra = read_plain_table(protected_file, id_column=key)
+            if key not in extra.columns and PROTECTED_FILE_KEY in extra.columns:
+                extra = read_plain_table(protected_file, id_column=PROTECTED_FILE_KEY)
+                extra = extra.rename(columns={PROTECTED_FILE_KEY: key})
         except TableError as exc:
             fail(
-                f"--protected-file: {exc} (it holds user_id and the protected attributes, as"
+                f"--protected-file: {exc} (it holds {key} and the protected attributes, as"
                 " Parquet or CSV)"
             )
-        if PROTECTED_FILE_KEY not in extra.columns or PROTECTED_FILE_KEY not in frame.columns:
-            fail(f"{protected_file}: joining protected attributes needs a user_id column on both")
+        if key not in frame.columns:
+            fail(
+                f"{protected_file}: joining protected attributes needs the people's ids in the"
+                f" data: it has no {key} column (name the id column with --id)"
+            )
+        if key not in extra.columns:
+            also = f" (or {PROTECTED_FILE_KEY})" if key != PROTECTED_FILE_KEY else ""
+            fail(
+                f"{protected_file}: joining protected attributes needs a {key}{also} column in"
+                f" it; its columns are {', '.join(map(str, extra.columns))}"
+            )
         # ids are matched as text (7 and "7" are one person)
-        extra[PROTECTED_FILE_KEY] = extra[PROTECTED_FILE_KEY].astype(str)
-        keys = frame[[PROTECTED_FILE_KEY]].astype({PROTECTED_FILE_KEY: str})
-        if extra[PROTECTED_FILE_KEY].duplicated().any():
-            fail(f"{protected_file}: more than one row per user_id")
-        known = keys[PROTECTED_FILE_KEY].isin(set(extra[PROTECTED_FILE_KEY])).to_numpy()
+        extra[key] = extra[key].astype(str)
+        keys = frame[[key]].astype({key: str})
+        if extra[key].duplicated().any():
+            fail(f"{protected_file}: more than one row per {key}")
+        known = keys[key].isin(set(extra[key])).to_numpy()
         if not known.any():
             fail(
-                f"{protected_file}: none of its user_ids is among the {len(frame):,} people "
-                f"evaluated (e.g. {frame[PROTECTED_FILE_KEY].iloc[0]}): is it another "
-                "population's file?"
+                f"{protected_file}: none of its {key}s is among the {len(frame):,} people "
+                f"evaluated (e.g. {frame[key].iloc[0]}): is it another population's file?"
             )
         if not known.all():
             console.print(
                 f"[yellow]warning:[/] {int((~known).sum()):,} of the {len(frame):,} people "
                 f"evaluated are not in {protected_file} (e.g. "
-                f"{frame.loc[~known, PROTECTED_FILE_KEY].iloc[0]}): their attributes read as "
+                f"{frame.loc[~known, key].iloc[0]}): their attributes read as "
                 "missing, one group of its own in the fairness checks"
             )
-        source = keys.merge(extra, on=PROTECTED_FILE_KEY, how="left")
+        source = keys.merge(extra, on=key, how="left")
     if columns:
         absent = [c for c in columns if c not in source.columns]
         if absent:
@@ -175,7 +208,9 @@ def _protected_values(
         names = load_policy(policy).protected_attributes
         # columns training was told are only named like a protected attribute are not audited
         candidates = [
-            c for c in source.columns if c != PROTECTED_FILE_KEY and str(c) not in not_protected
+            c
+            for c in source.columns
+            if c not in (key, PROTECTED_FILE_KEY) and str(c) not in not_protected
         ]
         chosen = _protected_matches(candidates, names)
         if not chosen:
@@ -240,7 +275,15 @@ def evaluate(
         typer.Option(
             "--protected-file",
             help="Parquet or CSV of protected attributes joined on user_id (e.g. a "
-            "dataset's protected.parquet).",
+            "dataset's protected.parquet), or on a plain table's id column (--id).",
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="The plain table's id column, to join --protected-file on (default: the"
+            " model's, if the table has it; else user_id).",
         ),
     ] = None,
     policy: Annotated[
@@ -284,6 +327,7 @@ def evaluate(
             # the outcome is read as the model was trained on, unless told otherwise
             trained = {} if bad_value else artifact.training
             bad_values = bad_value or trained.get("bad_values") or []
+            trained_id = artifact.training.get("id_column")
             good_values = good_value or trained.get("good_values") or []
             frame, y, source, outcome, unscored = _load_labelled(
                 table,
@@ -295,7 +339,9 @@ def evaluate(
                 artifact.text_inputs(),
                 artifact.scorecard,
                 # people matched to a protected-attributes file by their ids as written
-                PROTECTED_FILE_KEY if protected_file is not None else None,
+                (id_column or trained_id or PROTECTED_FILE_KEY)
+                if table is not None and protected_file is not None
+                else None,
                 # a feature-table model's outcome column (a plain table's names its own)
                 artifact.training.get("target")
                 if artifact.training.get("kind") == "features"
@@ -309,6 +355,7 @@ def evaluate(
                     f"{', '.join(missing)}; evaluate on data with the columns the model was "
                     "trained on" + wrong_input_hint(artifact.training, features is not None)
                 )
+            key = protected_key(id_column, trained_id, table, list(map(str, frame.columns)))
             # the attributes of everyone, the scored first: the people without a score are
             # declined in the fairness checks, and in no other figure
             groups = _protected_values(
@@ -317,6 +364,7 @@ def evaluate(
                 protected_file,
                 policy,
                 artifact.training.get("not_protected") or (),
+                key,
             )
             unscored_y = None
             if unscored.any():
