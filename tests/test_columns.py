@@ -27,7 +27,7 @@ from credo.model.columns import (
     unusable_columns,
 )
 from credo.model.scorecard import Scorecard
-from credo.model.tables import TableError, read_plain_table
+from credo.model.tables import TEXT_NUMBERS, TableError, read_plain_table
 from credo.model.text_numbers import percent_columns_as_numbers
 
 
@@ -342,12 +342,39 @@ def test_decimal_commas_in_semicolon_files_only(tmp_path) -> None:
     assert eu["rate"].tolist() == [1.5, -2.0] and eu["name"].tolist() == ["a,b", "c"]
     us = read_plain_table(comma)
     assert us["amount"].tolist() == [1234.0, 5000.0]  # in a comma file, a thousands comma
-    assert us["odd"].tolist() == ["0", "1,5"]  # no number of either kind: not guessed
+    # a decimal comma in a comma file: no number the file's delimiter writes, but one of the
+    # other way's alone (a spreadsheet's quoted "1,5"), and every value reads so
+    assert us["odd"].tolist() == [0.0, 1.5]
     # formatted numbers (one length, two separators or more, no sign of an amount): text
     assert us["phone"].tolist() == ["612,345,678", "699,111,222"]
     phones = tmp_path / "phones.csv"
     phones.write_text("phone;bad\n612.345.678;0\n699.111.222;1\n")
     assert read_plain_table(phones)["phone"].tolist() == ["612.345.678", "699.111.222"]
+
+
+def test_a_column_written_the_other_way_than_its_file_is_read_where_it_leaves_no_doubt(
+    tmp_path,
+) -> None:
+    """A semicolon file of decimal commas with a column of "$1,308.59" (an export mixing the
+    two ways) kept that column as text, and a comma-separated file with quoted "6.217,70" and
+    "0,204" (a spreadsheet set to German) kept both: their IV read 0, the model lost them."""
+    semicolon, comma = tmp_path / "mixed.csv", tmp_path / "sheet.csv"
+    semicolon.write_text(
+        "saldo;rate;whole;bad\n$1,308.59;0,5;$96,800;0\n$250.00;1,25;$1,500;1\n-$5,000.10;2;$7;0\n"
+    )
+    comma.write_text(
+        'saldo,rate,either,bad\n"6.217,70","0,204","1,500",0\n"800,5","1,5","2,000",1\n'
+    )
+    mixed = read_plain_table(semicolon)
+    assert mixed["saldo"].tolist() == [1308.59, 250.0, -5000.1]
+    assert mixed["rate"].tolist() == [0.5, 1.25, 2.0]
+    # "$96,800" reads either way: as the file's delimiter says (a point groups thousands)
+    assert mixed["whole"].tolist() == [96.8, 1.5, 7.0]
+    assert mixed.attrs[TEXT_NUMBERS]["saldo"] == "grouped"
+    sheet = read_plain_table(comma)
+    assert sheet["saldo"].tolist() == [6217.7, 800.5] and sheet["rate"].tolist() == [0.204, 1.5]
+    assert sheet["either"].tolist() == [1500.0, 2000.0]
+    assert sheet.attrs[TEXT_NUMBERS]["saldo"] == "grouped_decimal_comma"
 
 
 def test_amounts_in_brackets_are_negative(tmp_path) -> None:

@@ -310,6 +310,45 @@ def test_thousands_commas_and_currency_signs_of_a_comma_file(tmp_path):
     assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
 
 
+def test_columns_written_the_other_way_than_their_file_score_alike_in_sql(tmp_path):
+    """A comma-separated file of quoted decimal commas ("6.217,70", a spreadsheet set to
+    German) and a semicolon file with an amount written "$1,308.59": the model reads such a
+    column as training did, the exported SQL too."""
+    from credo.model.training import load_table_training, train_model
+
+    rng = np.random.default_rng(8)
+    n = 2_000
+    income = rng.lognormal(8.5, 1.0, n).round(2)
+    rate = rng.uniform(0, 1, n).round(3)
+    y = rng.random(n) < 1 / (1 + np.exp(-(-1.5 - 0.8 * (np.log(income) - 8.5) + rate)))
+    german = [f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for v in income]
+    cases = {
+        "sheet.csv": (
+            ",",
+            {"income": german, "rate": [f"{v:.3f}".replace(".", ",") for v in rate]},
+        ),
+        "mixed.csv": (";", {"income": [f"${v:,.2f}" for v in income], "rate": rate}),
+    }
+    kinds = {"sheet.csv": "grouped_decimal_comma", "mixed.csv": "grouped"}
+    for name, (sep, columns) in cases.items():
+        path = tmp_path / name
+        table = pd.DataFrame({"row_id": np.arange(n), **columns, "bad": y.astype(int)})
+        table.to_csv(path, index=False, sep=sep, decimal="," if sep == ";" else ".")
+        data = load_table_training(path, "bad", id_column="row_id")
+        np.testing.assert_allclose(data.X["income"].to_numpy(float), income)
+        artifact = train_model(data, Scorecard(min_iv=0.0))
+        assert artifact.training["text_numbers"]["income"] == kinds[name]
+        assert artifact.scorecard.iv_["income"] > 0.05  # read as the amounts they are
+        expected = artifact.scorecard.score_table(data.X).assign(id=np.arange(n))
+        con = duckdb.connect()
+        con.execute(
+            f"CREATE VIEW t AS SELECT * FROM read_csv('{path}', delim = '{sep}',"
+            " all_varchar = true)"
+        )
+        got = con.execute(model_to_sql(artifact, "duckdb", table="t", id_column="row_id")).df()
+        assert_scored_alike(got.assign(id=got["id"].astype(int)), expected)
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_reads_text_numbers_as_training_did(spark, tmp_path):

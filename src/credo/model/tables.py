@@ -30,6 +30,7 @@ from credo.compressed import (
 from credo.model.text_numbers import (
     TEXT_CONVENTION,
     TEXT_NUMBER_KINDS,
+    columns_written_the_other_way,
     commas_like_thousands,
     numbers_but_for,
     text_columns_as_numbers,
@@ -164,6 +165,19 @@ def read_plain_table(
             if pd.api.types.is_numeric_dtype(frame[name]):
                 read_as_numbers[str(name)] = kind
     decimal_commas = DECIMAL_COMMA_KINDS & set(read_as_numbers.values())
+    # a column written the other way than the delimiter says (a spreadsheet's mix) is read
+    # so where its values leave no doubt; the model records its kind, as for any other
+    other_way = columns_written_the_other_way(
+        frame.drop(columns=list(verbatim), errors="ignore"), convention
+    )
+    if other_way:
+        frame = frame.assign(
+            **{
+                name: text_columns_as_numbers(frame[[name]], kind)[name]
+                for name, kind in other_way.items()
+            }
+        )
+        read_as_numbers.update(other_way)
     if for_training and convention == "other" and decimal_commas:
         read = {
             name: numbers
