@@ -259,8 +259,16 @@ def test_targets_as_numbers_booleans_and_named_values() -> None:
         target_as_bad(status)
     with pytest.raises(TargetError, match="no row of 'status' holds 'Default '"):
         target_as_bad(status.replace("Default", "x"), ["Default "])
-    with pytest.raises(TargetError, match="row 2 has no 't' value"):
+    with pytest.raises(TargetError, match="row 2 has no 't' value.*--bad-value 1 --good-value 0"):
         target_as_bad(pd.Series([0, None, 1], name="t"))
+    # the example names the outcomes as the column writes them: 1 / 0 named no row of a
+    # column of booleans, and the fix it suggested failed
+    flags = pd.Series([True, pd.NA, False, False], name="t", dtype="boolean")
+    with pytest.raises(TargetError, match="--bad-value true --good-value false"):
+        target_as_bad(flags)
+    assert target_as_bad(flags, ["true"], good_values=["false"])[[0, 2]].tolist() == [1, 0]
+    with pytest.raises(TargetError, match="--bad-value 'Charged Off' --good-value 'Fully Paid'"):
+        target_as_bad(status.where(status != "Default"))
     with pytest.raises(TargetError, match="no good row"):
         target_as_bad(pd.Series(["a", "a"], name="t"), ["a"])
     # a 0/1 target with a few stray values: naming a stray value bad would make every 1 good

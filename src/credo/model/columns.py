@@ -485,14 +485,14 @@ def target_as_bad(
     """
     prefix = f"{where}: " if where else ""
     missing = y.isna().to_numpy()
+    keys = y.map(_value_key, na_action="ignore")
     if missing.any() and not (bad_values and good_values):
         row = int(np.flatnonzero(missing)[0]) + 1  # counted from 1, as a person reads rows
         raise TargetError(
             f"{prefix}row {row} has no {y.name!r} value ({int(missing.sum())} rows in all); "
             "every row needs a known outcome: drop the others first, or name both outcomes"
-            " (e.g. --bad-value 1 --good-value 0) to leave rows without one out"
+            f" (e.g. {_both_outcomes_example(keys.dropna())}) to leave rows without one out"
         )
-    keys = y.map(_value_key, na_action="ignore")
     if good_values and not bad_values:
         raise TargetError(f"{prefix}--good-value needs --bad-value: name the bad outcome too")
     if bad_values:
@@ -590,6 +590,23 @@ def worded_bad(value: str) -> bool:
     """Whether an outcome's wording suggests bad ("Charged Off", "Default", "Late"): for
     messages only, never applied."""
     return bool(_BAD_WORDS.search(value)) and not _GOOD_WORDS.search(value)
+
+
+def _both_outcomes_example(keys: pd.Series) -> str:
+    """--bad-value and --good-value as this target writes its outcomes (true / false for a
+    column of booleans, where 1 / 0 names no row)."""
+    present = set(keys.unique())
+    if present and present <= {"true", "false"}:
+        return "--bad-value true --good-value false"
+    if not present or present <= {"0", "1"}:
+        return "--bad-value 1 --good-value 0"
+    bad = _likely_bad(keys)
+    good = (
+        next(str(v) for v in keys.value_counts().index if str(v) != bad)
+        if len(present) > 1
+        else "..."
+    )
+    return f"--bad-value {bad!r} --good-value {good!r}"
 
 
 def _likely_bad(keys: pd.Series) -> str:
