@@ -389,9 +389,10 @@ def print_table(summary: dict, checks: list[dict[str, Any]]) -> None:
         if goal["status"] == "not run":
             print(f"  [not run] {goal['goal']}")
         else:
+            # the bar the goal sets (a peer's figure plus or minus its margin), not the peer's
             print(
-                f"  [{goal['status']:>6}] {goal['goal']}: {goal['value']:.4f} vs "
-                f"{goal['target']:.4f} ({goal['difference']:+.4f})"
+                f"  [{goal['status']:>6}] {goal['goal']}: {goal['value']:.4f} against a bar of"
+                f" {goal['target']:.4f} ({goal['difference']:+.4f})"
             )
 
 
