@@ -81,3 +81,45 @@ def test_scale_round_trips_and_unknown_is_refused():
     assert scaling.Scale.from_dict(scale.to_dict()) == scale
     with pytest.raises(ValueError, match="fico"):
         scaling.get_scale("vantage")
+
+
+def test_base_odds_move_the_anchor_and_only_it():
+    fico = scaling.SCALES["fico"]
+    moved = scaling.get_scale("fico", 2000)
+    assert (moved.base_odds, moved.base_score, moved.pdo) == (2000.0, 660.0, 40.0)
+    # a hundred times the odds at 660: every score log2(100) * 40 points lower
+    assert fico.offset - moved.offset == pytest.approx(40 * math.log2(100))
+    assert scaling.get_scale("fico") is fico
+    for wrong in (0, -5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="base odds must be a positive number"):
+            scaling.get_scale("fico", wrong)
+
+
+def test_crowded_ends_and_the_base_odds_that_fit_them():
+    """A book of few bads (odds of good around 500:1, spread as a strong model spreads them)
+    crowds the top of a scale anchored at 20:1; the suggested anchor leaves about half a
+    percent at each end, and a population the preset fits is told nothing."""
+    rng = np.random.default_rng(3)
+    fico = scaling.SCALES["fico"]
+
+    def scores(log_odds_bad, scale):
+        raw = scale.offset - scale.factor * log_odds_bad
+        return scaling.clip_score(raw, scale)
+
+    few_bads = rng.normal(np.log(1 / 500), 1.4, 100_000)
+    crowded = scaling.crowded_ends(scores(few_bads, fico), fico)
+    assert set(crowded) == {"top"} and crowded["top"] > 0.3
+    odds = scaling.fitting_base_odds(few_bads, fico)
+    assert odds == float(f"{odds:.2g}") and odds > 500
+    fitted = scaling.get_scale("fico", odds)
+    ends = scores(few_bads, fitted)
+    assert not scaling.crowded_ends(ends, fitted)
+    assert np.mean(ends >= 850) == pytest.approx(scaling.SUGGESTED_END_SHARE, abs=0.002)
+    # a 15 % bad rate spreads inside the preset: nothing said
+    usual = rng.normal(np.log(0.15 / 0.85), 1.0, 100_000)
+    assert scaling.crowded_ends(scores(usual, fico), fico) == {}
+    # wider than the scale: centred, the two ends alike
+    wide = rng.normal(np.log(1 / 20), 5.0, 100_000)
+    centred = scaling.get_scale("fico", scaling.fitting_base_odds(wide, fico))
+    top, bottom = (np.mean(scores(wide, centred) == end) for end in (850, 300))
+    assert top == pytest.approx(bottom, abs=0.01)

@@ -131,6 +131,16 @@ def train(
     scale: Annotated[
         str, typer.Option("--scale", help=f"Score scale: {' or '.join(SCALES)}.")
     ] = "fico",
+    base_odds: Annotated[
+        float | None,
+        typer.Option(
+            "--base-odds",
+            min=1e-6,
+            help="The odds of good to bad that the scale's base score stands for (fico: 660,"
+            " sesame: 600); default 20 (20:1), which suits bad rates of about 5-25 %. A book"
+            " of few bads crowds the top of the scale: training says when, and which odds fit.",
+        ),
+    ] = None,
     policy: Annotated[
         str | None,
         typer.Option(
@@ -385,6 +395,7 @@ def train(
         categorical=list(categorical) if categorical else None,
         monotonic=monotonic,
         scale=scale,
+        base_odds=base_odds,
         # a bar the user sets is kept as set; the default gives way to the noise rule
         **({"min_iv": min_iv, "iv_noise_multiple": None} if min_iv is not None else {}),
         max_corr=max_corr,
@@ -840,6 +851,29 @@ def _print_cross_fitted(card: Any) -> None:
         )
 
 
+def _warn_of_crowded_ends(artifact) -> None:
+    """Say where the training rows crowd an end of the scale, and the base odds that fit."""
+    from credo.model import scaling
+
+    crowded = artifact.training.get("crowded_ends") or {}
+    if not crowded:
+        return
+    scale = artifact.scorecard.scale_
+    ends = {"top": scale.max_score, "bottom": scale.min_score}
+    said = " and ".join(
+        f"{share:.1%} score {ends[end]}, the {end} of the {scale.name} scale"
+        for end, share in crowded.items()
+    )
+    odds = artifact.training["fitting_base_odds"]
+    stdout.print(
+        f"[yellow]warning:[/] {said}: there the score no longer tells people apart (their pd"
+        f" still does). The scale puts {scale.base_score:g} at odds of {scale.base_odds:g}:1"
+        f" and this population lies far from that: train again with --base-odds {odds:g}"
+        f" ({scale.base_score:g} at {odds:g}:1), which would leave about"
+        f" {scaling.SUGGESTED_END_SHARE:.1%} of them at each end"
+    )
+
+
 def _print_training_summary(artifact, seconds: float) -> None:
     from credo.model.scorecard import rarer_class
 
@@ -871,6 +905,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
         f"train AUC {metrics['train']['auc']:.4f}; {artifact.training['rows']:,} rows, "
         f"bad rate {artifact.training['bad_rate']:.3f}; {seconds:.1f} s"
     )
+    _warn_of_crowded_ends(artifact)
     if _learnt_noise(metrics, artifact.training["bad_rate"]):
         kept = len({n for _, part in _cards(card) for n in part.features_})
         stdout.print(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from credo.evaluate import fairness, metrics
 from credo.evaluate.plots import score_histogram, thin_curve
-from credo.model import training
+from credo.model import scaling, training
 from credo.model.artifact import unread_inputs_words
 from credo.output import people
 
@@ -187,6 +187,8 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     if notes:
         checks.append(_check("How the input columns were read", None, " ".join(notes)))
     checks.append(_auc_check(card, result["data"]))
+    if result["model"].get("scale_ends"):
+        checks.append(_scale_ends_check(result["model"], card))
     if card["auc"] >= training.LEAK_AUC:
         checks.append(
             _check(
@@ -343,6 +345,37 @@ def _auc_check(card: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
             " which side of it the model is on; evaluate on more.",
         )
     return _check("Ranks risk well", card["auc"] >= MIN_AUC, f"{said}.")
+
+
+def _scale_ends_check(model: dict[str, Any], card: dict[str, Any]) -> dict[str, str]:
+    """Pass where no end of the scale holds more than scaling.CROWDED_END_SHARE of the
+    scores; else flag, with what the clipping costs and the base odds that would fit."""
+    ends = model["scale_ends"]
+    name = "Scores spread within the scale"
+    crowded = {end: v for end, v in ends.items() if v[1] > scaling.CROWDED_END_SHARE}
+    if not crowded:
+        return _check(
+            name,
+            True,
+            f"{ends['top'][1]:.1%} of the scores are at the top of the scale ({ends['top'][0]}),"
+            f" {ends['bottom'][1]:.1%} at the bottom ({ends['bottom'][0]}); beyond"
+            f" {scaling.CROWDED_END_SHARE:.0%} at an end, the score would rank the people there"
+            " alike.",
+        )
+    said = " and ".join(
+        f"{share:.1%} are {score}, the {end} of the scale"
+        for end, (score, share) in crowded.items()
+    )
+    base_score, base_odds = model["scale_anchor"]
+    return _check(
+        name,
+        False,
+        f"{said}: the score ranks the people there alike (AUC {card['auc']:.3f} on the score,"
+        f" {card['auc_pd']:.3f} on the pd). The scale puts {base_score:g} at odds of"
+        f" {base_odds:g}:1, far from these people: train again with --base-odds"
+        f" {model['fitting_base_odds']:g}, which would leave about"
+        f" {scaling.SUGGESTED_END_SHARE:.1%} of them at each end.",
+    )
 
 
 def _calibration_check(card: dict[str, Any]) -> dict[str, str]:

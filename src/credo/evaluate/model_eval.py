@@ -11,6 +11,7 @@ import pandas as pd
 
 from credo.evaluate import metrics
 from credo.evaluate.evaluation import evaluate_scores
+from credo.model import scaling
 
 # Where a model's training score histogram (metrics.score_distribution) may be stored.
 SCORE_DISTRIBUTION_KEY = "score_distribution"
@@ -122,6 +123,26 @@ def _score_range(scorecard: Any) -> dict[str, Any]:
     return {"score_range": [low, high], "bands_out_of_reach": out_of_reach}
 
 
+def _scale_ends(scale: Any, scored: pd.DataFrame) -> dict[str, Any]:
+    """The share of scores at each end of the scale, its anchor, and where an end is crowded
+    (scaling.crowded_ends) the base odds that would fit these people."""
+    scores = scored["score"].to_numpy(dtype=float)
+    if scores.size == 0:
+        return {}
+    ends = {
+        "top": [scale.max_score, float(np.mean(scores >= scale.max_score))],
+        "bottom": [scale.min_score, float(np.mean(scores <= scale.min_score))],
+    }
+    out: dict[str, Any] = {
+        "scale_ends": ends,
+        "scale_anchor": [scale.base_score, scale.base_odds],
+    }
+    if scaling.crowded_ends(scores, scale):
+        p_bad = np.clip(scored["pd"].to_numpy(dtype=float), 1e-15, 1 - 1e-15)
+        out["fitting_base_odds"] = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), scale)
+    return out
+
+
 def _protected_inputs(
     artifact: Any, challenger: Any, protected: Mapping[str, Sequence[Any]] | None
 ) -> list[str]:
@@ -181,6 +202,7 @@ def evaluate_artifact(
         # audited here though the policy does not name them
         "protected_inputs": _protected_inputs(artifact, challenger, protected),
         **_score_range(scorecard),
+        **_scale_ends(scorecard.scale_, scored),
     }
     return evaluate_scores(
         labels,

@@ -7,7 +7,7 @@ double every ``pdo`` points, and ``offset`` puts ``base_score`` at ``base_odds``
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy.special import expit
@@ -99,14 +99,54 @@ SCALES: dict[str, Scale] = {
 }
 
 
-def get_scale(name: str) -> Scale:
-    """The preset called ``name``; a clear error names the presets that exist."""
+def get_scale(name: str, base_odds: float | None = None) -> Scale:
+    """The preset called ``name``, its base score anchored at ``base_odds`` (good:bad) when
+    given; a clear error names the presets that exist."""
     try:
-        return SCALES[name]
+        scale = SCALES[name]
     except KeyError:
         raise ValueError(
             f"unknown scale {name!r}: choose one of {', '.join(sorted(SCALES))}"
         ) from None
+    if base_odds is None:
+        return scale
+    if not (math.isfinite(base_odds) and base_odds > 0):
+        raise ValueError(f"base odds must be a positive number (20 for 20:1), not {base_odds}")
+    return replace(scale, base_odds=float(base_odds))
+
+
+# More than this share of people at one end of the scale is a scale that does not fit them:
+# a clipped score ranks them all alike (real bureau scores hold 1-2 % at their top).
+CROWDED_END_SHARE = 0.02
+# The share of people a suggested anchor leaves beyond each end
+SUGGESTED_END_SHARE = 0.005
+
+
+def crowded_ends(scores: np.ndarray, scale: Scale) -> dict[str, float]:
+    """The share of `scores` (clipped) at each end of the scale where it is more than
+    CROWDED_END_SHARE: {"top": share, "bottom": share} (empty where none is crowded)."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return {}
+    shares = {
+        "top": float(np.mean(scores >= scale.max_score)),
+        "bottom": float(np.mean(scores <= scale.min_score)),
+    }
+    return {end: share for end, share in shares.items() if share > CROWDED_END_SHARE}
+
+
+def fitting_base_odds(log_odds_bad: np.ndarray, scale: Scale) -> float:
+    """The base odds (good:bad at the base score) that would hold these people's scores
+    inside the scale, all but SUGGESTED_END_SHARE at each end: the scale moved the least that
+    does it, or centred on them where they spread wider than it. Two significant figures."""
+    raw = scale.offset - scale.factor * np.asarray(log_odds_bad, dtype=float)
+    low, high = np.quantile(raw, [SUGGESTED_END_SHARE, 1 - SUGGESTED_END_SHARE])
+    if high - low > scale.max_score - scale.min_score:
+        shift = (high + low - scale.max_score - scale.min_score) / 2
+    else:
+        shift = max(high - scale.max_score, 0.0) + min(low - scale.min_score, 0.0)
+    odds = scale.base_odds * 2.0 ** (shift / scale.pdo)
+    return float(f"{odds:.2g}")
 
 
 def scaling_factor(pdo: float) -> float:

@@ -139,6 +139,7 @@ _NEWER_PARAMS = {
     "nines_codes": True,
     "l2_search": L2_SEARCH,
     "l2_search_below": L2_SEARCH_BELOW,
+    "base_odds": None,
 }
 
 
@@ -177,8 +178,9 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     ``l2`` (ridge penalty on the total log-loss; weak by default), ``l2_search`` and
     ``l2_search_below`` (on a sample whose rarer class has fewer rows than that, the penalty
     of the search whose five-fold held-out log-loss beats ``l2``'s by L2_EVIDENCE standard
-    errors, when one does; None: always ``l2``) and ``scale`` ("fico" or
-    "sesame"); ``reason_code_order``: the names numbered for reason codes, in order (default:
+    errors, when one does; None: always ``l2``), ``scale`` ("fico" or "sesame") and
+    ``base_odds`` (the odds of good to bad the scale's base score stands for; None: the
+    preset's 20:1); ``reason_code_order``: the names numbered for reason codes, in order (default:
     the candidates), so that a feature keeps its code whatever else is left out of a model
     (training passes a feature table's whole catalog, or a plain table's every column).
     """
@@ -203,6 +205,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         l2_search: tuple[float, ...] | None = L2_SEARCH,
         l2_search_below: int = L2_SEARCH_BELOW,
         scale: str = "fico",
+        base_odds: float | None = None,
         reason_code_order: list[str] | None = None,
     ) -> None:
         self.max_bins = max_bins
@@ -223,6 +226,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         self.l2_search = l2_search
         self.l2_search_below = l2_search_below
         self.scale = scale
+        self.base_odds = base_odds
         self.reason_code_order = reason_code_order
 
     # ------------------------------------------------------------------ fit
@@ -231,7 +235,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         started = time.perf_counter()
         frame = as_frame(X)
         target = check_target(y, len(frame))
-        self.scale_ = scaling.get_scale(self.scale)
+        self.scale_ = scaling.get_scale(self.scale, self.base_odds)
         candidates, self.meta_ = candidate_meta(frame, meta)
         unusable = unusable_columns(frame, candidates) if meta is None else {}
         candidates = [name for name in candidates if name not in unusable]

@@ -19,7 +19,7 @@ from sklearn.base import clone as sklearn_clone
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
-from credo.model import tables, unscorable
+from credo.model import scaling, tables, unscorable
 from credo.model.artifact import ModelArtifact
 from credo.model.columns import (
     LEAK_QUESTION,
@@ -309,6 +309,18 @@ def score_distribution(scores: np.ndarray) -> dict[str, list]:
     return {"edges": edges.tolist(), "shares": (counts / max(len(scores), 1)).tolist()}
 
 
+def _crowded_ends(card: Any, scores: pd.DataFrame) -> dict[str, Any]:
+    """Where the training rows crowd an end of the scale (a book of few bads against a scale
+    anchored for 5-25 %): the share at each crowded end and the base odds that would fit
+    them (said at training and in the model file; an earlier credo reads the file as ever)."""
+    crowded = scaling.crowded_ends(scores["score"].to_numpy(), card.scale_)
+    if not crowded:
+        return {}
+    p_bad = np.clip(scores["pd"].to_numpy(dtype=float), 1e-15, 1 - 1e-15)
+    odds = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), card.scale_)
+    return {"crowded_ends": crowded, "fitting_base_odds": odds}
+
+
 def train_model(
     data: TrainingData,
     scorecard: Any = None,
@@ -370,6 +382,7 @@ def train_model(
         **({"comma_thousands": True} if data.comma_thousands else {}),
         "holdout_share": HOLDOUT_SHARE if split is not None else 0.0,
         "score_distribution": score_distribution(train_scores["score"].to_numpy()),
+        **_crowded_ends(card, train_scores),
         "seconds": round(time.perf_counter() - started, 3),
     }
     return ModelArtifact(
