@@ -109,17 +109,26 @@ def test_crowded_ends_and_the_base_odds_that_fit_them():
     few_bads = rng.normal(np.log(1 / 500), 1.4, 100_000)
     crowded = scaling.crowded_ends(scores(few_bads, fico), fico)
     assert set(crowded) == {"top"} and crowded["top"] > 0.3
-    odds = scaling.fitting_base_odds(few_bads, fico)
+    fitting = scaling.fitting_base_odds(few_bads, fico)
+    odds = fitting["base_odds"]
     assert odds == float(f"{odds:.2g}") and odds > 500
     fitted = scaling.get_scale("fico", odds)
     ends = scores(few_bads, fitted)
     assert not scaling.crowded_ends(ends, fitted)
     assert np.mean(ends >= 850) == pytest.approx(scaling.SUGGESTED_END_SHARE, abs=0.002)
+    assert (fitting["top"], fitting["bottom"]) == (np.mean(ends >= 850), np.mean(ends <= 300))
+    said = scaling.crowded_ends_words(crowded, fitting, fico, "them")
+    assert f"train again with --base-odds {odds:g} (660 at {odds:g}:1)" in said
     # a 15 % bad rate spreads inside the preset: nothing said
     usual = rng.normal(np.log(0.15 / 0.85), 1.0, 100_000)
     assert scaling.crowded_ends(scores(usual, fico), fico) == {}
     # wider than the scale: centred, the two ends alike
     wide = rng.normal(np.log(1 / 20), 5.0, 100_000)
-    centred = scaling.get_scale("fico", scaling.fitting_base_odds(wide, fico))
+    fitting = scaling.fitting_base_odds(wide, fico)
+    centred = scaling.get_scale("fico", fitting["base_odds"])
     top, bottom = (np.mean(scores(wide, centred) == end) for end in (850, 300))
-    assert top == pytest.approx(bottom, abs=0.01)
+    assert top == pytest.approx(bottom, abs=0.01) and top == fitting["top"] > 0.02
+    # no anchor holds them: said so, and no odds offered as a fix
+    said = scaling.crowded_ends_words(scaling.crowded_ends(scores(wide, fico), fico), fitting,
+                                      fico, "them")  # fmt: skip
+    assert "spread wider than the scale's 300-850" in said and "train again" not in said

@@ -858,20 +858,11 @@ def _warn_of_crowded_ends(artifact) -> None:
     crowded = artifact.training.get("crowded_ends") or {}
     if not crowded:
         return
-    scale = artifact.scorecard.scale_
-    ends = {"top": scale.max_score, "bottom": scale.min_score}
-    said = " and ".join(
-        f"{share:.1%} score {ends[end]}, the {end} of the {scale.name} scale"
-        for end, share in crowded.items()
+    fitting = artifact.training["fitting_base_odds"]
+    said = scaling.crowded_ends_words(
+        crowded, fitting, artifact.scorecard.scale_, "the training rows"
     )
-    odds = artifact.training["fitting_base_odds"]
-    stdout.print(
-        f"[yellow]warning:[/] {said}: there the score no longer tells people apart (their pd"
-        f" still does). The scale puts {scale.base_score:g} at odds of {scale.base_odds:g}:1"
-        f" and this population lies far from that: train again with --base-odds {odds:g}"
-        f" ({scale.base_score:g} at {odds:g}:1), which would leave about"
-        f" {scaling.SUGGESTED_END_SHARE:.1%} of them at each end"
-    )
+    stdout.print(f"[yellow]warning:[/] {said}")
 
 
 def _print_training_summary(artifact, seconds: float) -> None:

@@ -362,19 +362,11 @@ def _scale_ends_check(model: dict[str, Any], card: dict[str, Any]) -> dict[str, 
             f" {scaling.CROWDED_END_SHARE:.0%} at an end, the score would rank the people there"
             " alike.",
         )
-    said = " and ".join(
-        f"{share:.1%} are {score}, the {end} of the scale"
-        for end, (score, share) in crowded.items()
-    )
-    base_score, base_odds = model["scale_anchor"]
     return _check(
         name,
         False,
-        f"{said}: the score ranks the people there alike (AUC {card['auc']:.3f} on the score,"
-        f" {card['auc_pd']:.3f} on the pd). The scale puts {base_score:g} at odds of"
-        f" {base_odds:g}:1, far from these people: train again with --base-odds"
-        f" {model['fitting_base_odds']:g}, which would leave about"
-        f" {scaling.SUGGESTED_END_SHARE:.1%} of them at each end.",
+        f"{model['scale_ends_words']}. AUC {card['auc']:.3f} on the score, {card['auc_pd']:.3f}"
+        " on the pd.",
     )
 
 

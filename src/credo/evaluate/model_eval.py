@@ -133,13 +133,13 @@ def _scale_ends(scale: Any, scored: pd.DataFrame) -> dict[str, Any]:
         "top": [scale.max_score, float(np.mean(scores >= scale.max_score))],
         "bottom": [scale.min_score, float(np.mean(scores <= scale.min_score))],
     }
-    out: dict[str, Any] = {
-        "scale_ends": ends,
-        "scale_anchor": [scale.base_score, scale.base_odds],
-    }
-    if scaling.crowded_ends(scores, scale):
+    out: dict[str, Any] = {"scale_ends": ends}
+    crowded = scaling.crowded_ends(scores, scale)
+    if crowded:
         p_bad = np.clip(scored["pd"].to_numpy(dtype=float), 1e-15, 1 - 1e-15)
-        out["fitting_base_odds"] = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), scale)
+        fitting = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), scale)
+        out["fitting_base_odds"] = fitting
+        out["scale_ends_words"] = scaling.crowded_ends_words(crowded, fitting, scale, "them")
     return out
 
 

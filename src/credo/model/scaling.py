@@ -135,18 +135,53 @@ def crowded_ends(scores: np.ndarray, scale: Scale) -> dict[str, float]:
     return {end: share for end, share in shares.items() if share > CROWDED_END_SHARE}
 
 
-def fitting_base_odds(log_odds_bad: np.ndarray, scale: Scale) -> float:
-    """The base odds (good:bad at the base score) that would hold these people's scores
-    inside the scale, all but SUGGESTED_END_SHARE at each end: the scale moved the least that
-    does it, or centred on them where they spread wider than it. Two significant figures."""
-    raw = scale.offset - scale.factor * np.asarray(log_odds_bad, dtype=float)
+def fitting_base_odds(log_odds_bad: np.ndarray, scale: Scale) -> dict[str, float]:
+    """The base odds (good:bad at the base score, two significant figures) that would hold
+    these people's scores inside the scale, all but about SUGGESTED_END_SHARE at each end:
+    the scale moved the least that does it, or centred on them where they spread wider than
+    it (then more stay at the ends). {"base_odds", "top", "bottom"}: the odds, and the share
+    of these people they would leave at each end."""
+    log_odds_bad = np.asarray(log_odds_bad, dtype=float)
+    raw = scale.offset - scale.factor * log_odds_bad
     low, high = np.quantile(raw, [SUGGESTED_END_SHARE, 1 - SUGGESTED_END_SHARE])
     if high - low > scale.max_score - scale.min_score:
         shift = (high + low - scale.max_score - scale.min_score) / 2
     else:
         shift = max(high - scale.max_score, 0.0) + min(low - scale.min_score, 0.0)
-    odds = scale.base_odds * 2.0 ** (shift / scale.pdo)
-    return float(f"{odds:.2g}")
+    odds = float(f"{scale.base_odds * 2.0 ** (shift / scale.pdo):.2g}")
+    moved = replace(scale, base_odds=odds)
+    scores = moved.offset - moved.factor * log_odds_bad
+    return {
+        "base_odds": odds,
+        "top": float(np.mean(scores >= scale.max_score)),
+        "bottom": float(np.mean(scores <= scale.min_score)),
+    }
+
+
+def crowded_ends_words(
+    crowded: dict[str, float], fitting: dict[str, float], scale: Scale, who: str
+) -> str:
+    """What a warning or a check says of crowded ends: where, why, and what would fit."""
+    ends = {"top": scale.max_score, "bottom": scale.min_score}
+    said = " and ".join(
+        f"{share:.1%}{f' of {who}' if i == 0 else ''} score {ends[end]} (the {end} of the scale)"
+        for i, (end, share) in enumerate(crowded.items())
+    )
+    said += ": there the score no longer tells people apart (their pd still does)"
+    odds, top, bottom = fitting["base_odds"], fitting["top"], fitting["bottom"]
+    left = f"{top:.1%} at the top and {bottom:.1%} at the bottom"
+    if max(top, bottom) > CROWDED_END_SHARE:
+        return (
+            f"{said}. These scores spread wider than the scale's {scale.min_score}-"
+            f"{scale.max_score}: no anchor holds them (centred, with --base-odds {odds:g},"
+            f" {left} would remain); a spread this wide is rare in credit data: look for a"
+            " feature known only after the outcome"
+        )
+    return (
+        f"{said}. The scale puts {scale.base_score:g} at odds of {scale.base_odds:g}:1, far"
+        f" from these people: train again with --base-odds {odds:g} ({scale.base_score:g} at"
+        f" {odds:g}:1), which would leave {left}"
+    )
 
 
 def scaling_factor(pdo: float) -> float:

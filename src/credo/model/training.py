@@ -317,8 +317,8 @@ def _crowded_ends(card: Any, scores: pd.DataFrame) -> dict[str, Any]:
     if not crowded:
         return {}
     p_bad = np.clip(scores["pd"].to_numpy(dtype=float), 1e-15, 1 - 1e-15)
-    odds = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), card.scale_)
-    return {"crowded_ends": crowded, "fitting_base_odds": odds}
+    fitting = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), card.scale_)
+    return {"crowded_ends": crowded, "fitting_base_odds": fitting}
 
 
 def train_model(
