@@ -1882,3 +1882,34 @@ def test_a_book_of_few_bads_is_told_the_base_odds_that_fit_it(tmp_path):
             )
     assert checks["a"]["status"] == "flag" and f"--base-odds {odds:g}" in checks["a"]["detail"]
     assert checks["b"]["status"] == "pass"
+
+
+def test_a_column_named_with_spaces_around_it_is_the_model_s_column(tmp_path):
+    """A header written "debt " trained a model of "debt "; scoring a table whose header says
+    "debt" failed with 'the input lacks 1 column(s) the model needs: debt ;', the space
+    unseen."""
+    rng = np.random.default_rng(4)
+    n = 2_000
+    debt, income = rng.normal(size=n), rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 + debt - 0.5 * income)))).astype(int)
+    table = pd.DataFrame({"debt ": debt.round(3), "income": income.round(3), "bad": y})
+    table.to_csv(tmp_path / "spaced.csv", index=False)
+    table.rename(columns={"debt ": "debt"}).to_csv(tmp_path / "plain.csv", index=False)
+    credo(
+        "train", "--table", tmp_path / "spaced.csv", "--target", "bad", "--out", tmp_path / "m.json"
+    )
+    assert "debt " in load_model(tmp_path / "m.json").scorecard.features_
+    scored = {}
+    for name in ("spaced", "plain"):
+        run = credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / f"{name}.csv",
+                    "--out", tmp_path / f"{name}.out.csv")  # fmt: skip
+        scored[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
+        said = " ".join((run.stdout + run.stderr).split())
+        noted = "column 'debt' read as the model's 'debt '" in said
+        assert noted == (name == "plain")
+    pd.testing.assert_frame_equal(scored["spaced"], scored["plain"])
+    # a column that is not there at all is named with its quotes, spaces shown
+    table.drop(columns="debt ").to_csv(tmp_path / "without.csv", index=False)
+    run = credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "without.csv",
+                "--out", tmp_path / "w.csv", check=False)  # fmt: skip
+    assert run.returncode == 1 and "the model needs: 'debt '" in " ".join(run.stderr.split())

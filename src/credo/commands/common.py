@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,3 +105,19 @@ class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_st
         if exc_type is not None and issubclass(exc_type, StoreError):
             fail(str(exc))
         return False
+
+
+def names_as_the_model_has_them_noted(frame: Any, needed: Sequence[str]) -> Any:
+    """The table's columns named as the model has them where only spaces around the names
+    differ (`tables.names_as_the_model_has_them`), said in a note."""
+    from rich.markup import escape
+
+    from credo.model.tables import names_as_the_model_has_them
+
+    frame, renamed = names_as_the_model_has_them(frame, list(needed))
+    for written, name in renamed.items():
+        console.print(
+            f"[yellow]note:[/] column {escape(repr(written))} read as the model's"
+            f" {escape(repr(name))} (the names differ only by the spaces around them)"
+        )
+    return frame

@@ -18,6 +18,7 @@ from credo.commands.common import (
     check_output,
     console,
     fail,
+    names_as_the_model_has_them_noted,
 )
 
 if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load them
@@ -348,12 +349,17 @@ def evaluate(
                 else None,
                 bool(artifact.training.get("comma_thousands")),
             )
+            challenger = artifact.challenger_model()
+            needed = list(artifact.scorecard.features_)
+            needed += [n for n in (challenger.features_ if challenger else ()) if n not in needed]
+            frame = names_as_the_model_has_them_noted(frame, needed)
             missing = [n for n in artifact.scorecard.features_ if n not in frame.columns]
             if missing:
                 fail(
                     f"the input lacks {len(missing)} column(s) the model needs: "
-                    f"{', '.join(missing)}; evaluate on data with the columns the model was "
-                    "trained on" + wrong_input_hint(artifact.training, features is not None)
+                    f"{', '.join(map(repr, missing))}; evaluate on data with the columns the"
+                    " model was trained on"
+                    + wrong_input_hint(artifact.training, features is not None)
                 )
             key = protected_key(id_column, trained_id, table, list(map(str, frame.columns)))
             # the attributes of everyone, the scored first: the people without a score are

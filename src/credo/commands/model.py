@@ -21,6 +21,7 @@ from credo.commands.common import (
     fail,
     flag,
     make_console,
+    names_as_the_model_has_them_noted,
 )
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
@@ -1033,10 +1034,12 @@ def score(
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))
     card = artifact.scorecard
+    frame = names_as_the_model_has_them_noted(frame, card.features_)
     missing = [n for n in card.features_ if n not in frame.columns]
     if missing:
         fail(
-            f"the input lacks {len(missing)} column(s) the model needs: {', '.join(missing)}; "
+            f"the input lacks {len(missing)} column(s) the model needs:"
+            f" {', '.join(map(repr, missing))}; "
             "score a table with the columns the model was trained on"
             + wrong_input_hint(training, features is not None)
             + (header_below_hint(table, frame) if table is not None else "")

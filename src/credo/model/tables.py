@@ -260,6 +260,25 @@ def _points_between_thousands(
     return read
 
 
+def names_as_the_model_has_them(
+    frame: pd.DataFrame, needed: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table with each column a model needs, where the table has it only with other
+    spaces around its name ("debt " for a model's "debt": an export's header), renamed to
+    the model's name; and those renamings, {as in the table: as the model has it}. A name
+    that matches two columns so is left alone (the missing column is then said)."""
+    present = {str(c) for c in frame.columns}
+    by_bare: dict[str, list[str]] = {}
+    for column in present:
+        by_bare.setdefault(column.strip(), []).append(column)
+    renamed = {}
+    for name in needed:
+        matches = by_bare.get(str(name).strip(), [])
+        if name not in present and len(matches) == 1 and matches[0] not in needed:
+            renamed[matches[0]] = str(name)
+    return (frame.rename(columns=renamed) if renamed else frame), renamed
+
+
 def table_suffix(path: str | Path) -> str:
     """A table file's format as its name says, lower case: ".csv" for `loans.csv.gz` and for
     a zip archive holding `loans.csv` (see `credo.compressed`)."""
