@@ -1913,3 +1913,31 @@ def test_a_column_named_with_spaces_around_it_is_the_model_s_column(tmp_path):
     run = credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "without.csv",
                 "--out", tmp_path / "w.csv", check=False)  # fmt: skip
     assert run.returncode == 1 and "the model needs: 'debt '" in " ".join(run.stderr.split())
+
+
+def test_a_row_of_nothing_is_no_person(tmp_path):
+    """A spreadsheet's row of bare separators (",,,,") was scored as an applicant missing in
+    every column (score 300), and stopped training as a row without an outcome."""
+    rng = np.random.default_rng(9)
+    n = 2_000
+    debt, income = rng.normal(size=n), rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 + debt - 0.5 * income)))).astype(int)
+    table = pd.DataFrame({"debt": debt.round(3), "income": income.round(3), "bad": y})
+    lines = table.to_csv(index=False).splitlines()
+    lines.insert(1 + 700, ",,")  # below the header and 700 rows
+    (tmp_path / "gap.csv").write_text("\n".join(lines) + "\n")
+    run = credo("train", "--table", tmp_path / "gap.csv", "--target", "bad", "--out",
+                tmp_path / "m.json")  # fmt: skip
+    said = " ".join((run.stdout + run.stderr).split())
+    assert "1 empty row (every field blank) left out: row 701 of the file" in said
+    assert load_model(tmp_path / "m.json").training["rows"] == n
+    credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "gap.csv", "--out",
+          tmp_path / "s.csv")  # fmt: skip
+    scored = pd.read_csv(tmp_path / "s.csv")
+    # one row per person, each numbered as it stands in the file
+    assert len(scored) == n and 700 not in set(scored["id"])
+    assert scored["id"].tolist() == [*range(700), *range(701, n + 1)]
+    table.drop(columns="bad").to_csv(tmp_path / "plain.csv", index=False)
+    credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "plain.csv", "--out",
+          tmp_path / "p.csv")  # fmt: skip
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["score"], scored["score"])

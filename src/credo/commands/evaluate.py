@@ -87,6 +87,10 @@ def _load_labelled(
         )
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
+        from credo.model.tables import empty_rows_note
+
+        if empty_rows_note(frame):
+            console.print(f"[yellow]note:[/] {empty_rows_note(frame)}")
         source = str(table)
     else:
         if features is None or outcomes is None:

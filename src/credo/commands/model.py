@@ -430,6 +430,8 @@ def train(
         if not data.good_values:
             _note_target_readings(data.target, data.target_readings)
     if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
+        if data.empty_rows_note:
+            console.print(f"[yellow]note:[/] {data.empty_rows_note}")
         _note_thousands_points(data)
         _note_commas_that_may_group_thousands(data)
         for name, why in digit_codes.items():
@@ -852,6 +854,14 @@ def _print_cross_fitted(card: Any) -> None:
         )
 
 
+def _note_empty_rows(frame) -> None:
+    from credo.model.tables import empty_rows_note
+
+    said = empty_rows_note(frame)
+    if said:
+        console.print(f"[yellow]note:[/] {said}")
+
+
 def _warn_of_crowded_ends(artifact) -> None:
     """Say where the training rows crowd an end of the scale, and the base odds that fit."""
     from credo.model import scaling
@@ -1034,6 +1044,7 @@ def score(
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))
     card = artifact.scorecard
+    _note_empty_rows(frame)
     frame = names_as_the_model_has_them_noted(frame, card.features_)
     missing = [n for n in card.features_ if n not in frame.columns]
     if missing:

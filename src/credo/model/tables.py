@@ -213,7 +213,47 @@ def read_plain_table(
         )
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
-    return frame
+    return _without_empty_rows(frame)
+
+
+# DataFrame.attrs key: the 0-based positions, among the file's rows, of the rows left out for
+# holding nothing at all
+EMPTY_ROWS = "credo_empty_rows"
+
+
+def _without_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table less its rows of nothing at all (a spreadsheet's row of bare separators,
+    ",,,,,"): such a row is no person, and scored it was one of the worst, missing in every
+    column. Their positions are kept in attrs[EMPTY_ROWS] (a file's row numbers, for the
+    rows' ids and for the note that says so); a table of nothing at all is left as it is."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    if not empty.any() or empty.all():
+        return frame
+    attrs = dict(frame.attrs)
+    kept = frame.loc[~empty].reset_index(drop=True)
+    kept.attrs.update(attrs)
+    kept.attrs[EMPTY_ROWS] = np.flatnonzero(empty).tolist()
+    return kept
+
+
+def row_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's 0-based position among the file's rows (empty rows left out count)."""
+    positions = np.arange(len(frame) + len(frame.attrs.get(EMPTY_ROWS, ())))
+    return np.delete(positions, frame.attrs.get(EMPTY_ROWS, []))
+
+
+def empty_rows_note(frame: pd.DataFrame) -> str | None:
+    """The note that says which rows of nothing at all were left out, or None."""
+    empty = frame.attrs.get(EMPTY_ROWS) or []
+    if not empty:
+        return None
+    shown = ", ".join(f"{position + 1:,}" for position in empty[:5])
+    more = f" and {len(empty) - 5:,} more" if len(empty) > 5 else ""
+    rows = "row" if len(empty) == 1 else "rows"
+    return (
+        f"{len(empty):,} empty {rows} (every field blank) left out: {rows} {shown}{more} of"
+        " the file, counted from 1 below the header"
+    )
 
 
 # DataFrame.attrs keys: a file not separated by commas whose commas separate thousands; the

@@ -72,6 +72,8 @@ class TrainingData:
     # plain tables: columns read with a decimal comma that may separate thousands, each with
     # such a value ("69,000")
     commas_like_thousands: dict[str, str] = field(default_factory=dict)
+    # plain tables: the note on rows of nothing at all left out (tables.empty_rows_note)
+    empty_rows_note: str | None = None
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -161,6 +163,7 @@ def load_table_training(
         table, id_column=id_column, for_training=True, comma_thousands=comma_thousands
     )
     text_numbers = dict(frame.attrs.get(tables.TEXT_NUMBERS, {}))
+    empty_note = tables.empty_rows_note(frame)
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
             raise TrainingError(
@@ -202,6 +205,7 @@ def load_table_training(
             for c, v in frame.attrs.get(tables.COMMAS_LIKE_THOUSANDS, {}).items()
             if c not in drop
         },
+        empty_rows_note=empty_note,
     )
 
 
@@ -534,8 +538,8 @@ def load_scoring_table(
     )
     if id_column is None and default_id in frame.columns:
         id_column = default_id
-    if id_column is None:
-        return frame, np.arange(len(frame)), None
+    if id_column is None:  # rows of nothing left out keep the others' numbers
+        return frame, tables.row_numbers(frame), None
     if id_column not in frame.columns:
         raise TrainingError(
             f"{table}: no column {id_column!r} for --id{tables.header_below_hint(table, frame)}"
