@@ -1941,3 +1941,27 @@ def test_a_row_of_nothing_is_no_person(tmp_path):
     credo("score", "--model", tmp_path / "m.json", "--table", tmp_path / "plain.csv", "--out",
           tmp_path / "p.csv")  # fmt: skip
     np.testing.assert_array_equal(pd.read_csv(tmp_path / "p.csv")["score"], scored["score"])
+
+
+def test_a_code_of_many_small_levels_is_not_called_a_leak(tmp_path):
+    """50,000 postal codes of about 4 rows each, whose risk follows their region: grouped by
+    their own rates they showed an IV of 2.78 in-sample (0.44 on other rows), and training
+    warned of a column "nearly the outcome itself"."""
+    rng = np.random.default_rng(5)
+    n = 30_000
+    region = rng.integers(0, 9, n)
+    code = region * 10_000 + rng.integers(0, 1_000, n)  # 9,000 codes, about 3 rows each
+    income = rng.normal(size=n)
+    logit = -1.4 + 0.25 * (region - 4) - 0.5 * income
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    table = pd.DataFrame({"postcode": [f"{c:05d}" for c in code], "income": income.round(3),
+                          "bad": y})  # fmt: skip
+    table.to_csv(tmp_path / "codes.csv", index=False)
+    run = credo("train", "--table", tmp_path / "codes.csv", "--target", "bad", "--out",
+                tmp_path / "m.json")  # fmt: skip
+    said = " ".join(run.stdout.split())
+    card = load_model(tmp_path / "m.json").scorecard
+    assert "postcode" in card.features_ and card.iv_["postcode"] >= 0.5  # its levels' noise
+    assert "warning: postcode has an information value" not in said
+    assert f"note: postcode has an information value of {card.iv_['postcode']:.3g}" in said
+    assert "a coarser column (a prefix of the code, a region) would tell more" in said

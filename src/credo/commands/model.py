@@ -933,15 +933,31 @@ def _print_training_summary(artifact, seconds: float) -> None:
             " (prov_events 0); such people are not scored"
         )
     strongest: dict[str, float] = {}
+    held_out: dict[str, float] = {}  # of categories cross-fitted: their IV on other rows
+    levels: dict[str, int] = {}
     for _, part in _cards(card):
         for name in part.features_:
             strongest[name] = max(strongest.get(name, 0.0), part.iv_[name])
+        for name, iv in (part.training_.get("cross_fitted") or {}).items():
+            held_out[name] = max(held_out.get(name, 0.0), iv)
+            levels[name] = max(levels.get(name, 0), int(part.bins_[name].ordered_levels))
     for name, iv in strongest.items():
-        if iv >= SUSPICIOUS_IV:
+        if iv < SUSPICIOUS_IV:
+            continue
+        if name in held_out and held_out[name] < SUSPICIOUS_IV:
+            # a category of many small levels grouped by their own rates: its IV is theirs
+            per_level = artifact.training["rows"] / max(levels[name], 1)
             stdout.print(
-                f"[yellow]warning:[/] {name} has an information value of {iv:.3g}: nearly the "
-                "outcome itself; check that it is known before the outcome"
+                f"[yellow]note:[/] {name} has an information value of {iv:.3g} on the rows that"
+                f" grouped its {levels[name]:,} levels, {held_out[name]:.3g} on others: most of"
+                f" it is the noise of levels of about {per_level:,.0f} rows each; a coarser"
+                " column (a prefix of the code, a region) would tell more"
             )
+            continue
+        stdout.print(
+            f"[yellow]warning:[/] {name} has an information value of {iv:.3g}: nearly the "
+            "outcome itself; check that it is known before the outcome"
+        )
     _warn_of_a_leaky_auc(metrics, strongest)
     rows, bad_rate = artifact.training["rows"], artifact.training["bad_rate"]
     if bad_rate > 0.5:
