@@ -1965,3 +1965,20 @@ def test_a_code_of_many_small_levels_is_not_called_a_leak(tmp_path):
     assert "warning: postcode has an information value" not in said
     assert f"note: postcode has an information value of {card.iv_['postcode']:.3g}" in said
     assert "a coarser column (a prefix of the code, a region) would tell more" in said
+
+
+def test_a_batch_of_no_one_scores_to_an_empty_file(trained, tmp_path):
+    """A header without rows (a day's batch with nobody new) stopped a scoring run with an
+    error; it is a table of no one, scored to a file of no rows."""
+    model, _ = trained
+    pd.read_csv(GERMAN).head(0).to_csv(tmp_path / "none.csv", index=False)
+    for suffix in (".csv", ".parquet"):
+        out = tmp_path / f"scores{suffix}"
+        run = credo("score", "--model", model, "--table", tmp_path / "none.csv", "--out", out)
+        assert "0 rows scored" in run.stdout + run.stderr
+        scores = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+        assert scores.empty and list(scores.columns) == SCORE_COLUMNS
+    # training on no one is still refused, with the reason
+    run = credo("train", "--table", tmp_path / "none.csv", "--target", "bad", "--out",
+                tmp_path / "m.json", check=False)  # fmt: skip
+    assert run.returncode == 1 and "the table has no rows" in run.stderr

@@ -101,6 +101,7 @@ def read_plain_table(
     id_column: str | None = None,
     for_training: bool = False,
     comma_thousands: bool = False,
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     """A CSV or Parquet file with one row per person (percentages such as "13.5%", and in
     files not separated by commas numbers such as "1,5", read as numbers: see
@@ -111,7 +112,8 @@ def read_plain_table(
     (a column it read so is among its `text_columns`), whatever else the file holds.
     `comma_thousands`: a file not separated by commas writes its numbers as a comma-separated
     one does ("69,000" is 69000), where its numbers do not say so themselves
-    (`text_numbers.writes_numbers_as_a_comma_file`)."""
+    (`text_numbers.writes_numbers_as_a_comma_file`). `allow_empty`: a header without rows is
+    a table of no one (a batch to score with nobody new in it), not an error."""
     verbatim = {str(c) for c in [*text_columns, id_column] if c is not None}
     path = Path(path)
     if not path.exists():
@@ -150,7 +152,7 @@ def read_plain_table(
             " .csv.bz2, .csv.xz or a .zip holding one) or Parquet (.parquet, or a folder of"
             " parts); a .psv or .dat file of delimited text named .txt"
         )
-    if frame.empty:
+    if frame.empty and not (allow_empty and len(frame.columns)):
         raise TableError(f"{path}: the table has no rows")
     read_as_numbers: dict[str, str] = {}
     comma_file = delimiter == "," or comma_thousands or writes_numbers_as_a_comma_file(frame)

@@ -534,7 +534,11 @@ def load_scoring_table(
         return frame, frame["user_id"].to_numpy(), "user_id"
     assert table is not None
     frame = tables.read_plain_table(
-        table, text_columns, id_column or default_id, comma_thousands=comma_thousands
+        table,
+        text_columns,
+        id_column or default_id,
+        comma_thousands=comma_thousands,
+        allow_empty=True,
     )
     if id_column is None and default_id in frame.columns:
         id_column = default_id
