@@ -1047,3 +1047,33 @@ def test_a_protected_file_joins_a_plain_table_on_its_id_column(tmp_path, german_
     )  # fmt: skip
     said = " ".join(wrong.stderr.split())
     assert wrong.returncode == 1 and "no id column 'customer' (--id)" in said
+
+
+def test_training_rows_are_told_in_any_file_or_order(tmp_path, german_model):
+    """Only an exact copy of the training file was flagged: the same rows shuffled, saved as
+    Parquet, or among new ones were evaluated as unseen data, a training AUC shown as a
+    held-out one."""
+    train = pd.read_csv(german_model.parent / "train.csv")
+    holdout = pd.read_csv(german_model.parent / "holdout.csv")
+
+    def judged(frame: pd.DataFrame, name: str) -> tuple[dict, dict | None]:
+        path = tmp_path / name
+        if name.endswith(".parquet"):
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+        result, _ = _evaluate_table(german_model, path, tmp_path)
+        checks = {c["name"]: c for c in result["checks"]}
+        return result, checks.get("Measured on data the model has not seen")
+
+    shuffled, check = judged(train.sample(frac=1, random_state=3), "shuffled.parquet")
+    assert check["status"] == "flag" and "About 100% of these rows" in check["detail"]
+    assert shuffled["data"]["same_as_training"] and shuffled["data"]["training_rows_share"] > 0.95
+    # the training figures' own degrees of freedom: nothing held out
+    assert shuffled["scorecard"]["hosmer_lemeshow"]["dof"] < 10
+    mixed, check = judged(pd.concat([holdout, train.iloc[:100]]), "mixed.csv")
+    assert not mixed["data"]["same_as_training"] and check["status"] == "flag"
+    share = 100 / (len(holdout) + 100)
+    assert mixed["data"]["training_rows_share"] == pytest.approx(share, abs=0.06)
+    unseen, check = judged(holdout, "unseen.csv")
+    assert check is None and unseen["data"]["training_rows_share"] == 0

@@ -18,7 +18,7 @@ import pandas as pd
 
 from credo.evaluate import fairness, metrics
 from credo.evaluate.plots import score_histogram, thin_curve
-from credo.model import scaling, training
+from credo.model import row_prints, scaling, training
 from credo.model.artifact import unread_inputs_words
 from credo.output import people
 
@@ -162,14 +162,32 @@ def _check(name: str, ok: bool | None, detail: str) -> dict[str, str]:
 def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     card = result["scorecard"]
     checks = []
+    share = result["data"].get("training_rows_share")
+    held_out = (
+        "Evaluate on rows held out from training (another period, or outcomes kept back)"
+        " before relying on them."
+    )
     if result["data"].get("same_as_training"):
+        these = (
+            "These are the files the model was trained on"
+            if share is None
+            else f"About {share:.0%} of these rows are the model's training rows (found by their"
+            " values, in another file or order)"
+        )
         checks.append(
             _check(
                 "Measured on data the model has not seen",
                 False,
-                "These are the files the model was trained on: every figure below is "
-                "optimistic. Evaluate on rows held out from training (another period, or "
-                "outcomes kept back) before relying on them.",
+                f"{these}: every figure below is optimistic. {held_out}",
+            )
+        )
+    elif share is not None and share >= row_prints.TRAINING_ROWS_SOME:
+        checks.append(
+            _check(
+                "Measured on data the model has not seen",
+                False,
+                f"About {share:.0%} of these rows are the model's training rows (found by their"
+                " values): the figures below are optimistic in that measure. " + held_out,
             )
         )
     unread = result["data"].get("unread_inputs") or []

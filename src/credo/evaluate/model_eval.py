@@ -165,12 +165,15 @@ def evaluate_artifact(
     data_source: str | None = None,
     outcome: str | None = None,
     same_as_training: bool | None = None,
+    training_rows_share: float | None = None,
 ) -> dict[str, Any]:
     """Score `frame` with the artifact (scorecard and, when present, challenger) and evaluate.
 
     `artifact` is a credo.model.artifact.ModelArtifact; `y` the 0/1 outcomes of the rows;
     `outcome` says in words how they were read (the target and its values);
     `same_as_training`: whether the rows are the files the model was trained on (None: unknown);
+    `training_rows_share`: about what share of the rows are training rows, found by their
+    values (credo.model.row_prints; None: unknown);
     `unscored_y`: the outcomes of the people it could not score, whose `protected` values
     follow the rows' (declined in the fairness checks: evaluate_scores).
     """
@@ -222,6 +225,7 @@ def evaluate_artifact(
             "source": data_source,
             "outcome": outcome,
             "same_as_training": same_as_training,
+            "training_rows_share": training_rows_share,
             "unread_inputs": unread,
             "reading_notes": reading_notes,
         },

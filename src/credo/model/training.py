@@ -19,7 +19,7 @@ from sklearn.base import clone as sklearn_clone
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 
-from credo.model import scaling, tables, unscorable
+from credo.model import row_prints, scaling, tables, unscorable
 from credo.model.artifact import ModelArtifact
 from credo.model.columns import (
     LEAK_QUESTION,
@@ -386,6 +386,8 @@ def train_model(
         **({"comma_thousands": True} if data.comma_thousands else {}),
         "holdout_share": HOLDOUT_SHARE if split is not None else 0.0,
         "score_distribution": score_distribution(train_scores["score"].to_numpy()),
+        # a sample of the rows' fingerprints: evaluation tells its training rows in any file
+        "row_sample": row_prints.training_sample(data.X, skip=data.text_numbers),
         **_crowded_ends(card, train_scores),
         "seconds": round(time.perf_counter() - started, 3),
     }
