@@ -60,17 +60,23 @@ def row_prints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 
 def training_sample(frame: pd.DataFrame, skip: Collection[str] = ()) -> dict[str, Any]:
-    """What the model file keeps: the columns, how many rows, and up to SAMPLE_ROWS of their
-    fingerprints (hex), drawn with a fixed seed."""
+    """What the model file keeps: the columns, how many rows, how many of values no other
+    training row has, and up to SAMPLE_ROWS of those rows' fingerprints (hex), drawn with a
+    fixed seed."""
     rng = np.random.default_rng(0)
     chosen = np.sort(rng.choice(len(frame), size=min(SAMPLE_ROWS, len(frame)), replace=False))
-    sampled = frame.iloc[chosen]
-    columns = _telling_columns(sampled, comparable_columns(frame, skip))
-    prints = row_prints(sampled, columns)  # the sampled rows alone
+    columns = _telling_columns(frame.iloc[chosen], comparable_columns(frame, skip))
+    prints = row_prints(frame, columns)
+    # a row whose values another training row has too (people of whom nothing is known, all
+    # at "no data") would be found in any data holding such people: only rows of their own
+    values, counts = np.unique(prints, return_counts=True)
+    own = values[counts == 1]
+    kept = rng.choice(own, size=min(SAMPLE_ROWS, own.size), replace=False) if own.size else own
     return {
         "columns": columns,
         "rows": len(frame),
-        "prints": [f"{int(p):016x}" for p in np.sort(prints)],
+        "own_rows": int(own.size),
+        "prints": [f"{int(p):016x}" for p in np.sort(kept)],
     }
 
 
@@ -86,4 +92,5 @@ def training_rows_share(sample: dict[str, Any] | None, frame: pd.DataFrame) -> f
     present = set(row_prints(frame, columns).tolist())
     kept = [int(p, 16) for p in sample["prints"]]
     found = sum(p in present for p in kept) / len(kept)
+    # found among the rows of values of their own, and taken to hold for the others alike
     return min(1.0, found * int(sample["rows"]) / len(frame))

@@ -1,0 +1,42 @@
+"""Training rows told by their values (credo.model.row_prints)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from credo.model import row_prints
+
+
+def people(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "income": rng.lognormal(10, 0.5, n).round(2),
+            "lines": rng.integers(0, 12, n),
+            "region": rng.choice(list("ABCD"), n),
+        }
+    )
+    # a fifth of them people of whom nothing is known: one row of values for them all
+    nothing = rng.random(n) < 0.2
+    frame.loc[nothing, "income"] = np.nan
+    frame.loc[nothing, "lines"] = -1
+    frame.loc[nothing, "region"] = None
+    return frame
+
+
+def test_training_rows_are_found_in_any_order_type_or_company() -> None:
+    train, others = people(5_000, 1), people(5_000, 2)
+    sample = row_prints.training_sample(train)
+    assert len(sample["prints"]) == row_prints.SAMPLE_ROWS
+    # shuffled, the integers read as floats and the text as categories: the same rows
+    retyped = train.sample(frac=1, random_state=4).astype({"lines": float, "region": "category"})
+    assert row_prints.training_rows_share(sample, retyped) > 0.97
+    # new people only, a fifth of them alike in having nothing known (as a fifth of the
+    # training rows are): none of them is a training row
+    assert row_prints.training_rows_share(sample, others) == 0
+    mixed = pd.concat([others, train.iloc[:1_000]])
+    assert abs(row_prints.training_rows_share(sample, mixed) - 1_000 / 6_000) < 0.05
+    # a table without a column of the sample cannot be told
+    assert row_prints.training_rows_share(sample, others.drop(columns="region")) is None
+    assert row_prints.training_rows_share(None, others) is None
