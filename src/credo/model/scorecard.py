@@ -140,6 +140,7 @@ _NEWER_PARAMS = {
     "l2_search": L2_SEARCH,
     "l2_search_below": L2_SEARCH_BELOW,
     "base_odds": None,
+    "shuffled_noise_bar": True,
 }
 
 
@@ -178,7 +179,9 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     ``l2`` (ridge penalty on the total log-loss; weak by default), ``l2_search`` and
     ``l2_search_below`` (on a sample whose rarer class has fewer rows than that, the penalty
     of the search whose five-fold held-out log-loss beats ``l2``'s by L2_EVIDENCE standard
-    errors, when one does; None: always ``l2``), ``scale`` ("fico" or "sesame") and
+    errors, when one does; None: always ``l2``), ``shuffled_noise_bar`` (with more candidates
+    than the ``min_events_per_feature`` cap lets in, each must beat the strongest of them on
+    the outcomes shuffled: `_strongest_noise`), ``scale`` ("fico" or "sesame") and
     ``base_odds`` (the odds of good to bad the scale's base score stands for; None: the
     preset's 20:1); ``reason_code_order``: the names numbered for reason codes, in order (default:
     the candidates), so that a feature keeps its code whatever else is left out of a model
@@ -204,6 +207,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         l2: float = 1.0,
         l2_search: tuple[float, ...] | None = L2_SEARCH,
         l2_search_below: int = L2_SEARCH_BELOW,
+        shuffled_noise_bar: bool = True,
         scale: str = "fico",
         base_odds: float | None = None,
         reason_code_order: list[str] | None = None,
@@ -225,6 +229,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         self.l2 = l2
         self.l2_search = l2_search
         self.l2_search_below = l2_search_below
+        self.shuffled_noise_bar = shuffled_noise_bar
         self.scale = scale
         self.base_odds = base_odds
         self.reason_code_order = reason_code_order
@@ -459,7 +464,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         the cap of one feature per `min_events_per_feature` rows of the rarer class lets in:
         then noise alone could fill the cap (5,000 rows of 2,000 columns, 10 of them real:
         292 pure-noise columns passed 0.01, and 129 of the 139 features kept were noise)."""
-        if not (self.iv_noise_multiple and self.min_events_per_feature):
+        if not (self.shuffled_noise_bar and self.iv_noise_multiple and self.min_events_per_feature):
             return False
         rarer = int(min(target.sum(), len(target) - target.sum()))
         return columns > max(1, rarer // int(self.min_events_per_feature))

@@ -542,10 +542,13 @@ class _Search:
         # The search's hundreds of cards keep the weak ridge: with the scorecard's ridge search
         # (five more binnings each) five-fold CV of the Taiwan events' segmented card was
         # stopped unfinished after 31 CPU-minutes (529 s without), and each segment is
-        # calibrated on held-out rows after the search (`align`). Without the ridge search they
-        # keep the IV bar of before it (IV_BAR_WITHOUT_SEARCH), unless another bar than the
-        # default was asked for.
-        card = self.model._card().set_params(reason_code_order=self.code_order, l2_search=None)
+        # calibrated on held-out rows after the search (`align`); nor the bar of the outcomes
+        # shuffled (a second binning each, where a segment's cap is below the candidates).
+        # Without the ridge search they keep the IV bar of before it (IV_BAR_WITHOUT_SEARCH),
+        # unless another bar than the default was asked for.
+        card = self.model._card().set_params(
+            reason_code_order=self.code_order, l2_search=None, shuffled_noise_bar=False
+        )
         if card.min_iv == Scorecard().min_iv:
             card.set_params(min_iv=IV_BAR_WITHOUT_SEARCH)
         return card.fit(frame.reset_index(drop=True), y, meta=self.meta)
