@@ -224,8 +224,17 @@ def test_evaluating_on_the_training_file_is_flagged(trained, tmp_path):
         return {c["name"]: c["status"] for c in json.loads(figures.read_text())["checks"]}
 
     assert checks(GERMAN)["Measured on data the model has not seen"] == "flag"
+    # every other training row, in a file of its own: training rows still, found by values
+    half = tmp_path / "half.csv"
+    pd.read_csv(GERMAN).iloc[::2].to_csv(half, index=False)
+    assert checks(half)["Measured on data the model has not seen"] == "flag"
+    said = json.loads(figures.read_text())["checks"][0]["detail"]
+    assert said.startswith("About 100% of these rows are the model's training rows")
+    # rows the model has not seen (each amount another): nothing said
     other = tmp_path / "other.csv"
-    pd.read_csv(GERMAN).iloc[::2].to_csv(other, index=False)
+    pd.read_csv(GERMAN).assign(credit_amount=lambda t: t["credit_amount"] + 1).to_csv(
+        other, index=False
+    )
     assert "Measured on data the model has not seen" not in checks(other)
 
 
