@@ -139,7 +139,9 @@ def _scale_ends(scale: Any, scored: pd.DataFrame) -> dict[str, Any]:
         p_bad = np.clip(scored["pd"].to_numpy(dtype=float), 1e-15, 1 - 1e-15)
         fitting = scaling.fitting_base_odds(np.log(p_bad / (1 - p_bad)), scale)
         out["fitting_base_odds"] = fitting
-        out["scale_ends_words"] = scaling.crowded_ends_words(crowded, fitting, scale, "them")
+        out["scale_ends_words"] = scaling.crowded_ends_words(
+            crowded, fitting, scale, "the people evaluated"
+        )
     return out
 
 
