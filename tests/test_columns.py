@@ -507,6 +507,11 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
     with pytest.raises(TableError, match="several as-of dates for some people"):
         join_outcomes(two_dates, undated)
     assert join_outcomes(features, undated)["bad"].tolist() == [1, 0, 1]  # one date each
+    # two outcomes for one person and date: which pair, said
+    repeated = tmp_path / "repeated.parquet"
+    pd.DataFrame({"user_id": ["a", "b", "b"], "bad": [1, 0, 1]}).to_parquet(repeated)
+    with pytest.raises(TableError, match=r"more than one outcome per user_id \(e.g. user_id b\)"):
+        join_outcomes(features, repeated)
     # padded ids, as a spreadsheet leaves them, are the stored people (ingest trims them)
     padded = tmp_path / "padded.csv"
     pd.DataFrame({"user_id": [" a", "b ", "c"], "bad": [1, 0, 1]}).to_csv(padded, index=False)

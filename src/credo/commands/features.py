@@ -136,10 +136,13 @@ def build(
     _warn_of_future_dates(table)
     _warn_of_mixed_currencies(db)
     empty = no_data_people(table)
+    people = len(set(table.column("user_id").to_pylist()))
+    # a person at several dates is several rows: counted as rows, not as people
+    rows = "people" if people == table.num_rows else "feature rows (people at their dates)"
     if empty:
         console.print(
-            f"[yellow]warning:[/] {len(empty):,} of {table.num_rows:,} people have no event "
-            f"from a consented source before their date (e.g. {', '.join(empty[:3])}): every "
+            f"[yellow]warning:[/] {len(empty):,} of {table.num_rows:,} {rows} have no event"
+            f" from a consented source before their date (e.g. {', '.join(empty[:3])}): every "
             "feature of theirs says no data, so a model will not score them (unscorable); "
             "check the ids and their consents"
         )

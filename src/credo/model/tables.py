@@ -909,7 +909,12 @@ def join_outcomes(
             f"{path} has no as_of column: give each outcome its as_of date"
         )
     if outcomes.duplicated(keys).any():
-        raise TableError(f"{path}: more than one outcome per {' + '.join(keys)}")
+        twice = outcomes.loc[outcomes.duplicated(keys), keys].iloc[0]
+        named = ", ".join(f"{key} {twice[key]}" for key in keys)
+        raise TableError(
+            f"{path}: more than one outcome per {' + '.join(keys)} (e.g. {named}): keep one"
+            " outcome for each"
+        )
     if features.duplicated(keys).any():
         twice = features.loc[features.duplicated(keys), "user_id"].iloc[0]
         raise TableError(
