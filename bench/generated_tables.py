@@ -13,7 +13,7 @@ LightGBM on any labelled table).
   than a little), a debt-to-income ratio missing for a tenth (riskier), regions and purposes,
   and ten noise columns.
 
-* application.csv (100,000 applications, 90 columns): external scores missing for many,
+* application.csv (100,000 applications, 89 columns): external scores missing for many,
   blocks of housing columns missing together, negative day counts with a 365243 sentinel,
   document flags nearly all 0, an organisation type of 25 levels and 30 noise columns.
 
@@ -224,7 +224,7 @@ def lowdefault(n: int = 40_000, seed: int = 4) -> pd.DataFrame:
 
 
 def application(n: int = 100_000, seed: int = 5) -> pd.DataFrame:
-    """An application table: wide (90 columns), external scores missing for many, blocks of
+    """An application table: wide (89 columns), external scores missing for many, blocks of
     housing columns missing together, day counts written negative with a 365243 sentinel for
     "not employed", document flags that are nearly all 0, bureau request counts missing for
     some, an organisation type of 25 levels, and 30 noise columns; about 12 % bad."""
