@@ -169,6 +169,34 @@ def test_a_bad_consents_csv_line_is_named_and_nothing_is_stored(store_path, tmp_
     assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
 
 
+def test_every_bad_consents_row_is_named_at_once(store_path, tmp_path):
+    """Only the first bad row was named: a furnisher fixed a file in as many rounds as it
+    had bad rows (a third one, a purpose of marketing, never reached)."""
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u1,card,credit_scoring,2024-01-01,\n"
+        "u2,cards,credit_scoring,2024-01-01,\n"
+        "u3,bank,credit_scoring,2024-05-01,2024-01-01\n"
+        "u4,bank,marketing,2024-01-01,\n"
+        "u5,bank,credit_scoring,soon,\n"
+        "u6,,credit_scoring,2024-01-01,\n"
+    )
+    ran = credo("ingest", path, "--db", store_path)
+    said = " ".join(ran.stderr.split())
+    assert ran.returncode != 0 and "5 bad rows, the file refused whole" in said
+    for named in (
+        "line 3, field source: unknown source cards",
+        "line 4, field revoked_at: is before granted_at",
+        "line 5, field purpose: unknown purpose marketing",
+        "line 6, field granted_at: 'soon' is not an ISO 8601",
+        "line 7, field source: unknown source (empty)",
+    ):
+        assert named in said, said
+    assert said.count("field granted_at") == 1  # not again as "must be set"
+    assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
+
+
 def test_a_consents_file_in_a_folder_of_events_and_a_grant_revoked_in_a_later_row(
     store_path, tmp_path
 ):

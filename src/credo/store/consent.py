@@ -193,7 +193,7 @@ def is_consents_file(path: Path) -> bool:
 def read_consents_file(path: Path) -> pa.Table:
     """Read and check consents (CONSENT_SCHEMA) from Parquet, or from CSV with timestamps as
     ISO 8601 text (an offset or Z read as such, none as UTC; an empty `revoked_at` for a
-    grant that stands); raises ConsentError naming the first bad row (a CSV's line)."""
+    grant that stands); raises ConsentError naming the bad rows (a CSV's lines)."""
     if inner_suffix(path) == ".csv":
         return _read_consents_csv(path)
     try:
@@ -234,20 +234,19 @@ def _read_consents_csv(path: Path) -> pa.Table:
         run(con, "SET TimeZone = 'UTC'")
         con.register("given", text)
         stamps = {}
+        unread: list[tuple[int, str, str]] = []  # (line, field, reason) of stamps not read
         for name in ("granted_at", "revoked_at"):
             # missing as the events' CSV reads it: empty, NA, NULL, ...
             value = f"CASE WHEN upper(trim({name})) IN {_MISSING_TEXTS} THEN NULL ELSE {name} END"
             stamps[name] = timestamp_of_text_sql(value)
-            bad = first(
-                con,
-                f"SELECT line, {name} FROM given WHERE {value} IS NOT NULL"
-                f" AND {stamps[name]} IS NULL ORDER BY line LIMIT 1",
-            )
-            if bad is not None:
-                raise ConsentError(
-                    f"{path}: line {bad[0]}, field {name}: {bad[1]!r} is not an ISO 8601"
-                    " date or timestamp (e.g. 2024-05-01T12:00:00Z); fix the file"
-                )
+            unread += [
+                (line, name, f"{text!r} is not an ISO 8601 date or timestamp (e.g."
+                 " 2024-05-01T12:00:00Z)")
+                for line, text in con.execute(
+                    f"SELECT line, {name} FROM given WHERE {value} IS NOT NULL"
+                    f" AND {stamps[name]} IS NULL ORDER BY line LIMIT {SHOWN_PROBLEMS + 1}"
+                ).fetchall()
+            ]  # fmt: skip
         table = con.sql(
             "SELECT NULLIF(trim(user_id), '') AS user_id, trim(source) AS source,"
             " trim(purpose) AS purpose,"
@@ -256,7 +255,7 @@ def _read_consents_csv(path: Path) -> pa.Table:
         ).to_arrow_table()
     finally:
         con.close()
-    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}")
+    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}", unread)
 
 
 def _check_columns(path: Path, names: list[str]) -> None:
@@ -273,24 +272,46 @@ def _check_columns(path: Path, names: list[str]) -> None:
         )
 
 
-def _checked_consents(path: Path, table: pa.Table, where: Callable[[int], str]) -> pa.Table:
+# How many bad rows a refused consents file's error names (the rest are counted)
+SHOWN_PROBLEMS = 10
+
+
+def _checked_consents(
+    path: Path,
+    table: pa.Table,
+    where: Callable[[int], str],
+    unread: list[tuple[int, str, str]] = (),
+) -> pa.Table:
     """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
-    first bad one (`where` says where row n, counted from 1, is in the file)."""
+    bad rows, every one of them up to SHOWN_PROBLEMS (`where` says where row n, counted from
+    1, is in the file; `unread`: (line, field, reason) of a CSV's timestamps not read, whose
+    rows are not judged again for them). The file is refused whole, so that a furnisher
+    fixes it in one round."""
     _check_columns(path, table.column_names)
     con = duckdb.connect()
     try:
         run(con, "SET TimeZone = 'UTC'")
         con.register("given", table)
-        problem = first(con, _FIRST_BAD_CONSENT_SQL)
+        found = con.execute(_BAD_CONSENTS_SQL.format(limit=SHOWN_PROBLEMS + 1)).fetchall()
     finally:
         con.close()
-    if problem is not None:
-        row, field, reason = problem
-        raise ConsentError(f"{path}: {where(row)}, field {field}: {reason}; fix the file")
+    located = [(where(row), field, reason) for row, field, reason in found]
+    # a stamp not read is NULL here: "granted_at must be set" again, said once
+    stamped = {(f"line {line}", field) for line, field, _ in unread}
+    problems = [(f"line {line}", field, reason) for line, field, reason in unread]
+    problems += [p for p in located if (p[0], p[1]) not in stamped]
+    if problems:
+        problems.sort(key=lambda p: int(p[0].split()[-1]))
+        shown = problems[:SHOWN_PROBLEMS]
+        said = "; ".join(f"{place}, field {field}: {reason}" for place, field, reason in shown)
+        if len(problems) > 1:
+            more = " or more" if len(problems) > SHOWN_PROBLEMS else ""
+            said = f"{len(shown)}{more} bad rows, the file refused whole: {said}"
+        raise ConsentError(f"{path}: {said}; fix the file")
     return table.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA.remove_metadata(), safe=True)
 
 
-_FIRST_BAD_CONSENT_SQL = f"""
+_BAD_CONSENTS_SQL = f"""
 SELECT n, field, reason FROM (
   SELECT row_number() OVER () AS n,
     CASE
@@ -305,14 +326,14 @@ SELECT n, field, reason FROM (
     CASE
       WHEN user_id IS NULL OR trim(user_id) = '' THEN 'must not be empty'
       WHEN source IS NULL OR source NOT IN ({", ".join(f"'{s}'" for s in SOURCES)})
-        THEN 'unknown source ' || coalesce(source, 'NULL')
+        THEN 'unknown source ' || coalesce(nullif(source, ''), '(empty)')
       WHEN purpose IS NULL OR purpose NOT IN ({", ".join(f"'{p}'" for p in PURPOSES)})
-        THEN 'unknown purpose ' || coalesce(purpose, 'NULL')
+        THEN 'unknown purpose ' || coalesce(nullif(purpose, ''), '(empty)')
       WHEN granted_at IS NULL THEN 'must be set'
       WHEN revoked_at < granted_at THEN 'is before granted_at'
     END AS reason
   FROM given
-) WHERE field IS NOT NULL ORDER BY n LIMIT 1
+) WHERE field IS NOT NULL ORDER BY n LIMIT {{limit}}
 """
 
 
