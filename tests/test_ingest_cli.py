@@ -462,3 +462,25 @@ def test_kill_9_mid_file_then_rerun_completes_without_duplicates(
     on_disk = {p.name for p in directory.iterdir()} if directory.exists() else set()
     assert on_disk == listed
     assert bool(listed) == (chunk >= MIN_SEGMENT_ROWS)
+
+
+def test_a_row_refused_twice_is_sent_back_once(store_path, tmp_path):
+    """The same bad events refused from a CSV file and again as JSON lines (amounts as text
+    once, as numbers once) came back twice in the file to fix."""
+    rows = [event("payment", 1, amount="-5"), event("payment", 2, currency="EURO")]
+    assert (
+        credo("ingest", write_csv(tmp_path / "bad.csv", rows), "--db", store_path).returncode == 2
+    )
+    typed_rows = [{**row, "amount": float(row["amount"])} for row in rows]
+    sent = credo("ingest", write_jsonl(tmp_path / "bad.jsonl", typed_rows), "--db", store_path)
+    assert sent.returncode == 2
+    for name in ("fix.csv", "fix.jsonl"):
+        done = credo("quarantine", "list", "--db", store_path, "--out", tmp_path / name,
+                     "--as-events")  # fmt: skip
+        assert "wrote 2 refused row(s) as events" in " ".join((done.stdout + done.stderr).split())
+        written = (tmp_path / name).read_text().splitlines()
+        assert len(written) == (3 if name.endswith(".csv") else 2)
+    fixed = (tmp_path / "fix.csv").read_text().replace('"-5"', '"5"').replace("EURO", "EUR")
+    (tmp_path / "fix.csv").write_text(fixed)
+    again = credo("ingest", tmp_path / "fix.csv", "--db", store_path, "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["accepted"] == 2

@@ -375,22 +375,56 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     read, a line each (text that is no JSON, a CSV line of too many fields, is left out);
     CSV, the event fields as columns, in the order of the event format, every value quoted (a
     quoted "NA" is the text NA, not a missing value) and a missing one empty (a row that was
-    not read into fields is left out). Returns (written, left out)."""
+    not read into fields is left out). A row refused twice (sent again, in another file) is
+    written once. Returns (written, left out)."""
     from credo.events.schema import FIELDS
 
-    texts = [raw for raw in raws if raw is not None]
+    texts = list(dict.fromkeys(raw for raw in raws if raw is not None))
+    never_read = len(raws) - sum(raw is not None for raw in raws)
     with output.replacing(out) as temporary:
         if out.suffix.lower() == ".jsonl":
-            texts = [text for text in texts if _is_json(text)]
-            temporary.write_text("".join(f"{text}\n" for text in texts), encoding="utf-8")
-            return len(texts), len(raws) - len(texts)
+            lines = [text for text in texts if _is_json(text)]
+            fields = sorted({key for text in lines for key in (_json_object(text) or {})})
+            firsts = {
+                _same_event(row, fields) if (row := _json_object(text)) is not None else text: text
+                for text in reversed(lines)
+            }
+            kept = list(reversed(firsts.values()))
+            temporary.write_text("".join(f"{text}\n" for text in kept), encoding="utf-8")
+            return len(kept), never_read + len(texts) - len(lines)
         rows = [row for row in map(_json_object, texts) if row is not None]
         seen = {key for row in rows for key in row}
         header = [f for f in FIELDS if f in seen] + sorted(seen - set(FIELDS))
-        lines = [",".join(header)]  # event field names: nothing to quote
-        lines += [",".join(_csv_cell(row.get(key)) for key in header) for row in rows]
+        # one row refused from a CSV file and again from the same events as JSON lines (its
+        # amount the text "-5" once, the number -5.0 once): written once, as first refused
+        firsts = {_same_event(row, header): row for row in reversed(rows)}
+        body = [
+            ",".join(_csv_cell(row.get(k)) for k in header) for row in reversed(firsts.values())
+        ]
+        lines = [",".join(header), *body]  # event field names: nothing to quote
         temporary.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return len(rows), len(raws) - len(rows)
+    return len(body), never_read + len(texts) - len(rows)
+
+
+_NUMBER_FIELDS = ("amount", "credit_limit", "days_past_due")
+
+
+def _same_event(row: dict[str, Any], header: list[str]) -> tuple:
+    """A refused row's fields as a key that one event sent as CSV text and as JSON shares:
+    its numbers as numbers ("-5" and -5.0), an empty text as missing."""
+
+    def value(field: str) -> Any:
+        given = row.get(field)
+        if given is None or given == "":
+            return None
+        if field in _NUMBER_FIELDS:
+            try:
+                return float(given)
+            except (TypeError, ValueError):
+                return str(given)
+        return str(given)
+
+    return tuple(value(field) for field in header)
 
 
 def _is_json(text: str) -> bool:
