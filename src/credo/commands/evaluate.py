@@ -89,8 +89,9 @@ def _load_labelled(
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
         from credo.model.tables import empty_rows_note
 
-        if empty_rows_note(frame):
-            console.print(f"[yellow]note:[/] {empty_rows_note(frame)}")
+        empty_note = empty_rows_note(frame)
+        if empty_note:
+            console.print(f"[yellow]note:[/] {empty_note}")
         source = str(table)
     else:
         if features is None or outcomes is None:

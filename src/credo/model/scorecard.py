@@ -134,11 +134,11 @@ class OutcomeClassifier(ClassifierMixin):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
-# Parameters added after models were first saved, with their defaults (see to_dict).
 # How many times the cap's count of candidates makes a crowd that noise alone could fill the
 # cap from (Scorecard._more_candidates_than_the_cap)
 CANDIDATES_OVER_CAP = 4
 
+# Parameters added after models were first saved, with their defaults (see to_dict).
 _NEWER_PARAMS = {
     "nines_codes": True,
     "l2_search": L2_SEARCH,
@@ -183,13 +183,14 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
     ``l2`` (ridge penalty on the total log-loss; weak by default), ``l2_search`` and
     ``l2_search_below`` (on a sample whose rarer class has fewer rows than that, the penalty
     of the search whose five-fold held-out log-loss beats ``l2``'s by L2_EVIDENCE standard
-    errors, when one does; None: always ``l2``), ``shuffled_noise_bar`` (with more candidates
-    than the ``min_events_per_feature`` cap lets in, each must beat the strongest of them on
-    the outcomes shuffled: `_strongest_noise`), ``scale`` ("fico" or "sesame") and
-    ``base_odds`` (the odds of good to bad the scale's base score stands for; None: the
-    preset's 20:1); ``reason_code_order``: the names numbered for reason codes, in order (default:
-    the candidates), so that a feature keeps its code whatever else is left out of a model
-    (training passes a feature table's whole catalog, or a plain table's every column).
+    errors, when one does; None: always ``l2``), ``shuffled_noise_bar`` (with more than
+    CANDIDATES_OVER_CAP times the candidates the ``min_events_per_feature`` cap lets in, each
+    must beat the strongest of them on the outcomes shuffled: `_strongest_noise`), ``scale``
+    ("fico" or "sesame") and ``base_odds`` (the odds of good to bad the scale's base score
+    stands for; None: the preset's 20:1); ``reason_code_order``: the names numbered for
+    reason codes, in order (default: the candidates), so that a feature keeps its code
+    whatever else is left out of a model (training passes a feature table's whole catalog, or
+    a plain table's every column).
     """
 
     def __init__(
