@@ -124,8 +124,8 @@ def _score_range(scorecard: Any) -> dict[str, Any]:
 
 
 def _scale_ends(scale: Any, scored: pd.DataFrame) -> dict[str, Any]:
-    """The share of scores at each end of the scale, its anchor, and where an end is crowded
-    (scaling.crowded_ends) the base odds that would fit these people."""
+    """The share of scores at each end of the scale, and where an end is crowded
+    (scaling.crowded_ends) the base odds that would fit these people, in words too."""
     scores = scored["score"].to_numpy(dtype=float)
     if scores.size == 0:
         return {}

@@ -173,13 +173,8 @@ def read_plain_table(
         frame.drop(columns=list(verbatim), errors="ignore"), convention
     )
     if other_way:
-        frame = frame.assign(
-            **{
-                name: text_columns_as_numbers(frame[[name]], kind)[name]
-                for name, kind in other_way.items()
-            }
-        )
-        read_as_numbers.update(other_way)
+        frame = frame.assign(**{name: numbers for name, (_, numbers) in other_way.items()})
+        read_as_numbers.update({name: kind for name, (kind, _) in other_way.items()})
     if for_training and convention == "other" and decimal_commas:
         read = {
             name: numbers

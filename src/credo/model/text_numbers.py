@@ -346,26 +346,29 @@ def text_columns_as_numbers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 _ONLY_WRITTEN_IN = {",": _COMMA_GROUPS, "other": _DECIMAL_COMMAS_ONLY}
 
 
-def columns_written_the_other_way(frame: pd.DataFrame, convention: str) -> dict[str, str]:
+def columns_written_the_other_way(
+    frame: pd.DataFrame, convention: str
+) -> dict[str, tuple[str, pd.Series]]:
     """The text columns of a file whose delimiter says it writes numbers by `convention` that
     are numbers written the other way: every value a number of one of the other convention's
     kinds, and some written as only that convention writes them ("$1,308.59" in a semicolon
     file of decimal commas; "6.217,70" and "0,204", quoted, in a comma-separated file, as a
-    spreadsheet set to German writes them). {column: kind}. A column whose values read
-    either way ("1,500" alone) stays with the file's convention."""
+    spreadsheet set to German writes them), looked for among the first _CONVENTION_SAMPLE
+    distinct values. {column: (kind, the numbers)}. A column whose values read either way
+    ("1,500" alone) stays with the file's convention."""
     other = "other" if convention == "," else ","
     found = {}
     for name in frame.columns:
         text = text_values(frame[name])
         if text is None or text.empty:
             continue
-        distinct = pd.unique(text.to_numpy(dtype=object))
+        distinct = pd.unique(text.to_numpy(dtype=object))[:_CONVENTION_SAMPLE]
         if not any(_ONLY_WRITTEN_IN[other].fullmatch(v) for v in distinct):
             continue
         for kind in TEXT_NUMBER_KINDS[other]:
             read = text_columns_as_numbers(frame[[name]], kind)[name]
             if pd.api.types.is_numeric_dtype(read):
-                found[str(name)] = kind
+                found[str(name)] = (kind, read)
                 break
     return found
 
