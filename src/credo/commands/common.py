@@ -107,6 +107,16 @@ class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_st
         return False
 
 
+def note_empty_rows(frame: Any) -> None:
+    """Say which rows of nothing at all a plain table's reading left out
+    (`tables.empty_rows_note`)."""
+    from credo.model.tables import empty_rows_note
+
+    said = empty_rows_note(frame)
+    if said:
+        console.print(f"[yellow]note:[/] {said}")
+
+
 def names_as_the_model_has_them_noted(frame: Any, needed: Sequence[str]) -> Any:
     """The table's columns named as the model has them where only spaces around the names
     differ (`tables.names_as_the_model_has_them`), said in a note."""

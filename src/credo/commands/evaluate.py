@@ -19,6 +19,7 @@ from credo.commands.common import (
     console,
     fail,
     names_as_the_model_has_them_noted,
+    note_empty_rows,
 )
 
 if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load them
@@ -87,11 +88,7 @@ def _load_labelled(
         )
         if target not in frame.columns:
             fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
-        from credo.model.tables import empty_rows_note
-
-        empty_note = empty_rows_note(frame)
-        if empty_note:
-            console.print(f"[yellow]note:[/] {empty_note}")
+        note_empty_rows(frame)
         source = str(table)
     else:
         if features is None or outcomes is None:

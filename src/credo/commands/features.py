@@ -136,10 +136,12 @@ def build(
     _warn_of_future_dates(table)
     _warn_of_mixed_currencies(db)
     empty = no_data_people(table)
-    people = len(set(table.column("user_id").to_pylist()))
-    # a person at several dates is several rows: counted as rows, not as people
-    rows = "people" if people == table.num_rows else "feature rows (people at their dates)"
     if empty:
+        import pyarrow.compute as pc
+
+        # a person at several dates is several rows: counted as rows, not as people
+        people = pc.count_distinct(table.column("user_id")).as_py()
+        rows = "people" if people == table.num_rows else "feature rows (people at their dates)"
         console.print(
             f"[yellow]warning:[/] {len(empty):,} of {table.num_rows:,} {rows} have no event"
             f" from a consented source before their date (e.g. {', '.join(empty[:3])}): every "

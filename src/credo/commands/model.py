@@ -22,6 +22,7 @@ from credo.commands.common import (
     flag,
     make_console,
     names_as_the_model_has_them_noted,
+    note_empty_rows,
 )
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
@@ -854,14 +855,6 @@ def _print_cross_fitted(card: Any) -> None:
         )
 
 
-def _note_empty_rows(frame) -> None:
-    from credo.model.tables import empty_rows_note
-
-    said = empty_rows_note(frame)
-    if said:
-        console.print(f"[yellow]note:[/] {said}")
-
-
 def _warn_of_crowded_ends(artifact) -> None:
     """Say where the training rows crowd an end of the scale, and the base odds that fit."""
     from credo.model import scaling
@@ -1060,7 +1053,7 @@ def score(
     except (ArtifactError, TableError, TrainingError) as exc:
         fail(str(exc))
     card = artifact.scorecard
-    _note_empty_rows(frame)
+    note_empty_rows(frame)
     frame = names_as_the_model_has_them_noted(frame, card.features_)
     missing = [n for n in card.features_ if n not in frame.columns]
     if missing:

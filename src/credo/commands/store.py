@@ -384,10 +384,11 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     with output.replacing(out) as temporary:
         if out.suffix.lower() == ".jsonl":
             lines = [text for text in texts if _is_json(text)]
-            fields = sorted({key for text in lines for key in (_json_object(text) or {})})
+            objects = [_json_object(text) for text in lines]  # each parsed once
+            fields = sorted({key for row in objects for key in (row or {})})
             firsts = {
-                _same_event(row, fields) if (row := _json_object(text)) is not None else text: text
-                for text in reversed(lines)
+                _same_event(row, fields) if row is not None else text: text
+                for text, row in zip(reversed(lines), reversed(objects), strict=True)
             }
             kept = list(reversed(firsts.values()))
             temporary.write_text("".join(f"{text}\n" for text in kept), encoding="utf-8")
