@@ -1710,6 +1710,14 @@ def test_a_true_false_column_is_told_yes_or_no(tmp_path):
     # each person without a guarantor is told so, and none with one
     charged = scores[[f"reason_{r}_text" for r in range(1, 5)]].eq("has guarantor: no").any(axis=1)
     assert not charged[guarantor].any() and charged[~guarantor].mean() > 0.5
+    # and the points table (model show, the evaluation report) names the answers, not the cut
+    points = load_model(model).scorecard.points_table()
+    assert points.loc[points["feature"] == "has_guarantor", "bin"].tolist() == [
+        "no",
+        "yes",
+        "missing",
+    ]
+    assert "│ has_guarantor │ no " in credo("model", "show", model, "--bins").stdout
 
 
 def test_a_true_false_column_with_gaps_is_told_yes_or_no_and_exported_alike(tmp_path):

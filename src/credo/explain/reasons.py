@@ -248,6 +248,15 @@ def _yes_no_words(edges: list[float], low: int, high: int) -> str:
     return " or ".join(held) if held else span_words(edges, low, high)
 
 
+def unit_labels(bins, unit: str | None) -> list[str]:
+    """`bins.labels()`, the regular bins of a true/false column (read as 1 and 0) as the
+    answers they hold ("no", "yes") rather than the cut ("< 1", ">= 1")."""
+    labels = bins.labels()
+    if unit == "yes_no" and bins.kind == "numeric":
+        labels[: bins.n_regular] = [_yes_no_words(bins.edges, b, b) for b in range(bins.n_regular)]
+    return labels
+
+
 def _count_words(edges: list[float], low: int, high: int) -> str:
     """Bins of a count as the whole numbers they hold: [3, 4) is "3", [1, 3) "1 to 2", under 1
     "0" (a count is never negative), 5 or more "5 or more"."""

@@ -852,7 +852,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         rows = []
         for name in self.features_:
             bins = self.bins_[name]
-            for b, label in enumerate(bins.labels()):
+            for b, label in enumerate(rs.unit_labels(bins, self.meta_[name].get("unit"))):
                 count = float(bins.count[b])
                 rows.append(
                     {
