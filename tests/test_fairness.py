@@ -121,6 +121,33 @@ def test_calibration_within_groups_flags_the_mispredicted_group():
     # two groups differ alike from a scaling fitted on both: y is the one off its predictions
     assert result["reference"] == ["x"]
     assert result["reference_ratio"] == pytest.approx(by_group["x"]["ratio"])
+    # the population's calibration is of both groups: x's alone would mirror y's gap
+    assert result["population"]["groups"] == ["x", "y"]
+    assert result["population"]["observed"] == pytest.approx(y.mean())
+
+
+def test_two_groups_off_their_predictions_both_ways_are_no_population_gap():
+    """F bad at 0.92 times its predictions, M at 1.08 times, the whole as predicted: F is
+    flagged against M, and M's gap was told as "the bad rate of the other groups is above the
+    model's prediction: that much is the model's calibration on this population"."""
+    from credo.evaluate.evaluation import _calibration_words
+
+    rng = np.random.default_rng(5)
+    n = 60_000
+    groups = np.where(rng.random(n) < 0.5, "F", "M")
+    pd_bad = np.clip(rng.normal(0.14, 0.05, n), 0.01, 0.6)
+    y = (rng.random(n) < pd_bad * np.where(groups == "F", 0.92, 1.08)).astype(int)
+    result = fairness.calibration_within_groups(y, pd_bad, groups)
+    assert result["flag"] and result["reference"] in (["F"], ["M"])
+    population = result["population"]
+    assert population["groups"] == ["F", "M"] and not population["off"]
+    words = " ".join(_calibration_words(result))
+    assert "mis-calibrated for" in words and "calibration on this population" not in words
+    # a population off as a whole beside the two groups' gap is told as the whole's
+    shifted = (rng.random(n) < pd_bad * np.where(groups == "F", 1.2, 1.5)).astype(int)
+    off = fairness.calibration_within_groups(shifted, pd_bad, groups)
+    assert off["flag"] and off["population"]["off"]
+    assert "the bad rate of the groups as a whole is above" in " ".join(_calibration_words(off))
 
 
 @pytest.mark.parametrize(("others", "odd"), [(1.0, 2.0), (1.6, 1.0)])

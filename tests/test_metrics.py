@@ -300,3 +300,33 @@ def test_hosmer_lemeshow_by_hand_and_on_calibrated_data():
     fit = metrics.hosmer_lemeshow(metrics.calibration_by_decile(calibrated, pd_bad))
     off = metrics.hosmer_lemeshow(metrics.calibration_by_decile(calibrated, pd_bad * 0.7))
     assert fit["p_value"] > 0.01 and off["p_value"] < 1e-6
+
+
+def test_auc_difference_is_delongs_paired_test():
+    rng = np.random.default_rng(0)
+    n = 2000
+    y = (rng.random(n) < 0.2).astype(int)
+    shared = rng.normal(size=n)
+    first = 0.8 * y + shared + 0.5 * rng.normal(size=n)
+    second = 1.0 * y + shared + 0.5 * rng.normal(size=n)
+    difference = metrics.auc_difference(y, first, second)
+    assert difference["delta"] == pytest.approx(metrics.auc(y, second) - metrics.auc(y, first))
+    # its standard error against the bootstrap's spread of the same difference
+    low, high = difference["interval"]
+    standard_error = (high - low) / (2 * 1.96)
+    boot = []
+    for _ in range(400):
+        rows = rng.integers(0, n, n)
+        boot.append(metrics.auc(y[rows], second[rows]) - metrics.auc(y[rows], first[rows]))
+    assert standard_error == pytest.approx(np.std(boot), rel=0.15)
+    assert low > 0 and difference["p_value"] < 0.01
+    # the other way round: the same, negated
+    back = metrics.auc_difference(y, second, first)
+    assert back["delta"] == pytest.approx(-difference["delta"])
+    assert back["p_value"] == pytest.approx(difference["p_value"])
+    # a ranking less 0: no information beyond the first ranking (ties counted half)
+    assert metrics.auc_difference(y, first, first)["p_value"] == 1.0
+    assert (
+        metrics.auc_difference(y[:5] * 0 + np.r_[1, 0, 0, 0, 0], first[:5], second[:5])["interval"]
+        is None
+    )

@@ -817,6 +817,66 @@ def test_an_auc_too_good_for_credit_data_is_flagged_as_a_leak():
     assert "No sign of outcomes leaked into the inputs" not in {c["name"] for c in result["checks"]}
 
 
+def test_an_auc_on_a_handful_of_bads_is_told_not_judged():
+    """3 bads below 7 goods: an AUC of 1.000 whose interval (Hanley and McNeil's standard
+    error is 0 at the ends) was [1.000, 1.000], and the check passed."""
+    y = np.r_[np.ones(3), np.zeros(7)].astype(int)
+    pd_bad = np.r_[0.6, 0.7, 0.8, np.linspace(0.05, 0.3, 7)]
+    score = np.round(600 - 200 * pd_bad).astype(int)
+    bands = np.where(score > 520, "A", "B")
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"])
+    assert result["scorecard"]["auc"] == 1.0
+    check = {c["name"]: c for c in result["checks"]}["Ranks risk well"]
+    assert check["status"] == "info" and "fewer than 10 bad" in check["detail"]
+    # ten of each, perfectly ranked, are judged
+    y10 = np.r_[np.ones(10), np.zeros(10)].astype(int)
+    pd10 = np.r_[np.linspace(0.6, 0.9, 10), np.linspace(0.05, 0.3, 10)]
+    score10 = np.round(600 - 200 * pd10).astype(int)
+    bands10 = np.where(score10 > 520, "A", "B")
+    judged = {
+        c["name"]: c for c in evaluate_scores(y10, pd10, score10, bands10, ["A", "B"])["checks"]
+    }
+    assert judged["Ranks risk well"]["status"] == "pass"
+
+
+def test_a_challenger_gain_within_chance_is_not_one_to_weigh():
+    """50 people, 1 bad: the challenger's AUC +0.122 was "above +0.005, enough to weigh its
+    gain"; on 4,000 people a real gain is told as beyond chance, with DeLong's interval."""
+    rng = np.random.default_rng(8)
+
+    def people(n: int, lift: float) -> tuple:
+        y = (rng.random(n) < 0.2).astype(int)
+        shared = rng.normal(size=n)
+        card = 1 / (1 + np.exp(-(-1.5 + 0.6 * y + shared)))
+        challenger = 1 / (1 + np.exp(-(-1.5 + (0.6 + lift) * y + shared)))
+        score = np.round(700 - 300 * card).astype(int)
+        return y, card, score, np.where(score > 600, "A", "B"), challenger
+
+    told = {}
+    for name, (n, lift) in {"few": (50, 0.6), "many": (4000, 0.6), "none": (4000, 0.0)}.items():
+        y, card, score, bands, challenger = people(n, lift)
+        if name == "few":  # the one bad ranked in the middle by the card, first by the other
+            y[:] = 0
+            y[0] = 1
+            card[0], challenger[0] = np.median(card), 0.99
+        result = evaluate_scores(y, card, score, bands, ["A", "B"], challenger_pd=challenger)
+        difference = result["challenger"]["auc_difference"]
+        assert difference["delta"] == pytest.approx(
+            result["challenger"]["auc"] - result["scorecard"]["auc_pd"]
+        )
+        told[name] = {c["name"]: c for c in result["checks"]}["Challenger against scorecard"]
+        told[name]["difference"] = difference
+    assert told["few"]["difference"]["interval"] is None
+    assert "a difference says nothing" in told["few"]["detail"]
+    assert "enough to weigh" not in told["few"]["detail"]
+    low, high = told["many"]["difference"]["interval"]
+    assert 0 < low < high and "beyond chance" in told["many"]["detail"]
+    assert "enough to weigh" in told["many"]["detail"]
+    # the same predictions: no difference, and p of 1
+    assert told["none"]["difference"]["p_value"] == 1.0
+    assert "earn its place" in told["none"]["detail"]
+
+
 def test_figures_on_too_few_rows_to_judge_are_told_not_judged():
     """30 people, 9 bad: an AUC of 0.81 cannot be told from 0.70, ten groups of three cannot
     test calibration, and no band holds 30."""

@@ -1007,6 +1007,36 @@ def test_spark_reads_float32_values_as_python_does(spark, tmp_path):
     assert_same(card, *run_spark(spark, card, probe, tmp_path))
 
 
+def large_float32_case():
+    """Balances of 10^11-10^15 cut at round figures, scored from float32: Java before 19 writes
+    8.7e11 in 32 bits as "8.6999997E11", which read as a double falls below a cut at 8.7e11
+    (Python and DuckDB read the shortest text, "8.7e+11")."""
+    rng = np.random.default_rng(3)
+    x = np.round(rng.lognormal(30, 2, 5000), -9)
+    y = (rng.random(x.size) < 1 / (1 + np.exp(30 - np.log(x)))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x}), y)
+    edges = np.asarray(card.bins_["x"].edges)
+    assert len(edges) >= 3
+    near = [np.nextafter(edges.astype(np.float32), np.float32(d)) for d in (-np.inf, np.inf)]
+    values = np.concatenate([edges.astype(np.float32), *near, [np.nan, np.float32(0)]])
+    probe = pd.DataFrame({"x": values.astype(np.float32), "row_id": np.arange(values.size)})
+    widened = probe["x"].to_numpy(dtype=np.float64)[: len(edges)]
+    assert (widened != edges).any()  # some cut is no float32: the text read decides its side
+    return card, probe
+
+
+@pytest.mark.spark
+def test_spark_reads_large_float32_values_by_their_shortest_text(spark, tmp_path):
+    card, probe = large_float32_case()
+    bins = card.bins_["x"]
+    # each cut, stored in 32 bits, still opens its own bin in Python
+    assert (bins.index(probe["x"])[: len(bins.edges)] == np.arange(1, len(bins.edges) + 1)).all()
+    for engine in ("duckdb", "spark"):
+        (tmp_path / engine).mkdir()
+    assert_same(card, *run_duckdb(card, probe, tmp_path / "duckdb"))
+    assert_same(card, *run_spark(spark, card, probe, tmp_path / "spark"))
+
+
 @pytest.mark.spark
 def test_the_minus_sign_u2212_is_a_minus_in_python_duckdb_and_spark(spark, tmp_path):
     """Some locales' spreadsheets write the minus sign U+2212 ("\u22121,5"): a column with it

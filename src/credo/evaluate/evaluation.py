@@ -27,6 +27,7 @@ MIN_AUC = 0.70
 CALIBRATION_P_VALUE = 0.05
 BAND_FALL_P_VALUE = 0.05  # a fall in bad rate to a worse band this unlikely by chance is flagged
 CHALLENGER_MARGIN = 0.005
+MIN_CLASS_FOR_AUC = 10  # bads and goods each: fewer, and the AUC's check is told, not judged
 
 
 def default_cutoff(score: np.ndarray, y: np.ndarray) -> float:
@@ -249,26 +250,7 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         checks.append(_check("Population like the training population", ok, said))
     challenger = result["challenger"]
     if challenger is not None:
-        delta = challenger["auc"] - card["auc_pd"]
-        told = round(delta, 3) + 0.0  # -0.00004 told as +0.000, not -0.000
-        checks.append(
-            _check(
-                "Challenger against scorecard",
-                None,
-                f"The challenger's AUC is {told:+.3f} against the scorecard's (both of the "
-                f"predicted pd): "
-                + (
-                    "measured on the rows both were trained on, where boosted trees fit their"
-                    " own training rows more closely than a scorecard does, this says nothing"
-                    " of which ranks new people better: compare them on held-out rows."
-                    if result["data"].get("same_as_training")
-                    else f"above +{CHALLENGER_MARGIN}, enough to weigh its gain against the "
-                    "scorecard's simpler explanations."
-                    if delta > CHALLENGER_MARGIN
-                    else f"it would earn its place only above +{CHALLENGER_MARGIN}."
-                ),
-            )
-        )
+        checks.append(_challenger_check(challenger, card, result["data"]))
     for audit in result["fairness"]:
         checks.append(
             {
@@ -330,7 +312,9 @@ def _calibration_words(calibration: dict[str, Any]) -> list[str]:
         )
     if population["off"]:
         way = "above" if population["observed"] > population["predicted"] else "below"
-        whole = "the other groups" if flagged else "the groups as a whole"
+        # over the groups not flagged, or over every judged group where one alone was left
+        apart = population.get("groups") == calibration["reference"]
+        whole = "the other groups" if flagged and apart else "the groups as a whole"
         words.append(
             f"the bad rate of {whole} is {way} the model's prediction"
             f" ({100 * population['observed']:.1f}% observed, {100 * population['predicted']:.1f}%"
@@ -353,16 +337,69 @@ def _auc_check(card: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
         f"AUC {beside_bar(card['auc'], MIN_AUC, 3)} (a rule of thumb asks for at least "
         f"{MIN_AUC:.2f})"
     )
+    bads = round(data["rows"] * data["bad_rate"])
+    goods = data["rows"] - bads
     if low < MIN_AUC <= high:
-        bads = round(data["rows"] * data["bad_rate"])
         return _check(
             "Ranks risk well",
             None,
-            f"{said}, but on {bads:,} bad and {data['rows'] - bads:,} good customers its 95 %"
+            f"{said}, but on {bads:,} bad and {goods:,} good customers its 95 %"
             f" interval, {low:.3f} to {high:.3f}, holds {MIN_AUC:.2f}: these rows cannot tell"
             " which side of it the model is on; evaluate on more.",
         )
+    if min(bads, goods) < MIN_CLASS_FOR_AUC:
+        # the interval's standard error is 0 at an AUC of 0 or 1: 3 bads below 7 goods
+        # would pass at [1.000, 1.000]
+        fewer = "bad" if bads <= goods else "good"
+        return _check(
+            "Ranks risk well",
+            None,
+            f"{said}, but on {bads:,} bad and {goods:,} good customers (fewer than"
+            f" {MIN_CLASS_FOR_AUC} {fewer}) an AUC tells little of how the model ranks;"
+            " evaluate on more.",
+        )
     return _check("Ranks risk well", card["auc"] >= MIN_AUC, f"{said}.")
+
+
+def _challenger_check(
+    challenger: dict[str, Any], card: dict[str, Any], data: dict[str, Any]
+) -> dict[str, str]:
+    """Told, never judged: how the challenger's AUC compares with the scorecard's pd's, and
+    whether the gain is one to weigh (above CHALLENGER_MARGIN and beyond chance)."""
+    delta = challenger["auc"] - card["auc_pd"]
+    told = round(delta, 3) + 0.0  # -0.00004 told as +0.000, not -0.000
+    said = (
+        f"The challenger's AUC is {told:+.3f} against the scorecard's (both of the predicted pd): "
+    )
+    difference = challenger.get("auc_difference") or {}
+    interval = difference.get("interval")
+    if data.get("same_as_training"):
+        said += (
+            "measured on the rows both were trained on, where boosted trees fit their own"
+            " training rows more closely than a scorecard does, this says nothing of which"
+            " ranks new people better: compare them on held-out rows."
+        )
+    elif delta <= CHALLENGER_MARGIN:
+        said += f"it would earn its place only above +{CHALLENGER_MARGIN}."
+    elif interval is None:
+        said += (
+            f"above +{CHALLENGER_MARGIN}, but on {data['bads']:,} bad and"
+            f" {data['rows'] - data['bads']:,} good customers a difference says nothing:"
+            " evaluate on more."
+        )
+    elif interval[0] <= 0.0:
+        said += (
+            f"above +{CHALLENGER_MARGIN}, but within chance on these rows (95 % interval of the"
+            f" difference {interval[0]:+.3f} to {interval[1]:+.3f}, DeLong's test): evaluate"
+            " on more before weighing it."
+        )
+    else:
+        said += (
+            f"above +{CHALLENGER_MARGIN} and beyond chance (95 % interval {interval[0]:+.3f} to"
+            f" {interval[1]:+.3f}, DeLong's test), enough to weigh its gain against the"
+            " scorecard's simpler explanations."
+        )
+    return _check("Challenger against scorecard", None, said)
 
 
 def _scale_ends_check(model: dict[str, Any], card: dict[str, Any]) -> dict[str, str]:
@@ -624,7 +661,11 @@ def evaluate_scores(
     }
     if challenger_pd is not None:
         challenger = np.asarray(challenger_pd, dtype=np.float64).ravel()
-        result["challenger"] = model_metrics(labels, challenger, challenger, fitted)
+        result["challenger"] = {
+            **model_metrics(labels, challenger, challenger, fitted),
+            # over the scorecard's pd, on the same rows: a gain beyond chance or not
+            "auc_difference": metrics.auc_difference(labels, probabilities, challenger),
+        }
     for audit in result["fairness"]:  # the verdict the summary and the section both show
         ok, audit["summary"] = _fairness_verdict(audit, result["cutoff"])
         audit["status"] = _status(ok)

@@ -405,9 +405,9 @@ def calibration_within_groups(
     V)), V_g the sum of p (1 - p) over the group and V over the groups the shift was fitted on
     (1 + V_g / V for a group outside them). `z` is against the last shift (`reference`: the
     groups it was fitted on), `z_own` against the group's own predictions; `population` holds
-    the predicted and observed bad rate of those groups (the judged ones not flagged) and
-    whether they differ beyond chance (`off`): the model's calibration on them, not a
-    difference between groups.
+    the predicted and observed bad rate of those groups (the judged ones not flagged; every
+    judged group where one alone is left beside the flagged) and whether they differ beyond
+    chance (`off`): the model's calibration on them, not a difference between groups.
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
@@ -437,8 +437,16 @@ def calibration_within_groups(
         flagged[beyond[np.argmax(far[beyond])]] = True
     fitted = judged & ~flagged
     # the population's calibration over the groups alike (a flagged group's gap is its own,
-    # not the population's: one group off by +0.9 in log-odds read as "the groups as a whole")
-    in_reference = fitted[grouping.index] if fitted.any() else np.ones(labels.size, dtype=bool)
+    # not the population's: one group off by +0.9 in log-odds read as "the groups as a whole"),
+    # but over every judged group where one is left beside those flagged: its gap mirrors
+    # theirs (F 0.92 and M 1.08 times their predictions, the whole 1.00, read as "the other
+    # groups 1.08: the model's calibration on this population")
+    population_groups = judged if flagged.any() and fitted.sum() < 2 else fitted
+    in_reference = (
+        population_groups[grouping.index]
+        if population_groups.any()
+        else np.ones(labels.size, dtype=bool)
+    )
     rows = []
     for i, name in enumerate(grouping.names):
         count = int(counts[i])
@@ -465,7 +473,10 @@ def calibration_within_groups(
     fitted_predicted = float(predicted_sum[fitted].sum())
     return {
         "groups": rows,
-        "population": _population_calibration(labels[in_reference], probabilities[in_reference]),
+        "population": {
+            **_population_calibration(labels[in_reference], probabilities[in_reference]),
+            "groups": [n for i, n in enumerate(grouping.names) if population_groups[i]],
+        },
         "reference": reference,
         "reference_ratio": (
             float(observed_sum[fitted].sum()) / fitted_predicted if fitted_predicted > 0 else None

@@ -165,7 +165,7 @@ def build_query(
     inputs = exp.select(
         *passthrough,
         *(
-            input_value(card.bins_[n], n, readers).as_(v)
+            input_value(card.bins_[n], n, readers, dialect).as_(v)
             for n, v in zip(names, value_cols, strict=True)
         ),
     ).from_(source if source is not None else exp.to_table(table))
@@ -237,10 +237,12 @@ def bin_expression(
     """CASE giving the bin index of the column ``name``, following ``Bins.index``; `readers`
     names the columns training read from text as numbers, and how (a number column the
     database holds as text is read as plain numbers, as credo.model.text_numbers reads it)."""
-    return bin_of_value(bins, input_value(bins, name, readers), dialect)
+    return bin_of_value(bins, input_value(bins, name, readers, dialect), dialect)
 
 
-def input_value(bins: Any, name: str, readers: dict[str, str] | None = None) -> exp.Expression:
+def input_value(
+    bins: Any, name: str, readers: dict[str, str] | None = None, dialect: str = "duckdb"
+) -> exp.Expression:
     """The value ``bin_of_value`` bins: a number column's value as DOUBLE (read from text as
     training read it), a categorical column as the database holds it."""
     column: exp.Expression = exp.column(name, quoted=True)
@@ -248,7 +250,7 @@ def input_value(bins: Any, name: str, readers: dict[str, str] | None = None) -> 
         return column
     kind = (readers or {}).get(name, "")
     if not kind:
-        return _as_double(column)
+        return _as_double(column, dialect)
     text = exp.cast(column, "TEXT")
     replaced = _edited(text.copy(), kind)
     # only a value written as training read them is read ("12,50" is no amount whose
@@ -272,7 +274,7 @@ def input_value(bins: Any, name: str, readers: dict[str, str] | None = None) -> 
     # text that is no number ("n/a") is missing, as in Python, not an error for the query;
     # a column the database holds as numbers is taken as the numbers it holds (the edits
     # are for text: 1234.5 with its points taken out would be 12345)
-    return exp.Case().when(_is_text(column), read).else_(_as_double(column))
+    return exp.Case().when(_is_text(column), read).else_(_as_double(column, dialect))
 
 
 def bin_of_value(bins: Any, value: exp.Expression, dialect: str) -> exp.Expression:
@@ -432,7 +434,7 @@ def _is_nan(value: exp.Expression, dialect: str) -> exp.Expression:
     return exp.and_(exp.not_(exp.func("isfinite", value)), exp.not_(exp.func("isinf", value)))
 
 
-def _as_double(column: exp.Column) -> exp.Expression:
+def _as_double(column: exp.Column, dialect: str = "duckdb") -> exp.Expression:
     """A number column as DOUBLE; a FLOAT (32 bits) as its shortest decimal text reads, as
     Python widens one (bins.widened): 0.21, not 0.20999999344348907 below a cut at 0.21."""
     type_name = exp.Lower(this=exp.func("TYPEOF", column.copy()))
@@ -448,10 +450,31 @@ def _as_double(column: exp.Column) -> exp.Expression:
     )
     return (
         exp.Case()
-        .when(single, _try_cast(exp.cast(column.copy(), "TEXT"), "DOUBLE"))
+        .when(single, _shortest_text_read(column, dialect))
         .when(boolean, one_or_zero)
         .else_(_try_cast(column, "DOUBLE"))
     )
+
+
+def _shortest_text_read(column: exp.Column, dialect: str) -> exp.Expression:
+    """A FLOAT as DOUBLE by its shortest decimal text. DuckDB writes a FLOAT so; Spark writes
+    Java's text, which before Java 19 is often longer (8.7e11 as "8.6999997E11", read as a
+    double below a cut at 8.7e11). There the text is the fewest significant digits, 1 to 9,
+    that read back as the same FLOAT: the shortest text's digits, as Python's repr finds them
+    (the nearest decimal of that many digits reads back whenever any does)."""
+    as_text = _try_cast(exp.cast(column.copy(), "TEXT"), "DOUBLE")
+    if dialect != "spark":
+        return as_text
+    shortest = exp.Case()
+    for digits in range(1, 10):
+        # Spark formats with Locale.US: a decimal point whatever the machine's locale
+        written = exp.func("format_string", exp.Literal.string(f"%.{digits}g"), column.copy())
+        # the column as FLOAT again: the same where it is one, and a type both sides of the
+        # comparison share where it is not (this branch is for FLOATs, but Spark checks the
+        # types of every branch: a BOOLEAN is no FLOAT to compare with)
+        reads_back = _try_cast(written, "FLOAT").eq(_try_cast(column.copy(), "FLOAT"))
+        shortest = shortest.when(reads_back, _try_cast(written.copy(), "DOUBLE"))
+    return shortest.else_(as_text)
 
 
 def _try_cast(column: exp.Expression, to: str) -> exp.Expression:
