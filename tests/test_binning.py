@@ -283,6 +283,15 @@ def test_categorical_levels_are_grouped_by_rate_with_rare_levels_placed_by_risk(
     assert bins.labels()[group_of["A"]].startswith("{A")
 
 
+def test_an_empty_level_is_labelled_as_written() -> None:
+    # an empty text beside the missing values was shown "{}", as if the group held nothing
+    rng = np.random.default_rng(3)
+    x = np.array(rng.choice(["", " x", "y"], 3000), dtype=object)
+    y = (rng.random(3000) < np.where(x == "", 0.4, np.where(x == "y", 0.1, 0.25))).astype(int)
+    labels = OptimalBinning(min_bin_share=0.05).fit(x, y).bins_.labels()
+    assert '{""}' in labels and '{" x"}' in labels and "{y}" in labels
+
+
 def test_many_rare_levels_of_noise_are_pooled_not_cut_through() -> None:
     # 250 levels of 16 rows each and no signal: ordered by their own rates, the optimiser
     # would find an IV of about 0.36 in pure noise.

@@ -837,3 +837,17 @@ def test_dates_held_as_counts_are_told_by_their_names() -> None:
         "updated_limit": None,
         "date_opened": DATE_REASON,
     }
+
+
+def test_a_blank_cell_is_no_unread_number():
+    # a Parquet "" or a semicolon file's "  " in a column of amounts is no value: it was told
+    # as "not written as numbers ... (e.g. '$-', '')"
+    from credo.model.text_numbers import read_numbers, unreadable_values
+
+    frame = pd.DataFrame({"income": ["1,234.50", "", "  ", "$-", None, "2,000.00"]})
+    chosen = {"income": "grouped"}
+    read = read_numbers(frame, chosen)
+    assert read["income"].isna().tolist() == [False, True, True, True, True, False]
+    (found,) = unreadable_values(frame, read, chosen)
+    assert found["values"] == 1 and found["examples"] == ["$-"]
+    assert unreadable_values(frame.drop(index=3), read.drop(index=3), chosen) == []

@@ -115,8 +115,10 @@ def test_an_inquiry_or_an_opening_is_no_record_of_payments(store, engine):
         assert on_time[name] == 0, name
     assert on_time["ph_months_since_late"] == -2.0 and on_time["ph_late_share_12m"] == 0.0
     assert on_time["ph_bill_late_reports_12m"] == -1.0  # a card is no household bill
-    # kinds of accounts held: an inquiry, or an opening without a report, holds none
-    assert applied["cm_product_types"] == 0 and on_time["cm_product_types"] == 1
+    # kinds of accounts held: an inquiry holds none; the telecom account opened is held,
+    # reporting or not (its kinds beside its open accounts)
+    assert applied["cm_product_types"] == 1 and on_time["cm_product_types"] == 1
+    assert applied["cm_open_bill_accounts"] == 1
 
 
 @pytest.mark.parametrize("engine", ["batch", "one_person"])

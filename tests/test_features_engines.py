@@ -343,8 +343,25 @@ def test_empty_ids_and_dates_of_an_as_of_file_are_refused():
     with pytest.raises(FeatureInputError, match=empty_date):
         as_of_table_from_outcomes(dated)
     unnamed = pa.table({"user_id": ["a", " "], "as_of": ["2024-07-01", "2024-07-01"]})
-    with pytest.raises(FeatureInputError, match="1 empty user_id"):
+    with pytest.raises(FeatureInputError, match=r"1 row\(s\) without a user_id .* data row 2"):
         as_of_table_from_outcomes(unnamed)
+
+
+def test_an_as_of_file_with_a_day_past_its_months_end_is_refused():
+    """Arrow's parser read "2024-06-31" as July 1st and "2024-02-31" as March 2nd: features
+    at a date no one gave, which a join back to the outcomes on (user_id, as_of) then missed."""
+    from credo.features.engines import FeatureInputError, as_of_table_from_outcomes
+
+    for wrong in ("2024-06-31", "2023-02-29", "2024-02-31", "2024-13-01", "2024-06", "1/7/2024"):
+        dated = pa.table({"user_id": ["a", "b", "c"], "as_of": ["2024-07-01", wrong, wrong]})
+        with pytest.raises(FeatureInputError, match=rf"data row 2, '{wrong}', is no date") as e:
+            as_of_table_from_outcomes(dated)
+        assert "2 row(s) alike" in str(e.value) and "Failed to parse" not in str(e.value)
+    # a leap day, one-digit months and days and spaces around a date are dates
+    read = as_of_table_from_outcomes(
+        pa.table({"user_id": ["a", "b"], "as_of": ["2024-02-29", " 2024-7-1 "]})
+    )
+    assert read["as_of"].to_pylist() == [dt.datetime(2024, 2, 29), dt.datetime(2024, 7, 1)]
 
 
 def test_an_as_of_files_padded_ids_are_the_stored_people():

@@ -175,6 +175,19 @@ def test_one_person_equals_the_batch_row_on_awkward_histories(store):
         con.close()
 
 
+def test_an_id_written_with_spaces_is_the_person(store):
+    # ingest and the batch's as-of file read " edge " as edge: the one-person path read no
+    # event of "  edge " and gave every feature its no-data value
+    batch = _batch(store)
+    con = connect(store, read_only=True)
+    try:
+        padded = features_for_user(con, "  edge ", DATES[0], POLICY)
+    finally:
+        con.close()
+    assert padded["user_id"] == "edge" and padded["prov_events"] > 0
+    _assert_same(padded, batch[("edge", DATES[0])])
+
+
 def test_odd_profile_text_reads_as_no_address_alike_on_both_engines(store):
     batch = _batch(store)
     months = {

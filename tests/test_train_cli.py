@@ -1516,6 +1516,15 @@ def test_row_numbers_for_ids_are_said_when_the_table_has_an_id_column(tmp_path):
                   "--id", "customer_id", "--out", tmp_path / "k.csv")  # fmt: skip
     assert "row number" not in keyed.stderr
     assert pd.read_csv(tmp_path / "k.csv")["id"].tolist()[:2] == ["C00000", "C00001"]
+    # a model trained with --id keys its scores by that column, and says so where it is gone
+    credo("train", "--table", tmp_path / "t.csv", "--target", "bad", "--id", "customer_id",
+          "--out", tmp_path / "mi.json")  # fmt: skip
+    table.drop(columns="customer_id").to_csv(tmp_path / "no_id.csv", index=False)
+    gone = credo("score", "--model", tmp_path / "mi.json", "--table", tmp_path / "no_id.csv",
+                 "--out", tmp_path / "g.csv")  # fmt: skip
+    said = " ".join(gone.stderr.split())
+    assert "row number (from 0): the table has no 'customer_id', the id column the model" in said
+    assert pd.read_csv(tmp_path / "g.csv")["id"].tolist()[:2] == [0, 1]
 
 
 def test_big_ids_from_parquet_are_scored_exact(tmp_path):

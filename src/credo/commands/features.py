@@ -144,7 +144,8 @@ def build(
         rows = "people" if people == table.num_rows else "feature rows (people at their dates)"
         console.print(
             f"[yellow]warning:[/] {len(empty):,} of {table.num_rows:,} {rows} have no event"
-            f" from a consented source before their date (e.g. {', '.join(empty[:3])}): every "
+            f" from a consented source before their date (e.g."
+            f" {', '.join(list(dict.fromkeys(empty))[:3])}): every "
             "feature of theirs says no data, so a model will not score them (unscorable); "
             "check the ids and their consents"
         )
@@ -363,6 +364,7 @@ def person(
     except PolicyError as exc:
         fail(str(exc))
     started = time.perf_counter()
+    user_id = user_id.strip(" ")  # " u1" is u1, as ingest stores the ids
     with handle_store_errors():
         con = connect(db, read_only=True)
         try:

@@ -668,11 +668,19 @@ def _warn_of_summary_rows(frame: Any, ids: Any, id_column: str | None) -> None:
     console.print(f"[yellow]warning:[/] {said}; delete such rows from the file")
 
 
-def _warn_of_row_numbers(columns: Any) -> None:
+def _warn_of_row_numbers(columns: Any, trained_id: str | None = None) -> None:
     """Say when the scores' ids are row numbers though the table has an id column of its own
-    (a join on `id` would match the wrong rows)."""
+    (a join on `id` would match the wrong rows), or lacks the one the model was trained with
+    (`trained_id`, taken by default where a table has it)."""
     from credo.model.columns import name_words
 
+    if trained_id:
+        console.print(
+            f"[yellow]warning:[/] the scores' id is the row number (from 0): the table has no"
+            f" {trained_id!r}, the id column the model was trained with (the exported SQL"
+            " reads it); pass --id to key the scores by another column"
+        )
+        return
     named = [str(c) for c in columns if name_words(str(c))[-1:] == ("id",)]
     if named:
         console.print(
@@ -1101,7 +1109,8 @@ def score(
     if features is None and taken is not None:  # a plain table's own id column
         _warn_of_unusable_ids(pd.Series(ids), taken)
     if features is None and taken is None:
-        _warn_of_row_numbers(frame.columns)
+        trained_id = training.get("id_column") if training.get("kind") == "table" else None
+        _warn_of_row_numbers(frame.columns, trained_id)
     if unscorable.applies(artifact.training):
         empty = scores.loc[scores["band"] == unscorable.UNSCORABLE_BAND, "id"].astype(str)
         empty = empty.tolist()

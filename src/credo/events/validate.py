@@ -390,7 +390,8 @@ def _checks(
                 "category",
                 f"type = '{event_type}' AND "
                 + unknown("category", allowed, f"category:{event_type}"),
-                f"'a {event_type} event''s category must be one of {', '.join(allowed)}, not '"
+                f"'{_article(event_type)} {event_type} event''s category must be one of"
+                f" {', '.join(allowed)}, not '"
                 f" || {_quoted_raw('category')}",
             )
         )
@@ -511,3 +512,8 @@ def rejection_sql(
 def unknown_columns(names: list[str]) -> list[str]:
     """Columns that are not event fields (extra data belongs in `attributes`)."""
     return [n for n in names if n not in FIELDS and n not in (ROW_NUMBER, *READER_COLUMNS)]
+
+
+def _article(word: str) -> str:
+    """ "an" before a vowel ("an inquiry event"), else "a"."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -17,7 +17,7 @@ from credo.policy.policy import Policy
 # 1.5: open loans and bill accounts say "no data" (-1) where none is on file, apart from 0
 # open; an inquiry alone is no account on file, nor credit history; reason bounds. 1.6: a
 # credit limit of 0 is no limit in utilisation; an address date before 1900 is not known.
-CATALOG_VERSION = "1.6"
+CATALOG_VERSION = "1.7"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened
@@ -29,6 +29,7 @@ SAFER = "higher_is_safer"
 # model learns their direction from the data rather than from a hint that may be wrong.
 FROM_DATA = "none"
 STATUS = ("account_status",)
+ACCOUNT_HELD = ("account_opened", "account_closed", "statement", "payment", "account_status")
 BANK_FLOW = ("bank", "payments")
 
 # Monthly series shared by several features.
@@ -593,8 +594,10 @@ CREDIT_MIX: tuple[FeatureSpec, ...] = (
         reason="Few kinds of accounts are on file",
         aggregate="distinct_sources",
         sources=ACCOUNTS,
-        # an account reports its status; an inquiry is no account held
-        types=STATUS,
+        # an account opened, billed, paid or reporting its status is held; an inquiry is
+        # none (status reports alone left a card and a loan opened, billed and paid, but not
+        # reporting, at 0 kinds beside 2 open credit accounts)
+        types=ACCOUNT_HELD,
         direction=SAFER,
         no_data=0.0,
         reason_bound=3.0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -118,6 +119,21 @@ def _check_before_limit(value: dt.datetime) -> None:
         )
 
 
+_DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _is_date(text: str) -> bool:
+    """Whether `text` is a calendar day written YYYY-MM-DD (June 31st is none)."""
+    found = _DATE_TEXT.fullmatch(text)
+    if found is None:
+        return False
+    try:
+        dt.date(*map(int, found.groups()))
+    except ValueError:
+        return False
+    return True
+
+
 def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
     """(user_id, as_of) from an outcomes table, as_of at midnight; duplicates dropped."""
     for column in ("user_id", "as_of"):
@@ -142,23 +158,35 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
                 f"the as-of file has {pc.sum(blank).as_py():,} empty as_of value(s) (the first"
                 f" in data row {first + 1:,}): give each row its date, YYYY-MM-DD"
             )
-        try:  # dates written as text, as CSV-minded tools leave them
-            as_of = pc.strptime(as_of, format="%Y-%m-%d", unit="us")
-        except pa.ArrowInvalid as exc:
+        # dates written as text, as CSV-minded tools leave them; each distinct text checked
+        # here, as Arrow's parser moves a day past the month's end on ("2024-06-31" read as
+        # July 1st) and names no row
+        as_of = pc.utf8_trim_whitespace(as_of)
+        wrong = [t for t in pc.unique(as_of).to_pylist() if t is not None and not _is_date(t)]
+        if wrong:
+            rows = pc.is_in(as_of, value_set=pa.array(wrong, as_of.type))
+            first = pc.index(rows, True).as_py()
             raise FeatureInputError(
-                f"as_of holds text that is not a date YYYY-MM-DD ({exc}); write dates such as"
-                " 2026-01-31, or store the column as a date"
-            ) from None
+                f"the as-of file's as_of in data row {first + 1:,}, {as_of[first].as_py()!r}, is"
+                f" no date YYYY-MM-DD ({pc.sum(rows).as_py():,} row(s) alike); write dates such"
+                " as 2026-01-31, or store the column as a date"
+            )
+        as_of = pc.strptime(as_of, format="%Y-%m-%d", unit="us")
     else:
         raise FeatureInputError(
             f"as_of must be a date column (or dates written YYYY-MM-DD), not {as_of.type}"
         )
     # " u1" is u1, as ingest stores the events' ids
     users = pc.utf8_trim(outcomes["user_id"].cast(pa.string()), characters=" ")
-    blank_ids = pc.sum(pc.equal(pc.utf8_trim_whitespace(users), "").fill_null(False)).as_py()
-    nulls = users.null_count + as_of.null_count + (blank_ids or 0)
-    if nulls:
-        raise FeatureInputError(f"the as-of file has {nulls} empty user_id/as_of values")
+    empty = pc.or_kleene(
+        pc.equal(pc.utf8_trim_whitespace(users), "").fill_null(True), pc.is_null(as_of)
+    )
+    if pc.any(empty).as_py():
+        first = pc.index(empty, True).as_py()
+        raise FeatureInputError(
+            f"the as-of file has {pc.sum(empty).as_py():,} row(s) without a user_id or as_of"
+            f" (the first in data row {first + 1:,}): give each row both"
+        )
     latest = pc.max(as_of).as_py()
     if latest is not None:
         _check_before_limit(latest)

@@ -171,6 +171,7 @@ def features_for_user(
 ) -> dict[str, Any]:
     """One person's feature row (user_id, as_of, features, provenance) as a dict, as of the
     given date (default: now), from the store's events and consents."""
+    user_id = user_id.strip(" ")  # " u1" is u1, as ingest and the batch's as-of file read it
     policy = load_policy(policy) if isinstance(policy, str) else policy
     plan = _catalog_plan(policy) if specs is None else one_person_plan(tuple(specs), policy)
     stamp = as_of_timestamp(as_of) if as_of is not None else utc_now()

@@ -182,6 +182,12 @@ def _is_number(value: Any) -> bool:
     return True
 
 
+def _level_text(level: str) -> str:
+    """A category's level as a label shows it: an empty or space-edged level quoted ("{}"
+    read as no level at all)."""
+    return f'"{level}"' if level != level.strip() or not level else level
+
+
 def format_number(value: float) -> str:
     """A short human form of a cut point or special value: 250, 0.125, -1, 3.4e-12."""
     value = float(value)
@@ -315,7 +321,7 @@ class Bins:
         if self.kind == "numeric":
             regular = _numeric_labels(self.edges)
         else:
-            regular = ["{" + ", ".join(group) + "}" for group in self.groups]
+            regular = ["{" + ", ".join(map(_level_text, group)) + "}" for group in self.groups]
         specials = [
             f"special: {format_number(s) if isinstance(s, float) else s}" for s in self.specials
         ]

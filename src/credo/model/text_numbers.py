@@ -448,6 +448,7 @@ def unreadable_values(
     for name, kind in chosen.items():
         lost = frame[name].notna().to_numpy() & read[name].isna().to_numpy()
         odd = frame[name][lost].astype(str)
+        odd = odd[odd.str.strip() != ""]  # a blank cell is no value, not a number unread
         if len(odd):
             found.append(
                 {
