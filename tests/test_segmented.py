@@ -295,9 +295,29 @@ def test_the_search_reports_its_progress_and_training_passes_it_on():
         sources=["planted.csv"], fingerprint="-",
     )  # fmt: skip
     stages: list[str] = []
-    train_model(data, SegmentedScorecard(**SMALL_SEARCH), step=stages.append)
+    artifact = train_model(data, SegmentedScorecard(**SMALL_SEARCH), step=stages.append)
     assert any(s.startswith("fitting on the training split: segments: ") for s in stages)
     assert any(s.startswith("fitting on all rows: segments: ") for s in stages)
+    # the split's fit records its segments: its held-out figures are of that shape of model
+    found = artifact.metrics["holdout"]["segments"]
+    assert found > 1
+
+
+def test_held_out_figures_of_a_split_that_found_other_segments_are_said_so():
+    """A 10,000-row table whose split of 8,000 found no segment and whose rows found 3: the
+    held-out AUC, the one card's to every digit, read as the segmented model's."""
+    from credo.commands.model import _split_segments_words
+
+    X, y = planted(3000, 2)
+    card = SegmentedScorecard(**SMALL_SEARCH).fit(X, y)
+    kept = len(card.segments_)
+    assert kept > 1
+    said = _split_segments_words({"auc": 0.78, "segments": 1}, card)
+    assert "search found one card (no segment); on all rows it found" in said
+    assert f"found {kept}:" in said
+    assert "found 2 segments" in _split_segments_words({"segments": 2}, card) or kept == 2
+    assert _split_segments_words({"segments": kept}, card) == ""
+    assert _split_segments_words({"auc": 0.78}, card) == ""  # a one-card model's figures
 
 
 def test_a_level_never_seen_is_told_as_such_in_every_segment():

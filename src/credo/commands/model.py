@@ -902,6 +902,9 @@ def _print_training_summary(artifact, seconds: float) -> None:
             f"held-out AUC {h['auc']:.4f} (Gini {h['gini']:.3f}, KS {h['ks']:.3f}) on "
             f"{h['rows']:,} rows of an internal 80/20 split{_auc_interval(h)}"
         )
+        split_segments = _split_segments_words(h, card)
+        if split_segments:
+            stdout.print(f"[yellow]note:[/] {split_segments}")
     if "challenger_holdout" in metrics:
         stdout.print(f"challenger held-out AUC {metrics['challenger_holdout']['auc']:.4f}")
     stdout.print(
@@ -1154,6 +1157,21 @@ def _auc_interval(measured: dict) -> str:
     return f", {bads:,} bad: 95 % interval {low:.3f}-{high:.3f}{rough}"
 
 
+def _split_segments_words(holdout: dict, card: Any) -> str:
+    """Where the held-out fit of a segmented scorecard found another number of segments
+    than the fit on all rows: its figures are of that other model, said so; else ""."""
+    found = holdout.get("segments")
+    kept = len(getattr(card, "segments_", ()))
+    if found is None or found == kept:
+        return ""
+    counted = "one card (no segment)" if found == 1 else f"{found} segments"
+    return (
+        f"the held-out figures are of the 80 % split's fit, whose search found {counted};"
+        f" on all rows it found {kept}: they measure the search, not this model's segments"
+        " (evaluate the model on rows it was not trained on)"
+    )
+
+
 # `model show`'s names for the metrics a model records
 _METRIC_LABELS = {
     "holdout": "held-out",
@@ -1220,6 +1238,9 @@ def show(
             measured = f"{rows:,} rows measured" if isinstance(rows, int) else "rows not recorded"
             label = _METRIC_LABELS.get(name, name.replace("_", " "))
             meta.add_row(f"{label} AUC", f"{values['auc']:.4f} ({measured})")
+    split_segments = _split_segments_words(artifact.metrics.get("holdout") or {}, card)
+    if split_segments:
+        meta.add_row("held-out fit", split_segments)
     stdout.print(meta)
     if hasattr(card, "segments_"):
         segments = Table(title="Segments (each scored by its own card)")

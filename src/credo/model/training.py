@@ -355,6 +355,10 @@ def train_model(
         held_p = held.predict_proba(data.X.iloc[test_rows])[:, 1]
         metrics["holdout"] = binary_metrics(data.y[test_rows], held_p)
         metrics["holdout"]["features"] = len(held.features_)
+        if isinstance(held, SegmentedScorecard):
+            # the split's search may find fewer segments than the one on all rows: its
+            # figures are then of another shape of model, which `train` and `model show` say
+            metrics["holdout"]["segments"] = len(held.segments_)
     step("fitting on all rows")
     _fit(card, data.X, data.y, data.meta, lambda text: step(f"fitting on all rows: {text}"))
     _write_as_read(card, data.text_numbers, _yes_no_columns(data))
