@@ -1137,3 +1137,41 @@ def test_training_rows_are_told_in_any_file_or_order(tmp_path, german_model):
     assert mixed["data"]["training_rows_share"] == pytest.approx(share, abs=0.06)
     unseen, check = judged(holdout, "unseen.csv")
     assert check is None and unseen["data"]["training_rows_share"] == 0
+
+
+def test_fairness_says_what_the_attributes_values_call_for():
+    """An attribute missing for everyone was "fewer than two groups of 30"; 30 % missing,
+    " f" beside "F", a value written "missing" and ages of -3 or 999 went unsaid."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    y = (rng.random(n) < 0.2).astype(int)
+    pd_bad = np.clip(0.2 + 0.1 * (y - 0.2) + rng.normal(0, 0.08, n), 0.01, 0.99)
+    score = np.round(700 - 300 * pd_bad).astype(int)
+    bands = np.where(score > 640, "A", "B")
+    sex = rng.choice(np.array(["F", "M", " f", "missing"], dtype=object), n, p=[0.4, 0.4, 0.1, 0.1])
+    sex[rng.random(n) < 0.3] = None
+    age = rng.integers(20, 70, n).astype(float)
+    age[:5] = [-3, 0, 12, 150, 999]
+    protected = {"sex": sex, "age": age, "race": np.full(n, None, dtype=object)}
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], protected=protected)
+    audits = {a["attribute"]: a for a in result["fairness"]}
+    groups = [row["group"] for row in audits["sex"]["approval"]["groups"]]
+    assert "F" in groups and " f" not in groups and '"missing" as written' in groups
+    told = {c["name"]: c for c in result["checks"]}
+    said = told["Fair across sex"]["detail"]
+    assert "have no sex on file and are not compared" in said
+    assert "taken as one group: ' f' as 'F'" in said
+    assert (
+        "5 ages no applicant has (e.g. -3, 0, 12, 150) are banded"
+        in told["Fair across age"]["detail"]
+    )
+    race = told["Fair across race"]
+    assert race["status"] == "info" and "race is missing for every person (3,000)" in race["detail"]
+
+
+def test_a_plain_tables_report_does_not_explain_people_it_cannot_score():
+    # a plain table's model scores every row: the fairness section told of people "the model
+    # could not score" and a "no score" column that such a report never has
+    plain = render_report(_synthetic_result(model_info={"input_kind": "table"}))
+    events = render_report(_synthetic_result(model_info={"input_kind": "features"}))
+    assert "could not score" not in plain and "could not score" in events

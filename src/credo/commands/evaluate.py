@@ -129,7 +129,9 @@ def outcome_definition(target: str, bad: list[str], good: list[str], left_out: i
         return f"bad: {target} = 1"
     words = f"bad: {target} is {' or '.join(map(repr, bad))}"
     words += f"; good: {' or '.join(map(repr, good))}" if good else "; good: any other value"
-    return words + (f"; {left_out:,} rows with other outcomes left out" if left_out else "")
+    return words + (
+        f"; {left_out:,} rows with another outcome or none left out" if left_out else ""
+    )
 
 
 def _protected_values(

@@ -231,7 +231,9 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             ok, said = (
                 None,
                 (
-                    f"PSI {beside_bar(psi, 0.1, 3)} reads as a {stability['label']}, but samples"
+                    f"PSI {beside_bar(psi, 0.1, 3)} reads as"
+                    f" {'' if stability['label'] == 'stable' else 'a '}{stability['label']},"
+                    " but samples"
                     f" of {result['data']['rows']:,} rows differ by {chance:.3f} or more one time"
                     " in twenty from chance alone: neither a shift nor its absence can be told"
                     " from these rows; evaluate on more."
@@ -263,7 +265,47 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _fairness_verdict(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:
-    """(pass, in words) for one attribute's audit; None where nothing can be judged. The
+    """(pass, in words) for one attribute's audit, with what its values call for (people not
+    known, spellings taken as one, ages no one has); None where nothing can be judged."""
+    values = audit.get("values") or {}
+    people_count = values.get("people", 0)
+    if people_count and values.get("missing") == people_count:
+        return None, (
+            f"{audit['attribute']} is missing for every person ({people_count:,}): nothing to"
+            " compare; give each person's value (--protected-file, or the table's column)."
+        )
+    ok, said = _fairness_judgement(audit, cutoff)
+    return ok, said + _sentences(_values_words(audit["attribute"], values))
+
+
+def _values_words(attribute: str, values: dict[str, Any]) -> list[str]:
+    """What an attribute's values call for, beside its figures."""
+    words = []
+    missing, people_count = values.get("missing", 0), values.get("people", 0)
+    if people_count and missing / people_count >= 0.01:
+        words.append(
+            f"{people(missing)} ({missing / people_count:.0%}) {'has' if missing == 1 else 'have'}"
+            f" no {attribute} on file and {'is' if missing == 1 else 'are'} not compared"
+        )
+    respelled = values.get("respelled") or {}
+    if respelled:
+        shown = ", ".join(f"{v!r} as {t!r}" for v, t in list(respelled.items())[:3])
+        more = f" and {len(respelled) - 3:,} more" if len(respelled) > 3 else ""
+        words.append(
+            f"values written alike but for case or surrounding spaces are taken as one group:"
+            f" {shown}{more}"
+        )
+    odd = values.get("odd_ages")
+    if odd:
+        words.append(
+            f"{odd['count']:,} ages no applicant has (e.g. {', '.join(odd['examples'])}) are"
+            " banded at the ends: check the column"
+        )
+    return words
+
+
+def _fairness_judgement(audit: dict[str, Any], cutoff: dict[str, Any]) -> tuple[bool | None, str]:
+    """(pass, in words) for one attribute's figures; None where nothing can be judged. The
     groups' calibration does not depend on the cutoff: it is judged whatever the cutoff does."""
     # of everyone in the audit: the people without a score are declined
     approval_rate = audit["approval"]["approval_rate"]

@@ -50,6 +50,7 @@ MIN_GROUP_SIZE = 30  # smaller groups are reported but not flagged: too few rows
 MAX_GROUPS = 50  # beyond this many groups, the small ones are pooled into one row
 MISSING = "missing"  # the group of people whose attribute is not known
 AGE_BANDS = (25.0, 35.0, 45.0, 55.0, 65.0)
+MIN_AGE, MAX_AGE = 14.0, 120.0  # ages outside them are no applicant's: said, banded at the ends
 AGES_IN_TEXT = 0.9  # share of an age column's text that must read as numbers to band it
 _LEADING_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
 
@@ -126,7 +127,7 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
     if numeric is None and says_age:
         numeric = _ages_in_text(values)
     if numeric is None:  # text: a category, even of digits
-        return _group_names(np.asarray(values, dtype=object).ravel())
+        return _text_groups(np.asarray(values, dtype=object).ravel())[0]
     present = numeric[~np.isnan(numeric)]
     if np.unique(present).size <= 10:
         as_int = np.all(present == np.round(present))
@@ -140,6 +141,56 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
     else:
         edges = _short_edges(np.unique(np.quantile(present, [0.25, 0.5, 0.75])))
     return _band_labels(numeric, edges)
+
+
+WRITTEN_MISSING = '"missing" as written'  # a value "missing", kept apart from the unknown
+
+
+def _text_groups(values: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
+    """A text attribute's groups: values written alike but for case and surrounding spaces
+    (" f", "F") as one, the most common spelling; a value written "missing" apart from the
+    people whose value is not known. Returns the labels and {variant: spelling taken}."""
+    names = _group_names(values)
+    known = pd.Series(values, dtype=object).notna().to_numpy()
+    text = pd.Series(names[known], dtype=object)
+    folded = text.str.strip().str.casefold()
+    counts = text.value_counts(sort=False)
+    spelling: dict[str, str] = {}
+    for _, spellings in counts.groupby(folded.groupby(text).first().reindex(counts.index)):
+        if len(spellings) > 1:
+            taken = str(spellings.sort_values(ascending=False, kind="stable").index[0])
+            if taken.strip().casefold() != MISSING:  # each a value "missing" alike
+                spelling.update({str(v): taken for v in spellings.index if v != taken})
+    read = text.map(lambda v: spelling.get(v, v))
+    read = read.where(read.str.strip().str.casefold() != MISSING, WRITTEN_MISSING)
+    names = names.copy()
+    names[known] = read.to_numpy(dtype=object)
+    return names, spelling
+
+
+def input_notes(values: Any, name: str) -> dict[str, Any]:
+    """What the audit of one attribute should say of its values, beside its figures: the
+    people whose value is not known (`missing`, of `people`), the spellings taken as one
+    (`respelled`: {variant: spelling taken}) and ages no one has (`odd_ages`: how many, and a
+    few of them)."""
+    flat = np.asarray(values, dtype=object).ravel()
+    present = pd.Series(flat, dtype=object)
+    notes: dict[str, Any] = {"people": int(flat.size), "respelled": {}, "odd_ages": None}
+    numeric = None if _is_boolean(values) else _numbers(values)
+    if numeric is None and "age" in name_words(name) and not _is_boolean(values):
+        numeric = _ages_in_text(values)
+    if numeric is None:
+        if not _is_boolean(values):
+            notes["respelled"] = _text_groups(flat)[1]
+        notes["missing"] = int(present.isna().sum())
+        return notes
+    notes["missing"] = int(np.isnan(numeric).sum())
+    if "age" in name_words(name):
+        odd = numeric[(numeric < MIN_AGE) | (numeric > MAX_AGE)]
+        if odd.size:
+            shown = [format_number(v) for v in np.unique(odd)[:4]]
+            notes["odd_ages"] = {"count": int(odd.size), "examples": shown}
+    return notes
 
 
 def _is_boolean(values: Any) -> bool:
@@ -594,6 +645,7 @@ def audit_attribute(
         values, name = years, f"{name} (as {shown} today)"
     elif (ages := ages_from_days_since_birth(values, name)) is not None:
         values, name = ages, f"{name} (as age)"
+    notes = input_notes(values, name)
     labels, pooled = pool_small_groups(group_labels(values, name))
     groups = _grouping(labels, pooled)
     approval = approval_rates(approved, groups, unscored=~scored)
@@ -605,5 +657,6 @@ def audit_attribute(
         "approval": approval,
         "errors": errors,
         "calibration": calibration,
+        "values": notes,
         "flag": approval["flag"] or errors["flag"] or calibration["flag"],
     }

@@ -198,6 +198,9 @@ def evaluate_artifact(
         "content_hash": getattr(artifact, "content_hash", ""),
         "trained_rows": trained_rows,
         "challenger": challenger is not None,
+        # a feature table's model leaves unscored the people it reads no data of; a plain
+        # table's scores every row (the report explains the first only where it applies)
+        "input_kind": (artifact.training or {}).get("kind"),
         # how many of the challenger's inputs are held to a risk direction (monotone)
         "challenger_constrained": (
             sum(1 for c in challenger.monotone_ if c) if challenger is not None else 0
