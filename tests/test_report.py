@@ -1127,7 +1127,7 @@ def test_training_rows_are_told_in_any_file_or_order(tmp_path, german_model):
         return result, checks.get("Measured on data the model has not seen")
 
     shuffled, check = judged(train.sample(frac=1, random_state=3), "shuffled.parquet")
-    assert check["status"] == "flag" and "About 100% of these rows" in check["detail"]
+    assert check["status"] == "flag" and "About 100% (95 % interval" in check["detail"]
     assert shuffled["data"]["same_as_training"] and shuffled["data"]["training_rows_share"] > 0.95
     # the training figures' own degrees of freedom: nothing held out
     assert shuffled["scorecard"]["hosmer_lemeshow"]["dof"] < 10
@@ -1135,6 +1135,9 @@ def test_training_rows_are_told_in_any_file_or_order(tmp_path, german_model):
     assert not mixed["data"]["same_as_training"] and check["status"] == "flag"
     share = 100 / (len(holdout) + 100)
     assert mixed["data"]["training_rows_share"] == pytest.approx(share, abs=0.06)
+    low, high = mixed["data"]["training_rows_interval"]
+    assert low < mixed["data"]["training_rows_share"] < high
+    assert f"(95 % interval {low:.0%}-{high:.0%}) of these rows" in check["detail"]
     unseen, check = judged(holdout, "unseen.csv")
     assert check is None and unseen["data"]["training_rows_share"] == 0
 

@@ -40,3 +40,20 @@ def test_training_rows_are_found_in_any_order_type_or_company() -> None:
     # a table without a column of the sample cannot be told
     assert row_prints.training_rows_share(sample, others.drop(columns="region")) is None
     assert row_prints.training_rows_share(None, others) is None
+
+
+def test_the_share_found_comes_with_an_interval_that_holds_it() -> None:
+    # 3,000 of 20,000 training rows among 7,000 new ones: the 500 sampled rows give 23-36 %
+    # by the draw, for a true 30 %; the interval says how far the figure may be off
+    train, others = people(20_000, 3), people(7_000, 5)
+    sample = row_prints.training_sample(train)
+    held = 0
+    for seed in range(20):
+        mixed = pd.concat([others, train.sample(3_000, random_state=seed)])
+        share = row_prints.training_rows_share(sample, mixed)
+        low, high = row_prints.training_rows_interval(share, sample, len(mixed))
+        assert low < share < high and high - low < 0.2
+        held += low <= 0.3 <= high
+    assert held >= 17  # a 95 % interval, over 20 draws
+    assert row_prints.training_rows_interval(None, sample, 100) is None
+    assert row_prints.training_rows_interval(0.0, sample, len(others))[0] == 0.0

@@ -313,7 +313,11 @@ def evaluate(
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
     from credo.model.artifact import load_model
-    from credo.model.row_prints import TRAINING_ROWS_ALL, training_rows_share
+    from credo.model.row_prints import (
+        TRAINING_ROWS_ALL,
+        training_rows_interval,
+        training_rows_share,
+    )
     from credo.model.tables import check_built_under, check_same_catalog, wrong_input_hint
     from credo.model.training import file_fingerprint
 
@@ -388,9 +392,11 @@ def evaluate(
             trained_on = artifact.training.get("data_fingerprint")
             same_data = file_fingerprint(data_files) == trained_on if trained_on else None
             # the training rows in another file, another order, or among new rows
-            share = None
+            share = interval = None
             if not same_data:
-                share = training_rows_share(artifact.training.get("row_sample"), frame)
+                row_sample = artifact.training.get("row_sample")
+                share = training_rows_share(row_sample, frame)
+                interval = training_rows_interval(share, row_sample, len(frame))
                 if share is not None and share >= TRAINING_ROWS_ALL:
                     same_data = True
             progress.update(step, advance=1, description="scoring and measuring")
@@ -406,6 +412,7 @@ def evaluate(
                 outcome=outcome,
                 same_as_training=same_data,
                 training_rows_share=share,
+                training_rows_interval=interval,
             )
             progress.update(step, advance=1, description="writing the report")
             write_report(result, report)

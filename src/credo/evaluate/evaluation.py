@@ -164,6 +164,15 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     card = result["scorecard"]
     checks = []
     share = result["data"].get("training_rows_share")
+    interval = result["data"].get("training_rows_interval")
+    # the share is an estimate from 500 sampled training rows: its interval said beside it
+    about = (
+        f"About {share:.0%} (95 % interval {interval[0]:.0%}-{interval[1]:.0%})"
+        if share is not None and interval
+        else f"About {share:.0%}"
+        if share is not None
+        else ""
+    )
     held_out = (
         "Evaluate on rows held out from training (another period, or outcomes kept back)"
         " before relying on them."
@@ -172,7 +181,7 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
         these = (
             "These are the files the model was trained on"
             if share is None
-            else f"About {share:.0%} of these rows are the model's training rows (found by their"
+            else f"{about} of these rows are the model's training rows (found by their"
             " values, in another file or order)"
         )
         checks.append(
@@ -187,7 +196,7 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             _check(
                 "Measured on data the model has not seen",
                 False,
-                f"About {share:.0%} of these rows are the model's training rows (found by their"
+                f"{about} of these rows are the model's training rows (found by their"
                 " values): the figures below are optimistic in that measure. " + held_out,
             )
         )

@@ -168,6 +168,7 @@ def evaluate_artifact(
     outcome: str | None = None,
     same_as_training: bool | None = None,
     training_rows_share: float | None = None,
+    training_rows_interval: list[float] | None = None,
 ) -> dict[str, Any]:
     """Score `frame` with the artifact (scorecard and, when present, challenger) and evaluate.
 
@@ -175,7 +176,7 @@ def evaluate_artifact(
     `outcome` says in words how they were read (the target and its values);
     `same_as_training`: whether the rows are the files the model was trained on (None: unknown);
     `training_rows_share`: about what share of the rows are training rows, found by their
-    values (credo.model.row_prints; None: unknown);
+    values (credo.model.row_prints; None: unknown), and its 95 % interval;
     `unscored_y`: the outcomes of the people it could not score, whose `protected` values
     follow the rows' (declined in the fairness checks: evaluate_scores).
     """
@@ -231,6 +232,7 @@ def evaluate_artifact(
             "outcome": outcome,
             "same_as_training": same_as_training,
             "training_rows_share": training_rows_share,
+            "training_rows_interval": training_rows_interval,
             "unread_inputs": unread,
             "reading_notes": reading_notes,
         },

@@ -94,3 +94,18 @@ def training_rows_share(sample: dict[str, Any] | None, frame: pd.DataFrame) -> f
     found = sum(p in present for p in kept) / len(kept)
     # found among the rows of values of their own, and taken to hold for the others alike
     return min(1.0, found * int(sample["rows"]) / len(frame))
+
+
+def training_rows_interval(
+    share: float | None, sample: dict[str, Any] | None, rows: int, z: float = 1.96
+) -> list[float] | None:
+    """A 95 % interval of `training_rows_share`'s figure on `rows` rows: Wilson's, of the
+    share of the sampled training rows found (500 of them: a share of 30 % is known to about
+    six points either way), scaled as the figure is. None where there is no figure."""
+    if share is None or not sample or not sample.get("prints") or rows == 0:
+        return None
+    kept, trained = len(sample["prints"]), int(sample["rows"])
+    found = min(1.0, share * rows / trained)
+    centre = (found + z * z / (2 * kept)) / (1 + z * z / kept)
+    half = z * np.sqrt(found * (1 - found) / kept + z * z / (4 * kept * kept)) / (1 + z * z / kept)
+    return [max(0.0, (centre - half) * trained / rows), min(1.0, (centre + half) * trained / rows)]
