@@ -224,7 +224,8 @@ def test_a_small_fall_between_bands_reads_as_chance():
     assert flagged["status"] == "flag" and "larger than chance" in flagged["detail"]
     # one band of 30 or more: no order to judge
     lone = metrics.bad_rate_by_band(y[:410], np.repeat(["A", "B"], [400, 10]), ["A", "B"])
-    assert lone["judged_bands"] == 1 and lone["monotonic"]
+    # the JSON says so too: no order judged is neither rising (True) nor broken (False)
+    assert lone["judged_bands"] == 1 and lone["monotonic"] is None
     unjudged = _band_order_check(lone)
     assert unjudged["status"] == "info" and "cannot be judged" in unjudged["detail"]
 

@@ -264,7 +264,8 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
 
     `monotonic` is True when the bad rate never falls as the bands get worse, judged over the
     bands of MIN_BAND_SIZE or more people (a bad or two moves a smaller band's rate by points;
-    `small` says whether some were passed over); `breaks` lists the pairs of adjacent judged
+    `small` says whether some were passed over), None where fewer than two such bands leave
+    no order to judge; `breaks` lists the pairs of adjacent judged
     bands where it does fall, and `break_p_values` for each the one-sided Fisher exact test's
     chance of a fall at least as steep between two bands whose bad rates are in fact equal.
     """
@@ -297,7 +298,7 @@ def bad_rate_by_band(y: Any, bands: Any, band_order: Sequence[str]) -> dict[str,
     small = any(0 < row["count"] < MIN_BAND_SIZE for row in rows)
     return {
         "bands": rows,
-        "monotonic": not falls,
+        "monotonic": not falls if len(judged) >= 2 else None,
         "breaks": [[safer["band"], riskier["band"]] for safer, riskier in falls],
         "break_p_values": [fall_p_value(safer, riskier) for safer, riskier in falls],
         "judged_bands": len(judged),
