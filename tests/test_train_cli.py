@@ -229,7 +229,8 @@ def test_evaluating_on_the_training_file_is_flagged(trained, tmp_path):
     pd.read_csv(GERMAN).iloc[::2].to_csv(half, index=False)
     assert checks(half)["Measured on data the model has not seen"] == "flag"
     said = json.loads(figures.read_text())["checks"][0]["detail"]
-    assert said.startswith("About 100% of these rows are the model's training rows")
+    assert said.startswith("About 100% (95 % interval 9")
+    assert "%) of these rows are the model's training rows" in said
     # rows the model has not seen (each amount another): nothing said
     other = tmp_path / "other.csv"
     pd.read_csv(GERMAN).assign(credit_amount=lambda t: t["credit_amount"] + 1).to_csv(

@@ -160,19 +160,22 @@ def _check(name: str, ok: bool | None, detail: str) -> dict[str, str]:
     return {"name": name, "status": _status(ok), "detail": detail}
 
 
+def _interval_words(interval: list[float] | None) -> str:
+    """' (95 % interval a%-b%)' for a share's interval, or '' where there is none or both
+    ends print alike (a '70%-70%' says nothing)."""
+    if not interval:
+        return ""
+    low, high = f"{interval[0]:.0%}", f"{interval[1]:.0%}"
+    return "" if low == high else f" (95 % interval {low}-{high})"
+
+
 def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     card = result["scorecard"]
     checks = []
     share = result["data"].get("training_rows_share")
     interval = result["data"].get("training_rows_interval")
     # the share is an estimate from 500 sampled training rows: its interval said beside it
-    about = (
-        f"About {share:.0%} (95 % interval {interval[0]:.0%}-{interval[1]:.0%})"
-        if share is not None and interval
-        else f"About {share:.0%}"
-        if share is not None
-        else ""
-    )
+    about = f"About {share:.0%}{_interval_words(interval)}" if share is not None else ""
     held_out = (
         "Evaluate on rows held out from training (another period, or outcomes kept back)"
         " before relying on them."
