@@ -85,6 +85,7 @@ def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
     assert table.num_rows == 2
     assert "df_platform_months" in [m.name for m in metas]
     assert read_table_metadata(out)["policy"] == "cn"
+    assert read_table_metadata(out)["policy_rules"] == load_policy("cn").rules
     # the same outcomes as CSV, as `credo train` also takes them
     as_csv = tmp_path / "outcomes.csv"
     as_csv.write_text(f"user_id,as_of,bad\nalice,{AS_OF},0\nalice,2024-01-01,0\n")

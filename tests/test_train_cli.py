@@ -688,6 +688,42 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     credo("train", "--features", other, "--outcomes", outcomes, "--out", tmp_path / "m3.json")
     assert load_model(tmp_path / "m3.json").training["policy"] == "cn"  # the table's own
 
+    # two policy files of one name with other rules: told apart by the rules, not the name
+    from credo.policy import load_policy
+    from credo.policy.policy import policy_from_dict
+
+    rules = load_policy("us").to_dict()
+    first, second = tmp_path / "bank-x.json", tmp_path / "bank-x-2.json"
+    first.write_text(json.dumps({**rules, "name": "bank-x", "title": "one"}))
+    second.write_text(json.dumps({**rules, "name": "bank-x", "negative_data_months": 24}))
+    assert load_policy(first).rules != load_policy(second).rules
+    retitled = {**rules, "name": "bank-x", "title": "another", "notes": "x"}
+    assert load_policy(first).rules == policy_from_dict(retitled).rules  # words alone: alike
+    banked = write_feature_table(
+        table, tmp_path / "bank-x.parquet", metas, catalog_version="test", policy="bank-x",
+        provenance_columns=["prov_sources"], policy_rules=load_policy(first).rules,
+    )  # fmt: skip
+    banked_model = tmp_path / "m4.json"
+    credo("train", "--features", banked, "--outcomes", outcomes, "--policy", first,
+          "--out", banked_model)  # fmt: skip
+    assert load_model(banked_model).training["policy_rules"] == load_policy(first).rules
+    credo("score", "--model", banked_model, "--features", banked, "--out", tmp_path / "s.csv")
+    rebanked = write_feature_table(
+        table, tmp_path / "bank-x-2.parquet", metas, catalog_version="test", policy="bank-x",
+        provenance_columns=["prov_sources"], policy_rules=load_policy(second).rules,
+    )  # fmt: skip
+    for verb in (
+        ["score", "--model", banked_model, "--features", rebanked, "--out", tmp_path / "s.csv"],
+        ["evaluate", "--model", banked_model, "--features", rebanked, "--outcomes", outcomes,
+         "--report", tmp_path / "r.html"],
+        ["train", "--features", rebanked, "--outcomes", outcomes, "--policy", first,
+         "--out", tmp_path / "m5.json"],
+    ):  # fmt: skip
+        refused = credo(*verb, check=False)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1, (verb[0], said)
+        assert "built under a policy named 'bank-x' whose rules differ" in said, verb[0]
+
     # a table of another feature catalog: a feature whose meaning changed would be scored by
     # the other's bins (no loan on file became -1 where it was 0)
     assert artifact.training["catalog_version"] == "test"
@@ -722,6 +758,18 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         said = " ".join(ran.stderr.split())
         assert (ran.returncode == 1) == refuses, (version, said)
         assert ("trained on features of catalog 1.4 or earlier" in said) == refuses
+    # a table that names no catalog: as old as the catalogs before tables named theirs
+    nameless = pq.read_table(features)
+    told = json.loads(nameless.schema.metadata[b"credo"])
+    del told["catalog_version"]
+    nameless = nameless.replace_schema_metadata({b"credo": json.dumps(told).encode()})
+    pq.write_table(nameless, tmp_path / "nameless.parquet")
+    for trained_on, refuses in ((model, True), (tmp_path / "old.json", False)):
+        ran = credo("score", "--model", trained_on, "--features", tmp_path / "nameless.parquet",
+                    "--out", tmp_path / "s.csv", check=False)  # fmt: skip
+        said = " ".join(ran.stderr.split())
+        assert (ran.returncode == 1) == refuses, (trained_on, said)
+        assert ("catalog 1.4 or earlier (the table names none)" in said) == refuses
 
     # outcomes as words, named by --bad-value, on the feature-table path as on a plain table
     words = tmp_path / "words.csv"

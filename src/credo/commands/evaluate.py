@@ -331,7 +331,12 @@ def evaluate(
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
             if features is not None:
-                check_built_under(features, artifact.training.get("policy"), "the model follows")
+                check_built_under(
+                    features,
+                    artifact.training.get("policy"),
+                    "the model follows",
+                    artifact.training.get("policy_rules"),
+                )
                 check_same_catalog(features, artifact.training)
             progress.update(step, advance=1, description="reading the data")
             # the outcome is read as the model was trained on, unless told otherwise

@@ -307,8 +307,7 @@ def train(
     policy_obj = _load_policy(policy or built_under or "us")
     try:
         if features is not None:
-            if policy is not None:  # else the table's own policy was taken
-                check_built_under(features, policy_obj.name, "the model is to follow")
+            check_built_under(features, policy_obj.name, "the model is to follow", policy_obj.rules)
             data = load_feature_training(
                 features,
                 outcomes,
@@ -418,6 +417,7 @@ def train(
                 card,
                 challenger=challenger,
                 policy=policy_obj.name,
+                policy_rules=policy_obj.rules,
                 step=lambda text: progress.update(task, description=text),
             )
         except ValueError as exc:
@@ -1049,7 +1049,12 @@ def score(
     try:
         artifact = load_model(model)
         if features is not None:
-            check_built_under(features, artifact.training.get("policy"), "the model follows")
+            check_built_under(
+                features,
+                artifact.training.get("policy"),
+                "the model follows",
+                artifact.training.get("policy_rules"),
+            )
             check_same_catalog(features, artifact.training)
         training = artifact.training
         frame, ids, taken = load_scoring_table(

@@ -223,6 +223,7 @@ def _finish(table: pa.Table, specs: Sequence[FeatureSpec], policy: Policy) -> pa
         catalog_version=CATALOG_VERSION,
         policy=policy.name,
         provenance_columns=PROVENANCE_COLUMNS,
+        policy_rules=policy.rules,
     )
     return with_metadata(table, metadata)
 

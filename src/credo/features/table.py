@@ -126,11 +126,14 @@ def table_metadata(
     catalog_version: str,
     policy: str,
     provenance_columns: Sequence[str],
+    policy_rules: str | None = None,
 ) -> dict[str, Any]:
     return {
         "kind": TABLE_KIND,
         "catalog_version": catalog_version,
         "policy": policy,
+        # the policy's rules as well as its name: files of one name may differ
+        **({"policy_rules": policy_rules} if policy_rules else {}),
         "features": [f.to_dict() for f in features],
         "provenance_columns": list(provenance_columns),
     }
@@ -160,6 +163,7 @@ def write_feature_table(
     catalog_version: str,
     policy: str,
     provenance_columns: Sequence[str],
+    policy_rules: str | None = None,
 ) -> Path:
     """Write a feature table as Parquet with the contract's metadata. Returns the path."""
     metadata = table_metadata(
@@ -167,6 +171,7 @@ def write_feature_table(
         catalog_version=catalog_version,
         policy=policy,
         provenance_columns=provenance_columns,
+        policy_rules=policy_rules,
     )
     target = Path(path)
     with output.replacing(target) as temporary:

@@ -786,8 +786,14 @@ def check_same_catalog(path: str | Path, training: dict) -> None:
     if trained is None:
         different = _version(built) is not None and _version(built) > _version(UNRECORDED_CATALOG)
         trained = f"{UNRECORDED_CATALOG} or earlier"
+    elif built is None:
+        # a table that names no catalog was written before tables named theirs (1.4 or
+        # earlier), or by hand: a model of a later catalog cannot take it on trust
+        trained_version = _version(str(trained))
+        different = trained_version is None or trained_version > _version(UNRECORDED_CATALOG)
+        built = f"{UNRECORDED_CATALOG} or earlier (the table names none)"
     else:
-        different = built is not None and built != str(trained)
+        different = built != str(trained)
     if different:
         raise TableError(
             f"{path} was built with feature catalog {built}, the model was trained on features"
@@ -809,14 +815,26 @@ def _policy_argument(name: str) -> str:
     return name if name in PRESETS else f"<the policy file named {name!r}>"
 
 
-def check_built_under(path: str | Path, policy: str | None, what: str) -> None:
+def check_built_under(
+    path: str | Path, policy: str | None, what: str, rules: str | None = None
+) -> None:
     """Refuse a feature table built under another policy than `policy` (which decides the
-    sources and features allowed, and how long negative data counts)."""
+    sources and features allowed, and how long negative data counts), or under a policy file
+    of its name whose rules differ (`rules`: the policy's fingerprint, credo.policy.Policy.rules;
+    None: not known, as in models written before it was recorded)."""
     built = feature_table_policy(path)
     if policy and built and built != policy:
         raise TableError(
             f"{path} was built under policy {built!r}, but {what} policy {policy!r}: build the "
             f"features with `credo features --policy {_policy_argument(policy)}`"
+        )
+    built_rules = _feature_table_says(path, "policy_rules")
+    if policy and built == policy and rules and built_rules and built_rules != rules:
+        raise TableError(
+            f"{path} was built under a policy named {built!r} whose rules differ from those of"
+            f" the policy {what} (other sources, features, protected attributes or months of"
+            " negative data under one name): build the features again with `credo features"
+            f" --policy {_policy_argument(policy)}`"
         )
 
 

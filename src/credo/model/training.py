@@ -331,6 +331,7 @@ def train_model(
     challenger: bool = False,
     policy: str | None = None,
     step: Callable[[str], None] = lambda _: None,
+    policy_rules: str | None = None,
 ) -> ModelArtifact:
     """Fit on an internal stratified split for held-out metrics, then refit on all rows."""
     started = time.perf_counter()
@@ -385,6 +386,8 @@ def train_model(
         "sources": [Path(s).name for s in data.sources],
         "data_fingerprint": data.fingerprint,
         "policy": policy,
+        # the policy's rules: a feature table built under another file of its name is refused
+        **({"policy_rules": policy_rules} if policy_rules else {}),
         **({"catalog_version": data.catalog_version} if data.kind == "features" else {}),
         # said only where true: an earlier credo reads the file as it always did
         **({"comma_thousands": True} if data.comma_thousands else {}),

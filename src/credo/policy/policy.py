@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -73,6 +74,20 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @property
+    def rules(self) -> str:
+        """A short fingerprint of what decides a feature table's values (sources, features,
+        data kinds, protected attributes, how long negative data counts), in any order and
+        whatever the title or notes say: two policy files of one name with other rules are
+        told apart by it."""
+        decisive = {
+            name: sorted(value) if isinstance(value, tuple) else value
+            for name, value in self.to_dict().items()
+            if name not in ("name", "title", "notes", "dispute_deadline_days")
+        }
+        text = json.dumps(decisive, sort_keys=True, default=list)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _plain(value: Any) -> Any:
