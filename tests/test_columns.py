@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -522,6 +523,51 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
         join_outcomes(features, garbage)
 
 
+def test_outcome_dates_are_read_as_the_features_read_them_and_mismatches_say_which(
+    tmp_path,
+) -> None:
+    """An outcomes file's as_of is read by the reader `credo features --as-of-file` uses:
+    a day and month that could be either way round, a number, or an empty date is refused
+    with the file and data row (a guess joined March 5th where May 3rd was meant), and an
+    outcome without its feature row is named with its date beside the dates the table holds."""
+    from credo.model.tables import join_outcomes
+
+    features = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "as_of": pd.to_datetime(["2024-05-03"] * 3).date,
+            "f": [1.0, 2.0, 3.0],
+        }
+    )
+    written = {
+        "03/05/2024": r"'s as_of in data row 2, '03/05/2024', is no date YYYY-MM-DD",
+        "": r" has 1 row\(s\) without an as_of date \(the first in data row 2\)",
+    }
+    for text, message in written.items():
+        path = tmp_path / "o.csv"
+        path.write_text(f"user_id,as_of,bad\na,2024-05-03,1\nb,{text},0\n")
+        with pytest.raises(TableError, match=re.escape(str(path)) + message):
+            join_outcomes(features, path)
+    numbers = tmp_path / "numbers.parquet"
+    pd.DataFrame({"user_id": ["a"], "as_of": [20240503], "bad": [1]}).to_parquet(numbers)
+    with pytest.raises(TableError, match="as_of must be a date column"):
+        join_outcomes(features, numbers)
+    # a time and a zone after the day, as exports write them: the day as written
+    stamped = tmp_path / "stamped.csv"
+    stamped.write_text(
+        "user_id,as_of,bad\na,2024-05-03T23:30:00+08:00,1\nb,2024-05-03 00:10Z,0\nc, 2024-5-3 ,1\n"
+    )
+    assert join_outcomes(features, stamped)["f"].tolist() == [1.0, 2.0, 3.0]
+    later = tmp_path / "later.csv"
+    later.write_text("user_id,as_of,bad\na,2024-05-03,1\nb,2024-06-01,0\nc,2024-06-01,1\n")
+    with pytest.raises(TableError) as refused:
+        join_outcomes(features, later)
+    said = str(refused.value)
+    assert "2 outcome(s) of" in said and "(e.g. b as of 2024-06-01, c as of 2024-06-01)" in said
+    assert "the feature table holds 1 as-of date(s), 2024-05-03" in said
+    assert f"credo features --as-of-file {later}" in said
+
+
 SEED_OF_A_STEEP_TAIL = 15  # a seed whose one-outcome tail the rule, asked, calls a leak
 
 
@@ -580,6 +626,12 @@ def test_the_target_hint_names_the_rarer_value_and_blank_outcomes_can_be_left_ou
     signs = pd.Series(["-"] * 383 + ["+"] * 307, name="A16")
     with pytest.raises(TargetError, match=r"--bad-value '\+' if '\+', the rarer, marks a bad"):
         target_as_bad(signs)
+    # a stray value in one row is no outcome: the rarer of those that hold rows is named
+    stray = pd.Series(["A"] * 700 + ["B"] * 290 + ["maybe"], name="grade")
+    with pytest.raises(TargetError, match=r"--bad-value 'B' if 'B', the rarer, marks a bad"):
+        target_as_bad(stray)
+    with pytest.raises(TargetError, match=r"--bad-value 'B' --good-value 'A'"):
+        target_as_bad(pd.concat([stray, pd.Series([None] * 9)], ignore_index=True))
     worded = pd.Series(["non-default"] * 90 + ["default"] * 10, name="status")
     with pytest.raises(TargetError, match=r"--bad-value 'default'\)"):
         target_as_bad(worded)

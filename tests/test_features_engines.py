@@ -362,6 +362,12 @@ def test_an_as_of_file_with_a_day_past_its_months_end_is_refused():
         pa.table({"user_id": ["a", "b"], "as_of": ["2024-02-29", " 2024-7-1 "]})
     )
     assert read["as_of"].to_pylist() == [dt.datetime(2024, 2, 29), dt.datetime(2024, 7, 1)]
+    # a time and a zone written after the day (as a zoned column is read): the day written
+    stamps = ["2024-07-01T23:30:00+08:00", "2024-07-01 00:10Z", "2024-07-01T08:00:00.5-05:00"]
+    read = as_of_table_from_outcomes(pa.table({"user_id": ["a", "b", "c"], "as_of": stamps}))
+    assert read["as_of"].to_pylist() == [dt.datetime(2024, 7, 1)] * 3
+    with pytest.raises(FeatureInputError, match="is no date"):
+        as_of_table_from_outcomes(pa.table({"user_id": ["a"], "as_of": ["2024-06-31T10:00"]}))
 
 
 def test_an_as_of_files_padded_ids_are_the_stored_people():

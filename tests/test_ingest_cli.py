@@ -134,6 +134,20 @@ def test_a_line_that_is_not_utf8_is_named(store_path, tmp_path):
     assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
 
 
+def test_a_utf16_file_is_named_as_such_without_a_trace(store_path, tmp_path):
+    """A spreadsheet's 'Unicode text' (UTF-16) crashed Arrow's CSV reader with a trace."""
+    text = write_csv(tmp_path / "e.csv", every_type(5)).read_text()
+    for encoding in ("utf-16", "utf-16-be"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(("\ufeff" if encoding.endswith("be") else "") .encode(encoding)
+                         + text.encode(encoding))  # fmt: skip
+        result = credo("ingest", path, "--db", store_path)
+        message = " ".join(result.stderr.split())
+        assert result.returncode == 1 and "is UTF-16 text" in message, message
+        assert "save it as 'CSV UTF-8'" in message and "Traceback" not in result.stderr
+    assert query(store_path, "SELECT count(*) FROM events") == [(0,)]
+
+
 def test_a_ragged_line_that_is_not_utf8_is_named_without_a_trace(store_path, tmp_path):
     path = write_csv(tmp_path / "e.csv", every_type(5))
     lines = path.read_bytes().splitlines(keepends=True)

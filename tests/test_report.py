@@ -707,6 +707,35 @@ def test_a_protected_file_joins_on_ids_written_as_numbers_or_text(tmp_path, germ
     (age,) = json.loads((tmp_path / "r.json").read_text())["fairness"]
     assert sum(g["count"] for g in age["approval"]["groups"]) == len(holdout)
     assert "missing" not in {g["group"] for g in age["approval"]["groups"]}
+    # ids held as decimals (7.0, as a column with a gap is) or padded with spaces: the same
+    decimals = attributes.assign(user_id=np.arange(len(holdout), dtype=float))
+    decimals.to_parquet(tmp_path / "decimals.parquet")
+    padded = attributes.assign(user_id=[f" {i} " for i in range(len(holdout))])
+    padded.to_csv(tmp_path / "padded.csv", index=False)
+    for name in ("decimals.parquet", "padded.csv"):
+        run = subprocess.run(
+            [str(CREDO), "evaluate", "--model", str(german_model), "--table",
+             str(tmp_path / "people.csv"), "--target", "bad", "--protected-file",
+             str(tmp_path / name), "--protected", "age_in_years",
+             "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 0 and "not in" not in run.stdout, (name, run.stdout)
+        (age,) = json.loads((tmp_path / "r.json").read_text())["fairness"]
+        assert "missing" not in {g["group"] for g in age["approval"]["groups"]}, name
+    # another population's file: an id of each side said, as each is written
+    attributes.assign(user_id=[f"x{i}" for i in range(len(holdout))]).to_csv(
+        tmp_path / "other.csv", index=False
+    )
+    run = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(german_model), "--table",
+         str(tmp_path / "people.csv"), "--target", "bad", "--protected-file",
+         str(tmp_path / "other.csv"), "--protected", "age_in_years",
+         "--report", str(tmp_path / "r.html")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(run.stderr.split())
+    assert run.returncode == 1 and "it holds e.g. 'x0', the people evaluated are e.g. '0'" in said
 
 
 def test_inputs_the_data_cannot_give_the_model_are_named(tmp_path, german_model):

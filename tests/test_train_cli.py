@@ -75,6 +75,8 @@ def test_train_prints_a_summary_and_writes_a_checked_model(trained):
         f"{n} ({card.iv_[n]:.3g} < {card.dropped_[n].rsplit(' ', 1)[1]})" for n in weak
     )
     assert f"information value below its bar: {listed}" in summary
+    shown = " ".join(credo("model", "show", model, "--no-bins").stdout.split())
+    assert "Columns left out of the model" in shown and weak[0] in shown
     assert "warning" not in summary  # 300 bad rows of 1,000
 
 
@@ -559,6 +561,24 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         "2 rows have no event from a consented source in what the model reads (e.g. u00007,"
         " u00011)" in said
     )
+    assert "repeat a person" not in said
+    # two dates for each person: the unscorable named once each; a row twice: warned of
+    later = table.set_column(
+        table.column_names.index("as_of"), "as_of",
+        pa.array([pd.Timestamp("2025-07-01", tz="UTC")] * len(X)),
+    )  # fmt: skip
+    for name, rows in (("dates", [table, later]), ("again", [table, table.slice(3, 1)])):
+        path = write_feature_table(
+            pa.concat_tables(rows), tmp_path / f"{name}.parquet", metas, catalog_version="test",
+            policy="us", provenance_columns=["prov_sources", "prov_events"],
+        )  # fmt: skip
+        again = credo("score", "--model", model, "--features", path, "--out", tmp_path / "x.csv")
+        told = " ".join(again.stderr.split())
+        unscorable = 4 if name == "dates" else 2
+        assert f"{unscorable} rows have no event" in told and "(e.g. u00007, u00011)" in told
+        repeated = "1 row(s) of the feature table repeat a person and date of an earlier row"
+        assert (repeated in told) == (name == "again"), told
+        assert name == "dates" or "(e.g. u00003 as of 2025-06-01)" in told
     scores = pd.read_csv(out)
     assert scores["id"].tolist() == users
     # u00007 and u00011 are unscorable: no score, pd or reasons but the no-data code
@@ -687,6 +707,14 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         assert "credo features --policy us" in said
     credo("train", "--features", other, "--outcomes", outcomes, "--out", tmp_path / "m3.json")
     assert load_model(tmp_path / "m3.json").training["policy"] == "cn"  # the table's own
+    # outcomes for some of the table's people: the others are not the sample, and it is said
+    some = tmp_path / "some.parquet"
+    pq.write_table(pq.read_table(outcomes).slice(0, 2000), some)
+    part = credo("train", "--features", features, "--outcomes", some, "--out", tmp_path / "p.json")
+    assert "note: 1,000 row(s) of the feature table have no outcome" in " ".join(
+        part.stdout.split()
+    )
+    assert load_model(tmp_path / "p.json").training["unlabelled_rows"] == 1000
 
     # two policy files of one name with other rules: told apart by the rules, not the name
     from credo.policy import load_policy
@@ -986,6 +1014,17 @@ def test_a_loan_export_with_a_title_line_is_told_without_pandas_warnings(tmp_pat
     said = " ".join(refused.stderr.split())
     assert "the file reads as one column, while line 2 holds 3 fields" in said, said
     assert "delete the lines above it" in said
+
+
+def test_evaluate_tells_of_a_title_line_above_the_header(trained, tmp_path):
+    model, _ = trained
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Notes offered by Prospectus\n" + GERMAN.read_text())
+    refused = credo("evaluate", "--model", model, "--table", titled, "--target", "bad",
+                    "--report", tmp_path / "r.html", check=False)  # fmt: skip
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode == 1 and "no target column" in said, said
+    assert "the file reads as one column, while line 2 holds 21 fields" in said, said
 
 
 def test_a_blank_outcome_is_listed_as_blank(tmp_path):
@@ -2040,6 +2079,48 @@ def test_a_code_of_many_small_levels_is_not_called_a_leak(tmp_path):
     assert "warning: postcode has an information value" not in said
     assert f"note: postcode has an information value of {card.iv_['postcode']:.3g}" in said
     assert "a coarser column (a prefix of the code, a region) would tell more" in said
+
+
+def test_a_wide_tables_left_out_columns_are_counted_past_the_first_few(tmp_path):
+    """3,000 columns left out printed a 75 KB line after training."""
+    german = pd.read_csv(GERMAN)
+    rng = np.random.default_rng(3)
+    noise = pd.DataFrame(rng.normal(size=(len(german), 40)), columns=[f"n{i}" for i in range(40)])
+    wide = tmp_path / "wide.csv"
+    pd.concat([german, noise], axis=1).to_csv(wide, index=False)
+    model = tmp_path / "m.json"
+    result = credo("train", "--table", wide, "--target", "bad", *EXCLUDE, "--out", model)
+    said = " ".join(result.stdout.split())
+    dropped = load_model(model).scorecard.dropped_
+    by_reason = pd.Series(dropped).map(lambda why: why.split(" (")[0]).value_counts()
+    most = int(by_reason.iloc[0])
+    assert most > 20
+    assert f"and {most - 20} more ({most} in all; `credo model show` lists them)" in said
+    wide_terminal = {**os.environ, "COLUMNS": "2000"}  # no long name folded over two lines
+    shown = subprocess.run([CREDO, "model", "show", str(model), "--no-bins"],
+                           capture_output=True, text=True, env=wide_terminal).stdout  # fmt: skip
+    assert [name for name in dropped if name not in shown] == []
+
+
+def test_utf16_tables_and_outcomes_are_named_as_such(trained, tmp_path):
+    """A table saved as 'Unicode text' read as one column of letters and NUL bytes."""
+    model, _ = trained
+    wide = tmp_path / "german16.csv"
+    wide.write_bytes(GERMAN.read_text().encode("utf-16"))
+    outcomes = tmp_path / "outcomes16.csv"
+    outcomes.write_bytes("user_id,as_of,bad\na,2024-01-01,1\n".encode("utf-16"))
+    for verb in (
+        ["train", "--table", wide, "--target", "bad", "--out", tmp_path / "m.json"],
+        ["score", "--model", model, "--table", wide, "--out", tmp_path / "s.csv"],
+        ["evaluate", "--model", model, "--table", wide, "--target", "bad",
+         "--report", tmp_path / "r.html"],
+        ["features", "--as-of-file", outcomes, "--out", tmp_path / "f.parquet"],
+    ):  # fmt: skip
+        refused = credo(*verb, check=False)
+        said = " ".join((refused.stdout + refused.stderr).split())
+        assert refused.returncode == 1, (verb[0], said)
+        assert "is UTF-16 text" in said and "'CSV UTF-8'" in said, (verb[0], said)
+        assert "\x00" not in said and "Traceback" not in said
 
 
 def test_a_batch_of_no_one_scores_to_an_empty_file(trained, tmp_path):

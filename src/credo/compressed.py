@@ -113,6 +113,23 @@ class _Closing(io.BufferedIOBase):
                 super().close()
 
 
+def utf16_text(path: str | Path) -> str | None:
+    """What to tell of a file of UTF-16 text (a byte-order mark, as a spreadsheet's "Unicode
+    text" begins), which a CSV reader reads as text with a NUL byte between letters: the
+    words of an error; None for any other file."""
+    try:
+        with open_binary(path) as handle:
+            start = handle.read(2)
+    except Exception:  # an unreadable file is its reader's to name
+        return None
+    if start not in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    return (
+        f"{path} is UTF-16 text (as a spreadsheet's 'Unicode text' is saved): save it as"
+        " 'CSV UTF-8' (or convert it to UTF-8) and give that file"
+    )
+
+
 def open_text(
     path: str | Path, encoding: str = "utf-8", errors: str = "replace", newline: str | None = None
 ) -> TextIO:

@@ -75,7 +75,12 @@ def _load_labelled(
 
     from credo.model import unscorable
     from credo.model.columns import TargetError, known_outcomes
-    from credo.model.tables import join_outcomes, read_features, read_plain_table
+    from credo.model.tables import (
+        header_below_hint,
+        join_outcomes,
+        read_features,
+        read_plain_table,
+    )
 
     if table is not None:
         if features is not None or outcomes is not None:
@@ -87,7 +92,10 @@ def _load_labelled(
             table, text_columns or [], id_column=id_column, comma_thousands=comma_thousands
         )
         if target not in frame.columns:
-            fail(f"{table}: no target column {target!r}; columns are {', '.join(frame.columns)}")
+            fail(
+                f"{table}: no target column {target!r}; columns are"
+                f" {', '.join(map(str, frame.columns))}{header_below_hint(table, frame)}"
+            )
         note_empty_rows(frame)
         source = str(table)
     else:
@@ -134,6 +142,18 @@ def outcome_definition(target: str, bad: list[str], good: list[str], left_out: i
     )
 
 
+def _id_text(ids: pd.Series) -> pd.Series:
+    """Ids as the text they are matched by: spaces around them aside, and a whole number
+    held as a decimal (as a column with a gap is, 7.0) as the whole number."""
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(ids.dtype):
+        whole = ids.dropna()
+        if (whole == whole.round()).all():
+            ids = ids.astype("Int64")
+    return ids.astype(str).str.strip()
+
+
 def _protected_values(
     frame: pd.DataFrame,
     columns: list[str] | None,
@@ -174,16 +194,18 @@ def _protected_values(
                 f"{protected_file}: joining protected attributes needs a {key}{also} column in"
                 f" it; its columns are {', '.join(map(str, extra.columns))}"
             )
-        # ids are matched as text (7 and "7" are one person)
-        extra[key] = extra[key].astype(str)
-        keys = frame[[key]].astype({key: str})
+        # ids are matched as text (7, 7.0 and " 7" are one person)
+        extra[key] = _id_text(extra[key])
+        keys = frame[[key]].assign(**{key: _id_text(frame[key])})
         if extra[key].duplicated().any():
-            fail(f"{protected_file}: more than one row per {key}")
+            twice = extra.loc[extra[key].duplicated(), key].iloc[0]
+            fail(f"{protected_file}: more than one row per {key} (e.g. {twice!r}): keep one")
         known = keys[key].isin(set(extra[key])).to_numpy()
         if not known.any():
             fail(
                 f"{protected_file}: none of its {key}s is among the {len(frame):,} people "
-                f"evaluated (e.g. {frame[key].iloc[0]}): is it another population's file?"
+                f"evaluated (it holds e.g. {extra[key].iloc[0]!r}, the people evaluated are"
+                f" e.g. {keys[key].iloc[0]!r}): is it another population's file?"
             )
         if not known.all():
             console.print(
@@ -318,7 +340,12 @@ def evaluate(
         training_rows_interval,
         training_rows_share,
     )
-    from credo.model.tables import check_built_under, check_same_catalog, wrong_input_hint
+    from credo.model.tables import (
+        check_built_under,
+        check_same_catalog,
+        header_below_hint,
+        wrong_input_hint,
+    )
     from credo.model.training import file_fingerprint
 
     inputs = (model, table, features, outcomes, protected_file)
@@ -374,6 +401,7 @@ def evaluate(
                     f"{', '.join(map(repr, missing))}; evaluate on data with the columns the"
                     " model was trained on"
                     + wrong_input_hint(artifact.training, features is not None)
+                    + (header_below_hint(table, frame) if table is not None else "")
                 )
             key = protected_key(id_column, trained_id, table, list(map(str, frame.columns)))
             # the attributes of everyone, the scored first: the people without a score are

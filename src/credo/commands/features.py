@@ -226,7 +226,7 @@ def _read_as_of_file(path: Path):
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    from credo.compressed import open_binary
+    from credo.compressed import open_binary, utf16_text
     from credo.model.tables import TableError, csv_delimiter, table_suffix
 
     if path.is_dir():
@@ -242,6 +242,8 @@ def _read_as_of_file(path: Path):
         is_csv = table_suffix(path) in (".csv", ".txt")
     except TableError as exc:
         fail(str(exc))
+    if is_csv and (utf16 := utf16_text(path)) is not None:
+        fail(utf16)
     try:
         if is_csv:  # as `credo train` reads an outcomes CSV: ids as text, dates YYYY-MM-DD
             with open_binary(path) as handle:

@@ -877,6 +877,22 @@ def _warn_of_crowded_ends(artifact) -> None:
     stdout.print(f"[yellow]warning:[/] {said}")
 
 
+def _left_out_by_reason(card) -> dict[str, list[str]]:
+    """The columns a card left out, by reason (the weak ones under one, each with its IV
+    and bar)."""
+    by_reason: dict[str, list[str]] = {}
+    for name, why in sorted(card.dropped_.items()):
+        weak = _WEAK_FEATURE.fullmatch(why)
+        if weak:
+            why, name = "information value below its bar", f"{name} ({weak[1]} < {weak[2]})"
+        by_reason.setdefault(why, []).append(name)
+    return by_reason
+
+
+# How many columns one reason's line names after training
+LEFT_OUT_NAMED = 20
+
+
 def _print_training_summary(artifact, seconds: float) -> None:
     from credo.model.scorecard import rarer_class
 
@@ -884,15 +900,18 @@ def _print_training_summary(artifact, seconds: float) -> None:
     for suffix, part in _cards(card):
         stdout.print(_features_table(f"Features kept{suffix}", part, detail=False))
     if card.dropped_:
-        by_reason: dict[str, list[str]] = {}
-        for name, why in sorted(card.dropped_.items()):
-            weak = _WEAK_FEATURE.fullmatch(why)  # one line for them all, each with its figures
-            if weak:
-                why, name = "information value below its bar", f"{name} ({weak[1]} < {weak[2]})"
-            by_reason.setdefault(why, []).append(name)
         stdout.print("left out:")
-        for why, names in by_reason.items():
-            stdout.print(f"  {why}: {', '.join(names)}")
+        for why, names in _left_out_by_reason(card).items():
+            # a table of thousands of columns: the first few named, the rest counted (all of
+            # them are in `credo model show`)
+            shown = ", ".join(names[:LEFT_OUT_NAMED])
+            more = len(names) - LEFT_OUT_NAMED
+            rest = (
+                f" and {more:,} more ({len(names):,} in all; `credo model show` lists them)"
+                if more > 0
+                else ""
+            )
+            stdout.print(f"  {why}: {shown}{rest}")
     for _, part in _cards(card):
         _print_cross_fitted(part)
     metrics = artifact.metrics
@@ -928,6 +947,12 @@ def _print_training_summary(artifact, seconds: float) -> None:
         stdout.print(
             f"{artifact.training['indeterminate_rows']:,} rows whose outcome is neither a "
             "--bad-value nor a --good-value (or blank) were left out"
+        )
+    if artifact.training.get("unlabelled_rows"):
+        unlabelled = artifact.training["unlabelled_rows"]
+        stdout.print(
+            f"note: {unlabelled:,} row(s) of the feature table have no outcome in the outcomes"
+            " file and were not trained on (the outcomes file chooses the sample)"
         )
     if artifact.training.get("unscorable_rows"):
         unscorable_rows = artifact.training["unscorable_rows"]
@@ -1112,6 +1137,8 @@ def score(
             console.print(f"[yellow]warning:[/] {unread_inputs_words(column)}")
     for words in reading_notes:
         console.print(f"note: {words}")
+    if features is not None:
+        _warn_of_repeated_dates(frame)
     if features is None:
         _warn_of_summary_rows(frame, ids if taken is not None else None, taken)
     if features is None and taken is not None:  # a plain table's own id column
@@ -1123,12 +1150,36 @@ def score(
         empty = scores.loc[scores["band"] == unscorable.UNSCORABLE_BAND, "id"].astype(str)
         empty = empty.tolist()
         if empty:
+            # a person of several as-of dates is one name among the examples
+            named = ", ".join(list(dict.fromkeys(empty))[:3])
             console.print(
-                f"[yellow]note:[/] {len(empty):,} rows have no event from a consented source in "
-                f"what the model reads (e.g. {', '.join(empty[:3])}): nothing it uses is known "
+                f"[yellow]note:[/] {len(empty):,} {'row has' if len(empty) == 1 else 'rows have'}"
+                " no event from a consented source in "
+                f"what the model reads (e.g. {named}): nothing it uses is known "
                 "of them, so they get no "
                 f"score (band {unscorable.UNSCORABLE_BAND!r}, reason_1 {unscorable.NO_DATA_CODE})"
             )
+
+
+def _warn_of_repeated_dates(frame: Any) -> None:
+    """Say where a feature table holds a person's date twice (a table joined or appended to
+    itself): each row is scored, and the two scores of one person and day cannot be told
+    apart in the output."""
+    import pandas as pd
+
+    keys = [c for c in ("user_id", "as_of") if c in frame.columns]
+    if "user_id" not in keys:
+        return
+    repeated = frame.duplicated(keys)
+    if repeated.any():
+        first = frame.loc[repeated, keys].iloc[0]
+        when = f" as of {pd.Timestamp(first['as_of']):%Y-%m-%d}" if "as_of" in keys else ""
+        console.print(
+            f"[yellow]warning:[/] {int(repeated.sum()):,} row(s) of the feature table repeat a"
+            f" person{' and date' if when else ''} of an earlier row (e.g. {first['user_id']}"
+            f"{when}): each is scored, and which score is which cannot be told; build the"
+            " table once per person and date (`credo features` does)"
+        )
 
 
 def _left_out(training: dict) -> str:
@@ -1247,6 +1298,13 @@ def show(
     if split_segments:
         meta.add_row("held-out fit", split_segments)
     stdout.print(meta)
+    if getattr(card, "dropped_", None):
+        left = Table(title="Columns left out of the model")
+        left.add_column("reason")
+        left.add_column("columns")
+        for why, names in _left_out_by_reason(card).items():
+            left.add_row(why, ", ".join(names))
+        stdout.print(left)
     if hasattr(card, "segments_"):
         segments = Table(title="Segments (each scored by its own card)")
         columns = ("segment", "rule", "rows", "log-odds aligned", "points charged for the segment")

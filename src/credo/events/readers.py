@@ -30,6 +30,7 @@ from credo.compressed import (
     open_binary,
     open_counted,
     open_text,
+    utf16_text,
 )
 from credo.events.ingest_options import EXTENSIONS, FORMATS
 from credo.events.schema import COMMON_REQUIRED, FIELDS, MOSTLY_DISTINCT_TEXT
@@ -245,6 +246,8 @@ class CsvReader(Reader):
             raise _unreadable(self.path, exc) from exc
         if not start:
             raise ReadError(f"{self.path}: the file is empty: a CSV file needs a header line")
+        if (utf16 := utf16_text(self.path)) is not None:
+            raise ReadError(f"{utf16}; nothing from it was stored")
         # A header and no line end (a short file without one): Arrow cannot tell it is one
         # ("cannot infer the number of columns"); it is a file of no rows, as with the line end.
         header_only = len(start) < (1 << 16) and b"\n" not in start and b"\r" not in start

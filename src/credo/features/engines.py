@@ -120,6 +120,15 @@ def _check_before_limit(value: dt.datetime) -> None:
 
 
 _DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# what may follow the day in an as-of file's text: a time, and a zone (the day stays the one
+# written, as for a zoned timestamp column)
+_TIME_TEXT = r"[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|\s*[+-]\d{2}(?::?\d{2})?)?$"
+_TIME_AFTER = re.compile(_TIME_TEXT)
+
+
+def _is_day(text: str) -> bool:
+    """Whether `text` is a calendar day YYYY-MM-DD, a time and a zone after it or not."""
+    return _is_date(_TIME_AFTER.sub("", text))
 
 
 def _is_date(text: str) -> bool:
@@ -141,41 +150,7 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
             raise FeatureInputError(
                 f"the as-of file has no {column!r} column: it needs user_id and as_of"
             )
-    as_of = outcomes["as_of"]
-    if pa.types.is_date(as_of.type):
-        as_of = as_of.cast(pa.timestamp("us"))
-    elif pa.types.is_timestamp(as_of.type):
-        # the day of each timestamp as written: in its own time zone where it has one (a
-        # lender's midnight of May 1st in Shanghai is May 1st, not April 30th in UTC), else UTC
-        if as_of.type.tz is not None:
-            as_of = pc.local_timestamp(as_of)
-        as_of = pc.floor_temporal(as_of.cast(pa.timestamp("us")), unit="day")
-    elif pa.types.is_string(as_of.type) or pa.types.is_large_string(as_of.type):
-        blank = pc.equal(pc.utf8_trim_whitespace(as_of), "").fill_null(False)
-        if pc.any(blank).as_py():
-            first = pc.index(blank, True).as_py()
-            raise FeatureInputError(
-                f"the as-of file has {pc.sum(blank).as_py():,} empty as_of value(s) (the first"
-                f" in data row {first + 1:,}): give each row its date, YYYY-MM-DD"
-            )
-        # dates written as text, as CSV-minded tools leave them; each distinct text checked
-        # here, as Arrow's parser moves a day past the month's end on ("2024-06-31" read as
-        # July 1st) and names no row
-        as_of = pc.utf8_trim_whitespace(as_of)
-        wrong = [t for t in pc.unique(as_of).to_pylist() if t is not None and not _is_date(t)]
-        if wrong:
-            rows = pc.is_in(as_of, value_set=pa.array(wrong, as_of.type))
-            first = pc.index(rows, True).as_py()
-            raise FeatureInputError(
-                f"the as-of file's as_of in data row {first + 1:,}, {as_of[first].as_py()!r}, is"
-                f" no date YYYY-MM-DD ({pc.sum(rows).as_py():,} row(s) alike); write dates such"
-                " as 2026-01-31, or store the column as a date"
-            )
-        as_of = pc.strptime(as_of, format="%Y-%m-%d", unit="us")
-    else:
-        raise FeatureInputError(
-            f"as_of must be a date column (or dates written YYYY-MM-DD), not {as_of.type}"
-        )
+    as_of = as_of_days(outcomes["as_of"])
     # " u1" is u1, as ingest stores the events' ids
     users = pc.utf8_trim(outcomes["user_id"].cast(pa.string()), characters=" ")
     empty = pc.or_kleene(
@@ -195,6 +170,53 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
     return distinct.select(["user_id", "as_of"]).sort_by(
         [("user_id", "ascending"), ("as_of", "ascending")]
     )
+
+
+def as_of_days(
+    as_of: pa.Array | pa.ChunkedArray, what: str = "the as-of file"
+) -> pa.Array | pa.ChunkedArray:
+    """An as_of column as midnights (timestamp[us], no zone; missing values null): dates as
+    they are, a timestamp's day on its own clock, text only as YYYY-MM-DD (an error names the
+    first row that is not, as `what`'s data row)."""
+    if pa.types.is_null(as_of.type):
+        return as_of.cast(pa.timestamp("us"))
+    if pa.types.is_date(as_of.type):
+        as_of = as_of.cast(pa.timestamp("us"))
+    elif pa.types.is_timestamp(as_of.type):
+        # the day of each timestamp as written: in its own time zone where it has one (a
+        # lender's midnight of May 1st in Shanghai is May 1st, not April 30th in UTC), else UTC
+        if as_of.type.tz is not None:
+            as_of = pc.local_timestamp(as_of)
+        as_of = pc.floor_temporal(as_of.cast(pa.timestamp("us")), unit="day")
+    elif pa.types.is_string(as_of.type) or pa.types.is_large_string(as_of.type):
+        blank = pc.equal(pc.utf8_trim_whitespace(as_of), "").fill_null(False)
+        if pc.any(blank).as_py():
+            first = pc.index(blank, True).as_py()
+            raise FeatureInputError(
+                f"{what} has {pc.sum(blank).as_py():,} empty as_of value(s) (the first"
+                f" in data row {first + 1:,}): give each row its date, YYYY-MM-DD"
+            )
+        # dates written as text, as CSV-minded tools leave them; each distinct text checked
+        # here, as Arrow's parser moves a day past the month's end on ("2024-06-31" read as
+        # July 1st) and names no row
+        as_of = pc.utf8_trim_whitespace(as_of)
+        wrong = [t for t in pc.unique(as_of).to_pylist() if t is not None and not _is_day(t)]
+        if wrong:
+            rows = pc.is_in(as_of, value_set=pa.array(wrong, as_of.type))
+            first = pc.index(rows, True).as_py()
+            raise FeatureInputError(
+                f"{what}'s as_of in data row {first + 1:,}, {as_of[first].as_py()!r}, is"
+                f" no date YYYY-MM-DD ({pc.sum(rows).as_py():,} row(s) alike); write dates such"
+                " as 2026-01-31, or store the column as a date"
+            )
+        # the day as written: a time of day and a zone after it do not move it
+        as_of = pc.replace_substring_regex(as_of, pattern=_TIME_TEXT, replacement="")
+        return pc.strptime(as_of, format="%Y-%m-%d", unit="us")
+    else:
+        raise FeatureInputError(
+            f"{what}'s as_of must be a date column (or dates written YYYY-MM-DD), not {as_of.type}"
+        )
+    return as_of
 
 
 def feature_metas(specs: Sequence[FeatureSpec]) -> list[FeatureMeta]:

@@ -488,8 +488,10 @@ def target_as_bad(
     keys = y.map(_value_key, na_action="ignore")
     if missing.any() and not (bad_values and good_values):
         row = int(np.flatnonzero(missing)[0]) + 1  # counted from 1, as a person reads rows
+        count = int(missing.sum())
         raise TargetError(
-            f"{prefix}row {row} has no {y.name!r} value ({int(missing.sum())} rows in all); "
+            f"{prefix}row {row} has no {y.name!r} value"
+            f" ({'the only one' if count == 1 else f'{count:,} rows in all'}); "
             "every row needs a known outcome: drop the others first, or name both outcomes"
             f" (e.g. {_both_outcomes_example(keys.dropna())}) to leave rows without one out"
         )
@@ -614,7 +616,12 @@ def _likely_bad(keys: pd.Series) -> str:
     the rarest value (bad outcomes are the fewer in nearly every book)."""
     counts = keys.value_counts()
     worded = [v for v in counts.index if worded_bad(v)]
-    return worded[0] if worded else str(counts.index[-1])
+    if worded:
+        return worded[0]
+    # the rarest of the values that hold a share of the rows: a stray 'maybe' or typo in a
+    # row or two is no outcome
+    held = counts[counts >= max(2, 0.01 * counts.sum())]
+    return str((held if len(held) else counts).index[-1])
 
 
 def _some_values(keys: pd.Series, limit: int = 8) -> str:

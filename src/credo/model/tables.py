@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.compressed import (
@@ -26,6 +27,7 @@ from credo.compressed import (
     inner_suffix,
     is_compressed,
     open_text,
+    utf16_text,
 )
 from credo.model.text_numbers import (
     TEXT_CONVENTION,
@@ -130,6 +132,8 @@ def read_plain_table(
     if suffix == ".parquet":
         frame = _parquet_frame(_read_parquet(path), id_column)
     elif suffix in (".csv", ".txt", ".tsv"):
+        if (utf16 := utf16_text(path)) is not None:
+            raise TableError(utf16)
         try:
             delimiter = csv_delimiter(path)
             frame = _read_csv(path, delimiter, verbatim)
@@ -845,6 +849,8 @@ def read_outcomes(path: Path) -> pd.DataFrame:
     suffix = table_suffix(path)
     try:
         if suffix in (".csv", ".txt"):
+            if (utf16 := utf16_text(path)) is not None:
+                raise TableError(utf16)
             return pd.read_csv(path, dtype={"user_id": str}, sep=csv_delimiter(path))
         return pq.read_table(path).to_pandas()
     except (OSError, ValueError, pa.ArrowException, EOFError) as exc:
@@ -859,29 +865,66 @@ def _missing_key(value: object) -> object:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def _wall_day(value: object) -> pd.Timestamp:
-    if _missing_key(value) is None:
-        return pd.NaT
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise TableError(f"as_of value {value!r} is no date: write dates YYYY-MM-DD") from None
-    return (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp).floor("D")
+def _as_of_day(values: pd.Series, what: str) -> pd.Series:
+    """The day of each as-of value as `credo features --as-of-file` reads it (one reader for
+    both: an outcomes file train takes is the file its features were built from): a date as it
+    is, a timestamp's day on its own clock (a midnight of May 1st in Shanghai is May 1st),
+    text only as YYYY-MM-DD, never a guess between day and month; `what` names the file in
+    an error, with the data row."""
+    from credo.features.engines import FeatureInputError, as_of_days
 
-
-def _as_of_day(values: pd.Series) -> pd.Series:
-    """The day of each as-of value as `credo features` reads it: a timestamp with a time zone
-    on its own clock (a midnight of May 1st in Shanghai is May 1st), one without as written."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_localize(None).dt.floor("D")
+        values = values.dt.tz_localize(None)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.floor("D")
-    # text or dates, each zone its own (a CSV may mix offsets): worked out once per value
-    days: dict[object, pd.Timestamp] = {}
-    for value in pd.unique(values):
-        days.setdefault(_missing_key(value), _wall_day(value))
-    read = [days[_missing_key(v)] for v in values.to_numpy(dtype=object)]
-    return pd.to_datetime(pd.Series(read, index=values.index, dtype=object))
+        return values.dt.floor("D").astype("datetime64[us]")
+    try:
+        column = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        # a column of dates and words alike: each value's own kind said by the reader below
+        column = pa.array(values.map(lambda v: None if _missing_key(v) is None else str(v)))
+    try:
+        days = as_of_days(column, what)
+    except FeatureInputError as exc:
+        raise TableError(str(exc)) from None
+    missing = pc.is_null(days)
+    if pc.any(missing).as_py():
+        first = pc.index(missing, True).as_py()
+        raise TableError(
+            f"{what} has {pc.sum(missing).as_py():,} row(s) without an as_of date (the first in"
+            f" data row {first + 1:,}): give each row its date, YYYY-MM-DD"
+        )
+    return pd.Series(days.to_pandas(), index=values.index).astype("datetime64[us]")
+
+
+def _day_text(value: object) -> str:
+    return "no date" if _missing_key(value) is None else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _unmatched_words(unmatched: pd.DataFrame, features: pd.DataFrame, path: Path) -> str:
+    """What to say of outcomes that no feature row answers: the first few, by person and
+    date, and the dates the feature table holds (a table built as of one date for all, joined
+    to outcomes of each person's own date, is the usual cause)."""
+    count = len(unmatched)
+    if "as_of" in unmatched.columns:
+        sample = ", ".join(
+            f"{user} as of {_day_text(day)}"
+            for user, day in unmatched[["user_id", "as_of"]].head(3).itertuples(index=False)
+        )
+        dates = pd.Series(features["as_of"].dropna().unique()).sort_values()
+        held = f"; the feature table holds {len(dates):,} as-of date(s), " + (
+            ", ".join(map(_day_text, dates))
+            if len(dates) <= 3
+            else f"{_day_text(dates.iloc[0])} to {_day_text(dates.iloc[-1])}"
+        )
+    else:
+        sample = ", ".join(map(str, unmatched["user_id"].head(3)))
+        held = ""
+    more = ", ..." if count > 3 else ""
+    return (
+        f"{count:,} outcome(s) of {path} have no feature row (e.g. {sample}{more}){held}:"
+        f" build the features with `credo features --as-of-file {path}`, which gives each"
+        " outcome its row"
+    )
 
 
 def join_outcomes(
@@ -913,8 +956,8 @@ def join_outcomes(
     keys = ["user_id"]
     if "as_of" in outcomes.columns and "as_of" in features.columns:
         keys.append("as_of")
-        outcomes = outcomes.assign(as_of=_as_of_day(outcomes["as_of"]))
-        features = features.assign(as_of=_as_of_day(features["as_of"]))
+        outcomes = outcomes.assign(as_of=_as_of_day(outcomes["as_of"], f"{path}"))
+        features = features.assign(as_of=_as_of_day(features["as_of"], "the feature table"))
     elif "as_of" in features.columns and features["user_id"].duplicated().any():
         twice = features.loc[features["user_id"].duplicated(), "user_id"].iloc[0]
         raise TableError(
@@ -939,10 +982,6 @@ def join_outcomes(
     )
     unmatched = joined["_merge"] == "right_only"
     if unmatched.any():
-        sample = ", ".join(map(str, joined.loc[unmatched, "user_id"].head(5)))
-        raise TableError(
-            f"{int(unmatched.sum())} outcomes have no feature row (user_id {sample}, ...); "
-            "build features with --as-of-file on the same outcomes file"
-        )
+        raise TableError(_unmatched_words(joined.loc[unmatched, keys], features, path))
     joined = joined.drop(columns="_merge")
     return joined

@@ -57,6 +57,7 @@ class TrainingData:
     good_values: tuple[str, ...] = ()  # ... and good, when the rest are left out
     indeterminate_rows: int = 0  # rows left out for holding neither
     unscorable_rows: int = 0  # feature rows no consented event fed, left out (never scored)
+    unlabelled_rows: int = 0  # feature rows the outcomes file gives no outcome: not the sample
     # plain tables: text columns read as numbers, {column: a columns.TEXT_NUMBER_EDITS kind}
     text_numbers: dict[str, str] = field(default_factory=dict)
     # every input the source offers, --exclude or not: numbered for stable reason codes
@@ -116,6 +117,8 @@ def load_feature_training(
     catalog = tuple(names)
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
     joined = tables.join_outcomes(frame, outcomes, target)
+    # the outcomes file chooses the sample: the table's other rows are not trained on
+    unlabelled_rows = len(frame) - len(joined)
     readings = outcome_readings(joined["bad"], bad_values, good_values) if bad_values else []
     try:
         joined, y, left_out = known_outcomes(joined, "bad", bad_values, good_values, str(outcomes))
@@ -141,6 +144,7 @@ def load_feature_training(
         good_values=tuple(str(v) for v in good_values),
         indeterminate_rows=left_out,
         unscorable_rows=unscorable_rows,
+        unlabelled_rows=unlabelled_rows,
         target_readings=readings,
     )
 
@@ -380,6 +384,7 @@ def train_model(
         "good_values": list(data.good_values),
         "indeterminate_rows": data.indeterminate_rows,
         "unscorable_rows": data.unscorable_rows,
+        **({"unlabelled_rows": data.unlabelled_rows} if data.unlabelled_rows else {}),
         "id_column": data.id_column,
         "inputs": [str(c) for c in data.X.columns],
         "text_numbers": dict(data.text_numbers),
