@@ -189,6 +189,7 @@ def test_hosmer_lemeshow_merges_groups_that_expect_few_bads_or_goods():
     few = [{"count": 100, "predicted": p, "observed": p} for p in (0.01, 0.02, 0.01, 0.03, 0.04)]
     assert metrics.merge_sparse_groups(few) == [[0, 1, 2, 3, 4]]
     assert not metrics.hosmer_lemeshow(few)["enough_rows"]
+    assert metrics.hosmer_lemeshow(few)["p_value"] is None  # no verdict where it cannot judge
 
 
 def test_hosmer_lemeshow_judges_miscalibration_where_the_safest_groups_expect_few_bads():

@@ -428,7 +428,8 @@ def hosmer_lemeshow(rows: Sequence[dict[str, Any]], fitted: bool = False) -> dic
     A chi-square's p means little where a group expects few bads (or goods): adjacent groups
     are merged until each expects HL_MIN_EXPECTED of both (`merge_sparse_groups`), and the test
     is on the merged groups (`merged_groups`: the first and last 1-based group of each).
-    `enough_rows` is False when fewer than HL_MIN_GROUPS groups remain: the test cannot judge.
+    `enough_rows` is False when fewer than HL_MIN_GROUPS groups remain: the test cannot judge,
+    and `p_value` is None.
     """
     runs = merge_sparse_groups(rows)
     sizes = np.array([row["count"] for row in rows], dtype=np.float64)
@@ -443,12 +444,14 @@ def hosmer_lemeshow(rows: Sequence[dict[str, Any]], fitted: bool = False) -> dic
     keep = variance > 0
     statistic = float(np.sum((observed[keep] - expected[keep]) ** 2 / variance[keep]))
     dof = max(int(keep.sum()) - (2 if fitted else 0), 1)
+    enough = len(runs) >= HL_MIN_GROUPS
     return {
         "statistic": statistic,
         "dof": dof,
-        "p_value": float(chi2.sf(statistic, dof)),
+        # none where the groups are too few to test: a p-value there would read as a verdict
+        "p_value": float(chi2.sf(statistic, dof)) if enough else None,
         "expected_min": float(np.minimum(sizes * pds, sizes * (1 - pds)).min()),  # unmerged
         "groups": len(runs),
         "merged_groups": [[run[0] + 1, run[-1] + 1] for run in runs],
-        "enough_rows": len(runs) >= HL_MIN_GROUPS,
+        "enough_rows": enough,
     }
