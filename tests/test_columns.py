@@ -568,6 +568,42 @@ def test_outcome_dates_are_read_as_the_features_read_them_and_mismatches_say_whi
     assert f"credo features --as-of-file {later}" in said
 
 
+def test_outcome_ids_and_files_are_read_as_the_features_read_them(tmp_path) -> None:
+    """Ids held as decimals (1150.0) joined no feature row ("1150" there), "NA" became
+    missing, and a .tsv, a header with spaces or a cp1252 file was refused or misread."""
+    from credo.model.tables import join_outcomes
+
+    features = pd.DataFrame(
+        {
+            "user_id": ["1150", "NA", "José"],
+            "as_of": pd.to_datetime(["2024-05-03"] * 3).date,
+            "f": [1.0, 2.0, 3.0],
+        }
+    )
+    decimals = tmp_path / "decimals.parquet"
+    pd.DataFrame({"user_id": [1150.0], "as_of": ["2024-05-03"], "bad": [1]}).to_parquet(decimals)
+    assert join_outcomes(features, decimals)["f"].tolist() == [1.0]
+    spaced = tmp_path / "spaced.tsv"
+    spaced.write_bytes(
+        " user_id \t as_of\tbad\nNA\t2024-05-03\t0\nJosé\t2024-05-03\t1\n".encode("cp1252")
+    )
+    assert join_outcomes(features, spaced)["f"].tolist() == [2.0, 3.0]
+    blank = tmp_path / "blank.csv"
+    blank.write_text("user_id,as_of,bad\n1150,2024-05-03,1\n ,2024-05-03,0\n")
+    with pytest.raises(
+        TableError, match=r"1 outcome\(s\) without a user_id \(the first in data row 2"
+    ):
+        join_outcomes(features, blank)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("user_id,as_of,bad\n")
+    with pytest.raises(TableError, match="the outcomes file has no rows"):
+        join_outcomes(features, empty)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("user_id,as_of,bad\n1150,2024-05-03,1\n1150,2024-05-03,0\n")
+    with pytest.raises(TableError, match=r"\(e.g. user_id 1150, as_of 2024-05-03\): keep one"):
+        join_outcomes(features, twice)
+
+
 SEED_OF_A_STEEP_TAIL = 15  # a seed whose one-outcome tail the rule, asked, calls a leak
 
 

@@ -102,6 +102,21 @@ def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
     result = credo(*args, "--out", str(packed))
     assert result.returncode == 0, result.stderr
     assert read_feature_table(packed)[0].to_pylist() == table.to_pylist()
+    # tab-separated, its names padded, as `credo train` takes such outcomes
+    as_tsv = tmp_path / "outcomes.tsv"
+    as_tsv.write_text(f" user_id \t as_of \tbad\nalice\t{AS_OF}\t0\nalice\t2024-01-01\t0\n")
+    tabbed = tmp_path / "t.parquet"
+    args = ["features", "--db", str(store), "--as-of-file", str(as_tsv), "--policy", "cn"]
+    result = credo(*args, "--out", str(tabbed))
+    assert result.returncode == 0, result.stderr
+    assert read_feature_table(tabbed)[0].to_pylist() == table.to_pylist()
+    # a header and no rows: said, not a table of no one written
+    nobody = tmp_path / "nobody.csv"
+    nobody.write_text("user_id,as_of,bad\n")
+    result = credo("features", "--db", str(store), "--as-of-file", str(nobody), "--out",
+                   str(tmp_path / "n.parquet"))  # fmt: skip
+    assert result.returncode == 1 and "has no rows" in " ".join(result.stderr.split())
+    assert not (tmp_path / "n.parquet").exists()
 
 
 def test_repeated_rows_and_dates_after_today_are_told(store, tmp_path):
@@ -168,6 +183,12 @@ def test_person_prints_features_by_dimension_and_their_provenance(store):
     assert "alice as of 2024-07-01" in said and "card" in said
     bob = credo("features", "person", "bob", "--db", str(store), "--as-of", str(AS_OF))
     assert bob.returncode == 0 and "no data" in bob.stdout  # consents, no events
+    assert "after today" not in said
+    # as of a date to come: said, as the batch says it; months since whole, not 1.2e+04
+    later = credo("features", "person", "alice", "--db", str(store), "--as-of", "2999-01-01")
+    told = " ".join(later.stderr.split())
+    assert "1 row(s) are as of a date after today (the latest 2999-01-01)" in told
+    assert "e+0" not in later.stdout
 
 
 def test_person_not_in_the_store_gets_a_clear_error(store):

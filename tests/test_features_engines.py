@@ -335,6 +335,22 @@ def test_as_of_timestamps_are_read_as_their_day():
     assert read.to_pylist() == [{"user_id": "a", "as_of": dt.datetime(2024, 7, 1)}]
 
 
+def test_an_as_of_file_of_categories_or_no_rows_is_read_or_refused_plainly():
+    from credo.features.engines import FeatureInputError, as_of_table_from_outcomes
+
+    categories = pa.table(
+        {"user_id": ["a", "b"], "as_of": pa.array(["2024-07-01", "2024-07-01"]).dictionary_encode()}
+    )
+    read = as_of_table_from_outcomes(categories)
+    assert read["as_of"].to_pylist() == [dt.datetime(2024, 7, 1)] * 2
+    nothing = pa.table({"user_id": pa.array([], pa.string()), "as_of": pa.array([], pa.string())})
+    with pytest.raises(FeatureInputError, match="the as-of file has no rows"):
+        as_of_table_from_outcomes(nothing)
+    undated = pa.table({"user_id": ["a"], "as_of": pa.array([None], pa.float64())})
+    with pytest.raises(FeatureInputError, match=r"without a user_id or as_of"):
+        as_of_table_from_outcomes(undated)
+
+
 def test_empty_ids_and_dates_of_an_as_of_file_are_refused():
     from credo.features.engines import FeatureInputError, as_of_table_from_outcomes
 

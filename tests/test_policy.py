@@ -69,6 +69,28 @@ def _write(tmp_path, **changes):
     return path
 
 
+def test_a_policys_rules_are_its_decisive_fields_in_any_order():
+    from credo.policy.policy import policy_from_dict
+
+    rules = load_policy("us").to_dict()
+    mine = policy_from_dict({**rules, "name": "mine"})
+    sources = rules["allowed_sources"]
+    alike = [
+        {"title": "another title", "notes": "other notes", "dispute_deadline_days": 10},
+        {"allowed_sources": [*reversed(sources), sources[0]]},  # another order, one twice
+        {"protected_attributes": list(reversed(rules["protected_attributes"]))},
+    ]
+    for change in alike:
+        assert policy_from_dict({**rules, "name": "mine", **change}).rules == mine.rules, change
+    other = [
+        {"allowed_sources": sources[1:]},
+        {"negative_data_months": rules["negative_data_months"] - 1},
+        {"allow_protected": not rules["allow_protected"]},
+    ]
+    for change in other:
+        assert policy_from_dict({**rules, "name": "mine", **change}).rules != mine.rules, change
+
+
 def test_a_custom_policy_file_loads(tmp_path):
     policy = load_policy(_write(tmp_path, name="bank-x", negative_data_months=24))
     assert policy.name == "bank-x" and policy.negative_data_months == 24

@@ -696,6 +696,9 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     )
     for verb in (
         ["score", "--model", model, "--features", other, "--out", tmp_path / "s.csv"],
+        # the same table named as a plain one: the same features, the same check
+        ["score", "--model", model, "--table", other, "--id", "user_id", "--out",
+         tmp_path / "s.csv"],
         ["evaluate", "--model", model, "--features", other, "--outcomes", outcomes,
          "--report", tmp_path / "r.html"],
         ["train", "--features", other, "--outcomes", outcomes, "--policy", "us",
@@ -786,6 +789,13 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         said = " ".join(ran.stderr.split())
         assert (ran.returncode == 1) == refuses, (version, said)
         assert ("trained on features of catalog 1.4 or earlier" in said) == refuses
+    # a Parquet file that is no feature table at all: said so, not called an old one
+    plain = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"user_id": users[:5], "x": [1.0] * 5}), plain)
+    ran = credo("score", "--model", model, "--features", plain, "--out", tmp_path / "s.csv",
+                check=False)  # fmt: skip
+    said = " ".join(ran.stderr.split())
+    assert ran.returncode == 1 and "catalog" not in said and "no credo metadata" in said, said
     # a table that names no catalog: as old as the catalogs before tables named theirs
     nameless = pq.read_table(features)
     told = json.loads(nameless.schema.metadata[b"credo"])
@@ -1016,6 +1026,65 @@ def test_a_loan_export_with_a_title_line_is_told_without_pandas_warnings(tmp_pat
     assert "delete the lines above it" in said
 
 
+def test_rows_of_fewer_fields_than_the_header_are_named(trained, tmp_path):
+    """A row cut to 10 of its 21 fields scored 135 points lower without a word, and a file
+    cut off mid-row scored its last row."""
+    import csv
+
+    model, _ = trained
+    with GERMAN.open(newline="") as handle:
+        records = list(csv.reader(handle))
+    records[3] = records[3][:10]  # line 4 of the file
+    records[-1] = records[-1][:2]  # a file cut off mid-row
+    cut = tmp_path / "cut.csv"
+    with cut.open("w", newline="") as handle:
+        csv.writer(handle).writerows(records)
+    scored = credo("score", "--model", model, "--table", cut, "--out", tmp_path / "s.csv")
+    said = " ".join(scored.stderr.split())
+    fields = len(records[0])
+    assert f"2 row(s) hold fewer fields than the header: line 4 (10 of {fields})" in said, said
+    assert f"line {len(records):,} (2 of {fields})" in said
+    trained_on = credo("train", "--table", cut, "--target", "bad", *EXCLUDE, "--out",
+                       tmp_path / "m.json", check=False)  # fmt: skip
+    assert "hold fewer fields than the header" in " ".join(
+        (trained_on.stdout + trained_on.stderr).split()
+    )
+    # every field there, the last ones empty: no such row
+    with GERMAN.open(newline="") as handle:
+        records = list(csv.reader(handle))
+    for record in records[1:4]:
+        record[-1] = ""
+    whole = tmp_path / "whole.csv"
+    with whole.open("w", newline="") as handle:
+        csv.writer(handle).writerows(records)
+    scored = credo("score", "--model", model, "--table", whole, "--out", tmp_path / "s.csv")
+    assert "fewer fields" not in scored.stderr
+
+
+def test_an_input_written_another_way_is_named_though_the_scores_look_stable(trained, tmp_path):
+    """A German export's credit amounts, 1.169 for 1,169, read as 1.169: every amount in its
+    lowest bin (the column's PSI 8.3), scores moved up to 80 points, and neither `score` nor
+    `evaluate` (score PSI 0.034: "stable") said so."""
+    model, _ = trained
+    german = pd.read_csv(GERMAN)
+    amounts = german["credit_amount"].map(lambda v: f"{v:,}".replace(",", "."))
+    export = tmp_path / "export.csv"
+    german.assign(credit_amount=amounts).to_csv(export, sep=";", index=False)
+    scored = credo("score", "--model", model, "--table", export, "--out", tmp_path / "s.csv")
+    said = " ".join(scored.stderr.split())
+    assert "these inputs hold their values in other ranges than at training" in said, said
+    assert "credit_amount (PSI" in said and "duration_in_month" not in said
+    figures = tmp_path / "e.json"
+    credo("evaluate", "--model", model, "--table", export, "--target", "bad",
+          "--report", tmp_path / "r.html", "--json", figures)  # fmt: skip
+    checks = {c["name"]: c for c in json.loads(figures.read_text())["checks"]}
+    population = checks["Population like the training population"]
+    assert population["status"] == "flag" and "credit_amount (" in population["detail"]
+    # the file as trained on: nothing said
+    scored = credo("score", "--model", model, "--table", GERMAN, "--out", tmp_path / "s.csv")
+    assert "other ranges" not in scored.stderr
+
+
 def test_evaluate_tells_of_a_title_line_above_the_header(trained, tmp_path):
     model, _ = trained
     titled = tmp_path / "titled.csv"
@@ -1025,6 +1094,15 @@ def test_evaluate_tells_of_a_title_line_above_the_header(trained, tmp_path):
     said = " ".join(refused.stderr.split())
     assert refused.returncode == 1 and "no target column" in said, said
     assert "the file reads as one column, while line 2 holds 21 fields" in said, said
+    # a title padded to the table's width with delimiters, as a spreadsheet saves one
+    padded = tmp_path / "padded.csv"
+    padded.write_text("Loan book export" + "," * 20 + "\n" + GERMAN.read_text())
+    for verb in (["score", "--out", tmp_path / "s.csv"],
+                 ["evaluate", "--target", "bad", "--report", tmp_path / "r.html"]):  # fmt: skip
+        refused = credo(verb[0], "--model", model, "--table", padded, *verb[1:], check=False)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1, said
+        assert "its first line fills one field of 21 (a title above the table)" in said, said
 
 
 def test_a_blank_outcome_is_listed_as_blank(tmp_path):
@@ -2092,7 +2170,11 @@ def test_a_wide_tables_left_out_columns_are_counted_past_the_first_few(tmp_path)
     result = credo("train", "--table", wide, "--target", "bad", *EXCLUDE, "--out", model)
     said = " ".join(result.stdout.split())
     dropped = load_model(model).scorecard.dropped_
-    by_reason = pd.Series(dropped).map(lambda why: why.split(" (")[0]).value_counts()
+    by_reason = (
+        pd.Series(dropped)
+        .map(lambda why: "weak" if why.startswith("information value") else why.split(" (")[0])
+        .value_counts()
+    )
     most = int(by_reason.iloc[0])
     assert most > 20
     assert f"and {most - 20} more ({most} in all; `credo model show` lists them)" in said

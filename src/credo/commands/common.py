@@ -110,11 +110,14 @@ class handle_store_errors:  # noqa: N801 - reads as a statement: `with handle_st
 def note_empty_rows(frame: Any) -> None:
     """Say which rows of nothing at all a plain table's reading left out
     (`tables.empty_rows_note`)."""
-    from credo.model.tables import empty_rows_note
+    from credo.model.tables import empty_rows_note, short_rows_warning
 
     said = empty_rows_note(frame)
     if said:
         console.print(f"[yellow]note:[/] {said}")
+    short = short_rows_warning(frame)
+    if short:
+        console.print(f"[yellow]warning:[/] {short}")
 
 
 def names_as_the_model_has_them_noted(frame: Any, needed: Sequence[str]) -> Any:

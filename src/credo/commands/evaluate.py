@@ -142,18 +142,6 @@ def outcome_definition(target: str, bad: list[str], good: list[str], left_out: i
     )
 
 
-def _id_text(ids: pd.Series) -> pd.Series:
-    """Ids as the text they are matched by: spaces around them aside, and a whole number
-    held as a decimal (as a column with a gap is, 7.0) as the whole number."""
-    import pandas as pd
-
-    if pd.api.types.is_float_dtype(ids.dtype):
-        whole = ids.dropna()
-        if (whole == whole.round()).all():
-            ids = ids.astype("Int64")
-    return ids.astype(str).str.strip()
-
-
 def _protected_values(
     frame: pd.DataFrame,
     columns: list[str] | None,
@@ -164,7 +152,7 @@ def _protected_values(
 ) -> dict[str, Any]:
     """Each protected attribute's values, row for row with `frame`: its own columns, or a
     protected-attributes file's, joined on `key` (which the file may also call user_id)."""
-    from credo.model.tables import TableError, read_plain_table
+    from credo.model.tables import TableError, id_text, read_plain_table
 
     source = frame
     if protected_file is not None:
@@ -195,8 +183,8 @@ def _protected_values(
                 f" it; its columns are {', '.join(map(str, extra.columns))}"
             )
         # ids are matched as text (7, 7.0 and " 7" are one person)
-        extra[key] = _id_text(extra[key])
-        keys = frame[[key]].assign(**{key: _id_text(frame[key])})
+        extra[key] = id_text(extra[key]).astype(str)
+        keys = frame[[key]].assign(**{key: id_text(frame[key]).astype(str)})
         if extra[key].duplicated().any():
             twice = extra.loc[extra[key].duplicated(), key].iloc[0]
             fail(f"{protected_file}: more than one row per {key} (e.g. {twice!r}): keep one")
@@ -341,8 +329,7 @@ def evaluate(
         training_rows_share,
     )
     from credo.model.tables import (
-        check_built_under,
-        check_same_catalog,
+        check_fits_the_model,
         header_below_hint,
         wrong_input_hint,
     )
@@ -358,13 +345,9 @@ def evaluate(
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
             if features is not None:
-                check_built_under(
-                    features,
-                    artifact.training.get("policy"),
-                    "the model follows",
-                    artifact.training.get("policy_rules"),
-                )
-                check_same_catalog(features, artifact.training)
+                check_fits_the_model(features, artifact.training)
+            elif table is not None:
+                check_fits_the_model(table, artifact.training, as_table=True)
             progress.update(step, advance=1, description="reading the data")
             # the outcome is read as the model was trained on, unless told otherwise
             trained = {} if bad_value else artifact.training

@@ -223,11 +223,9 @@ def _progress() -> Progress:
 
 def _read_as_of_file(path: Path):
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    from credo.compressed import open_binary, utf16_text
-    from credo.model.tables import TableError, csv_delimiter, table_suffix
+    from credo.model.tables import TableError, read_outcomes, table_suffix
 
     if path.is_dir():
         inside = path / "outcomes.parquet"
@@ -239,24 +237,23 @@ def _read_as_of_file(path: Path):
     if not path.is_file():
         fail(f"no as-of file at {path}: give a Parquet or CSV file with user_id and as_of columns")
     try:
-        is_csv = table_suffix(path) in (".csv", ".txt")
+        is_csv = table_suffix(path) in (".csv", ".txt", ".tsv")
     except TableError as exc:
         fail(str(exc))
-    if is_csv and (utf16 := utf16_text(path)) is not None:
-        fail(utf16)
+    if is_csv:
+        # the reader `credo train` reads the same outcomes file with: ids as written, dates as
+        # text, names without spaces around them, any delimiter and encoding it takes
+        try:
+            frame = read_outcomes(path)
+        except TableError as exc:
+            fail(str(exc))
+        taken = [name for name in ("user_id", "as_of") if name in frame.columns]
+        return pa.Table.from_pandas(frame[taken], preserve_index=False)
     try:
-        if is_csv:  # as `credo train` reads an outcomes CSV: ids as text, dates YYYY-MM-DD
-            with open_binary(path) as handle:
-                return pa_csv.read_csv(
-                    handle,
-                    parse_options=pa_csv.ParseOptions(delimiter=csv_delimiter(path)),
-                    convert_options=pa_csv.ConvertOptions(
-                        column_types={"user_id": pa.string(), "as_of": pa.string()}
-                    ),
-                )
-        return pq.read_table(path)
+        table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for unreadable files
-        fail(f"cannot read {path} as {'CSV' if is_csv else 'Parquet'}: {exc}")
+        fail(f"cannot read {path} as Parquet: {exc}")
+    return table.rename_columns([name.strip() for name in table.column_names])
 
 
 def _build_duckdb(db, policy, as_of, as_of_table):
@@ -391,6 +388,10 @@ def person(
         finally:
             con.close()
     seconds = time.perf_counter() - started
+    if as_of is not None:
+        import pyarrow as pa
+
+        _warn_of_future_dates(pa.table({"as_of": pa.array([row["as_of"]])}))
     if as_json:
         typer.echo(json.dumps(row, default=str, indent=2))
         return
@@ -418,7 +419,7 @@ def person(
             elif spec.never is not None and value == spec.never:
                 shown = "never"
             else:
-                shown = f"{value:,.4g}"
+                shown = _value_text(value)
             table.add_row(spec.name, shown, spec.description)
         out.print(table)
     sources = row["prov_sources"] or "none"
@@ -426,6 +427,14 @@ def person(
         f"{user_id} as of {row['as_of']}: {len(specs)} features (policy {chosen.name}) from"
         f" {row['prov_events']} events of {sources} in {seconds * 1000:.0f} ms"
     )
+
+
+def _value_text(value: float) -> str:
+    """A feature's value for a person to read: four significant digits, but a large number
+    whole with its thousands grouped (11,720 months, not 1.172e+04)."""
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
 
 
 def register(app: typer.Typer) -> None:

@@ -433,6 +433,8 @@ def train(
     if data.kind == "table":  # said of a failed fit too: a coded column can be why it failed
         if data.empty_rows_note:
             console.print(f"[yellow]note:[/] {data.empty_rows_note}")
+        if data.short_rows_warning:
+            console.print(f"[yellow]warning:[/] {data.short_rows_warning}")
         _note_thousands_points(data)
         _note_commas_that_may_group_thousands(data)
         for name, why in digit_codes.items():
@@ -1062,8 +1064,7 @@ def score(
     from credo.model.artifact import ArtifactError, load_model
     from credo.model.tables import (
         TableError,
-        check_built_under,
-        check_same_catalog,
+        check_fits_the_model,
         header_below_hint,
         wrong_input_hint,
     )
@@ -1074,13 +1075,9 @@ def score(
     try:
         artifact = load_model(model)
         if features is not None:
-            check_built_under(
-                features,
-                artifact.training.get("policy"),
-                "the model follows",
-                artifact.training.get("policy_rules"),
-            )
-            check_same_catalog(features, artifact.training)
+            check_fits_the_model(features, artifact.training)
+        else:
+            check_fits_the_model(table, artifact.training, as_table=True)
         training = artifact.training
         frame, ids, taken = load_scoring_table(
             features,
@@ -1139,6 +1136,7 @@ def score(
         console.print(f"note: {words}")
     if features is not None:
         _warn_of_repeated_dates(frame)
+    _warn_of_shifted_inputs(card, frame)
     if features is None:
         _warn_of_summary_rows(frame, ids if taken is not None else None, taken)
     if features is None and taken is not None:  # a plain table's own id column
@@ -1159,6 +1157,23 @@ def score(
                 "of them, so they get no "
                 f"score (band {unscorable.UNSCORABLE_BAND!r}, reason_1 {unscorable.NO_DATA_CODE})"
             )
+
+
+def _warn_of_shifted_inputs(card, frame) -> None:
+    """Say which inputs sit in other bins than at training, so far that the column is more
+    likely written another way than moved (`model_eval.shifted_inputs`)."""
+    from credo.evaluate.model_eval import shifted_inputs
+
+    moved = shifted_inputs(card, frame)
+    if moved:
+        named = ", ".join(f"{name} (PSI {psi:.2f})" for name, psi in moved[:3])
+        more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+        console.print(
+            f"[yellow]warning:[/] these inputs hold their values in other ranges than at"
+            f" training, far beyond chance: {named}{more}. A column written another way (other"
+            " units, 51% then and 0.51 now; a point between thousands, 1.169 for 1,169) moves"
+            " every score: check how the file writes them"
+        )
 
 
 def _warn_of_repeated_dates(frame: Any) -> None:

@@ -111,17 +111,24 @@ def reason_frequency(
 SHIFTED_SHOWN = 3
 
 
-def _shifted_features(features: Sequence[Mapping[str, Any]]) -> str:
-    """The model's features whose own stability index reads a shift (0.1 or more, and beyond
-    what chance reaches over the model's features together), largest first: where the scores
-    moved from (a column written in other units, "51%" in training and 0.51 now, moves every
-    score)."""
+# A model input whose own stability index reaches this reads a material shift whatever the
+# score's does: a column written another way (a point between thousands read as a decimal
+# point put every credit amount of a German export in its lowest bin, PSI 8.3, while the
+# score's PSI read 0.034, stable)
+FEATURE_SHIFT_PSI = 0.25
+
+
+def _shifted_features(features: Sequence[Mapping[str, Any]], bar: float = 0.1) -> str:
+    """The model's features whose own stability index reads a shift (`bar` or more, and
+    beyond what chance reaches over the model's features together), largest first: where the
+    scores moved from (a column written in other units, "51%" in training and 0.51 now,
+    moves every score)."""
     moved = sorted(
         (
             (f["psi"], f["name"])
             for f in features
             if f.get("status") == "used"
-            and (f.get("psi") or 0.0) >= max(0.1, f.get("psi_by_chance") or 0.0)
+            and (f.get("psi") or 0.0) >= max(bar, f.get("psi_by_chance") or 0.0)
         ),
         reverse=True,
     )
@@ -261,6 +268,9 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
             )
             if not ok:
                 said += _shifted_features(result["features"])
+            elif moved := _shifted_features(result["features"], FEATURE_SHIFT_PSI):
+                ok = False
+                said = f"Scores: {said}{moved}"
         checks.append(_check("Population like the training population", ok, said))
     challenger = result["challenger"]
     if challenger is not None:

@@ -61,6 +61,32 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
     return rows
 
 
+# A model input this far from its training shares over its bins, in a batch to score, is
+# written another way far more often than it moved (a PSI of 1 is all of a decile's share
+# moved elsewhere several times over)
+SCORING_SHIFT_PSI = 1.0
+
+
+def shifted_inputs(scorecard: Any, frame: pd.DataFrame) -> list[tuple[str, float]]:
+    """The model's inputs whose values in `frame` hold other shares of its bins than the
+    training rows did, beyond SCORING_SHIFT_PSI and beyond chance over them together, largest
+    first: (name, PSI). None of a segmented model's (its bins are one segment's rows)."""
+    if hasattr(scorecard, "segments_") or frame.empty:
+        return []
+    used = [name for name in scorecard.features_ if name in frame.columns]
+    moved = []
+    for name in used:
+        bins = scorecard.bins_[name]
+        counts = np.asarray(bins.count)
+        value = metrics.binned_psi(counts, bins.index(frame[name].to_numpy()), bins.n_bins)
+        chance = metrics.psi_by_chance(
+            int((counts > 0).sum()), len(frame), int(counts.sum()), alarm=0.05 / len(used)
+        )
+        if math.isfinite(value) and value >= max(SCORING_SHIFT_PSI, chance):
+            moved.append((name, value))
+    return sorted(moved, key=lambda item: -item[1])
+
+
 def points_rows(scorecard: Any) -> list[dict[str, Any]]:
     """The points table as plain rows (NaN bad rates of empty bins become None)."""
     table = scorecard.points_table()

@@ -150,6 +150,8 @@ def as_of_table_from_outcomes(outcomes: pa.Table) -> pa.Table:
             raise FeatureInputError(
                 f"the as-of file has no {column!r} column: it needs user_id and as_of"
             )
+    if outcomes.num_rows == 0:
+        raise FeatureInputError("the as-of file has no rows: give one row per person and date")
     as_of = as_of_days(outcomes["as_of"])
     # " u1" is u1, as ingest stores the events' ids
     users = pc.utf8_trim(outcomes["user_id"].cast(pa.string()), characters=" ")
@@ -178,8 +180,11 @@ def as_of_days(
     """An as_of column as midnights (timestamp[us], no zone; missing values null): dates as
     they are, a timestamp's day on its own clock, text only as YYYY-MM-DD (an error names the
     first row that is not, as `what`'s data row)."""
-    if pa.types.is_null(as_of.type):
-        return as_of.cast(pa.timestamp("us"))
+    if pa.types.is_dictionary(as_of.type):  # a categorical column: its values
+        as_of = as_of.cast(as_of.type.value_type)
+    if pa.types.is_null(as_of.type) or as_of.null_count == len(as_of):
+        # no value at all (a CSV's empty column reads as numbers): rows without a date
+        return pa.nulls(len(as_of), pa.timestamp("us"))
     if pa.types.is_date(as_of.type):
         as_of = as_of.cast(pa.timestamp("us"))
     elif pa.types.is_timestamp(as_of.type):

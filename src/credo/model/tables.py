@@ -214,7 +214,45 @@ def read_plain_table(
         )
     if suffix != ".parquet":  # how this file writes the numbers it holds as text
         frame.attrs[TEXT_CONVENTION] = convention
+        # pandas fills a row of fewer fields with missing values, and says nothing
+        if len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
+            frame.attrs[SHORT_ROWS] = _short_records(path, delimiter, len(frame.columns))
     return _without_empty_rows(frame)
+
+
+# DataFrame.attrs key: the rows of a CSV file holding fewer fields than its header, each as
+# (its line in the file, its fields)
+SHORT_ROWS = "credo_short_rows"
+
+
+def _short_records(path: Path, delimiter: str, fields: int) -> list[tuple[int, int]]:
+    """The records of a CSV file (blank lines aside, as pandas skips them) with fewer fields
+    than its header: (the line it starts on, counted from 1, and its fields)."""
+    short = []
+    with open_text(path, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        line = reader.line_num + 1
+        for record in reader:
+            if record and len(record) < fields and any(record):
+                short.append((line, len(record)))
+            line = reader.line_num + 1
+    return short
+
+
+def short_rows_warning(frame: pd.DataFrame) -> str | None:
+    """Words on the rows of fewer fields than the header (`SHORT_ROWS`), or None."""
+    short = frame.attrs.get(SHORT_ROWS) or []
+    if not short:
+        return None
+    width = len(frame.columns)
+    shown = ", ".join(f"line {line:,} ({fields} of {width})" for line, fields in short[:3])
+    more = f" and {len(short) - 3:,} more" if len(short) > 3 else ""
+    return (
+        f"{len(short):,} row(s) hold fewer fields than the header: {shown}{more}; their last"
+        " fields read as missing. A row cut short or broken over two lines, or a file cut off"
+        " mid-row, reads so: check these rows in the file"
+    )
 
 
 # DataFrame.attrs key: the 0-based positions, among the file's rows, of the rows left out for
@@ -528,8 +566,10 @@ def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
     first holds more fields (a title line above the header, as Lending Club's exports have:
     "Notes offered by Prospectus ..."), as words to add to an error; else ""."""
     path = Path(path)
-    if len(frame.columns) != 1 or table_suffix(path) not in (".csv", ".txt", ".tsv"):
+    if table_suffix(path) not in (".csv", ".txt", ".tsv"):
         return ""
+    if len(frame.columns) != 1:
+        return _padded_title_hint(path, frame)
     with open_text(path, newline="") as handle:
         lines = list(islice(handle, HEADER_SEARCH_LINES))
     spaced = [len(line.split()) for line in lines[:2]]
@@ -550,6 +590,25 @@ def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
                 f" fields: if the header is on line {number} (a title above it), delete the"
                 " lines above it"
             )
+    return ""
+
+
+def _padded_title_hint(path: Path, frame: pd.DataFrame) -> str:
+    """For a CSV file whose first line is a title padded with delimiters to the table's width
+    ("Loan book export;;;;;", as a spreadsheet saves a title cell above a table): the words
+    that say the header is on the next line, where that line names every column; else ""."""
+    unnamed = sum(str(name).startswith("Unnamed: ") for name in frame.columns)
+    if unnamed < len(frame.columns) - 1:
+        return ""
+    delimiter = csv_delimiter(path)
+    with open_text(path, newline="") as handle:
+        records = list(islice(csv.reader(handle, delimiter=delimiter), 2))
+    if len(records) == 2 and len(records[1]) == len(frame.columns) and all(records[1]):
+        return (
+            f"; its first line fills one field of {len(frame.columns)} (a title above the"
+            " table), and line 2 names every column: if the header is on line 2, delete the"
+            " line above it"
+        )
     return ""
 
 
@@ -762,6 +821,30 @@ def feature_table_policy(path: str | Path) -> str | None:
     return _feature_table_says(path, "policy")
 
 
+def is_feature_table(path: str | Path) -> bool:
+    """Whether the file is a table `credo features` wrote (its credo metadata on it)."""
+    from credo.features.table import FeatureTableError, read_table_metadata
+
+    try:
+        read_table_metadata(path)
+    except (FeatureTableError, OSError, ValueError):
+        return False
+    return True
+
+
+def check_fits_the_model(path: str | Path, training: dict, as_table: bool = False) -> None:
+    """Refuse a feature table the model cannot score as it was trained: built under another
+    policy (`check_built_under`) or of another catalog (`check_same_catalog`). `as_table`: the
+    file came as a plain table (--table), checked so where it is a credo feature table and the
+    model was trained on one (the same features, whichever option named them)."""
+    if as_table and not (training.get("kind") == "features" and is_feature_table(path)):
+        return
+    check_built_under(
+        path, training.get("policy"), "the model follows", training.get("policy_rules")
+    )
+    check_same_catalog(path, training)
+
+
 def _feature_table_says(path: str | Path, key: str) -> str | None:
     """One entry of a credo feature table's metadata as text (None when it does not say, or
     is no feature table)."""
@@ -783,8 +866,8 @@ def check_same_catalog(path: str | Path, training: dict) -> None:
     """Refuse a feature table built with another feature catalog than the model was trained
     on: a feature whose meaning changed (no data written -1 where it was 0) would be scored
     by the other's bins."""
-    if training.get("kind") != "features":
-        return
+    if training.get("kind") != "features" or not is_feature_table(path):
+        return  # not a feature table at all: its reader says so
     built = feature_table_catalog(path)
     trained = training.get("catalog_version")
     if trained is None:
@@ -848,16 +931,50 @@ def read_outcomes(path: Path) -> pd.DataFrame:
         raise TableError(f"{path}: no such outcomes file (Parquet or CSV of user_id, as_of, bad)")
     suffix = table_suffix(path)
     try:
-        if suffix in (".csv", ".txt"):
+        if suffix in (".csv", ".txt", ".tsv"):
             if (utf16 := utf16_text(path)) is not None:
                 raise TableError(utf16)
-            return pd.read_csv(path, dtype={"user_id": str}, sep=csv_delimiter(path))
-        return pq.read_table(path).to_pandas()
+            return _outcomes_csv(path)
+        frame = pq.read_table(path).to_pandas()
+        return frame.rename(columns=lambda name: str(name).strip())
     except (OSError, ValueError, pa.ArrowException, EOFError) as exc:
         raise TableError(
             f"{path}: not a readable outcomes file ({exc}); give Parquet or CSV with columns "
             "user_id, as_of, bad"
         ) from None
+
+
+def id_text(ids: pd.Series) -> pd.Series:
+    """Ids as the text they are matched by, as `credo features` and ingest read them: spaces
+    around them aside, a whole number held as a decimal (as a column with a gap is, 7.0) as
+    the whole number; a missing or empty id None."""
+    if pd.api.types.is_float_dtype(ids.dtype):
+        whole = ids.dropna()
+        if (whole == whole.round()).all():
+            ids = ids.astype("Int64")
+    text = ids.astype(object).where(ids.notna(), None)
+    text = text.map(lambda v: None if v is None else str(v).strip(" "))
+    return text.where(text != "", None)
+
+
+def _outcomes_csv(path: Path) -> pd.DataFrame:
+    """An outcomes CSV as `credo features --as-of-file` reads it: names without the spaces
+    around them, and the user_id as written ("007" and "NA" are ids; an empty one is none),
+    in UTF-8 or a Windows encoding."""
+    delimiter = csv_delimiter(path)
+    for encoding in ENCODINGS:
+        try:
+            read = partial(pd.read_csv, path, sep=delimiter, encoding=encoding)
+            names = [str(name) for name in read(nrows=0).columns]
+            ids = [name for name in names if name.strip() == "user_id"]
+            frame = read(dtype=dict.fromkeys(ids, str))
+            if ids:  # its ids again, none of them read as missing but the empty ones
+                written = read(usecols=ids[:1], dtype=str, keep_default_na=False)[ids[0]]
+                frame[ids[0]] = written.where(written.str.strip() != "", None)
+            return frame.rename(columns=lambda name: str(name).strip())
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("unreachable: latin-1 reads any bytes")
 
 
 def _missing_key(value: object) -> object:
@@ -950,7 +1067,16 @@ def join_outcomes(
     if target != "bad":
         outcomes = outcomes.drop(columns=["bad"], errors="ignore").rename(columns={target: "bad"})
     # " u1" is u1, as ingest stores the events' ids and `credo features` reads the as-of file
-    outcomes = outcomes.assign(user_id=outcomes["user_id"].astype(str).str.strip(" "))
+    outcomes = outcomes.assign(user_id=id_text(outcomes["user_id"]))
+    blank = outcomes["user_id"].isna()
+    if blank.any():
+        first = int(np.flatnonzero(blank.to_numpy())[0])
+        raise TableError(
+            f"{path} has {int(blank.sum()):,} outcome(s) without a user_id (the first in data"
+            f" row {first + 1:,}): give each outcome its person"
+        )
+    if outcomes.empty:
+        raise TableError(f"{path}: the outcomes file has no rows; give one row per person")
     # an outcome column the feature table carries too is the outcomes file's to give
     features = features.drop(columns=[c for c in ("bad",) if c in features.columns])
     keys = ["user_id"]
@@ -966,7 +1092,9 @@ def join_outcomes(
         )
     if outcomes.duplicated(keys).any():
         twice = outcomes.loc[outcomes.duplicated(keys), keys].iloc[0]
-        named = ", ".join(f"{key} {twice[key]}" for key in keys)
+        named = ", ".join(
+            f"{key} {_day_text(twice[key]) if key == 'as_of' else twice[key]}" for key in keys
+        )
         raise TableError(
             f"{path}: more than one outcome per {' + '.join(keys)} (e.g. {named}): keep one"
             " outcome for each"

@@ -75,6 +75,8 @@ class TrainingData:
     commas_like_thousands: dict[str, str] = field(default_factory=dict)
     # plain tables: the note on rows of nothing at all left out (tables.empty_rows_note)
     empty_rows_note: str | None = None
+    # plain tables: the warning on rows of fewer fields than the header (tables.SHORT_ROWS)
+    short_rows_warning: str | None = None
 
 
 def file_fingerprint(paths: Sequence[str | Path]) -> str:
@@ -180,10 +182,12 @@ def load_table_training(
     drop = {target, id_column, *exclude} - {None}
     _refuse_names_alike_but_for_case(table, [c for c in frame.columns if c not in exclude])
     readings = outcome_readings(frame[target], bad_values, good_values) if bad_values else []
+    short = tables.short_rows_warning(frame)
     try:
         frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, str(table))
     except TargetError as exc:
-        raise TrainingError(str(exc)) from None
+        # a row cut short loses its outcome first: said beside the missing outcome
+        raise TrainingError(f"{exc}" + (f". {short}" if short else "")) from None
     return TrainingData(
         code_order=tuple(str(c) for c in frame.columns if c not in {target, id_column}),
         X=frame[[c for c in frame.columns if c not in drop]],
@@ -210,6 +214,7 @@ def load_table_training(
             if c not in drop
         },
         empty_rows_note=empty_note,
+        short_rows_warning=short,
     )
 
 

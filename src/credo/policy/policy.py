@@ -82,7 +82,7 @@ class Policy:
         whatever the title or notes say: two policy files of one name with other rules are
         told apart by it."""
         decisive = {
-            name: sorted(value) if isinstance(value, tuple) else value
+            name: sorted(set(value)) if isinstance(value, list) else value
             for name, value in self.to_dict().items()
             if name not in ("name", "title", "notes", "dispute_deadline_days")
         }
