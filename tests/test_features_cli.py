@@ -86,30 +86,20 @@ def test_build_with_an_as_of_file_and_another_policy(store, tmp_path):
     assert "df_platform_months" in [m.name for m in metas]
     assert read_table_metadata(out)["policy"] == "cn"
     assert read_table_metadata(out)["policy_rules"] == load_policy("cn").rules
-    # the same outcomes as CSV, as `credo train` also takes them
+    # the same outcomes as CSV, as `credo train` also takes them; compressed, as exports
+    # come; tab-separated with its names padded
     as_csv = tmp_path / "outcomes.csv"
     as_csv.write_text(f"user_id,as_of,bad\nalice,{AS_OF},0\nalice,2024-01-01,0\n")
-    again = tmp_path / "g.parquet"
-    args = ["features", "--db", str(store), "--as-of-file", str(as_csv), "--policy", "cn"]
-    result = credo(*args, "--out", str(again))
-    assert result.returncode == 0, result.stderr
-    assert read_feature_table(again)[0].to_pylist() == table.to_pylist()
-    # and compressed, as exports come
     as_gz = tmp_path / "outcomes.csv.gz"
     as_gz.write_bytes(gzip.compress(as_csv.read_bytes()))
-    packed = tmp_path / "h.parquet"
-    args = ["features", "--db", str(store), "--as-of-file", str(as_gz), "--policy", "cn"]
-    result = credo(*args, "--out", str(packed))
-    assert result.returncode == 0, result.stderr
-    assert read_feature_table(packed)[0].to_pylist() == table.to_pylist()
-    # tab-separated, its names padded, as `credo train` takes such outcomes
     as_tsv = tmp_path / "outcomes.tsv"
     as_tsv.write_text(f" user_id \t as_of \tbad\nalice\t{AS_OF}\t0\nalice\t2024-01-01\t0\n")
-    tabbed = tmp_path / "t.parquet"
-    args = ["features", "--db", str(store), "--as-of-file", str(as_tsv), "--policy", "cn"]
-    result = credo(*args, "--out", str(tabbed))
-    assert result.returncode == 0, result.stderr
-    assert read_feature_table(tabbed)[0].to_pylist() == table.to_pylist()
+    for written in (as_csv, as_gz, as_tsv):
+        again = tmp_path / f"{written.name}.parquet"
+        args = ["features", "--db", str(store), "--as-of-file", str(written), "--policy", "cn"]
+        result = credo(*args, "--out", str(again))
+        assert result.returncode == 0, (written.name, result.stderr)
+        assert read_feature_table(again)[0].to_pylist() == table.to_pylist(), written.name
     # a header and no rows: said, not a table of no one written
     nobody = tmp_path / "nobody.csv"
     nobody.write_text("user_id,as_of,bad\n")

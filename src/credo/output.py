@@ -25,6 +25,13 @@ def people(count: int) -> str:
     return f"{count:,} {'person' if count == 1 else 'people'}"
 
 
+def first_few(items: list[str], shown: int = 3) -> str:
+    """The first `shown` items joined by commas, and how many more there are ("a, b and 4
+    more"), for a message that names a few of many."""
+    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
 @contextlib.contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """A temporary path to write to; on success it becomes `path` (parents made as needed).

@@ -176,6 +176,7 @@ def _warn_of_future_dates(table) -> None:
 def _warn_of_mixed_currencies(db) -> None:
     """Say when the store's amounts are in more than one currency: features add and compare
     amounts as written (a sum of 100 EUR and 100 JPY is 200), converting none."""
+    from credo.output import first_few
     from credo.store.db import connect
 
     try:
@@ -193,11 +194,10 @@ def _warn_of_mixed_currencies(db) -> None:
         con.close()
     if len(counts) > 1:
         total = sum(n for _, n in counts)
-        shares = ", ".join(f"{c or 'none'} {n / total:.1%}" for c, n in counts[:4])
-        more = f" and {len(counts) - 4} more" if len(counts) > 4 else ""
+        shares = first_few([f"{c or 'none'} {n / total:.1%}" for c, n in counts], 4)
         console.print(
             f"[yellow]warning:[/] the store's amounts are in {len(counts)} currencies ({shares}"
-            f"{more}): features add and compare amounts as written, converting none; convert"
+            "): features add and compare amounts as written, converting none; convert"
             " them to one currency before ingest, or score each currency's people apart"
         )
 

@@ -1166,11 +1166,10 @@ def _warn_of_shifted_inputs(card, frame) -> None:
 
     moved = shifted_inputs(card, frame)
     if moved:
-        named = ", ".join(f"{name} (PSI {psi:.2f})" for name, psi in moved[:3])
-        more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+        named = output.first_few([f"{name} (PSI {psi:.2f})" for name, psi in moved])
         console.print(
             f"[yellow]warning:[/] these inputs hold their values in other ranges than at"
-            f" training, far beyond chance: {named}{more}. A column written another way (other"
+            f" training, far beyond chance: {named}. A column written another way (other"
             " units, 51% then and 0.51 now; a point between thousands, 1.169 for 1,169) moves"
             " every score: check how the file writes them"
         )
