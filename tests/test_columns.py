@@ -548,6 +548,13 @@ def test_outcome_dates_are_read_as_the_features_read_them_and_mismatches_say_whi
         path.write_text(f"user_id,as_of,bad\na,2024-05-03,1\nb,{text},0\n")
         with pytest.raises(TableError, match=re.escape(str(path)) + message):
             join_outcomes(features, path)
+    stamps = tmp_path / "stamps.parquet"
+    pd.DataFrame(
+        {"user_id": ["a", "b"], "as_of": pd.to_datetime(["2024-05-03 10:00:00.000000001", None]),
+         "bad": [1, 0]}
+    ).to_parquet(stamps)  # fmt: skip
+    with pytest.raises(TableError, match=r"1 row\(s\) without an as_of date .* data row 2"):
+        join_outcomes(features, stamps)
     numbers = tmp_path / "numbers.parquet"
     pd.DataFrame({"user_id": ["a"], "as_of": [20240503], "bad": [1]}).to_parquet(numbers)
     with pytest.raises(TableError, match="as_of must be a date column"):

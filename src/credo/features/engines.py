@@ -192,7 +192,8 @@ def as_of_days(
         # lender's midnight of May 1st in Shanghai is May 1st, not April 30th in UTC), else UTC
         if as_of.type.tz is not None:
             as_of = pc.local_timestamp(as_of)
-        as_of = pc.floor_temporal(as_of.cast(pa.timestamp("us")), unit="day")
+        # the day first: a nanosecond stamp cast to microseconds would refuse its last digits
+        as_of = pc.floor_temporal(as_of, unit="day").cast(pa.timestamp("us"))
     elif pa.types.is_string(as_of.type) or pa.types.is_large_string(as_of.type):
         blank = pc.equal(pc.utf8_trim_whitespace(as_of), "").fill_null(False)
         if pc.any(blank).as_py():

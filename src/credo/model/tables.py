@@ -990,10 +990,6 @@ def _as_of_day(values: pd.Series, what: str) -> pd.Series:
     an error, with the data row."""
     from credo.features.engines import FeatureInputError, as_of_days
 
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.floor("D").astype("datetime64[us]")
     try:
         column = pa.array(values, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
