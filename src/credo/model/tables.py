@@ -39,6 +39,7 @@ from credo.model.text_numbers import (
     writes_decimal_commas,
     writes_numbers_as_a_comma_file,
 )
+from credo.output import first_few
 
 FEATURE_KEYS = ("user_id", "as_of")
 TEXT_NUMBERS = "credo_text_numbers"  # DataFrame.attrs key: {column: a TEXT_NUMBER_EDITS kind}
@@ -246,10 +247,9 @@ def short_rows_warning(frame: pd.DataFrame) -> str | None:
     if not short:
         return None
     width = len(frame.columns)
-    shown = ", ".join(f"line {line:,} ({fields} of {width})" for line, fields in short[:3])
-    more = f" and {len(short) - 3:,} more" if len(short) > 3 else ""
+    shown = first_few([f"line {line:,} ({fields} of {width})" for line, fields in short])
     return (
-        f"{len(short):,} row(s) hold fewer fields than the header: {shown}{more}; their last"
+        f"{len(short):,} row(s) hold fewer fields than the header: {shown}; their last"
         " fields read as missing. A row cut short or broken over two lines, or a file cut off"
         " mid-row, reads so: check these rows in the file"
     )
