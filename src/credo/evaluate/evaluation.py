@@ -20,7 +20,7 @@ from credo.evaluate import fairness, metrics
 from credo.evaluate.plots import score_histogram, thin_curve
 from credo.model import row_prints, scaling, training
 from credo.model.artifact import unread_inputs_words
-from credo.output import people
+from credo.output import first_few, people
 
 # Rules of thumb a risk committee commonly uses; stated in the report next to each mark.
 MIN_AUC = 0.70
@@ -311,11 +311,10 @@ def _values_words(attribute: str, values: dict[str, Any]) -> list[str]:
         )
     respelled = values.get("respelled") or {}
     if respelled:
-        shown = ", ".join(f"{v!r} as {t!r}" for v, t in list(respelled.items())[:3])
-        more = f" and {len(respelled) - 3:,} more" if len(respelled) > 3 else ""
+        shown = first_few([f"{v!r} as {t!r}" for v, t in respelled.items()])
         words.append(
             f"values written alike but for case or surrounding spaces are taken as one group:"
-            f" {shown}{more}"
+            f" {shown}"
         )
     odd = values.get("odd_ages")
     if odd:
