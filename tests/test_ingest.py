@@ -179,6 +179,9 @@ def test_timestamps_with_offsets_are_stored_in_utc(store_path, tmp_path):
         "date": ("2024-03-01", datetime(2024, 3, 1)),
         "named": ("2024-03-01 12:00:00 Europe/Paris", datetime(2024, 3, 1, 11)),
         "utc": ("2024-03-01T12:00:00 UTC", datetime(2024, 3, 1, 12)),
+        # RFC 3339 allows the t and z in lower case
+        "lower": ("2024-03-01t12:00:00z", datetime(2024, 3, 1, 12)),
+        "lower_plus": ("2024-03-01t12:00:00+02:00", datetime(2024, 3, 1, 10)),
     }
     rows = [event(event_id=k, ts=v[0]) for k, v in stamps.items()]
     ingest_paths(store_path, [write_csv(tmp_path / "ts.csv", rows)], progress=False)

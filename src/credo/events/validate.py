@@ -190,6 +190,11 @@ def timestamp_of_text_sql(text: str) -> str:
     # and Z take that path. DuckDB reads any offset, +25:00 too (a day and an hour off): the
     # world's run from -12:00 to +14:00; any within 14 hours is taken, minutes under 60.
     tail = f"substr({text}, 11)"
+    # RFC 3339 allows a lower-case t and z: upper-cased there, where only an unusual text goes
+    zoned = (
+        f"regexp_replace(regexp_replace({text}, '^([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})t', '\\1T'),"
+        " 'z$', 'Z')"
+    )
     offset = (
         f"regexp_extract(trim({tail}), '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?(:?([0-9]{{2}}))?$',"
         " ['h', '_', 'm', '__', 's'])"
@@ -200,7 +205,7 @@ def timestamp_of_text_sql(text: str) -> str:
         f" + COALESCE(TRY_CAST({offset}.m AS INT), 0) * 60"
         f" + COALESCE(TRY_CAST({offset}.s AS INT), 0) > 14 * 3600"
         f" OR TRY_CAST({offset}.m AS INT) > 59 THEN NULL"
-        f" ELSE TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        f" ELSE TRY_CAST(TRY_CAST({zoned} AS TIMESTAMPTZ) AS TIMESTAMP) END"
         f" ELSE TRY_CAST({text} AS TIMESTAMP) END"
     )
 
