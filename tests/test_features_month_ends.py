@@ -119,6 +119,17 @@ def world(tmp_path_factory) -> dict:
     h.grant("verified_1.0", ("identity",))
     h.add("verified_1.0", "identity", "profile", dt.datetime(2023, 6, 1),
           attributes={"id_verified": 1.0})  # fmt: skip
+    # verified as furnishers write it in words; a word that says neither says nothing
+    for user, said in (
+        ("verified_yes", [" Yes"]),
+        ("verified_n", ["N"]),
+        ("verified_maybe", [True, "maybe"]),
+        ("verified_only_maybe", ["maybe"]),
+    ):
+        h.grant(user, ("identity",))
+        for month, value in enumerate(said, start=6):
+            h.add(user, "identity", "profile", dt.datetime(2023, month, 1),
+                  attributes={"id_verified": value})  # fmt: skip
     # platform activity with and without card reports beside it (the card must change nothing)
     for user, card in (
         ("social", False),
@@ -302,8 +313,12 @@ def test_the_bank_balance_adds_up_each_accounts_latest(world):
 
 def test_an_address_date_that_is_no_month_or_later_is_not_known(world):
     people = ["moved_13", "moved_later", "moved", "verified_1.0", "moved_year_0", "moved_1899"]
-    for rows in _rows(world, dt.date(2024, 3, 1), people).values():
+    words = ["verified_yes", "verified_n", "verified_maybe", "verified_only_maybe"]
+    for rows in _rows(world, dt.date(2024, 3, 1), people + words).values():
         assert rows["verified_1.0"]["id_verified"] == 1
+        assert rows["verified_yes"]["id_verified"] == 1 and rows["verified_n"]["id_verified"] == 0
+        assert rows["verified_maybe"]["id_verified"] == 1  # "maybe" leaves the earlier yes
+        assert rows["verified_only_maybe"]["id_verified"] == NO_DATA
         assert rows["moved_13"]["id_address_months"] == NO_DATA
         assert rows["moved_later"]["id_address_months"] == NO_DATA
         # a year before 1900 is no date (year 0 read 24,314 months at one address)

@@ -182,6 +182,7 @@ def test_timestamps_with_offsets_are_stored_in_utc(store_path, tmp_path):
         # RFC 3339 allows the t and z in lower case
         "lower": ("2024-03-01t12:00:00z", datetime(2024, 3, 1, 12)),
         "lower_plus": ("2024-03-01t12:00:00+02:00", datetime(2024, 3, 1, 10)),
+        "spaced_offset": ("2024-03-01T12:00:00 +02:00", datetime(2024, 3, 1, 10)),
     }
     rows = [event(event_id=k, ts=v[0]) for k, v in stamps.items()]
     ingest_paths(store_path, [write_csv(tmp_path / "ts.csv", rows)], progress=False)

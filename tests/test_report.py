@@ -1016,6 +1016,9 @@ def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
         if found[0] < 0.1
     )  # fmt: skip
     assert status == "info" and "neither a shift nor its absence" in detail, detail
+    # 40 rows far from the training scores: beyond what chance reaches there, a shift
+    psi, status, detail = check(rng.normal(800, 10, 40))
+    assert psi > metrics.psi_by_chance(10, 40, 20_000) and status == "flag", detail
 
 
 def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_path):

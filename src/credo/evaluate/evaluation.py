@@ -245,8 +245,11 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     if stability is not None:
         psi, chance = stability["psi"], stability.get("by_chance", 0.0)
         # a small sample: chance alone reaches the figure, or the bar (a PSI under 0.1 on
-        # rows where chance reaches 0.1 no more shows stability than one above it a shift)
-        if chance >= 0.1 or (psi >= 0.1 and psi < chance):
+        # rows where chance reaches 0.1 no more shows stability than one above it a shift);
+        # a PSI beyond both is a shift on any number of rows (8.3 on 40 rows where chance
+        # reaches 0.44)
+        shifted = psi >= max(0.1, chance)
+        if not shifted and (chance >= 0.1 or psi >= 0.1):
             ok, said = (
                 None,
                 (
@@ -258,6 +261,8 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
                     " from these rows; evaluate on more."
                 ),
             )
+            if moved := _shifted_features(result["features"], FEATURE_SHIFT_PSI):
+                ok, said = False, f"Scores: {said}{moved}"
         else:
             ok, said = (
                 psi < 0.1,

@@ -190,10 +190,12 @@ def timestamp_of_text_sql(text: str) -> str:
     # and Z take that path. DuckDB reads any offset, +25:00 too (a day and an hour off): the
     # world's run from -12:00 to +14:00; any within 14 hours is taken, minutes under 60.
     tail = f"substr({text}, 11)"
-    # RFC 3339 allows a lower-case t and z: upper-cased there, where only an unusual text goes
+    # RFC 3339 allows a lower-case t and z: upper-cased there, where only an unusual text goes;
+    # and an offset written a space after the time ("06:00:00 +01:00") joined to it
     zoned = (
-        f"regexp_replace(regexp_replace({text}, '^([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})t', '\\1T'),"
-        " 'z$', 'Z')"
+        f"regexp_replace(regexp_replace(regexp_replace({text},"
+        " '^([0-9]{4}-[0-9]{2}-[0-9]{2})t', '\\1T'), 'z$', 'Z'),"
+        " '([0-9]) +([+-][0-9]{2}(:?[0-9]{2})?)$', '\\1\\2')"
     )
     offset = (
         f"regexp_extract(trim({tail}), '[+-]([0-9]{{2}})(:?([0-9]{{2}}))?(:?([0-9]{{2}}))?$',"

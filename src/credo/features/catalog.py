@@ -17,7 +17,10 @@ from credo.policy.policy import Policy
 # 1.5: open loans and bill accounts say "no data" (-1) where none is on file, apart from 0
 # open; an inquiry alone is no account on file, nor credit history; reason bounds. 1.6: a
 # credit limit of 0 is no limit in utilisation; an address date before 1900 is not known.
-CATALOG_VERSION = "1.7"
+# 1.7: the kinds of accounts held count every account event. 1.8: id_verified reads "yes",
+# "Y", "verified" as 1 and "no", "N", "unverified" as 0; a value that says neither is no
+# value (it read 0, not verified).
+CATALOG_VERSION = "1.8"
 
 NO_DATA = -1.0  # no events of the feature's sources in its window
 NEVER = -2.0  # history exists, but the thing counted never happened

@@ -117,6 +117,9 @@ BALANCE_TYPES: tuple[str, ...] = MEASURE_TYPES["signed_last"]
 # after its latest opening (a reopened account is open), and never for an account opened
 # before the data began (it would cancel another's opening).
 LIFECYCLE_TYPES: tuple[str, ...] = ("account_opened", "account_closed")
+# How furnishers write a profile's id_verified, lower-cased: yes and no
+VERIFIED_YES = ("true", "1", "1.0", "yes", "y", "verified")
+VERIFIED_NO = ("false", "0", "0.0", "no", "n", "unverified", "not verified")
 # Measures read from days past due, which the policy's negative_data_months limits.
 _DAYS_PAST_DUE_MEASURES = frozenset({"dpd_max", "n_late", "n_dpd30", "n_dpd60", "n_dpd90"})
 
@@ -524,6 +527,8 @@ def _events(
     # two thousand years at one address) or a date after the as-of month is not known.
     # A profile that leaves a field out says nothing of it (an earlier profile's value stands);
     # an address date it gives that is no month stands over earlier ones, as not known.
+    # id_verified as furnishers write it; a value that says neither (or none) says nothing,
+    # as a profile without the field does (a "yes" read as not verified cost points)
     verified = "(e.attributes ->> '$.id_verified')"
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
@@ -536,8 +541,9 @@ def _events(
     # profile's columns only where profiles are read.
     profile_columns = (
         f""",
-    CASE WHEN e.type = 'profile' AND {verified} IS NOT NULL THEN
-      CASE WHEN LOWER({verified}) IN ('true', '1', '1.0') THEN 1 ELSE 0 END
+    CASE WHEN e.type = 'profile' THEN
+      CASE WHEN LOWER(TRIM({verified})) IN ({_in_list(VERIFIED_YES)}) THEN 1
+           WHEN LOWER(TRIM({verified})) IN ({_in_list(VERIFIED_NO)}) THEN 0 END
     END AS id_verified,
     CASE WHEN e.type = 'profile' AND {address} IS NOT NULL THEN COALESCE(
       CASE WHEN {address_month} <= {as_of_month} THEN {as_of_month} - {address_month} END,
