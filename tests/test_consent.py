@@ -95,6 +95,13 @@ def test_consent_cli_grant_revoke_and_errors(store_path):
     ]
     again = credo(*revoke, "--db", store_path)
     assert again.returncode == 1 and "no open grant" in again.stderr
+    # the person withdrew sooner than first told: the revocation moves earlier, never later
+    assert credo(*revoke, "--at", "2024-02-01", "--db", store_path).returncode == 0
+    later = credo(*revoke, "--at", "2024-02-15", "--db", store_path)
+    assert later.returncode == 1 and "no open grant" in later.stderr
+    assert query(store_path, "SELECT granted_at, revoked_at FROM consents") == [
+        (datetime(2024, 1, 1), datetime(2024, 2, 1))
+    ]
     wrong = credo("consent", "grant", "u9", "telecom", "--purpose", "gossip", "--db", store_path)
     assert wrong.returncode == 1 and "credit_scoring" in wrong.stderr
     listed = credo("consent", "list", "u9", "--db", store_path)

@@ -104,7 +104,10 @@ def revoke(
     purpose: str,
     at: datetime | date | str | None = None,
 ) -> datetime:
-    """Close the open grant at `at` (default now) and return when it had been granted."""
+    """Close the open grant at `at` (default now) and return when it had been granted; or
+    move a revocation earlier, to `at`, where the grant revoked later covers it (the person
+    withdrew sooner than first told: the earliest revocation told stands, as a consents
+    file's does)."""
     _check(source, purpose)
     moment = _not_future(as_utc(at), "revoke")
     open_grant = first(
@@ -113,6 +116,20 @@ def revoke(
         " AND revoked_at IS NULL ORDER BY granted_at DESC LIMIT 1",
         [user_id, source, purpose],
     )
+    revoked_later = first(
+        con,
+        "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
+        " AND granted_at <= ? AND revoked_at > ? ORDER BY granted_at DESC LIMIT 1",
+        [user_id, source, purpose, moment, moment],
+    )
+    if open_grant is None and revoked_later is not None:
+        run(
+            con,
+            "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ?"
+            " AND purpose = ? AND granted_at = ?",
+            [moment, user_id, source, purpose, revoked_later[0]],
+        )
+        return revoked_later[0]
     if open_grant is None:
         raise ConsentError(
             f"{user_id} has no open grant of {source} for {purpose}; nothing to revoke"
