@@ -529,7 +529,7 @@ def _events(
     # an address date it gives that is no month stands over earlier ones, as not known.
     # id_verified as furnishers write it; a value that says neither (or none) says nothing,
     # as a profile without the field does (a "yes" read as not verified cost points)
-    verified = "(e.attributes ->> '$.id_verified')"
+    verified = "LOWER(TRIM(e.attributes ->> '$.id_verified'))"
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
         f"(CASE WHEN REGEXP_MATCHES({address}, '^(19|[2-9][0-9])[0-9]{{2}}-(0[1-9]|1[0-2])')"
@@ -542,8 +542,8 @@ def _events(
     profile_columns = (
         f""",
     CASE WHEN e.type = 'profile' THEN
-      CASE WHEN LOWER(TRIM({verified})) IN ({_in_list(VERIFIED_YES)}) THEN 1
-           WHEN LOWER(TRIM({verified})) IN ({_in_list(VERIFIED_NO)}) THEN 0 END
+      CASE WHEN {verified} IN ({_in_list(VERIFIED_YES)}) THEN 1
+           WHEN {verified} IN ({_in_list(VERIFIED_NO)}) THEN 0 END
     END AS id_verified,
     CASE WHEN e.type = 'profile' AND {address} IS NOT NULL THEN COALESCE(
       CASE WHEN {address_month} <= {as_of_month} THEN {as_of_month} - {address_month} END,

@@ -7,6 +7,7 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import zipfile
 from collections import Counter
@@ -821,15 +822,29 @@ def feature_table_policy(path: str | Path) -> str | None:
     return _feature_table_says(path, "policy")
 
 
-def is_feature_table(path: str | Path) -> bool:
-    """Whether the file is a table `credo features` wrote (its credo metadata on it)."""
+def _credo_metadata(path: str | Path) -> dict | None:
+    """A feature table's credo metadata, None for a file that is no feature table; read once
+    per version of the file (the checks before scoring ask it several things)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return _credo_metadata_of(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _credo_metadata_of(path: str, _mtime_ns: int, _size: int) -> dict | None:
     from credo.features.table import FeatureTableError, read_table_metadata
 
     try:
-        read_table_metadata(path)
+        return read_table_metadata(path)
     except (FeatureTableError, OSError, ValueError):
-        return False
-    return True
+        return None
+
+
+def is_feature_table(path: str | Path) -> bool:
+    """Whether the file is a table `credo features` wrote (its credo metadata on it)."""
+    return _credo_metadata(path) is not None
 
 
 def check_fits_the_model(path: str | Path, training: dict, as_table: bool = False) -> None:
@@ -848,12 +863,7 @@ def check_fits_the_model(path: str | Path, training: dict, as_table: bool = Fals
 def _feature_table_says(path: str | Path, key: str) -> str | None:
     """One entry of a credo feature table's metadata as text (None when it does not say, or
     is no feature table)."""
-    from credo.features.table import FeatureTableError, read_table_metadata
-
-    try:
-        value = read_table_metadata(path).get(key)
-    except (FeatureTableError, OSError, ValueError):
-        return None
+    value = (_credo_metadata(path) or {}).get(key)
     return None if value is None else str(value)
 
 

@@ -116,21 +116,21 @@ def revoke(
         " AND revoked_at IS NULL ORDER BY granted_at DESC LIMIT 1",
         [user_id, source, purpose],
     )
-    revoked_later = first(
-        con,
-        "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
-        " AND granted_at <= ? AND revoked_at > ? ORDER BY granted_at DESC LIMIT 1",
-        [user_id, source, purpose, moment, moment],
-    )
-    if open_grant is None and revoked_later is not None:
-        run(
-            con,
-            "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ?"
-            " AND purpose = ? AND granted_at = ?",
-            [moment, user_id, source, purpose, revoked_later[0]],
-        )
-        return revoked_later[0]
     if open_grant is None:
+        revoked_later = first(
+            con,
+            "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
+            " AND granted_at <= ? AND revoked_at > ? ORDER BY granted_at DESC LIMIT 1",
+            [user_id, source, purpose, moment, moment],
+        )
+        if revoked_later is not None:
+            run(
+                con,
+                "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ?"
+                " AND purpose = ? AND granted_at = ?",
+                [moment, user_id, source, purpose, revoked_later[0]],
+            )
+            return revoked_later[0]
         raise ConsentError(
             f"{user_id} has no open grant of {source} for {purpose}; nothing to revoke"
             " (see `credo consent list`)"
