@@ -43,7 +43,8 @@ BAD_ROWS = [
     ("infinite amount", event(amount="inf"), "amount", "not finite"),
     ("payment without amount", event(amount=None), "amount", "required for payment events"),
     ("currency not ISO", event(currency="XYZ"), "currency", "ISO 4217"),
-    ("lower-case currency", event(currency="usd"), "currency", "ISO 4217"),
+    ("lower-case code of no currency", event(currency="xyz"), "currency", "ISO 4217"),
+    ("amount beyond any currency's", event(amount="1e300"), "amount", "larger than any amount"),
     ("payment without currency", event(currency=None), "currency", "required for payment events"),
     ("payment without account", event(account_id=None), "account_id", "for payment events"),
     (
@@ -53,6 +54,12 @@ BAD_ROWS = [
         "finite number >= 0",
     ),
     ("credit limit text", event("account_opened", credit_limit="lots"), "credit_limit", "number"),
+    (
+        "credit limit beyond any currency's",
+        event("account_opened", credit_limit="2e15"),
+        "credit_limit",
+        "larger than any limit",
+    ),
     ("statement without due date", event("statement", due_date=None), "due_date", "statement"),
     ("impossible due date", event("statement", due_date="2024-02-30"), "due_date", "not a date"),
     (
@@ -199,6 +206,39 @@ def test_csv_jsonl_and_parquet_store_the_same_events(tmp_path):
         assert result.accepted == 26 and result.clean
         stores[fmt] = stored_events(store)
     assert stores["csv"] == stores["jsonl"] == stores["parquet"]
+
+
+def test_currency_codes_are_stored_upper_case_and_unpadded_from_every_format(tmp_path):
+    """A payment API writes "usd"; a spreadsheet pads " EUR": both were refused as no
+    ISO 4217 code. They are stored as the codes they are, alike from every format and the
+    event model, and the same payment written either way is one event, not a conflict."""
+    from credo.events.schema import Event
+
+    written = ["usd", " EUR", "gbp ", "USD"]
+    rows = [event("payment", n, currency=c) for n, c in enumerate(written, start=1)]
+    for fmt, writer in (("csv", write_csv), ("jsonl", write_jsonl), ("parquet", write_parquet)):
+        store = init_store(tmp_path / f"{fmt}.duckdb")
+        result = ingest_paths(store, [writer(tmp_path / f"e.{fmt}", rows)], progress=False)
+        assert (result.accepted, result.rejected) == (4, 0), fmt
+        stored = query(store, "SELECT currency FROM events ORDER BY event_id")
+        assert stored == [("USD",), ("EUR",), ("GBP",), ("USD",)], fmt
+        again = [dict(rows[0], currency="USD")]
+        repeat = ingest_paths(store, [writer(tmp_path / f"again.{fmt}", again)], progress=False)
+        assert (repeat.duplicates, repeat.conflicts) == (1, 0), fmt
+    fields = {k: v for k, v in rows[0].items() if v is not None}
+    assert Event(**fields).currency == "USD"
+
+
+def test_the_event_model_refuses_amounts_beyond_any_currency_s():
+    from pydantic import ValidationError
+
+    from credo.events.schema import Event
+
+    fields = {k: v for k, v in event("payment", 1).items() if v is not None}
+    assert Event(**dict(fields, amount="1e15")).amount == 1e15
+    for amount in ("1e16", "inf"):
+        with pytest.raises(ValidationError, match="amount"):
+            Event(**dict(fields, amount=amount))
 
 
 def test_parquet_amounts_keep_the_number_written_and_refuse_booleans(store_path, tmp_path):

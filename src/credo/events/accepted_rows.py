@@ -6,8 +6,9 @@ copying them out of DuckDB again would cost more than the validation itself, so 
 taken from the chunk as read whenever its cast is the identity:
 
 * the chunk's column has the field's Arrow type (a dictionary of strings counts as text);
-* for text, no value is the empty string (which the cast turns into NULL), and no user_id
-  begins or ends with a space (which the cast trims);
+* for text, no value is the empty string (which the cast turns into NULL), no user_id
+  begins or ends with a space (which the cast trims) and every currency is written as stored
+  (upper case, unpadded);
 * `attributes` always comes from the cast, which stores JSON minified.
 
 Every other field, and every field of a chunk whose raw rows live only in DuckDB (JSONL),
@@ -43,6 +44,13 @@ def _has_padded_text(column: pa.ChunkedArray) -> bool:
     return _any_text(column, lambda text: pc.match_substring_regex(text, "^ | $"))
 
 
+def _has_unstored_currency(column: pa.ChunkedArray) -> bool:
+    """Some code is written otherwise than stored ("usd", " EUR": `currency_code`)."""
+    return _any_text(
+        column, lambda text: pc.not_equal(pc.utf8_upper(pc.utf8_trim_whitespace(text)), text)
+    )
+
+
 def fields_as_read(chunk: pa.Table | None) -> list[str]:
     """The fields whose stored values are the chunk's values unchanged."""
     if chunk is None:
@@ -58,6 +66,8 @@ def fields_as_read(chunk: pa.Table | None) -> list[str]:
         if pa.types.is_string(wanted) and _has_empty_text(column):
             continue
         if name == "user_id" and _has_padded_text(column):
+            continue
+        if name == "currency" and _has_unstored_currency(column):
             continue
         same.append(name)
     return same

@@ -51,6 +51,10 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_TS = datetime(1900, 1, 1)
 # The widest UTC offset a place has (Kiribati's +14:00; -12:00 the other way)
 MAX_UTC_OFFSET = timedelta(hours=14)
+# The largest amount or credit limit stored (a thousand trillion): a figure beyond it is a
+# unit or decimal-point slip, and summed over months such figures run past what a double
+# holds (1e308 twice is infinite: a feature of infinity) or lose their cents long before.
+MAX_AMOUNT = 1e15
 
 # Attribute keys that hold what people wrote, whom they know or what they browsed. credo
 # never stores such content (no policy may use messages; contacts and browsing feed no
@@ -228,6 +232,11 @@ _ISO_4217 = """
 CURRENCIES: frozenset[str] = frozenset(_ISO_4217.split())
 
 
+def currency_code(text: str) -> str:
+    """A currency as stored: "usd" (as payment APIs write it) and " EUR" are USD and EUR."""
+    return text.strip().upper()
+
+
 def required_fields(event_type: str) -> tuple[str, ...]:
     """Every field an event of this type must carry."""
     return COMMON_REQUIRED + TYPE_REQUIRED[event_type]
@@ -250,10 +259,10 @@ class Event(BaseModel):
     furnisher: str = Field(min_length=1)
     type: str
     ts: datetime
-    amount: float | None = Field(default=None, ge=0)
+    amount: float | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
     currency: str | None = None
     account_id: str | None = None
-    credit_limit: float | None = Field(default=None, ge=0)
+    credit_limit: float | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
     due_date: date | None = None
     days_past_due: int | None = Field(default=None, ge=0)
     category: str | None = None
@@ -284,9 +293,11 @@ class Event(BaseModel):
     @field_validator("currency")
     @classmethod
     def _iso_currency(cls, value: str | None) -> str | None:
-        if value is not None and value not in CURRENCIES:
+        if value is None:
+            return None
+        if currency_code(value) not in CURRENCIES:
             raise ValueError(f"{value!r} is not an ISO 4217 currency code")
-        return value
+        return currency_code(value)
 
     @field_validator("ts")
     @classmethod

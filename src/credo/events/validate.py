@@ -27,12 +27,14 @@ from credo.events.schema import (
     EARLIEST_TS,
     FIELDS,
     INQUIRY_KINDS,
+    MAX_AMOUNT,
     MAX_CLOCK_SKEW,
     SOURCES,
     SQL_TYPES,
     TRANSFER_DIRECTIONS,
     TYPE_REQUIRED,
     TYPES,
+    currency_code,
     utc_now,
 )
 from credo.store.sql import sql_text
@@ -229,6 +231,9 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
             # " u1" and "u1" are one person, as the consents file reads them: a padded id
             # made a second person without the first one's consents
             return f"NULLIF(trim({raw}), '')"
+        if name == "currency":
+            # as `currency_code` reads it: "usd" is USD
+            return f"NULLIF(upper(trim({raw})), '')"
         if SQL_TYPES[name] == "VARCHAR":
             return f"NULLIF({raw}, '')"
         if name == "ts":
@@ -254,7 +259,11 @@ def _checks(
     def unknown(field: str, allowed: tuple[str, ...] | frozenset[str], key: str = "") -> str:
         if vocabulary is None:
             return _exact(field, allowed)
-        bad = vocabulary.values.get(key or field, frozenset()) - set(allowed)
+        # the vocabulary holds the values as written; the check reads them as stored
+        written = vocabulary.values.get(key or field, frozenset())
+        if field == "currency":
+            written = frozenset(currency_code(v) for v in written)
+        bad = written - set(allowed)
         return f"{field} IN {sql_list(bad)}" if bad else "FALSE"
 
     if ROW_ERROR in columns:
@@ -350,6 +359,14 @@ def _checks(
     checks.append(
         Check(
             "amount",
+            f"amount > {MAX_AMOUNT!r}",
+            "CAST(amount AS VARCHAR) || ' is larger than any amount credo stores"
+            f" ({MAX_AMOUNT:.0e}): a unit or decimal-point slip?'",
+        )
+    )
+    checks.append(
+        Check(
+            "amount",
             "amount < 0",
             "CAST(amount AS VARCHAR) || ' is negative; the direction belongs in"
             " the type (payment, refund, transfer category in/out)'",
@@ -370,6 +387,14 @@ def _checks(
             "credit_limit",
             "NOT isfinite(credit_limit) OR credit_limit < 0",
             f"{_quoted_raw('credit_limit')} || ' is not a finite number >= 0'",
+        )
+    )
+    checks.append(
+        Check(
+            "credit_limit",
+            f"credit_limit > {MAX_AMOUNT!r}",
+            f"CAST(credit_limit AS VARCHAR) || ' is larger than any limit credo stores"
+            f" ({MAX_AMOUNT:.0e}): a unit or decimal-point slip?'",
         )
     )
     required_by_type("due_date")
