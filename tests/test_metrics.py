@@ -110,6 +110,44 @@ def test_psi_by_hand():
     assert result["bins"][0]["high"] == 0.0 and result["bins"][1]["low"] == 0.0
 
 
+def test_an_empty_bin_shows_its_share_of_0_while_its_term_reads_the_floor():
+    result = metrics.psi_from_shares([0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.0, 1.0])
+    assert [b["train_share"] for b in result["bins"]] == [0.5, 0.5, 0.0]
+    assert [b["eval_share"] for b in result["bins"]] == [0.0, 0.5, 0.5]
+    floor = metrics.PSI_SMOOTHING
+    term = (floor - 0.5) * math.log(floor / 0.5)
+    assert result["psi"] == pytest.approx(2 * term)
+
+
+@pytest.mark.parametrize(("rows", "train_rows"), [(30, 700), (60, 700), (120, 20_000), (400, 700)])
+def test_psi_by_chance_is_passed_by_chance_one_time_in_twenty(rows, train_rows):
+    """The chi-square bar held for large samples only: 30 rows against 700 were flagged as a
+    shift 37 times in a hundred (an empty decile's floored term alone is 0.74)."""
+    rng = np.random.default_rng(rows)
+    population = rng.normal(size=200_000)
+    edges = metrics.psi_edges(population)
+    bar = metrics.psi_by_chance([0.1] * 10, rows, train_rows)  # the deciles' shares
+    passed = []
+    for _ in range(1_000):
+        train = rng.choice(population, train_rows)
+        value = metrics.psi(train, rng.choice(population, rows), edges)["psi"]
+        passed.append(value >= bar)
+    assert 0.02 <= np.mean(passed) <= 0.1
+
+
+def test_psi_by_chance_reads_a_chi_square_where_every_bin_holds_many_rows():
+    shares = [0.1] * 10
+    assert metrics.psi_by_chance(shares, 2_000, 5_000) == pytest.approx(
+        chi2.ppf(0.95, 9) * (1 / 2_000 + 1 / 5_000)
+    )
+    # a bin never seen in training is no degree of freedom
+    assert metrics.psi_by_chance([*shares, 0.0], 2_000, 5_000) == pytest.approx(
+        metrics.psi_by_chance(shares, 2_000, 5_000)
+    )
+    # drawn, it is the same figure every time
+    assert metrics.psi_by_chance(shares, 30, 700) == metrics.psi_by_chance(shares, 30, 700)
+
+
 def test_psi_uses_training_bins_and_detects_a_shift():
     rng = np.random.default_rng(3)
     train = rng.normal(600, 50, 5000)

@@ -995,7 +995,7 @@ def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
         found for found in (check(rng.normal(600, 50, 100)) for _ in range(200))
         if found[0] >= 0.1
     )  # fmt: skip
-    assert psi < metrics.psi_by_chance(10, 100, 20_000) and status == "info", detail
+    assert psi < metrics.psi_by_chance([0.1] * 10, 100, 20_000) and status == "info", detail
     assert "neither a shift nor its absence can be told from these rows" in detail
     # the report's stability section says the same
     while True:
@@ -1010,7 +1010,7 @@ def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
     assert check(rng.normal(630, 50, 5_000))[1] == "flag"
     assert check(rng.normal(600, 50, 5_000))[1] == "pass"
     # 40 rows, where chance alone reaches 0.1: a PSI under 0.1 does not read as stable
-    assert metrics.psi_by_chance(10, 40, 20_000) > 0.1
+    assert metrics.psi_by_chance([0.1] * 10, 40, 20_000) > 0.1
     psi, status, detail = next(
         found for found in (check(rng.normal(600, 50, 40)) for _ in range(200))
         if found[0] < 0.1
@@ -1018,7 +1018,7 @@ def test_a_psi_that_chance_alone_reaches_on_few_rows_is_not_called_a_shift():
     assert status == "info" and "neither a shift nor its absence" in detail, detail
     # 40 rows far from the training scores: beyond what chance reaches there, a shift
     psi, status, detail = check(rng.normal(800, 10, 40))
-    assert psi > metrics.psi_by_chance(10, 40, 20_000) and status == "flag", detail
+    assert psi > metrics.psi_by_chance([0.1] * 10, 40, 20_000) and status == "flag", detail
 
 
 def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_path):

@@ -155,7 +155,8 @@ def _stability(score: np.ndarray, train: Mapping[str, Any] | None) -> dict[str, 
     else:
         result = metrics.psi(train["scores"], score)
     result["label"] = metrics.psi_label(result["psi"])
-    result["by_chance"] = metrics.psi_by_chance(len(result["bins"]), score.size, train.get("rows"))
+    train_shares = [b["train_share"] for b in result["bins"]]
+    result["by_chance"] = metrics.psi_by_chance(train_shares, score.size, train.get("rows"))
     return result
 
 

@@ -44,16 +44,16 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
             row["iv_eval"] = metrics.information_value(index, y, bins.n_bins, bins.n_regular)
             row["psi"] = _finite(metrics.binned_psi(bins.count, index, bins.n_bins))
             counts = np.asarray(bins.count)
-            filled[name] = (int((counts > 0).sum()), int(counts.sum()))
+            filled[name] = (counts, int(counts.sum()))
             row["shape"] = bins.risk_shape()
         rows.append(row)
     # what chance alone reaches one time in twenty over the model's features together: a
     # feature named as moved in a sample of the training population is a false alarm
     used = [row for row in rows if row["status"] == "used" and row["name"] in filled]
     for row in used:
-        bins, train_rows = filled[row["name"]]
+        counts, train_rows = filled[row["name"]]
         row["psi_by_chance"] = metrics.psi_by_chance(
-            bins, len(y), train_rows, alarm=0.05 / len(used)
+            counts, len(y), train_rows, alarm=0.05 / len(used)
         )
     for name, why in scorecard.dropped_.items():  # columns never binned (dates, identifiers)
         if name not in scorecard.iv_:
@@ -79,10 +79,12 @@ def shifted_inputs(scorecard: Any, frame: pd.DataFrame) -> list[tuple[str, float
         bins = scorecard.bins_[name]
         counts = np.asarray(bins.count)
         value = metrics.binned_psi(counts, bins.index(frame[name].to_numpy()), bins.n_bins)
+        if not (math.isfinite(value) and value >= SCORING_SHIFT_PSI):
+            continue  # chance is worked out only where it could matter
         chance = metrics.psi_by_chance(
-            int((counts > 0).sum()), len(frame), int(counts.sum()), alarm=0.05 / len(used)
+            counts, len(frame), int(counts.sum()), alarm=0.05 / len(used)
         )
-        if math.isfinite(value) and value >= max(SCORING_SHIFT_PSI, chance):
+        if value >= chance:
             moved.append((name, value))
     return sorted(moved, key=lambda item: -item[1])
 
