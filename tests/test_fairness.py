@@ -166,6 +166,9 @@ def test_calibration_within_groups_flags_the_group_unlike_the_others(others, odd
     assert np.sign(result["groups"][3]["z"]) == np.sign(odd - others)
     assert result["reference"] == ["a", "b", "c"]
     assert result["reference_ratio"] == pytest.approx(others, abs=0.1)
+    # the z a group was flagged at is beyond the bar, whatever its z against the last shift
+    assert abs(result["groups"][3]["z_flagged"]) > result["threshold"]
+    assert [row["z_flagged"] for row in result["groups"][:3]] == [None] * 3
     # the population's calibration is the groups' alike: calibrated where they are, not
     # blamed for the odd group's gap
     population = result["population"]

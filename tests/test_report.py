@@ -866,6 +866,27 @@ def test_an_auc_on_a_handful_of_bads_is_told_not_judged():
         c["name"]: c for c in evaluate_scores(y10, pd10, score10, bands10, ["A", "B"])["checks"]
     }
     assert judged["Ranks risk well"]["status"] == "pass"
+    assert judged["No sign of outcomes leaked into the inputs"]["status"] == "flag"
+    # and an AUC too good for credit data on so few is no sign of a leak either: 3 bad and 2
+    # good customers rank perfectly by chance one time in ten
+    checks = {c["name"]: c for c in result["checks"]}
+    leak = checks["No sign of outcomes leaked into the inputs"]
+    assert leak["status"] == "info" and "fewer than 10" in leak["detail"], leak
+
+
+def test_one_bad_customer_s_auc_is_told_without_an_interval():
+    """One bad among 50 quoted "its 95 % interval, 0.543 to 1.000" (a standard error that
+    does not hold there), where 9 bads were told "fewer than 10 bad"."""
+    y = np.r_[1, np.zeros(49)].astype(int)
+    pd_bad = np.r_[0.3, np.linspace(0.05, 0.6, 49)]
+    score = np.round(600 - 200 * pd_bad).astype(int)
+    bands = np.where(score > 520, "A", "B")
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"])
+    low, high = result["scorecard"]["auc_interval"]
+    assert low < 0.7 <= high  # the interval holds the bar, as before
+    check = {c["name"]: c for c in result["checks"]}["Ranks risk well"]
+    assert check["status"] == "info" and "fewer than 10 bad" in check["detail"]
+    assert "interval" not in check["detail"], check
 
 
 def test_a_challenger_gain_within_chance_is_not_one_to_weigh():
@@ -930,7 +951,9 @@ def test_figures_on_too_few_rows_to_judge_are_told_not_judged():
     bands_part = page[page.index('<section id="bands">') :].split("</section>")[0]
     assert '<span class="mark info">info</span>' in bands_part and "pass" not in bands_part
     discrimination = page[page.index('<section id="discrimination">') :].split("</section>")[0]
-    assert "95 % interval" in discrimination
+    # fewer than 10 bad: an interval of Hanley and McNeil's does not hold there, and none is
+    # quoted (one bad among 50 read 0.543 to 1.000)
+    assert "fewer than 10 bad" in discrimination and "95 % interval" not in discrimination
     # the same model on 100 times the people is judged
     many = evaluate_scores(
         np.tile(y, 100), np.tile(pd_bad, 100), np.tile(score, 100), np.tile(bands, 100), ["A", "B"]

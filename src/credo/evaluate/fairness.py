@@ -458,7 +458,8 @@ def calibration_within_groups(
     groups it was fitted on), `z_own` against the group's own predictions; `population` holds
     the predicted and observed bad rate of those groups (the judged ones not flagged; every
     judged group where one alone is left beside the flagged) and whether they differ beyond
-    chance (`off`): the model's calibration on them, not a difference between groups.
+    chance (`off`): the model's calibration on them, not a difference between groups. A
+    flagged group's `z_flagged` is the z it was flagged at (beyond `threshold`).
     """
     labels = np.asarray(y, dtype=np.float64).ravel()
     probabilities = np.asarray(pd_bad, dtype=np.float64).ravel()
@@ -476,6 +477,9 @@ def calibration_within_groups(
     )
     threshold = calibration_z(int(judged.sum()))
     flagged = np.zeros(judged.size, dtype=bool)
+    # each flagged group's z when it was flagged (against the shift fitted with it among the
+    # groups): the last shift's z is against the groups left, and may read under the bar
+    z_flagged = np.full(judged.size, np.nan)
     while True:
         fitted = judged & ~flagged
         against = _against(odds, labels, grouping, fitted)
@@ -485,7 +489,8 @@ def calibration_within_groups(
         # two groups are equally far from a shift fitted on both: the one further from its
         # own predictions is the one off
         far = np.abs(own_z if fitted.sum() == 2 else against.z)
-        flagged[beyond[np.argmax(far[beyond])]] = True
+        worst = beyond[np.argmax(far[beyond])]
+        flagged[worst], z_flagged[worst] = True, against.z[worst]
     fitted = judged & ~flagged
     # the population's calibration over the groups alike (a flagged group's gap is its own,
     # not the population's: one group off by +0.9 in log-odds read as "the groups as a whole"),
@@ -504,7 +509,7 @@ def calibration_within_groups(
         if count == 0:  # a group of people without a score alone: nothing predicted
             rows.append({"group": name, "count": 0, "predicted": None, "observed": None,
                          "ratio": None, "rescaled": None, "z": 0.0, "z_own": 0.0,
-                         "flag": False})  # fmt: skip
+                         "z_flagged": None, "flag": False})  # fmt: skip
             continue
         predicted, observed = float(predicted_sum[i] / count), float(observed_sum[i] / count)
         rows.append(
@@ -517,6 +522,7 @@ def calibration_within_groups(
                 "rescaled": float(against.rescaled[i]),
                 "z": float(against.z[i]),
                 "z_own": float(own_z[i]),
+                "z_flagged": float(z_flagged[i]) if flagged[i] else None,
                 "flag": bool(flagged[i]),
             }
         )
@@ -533,6 +539,7 @@ def calibration_within_groups(
             float(observed_sum[fitted].sum()) / fitted_predicted if fitted_predicted > 0 else None
         ),
         "shift": against.shift,
+        "threshold": threshold,
         "flag": bool(flagged.any()),
     }
 
