@@ -963,6 +963,43 @@ def test_figures_on_too_few_rows_to_judge_are_told_not_judged():
     assert judged["Predicted bad rates match what happened"] in ("pass", "flag")
 
 
+def test_a_level_off_over_everyone_flags_calibration_whatever_the_groups_shape():
+    """A 1 %-bad book under-predicted by a third passed "Predicted bad rates match what
+    happened" (Hosmer-Lemeshow p = 0.15) while the fairness audit told the same population
+    as off its predictions and sent the reader to that check."""
+    rng = np.random.default_rng(3)
+    n = 8000
+    pd_bad = np.clip(np.exp(rng.normal(-4.8, 0.6, n)), 0.001, 0.5)
+    y = (rng.random(n) < 1.3 * pd_bad).astype(int)
+    score = np.round(600 - 200 * pd_bad).astype(int)
+    bands = np.where(score > 590, "A", "B")
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"])
+    card = result["scorecard"]
+    assert card["hosmer_lemeshow"]["p_value"] > 0.05  # the shape alone passes
+    overall = card["calibration_overall"]
+    assert overall["observed"] == pytest.approx(y.mean())
+    assert overall["predicted"] == pytest.approx(pd_bad.mean())
+    check = {c["name"]: c for c in result["checks"]}["Predicted bad rates match what happened"]
+    assert check["status"] == "flag" and "Over everyone the bad rate is above" in check["detail"]
+    # predicted at their level, the same book passes
+    level = (np.random.default_rng(4).random(n) < pd_bad).astype(int)
+    fair = evaluate_scores(level, pd_bad, score, bands, ["A", "B"])
+    check = {c["name"]: c for c in fair["checks"]}["Predicted bad rates match what happened"]
+    assert check["status"] == "pass" and "Over everyone" not in check["detail"]
+
+
+def test_the_calibration_check_flags_about_one_in_twenty_well_calibrated_samples():
+    from credo.evaluate.evaluation import _calibration_check, model_metrics
+
+    rng = np.random.default_rng(0)
+    flagged = []
+    for _ in range(200):
+        pd_bad = np.clip(np.exp(rng.normal(-2.2, 0.7, 3000)), 0.001, 0.9)
+        y = (rng.random(3000) < pd_bad).astype(int)
+        flagged.append(_calibration_check(model_metrics(y, pd_bad, pd_bad))["status"] == "flag")
+    assert np.mean(flagged) <= 0.08  # its two tests at 5 % each flagged 10 %
+
+
 def test_calibration_is_judged_on_merged_groups_where_the_safest_expect_few_bads():
     """The summary judges the Hosmer-Lemeshow test on groups merged until each expects 5 bads
     and 5 goods, says how they were merged, and the page keeps the ten groups."""

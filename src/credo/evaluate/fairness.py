@@ -531,7 +531,7 @@ def calibration_within_groups(
     return {
         "groups": rows,
         "population": {
-            **_population_calibration(labels[in_reference], probabilities[in_reference]),
+            **calibration_overall(labels[in_reference], probabilities[in_reference]),
             "groups": [n for i, n in enumerate(grouping.names) if population_groups[i]],
         },
         "reference": reference,
@@ -544,9 +544,13 @@ def calibration_within_groups(
     }
 
 
-def _population_calibration(labels: np.ndarray, pd_bad: np.ndarray) -> dict[str, Any]:
+def calibration_overall(labels: Any, pd_bad: Any) -> dict[str, Any]:
     """The rows' mean predicted and observed bad rate, and whether they differ beyond chance
-    (two-sided, at CALIBRATION_FALSE_ALARM)."""
+    (two-sided, at half CALIBRATION_FALSE_ALARM: the calibration check's other half is the
+    Hosmer-Lemeshow test's): calibration in the large, the one test the calibration section
+    and the fairness audit's population share."""
+    labels = np.asarray(labels, dtype=np.float64).ravel()
+    pd_bad = np.asarray(pd_bad, dtype=np.float64).ravel()
     if labels.size == 0:
         return {"count": 0, "predicted": None, "observed": None, "z": 0.0, "off": False}
     spread = float(np.sum(pd_bad * (1 - pd_bad)))
@@ -556,7 +560,7 @@ def _population_calibration(labels: np.ndarray, pd_bad: np.ndarray) -> dict[str,
         "predicted": float(pd_bad.mean()),
         "observed": float(labels.mean()),
         "z": z,
-        "off": bool(abs(z) > calibration_z(1)),
+        "off": bool(abs(z) > calibration_z(2)),
     }
 
 
