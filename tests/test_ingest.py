@@ -756,3 +756,43 @@ def test_a_user_id_padded_with_spaces_is_the_same_person(store_path, tmp_path):
         (reason,) = query(store, "SELECT reason FROM quarantine WHERE event_id = 'd'")
         assert reason[0].startswith("user_id: ")
     assert Event(**{k: v for k, v in rows[1].items() if v is not None}).user_id == "user-1"
+
+
+def test_events_and_consents_read_a_person_s_id_alike(store_path, tmp_path):
+    """Events kept "u\u00a0" (a no-break space is no space) where the consents CSV stored
+    "u": the person's events had no consent and fed no feature. A Parquet consents file and
+    `credo consent grant` kept " u-2" padded, apart from the events' "u-2"."""
+    from credo.store.consent import grant
+    from credo.store.db import connect
+
+    nbsp = "u\u00a0"
+    rows = [event(n=1, event_id="a", user_id=nbsp), event(n=2, event_id="b", user_id=" u-2")]
+    header = "user_id,source,purpose,granted_at,revoked_at\n"
+    (tmp_path / "consents.csv").write_text(
+        header + f"{nbsp},card,credit_scoring,2023-01-01T00:00:00Z,\n", encoding="utf-8"
+    )
+    padded = pa.table(
+        {
+            "user_id": [" u-2 "],
+            "source": ["card"],
+            "purpose": ["credit_scoring"],
+            "granted_at": pa.array([datetime(2023, 1, 1)], pa.timestamp("us")),
+            "revoked_at": pa.array([None], pa.timestamp("us")),
+        }
+    )
+    pq.write_table(padded, tmp_path / "consents.parquet")
+    for writer, name in ((write_csv, "e.csv"), (write_jsonl, "e.jsonl"), (write_parquet, "e.pq")):
+        store = init_store(tmp_path / f"{name}.duckdb")
+        files = [writer(tmp_path / f"{name}.{name.split('.')[1]}", rows)]
+        files += [tmp_path / "consents.csv", tmp_path / "consents.parquet"]
+        told = ingest_paths(store, files, progress=False)
+        assert (told.accepted, told.rejected) == (2, 0), name
+        events = query(store, "SELECT DISTINCT user_id FROM events ORDER BY 1")
+        consents = query(store, "SELECT DISTINCT user_id FROM consents ORDER BY 1")
+        assert events == consents == [("u-2",), (nbsp,)], name
+    con = connect(store)
+    try:
+        assert grant(con, " u-3 ", "bank", "credit_scoring", "2023-01-01")
+        assert not grant(con, "u-3", "bank", "credit_scoring", "2023-01-02")  # the same grant
+    finally:
+        con.close()

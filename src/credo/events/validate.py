@@ -229,8 +229,10 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
             )
         if name == "user_id":
             # " u1" and "u1" are one person, as the consents file reads them: a padded id
-            # made a second person without the first one's consents
-            return f"NULLIF(trim({raw}), '')"
+            # made a second person without the first one's consents. Spaces and nothing else,
+            # as every reader of ids trims them (DuckDB's trim also took a no-break space off,
+            # which the Arrow path and the consents kept)
+            return f"NULLIF(trim({raw}, ' '), '')"
         if name == "currency":
             # as `currency_code` reads it: "usd" is USD
             return f"NULLIF(upper(trim({raw})), '')"

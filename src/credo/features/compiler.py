@@ -529,7 +529,10 @@ def _events(
     # an address date it gives that is no month stands over earlier ones, as not known.
     # id_verified as furnishers write it; a value that says neither (or none) says nothing,
     # as a profile without the field does (a "yes" read as not verified cost points)
-    verified = "LOWER(TRIM(e.attributes ->> '$.id_verified'))"
+    # Spaces trimmed and nothing else, on every engine (DuckDB's TRIM also takes a no-break
+    # space off, Spark's and SQLite's do not); a dotted capital I (U+0130) never lower-cases
+    # to the plain i of a word (DuckDB's LOWER makes "VERİFİED" verified, Spark's does not)
+    verified = "LOWER(REPLACE(TRIM(e.attributes ->> '$.id_verified', ' '), '\u0130', '#'))"
     address = "(e.attributes ->> '$.address_since')"
     address_month = (
         f"(CASE WHEN REGEXP_MATCHES({address}, '^(19|[2-9][0-9])[0-9]{{2}}-(0[1-9]|1[0-2])')"

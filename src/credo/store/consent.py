@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.compressed import inner_suffix, is_compressed, open_text
@@ -78,6 +79,7 @@ def grant(
 ) -> bool:
     """Open a grant from `at` (default now). Returns False if one is already open."""
     _check(source, purpose)
+    user_id = user_id.strip(" ")  # as ingest stores a person's id
     if not user_id.strip():
         raise ConsentError("the user id must not be empty")
     moment = _not_future(as_utc(at), "grant")
@@ -109,6 +111,7 @@ def revoke(
     withdrew sooner than first told: the earliest revocation told stands, as a consents
     file's does)."""
     _check(source, purpose)
+    user_id = user_id.strip(" ")
     moment = _not_future(as_utc(at), "revoke")
     open_grant = first(
         con,
@@ -265,7 +268,7 @@ def _read_consents_csv(path: Path) -> pa.Table:
                 ).fetchall()
             ]  # fmt: skip
         table = con.sql(
-            "SELECT NULLIF(trim(user_id), '') AS user_id, trim(source) AS source,"
+            "SELECT NULLIF(trim(user_id, ' '), '') AS user_id, trim(source) AS source,"
             " trim(purpose) AS purpose,"
             f" {stamps['granted_at']} AS granted_at, {stamps['revoked_at']} AS revoked_at"
             " FROM given ORDER BY line"
@@ -325,7 +328,10 @@ def _checked_consents(
             more = " or more" if len(problems) > SHOWN_PROBLEMS else ""
             said = f"{len(shown)}{more} bad rows, the file refused whole: {said}"
         raise ConsentError(f"{path}: {said}; fix the file")
-    return table.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA.remove_metadata(), safe=True)
+    table = table.select(CONSENT_SCHEMA.names).cast(CONSENT_SCHEMA.remove_metadata(), safe=True)
+    # a person is their id, spaces aside, as the events' ingest stores it
+    ids = pc.utf8_trim(table["user_id"], characters=" ")
+    return table.set_column(table.schema.get_field_index("user_id"), "user_id", ids)
 
 
 _BAD_CONSENTS_SQL = f"""
