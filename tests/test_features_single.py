@@ -122,6 +122,15 @@ def _history() -> History:
         amount=900.0,
         days_past_due=0,
     )
+    # figures past what a double holds once divided: a balance of 1e15 over a limit of
+    # 1e-300, income of 5e-324 (features of infinity, and a NaN trend, before)
+    huge = "huge"
+    h.grant(huge)
+    for month in (3, 4, 5, 6):
+        ts = dt.datetime(2024, month, 10)
+        h.add(huge, "card", "account_status", ts, account_id="c", amount=1e15,
+              credit_limit=1e-300 if month > 4 else 1000.0, days_past_due=0)  # fmt: skip
+        h.add(huge, "bank", "income", ts, amount=5e-324)
     h.grant("nothing")  # consents, no events
     h.add("unconsented", "loan", "inquiry", dt.datetime(2024, 6, 5), category="hard")
     return h
@@ -166,7 +175,7 @@ def _assert_same(one: dict, batch: dict) -> None:
 
 def test_one_person_equals_the_batch_row_on_awkward_histories(store):
     batch = _batch(store)
-    assert len(batch) == (len(ODD_ADDRESSES) + 5) * len(DATES)
+    assert len(batch) == (len(ODD_ADDRESSES) + 6) * len(DATES)
     con = connect(store, read_only=True)
     try:
         for (user, as_of), row in batch.items():
@@ -201,6 +210,19 @@ def test_odd_profile_text_reads_as_no_address_alike_on_both_engines(store):
     verified = [batch[(f"odd-{i}", DATES[0])]["id_verified"] for i in range(len(ODD_ADDRESSES))]
     # "yes" is yes, as furnishers write it (catalog 1.8; it read 0, not verified)
     assert verified == [1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+
+
+def test_no_feature_is_infinite_or_nan_where_a_division_runs_past_a_double(store):
+    batch = _batch(store)
+    for as_of in DATES:
+        row = batch[("huge", as_of)]
+        values = {k: v for k, v in row.items() if isinstance(v, float)}
+        assert all(math.isfinite(v) for v in values.values() if v is not None), values
+        assert row["ao_debt_to_income"] is None
+        assert row["ao_card_balance_latest"] == 1e15  # a figure a double holds is kept
+    # the months of a limit of 1e-300 have no utilisation: the latest is April's
+    july = batch[("huge", DATES[0])]
+    assert july["ao_utilisation_latest"] == july["ao_utilisation_max_6m"] == 1e12
 
 
 def test_as_of_midnight_excludes_the_event_at_midnight(store):

@@ -671,6 +671,10 @@ def _series_value(series: Series, cells: _Cells) -> str:
         # A month with a denominator and no numerator event is 0 (a statement and no
         # payment: nothing paid), not missing: missing would drop the month it is about.
         value = f"COALESCE({value}, 0) / NULLIF({_term_sum(series.denominator, cells, 'cur')}, 0)"
+        # and a month whose ratio runs past a double (1e15 over a limit of 1e-300) has no
+        # value, as one over 0 has none: its infinity made a trend NaN on one engine and 0 on
+        # another (the final columns are guarded alike: `_final_column`)
+        value = _finite(value)
     if series.cap is not None:
         value = f"CASE WHEN {value} > {_num(series.cap)} THEN {_num(series.cap)} ELSE {value} END"
     return value
@@ -891,7 +895,15 @@ def _final_column(spec: FeatureSpec) -> str:
         # data, but one month of it: income once in a year tells no variability, and "no data"
         # (which a model may score well) would be false of the person
         raw = f"CASE WHEN k_{spec.name} = 1 THEN NULL ELSE {raw} END"
-    return f"CAST({raw} AS DOUBLE) AS {spec.name}"
+    # A value past what a double holds (a balance of 1e15 over income of 5e-324: infinity,
+    # or NaN) is no value, as a division by 0 is
+    return f"CAST({_finite(raw)} AS DOUBLE) AS {spec.name}"
+
+
+def _finite(value: str) -> str:
+    """`value` where it is a finite number, else NULL, alike on every engine: x - x is 0 for a
+    finite x, NaN for infinity and NaN, NULL for NULL."""
+    return f"CASE WHEN ({value}) - ({value}) = 0 THEN {value} END"
 
 
 def check_specs(specs: Sequence[FeatureSpec]) -> None:
