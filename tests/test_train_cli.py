@@ -405,6 +405,48 @@ def test_train_names_the_number_columns_it_read_as_codes(tmp_path):
     assert sorted(from_sql.tolist()) == sorted(pd.read_csv(scores)["score"].tolist())
 
 
+def test_brackets_in_names_and_levels_print_as_written(tmp_path):
+    """A column named "[/]" stopped `credo train` with a markup error after the model was
+    written; "income[monthly]" printed as "income"; `model show` failed on a level "[/]"."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    monthly, flagged = rng.normal(size=n), rng.normal(size=n)
+    kind = rng.choice(["[/]", "plain", "[a]x"], n)
+    logit = -1.0 + 0.8 * monthly + 0.6 * flagged + np.where(kind == "[/]", 0.8, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    table = tmp_path / "brackets.csv"
+    frame = pd.DataFrame({"income[monthly]": monthly, "[/]": flagged, "kind": kind, "bad": y})
+    frame.to_csv(table, index=False)
+    out = tmp_path / "m.json"
+    trained = credo("train", "--table", table, "--target", "bad", "--out", out)
+    assert trained.returncode == 0 and "[/]" in trained.stdout
+    shown = " ".join(credo("model", "show", out).stdout.split())
+    assert "│ income[monthly] │" in shown and "│ [/] │" in shown and "{[a]x}" in shown
+    # the SQL reads a table whose name no parser reads as one quoted name
+    sql = credo("model", "sql", out, "--table", "it's").stdout
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE "it's" AS SELECT * FROM read_csv_auto('{table}')""")
+    assert len(con.execute(f"SELECT score FROM ({sql})").fetchall()) == n
+
+
+def test_train_names_inputs_a_csv_loader_reads_under_other_names(tmp_path):
+    """DuckDB's CSV reader trims " lead" to "lead" and reads a header "null" as column10, so
+    the exported SQL found no such column in a table loaded as docs/model.md says."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    a, b, c = rng.normal(size=(3, n))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1 + 0.8 * a + 0.6 * b + 0.5 * c)))).astype(int)
+    table = tmp_path / "odd.parquet"
+    pd.DataFrame({" lead": a, "null": b, "plain": c, "bad": y}).to_parquet(table)
+    said = " ".join(
+        credo(
+            "train", "--table", table, "--target", "bad", "--out", tmp_path / "m.json"
+        ).stdout.split()
+    )
+    assert "note: ' lead', 'null': a CSV reader (DuckDB's) trims" in said
+    assert "'plain'" not in said
+
+
 def test_model_show_and_sql(trained, tmp_path):
     model, _ = trained
     shown = credo("model", "show", model)

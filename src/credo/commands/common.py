@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,11 +11,40 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+# The markup credo's own messages use; any other bracket is the data's own text
+_STYLES = r"(?:/|bold|yellow|red|green|dim|bold red|bold green)"
+_OWN_MARKUP = re.compile(rf"(?<!\\)\[(?!{_STYLES}\])")
+_OWN_STYLE = re.compile(rf"(?<!\\)\[{_STYLES}\]")
+
+
+class _Console(Console):
+    """A console whose text reads brackets as text, except credo's own few styles: a column
+    named "income[monthly]" printed as "income", "[/]" stopped `credo train` with a markup
+    error after the model was written, and a level "[red]x" printed red."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        from rich.errors import MarkupError
+
+        if kwargs.get("markup") is False:
+            return super().render_str(text, **kwargs)
+        text = _OWN_MARKUP.sub(r"\[", text)
+        for _ in range(text.count("[/]") + 1):
+            try:
+                return super().render_str(text, **kwargs)
+            except MarkupError as error:
+                # a "[/]" of the data's, with nothing of credo's to close: read as text
+                at = re.search(r"closing tag '\[/\]' at position (\d+)", str(error))
+                if at is None:
+                    break
+                position = int(at.group(1))
+                text = f"{text[:position]}\\{text[position:]}"
+        return super().render_str(_OWN_STYLE.sub("", text), **{**kwargs, "markup": False})
+
 
 def make_console(stderr: bool = False) -> Console:
     """A console that wraps words to a terminal's width, and writes a message as one line
     where the output is a file or a pipe (a log to grep), not wrapped at 80 columns."""
-    made = Console(stderr=stderr)
+    made = _Console(stderr=stderr)
     made.soft_wrap = not made.is_terminal
     return made
 

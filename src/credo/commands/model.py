@@ -865,6 +865,34 @@ def _print_cross_fitted(card: Any) -> None:
         )
 
 
+def _note_names_a_loader_reads_otherwise(card: Any) -> None:
+    """The model's inputs whose names a database's CSV reader gives otherwise: DuckDB's trims
+    the spaces around a header (" lead" is "lead") and reads one of its missing texts as no
+    name ("null" becomes column10), and the exported SQL then finds no such column."""
+    from pandas._libs.parsers import STR_NA_VALUES
+    from rich.markup import escape
+
+    from credo.model.tables import MISSING_TEXTS
+
+    # the texts docs/model.md has the SQL's CSV loader read as missing
+    missing = {text.strip().lower() for text in (*STR_NA_VALUES, *MISSING_TEXTS) if text.strip()}
+    odd = sorted(
+        {
+            name
+            for _, part in _cards(card)
+            for name in part.features_
+            if name != name.strip() or name.strip().lower() in missing
+        }
+    )
+    if odd:
+        stdout.print(
+            f"[yellow]note:[/] {escape(', '.join(repr(n) for n in odd))}: a CSV reader (DuckDB's)"
+            " trims the spaces around a header and reads a missing-value text as no name, so the"
+            " exported SQL would not find the column in a table loaded so; rename it in the file,"
+            " or load the file with these names kept (Parquet keeps them)"
+        )
+
+
 def _warn_of_crowded_ends(artifact) -> None:
     """Say where the training rows crowd an end of the scale, and the base odds that fit."""
     from credo.model import scaling
@@ -933,6 +961,7 @@ def _print_training_summary(artifact, seconds: float) -> None:
         f"bad rate {artifact.training['bad_rate']:.3f}; {seconds:.1f} s"
     )
     _warn_of_crowded_ends(artifact)
+    _note_names_a_loader_reads_otherwise(card)
     if _learnt_noise(metrics, artifact.training["bad_rate"]):
         kept = len({n for _, part in _cards(card) for n in part.features_})
         stdout.print(

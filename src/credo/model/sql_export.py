@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import sqlglot.errors
 from sqlglot import exp
 
 from credo.explain.reasons import inquiry_positions
@@ -31,6 +32,15 @@ DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
 AS_OF = "as_of"  # a feature table's date column, passed through with the scores
 NONE_KEY = -1
+
+
+def table_of(name: str) -> exp.Table:
+    """The table a name gives: "schema.table" read as such, a name no parser reads ("it's",
+    'x"y') as one quoted identifier."""
+    try:
+        return exp.to_table(name)
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
 
 
 def model_to_sql(
@@ -103,7 +113,7 @@ def segmented_query(
             if segment.conditions
             else None
         )
-        source = exp.select(exp.Star()).from_(exp.to_table(table))
+        source = exp.select(exp.Star()).from_(table_of(table))
         if condition is not None:
             source = source.where(condition)
         names = model.extended_features(segment)
@@ -168,7 +178,7 @@ def build_query(
             input_value(card.bins_[n], n, readers, dialect).as_(v)
             for n, v in zip(names, value_cols, strict=True)
         ),
-    ).from_(source if source is not None else exp.to_table(table))
+    ).from_(source if source is not None else table_of(table))
     binned = exp.select(
         *id_out,
         *(
