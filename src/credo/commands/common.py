@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.errors import MarkupError
 
 # The markup credo's own messages use; any other bracket is the data's own text
 _STYLES = r"(?:/|bold|yellow|red|green|dim|bold red|bold green)"
@@ -23,8 +24,6 @@ class _Console(Console):
     error after the model was written, and a level "[red]x" printed red."""
 
     def render_str(self, text: str, **kwargs: Any) -> Any:
-        from rich.errors import MarkupError
-
         if kwargs.get("markup") is False:
             return super().render_str(text, **kwargs)
         text = _OWN_MARKUP.sub(r"\[", text)

@@ -232,8 +232,8 @@ def _checks(result: dict[str, Any]) -> list[dict[str, str]]:
     checks.append(_auc_check(card, result["data"]))
     if result["model"].get("scale_ends"):
         checks.append(_scale_ends_check(result["model"], card))
-    bads = round(result["data"]["rows"] * result["data"]["bad_rate"])
-    fewest = min(bads, result["data"]["rows"] - bads)
+    bads, goods = _class_counts(result["data"])
+    fewest = min(bads, goods)
     if card["auc"] >= training.LEAK_AUC and fewest < MIN_CLASS_FOR_AUC:
         # 3 bad and 2 good customers rank perfectly by chance one time in ten
         checks.append(
@@ -415,6 +415,12 @@ def _ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _class_counts(data: dict[str, Any]) -> tuple[int, int]:
+    """The evaluated rows' bad and good customers."""
+    bads = round(data["rows"] * data["bad_rate"])
+    return bads, data["rows"] - bads
+
+
 def _auc_check(card: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
     """Pass or flag against the rule of thumb; told, not judged, where the AUC's 95 %
     interval on these rows holds the bar."""
@@ -423,8 +429,7 @@ def _auc_check(card: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
         f"AUC {beside_bar(card['auc'], MIN_AUC, 3)} (a rule of thumb asks for at least "
         f"{MIN_AUC:.2f})"
     )
-    bads = round(data["rows"] * data["bad_rate"])
-    goods = data["rows"] - bads
+    bads, goods = _class_counts(data)
     # a class of fewer than MIN_CLASS_FOR_AUC first: there the interval is no interval (one
     # bad among 50 read 0.543 to 1.000 from a standard error that does not hold)
     if low < MIN_AUC <= high and min(bads, goods) >= MIN_CLASS_FOR_AUC:
