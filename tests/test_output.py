@@ -8,3 +8,26 @@ def test_a_count_of_people_reads_as_a_sentence_says_it():
     assert output.people(1) == "1 person"
     assert output.people(0) == "0 people"
     assert output.people(12345) == "12,345 people"
+
+
+def test_the_console_keeps_credo_s_own_styles_and_prints_the_data_s_brackets():
+    """The evaluate summary's "[blue]info[/]" printed as written once brackets in names were
+    read as text; a name's "[/]" and "income[monthly]" must print as written."""
+    from credo.commands import evaluate as command
+    from credo.commands.common import make_console
+
+    console = make_console()
+    with console.capture() as captured:
+        console.print("[yellow]note:[/] income[monthly] and [/] [bold]kept[/]")
+    assert captured.get().strip() == "note: income[monthly] and [/] kept"
+    result = {
+        "checks": [
+            {"name": f"check {s}", "status": s, "detail": "[/] x[y]"}
+            for s in ("pass", "flag", "info")
+        ]
+    }
+    with command.console.capture() as captured:
+        command._print_summary(result)
+    shown = captured.get()
+    assert "[blue]" not in shown and "[green]" not in shown and "[red]" not in shown
+    assert shown.count("[/] x[y]") == 3

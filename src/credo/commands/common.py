@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.errors import MarkupError
 
 # The markup credo's own messages use; any other bracket is the data's own text
-_STYLES = r"(?:/|bold|yellow|red|green|dim|bold red|bold green)"
+_STYLES = r"(?:/|bold|yellow|red|green|blue|dim|bold red|bold green)"
 _OWN_MARKUP = re.compile(rf"(?<!\\)\[(?!{_STYLES}\])")
 _OWN_STYLE = re.compile(rf"(?<!\\)\[{_STYLES}\]")
 
