@@ -269,10 +269,13 @@ def psi_by_chance(
 
         spread = 1 / rows + (1 / train_rows if train_rows else 0.0)
         return float(chi2.ppf(1 - alarm, shares.size - 1) * spread)
-    draws = PSI_CHANCE_DRAWS
     rng = np.random.default_rng(_PSI_CHANCE_SEED)
-    current = rng.multinomial(rows, shares, size=draws) / rows
-    train = rng.multinomial(train_rows, shares, size=draws) / train_rows if train_rows else shares
+    current = rng.multinomial(rows, shares, size=PSI_CHANCE_DRAWS) / rows
+    train = (
+        rng.multinomial(train_rows, shares, size=PSI_CHANCE_DRAWS) / train_rows
+        if train_rows
+        else shares
+    )
     return float(np.quantile(_psi_terms(train, current)[2].sum(axis=1), 1 - alarm))
 
 

@@ -47,7 +47,7 @@ def _has_padded_text(column: pa.ChunkedArray) -> bool:
 def _has_unstored_currency(column: pa.ChunkedArray) -> bool:
     """Some code is written otherwise than stored ("usd", " EUR": `currency_code`)."""
     return _any_text(
-        column, lambda text: pc.not_equal(pc.utf8_upper(pc.utf8_trim_whitespace(text)), text)
+        column, lambda text: pc.not_equal(pc.utf8_upper(pc.utf8_trim(text, " ")), text)
     )
 
 

@@ -233,8 +233,9 @@ CURRENCIES: frozenset[str] = frozenset(_ISO_4217.split())
 
 
 def currency_code(text: str) -> str:
-    """A currency as stored: "usd" (as payment APIs write it) and " EUR" are USD and EUR."""
-    return text.strip().upper()
+    """A currency as stored: "usd" (as payment APIs write it) and " EUR" are USD and EUR
+    (spaces trimmed and nothing else, as a person's id is)."""
+    return text.strip(" ").upper()
 
 
 def required_fields(event_type: str) -> tuple[str, ...]:

@@ -235,7 +235,7 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
             return f"NULLIF(trim({raw}, ' '), '')"
         if name == "currency":
             # as `currency_code` reads it: "usd" is USD
-            return f"NULLIF(upper(trim({raw})), '')"
+            return f"NULLIF(upper(trim({raw}, ' ')), '')"
         if SQL_TYPES[name] == "VARCHAR":
             return f"NULLIF({raw}, '')"
         if name == "ts":

@@ -396,7 +396,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         """Bin as categories the number columns of a few whole values (CODE_LEVELS) whose
         categories tell rows held out of their fit more than ordered bins do; returns them."""
         sample = _rows_of_each_outcome(target, CODE_TEST_ROWS)
-        tested, tested_target = frame.iloc[sample], target[sample]
+        tested_target = target[sample]
         splits = _cross_fit_splits(tested_target)
         if not splits:
             return []
@@ -409,7 +409,7 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
             levels = np.unique(values)
             if not 3 <= levels.size <= CODE_LEVELS or (levels != np.round(levels)).any():
                 continue
-            column = tested[name]
+            column = frame[name].iloc[sample]  # the sample of the columns tested alone
             _, ordered = self._out_of_fold(name, column, tested_target, splits)
             _, as_codes = self._out_of_fold(name, column, tested_target, splits, categorical=True)
             if as_codes > ordered:
