@@ -959,16 +959,33 @@ def padded_codes_case():
     code = rng.integers(1, 6, n)
     y = (rng.random(n) < 0.05 + 0.06 * code).astype(int)
     card = Scorecard(min_iv=0.0, categorical=["code"]).fit(pd.DataFrame({"code": code}), y)
-    padded = ["3\u00a0", "\u202f2", "\t4", " 1 ", "5\u3000", "3", "2 2", "x"]
+    padded = ["3\u00a0", "\u202f2", "\t4", " 1 ", "5\u3000", "3", "2 2", "x", "\x1c3",
+              "0_3", "\u0663", "\uff13", "3d", "\U0001d7d1"]  # fmt: skip
     probe = pd.DataFrame({"code": padded, "row_id": np.arange(len(padded))})
     return card, probe
 
 
 def test_duckdb_reads_padded_codes_as_python_does(tmp_path):
+    """Python read "0_3", an Arabic-Indic or a full-width 3 as the level 3 (float() takes
+    them), DuckDB "0_3" too, Spark neither: each engine scored the row its own way."""
     card, probe = padded_codes_case()
     scores = card.score_table(probe)
-    assert scores["score"][0] == scores["score"][5]  # "3\u00a0" is the level 3
+    assert scores["score"][0] == scores["score"][5] == scores["score"][8]  # "3\u00a0", "\x1c3"
+    bins = card.bins_["code"]
+    unseen = bins.unseen_levels(probe["code"]).tolist()
+    assert unseen == [False] * 6 + [True, True, False] + [True] * 5
     assert_same(card, *run_duckdb(card, probe, tmp_path))
+
+
+def test_numbers_among_words_are_read_in_ascii_digits_alone(tmp_path):
+    """The branch for levels mixing words and numbers reads the same spellings as numbers."""
+    card, _ = mixed_levels_case()
+    odd = ["4", " 4\x1f", "0_4", "\u0664", "\uff14", "4d", "4.0"]
+    probe = pd.DataFrame({"row_id": np.arange(len(odd)), "code": odd, "flag": "TRUE"})
+    seen, got = run_duckdb(card, probe, tmp_path)
+    assert_same(card, seen, got)
+    unseen = card.bins_["code"].unseen_levels(seen["code"]).tolist()
+    assert unseen == [False, False, True, True, True, True, False]
 
 
 @pytest.mark.spark

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from credo.model._binning_stats import iv_terms
+from credo.model.text_numbers import reads_as_level_number
 
 BINS_FORMAT = "credo.bins/1"
 KINDS = ("numeric", "categorical")
@@ -76,10 +77,9 @@ def loose_level_key(value: Any) -> str | None:
     text = value.strip()
     if text.lower() in ("true", "false"):
         return text.lower().capitalize()
-    try:
-        number = float(text)
-    except ValueError:
+    if not reads_as_level_number(value):  # as the exported SQL reads it, on every engine
         return None
+    number = float(text)
     return level_key(number) if math.isfinite(number) else None
 
 

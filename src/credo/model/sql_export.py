@@ -26,7 +26,13 @@ from credo.explain.reasons import inquiry_positions
 from credo.model import unscorable
 from credo.model.artifact import number_kinds
 from credo.model.bins import FALSE_WORDS, TRUE_WORDS, boolean_word_levels, level_key
-from credo.model.text_numbers import SPACES, TEXT_NUMBER_EDITS, number_words, text_number_shape
+from credo.model.text_numbers import (
+    SPACES,
+    TEXT_NUMBER_EDITS,
+    level_number_shape,
+    number_words,
+    text_number_shape,
+)
 
 DIALECTS = ("duckdb", "spark")
 SCORABLE = "credo_scorable"  # the WITH name of the rows a feature-table model scores
@@ -266,13 +272,9 @@ def input_value(
     # only a value written as training read them is read ("12,50" is no amount whose
     # comma groups thousands, "(1,234" none in brackets), with the pattern Python uses;
     # the whole value must be what matched (Java's `$` matches before a last line break)
-    matched = exp.RegexpExtract(
-        this=text.copy(),
-        expression=exp.Literal.string(text_number_shape(kind)),
-        group=exp.Literal.number(0),
+    read = exp.Case().when(
+        _shaped(text, text_number_shape(kind)), _try_cast(replaced.copy(), "DOUBLE")
     )
-    shaped = exp.EQ(this=matched, expression=text.copy())
-    read = exp.Case().when(shaped, _try_cast(replaced.copy(), "DOUBLE"))
     # "inf"/"-Infinity" (and in plain numbers "True"/"False") as text are infinities (and
     # 1/0), as a CSV reader takes them
     word = exp.Lower(this=replaced)
@@ -305,6 +307,24 @@ def _edited(text: exp.Expression, kind: str) -> exp.Expression:
     sources = "".join(old for old, _ in mapped) + "".join(old for old, new in edits if not new)
     targets = "".join(new for _, new in mapped)
     return exp.func("TRANSLATE", text, exp.Literal.string(sources), exp.Literal.string(targets))
+
+
+def _shaped(text: exp.Expression, pattern: str) -> exp.Expression:
+    """Whether the text matches the pattern as a whole (the whole value must be what matched:
+    Java's `$` matches before a last line break)."""
+    matched = exp.RegexpExtract(
+        this=text.copy(), expression=exp.Literal.string(pattern), group=exp.Literal.number(0)
+    )
+    return exp.EQ(this=matched, expression=text.copy())
+
+
+def _level_number(column: exp.Expression) -> exp.Expression:
+    """A text column's value as the number level it writes (bins.loose_level_key): only the
+    plain shape in ASCII digits, which no engine casts otherwise than Python reads it."""
+    text = exp.cast(column, "TEXT")
+    return exp.Case().when(
+        _shaped(text, level_number_shape()), _try_cast(_stripped(column), "DOUBLE")
+    )
 
 
 def _is_text(column: exp.Expression) -> exp.Expression:
@@ -341,7 +361,7 @@ def _categorical_bin(bins: Any, column: exp.Expression, dialect: str) -> exp.Exp
         ]
     elif levels and all(_is_canonical_number(lv) for lv in levels):
         # numbers: 1.0 and 1 are one level, as in Python; text that is no number is unseen
-        value = exp.Case().when(_is_text(column), _try_cast(_stripped(column), "DOUBLE"))
+        value = exp.Case().when(_is_text(column), _level_number(column))
         value = value.else_(_try_cast(column, "DOUBLE"))
         missing = _is_missing(column, value, dialect)
         passes = [lambda options: value.isin(*[_float(float(o)) for o in options])]
@@ -378,7 +398,7 @@ def _loose_member(column: exp.Expression, options: Any) -> exp.Expression:
     flags = [exp.Literal.string(str(o).lower()) for o in options if o in ("True", "False")]
     tests = []
     if numbers:
-        tests.append(_try_cast(_stripped(column), "DOUBLE").isin(*numbers))
+        tests.append(_level_number(column).isin(*numbers))
     if flags:
         tests.append(exp.Lower(this=_stripped(column)).isin(*flags))
     return exp.or_(*tests) if tests else exp.false()

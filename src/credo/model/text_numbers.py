@@ -34,7 +34,7 @@ import pandas as pd
 # str.strip takes (a cell's line break, the no-break, narrow no-break and thin spaces of
 # exports: "12,5\u202f%" from a French spreadsheet).
 SPACES = (
-    " \t\n\r\v\f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    " \t\n\r\v\f\x1c\x1d\x1e\x1f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _SPACE = f"[{SPACES}]*"
@@ -55,6 +55,10 @@ _POWER = "[eE][-+]?[0-9]+"
 _EXPONENT = f"({_POWER})?"
 # 12 / -1.5 / .5 / 1e3 (what every engine casts alike)
 _PLAIN = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_EXPONENT}{_SPACE}$")
+# A categorical level written as a number ("7", " 2.0", "1e3"): the plain shape in ASCII digits
+# with an ASCII sign, so that Python's float() ("0_1", Arabic-Indic and full-width digits) and
+# the engines' casts (DuckDB's "0_1", Spark's "1d") read no other text as a level
+_LEVEL_NUMBER = re.compile(rf"^{_SPACE}[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+){_EXPONENT}{_SPACE}$")
 _PERCENT = re.compile(rf"^{_SPACE}{_SIGN}([0-9]+([.][0-9]*)?|[.][0-9]+){_SPACE}%{_SPACE}$")
 _DECIMAL_COMMA = re.compile(rf"^{_SPACE}{_SIGN}[0-9]+(,[0-9]+)?{_EXPONENT}{_SPACE}$")
 # 1,234.50 / $33,374 / -$5 / 999 / ($5) (comma-separated files: the comma groups thousands;
@@ -246,6 +250,17 @@ TEXT_NUMBER_WORDS = {
         " before decimals)"
     ),
 }
+
+
+def level_number_shape() -> str:
+    """The pattern (for Python, RE2 and Java alike) a text must match as a whole to be read as
+    the number level it writes (bins.loose_level_key)."""
+    return _LEVEL_NUMBER.pattern
+
+
+def reads_as_level_number(text: str) -> bool:
+    """Whether the text is a number a categorical level may be written as (level_number_shape)."""
+    return _LEVEL_NUMBER.fullmatch(text) is not None
 
 
 def text_number_shape(kind: str) -> str:
