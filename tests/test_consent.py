@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from test_ingest_support import credo, event, query, write_csv
@@ -85,6 +85,24 @@ def test_revoking_without_a_grant_or_before_it_is_refused(con):
         consent.revoke(con, "u1", "card", "credit_scoring", "next week")
 
 
+def test_a_revocation_moves_earlier_while_a_later_grant_is_open(con):
+    """With a grant revoked in 2023 and a new one open since 2024, revoking at 2022-06-01 was
+    refused ("the grant started later"), though a consents file made the same correction."""
+    consent.grant(con, "u1", "bank", "credit_scoring", "2020-01-01")
+    consent.revoke(con, "u1", "bank", "credit_scoring", "2023-01-01")
+    consent.grant(con, "u1", "bank", "credit_scoring", "2024-01-01")
+    granted = consent.revoke(con, "u1", "bank", "credit_scoring", "2022-06-01")
+    assert granted == datetime(2020, 1, 1)
+    rows = con.execute(
+        "SELECT granted_at, revoked_at FROM consents WHERE user_id = 'u1' ORDER BY 1"
+    ).fetchall()
+    assert rows == [(datetime(2020, 1, 1), datetime(2022, 6, 1)), (datetime(2024, 1, 1), None)]
+    # between the grants there is nothing to revoke; after the open one starts, it is revoked
+    with pytest.raises(consent.ConsentError, match="started later"):
+        consent.revoke(con, "u1", "bank", "credit_scoring", "2023-06-01")
+    assert consent.revoke(con, "u1", "bank", "credit_scoring", "2024-03-01") == datetime(2024, 1, 1)
+
+
 def test_consent_cli_grant_revoke_and_errors(store_path):
     grant = ["consent", "grant", "u9", "telecom", "--purpose", "credit_scoring"]
     assert credo(*grant, "--at", "2024-01-01", "--db", store_path).returncode == 0
@@ -106,6 +124,10 @@ def test_consent_cli_grant_revoke_and_errors(store_path):
     assert wrong.returncode == 1 and "credit_scoring" in wrong.stderr
     listed = credo("consent", "list", "u9", "--db", store_path)
     assert listed.returncode == 0 and "telecom" in listed.stdout
+    # a padded id is told as it is stored
+    padded = credo("consent", "grant", " u8 ", "bank", "--purpose", "credit_scoring",
+                   "--at", "2024-01-01", "--db", store_path)  # fmt: skip
+    assert padded.returncode == 0 and "granted: u8 bank for" in padded.stderr, padded.stderr
 
 
 def test_a_consent_dated_in_the_future_is_refused(con):
@@ -153,6 +175,58 @@ def test_a_consents_csv_is_loaded_by_ingest_beside_the_events(store_path, tmp_pa
     assert third.returncode == 0, third.stderr
     assert "1 consents" in " ".join((third.stdout + third.stderr).split())
     assert query(store_path, "SELECT count(*) FROM consents") == [(3,)]
+
+
+def test_a_consents_parquet_file_reads_its_stamps_as_a_csv_does(store_path, tmp_path):
+    """Parquet consents with stamps as ISO text with an offset, or as pandas' nanoseconds,
+    stopped `credo ingest` with a traceback, and an empty revoked_at was "before granted_at";
+    they read now as the CSV reads them (text), at their instant (zoned), to the microsecond."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def people(*ids: str) -> dict:
+        return {"user_id": list(ids), "source": ["bank"] * len(ids),
+                "purpose": ["credit_scoring"] * len(ids)}  # fmt: skip
+
+    text = pa.table({**people("a", "b", "c"),
+                     "granted_at": ["2024-06-01T08:00:00+08:00", "2024-06-02", "2024-06-03"],
+                     "revoked_at": ["", "NA", "2024-07-01T00:00:00Z"]})  # fmt: skip
+    nanos = pa.array([1_717_200_000_000_000_001], pa.timestamp("ns"))
+    eight = timezone(timedelta(hours=8))
+    zoned = pa.array([datetime(2024, 6, 1, 8, tzinfo=eight)], pa.timestamp("us", tz="+08:00"))
+    files = {
+        "text": text,
+        "nanos": pa.table(
+            {**people("d"), "granted_at": nanos, "revoked_at": pa.nulls(1, pa.timestamp("ns"))}
+        ),  # fmt: skip
+        "zoned": pa.table({**people("e"), "granted_at": zoned, "revoked_at": pa.nulls(1)}),
+    }
+    paths = []
+    for name, table in files.items():
+        paths.append(tmp_path / f"{name}.parquet")
+        pq.write_table(table, paths[-1])
+    ran = credo("ingest", *paths, "--db", store_path)
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+    stored = query(store_path, "SELECT user_id, granted_at, revoked_at FROM consents ORDER BY 1")
+    assert stored == [
+        ("a", datetime(2024, 6, 1), None),
+        ("b", datetime(2024, 6, 2), None),
+        ("c", datetime(2024, 6, 3), datetime(2024, 7, 1)),
+        ("d", datetime(2024, 6, 1), None),
+        ("e", datetime(2024, 6, 1), None),  # 08:00 at +08:00 is midnight UTC
+    ]
+    # a text that is no date is named by its row, and a column of numbers by its type
+    bad = text.set_column(3, "granted_at", pa.array(["2024-06-01", "soon", "2024-06-03"]))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    pq.write_table(files["text"].set_column(3, "granted_at", pa.array([1, 2, 3])),
+                   tmp_path / "numbers.parquet")  # fmt: skip
+    refusals = {"bad": "row 2, field granted_at: 'soon' is not an ISO 8601",
+                "numbers": "field granted_at holds int64 values, not timestamps"}  # fmt: skip
+    for name, said in refusals.items():
+        refused = credo("ingest", tmp_path / f"{name}.parquet", "--db", store_path)
+        assert refused.returncode != 0 and said in " ".join(refused.stderr.split()), refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert query(store_path, "SELECT count(*) FROM consents") == [(5,)]
 
 
 @pytest.mark.parametrize(

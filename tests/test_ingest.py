@@ -261,6 +261,31 @@ def test_parquet_amounts_keep_the_number_written_and_refuse_booleans(store_path,
     assert all("is not a number" in r for r in reasons)
 
 
+def test_a_due_date_given_as_a_zoned_timestamp_is_its_own_day(store_path, tmp_path):
+    """A Parquet due date of midnight June 1st in Shanghai was stored as May 31st (its day in
+    UTC), so the statement fell due a day early; the same value as text was June 1st."""
+    from datetime import UTC as utc
+
+    due = {  # zone: (the instant, the day written)
+        "Asia/Shanghai": (datetime(2024, 5, 31, 16, tzinfo=utc), "2024-06-01"),
+        "+08:00": (datetime(2024, 5, 31, 16, tzinfo=utc), "2024-06-01"),
+        "-05:00": (datetime(2024, 6, 1, 4, tzinfo=utc), "2024-05-31"),
+        "UTC": (datetime(2024, 6, 1, 0, tzinfo=utc), "2024-06-01"),
+    }
+    files = []
+    for i, (zone, (instant, _)) in enumerate(due.items()):
+        row = typed(event("statement", i))
+        table = pa.Table.from_pylist([row], schema=EVENT_SCHEMA)
+        column = pa.array([instant], pa.timestamp("us", tz=zone))
+        table = table.set_column(table.schema.get_field_index("due_date"), "due_date", column)
+        files.append(tmp_path / f"due-{i}.parquet")
+        pq.write_table(table, files[-1])
+    result = ingest_paths(store_path, files, progress=False)
+    assert (result.accepted, result.rejected) == (len(due), 0)
+    got = dict(query(store_path, "SELECT event_id, CAST(due_date AS VARCHAR) FROM events"))
+    assert got == {f"ev-statement-{i}": day for i, (_, day) in enumerate(due.values())}
+
+
 def test_content_keys_are_refused_alike_by_files_and_the_event_model(store_path, tmp_path):
     from pydantic import ValidationError
 

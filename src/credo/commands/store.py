@@ -312,7 +312,7 @@ def quarantine_list(
     if fixed:
         console.print(
             f"[dim]{fixed:,} refused row(s) left out: a corrected copy of each was accepted"
-            " later (--all lists them)[/dim]"
+            " later (--all lists them)[/]"
         )
     if out is not None and as_events:
         if not raws:
@@ -324,7 +324,7 @@ def quarantine_list(
             console.print(
                 f"[yellow]{unread:,} row(s) could not be read into fields (not written): see"
                 " their `raw` text with --out FILE.csv (without --as-events), or fix them in"
-                " the file they came from[/yellow]"
+                " the file they came from[/]"
             )
         return
     if out is not None:
@@ -503,6 +503,7 @@ def consent_grant(
 ) -> None:
     """Let credo use USER's SOURCE events for PURPOSE from --at (default now)."""
     created = _change_consent("grant", db, user, source, purpose, at)
+    user = user.strip(" ")  # as stored: a person is their id, spaces aside
     if created:
         console.print(f"granted: {user} {source} for {purpose}")
     else:
@@ -519,6 +520,7 @@ def consent_revoke(
 ) -> None:
     """Stop credo using USER's SOURCE events for PURPOSE from --at (default now)."""
     granted_at = _change_consent("revoke", db, user, source, purpose, at)
+    user = user.strip(" ")
     console.print(f"revoked: {user} {source} for {purpose} (granted {granted_at.isoformat()})")
 
 

@@ -11,6 +11,7 @@ Checks come from credo.events.schema, so the file path and the pydantic `Event` 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -242,6 +243,11 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
             return timestamp_of_text_sql(raw)
     if name == "ts" and pa.types.is_timestamp(arrow_type) and arrow_type.tz is None:
         return f"CAST({raw} AS TIMESTAMP)"
+    if SQL_TYPES[name] == "DATE" and pa.types.is_timestamp(arrow_type) and arrow_type.tz:
+        # a due date is a day: a zoned timestamp's own day on its own clock, as the same
+        # value written as text reads (a midnight of June 1st in Shanghai is June 1st, which
+        # the session's UTC made May 31st and the statement overdue a day early)
+        return f"TRY_CAST({_local_time(raw, arrow_type.tz)} AS DATE)"
     numeric = SQL_TYPES[name] in ("DOUBLE", "INTEGER", "BIGINT")
     if numeric and pa.types.is_boolean(arrow_type):
         return f"CAST(NULL AS {SQL_TYPES[name]})"  # true is no amount: "not a number"
@@ -249,6 +255,16 @@ def _cast_sql(name: str, arrow_type: pa.DataType | None) -> str:
         # a float32 0.1 is 0.10000000149011612 as a double: keep the number it was written as
         return f"TRY_CAST(CAST({raw} AS VARCHAR) AS DOUBLE)"
     return f"TRY_CAST({raw} AS {SQL_TYPES[name]})"
+
+
+def _local_time(raw: str, zone: str) -> str:
+    """A TIMESTAMPTZ's wall-clock time in `zone` (a name such as Asia/Shanghai, or an offset
+    such as +08:00, which DuckDB's timezone() does not take)."""
+    offset = re.fullmatch(r"([+-])(\d\d):?(\d\d)", zone)
+    if offset is None:
+        return f"timezone({sql_text(zone)}, {raw})"
+    sign, hours, minutes = offset.groups()
+    return f"(CAST({raw} AS TIMESTAMP) {sign} INTERVAL {int(hours) * 60 + int(minutes)} MINUTE)"
 
 
 def _checks(

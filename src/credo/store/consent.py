@@ -113,6 +113,23 @@ def revoke(
     _check(source, purpose)
     user_id = user_id.strip(" ")
     moment = _not_future(as_utc(at), "revoke")
+    # the grant that covers the moment: open, or revoked later (then moved earlier), whether
+    # or not a later grant is open (a correction of an earlier period)
+    covering = first(
+        con,
+        "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
+        " AND granted_at <= ? AND (revoked_at IS NULL OR revoked_at > ?)"
+        " ORDER BY granted_at DESC LIMIT 1",
+        [user_id, source, purpose, moment, moment],
+    )
+    if covering is not None:
+        run(
+            con,
+            "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ?"
+            " AND purpose = ? AND granted_at = ?",
+            [moment, user_id, source, purpose, covering[0]],
+        )
+        return covering[0]
     open_grant = first(
         con,
         "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
@@ -120,37 +137,14 @@ def revoke(
         [user_id, source, purpose],
     )
     if open_grant is None:
-        revoked_later = first(
-            con,
-            "SELECT granted_at FROM consents WHERE user_id = ? AND source = ? AND purpose = ?"
-            " AND granted_at <= ? AND revoked_at > ? ORDER BY granted_at DESC LIMIT 1",
-            [user_id, source, purpose, moment, moment],
-        )
-        if revoked_later is not None:
-            run(
-                con,
-                "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ?"
-                " AND purpose = ? AND granted_at = ?",
-                [moment, user_id, source, purpose, revoked_later[0]],
-            )
-            return revoked_later[0]
         raise ConsentError(
             f"{user_id} has no open grant of {source} for {purpose}; nothing to revoke"
             " (see `credo consent list`)"
         )
-    granted_at = open_grant[0]
-    if moment < granted_at:
-        raise ConsentError(
-            f"cannot revoke at {moment.isoformat()}: the grant started later, at"
-            f" {granted_at.isoformat()}"
-        )
-    run(
-        con,
-        "UPDATE consents SET revoked_at = ? WHERE user_id = ? AND source = ? AND purpose = ?"
-        " AND granted_at = ? AND revoked_at IS NULL",
-        [moment, user_id, source, purpose, granted_at],
+    raise ConsentError(
+        f"cannot revoke at {moment.isoformat()}: the grant started later, at"
+        f" {open_grant[0].isoformat()}"
     )
-    return granted_at
 
 
 def consent_active_predicate(
@@ -220,7 +214,9 @@ def read_consents_file(path: Path) -> pa.Table:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise ConsentError(f"{path}: not a readable Parquet file ({exc})") from exc
-    return _checked_consents(path, table, lambda row: f"row {row}")
+    _check_columns(path, table.column_names)
+    table, unread = _read_stamps(path, table, trim=False)
+    return _checked_consents(path, table, lambda row: f"row {row}", unread)
 
 
 _MISSING_TEXTS = "('', 'NA', 'N/A', 'NULL', 'NAN', 'NONE')"
@@ -244,38 +240,65 @@ def _read_consents_csv(path: Path) -> pa.Table:
     except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as exc:
         raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
     text = pa.table(
-        {
-            "line": pa.array(lines, pa.int64()),
-            **{n: pa.array([r.get(n) for r in rows], pa.string()) for n in CONSENT_SCHEMA.names},
-        }
+        {n: pa.array([r.get(n) for r in rows], pa.string()) for n in CONSENT_SCHEMA.names}
     )
+    table, unread = _read_stamps(path, text, trim=True)
+    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}", unread)
+
+
+def _read_stamps(
+    path: Path, given: pa.Table, trim: bool
+) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """The consents with granted_at and revoked_at as UTC timestamps: ISO 8601 text read as a
+    CSV's (an offset or Z as such, none as UTC; empty, NA, NULL... missing), a zoned timestamp
+    at its instant, a nanosecond one to the microsecond, a date at its midnight; and the
+    (row, field, reason) of each text that is no timestamp. `trim`: the ids, sources and
+    purposes of a CSV, taken off their spaces."""
     con = duckdb.connect()
     try:
         run(con, "SET TimeZone = 'UTC'")
-        con.register("given", text)
+        # each row's number given with it: row_number() OVER () follows no set order
+        numbered = given.append_column("n", pa.array(range(1, given.num_rows + 1), pa.int64()))
+        con.register("numbered", numbered)
         stamps = {}
-        unread: list[tuple[int, str, str]] = []  # (line, field, reason) of stamps not read
+        unread: list[tuple[int, str, str]] = []
         for name in ("granted_at", "revoked_at"):
-            # missing as the events' CSV reads it: empty, NA, NULL, ...
-            value = f"CASE WHEN upper(trim({name})) IN {_MISSING_TEXTS} THEN NULL ELSE {name} END"
-            stamps[name] = timestamp_of_text_sql(value)
-            unread += [
-                (line, name, f"{text!r} is not an ISO 8601 date or timestamp (e.g."
-                 " 2024-05-01T12:00:00Z)")
-                for line, text in con.execute(
-                    f"SELECT line, {name} FROM given WHERE {value} IS NOT NULL"
-                    f" AND {stamps[name]} IS NULL ORDER BY line LIMIT {SHOWN_PROBLEMS + 1}"
-                ).fetchall()
-            ]  # fmt: skip
+            kind = given.schema.field(name).type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+                # missing as the events' CSV reads it: empty, NA, NULL, ...
+                value = (
+                    f"CASE WHEN upper(trim({name})) IN {_MISSING_TEXTS} THEN NULL ELSE {name} END"
+                )
+                stamps[name] = timestamp_of_text_sql(value)
+                unread += [
+                    (n, name, f"{text!r} is not an ISO 8601 date or timestamp (e.g."
+                     " 2024-05-01T12:00:00Z)")
+                    for n, text in con.execute(
+                        f"SELECT n, {name} FROM numbered WHERE {value} IS NOT NULL"
+                        f" AND {stamps[name]} IS NULL ORDER BY n LIMIT {SHOWN_PROBLEMS + 1}"
+                    ).fetchall()
+                ]  # fmt: skip
+            elif pa.types.is_timestamp(kind) or pa.types.is_date(kind) or pa.types.is_null(kind):
+                # the session's UTC gives a zoned stamp's instant, and the cast drops the
+                # digits below a microsecond (pandas writes nanoseconds)
+                stamps[name] = f"CAST({name} AS TIMESTAMP)"
+            else:
+                raise ConsentError(
+                    f"{path}: field {name} holds {kind} values, not timestamps; write them as"
+                    " timestamps or as ISO 8601 text (e.g. 2024-05-01T12:00:00Z)"
+                )
+        ids = "NULLIF(trim(user_id, ' '), '')" if trim else "user_id"
+        words = ("trim(source)", "trim(purpose)") if trim else ("source", "purpose")
         table = con.sql(
-            "SELECT NULLIF(trim(user_id, ' '), '') AS user_id, trim(source) AS source,"
-            " trim(purpose) AS purpose,"
+            f"SELECT {ids} AS user_id, {words[0]} AS source, {words[1]} AS purpose,"
             f" {stamps['granted_at']} AS granted_at, {stamps['revoked_at']} AS revoked_at"
-            " FROM given ORDER BY line"
+            " FROM numbered ORDER BY n"
         ).to_arrow_table()
     finally:
         con.close()
-    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}", unread)
+    return table, unread
 
 
 def _check_columns(path: Path, names: list[str]) -> None:
@@ -304,8 +327,8 @@ def _checked_consents(
 ) -> pa.Table:
     """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
     bad rows, every one of them up to SHOWN_PROBLEMS (`where` says where row n, counted from
-    1, is in the file; `unread`: (line, field, reason) of a CSV's timestamps not read, whose
-    rows are not judged again for them). The file is refused whole, so that a furnisher
+    1, is in the file; `unread`: (row, field, reason) of timestamps written as text and not
+    read, whose rows are not judged again for them). The file is refused whole, so that a furnisher
     fixes it in one round."""
     _check_columns(path, table.column_names)
     con = duckdb.connect()
@@ -315,15 +338,13 @@ def _checked_consents(
         found = con.execute(_BAD_CONSENTS_SQL.format(limit=SHOWN_PROBLEMS + 1)).fetchall()
     finally:
         con.close()
-    located = [(where(row), field, reason) for row, field, reason in found]
     # a stamp not read is NULL here: "granted_at must be set" again, said once
-    stamped = {(f"line {line}", field) for line, field, _ in unread}
-    problems = [(f"line {line}", field, reason) for line, field, reason in unread]
-    problems += [p for p in located if (p[0], p[1]) not in stamped]
+    stamped = {(row, field) for row, field, _ in unread}
+    problems = list(unread) + [p for p in found if (p[0], p[1]) not in stamped]
     if problems:
-        problems.sort(key=lambda p: int(p[0].split()[-1]))
+        problems.sort(key=lambda p: p[0])
         shown = problems[:SHOWN_PROBLEMS]
-        said = "; ".join(f"{place}, field {field}: {reason}" for place, field, reason in shown)
+        said = "; ".join(f"{where(row)}, field {field}: {reason}" for row, field, reason in shown)
         if len(problems) > 1:
             more = " or more" if len(problems) > SHOWN_PROBLEMS else ""
             said = f"{len(shown)}{more} bad rows, the file refused whole: {said}"
