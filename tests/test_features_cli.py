@@ -255,6 +255,18 @@ def test_help_texts():
         assert result.returncode == 0 and "--policy" in result.stdout
 
 
+def test_a_currency_of_few_amounts_is_told_by_its_count():
+    """Four EUR amounts among 486,161 read "EUR 0.0%", as if there were none."""
+    from credo.commands.features import currency_shares
+
+    assert currency_shares([("USD", 486_157), ("EUR", 4), (None, 1)]) == [
+        "USD 100.0%",
+        "EUR 4 amounts",
+        "none 1 amount",
+    ]
+    assert currency_shares([("USD", 985), ("EUR", 15)]) == ["USD 98.5%", "EUR 1.5%"]
+
+
 def test_amounts_in_more_than_one_currency_are_told(tmp_path):
     """Amounts in EUR and USD were summed as one currency without a word."""
     from credo.store.db import init_store

@@ -31,3 +31,17 @@ def test_the_console_keeps_credo_s_own_styles_and_prints_the_data_s_brackets():
     shown = captured.get()
     assert "[blue]" not in shown and "[green]" not in shown and "[red]" not in shown
     assert shown.count("[/] x[y]") == 3
+
+
+def test_a_style_closed_by_its_name_is_a_style_not_text():
+    """`credo quarantine list` ended a line with "[/dim]" as written: a style closed by its
+    name was escaped as if it were the data's."""
+    from credo.commands.common import make_console
+
+    console = make_console()
+    with console.capture() as captured:
+        console.print("[dim]2 left out[/dim] and [yellow]fix them[/yellow] [bold red]x[/bold red]")
+    assert captured.get().strip() == "2 left out and fix them x"
+    with console.capture() as captured:
+        console.print("level [/dim] and [/yellow] [green]kept[/]")
+    assert captured.get().strip() == "level [/dim] and [/yellow] kept"

@@ -1412,7 +1412,8 @@ def test_score_warns_of_ids_that_cannot_tell_rows_apart(trained, tmp_path):
     scored = credo("score", "--model", model, "--table", path, "--id", "cust",
                    "--out", tmp_path / "s.csv")  # fmt: skip
     said = " ".join((scored.stdout + scored.stderr).split())
-    assert "1 row(s) have no 'cust'" in said
+    assert "1 row(s) have no 'cust' (row 10, counting the rows under the header" in said
+    assert "fill in 'cust' there" in said
     assert "5 rows share their 'cust' with another row (e.g. '000001', 5 rows)" in said
     clean = credo("score", "--model", model, "--table", GERMAN, "--out", tmp_path / "c.csv")
     assert "warning" not in clean.stdout + clean.stderr

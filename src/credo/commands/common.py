@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.errors import MarkupError
 
 # The markup credo's own messages use; any other bracket is the data's own text
-_STYLES = r"(?:/|bold|yellow|red|green|blue|dim|bold red|bold green)"
+_STYLES = r"(?:/?(?:bold|yellow|red|green|blue|dim|bold red|bold green)|/)"
 _OWN_MARKUP = re.compile(rf"(?<!\\)\[(?!{_STYLES}\])")
 _OWN_STYLE = re.compile(rf"(?<!\\)\[{_STYLES}\]")
 
@@ -27,12 +27,12 @@ class _Console(Console):
         if kwargs.get("markup") is False:
             return super().render_str(text, **kwargs)
         text = _OWN_MARKUP.sub(r"\[", text)
-        for _ in range(text.count("[/]") + 1):
+        for _ in range(text.count("[/") + 1):
             try:
                 return super().render_str(text, **kwargs)
             except MarkupError as error:
-                # a "[/]" of the data's, with nothing of credo's to close: read as text
-                at = re.search(r"closing tag '\[/\]' at position (\d+)", str(error))
+                # a "[/]" or "[/dim]" of the data's, with nothing of credo's to close: text
+                at = re.search(r"closing tag '\[/[^']*\]' at position (\d+)", str(error))
                 if at is None:
                     break
                 position = int(at.group(1))

@@ -193,13 +193,24 @@ def _warn_of_mixed_currencies(db) -> None:
     finally:
         con.close()
     if len(counts) > 1:
-        total = sum(n for _, n in counts)
-        shares = first_few([f"{c or 'none'} {n / total:.1%}" for c, n in counts], 4)
+        shares = first_few(currency_shares(counts), 4)
         console.print(
             f"[yellow]warning:[/] the store's amounts are in {len(counts)} currencies ({shares}"
             "): features add and compare amounts as written, converting none; convert"
             " them to one currency before ingest, or score each currency's people apart"
         )
+
+
+def currency_shares(counts: list[tuple[str | None, int]]) -> list[str]:
+    """Each currency's share of the amounts ("USD 98.5%"); a share too small to show as a
+    percentage as its count ("EUR 4 amounts": "EUR 0.0%" read as none at all)."""
+    total = sum(n for _, n in counts)
+    return [
+        f"{c or 'none'} {n / total:.1%}"
+        if n / total >= 0.0005
+        else f"{c or 'none'} {n:,} amount{'s' if n > 1 else ''}"
+        for c, n in counts
+    ]
 
 
 def no_data_people(table) -> list[str]:

@@ -335,6 +335,7 @@ def train(
             "one case twice weighs twice in the fit and can fall on both sides of the held-out"
             " split, which then flatters the model: drop the copies (or check the join that"
             " made the table)",
+            "they are trained on, but no case of theirs can be traced",
         )
     named = {str(c).lower() for c in [*data.X.columns, *(exclude or []), data.id_column]}
     unknown_protected = [p for p in protected or [] if p.lower() not in named]
@@ -633,14 +634,23 @@ def _note_far_extremes(
 
 
 def _warn_of_unusable_ids(
-    ids, id_column: str, shared_means: str = "their scores cannot be told apart by id"
+    ids,
+    id_column: str,
+    shared_means: str = "their scores cannot be told apart by id",
+    empty_means: str = "their scores carry an empty id and cannot be joined back",
 ) -> None:
     """Say when the id column cannot tell the rows apart: empty ids, or ids shared by rows
     (what that means follows)."""
-    empty = int(ids.isna().sum() + (ids.astype(str).str.strip() == "").sum())
+    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    empty = int(blank.sum())
     shared = ids[ids.notna() & ids.duplicated(keep=False)]
     if empty:
-        console.print(f"[yellow]warning:[/] {empty:,} row(s) have no {id_column!r}")
+        rows = [int(i) + 1 for i in blank.nonzero()[0][:5]]
+        named = ", ".join(f"{r:,}" for r in rows) + (", ..." if empty > len(rows) else "")
+        console.print(
+            f"[yellow]warning:[/] {empty:,} row(s) have no {id_column!r} (row {named}, counting"
+            f" the rows under the header from 1): {empty_means}; fill in {id_column!r} there"
+        )
     if len(shared):
         example = shared.iloc[0]
         example = example.item() if hasattr(example, "item") else example  # 127804, not np.int64
