@@ -103,6 +103,32 @@ def test_the_compact_verb(store_path, tmp_path):
     assert again.returncode == 0 and "nothing to compact" in again.stdout + again.stderr
 
 
+def test_compact_finishes_the_clean_up_of_a_compact_killed_after_its_commit(
+    store_path, tmp_path, monkeypatch
+):
+    """A compact killed between its commit and the files' deletion left the segment files;
+    compact again said "nothing to compact" and kept them (17 MB in QA's store)."""
+    ingest_paths(store_path, [write_csv(tmp_path / "a.csv", every_type(60))], chunk_rows=20,
+                 progress=False)  # fmt: skip
+    before = stored_events(store_path)
+    monkeypatch.setattr(segments, "delete_files", lambda directory, names: None)  # "killed"
+    con = connect(store_path)
+    try:
+        assert segments.compact(con).segments == 3
+    finally:
+        con.close()
+    assert len(_segment_files(store_path)) == 3  # unlisted, never read
+    monkeypatch.undo()
+    monkeypatch.setattr(chunk_store, "MIN_SEGMENT_ROWS", 1)
+    con = connect(store_path)
+    try:
+        assert segments.compact(con).segments == 0  # nothing to move, the files cleaned up
+    finally:
+        con.close()
+    assert not segments.segments_dir(store_path).exists()
+    assert stored_events(store_path) == before
+
+
 def test_a_file_left_by_a_killed_writer_is_never_read_and_is_removed(store_path, tmp_path):
     rows = every_type(20)
     ingest_paths(store_path, [write_csv(tmp_path / "a.csv", rows)], progress=False)

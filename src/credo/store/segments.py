@@ -146,10 +146,16 @@ class CompactResult:
 
 def compact(con: duckdb.DuckDBPyConnection) -> CompactResult:
     """Move every segment's rows into `event_rows`, sorted by person and time, and delete
-    the files. One transaction: a crash leaves either the segments or the moved rows."""
+    the files. One transaction: a crash leaves either the segments or the moved rows (and, in
+    between its commit and the files' deletion, files no longer listed: the next compact or
+    ingest deletes them)."""
     directory = segments_dir(store_file(con))
+    # files a killed writer left, or a compact killed after its commit: never read, gone now
+    remove_unlisted(con, directory)
     names = segment_names(con)
     if not names:
+        with contextlib.suppress(OSError):
+            directory.rmdir()
         return CompactResult(0, 0)
     run(con, "BEGIN TRANSACTION")
     try:
