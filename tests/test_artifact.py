@@ -60,6 +60,57 @@ def test_saving_again_keeps_the_hash_of_the_same_content(fitted, tmp_path):
     assert save_model(first, tmp_path / "a.json") == save_model(second, tmp_path / "b.json")
 
 
+def _as_other_tools_write(value):
+    """JSON numbers as jq and JavaScript write them: a whole float (a cut at 9.0) as 9."""
+    if isinstance(value, dict):
+        return {k: _as_other_tools_write(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_other_tools_write(v) for v in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def test_a_file_re_indented_by_jq_or_javascript_is_the_same_content(fitted, tmp_path):
+    """`jq . model.json` wrote the cuts 9.0, 12.0 as 9, 12: the same numbers, but the hash of
+    Python's text differed and the file was refused as changed."""
+    card, X = fitted
+    path = tmp_path / "model.json"
+    digest = save_model(card, path)
+    data = json.loads(path.read_text())
+    rewritten = _as_other_tools_write(data)
+    assert rewritten != data or json.dumps(rewritten) != json.dumps(data)
+    other = tmp_path / "jq.json"
+    other.write_text(json.dumps(rewritten, indent=4, sort_keys=True))
+    loaded = load_model(other)
+    assert loaded.content_hash == digest
+    pd.testing.assert_frame_equal(loaded.score_table(X), card.score_table(X))
+    # a file hashed before whole numbers were written alike is still read
+    data["content_hash"] = content_hash(data, whole_numbers=False)
+    assert data["content_hash"] != digest
+    path.write_text(json.dumps(data))
+    assert load_model(path).content_hash == data["content_hash"]
+
+
+@pytest.mark.parametrize("emptied", ["features", "segments"])
+def test_a_rehashed_model_of_nothing_is_refused_not_a_traceback(fitted, tmp_path, emptied):
+    """A card of no features divided by zero on load; a segmented card of no segments
+    loaded and stopped `score` with a KeyError."""
+    card, X = fitted
+    path = tmp_path / "model.json"
+    if emptied == "segments":
+        from credo.model.segments import SegmentedScorecard
+
+        frame = X.select_dtypes("number").head(600)
+        y = (frame.iloc[:, 0] > frame.iloc[:, 0].median()).to_numpy().astype(int)
+        card = SegmentedScorecard(max_segments=2, inner_folds=2).fit(frame, y)
+    save_model(card, path)
+    data = json.loads(path.read_text())
+    data["scorecard"][emptied] = []
+    data["content_hash"] = content_hash(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match="malformed"):
+        load_model(path)
+
+
 @pytest.mark.parametrize(
     "tamper",
     [

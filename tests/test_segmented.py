@@ -222,6 +222,31 @@ def test_points_table_and_breakdown_name_the_segment(fitted):
     assert len(breakdown) == 50 and (breakdown.filter(like="_max") >= 0).all().all()
 
 
+def test_the_breakdown_has_every_dimension_of_the_model_whichever_rows_it_is_given(fitted):
+    """The columns followed the segments the rows fell in: a chunk of one segment's people
+    lacked a dimension only another segment's card has, and `score` then left it blank."""
+    model, X, _ = fitted
+    model = SegmentedScorecard.from_dict(json.loads(json.dumps(model.to_dict())))
+    dimension = {"months_late": "payment_history", "utilisation": "amounts_owed",
+                 "paid_share": "capacity", "noise": "other"}  # fmt: skip
+    for segment in model.segments_:
+        for name, meta in segment.card.meta_.items():
+            meta["dimension"] = dimension[name]
+    per_segment = [set(s.card.dimensions()) for s in model.segments_]
+    assert len({frozenset(d) for d in per_segment}) > 1  # the cards differ in dimensions
+    index = model.segment_index(X)
+    whole = model.breakdown(X)
+    for i, segment in enumerate(model.segments_):
+        rows = np.flatnonzero(index == i)
+        alone = model.breakdown(X.iloc[rows])
+        assert alone.columns.tolist() == whole.columns.tolist()
+        assert (alone.to_numpy() == whole.iloc[rows].to_numpy()).all()
+        missing = [
+            d for d in dimension.values() if d in whole and d not in segment.card.dimensions()
+        ]
+        assert all((alone[d] == 0).all() and (alone[f"{d}_max"] == 0).all() for d in missing)
+
+
 def test_duckdb_sql_matches_python(fitted, tmp_path):
     model, X, _ = fitted
     probe = X.assign(row_id=np.arange(len(X)))

@@ -679,6 +679,14 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
         json.dumps(evaluated)
     )
     assert evaluated["data"]["rows"] == len(X) - 2
+    # the same feature table with its outcome joined in, given as a plain table: the
+    # unscorable's empty pd had stopped the evaluation ("pd has missing values")
+    joined = tmp_path / "joined.parquet"
+    pq.write_table(table.append_column("bad", pa.array(y)), joined)
+    as_table = credo("evaluate", "--model", model, "--table", joined, "--target", "bad",
+                     "--report", tmp_path / "t.html", "--json", tmp_path / "t.json")  # fmt: skip
+    assert as_table.returncode == 0, as_table.stderr
+    assert json.loads((tmp_path / "t.json").read_text())["data"]["rows"] == len(X) - 2
 
     # two dates for each person: the scores say which date each is for
     later = table.set_column(

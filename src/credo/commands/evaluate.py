@@ -67,10 +67,13 @@ def _load_labelled(
     id_column: str | None = None,
     trained_target: str | None = None,
     comma_thousands: bool = False,
+    leaves_unscored: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
     """The labelled rows, their outcomes, where they came from, how the outcome was read, and
     which rows the model (`scorecard`) cannot score (no data from a consented source in any
-    column it reads). A plain table's `id_column` is read as written (zeros kept)."""
+    column it reads; `leaves_unscored`: a feature-table model, which leaves them unscored
+    whichever option gave its table). A plain table's `id_column` is read as written (zeros
+    kept)."""
     import numpy as np
 
     from credo.model import unscorable
@@ -112,7 +115,9 @@ def _load_labelled(
         fail(str(exc))
     outcome = outcome_definition(target, bad_values, good_values, left_out)
     empty = np.zeros(len(frame), dtype=bool)
-    if features is not None:  # the unscorable get no score: declined, in no other figure
+    # the unscorable get no score: declined, in no other figure (a feature-table model's
+    # table given by --table too: their empty pd had stopped the evaluation)
+    if features is not None or leaves_unscored:
         try:
             empty = unscorable.unscorable_rows(frame, scorecard)
         except ValueError as exc:
@@ -322,6 +327,7 @@ def evaluate(
 
     from credo.evaluate.model_eval import evaluate_artifact
     from credo.evaluate.report import write_report
+    from credo.model import unscorable
     from credo.model.artifact import load_model
     from credo.model.row_prints import (
         TRAINING_ROWS_ALL,
@@ -372,6 +378,7 @@ def evaluate(
                 if artifact.training.get("kind") == "features"
                 else None,
                 bool(artifact.training.get("comma_thousands")),
+                unscorable.applies(artifact.training),
             )
             challenger = artifact.challenger_model()
             needed = list(artifact.scorecard.features_)

@@ -269,16 +269,32 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def canonical_json(body: dict) -> bytes:
+def canonical_json(body: dict, whole_numbers: bool = True) -> bytes:
+    """The content as one text: keys sorted, no spaces, and (`whole_numbers`) a whole number
+    written alike whether a tool wrote it 9.0 or 9 (jq and JavaScript write a float cut of 9.0
+    as 9: a model re-indented by them had failed its hash check)."""
+    if whole_numbers:
+        body = _whole_numbers(body)
     return json.dumps(
         body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
 
 
-def content_hash(body: dict) -> str:
-    """sha256 of the canonical JSON of everything but the hash itself."""
+def _whole_numbers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def content_hash(body: dict, whole_numbers: bool = True) -> str:
+    """sha256 of the canonical JSON of everything but the hash itself (`whole_numbers`: False
+    for the hash of files written before whole numbers were written alike)."""
     body = {k: v for k, v in body.items() if k != "content_hash"}
-    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_json(body, whole_numbers)).hexdigest()
 
 
 def card_from_dict(data: dict) -> Scorecard | SegmentedScorecard:
@@ -438,14 +454,16 @@ def load_model(path: str | Path) -> ModelArtifact:
         )
     stored = data.get("content_hash")
     actual = content_hash(data)
-    if stored != actual:
+    if stored != actual and stored != content_hash(data, whole_numbers=False):
         raise ArtifactError(
             f"{path}: content hash mismatch (file says {stored}, content gives {actual}): the "
             "file was changed after training; use the original file or retrain"
         )
     try:
         scorecard = card_from_dict(data["scorecard"])
-    except (KeyError, TypeError, ValueError) as exc:
+        if not scorecard.features_:
+            raise ValueError("it reads no feature")
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as exc:
         raise ArtifactError(f"{path}: the scorecard in the file is malformed ({exc})") from None
     return ModelArtifact(
         scorecard=scorecard,

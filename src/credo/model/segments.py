@@ -434,11 +434,18 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
     def breakdown(self, X: Any) -> pd.DataFrame:
         """Points per dimension and that dimension's most, from each row's segment card."""
         frame = as_frame(X)
+        # every dimension of any segment's card, 0 where a row's card has none of it: the
+        # columns had followed the segments the rows fell in (a 200,000-row chunk of one
+        # segment lacked a column that the next chunk had)
+        dimensions = dict.fromkeys(d for s in self.segments_ for d in s.card.dimensions())
+        columns = [c for d in dimensions for c in (d, f"{d}_max")]
         parts = [
             segment.card.breakdown(part).set_index(pd.Index(rows))
             for segment, rows, part in self._parts(frame)
         ]
-        return pd.concat(parts).sort_index().fillna(0).astype(np.int64).reset_index(drop=True)
+        table = pd.concat(parts) if parts else pd.DataFrame(index=pd.RangeIndex(0))
+        table = table.reindex(columns=columns).sort_index().fillna(0)
+        return table.astype(np.int64).reset_index(drop=True)
 
     def points_table(self) -> pd.DataFrame:
         """segment, rule, then the card's points table, for every segment."""
@@ -500,6 +507,8 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         model.dropped_ = dict(data["dropped"])
         model.features_ = list(data["features"])
         model.scale_ = scaling.Scale.from_dict(data["scale"])
+        if not data["segments"]:
+            raise ValueError("a segmented scorecard of no segment")
         model.segments_ = [
             Segment(
                 s["name"],
