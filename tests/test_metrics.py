@@ -269,6 +269,29 @@ def test_a_small_fall_between_bands_reads_as_chance():
     assert unjudged["status"] == "info" and "cannot be judged" in unjudged["detail"]
 
 
+def test_bands_safer_step_by_step_from_best_to_worst_are_flagged_together():
+    """Five bands of 400 whose bad rates fall 16 % -> 6 % as the bands get worse: each step
+    was within chance, so the check told "more rows would tell" of an order run backwards."""
+    from scipy.stats import chi2_contingency
+
+    rates = [0.16, 0.135, 0.11, 0.085, 0.06]
+    y = np.concatenate([np.repeat([1, 0], [round(400 * r), 400 - round(400 * r)]) for r in rates])
+    names = list("ABCDE")
+    result = metrics.bad_rate_by_band(y, np.repeat(names, 400), names)
+    assert len(result["breaks"]) == 4 and min(result["break_p_values"]) > 0.05
+    assert result["falling_trend_p_value"] < 1e-4
+    check = _band_order_check(result)
+    assert check["status"] == "flag" and "Cochran-Armitage" in check["detail"]
+    # two bands: the trend test's z squared is the 2 x 2 table's chi-square
+    two = result["bands"][:2]
+    table = [[b["bads"], b["count"] - b["bads"]] for b in two]
+    z = norm.ppf(metrics.falling_trend_p_value(two))
+    assert z**2 == pytest.approx(chi2_contingency(table, correction=False)[0])
+    # bands that rise have no falling trend to test, and a small fall stays chance
+    rising = metrics.bad_rate_by_band(y[::-1], np.repeat(names, 400), names)
+    assert rising["monotonic"] and rising["falling_trend_p_value"] is None
+
+
 def test_bad_rate_by_band_flags_a_break():
     size = metrics.MIN_BAND_SIZE
     y = np.repeat([0, 0, 0, 1, 0, 1, 1, 0, 0, 1], size)

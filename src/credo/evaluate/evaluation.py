@@ -614,6 +614,19 @@ def _band_order_check(bands: dict[str, Any]) -> dict[str, str]:
         for (safer, riskier), p_value in zip(bands["breaks"], bands["break_p_values"], strict=True)
     ]
     beyond_chance = min(bands["break_p_values"]) < BAND_FALL_P_VALUE
+    trend = bands.get("falling_trend_p_value")
+    if not beyond_chance and trend is not None and trend < BAND_FALL_P_VALUE:
+        # each step within chance, the order as a whole not: falling from best band to worst
+        return _check(
+            name,
+            False,
+            "The bad rate falls between "
+            + "; ".join(falls)
+            + " (one-sided Fisher exact test), each fall within chance, but over all the bands"
+            " of 30 or more people together it falls as the bands get worse: p ="
+            f" {beside_bar(trend, BAND_FALL_P_VALUE, 3)} (one-sided Cochran-Armitage trend"
+            f" test; flagged below {BAND_FALL_P_VALUE}): the bands run against the risk.",
+        )
     return _check(
         name,
         None if not beyond_chance else False,
