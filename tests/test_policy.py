@@ -96,6 +96,21 @@ def test_a_custom_policy_file_loads(tmp_path):
     assert policy.name == "bank-x" and policy.negative_data_months == 24
 
 
+@pytest.mark.parametrize("policy", PRESETS)
+def test_protected_names_in_other_scripts_and_spellings_are_refused(policy):
+    """ "género" (Spanish, accented), "性别" (Chinese) and "Ｓｅｘ" (full-width) were model
+    inputs under every policy, and "skin_color", "birthday" and "birthyear" under some."""
+    from credo.model.training import names_protected, protected_inputs
+
+    names = load_policy(policy).protected_attributes
+    refused = ["género", "性别", "客户性别", "性別", "年龄", "Ｓｅｘ", "Gender", "sexo_cliente",
+               "skin_color", "applicant_colour", "birthday", "Birthyear", "出生日期"]  # fmt: skip
+    kept = ["income", "utilisation", "region_code", "账龄", "贷款金额", "account_age"]
+    assert protected_inputs(refused + kept, names) == refused
+    # a name of no letter or digit names nothing (it had named every column)
+    assert not names_protected("income", ["--"]) and not names_protected("income", [""])
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -111,6 +126,8 @@ def test_a_custom_policy_file_loads(tmp_path):
         ({"name": 5}, "name must be a non-empty text"),
         ({"negative_data_months": 3}, "named 'us' like the preset 'us', but it differs"),
         ({"name": " US", "negative_data_months": 3}, "like the preset 'us', but it differs"),
+        # a name of no letter or digit had named every column (the target audited as one)
+        ({"name": "x", "protected_attributes": ["sex", "--"]}, "of no letter or digit: '--'"),
     ],
 )
 def test_bad_policy_files_say_which_field_and_why(tmp_path, changes, message):

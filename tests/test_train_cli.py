@@ -501,6 +501,30 @@ def test_clear_errors(trained, tmp_path):
     typo = credo("train", "--table", GERMAN, "--target", "bad", *EXCLUDE,
                  "--protected", "age_in_yeras", "--out", tmp_path / "x.json")  # fmt: skip
     assert "names no column of the data: age_in_yeras" in " ".join(typo.stderr.split())
+    # a name that matches a column word by word names it: "telephone" was said to name no
+    # column, and then refused "telephone_number" for it
+    renamed = tmp_path / "renamed.csv"
+    pd.read_csv(GERMAN).rename(columns={"telephone": "telephone_number"}).to_csv(
+        renamed, index=False
+    )
+    words = credo("train", "--table", renamed, "--target", "bad", *EXCLUDE, "--protected",
+                  "telephone", "--out", tmp_path / "w.json", check=False)  # fmt: skip
+    said = " ".join(words.stderr.split())
+    assert "names no column" not in said and "telephone_number" in said, said
+
+
+def test_evaluate_audits_the_policy_the_model_was_trained_under():
+    """An EU model's disability and sexual orientation went unaudited: evaluate's --policy
+    defaulted to the US list whatever the model's."""
+    import typer
+
+    from credo.commands.evaluate import _trained_policy
+
+    assert _trained_policy({"policy": "eu"}, False) == "eu"
+    assert _trained_policy({}, False) == "us"
+    assert _trained_policy({"policy": "bank-x"}, True) == "us"  # columns named: unused
+    with pytest.raises(typer.Exit):
+        _trained_policy({"policy": "bank-x"}, False)  # a file of its own: give it
 
 
 def test_every_verb_has_help():

@@ -136,6 +136,22 @@ def _load_labelled(
     return frame, y.astype(np.int8), source, outcome, empty
 
 
+def _trained_policy(training: dict[str, Any], columns_named: bool) -> str:
+    """The policy whose protected attributes are audited where --policy is not given: the one
+    the model was trained under (an EU model's disability and sexual orientation had gone
+    unaudited under the US list). A policy file of its own cannot be found by its name."""
+    from credo.policy import PRESETS
+
+    recorded = training.get("policy") or "us"
+    if recorded in PRESETS or columns_named:
+        return recorded if recorded in PRESETS else "us"
+    fail(
+        f"the model was trained under the policy {recorded!r}, a file of its own: give it with"
+        " --policy FILE, so that its protected attributes are the ones audited"
+    )
+    return recorded  # not reached: fail() exits
+
+
 def outcome_definition(target: str, bad: list[str], good: list[str], left_out: int) -> str:
     """How bad was read, in words, for the report."""
     if not bad:
@@ -307,8 +323,13 @@ def evaluate(
         ),
     ] = None,
     policy: Annotated[
-        str, typer.Option("--policy", help="Policy preset or file naming protected attributes.")
-    ] = "us",
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Policy preset or file naming protected attributes (default: the one the"
+            " model was trained under).",
+        ),
+    ] = None,
     cutoff: Annotated[
         float | None,
         typer.Option(
@@ -350,6 +371,7 @@ def evaluate(
         with Progress(*progress_columns, console=console, transient=True) as progress:
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
+            policy = policy or _trained_policy(artifact.training, bool(protected))
             if features is not None:
                 check_fits_the_model(features, artifact.training)
             elif table is not None:

@@ -337,8 +337,14 @@ def train(
             " made the table)",
             "they are trained on, but no case of theirs can be traced",
         )
-    named = {str(c).lower() for c in [*data.X.columns, *(exclude or []), data.id_column]}
-    unknown_protected = [p for p in protected or [] if p.lower() not in named]
+    from credo.model.training import names_protected
+
+    # a name matches a column as the refusal matches it, word by word ("region" names
+    # region_code: said to name no column, then refused by it)
+    named = [str(c) for c in [*data.X.columns, *(exclude or []), data.id_column] if c is not None]
+    unknown_protected = [
+        p for p in protected or [] if not any(names_protected(c, [p]) for c in named)
+    ]
     if unknown_protected:  # a typo would let the attribute in under its real name
         console.print(
             f"[yellow]note:[/] --protected names no column of the data: "

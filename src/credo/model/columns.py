@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -142,11 +143,22 @@ def summary_rows(frame: pd.DataFrame, ids: Any = None) -> list[tuple[int, str, s
     return [(position, *found[position]) for position in sorted(found)]
 
 
+# Chinese, Japanese and Korean script: no spaces between words, so each character is a word
+# of its own and a name of several ("性别", sex) matches where its characters stand together
+_CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+
+
 def name_words(name: str) -> tuple[str, ...]:
     """A column name's words, lower case: split at anything not a letter or digit and where a
-    capital follows a small letter or digit."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return tuple(word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word)
+    capital follows a small letter or digit; accents set aside ("género" is genero) and
+    full-width letters read as letters ("Ｓｅｘ" is sex), as a column's name may be written
+    in any language."""
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    bare = unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+    spaced = _CJK.sub(r" \1 ", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", bare))
+    return tuple(word for word in re.split(r"[\W_]+", spaced.casefold()) if word)
 
 
 def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, str]:

@@ -272,6 +272,8 @@ def names_protected(column: str, protected: Sequence[str]) -> bool:
     words = name_words(column)
     for name in protected:
         parts = name_words(name)
+        if not parts:  # a name of no letter or digit names nothing (it had matched everything)
+            continue
         for i in range(len(words) - len(parts) + 1):
             if words[i : i + len(parts)] != parts:
                 continue

@@ -155,6 +155,7 @@ def policy_from_dict(data: dict[str, Any], origin: str = "policy") -> Policy:
     _check_members(data, "denied_families", FAMILIES, origin)
     _check_members(data, "forbidden_data", tuple(DATA_KINDS), origin)
     _check_strings(data, "protected_attributes", origin)
+    _check_names(data["protected_attributes"], origin)
     for key in ("negative_data_months", "dispute_deadline_days"):
         value = data[key]
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -177,6 +178,19 @@ def _check_strings(data: dict[str, Any], key: str, origin: str) -> None:
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyError(f"{origin}: {key} must be a list of strings")
+
+
+def _check_names(names: list[str], origin: str) -> None:
+    """Each protected attribute's name must hold a letter or digit: a name of none (" ",
+    "--") would name no column, and had named every column."""
+    from credo.model.columns import name_words
+
+    wordless = [repr(n) for n in names if not name_words(n)]
+    if wordless:
+        raise PolicyError(
+            f"{origin}: protected_attributes has name(s) of no letter or digit:"
+            f" {', '.join(wordless)}; write each attribute's name (e.g. sex, date_of_birth)"
+        )
 
 
 def _check_members(
