@@ -1105,7 +1105,14 @@ def test_a_column_written_in_other_units_is_named_where_the_scores_moved(tmp_pat
     check = next(c for c in figures["checks"] if c["name"].startswith("Population like"))
     assert check["status"] == "flag" and "util (" in check["detail"]
     assert "other (" not in check["detail"]
-    assert "Stability (PSI)" in (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text()
+    assert "Stability (PSI)" in page
+    # the stability section says the verdict the summary gives ("stable" beside a flag)
+    section = page[page.index('<section id="stability">') :]
+    section = section[: section.index("</section>")]
+    assert '<span class="mark flag">flag</span>' in section and "util (" in section
+    # on paper every table is laid out to the page, none cut off where it would scroll
+    assert "@media print" in page and "display: table" in page
     # a sample of the training population, written alike: no feature named as moved
     same = table.sample(400, random_state=1)
     same.to_csv(tmp_path / "same.csv", index=False)

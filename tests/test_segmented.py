@@ -247,6 +247,22 @@ def test_the_breakdown_has_every_dimension_of_the_model_whichever_rows_it_is_giv
         assert all((alone[d] == 0).all() and (alone[f"{d}_max"] == 0).all() for d in missing)
 
 
+def test_a_segment_cards_feature_is_judged_on_its_own_segments_people(fitted):
+    """A segment card's bins were applied to everyone: a fresh sample of the same population
+    read as a shift of the features (QA: PSI 1.46 on a random split of Taiwan)."""
+    from credo.evaluate.model_eval import feature_rows
+
+    model, _, _ = fitted
+    X, y = planted(6000, 7)
+    rows = {row["name"]: row for row in feature_rows(model, X, y)}
+    judged = [row for row in rows.values() if row.get("psi") is not None]
+    assert judged and all(row["segment"] in {s.name for s in model.segments_} for row in judged)
+    assert max(row["psi"] for row in judged) < 0.05, judged
+    for row in judged:  # the IV at training is the segment card's, as the bins are
+        card = next(s.card for s in model.segments_ if s.name == row["segment"])
+        assert row["iv"] == card.iv_[row["name"]]
+
+
 def test_duckdb_sql_matches_python(fitted, tmp_path):
     model, X, _ = fitted
     probe = X.assign(row_id=np.arange(len(X)))

@@ -30,7 +30,9 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
     index (PSI of its bins' shares, training against this data), how its bad rate runs over
     its bins, used or why not."""
     rows = []
-    filled: dict[str, tuple[int, int]] = {}  # each binned feature's bins with rows, and rows
+    # each binned feature's bins with rows, its training rows and the rows it is judged on
+    filled: dict[str, tuple[np.ndarray, int, int]] = {}
+    measured = _measured_where(scorecard, frame)
     for name, train_iv in sorted(scorecard.iv_.items(), key=lambda item: -item[1]):
         row: dict[str, Any] = {
             "name": name,
@@ -38,27 +40,55 @@ def feature_rows(scorecard: Any, frame: pd.DataFrame, y: np.ndarray) -> list[dic
             "iv": train_iv,
             "status": "used" if name in scorecard.features_ else scorecard.dropped_.get(name, ""),
         }
-        if name in scorecard.bins_:
-            bins = scorecard.bins_[name]
-            index = bins.index(frame[name].to_numpy())
-            row["iv_eval"] = metrics.information_value(index, y, bins.n_bins, bins.n_regular)
-            row["psi"] = _finite(metrics.binned_psi(bins.count, index, bins.n_bins))
-            counts = np.asarray(bins.count)
-            filled[name] = (counts, int(counts.sum()))
+        if name in measured:
+            bins, segment, train_iv, rows_in = measured[name]
+            if segment is not None:  # a segment card's bins, on that segment's people
+                row["segment"], row["iv"] = segment, train_iv
             row["shape"] = bins.risk_shape()
+            if rows_in.size:  # a segment none of the evaluated people fall in: nothing to tell
+                index = bins.index(frame[name].to_numpy()[rows_in])
+                row["iv_eval"] = metrics.information_value(
+                    index, y[rows_in], bins.n_bins, bins.n_regular
+                )
+                row["psi"] = _finite(metrics.binned_psi(bins.count, index, bins.n_bins))
+                counts = np.asarray(bins.count)
+                filled[name] = (counts, int(counts.sum()), int(index.size))
         rows.append(row)
     # what chance alone reaches one time in twenty over the model's features together: a
     # feature named as moved in a sample of the training population is a false alarm
     used = [row for row in rows if row["status"] == "used" and row["name"] in filled]
     for row in used:
-        counts, train_rows = filled[row["name"]]
+        counts, train_rows, judged = filled[row["name"]]
         row["psi_by_chance"] = metrics.psi_by_chance(
-            counts, len(y), train_rows, alarm=0.05 / len(used)
+            counts, judged, train_rows, alarm=0.05 / len(used)
         )
     for name, why in scorecard.dropped_.items():  # columns never binned (dates, identifiers)
         if name not in scorecard.iv_:
             rows.append({"name": name, "dimension": None, "iv": None, "status": why})
     return rows
+
+
+def _measured_where(scorecard: Any, frame: pd.DataFrame) -> dict[str, tuple]:
+    """Each binned feature's bins, the segment they are of (None for one card), the IV they
+    had at training and the evaluated rows they are measured on. A segmented model's
+    feature is measured in the largest segment whose card uses it, on that segment's people
+    (its bins had been applied to everyone: a random split of the training file read as a
+    population shift)."""
+    everyone = np.arange(len(frame))
+    if not hasattr(scorecard, "segments_"):
+        return {name: (bins, None, scorecard.iv_.get(name), everyone)
+                for name, bins in scorecard.bins_.items()}  # fmt: skip
+    index = scorecard.segment_index(frame)
+    out: dict[str, tuple] = {}
+    by_size = sorted(
+        enumerate(scorecard.segments_), key=lambda item: -item[1].card.training_["rows"]
+    )
+    for position, segment in by_size:
+        rows_in = np.flatnonzero(index == position)
+        for name in segment.card.features_:
+            card = segment.card
+            out.setdefault(name, (card.bins_[name], segment.name, card.iv_.get(name), rows_in))
+    return out
 
 
 # A model input this far from its training shares over its bins, in a batch to score, is

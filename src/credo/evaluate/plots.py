@@ -157,7 +157,11 @@ def psi_svg(bins: Sequence[Mapping[str, Any]]) -> str:
     axes.set_xticks(index, ranges, rotation=40, ha="right", fontsize=8)
     axes.set_xlabel("score range cut at training")
     axes.set_ylabel("share of customers")
-    axes.legend(frameon=False)
+    # the legend in a band of its own above the bars (shares alike in every range left it no
+    # free corner: it sat on the bars)
+    tallest = max([b["train_share"] for b in bins] + [b["eval_share"] for b in bins] + [0.0])
+    axes.set_ylim(0, tallest * 1.3 if tallest > 0 else 1.0)
+    axes.legend(frameon=False, loc="upper center", ncol=2)
     _style(axes)
     return _to_svg(figure, "Population stability")
 
