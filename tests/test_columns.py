@@ -946,3 +946,13 @@ def test_a_blank_cell_is_no_unread_number():
     (found,) = unreadable_values(frame, read, chosen)
     assert found["values"] == 1 and found["examples"] == ["$-"]
     assert unreadable_values(frame.drop(index=3), read.drop(index=3), chosen) == []
+
+
+def test_a_column_whose_header_cell_is_empty_is_no_input():
+    """pandas names a CSV column of an empty header cell "Unnamed: 0", which no database
+    calls it (DuckDB: column0): a model reading it could not be scored in SQL."""
+    from credo.model.columns import UNNAMED_REASON, unusable_columns
+
+    frame = pd.DataFrame({"Unnamed: 0": [0.5, 1.5, 2.5, 0.1], "x": [1.0, 2.0, 3.0, 4.0]})
+    assert unusable_columns(frame) == {"Unnamed: 0": UNNAMED_REASON}
+    assert unusable_columns(frame.rename(columns={"Unnamed: 0": "Unnamed"})) == {}

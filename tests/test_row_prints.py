@@ -57,3 +57,20 @@ def test_the_share_found_comes_with_an_interval_that_holds_it() -> None:
     assert held >= 17  # a 95 % interval, over 20 draws
     assert row_prints.training_rows_interval(None, sample, 100) is None
     assert row_prints.training_rows_interval(0.0, sample, len(others))[0] == 0.0
+
+
+def test_a_table_with_nested_or_raw_byte_columns_is_printed_without_them():
+    """A Parquet list, record or map column (left out of the model) or bytes that are no
+    UTF-8 stopped training after the fit: unhashable, or not text."""
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "x": np.arange(n, dtype=float),
+            "tags": [[1, 2]] * n,
+            "record": [{"a": i % 4} for i in range(n)],
+            "raw": [bytes([65 + i % 4]) + b"\xff" for i in range(n)],
+        }
+    )
+    assert row_prints.comparable_columns(frame) == ["x"]
+    sample = row_prints.training_sample(frame)
+    assert sample["columns"] == ["x"] and sample["rows"] == n and sample["own_rows"] == n

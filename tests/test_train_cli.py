@@ -2303,3 +2303,28 @@ def test_a_batch_of_no_one_scores_to_an_empty_file(trained, tmp_path):
     run = credo("train", "--table", tmp_path / "none.csv", "--target", "bad", "--out",
                 tmp_path / "m.json", check=False)  # fmt: skip
     assert run.returncode == 1 and "the table has no rows" in run.stderr
+
+
+def test_tables_nothing_can_be_learned_from_say_why(tmp_path):
+    """ "no column can be an input: {}" named no column; one good row among 1,000 was told to
+    lower --min-iv, which cannot help."""
+    rng = np.random.default_rng(0)
+    n = 1000
+    unusable = tmp_path / "unusable.csv"
+    opened = pd.date_range("2020-01-01", periods=n).strftime("%Y-%m-%d")
+    bad = (rng.random(n) < 0.2).astype(int)
+    pd.DataFrame({"opened": opened, "k": 1, "bad": bad}).to_csv(unusable, index=False)
+    said = credo("train", "--table", unusable, "--target", "bad", "--out", tmp_path / "a.json",
+                 check=False)  # fmt: skip
+    told = " ".join(said.stderr.split())
+    assert said.returncode == 1 and "no column of" in told, told
+    assert "opened (a date or time" in told and "k (the same value in every row)" in told
+    lopsided = tmp_path / "lopsided.csv"
+    x = rng.normal(size=n)
+    pd.DataFrame({"x": x, "z": rng.normal(size=n), "bad": np.r_[np.ones(n - 1, int), 0]}).to_csv(
+        lopsided, index=False
+    )
+    said = credo("train", "--table", lopsided, "--target", "bad", "--min-iv", "0",
+                 "--out", tmp_path / "b.json", check=False)  # fmt: skip
+    told = " ".join(said.stderr.split())
+    assert said.returncode == 1 and "999 bad and 1 good rows" in told and "--min-iv" not in told

@@ -383,6 +383,14 @@ def train(
     for name in categorical or []:
         if name in left_out:
             fail(f"--categorical {name}: the column is left out of the model ({left_out[name]})")
+    if data.kind == "table" and all(str(c) in left_out for c in data.X.columns):
+        # said with each column's reason ("no column can be an input: {}" had named none)
+        said = "; ".join(f"{name} ({why})" for name, why in left_out.items()) or "none"
+        fail(
+            f"no column of {data.sources[0]} can be an input, besides the target and id:"
+            f" {said}; give the table columns that describe the people (amounts, counts,"
+            " categories)"
+        )
     try:
         specials = special_values_by_column(
             special or [], data.X, categorical or [], left_out=left_out
@@ -1435,6 +1443,31 @@ def sql(
         fail(str(exc))
     column = id_column if id_column is not None else artifact.training.get("id_column")
     typer.echo(model_to_sql(artifact, dialect=dialect, table=table, id_column=column))
+    _warn_of_answers_spelt_twice(artifact.scorecard)
+
+
+def _warn_of_answers_spelt_twice(scorecard: Any) -> None:
+    """Say which categorical columns spell yes or no two ways ("yes", "Yes"): a database that
+    types such a column BOOLEAN (DuckDB's CSV reader does) gives the query true and false,
+    which it cannot match to either spelling, so every row scores as an unseen level."""
+    from credo.model.bins import answers_spelt_twice
+    from credo.model.unscorable import model_cards
+
+    told: set[str] = set()
+    for card in model_cards(scorecard):
+        for name in card.features_:
+            bins = card.bins_[name]
+            if bins.kind != "categorical" or name in told:
+                continue
+            spelt = answers_spelt_twice([lv for group in bins.groups for lv in group])
+            if spelt:
+                console.print(
+                    f"[yellow]warning:[/] {name!r} spells an answer more than one way"
+                    f" ({', '.join(map(repr, spelt))}), each a level of its own: load the"
+                    " column into the database as text (VARCHAR), or a reader that types it"
+                    " BOOLEAN scores every row of it as a level the model has not seen"
+                )
+                told.add(name)
 
 
 def register(app: typer.Typer) -> None:

@@ -105,6 +105,17 @@ def boolean_word_levels(levels: Sequence[str]) -> dict[str, str]:
     return {answer: words[0] for answer, words in found.items()}
 
 
+def answers_spelt_twice(levels: Sequence[str]) -> list[str]:
+    """The levels spelling yes or no in words where one answer is spelt two ways or more
+    ("yes" and "Yes"): kept apart, so no boolean reads as one of them (boolean_word_levels)."""
+    found: dict[bool, list[str]] = {True: [], False: []}
+    for level in levels:
+        word = str(level).strip().lower()
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            found[word in TRUE_WORDS].append(str(level))
+    return [level for spelt in found.values() if len(spelt) > 1 for level in spelt]
+
+
 def answer_level(value: Any, levels: Sequence[str]) -> str | None:
     """The one of `levels` spelling yes or no in words (boolean_word_levels) that a boolean or
     another spelling of the answer ("Yes", "Y", " YES") reads as; None for other values."""

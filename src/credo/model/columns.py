@@ -85,6 +85,11 @@ IDENTIFIER_REASON = "an identifier: every value is distinct"
 NAMED_IDENTIFIER_REASON = "an identifier: named so, and nearly every value is distinct"
 CONSTANT_REASON = "the same value in every row"
 EMPTY_REASON = "no value in any row"
+# pandas' name for a CSV column whose header cell is empty (most often a row index another
+# tool wrote): not the file's name for it, nor a database's (DuckDB reads it as column0), so
+# a model reading it could not be scored in SQL
+UNNAMED_REASON = "its header cell is empty: give it a name in the file to use it"
+_UNNAMED = re.compile(r"Unnamed: \d+(_level_\d+)?")
 # every reason that says a column is a leak ends so
 LEAK_QUESTION = "the outcome itself, or known only after it?"
 SEPARATION_REASON = f"tells every good row from every bad one: {LEAK_QUESTION}"
@@ -167,6 +172,9 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
     reasons: dict[str, str] = {}
     for name in frame.columns if names is None else names:
         column = frame[name]
+        if _UNNAMED.fullmatch(str(name)):
+            reasons[str(name)] = UNNAMED_REASON
+            continue
         if len(column) and column.isna().all():
             reasons[str(name)] = EMPTY_REASON
             continue

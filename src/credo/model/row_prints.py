@@ -32,8 +32,20 @@ PRINT_COLUMNS = 12
 
 
 def comparable_columns(frame: pd.DataFrame, skip: Collection[str] = ()) -> list[str]:
-    """The columns whose values any file of the table gives alike, in name order."""
-    return sorted(str(c) for c in frame.columns if str(c) not in skip)
+    """The columns whose values any file of the table gives alike, in name order: not lists,
+    records or raw bytes (Parquet's nested and binary columns, left out of the model: they
+    had stopped training after the fit, unhashable or not text)."""
+    return sorted(
+        str(c) for c in frame.columns if str(c) not in skip and not _nested_or_bytes(frame[c])
+    )
+
+
+def _nested_or_bytes(column: pd.Series) -> bool:
+    if column.dtype != object:
+        return False
+    present = column.dropna()
+    sample = present.iloc[:: max(1, len(present) // 200)]
+    return any(isinstance(v, list | tuple | dict | set | np.ndarray | bytes) for v in sample)
 
 
 def _telling_columns(sampled: pd.DataFrame, columns: list[str]) -> list[str]:

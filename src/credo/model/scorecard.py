@@ -309,6 +309,14 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         cross_fitted = self._cross_fit(woe, frame, target, strong)
         kept, coef, intercept = self._select_and_fit(woe, target, strong, frame)
         if not kept:
+            bads = int(target.sum())
+            rarer = min(bads, len(target) - bads)
+            if rarer < 10:  # no bar or feature helps: there is too little of one outcome
+                raise ValueError(
+                    f"no feature can be fitted on {bads:,} bad and {len(target) - bads:,} good"
+                    f" rows: {rarer} of one outcome is too few to learn from; give rows of"
+                    " both outcomes (tens of each at the least)"
+                )
             raise ValueError(
                 "no feature is strong enough to score with (all fell below min_iv, or every "
                 "fit gave a wrong-signed coefficient); lower --min-iv or add features"
