@@ -172,9 +172,6 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
     reasons: dict[str, str] = {}
     for name in frame.columns if names is None else names:
         column = frame[name]
-        if _UNNAMED.fullmatch(str(name)):
-            reasons[str(name)] = UNNAMED_REASON
-            continue
         if len(column) and column.isna().all():
             reasons[str(name)] = EMPTY_REASON
             continue
@@ -216,6 +213,10 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
             reasons[str(name)] = IDENTIFIER_REASON
         elif named_as_identifier(str(name)) and _nearly_all_distinct(text.to_numpy(object)):
             reasons[str(name)] = NAMED_IDENTIFIER_REASON
+    # a column of no name is no input, whatever it holds (a row index: an identifier)
+    for name in frame.columns if names is None else names:
+        if _UNNAMED.fullmatch(str(name)) and str(name) not in reasons:
+            reasons[str(name)] = UNNAMED_REASON
     return reasons
 
 
