@@ -139,17 +139,20 @@ def _load_labelled(
 def _trained_policy(training: dict[str, Any], columns_named: bool) -> str:
     """The policy whose protected attributes are audited where --policy is not given: the one
     the model was trained under (an EU model's disability and sexual orientation had gone
-    unaudited under the US list). A policy file of its own cannot be found by its name."""
+    unaudited under the US list). A policy file of its own cannot be found by its name: the US
+    list then, said (unless --protected names the columns)."""
     from credo.policy import PRESETS
 
     recorded = training.get("policy") or "us"
-    if recorded in PRESETS or columns_named:
-        return recorded if recorded in PRESETS else "us"
-    fail(
-        f"the model was trained under the policy {recorded!r}, a file of its own: give it with"
-        " --policy FILE, so that its protected attributes are the ones audited"
-    )
-    return recorded  # not reached: fail() exits
+    if recorded in PRESETS:
+        return recorded
+    if not columns_named:
+        console.print(
+            f"[yellow]warning:[/] the model was trained under the policy {recorded!r}, a file"
+            " of its own: the audit takes the attributes the us preset protects; give that"
+            " file with --policy FILE to audit its own"
+        )
+    return "us"
 
 
 def outcome_definition(target: str, bad: list[str], good: list[str], left_out: int) -> str:
@@ -371,11 +374,11 @@ def evaluate(
         with Progress(*progress_columns, console=console, transient=True) as progress:
             step = progress.add_task("loading the model", total=4)
             artifact = load_model(model)
-            policy = policy or _trained_policy(artifact.training, bool(protected))
             if features is not None:
                 check_fits_the_model(features, artifact.training)
             elif table is not None:
                 check_fits_the_model(table, artifact.training, as_table=True)
+            policy = policy or _trained_policy(artifact.training, bool(protected))
             progress.update(step, advance=1, description="reading the data")
             # the outcome is read as the model was trained on, unless told otherwise
             trained = {} if bad_value else artifact.training
