@@ -80,14 +80,10 @@ def _measured_where(scorecard: Any, frame: pd.DataFrame) -> dict[str, tuple]:
                 for name, bins in scorecard.bins_.items()}  # fmt: skip
     index = scorecard.segment_index(frame)
     out: dict[str, tuple] = {}
-    by_size = sorted(
-        enumerate(scorecard.segments_), key=lambda item: -item[1].card.training_["rows"]
-    )
-    for position, segment in by_size:
-        rows_in = np.flatnonzero(index == position)
-        for name in segment.card.features_:
-            card = segment.card
-            out.setdefault(name, (card.bins_[name], segment.name, card.iv_.get(name), rows_in))
+    for name, position in scorecard.binning_segment().items():
+        segment = scorecard.segments_[position]
+        card, rows_in = segment.card, np.flatnonzero(index == position)
+        out[name] = (card.bins_[name], segment.name, card.iv_.get(name), rows_in)
     return out
 
 

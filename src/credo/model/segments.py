@@ -460,11 +460,20 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
     @property
     def bins_(self) -> dict[str, Bins]:
         """Each used feature's bins in the largest segment that scores with it."""
-        out: dict[str, Bins] = {}
-        by_size = sorted(self.segments_, key=lambda s: -s.card.training_["rows"])
-        for segment in by_size:
-            for name in segment.card.features_:
-                out.setdefault(name, segment.card.bins_[name])
+        return {
+            name: self.segments_[i].card.bins_[name] for name, i in self.binning_segment().items()
+        }
+
+    def binning_segment(self) -> dict[str, int]:
+        """Each used feature's segment (its position) whose bins stand for it: the largest
+        segment that scores with it."""
+        out: dict[str, int] = {}
+        by_size = sorted(
+            range(len(self.segments_)), key=lambda i: -self.segments_[i].card.training_["rows"]
+        )
+        for i in by_size:
+            for name in self.segments_[i].card.features_:
+                out.setdefault(name, i)
         return out
 
     # ------------------------------------------------------------------ data
