@@ -93,26 +93,28 @@ def boolean_word_levels(levels: Sequence[str]) -> dict[str, str]:
     """The level a true or a false value reads as ("True" -> "yes", "False" -> "no") among
     categorical levels that spell yes and no in words, one level each; empty where they do
     not (or spell one answer twice: "yes" and "YES" may sit in different bins)."""
-    found: dict[str, list[str]] = {"True": [], "False": []}
-    for level in levels:
-        word = level.strip().lower()
-        if word in TRUE_WORDS:
-            found["True"].append(level)
-        elif word in FALSE_WORDS:
-            found["False"].append(level)
+    found = _spellings_by_answer(levels)
     if len(found["True"]) != 1 or len(found["False"]) != 1:
         return {}
     return {answer: words[0] for answer, words in found.items()}
 
 
+def _spellings_by_answer(levels: Sequence[str]) -> dict[str, list[str]]:
+    """The levels spelling yes ("True") and no ("False") in words, in the levels' order."""
+    found: dict[str, list[str]] = {"True": [], "False": []}
+    for level in levels:
+        word = str(level).strip().lower()
+        if word in TRUE_WORDS:
+            found["True"].append(str(level))
+        elif word in FALSE_WORDS:
+            found["False"].append(str(level))
+    return found
+
+
 def answers_spelt_twice(levels: Sequence[str]) -> list[str]:
     """The levels spelling yes or no in words where one answer is spelt two ways or more
     ("yes" and "Yes"): kept apart, so no boolean reads as one of them (boolean_word_levels)."""
-    found: dict[bool, list[str]] = {True: [], False: []}
-    for level in levels:
-        word = str(level).strip().lower()
-        if word in TRUE_WORDS or word in FALSE_WORDS:
-            found[word in TRUE_WORDS].append(str(level))
+    found = _spellings_by_answer(levels)
     return [level for spelt in found.values() if len(spelt) > 1 for level in spelt]
 
 

@@ -175,7 +175,7 @@ def unusable_columns(frame: pd.DataFrame, names: Sequence[str] | None = None) ->
         if len(column) and column.isna().all():
             reasons[str(name)] = EMPTY_REASON
             continue
-        if _is_nested(column):
+        if is_nested(column):
             reasons[str(name)] = NESTED_REASON
             continue
         if pd.api.types.is_timedelta64_dtype(column):
@@ -230,7 +230,7 @@ def named_as_identifier(name: str) -> bool:
     return "id" in words or last in _IDENTIFIER_LAST_WORDS or bool(_INDEX_COLUMN_NAME.match(name))
 
 
-def _is_nested(column: pd.Series) -> bool:
+def is_nested(column: pd.Series) -> bool:
     """Whether a column holds lists, arrays or records (Parquet's list, map and struct
     columns) rather than one value a row."""
     if column.dtype.kind != "O":

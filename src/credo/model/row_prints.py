@@ -41,11 +41,11 @@ def comparable_columns(frame: pd.DataFrame, skip: Collection[str] = ()) -> list[
 
 
 def _nested_or_bytes(column: pd.Series) -> bool:
-    if column.dtype != object:
-        return False
+    from credo.model.columns import is_nested
+
+    # the same test as the model's columns left out (lists, records), and raw bytes
     present = column.dropna()
-    sample = present.iloc[:: max(1, len(present) // 200)]
-    return any(isinstance(v, list | tuple | dict | set | np.ndarray | bytes) for v in sample)
+    return is_nested(column) or (not present.empty and isinstance(present.iloc[0], bytes))
 
 
 def _telling_columns(sampled: pd.DataFrame, columns: list[str]) -> list[str]:
