@@ -577,6 +577,19 @@ def test_jsonl_lines_that_are_not_objects_are_quarantined(store_path, tmp_path):
     assert "not a JSON object" in rows[1][2]
 
 
+def test_jsonl_lines_giving_a_field_twice_are_quarantined(store_path, tmp_path):
+    # {"amount": 1000, "amount": -3}: DuckDB reads the first, Python's json the last; a CSV
+    # header naming a field twice is refused, and so is such a line
+    good = json.dumps({k: v for k, v in event("payment", 1).items() if v is not None})
+    twice = good[:-1] + ', "amount": -3, "ts": "2024-01-01T00:00:00Z"}'
+    path = tmp_path / "twice.jsonl"
+    path.write_text(f"{good}\n{twice.replace('payment-1', 'payment-2')}\n")
+    result = ingest_paths(store_path, [path], progress=False)
+    assert (result.accepted, result.rejected) == (1, 1)
+    rows = query(store_path, "SELECT row_number, event_id, field, reason FROM quarantine")
+    assert rows == [(2, "ev-payment-2", "row", "row: the line gives amount, ts more than once")]
+
+
 def test_jsonl_unknown_fields_are_fatal(store_path, tmp_path):
     # each named with the first line holding it: in a file of 235,000 lines a typo's line is
     # what the furnisher needs

@@ -507,7 +507,12 @@ class JsonlReader(Reader):
         self.source_sql = (
             f"(SELECT {ROW_NUMBER}, line AS {RAW_TEXT},"
             " CASE WHEN doc IS NULL THEN 'the line is not valid JSON'"
-            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object' END"
+            " WHEN json_type(doc) <> 'OBJECT' THEN 'the line is not a JSON object'"
+            # a key given twice ({"amount": 12, "amount": -3}) has no one value: DuckDB reads
+            # the first, Python's json the last, and a CSV header naming a field twice is
+            # refused
+            f" WHEN len(json_keys(doc)) <> len(list_distinct(json_keys(doc))) THEN 'the line"
+            f" gives ' || {_REPEATED_KEYS} || ' more than once' END"
             f" AS {ROW_ERROR}, NULLIF(concat_ws(',', {nested}), '') AS {NESTED}, {extracted}"
             f" FROM (SELECT {ROW_NUMBER}, line, doc, json_extract_string(doc, [{paths}]) AS v"
             f" FROM (SELECT {ROW_NUMBER}, line, TRY_CAST(line AS JSON) AS doc"
@@ -545,6 +550,13 @@ class JsonlReader(Reader):
                 table = pa.table({ROW_NUMBER: pa.array(numbers, pa.int64()), "line": text})
                 keep = pc.not_equal(pc.utf8_trim_whitespace(text), "")
                 yield table.filter(keep)
+
+
+# SQL: the keys a JSON line's object `doc` holds more than once, sorted, e.g. 'amount, ts'
+_REPEATED_KEYS = (
+    "array_to_string(list_sort(list_distinct(list_filter(json_keys(doc),"
+    " lambda key, i: list_position(json_keys(doc), key) < i))), ', ')"
+)
 
 
 def unknown_json_keys_sql() -> str:
