@@ -250,6 +250,33 @@ def test_a_bad_consents_csv_line_is_named_and_nothing_is_stored(store_path, tmp_
     assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
 
 
+def test_a_consents_csv_line_of_another_number_of_fields_is_refused(store_path, tmp_path):
+    """A line cut short (its revocation with it) had been stored as a grant that stands, one
+    of a field too many stored without it, and one whose only given field lay past the header's
+    stopped ingest with a traceback."""
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u1,card,credit_scoring,2024-01-01,\n"
+        "u2,card,credit_scoring,2024-01-01\n"
+        'u3,card,credit_scoring,2024-01-01,2024-02-01,"x\ny"\n'
+        ",,,,,x\n"
+        ",,,,,,\n"  # no field given: a blank row, as in the events
+    )
+    ran = credo("ingest", path, "--db", store_path)
+    said = " ".join(ran.stderr.split())
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr, ran.stderr
+    assert "3 bad rows, the file refused whole" in said, said
+    for named in (
+        "line 3, field row: 4 field(s) where the header has 5 (the line may be cut short)",
+        "line 4, field row: 6 fields where the header has 5",
+        "line 6, field row: 6 fields where the header has 5",
+    ):
+        assert named in said, said
+    assert "user_id" not in said  # a line not read into fields is judged for none of them
+    assert query(store_path, "SELECT count(*) FROM consents") == [(0,)]
+
+
 def test_every_bad_consents_row_is_named_at_once(store_path, tmp_path):
     """Only the first bad row was named: a furnisher fixed a file in as many rounds as it
     had bad rows (a third one, a purpose of marketing, never reached)."""

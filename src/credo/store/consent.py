@@ -231,19 +231,37 @@ def _read_consents_csv(path: Path) -> pa.Table:
             reader.fieldnames = [name.strip() for name in reader.fieldnames]
             _check_columns(path, reader.fieldnames)
             rows, lines = [], []
+            ragged: list[tuple[int, str, str]] = []
             for row in reader:
-                if any((value or "").strip() for value in row.values()):
+                # DictReader gives a line's fields beyond the header's as a list under None,
+                # and those it lacks as None
+                given = [v for k, v in row.items() if k is not None and v is not None]
+                given += row.pop(None, [])
+                if any(value.strip() for value in given):
                     rows.append(row)
                     # the line the row starts on: a quoted value may hold line breaks
-                    inside = sum(str(value or "").count("\n") for value in row.values())
+                    inside = sum(value.count("\n") for value in given)
                     lines.append(reader.line_num - inside)
+                    if len(given) != len(reader.fieldnames):
+                        ragged.append((len(rows), "row", _ragged_reason(len(given), len(row))))
     except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as exc:
         raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
     text = pa.table(
         {n: pa.array([r.get(n) for r in rows], pa.string()) for n in CONSENT_SCHEMA.names}
     )
     table, unread = _read_stamps(path, text, trim=True)
-    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}", unread)
+    return _checked_consents(path, table, lambda row: f"line {lines[row - 1]}", ragged + unread)
+
+
+def _ragged_reason(fields: int, expected: int) -> str:
+    """Why a consents line of another number of fields than the header is refused: a field
+    cut off may be its revocation, and one too many shifts none of the others' meaning back."""
+    if fields > expected:
+        return (
+            f"{fields} fields where the header has {expected} (a field that holds a comma"
+            " must be in double quotes)"
+        )
+    return f"{fields} field(s) where the header has {expected} (the line may be cut short)"
 
 
 def _read_stamps(
@@ -328,8 +346,9 @@ def _checked_consents(
     """The consents with the columns and types of CONSENT_SCHEMA, or a ConsentError naming the
     bad rows, every one of them up to SHOWN_PROBLEMS (`where` says where row n, counted from
     1, is in the file; `unread`: (row, field, reason) of timestamps written as text and not
-    read, whose rows are not judged again for them). The file is refused whole, so that a furnisher
-    fixes it in one round."""
+    read, whose rows are not judged again for them, and of CSV lines of another number of
+    fields than the header, field "row", not judged for any field). The file is refused whole,
+    so that a furnisher fixes it in one round."""
     _check_columns(path, table.column_names)
     con = duckdb.connect()
     try:
@@ -338,9 +357,12 @@ def _checked_consents(
         found = con.execute(_BAD_CONSENTS_SQL.format(limit=SHOWN_PROBLEMS + 1)).fetchall()
     finally:
         con.close()
-    # a stamp not read is NULL here: "granted_at must be set" again, said once
+    # a stamp not read is NULL here: "granted_at must be set" again, said once; a line of
+    # another number of fields than the header (field "row") has no fields to judge
     stamped = {(row, field) for row, field, _ in unread}
-    problems = list(unread) + [p for p in found if (p[0], p[1]) not in stamped]
+    ragged = {row for row, field, _ in unread if field == "row"}
+    problems = [p for p in unread if p[1] == "row" or p[0] not in ragged]
+    problems += [p for p in found if (p[0], p[1]) not in stamped and p[0] not in ragged]
     if problems:
         problems.sort(key=lambda p: p[0])
         shown = problems[:SHOWN_PROBLEMS]
