@@ -261,6 +261,24 @@ def test_parquet_amounts_keep_the_number_written_and_refuse_booleans(store_path,
     assert all("is not a number" in r for r in reasons)
 
 
+def test_an_amount_that_is_no_number_is_not_told_as_too_large(store_path, tmp_path):
+    # DuckDB sorts NaN above every number: a Parquet NaN was also "larger than any amount"
+    rows = [
+        typed(event("payment", 1, amount="nan")),
+        typed(event("payment", 2, amount="inf")),
+        typed(event("account_opened", 3, credit_limit="nan")),
+    ]
+    pq.write_table(pa.Table.from_pylist(rows, schema=EVENT_SCHEMA), tmp_path / "nan.parquet")
+    result = ingest_paths(store_path, [tmp_path / "nan.parquet"], progress=False)
+    assert result.rejected == 3
+    reasons = query(store_path, "SELECT row_number, reason FROM quarantine ORDER BY 1")
+    assert reasons == [
+        (1, "amount: 'nan' is not finite"),
+        (2, "amount: 'inf' is not finite"),
+        (3, "credit_limit: 'nan' is not a finite number >= 0"),
+    ]
+
+
 def test_a_due_date_given_as_a_zoned_timestamp_is_its_own_day(store_path, tmp_path):
     """A Parquet due date of midnight June 1st in Shanghai was stored as May 31st (its day in
     UTC), so the statement fell due a day early; the same value as text was June 1st."""
