@@ -500,6 +500,17 @@ def test_unknown_columns_are_fatal_and_named(store_path, tmp_path):
     _assert_nothing_stored(store_path)  # checked before anything was stored
 
 
+def test_unknown_columns_unseen_as_written_are_quoted(store_path, tmp_path):
+    # "unknown column(s) ; the event fields are ..." named an empty header cell by nothing,
+    # and "amount " looked like the field it was not
+    path = tmp_path / "odd.csv"
+    path.write_text(f"{','.join(FIELDS[:6])},amount ,,currency\n")
+    with pytest.raises(IngestError) as info:
+        ingest_paths(store_path, [path], progress=False)
+    said = "unknown column(s) 'amount ', '' (column 8: an empty header cell); the event fields"
+    assert said in str(info.value)
+
+
 def test_a_missing_required_column_is_fatal(store_path, tmp_path):
     path = write_csv(tmp_path / "nots.csv", [event()], columns=["event_id", "user_id", "type"])
     with pytest.raises(IngestError, match="source, furnisher, ts"):

@@ -93,8 +93,11 @@ def check_columns(path: Path, names: list[str]) -> None:
     """Refuse unknown, repeated or missing always-required columns, naming them."""
     unknown = unknown_columns(names)
     if unknown:
+        said = ", ".join(
+            _column_name(name, place) for place, name in enumerate(names, 1) if name in unknown
+        )
         raise ReadError(
-            f"{path}: unknown column(s) {', '.join(unknown)}; the event fields are"
+            f"{path}: unknown column(s) {said}; the event fields are"
             f" {', '.join(FIELDS)} (put extra data in the `attributes` JSON object)"
         )
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -105,6 +108,14 @@ def check_columns(path: Path, names: list[str]) -> None:
         raise ReadError(
             f"{path}: missing column(s) {', '.join(missing)}, which every event requires"
         )
+
+
+def _column_name(name: str, position: int) -> str:
+    """A column's name as an error shows it: quoted where it would not be seen as written (an
+    empty header cell, a name padded with spaces), with its place for an empty one."""
+    if not name:
+        return f"'' (column {position}: an empty header cell)"
+    return repr(name) if name != name.strip() or not name.isprintable() else name
 
 
 @dataclass
