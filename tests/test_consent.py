@@ -139,6 +139,25 @@ def test_a_consent_dated_in_the_future_is_refused(con):
         consent.revoke(con, "u9", "bank", "credit_scoring", "2999-01-01")
 
 
+def test_a_consent_at_an_offset_no_place_has_is_refused_as_a_file_s_is(con, tmp_path):
+    # a consents file's "+15:00" is refused; `credo consent revoke --at` had moved it a day
+    consent.grant(con, "u9", "bank", "credit_scoring", "2024-01-01")
+    with pytest.raises(consent.ConsentError, match="offset of more than 14 hours"):
+        consent.revoke(con, "u9", "bank", "credit_scoring", "2024-06-01T00:00:00+15:00")
+    with pytest.raises(consent.ConsentError, match="offset of more than 14 hours"):
+        consent.grant(con, "u8", "bank", "credit_scoring", "2024-06-01T00:00:00-14:30")
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u9,bank,credit_scoring,2024-01-01,2024-06-01T00:00:00+15:00\n"
+    )
+    with pytest.raises(consent.ConsentError, match="line 2, field revoked_at"):
+        consent.read_consents_file(path)
+    revoked = consent.revoke(con, "u9", "bank", "credit_scoring", "2024-06-01T00:00:00+14:00")
+    assert revoked == datetime(2024, 1, 1)
+    assert consent.list_consents(con, "u9")[0][4] == datetime(2024, 5, 31, 10)
+
+
 def test_a_consents_csv_is_loaded_by_ingest_beside_the_events(store_path, tmp_path):
     # a lender's consent records, as its systems export them: one `credo consent grant` per
     # person was the only way in besides a dataset directory's Parquet

@@ -25,7 +25,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.compressed import inner_suffix, is_compressed, open_text
-from credo.events.schema import CONSENT_SCHEMA, MAX_CLOCK_SKEW, PURPOSES, SOURCES, utc_now
+from credo.events.schema import (
+    CONSENT_SCHEMA,
+    MAX_CLOCK_SKEW,
+    MAX_UTC_OFFSET,
+    PURPOSES,
+    SOURCES,
+    utc_now,
+)
 from credo.events.validate import timestamp_of_text_sql
 from credo.store.sql import first, run, scalar
 
@@ -55,6 +62,12 @@ def as_utc(at: datetime | date | str | None) -> datetime:
     if not isinstance(at, datetime):
         return datetime(at.year, at.month, at.day)
     if at.tzinfo is not None:
+        offset = at.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            # as a consents file and an event's ts are read: no place is 15 hours off UTC
+            raise ConsentError(
+                f"{at.isoformat()} has a UTC offset of more than 14 hours, which no place has"
+            )
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at
 
