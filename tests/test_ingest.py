@@ -573,6 +573,14 @@ def test_ragged_rows_are_quarantined_as_written_and_the_rest_kept(store_path, tm
     [
         ("garbage.parquet", b"this is not parquet", "not a readable Parquet"),
         ("empty.csv", b"", "the file is empty: a CSV file needs a header line"),
+        # a byte-order mark alone, and a blank line above the header: no header, not a column
+        # named '' (the error had read "unknown column(s) ; the event fields are ...")
+        ("bom.csv", b"\xef\xbb\xbf", "the file is empty: a CSV file needs a header line"),
+        (
+            "late.csv",
+            b"\r\nevent_id,user_id,source,furnisher,type,ts\n",
+            "line 1 is blank: a CSV file's first line must be its header",
+        ),
         ("events.txt", b"a,b\n", "cannot tell the format"),
         (
             "latin1.jsonl",

@@ -255,10 +255,16 @@ class CsvReader(Reader):
                 start = handle.read(1 << 16)
         except (OSError, EOFError, CompressedTableError, zipfile.BadZipFile) as exc:
             raise _unreadable(self.path, exc) from exc
-        if not start:
+        if not start.removeprefix(_UTF8_BOM):
             raise ReadError(f"{self.path}: the file is empty: a CSV file needs a header line")
         if (utf16 := utf16_text(self.path)) is not None:
             raise ReadError(f"{utf16}; nothing from it was stored")
+        if not start.removeprefix(_UTF8_BOM).split(b"\n", 1)[0].strip():
+            # Arrow would read the blank line as a header of one column named ''
+            raise ReadError(
+                f"{self.path}: line 1 is blank: a CSV file's first line must be its header"
+                " (remove the blank lines above it)"
+            )
         # A header and no line end (a short file without one): Arrow cannot tell it is one
         # ("cannot infer the number of columns"); it is a file of no rows, as with the line end.
         header_only = len(start) < (1 << 16) and b"\n" not in start and b"\r" not in start
