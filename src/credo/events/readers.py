@@ -454,8 +454,7 @@ def _not_utf8(path: Path, exc: Exception) -> ReadError | None:
                 return ReadError(
                     f"{path}: line {number} is not UTF-8 text (byte 0x{line[bad.start]:02x}, the"
                     f" line's byte {bad.start + 1}); re-encode the file as UTF-8 (or fix that"
-                    " line) and ingest it again, which is safe: any of its rows stored before"
-                    " that line are known then as duplicates, not stored twice"
+                    " line) and ingest it again"
                 )
     return None
 
