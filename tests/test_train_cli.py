@@ -2330,3 +2330,31 @@ def test_tables_nothing_can_be_learned_from_say_why(tmp_path):
                  "--out", tmp_path / "b.json", check=False)  # fmt: skip
     told = " ".join(said.stderr.split())
     assert said.returncode == 1 and "999 bad and 1 good rows" in told and "--min-iv" not in told
+
+
+def test_reason_codes_number_the_whole_catalog_whatever_the_policy_leaves_out(tmp_path):
+    """Under policy eu the table lacks `id_address_months` (R63 under us): the features after
+    it keep their catalog codes, so R63 never names another feature in an eu model."""
+    from credo.features.catalog import CATALOG, CATALOG_VERSION
+    from credo.features.engines import feature_metas
+    from credo.features.table import write_feature_table
+    from credo.model.training import load_feature_training
+
+    specs = [s for s in CATALOG if s.name != "id_address_months"]
+    users = [f"u{i}" for i in range(40)]
+    as_of = pd.Timestamp("2025-06-01", tz="UTC")
+    columns = {"user_id": users, "as_of": [as_of] * len(users)}
+    columns.update({s.name: np.arange(len(users), dtype=float) for s in specs})
+    columns["prov_events"] = [5] * len(users)
+    features = write_feature_table(
+        pa.table(columns), tmp_path / "features.parquet", feature_metas(specs),
+        catalog_version=CATALOG_VERSION, policy="eu", provenance_columns=["prov_events"],
+    )  # fmt: skip
+    outcomes = tmp_path / "outcomes.parquet"
+    bad = [i % 2 for i in range(len(users))]
+    outcome_rows = {"user_id": users, "as_of": [as_of] * len(users), "bad": bad}
+    pq.write_table(pa.table(outcome_rows), outcomes)
+    data = load_feature_training(features, outcomes)
+    codes = {name: f"R{i + 1:02d}" for i, name in enumerate(data.code_order)}
+    assert codes["id_address_months"] == "R63" and codes["id_months_known"] == "R64"
+    assert [s.name for s in CATALOG].index("id_months_known") == 63

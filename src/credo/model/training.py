@@ -116,7 +116,7 @@ def load_feature_training(
         )
     left_out = set(exclude)
     kept = [i for i, name in enumerate(names) if name not in left_out]
-    catalog = tuple(names)
+    catalog = catalog_code_order(names)
     meta, names = [meta[i] for i in kept], [names[i] for i in kept]
     joined = tables.join_outcomes(frame, outcomes, target)
     # the outcomes file chooses the sample: the table's other rows are not trained on
@@ -149,6 +149,18 @@ def load_feature_training(
         unlabelled_rows=unlabelled_rows,
         target_readings=readings,
     )
+
+
+def catalog_code_order(names: Sequence[str]) -> tuple[str, ...]:
+    """The order a feature table's features are numbered in for reason codes: the whole
+    catalog's where the table's features are the catalog's, else the table's own (a table of
+    other features). A policy that denies a feature leaves it out of the table, and numbering
+    the table's own features had shifted every code after it (under policy eu, without
+    `id_address_months`, `id_months_known` took its R63)."""
+    from credo.features.catalog import CATALOG
+
+    whole = tuple(spec.name for spec in CATALOG)
+    return whole if set(names) <= set(whole) else tuple(names)
 
 
 def load_table_training(
