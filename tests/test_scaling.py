@@ -132,3 +132,24 @@ def test_crowded_ends_and_the_base_odds_that_fit_them():
     said = scaling.crowded_ends_words(scaling.crowded_ends(scores(wide, fico), fico), fitting,
                                       fico, "them")  # fmt: skip
     assert "spread wider than the scale's 300-850" in said and "train again" not in said
+
+
+def test_suggested_base_odds_keep_a_crowd_sharing_the_end_score_inside():
+    """A card of few bins gives many people one lowest score: the suggested odds, rounded to
+    two figures, must not drop them a fraction of a point below the scale again (0.458
+    rounded to 0.46 had left 6 % at 350 and said no anchor could hold a 275-point spread)."""
+    sesame = scaling.SCALES["sesame"]
+    exact = 0.458  # the odds that put the lowest score at 350 exactly
+    lowest = sesame.offset - sesame.base_score + sesame.factor * math.log(exact) + 350
+    raw = np.repeat([lowest, lowest + 20, lowest + 60, lowest + 275], [60, 300, 540, 100])
+    log_odds_bad = (sesame.offset - raw) / sesame.factor
+    scores = scaling.clip_score(raw, sesame)
+    crowded = scaling.crowded_ends(scores, sesame)
+    assert crowded == {"bottom": 0.9}
+    fitting = scaling.fitting_base_odds(log_odds_bad, sesame)
+    assert fitting == {"base_odds": 0.45, "top": 0.0, "bottom": 0.0}
+    said = scaling.crowded_ends_words(crowded, fitting, sesame, "them")
+    assert "train again with --base-odds 0.45" in said and "spread wider" not in said
+    assert scaling.two_figures(0.996, up=False) == 0.99
+    assert scaling.two_figures(0.0994, up=True) == 0.1
+    assert scaling.two_figures(2183.0) == 2200.0

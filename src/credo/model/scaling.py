@@ -146,9 +146,13 @@ def fitting_base_odds(log_odds_bad: np.ndarray, scale: Scale) -> dict[str, float
     low, high = np.quantile(raw, [SUGGESTED_END_SHARE, 1 - SUGGESTED_END_SHARE])
     if high - low > scale.max_score - scale.min_score:
         shift = (high + low - scale.max_score - scale.min_score) / 2
+        odds = two_figures(scale.base_odds * 2.0 ** (shift / scale.pdo))
     else:
         shift = max(high - scale.max_score, 0.0) + min(low - scale.min_score, 0.0)
-    odds = float(f"{scale.base_odds * 2.0 ** (shift / scale.pdo):.2g}")
+        # rounded the way that keeps the moved end inside the scale: rounded to the nearest,
+        # people sharing the score at that end (a card of few bins) could land a fraction of
+        # a point beyond it and crowd it again
+        odds = two_figures(scale.base_odds * 2.0 ** (shift / scale.pdo), up=shift > 0)
     moved = replace(scale, base_odds=odds)
     scores = moved.offset - moved.factor * log_odds_bad
     return {
@@ -156,6 +160,16 @@ def fitting_base_odds(log_odds_bad: np.ndarray, scale: Scale) -> dict[str, float
         "top": float(np.mean(scores >= scale.max_score)),
         "bottom": float(np.mean(scores <= scale.min_score)),
     }
+
+
+def two_figures(value: float, up: bool | None = None) -> float:
+    """A positive `value` to two significant figures: the nearest, or where `up` is given the
+    next such number above it (True) or below it (False)."""
+    rounded = float(f"{value:.2g}")
+    if up is None or rounded == value or (rounded > value) == up:
+        return rounded
+    step = 10.0 ** (math.floor(math.log10(value)) - 1)
+    return float(f"{rounded + step if up else rounded - step:.2g}")
 
 
 def crowded_ends_words(
