@@ -341,6 +341,25 @@ def test_csv_tables_in_windows_encodings_and_with_a_byte_order_mark(tmp_path) ->
         assert read["Städt"].tolist() == ["München", "Köln"]
 
 
+def test_a_utf8_csv_with_a_few_windows_bytes_stays_utf8(tmp_path) -> None:
+    """One row pasted in from a cp1252 export: the file had been read whole as cp1252, its
+    UTF-8 'ä' as 'Ã¤' and '€' as 'â‚¬' (every such amount then no number)."""
+    jobs = ["Schüler", "Selbständig"]
+    rows = ["Einkommen;Beruf;Eröffnet;bad"] + [
+        f"{1000 + i},{i % 10} €;{jobs[i % 2]};2019-01-0{i % 9 + 1};{i % 2}" for i in range(40)
+    ]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + "\n".join(rows).encode("utf-8")
+        + "\n1050,5 €;Rentnér;2019-01-01;0\n".encode("cp1252")
+    )
+    read = read_plain_table(path)
+    assert read.columns.tolist() == ["Einkommen", "Beruf", "Eröffnet", "bad"]
+    assert set(read["Beruf"]) == {"Selbständig", "Schüler", "Rentnér"}
+    assert read["Einkommen"].iloc[0] == 1000.0 and read["Einkommen"].iloc[-1] == 1050.5
+
+
 def test_decimal_commas_in_semicolon_files_only(tmp_path) -> None:
     semicolon, comma = tmp_path / "eu.csv", tmp_path / "us.csv"
     semicolon.write_text("rate;name;n;bad\n1,5;a,b;3;0\n-2;c;4;1\n")

@@ -6,12 +6,13 @@ file for training) and plain tables (CSV or Parquet, one row per person).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -27,6 +28,7 @@ from credo.compressed import (
     CompressedTableError,
     inner_suffix,
     is_compressed,
+    open_binary,
     open_text,
     utf16_text,
 )
@@ -508,6 +510,48 @@ DELIMITERS = (",", ";", "\t", "|")
 # UTF-8 first (a byte-order mark is skipped); files saved by Windows spreadsheets are often
 # cp1252, and latin-1 reads any bytes at all.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
+# The name of the decoding error handler that reads each byte UTF-8 cannot as cp1252 (latin-1
+# where cp1252 has no character for it)
+STRAY_BYTES_AS_CP1252 = "credo-stray-bytes-as-cp1252"
+
+
+def _stray_bytes_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start : error.end]
+    text = "".join(bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in stray)
+    return text, error.end
+
+
+codecs.register_error(STRAY_BYTES_AS_CP1252, _stray_bytes_as_cp1252)
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """Whether a file that is no valid UTF-8 writes more of its other characters than ASCII
+    in UTF-8 than not: rows pasted into a UTF-8 export from a Windows one."""
+    written, stray = 0, 0
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with open_binary(path) as handle:
+        while chunk := handle.read(1 << 20):
+            text = decoder.decode(chunk)
+            replaced = text.count("\ufffd")
+            stray += replaced
+            written += len(text) - len(text.encode("ascii", errors="ignore")) - replaced
+    return written > stray
+
+
+def csv_readings(path: Path) -> Iterator[dict[str, str]]:
+    """pandas' `read_csv` encoding arguments to try on a CSV file in turn, until one reads
+    it: UTF-8; then, for a file of UTF-8 but for a few bytes (`_mostly_utf8`), UTF-8 with
+    those bytes read as cp1252 (read whole as cp1252, its UTF-8 "ä" had become "Ã¤" and its
+    "€" "â‚¬", every amount so written no number); else cp1252, and latin-1, which reads
+    any bytes."""
+    yield {"encoding": "utf-8"}
+    if _mostly_utf8(path):
+        yield {"encoding": "utf-8", "encoding_errors": STRAY_BYTES_AS_CP1252}
+        return
+    for encoding in ENCODINGS[1:]:
+        yield {"encoding": encoding}
 
 
 # Texts that mark a missing cell, beside those pandas reads so ("NA", "N/A", "NULL", ...): "?"
@@ -550,12 +594,12 @@ def _read_csv(
         low_memory=False,
         na_values=list(MISSING_TEXTS),
     )
-    for encoding in ENCODINGS[:-1]:
+    for reading in csv_readings(path):
         try:
-            return read(encoding=encoding)
+            return read(**reading)
         except UnicodeDecodeError:
             continue
-    return read(encoding=ENCODINGS[-1])
+    raise AssertionError("unreachable: the last reading reads any bytes")
 
 
 # How far into a file a header below a title line is looked for
@@ -763,9 +807,9 @@ def _as_written(path: Path, names: list[str]) -> dict[str, pd.Series]:
     )
     # the encoding the whole file was read in may be a later one than its first rows need:
     # the names then read otherwise, and the next encoding is tried
-    for encoding in ENCODINGS:
+    for reading in csv_readings(path):
         try:
-            frame = read(encoding=encoding)
+            frame = read(**reading)
             return {n: frame[n] for n in names}
         except (UnicodeDecodeError, ValueError):
             continue
@@ -972,9 +1016,9 @@ def _outcomes_csv(path: Path) -> pd.DataFrame:
     around them, and the user_id as written ("007" and "NA" are ids; an empty one is none),
     in UTF-8 or a Windows encoding."""
     delimiter = csv_delimiter(path)
-    for encoding in ENCODINGS:
+    for reading in csv_readings(path):
         try:
-            read = partial(pd.read_csv, path, sep=delimiter, encoding=encoding)
+            read = partial(pd.read_csv, path, sep=delimiter, **reading)
             names = [str(name) for name in read(nrows=0).columns]
             ids = [name for name in names if name.strip() == "user_id"]
             frame = read(dtype=dict.fromkeys(ids, str))
