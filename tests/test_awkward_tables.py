@@ -177,6 +177,24 @@ def test_a_large_csv_whose_blocks_pandas_types_apart_is_typed_once_without_a_war
     assert column.iloc[0] == "0"  # text throughout, as a column holding a code is
 
 
+def test_a_target_or_id_named_otherwise_in_case_or_spaces_is_named_as_the_header_writes_it(
+    tmp_path,
+):
+    from credo.model.training import TrainingError, load_table_training
+
+    # the list of columns printed "loan_status , ..." and "Loan_Status": no reader sees why
+    path = tmp_path / "loans.csv"
+    path.write_text(" member_id,rate,loan_status \n1,0.1,0\n2,0.2,1\n3,0.3,0\n")
+    with pytest.raises(TrainingError, match="the header writes it 'loan_status '"):
+        load_table_training(path, "loan_status")
+    with pytest.raises(TrainingError, match="the header writes it ' member_id'"):
+        load_table_training(path, "loan_status ", id_column="member_id")
+    with pytest.raises(TrainingError, match="the header writes it 'loan_status '"):
+        load_table_training(path, "Loan_Status")
+    with pytest.raises(TrainingError, match="columns are  member_id, rate, loan_status $"):
+        load_table_training(path, "outcome")
+
+
 def test_a_csv_read_as_one_column_says_the_header_may_be_below(tmp_path):
     from credo.model.training import TrainingError, load_table_training
 

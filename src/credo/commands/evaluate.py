@@ -83,6 +83,7 @@ def _load_labelled(
         join_outcomes,
         read_features,
         read_plain_table,
+        written_otherwise_hint,
     )
 
     if table is not None:
@@ -96,8 +97,12 @@ def _load_labelled(
         )
         if target not in frame.columns:
             fail(
-                f"{table}: no target column {target!r}; columns are"
-                f" {', '.join(map(str, frame.columns))}{header_below_hint(table, frame)}"
+                f"{table}: no target column {target!r}"
+                + (
+                    written_otherwise_hint(target, frame)
+                    or f"; columns are {', '.join(map(str, frame.columns))}"
+                    + header_below_hint(table, frame)
+                )
             )
         note_empty_rows(frame)
         source = str(table)

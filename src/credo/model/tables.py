@@ -606,6 +606,16 @@ def _read_csv(
 HEADER_SEARCH_LINES = 50
 
 
+def written_otherwise_hint(name: str, frame: pd.DataFrame) -> str:
+    """For a column name the table lacks: the column it has under that name but for case or
+    spaces around it ("loan_status " in a header, which a list of the columns does not show),
+    as words to add to an error; else ""."""
+    alike = [str(c) for c in frame.columns if str(c).strip().casefold() == name.strip().casefold()]
+    if not alike:
+        return ""
+    return f"; the header writes it {alike[0]!r}: give that name, or correct the header"
+
+
 def header_below_hint(path: str | Path, frame: pd.DataFrame) -> str:
     """For a CSV file read as one column: where its header seems to be, when a line below the
     first holds more fields (a title line above the header, as Lending Club's exports have:

@@ -185,8 +185,12 @@ def load_table_training(
     for column, option in ((target, "--target"), (id_column, "--id")):
         if column is not None and column not in frame.columns:
             raise TrainingError(
-                f"{table}: no column {column!r} for {option}; columns are "
-                f"{', '.join(map(str, frame.columns))}{tables.header_below_hint(table, frame)}"
+                f"{table}: no column {column!r} for {option}"
+                + (
+                    tables.written_otherwise_hint(column, frame)
+                    or f"; columns are {', '.join(map(str, frame.columns))}"
+                    + tables.header_below_hint(table, frame)
+                )
             )
     unknown = [c for c in exclude if c not in frame.columns]
     if unknown:
@@ -579,7 +583,11 @@ def load_scoring_table(
         return frame, tables.row_numbers(frame), None
     if id_column not in frame.columns:
         raise TrainingError(
-            f"{table}: no column {id_column!r} for --id{tables.header_below_hint(table, frame)}"
+            f"{table}: no column {id_column!r} for --id"
+            + (
+                tables.written_otherwise_hint(id_column, frame)
+                or tables.header_below_hint(table, frame)
+            )
         )
     # the column's own array, not numpy's: ids with a gap would turn float
     return frame, frame[id_column].array, id_column
