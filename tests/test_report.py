@@ -323,6 +323,30 @@ def _scored(model: Path, table: Path, out: Path) -> Path:
     return out
 
 
+def test_evaluate_says_a_target_the_models_values_do_not_read_was_trained_so(tmp_path):
+    # a model of worded outcomes evaluated on a 0/1 file: "no row holds 'bad'" had not said
+    # that the value was the model's, nor how to name this file's
+    frame = pd.read_csv(DATA / "german_credit.csv").iloc[:, -6:]
+    worded = frame.assign(bad=frame["bad"].map({1: "bad", 0: "good"}))
+    worded.to_csv(tmp_path / "worded.csv", index=False)
+    frame.to_csv(tmp_path / "bits.csv", index=False)
+    model = tmp_path / "m.json"
+    trained = subprocess.run(
+        [str(CREDO), "train", "--table", str(tmp_path / "worded.csv"), "--target", "bad",
+         "--bad-value", "bad", "--exclude", "foreign_worker", "--out", str(model)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    run = subprocess.run(
+        [str(CREDO), "evaluate", "--model", str(model), "--table", str(tmp_path / "bits.csv"),
+         "--target", "bad", "--report", str(tmp_path / "r.html")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(run.stderr.split())
+    assert run.returncode == 1 and "no row of 'bad' holds 'bad'" in said, said
+    assert "the model was trained with --bad-value 'bad': name what this file writes" in said
+
+
 def test_credo_evaluate_errors_name_the_problem(tmp_path, german_model):
     model = german_model
     holdout = model.parent / "holdout.csv"

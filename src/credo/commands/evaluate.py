@@ -68,6 +68,7 @@ def _load_labelled(
     trained_target: str | None = None,
     comma_thousands: bool = False,
     leaves_unscored: bool = False,
+    values_trained_with: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, str, str, np.ndarray]:
     """The labelled rows, their outcomes, where they came from, how the outcome was read, and
     which rows the model (`scorecard`) cannot score (no data from a consented source in any
@@ -117,7 +118,13 @@ def _load_labelled(
     try:
         frame, y, left_out = known_outcomes(frame, target, bad_values, good_values, source)
     except TargetError as exc:
-        fail(str(exc))
+        trained_with = (
+            f"; the model was trained with --bad-value {' '.join(map(repr, bad_values))}: name"
+            " what this file writes with --bad-value (and --good-value)"
+            if values_trained_with
+            else ""
+        )
+        fail(f"{exc}{trained_with}")
     outcome = outcome_definition(target, bad_values, good_values, left_out)
     empty = np.zeros(len(frame), dtype=bool)
     # the unscorable get no score: declined, in no other figure (a feature-table model's
@@ -409,6 +416,7 @@ def evaluate(
                 else None,
                 bool(artifact.training.get("comma_thousands")),
                 unscorable.applies(artifact.training),
+                bool(bad_values) and not bad_value,
             )
             challenger = artifact.challenger_model()
             needed = list(artifact.scorecard.features_)
