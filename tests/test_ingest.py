@@ -533,6 +533,40 @@ def test_a_file_that_breaks_midway_is_rolled_back_whole(store_path, tmp_path):
     assert query(store_path, "SELECT status FROM ingest_batches") == [("failed",)]
 
 
+def test_ctrl_c_that_duckdb_reports_as_its_error_keeps_the_committed_chunks(
+    store_path, tmp_path, monkeypatch
+):
+    """Ctrl-C while DuckDB read a chunk's Arrow table came back as DuckDB's 'Invalid Input
+    Error: ... failed: KeyboardInterrupt': ingest took it for a broken file, rolled the
+    file's committed chunks back and exited 1 with that text instead of stopping (130)."""
+    import duckdb
+
+    from credo.events import chunk_store
+
+    path = write_csv(tmp_path / "long.csv", every_type(300))
+    prepare = chunk_store.ChunkPipeline._prepare
+    calls = []
+
+    def interrupted_third(self, chunk, vocabulary):
+        calls.append(chunk)
+        if len(calls) == 3:
+            raise duckdb.InvalidInputException(
+                "Invalid Input Error: reading the object registered as 'raw_chunk' as Arrow"
+                " data failed: KeyboardInterrupt: "
+            )
+        return prepare(self, chunk, vocabulary)
+
+    monkeypatch.setattr(chunk_store.ChunkPipeline, "_prepare", interrupted_third)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths(store_path, [path], chunk_rows=50, progress=False)
+    # the first chunk committed; the second, in flight, was rolled back
+    assert query(store_path, "SELECT count(*) FROM events") == [(50,)]
+    assert query(store_path, "SELECT status FROM ingest_batches") == [("running",)]
+    monkeypatch.setattr(chunk_store.ChunkPipeline, "_prepare", prepare)
+    again = ingest_paths(store_path, [path], chunk_rows=50, progress=False)
+    assert (again.accepted, again.duplicates) == (250, 50)
+
+
 @pytest.mark.parametrize("chunk_rows", [7, 1000])
 def test_ragged_rows_are_quarantined_as_written_and_the_rest_kept(store_path, tmp_path, chunk_rows):
     """A line of more or fewer fields than the header (a comma left unquoted, a line cut

@@ -10,6 +10,7 @@ How one chunk is checked, deduplicated and stored: credo.events.chunk_store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -315,6 +316,12 @@ def _ingest_file(
                 rows += len(reader.ragged)
             bar.update(task, completed=reader.progress_total or rows, rows=rows)
         except (ReadError, duckdb.Error, OSError) as exc:
+            if interrupted(exc):
+                # Ctrl-C while DuckDB read the chunk (it reports the KeyboardInterrupt as its
+                # own error) or while a chunk committed: the chunks committed so far stay
+                with contextlib.suppress(duckdb.Error):
+                    pipeline.abort()
+                raise KeyboardInterrupt from exc
             pipeline.abort()
             _roll_back_file(con, batch)
             raise IngestError(f"{exc}; nothing from {item.path} was stored") from exc
@@ -324,6 +331,20 @@ def _ingest_file(
         _finish_batch(con, batch)
     result.add(file_counts)
     result.batches.append(batch_id)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether `exc` is a Ctrl-C however it came: DuckDB turns a KeyboardInterrupt raised
+    while it reads a registered Arrow table into an error of its own naming it, and a
+    ROLLBACK run because of one fails when the interrupted COMMIT had finished."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt) or "KeyboardInterrupt" in str(cause):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 Prefetched = tuple[pa.Table, int, Vocabulary | None]
