@@ -23,6 +23,7 @@ from conftest import DATA
 from sklearn.metrics import roc_auc_score
 from test_scorecard import _merchant_book, as_list, constructed
 
+import credo.policy as presets
 from credo.model.artifact import load_model, save_model
 from credo.model.columns import DATE_REASON, SEPARATION_REASON
 from credo.model.training import file_fingerprint
@@ -260,6 +261,27 @@ def test_an_output_that_would_overwrite_an_input_is_refused(trained, tmp_path):
         check=False,
     )
     assert report.returncode == 1 and ".html" in report.stderr
+
+
+def test_an_output_onto_the_policy_file_is_refused(trained, tmp_path):
+    """--policy FILE is an input too: `train --policy mine.json --out mine.json` replaced the
+    policy with the model, and evaluate's --json did the same."""
+    model, _ = trained
+    rules = json.loads((Path(presets.__file__).parent / "presets" / "us.json").read_text())
+    policy = tmp_path / "mine.json"
+    policy.write_text(json.dumps({**rules, "name": "mine"}))
+    before = policy.read_bytes()
+    table = ("--table", GERMAN, "--target", "bad", *EXCLUDE)
+    trained_onto = credo("train", *table, "--policy", policy, "--out", policy, check=False)
+    said = " ".join(trained_onto.stderr.split())
+    assert trained_onto.returncode == 1 and f"--out {policy} is also an input" in said
+    figures = ("--report", tmp_path / "r.html", "--json", policy)
+    evaluated = credo("evaluate", "--model", model, *table[:4], "--policy", policy, *figures,
+                      check=False)  # fmt: skip
+    assert evaluated.returncode == 1 and "also an input" in evaluated.stderr
+    assert policy.read_bytes() == before
+    # a preset's name is no file: a model may be written to a file of that name
+    credo("train", *table, "--policy", "us", "--out", tmp_path / "us")
 
 
 def test_score_with_texts_adds_the_fifth_reason_and_texts(tmp_path):

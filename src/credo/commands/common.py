@@ -109,6 +109,14 @@ def check_output(
     check_writable(out, flag)
 
 
+def policy_file(policy: str | None) -> Path | None:
+    """The file a --policy names (an input an output must not overwrite), or None for a
+    preset's name or no --policy."""
+    from credo.policy import PRESETS
+
+    return None if policy is None or policy in PRESETS else Path(policy)
+
+
 def check_writable(out: Path, flag: str, *, folder_out: bool = False) -> None:
     """Refuse, before any work, a path that could not be written: under a file, or in a folder
     (the nearest one that exists; missing ones are made) this process may not write in.

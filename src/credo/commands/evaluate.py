@@ -20,6 +20,7 @@ from credo.commands.common import (
     fail,
     names_as_the_model_has_them_noted,
     note_empty_rows,
+    policy_file,
 )
 
 if TYPE_CHECKING:  # imported inside the functions: `credo --help` need not load them
@@ -377,7 +378,7 @@ def evaluate(
     )
     from credo.model.training import file_fingerprint
 
-    inputs = (model, table, features, outcomes, protected_file)
+    inputs = (model, table, features, outcomes, protected_file, policy_file(policy))
     check_output(report, "--report", suffixes=(".html", ".htm"), inputs=inputs)
     if json_out is not None:
         check_output(json_out, "--json", inputs=(*inputs, report))

@@ -24,6 +24,7 @@ from credo.commands.common import (
     flag,
     handle_store_errors,
     make_console,
+    policy_file,
 )
 
 PolicyOption = Annotated[
@@ -97,7 +98,9 @@ def build(
 
     if out is None:
         fail("--out is required: where to write the feature table, e.g. --out features.parquet")
-    check_output(out, "--out", suffixes=(".parquet",), inputs=(db_path(db), as_of_file))
+    check_output(
+        out, "--out", suffixes=(".parquet",), inputs=(db_path(db), as_of_file, policy_file(policy))
+    )
     if (as_of is None) == (as_of_file is None):
         fail("give exactly one of --as-of DATE or --as-of-file outcomes.parquet")
     if engine not in ("duckdb", "spark"):

@@ -23,6 +23,7 @@ from credo.commands.common import (
     make_console,
     names_as_the_model_has_them_noted,
     note_empty_rows,
+    policy_file,
 )
 
 # The model stack (scikit-learn, pandas, sqlglot) loads inside the verbs, so `credo --help`
@@ -299,7 +300,7 @@ def train(
     if features is not None and id_column is not None:
         fail("--id is for plain tables: a feature table's rows are people, named by user_id")
     check_scale(scale)
-    check_output(out, "--out", inputs=(features, outcomes, table))
+    check_output(out, "--out", inputs=(features, outcomes, table, policy_file(policy)))
     started = time.perf_counter()
     built_under = feature_table_policy(features) if features is not None else None
     if policy is None and built_under not in (None, *PRESETS):
