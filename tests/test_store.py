@@ -15,7 +15,7 @@ from test_ingest_support import CREDO, credo, every_type, query, stored_events, 
 from credo.events.ingest import ingest_paths
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA
 from credo.store import consent
-from credo.store.db import SCHEMA_VERSION, connect, init_store
+from credo.store.db import SCHEMA_VERSION, StoreError, connect, init_store
 from credo.store.export import ExportError, export_events
 
 
@@ -28,6 +28,23 @@ def test_init_creates_a_store_where_db_or_credo_db_says(tmp_path):
     env = dict(os.environ, CREDO_DB=str(tmp_path / "env.duckdb"))
     subprocess.run([str(CREDO), "init"], env=env, check=True, capture_output=True)
     assert (tmp_path / "env.duckdb").exists()
+
+
+def test_a_data_file_given_as_the_store_is_refused(tmp_path):
+    """DuckDB opens a CSV, Parquet or JSON file as an in-memory database over its data:
+    `init --db people.csv` said "store ready" of a store lost on exit, ingest into it
+    stopped with a traceback, and a read-only verb with DuckDB's 'in-memory database' error."""
+    data = write_csv(tmp_path / "people.csv", every_type(3))
+    before = data.read_bytes()
+    events = write_csv(tmp_path / "events.csv", every_type(3))
+    for verb in (["init"], ["ingest", events], ["consent", "list"], ["compact"]):
+        done = credo(*verb, "--db", data)
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1, (verb, said)
+        assert "people.csv is not a credo store" in said and "Traceback" not in said
+    assert data.read_bytes() == before
+    with pytest.raises(StoreError, match="not a credo store"):
+        connect(data, read_only=True)
 
 
 def test_init_migrates_an_older_store_and_keeps_its_data(tmp_path):

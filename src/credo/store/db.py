@@ -184,15 +184,22 @@ def connect(
 
 
 def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    not_a_store = StoreError(
+        f"{target} is not a credo store (not a DuckDB database file): point --db at"
+        " a store made by `credo init`"
+    )
     try:
         con = duckdb.connect(str(target), read_only=read_only)
+    except duckdb.CatalogException as exc:
+        # a CSV, Parquet or JSON file, which DuckDB opens as an in-memory database over
+        # its data, and refuses to open so read-only
+        if "in-memory" in str(exc):
+            raise not_a_store from exc
+        raise StoreError(f"cannot open the store at {target}: {exc}") from exc
     except duckdb.IOException as exc:
         text = str(exc)
         if "not a valid DuckDB database" in text:
-            raise StoreError(
-                f"{target} is not a credo store (not a DuckDB database file): point --db at"
-                " a store made by `credo init`"
-            ) from exc
+            raise not_a_store from exc
         if "lock" in text.lower():
             holder = re.search(r"PID (\d+)", text)
             by = f" (process {holder.group(1)})" if holder else ""
@@ -202,6 +209,14 @@ def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 " that one to finish, or use another --db"
             ) from exc
         raise StoreError(f"cannot open the store at {target}: {text}") from exc
+    in_memory = (
+        "SELECT path IS NULL FROM duckdb_databases() WHERE database_name = current_database()"
+    )
+    if scalar(con, in_memory):
+        # the same file opened for writing: a store in memory, lost on exit ("store ready"
+        # had been said of a CSV file, and ingest had failed with a traceback)
+        con.close()
+        raise not_a_store
     con.execute("SET TimeZone = 'UTC'")
     limit = os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip()
     if limit:
