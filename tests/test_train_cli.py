@@ -284,6 +284,17 @@ def test_an_output_onto_the_policy_file_is_refused(trained, tmp_path):
     credo("train", *table, "--policy", "us", "--out", tmp_path / "us")
 
 
+def test_evaluate_json_onto_its_report_is_named_as_such(trained, tmp_path):
+    """--json naming the --report file was refused as 'also an input of this command'."""
+    model, _ = trained
+    report = tmp_path / "r.html"
+    done = credo("evaluate", "--model", model, "--table", GERMAN, "--target", "bad",
+                 "--report", report, "--json", report, check=False)  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and f"--json {report} is the --report file too" in said
+    assert not report.exists()
+
+
 def test_score_with_texts_adds_the_fifth_reason_and_texts(tmp_path):
     X, y, meta = constructed(n=3000)
     table = X.assign(bad=y, customer=[f"c{i}" for i in range(len(X))])

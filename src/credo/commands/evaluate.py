@@ -381,7 +381,9 @@ def evaluate(
     inputs = (model, table, features, outcomes, protected_file, policy_file(policy))
     check_output(report, "--report", suffixes=(".html", ".htm"), inputs=inputs)
     if json_out is not None:
-        check_output(json_out, "--json", inputs=(*inputs, report))
+        if json_out.resolve() == report.resolve():
+            fail(f"--json {json_out} is the --report file too; write the figures to another file")
+        check_output(json_out, "--json", inputs=inputs)
     progress_columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
         with Progress(*progress_columns, console=console, transient=True) as progress:
