@@ -340,7 +340,9 @@ def interrupted(exc: BaseException) -> bool:
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt) or "KeyboardInterrupt" in str(cause):
+        if isinstance(cause, KeyboardInterrupt) or (
+            isinstance(cause, duckdb.Error) and "KeyboardInterrupt" in str(cause)
+        ):
             return True
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
