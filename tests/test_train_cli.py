@@ -497,6 +497,14 @@ def test_model_show_and_sql(trained, tmp_path):
         row = next(line for line in lines if f" {name} " in line)
         assert card.bins_[name].risk_shape() in row
     assert "highest at both ends" in wide.stdout  # German's loan amount
+    piped = subprocess.run(  # no $COLUMNS: a file's tables are laid out wide enough
+        [CREDO, "model", "show", str(model)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "COLUMNS"},
+    )
+    assert "…" not in piped.stdout and artifact.content_hash in piped.stdout
+    assert all(f" {name} " in piped.stdout for name in card.features_)
     sql = credo("model", "sql", model, "--dialect", "duckdb", "--table", "people").stdout
     con = duckdb.connect()
     con.execute(f"CREATE VIEW people AS SELECT * FROM read_csv_auto('{GERMAN}')")

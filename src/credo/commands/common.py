@@ -40,11 +40,20 @@ class _Console(Console):
         return super().render_str(_OWN_STYLE.sub("", text), **{**kwargs, "markup": False})
 
 
+# The width tables are laid out to in a file or a pipe, unless $COLUMNS says otherwise: at
+# Rich's 80, `credo model show > model.txt` cut feature names to "ph_mont…" (three features
+# alike) and the content hash short
+PIPED_TABLE_WIDTH = 400
+
+
 def make_console(stderr: bool = False) -> Console:
     """A console that wraps words to a terminal's width, and writes a message as one line
-    where the output is a file or a pipe (a log to grep), not wrapped at 80 columns."""
+    where the output is a file or a pipe (a log to grep), not wrapped at 80 columns, and lays
+    tables out there wide enough for whole names."""
     made = _Console(stderr=stderr)
     made.soft_wrap = not made.is_terminal
+    if not made.is_terminal and not os.environ.get("COLUMNS"):
+        made.width = PIPED_TABLE_WIDTH
     return made
 
 

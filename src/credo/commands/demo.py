@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.rule import Rule
 
 from credo.commands.common import console, fail
 
@@ -38,7 +39,7 @@ def split_outcomes(
 def _run(*parts: object) -> None:
     args = [str(part) for part in parts]
     shown = " ".join(shlex.quote(a) for a in ["credo", *args])
-    console.rule(f"[bold]$ {shown}", align="left")
+    console.print(Rule(f"[bold]$ {shown}", align="left"), width=min(console.width, 100))
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "credo", *args], check=False)
     if done.returncode != 0:
@@ -194,7 +195,7 @@ def demo(
         "--report",
         directory / "report.html",
     )
-    console.rule("[bold green]done", align="left")
+    console.print(Rule("[bold green]done", align="left"), width=min(console.width, 100))
     console.print(
         f"store: {db}\nfeatures: {features}\nmodel: {model}\n"
         f"scores: {directory / 'scores.csv'}\nreport: {directory / 'report.html'}"
