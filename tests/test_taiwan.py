@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import subprocess
 import sys
@@ -163,6 +164,19 @@ def test_any_csv_with_the_same_columns_imports_deterministically(tmp_path, rows)
     import_taiwan(small, tmp_path / "b")
     assert first.users == 40 and first.events == 40 * 20
     assert read_events(tmp_path / "a").equals(read_events(tmp_path / "b"))
+
+
+def test_a_csv_saved_with_a_byte_order_mark_or_compressed_imports_as_the_plain_one(tmp_path, rows):
+    plain = _write_csv(tmp_path / "plain.csv", rows[:20], list(rows[0]))
+    with_bom = tmp_path / "excel.csv"  # Excel's "CSV UTF-8" starts with a byte-order mark
+    with_bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    packed = tmp_path / "plain.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    import_taiwan(plain, tmp_path / "plain")
+    for variant in (with_bom, packed):
+        import_taiwan(variant, tmp_path / variant.name.replace(".", "_"))
+        imported = read_events(tmp_path / variant.name.replace(".", "_"))
+        assert imported.equals(read_events(tmp_path / "plain")), variant.name
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from credo.compressed import CompressedTableError, open_binary, open_text
 from credo.events.dataset import DatasetSummary, DatasetWriter, render_readme
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, OUTCOME_SCHEMA
 
@@ -103,12 +104,21 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
     if not path.is_file():
         raise TaiwanFormatError(f"{path}: no such file")
     try:
-        table = pacsv.read_csv(
-            path, convert_options=pacsv.ConvertOptions(column_types=_all_strings(path))
-        )
-    except pa.ArrowInvalid as exc:
+        header = _header(path)
+        # The columns are named by position and read as text: the header is the one the csv
+        # module read, so no column escapes the text types by a name pyarrow spells otherwise.
+        positions = [f"column_{i}" for i in range(len(header))]
+        with open_binary(path) as handle:
+            table = pacsv.read_csv(
+                handle,
+                read_options=pacsv.ReadOptions(column_names=positions, skip_rows=1),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(positions, pa.string())
+                ),
+            )
+    except (pa.ArrowInvalid, CompressedTableError, OSError, EOFError) as exc:
         raise TaiwanFormatError(f"{path}: not a readable CSV file: {exc}") from exc
-    names = [name.strip().lower() for name in table.column_names]
+    names = [name.strip().lower() for name in header]
     table = table.rename_columns(names)
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
@@ -125,10 +135,11 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
     return TaiwanClients(ids=ids, columns=columns)
 
 
-def _all_strings(path: Path) -> dict[str, pa.DataType]:
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    return {name: pa.string() for name in header}
+def _header(path: Path) -> list[str]:
+    """The header's names as written, read as the rows are: decompressed where the suffix says
+    so, a byte-order mark (Excel's "CSV UTF-8") set aside."""
+    with open_text(path, encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
 
 
 def _line(row: int) -> int:
