@@ -179,6 +179,55 @@ def test_a_csv_saved_with_a_byte_order_mark_or_compressed_imports_as_the_plain_o
         assert imported.equals(read_events(tmp_path / "plain")), variant.name
 
 
+def _uci_name(name: str, outcome: str) -> str:
+    """The UCI original's name of one of the importer's columns."""
+    if name.startswith("pay_status_"):
+        k = int(name[-1])
+        return f"PAY_{0 if k == 1 else k}"
+    if name.startswith(("bill_amt_", "pay_amt_")):
+        return name[:-2].upper() + name[-1]  # bill_amt_1: BILL_AMT1
+    return outcome if name == "bad" else name.upper()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "workbook_row"),
+    [
+        ("default payment next month", True),
+        ("default payment next month", False),
+        ("default.payment.next.month", False),
+    ],
+)
+def test_the_uci_originals_column_names_import_as_the_repositorys(
+    tmp_path, rows, outcome, workbook_row
+):
+    ours = _write_csv(tmp_path / "ours.csv", rows[:20], list(rows[0]))
+    uci = tmp_path / "uci.csv"
+    with uci.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        if workbook_row:  # the workbook's first row: an empty cell, then X1 ... X23, Y
+            writer.writerow(["", *(f"X{i}" for i in range(1, 24)), "Y"])
+        writer.writerow([_uci_name(name, outcome) for name in rows[0]])
+        writer.writerows([list(row.values()) for row in rows[:20]])
+    assert "PAY_0" in uci.read_text() and "BILL_AMT1" in uci.read_text()
+    import_taiwan(ours, tmp_path / "ours")
+    import_taiwan(uci, tmp_path / "uci")
+    assert read_events(tmp_path / "uci").equals(read_events(tmp_path / "ours"))
+    assert read_outcomes(tmp_path / "uci").equals(read_outcomes(tmp_path / "ours"))
+
+    lines = uci.read_text().splitlines()
+    first_row = 2 + workbook_row
+    lines[first_row - 1] = lines[first_row - 1].replace(",", ",x", 1)  # LIMIT_BAL 'x...'
+    uci.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TaiwanFormatError, match=f"line {first_row}, column limit_bal"):
+        import_taiwan(uci, tmp_path / "broken")
+
+
+def test_a_column_named_twice_is_refused_naming_both(tmp_path, rows):
+    path = _write_csv(tmp_path / "twice.csv", rows[:5], [*rows[0], "default payment next month"])
+    with pytest.raises(TaiwanFormatError, match="'bad' and 'default payment next month'"):
+        import_taiwan(path, tmp_path / "out")
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +56,16 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
     "bad",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", *NUMERIC_COLUMNS)
+# The UCI original (its workbook, and CSV copies of it) names the columns otherwise: PAY_0 is
+# September's status (some copies say PAY_1), BILL_AMT1 and PAY_AMT1 September's amounts.
+UCI_NAMES: dict[str, str] = {
+    "pay_0": "pay_status_1",
+    "pay_1": "pay_status_1",
+    **{f"pay_{k}": f"pay_status_{k}" for k in range(2, MONTHS + 1)},
+    **{f"bill_amt{k}": f"bill_amt_{k}" for k in range(1, MONTHS + 1)},
+    **{f"pay_amt{k}": f"pay_amt_{k}" for k in range(1, MONTHS + 1)},
+    "default_payment_next_month": "bad",
+}
 INTEGER_COLUMNS = frozenset(
     ["sex", "education", "marriage", "age", "bad"] + [f"pay_status_{k}" for k in range(1, 7)]
 )
@@ -104,74 +115,108 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
     if not path.is_file():
         raise TaiwanFormatError(f"{path}: no such file")
     try:
-        header = _header(path)
+        header_line, header = _header(path)
         # The columns are named by position and read as text: the header is the one the csv
         # module read, so no column escapes the text types by a name pyarrow spells otherwise.
         positions = [f"column_{i}" for i in range(len(header))]
         with open_binary(path) as handle:
             table = pacsv.read_csv(
                 handle,
-                read_options=pacsv.ReadOptions(column_names=positions, skip_rows=1),
+                read_options=pacsv.ReadOptions(column_names=positions, skip_rows=header_line),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(positions, pa.string())
                 ),
             )
     except (pa.ArrowInvalid, CompressedTableError, OSError, EOFError) as exc:
         raise TaiwanFormatError(f"{path}: not a readable CSV file: {exc}") from exc
-    names = [name.strip().lower() for name in header]
+    names = [_column_name(name) for name in header]
+    _check_names(path, header, names)
     table = table.rename_columns(names)
+    if table.num_rows == 0:
+        raise TaiwanFormatError(f"{path}: no rows after the header")
+    first_line = header_line + 1
+    ids = pc.utf8_trim_whitespace(table.column("id").combine_chunks())
+    _check_ids(path, ids, first_line)
+    columns = {name: _numeric(path, table, name, first_line) for name in NUMERIC_COLUMNS}
+    _check_values(path, columns, first_line)
+    return TaiwanClients(ids=ids, columns=columns)
+
+
+def _column_name(written: str) -> str:
+    """The importer's name of a column, from its name as written (any case, spaces and dots
+    read as underscores) or as the UCI original writes it."""
+    plain = re.sub(r"[\s.]+", "_", written.strip().lower())
+    return UCI_NAMES.get(plain, plain)
+
+
+def _header(path: Path) -> tuple[int, list[str]]:
+    """The header's line number and its names as written, read as the rows are: decompressed
+    where the suffix says so, a byte-order mark (Excel's "CSV UTF-8") set aside. The header is
+    the first line, or the second where only that one names the columns: the UCI workbook
+    puts a row of its own names (X1 ... X23, Y) above them."""
+    with open_text(path, encoding="utf-8-sig", newline="") as handle:
+        lines = csv.reader(handle)
+        first, second = next(lines, []), next(lines, [])
+
+    def names_every_column(header: list[str]) -> bool:
+        return set(REQUIRED_COLUMNS) <= {_column_name(name) for name in header}
+
+    if not names_every_column(first) and names_every_column(second):
+        return 2, second
+    return 1, first
+
+
+def _check_names(path: Path, header: list[str], names: list[str]) -> None:
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
         raise TaiwanFormatError(
             f"{path}: missing column(s) {', '.join(missing)}; a Taiwan file needs the columns"
-            f" {', '.join(REQUIRED_COLUMNS)} (see docs/taiwan.md)"
+            f" {', '.join(REQUIRED_COLUMNS)} (or the UCI original's names: ID, LIMIT_BAL, ...,"
+            " PAY_0, PAY_2 ... PAY_6, BILL_AMT1 ..., PAY_AMT1 ..., default payment next month;"
+            " see docs/taiwan.md)"
         )
-    if table.num_rows == 0:
-        raise TaiwanFormatError(f"{path}: no rows after the header")
-    ids = pc.utf8_trim_whitespace(table.column("id").combine_chunks())
-    _check_ids(path, ids)
-    columns = {name: _numeric(path, table, name) for name in NUMERIC_COLUMNS}
-    _check_values(path, columns)
-    return TaiwanClients(ids=ids, columns=columns)
+    for name in REQUIRED_COLUMNS:
+        written = [header[i] for i, given in enumerate(names) if given == name]
+        if len(written) > 1:
+            raise TaiwanFormatError(
+                f"{path}: columns {' and '.join(repr(w) for w in written)} are both {name};"
+                " keep one"
+            )
 
 
-def _header(path: Path) -> list[str]:
-    """The header's names as written, read as the rows are: decompressed where the suffix says
-    so, a byte-order mark (Excel's "CSV UTF-8") set aside."""
-    with open_text(path, encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle), [])
-
-
-def _line(row: int) -> int:
-    return row + 2  # the header is line 1
+def _line(row: int, first_line: int) -> int:
+    return row + first_line  # first_line: the line of the first row, after the header
 
 
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _check_ids(path: Path, ids: pa.Array) -> None:
+def _check_ids(path: Path, ids: pa.Array, first_line: int) -> None:
     empty = np.asarray(pc.equal(pc.utf8_length(ids), 0).fill_null(True))
     if empty.any():
-        raise TaiwanFormatError(f"{path}, line {_line(_first(empty))}: column id is empty")
+        raise TaiwanFormatError(
+            f"{path}, line {_line(_first(empty), first_line)}: column id is empty"
+        )
     values = ids.to_numpy(zero_copy_only=False)
     unique, first_index, counts = np.unique(values, return_index=True, return_counts=True)
     if (counts > 1).any():
         duplicate = unique[counts > 1][0]
         rows = np.flatnonzero(values == duplicate)
         raise TaiwanFormatError(
-            f"{path}, lines {_line(rows[0])} and {_line(rows[1])}: id {duplicate!r} appears"
-            " twice; each client must have one row"
+            f"{path}, lines {_line(rows[0], first_line)} and {_line(rows[1], first_line)}:"
+            f" id {duplicate!r} appears twice; each client must have one row"
         )
 
 
-def _numeric(path: Path, table: pa.Table, name: str) -> np.ndarray:
+def _numeric(path: Path, table: pa.Table, name: str, first_line: int) -> np.ndarray:
     column = table.column(name).combine_chunks()
     ok = np.asarray(pc.match_substring_regex(column, _NUMBER).fill_null(False))
     if not ok.all():
         row = _first(~ok)
         raise TaiwanFormatError(
-            f"{path}, line {_line(row)}, column {name}: {column[row].as_py()!r} is not a number"
+            f"{path}, line {_line(row, first_line)}, column {name}:"
+            f" {column[row].as_py()!r} is not a number"
         )
     values = pc.cast(pc.utf8_trim_whitespace(column), pa.float64()).to_numpy()
     if name in INTEGER_COLUMNS:
@@ -179,17 +224,19 @@ def _numeric(path: Path, table: pa.Table, name: str) -> np.ndarray:
         if fractional.any():
             row = _first(fractional)
             raise TaiwanFormatError(
-                f"{path}, line {_line(row)}, column {name}: {values[row]} must be a whole number"
+                f"{path}, line {_line(row, first_line)}, column {name}:"
+                f" {values[row]} must be a whole number"
             )
     return values
 
 
-def _check_values(path: Path, columns: dict[str, np.ndarray]) -> None:
+def _check_values(path: Path, columns: dict[str, np.ndarray], first_line: int) -> None:
     def refuse(name: str, bad: np.ndarray, rule: str) -> None:
         if bad.any():
             row = _first(bad)
             raise TaiwanFormatError(
-                f"{path}, line {_line(row)}, column {name}: {columns[name][row]:g} {rule}"
+                f"{path}, line {_line(row, first_line)}, column {name}:"
+                f" {columns[name][row]:g} {rule}"
             )
 
     refuse("limit_bal", columns["limit_bal"] <= 0, "must be a positive credit limit")
