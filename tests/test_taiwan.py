@@ -228,6 +228,20 @@ def test_a_column_named_twice_is_refused_naming_both(tmp_path, rows):
         import_taiwan(path, tmp_path / "out")
 
 
+def test_a_workbook_or_a_row_cut_short_is_refused_saying_so(tmp_path, rows):
+    workbook = tmp_path / "default of credit card clients.xls"
+    workbook.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8)
+    with pytest.raises(TaiwanFormatError, match="is an Excel workbook, not a CSV file"):
+        import_taiwan(workbook, tmp_path / "out")
+    path = _write_csv(tmp_path / "short.csv", rows[:5], list(rows[0]))
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0]  # the last field of line 4 left off
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TaiwanFormatError, match="line 4: 24 field.s. where the header has 25"):
+        import_taiwan(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from credo.compressed import CompressedTableError, open_binary, open_text
+from credo.compressed import CompressedTableError, open_binary, open_text, utf16_text
 from credo.events.dataset import DatasetSummary, DatasetWriter, render_readme
 from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, OUTCOME_SCHEMA
 
@@ -70,6 +70,7 @@ INTEGER_COLUMNS = frozenset(
     ["sex", "education", "marriage", "age", "bad"] + [f"pay_status_{k}" for k in range(1, 7)]
 )
 
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls workbook's first bytes
 _NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 
 README = """# Taiwan credit card clients, as credo events
@@ -114,6 +115,9 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
         raise TaiwanFormatError(f"{path} is a folder: give the Taiwan CSV file itself")
     if not path.is_file():
         raise TaiwanFormatError(f"{path}: no such file")
+    refusal = _not_csv_text(path)
+    if refusal:
+        raise TaiwanFormatError(refusal)
     try:
         header_line, header = _header(path)
         # The columns are named by position and read as text: the header is the one the csv
@@ -127,7 +131,11 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
                     column_types=dict.fromkeys(positions, pa.string())
                 ),
             )
-    except (pa.ArrowInvalid, CompressedTableError, OSError, EOFError) as exc:
+    except pa.ArrowInvalid as exc:
+        raise TaiwanFormatError(
+            _short_or_long_row(path) or f"{path}: not a readable CSV file: {exc}"
+        ) from exc
+    except (CompressedTableError, OSError, EOFError) as exc:
         raise TaiwanFormatError(f"{path}: not a readable CSV file: {exc}") from exc
     names = [_column_name(name) for name in header]
     _check_names(path, header, names)
@@ -140,6 +148,41 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
     columns = {name: _numeric(path, table, name, first_line) for name in NUMERIC_COLUMNS}
     _check_values(path, columns, first_line)
     return TaiwanClients(ids=ids, columns=columns)
+
+
+def _not_csv_text(path: Path) -> str | None:
+    """What to tell of a file that is no CSV text though it may be the data (the UCI original
+    is a workbook): pyarrow's error quoted its bytes."""
+    said = utf16_text(path)
+    if said:
+        return said
+    with path.open("rb") as handle:
+        start = handle.read(len(_OLE2_MAGIC))
+    workbook = start == _OLE2_MAGIC or (
+        start.startswith(b"PK\x03\x04") and path.suffix.lower() in (".xlsx", ".xlsm")
+    )
+    if not workbook:
+        return None
+    return (
+        f"{path} is an Excel workbook, not a CSV file: open it and save it as 'CSV UTF-8'"
+        " (its column names, as the UCI original has them, are read; docs/taiwan.md)"
+    )
+
+
+def _short_or_long_row(path: Path) -> str | None:
+    """The first row of more or fewer fields than the header, told with its line."""
+    with open_text(path, encoding="utf-8-sig", newline="") as handle:
+        lines = csv.reader(handle)
+        header_line, header = _header(path)
+        for _ in range(header_line):
+            next(lines, None)
+        for fields in lines:
+            if fields and len(fields) != len(header):
+                return (
+                    f"{path}, line {lines.line_num}: {len(fields)} field(s) where the header"
+                    f" has {len(header)}"
+                )
+    return None
 
 
 def _column_name(written: str) -> str:
