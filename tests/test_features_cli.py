@@ -143,6 +143,17 @@ def test_list_prints_the_catalog_by_dimension():
     assert "id_address_months" in result.stdout and "no (policy)" in result.stdout
 
 
+def test_build_options_before_a_verb_are_refused_not_ignored(store):
+    # before the fix, --db was dropped (./credo.duckdb read) and --policy eu listed us's
+    wrong_store = credo("features", "--db", str(store), "person", "alice")
+    said = " ".join(wrong_store.stderr.split())
+    assert wrong_store.returncode == 1
+    assert "--db given before `person` would be ignored" in said, said
+    listed = credo("features", "--policy", "eu", "list")
+    assert listed.returncode == 1 and "--policy given before `list`" in listed.stderr
+    assert credo("features", "list").returncode == 0
+
+
 def test_person_prints_the_batch_row_as_json(store, tmp_path):
     out = tmp_path / "f.parquet"
     built = credo("features", "--db", str(store), "--as-of", str(AS_OF), "--out", str(out))

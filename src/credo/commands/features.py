@@ -472,6 +472,20 @@ def register(app: typer.Typer) -> None:
         out: OutOption = None,
     ) -> None:
         if ctx.invoked_subcommand is not None:
+            given = [
+                param.opts[0]
+                for param in ctx.command.params
+                if param.name
+                and getattr(ctx.get_parameter_source(param.name), "name", "DEFAULT") != "DEFAULT"
+            ]
+            if given:
+                # `credo features --db other.duckdb person u1` had read ./credo.duckdb, and
+                # `features --policy eu list` listed the us catalog
+                fail(
+                    f"{', '.join(given)} given before `{ctx.invoked_subcommand}` would be"
+                    f" ignored: write it after the verb, e.g. `credo features"
+                    f" {ctx.invoked_subcommand} {given[0]} ...`"
+                )
             return
         build(db, as_of, as_of_file, engine, spark_master, events_dir, policy, out)
 
