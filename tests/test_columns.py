@@ -542,6 +542,37 @@ def test_outcomes_join_their_feature_rows_by_day_and_refuse_ambiguity(tmp_path) 
         join_outcomes(features, garbage)
 
 
+def test_outcomes_written_with_a_frames_index_join_each_row_its_own_date(tmp_path) -> None:
+    """A Parquet outcomes file pandas wrote from a slice or a shuffle keeps that index: each
+    outcome is still joined at its own as_of, not at the date of the row whose position its
+    index label names (person a's outcome of January had been joined to February's features)."""
+    from credo.model.tables import join_outcomes
+
+    features = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "as_of": pd.to_datetime(["2024-01-01", "2024-02-01"] * 2).date,
+            "f": [1.0, 2.0, 3.0, 4.0],
+        },
+        index=[7, 3, 9, 1],
+    )
+    outcomes = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "as_of": pd.to_datetime(["2024-01-01", "2024-02-01"]).date,
+            "bad": [1, 0],
+        },
+        index=[1, 0],
+    )
+    shuffled = tmp_path / "shuffled.parquet"
+    outcomes.to_parquet(shuffled)
+    joined = join_outcomes(features, shuffled)
+    assert joined["f"].tolist() == [1.0, 4.0] and joined["bad"].tolist() == [1, 0]
+    sliced = tmp_path / "sliced.parquet"  # a held-out part: its index starts past 0
+    outcomes.set_axis([900, 901]).to_parquet(sliced)
+    assert join_outcomes(features, sliced)["f"].tolist() == [1.0, 4.0]
+
+
 def test_outcome_dates_are_read_as_the_features_read_them_and_mismatches_say_which(
     tmp_path,
 ) -> None:

@@ -1070,7 +1070,9 @@ def _as_of_day(values: pd.Series, what: str) -> pd.Series:
             f"{what} has {pc.sum(missing).as_py():,} row(s) without an as_of date (the first in"
             f" data row {first + 1:,}): give each row its date, YYYY-MM-DD"
         )
-    return pd.Series(days.to_pandas(), index=values.index).astype("datetime64[us]")
+    # by position: a file pandas wrote keeps its frame's index (a slice's 900.., a shuffle's),
+    # and a Series given another index is matched to it by label, each row another's date
+    return days.to_pandas().astype("datetime64[us]").set_axis(values.index)
 
 
 def _day_text(value: object) -> str:
