@@ -330,6 +330,23 @@ def test_many_small_groups_are_pooled_and_never_judged():
     assert audit["approval"]["judged_groups"] == 40
 
 
+def test_pooling_small_groups_keeps_the_people_of_no_known_value_apart():
+    # 60 nationalities of 20 people, one of 300, and 10 people whose nationality is not known:
+    # those 10 are the missing group, not one of the pooled small groups
+    rng = np.random.default_rng(5)
+    groups = np.array(
+        [f"c{i:02d}" for i in range(60)] * 20 + ["big"] * 300 + [None] * 10, dtype=object
+    )
+    n = groups.size
+    y, approved = (rng.random(n) < 0.2).astype(int), rng.random(n) < 0.7
+    audit = fairness.audit_attribute("nationality", groups, y, np.full(n, 0.2), approved)
+    pooled = "60 groups under 30 people, pooled"
+    assert audit["pooled"] == pooled
+    rows = [(row["group"], row["count"]) for row in audit["approval"]["groups"]]
+    assert rows == [("big", 300), (pooled, 1200), ("missing", 10)]
+    assert audit["values"]["missing"] == 10
+
+
 def test_rates_by_group_equal_a_direct_count():
     rng = np.random.default_rng(4)
     n = 5_000

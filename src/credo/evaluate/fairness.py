@@ -87,8 +87,9 @@ def _grouping(groups: Any, pooled: str | None = None) -> _Grouping:
     names = _group_names(groups)
     codes, uniques = pd.factorize(names)
     order = group_order(uniques.tolist())
-    if pooled in order:  # after the groups it stands beside
-        order = [name for name in order if name != pooled] + [pooled]
+    if pooled in order:  # after the groups it stands beside, before the missing one
+        known = [name for name in order if name not in (pooled, MISSING)]
+        order = known + [pooled] + [name for name in order if name == MISSING]
     position = {name: i for i, name in enumerate(order)}
     remap = np.array([position[name] for name in uniques], dtype=np.int64)
     return _Grouping(order, remap[codes], pooled)
@@ -96,13 +97,15 @@ def _grouping(groups: Any, pooled: str | None = None) -> _Grouping:
 
 def pool_small_groups(labels: np.ndarray, most: int = MAX_GROUPS) -> tuple[np.ndarray, str | None]:
     """With more than `most` groups, the groups under MIN_GROUP_SIZE people become one row
-    (they are never judged one by one, and a table of thousands is read by nobody).
+    (they are never judged one by one, and a table of thousands is read by nobody); the
+    missing group stays apart.
     Returns the labels and the pooled group's name (None when nothing was pooled)."""
     names = _group_names(labels)
     counts = pd.Series(names).value_counts()
     if len(counts) <= most:
         return names, None
-    small = counts.index[counts < MIN_GROUP_SIZE]
+    # the people whose attribute is not known stay a group of their own, however few
+    small = counts.index[(counts < MIN_GROUP_SIZE) & (counts.index != MISSING)]
     if len(small) < 2:
         return names, None
     pooled = f"{len(small):,} groups under {MIN_GROUP_SIZE} people, pooled"
