@@ -672,6 +672,16 @@ def test_a_figure_is_never_rounded_onto_the_bar_it_is_judged_by(value, bar, digi
     assert beside_bar(value, bar, digits) == shown
 
 
+def test_the_page_never_rounds_the_auc_or_the_psi_onto_their_bars():
+    # the summary said "AUC 0.6996 ... flag" while the tile above it read 0.700, and "PSI
+    # 0.0996: stable" beside a section that read "Here it is 0.100: stable"
+    result = _synthetic_result()
+    result["scorecard"]["auc"], result["stability"]["psi"] = 0.69961, 0.09961
+    page = render_report(result)
+    assert "<b>0.6996</b><span>AUC</span>" in page
+    assert "Here it is <b>0.0996</b>" in page
+
+
 def test_ks_of_a_ranking_the_wrong_way_round_reads_near_zero_everywhere():
     """An outcome read the wrong way round (AUC 0.157) read KS 0.544: the gap in the goods'
     favour counted. KS is the bads' lead in the risk direction, in the JSON, the page's

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from credo import output
 from credo.evaluate import fairness, metrics, plots
-from credo.evaluate.evaluation import beside_bar
+from credo.evaluate.evaluation import MIN_AUC, beside_bar
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -75,6 +75,7 @@ def render_report(result: dict[str, Any], title: str = "Credit model evaluation"
         check={c["name"]: c for c in result["checks"]},
         charts=_charts(result),
         title=title,
+        min_auc=MIN_AUC,
         min_group=fairness.MIN_GROUP_SIZE,
         four_fifths=fairness.FOUR_FIFTHS,
         max_gap=f"{fairness.MAX_RATE_GAP:.2f}",
