@@ -212,6 +212,21 @@ def test_group_labels_for_age_categories_and_missing():
     assert list(words) == ["f", "missing", "m"]
 
 
+def test_ages_no_applicant_has_are_banded_at_the_ends_among_a_few_ages():
+    # four ages and 999 (not known): the audit says such ages are banded at the ends, and
+    # so they are, not judged as a group "999" of their own
+    rng = np.random.default_rng(6)
+    n = 900
+    ages = rng.choice([25.0, 35.0, 45.0, 55.0, 999.0], n)
+    y, approved = (rng.random(n) < 0.2).astype(int), rng.random(n) < 0.7
+    audit = fairness.audit_attribute("age", ages, y, np.full(n, 0.2), approved)
+    groups = [row["group"] for row in audit["approval"]["groups"]]
+    assert groups == ["25-34", "35-44", "45-54", "55-64", ">= 65"]
+    assert audit["values"]["odd_ages"] == {"count": int((ages == 999).sum()), "examples": ["999"]}
+    # a few ages every applicant can have stay one group each
+    assert set(fairness.group_labels(np.array([30.0, 40.0, 50.0]), "age")) == {"30", "40", "50"}
+
+
 def test_an_age_held_as_text_with_a_few_codes_is_banded():
     # five "unknown" among ages: the column is text, but still ages, not a group per year
     ages = np.r_[np.arange(20, 80), np.arange(20, 80)].astype(str).astype(object)

@@ -132,7 +132,10 @@ def group_labels(values: Any, name: str = "") -> np.ndarray:
     if numeric is None:  # text: a category, even of digits
         return _text_groups(np.asarray(values, dtype=object).ravel())[0]
     present = numeric[~np.isnan(numeric)]
-    if np.unique(present).size <= 10:
+    # ages no applicant has (999 for not known) are banded at the ends, as the audit says,
+    # not judged as a group of their own beside a few ages
+    odd_ages = says_age and bool(np.any((present < MIN_AGE) | (present > MAX_AGE)))
+    if np.unique(present).size <= 10 and not odd_ages:
         as_int = np.all(present == np.round(present))
         shown = [
             MISSING if np.isnan(v) else (str(int(v)) if as_int else format_number(v))
