@@ -799,6 +799,8 @@ def test_feature_table_path_train_score_and_sql(tmp_path):
     judged = tmp_path / "by_name.json.eval"
     credo("evaluate", "--model", by_name, "--features", features, "--outcomes", named,
           "--report", tmp_path / "n.html", "--json", judged)  # fmt: skip
+    # the report names the outcomes file's column, not the "bad" it is renamed to inside
+    assert json.loads(judged.read_text())["data"]["outcome"].startswith("bad: default = 1;")
     with_id = credo("train", *inputs, "--id", "user_id", "--out", fewer, check=False)
     assert with_id.returncode == 1 and "--id is for plain tables" in with_id.stderr
 

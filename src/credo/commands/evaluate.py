@@ -107,13 +107,15 @@ def _load_labelled(
                 )
             )
         note_empty_rows(frame)
+        named = target
         source = str(table)
     else:
         if features is None or outcomes is None:
             fail("give --table T --target COL, or --features F --outcomes O")
         frame, _ = read_features(features)
         # the outcomes file's column as named, else as the model's training named it
-        frame = join_outcomes(frame, outcomes, target or trained_target or "bad")
+        named = target or trained_target or "bad"
+        frame = join_outcomes(frame, outcomes, named)
         target = "bad"
         source = f"{features}, outcomes from {outcomes}"
     try:
@@ -126,7 +128,8 @@ def _load_labelled(
             else ""
         )
         fail(f"{exc}{trained_with}")
-    outcome = outcome_definition(target, bad_values, good_values, left_out)
+    # told by the column's own name: join_outcomes calls an outcomes file's "bad"
+    outcome = outcome_definition(named, bad_values, good_values, left_out)
     empty = np.zeros(len(frame), dtype=bool)
     # the unscorable get no score: declined, in no other figure (a feature-table model's
     # table given by --table too: their empty pd had stopped the evaluation)
