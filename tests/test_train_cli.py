@@ -554,6 +554,20 @@ def test_clear_errors(trained, tmp_path):
     assert "names no column" not in said and "telephone_number" in said, said
 
 
+def test_plain_table_readings_given_with_a_feature_table_are_refused(tmp_path):
+    """--no-negative-codes, --no-nines-codes and --comma-thousands read a plain table's cells:
+    given with --features they had been accepted and done nothing, as --special is refused."""
+    for options, named in (
+        (["--no-negative-codes"], "--no-negative-codes"),
+        (["--no-nines-codes", "--comma-thousands"], "--no-nines-codes and --comma-thousands"),
+    ):
+        refused = credo("train", "--features", tmp_path / "f.parquet", "--outcomes",
+                        tmp_path / "o.parquet", *options, "--out", tmp_path / "m.json",
+                        check=False)  # fmt: skip
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1 and f"{named}: for plain tables (--table) only" in said
+
+
 def test_evaluate_audits_the_policy_the_model_was_trained_under():
     """An EU model's disability and sexual orientation went unaudited: evaluate's --policy
     defaulted to the US list whatever the model's."""

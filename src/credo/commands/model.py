@@ -299,6 +299,23 @@ def train(
         fail("--table needs --target COL (the 0/1 column, 1 = bad)")
     if features is not None and id_column is not None:
         fail("--id is for plain tables: a feature table's rows are people, named by user_id")
+    if features is not None:
+        # read only from a plain table's cells: a feature table's catalog declares its codes,
+        # and its numbers are numbers
+        ignored = [
+            option
+            for option, given in (
+                ("--no-negative-codes", not negative_codes),
+                ("--no-nines-codes", not nines_codes),
+                ("--comma-thousands", comma_thousands),
+            )
+            if given
+        ]
+        if ignored:
+            fail(
+                f"{' and '.join(ignored)}: for plain tables (--table) only; a feature table's"
+                " catalog declares its special values, and its numbers are stored as numbers"
+            )
     check_scale(scale)
     check_output(out, "--out", inputs=(features, outcomes, table, policy_file(policy)))
     started = time.perf_counter()
