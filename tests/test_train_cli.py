@@ -1319,6 +1319,24 @@ def test_sentinels_and_codes_of_a_plain_table(tmp_path):
     assert "--categorical row: the column is left out of the model (" in said
 
 
+def test_a_negative_code_given_with_special_is_not_said_to_be_ranked_without_codes(tmp_path):
+    """--special months=-9 gives -9 its bin whatever --no-negative-codes says: the note had
+    named it as a code that --no-negative-codes would rank as a number."""
+    rng = np.random.default_rng(11)
+    n = 3_000
+    months = rng.integers(0, 60, n).astype(float)
+    months[rng.random(n) < 0.1] = -9  # the bureaus' "no record"
+    y = (rng.random(n) < 1 / (1 + np.exp(1.0 + months / 30))).astype(int)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"months": months, "bad": y}).to_csv(path, index=False)
+    base = ["train", "--table", path, "--target", "bad", "--min-iv", "0"]
+    unnamed = credo(*base, "--out", tmp_path / "a.json")
+    assert "months -9; --no-negative-codes ranks them" in " ".join(unnamed.stdout.split())
+    named = credo(*base, "--special", "months=-9", "--out", tmp_path / "b.json")
+    assert "read as codes, each with a bin of its own" not in " ".join(named.stdout.split())
+    assert -9.0 in load_model(tmp_path / "b.json").scorecard.bins_["months"].specials
+
+
 def test_a_sentinel_far_beyond_a_column_s_values_is_named_with_the_option_to_give(tmp_path):
     rng = np.random.default_rng(10)
     n = 3_000

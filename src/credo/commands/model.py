@@ -476,9 +476,10 @@ def train(
                 " values are grouped as categories, not ranked"
             )
         _warn_of_coded_numbers(data.X, categorical or [], left_out)
-        codes = _note_codes(data.X, categorical or [], left_out) if negative_codes else {}
+        codes = _note_codes(data.X, categorical or [], left_out, specials) if negative_codes else {}
         if nines_codes:
-            for name, nines in _note_codes(data.X, categorical or [], left_out, True).items():
+            found = _note_codes(data.X, categorical or [], left_out, specials, True)
+            for name, nines in found.items():
                 codes[name] = [*codes.get(name, []), *nines]
         _note_far_extremes(data.X, categorical or [], specials, left_out, codes)
     if failed is not None:
@@ -585,10 +586,15 @@ def _warn_of_coded_numbers(frame: Any, categorical: list[str], left_out: dict[st
 
 
 def _note_codes(
-    frame: Any, categorical: list[str], left_out: dict[str, str], nines: bool = False
+    frame: Any,
+    categorical: list[str],
+    left_out: dict[str, str],
+    specials: dict[str, list],
+    nines: bool = False,
 ) -> dict[str, list[float]]:
     """Say which columns' negative codes (columns.negative_codes) or, with `nines`, nines
-    codes (columns.nines_codes) get bins of their own, and return them by column."""
+    codes (columns.nines_codes) get bins of their own, and return them by column. A value
+    given with --special is its own bin whatever --no-negative-codes says, so is not named."""
     from rich.markup import escape
 
     from credo.model.columns import negative_codes, nines_codes
@@ -597,7 +603,9 @@ def _note_codes(
     found = {
         name: codes
         for name in frame.columns
-        if name not in categorical and name not in left_out and (codes := finder(frame[name]))
+        if name not in categorical
+        and name not in left_out
+        and (codes := [c for c in finder(frame[name]) if c not in specials.get(name, [])])
     }
     if found:
         shown = "; ".join(
