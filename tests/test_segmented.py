@@ -321,6 +321,27 @@ def test_a_split_on_categories_scores_alike_in_sql(tmp_path):
     assert_same(model, seen, got)
 
 
+def test_a_level_never_seen_on_a_split_s_side_is_told_as_unseen_not_as_the_rule():
+    """A level never seen falls on the riskiest group's side of a split on categories: its
+    charge read the side's rule ("status in {two or more late} or missing"), false of it."""
+    X, y = planted(6000, 5)
+    status = np.select(
+        [X.months_late == 0, X.months_late == 1], ["on time", "a month late"], "two or more late"
+    )
+    X = X.drop(columns="months_late").assign(status=status)
+    model = SegmentedScorecard(**SMALL_SEARCH).fit(X, y)
+    assert model.segments_[0].conditions[0].feature == "status"
+    table = model.score_table(X.head(300).assign(status="a level never seen"), with_text=True)
+    code = model.codes_["status"]
+    told = [
+        text
+        for r in range(1, 6)
+        for got, text in zip(table[f"reason_{r}"], table[f"reason_{r}_text"], strict=True)
+        if got == code
+    ]
+    assert told and all("a level never seen" in t and "no record" in t for t in told), told[:3]
+
+
 def test_the_search_reports_its_progress_and_training_passes_it_on():
     X, y = planted(3000, 2)
     heard: list[str] = []

@@ -393,6 +393,14 @@ class SegmentedScorecard(OutcomeClassifier, BaseEstimator):
         whole = self.segment_reason_text(segment, name)
         out = np.full(len(values), whole, dtype=object)
         on_it = [c for c in segment.conditions if c.feature == name]
+        if len(on_it) == 1 and on_it[0].bins.kind == "categorical":
+            # a level never seen at fit falls on the side of the riskiest group, whose levels
+            # the person does not have: told as unseen, as the card tells it
+            raw = values.to_numpy(dtype=object)
+            unseen = on_it[0].bins.unseen_levels(raw)
+            for level in set(raw[unseen].tolist()):
+                out[unseen & (raw == level)] = rs.unseen_level_text(name, level)
+            return out
         if len(on_it) != 1 or on_it[0].bins.kind != "numeric":
             return out
         bins, members = on_it[0].bins, on_it[0].members
