@@ -12,6 +12,7 @@ test: what `auto_bend` did before it had one.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,10 @@ def cv(x: pd.DataFrame, y: np.ndarray, folds: list, monotonic: str) -> float:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.parse_args()
     started = time.perf_counter()
     print(f"{'data':46} {'auto':>8} {'auto_bend':>10} {'any bend':>9}")
     for name, x, y, folds in datasets():

@@ -8,8 +8,8 @@ Usage: featuretools_dfs.py EVENTS.parquet AS_OF.parquet  -> prints one JSON obje
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 
 import pandas as pd
@@ -63,4 +63,8 @@ def main(events_path: str, as_of_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("events", help="the events as Parquet")
+    parser.add_argument("as_of", help="user_id and as_of per person, as Parquet")
+    args = parser.parse_args()
+    main(args.events, args.as_of)
