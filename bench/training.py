@@ -8,7 +8,9 @@ rows (one run each). Scoring, made fair: both scorecards hold the SAME features 
 with no selection on --score-fit-rows rows, optbinning's on exactly the features credo kept), both
 score the same --score-rows rows after a warm-up call, runs alternate between the systems and the
 best of --repeat counts. credo's timing includes pd, band and the four reason codes (and the
-inquiries fifth); optbinning's Scorecard.score gives the score only. Prints a table with the
+inquiries fifth); optbinning's Scorecard.score gives the score only. credo scores in chunks on
+up to two threads, optbinning on one: the scoring ratio is also given per CPU-second (processor
+time of the process, all threads), which the threads do not raise. Prints a table with the
 ratios and writes the figures (load average included) to bench/out/training.json.
 """
 
@@ -108,15 +110,20 @@ def bench_score(
     for name, score in scorers.items():  # warm: imports, caches, first-call costs
         assert len(score()) == len(rows), name
     best = dict.fromkeys(scorers, float("inf"))
+    best_cpu = dict.fromkeys(scorers, float("inf"))
     for _ in range(repeat):
         for name, score in scorers.items():
+            cpu = time.process_time()
             _, seconds = time_it(score)
             best[name] = min(best[name], seconds)
+            best_cpu[name] = min(best_cpu[name], time.process_time() - cpu)
     return {
         name: {
             "features": len(card.features_),
             "score_s": seconds,
             "score_rows_per_s": len(rows) / seconds,
+            "score_cpu_s": best_cpu[name],
+            "score_rows_per_cpu_s": len(rows) / best_cpu[name],
         }
         for name, seconds in best.items()
     }
@@ -173,9 +180,12 @@ def main() -> None:
         f"\nscoring {len(score_rows):,} rows, both models on the same features, best of "
         f"{args.repeat}"
     )
-    print(f"{'system':<12}{'features':>10}{'score s':>10}{'rows/s':>14}")
+    print(f"{'system':<12}{'features':>10}{'score s':>10}{'rows/s':>14}{'rows/cpu-s':>14}")
     for name, r in score.items():
-        print(f"{name:<12}{r['features']:>10}{r['score_s']:>10.3f}{r['score_rows_per_s']:>14,.0f}")
+        print(
+            f"{name:<12}{r['features']:>10}{r['score_s']:>10.3f}{r['score_rows_per_s']:>14,.0f}"
+            f"{r['score_rows_per_cpu_s']:>14,.0f}"
+        )
     ratios = {}
     if "optbinning" in fit:
         ratios["fit_speedup"] = fit["optbinning"]["fit_s"] / fit["credo"]["fit_s"]
@@ -184,7 +194,13 @@ def main() -> None:
         ratios["score_speedup"] = (
             score["credo"]["score_rows_per_s"] / score["optbinning"]["score_rows_per_s"]
         )
-        print(f"credo scoring with reasons is {ratios['score_speedup']:.1f}x faster (goal >= 10x)")
+        ratios["score_speedup_per_cpu_s"] = (
+            score["credo"]["score_rows_per_cpu_s"] / score["optbinning"]["score_rows_per_cpu_s"]
+        )
+        print(
+            f"credo scoring with reasons is {ratios['score_speedup']:.1f}x faster (goal >= 10x);"
+            f" per CPU-second {ratios['score_speedup_per_cpu_s']:.1f}x"
+        )
     figures["ratios"] = ratios
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
