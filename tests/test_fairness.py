@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from credo.evaluate import fairness
@@ -394,8 +397,6 @@ def test_calibration_flags_allow_for_the_number_of_groups():
 
 
 def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
-    import pandas as pd
-
     rng = np.random.default_rng(4)
     n = 2000
     born = pd.Timestamp("2026-06-30") - pd.to_timedelta(rng.integers(20 * 365, 75 * 365, n), "D")
@@ -408,7 +409,7 @@ def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
     assert audit["pooled"] is None
     audited = {row["group"] for row in audit["calibration"]["groups"]}
     assert audited <= {"< 25", "25-34", "35-44", "45-54", "55-64", ">= 65"} and len(audited) >= 5
-    today = pd.Timestamp.now()
+    today = pd.Timestamp.now(tz="UTC")
     ages = fairness.years_since_dates(text)
     expected = (
         today.year
@@ -433,6 +434,26 @@ def test_a_date_of_birth_is_audited_as_ages_not_as_one_group_per_person():
     berlin = pd.Series(pd.to_datetime(["1980-06-15 00:00"]).tz_localize("Europe/Berlin"))
     assert fairness.years_since_dates(berlin.to_numpy(dtype=object), today=on).tolist() == [45.0]
     assert fairness.years_since_dates(np.arange(40)) is None
+
+
+def test_an_age_today_is_counted_to_the_utc_day_whatever_the_machine_zone(monkeypatch):
+    # a zone whose day differs from UTC's now: UTC+14 from 10:00 UTC, UTC-11 before 11:00
+    utc_today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    zone = "Pacific/Kiritimati" if pd.Timestamp.now(tz="UTC").hour >= 12 else "Pacific/Pago_Pago"
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        local_today = pd.Timestamp.now().normalize()
+        assert local_today != utc_today
+        # born 30 years before the later of the two days: a birthday in one zone, not yet in
+        # the other
+        later = max(local_today, utc_today)
+        born = later - pd.DateOffset(years=30)
+        ages = fairness.years_since_dates(np.array([f"{born:%Y-%m-%d}"] * 3, dtype=object))
+        assert ages.tolist() == [30.0 if later == utc_today else 29.0] * 3
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_people_without_a_score_are_declined_in_their_group():

@@ -621,7 +621,9 @@ def years_since_dates(values: Any, today: pd.Timestamp | None = None) -> np.ndar
         dates = pd.to_datetime(days, errors="coerce", format="ISO8601")
     if dates.notna().sum() < 0.95 * len(present):
         return None
-    today = today or pd.Timestamp.now().normalize()
+    # the UTC day, as every other "today" of credo's: the machine's zone would age a person a
+    # day early or late, so one report differed by where it ran
+    today = today or pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     dates = dates.where(dates <= today)  # a birth date still to come is not known
     years = (today.year - dates.dt.year) - (
         (dates.dt.month > today.month)
