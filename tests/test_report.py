@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from credo.evaluate.evaluation import evaluate_scores
-from credo.evaluate.plots import band_figure
+from credo.evaluate.plots import band_figure, band_svg
 from credo.evaluate.report import render_report
 from credo.model.artifact import load_model
 from credo.model.scaling import FICO_BANDS, SESAME_BANDS
@@ -639,6 +640,22 @@ def test_band_chart_labels_do_not_run_into_each_other(names):
         else:  # parallel slanted lines: the distance across them holds a line of text
             across = (right.x1 - left.x1) * np.sin(np.radians(label.get_rotation()))
             assert across >= label.get_fontsize() * figure.dpi / 72 * 1.2
+
+
+def test_a_chart_is_the_same_run_to_run_and_carries_no_local_time(monkeypatch):
+    rows = [{"band": n, "bad_rate": 0.02 * (i + 1), "count": 100} for i, n in enumerate("ABC")]
+    first = band_svg(rows)
+    # a later second, and a machine in another zone: the same chart, the same ids
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    try:
+        time.sleep(1.1)
+        again = band_svg(rows)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "<dc:date>" not in first
+    assert again == first
 
 
 def test_default_cutoff_is_a_score_that_declines_about_as_many_as_turned_out_bad():

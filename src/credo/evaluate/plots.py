@@ -31,9 +31,11 @@ def _figure(width: float = 5.2, height: float = 3.4) -> Figure:
 
 def _to_svg(figure: Figure, title: str) -> str:
     buffer = io.StringIO()
-    # text stays text (small, searchable); a fixed salt keeps the ids the same run to run
+    # text stays text (small, searchable); a fixed salt keeps the ids the same run to run, and
+    # so does leaving out the date matplotlib stamps (the machine's local time, without a
+    # zone), which the ids' prefix below was taken from
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "credo"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     start = _SVG_START.search(text)
     svg = text[start.start() :] if start else text
