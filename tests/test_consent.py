@@ -158,6 +158,31 @@ def test_a_consent_at_an_offset_no_place_has_is_refused_as_a_file_s_is(con, tmp_
     assert consent.list_consents(con, "u9")[0][4] == datetime(2024, 5, 31, 10)
 
 
+def test_a_consent_at_reads_a_stamp_as_a_consents_file_does(con, tmp_path):
+    # "+05:75" (a slip for Nepal's +05:45) is refused in a file; --at had stored it as 6:15
+    # hours off, and refused the lower-case z a file takes
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u9,bank,credit_scoring,2024-01-01T12:00:00+05:75,\n"
+    )
+    with pytest.raises(consent.ConsentError, match="line 2, field granted_at"):
+        consent.read_consents_file(path)
+    for stamp in ("2024-01-01T12:00:00+05:75", "2024-01-01T12:00:00-0360"):
+        with pytest.raises(consent.ConsentError, match="minutes past the hour"):
+            consent.grant(con, "u9", "bank", "credit_scoring", stamp)
+    assert consent.list_consents(con, "u9") == []
+    path.write_text(
+        "user_id,source,purpose,granted_at,revoked_at\n"
+        "u8,bank,credit_scoring,2024-01-01t12:00:00z,\n"
+    )
+    assert consent.read_consents_file(path)["granted_at"].to_pylist() == [datetime(2024, 1, 1, 12)]
+    assert consent.grant(con, "u9", "bank", "credit_scoring", "2024-01-01t12:00:00z")
+    assert consent.grant(con, "u7", "bank", "credit_scoring", "2024-01-01T12:00:00+05:45")
+    stamps = {row[0]: row[3] for row in consent.list_consents(con)}
+    assert stamps == {"u9": datetime(2024, 1, 1, 12), "u7": datetime(2024, 1, 1, 6, 15)}
+
+
 def test_a_consents_csv_is_loaded_by_ingest_beside_the_events(store_path, tmp_path):
     # a lender's consent records, as its systems export them: one `credo consent grant` per
     # person was the only way in besides a dataset directory's Parquet

@@ -14,6 +14,7 @@ DuckDB and Spark SQL accept.
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -48,13 +49,27 @@ def _check(source: str, purpose: str) -> None:
         raise ConsentError(f"unknown purpose {purpose!r}; use one of {', '.join(PURPOSES)}")
 
 
+# the minutes of a UTC offset after a time ("+05:45", "-0330")
+_OFFSET_TEXT = re.compile(r"[+-]\d{2}:?(\d{2})")
+
+
 def as_utc(at: datetime | date | str | None) -> datetime:
     """A moment as a naive UTC datetime (the store's convention); None means now."""
     if at is None:
         return utc_now()
     if isinstance(at, str):
+        text = at.strip()
+        # RFC 3339 allows a lower-case t and z, as a consents file and an event's ts read them
+        text = text[:10] + text[10:].upper()
+        offset = _OFFSET_TEXT.search(text[10:])
+        if offset is not None and int(offset.group(1)) > 59:
+            # Python reads +05:75 as 6:15 hours; a consents file's stamp is refused for it
+            raise ConsentError(
+                f"{at!r} has a UTC offset of {offset.group(1)} minutes past the hour, which no"
+                " place has (e.g. 2024-05-01T12:00:00+05:45)"
+            )
         try:
-            at = datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+            at = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
             raise ConsentError(
                 f"{at!r} is not an ISO 8601 date or timestamp (e.g. 2024-05-01T12:00:00Z)"
