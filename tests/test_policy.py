@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -89,6 +92,25 @@ def test_a_policys_rules_are_its_decisive_fields_in_any_order():
     ]
     for change in other:
         assert policy_from_dict({**rules, "name": "mine", **change}).rules != mine.rules, change
+
+
+def test_policies_are_read_as_utf_8_whatever_the_locale(tmp_path):
+    # in an ASCII locale every preset failed to load (UnicodeDecodeError); in a Latin-1 one
+    # its protected names 性别 and 年龄 were garbled and matched no column of that name
+    path = tmp_path / "policy.json"
+    data = load_policy("eu").to_dict() | {"name": "eu-société", "protected_attributes": ["性别"]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    # the command line itself in ASCII: this locale could not decode it otherwise
+    check = (
+        "from credo.policy import load_policy;"
+        f"assert {ascii('性别')} in load_policy('us').protected_attributes;"
+        f"policy = load_policy({ascii(str(path))});"
+        f"assert policy.name == {ascii('eu-société')};"
+        f"assert policy.protected_attributes == ({ascii('性别')},)"
+    )
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_a_custom_policy_file_loads(tmp_path):

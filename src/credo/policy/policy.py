@@ -97,7 +97,9 @@ def _plain(value: Any) -> Any:
 @functools.cache
 def _preset(name: str) -> Policy:
     # Presets ship with the package and never change while it runs: parsed once.
-    raw = resources.files("credo.policy").joinpath("presets", f"{name}.json").read_text()
+    # JSON is UTF-8 (its protected names include 性别), whatever the machine's locale says
+    preset = resources.files("credo.policy").joinpath("presets", f"{name}.json")
+    raw = preset.read_text(encoding="utf-8")
     return _parse(raw, f"preset {name}")
 
 
@@ -116,7 +118,7 @@ def load_policy(name_or_path: str | Path = DEFAULT_POLICY) -> Policy:
             else f"unknown policy {text!r}: use one of {', '.join(PRESETS)} or a path to a"
             " policy JSON file"
         )
-    policy = _parse(path.read_text(), str(path))
+    policy = _parse(path.read_text(encoding="utf-8"), str(path))
     preset = policy.name.strip().lower()
     if preset in PRESETS and policy != _preset(preset):
         # feature tables and models are labelled with the policy's name
