@@ -134,6 +134,17 @@ def test_duckdb_and_spark_give_the_same_values(world, batch, spark):
     assert_same_rows(batch, on_spark)
 
 
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_a_dataset_whose_path_holds_pattern_characters(world, spark, tmp_path):
+    """Hadoop reads [ ] { } * ? in a path as a pattern: a folder "runs [old]" was not found."""
+    odd = tmp_path / "runs [old] {x}"
+    shutil.copytree(world["root"] / "hand", odd)
+    as_of = pa.table({"user_id": ["alice", "bob"], "as_of": pa.array([AS_OF] * 2, pa.date32())})
+    plain = build_features_spark(spark, world["root"] / "hand", US, as_of_table=as_of)
+    assert_same_rows(plain, build_features_spark(spark, odd, US, as_of_table=as_of))
+
+
 def test_one_row_per_person_and_as_of_date(world, batch):
     keys = rows_by_key(batch)
     assert len(keys) == batch.num_rows

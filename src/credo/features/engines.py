@@ -330,6 +330,12 @@ def _run_staged(spark: Any, query: exp.Expression) -> pa.Table:
             spark.catalog.dropTempView(stage.alias)
 
 
+def literal_path(path: Path) -> str:
+    """A path as Spark's reader takes it literally: Hadoop reads [ ] { } * ? in a path as a
+    pattern, so a folder named "runs [old]" had been no path found."""
+    return re.sub(r"([\[\]{}*?\\])", r"\\\1", str(path))
+
+
 def build_features_spark(
     spark: Any,
     events_dir: str | Path,
@@ -354,8 +360,8 @@ def build_features_spark(
             " `credo export events` or `credo generate`"
         )
     tables = Tables(events="credo_events", consents="credo_consents", asof="credo_asof")
-    spark.read.parquet(str(events_path)).createOrReplaceTempView(tables.events)
-    spark.read.parquet(str(consents)).createOrReplaceTempView(tables.consents)
+    spark.read.parquet(literal_path(events_path)).createOrReplaceTempView(tables.events)
+    spark.read.parquet(literal_path(consents)).createOrReplaceTempView(tables.consents)
     if as_of_table is not None:
         asof = as_of_table_from_outcomes(as_of_table)
     elif as_of is not None:
