@@ -163,7 +163,8 @@ def psi(train_values: Any, eval_values: Any, edges: Any | None = None) -> dict[s
     """Population stability index between training and evaluation values.
 
     Bins come from the training values (deciles unless `edges` is given). PSI below 0.1 is
-    usually read as stable, 0.1 to 0.25 as a shift to watch, above 0.25 as a material shift.
+    usually read as stable, 0.1 to under 0.25 as a shift to watch, 0.25 or more as a material
+    shift.
     Returns the total and one row per bin (range, training share, evaluation share, term).
     """
     train = np.asarray(train_values, dtype=np.float64)
