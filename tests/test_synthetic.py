@@ -20,6 +20,7 @@ from credo.events.schema import (
     BALANCE_CATEGORIES,
     COMMON_REQUIRED,
     CURRENCIES,
+    EARLIEST_TS,
     EVENT_SCHEMA,
     INQUIRY_KINDS,
     SOURCES,
@@ -267,6 +268,23 @@ def test_parameters_that_cannot_be_honoured_are_refused():
         generate_population(10**8 + 1)
     with pytest.raises(GenerationError, match="1900"):
         generate_population(10, as_of=date(1850, 1, 1))
+
+
+def test_an_as_of_date_whose_oldest_accounts_would_date_before_1900_is_refused():
+    # accounts reach back up to 66 years of credit tenure (and a bank account 2 more) before
+    # the history starts: their account_opened events must not fall before 1900, which
+    # ingest refuses (an --as-of of 1900-01-01 was accepted, and most people's oldest
+    # accounts were then quarantined)
+    for as_of, months in (
+        (date(1900, 1, 1), 24),
+        (date(1970, 11, 1), 24),
+        (date(1988, 11, 1), 240),
+    ):
+        with pytest.raises(GenerationError, match="1900"):
+            generate_population(10, months=months, as_of=as_of)
+    for as_of, months in ((date(1970, 12, 1), 24), (date(1988, 12, 1), 240)):
+        events = generate_population(300, months=months, as_of=as_of).population.events
+        assert pc.min(events.column("ts")).as_py() >= EARLIEST_TS
 
 
 def test_cli_generates_a_dataset_directory(tmp_path: Path):

@@ -24,7 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credo.events.dataset import DatasetSummary, DatasetWriter, render_readme
-from credo.events.schema import CONSENT_SCHEMA, EVENT_SCHEMA, OUTCOME_SCHEMA, SOURCES, utc_now
+from credo.events.schema import (
+    CONSENT_SCHEMA,
+    EARLIEST_TS,
+    EVENT_SCHEMA,
+    OUTCOME_SCHEMA,
+    SOURCES,
+    utc_now,
+)
 from credo.events.synth.billing import plan_accounts, simulate_accounts
 from credo.events.synth.frame import EventBuffer, person_ids
 from credo.events.synth.lifestyle import add_bank, add_identity, add_p2p, add_shopping, add_social
@@ -62,6 +69,10 @@ REFUSAL_RATE = {
 }
 REVOCATION_RATE = 0.03
 MAX_USERS = 10**8
+# How long before a person's history starts their oldest account can open: a credit tenure of
+# up to 66 years (age 85 less 19, synth.traits) and a bank account up to 2 years older still
+# (synth.lifestyle). Its account_opened event must not fall before 1900, which ingest refuses.
+OLDEST_OPENING_MONTHS = (85 - 19) * 12 + 24
 
 
 class GenerationError(ValueError):
@@ -93,8 +104,15 @@ class PopulationSpec:
             raise GenerationError("--seed must be 0 or more")
         if self.users > MAX_USERS:
             raise GenerationError(f"--users must be at most {MAX_USERS:,} (ids have 8 digits)")
-        if self.as_of.year < 1900:
-            raise GenerationError("--as-of must be 1900-01-01 or later")
+        earliest = _add_months(
+            EARLIEST_TS.date(), AS_OF_SPREAD_MONTHS - 1 + self.months + OLDEST_OPENING_MONTHS
+        )
+        if self.latest_as_of < earliest:
+            raise GenerationError(
+                f"--as-of {self.as_of} with --months {self.months} would date the oldest"
+                " accounts (opened up to 68 years before the history starts) before 1900, which"
+                f" ingest refuses; choose an as-of date on or after {earliest}"
+            )
         window_end = _add_months(self.latest_as_of, PERFORMANCE_MONTHS)
         if window_end > today:
             raise GenerationError(
