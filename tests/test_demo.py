@@ -123,7 +123,13 @@ def test_demo_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("flags", "said"),
-    [(["--holdout", "1.5"], "--holdout 1.5"), (["--scale", "bogus"], "unknown scale 'bogus'")],
+    [
+        (["--holdout", "1.5"], "--holdout 1.5"),
+        (["--scale", "bogus"], "unknown scale 'bogus'"),
+        # refused by generate only after an earlier demo's outputs were deleted
+        (["--users", "0"], "--users must be at least 1"),
+        (["--seed", "-1"], "--seed must be 0 or more"),
+    ],
 )
 def test_demo_checks_its_settings_before_the_work(tmp_path: Path, flags, said) -> None:
     out = tmp_path / "d"

@@ -115,6 +115,7 @@ def demo(
     score, evaluate. Starts from scratch in --dir each time: an earlier demo's outputs there
     are deleted first, so the demo refuses a folder that holds anything else."""
     from credo.commands.model import check_scale
+    from credo.events.synthetic import GenerationError, PopulationSpec
     from credo.policy import PolicyError, load_policy
 
     # the settings are checked before minutes of work, not after
@@ -125,6 +126,10 @@ def demo(
     check_scale(scale)
     if not 0.0 < holdout < 1.0:
         fail(f"--holdout {holdout}: give the share held out, above 0 and below 1 (e.g. 0.3)")
+    try:  # --users and --seed as generate would refuse them, before the folder is emptied
+        PopulationSpec(users, seed=seed).validate()
+    except GenerationError as exc:
+        fail(str(exc))
     foreign = _foreign_entries(directory)
     if foreign:
         fail(
