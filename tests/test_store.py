@@ -164,6 +164,37 @@ def test_an_export_that_fails_midway_leaves_no_dataset(tmp_path, monkeypatch):
         con.close()
 
 
+def test_an_export_beside_another_to_the_same_folder_keeps_the_one_that_finished(
+    tmp_path, monkeypatch
+):
+    """Two `credo export events --out X` run side by side (readers may): the one that
+    finished second found X/events filled, failed with 'Directory not empty' and removed X
+    whole, the other's finished export with it (which had said "exported ... to X")."""
+    from credo.store import export
+
+    store = _filled_store(tmp_path)
+    written = export._write_dataset
+    out = tmp_path / "out"
+
+    def overtaken(con, staging, rows_per_file):
+        written(con, staging, rows_per_file)
+        # the other process's export, finished meanwhile: moved into place as it moves it
+        (other / "events").rename(out / "events")
+        os.replace(other / "consents.parquet", out / "consents.parquet")
+
+    con = connect(store, read_only=True)
+    try:
+        other = export_events(con, tmp_path / "other", rows_per_file=20)
+        monkeypatch.setattr(export, "_write_dataset", overtaken)
+        with pytest.raises(ExportError, match="filled by another export"):
+            export_events(con, out, rows_per_file=20)
+    finally:
+        con.close()
+    assert len(pq.read_table(out / "events")) == 52
+    assert (out / "consents.parquet").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["consents.parquet", "events"]
+
+
 def test_the_staging_folder_of_a_killed_process_is_removed(tmp_path):
     from credo import output
 

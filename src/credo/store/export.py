@@ -3,6 +3,7 @@ consents.parquet (CONSENT_SCHEMA), the layout Spark and `credo ingest` read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -46,16 +47,33 @@ def export_events(
     made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = output.staging_folder(out / "export")  # .export.partial-PID inside OUT
+    moved = False
     try:
         (staging / "events").mkdir(parents=True)
         _write_dataset(con, staging, rows_per_file)
-        if events_dir.exists():
-            events_dir.rmdir()  # empty, checked above
-        (staging / "events").rename(events_dir)
+        try:
+            if events_dir.exists():
+                events_dir.rmdir()  # empty, checked above
+            (staging / "events").rename(events_dir)
+        except OSError as exc:
+            if events_dir.is_dir() and any(events_dir.iterdir()):
+                # another export to the same OUT, run beside this one, finished first
+                raise ExportError(
+                    f"{events_dir} was filled by another export while this one ran; choose an"
+                    " empty --out directory"
+                ) from exc
+            raise
+        moved = True
         os.replace(staging / "consents.parquet", out / "consents.parquet")
     except BaseException:
+        # only what this export wrote: another one's dataset or staging folder may be in OUT
+        # (removing OUT whole had deleted the finished export of one run beside it)
+        if moved:
+            shutil.rmtree(events_dir, ignore_errors=True)
         if made:
-            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                out.rmdir()
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
