@@ -144,6 +144,60 @@ def test_a_file_left_by_a_killed_writer_is_never_read_and_is_removed(store_path,
     assert stored_events(store_path) == _expected(rows)
 
 
+def test_a_compact_beside_an_ingest_of_the_same_process_waits_for_it(
+    store_path, tmp_path, monkeypatch
+):
+    """DuckDB keeps other processes out of a store one writes, not the threads of one (a
+    service): a compact run beside an ingest deleted the segment the ingest had written and
+    not yet committed ("a file a killed writer left"), and the ingest failed, nothing of its
+    file stored."""
+    import threading
+
+    rows = every_type(60)
+    written = segments.write_segment
+    first_written, go_on = threading.Event(), threading.Event()
+
+    def write_then_pause(table, directory, segment_id):
+        name = written(table, directory, segment_id)
+        first_written.set()
+        go_on.wait(timeout=10)  # the chunk's file is there, its transaction not committed
+        return name
+
+    monkeypatch.setattr(segments, "write_segment", write_then_pause)
+    outcome = {}
+
+    def ingest():
+        try:
+            path = write_csv(tmp_path / "a.csv", rows)
+            outcome["ingest"] = ingest_paths(store_path, [path], chunk_rows=20, progress=False)
+        except Exception as exc:
+            outcome["ingest"] = exc
+
+    def compact():
+        con = connect(store_path)
+        try:
+            outcome["compact"] = segments.compact(con)
+        finally:
+            con.close()
+
+    ingesting = threading.Thread(target=ingest)
+    ingesting.start()
+    assert first_written.wait(timeout=10)
+    compacting = threading.Thread(target=compact)
+    compacting.start()
+    compacting.join(timeout=1)
+    waited = compacting.is_alive()  # for the ingest
+    go_on.set()
+    ingesting.join(timeout=30)
+    compacting.join(timeout=30)
+    assert not isinstance(outcome["ingest"], Exception), outcome["ingest"]
+    assert waited
+    assert outcome["ingest"].accepted == 60
+    assert outcome["compact"].segments == 3
+    assert _segment_files(store_path) == []
+    assert stored_events(store_path) == _expected(rows)
+
+
 def test_a_file_rolled_back_midway_leaves_no_segment(store_path, tmp_path):
     path = write_csv(tmp_path / "broken.csv", every_type(3000))
     with path.open("ab") as handle:  # a line that is not UTF-8: the file is refused

@@ -196,29 +196,30 @@ def ingest_paths(
     result = IngestResult(skipped=[str(p) for p in plan.skipped])
     con = connect(db_path)
     try:
-        _tune(con)
-        _close_interrupted_batches(con)
-        segment_dir = segments.segments_dir(segments.store_file(con))
-        segments.remove_unlisted(con, segment_dir)
-        keys = StoredKeys.load(con)
-        # consents first (each file was checked whole above): an event file that fails part
-        # way through the run must not keep them out
-        for table in consent_tables:
-            result.consents += consent.load_consents(con, table)
-        with progress_bar(progress) as bar:
-            for number, (item, reader) in enumerate(zip(plan.events, readers, strict=True)):
-                stored = None if recheck else _stored_whole(con, item.path)
-                if stored is not None:
-                    result.unchanged[str(item.path)] = stored
-                    continue
-                try:
-                    _ingest_file(con, item, reader, result, bar, keys, segment_dir)
-                except IngestError as exc:
-                    result.seconds = time.perf_counter() - started
-                    raise IngestError(
-                        f"{exc}{_not_read(plan.events[number + 1 :], result)}", result
-                    ) from exc
-                result.files += 1
+        with segments.one_writer(con):  # other threads of this process wait
+            _tune(con)
+            _close_interrupted_batches(con)
+            segment_dir = segments.segments_dir(segments.store_file(con))
+            segments.remove_unlisted(con, segment_dir)
+            keys = StoredKeys.load(con)
+            # consents first (each file was checked whole above): an event file that fails part
+            # way through the run must not keep them out
+            for table in consent_tables:
+                result.consents += consent.load_consents(con, table)
+            with progress_bar(progress) as bar:
+                for number, (item, reader) in enumerate(zip(plan.events, readers, strict=True)):
+                    stored = None if recheck else _stored_whole(con, item.path)
+                    if stored is not None:
+                        result.unchanged[str(item.path)] = stored
+                        continue
+                    try:
+                        _ingest_file(con, item, reader, result, bar, keys, segment_dir)
+                    except IngestError as exc:
+                        result.seconds = time.perf_counter() - started
+                        raise IngestError(
+                            f"{exc}{_not_read(plan.events[number + 1 :], result)}", result
+                        ) from exc
+                    result.files += 1
     finally:
         con.close()
     result.seconds = time.perf_counter() - started

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,25 @@ def view_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     return recorded == str(segments_dir(store_file(con)))
 
 
+# One lock per store file: see one_writer
+_WRITERS: dict[Path, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_writer(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Hold the store of `con` for one ingest or compact of this process at a time; another
+    waits for it. DuckDB keeps other processes out while one writes, but lets the threads of
+    one process (a service) write the store together, and what an ingest or compact does
+    first assumes it is the only writer: it deletes the segment files not listed (another
+    thread's, written but not yet committed) and marks batches still running as cut off."""
+    store = store_file(con)
+    with _WRITERS_GUARD:
+        lock = _WRITERS.setdefault(store, threading.Lock())
+    with lock:
+        yield
+
+
 def segment_name(segment_id: int) -> str:
     return f"{segment_id:010d}.parquet"
 
@@ -149,6 +170,11 @@ def compact(con: duckdb.DuckDBPyConnection) -> CompactResult:
     the files. One transaction: a crash leaves either the segments or the moved rows (and, in
     between its commit and the files' deletion, files no longer listed: the next compact or
     ingest deletes them)."""
+    with one_writer(con):
+        return _compact(con)
+
+
+def _compact(con: duckdb.DuckDBPyConnection) -> CompactResult:
     directory = segments_dir(store_file(con))
     # files a killed writer left, or a compact killed after its commit: never read, gone now
     remove_unlisted(con, directory)
