@@ -47,6 +47,24 @@ def test_a_data_file_given_as_the_store_is_refused(tmp_path):
         connect(data, read_only=True)
 
 
+def test_a_store_open_in_this_process_otherwise_is_a_store_error(tmp_path):
+    """A service holding the store read-only that called ingest (or the other way round) got
+    DuckDB's ConnectionException "different configuration", where a StoreError says why."""
+    store = init_store(tmp_path / "s.duckdb")
+    reader = connect(store, read_only=True)
+    try:
+        with pytest.raises(StoreError, match="open in this process already, read-only"):
+            connect(store)
+    finally:
+        reader.close()
+    writer = connect(store)
+    try:
+        with pytest.raises(StoreError, match="open in this process already, for writing"):
+            connect(store, read_only=True)
+    finally:
+        writer.close()
+
+
 def test_init_migrates_an_older_store_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))  # a store from before any migration, with data of its own

@@ -196,6 +196,16 @@ def _open(target: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "in-memory" in str(exc):
             raise not_a_store from exc
         raise StoreError(f"cannot open the store at {target}: {exc}") from exc
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        # this process holds the store already, for writing where read-only was asked or
+        # the other way round (DuckDB's "different configuration")
+        raise StoreError(
+            f"the store at {target} is open in this process already, "
+            f"{'for writing' if read_only else 'read-only'}: close that connection first, or"
+            f" open this one {'for writing' if read_only else 'read-only'} too"
+        ) from exc
     except duckdb.IOException as exc:
         text = str(exc)
         if "not a valid DuckDB database" in text:
