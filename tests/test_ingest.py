@@ -304,6 +304,26 @@ def test_a_due_date_given_as_a_zoned_timestamp_is_its_own_day(store_path, tmp_pa
     assert got == {f"ev-statement-{i}": day for i, (_, day) in enumerate(due.values())}
 
 
+def test_a_refused_rows_zoned_due_date_keeps_its_own_day(store_path, tmp_path):
+    """A refused Parquet row's due date of midnight June 1st in Shanghai was kept in `raw` as
+    its instant in UTC (May 31st 16:00), and its fixed copy sent back was stored a day early."""
+    from datetime import UTC as utc
+
+    row = typed(event("statement", 1, amount="-5"))
+    table = pa.Table.from_pylist([row], schema=EVENT_SCHEMA)
+    column = pa.array([datetime(2024, 5, 31, 16, tzinfo=utc)], pa.timestamp("us", "Asia/Shanghai"))
+    table = table.set_column(table.schema.get_field_index("due_date"), "due_date", column)
+    pq.write_table(table, tmp_path / "due.parquet")
+    assert ingest_paths(store_path, [tmp_path / "due.parquet"], progress=False).rejected == 1
+    (raw,) = query(store_path, "SELECT raw FROM quarantine")[0]
+    fixed = {**json.loads(raw), "amount": 5}
+    result = ingest_paths(
+        store_path, [write_jsonl(tmp_path / "fix.jsonl", [fixed])], progress=False
+    )
+    assert result.accepted == 1
+    assert query(store_path, "SELECT CAST(due_date AS VARCHAR) FROM events") == [("2024-06-01",)]
+
+
 def test_content_keys_are_refused_alike_by_files_and_the_event_model(store_path, tmp_path):
     from pydantic import ValidationError
 

@@ -548,7 +548,9 @@ def rejection_sql(
     if RAW_TEXT in columns:
         raw = RAW_TEXT
     else:
-        fields = ", ".join(f'"{name}" := "r_{name}"' for name in FIELDS if name in columns)
+        fields = ", ".join(
+            f'"{name}" := {_raw_value(name, columns[name])}' for name in FIELDS if name in columns
+        )
         raw = f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
     return (
         f"SELECT {ROW_NUMBER}, CAST(r_event_id AS VARCHAR) AS event_id,"
@@ -558,6 +560,15 @@ def rejection_sql(
         f" FROM ({_typed_sql(columns, source)})"
         f" WHERE {ROW_NUMBER} IN ({rows})"
     )
+
+
+def _raw_value(name: str, arrow_type: pa.DataType) -> str:
+    """SQL: one field of a refused row as `raw` keeps it. A zoned timestamp due date as the
+    wall-clock time on its own clock, whose day it is (in the session's UTC a midnight of June
+    1st in Shanghai read May 31st, and its fixed copy was stored a day early)."""
+    if SQL_TYPES[name] == "DATE" and pa.types.is_timestamp(arrow_type) and arrow_type.tz:
+        return f"CAST({_local_time(_raw(name), arrow_type.tz)} AS VARCHAR)"
+    return _raw(name)
 
 
 def unknown_columns(names: list[str]) -> list[str]:
