@@ -261,6 +261,20 @@ def test_parquet_amounts_keep_the_number_written_and_refuse_booleans(store_path,
     assert all("is not a number" in r for r in reasons)
 
 
+def test_a_refused_rows_float32_amounts_keep_the_number_written(store_path, tmp_path):
+    """A refused Parquet row's float32 amount was kept in `raw` as -0.10000000149011612, and
+    its fixed copy sent back stored that, where the row accepted as it was stored 0.1."""
+    row = typed(event("account_status", 1, amount="-0.1", credit_limit="0.1"))
+    table = pa.Table.from_pylist([row], schema=EVENT_SCHEMA)
+    for name in ("amount", "credit_limit"):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, table[name].cast(pa.float32()))
+    pq.write_table(table, tmp_path / "f32.parquet")
+    assert ingest_paths(store_path, [tmp_path / "f32.parquet"], progress=False).rejected == 1
+    raw = json.loads(query(store_path, "SELECT raw FROM quarantine")[0][0])
+    assert (raw["amount"], raw["credit_limit"]) == (-0.1, 0.1)
+
+
 def test_an_amount_that_is_no_number_is_not_told_as_too_large(store_path, tmp_path):
     # DuckDB sorts NaN above every number: a Parquet NaN was also "larger than any amount"
     rows = [

@@ -565,9 +565,12 @@ def rejection_sql(
 def _raw_value(name: str, arrow_type: pa.DataType) -> str:
     """SQL: one field of a refused row as `raw` keeps it. A zoned timestamp due date as the
     wall-clock time on its own clock, whose day it is (in the session's UTC a midnight of June
-    1st in Shanghai read May 31st, and its fixed copy was stored a day early)."""
+    1st in Shanghai read May 31st, and its fixed copy was stored a day early); a float32
+    number as the number it was written as (0.1, not 0.10000000149011612), as it is stored."""
     if SQL_TYPES[name] == "DATE" and pa.types.is_timestamp(arrow_type) and arrow_type.tz:
         return f"CAST({_local_time(_raw(name), arrow_type.tz)} AS VARCHAR)"
+    if SQL_TYPES[name] == "DOUBLE" and pa.types.is_float32(arrow_type):
+        return f"TRY_CAST(CAST({_raw(name)} AS VARCHAR) AS DOUBLE)"
     return _raw(name)
 
 
