@@ -498,3 +498,26 @@ def test_a_row_refused_twice_is_sent_back_once(store_path, tmp_path):
     (tmp_path / "fix.csv").write_text(fixed)
     again = credo("ingest", tmp_path / "fix.csv", "--db", store_path, "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["accepted"] == 2
+
+
+def test_json_lines_a_csv_cannot_carry_are_not_sent_back_as_csv_events(store_path, tmp_path):
+    """A line refused for a user id that is an object came back in the CSV to fix as the text
+    '{"x": 1}', which ingest then accepted as a person unchanged; one refused for giving its
+    amount twice came back with one of the two (-3), the other (12) dropped unseen."""
+    nested = dict(event("payment", 1), user_id={"x": 1})
+    lines = [json.dumps({k: v for k, v in nested.items() if v is not None})]
+    twice = json.dumps({k: v for k, v in event("payment", 2).items() if v is not None})
+    lines.append(twice.replace('"amount": "300"', '"amount": 12, "amount": -3'))
+    (tmp_path / "bad.jsonl").write_text("".join(f"{line}\n" for line in lines))
+    assert '"amount": -3' in lines[1]
+    assert credo("ingest", tmp_path / "bad.jsonl", "--db", store_path).returncode == 2
+    out = tmp_path / "fix.csv"
+    done = credo("quarantine", "list", "--db", store_path, "--out", out, "--as-events")
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 0 and "wrote 0 refused row(s)" in said, said
+    assert "2 row(s) could not be read into fields" in said
+    assert len(out.read_text().splitlines()) == 1  # the header alone
+    back = tmp_path / "fix.jsonl"
+    assert credo("quarantine", "list", "--db", store_path, "--out", back,
+                 "--as-events").returncode == 0  # fmt: skip
+    assert back.read_text().splitlines() == lines  # as JSON lines, each as it was written

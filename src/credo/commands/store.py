@@ -375,8 +375,9 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
     read, a line each (text that is no JSON, a CSV line of too many fields, is left out);
     CSV, the event fields as columns, in the order of the event format, every value quoted (a
     quoted "NA" is the text NA, not a missing value) and a missing one empty (a row that was
-    not read into fields is left out). A row refused twice (sent again, in another file) is
-    written once. Returns (written, left out)."""
+    not read into fields is left out, and so is one a CSV cannot carry: a key given twice, an
+    object or array in a field besides attributes). A row refused twice (sent again, in
+    another file) is written once. Returns (written, left out)."""
     from credo.events.schema import FIELDS
 
     texts = list(dict.fromkeys(raw for raw in raws if raw is not None))
@@ -393,7 +394,7 @@ def _write_as_events(raws: list[str | None], out: Path) -> tuple[int, int]:
             kept = list(reversed(firsts.values()))
             temporary.write_text("".join(f"{text}\n" for text in kept), encoding="utf-8")
             return len(kept), never_read + len(texts) - len(lines)
-        rows = [row for row in map(_json_object, texts) if row is not None]
+        rows = [row for row in map(_csv_row, map(_json_object, texts)) if row is not None]
         seen = {key for row in rows for key in row}
         header = [f for f in FIELDS if f in seen] + sorted(seen - set(FIELDS))
         # one row refused from a CSV file and again from the same events as JSON lines (its
@@ -437,12 +438,24 @@ def _is_json(text: str) -> bool:
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
-    """A row's fields, or None for a text that was no JSON object (a line never read)."""
+    """A row's fields, or None for a text that was no JSON object (a line never read) or one
+    that gives a key twice (no one value: {"amount": 12, "amount": -3} came back as -3)."""
     try:
         row = json.loads(text)
     except json.JSONDecodeError:
         return None
-    return row if isinstance(row, dict) else None
+    if not isinstance(row, dict):
+        return None
+    keys = [key for key, _ in json.loads(text, object_pairs_hook=list)]
+    return row if len(keys) == len(row) else None
+
+
+def _csv_row(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A row an event CSV can carry, or None: an object or array in a field besides attributes
+    (refused as such) was written as its JSON text, which read back as a valid user id."""
+    if row is None or any(isinstance(v, dict | list) for k, v in row.items() if k != "attributes"):
+        return None
+    return row
 
 
 def _csv_cell(value: Any) -> str:
