@@ -442,6 +442,24 @@ def test_conflict_with_a_stored_event_names_its_batch(store_path, tmp_path):
     assert query(store_path, "SELECT amount FROM events") == [(300.0,)]
 
 
+def test_a_conflicting_rows_raw_is_the_row_as_written(store_path, tmp_path):
+    """A conflict's `raw` was the row as it would have been stored (its time moved to UTC,
+    "1e3" as 1000.0, "usd" as USD), where every other refused row's is the row as written."""
+    ingest_paths(store_path, [write_csv(tmp_path / "a.csv", [event("payment", 1)])], progress=False)
+    resent = event("payment", 1, amount="1e3", currency="usd", ts="2024-01-02T12:01:00+02:00")
+    path = write_csv(tmp_path / "b.csv", [resent, dict(resent, amount="7")])
+    result = ingest_paths(store_path, [path], progress=False)
+    assert result.conflicts == 2
+    raws = [
+        json.loads(r)
+        for (r,) in query(store_path, "SELECT raw FROM quarantine ORDER BY row_number")
+    ]
+    assert [{k: v for k, v in raw.items() if v is not None} for raw in raws] == [
+        {k: v for k, v in row.items() if v is not None}
+        for row in (resent, dict(resent, amount="7"))
+    ]
+
+
 def test_ingesting_twice_stores_and_quarantines_nothing_new(store_path, tmp_path):
     rows = every_type(30) + [event(event_id="broken", ts="never")]
     path = write_csv(tmp_path / "twice.csv", rows)

@@ -477,12 +477,15 @@ def _quarantine(
     if bad:
         bad_rows = f"SELECT {ROW_NUMBER} FROM ({sql.staging}) WHERE bad_field IS NOT NULL"
         parts.append(rejection_sql(sql.columns, sql.source, bad_rows, now))
-    typed_row = ", ".join(f'"{n}" := s."{n}"' for n in FIELDS)
     if conflicts:
+        # `raw` as a refused row's: the row as the file gave it (its time with its offset,
+        # "1e5" as written), not as it would have been stored
+        conflicting = f"SELECT {ROW_NUMBER} FROM verdicts WHERE kind = 'conflict'"
+        as_read = rejection_sql(sql.columns, sql.source, conflicting, now)
         parts.append(
-            f"SELECT v.{ROW_NUMBER}, s.event_id, 'event_id' AS field, v.reason,"
-            f" CAST(to_json(struct_pack({typed_row})) AS VARCHAR) AS raw"
-            f" FROM verdicts v JOIN suspects s USING ({ROW_NUMBER}) WHERE v.kind = 'conflict'"
+            f"SELECT v.{ROW_NUMBER}, s.event_id, 'event_id' AS field, v.reason, r.raw"
+            f" FROM verdicts v JOIN suspects s USING ({ROW_NUMBER})"
+            f" JOIN ({as_read}) r USING ({ROW_NUMBER}) WHERE v.kind = 'conflict'"
         )
     fingerprint = batch.fingerprint.result()
     (inserted,) = run(
