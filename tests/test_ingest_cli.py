@@ -521,3 +521,25 @@ def test_json_lines_a_csv_cannot_carry_are_not_sent_back_as_csv_events(store_pat
     assert credo("quarantine", "list", "--db", store_path, "--out", back,
                  "--as-events").returncode == 0  # fmt: skip
     assert back.read_text().splitlines() == lines  # as JSON lines, each as it was written
+
+
+def test_a_fixed_row_refused_again_in_a_file_sent_again_is_not_left_to_fix(store_path, tmp_path):
+    """The fixed rows' file sent again with a line added (new bytes, so read again) refused
+    its bad rows again in a new batch, after their fixed copies' batch: they were listed, and
+    sent back with --as-events, as left to fix, and no fix could clear them (a duplicate)."""
+    rows = [event("payment", 1), event("payment", 2, amount="-5")]
+    late = write_csv(tmp_path / "late.csv", rows)
+    assert credo("ingest", late, "--db", store_path).returncode == 2
+    out = tmp_path / "fix.csv"
+    assert credo("quarantine", "list", "--db", store_path, "--out", out,
+                 "--as-events").returncode == 0  # fmt: skip
+    out.write_text(out.read_text().replace('"-5"', '"5"'))
+    assert credo("ingest", out, "--db", store_path).returncode == 0
+    write_csv(late, [*rows, event("payment", 3)])
+    assert credo("ingest", late, "--db", store_path).returncode == 2
+    assert json.loads(credo("quarantine", "list", "--db", store_path, "--json").stdout) == []
+    listed = credo("quarantine", "list", "--db", store_path)
+    said = " ".join((listed.stdout + listed.stderr).split())
+    assert "2 refused row(s) left out: a corrected copy of each was accepted" in said, said
+    again = credo("quarantine", "list", "--db", store_path, "--out", out, "--as-events")
+    assert "no refused rows match" in again.stdout + again.stderr

@@ -171,11 +171,13 @@ ingest.__doc__ = INGEST_HELP
 _QUARANTINE_KEYS = (
     "batch", "path", "row", "event_id", "field", "reason", "raw", "quarantined_at", "accepted_later"
 )  # fmt: skip
-# A refused row whose event id a later batch brought in: a fixed copy was sent and accepted (a
-# conflict's id was in the store before it, so it does not count)
+# A refused row whose event id the store holds: a fixed copy was sent and accepted, after it or
+# before (the file re-sent with a line added refuses its fixed rows again, in a new batch, and
+# they were listed as left to fix for good); a conflict's id was in the store before it, so
+# only a later batch's copy counts for a conflict
 _ACCEPTED_LATER = (
     "EXISTS (SELECT 1 FROM events AS e WHERE e.event_id = quarantine.event_id"
-    " AND e.batch_id > quarantine.batch_id)"
+    " AND (e.batch_id > quarantine.batch_id OR quarantine.field <> 'event_id'))"
 )
 
 
