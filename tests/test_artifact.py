@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -304,3 +305,16 @@ def test_categories_never_seen_in_a_twentieth_of_the_rows_are_said(fitted):
     few = X.copy()
     few.loc[X.index[:30], name] = "a level never seen"  # 3 %: below the bar
     assert [c for c in artifact.unread_inputs(few) if c["name"] == name] == []
+
+
+def test_a_number_past_a_double_is_refused_as_not_json(fitted, tmp_path):
+    """1e400 (a cut typed as infinity by hand) reads as inf: the hash check, which writes the
+    content again, had stopped on it with a ValueError traceback."""
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(card, path)
+    text = path.read_text(encoding="utf-8")
+    for number in ("1e400", "-1E+999"):
+        path.write_text(text.replace('"intercept": ', f'"intercept": {number}, "was": ', 1))
+        with pytest.raises(ArtifactError, match=re.escape(f"({number} is not a number")):
+            load_model(path)

@@ -425,6 +425,13 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a model file may hold")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one past what a double holds (1e400, read as infinity) is
+    refused as NaN is (the hash check had stopped on it with a traceback)."""
+    value = float(text)
+    return value if math.isfinite(value) else _refuse_constant(text)
+
+
 def load_model(path: str | Path) -> ModelArtifact:
     """Read and check an artifact: format, version and content hash must all hold."""
     path = Path(path)
@@ -433,7 +440,11 @@ def load_model(path: str | Path) -> ModelArtifact:
     if path.is_dir():
         raise ArtifactError(f"{path} is a folder, not a model file (the JSON `credo train` wrote)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+        data = json.loads(
+            path.read_text(encoding="utf-8"),
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+        )
     except ValueError as exc:  # JSON, UTF-8 and a NaN alike
         raise ArtifactError(f"{path}: not a JSON model file ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
