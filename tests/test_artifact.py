@@ -318,3 +318,24 @@ def test_a_number_past_a_double_is_refused_as_not_json(fitted, tmp_path):
         path.write_text(text.replace('"intercept": ', f'"intercept": {number}, "was": ', 1))
         with pytest.raises(ArtifactError, match=re.escape(f"({number} is not a number")):
             load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("created_at", None), ("credo_version", 3), ("training", []), ("challenger", "x")],
+)
+def test_a_file_of_malformed_fields_beside_the_scorecard_is_refused(fitted, tmp_path, field, value):
+    """Each had passed the hash check (worked out again) and stopped `credo model show` or
+    `credo score` later with a KeyError, an AttributeError or a rich rendering error."""
+    card, _ = fitted
+    path = tmp_path / "model.json"
+    save_model(card, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if value is None:
+        del data[field]
+    else:
+        data[field] = value
+    data["content_hash"] = content_hash(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ArtifactError, match=f"malformed \\({field}: missing or of the wrong"):
+        load_model(path)

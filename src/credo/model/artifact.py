@@ -421,6 +421,16 @@ def save_model(model: Scorecard | SegmentedScorecard | ModelArtifact, path: str 
     return data["content_hash"]
 
 
+# the file's fields beside the scorecard, each with the JSON kinds it may hold
+FIELD_KINDS = {
+    "created_at": str,
+    "credo_version": str,
+    "training": dict | None,
+    "metrics": dict | None,
+    "challenger": dict | None,
+}
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a model file may hold")
 
@@ -469,6 +479,11 @@ def load_model(path: str | Path) -> ModelArtifact:
         raise ArtifactError(
             f"{path}: content hash mismatch (file says {stored}, content gives {actual}): the "
             "file was changed after training; use the original file or retrain"
+        )
+    odd = [name for name, kinds in FIELD_KINDS.items() if not isinstance(data.get(name), kinds)]
+    if odd:  # a file edited with its hash worked out again: a clear error, not a KeyError
+        raise ArtifactError(
+            f"{path}: the file is malformed ({', '.join(odd)}: missing or of the wrong kind)"
         )
     try:
         scorecard = card_from_dict(data["scorecard"])
