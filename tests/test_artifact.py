@@ -339,3 +339,17 @@ def test_a_file_of_malformed_fields_beside_the_scorecard_is_refused(fitted, tmp_
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ArtifactError, match=f"malformed \\({field}: missing or of the wrong"):
         load_model(path)
+
+
+def test_a_file_saved_with_a_byte_order_mark_or_crlf_is_the_same_model(fitted, tmp_path):
+    """A Windows editor's save (a UTF-8 BOM, CRLF line ends) changes no content: the BOM had
+    been refused as not JSON."""
+    card, X = fitted
+    path = tmp_path / "model.json"
+    digest = save_model(card, path)
+    text = path.read_text(encoding="utf-8")
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    loaded = load_model(edited)
+    assert loaded.content_hash == digest
+    pd.testing.assert_frame_equal(loaded.score_table(X), card.score_table(X))

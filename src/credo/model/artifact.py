@@ -451,7 +451,7 @@ def load_model(path: str | Path) -> ModelArtifact:
         raise ArtifactError(f"{path} is a folder, not a model file (the JSON `credo train` wrote)")
     try:
         data = json.loads(
-            path.read_text(encoding="utf-8"),
+            path.read_text(encoding="utf-8-sig"),  # a BOM, as Windows editors write, is no content
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
         )
