@@ -74,3 +74,16 @@ def test_a_table_with_nested_or_raw_byte_columns_is_printed_without_them():
     assert row_prints.comparable_columns(frame) == ["x"]
     sample = row_prints.training_sample(frame)
     assert sample["columns"] == ["x"] and sample["rows"] == n and sample["own_rows"] == n
+
+
+def test_a_number_column_read_as_text_at_evaluation_is_found_alike():
+    # evaluation reads a column the model bins as categories as text ("2"), where training
+    # had read it as numbers (2): no training row had been found among new rows
+    train, others = people(2_000, 1), people(2_000, 2)
+    sample = row_prints.training_sample(train)
+    mixed = pd.concat([train.iloc[:500], others]).reset_index(drop=True)
+    mixed["lines"] = mixed["lines"].astype(str)
+    mixed["income"] = mixed["income"].astype(object).where(mixed["income"].notna())
+    mixed["income"] = [None if pd.isna(v) else f" {v} " for v in mixed["income"]]
+    share = row_prints.training_rows_share(sample, mixed)
+    assert share is not None and 0.15 < share < 0.25

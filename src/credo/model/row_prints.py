@@ -58,17 +58,34 @@ def _telling_columns(sampled: pd.DataFrame, columns: list[str]) -> list[str]:
 
 def row_prints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Each row's fingerprint over `columns` (uint64): numbers as 64-bit floats (an integer
-    column of Parquet and the same column read from CSV alike), anything else as its text."""
+    column of Parquet and the same column read from CSV alike, or read as text: evaluation
+    reads a column the model bins as categories as text, "2" where training had 2), anything
+    else as its text."""
     same = {}
     for name in columns:
         column = frame[name]
         if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
             same[name] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+        elif (numbers := _text_numbers(column)) is not None:
+            same[name] = numbers
         else:
             text = column.astype(object).where(column.notna(), _MISSING_TEXT)
             same[name] = text.astype(str).str.strip().to_numpy()
     table = pd.DataFrame(same, columns=columns)
     return pd.util.hash_pandas_object(table, index=False).to_numpy(dtype=np.uint64)
+
+
+def _text_numbers(column: pd.Series) -> np.ndarray | None:
+    """A text column's values as 64-bit floats where every value given reads as a number
+    (missing ones as NaN), else None."""
+    present = column.notna()
+    if not present.any():
+        return None
+    text = column.astype(object).where(present).astype(str).str.strip()
+    numbers = pd.to_numeric(text.where(present), errors="coerce")
+    if numbers[present].isna().any():
+        return None
+    return numbers.astype("float64").to_numpy()
 
 
 def training_sample(frame: pd.DataFrame, skip: Collection[str] = ()) -> dict[str, Any]:
