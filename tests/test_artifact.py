@@ -144,7 +144,7 @@ def test_rehashed_but_inconsistent_points_are_refused(fitted, tmp_path):
         load_model(path)
 
 
-@pytest.mark.parametrize("edit", ["band_gap", "band_overlap", "shared_code"])
+@pytest.mark.parametrize("edit", ["band_gap", "band_overlap", "shared_code", "feature_code"])
 def test_rehashed_bands_that_leave_a_gap_or_codes_shared_are_refused(fitted, tmp_path, edit):
     card, _ = fitted
     path = tmp_path / "model.json"
@@ -155,10 +155,13 @@ def test_rehashed_bands_that_leave_a_gap_or_codes_shared_are_refused(fitted, tmp
         bands[1]["low"] += 20  # scores between two bands would have no band
     elif edit == "band_overlap":
         bands[1]["low"] -= 20
-    else:
+    elif edit == "shared_code":
         codes = data["scorecard"]["reason_codes"]
         first, second = list(codes)[:2]
         codes[second] = codes[first]
+    else:  # two features listed with one code, though the reason codes tell them apart
+        features = data["scorecard"]["features"]
+        features[1]["code"] = features[0]["code"]
     data["content_hash"] = content_hash(data)  # a hash anyone can work out again
     path.write_text(json.dumps(data))
     with pytest.raises(ArtifactError, match="malformed"):

@@ -943,6 +943,12 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
         model.codes_ = dict(data["reason_codes"])
         if len(set(model.codes_.values())) != len(model.codes_):
             raise ValueError("two features share a reason code")
+        for feature in features:  # each feature's own code, as the points table shows it
+            if "code" in feature and feature["code"] != model.codes_.get(feature["name"]):
+                raise ValueError(
+                    f"the code {feature['code']!r} stored with {feature['name']!r} is not the"
+                    " one its reason codes give it"
+                )
         model.iv_ = {name: c["iv"] for name, c in data["candidates"].items()}
         model.dropped_ = {n: c["dropped"] for n, c in data["candidates"].items() if c["dropped"]}
         model.dropped_.update(data.get("not_inputs") or {})
