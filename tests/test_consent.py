@@ -139,6 +139,18 @@ def test_a_consent_dated_in_the_future_is_refused(con):
         consent.revoke(con, "u9", "bank", "credit_scoring", "2999-01-01")
 
 
+def _refused_in_a_file(tmp_path, stamps: str, field: str):
+    """A consents file of one grant of u9's, written with `stamps` (granted_at,revoked_at),
+    refused naming its line and `field`."""
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        f"user_id,source,purpose,granted_at,revoked_at\nu9,bank,credit_scoring,{stamps}\n"
+    )
+    with pytest.raises(consent.ConsentError, match=f"line 2, field {field}"):
+        consent.read_consents_file(path)
+    return path
+
+
 def test_a_consent_at_an_offset_no_place_has_is_refused_as_a_file_s_is(con, tmp_path):
     # a consents file's "+15:00" is refused; `credo consent revoke --at` had moved it a day
     consent.grant(con, "u9", "bank", "credit_scoring", "2024-01-01")
@@ -146,13 +158,7 @@ def test_a_consent_at_an_offset_no_place_has_is_refused_as_a_file_s_is(con, tmp_
         consent.revoke(con, "u9", "bank", "credit_scoring", "2024-06-01T00:00:00+15:00")
     with pytest.raises(consent.ConsentError, match="offset of more than 14 hours"):
         consent.grant(con, "u8", "bank", "credit_scoring", "2024-06-01T00:00:00-14:30")
-    path = tmp_path / "consents.csv"
-    path.write_text(
-        "user_id,source,purpose,granted_at,revoked_at\n"
-        "u9,bank,credit_scoring,2024-01-01,2024-06-01T00:00:00+15:00\n"
-    )
-    with pytest.raises(consent.ConsentError, match="line 2, field revoked_at"):
-        consent.read_consents_file(path)
+    _refused_in_a_file(tmp_path, "2024-01-01,2024-06-01T00:00:00+15:00", "revoked_at")
     revoked = consent.revoke(con, "u9", "bank", "credit_scoring", "2024-06-01T00:00:00+14:00")
     assert revoked == datetime(2024, 1, 1)
     assert consent.list_consents(con, "u9")[0][4] == datetime(2024, 5, 31, 10)
@@ -161,13 +167,7 @@ def test_a_consent_at_an_offset_no_place_has_is_refused_as_a_file_s_is(con, tmp_
 def test_a_consent_at_reads_a_stamp_as_a_consents_file_does(con, tmp_path):
     # "+05:75" (a slip for Nepal's +05:45) is refused in a file; --at had stored it as 6:15
     # hours off, and refused the lower-case z a file takes
-    path = tmp_path / "consents.csv"
-    path.write_text(
-        "user_id,source,purpose,granted_at,revoked_at\n"
-        "u9,bank,credit_scoring,2024-01-01T12:00:00+05:75,\n"
-    )
-    with pytest.raises(consent.ConsentError, match="line 2, field granted_at"):
-        consent.read_consents_file(path)
+    path = _refused_in_a_file(tmp_path, "2024-01-01T12:00:00+05:75,", "granted_at")
     for stamp in ("2024-01-01T12:00:00+05:75", "2024-01-01T12:00:00-0360"):
         with pytest.raises(consent.ConsentError, match="minutes past the hour"):
             consent.grant(con, "u9", "bank", "credit_scoring", stamp)

@@ -271,7 +271,9 @@ def _read_consents_csv(path: Path) -> pa.Table:
                     inside = sum(value.count("\n") for value in given)
                     lines.append(reader.line_num - inside)
                     if len(given) != len(reader.fieldnames):
-                        ragged.append((len(rows), "row", _ragged_reason(len(given), len(row))))
+                        ragged.append(
+                            (len(rows), "row", _ragged_reason(len(given), len(reader.fieldnames)))
+                        )
     except (OSError, EOFError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as exc:
         raise ConsentError(f"{path}: not a readable CSV file ({exc})") from exc
     text = pa.table(
