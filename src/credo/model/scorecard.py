@@ -933,6 +933,8 @@ class Scorecard(OutcomeClassifier, BaseEstimator):
 
         model = cls(**data["params"])
         features = data["features"]
+        if not features:  # before any arithmetic over them ("float division by zero")
+            raise ValueError("it reads no feature")
         model.features_ = [f["name"] for f in features]
         model.coef_ = np.asarray([f["coefficient"] for f in features], dtype=float)
         model.intercept_ = float(data["intercept"])
