@@ -442,14 +442,18 @@ def _is_json(text: str) -> bool:
 def _json_object(text: str) -> dict[str, Any] | None:
     """A row's fields, or None for a text that was no JSON object (a line never read) or one
     that gives a key twice (no one value: {"amount": 12, "amount": -3} came back as -3)."""
+    repeated: list[bool] = []  # per object read, the outermost last
+
+    def as_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        row = dict(pairs)
+        repeated.append(len(row) != len(pairs))
+        return row
+
     try:
-        row = json.loads(text)
+        row = json.loads(text, object_pairs_hook=as_dict)
     except json.JSONDecodeError:
         return None
-    if not isinstance(row, dict):
-        return None
-    keys = [key for key, _ in json.loads(text, object_pairs_hook=list)]
-    return row if len(keys) == len(row) else None
+    return row if isinstance(row, dict) and not repeated[-1] else None
 
 
 def _csv_row(row: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -133,7 +133,8 @@ def read_taiwan_csv(csv_path: str | os.PathLike[str]) -> TaiwanClients:
             )
     except pa.ArrowInvalid as exc:
         raise TaiwanFormatError(
-            _short_or_long_row(path) or f"{path}: not a readable CSV file: {exc}"
+            _short_or_long_row(path, header_line, len(header))
+            or f"{path}: not a readable CSV file: {exc}"
         ) from exc
     except (CompressedTableError, OSError, EOFError) as exc:
         raise TaiwanFormatError(f"{path}: not a readable CSV file: {exc}") from exc
@@ -169,18 +170,18 @@ def _not_csv_text(path: Path) -> str | None:
     )
 
 
-def _short_or_long_row(path: Path) -> str | None:
-    """The first row of more or fewer fields than the header, told with its line."""
+def _short_or_long_row(path: Path, header_line: int, width: int) -> str | None:
+    """The first row of another number of fields than the header's `width` (the header on
+    line `header_line`), told with its line."""
     with open_text(path, encoding="utf-8-sig", newline="") as handle:
         lines = csv.reader(handle)
-        header_line, header = _header(path)
         for _ in range(header_line):
             next(lines, None)
         for fields in lines:
-            if fields and len(fields) != len(header):
+            if fields and len(fields) != width:
                 return (
                     f"{path}, line {lines.line_num}: {len(fields)} field(s) where the header"
-                    f" has {len(header)}"
+                    f" has {width}"
                 )
     return None
 

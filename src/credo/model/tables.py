@@ -528,7 +528,14 @@ codecs.register_error(STRAY_BYTES_AS_CP1252, _stray_bytes_as_cp1252)
 
 def _mostly_utf8(path: Path) -> bool:
     """Whether a file that is no valid UTF-8 writes more of its other characters than ASCII
-    in UTF-8 than not: rows pasted into a UTF-8 export from a Windows one."""
+    in UTF-8 than not: rows pasted into a UTF-8 export from a Windows one. Read once per
+    version of the file (a table is read several times: its rows, its cells as written)."""
+    stat = Path(path).stat()
+    return _mostly_utf8_of(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _mostly_utf8_of(path: str, _mtime_ns: int, _size: int) -> bool:
     written, stray = 0, 0
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     with open_binary(path) as handle:
