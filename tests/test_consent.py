@@ -280,6 +280,9 @@ def test_a_consents_parquet_file_reads_its_stamps_as_a_csv_does(store_path, tmp_
         ("u3,card,credit_scoring,2024-01-01T00:00:00+25:00,", "line 3, field granted_at"),
         ("u3,cards,credit_scoring,2024-01-01,", "line 3, field source: unknown source cards"),
         (",card,credit_scoring,2024-01-01,", "line 3, field user_id: must not be empty"),
+        # the events' CSV reader takes NULL for a missing id: not a person called NULL here
+        ("NULL,card,credit_scoring,2024-01-01,", "line 3, field user_id: 'NULL' is how a CSV"),
+        ("NA,card,credit_scoring,2024-01-01,", "line 3, field user_id: 'NA' is how a CSV"),
         ("u3,card,credit_scoring,2024-05-01,2024-01-01", "line 3, field revoked_at: is before"),
     ],
 )

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.compressed import inner_suffix, is_compressed, open_text
+from credo.events.readers import CSV_MISSING
 from credo.events.schema import (
     CONSENT_SCHEMA,
     MAX_CLOCK_SKEW,
@@ -338,6 +339,16 @@ def _read_stamps(
                     " timestamps or as ISO 8601 text (e.g. 2024-05-01T12:00:00Z)"
                 )
         ids = "NULLIF(trim(user_id, ' '), '')" if trim else "user_id"
+        if trim:  # an id written NA or NULL is as missing as the events' CSV reader takes it
+            missing = ", ".join(f"'{text}'" for text in CSV_MISSING if text)
+            ids = f"CASE WHEN user_id IN ({missing}) THEN NULL ELSE {ids} END"
+            unread += [
+                (n, "user_id", f"{text!r} is how a CSV writes a missing value, not a person's id")
+                for n, text in con.execute(
+                    f"SELECT n, user_id FROM numbered WHERE user_id IN ({missing})"
+                    f" ORDER BY n LIMIT {SHOWN_PROBLEMS + 1}"
+                ).fetchall()
+            ]
         words = ("trim(source)", "trim(purpose)") if trim else ("source", "purpose")
         table = con.sql(
             f"SELECT {ids} AS user_id, {words[0]} AS source, {words[1]} AS purpose,"
