@@ -263,6 +263,36 @@ def test_a_segment_cards_feature_is_judged_on_its_own_segments_people(fitted):
         assert row["iv"] == card.iv_[row["name"]]
 
 
+def test_a_column_missing_in_one_segment_is_said_of_that_segment_s_rows(fitted):
+    """QA: "utilisation: missing in 100% of the rows" where it was missing only in the rows of
+    the one segment whose card reads it, and counted rows left unscored anyway."""
+    from credo.model.artifact import unread_inputs_words
+
+    model, _, _ = fitted
+    artifact = ModelArtifact(scorecard=model, training={"kind": "features"})
+    X, _ = planted(3000, 5)
+    X["prov_events"] = 7
+    late = model.segments_[[0 not in s.conditions[0].members for s in model.segments_].index(True)]
+    assert "utilisation" in late.card.features_
+    theirs = late.conditions[0].mask(X)
+    X.loc[theirs, "utilisation"] = np.nan
+    X.loc[X.index[:10], "prov_events"] = 0  # no event fed them: left unscored, not judged
+    scored = X.loc[X.prov_events > 0]
+    (said,) = [c for c in artifact.unread_inputs(X) if c["name"] == "utilisation"]
+    in_segment = int(late.conditions[0].mask(scored).sum())
+    assert (said["segment"], said["segment_rows"], said["rows"]) == (
+        late.name,
+        in_segment,
+        len(scored),
+    )
+    assert said["missing"] == 1.0
+    words = " ".join(unread_inputs_words(said).split())
+    assert words.startswith(
+        f"utilisation: missing in 100% of the {in_segment:,} rows of segment {late.name}"
+        f" (of {len(scored):,} scored)"
+    ), words
+
+
 def test_duckdb_sql_matches_python(fitted, tmp_path):
     model, X, _ = fitted
     probe = X.assign(row_id=np.arange(len(X)))

@@ -133,6 +133,10 @@ class ModelArtifact:
         given = X
         X = read if read is not None else self.read_inputs(X, chosen)
         odd = unreadable_values(given, X, {n: k for n, k in chosen.items() if n in used})
+        if unscorable.applies(self.training):  # rows left unscored anyway are not judged
+            X = X.loc[~unscorable.unscored(X, self.scorecard)]
+            if X.empty:
+                return odd
         segments = getattr(self.scorecard, "segments_", [])
         # a segment's card on its own segment's rows (its training shares are of those)
         if segments:
@@ -145,7 +149,7 @@ class ModelArtifact:
             parts = [(self.scorecard, X)]
         found: dict[str, dict[str, Any]] = {}
         respelled: dict[str, dict[str, Any]] = {}
-        for card, part in parts:
+        for segment, (card, part) in enumerate(parts):
             rows = len(part)
             for name in card.features_ if rows else ():
                 if name not in part.columns:
@@ -175,6 +179,12 @@ class ModelArtifact:
                             else []
                         ),
                     }
+                    if segments:  # the shares are of this segment's rows
+                        found[name] |= {
+                            "segment": segments[segment].name,
+                            "segment_rows": rows,
+                            "rows": len(X),
+                        }
         return odd + list(found.values()) + list(respelled.values())
 
     def read_for_scoring(self, X: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], list[str]]:
@@ -394,15 +404,21 @@ def unread_inputs_words(column: dict[str, Any]) -> str:
             f" (e.g. {examples}), scored as missing: if they stand for no value, nothing is"
             " lost; else write them as the file the model was trained on did"
         )
+    of_rows = "of the rows"
+    if "segment" in column:
+        of_rows = (
+            f"of the {column['segment_rows']:,} rows of segment {column['segment']}"
+            f" (of {column['rows']:,} scored)"
+        )
     if column["unseen"] >= UNSEEN_SHARE:
         return (
-            f"{name}: {column['unseen']:.0%} of the rows hold categories training never saw"
+            f"{name}: {column['unseen']:.0%} {of_rows} hold categories training never saw"
             f" (e.g. {examples}), each scored in its riskiest group: are they written as at"
             " training (words, not codes)? A new category in earnest (a new region or"
             " product) is scored so until the model is trained on rows that hold it"
         )
     return (
-        f"{name}: missing in {column['missing']:.0%} of the rows"
+        f"{name}: missing in {column['missing']:.0%} {of_rows}"
         f" ({column['missing_at_training']:.0%} at training), scored in its missing bin: is the"
         " column filled, and named as at training?"
     )
