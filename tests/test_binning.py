@@ -124,6 +124,23 @@ def test_value_equal_to_an_edge_goes_right_and_labels_say_so() -> None:
     assert bins.index(x).dtype == np.int32
 
 
+def _plain_numeric_bins(edges: tuple[float, ...]) -> Bins:
+    """Numeric bins cut at `edges`, no special value, every bin empty."""
+    n_bins = len(edges) + 2
+    empty = (0,) * n_bins
+    return Bins(feature="x", kind="numeric", edges=edges, count=empty, bad=empty, woe=empty)
+
+
+@pytest.mark.parametrize("n_edges", [3, 70])
+def test_a_value_on_an_edge_goes_right_however_many_edges(n_edges: int) -> None:
+    # past 64 edges the bin is found by a binary search instead of counted comparisons
+    edges = tuple(float(e) for e in range(n_edges))
+    bins = _plain_numeric_bins(edges)
+    on_edge = np.asarray(edges)
+    assert bins.index(on_edge).tolist() == list(range(1, n_edges + 1))
+    assert bins.index(on_edge - 0.5).tolist() == list(range(n_edges))
+
+
 def test_specials_and_missing_get_their_own_bins_and_fit_agrees_with_transform() -> None:
     x, y = _risk_data(8_000, 7)
     x[:400] = -1.0  # "no data" code, risky
