@@ -209,6 +209,17 @@ def test_one_person_does_not_decide_a_special_bins_points(bad_rate: float, outco
     assert min(regular) < bins.woe[special] < max(regular)
 
 
+def test_one_missing_value_is_read_with_the_prior_as_a_special_value_is() -> None:
+    x, y = _risk_data(4_000, 33)
+    row = int(np.flatnonzero(y == 1)[0])
+    x[row] = np.nan  # one missing value, on a bad
+    bins = OptimalBinning().fit(x, y).bins_
+    assert bins.count[-1] == 1 and bins.bad[-1] == 1
+    # bads are the rarer outcome: the prior is 5 bads and 5 * goods / bads goods, so the
+    # bin reads 5 * G / B goods of G and 6 bads of B: WoE ln(5 / 6) whatever G and B are
+    assert bins.woe[-1] == pytest.approx(np.log(5 / 6))
+
+
 def test_missing_bin_empty_at_fit_takes_the_riskiest_woe() -> None:
     x, y = _risk_data(3_000, 8)
     bins = OptimalBinning().fit(x, y).bins_
