@@ -228,6 +228,18 @@ def test_missing_bin_empty_at_fit_takes_the_riskiest_woe() -> None:
     assert bins.woe_of(np.array([np.nan]))[0] == bins.woe[-1]
 
 
+def test_a_bin_without_a_bad_reads_its_zero_as_the_share_of_bads_in_all_rows() -> None:
+    # 90 values, all good, and 10 missing rows, 5 of them bad: no cut leaves a bad on each
+    # side, so the values make one regular bin with no bad
+    x = np.r_[np.arange(90.0), np.full(10, np.nan)]
+    y = np.r_[np.zeros(90), np.ones(5), np.zeros(5)].astype(int)
+    bins = OptimalBinning().fit(x, y).bins_
+    assert bins.n_regular == 1 and (bins.count[0], bins.bad[0]) == (90, 0)
+    goods, bads, rows = 95, 5, 100
+    zero_bads_as = bads / rows
+    assert bins.woe[0] == pytest.approx(np.log((90 / goods) / (zero_bads_as / bads)))
+
+
 def test_constant_feature_is_one_bin() -> None:
     y = np.r_[np.zeros(50), np.ones(50)].astype(int)
     bins = OptimalBinning().fit(np.full(100, 3.0), y).bins_
