@@ -371,6 +371,33 @@ def test_unseen_levels_follow_the_rule() -> None:
         strict.transform(["Z"])
 
 
+def test_an_unseen_level_takes_the_riskiest_group_not_a_riskier_side_bin() -> None:
+    bins = Bins(
+        feature="grade",
+        kind="categorical",
+        groups=(("A",), ("B",)),
+        specials=("X",),
+        count=(50, 50, 10, 10),
+        bad=(5, 20, 8, 8),
+        woe=(0.9, -0.6, -2.0, -2.2),  # the special value and missing riskier than any group
+    )
+    assert bins.riskiest_regular_index == 1
+    assert bins.index(["Z"]).tolist() == [1]
+    assert bins.woe_of(["Z"]).tolist() == [-0.6]
+
+
+def test_a_code_fitted_as_floats_reads_as_its_whole_numbers() -> None:
+    rng = np.random.default_rng(30)
+    codes = rng.integers(1, 4, 6_000)
+    y = (rng.random(codes.size) < np.array([0.05, 0.2, 0.5])[codes - 1]).astype(int)
+    # a code column with a gap reads from a CSV as floats: 1.0, 2.0, 3.0
+    bins = BinningProcess(categorical=["code"]).fit({"code": codes.astype(float)}, y).bins_["code"]
+    assert bins.groups == (("1",), ("2",), ("3",))
+    for code in (1, 2, 3):
+        written = np.array([code, float(code), str(code)], dtype=object)
+        assert bins.index(written).tolist() == [code - 1] * 3
+
+
 def test_numbers_as_categories_match_by_text() -> None:
     y = np.array([0, 1] * 50)
     x = np.array([1, 2] * 50)
