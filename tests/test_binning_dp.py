@@ -89,3 +89,12 @@ def test_dp_rejects_an_unknown_trend() -> None:
             min_count=1,
             trend="sideways",
         )
+
+
+def test_a_cut_that_adds_no_iv_is_not_made() -> None:
+    # pre-bins 0 and 1 share a bad rate: cut apart they add no IV, so the fewer bins win
+    count, bad = np.array([10.0, 10.0, 10.0]), np.array([1.0, 1.0, 5.0])
+    found = optimal_partition(
+        count, bad, total_good=23, total_bad=7, max_bins=3, min_count=1, trend="none"
+    )
+    assert found.starts == (0, 2)
