@@ -121,6 +121,22 @@ def test_json_round_trip_and_tampered_charges(fitted, tmp_path):
         SegmentedScorecard.from_dict(data)
 
 
+def test_every_cut_sends_the_special_and_missing_bins_to_the_side_of_nearer_woe():
+    bins = Bins(
+        feature="months_late",
+        kind="numeric",
+        edges=(10.0, 20.0),
+        specials=(-1.0,),
+        count=(100, 100, 800, 10, 5),
+        bad=(50, 20, 40, 3, 1),
+        woe=(-1.0, 0.0, 1.0, -0.15, 0.7),
+    )
+    # the cut after bin 0: the sides' WoE, their bins weighed by rows, are -1 and 8/9; the
+    # special value's -0.15 is nearer -1 (it would be nearer the right side's plain mean 0.5)
+    # and the missing bin's 0.7 nearer 8/9. The cut after bin 1: -0.5 and 1, the same sides.
+    assert _cuts(bins) == [((0, 3), (1, 2, 4)), ((0, 1, 3), (2, 4))]
+
+
 def test_alignment_finds_a_known_calibration():
     rng = np.random.default_rng(7)
     log_odds = rng.normal(-1.0, 1.5, 40_000)
