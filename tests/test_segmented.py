@@ -14,8 +14,9 @@ from test_train_cli import credo
 from credo.evaluate.metrics import auc
 from credo.evaluate.model_eval import segment_rows
 from credo.model.artifact import ModelArtifact, load_model, save_model
+from credo.model.bins import Bins
 from credo.model.scorecard import Scorecard
-from credo.model.segments import MIN_ALIGNMENT_SLOPE, SegmentedScorecard, alignment
+from credo.model.segments import MIN_ALIGNMENT_SLOPE, SegmentedScorecard, _cuts, alignment
 
 SMALL_SEARCH = dict(max_segments=3, inner_folds=2, split_candidates=2)
 
@@ -101,6 +102,14 @@ def test_the_segment_is_a_reason_where_it_costs_points(fitted):
     assert not (table.loc[clean, "reason_1"].astype(object) == code).any()
     # a charge is the gap between the best attainable scores, so it is never above it
     assert sum(late.charges.values()) == best - late.best_score()
+
+
+def test_no_segment_is_charged_for_a_gap_in_its_favour(fitted):
+    model, _, _ = fitted
+    best = max(s.best_score() for s in model.segments_)
+    for segment in model.segments_:
+        assert all(charge > 0 for charge in segment.charges.values()), segment.name
+        assert sum(segment.charges.values()) == best - segment.best_score()
 
 
 def test_json_round_trip_and_tampered_charges(fitted, tmp_path):
