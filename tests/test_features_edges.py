@@ -86,6 +86,13 @@ def store(tmp_path_factory) -> str:
     h.grant("on_time", ("card",))
     h.add("on_time", "card", "account_status", dt.datetime(2025, 12, 5), account_id="c",
           amount=10.0, days_past_due=0)  # fmt: skip
+    # a consent granted at the as-of instant, one revoked at it, one for another purpose than
+    # credit scoring; income the month before for each
+    h.grant("granted_at_as_of", ("bank",), at=AS_OF)
+    h.grant("revoked_at_as_of", ("bank",), revoked=AS_OF)
+    h.grant("other_purpose", ("bank",), purpose="credit_application")
+    for user in ("granted_at_as_of", "revoked_at_as_of", "other_purpose"):
+        h.add(user, "bank", "income", dt.datetime(2025, 12, 20), amount=2000.0)
     h.load(path)
     return str(path)
 
@@ -197,6 +204,19 @@ def test_a_series_without_a_trend_has_a_slope_of_0(store, engine):
     assert row["ao_bill_trend_6m"] == 0.0  # not 1e-14 or -1e-14: a bin cut at 0 splits those
     assert row["ao_utilisation_trend_6m"] == 0.0
     assert row["ao_bill_latest"] == 100.1
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_consent_granted_at_the_as_of_instant_counts_and_one_revoked_then_does_not(store, engine):
+    rows = build(store, "us", engine, AS_OF)
+    granted, revoked = rows["granted_at_as_of"], rows["revoked_at_as_of"]
+    # active at D: granted_at <= D and (revoked_at empty or revoked_at > D)
+    assert granted["cb_income_mean_12m"] == 2000.0 and granted["prov_events"] == 1
+    assert revoked["cb_income_mean_12m"] == -1.0
+    assert revoked["prov_events"] == 0 and revoked["prov_sources"] == ""
+    # a consent to use the bank for a credit application is none to score with
+    assert rows["other_purpose"]["cb_income_mean_12m"] == -1.0
+    assert rows["other_purpose"]["prov_events"] == 0
 
 
 def test_an_as_of_date_at_the_calendars_end_is_refused():
