@@ -93,6 +93,11 @@ def store(tmp_path_factory) -> str:
     h.grant("other_purpose", ("bank",), purpose="credit_application")
     for user in ("granted_at_as_of", "revoked_at_as_of", "other_purpose"):
         h.add(user, "bank", "income", dt.datetime(2025, 12, 20), amount=2000.0)
+    # statements of 100 paid ten times over: a payment ratio of 10, read as its cap of 5
+    h.grant("overpaid", ("card",))
+    h.add("overpaid", "card", "statement", dt.datetime(2025, 12, 1), account_id="c",
+          amount=100.0, due_date=dt.date(2025, 12, 20))  # fmt: skip
+    h.add("overpaid", "card", "payment", dt.datetime(2026, 1, 3), account_id="c", amount=1000.0)
     h.load(path)
     return str(path)
 
@@ -217,6 +222,13 @@ def test_a_consent_granted_at_the_as_of_instant_counts_and_one_revoked_then_does
     # a consent to use the bank for a credit application is none to score with
     assert rows["other_purpose"]["cb_income_mean_12m"] == -1.0
     assert rows["other_purpose"]["prov_events"] == 0
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_payment_ratio_is_capped_at_5(store, engine):
+    row = build(store, "us", engine, AS_OF)["overpaid"]
+    assert row["ph_payment_ratio_latest"] == 5.0  # 1,000 paid of 100, not 10
+    assert row["ph_payment_ratio_mean_6m"] == 5.0
 
 
 def test_an_as_of_date_at_the_calendars_end_is_refused():
