@@ -98,6 +98,15 @@ def store(tmp_path_factory) -> str:
     h.add("overpaid", "card", "statement", dt.datetime(2025, 12, 1), account_id="c",
           amount=100.0, due_date=dt.date(2025, 12, 20))  # fmt: skip
     h.add("overpaid", "card", "payment", dt.datetime(2026, 1, 3), account_id="c", amount=1000.0)
+    # December's statement paid in full; January's falls due on the as-of day itself, so it
+    # is not due yet and its cycle (nothing paid so far) does not count
+    h.grant("due_on_as_of", ("card",))
+    h.add("due_on_as_of", "card", "statement", dt.datetime(2025, 12, 1), account_id="c",
+          amount=100.0, due_date=dt.date(2025, 12, 20))  # fmt: skip
+    h.add("due_on_as_of", "card", "payment", dt.datetime(2025, 12, 10), account_id="c",
+          amount=100.0)  # fmt: skip
+    h.add("due_on_as_of", "card", "statement", dt.datetime(2026, 1, 2), account_id="c",
+          amount=100.0, due_date=AS_OF.date())  # fmt: skip
     h.load(path)
     return str(path)
 
@@ -229,6 +238,14 @@ def test_a_payment_ratio_is_capped_at_5(store, engine):
     row = build(store, "us", engine, AS_OF)["overpaid"]
     assert row["ph_payment_ratio_latest"] == 5.0  # 1,000 paid of 100, not 10
     assert row["ph_payment_ratio_mean_6m"] == 5.0
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_statement_due_on_the_as_of_day_is_not_due_yet(store, engine):
+    row = build(store, "us", engine, AS_OF)["due_on_as_of"]
+    # December's cycle alone (100 of 100), not beside January's unpaid one (100 of 200)
+    assert row["ph_payment_ratio_latest"] == 1.0
+    assert row["ph_paid_full_share_6m"] == 1.0
 
 
 def test_an_as_of_date_at_the_calendars_end_is_refused():
