@@ -107,6 +107,11 @@ def store(tmp_path_factory) -> str:
           amount=100.0)  # fmt: skip
     h.add("due_on_as_of", "card", "statement", dt.datetime(2026, 1, 2), account_id="c",
           amount=100.0, due_date=AS_OF.date())  # fmt: skip
+    # a card reporting on the 28th, late on December 28th (read as of January 28th)
+    h.grant("on_28th", ("card",))
+    for when, dpd in ((dt.datetime(2025, 11, 28), 0), (dt.datetime(2025, 12, 28), 30)):
+        h.add("on_28th", "card", "account_status", when, account_id="c", amount=10.0,
+              days_past_due=dpd)  # fmt: skip
     h.load(path)
     return str(path)
 
@@ -246,6 +251,15 @@ def test_a_statement_due_on_the_as_of_day_is_not_due_yet(store, engine):
     # December's cycle alone (100 of 100), not beside January's unpaid one (100 of 200)
     assert row["ph_payment_ratio_latest"] == 1.0
     assert row["ph_paid_full_share_6m"] == 1.0
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_an_as_of_date_on_the_28th_aligns_the_months_on_the_28th(store, engine):
+    row = build(store, "us", engine, dt.datetime(2026, 1, 28))["on_28th"]
+    # month 0 runs from December 28th to the as-of date, so the report late that day is in
+    # it (calendar months, as for the 29th on, would put it in month 1)
+    assert row["ph_months_since_late"] == 0
+    assert row["ph_late_months_1m"] == 1
 
 
 def test_an_as_of_date_at_the_calendars_end_is_refused():
