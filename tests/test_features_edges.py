@@ -112,6 +112,10 @@ def store(tmp_path_factory) -> str:
     for when, dpd in ((dt.datetime(2025, 11, 28), 0), (dt.datetime(2025, 12, 28), 30)):
         h.add("on_28th", "card", "account_status", when, account_id="c", amount=10.0,
               days_past_due=dpd)  # fmt: skip
+    # a card last reported 14 months before the as-of date, 30 days late
+    h.grant("stale", ("card",))
+    h.add("stale", "card", "account_status", dt.datetime(2024, 11, 10), account_id="c",
+          amount=300.0, days_past_due=30)  # fmt: skip
     h.load(path)
     return str(path)
 
@@ -260,6 +264,15 @@ def test_an_as_of_date_on_the_28th_aligns_the_months_on_the_28th(store, engine):
     # it (calendar months, as for the 29th on, would put it in month 1)
     assert row["ph_months_since_late"] == 0
     assert row["ph_late_months_1m"] == 1
+
+
+@pytest.mark.parametrize("engine", ["batch", "one_person"])
+def test_a_report_older_than_12_months_is_no_current_state(store, engine):
+    row = build(store, "us", engine, AS_OF)["stale"]
+    assert row["ph_dpd30_reports_24m"] == 1  # the report is on file
+    # but it tells nothing of how the account stands now: no data, not 30 days late
+    assert row["ph_dpd_latest"] == -1.0
+    assert row["ao_card_balance_latest"] == -1.0
 
 
 def test_an_as_of_date_at_the_calendars_end_is_refused():
