@@ -391,6 +391,13 @@ def test_sources_without_consent_are_ignored(history_store, engine):
     assert row["prov_events_capacity"] == 1 and row["prov_events_payment_history"] == 0
 
 
+def test_a_dimension_counts_the_events_its_ratios_read(history_store, engine):
+    # carol's one event, bank income, is the denominator of ao_debt_to_income: it feeds the
+    # amounts-owed dimension, though no other feature of it reads the bank
+    row = build(history_store, "us", engine)["carol"]
+    assert row["prov_events_amounts_owed"] == 1
+
+
 def test_events_no_feature_reads_feed_no_provenance(history_store, engine):
     rows = build(history_store, "us", engine)
     fay, bob = rows["fay"], rows["bob"]  # bob has consents and no events at all
