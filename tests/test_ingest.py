@@ -442,6 +442,47 @@ def test_conflict_with_a_stored_event_names_its_batch(store_path, tmp_path):
     assert query(store_path, "SELECT amount FROM events") == [(300.0,)]
 
 
+def test_a_resent_event_differing_in_any_one_field_is_a_conflict(store_path, tmp_path):
+    # every field is part of an event's content: an id sent again with any one of them
+    # changed is quarantined naming that field, and the stored event stands
+    original = event(
+        "statement",
+        1,
+        credit_limit="5000",
+        days_past_due="0",
+        category="card",
+        counterparty_id="lender-9",
+        attributes='{"credit_balance": 0}',
+    )
+    ingest_paths(store_path, [write_csv(tmp_path / "a.csv", [original])], progress=False)
+    changes = {
+        "user_id": "user-9",
+        "source": "loan",
+        "furnisher": "second-bank",
+        "type": "account_status",
+        "ts": "2024-01-03T10:01:00Z",
+        "amount": "812.41",
+        "currency": "EUR",
+        "account_id": "card-2",
+        "credit_limit": "6000",
+        "due_date": "2024-02-26",
+        "days_past_due": "30",
+        "category": "other",
+        "counterparty_id": "lender-8",
+        "attributes": '{"credit_balance": 1}',
+    }
+    assert set(changes) == set(FIELDS) - {"event_id"}
+    for field, value in changes.items():
+        path = write_csv(tmp_path / f"{field}.csv", [dict(original, **{field: value})])
+        result = ingest_paths(store_path, [path], progress=False)
+        assert (result.accepted, result.duplicates, result.conflicts) == (0, 0, 1), field
+        (reason,) = query(store_path, f"SELECT reason FROM quarantine WHERE path = '{path}'")
+        assert f"different content ({field};" in reason[0], reason
+    assert query(store_path, "SELECT amount, due_date FROM events") == [
+        (812.4, datetime(2024, 2, 25).date())
+    ]
+
+
 def test_a_conflicting_rows_raw_is_the_row_as_written(store_path, tmp_path):
     """A conflict's `raw` was the row as it would have been stored (its time moved to UTC,
     "1e3" as 1000.0, "usd" as USD), where every other refused row's is the row as written."""
