@@ -393,3 +393,73 @@ def test_auc_difference_is_delongs_paired_test():
         metrics.auc_difference(y[:5] * 0 + np.r_[1, 0, 0, 0, 0], first[:5], second[:5])["interval"]
         is None
     )
+
+
+def test_discrimination_gives_the_gini_of_its_auc():
+    # the report's Gini tile reads discrimination(), not gini(): both are 2 * AUC - 1
+    rng = np.random.default_rng(21)
+    y = (rng.random(400) < 0.3).astype(int)
+    risk = np.round(rng.normal(size=400) + y, 1)
+    found = metrics.discrimination(y, risk)
+    assert found["gini"] == pytest.approx(2 * roc_auc_score(y, risk) - 1)
+    assert found["gini"] == pytest.approx(metrics.gini(y, risk))
+
+
+def test_a_value_on_a_psi_edge_falls_in_the_bin_that_starts_there():
+    # the bins read "under 600", "600 to 650", "650 and over": 600 is in the second, 650 in
+    # the third, on both sides of the comparison
+    train = [550.0, 600.0, 600.0, 620.0]
+    current = [600.0, 650.0, 650.0, 700.0]
+    result = metrics.psi(train, current, edges=[600.0, 650.0])
+    assert [b["range"] for b in result["bins"]] == ["under 600", "600 to 650", "650 and over"]
+    assert [b["train_share"] for b in result["bins"]] == [0.25, 0.75, 0.0]
+    assert [b["eval_share"] for b in result["bins"]] == [0.0, 0.25, 0.75]
+
+
+def test_the_calibration_error_weighs_each_group_by_its_people():
+    rows = [
+        {"count": 3, "predicted": 0.1, "observed": 0.2},
+        {"count": 1, "predicted": 0.5, "observed": 0.1},
+    ]
+    assert metrics.expected_calibration_error(rows) == pytest.approx((3 * 0.1 + 1 * 0.4) / 4)
+
+
+def test_calibration_groups_are_numbered_in_order_where_ties_leave_fewer():
+    # 15 of 20 people share the lowest pd (ranks 0-14: the first tenths); the other five rank
+    # 15-19, in tenths 8, 9, 9, 10, 10: four groups, numbered 1 to 4 as the table shows them
+    # and as the Hosmer-Lemeshow test names the groups it merged
+    y = np.array([0, 1] * 10)
+    pd_bad = np.r_[np.full(15, 0.2), np.linspace(0.3, 0.9, 5)]
+    rows = metrics.calibration_by_decile(y, pd_bad)
+    assert [r["group"] for r in rows] == [1, 2, 3, 4]
+    assert [r["count"] for r in rows] == [15, 1, 2, 2]
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        (0.0999, "stable"),
+        (0.1, "moderate shift"),
+        (0.2499, "moderate shift"),
+        (0.25, "material shift"),
+    ],
+)
+def test_psi_labels_change_at_0_1_and_at_0_25(value, label):
+    assert metrics.psi_label(value) == label
+
+
+def test_bands_of_equal_bad_rates_do_not_break_the_order():
+    # the two best bands hold no bad customer: no fall between them
+    size = metrics.MIN_BAND_SIZE
+    y = np.r_[np.zeros(2 * size), np.ones(4), np.zeros(size - 4)].astype(int)
+    result = metrics.bad_rate_by_band(y, np.repeat(["A", "B", "C"], size), ["A", "B", "C"])
+    assert result["monotonic"] and result["breaks"] == [] and result["break_p_values"] == []
+
+
+def test_a_band_of_exactly_the_least_size_is_judged_and_an_empty_one_is_not_small():
+    size = metrics.MIN_BAND_SIZE
+    # A: a third bad; B: none; C: nobody (a band no score reaches)
+    y = np.r_[np.ones(size // 3), np.zeros(size - size // 3), np.zeros(size)].astype(int)
+    result = metrics.bad_rate_by_band(y, np.repeat(["A", "B"], size), ["A", "B", "C"])
+    assert result["judged_bands"] == 2 and result["breaks"] == [["A", "B"]]
+    assert result["bands"][2]["count"] == 0 and not result["small"]
