@@ -496,3 +496,62 @@ def test_codes_written_as_text_are_groups_and_camel_case_ages_are_banded():
         assert "< 25" in set(fairness.group_labels(ages, name)), name
     typed = np.array([30, 41.5, None, 52] * 5, dtype=object)  # numbers as objects (Int64 NA)
     assert "missing" in set(fairness.group_labels(typed, "income"))
+
+
+def test_a_ratio_of_exactly_four_fifths_passes():
+    # the rule flags a ratio below 0.80: 80 % approved beside 100 % is at the bar
+    groups = np.array(["a"] * 100 + ["b"] * 100)
+    approved = np.r_[np.ones(100), np.ones(80), np.zeros(20)].astype(bool)
+    result = fairness.approval_rates(approved, groups)
+    assert result["min_ratio"] == pytest.approx(0.8)
+    assert not result["flag"]
+
+
+def test_a_group_of_exactly_the_least_size_is_judged():
+    size = fairness.MIN_GROUP_SIZE
+    groups = np.array(["a"] * 100 + ["b"] * size)
+    approved = np.r_[np.ones(90), np.zeros(10), np.zeros(size)].astype(bool)
+    result = fairness.approval_rates(approved, groups)
+    assert result["judged_groups"] == 2
+    assert {row["group"]: row["flag"] for row in result["groups"]} == {"a": False, "b": True}
+
+
+def test_a_gap_of_exactly_the_bar_is_not_flagged():
+    # 1,000 bad customers a group: 10 % of a's declined, none of b's. A gap of 0.10 on so
+    # many people is far beyond chance, but the rule flags gaps above 0.10
+    groups = np.repeat(["a", "b"], 1000)
+    y = np.ones(2000, dtype=int)
+    approved = np.ones(2000, dtype=bool)
+    approved[:100] = False
+    result = fairness.error_rate_gaps(y, approved, groups)
+    assert result["tpr_gap"] == fairness.MAX_RATE_GAP
+    assert result["tpr_gap_p_value"] is None and not result["flag"]
+
+
+@pytest.mark.parametrize(
+    ("small", "pooled"), [(48, None), (49, "49 groups under 30 people, pooled")]
+)
+def test_groups_are_pooled_beyond_fifty_and_only_those_under_thirty_people(small, pooled):
+    # two groups of exactly 30 people and `small` groups of ten: 50 groups are shown as they
+    # are, 51 pool the groups under 30 people, never those of 30
+    size = fairness.MIN_GROUP_SIZE
+    labels = np.r_[
+        np.repeat(["x", "y"], size), np.repeat([f"s{i:02d}" for i in range(small)], 10)
+    ].astype(object)
+    names, found = fairness.pool_small_groups(labels)
+    assert found == pooled
+    assert (names == "x").sum() == size and (names == "y").sum() == size
+    assert (names == pooled).sum() == (0 if pooled is None else 10 * small)
+
+
+def test_the_calibration_bar_allows_for_the_judged_groups_only():
+    # two groups of 200 are judged; ten people whose group is not known, and a group of
+    # five, are shown but not judged: the bar is that of two groups, norm.ppf(1 - 0.05 / 4)
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(8)
+    groups = np.array(["f"] * 200 + ["m"] * 200 + ["x"] * 5 + [None] * 10, dtype=object)
+    pd_bad = np.full(groups.size, 0.2)
+    y = (rng.random(groups.size) < 0.2).astype(int)
+    result = fairness.calibration_within_groups(y, pd_bad, groups)
+    assert result["threshold"] == pytest.approx(norm.ppf(1 - 0.05 / 4))
