@@ -414,3 +414,86 @@ def test_a_split_of_a_category_of_many_levels_sends_few_of_them_one_way():
     for tree in model.booster_.dump_model()["tree_info"]:
         walk(tree["tree_structure"])
     assert sent and max(sent) == MAX_CATEGORY_LEVELS_A_SPLIT
+
+
+def _small_table(n: int = 1000, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(1.5 - frame["x"]))).astype(int)
+    return frame, y
+
+
+def test_each_direction_word_gives_its_constraint_and_meta_hints_come_first():
+    frame, y = _small_table()
+    quick = {"n_jobs": 1, "n_estimators": 5, "early_stopping_rounds": 5}
+    words = {"x": "descending", "z": "ascending"}
+    assert Challenger(**quick, monotone_by_feature=words).fit(frame, y).monotone_ == [-1, 1]
+    words = {"x": "higher_is_safer", "z": "higher_is_riskier"}
+    assert Challenger(**quick, monotone_by_feature=words).fit(frame, y).monotone_ == [-1, 1]
+    # a feature's meta hint is taken over the per-column direction; one without falls back
+    meta = [{"name": "x", "direction": "higher_is_riskier"}, {"name": "z", "direction": None}]
+    told = Challenger(**quick, monotone_by_feature={"x": "descending", "z": "descending"})
+    assert told.fit(frame, y, meta=meta).monotone_ == [1, -1]
+
+
+def test_a_category_is_never_held_to_a_direction():
+    # codes of a branch have no order, whatever direction the column is given
+    frame, y = _small_table()
+    coded = frame.assign(branch=(frame["z"] > 0).astype(int) * 7)
+    model = Challenger(
+        n_jobs=1, n_estimators=5, categorical=["branch"], monotone_by_feature={"branch": 1}
+    ).fit(coded[["x", "branch"]], y)
+    assert model.monotone_ == [0, 0]
+
+
+def test_a_feature_that_moves_no_ones_risk_is_never_a_reason():
+    # `flat` is one value for everyone: no tree splits on it and its contribution is 0
+    frame, y = _small_table()
+    table = frame.assign(flat=1.0)[["x", "flat"]]
+    meta = [{"name": "x", "direction": "higher_is_riskier"}, {"name": "flat"}]
+    model = Challenger(n_jobs=1).fit(table, y, meta=meta)
+    contributions = model.contributions(table)
+    assert (contributions["flat"] == 0).all()
+    reasons = model.reasons(table, k=2)
+    assert reasons["reason_2"].isna().all()
+    assert (reasons["reason_1"].notna() == (contributions["x"] > 0)).all()
+
+
+def test_an_unseen_category_scores_as_a_missing_one(fitted, data):
+    # "a" sorts first among the levels: an unseen level read as its code would score as "a"
+    frame, y = data
+    table = frame[["tenure"]].assign(level=np.where(frame["segment"] == "student", "b", "a"))
+    model = Challenger(n_jobs=1).fit(table, y)
+    rows = pd.DataFrame({"tenure": [30.0] * 3, "level": ["a", "new-level", None]})
+    risk = model.predict_proba(rows)[:, 1]
+    assert risk[1] == risk[2] and risk[0] != risk[1]
+
+
+def test_the_rounds_are_those_of_the_lowest_loss_on_a_stratified_fifth_held_out(monkeypatch):
+    import lightgbm as lgb
+
+    import credo.model.challenger as challenger_module
+
+    held_out: list[np.ndarray] = []
+    losses: dict[str, dict[str, list[float]]] = {}
+    real_train = lgb.train
+
+    def train(params, train_set, *args, **kwargs):
+        if kwargs.get("valid_sets"):  # the search for the rounds: its held-out rows and loss
+            held_out.extend(np.asarray(valid.get_label()) for valid in kwargs["valid_sets"])
+            kwargs["callbacks"] = [*kwargs["callbacks"], lgb.record_evaluation(losses)]
+        return real_train(params, train_set, *args, **kwargs)
+
+    monkeypatch.setattr(challenger_module.lgb, "train", train)
+    # 1,000 rows of which 50 bad: a fifth held out is 200 rows, 10 of them bad
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"x": rng.normal(size=1000), "z": rng.normal(size=1000)})
+    y = np.zeros(1000, dtype=int)
+    y[np.argsort(-frame["x"].to_numpy() + rng.normal(size=1000))[:50]] = 1
+    model = Challenger(n_jobs=1, early_stopping_rounds=20).fit(frame, y)
+    assert len(held_out) == 1
+    assert held_out[0].size == 200 and held_out[0].sum() == 10
+    # the boosting ran on past the best round; the model keeps the best
+    loss = losses["valid_0"]["binary_logloss"]
+    assert len(loss) > model.n_iter_
+    assert model.n_iter_ == int(np.argmin(loss)) + 1

@@ -1328,3 +1328,29 @@ def test_a_plain_tables_report_does_not_explain_people_it_cannot_score():
     plain = render_report(_synthetic_result(model_info={"input_kind": "table"}))
     events = render_report(_synthetic_result(model_info={"input_kind": "features"}))
     assert "could not score" not in plain and "could not score" in events
+
+
+def test_the_cutoff_approves_its_own_score_and_tells_the_approved_people_s_bad_rate():
+    # scores 500, 510, ..., 690; the cutoff 600 approves the ten from 600 up, of whom the
+    # two at 600 and 650 turned out bad; six of the ten declined did
+    score = np.arange(500, 700, 10)
+    y = np.zeros(20, dtype=int)
+    y[[0, 1, 2, 3, 5, 8, 10, 15]] = 1
+    pd_bad = np.linspace(0.6, 0.05, 20)
+    bands = np.where(score >= 600, "A", "B")
+    result = evaluate_scores(y, pd_bad, score, bands, ["A", "B"], cutoff=600)
+    assert result["cutoff"]["approval_rate"] == pytest.approx(10 / 20)
+    assert result["cutoff"]["bad_rate_approved"] == pytest.approx(2 / 10)
+
+
+def test_bands_are_judged_from_the_best_scores_down_whatever_order_the_scale_lists_them():
+    from types import SimpleNamespace
+
+    from credo.evaluate.model_eval import band_order
+    from credo.model.scaling import get_scale
+
+    fico = get_scale("fico")
+    expected = ["Exceptional", "Very good", "Good", "Fair", "Poor"]
+    assert band_order(SimpleNamespace(scale_=fico)) == expected
+    shuffled = SimpleNamespace(bands=[fico.bands[i] for i in (2, 0, 4, 1, 3)])
+    assert band_order(SimpleNamespace(scale_=shuffled)) == expected
