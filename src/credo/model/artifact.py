@@ -122,12 +122,15 @@ class ModelArtifact:
         column of codes where training had words, or one left empty, is scored that way
         without an error: this says
         which (name, missing, missing_at_training, unseen: shares of rows; examples: a few of
-        the unseen values). Categories training saw written otherwise, case and surrounding
-        spaces aside ("36 months" for " 36 months"), are said in any number of rows, since
-        they too are scored as unseen (name, respelled: rows, share, given, trained: an
-        example pair, unseen_rule). `read`: X through `read_inputs`, and `chosen`, its
-        `reading`, when done already. A column whose text is no number is judged missing by
-        the values it lacks in the table as given (not again for what could not be read)."""
+        the unseen values; for a segmented model, segment, segment_rows and rows: the shares
+        are of that segment's rows, of `rows` judged). A feature-table model's rows it leaves
+        unscored anyway (credo.model.unscorable) are not judged. Categories training saw
+        written otherwise, case and surrounding spaces aside ("36 months" for " 36 months"),
+        are said in any number of rows, since they too are scored as unseen (name, respelled:
+        rows, share, given, trained: an example pair, unseen_rule). `read`: X through
+        `read_inputs`, and `chosen`, its `reading`, when done already. A column whose text is
+        no number is judged missing by the values it lacks in the table as given (not again
+        for what could not be read)."""
         chosen = self.reading(X) if chosen is None else chosen
         used = set(self.scorecard.features_)
         given = X
