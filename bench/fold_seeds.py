@@ -26,17 +26,23 @@ import quality  # noqa: E402
 import scorecard_cv  # noqa: E402
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("seeds", nargs="+", type=int, help="fold seeds (0: the bench's own)")
-    parser.add_argument("--threads", type=int, default=2, help="LightGBM threads (both)")
-    args = parser.parse_args()
+def taiwan_tables() -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list]:
+    """The raw Taiwan table, its outcomes, the events-path features in the raw table's row
+    order (bench/scorecard_cv.py's cache) and their metadata."""
     csv = quality.REPO / "data" / "taiwan_credit_card.csv"
     raw = pd.read_csv(csv)
     y = raw["bad"].to_numpy().astype(int)
     features, meta = scorecard_cv.taiwan_events(csv, refresh=False)
     features = features.set_index("user_id").loc["tw-" + raw["id"].astype(str)]
-    events = features[[m.name for m in meta]].reset_index(drop=True)
+    return raw, y, features[[m.name for m in meta]].reset_index(drop=True), list(meta)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seeds", nargs="+", type=int, help="fold seeds (0: the bench's own)")
+    parser.add_argument("--threads", type=int, default=2, help="LightGBM threads (both)")
+    args = parser.parse_args()
+    raw, y, events, meta = taiwan_tables()
     systems = {
         "scorecard (events)": (lambda seed: quality.credo_scorecard(meta), events),
         "scorecard, 4 segments (events)": (lambda seed: quality.credo_segmented(4, meta), events),

@@ -26,8 +26,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fold_seeds  # noqa: E402
 import quality  # noqa: E402
-import scorecard_cv  # noqa: E402
 
 BAGS = 5
 WEIGHTS = (0.2, 0.35, 0.5)
@@ -87,18 +87,13 @@ def main() -> int:
     parser.add_argument("seeds", nargs="+", type=int, help="fold seeds (0: the bench's own)")
     parser.add_argument("--threads", type=int, default=2, help="LightGBM threads")
     args = parser.parse_args()
-    csv = quality.REPO / "data" / "taiwan_credit_card.csv"
-    raw = pd.read_csv(csv)
-    y = raw["bad"].to_numpy().astype(int)
-    features, meta = scorecard_cv.taiwan_events(csv, refresh=False)
-    features = features.set_index("user_id").loc["tw-" + raw["id"].astype(str)]
-    X = features[[m.name for m in meta]].reset_index(drop=True)
+    raw, y, X, meta = fold_seeds.taiwan_tables()
     means: dict[str, list[float]] = {}
     for seed in args.seeds:
         folds = quality.stratified_folds(y, 5, 1, seed)
         per_fold = []
         for k, (train, test) in enumerate(folds):
-            per_fold.append(trials(X, y, raw, list(meta), train, test, args.threads))
+            per_fold.append(trials(X, y, raw, meta, train, test, args.threads))
             print(f"  seed {seed} fold {k + 1}/{len(folds)}", file=sys.stderr)
         for name in per_fold[0]:
             means.setdefault(name, []).append(float(np.mean([f[name] for f in per_fold])))
