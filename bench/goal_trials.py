@@ -43,7 +43,16 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def trials(X, y, raw, meta, train, test, threads: int) -> dict[str, float]:
+def trials(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    raw: pd.DataFrame,
+    meta: list,
+    train: np.ndarray,
+    test: np.ndarray,
+    threads: int,
+) -> dict[str, float]:
+    """Every variant's held-out AUC on one fold."""
     from credo.evaluate.metrics import auc
     from credo.model.challenger import Challenger
     from credo.model.scorecard import Scorecard

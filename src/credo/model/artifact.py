@@ -147,12 +147,12 @@ class ModelArtifact:
                 index = self.scorecard.segment_index(X)
             except ValueError:  # columns the segments need are missing: scoring says so
                 return odd
-            parts = [(s.card, X.loc[index == i]) for i, s in enumerate(segments)]
+            parts = [(s.card, X.loc[index == i], s.name) for i, s in enumerate(segments)]
         else:
-            parts = [(self.scorecard, X)]
+            parts = [(self.scorecard, X, None)]
         found: dict[str, dict[str, Any]] = {}
         respelled: dict[str, dict[str, Any]] = {}
-        for segment, (card, part) in enumerate(parts):
+        for card, part, segment in parts:
             rows = len(part)
             for name in card.features_ if rows else ():
                 if name not in part.columns:
@@ -182,12 +182,8 @@ class ModelArtifact:
                             else []
                         ),
                     }
-                    if segments:  # the shares are of this segment's rows
-                        found[name] |= {
-                            "segment": segments[segment].name,
-                            "segment_rows": rows,
-                            "rows": len(X),
-                        }
+                    if segment is not None:  # the shares are of this segment's rows
+                        found[name] |= {"segment": segment, "segment_rows": rows, "rows": len(X)}
         return odd + list(found.values()) + list(respelled.values())
 
     def read_for_scoring(self, X: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], list[str]]:

@@ -340,12 +340,12 @@ def _read_stamps(
                 )
         ids = "NULLIF(trim(user_id, ' '), '')" if trim else "user_id"
         if trim:  # an id written NA or NULL is as missing as the events' CSV reader takes it
-            missing = ", ".join(f"'{text}'" for text in CSV_MISSING if text)
-            ids = f"CASE WHEN user_id IN ({missing}) THEN NULL ELSE {ids} END"
+            written_missing = f"user_id IN ({', '.join(repr(t) for t in CSV_MISSING if t)})"
+            ids = f"CASE WHEN {written_missing} THEN NULL ELSE {ids} END"
             unread += [
                 (n, "user_id", f"{text!r} is how a CSV writes a missing value, not a person's id")
                 for n, text in con.execute(
-                    f"SELECT n, user_id FROM numbered WHERE user_id IN ({missing})"
+                    f"SELECT n, user_id FROM numbered WHERE {written_missing}"
                     f" ORDER BY n LIMIT {SHOWN_PROBLEMS + 1}"
                 ).fetchall()
             ]
